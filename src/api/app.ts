@@ -1,0 +1,137 @@
+// The HTTP application: routers, one log line and metrics per request, and the one error middleware that maps
+// error codes to statuses and hides the internals of 500s.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
+import type { IngestQueue } from '../ingest/queue.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/types.js';
+import { createAuth } from './auth.js';
+import type { ServiceMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { readRouter } from './reads.js';
+import { writeRouter } from './write.js';
+
+export interface AppConfig {
+  timezone: string;
+  authTokens: string[];
+  publicRead: boolean;
+  maxBodyBytes: number;
+}
+
+export interface AppDeps {
+  store: Store;
+  queue: IngestQueue;
+  config: AppConfig;
+  clock: Clock;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  version: string;
+}
+
+/** Rollup lag beyond which /health reports the rollup check as "warn". */
+const LAG_WARN_SECONDS = 2 * 3600;
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const auth = createAuth(deps.config.authTokens, deps.config.publicRead);
+
+  app.use((req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      deps.metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      deps.metrics.latency.observe({ method: req.method, route }, seconds);
+      // The path only: query strings may carry tokens (?p= on /write).
+      deps.logger.info(
+        { req_id: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.get('/ping', (_req, res) => {
+    res.setHeader('X-Influxdb-Version', `resultant-${deps.version}`);
+    res.status(204).end();
+  });
+  app.head('/ping', (_req, res) => {
+    res.status(204).end();
+  });
+
+  app.get('/health', async (_req, res) => {
+    const st = await deps.store.status(deps.clock.now());
+    const checks = [
+      { name: 'store', status: st.ok ? 'pass' : 'fail', ...(st.ok ? {} : { message: 'the store does not answer' }) },
+      {
+        name: 'rollup',
+        status: st.rollupLagSeconds > LAG_WARN_SECONDS ? 'warn' : 'pass',
+        lag_seconds: st.rollupLagSeconds,
+        dirty_hours: st.dirtyHours,
+      },
+      {
+        name: 'ingest_queue',
+        status: deps.queue.depth >= deps.queue.capacity ? 'warn' : 'pass',
+        depth_points: deps.queue.depth,
+        capacity_points: deps.queue.capacity,
+      },
+    ];
+    const status = checks.some((c) => c.status === 'fail') ? 'fail' : 'pass';
+    res.status(status === 'pass' ? 200 : 503).json({ name: 'resultant', version: deps.version, status, checks });
+  });
+
+  app.get('/metrics', auth.require('read'), async (_req, res) => {
+    const st = await deps.store.status(deps.clock.now());
+    deps.metrics.rollupLag.set(st.rollupLagSeconds);
+    deps.metrics.dirtyHours.set(st.dirtyHours);
+    deps.metrics.series.set(st.seriesCount);
+    deps.metrics.queueDepth.set(deps.queue.depth);
+    deps.metrics.queueCapacity.set(deps.queue.capacity);
+    res.setHeader('Content-Type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+
+  const openapi = openApiDocument(deps.version);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+
+  app.use(writeRouter(deps, auth));
+  app.use(readRouter(deps, auth));
+
+  app.use((req, _res, next) => {
+    next(new AppError('not found', `no route for ${req.method} ${req.path}`));
+  });
+
+  // Express recognises error middleware by its four parameters.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let e: AppError;
+    if (isAppError(err)) e = err;
+    else if (isClientAbort(err)) {
+      res.status(400).end();
+      return;
+    } else {
+      deps.logger.error({ err, path: req.path }, 'unhandled error');
+      e = new AppError('internal error', 'internal error');
+    }
+    if (e.retryAfter !== undefined) res.setHeader('Retry-After', String(e.retryAfter));
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(codeToStatus(e.code)).json(errorBody(e));
+  });
+  return app;
+}
+
+function isClientAbort(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'ECONNRESET';
+}

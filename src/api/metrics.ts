@@ -1,0 +1,66 @@
+// Prometheus metrics of the service (prom-client), one registry per app so tests can build many apps.
+import client from 'prom-client';
+import type { WriteBatch } from '../model/result.js';
+
+export class ServiceMetrics {
+  readonly registry = new client.Registry();
+  readonly requests = new client.Counter({
+    name: 'resultant_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new client.Histogram({
+    name: 'resultant_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly pointsWritten = new client.Counter({
+    name: 'resultant_points_written_total',
+    help: 'Points committed to the store, by measurement',
+    labelNames: ['measurement'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new client.Gauge({
+    name: 'resultant_ingest_queue_points',
+    help: 'Points waiting in the ingest queue or being written',
+    registers: [this.registry],
+  });
+  readonly queueCapacity = new client.Gauge({
+    name: 'resultant_ingest_queue_capacity_points',
+    help: 'Points the ingest queue holds before it answers 503',
+    registers: [this.registry],
+  });
+  readonly rollupLag = new client.Gauge({
+    name: 'resultant_rollup_lag_seconds',
+    help: 'Seconds between the start of the current hour and the hourly rollup watermark',
+    registers: [this.registry],
+  });
+  readonly dirtyHours = new client.Gauge({
+    name: 'resultant_rollup_dirty_hours',
+    help: 'Rolled-up hours that took late writes and wait to be recomputed',
+    registers: [this.registry],
+  });
+  readonly series = new client.Gauge({
+    name: 'resultant_series',
+    help: 'Distinct series (tag sets) in the store',
+    registers: [this.registry],
+  });
+  readonly rollupRuns = new client.Counter({
+    name: 'resultant_rollup_runs_total',
+    help: 'Rollup task runs by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'resultant_' });
+  }
+
+  written(batch: WriteBatch): void {
+    if (batch.results.time.length) this.pointsWritten.inc({ measurement: 'test_result' }, batch.results.time.length);
+    if (batch.breakers.time.length) this.pointsWritten.inc({ measurement: 'circuit_breaker' }, batch.breakers.time.length);
+  }
+}

@@ -1,0 +1,249 @@
+// The OpenAPI 3.1 description served at /openapi.json. Schemas of request bodies come from the same zod schemas
+// the handlers validate with, so the document cannot drift from the code.
+import { z } from 'zod';
+import { TestResultInput } from '../ingest/json.js';
+
+const errorSchema = {
+  type: 'object',
+  required: ['code', 'message'],
+  properties: {
+    code: {
+      type: 'string',
+      enum: [
+        'invalid',
+        'unauthorized',
+        'forbidden',
+        'not found',
+        'request too large',
+        'unsupported media type',
+        'too many requests',
+        'unavailable',
+        'internal error',
+      ],
+    },
+    message: { type: 'string' },
+    line: { type: 'integer', description: 'first bad line of a line-protocol body (1-based)' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { index: { type: 'integer' }, path: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+    parameter: { type: 'string' },
+  },
+};
+
+const stats = {
+  type: ['object', 'null'],
+  properties: Object.fromEntries(
+    ['count', 'mean', 'min', 'max', 'stddev', 'p50', 'p95', 'p99'].map((k) => [k, { type: ['number', 'null'] }]),
+  ),
+  description: 'stddev is the population standard deviation; percentiles are R type 7 (within 1 % when merged)',
+};
+
+const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+const q = (name: string, description: string, schema: object = { type: 'string' }, required = false) => ({
+  name,
+  in: 'query',
+  required,
+  description,
+  schema,
+});
+
+const time = { type: 'string', description: 'RFC 3339 or epoch milliseconds' };
+const tagParam = {
+  name: 'tag.{key}',
+  in: 'query',
+  description: 'tag filter; repeat for any of several values; different keys must all match',
+  schema: { type: 'string' },
+};
+const lpBody = {
+  required: true,
+  content: { 'text/plain': { schema: { type: 'string', description: 'InfluxDB line protocol, optionally gzip' } } },
+};
+const writeResponses = {
+  '204': { description: 'every point is durable' },
+  '400': err('a line is invalid; nothing was written'),
+  '401': err('token missing or invalid'),
+  '413': err('body larger than the limit after decompression'),
+  '503': err('ingest queue full; retry after the Retry-After header'),
+};
+
+export function openApiDocument(version: string): object {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Resultant',
+      version,
+      description: 'Test-result analytics: ingest, hourly/daily rollups and aggregates. See CONTRACT.md.',
+    },
+    components: {
+      securitySchemes: {
+        token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '"Token <t>" or "Bearer <t>"' },
+      },
+      schemas: {
+        Error: errorSchema,
+        TestResult: z.toJSONSchema(TestResultInput, { io: 'input' }),
+        Stats: stats,
+      },
+    },
+    security: [{ token: [] }],
+    paths: {
+      '/api/v2/write': {
+        post: {
+          summary: 'Write line protocol (InfluxDB v2 compatible)',
+          parameters: [
+            q('org', 'accepted and ignored'),
+            q('bucket', 'accepted and ignored'),
+            q('precision', 'timestamp precision', { type: 'string', enum: ['ns', 'us', 'ms', 's'], default: 'ns' }),
+          ],
+          requestBody: lpBody,
+          responses: writeResponses,
+        },
+      },
+      '/write': {
+        post: {
+          summary: 'Write line protocol (InfluxDB v1 compatible)',
+          parameters: [
+            q('db', 'accepted and ignored'),
+            q('rp', 'accepted and ignored'),
+            q('precision', 'timestamp precision', { type: 'string', enum: ['n', 'ns', 'u', 'us', 'ms', 's', 'm', 'h'] }),
+            q('p', 'token (InfluxDB 1.x clients)'),
+          ],
+          requestBody: lpBody,
+          responses: writeResponses,
+        },
+      },
+      '/api/v1/results': {
+        post: {
+          summary: 'Write results as JSON (one object or an array of at most 10,000)',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  oneOf: [
+                    { $ref: '#/components/schemas/TestResult' },
+                    { type: 'array', maxItems: 10000, items: { $ref: '#/components/schemas/TestResult' } },
+                  ],
+                },
+              },
+            },
+          },
+          responses: {
+            '201': {
+              description: 'written',
+              content: { 'application/json': { schema: { type: 'object', properties: { written: { type: 'integer' } } } } },
+            },
+            '400': err('a record is invalid; nothing was written'),
+            '401': err('token missing or invalid'),
+            '413': err('body too large'),
+            '415': err('not JSON'),
+            '503': err('ingest queue full'),
+          },
+        },
+        get: {
+          summary: 'Raw results, newest first',
+          parameters: [
+            q('start', 'inclusive', time),
+            q('stop', 'exclusive', time),
+            q('success', 'only successes or failures', { type: 'boolean' }),
+            q('limit', 'page size', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
+            q('cursor', 'next_cursor of the previous page'),
+            tagParam,
+          ],
+          responses: { '200': { description: '{"results": [...], "next_cursor": string|null}' }, '400': err('bad parameter') },
+        },
+      },
+      '/api/v1/aggregates': {
+        get: {
+          summary: 'Hourly, daily, weekly or monthly statistics per group',
+          parameters: [
+            q('period', 'bucket size', { type: 'string', enum: ['hour', 'day', 'week', 'month'] }, true),
+            q('start', 'rounded down to a bucket boundary in tz (default: 24 h / 30 days before stop)', time),
+            q('stop', 'rounded up to a bucket boundary in tz (default: now)', time),
+            q('tz', 'IANA time zone of bucket boundaries', { type: 'string', default: 'UTC' }),
+            q('group_by', 'comma-separated tag keys'),
+            q('metric', 'field for stats', { type: 'string', default: 'latency_ms' }),
+            q('fill', 'return empty buckets too', { type: 'boolean', default: false }),
+            tagParam,
+          ],
+          responses: {
+            '200': {
+              description: 'aggregates',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      period: { type: 'string' },
+                      tz: { type: 'string' },
+                      metric: { type: 'string' },
+                      group_by: { type: 'array', items: { type: 'string' } },
+                      start: { type: 'string' },
+                      stop: { type: 'string' },
+                      series: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            group: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
+                            buckets: {
+                              type: 'array',
+                              items: {
+                                type: 'object',
+                                properties: {
+                                  start: { type: 'string' },
+                                  end: { type: 'string' },
+                                  partial: { type: 'boolean' },
+                                  test_count: { type: 'integer' },
+                                  success_count: { type: 'integer' },
+                                  failure_count: { type: 'integer' },
+                                  availability_pct: { type: ['number', 'null'] },
+                                  stats: { $ref: '#/components/schemas/Stats' },
+                                },
+                              },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '400': err('bad parameter'),
+          },
+        },
+      },
+      '/api/v1/series': {
+        get: {
+          summary: 'Distinct tag sets with first/last time and counts',
+          parameters: [
+            q('start', 'inclusive', time),
+            q('stop', 'exclusive', time),
+            q('measurement', 'test_result or circuit_breaker'),
+            q('limit', 'most series returned', { type: 'integer', default: 10000 }),
+            tagParam,
+          ],
+          responses: { '200': { description: '{"series": [...]}' } },
+        },
+      },
+      '/ping': { get: { summary: 'Liveness (InfluxDB compatible)', security: [], responses: { '204': { description: 'up' } } } },
+      '/health': {
+        get: {
+          summary: 'Health of the store, rollups and ingest queue',
+          security: [],
+          responses: { '200': { description: 'pass' }, '503': { description: 'fail' } },
+        },
+      },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Read endpoints (CONTRACT.md §3.2): aggregates, raw results, series.
+import { Router } from 'express';
+import { queryAggregates } from '../aggregates/index.js';
+import { PERIODS } from '../time/buckets.js';
+import { formatMicros } from '../time/parse.js';
+import type { AppDeps } from './app.js';
+import type { Auth } from './auth.js';
+import {
+  boolParam,
+  enumParam,
+  groupByParam,
+  intParam,
+  metricParam,
+  one,
+  queryOf,
+  rejectUnknown,
+  tagFilters,
+  timeParam,
+  tzParam,
+} from './params.js';
+import { invalid } from '../errors.js';
+import { MAX_TIME_US } from '../model/result.js';
+
+export function readRouter(deps: AppDeps, auth: Auth): Router {
+  const r = Router();
+  const read = auth.require('read');
+
+  r.get('/api/v1/aggregates', read, async (req, res) => {
+    const q = queryOf(req);
+    rejectUnknown(q, ['period', 'start', 'stop', 'tz', 'group_by', 'metric', 'fill']);
+    const body = await queryAggregates(
+      deps.store,
+      {
+        period: enumParam(q, 'period', PERIODS),
+        tz: tzParam(q, deps.config.timezone),
+        start: timeParam(q, 'start'),
+        stop: timeParam(q, 'stop'),
+        groupBy: groupByParam(q),
+        filters: tagFilters(q),
+        metric: metricParam(q),
+        fill: boolParam(q, 'fill', false),
+      },
+      deps.clock.now(),
+    );
+    res.json(body);
+  });
+
+  r.get('/api/v1/results', read, async (req, res) => {
+    const q = queryOf(req);
+    rejectUnknown(q, ['start', 'stop', 'success', 'limit', 'cursor']);
+    const [start, stop] = rangeUs(q);
+    const success = one(q, 'success');
+    if (success !== undefined && success !== 'true' && success !== 'false') {
+      throw invalid(`parameter "success" must be true or false (got "${success}")`, { parameter: 'success' });
+    }
+    const cursor = one(q, 'cursor');
+    const page = await deps.store.results({
+      start,
+      stop,
+      filters: tagFilters(q),
+      ...(success === undefined ? {} : { success: success === 'true' }),
+      limit: intParam(q, 'limit', 1, 10_000, 100),
+      ...(cursor ? { cursor } : {}),
+    });
+    res.json({
+      results: page.results.map((x) => ({ ...x, time: formatMicros(x.time) })),
+      next_cursor: page.nextCursor,
+    });
+  });
+
+  r.get('/api/v1/series', read, async (req, res) => {
+    const q = queryOf(req);
+    rejectUnknown(q, ['start', 'stop', 'measurement', 'limit']);
+    const [start, stop] = rangeUs(q);
+    const measurement = one(q, 'measurement');
+    const m = measurement ? enumParam(q, 'measurement', ['test_result', 'circuit_breaker'] as const) : undefined;
+    const series = await deps.store.series({
+      start,
+      stop,
+      filters: tagFilters(q),
+      limit: intParam(q, 'limit', 1, 100_000, 10_000),
+      ...(m ? { measurement: m } : {}),
+    });
+    res.json({
+      series: series.map((s) => ({
+        measurement: s.measurement,
+        tags: s.tags,
+        first_time: formatMicros(s.firstTime),
+        last_time: formatMicros(s.lastTime),
+        count: s.count,
+      })),
+    });
+  });
+  return r;
+}
+
+/** start/stop in µs; defaults: everything. */
+function rangeUs(q: Parameters<typeof timeParam>[0]): [number, number] {
+  const start = timeParam(q, 'start');
+  const stop = timeParam(q, 'stop');
+  const s = start === undefined ? 0 : Math.round(start * 1000);
+  const e = stop === undefined ? MAX_TIME_US + 1 : Math.round(stop * 1000);
+  if (e <= s) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+  return [s, e];
+}

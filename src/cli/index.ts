@@ -1,0 +1,215 @@
+// The `resultant` command line (CONTRACT.md §5). Every command has --help; bad arguments exit with code 2.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CONFIG_VARIABLES, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startServer, VERSION } from '../main.js';
+import { parseTimeValue } from '../time/parse.js';
+import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from './common.js';
+import { runDemo } from './demo.js';
+import { type Format, ingestFile } from './ingest.js';
+
+const int = (name: string, min: number, max: number) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return Number(v);
+};
+
+const time = (v: string): number => {
+  const us = parseTimeValue(v);
+  if (us === null) throw new InvalidArgumentError('must be an RFC 3339 timestamp or epoch milliseconds');
+  return us / 1000;
+};
+
+const out = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+const err = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+
+export function buildProgram(): Command {
+  const program = new Command('resultant')
+    .description('Test-result analytics: ingest, rollups and aggregates over an embedded DuckDB or InfluxDB 2')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const serve = program
+    .command('serve')
+    .description('run the HTTP service (every setting is also an environment variable, e.g. --db-path = RESULTANT_DB_PATH)');
+  for (const v of CONFIG_VARIABLES) {
+    serve.addOption(new Option(`--${variableToFlag(v)} <value>`, `sets ${v}`).hideHelp(v.startsWith('RESULTANT_DUCKDB')));
+  }
+  serve.action(async (flags: Record<string, string>) => {
+    const overrides: Record<string, string> = {};
+    for (const [k, v] of Object.entries(flags)) overrides[flagToVariable(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))] = v;
+    let config;
+    try {
+      config = loadConfig({ ...process.env, ...overrides });
+    } catch (e) {
+      if (e instanceof ConfigError) throw usage(e.message);
+      throw e;
+    }
+    const logger = createLogger(config.logLevel);
+    let running;
+    try {
+      running = await startServer(config, logger);
+    } catch (e) {
+      throw new CliError(`cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'stopping: draining writes and closing the store');
+        void running.stop().then(resolve, (e: unknown) => {
+          logger.error({ err: e }, 'stop failed');
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  });
+
+  program
+    .command('ingest')
+    .description('write line protocol or JSON lines from a file (or - for standard input)')
+    .argument('<file>', 'path, or - for standard input')
+    .option('--url <url>', 'send to a running server instead of opening the database file')
+    .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
+    .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'lp', 'json']).default('auto'))
+    .option('--batch-size <n>', 'lines per write', int('--batch-size', 1, 100_000), 5000)
+    .action(async (file: string, o: { url?: string; token?: string; db?: string; format: Format; batchSize: number }) => {
+      const config = cliConfig({ RESULTANT_DB_PATH: o.db });
+      const sink = await openSink(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
+      try {
+        const r = await ingestFile(file, { format: o.format, batchSize: o.batchSize }, sink);
+        err(`wrote ${r.points} points to ${sink.describe}`);
+      } finally {
+        await sink.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('write realistic data for a fleet of workers, endpoints and regions, with incidents to find')
+    .option('--days <n>', 'days of history', '7')
+    .option('--seed <n>', 'random seed', int('--seed', 0, 2 ** 31), 42)
+    .option('--endpoints <n>', 'endpoints probed', int('--endpoints', 1, 1000), 50)
+    .option('--regions <n>', 'regions', int('--regions', 1, 6), 4)
+    .option('--workers-per-region <n>', 'workers per region', int('--workers-per-region', 1, 100), 5)
+    .option('--follow', 'keep writing one minute of data every minute')
+    .option('--url <url>', 'send to a running server instead of opening the database file')
+    .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
+    .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
+    .action(
+      async (o: {
+        days: string;
+        seed: number;
+        endpoints: number;
+        regions: number;
+        workersPerRegion: number;
+        follow?: boolean;
+        url?: string;
+        token?: string;
+        db?: string;
+      }) => {
+        const days = parseDays(o.days, '--days');
+        const config = cliConfig({ RESULTANT_DB_PATH: o.db });
+        if (days >= config.retention.rawDays) {
+          throw usage(`--days must be less than the raw retention (RESULTANT_RETENTION_RAW_DAYS=${config.retention.rawDays})`);
+        }
+        const sink = await openSink(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
+        try {
+          await runDemo(
+            {
+              days,
+              seed: o.seed,
+              endpoints: o.endpoints,
+              regions: o.regions,
+              workersPerRegion: o.workersPerRegion,
+              follow: o.follow === true,
+              now: Date.now(),
+              log: err,
+            },
+            sink,
+          );
+        } finally {
+          await sink.close();
+        }
+      },
+    );
+
+  program
+    .command('rollup')
+    .description('rebuild hourly and daily rollups from raw data over [start, stop); without them, catch up')
+    .option('--start <time>', 'RFC 3339 or epoch ms', time)
+    .option('--stop <time>', 'RFC 3339 or epoch ms (default: now)', time)
+    .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { start?: number; stop?: number; db?: string; json?: boolean }) => {
+      if (o.stop !== undefined && o.start === undefined) throw usage('--stop needs --start');
+      const stop = o.stop ?? Date.now();
+      if (o.start !== undefined && stop <= o.start) throw usage('--stop must be after --start');
+      const store = await openCliStore(cliConfig({ RESULTANT_DB_PATH: o.db }));
+      try {
+        const caughtUp = await store.rollup(Date.now());
+        const rebuilt = o.start === undefined ? null : await store.rebuildRollups(o.start, stop);
+        const report = { caught_up: caughtUp, rebuilt };
+        if (o.json) out(JSON.stringify(report));
+        else {
+          out(`rolled up ${caughtUp.hoursRolledUp} new hours and ${caughtUp.daysRolledUp} new days`);
+          if (rebuilt) out(`rebuilt ${rebuilt.hoursRolledUp} hours and ${rebuilt.daysRolledUp} days from raw data`);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('cleanup')
+    .description('delete data older than the retention of each level, or than --keep-days at every level')
+    .option('--keep-days <n>', 'keep this many days of raw data and rollups', int('--keep-days', 1, 36500))
+    .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { keepDays?: number; db?: string; json?: boolean }) => {
+      const config = cliConfig({ RESULTANT_DB_PATH: o.db });
+      const policy =
+        o.keepDays === undefined
+          ? config.retention
+          : { rawDays: o.keepDays, hourlyDays: o.keepDays, dailyDays: o.keepDays };
+      const store = await openCliStore(config);
+      try {
+        const r = await store.cleanup(policy, Date.now());
+        if (o.json) out(JSON.stringify(r));
+        else {
+          out(
+            `deleted ${r.rawDeleted} raw results, ${r.breakerEventsDeleted} breaker events, ${r.hourlyDeleted} hourly and ${r.dailyDeleted} daily rollup rows`,
+          );
+        }
+      } finally {
+        await store.close();
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof CliError) {
+      err(`error: ${e.message}`);
+      return e.exitCode;
+    }
+    err(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}

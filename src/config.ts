@@ -1,0 +1,205 @@
+// Every setting of the service, parsed once at the edge from environment variables (CONTRACT.md §4).
+// No other module reads process.env. `resultant serve` flags are mapped onto the same names.
+import cron from 'node-cron';
+import { z } from 'zod';
+import { isValidTimeZone } from './time/zone.js';
+
+const intInRange = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number between ${min} and ${max}`);
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((s) => ['true', 'false', '1', '0', 'yes', 'no'].includes(s), 'must be true or false')
+  .transform((s) => s === 'true' || s === '1' || s === 'yes');
+
+const url = z
+  .string()
+  .trim()
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+const cronExpr = z
+  .string()
+  .trim()
+  .refine((s) => cron.validate(s), 'must be a cron expression such as "* * * * *"');
+
+const byteSize = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb|kib|mib|gib)?$/i, 'must be a size such as 25MB or 1048576')
+  .transform(parseByteSize);
+
+const ConfigSchema = z.object({
+  RESULTANT_PORT: intInRange(0, 65535).default(8080),
+  RESULTANT_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  RESULTANT_DB_PATH: z.string().trim().min(1, 'must not be empty').default('./data/resultant.duckdb'),
+  RESULTANT_STORE: z.enum(['duckdb', 'influxdb'], { message: 'must be duckdb or influxdb' }).default('duckdb'),
+  RESULTANT_TIMEZONE: z
+    .string()
+    .trim()
+    .refine(isValidTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
+    .default('UTC'),
+  RESULTANT_AUTH_TOKENS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
+    .refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long'),
+  RESULTANT_PUBLIC_READ: bool.default(false),
+  RESULTANT_RETENTION_RAW_DAYS: intInRange(2, 36500).default(30),
+  RESULTANT_RETENTION_HOURLY_DAYS: intInRange(2, 36500).default(400),
+  // 0 keeps daily rollups forever.
+  RESULTANT_RETENTION_DAILY_DAYS: intInRange(0, 36500).default(0),
+  // InfluxDB's own default limit (max-body-size 25000000).
+  RESULTANT_MAX_BODY_BYTES: byteSize.default(25_000_000),
+  RESULTANT_QUEUE_MAX_POINTS: intInRange(1000, 50_000_000).default(500_000),
+  RESULTANT_MAX_SERIES: intInRange(1, 10_000_000).default(200_000),
+  // node-cron expressions (5 fields, or 6 with seconds first).
+  RESULTANT_ROLLUP_CRON: cronExpr.default('* * * * *'),
+  RESULTANT_RETENTION_CRON: cronExpr.default('17 3 * * *'),
+  RESULTANT_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
+    .default('256MB'),
+  RESULTANT_DUCKDB_THREADS: intInRange(1, 256).optional(),
+  RESULTANT_LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+      message: 'must be one of trace, debug, info, warn, error, fatal, silent',
+    })
+    .default('info'),
+  INFLUX_URL: url.optional(),
+  INFLUX_TOKEN: z.string().optional(),
+  INFLUX_ORG: z.string().optional(),
+  INFLUX_BUCKET: z.string().optional(),
+  GRAFANA_URL: url.optional(),
+  GRAFANA_TOKEN: z.string().optional(),
+});
+
+type Raw = z.infer<typeof ConfigSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  store: 'duckdb' | 'influxdb';
+  timezone: string;
+  authTokens: string[];
+  publicRead: boolean;
+  retention: { rawDays: number; hourlyDays: number; dailyDays: number };
+  maxBodyBytes: number;
+  queueMaxPoints: number;
+  maxSeries: number;
+  rollupCron: string;
+  retentionCron: string;
+  duckdb: { memoryLimit: string; threads: number | undefined };
+  logLevel: Raw['RESULTANT_LOG_LEVEL'];
+  influx: { url?: string; token?: string; org?: string; bucket?: string };
+  grafana: { url?: string; token?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The variables a `resultant serve` flag can set: `--db-path` sets RESULTANT_DB_PATH, `--influx-url` INFLUX_URL. */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape) as (keyof Raw)[];
+
+export function flagToVariable(flag: string): string {
+  const name = flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase();
+  return name.startsWith('INFLUX_') || name.startsWith('GRAFANA_') ? name : `RESULTANT_${name}`;
+}
+
+export function variableToFlag(variable: string): string {
+  const bare = variable.startsWith('RESULTANT_') ? variable.slice('RESULTANT_'.length) : variable;
+  return bare.toLowerCase().replace(/_/g, '-');
+}
+
+/** Parses the settings; an invalid value throws ConfigError with one message that names the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const key of CONFIG_VARIABLES) {
+    const v = env[key];
+    // An empty variable counts as unset, as shells and compose files often export VAR= .
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'configuration');
+    const got = input[variable];
+    const shown = got === undefined || /TOKEN/.test(variable) ? '' : ` (got ${JSON.stringify(got)})`;
+    throw new ConfigError(`invalid configuration: ${variable} ${issue.message}${shown}`);
+  }
+  const r = parsed.data;
+  if (r.RESULTANT_STORE === 'influxdb') {
+    for (const v of ['INFLUX_URL', 'INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET'] as const) {
+      if (!r[v]) throw new ConfigError(`invalid configuration: ${v} is required when RESULTANT_STORE=influxdb`);
+    }
+  }
+  if (r.RESULTANT_RETENTION_HOURLY_DAYS < r.RESULTANT_RETENTION_RAW_DAYS) {
+    throw new ConfigError(
+      `invalid configuration: RESULTANT_RETENTION_HOURLY_DAYS (${r.RESULTANT_RETENTION_HOURLY_DAYS}) must be at least RESULTANT_RETENTION_RAW_DAYS (${r.RESULTANT_RETENTION_RAW_DAYS})`,
+    );
+  }
+  return {
+    port: r.RESULTANT_PORT,
+    host: r.RESULTANT_HOST,
+    dbPath: r.RESULTANT_DB_PATH,
+    store: r.RESULTANT_STORE,
+    timezone: r.RESULTANT_TIMEZONE,
+    authTokens: r.RESULTANT_AUTH_TOKENS,
+    publicRead: r.RESULTANT_PUBLIC_READ,
+    retention: {
+      rawDays: r.RESULTANT_RETENTION_RAW_DAYS,
+      hourlyDays: r.RESULTANT_RETENTION_HOURLY_DAYS,
+      dailyDays: r.RESULTANT_RETENTION_DAILY_DAYS,
+    },
+    maxBodyBytes: r.RESULTANT_MAX_BODY_BYTES,
+    queueMaxPoints: r.RESULTANT_QUEUE_MAX_POINTS,
+    maxSeries: r.RESULTANT_MAX_SERIES,
+    rollupCron: r.RESULTANT_ROLLUP_CRON,
+    retentionCron: r.RESULTANT_RETENTION_CRON,
+    duckdb: { memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT, threads: r.RESULTANT_DUCKDB_THREADS },
+    logLevel: r.RESULTANT_LOG_LEVEL,
+    influx: { url: r.INFLUX_URL, token: r.INFLUX_TOKEN, org: r.INFLUX_ORG, bucket: r.INFLUX_BUCKET },
+    grafana: { url: r.GRAFANA_URL, token: r.GRAFANA_TOKEN },
+  };
+}
+
+function parseByteSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s)!;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? '').toLowerCase();
+  const mult: Record<string, number> = {
+    '': 1,
+    b: 1,
+    kb: 1000,
+    mb: 1000 ** 2,
+    gb: 1000 ** 3,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+  };
+  return Math.floor(n * mult[unit]!);
+}

@@ -1,0 +1,54 @@
+// The closed set of error codes of the public contract (CONTRACT.md §3) and the one place that maps them to
+// HTTP statuses. Domain code throws AppError with a code, never an HTTP status.
+
+export const ERROR_CODES = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not found': 404,
+  'request too large': 413,
+  'unsupported media type': 415,
+  'too many requests': 429,
+  unavailable: 503,
+  'internal error': 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function codeToStatus(code: ErrorCode): number {
+  return ERROR_CODES[code];
+}
+
+/** An error whose message is safe to show to the client. Extra fields are merged into the JSON body. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  /** Seconds for a Retry-After header (503/429). */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, retryAfter?: number) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export const invalid = (message: string, details: Record<string, unknown> = {}): AppError =>
+  new AppError('invalid', message, details);
+
+export const notFound = (message: string): AppError => new AppError('not found', message);
+
+export const unavailable = (message: string, retryAfter = 1): AppError =>
+  new AppError('unavailable', message, {}, retryAfter);
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+/** The JSON body for an error; internal errors never carry the original message. */
+export function errorBody(e: AppError): Record<string, unknown> {
+  if (e.code === 'internal error') return { code: e.code, message: 'internal error' };
+  return { ...e.details, code: e.code, message: e.message };
+}

@@ -1,0 +1,274 @@
+// Aggregates over any period, time zone, grouping and filter, read in one snapshot as a "real-time aggregate"
+// (TimescaleDB's design): clean closed buckets come from rollups, the rest (the open hour, and buckets that took
+// writes after they were rolled up) from raw rows, so every acknowledged write is visible at once.
+//
+// Time in [b0, bn) is split into three disjoint parts:
+//   D: days of the daily rollup (only for day/week/month in the rollup's own zone) that are not dirty;
+//   H: UTC hours of the hourly rollup (only when every boundary is a whole UTC hour) that are not dirty and not in D;
+//   R: everything else, read raw.
+// Moments merge exactly (Chan's formula); percentiles are exact when a group-bucket has one source (one rollup
+// row, or raw rows only), and otherwise come from the merged sketch bins (within 1 %, see model/stats.ts).
+import {
+  type Moments,
+  mergeMoments,
+  QUANTILES,
+  sketchKeySql,
+  sketchQuantile,
+} from '../../model/stats.js';
+import { HOUR_MS, nextBucketStart, type Period, slotFor } from '../../time/buckets.js';
+import type { AggregateGroup, AggregateQuery, BucketAggregate } from '../types.js';
+import { type DuckDBConnection, queryColumns } from './db.js';
+import type { GroupPlan } from './series-registry.js';
+import { bucketMap, type BucketMap, ParamBag, type Range, rangesPredicate, subtractRanges } from './sql.js';
+
+export interface RollupState {
+  hourlyWatermark: number | null;
+  dailyWatermark: number | null;
+  dailyTz: string | null;
+  dirtyHours: number[];
+  dirtyDays: number[];
+}
+
+interface Parts {
+  /** Ranges read from the daily rollup (bucket column), with dirty days excluded. */
+  day: Range[];
+  /** Ranges read from the hourly rollup, with dirty hours excluded. */
+  hour: Range[];
+  raw: Range[];
+}
+
+/** Splits [b0, bn) into rollup-served and raw-served ranges. */
+export function planParts(period: Period, tz: string, boundaries: readonly number[], st: RollupState): Parts {
+  const b0 = boundaries[0]!;
+  const bn = boundaries[boundaries.length - 1]!;
+  const full: Range[] = [[b0, bn]];
+  let day: Range[] = [];
+  if (period !== 'hour' && st.dailyTz === tz && st.dailyWatermark !== null && st.dailyWatermark > b0) {
+    const dirty: Range[] = st.dirtyDays.map((d) => [d, nextBucketStart('day', tz, d)]);
+    day = subtractRanges([[b0, Math.min(bn, st.dailyWatermark)]], dirty);
+  }
+  let hour: Range[] = [];
+  if (slotFor(boundaries) === HOUR_MS && st.hourlyWatermark !== null && st.hourlyWatermark > b0) {
+    const dirty: Range[] = st.dirtyHours.map((h) => [h, h + HOUR_MS]);
+    hour = subtractRanges(subtractRanges([[b0, Math.min(bn, st.hourlyWatermark)]], dirty), day);
+  }
+  const raw = subtractRanges(subtractRanges(full, day), hour);
+  return { day, hour, raw };
+}
+
+interface Acc {
+  tc: number;
+  sc: number;
+  moments: Moments;
+  /** Sources with metric values: rollup rows plus 1 for raw rows. */
+  sources: number;
+  p: [number | null, number | null, number | null];
+}
+
+export async function aggregateQuery(
+  conn: DuckDBConnection,
+  q: AggregateQuery,
+  plan: GroupPlan,
+  st: RollupState,
+): Promise<AggregateGroup[]> {
+  const parts = planParts(q.period, q.tz, q.boundaries, st);
+  const slot = slotFor(q.boundaries);
+  const acc = new Map<number, Acc>(); // key: b * nGroups + g
+  const nG = plan.groups.length;
+  const get = (b: number, g: number): Acc => {
+    const k = b * nG + g;
+    let a = acc.get(k);
+    if (!a) {
+      a = { tc: 0, sc: 0, moments: { n: 0, sum: 0, m2: 0, min: null, max: null }, sources: 0, p: [null, null, null] };
+      acc.set(k, a);
+    }
+    return a;
+  };
+  const valueExpr = (alias: string, p: ParamBag): string =>
+    q.metric === 'latency_ms' ? `${alias}.latency_ms` : `${alias}.metrics[${p.str(q.metric)}]`;
+
+  const common = (p: ParamBag): { map: BucketMap; ctes: string } => {
+    const map = bucketMap(p, q.boundaries, slot);
+    return {
+      map,
+      ctes: `sm AS (SELECT unnest(${p.ints(plan.sids)}) AS sid, unnest(${p.ints(plan.gids)}) AS g), ${map.cte}`,
+    };
+  };
+
+  // 1. Rollup rows (D and H): counts, moments, and the stored exact percentiles of single-row buckets.
+  if (parts.day.length + parts.hour.length > 0) {
+    const p = new ParamBag();
+    const { map, ctes } = common(p);
+    const metric = p.str(q.metric);
+    const piece = (table: string, ranges: Range[]): string =>
+      `SELECT ${map.rel}.b, sm.g, x.metric, x.test_count, x.success_count, x.n, x.sum, x.m2, x.min, x.max, x.p50, x.p95, x.p99
+       FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
+       WHERE x.metric IN ('', ${metric}) AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
+    const pieces: string[] = [];
+    if (parts.day.length) pieces.push(piece('rollup_day', parts.day));
+    if (parts.hour.length) pieces.push(piece('rollup_hour', parts.hour));
+    const cols = await queryColumns(
+      conn,
+      `WITH ${ctes},
+       parts AS (${pieces.join(' UNION ALL ')}),
+       agg AS (SELECT b, g,
+                 sum(test_count) FILTER (WHERE metric = '') AS tc,
+                 sum(success_count) FILTER (WHERE metric = '') AS sc,
+                 sum(n) FILTER (WHERE metric <> '') AS n,
+                 sum(sum) FILTER (WHERE metric <> '') AS s,
+                 min(min) AS mn, max(max) AS mx,
+                 count(*) FILTER (WHERE metric <> '' AND n > 0) AS srcs,
+                 max(p50) AS p50, max(p95) AS p95, max(p99) AS p99
+               FROM parts GROUP BY b, g),
+       dev AS (SELECT x.b, x.g, sum(x.m2 + x.n * pow(x.sum / x.n - a.s / a.n, 2)) AS m2
+               FROM parts x JOIN agg a ON x.b = a.b AND x.g = a.g
+               WHERE x.metric <> '' AND x.n > 0 GROUP BY x.b, x.g)
+       SELECT agg.b, agg.g, coalesce(tc, 0)::DOUBLE AS tc, coalesce(sc, 0)::DOUBLE AS sc, coalesce(n, 0)::DOUBLE AS n,
+              coalesce(s, 0)::DOUBLE AS s, coalesce(dev.m2, 0)::DOUBLE AS m2, mn, mx, srcs::INTEGER AS srcs, p50, p95, p99
+       FROM agg LEFT JOIN dev ON agg.b = dev.b AND agg.g = dev.g`,
+      p.values,
+      p.types,
+    );
+    const len = (cols.b ?? []).length;
+    for (let i = 0; i < len; i++) {
+      const a = get(cols.b![i] as number, cols.g![i] as number);
+      a.tc += cols.tc![i] as number;
+      a.sc += cols.sc![i] as number;
+      const n = cols.n![i] as number;
+      if (n > 0) {
+        a.moments = mergeMoments(a.moments, {
+          n,
+          sum: cols.s![i] as number,
+          m2: cols.m2![i] as number,
+          min: cols.mn![i] as number,
+          max: cols.mx![i] as number,
+        });
+      }
+      a.sources += cols.srcs![i] as number;
+      a.p = [cols.p50![i] as number | null, cols.p95![i] as number | null, cols.p99![i] as number | null];
+    }
+  }
+
+  // 2. Raw rows (R), aggregated per bucket and group with exact type-7 percentiles.
+  if (parts.raw.length > 0) {
+    const p = new ParamBag();
+    const { map, ctes } = common(p);
+    const v = valueExpr('r', p);
+    const cols = await queryColumns(
+      conn,
+      `WITH ${ctes},
+       src AS (SELECT ${map.rel}.b, sm.g, r.success, ${v} AS v
+               FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
+               WHERE ${rangesPredicate(p, 'r.time', parts.raw)})
+       SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
+              coalesce(sum(v), 0)::DOUBLE AS s, coalesce(var_pop(v) * count(v), 0)::DOUBLE AS m2,
+              min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, quantile_cont(v, [0.5, 0.95, 0.99]) AS q
+       FROM src GROUP BY b, g`,
+      p.values,
+      p.types,
+    );
+    const len = (cols.b ?? []).length;
+    for (let i = 0; i < len; i++) {
+      const a = get(cols.b![i] as number, cols.g![i] as number);
+      a.tc += cols.tc![i] as number;
+      a.sc += cols.sc![i] as number;
+      const n = cols.n![i] as number;
+      if (n > 0) {
+        a.moments = mergeMoments(a.moments, {
+          n,
+          sum: cols.s![i] as number,
+          m2: cols.m2![i] as number,
+          min: cols.mn![i] as number,
+          max: cols.mx![i] as number,
+        });
+        a.sources += 1;
+        const qs = cols.q![i] as number[];
+        a.p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
+      }
+    }
+  }
+
+  // 3. Group-buckets fed by several sources: percentiles from the merged sketch bins of all of them.
+  const need: number[] = [];
+  for (const [k, a] of acc) if (a.sources > 1) need.push(k);
+  if (need.length > 0) {
+    const p = new ParamBag();
+    const { map, ctes } = common(p);
+    const metric = p.str(q.metric);
+    const binPiece = (table: string, ranges: Range[]): string =>
+      `SELECT ${map.rel}.b, sm.g, x.k, x.c, x.s FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
+       WHERE x.metric = ${metric} AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
+    const pieces: string[] = [];
+    if (parts.day.length) pieces.push(binPiece('rollup_day_bins', parts.day));
+    if (parts.hour.length) pieces.push(binPiece('rollup_hour_bins', parts.hour));
+    if (parts.raw.length) {
+      const v = valueExpr('r', p);
+      pieces.push(
+        `SELECT ${map.rel}.b, sm.g, ${sketchKeySql(v)} AS k, 1 AS c, ${v} AS s
+         FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
+         WHERE ${rangesPredicate(p, 'r.time', parts.raw)} AND ${v} IS NOT NULL`,
+      );
+    }
+    // The mean of the bin that holds order statistic floor((tot - 1) q) + plus (0-based).
+    const rank = (qv: number, plus: number): string =>
+      `arg_min(s / c, k) FILTER (WHERE cum > floor((tot - 1) * ${qv}) + ${plus})`;
+    const sel = QUANTILES.flatMap((qv, i) => [`${rank(qv, 0)} AS k${i}a`, `${rank(qv, 1)} AS k${i}b`]).join(', ');
+    const cols = await queryColumns(
+      conn,
+      `WITH ${ctes},
+       need AS (SELECT unnest(${p.bigints(need)}) AS key),
+       bins AS (${pieces.join(' UNION ALL ')}),
+       merged AS (SELECT b, g, k, sum(c) AS c, sum(s) AS s FROM bins
+                  WHERE (b::BIGINT * ${p.bigint(nG)} + g) IN (SELECT key FROM need) GROUP BY b, g, k),
+       w AS (SELECT b, g, k, c, s,
+                    sum(c) OVER (PARTITION BY b, g ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+                    sum(c) OVER (PARTITION BY b, g) AS tot
+             FROM merged)
+       SELECT b, g, any_value(tot)::DOUBLE AS tot, ${sel} FROM w GROUP BY b, g`,
+      p.values,
+      p.types,
+    );
+    const len = (cols.b ?? []).length;
+    for (let i = 0; i < len; i++) {
+      const a = get(cols.b![i] as number, cols.g![i] as number);
+      const tot = cols.tot![i] as number;
+      const m = a.moments;
+      if (m.n === 0 || m.min === null || m.max === null) continue;
+      a.p = QUANTILES.map((qv, j) =>
+        sketchQuantile(
+          qv,
+          tot,
+          cols[`k${j}a`]![i] as number,
+          (cols[`k${j}b`]![i] as number | null) ?? null,
+          m.min!,
+          m.max!,
+        ),
+      ) as [number, number, number];
+    }
+  }
+
+  const out: AggregateGroup[] = plan.groups.map((group) => ({ group: group as Record<string, string>, buckets: [] }));
+  const keys = [...acc.keys()].sort((x, y) => x - y);
+  for (const k of keys) {
+    const a = acc.get(k)!;
+    const b = Math.floor(k / nG);
+    const g = k - b * nG;
+    if (a.tc === 0) continue;
+    const bucket: BucketAggregate = {
+      bucket: b,
+      testCount: a.tc,
+      successCount: a.sc,
+      n: a.moments.n,
+      sum: a.moments.sum,
+      m2: a.moments.m2,
+      min: a.moments.min,
+      max: a.moments.max,
+      p50: a.moments.n > 0 ? a.p[0] : null,
+      p95: a.moments.n > 0 ? a.p[1] : null,
+      p99: a.moments.n > 0 ? a.p[2] : null,
+      approximate: a.sources > 1,
+    };
+    out[g]!.buckets.push(bucket);
+  }
+  return out.filter((o) => o.buckets.length > 0);
+}

@@ -1,0 +1,94 @@
+// Thin helpers over @duckdb/node-api: opening the database, a serial lock for the single writer, a small pool of
+// reader connections, and typed parameter binding. Nothing outside store/duckdb imports @duckdb/*.
+import duckdb from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance as Instance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+
+export const { DuckDBInstance, DuckDBDataChunk, listValue, timestampTZValue } = duckdb;
+export const T = {
+  BIGINT: duckdb.BIGINT,
+  INTEGER: duckdb.INTEGER,
+  DOUBLE: duckdb.DOUBLE,
+  VARCHAR: duckdb.VARCHAR,
+  BOOLEAN: duckdb.BOOLEAN,
+  TIMESTAMPTZ: duckdb.TIMESTAMPTZ,
+  LIST: duckdb.LIST,
+  MAP: duckdb.MAP,
+};
+export const mapValue = duckdb.mapValue;
+export type { DuckDBConnection, DuckDBType, DuckDBValue };
+
+export type Params = Record<string, DuckDBValue>;
+export type ParamTypes = Record<string, DuckDBType | undefined>;
+
+/** Runs async functions one at a time, in call order. */
+export class SerialLock {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<R>(fn: () => Promise<R>): Promise<R> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** A fixed set of connections handed out one caller at a time. */
+export class ConnectionPool {
+  private readonly idle: DuckDBConnection[];
+  private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+
+  constructor(conns: DuckDBConnection[]) {
+    this.idle = [...conns];
+  }
+
+  async use<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
+    const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((res) => this.waiters.push(res)));
+    try {
+      return await fn(conn);
+    } finally {
+      const w = this.waiters.shift();
+      if (w) w(conn);
+      else this.idle.push(conn);
+    }
+  }
+}
+
+export async function openInstance(
+  path: string,
+  opts: { memoryLimit: string; threads?: number | undefined },
+): Promise<Instance> {
+  const config: Record<string, string> = {
+    memory_limit: opts.memoryLimit,
+    // Results are returned in explicit ORDER BY order; letting DuckDB drop insertion order saves memory.
+    preserve_insertion_order: 'false',
+  };
+  if (opts.threads) config.threads = String(opts.threads);
+  return DuckDBInstance.create(path, config);
+}
+
+/** Reads all rows of a query as JS objects (numbers, strings, booleans, null; cast in SQL where needed). */
+export async function queryRows<R = Record<string, unknown>>(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Params,
+  types?: ParamTypes,
+): Promise<R[]> {
+  const reader = await conn.runAndReadAll(sql, params, types);
+  return reader.getRowObjectsJS() as R[];
+}
+
+/** Reads all rows column-wise: faster than row objects for large results. */
+export async function queryColumns(
+  conn: DuckDBConnection,
+  sql: string,
+  params?: Params,
+  types?: ParamTypes,
+): Promise<Record<string, unknown[]>> {
+  const reader = await conn.runAndReadAll(sql, params, types);
+  return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+}
+
+export const bigintList = (xs: readonly number[]): DuckDBValue => listValue(xs.map((x) => BigInt(x)));
+export const intList = (xs: readonly number[]): DuckDBValue => listValue(xs);
+export const BIGINT_LIST = T.LIST(T.BIGINT);
+export const INT_LIST = T.LIST(T.INTEGER);
+export const tsValue = (micros: number): DuckDBValue => timestampTZValue(BigInt(Math.trunc(micros)));

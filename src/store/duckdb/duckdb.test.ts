@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { batchOf, HOUR } from '../../../test/helpers.js';
+import { queryAggregates } from '../../aggregates/index.js';
+import { makeSeries, WriteBatch } from '../../model/result.js';
+import { runStoreContract } from '../contract.case.js';
+import { DuckDBStore } from './index.js';
+
+const dirs: string[] = [];
+const tempDb = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'resultant-duckdb-'));
+  dirs.push(d);
+  return join(d, 'test.duckdb');
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const T0 = Date.UTC(2026, 10, 21, 10);
+const LATER = Date.UTC(2026, 11, 1);
+
+describe('DuckDB store (in memory) satisfies the store contract', () => {
+  runStoreContract({
+    newStore: ({ timezone }) => DuckDBStore.open({ path: ':memory:', timezone, rawRetentionDays: 3650 }),
+  });
+});
+
+describe('DuckDB store (file) satisfies the store contract', () => {
+  runStoreContract({
+    newStore: ({ timezone }) => DuckDBStore.open({ path: tempDb(), timezone, rawRetentionDays: 3650 }),
+  });
+});
+
+describe('DuckDB store specifics', () => {
+  it('keeps data, series, watermarks and dirty marks across a reopen of the file', async () => {
+    const path = tempDb();
+    let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'a' } }]));
+    await s.rollup(LATER);
+    await s.write(batchOf([{ t: T0 + 1000, latency: 3, tags: { endpoint: 'a' } }])); // late: marks the hour dirty
+    await s.close();
+    s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    expect((await s.status(LATER)).dirtyHours).toBe(1);
+    const q = () =>
+      queryAggregates(s, { period: 'hour', tz: 'UTC', start: T0, stop: T0 + HOUR, groupBy: ['endpoint'], filters: {}, metric: 'latency_ms', fill: false }, LATER);
+    expect((await q()).series[0]!.buckets[0]!.stats).toMatchObject({ count: 2, mean: 2 });
+    await s.rollup(LATER);
+    expect((await s.status(LATER)).dirtyHours).toBe(0);
+    expect((await q()).series[0]!.buckets[0]!.stats).toMatchObject({ count: 2, mean: 2 });
+    // New series get new ids after a reopen.
+    await s.write(batchOf([{ t: T0, latency: 5, tags: { endpoint: 'b' } }]));
+    expect((await q()).series.map((x) => x.group.endpoint)).toEqual(['a', 'b']);
+    await s.close();
+  });
+
+  it('rebuilds daily rollups for a new time zone from raw data', async () => {
+    const path = tempDb();
+    let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    await s.write(batchOf([{ t: Date.UTC(2026, 10, 21, 23, 30), latency: 1 }]));
+    await s.rollup(LATER);
+    await s.close();
+    const warnings: string[] = [];
+    s = await DuckDBStore.open({ path, timezone: 'Europe/Berlin', rawRetentionDays: 3650, warn: (m) => warnings.push(m) });
+    expect(warnings[0]).toMatch(/rebuilding them for Europe\/Berlin/);
+    await s.rollup(LATER);
+    const r = await queryAggregates(
+      s,
+      { period: 'day', tz: 'Europe/Berlin', start: Date.UTC(2026, 10, 20), stop: Date.UTC(2026, 10, 24), groupBy: [], filters: {}, metric: 'latency_ms', fill: false },
+      LATER,
+    );
+    expect(r.series[0]!.buckets.map((b) => b.start)).toEqual(['2026-11-21T23:00:00Z']);
+    await s.close();
+  });
+
+  it('refuses a write that would exceed the series limit and writes none of it', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650, maxSeries: 3 });
+    await s.write(batchOf([{ t: T0, tags: { id: '1' } }, { t: T0, tags: { id: '2' } }]));
+    await expect(
+      s.write(batchOf([{ t: T0, tags: { id: '1' } }, { t: T0, tags: { id: '3' } }, { t: T0, tags: { id: '4' } }])),
+    ).rejects.toThrow(/beyond the limit of 3/);
+    const page = await s.results({ start: 0, stop: 1e16, filters: {}, limit: 100 });
+    expect(page.results).toHaveLength(2);
+    await s.close();
+  });
+
+  it('rolls back a whole batch when the database refuses part of it', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    const b = new WriteBatch();
+    const ser = makeSeries('test_result', { endpoint: 'x' });
+    b.addResult(ser, T0 * 1000, true, 1, null, null, null);
+    // A timestamp DuckDB cannot represent makes the append fail after the first row was appended.
+    b.addResult(ser, 1e20, true, 2, null, null, null);
+    await expect(s.write(b)).rejects.toThrow();
+    expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(0);
+    expect((await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 }))).toHaveLength(0);
+    await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }]));
+    expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(1);
+    await s.close();
+  });
+});

@@ -1,0 +1,549 @@
+// The embedded store: one DuckDB file, one writer connection (DuckDB allows one writing process; inside it every
+// mutation here runs one at a time under `lock`), and a few reader connections that see committed snapshots.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { invalid } from '../../errors.js';
+import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
+import {
+  bucketStart,
+  DAY_MS,
+  floorHour,
+  HOUR_MS,
+  nextBucketStart,
+} from '../../time/buckets.js';
+import type {
+  AggregateGroup,
+  AggregateQuery,
+  BreakerQuery,
+  CleanupReport,
+  ResultPage,
+  ResultQuery,
+  RetentionPolicy,
+  RollupReport,
+  SeriesInfo,
+  SeriesQuery,
+  Store,
+  StoreStatus,
+} from '../types.js';
+import { aggregateQuery, type RollupState } from './aggregate.js';
+import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
+import { readBreakerEvents, readResults, readSeries } from './reads.js';
+import { rollupRun } from './rollup.js';
+import { migrate, readMeta, writeMeta } from './schema.js';
+import { type SeriesRecord, SeriesRegistry } from './series-registry.js';
+import { ParamBag, type Range, runs } from './sql.js';
+import { appendBreakers, appendResults, appendSeries } from './write.js';
+
+export interface DuckDBStoreOptions {
+  path: string;
+  /** Zone of the daily rollup (RESULTANT_TIMEZONE). */
+  timezone: string;
+  rawRetentionDays: number;
+  maxSeries?: number;
+  memoryLimit?: string;
+  threads?: number | undefined;
+  readers?: number;
+  warn?: (message: string) => void;
+}
+
+/** Hours rolled up per transaction, so a long backlog never holds the writer for long. */
+const HOURS_PER_STEP = 24;
+const DAYS_PER_STEP = 7;
+const DIRTY_PER_STEP = 240;
+
+interface StepResult {
+  hours: number;
+  days: number;
+  done: boolean;
+}
+
+export class DuckDBStore implements Store {
+  private readonly lock = new SerialLock();
+  private readonly reg = new SeriesRegistry();
+  private hourlyWatermark: number | null = null;
+  private dailyWatermark: number | null = null;
+  private rawFloor = 0;
+  private nextResultId = 1;
+  private nextBreakerId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: Awaited<ReturnType<typeof openInstance>>,
+    private readonly writer: DuckDBConnection,
+    private readonly readers: ConnectionPool,
+    private readonly readerConns: DuckDBConnection[],
+    private readonly opts: DuckDBStoreOptions,
+  ) {}
+
+  static async open(opts: DuckDBStoreOptions): Promise<DuckDBStore> {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    let instance;
+    try {
+      instance = await openInstance(opts.path, { memoryLimit: opts.memoryLimit ?? '256MB', threads: opts.threads });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/lock/i.test(msg)) {
+        throw new Error(
+          `the database ${opts.path} is in use by another process (DuckDB allows one writer); stop it or send data to the running server with --url`,
+        );
+      }
+      throw e;
+    }
+    const writer = await instance.connect();
+    await migrate(writer);
+    const readerConns: DuckDBConnection[] = [];
+    for (let i = 0; i < (opts.readers ?? 3); i++) readerConns.push(await instance.connect());
+    const store = new DuckDBStore(instance, writer, new ConnectionPool(readerConns), readerConns, opts);
+    await store.load();
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    const rows = await queryRows<{ series_id: number; measurement: string; series_key: string; tags: { key: string; value: string }[] }>(
+      this.writer,
+      `SELECT series_id, measurement, series_key, tags FROM series`,
+    );
+    for (const r of rows) {
+      const tags: Record<string, string> = {};
+      for (const e of r.tags) tags[e.key] = e.value;
+      this.reg.add({ id: r.series_id, key: r.series_key, measurement: r.measurement as SeriesRecord['measurement'], tags });
+    }
+    const meta = await readMeta(this.writer);
+    this.hourlyWatermark = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
+    this.dailyWatermark = meta.daily_watermark ? Number(meta.daily_watermark) : null;
+    this.rawFloor = meta.raw_floor ? Number(meta.raw_floor) : 0;
+    if (meta.daily_tz !== this.opts.timezone) {
+      if (meta.daily_tz) {
+        this.opts.warn?.(
+          `daily rollups were built for time zone ${meta.daily_tz}; rebuilding them for ${this.opts.timezone} from raw data (hourly rollups keep serving older days)`,
+        );
+      }
+      await this.writer.run('BEGIN TRANSACTION');
+      await this.writer.run('DELETE FROM rollup_day');
+      await this.writer.run('DELETE FROM rollup_day_bins');
+      await this.writer.run('DELETE FROM dirty_days');
+      await writeMeta(this.writer, 'daily_watermark', null);
+      await writeMeta(this.writer, 'daily_tz', this.opts.timezone);
+      await this.writer.run('COMMIT');
+      this.dailyWatermark = null;
+    }
+    const ids = await queryRows<{ r: number; b: number }>(
+      this.writer,
+      `SELECT (SELECT coalesce(max(id), 0) FROM results)::DOUBLE AS r, (SELECT coalesce(max(id), 0) FROM breaker_events)::DOUBLE AS b`,
+    );
+    this.nextResultId = ids[0]!.r + 1;
+    this.nextBreakerId = ids[0]!.b + 1;
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------------------
+
+  async write(batch: WriteBatch): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    if (batch.size === 0) return;
+    await this.lock.run(() => this.writeLocked(batch));
+  }
+
+  private async writeLocked(batch: WriteBatch): Promise<void> {
+    const ids = new Map<SeriesRef, number>();
+    const fresh: SeriesRecord[] = [];
+    const resolve = (s: SeriesRef): number => {
+      let id = ids.get(s);
+      if (id === undefined) {
+        const known = this.reg.get(s.key);
+        if (known) id = known.id;
+        else {
+          const pending = fresh.find((f) => f.key === s.key);
+          if (pending) id = pending.id;
+          else {
+            id = this.reg.nextId(fresh.length);
+            fresh.push({ id, key: s.key, measurement: s.measurement, tags: s.tags });
+          }
+        }
+        ids.set(s, id);
+      }
+      return id;
+    };
+    const resultIds = batch.results.series.map(resolve);
+    const breakerIds = batch.breakers.series.map(resolve);
+    const max = this.opts.maxSeries ?? Infinity;
+    if (fresh.length > 0 && this.reg.size + fresh.length > max) {
+      throw invalid(
+        `this write would create ${fresh.length} new series, beyond the limit of ${max} (RESULTANT_MAX_SERIES); keep unique ids out of tags`,
+      );
+    }
+    const conn = this.writer;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      await appendSeries(conn, fresh, Date.now());
+      await appendResults(conn, batch, resultIds, this.nextResultId);
+      await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
+      await this.markDirty(conn, batch);
+      await conn.run('COMMIT');
+    } catch (e) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    for (const f of fresh) this.reg.add(f);
+    this.nextResultId += batch.results.time.length;
+    this.nextBreakerId += batch.breakers.time.length;
+  }
+
+  /** Records buckets below the watermarks that this write changes, in the same transaction as the rows. */
+  private async markDirty(conn: DuckDBConnection, batch: WriteBatch): Promise<void> {
+    const hw = this.hourlyWatermark;
+    if (hw === null) return;
+    const hours = new Set<number>();
+    for (const t of batch.results.time) {
+      const ms = t / 1000;
+      if (ms < hw) hours.add(floorHour(ms));
+    }
+    if (hours.size === 0) return;
+    const p = new ParamBag();
+    const list = [...hours].sort((a, b) => a - b);
+    await conn.run(
+      `INSERT OR IGNORE INTO dirty_hours SELECT make_timestamptz(unnest(${p.bigints(list.map((h) => h * 1000))}))`,
+      p.values,
+      p.types,
+    );
+    const dw = this.dailyWatermark;
+    if (dw === null) return;
+    const days = new Set<number>();
+    for (const h of list) if (h < dw) days.add(bucketStart('day', this.opts.timezone, h));
+    if (days.size === 0) return;
+    const q = new ParamBag();
+    await conn.run(
+      `INSERT OR IGNORE INTO dirty_days SELECT make_timestamptz(unnest(${q.bigints([...days].map((d) => d * 1000))}))`,
+      q.values,
+      q.types,
+    );
+  }
+
+  oldestWritableTime(nowMs: number): number {
+    const retention = bucketStart('day', this.opts.timezone, nowMs - this.opts.rawRetentionDays * DAY_MS);
+    return Math.max(retention, this.rawFloor) * 1000;
+  }
+
+  // ---- rollups ---------------------------------------------------------------------------------------------
+
+  async rollup(nowMs: number): Promise<RollupReport> {
+    let hours = 0;
+    let days = 0;
+    for (let i = 0; i < 100_000; i++) {
+      if (this.closed) break;
+      const r = await this.lock.run(() => this.transaction(() => this.rollupStep(nowMs)));
+      hours += r.hours;
+      days += r.days;
+      if (r.done) break;
+    }
+    return { hoursRolledUp: hours, daysRolledUp: days, hourlyWatermark: this.hourlyWatermark, dailyWatermark: this.dailyWatermark };
+  }
+
+  private async transaction<R>(fn: () => Promise<R>): Promise<R> {
+    const saved = { hw: this.hourlyWatermark, dw: this.dailyWatermark, floor: this.rawFloor };
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      const r = await fn();
+      await this.writer.run('COMMIT');
+      return r;
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      this.hourlyWatermark = saved.hw;
+      this.dailyWatermark = saved.dw;
+      this.rawFloor = saved.floor;
+      throw e;
+    }
+  }
+
+  /** One bounded unit of rollup work, inside a transaction. */
+  private async rollupStep(nowMs: number): Promise<StepResult> {
+    const conn = this.writer;
+    const tz = this.opts.timezone;
+    // 1. Hours that took late writes.
+    const dirtyHours = (
+      await queryRows<{ b: number }>(conn, `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_hours ORDER BY bucket LIMIT ${DIRTY_PER_STEP}`)
+    ).map((r) => r.b);
+    if (dirtyHours.length > 0) {
+      for (const run of runs(dirtyHours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
+      const p = new ParamBag();
+      await conn.run(
+        `DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyHours)}))`,
+        p.values,
+        p.types,
+      );
+      return { hours: dirtyHours.length, days: 0, done: false };
+    }
+    // 2. New closed hours.
+    const target = floorHour(nowMs);
+    if (this.hourlyWatermark === null) {
+      const first = await this.firstDataAfter(0);
+      if (first === null) return { hours: 0, days: 0, done: true };
+      this.hourlyWatermark = floorHour(first);
+      await writeMeta(conn, 'hourly_watermark', String(this.hourlyWatermark));
+    }
+    if (this.hourlyWatermark < target) {
+      const next = await this.firstDataAfter(this.hourlyWatermark);
+      let from = this.hourlyWatermark;
+      let to = target;
+      let n = 0;
+      if (next !== null && next < target) {
+        from = Math.max(from, floorHour(next));
+        to = Math.min(target, from + HOURS_PER_STEP * HOUR_MS);
+        await rollupRun(conn, 'hour', hourBoundaries([from, to]));
+        n = (to - from) / HOUR_MS;
+      }
+      this.hourlyWatermark = to;
+      await writeMeta(conn, 'hourly_watermark', String(to));
+      return { hours: n, days: 0, done: false };
+    }
+    // 3. Days that took late writes.
+    const dirtyDays = (
+      await queryRows<{ b: number }>(conn, `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_days ORDER BY bucket LIMIT ${DAYS_PER_STEP}`)
+    ).map((r) => r.b);
+    if (dirtyDays.length > 0) {
+      for (const d of dirtyDays) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
+      const p = new ParamBag();
+      await conn.run(`DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyDays)}))`, p.values, p.types);
+      return { hours: 0, days: dirtyDays.length, done: false };
+    }
+    // 4. New closed days: a day is rolled up once all of its hours are.
+    if (this.dailyWatermark === null) {
+      const first = await this.firstDataAfter(0);
+      if (first === null) return { hours: 0, days: 0, done: true };
+      this.dailyWatermark = bucketStart('day', tz, first);
+      await writeMeta(conn, 'daily_watermark', String(this.dailyWatermark));
+    }
+    const hw = this.hourlyWatermark;
+    if (nextBucketStart('day', tz, this.dailyWatermark) <= hw) {
+      const next = await this.firstDataAfter(this.dailyWatermark);
+      let from = this.dailyWatermark;
+      if (next !== null && next < hw) from = Math.max(from, bucketStart('day', tz, next));
+      else {
+        // Nothing to roll up before the hourly watermark: jump to its last day boundary.
+        from = bucketStart('day', tz, hw - 1);
+        if (nextBucketStart('day', tz, from) <= hw) from = nextBucketStart('day', tz, from);
+        this.dailyWatermark = Math.max(this.dailyWatermark, from);
+        await writeMeta(conn, 'daily_watermark', String(this.dailyWatermark));
+        return { hours: 0, days: 0, done: false };
+      }
+      let n = 0;
+      let d = from;
+      while (n < DAYS_PER_STEP && nextBucketStart('day', tz, d) <= hw) {
+        await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
+        d = nextBucketStart('day', tz, d);
+        n++;
+      }
+      this.dailyWatermark = d;
+      await writeMeta(conn, 'daily_watermark', String(d));
+      return { hours: 0, days: n, done: false };
+    }
+    return { hours: 0, days: 0, done: true };
+  }
+
+  /** Time (ms) of the first raw result at or after `ms`, or null. */
+  private async firstDataAfter(ms: number): Promise<number | null> {
+    const p = new ParamBag();
+    const rows = await queryRows<{ t: number | null }>(
+      this.writer,
+      `SELECT epoch_ms(min(time))::DOUBLE AS t FROM results WHERE time >= ${p.ts(ms)}`,
+      p.values,
+      p.types,
+    );
+    return rows[0]?.t ?? null;
+  }
+
+  async rebuildRollups(startMs: number, stopMs: number): Promise<RollupReport> {
+    const tz = this.opts.timezone;
+    let hours = 0;
+    let days = 0;
+    // Only buckets whose raw data is still kept can be rebuilt; rebuilding from a partial past would lose data.
+    const floor = Math.max(startMs, this.rawFloor);
+    let h = floorHour(floor);
+    if (h < floor) h += HOUR_MS;
+    while (this.hourlyWatermark !== null && h < Math.min(stopMs, this.hourlyWatermark)) {
+      const to = Math.min(h + HOURS_PER_STEP * HOUR_MS, this.hourlyWatermark, Math.ceil(stopMs / HOUR_MS) * HOUR_MS);
+      const from = h;
+      await this.lock.run(() =>
+        this.transaction(async () => {
+          await rollupRun(this.writer, 'hour', hourBoundaries([from, to]));
+          const p = new ParamBag();
+          await this.writer.run(
+            `DELETE FROM dirty_hours WHERE bucket >= ${p.ts(from)} AND bucket < ${p.ts(to)}`,
+            p.values,
+            p.types,
+          );
+        }),
+      );
+      hours += (to - from) / HOUR_MS;
+      h = to;
+    }
+    let d = bucketStart('day', tz, floor);
+    if (d < floor) d = nextBucketStart('day', tz, d);
+    while (this.dailyWatermark !== null && d < Math.min(stopMs, this.dailyWatermark)) {
+      const from = d;
+      const to = nextBucketStart('day', tz, d);
+      await this.lock.run(() =>
+        this.transaction(async () => {
+          await rollupRun(this.writer, 'day', [from, to]);
+          const p = new ParamBag();
+          await this.writer.run(`DELETE FROM dirty_days WHERE bucket = ${p.ts(from)}`, p.values, p.types);
+        }),
+      );
+      days++;
+      d = to;
+    }
+    return { hoursRolledUp: hours, daysRolledUp: days, hourlyWatermark: this.hourlyWatermark, dailyWatermark: this.dailyWatermark };
+  }
+
+  async cleanup(policy: RetentionPolicy, nowMs: number): Promise<CleanupReport> {
+    // Roll up first: raw rows must never be deleted before their hours and days are in the rollups.
+    await this.rollup(nowMs);
+    const tz = this.opts.timezone;
+    // Whole days in the rollup zone, so a late write can never land in a day whose raw rows are partly gone.
+    const rawCut = bucketStart('day', tz, nowMs - policy.rawDays * DAY_MS);
+    const hourCut = floorHour(nowMs - policy.hourlyDays * DAY_MS);
+    const dayCut = policy.dailyDays > 0 ? bucketStart('day', tz, nowMs - policy.dailyDays * DAY_MS) : null;
+    const report = await this.lock.run(() =>
+      this.transaction(async () => {
+        const del = async (sql: string, ms: number): Promise<number> => {
+          const p = new ParamBag();
+          const r = await this.writer.run(sql.replace('$cut', p.ts(ms)), p.values, p.types);
+          return r.rowsChanged;
+        };
+        const out: CleanupReport = {
+          rawDeleted: await del('DELETE FROM results WHERE time < $cut', rawCut),
+          breakerEventsDeleted: await del('DELETE FROM breaker_events WHERE time < $cut', rawCut),
+          hourlyDeleted: await del('DELETE FROM rollup_hour WHERE bucket < $cut', hourCut),
+          dailyDeleted: dayCut === null ? 0 : await del('DELETE FROM rollup_day WHERE bucket < $cut', dayCut),
+        };
+        await del('DELETE FROM rollup_hour_bins WHERE bucket < $cut', hourCut);
+        await del('DELETE FROM dirty_hours WHERE bucket < $cut', rawCut);
+        await del('DELETE FROM dirty_days WHERE bucket < $cut', rawCut);
+        if (dayCut !== null) await del('DELETE FROM rollup_day_bins WHERE bucket < $cut', dayCut);
+        if (rawCut > this.rawFloor) {
+          this.rawFloor = rawCut;
+          await writeMeta(this.writer, 'raw_floor', String(rawCut));
+        }
+        return out;
+      }),
+    );
+    // Give the freed blocks back to the file.
+    await this.lock.run(() => this.writer.run('CHECKPOINT'));
+    return report;
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------------------
+
+  /** Runs `fn` on a reader connection inside one transaction: one consistent snapshot for all its queries. */
+  private read<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
+    return this.readers.use(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        return await fn(c);
+      } finally {
+        await c.run('ROLLBACK').catch(() => undefined);
+      }
+    });
+  }
+
+  async aggregate(q: AggregateQuery): Promise<AggregateGroup[]> {
+    const plan = this.reg.plan(q.filters, q.groupBy, 'test_result');
+    if (plan.sids.length === 0) return [];
+    return this.read(async (c) => {
+      const st = await this.rollupState(c, q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!);
+      return aggregateQuery(c, q, plan, st);
+    });
+  }
+
+  /** Watermarks and dirty buckets as of the reader's snapshot (not the writer's memory). */
+  private async rollupState(c: DuckDBConnection, fromMs: number, toMs: number): Promise<RollupState> {
+    const meta = await readMeta(c);
+    const p = new ParamBag();
+    const range = `bucket >= ${p.ts(fromMs - DAY_MS)} AND bucket < ${p.ts(toMs)}`;
+    const dirty = await queryRows<{ kind: string; b: number }>(
+      c,
+      `SELECT 'h' AS kind, epoch_ms(bucket)::DOUBLE AS b FROM dirty_hours WHERE ${range}
+       UNION ALL SELECT 'd', epoch_ms(bucket)::DOUBLE FROM dirty_days WHERE ${range}`,
+      p.values,
+      p.types,
+    );
+    return {
+      hourlyWatermark: meta.hourly_watermark ? Number(meta.hourly_watermark) : null,
+      dailyWatermark: meta.daily_watermark ? Number(meta.daily_watermark) : null,
+      dailyTz: meta.daily_tz ?? null,
+      dirtyHours: dirty.filter((d) => d.kind === 'h').map((d) => d.b),
+      dirtyDays: dirty.filter((d) => d.kind === 'd').map((d) => d.b),
+    };
+  }
+
+  private seriesIds(filters: Record<string, string[]>, measurement: SeriesRecord['measurement']): number[] | null {
+    if (Object.keys(filters).length === 0) return null;
+    return this.reg.match(filters, measurement).map((s) => s.id);
+  }
+
+  async results(q: ResultQuery): Promise<ResultPage> {
+    const ids = this.seriesIds(q.filters, 'test_result');
+    if (ids !== null && ids.length === 0) return { results: [], nextCursor: null };
+    return this.read((c) => readResults(c, this.reg, q, ids));
+  }
+
+  async series(q: SeriesQuery): Promise<SeriesInfo[]> {
+    const ids = Object.keys(q.filters).length === 0 ? null : this.reg.match(q.filters, q.measurement).map((s) => s.id);
+    if (ids !== null && ids.length === 0) return [];
+    return this.read((c) => readSeries(c, this.reg, q, ids));
+  }
+
+  async breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]> {
+    const ids = this.seriesIds(q.filters, 'circuit_breaker');
+    if (ids !== null && ids.length === 0) return [];
+    return this.read((c) => readBreakerEvents(c, this.reg, q, ids));
+  }
+
+  async status(nowMs: number): Promise<StoreStatus> {
+    try {
+      return await this.read(async (c) => {
+        const rows = await queryRows<{ first: number | null; dirty: number }>(
+          c,
+          `SELECT (SELECT epoch_ms(min(time)) FROM results)::DOUBLE AS first, (SELECT count(*) FROM dirty_hours)::DOUBLE AS dirty`,
+        );
+        const meta = await readMeta(c);
+        const hw = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
+        const first = rows[0]!.first;
+        const behindFrom = hw ?? (first === null ? null : floorHour(first));
+        const lag = behindFrom === null ? 0 : Math.max(0, floorHour(nowMs) - behindFrom) / 1000;
+        return { ok: true, rollupLagSeconds: lag, dirtyHours: rows[0]!.dirty, seriesCount: this.reg.size };
+      });
+    } catch (e) {
+      return {
+        ok: false,
+        rollupLagSeconds: 0,
+        dirtyHours: 0,
+        seriesCount: this.reg.size,
+        message: e instanceof Error ? e.message : String(e),
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Wait for writes and rollup steps already queued, then refuse new ones.
+    await this.lock.run(async () => {
+      this.closed = true;
+    });
+    await this.lock.run(async () => {
+      try {
+        await this.writer.run('CHECKPOINT');
+      } catch {
+        // A checkpoint is an optimisation; the WAL already holds every committed write.
+      }
+    });
+    for (const c of this.readerConns) c.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function hourBoundaries(run: Range): number[] {
+  const out: number[] = [];
+  for (let t = run[0]; t <= run[1]; t += HOUR_MS) out.push(t);
+  return out;
+}

@@ -1,0 +1,65 @@
+// Building rollup rows from raw results. One contiguous run of buckets at a time: its rows are deleted and
+// recomputed, so a re-run is idempotent and a late write only needs its bucket recomputed.
+import { sketchKeySql } from '../../model/stats.js';
+import { slotFor } from '../../time/buckets.js';
+import type { DuckDBConnection } from './db.js';
+import { bucketMap, ParamBag } from './sql.js';
+
+export type Level = 'hour' | 'day';
+
+const TABLE: Record<Level, { rows: string; bins: string }> = {
+  hour: { rows: 'rollup_hour', bins: 'rollup_hour_bins' },
+  day: { rows: 'rollup_day', bins: 'rollup_day_bins' },
+};
+
+/**
+ * Recomputes the rollup rows of `level` for the contiguous buckets with the given boundaries
+ * (b0 < b1 < ... < bn, ms): counts per series (metric ''), then per metric the moments, exact type-7
+ * percentiles (quantile_cont is R type 7) and sketch bins.
+ */
+export async function rollupRun(conn: DuckDBConnection, level: Level, boundaries: readonly number[]): Promise<void> {
+  const { rows, bins } = TABLE[level];
+  const lo = boundaries[0]!;
+  const hi = boundaries[boundaries.length - 1]!;
+
+  const del = new ParamBag();
+  const delPred = `bucket >= ${del.ts(lo)} AND bucket < ${del.ts(hi)}`;
+  await conn.run(`DELETE FROM ${rows} WHERE ${delPred}`, del.values, del.types);
+  await conn.run(`DELETE FROM ${bins} WHERE ${delPred}`, del.values, del.types);
+
+  const p = new ParamBag();
+  const map = bucketMap(p, boundaries, slotFor(boundaries));
+  const where = `r.time >= ${p.ts(lo)} AND r.time < ${p.ts(hi)}`;
+  const src = `${map.cte},
+    src AS (SELECT ${map.rel}.bstart, r.series_id, r.success, r.latency_ms, r.metrics
+            FROM results r ${map.join('r', 'time')} WHERE ${where}),
+    vals AS (SELECT bstart, series_id, 'latency_ms' AS metric, latency_ms AS v FROM src WHERE latency_ms IS NOT NULL
+             UNION ALL
+             SELECT bstart, series_id, unnest(map_keys(metrics)) AS metric, unnest(map_values(metrics)) AS v
+             FROM src WHERE metrics IS NOT NULL)`;
+
+  await conn.run(
+    `INSERT INTO ${rows} (bucket, series_id, metric, test_count, success_count)
+     WITH ${src}
+     SELECT make_timestamptz(bstart), series_id, '', count(*), count_if(success) FROM src GROUP BY ALL`,
+    p.values,
+    p.types,
+  );
+  await conn.run(
+    `INSERT INTO ${rows} (bucket, series_id, metric, n, sum, m2, min, max, p50, p95, p99)
+     WITH ${src},
+     g AS (SELECT bstart, series_id, metric, count(v) AS n, sum(v) AS s, var_pop(v) * count(v) AS m2,
+                  min(v) AS mn, max(v) AS mx, quantile_cont(v, [0.5, 0.95, 0.99]) AS q
+           FROM vals GROUP BY ALL)
+     SELECT make_timestamptz(bstart), series_id, metric, n, s, m2, mn, mx, q[1], q[2], q[3] FROM g`,
+    p.values,
+    p.types,
+  );
+  await conn.run(
+    `INSERT INTO ${bins} (bucket, series_id, metric, k, c, s)
+     WITH ${src}
+     SELECT make_timestamptz(bstart), series_id, metric, ${sketchKeySql('v')} AS k, count(*), sum(v) FROM vals GROUP BY ALL`,
+    p.values,
+    p.types,
+  );
+}

@@ -1,0 +1,113 @@
+// All series (tag sets) of the database, in memory: ingest resolves series ids here without a query, and reads
+// resolve tag filters and group_by here, so tag keys never become SQL (they stay map keys and JS strings).
+import type { Measurement, Tags } from '../../model/result.js';
+import type { TagFilters } from '../types.js';
+
+export interface SeriesRecord {
+  id: number;
+  key: string;
+  measurement: Measurement;
+  tags: Tags;
+}
+
+export interface GroupPlan {
+  /** Parallel arrays: series id -> group index. */
+  sids: number[];
+  gids: number[];
+  groups: Record<string, string | null>[];
+}
+
+export class SeriesRegistry {
+  private readonly byKey = new Map<string, SeriesRecord>();
+  private readonly byId = new Map<number, SeriesRecord>();
+  /** tag key -> tag value -> series ids */
+  private readonly index = new Map<string, Map<string, number[]>>();
+  private maxId = 0;
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): SeriesRecord | undefined {
+    return this.byKey.get(key);
+  }
+
+  byIdOrThrow(id: number): SeriesRecord {
+    const s = this.byId.get(id);
+    if (!s) throw new Error(`series ${id} is not registered`);
+    return s;
+  }
+
+  nextId(offset: number): number {
+    return this.maxId + 1 + offset;
+  }
+
+  add(rec: SeriesRecord): void {
+    this.byKey.set(rec.key, rec);
+    this.byId.set(rec.id, rec);
+    if (rec.id > this.maxId) this.maxId = rec.id;
+    for (const [k, v] of Object.entries(rec.tags)) {
+      let values = this.index.get(k);
+      if (!values) this.index.set(k, (values = new Map()));
+      const ids = values.get(v);
+      if (ids) ids.push(rec.id);
+      else values.set(v, [rec.id]);
+    }
+  }
+
+  /** Series of `measurement` matching every filter key (any of its values). */
+  match(filters: TagFilters, measurement: Measurement | undefined): SeriesRecord[] {
+    const keys = Object.keys(filters);
+    let candidates: Iterable<SeriesRecord>;
+    if (keys.length === 0) {
+      candidates = this.byId.values();
+    } else {
+      // Start from the most selective filter key, then check the rest on each candidate.
+      let best: number[] | null = null;
+      for (const k of keys) {
+        const values = this.index.get(k);
+        const ids: number[] = [];
+        for (const v of filters[k]!) ids.push(...(values?.get(v) ?? []));
+        if (best === null || ids.length < best.length) best = ids;
+      }
+      candidates = (best ?? []).map((id) => this.byId.get(id)!);
+    }
+    const out: SeriesRecord[] = [];
+    for (const s of candidates) {
+      if (measurement && s.measurement !== measurement) continue;
+      let ok = true;
+      for (const k of keys) {
+        const v = s.tags[k];
+        if (v === undefined || !filters[k]!.includes(v)) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) out.push(s);
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  /** Matching series and their group index under `groupBy` (a missing tag groups as null). */
+  plan(filters: TagFilters, groupBy: string[], measurement: Measurement): GroupPlan {
+    const matched = this.match(filters, measurement);
+    const groupIndex = new Map<string, number>();
+    const groups: Record<string, string | null>[] = [];
+    const sids: number[] = [];
+    const gids: number[] = [];
+    for (const s of matched) {
+      const g: Record<string, string | null> = {};
+      for (const k of groupBy) g[k] = s.tags[k] ?? null;
+      const gk = JSON.stringify(groupBy.map((k) => g[k]));
+      let gi = groupIndex.get(gk);
+      if (gi === undefined) {
+        gi = groups.length;
+        groupIndex.set(gk, gi);
+        groups.push(g);
+      }
+      sids.push(s.id);
+      gids.push(gi);
+    }
+    return { sids, gids, groups };
+  }
+}

@@ -1,0 +1,105 @@
+// Bulk appends through DuckDB's appender, column by column in data chunks (measured ~1.4 M rows/s here, against
+// ~0.5 M/s for row-wise appends; bench/ingest.ts measures the whole path).
+import type { WriteBatch } from '../../model/result.js';
+import { DuckDBDataChunk, type DuckDBConnection, type DuckDBValue, mapValue, T, tsValue } from './db.js';
+import type { SeriesRecord } from './series-registry.js';
+
+const CHUNK = 2048;
+
+type Column = DuckDBValue[];
+
+async function appendColumns(
+  conn: DuckDBConnection,
+  table: string,
+  types: Parameters<typeof DuckDBDataChunk.create>[0],
+  rows: number,
+  fill: (cols: Column[], from: number, to: number) => void,
+): Promise<void> {
+  if (rows === 0) return;
+  const appender = await conn.createAppender(table);
+  try {
+    for (let from = 0; from < rows; from += CHUNK) {
+      const to = Math.min(rows, from + CHUNK);
+      const cols: Column[] = types.map(() => new Array<DuckDBValue>(to - from));
+      fill(cols, from, to);
+      const chunk = DuckDBDataChunk.create(types, to - from);
+      chunk.setColumns(cols);
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+const TAGS_MAP = T.MAP(T.VARCHAR, T.VARCHAR);
+const METRICS_MAP = T.MAP(T.VARCHAR, T.DOUBLE);
+
+export async function appendSeries(conn: DuckDBConnection, fresh: SeriesRecord[], nowMs: number): Promise<void> {
+  await appendColumns(conn, 'series', [T.INTEGER, T.VARCHAR, T.VARCHAR, TAGS_MAP, T.TIMESTAMPTZ], fresh.length, (c, a, b) => {
+    for (let i = a; i < b; i++) {
+      const s = fresh[i]!;
+      const j = i - a;
+      c[0]![j] = s.id;
+      c[1]![j] = s.measurement;
+      c[2]![j] = s.key;
+      c[3]![j] = mapValue(Object.entries(s.tags).map(([key, value]) => ({ key, value })));
+      c[4]![j] = tsValue(nowMs * 1000);
+    }
+  });
+}
+
+export async function appendResults(
+  conn: DuckDBConnection,
+  batch: WriteBatch,
+  seriesIds: number[],
+  firstId: number,
+): Promise<void> {
+  const r = batch.results;
+  await appendColumns(
+    conn,
+    'results',
+    [T.BIGINT, T.TIMESTAMPTZ, T.INTEGER, T.BOOLEAN, T.DOUBLE, METRICS_MAP, T.VARCHAR, T.VARCHAR],
+    r.time.length,
+    (c, a, b) => {
+      for (let i = a; i < b; i++) {
+        const j = i - a;
+        c[0]![j] = BigInt(firstId + i);
+        c[1]![j] = tsValue(r.time[i]!);
+        c[2]![j] = seriesIds[i]!;
+        c[3]![j] = r.success[i]!;
+        c[4]![j] = r.latency[i]!;
+        const m = r.metrics[i];
+        c[5]![j] = m ? mapValue(Object.entries(m).map(([key, value]) => ({ key, value }))) : null;
+        c[6]![j] = r.error[i]!;
+        c[7]![j] = r.errorType[i]!;
+      }
+    },
+  );
+}
+
+export async function appendBreakers(
+  conn: DuckDBConnection,
+  batch: WriteBatch,
+  seriesIds: number[],
+  firstId: number,
+): Promise<void> {
+  const e = batch.breakers;
+  await appendColumns(
+    conn,
+    'breaker_events',
+    [T.BIGINT, T.TIMESTAMPTZ, T.INTEGER, T.VARCHAR, T.BIGINT],
+    e.time.length,
+    (c, a, b) => {
+      for (let i = a; i < b; i++) {
+        const j = i - a;
+        c[0]![j] = BigInt(firstId + i);
+        c[1]![j] = tsValue(e.time[i]!);
+        c[2]![j] = seriesIds[i]!;
+        c[3]![j] = e.state[i]!;
+        const f = e.failures[i];
+        c[4]![j] = f === null || f === undefined ? null : BigInt(f);
+      }
+    },
+  );
+}

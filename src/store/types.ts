@@ -1,0 +1,134 @@
+// The Store port: everything the service needs from a time-series store. store/duckdb implements it; an
+// InfluxDB adapter will implement it too. Times are epoch milliseconds at this boundary except raw result
+// timestamps, which are epoch microseconds (the contract keeps at least microseconds).
+import type { BreakerEvent, Measurement, Tags, TestResult, WriteBatch } from '../model/result.js';
+import type { Period } from '../time/buckets.js';
+
+/** Tag filters: key -> accepted values (any of); different keys must all match. */
+export type TagFilters = Record<string, string[]>;
+
+export interface AggregateQuery {
+  period: Period;
+  tz: string;
+  /** Bucket boundaries b0 < ... < bn (ms, UTC instants) from time/buckets.ts; bucket i is [b_i, b_i+1). */
+  boundaries: number[];
+  filters: TagFilters;
+  groupBy: string[];
+  metric: string;
+}
+
+/** Mergeable statistics of one group in one bucket (moments plus percentiles). */
+export interface BucketAggregate {
+  /** Index into AggregateQuery.boundaries: the bucket [boundaries[i], boundaries[i + 1]). */
+  bucket: number;
+  testCount: number;
+  successCount: number;
+  /** Results that carry the metric, their sum, M2 (sum of squared deviations from the mean), min and max. */
+  n: number;
+  sum: number;
+  m2: number;
+  min: number | null;
+  max: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** True when the percentiles come from a merged sketch (within 1 % relative error) rather than exactly. */
+  approximate: boolean;
+}
+
+export interface AggregateGroup {
+  group: Tags;
+  buckets: BucketAggregate[];
+}
+
+export interface ResultQuery {
+  /** [start, stop) in µs. */
+  start: number;
+  stop: number;
+  filters: TagFilters;
+  success?: boolean;
+  limit: number;
+  /** Opaque position from a previous page. */
+  cursor?: string;
+}
+
+export interface ResultPage {
+  results: TestResult[];
+  nextCursor: string | null;
+}
+
+export interface SeriesQuery {
+  /** [start, stop) in µs. */
+  start: number;
+  stop: number;
+  filters: TagFilters;
+  measurement?: Measurement;
+  limit: number;
+}
+
+export interface SeriesInfo {
+  measurement: Measurement;
+  tags: Tags;
+  /** µs */
+  firstTime: number;
+  lastTime: number;
+  count: number;
+}
+
+export interface BreakerQuery {
+  /** [start, stop) in µs. */
+  start: number;
+  stop: number;
+  filters: TagFilters;
+}
+
+export interface RollupReport {
+  hoursRolledUp: number;
+  daysRolledUp: number;
+  /** End of the last rolled-up hour (ms); everything before it is in the hourly rollup unless marked dirty. */
+  hourlyWatermark: number | null;
+  dailyWatermark: number | null;
+}
+
+export interface CleanupReport {
+  rawDeleted: number;
+  hourlyDeleted: number;
+  dailyDeleted: number;
+  breakerEventsDeleted: number;
+}
+
+export interface RetentionPolicy {
+  /** Keep raw results and breaker events this many days. */
+  rawDays: number;
+  hourlyDays: number;
+  /** 0 keeps daily rollups forever. */
+  dailyDays: number;
+}
+
+export interface StoreStatus {
+  /** Seconds between now and the hourly rollup watermark (0 when there is nothing to roll up). */
+  rollupLagSeconds: number;
+  dirtyHours: number;
+  seriesCount: number;
+  ok: boolean;
+  message?: string;
+}
+
+export interface Store {
+  /** Writes every row of the batch; resolves only once they are durable. All or nothing. */
+  write(batch: WriteBatch): Promise<void>;
+  aggregate(q: AggregateQuery): Promise<AggregateGroup[]>;
+  results(q: ResultQuery): Promise<ResultPage>;
+  series(q: SeriesQuery): Promise<SeriesInfo[]>;
+  breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]>;
+  /** Brings rollups up to `nowMs`: new closed hours and days, and buckets invalidated by late writes. */
+  rollup(nowMs: number): Promise<RollupReport>;
+  /** Recomputes every rollup bucket that overlaps [startMs, stopMs) from raw data. */
+  rebuildRollups(startMs: number, stopMs: number): Promise<RollupReport>;
+  /** Deletes data older than each level's retention, measured back from `nowMs`. */
+  cleanup(policy: RetentionPolicy, nowMs: number): Promise<CleanupReport>;
+  /** The earliest time (µs) a write may carry; older raw data is not kept. */
+  oldestWritableTime(nowMs: number): number;
+  status(nowMs: number): Promise<StoreStatus>;
+  close(): Promise<void>;
+}

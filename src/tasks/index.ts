@@ -1,0 +1,65 @@
+// Scheduled work: keep rollups current and apply retention. Each task is a plain function of (deps, now) so tests
+// drive it with their own clock; node-cron only decides when it runs, and never runs one on top of itself.
+import cron from 'node-cron';
+import type { ServiceMetrics } from '../api/metrics.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { CleanupReport, RetentionPolicy, RollupReport, Store } from '../store/types.js';
+
+export interface TaskDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics?: ServiceMetrics;
+}
+
+export async function runRollup(deps: TaskDeps): Promise<RollupReport | null> {
+  try {
+    const r = await deps.store.rollup(deps.clock.now());
+    deps.metrics?.rollupRuns.inc({ outcome: 'success' });
+    if (r.hoursRolledUp > 0 || r.daysRolledUp > 0) {
+      deps.logger.debug({ hours: r.hoursRolledUp, days: r.daysRolledUp }, 'rollup');
+    }
+    return r;
+  } catch (err) {
+    deps.metrics?.rollupRuns.inc({ outcome: 'failure' });
+    deps.logger.error({ err }, 'rollup failed');
+    return null;
+  }
+}
+
+export async function runRetention(deps: TaskDeps, policy: RetentionPolicy): Promise<CleanupReport | null> {
+  try {
+    const r = await deps.store.cleanup(policy, deps.clock.now());
+    deps.logger.info({ ...r }, 'retention');
+    return r;
+  } catch (err) {
+    deps.logger.error({ err }, 'retention failed');
+    return null;
+  }
+}
+
+export interface Schedules {
+  rollupCron: string;
+  retentionCron: string;
+  retention: RetentionPolicy;
+}
+
+/** Starts the schedules; the returned function stops them and waits for a running task to finish. */
+export function startTasks(deps: TaskDeps, s: Schedules): () => Promise<void> {
+  let running: Promise<unknown> = Promise.resolve();
+  const guard = (fn: () => Promise<unknown>) => () => {
+    running = running.then(fn, fn);
+    return running;
+  };
+  const tasks = [
+    cron.schedule(s.rollupCron, guard(() => runRollup(deps)), { name: 'rollup', noOverlap: true }),
+    cron.schedule(s.retentionCron, guard(() => runRetention(deps, s.retention)), { name: 'retention', noOverlap: true }),
+  ];
+  // Catch up at start (after a restart there may be hours to roll up) without waiting for the first tick.
+  void guard(() => runRollup(deps))();
+  return async () => {
+    for (const t of tasks) await t.destroy();
+    await running.catch(() => undefined);
+  };
+}

@@ -1,0 +1,83 @@
+// Bucket boundaries in a time zone. Boundaries are computed here, in JavaScript with luxon (full ICU), and
+// handed to the store as plain UTC instants: SQL never needs a time-zone function, which keeps day buckets
+// fast in DuckDB (notes/influxdb-and-rollups.md §3: time_bucket over TIMESTAMPTZ with a day width is ~30-100x
+// slower) and makes both stores agree on DST days (23 or 25 hours) and half-hour zones.
+import { DateTime } from 'luxon';
+import { invalid } from '../errors.js';
+
+export type Period = 'hour' | 'day' | 'week' | 'month';
+export const PERIODS: readonly Period[] = ['hour', 'day', 'week', 'month'];
+
+export const HOUR_MS = 3_600_000;
+export const QUARTER_MS = 900_000;
+export const DAY_MS = 86_400_000;
+
+/** The most buckets one query may span, so a request cannot make the service build an unbounded answer. */
+export const MAX_BUCKETS = 20_000;
+
+const UNIT: Record<Period, 'hour' | 'day' | 'week' | 'month'> = {
+  hour: 'hour',
+  day: 'day',
+  week: 'week',
+  month: 'month',
+};
+
+/** Start of the bucket of `period` in `tz` that contains instant `ms`. Weeks are ISO weeks (Monday). */
+export function bucketStart(period: Period, tz: string, ms: number): number {
+  return DateTime.fromMillis(ms, { zone: tz }).startOf(UNIT[period]).toMillis();
+}
+
+/** The start of the bucket after the one starting at `startMs`. */
+export function nextBucketStart(period: Period, tz: string, startMs: number): number {
+  const cur = DateTime.fromMillis(startMs, { zone: tz });
+  // Hours: exact one-hour steps, re-aligned to local :00 so zones whose DST shift is 30 minutes (Lord Howe)
+  // keep local-hour buckets. Days and longer: calendar steps, so DST days get 23 or 25 hours.
+  let next =
+    period === 'hour'
+      ? cur.plus({ hours: 1 }).startOf('hour')
+      : cur.plus({ [`${UNIT[period]}s`]: 1 }).startOf(UNIT[period]);
+  if (next.toMillis() <= startMs) next = cur.plus({ hours: 1 });
+  return next.toMillis();
+}
+
+/**
+ * Boundaries b0 < b1 < ... < bn of the buckets covering [startMs, stopMs): `start` rounds down and `stop` up to
+ * bucket boundaries in `tz`. Bucket i is [b_i, b_{i+1}).
+ */
+export function bucketBoundaries(period: Period, tz: string, startMs: number, stopMs: number): number[] {
+  if (!(stopMs > startMs)) throw invalid('stop must be after start');
+  const out = [bucketStart(period, tz, startMs)];
+  let cur = out[0]!;
+  while (cur < stopMs) {
+    cur = nextBucketStart(period, tz, cur);
+    out.push(cur);
+    if (out.length > MAX_BUCKETS + 1) {
+      throw invalid(
+        `the range spans more than ${MAX_BUCKETS} ${period} buckets; narrow start/stop or use a longer period`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * The coarsest slot (1 hour or 15 minutes) of which every boundary is a whole multiple in UTC, or 0 when none is
+ * (only historical local-mean-time offsets). Rollups are kept per UTC hour, so they can serve a query exactly when
+ * its slot is one hour.
+ */
+export function slotFor(boundaries: readonly number[]): number {
+  if (boundaries.every((b) => b % HOUR_MS === 0)) return HOUR_MS;
+  if (boundaries.every((b) => b % QUARTER_MS === 0)) return QUARTER_MS;
+  return 0;
+}
+
+/** Floors `ms` to the UTC hour. */
+export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+export const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;
+
+/** Day boundaries in `tz` covering [startMs, stopMs), for the daily rollup. */
+export function dayBoundaries(tz: string, startMs: number, stopMs: number): number[] {
+  const out = [bucketStart('day', tz, startMs)];
+  while (out[out.length - 1]! < stopMs) out.push(nextBucketStart('day', tz, out[out.length - 1]!));
+  return out;
+}
