@@ -25,6 +25,8 @@ async function appendColumns(
       const chunk = DuckDBDataChunk.create(types, to - from);
       chunk.setColumns(cols);
       appender.appendDataChunk(chunk);
+      // Converting values is synchronous work: let the event loop serve requests between chunks.
+      if (to < rows) await new Promise<void>((r) => setImmediate(r));
     }
     appender.flushSync();
   } finally {

@@ -1,0 +1,55 @@
+// A real service for tests: the Express app on a loopback port, a real DuckDB store, a clock the test controls.
+import type { Server } from 'node:http';
+import { createApp, type AppConfig } from '../src/api/app.js';
+import { ServiceMetrics } from '../src/api/metrics.js';
+import { fixedClock } from '../src/clock.js';
+import { IngestQueue } from '../src/ingest/queue.js';
+import { silentLogger } from '../src/logger.js';
+import { DuckDBStore } from '../src/store/duckdb/index.js';
+
+export interface TestServer {
+  url: string;
+  store: DuckDBStore;
+  queue: IngestQueue;
+  clock: ReturnType<typeof fixedClock>;
+  metrics: ServiceMetrics;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  opts: Partial<AppConfig> & { now?: number; path?: string; queueMaxPoints?: number; rawRetentionDays?: number } = {},
+): Promise<TestServer> {
+  const clock = fixedClock(opts.now ?? Date.UTC(2026, 10, 21, 12));
+  const config: AppConfig = {
+    timezone: opts.timezone ?? 'UTC',
+    authTokens: opts.authTokens ?? [],
+    publicRead: opts.publicRead ?? false,
+    maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
+  };
+  const store = await DuckDBStore.open({
+    path: opts.path ?? ':memory:',
+    timezone: config.timezone,
+    rawRetentionDays: opts.rawRetentionDays ?? 3650,
+  });
+  const metrics = new ServiceMetrics();
+  const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
+  const app = createApp({ store, queue, config, clock, logger: silentLogger, metrics, version: 'test' });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    store,
+    queue,
+    clock,
+    metrics,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await queue.close();
+      await store.close();
+    },
+  };
+}
