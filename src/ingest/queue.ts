@@ -70,11 +70,7 @@ export class IngestQueue {
       }
       this.waitingPoints -= points;
       this.inFlightPoints = points;
-      try {
-        await this.writeGroup(group);
-      } finally {
-        this.inFlightPoints = 0;
-      }
+      await this.writeGroup(group);
     }
   }
 
@@ -88,11 +84,11 @@ export class IngestQueue {
     try {
       await this.store.write(merged);
       this.opts.onWritten?.(merged);
-      for (const p of group) p.resolve();
+      for (const p of group) this.settle(p);
       return;
     } catch (e) {
       if (group.length === 1) {
-        group[0]!.reject(e);
+        this.settle(group[0]!, e);
         return;
       }
     }
@@ -101,11 +97,18 @@ export class IngestQueue {
       try {
         await this.store.write(p.batch);
         this.opts.onWritten?.(p.batch);
-        p.resolve();
+        this.settle(p);
       } catch (e) {
-        p.reject(e);
+        this.settle(p, e);
       }
     }
+  }
+
+  /** Leaves the queue's count before the caller hears back, so a caller that writes again finds room. */
+  private settle(p: Pending, error?: unknown): void {
+    this.inFlightPoints -= p.batch.size;
+    if (error === undefined) p.resolve();
+    else p.reject(error);
   }
 
   /** Refuses new requests and waits for the queued ones to be written. */

@@ -8,27 +8,26 @@
 // gamma - 1 = 0.80 % for ALPHA = 0.4 % (and zero when a bin holds one repeated value, such as a 5000 ms timeout).
 // Percentiles follow R type 7: with h = (N - 1) q, the estimate interpolates the estimates of order statistics
 // floor(h) and floor(h) + 1, so it stays within 0.8 % of the exact type-7 value for values of one sign, inside the
-// contract's 1 %. Keys are integers ordered like the values: 0 for |v| < 1e-9, KEY_OFFSET + j for positive values,
-// -(KEY_OFFSET + j) for negative ones.
+// contract's 1 %. Keys are integers ordered like the values: 0 for 0, KEY_OFFSET + j for positive values and
+// -(KEY_OFFSET + j) for negative ones; KEY_OFFSET keeps every finite double, subnormals included, on its side.
 
 export const SKETCH_ALPHA = 0.004;
 export const SKETCH_GAMMA = (1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA);
 /** Bound on the relative error of a merged percentile. */
 export const SKETCH_RELATIVE_ERROR = SKETCH_GAMMA - 1;
 const INV_LN_GAMMA = 1 / Math.log(SKETCH_GAMMA);
-export const KEY_OFFSET = 40_000;
-const ZERO_EPS = 1e-9;
+export const KEY_OFFSET = 200_000;
 
 /** SQL expression for the sketch key of the DOUBLE expression `v` (constants only, no user input). */
 export function sketchKeySql(v: string): string {
-  return `(CASE WHEN ${v} > ${ZERO_EPS} THEN (${KEY_OFFSET} + ceil(ln(${v}) * ${INV_LN_GAMMA}))::INTEGER
-    WHEN ${v} < -${ZERO_EPS} THEN (-(${KEY_OFFSET} + ceil(ln(-(${v})) * ${INV_LN_GAMMA})))::INTEGER
+  return `(CASE WHEN ${v} > 0 THEN (${KEY_OFFSET} + ceil(ln(${v}) * ${INV_LN_GAMMA}))::INTEGER
+    WHEN ${v} < 0 THEN (-(${KEY_OFFSET} + ceil(ln(-(${v})) * ${INV_LN_GAMMA})))::INTEGER
     ELSE 0 END)`;
 }
 
 export function sketchKey(v: number): number {
-  if (v > ZERO_EPS) return KEY_OFFSET + Math.ceil(Math.log(v) * INV_LN_GAMMA);
-  if (v < -ZERO_EPS) return -(KEY_OFFSET + Math.ceil(Math.log(-v) * INV_LN_GAMMA));
+  if (v > 0) return KEY_OFFSET + Math.ceil(Math.log(v) * INV_LN_GAMMA);
+  if (v < 0) return -(KEY_OFFSET + Math.ceil(Math.log(-v) * INV_LN_GAMMA));
   return 0;
 }
 

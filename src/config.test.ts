@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { flagToVariable, loadConfig, variableToFlag } from './config.js';
+
+describe('configuration', () => {
+  it('has the contract defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dbPath: './data/resultant.duckdb',
+      store: 'duckdb',
+      timezone: 'UTC',
+      authTokens: [],
+      publicRead: false,
+      maxBodyBytes: 25_000_000,
+    });
+  });
+
+  it('parses every kind of value', () => {
+    const c = loadConfig({
+      RESULTANT_PORT: '9000',
+      RESULTANT_AUTH_TOKENS: ' token-one-123 , token-two-456 ',
+      RESULTANT_PUBLIC_READ: 'TRUE',
+      RESULTANT_TIMEZONE: 'Asia/Kolkata',
+      RESULTANT_MAX_BODY_BYTES: '10MiB',
+      RESULTANT_RETENTION_RAW_DAYS: '7',
+      RESULTANT_ROLLUP_CRON: '*/10 * * * * *',
+    });
+    expect(c.port).toBe(9000);
+    expect(c.authTokens).toEqual(['token-one-123', 'token-two-456']);
+    expect(c.publicRead).toBe(true);
+    expect(c.timezone).toBe('Asia/Kolkata');
+    expect(c.maxBodyBytes).toBe(10 * 1024 * 1024);
+    expect(c.retention.rawDays).toBe(7);
+    expect(c.rollupCron).toBe('*/10 * * * * *');
+  });
+
+  it.each([
+    [{ RESULTANT_PORT: 'http' }, /RESULTANT_PORT must be a whole number/],
+    [{ RESULTANT_TIMEZONE: 'Europe/Atlantis' }, /RESULTANT_TIMEZONE must be an IANA time zone/],
+    [{ RESULTANT_STORE: 'postgres' }, /RESULTANT_STORE must be duckdb or influxdb/],
+    [{ RESULTANT_STORE: 'influxdb' }, /INFLUX_URL is required when RESULTANT_STORE=influxdb/],
+    [{ RESULTANT_PUBLIC_READ: 'maybe' }, /RESULTANT_PUBLIC_READ must be true or false/],
+    [{ RESULTANT_AUTH_TOKENS: 'short' }, /at least 8 characters/],
+    [{ RESULTANT_RETENTION_RAW_DAYS: '1' }, /RESULTANT_RETENTION_RAW_DAYS must be a whole number between 2/],
+    [{ RESULTANT_RETENTION_RAW_DAYS: '90', RESULTANT_RETENTION_HOURLY_DAYS: '30' }, /must be at least RESULTANT_RETENTION_RAW_DAYS/],
+    [{ INFLUX_URL: 'influx:8086' }, /INFLUX_URL must be an http\(s\) URL/],
+    [{ RESULTANT_ROLLUP_CRON: 'every minute' }, /RESULTANT_ROLLUP_CRON must be a cron expression/],
+  ])('stops with one message naming the variable: %j', (env, re) => {
+    expect(() => loadConfig(env)).toThrow(re);
+  });
+
+  it('never echoes a token in the message', () => {
+    expect(() => loadConfig({ RESULTANT_AUTH_TOKENS: 'tiny' })).toThrow(/^(?!.*tiny).*$/);
+  });
+
+  it('maps serve flags to variables and back', () => {
+    expect(flagToVariable('--db-path')).toBe('RESULTANT_DB_PATH');
+    expect(flagToVariable('--influx-url')).toBe('INFLUX_URL');
+    expect(variableToFlag('RESULTANT_RETENTION_RAW_DAYS')).toBe('retention-raw-days');
+    expect(variableToFlag('GRAFANA_TOKEN')).toBe('grafana-token');
+  });
+});
