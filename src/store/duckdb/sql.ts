@@ -71,9 +71,9 @@ export function rangesPredicate(p: ParamBag, col: string, ranges: readonly Range
 
 /**
  * How rows are mapped to buckets. With a slot (1 h or 15 min) every boundary is a multiple of, rows join a
- * small lookup table on their integer slot number, which DuckDB does at memory speed (measured 0.1 s for 10 M
- * rows against 1.3 s for an ASOF join and 74 s for time_bucket(INTERVAL 1 DAY, ts, tz); bench/notes in README).
- * Without one (only historical local-mean-time offsets), an ASOF join on the boundaries.
+ * small lookup table on their integer slot number, which DuckDB does at memory speed (bench/bucketing.ts: 2 M
+ * rows into Berlin days in 0.06 s, against 0.13 s for an ASOF join and 14.7 s for time_bucket(INTERVAL 1 DAY,
+ * ts, tz)). Without a slot (only historical local-mean-time offsets), an ASOF join on the boundaries.
  */
 export interface BucketMap {
   /** CTE text defining `lk(slot, b, bstart)` or `bd(t, b, bstart)`. */
