@@ -80,6 +80,8 @@ const ConfigSchema = z.object({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
     .default('256MB'),
   RESULTANT_DUCKDB_THREADS: intInRange(1, 256).optional(),
+  // Threads that parse line protocol beside the main thread; default: cores - 1 (at most 4).
+  RESULTANT_PARSE_WORKERS: intInRange(0, 64).optional(),
   RESULTANT_LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
       message: 'must be one of trace, debug, info, warn, error, fatal, silent',
@@ -110,6 +112,7 @@ export interface Config {
   rollupCron: string;
   retentionCron: string;
   duckdb: { memoryLimit: string; threads: number | undefined };
+  parseWorkers: number | undefined;
   logLevel: Raw['RESULTANT_LOG_LEVEL'];
   influx: { url?: string; token?: string; org?: string; bucket?: string };
   grafana: { url?: string; token?: string };
@@ -181,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rollupCron: r.RESULTANT_ROLLUP_CRON,
     retentionCron: r.RESULTANT_RETENTION_CRON,
     duckdb: { memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT, threads: r.RESULTANT_DUCKDB_THREADS },
+    parseWorkers: r.RESULTANT_PARSE_WORKERS,
     logLevel: r.RESULTANT_LOG_LEVEL,
     influx: { url: r.INFLUX_URL, token: r.INFLUX_TOKEN, org: r.INFLUX_ORG, bucket: r.INFLUX_BUCKET },
     grafana: { url: r.GRAFANA_URL, token: r.GRAFANA_TOKEN },

@@ -5,6 +5,7 @@ import { createApp } from './api/app.js';
 import { ServiceMetrics } from './api/metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { defaultParseWorkers, LineProtocolParser } from './ingest/parser.js';
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
 import { openStore } from './store/index.js';
@@ -33,7 +34,8 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const store = await openStore(config, logger);
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
-  const app = createApp({ store, queue, config, clock, logger, metrics, version: VERSION });
+  const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
+  const app = createApp({ store, queue, parser, config, clock, logger, metrics, version: VERSION });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
@@ -59,6 +61,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
       (stopping ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await queue.close();
+        await parser.close();
         await stopTasks();
         await store.close();
       })()),

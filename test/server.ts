@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createApp, type AppConfig } from '../src/api/app.js';
 import { ServiceMetrics } from '../src/api/metrics.js';
 import { fixedClock } from '../src/clock.js';
+import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
@@ -17,7 +18,13 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  opts: Partial<AppConfig> & { now?: number; path?: string; queueMaxPoints?: number; rawRetentionDays?: number } = {},
+  opts: Partial<AppConfig> & {
+    now?: number;
+    path?: string;
+    queueMaxPoints?: number;
+    rawRetentionDays?: number;
+    parseWorkers?: number;
+  } = {},
 ): Promise<TestServer> {
   const clock = fixedClock(opts.now ?? Date.UTC(2026, 10, 21, 12));
   const config: AppConfig = {
@@ -33,7 +40,9 @@ export async function startTestServer(
   });
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
-  const app = createApp({ store, queue, config, clock, logger: silentLogger, metrics, version: 'test' });
+  // One worker by default, so the API tests go through the worker path the service uses.
+  const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
+  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, version: 'test' });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -49,6 +58,7 @@ export async function startTestServer(
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await queue.close();
+      await parser.close();
       await store.close();
     },
   };

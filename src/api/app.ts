@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
+import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
@@ -23,6 +24,7 @@ export interface AppConfig {
 export interface AppDeps {
   store: Store;
   queue: IngestQueue;
+  parser: LineProtocolParser;
   config: AppConfig;
   clock: Clock;
   logger: Logger;

@@ -4,7 +4,6 @@ import { type Request, type Response, Router } from 'express';
 import { AppError, invalid } from '../errors.js';
 import { decodeJsonResults } from '../ingest/json.js';
 import { parsePrecision } from '../ingest/line-protocol.js';
-import { decodeLineProtocol, SeriesCache } from '../ingest/validate.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
 import { decodeUtf8, readBody } from './body.js';
@@ -12,7 +11,6 @@ import { one, queryOf } from './params.js';
 
 export function writeRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
-  const cache = new SeriesCache();
 
   const lineProtocol = (v1: boolean) =>
     async function handler(req: Request, res: Response) {
@@ -25,13 +23,12 @@ export function writeRouter(deps: AppDeps, auth: Auth): Router {
           { parameter: 'precision' },
         );
       }
-      const text = decodeUtf8(await readBody(req, deps.config.maxBodyBytes));
+      const body = await readBody(req, deps.config.maxBodyBytes);
       const now = deps.clock.now();
-      const decoded = decodeLineProtocol(text, {
+      const decoded = await deps.parser.decode(body, {
         precision,
         nowUs: now * 1000,
         minTimeUs: deps.store.oldestWritableTime(now),
-        cache,
       });
       if (!decoded.ok) throw invalid(decoded.message, { line: decoded.line });
       if (decoded.batch.size === 0) throw invalid('the request body holds no points');

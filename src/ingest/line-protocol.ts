@@ -59,18 +59,39 @@ export function forEachLine(body: string, onLine: (text: string, lineNo: number)
   }
 }
 
-/** Parses one line (already without its newline and leading blanks). */
-export function parseLine(text: string, lineNo: number): ParseOutcome {
+/**
+ * Length of the measurement-and-tags part of a line: up to the first unescaped space (or the whole line).
+ * Cheap, so a caller can look a known series up before parsing its tags.
+ */
+export function seriesLength(text: string): number {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === SPACE) return i;
+  }
+  return n;
+}
+
+/**
+ * Parses one line (already without its newline and leading blanks). With `knownSeries`, the caller has seen this
+ * exact measurement-and-tags text before and validated it, so the tags are skipped and `tags` is empty.
+ */
+export function parseLine(text: string, lineNo: number, knownSeries = false): ParseOutcome {
   try {
-    return { ok: true, point: parseLineOrThrow(text, lineNo) };
+    return { ok: true, point: parseLineOrThrow(text, lineNo, knownSeries) };
   } catch (e) {
     if (e instanceof LineError) return { ok: false, line: lineNo, message: e.message };
     throw e;
   }
 }
 
-function parseLineOrThrow(text: string, lineNo: number): ParsedPoint {
+function parseLineOrThrow(text: string, lineNo: number, knownSeries: boolean): ParsedPoint {
   const n = text.length;
+  if (knownSeries) {
+    const end = seriesLength(text);
+    return parseFields(text, end, lineNo, text.slice(0, end), '', []);
+  }
   let i = 0;
   // Measurement: ends at an unescaped comma or space.
   let esc = false;
@@ -133,7 +154,21 @@ function parseLineOrThrow(text: string, lineNo: number): ParsedPoint {
       break;
     }
   }
-  const seriesText = text.slice(0, i);
+  return parseFields(text, i, lineNo, text.slice(0, i), measurement, tags);
+}
+
+/** The field set and timestamp, from `i` (the space after the series). */
+function parseFields(
+  text: string,
+  start: number,
+  lineNo: number,
+  seriesText: string,
+  measurement: string,
+  tags: [string, string][],
+): ParsedPoint {
+  const n = text.length;
+  let i = start;
+  let esc: boolean;
   if (i >= n) throw new LineError('missing fields (expected a space and then field=value)');
   // One or more spaces separate the series from the fields.
   while (i < n && text.charCodeAt(i) === SPACE) i++;
@@ -202,7 +237,7 @@ function parseLineOrThrow(text: string, lineNo: number): ParsedPoint {
     while (i < n && text.charCodeAt(i) !== SPACE) i++;
     if (i > ts) {
       const t = text.slice(ts, i);
-      if (!/^-?\d{1,19}$/.test(t)) throw new LineError(`invalid timestamp "${short(t)}" (expected an integer)`);
+      if (!isInteger(t)) throw new LineError(`invalid timestamp "${short(t)}" (expected an integer)`);
       timestamp = t;
     }
     while (i < n && text.charCodeAt(i) === SPACE) i++;
@@ -211,7 +246,29 @@ function parseLineOrThrow(text: string, lineNo: number): ParsedPoint {
   return { line: lineNo, measurement, seriesText, tags, fields, timestamp };
 }
 
-const FLOAT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/** [-]digits with at most 19 digits. */
+function isInteger(t: string): boolean {
+  const start = t.charCodeAt(0) === 45 ? 1 : 0;
+  if (t.length === start || t.length - start > 19) return false;
+  for (let i = start; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Only characters of a decimal float: digits, ".", "e"/"E", and "-"/"+" after an exponent or a leading "-". */
+function isFloatChars(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    if (c === 46 || c === 101 || c === 69) continue;
+    if (c === 45 && (i === 0 || t.charCodeAt(i - 1) === 101 || t.charCodeAt(i - 1) === 69)) continue;
+    if (c === 43 && i > 0 && (t.charCodeAt(i - 1) === 101 || t.charCodeAt(i - 1) === 69)) continue;
+    return false;
+  }
+  return t.length > 0;
+}
 const INT = /^-?\d+$/;
 const UINT = /^\d+$/;
 const INT64_MAX = 9223372036854775807n;
@@ -252,12 +309,14 @@ function parseScalar(key: string, raw: string): FieldValue {
     case 'FALSE':
       return { kind: 'boolean', value: false };
   }
-  if (!FLOAT.test(raw)) {
+  // Number() accepts more than line protocol does (hex, "Infinity", a leading "+"); only digits, one leading
+  // minus, dots and exponents may reach it, and it answers NaN for any bad arrangement of those.
+  const v = isFloatChars(raw) ? Number(raw) : NaN;
+  if (Number.isNaN(v)) {
     throw new LineError(
       `field "${key}" has an invalid value "${short(raw)}" (numbers, 1i, 1u, true/false, or a "quoted string")`,
     );
   }
-  const v = Number(raw);
   if (!Number.isFinite(v)) throw new LineError(`field "${key}" is out of the float64 range`);
   return { kind: 'float', value: v };
 }

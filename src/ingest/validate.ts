@@ -18,7 +18,14 @@ import {
   type Tags,
   WriteBatch,
 } from '../model/result.js';
-import { type FieldValue, forEachLine, parseLine, type Precision, timestampToMicros } from './line-protocol.js';
+import {
+  type FieldValue,
+  forEachLine,
+  parseLine,
+  type Precision,
+  seriesLength,
+  timestampToMicros,
+} from './line-protocol.js';
 
 export type DecodeOutcome = { ok: true; batch: WriteBatch } | { ok: false; line: number; message: string };
 
@@ -59,15 +66,15 @@ export function decodeLineProtocol(
   const cache = opts.cache ?? new SeriesCache();
   let failure: { line: number; message: string } | null = null;
   forEachLine(body, (text, lineNo) => {
-    const parsed = parseLine(text, lineNo);
+    const known = cache.get(text.slice(0, seriesLength(text)));
+    const parsed = parseLine(text, lineNo, known !== undefined);
     if (!parsed.ok) {
       failure = { line: lineNo, message: parsed.message };
       return false;
     }
     const p = parsed.point;
     try {
-      let series = cache.get(p.seriesText);
-      if (series === undefined) series = cache.put(p.seriesText, toSeries(p.measurement, p.tags));
+      const series = known ?? cache.put(p.seriesText, toSeries(p.measurement, p.tags));
       let time = opts.nowUs;
       if (p.timestamp !== null) {
         time = timestampToMicros(p.timestamp, opts.precision);

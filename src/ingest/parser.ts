@@ -1,0 +1,132 @@
+// Line-protocol request bodies to write batches, on a small pool of worker threads (or inline when the pool
+// has no workers). The outcome is the same either way; workers only move the CPU work off the main thread.
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../errors.js';
+import type { Precision } from './line-protocol.js';
+import { type PackedBatch, SeriesInterner, unpackBatch } from './transfer.js';
+import { type DecodeOutcome, decodeLineProtocol, SeriesCache } from './validate.js';
+
+export interface ParseOptions {
+  precision: Precision;
+  nowUs: number;
+  minTimeUs?: number;
+}
+
+export interface ParseRequest {
+  id: number;
+  body: ArrayBuffer;
+  opts: ParseOptions;
+}
+
+export type ParseResponse =
+  | { id: number; ok: true; batch: PackedBatch }
+  | { id: number; ok: false; line: number; message: string }
+  | { id: number; ok: false; error: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 bytes -> validated batch; `invalid` UTF-8 is reported like a bad line. */
+export function decodeLineProtocolBytes(bytes: Uint8Array, opts: ParseOptions, cache: SeriesCache): DecodeOutcome | { ok: false; line: number; message: string } {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new AppError('invalid', 'the request body is not valid UTF-8');
+  }
+  return decodeLineProtocol(text, { ...opts, cache });
+}
+
+/** How many parse workers suit this machine: one core stays with the main thread and DuckDB. */
+export function defaultParseWorkers(): number {
+  return Math.max(0, Math.min(4, cpus().length - 1));
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: ParseResponse) => void; reject: (e: unknown) => void }>;
+}
+
+/**
+ * The worker's entry: the compiled .js next to this file, or, when running from source (tests, tsx), a tiny
+ * module that registers tsx's loader in the worker first (Node 20 does not pass loader hooks to workers).
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./parse-worker.js', import.meta.url);
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  const tsx = pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
+  const target = new URL('./parse-worker.ts', import.meta.url).href;
+  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(target)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
+export class LineProtocolParser {
+  private readonly slots: Slot[] = [];
+  private readonly cache = new SeriesCache();
+  private readonly interner = new SeriesInterner();
+  private nextId = 1;
+  private closing = false;
+  private readonly entry = workerEntry();
+
+  constructor(workers: number) {
+    for (let i = 0; i < workers; i++) {
+      const slot: Slot = { worker: null as unknown as Worker, pending: new Map() };
+      this.start(slot);
+      this.slots.push(slot);
+    }
+  }
+
+  /** Starts (or restarts, after a crash) the worker of a slot. */
+  private start(slot: Slot): void {
+    const worker = new Worker(this.entry);
+    slot.worker = worker;
+    const fail = (e: unknown) => {
+      for (const p of slot.pending.values()) p.reject(e);
+      slot.pending.clear();
+    };
+    worker.on('message', (res: ParseResponse) => {
+      const p = slot.pending.get(res.id);
+      slot.pending.delete(res.id);
+      if (slot.pending.size === 0) worker.unref();
+      p?.resolve(res);
+    });
+    worker.on('error', fail);
+    worker.on('exit', () => {
+      fail(new Error('parse worker exited'));
+      if (!this.closing) this.start(slot);
+    });
+    worker.unref();
+  }
+
+  async decode(body: Buffer, opts: ParseOptions): Promise<DecodeOutcome> {
+    if (this.slots.length === 0) {
+      const out = decodeLineProtocolBytes(body, opts, this.cache);
+      return out;
+    }
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    // Copy into a buffer of our own to transfer: `body` may share Node's pooled memory.
+    const own = new Uint8Array(body.length);
+    own.set(body);
+    const res = await new Promise<ParseResponse>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      // An idle worker must not keep the process alive; a busy one must, until it answers.
+      slot.worker.ref();
+      slot.worker.postMessage({ id, body: own.buffer, opts } satisfies ParseRequest, [own.buffer]);
+    });
+    if (res.ok) return { ok: true, batch: unpackBatch(res.batch, this.interner) };
+    if ('error' in res) {
+      if (/not valid UTF-8/.test(res.error)) throw new AppError('invalid', 'the request body is not valid UTF-8');
+      throw new Error(`parse worker failed: ${res.error}`);
+    }
+    return { ok: false, line: res.line, message: res.message };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,114 @@
+// A WriteBatch as plain typed arrays, to move it between threads without copying row objects: the parse
+// workers send batches this way (transferring the buffers), and the main thread rebuilds them.
+import { type BreakerState, makeSeries, type Measurement, type SeriesRef, type Tags, WriteBatch } from '../model/result.js';
+
+export interface PackedBatch {
+  series: { measurement: Measurement; tags: Tags }[];
+  results: {
+    series: Int32Array;
+    time: Float64Array;
+    success: Uint8Array;
+    /** NaN for no latency */
+    latency: Float64Array;
+    /** sparse: row -> value */
+    metrics: [number, Record<string, number>][];
+    error: [number, string][];
+    errorType: [number, string][];
+  };
+  breakers: { series: Int32Array; time: Float64Array; state: BreakerState[]; failures: Float64Array };
+}
+
+export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: ArrayBuffer[] } {
+  const index = new Map<SeriesRef, number>();
+  const series: PackedBatch['series'] = [];
+  const ref = (s: SeriesRef): number => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = series.length;
+      index.set(s, i);
+      series.push({ measurement: s.measurement, tags: s.tags });
+    }
+    return i;
+  };
+  const r = b.results;
+  const n = r.time.length;
+  const results: PackedBatch['results'] = {
+    series: new Int32Array(n),
+    time: Float64Array.from(r.time),
+    success: new Uint8Array(n),
+    latency: new Float64Array(n),
+    metrics: [],
+    error: [],
+    errorType: [],
+  };
+  for (let i = 0; i < n; i++) {
+    results.series[i] = ref(r.series[i]!);
+    results.success[i] = r.success[i] ? 1 : 0;
+    results.latency[i] = r.latency[i] ?? NaN;
+    const m = r.metrics[i];
+    if (m) results.metrics.push([i, m]);
+    const e = r.error[i];
+    if (e !== null && e !== undefined) results.error.push([i, e]);
+    const et = r.errorType[i];
+    if (et !== null && et !== undefined) results.errorType.push([i, et]);
+  }
+  const k = b.breakers;
+  const breakers: PackedBatch['breakers'] = {
+    series: Int32Array.from(k.series.map(ref)),
+    time: Float64Array.from(k.time),
+    state: k.state,
+    failures: Float64Array.from(k.failures.map((f) => f ?? NaN)),
+  };
+  const transfer = [
+    results.series.buffer,
+    results.time.buffer,
+    results.success.buffer,
+    results.latency.buffer,
+    breakers.series.buffer,
+    breakers.time.buffer,
+    breakers.failures.buffer,
+  ] as ArrayBuffer[];
+  return { packed: { series, results, breakers }, transfer };
+}
+
+/** Shares one SeriesRef per series across batches, as the parser's cache does in one thread. */
+export class SeriesInterner {
+  private readonly byKey = new Map<string, SeriesRef>();
+  constructor(private readonly max = 100_000) {}
+
+  intern(measurement: Measurement, tags: Tags): SeriesRef {
+    const s = makeSeries(measurement, tags);
+    const known = this.byKey.get(s.key);
+    if (known) return known;
+    if (this.byKey.size >= this.max) this.byKey.clear();
+    this.byKey.set(s.key, s);
+    return s;
+  }
+}
+
+export function unpackBatch(p: PackedBatch, interner: SeriesInterner): WriteBatch {
+  const refs = p.series.map((s) => interner.intern(s.measurement, s.tags));
+  const b = new WriteBatch();
+  const r = p.results;
+  const out = b.results;
+  const n = r.time.length;
+  for (let i = 0; i < n; i++) {
+    out.series.push(refs[r.series[i]!]!);
+    out.time.push(r.time[i]!);
+    out.success.push(r.success[i] === 1);
+    const l = r.latency[i]!;
+    out.latency.push(Number.isNaN(l) ? null : l);
+    out.metrics.push(null);
+    out.error.push(null);
+    out.errorType.push(null);
+  }
+  for (const [i, m] of r.metrics) out.metrics[i] = m;
+  for (const [i, e] of r.error) out.error[i] = e;
+  for (const [i, e] of r.errorType) out.errorType[i] = e;
+  const k = p.breakers;
+  for (let i = 0; i < k.time.length; i++) {
+    const f = k.failures[i]!;
+    b.addBreaker(refs[k.series[i]!]!, k.time[i]!, k.state[i]!, Number.isNaN(f) ? null : f);
+  }
+  return b;
+}
