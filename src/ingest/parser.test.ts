@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LineProtocolParser } from './parser.js';
+
+let parser: LineProtocolParser | null = null;
+afterEach(async () => {
+  await parser?.close();
+  parser = null;
+});
+
+const body = [
+  'test_result,endpoint=a,region=eu success=true,latency_ms=12.5,throughput=3 1795255200000000000',
+  'test_result,region=eu,endpoint=a success=false,error="boom \\"x\\"",error_type="http" 1795255201000000000',
+  'test_result,endpoint=b success=true 1795255202000000000',
+  'circuit_breaker,breaker=b-client state="open",failures=5i 1795255203000000000',
+  'circuit_breaker,breaker=b-client state="half_open" 1795255204000000000',
+].join('\n');
+
+describe('the line-protocol parser pool', () => {
+  it('gives the same batch through a worker thread as inline', async () => {
+    const inline = new LineProtocolParser(0);
+    parser = new LineProtocolParser(2);
+    const a = await inline.decode(Buffer.from(body), { precision: 'ns', nowUs: 0 });
+    const results = await Promise.all([1, 2, 3].map(() => parser!.decode(Buffer.from(body), { precision: 'ns', nowUs: 0 })));
+    await inline.close();
+    for (const b of results) {
+      expect(b.ok && a.ok).toBe(true);
+      if (!b.ok || !a.ok) return;
+      expect(b.batch.results.time).toEqual(a.batch.results.time);
+      expect(b.batch.results.latency).toEqual([12.5, null, null]);
+      expect(b.batch.results.metrics).toEqual(a.batch.results.metrics);
+      expect(b.batch.results.error).toEqual([null, 'boom "x"', null]);
+      expect(b.batch.results.errorType).toEqual(a.batch.results.errorType);
+      expect(b.batch.results.success).toEqual([true, false, true]);
+      expect(b.batch.results.series.map((s) => s.key)).toEqual(a.batch.results.series.map((s) => s.key));
+      // Equal series are one shared object, as the store expects.
+      expect(b.batch.results.series[0]).toBe(b.batch.results.series[1]);
+      expect(b.batch.breakers.state).toEqual(['open', 'half_open']);
+      expect(b.batch.breakers.failures).toEqual([5, null]);
+    }
+  });
+
+  it('reports the first bad line and invalid UTF-8 from the worker', async () => {
+    parser = new LineProtocolParser(1);
+    const bad = await parser.decode(Buffer.from('test_result success=t\ntest_result x=1'), { precision: 'ns', nowUs: 0 });
+    expect(bad).toEqual({ ok: false, line: 2, message: 'line 2: field "success" is missing' });
+    await expect(parser.decode(Buffer.from([0x74, 0xff, 0xfe]), { precision: 'ns', nowUs: 0 })).rejects.toThrow(/not valid UTF-8/);
+  });
+});
