@@ -78,7 +78,7 @@ const ConfigSchema = z.object({
     .string()
     .trim()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
-    .default('256MB'),
+    .default('128MB'),
   RESULTANT_DUCKDB_THREADS: intInRange(1, 256).optional(),
   // Threads that parse line protocol beside the main thread; default: cores - 1 (at most 4).
   RESULTANT_PARSE_WORKERS: intInRange(0, 64).optional(),

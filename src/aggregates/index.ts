@@ -36,6 +36,8 @@ export interface AggregatesJson {
   start: string;
   stop: string;
   series: { group: Record<string, string | null>; buckets: BucketJson[] }[];
+  /** Present when something limits the answer (more than the contract's fields; clients may ignore it). */
+  warnings?: string[];
 }
 
 export function defaultRange(period: Period, nowMs: number, start?: number, stop?: number): [number, number] {
@@ -47,7 +49,7 @@ export function defaultRange(period: Period, nowMs: number, start?: number, stop
 export async function queryAggregates(store: Store, p: AggregateParams, nowMs: number): Promise<AggregatesJson> {
   const [start, stop] = defaultRange(p.period, nowMs, p.start, p.stop);
   const boundaries = bucketBoundaries(p.period, p.tz, start, stop);
-  const groups = await store.aggregate({
+  const { groups, incompleteBefore } = await store.aggregate({
     period: p.period,
     tz: p.tz,
     boundaries,
@@ -88,7 +90,7 @@ export async function queryAggregates(store: Store, p: AggregateParams, nowMs: n
     series.push({ group: {}, buckets: boundaries.slice(0, -1).map((_, i) => bucketJson(i)) });
   }
   series.sort((a, b) => compareGroups(a.group, b.group, p.groupBy));
-  return {
+  const out: AggregatesJson = {
     period: p.period,
     tz: p.tz,
     metric: p.metric,
@@ -97,6 +99,14 @@ export async function queryAggregates(store: Store, p: AggregateParams, nowMs: n
     stop: formatMillis(boundaries[boundaries.length - 1]!),
     series,
   };
+  if (incompleteBefore !== undefined) {
+    out.warnings = [
+      `buckets before ${formatMillis(incompleteBefore)} may be incomplete: in ${p.tz} they do not line up with the hourly rollups, ` +
+        'and the raw results they need are past the raw retention; use a zone with whole-hour offsets, or set RESULTANT_TIMEZONE ' +
+        'to this zone for daily rollups in it',
+    ];
+  }
+  return out;
 }
 
 function compareGroups(a: Record<string, string | null>, b: Record<string, string | null>, keys: string[]): number {

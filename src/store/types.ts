@@ -36,6 +36,15 @@ export interface BucketAggregate {
   approximate: boolean;
 }
 
+export interface AggregateResult {
+  groups: AggregateGroup[];
+  /**
+   * Set when buckets before this time (ms) may lack data: parts of them could only come from raw rows that
+   * retention deleted (buckets not aligned with the rollups, e.g. hours in a half-hour time zone).
+   */
+  incompleteBefore?: number;
+}
+
 export interface AggregateGroup {
   group: Tags;
   buckets: BucketAggregate[];
@@ -117,7 +126,7 @@ export interface StoreStatus {
 export interface Store {
   /** Writes every row of the batch; resolves only once they are durable. All or nothing. */
   write(batch: WriteBatch): Promise<void>;
-  aggregate(q: AggregateQuery): Promise<AggregateGroup[]>;
+  aggregate(q: AggregateQuery): Promise<AggregateResult>;
   results(q: ResultQuery): Promise<ResultPage>;
   series(q: SeriesQuery): Promise<SeriesInfo[]>;
   breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]>;

@@ -6,8 +6,9 @@
 //   D: days of the daily rollup (only for day/week/month in the rollup's own zone) that are not dirty;
 //   H: UTC hours of the hourly rollup (only when every boundary is a whole UTC hour) that are not dirty and not in D;
 //   R: everything else, read raw.
-// Moments merge exactly (Chan's formula); percentiles are exact when a group-bucket has one source (one rollup
-// row, or raw rows only), and otherwise come from the merged sketch bins (within 1 %, see model/stats.ts).
+// Moments merge exactly (Chan's formula). Percentiles are exact (R type 7) when a group-bucket has one source
+// (one rollup row, or raw rows only) or when its raw rows are still kept; only buckets reaching back past the
+// raw retention come from merged sketch bins (within 0.8 %, see model/stats.ts).
 import {
   type Moments,
   mergeMoments,
@@ -16,10 +17,19 @@ import {
   sketchQuantile,
 } from '../../model/stats.js';
 import { HOUR_MS, nextBucketStart, type Period, slotFor } from '../../time/buckets.js';
-import type { AggregateGroup, AggregateQuery, BucketAggregate } from '../types.js';
+import type { AggregateGroup, AggregateQuery, AggregateResult, BucketAggregate } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { GroupPlan } from './series-registry.js';
-import { bucketMap, type BucketMap, ParamBag, type Range, rangesPredicate, subtractRanges } from './sql.js';
+import {
+  bucketMap,
+  type BucketMap,
+  intersectRanges,
+  mergeRanges,
+  ParamBag,
+  type Range,
+  rangesPredicate,
+  subtractRanges,
+} from './sql.js';
 
 export interface RollupState {
   hourlyWatermark: number | null;
@@ -27,9 +37,13 @@ export interface RollupState {
   dailyTz: string | null;
   dirtyHours: number[];
   dirtyDays: number[];
+  /** Raw rows before this time (ms) are deleted; 0 when none were. */
+  rawFloor: number;
 }
 
 interface Parts {
+  /** End of the last range that only deleted raw rows could have served, or null. */
+  incompleteBefore: number | null;
   /** Ranges read from the daily rollup (bucket column), with dirty days excluded. */
   day: Range[];
   /** Ranges read from the hourly rollup, with dirty hours excluded. */
@@ -53,7 +67,9 @@ export function planParts(period: Period, tz: string, boundaries: readonly numbe
     hour = subtractRanges(subtractRanges([[b0, Math.min(bn, st.hourlyWatermark)]], dirty), day);
   }
   const raw = subtractRanges(subtractRanges(full, day), hour);
-  return { day, hour, raw };
+  // Raw rows before the floor are gone: what no rollup covers there is missing.
+  const missing = intersectRanges(raw, [b0, st.rawFloor]);
+  return { day, hour, raw: intersectRanges(raw, [st.rawFloor, bn]), incompleteBefore: missing.length ? missing[missing.length - 1]![1] : null };
 }
 
 interface Acc {
@@ -70,7 +86,7 @@ export async function aggregateQuery(
   q: AggregateQuery,
   plan: GroupPlan,
   st: RollupState,
-): Promise<AggregateGroup[]> {
+): Promise<AggregateResult> {
   const parts = planParts(q.period, q.tz, q.boundaries, st);
   const slot = slotFor(q.boundaries);
   const acc = new Map<number, Acc>(); // key: b * nGroups + g
@@ -188,27 +204,62 @@ export async function aggregateQuery(
     }
   }
 
-  // 3. Group-buckets fed by several sources: percentiles from the merged sketch bins of all of them.
-  const need: number[] = [];
-  for (const [k, a] of acc) if (a.sources > 1) need.push(k);
-  if (need.length > 0) {
+  // 3. Group-buckets fed by several sources. Where the raw rows of the whole bucket are still kept (the bucket
+  // starts at or after the raw floor), their exact type-7 percentiles; older buckets from merged sketch bins.
+  const exact: number[] = [];
+  const sketched: number[] = [];
+  for (const [k, a] of acc) {
+    if (a.sources <= 1) continue;
+    if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor) exact.push(k);
+    else sketched.push(k);
+  }
+  if (exact.length > 0) {
+    const p = new ParamBag();
+    const { map, ctes } = common(p);
+    const v = valueExpr('r', p);
+    const buckets = [...new Set(exact.map((k) => Math.floor(k / nG)))];
+    const ranges = buckets.map((b) => [q.boundaries[b]!, q.boundaries[b + 1]!] as Range);
+    const cols = await queryColumns(
+      conn,
+      `WITH ${ctes},
+       need AS (SELECT unnest(${p.bigints(exact)}) AS key)
+       SELECT ${map.rel}.b AS b, sm.g AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
+       FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
+       WHERE ${rangesPredicate(p, 'r.time', mergeRanges(ranges))} AND ${v} IS NOT NULL
+         AND (${map.rel}.b::BIGINT * ${p.bigint(nG)} + sm.g) IN (SELECT key FROM need)
+       GROUP BY ${map.rel}.b, sm.g`,
+      p.values,
+      p.types,
+    );
+    const len = (cols.b ?? []).length;
+    for (let i = 0; i < len; i++) {
+      const qs = cols.q![i] as number[];
+      get(cols.b![i] as number, cols.g![i] as number).p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
+    }
+  }
+  if (sketched.length > 0) {
     const p = new ParamBag();
     const { map, ctes } = common(p);
     const metric = p.str(q.metric);
+    const v = valueExpr('r', p);
+    // Bins exist for rollup rows older than the raw floor (written when their raw rows were deleted); newer
+    // parts of a bucket contribute their raw values as bins of one.
+    const floor: Range = [0, st.rawFloor];
+    const above: Range = [st.rawFloor, Number.MAX_SAFE_INTEGER];
     const binPiece = (table: string, ranges: Range[]): string =>
       `SELECT ${map.rel}.b, sm.g, x.k, x.c, x.s FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
        WHERE x.metric = ${metric} AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
+    const rawPiece = (ranges: Range[]): string =>
+      `SELECT ${map.rel}.b, sm.g, ${sketchKeySql(v)} AS k, 1 AS c, ${v} AS s
+       FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
+       WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${v} IS NOT NULL`;
     const pieces: string[] = [];
-    if (parts.day.length) pieces.push(binPiece('rollup_day_bins', parts.day));
-    if (parts.hour.length) pieces.push(binPiece('rollup_hour_bins', parts.hour));
-    if (parts.raw.length) {
-      const v = valueExpr('r', p);
-      pieces.push(
-        `SELECT ${map.rel}.b, sm.g, ${sketchKeySql(v)} AS k, 1 AS c, ${v} AS s
-         FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
-         WHERE ${rangesPredicate(p, 'r.time', parts.raw)} AND ${v} IS NOT NULL`,
-      );
-    }
+    const dayOld = intersectRanges(parts.day, floor);
+    const hourOld = intersectRanges(parts.hour, floor);
+    const rawAll = mergeRanges([...intersectRanges(parts.day, above), ...intersectRanges(parts.hour, above), ...parts.raw]);
+    if (dayOld.length) pieces.push(binPiece('rollup_day_bins', dayOld));
+    if (hourOld.length) pieces.push(binPiece('rollup_hour_bins', hourOld));
+    if (rawAll.length) pieces.push(rawPiece(rawAll));
     // The mean of the bin that holds order statistic floor((tot - 1) q) + plus (0-based).
     const rank = (qv: number, plus: number): string =>
       `arg_min(s / c, k) FILTER (WHERE cum > floor((tot - 1) * ${qv}) + ${plus})`;
@@ -216,7 +267,7 @@ export async function aggregateQuery(
     const cols = await queryColumns(
       conn,
       `WITH ${ctes},
-       need AS (SELECT unnest(${p.bigints(need)}) AS key),
+       need AS (SELECT unnest(${p.bigints(sketched)}) AS key),
        bins AS (${pieces.join(' UNION ALL ')}),
        merged AS (SELECT b, g, k, sum(c) AS c, sum(s) AS s FROM bins
                   WHERE (b::BIGINT * ${p.bigint(nG)} + g) IN (SELECT key FROM need) GROUP BY b, g, k),
@@ -266,9 +317,10 @@ export async function aggregateQuery(
       p50: a.moments.n > 0 ? a.p[0] : null,
       p95: a.moments.n > 0 ? a.p[1] : null,
       p99: a.moments.n > 0 ? a.p[2] : null,
-      approximate: a.sources > 1,
+      approximate: a.sources > 1 && q.boundaries[b]! < st.rawFloor,
     };
     out[g]!.buckets.push(bucket);
   }
-  return out.filter((o) => o.buckets.length > 0);
+  const groups = out.filter((o) => o.buckets.length > 0);
+  return parts.incompleteBefore === null ? { groups } : { groups, incompleteBefore: parts.incompleteBefore };
 }

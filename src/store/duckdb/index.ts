@@ -12,8 +12,8 @@ import {
   nextBucketStart,
 } from '../../time/buckets.js';
 import type {
-  AggregateGroup,
   AggregateQuery,
+  AggregateResult,
   BreakerQuery,
   CleanupReport,
   ResultPage,
@@ -28,7 +28,7 @@ import type {
 import { aggregateQuery, type RollupState } from './aggregate.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
-import { rollupRun } from './rollup.js';
+import { binsRun, rollupRun } from './rollup.js';
 import { migrate, readMeta, writeMeta } from './schema.js';
 import { type SeriesRecord, SeriesRegistry } from './series-registry.js';
 import { ParamBag, type Range, runs } from './sql.js';
@@ -79,7 +79,7 @@ export class DuckDBStore implements Store {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     let instance;
     try {
-      instance = await openInstance(opts.path, { memoryLimit: opts.memoryLimit ?? '256MB', threads: opts.threads });
+      instance = await openInstance(opts.path, { memoryLimit: opts.memoryLimit ?? '128MB', threads: opts.threads });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg)) {
@@ -398,8 +398,9 @@ export class DuckDBStore implements Store {
     // Roll up first: raw rows must never be deleted before their hours and days are in the rollups.
     await this.rollup(nowMs);
     const tz = this.opts.timezone;
-    // Whole days in the rollup zone, so a late write can never land in a day whose raw rows are partly gone.
-    const rawCut = bucketStart('day', tz, nowMs - policy.rawDays * DAY_MS);
+    // At a day start in the rollup zone (floored to the hour, for half-hour zones): writes are accepted from the
+    // next day start on (oldestWritableTime), so a late write never lands in a day or hour with raw rows gone.
+    const rawCut = floorHour(bucketStart('day', tz, nowMs - policy.rawDays * DAY_MS));
     const hourCut = floorHour(nowMs - policy.hourlyDays * DAY_MS);
     const dayCut = policy.dailyDays > 0 ? bucketStart('day', tz, nowMs - policy.dailyDays * DAY_MS) : null;
     const report = await this.lock.run(() =>
@@ -409,6 +410,7 @@ export class DuckDBStore implements Store {
           const r = await this.writer.run(sql.replace('$cut', p.ts(ms)), p.values, p.types);
           return r.rowsChanged;
         };
+        await this.binsBefore(rawCut, hourCut, dayCut);
         const out: CleanupReport = {
           rawDeleted: await del('DELETE FROM results WHERE time < $cut', rawCut),
           breakerEventsDeleted: await del('DELETE FROM breaker_events WHERE time < $cut', rawCut),
@@ -431,6 +433,23 @@ export class DuckDBStore implements Store {
     return report;
   }
 
+  /**
+   * Writes the sketch bins of the rollup rows whose raw rows are about to be deleted (those before `rawCut`):
+   * until now their merged percentiles came exactly from the raw rows.
+   */
+  private async binsBefore(rawCut: number, hourCut: number, dayCut: number | null): Promise<void> {
+    const tz = this.opts.timezone;
+    const first = await this.firstDataAfter(this.rawFloor);
+    if (first === null || first >= rawCut) return;
+    for (let h = Math.max(floorHour(first), hourCut); h < rawCut; h += HOURS_PER_STEP * HOUR_MS) {
+      await binsRun(this.writer, 'hour', hourBoundaries([h, Math.min(rawCut, h + HOURS_PER_STEP * HOUR_MS)]));
+    }
+    for (let d = bucketStart('day', tz, first); d < rawCut; d = nextBucketStart('day', tz, d)) {
+      if (dayCut !== null && d < dayCut) continue;
+      await binsRun(this.writer, 'day', [d, nextBucketStart('day', tz, d)]);
+    }
+  }
+
   // ---- reads -----------------------------------------------------------------------------------------------
 
   /** Runs `fn` on a reader connection inside one transaction: one consistent snapshot for all its queries. */
@@ -445,9 +464,9 @@ export class DuckDBStore implements Store {
     });
   }
 
-  async aggregate(q: AggregateQuery): Promise<AggregateGroup[]> {
+  async aggregate(q: AggregateQuery): Promise<AggregateResult> {
     const plan = this.reg.plan(q.filters, q.groupBy, 'test_result');
-    if (plan.sids.length === 0) return [];
+    if (plan.sids.length === 0) return { groups: [] };
     return this.read(async (c) => {
       const st = await this.rollupState(c, q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!);
       return aggregateQuery(c, q, plan, st);
@@ -472,6 +491,7 @@ export class DuckDBStore implements Store {
       dailyTz: meta.daily_tz ?? null,
       dirtyHours: dirty.filter((d) => d.kind === 'h').map((d) => d.b),
       dirtyDays: dirty.filter((d) => d.kind === 'd').map((d) => d.b),
+      rawFloor: meta.raw_floor ? Number(meta.raw_floor) : 0,
     };
   }
 

@@ -3,9 +3,20 @@
 import { sketchKeySql } from '../../model/stats.js';
 import { slotFor } from '../../time/buckets.js';
 import type { DuckDBConnection } from './db.js';
-import { bucketMap, ParamBag } from './sql.js';
+import { bucketMap, type BucketMap, ParamBag } from './sql.js';
 
 export type Level = 'hour' | 'day';
+
+/** CTEs `src` (raw rows of [lo, hi) with their bucket start) and `vals` (one row per metric value). */
+function sourceCtes(p: ParamBag, map: BucketMap, lo: number, hi: number): string {
+  return `${map.cte},
+    src AS (SELECT ${map.rel}.bstart, r.series_id, r.success, r.latency_ms, r.metrics
+            FROM results r ${map.join('r', 'time')} WHERE r.time >= ${p.ts(lo)} AND r.time < ${p.ts(hi)}),
+    vals AS (SELECT bstart, series_id, 'latency_ms' AS metric, latency_ms AS v FROM src WHERE latency_ms IS NOT NULL
+             UNION ALL
+             SELECT bstart, series_id, unnest(map_keys(metrics)) AS metric, unnest(map_values(metrics)) AS v
+             FROM src WHERE metrics IS NOT NULL)`;
+}
 
 const TABLE: Record<Level, { rows: string; bins: string }> = {
   hour: { rows: 'rollup_hour', bins: 'rollup_hour_bins' },
@@ -14,29 +25,21 @@ const TABLE: Record<Level, { rows: string; bins: string }> = {
 
 /**
  * Recomputes the rollup rows of `level` for the contiguous buckets with the given boundaries
- * (b0 < b1 < ... < bn, ms): counts per series (metric ''), then per metric the moments, exact type-7
- * percentiles (quantile_cont is R type 7) and sketch bins.
+ * (b0 < b1 < ... < bn, ms): counts per series (metric ''), then per metric the moments and exact type-7
+ * percentiles (quantile_cont is R type 7). Sketch bins are not made here: while raw rows are kept, merged
+ * percentiles are computed exactly from them; binsRun writes the bins just before retention deletes the raw rows.
  */
 export async function rollupRun(conn: DuckDBConnection, level: Level, boundaries: readonly number[]): Promise<void> {
-  const { rows, bins } = TABLE[level];
+  const { rows } = TABLE[level];
   const lo = boundaries[0]!;
   const hi = boundaries[boundaries.length - 1]!;
 
   const del = new ParamBag();
   const delPred = `bucket >= ${del.ts(lo)} AND bucket < ${del.ts(hi)}`;
   await conn.run(`DELETE FROM ${rows} WHERE ${delPred}`, del.values, del.types);
-  await conn.run(`DELETE FROM ${bins} WHERE ${delPred}`, del.values, del.types);
 
   const p = new ParamBag();
-  const map = bucketMap(p, boundaries, slotFor(boundaries));
-  const where = `r.time >= ${p.ts(lo)} AND r.time < ${p.ts(hi)}`;
-  const src = `${map.cte},
-    src AS (SELECT ${map.rel}.bstart, r.series_id, r.success, r.latency_ms, r.metrics
-            FROM results r ${map.join('r', 'time')} WHERE ${where}),
-    vals AS (SELECT bstart, series_id, 'latency_ms' AS metric, latency_ms AS v FROM src WHERE latency_ms IS NOT NULL
-             UNION ALL
-             SELECT bstart, series_id, unnest(map_keys(metrics)) AS metric, unnest(map_values(metrics)) AS v
-             FROM src WHERE metrics IS NOT NULL)`;
+  const src = sourceCtes(p, bucketMap(p, boundaries, slotFor(boundaries)), lo, hi);
 
   await conn.run(
     `INSERT INTO ${rows} (bucket, series_id, metric, test_count, success_count)
@@ -55,9 +58,20 @@ export async function rollupRun(conn: DuckDBConnection, level: Level, boundaries
     p.values,
     p.types,
   );
+}
+
+/** The sketch bins of `level` for contiguous buckets, from raw rows (called before those raw rows are deleted). */
+export async function binsRun(conn: DuckDBConnection, level: Level, boundaries: readonly number[]): Promise<void> {
+  const { bins } = TABLE[level];
+  const lo = boundaries[0]!;
+  const hi = boundaries[boundaries.length - 1]!;
+  const del = new ParamBag();
+  await conn.run(`DELETE FROM ${bins} WHERE bucket >= ${del.ts(lo)} AND bucket < ${del.ts(hi)}`, del.values, del.types);
+  const p = new ParamBag();
+  const map = bucketMap(p, boundaries, slotFor(boundaries));
   await conn.run(
     `INSERT INTO ${bins} (bucket, series_id, metric, k, c, s)
-     WITH ${src}
+     WITH ${sourceCtes(p, map, lo, hi)}
      SELECT make_timestamptz(bstart), series_id, metric, ${sketchKeySql('v')} AS k, count(*), sum(v) FROM vals GROUP BY ALL`,
     p.values,
     p.types,

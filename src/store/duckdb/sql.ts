@@ -141,6 +141,17 @@ export function mergeRanges(ranges: readonly Range[]): Range[] {
   return out;
 }
 
+/** The parts of `ranges` inside `window`. */
+export function intersectRanges(ranges: readonly Range[], window: Range): Range[] {
+  const out: Range[] = [];
+  for (const [a, b] of ranges) {
+    const lo = Math.max(a, window[0]);
+    const hi = Math.min(b, window[1]);
+    if (hi > lo) out.push([lo, hi]);
+  }
+  return out;
+}
+
 /** Contiguous runs of sorted bucket starts, given each bucket's end. */
 export function runs(starts: readonly number[], endOf: (s: number) => number): Range[] {
   return mergeRanges(starts.map((s) => [s, endOf(s)] as Range));
