@@ -57,9 +57,11 @@ export async function queryAggregates(store: Store, p: AggregateParams, nowMs: n
     groupBy: p.groupBy,
     metric: p.metric,
   });
+  // Every group shares the boundaries: format each once.
+  const iso = boundaries.map(formatMillis);
   const bucketJson = (i: number): BucketJson => ({
-    start: formatMillis(boundaries[i]!),
-    end: formatMillis(boundaries[i + 1]!),
+    start: iso[i]!,
+    end: iso[i + 1]!,
     partial: boundaries[i]! <= nowMs && nowMs < boundaries[i + 1]!,
     test_count: 0,
     success_count: 0,

@@ -39,6 +39,8 @@ export interface RollupState {
   dirtyDays: number[];
   /** Raw rows before this time (ms) are deleted; 0 when none were. */
   rawFloor: number;
+  /** Changes whenever past rollup rows are rewritten; part of every cache key. */
+  generation: string;
 }
 
 interface Parts {
@@ -81,13 +83,71 @@ interface Acc {
   p: [number | null, number | null, number | null];
 }
 
+type CachedBucket = Map<string, Omit<BucketAggregate, 'bucket'>>;
+
+/**
+ * Aggregates of closed buckets that came wholly from clean rollups, by query shape and bucket. They cannot change
+ * until the store rewrites past rollup rows (late data, rebuild, retention), which bumps the generation that is
+ * part of every key. Bounded by the number of group-buckets held (least recently used first out).
+ */
+export class AggregateCache {
+  private readonly entries = new Map<string, CachedBucket>();
+  private size = 0;
+  constructor(private readonly maxGroupBuckets = 200_000) {}
+
+  get(key: string): CachedBucket | undefined {
+    const v = this.entries.get(key);
+    if (v) {
+      this.entries.delete(key);
+      this.entries.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, v: CachedBucket): void {
+    const old = this.entries.get(key);
+    if (old) this.size -= old.size + 1;
+    this.entries.set(key, v);
+    this.size += v.size + 1;
+    for (const [k, e] of this.entries) {
+      if (this.size <= this.maxGroupBuckets) break;
+      this.entries.delete(k);
+      this.size -= e.size + 1;
+    }
+  }
+}
+
 export async function aggregateQuery(
   conn: DuckDBConnection,
   q: AggregateQuery,
   plan: GroupPlan,
   st: RollupState,
+  cache?: AggregateCache,
 ): Promise<AggregateResult> {
   const parts = planParts(q.period, q.tz, q.boundaries, st);
+  // Buckets with no raw part are closed and clean: served from the cache when it has them.
+  const nB = q.boundaries.length - 1;
+  const clean: boolean[] = new Array<boolean>(nB).fill(true);
+  for (const [a, b] of parts.raw) {
+    for (let i = 0; i < nB; i++) if (q.boundaries[i]! < b && q.boundaries[i + 1]! > a) clean[i] = false;
+  }
+  const filters = Object.keys(q.filters)
+    .sort()
+    .map((k) => [k, [...q.filters[k]!].sort()]);
+  const sig = JSON.stringify([q.period, q.tz, q.metric, q.groupBy, filters, st.generation]);
+  const cached = new Map<number, CachedBucket>();
+  if (cache) {
+    for (let i = 0; i < nB; i++) {
+      if (!clean[i]) continue;
+      const hit = cache.get(`${sig}|${q.boundaries[i]}`);
+      if (hit) cached.set(i, hit);
+    }
+    if (cached.size > 0) {
+      const done = [...cached.keys()].map((i) => [q.boundaries[i]!, q.boundaries[i + 1]!] as Range);
+      parts.day = subtractRanges(parts.day, done);
+      parts.hour = subtractRanges(parts.hour, done);
+    }
+  }
   const slot = slotFor(q.boundaries);
   const acc = new Map<number, Acc>(); // key: b * nGroups + g
   const nG = plan.groups.length;
@@ -299,11 +359,27 @@ export async function aggregateQuery(
   }
 
   const out: AggregateGroup[] = plan.groups.map((group) => ({ group: group as Record<string, string>, buckets: [] }));
-  const keys = [...acc.keys()].sort((x, y) => x - y);
+  const groupKey = (g: number): string => JSON.stringify(q.groupBy.map((k) => plan.groups[g]![k] ?? null));
+  const groupIndex = new Map(plan.groups.map((_, g) => [groupKey(g), g]));
+  const fresh = new Map<number, CachedBucket>();
+  if (cache) for (let i = 0; i < nB; i++) if (clean[i] && !cached.has(i)) fresh.set(i, new Map());
+  const keys = [...acc.keys()];
+  for (const [i, entry] of cached) {
+    for (const gk of entry.keys()) {
+      const g = groupIndex.get(gk);
+      if (g !== undefined) keys.push(i * nG + g);
+    }
+  }
+  keys.sort((x, y) => x - y);
   for (const k of keys) {
-    const a = acc.get(k)!;
     const b = Math.floor(k / nG);
     const g = k - b * nG;
+    const hit = cached.get(b);
+    if (hit) {
+      out[g]!.buckets.push({ bucket: b, ...hit.get(groupKey(g))! });
+      continue;
+    }
+    const a = acc.get(k)!;
     if (a.tc === 0) continue;
     const bucket: BucketAggregate = {
       bucket: b,
@@ -320,7 +396,10 @@ export async function aggregateQuery(
       approximate: a.sources > 1 && q.boundaries[b]! < st.rawFloor,
     };
     out[g]!.buckets.push(bucket);
+    const { bucket: _index, ...stats } = bucket;
+    fresh.get(b)?.set(groupKey(g), stats);
   }
+  for (const [i, entry] of fresh) cache!.set(`${sig}|${q.boundaries[i]}`, entry);
   const groups = out.filter((o) => o.buckets.length > 0);
   return parts.incompleteBefore === null ? { groups } : { groups, incompleteBefore: parts.incompleteBefore };
 }

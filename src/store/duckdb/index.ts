@@ -25,7 +25,7 @@ import type {
   Store,
   StoreStatus,
 } from '../types.js';
-import { aggregateQuery, type RollupState } from './aggregate.js';
+import { AggregateCache, aggregateQuery, type RollupState } from './aggregate.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun } from './rollup.js';
@@ -60,6 +60,7 @@ interface StepResult {
 export class DuckDBStore implements Store {
   private readonly lock = new SerialLock();
   private readonly reg = new SeriesRegistry();
+  private readonly cache = new AggregateCache();
   private hourlyWatermark: number | null = null;
   private dailyWatermark: number | null = null;
   private rawFloor = 0;
@@ -124,6 +125,7 @@ export class DuckDBStore implements Store {
       await this.writer.run('DELETE FROM dirty_days');
       await writeMeta(this.writer, 'daily_watermark', null);
       await writeMeta(this.writer, 'daily_tz', this.opts.timezone);
+      await this.bumpGeneration();
       await this.writer.run('COMMIT');
       this.dailyWatermark = null;
     }
@@ -270,6 +272,7 @@ export class DuckDBStore implements Store {
         p.values,
         p.types,
       );
+      await this.bumpGeneration();
       return { hours: dirtyHours.length, days: 0, done: false };
     }
     // 2. New closed hours.
@@ -303,6 +306,7 @@ export class DuckDBStore implements Store {
       for (const d of dirtyDays) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
       const p = new ParamBag();
       await conn.run(`DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyDays)}))`, p.values, p.types);
+      await this.bumpGeneration();
       return { hours: 0, days: dirtyDays.length, done: false };
     }
     // 4. New closed days: a day is rolled up once all of its hours are.
@@ -339,6 +343,13 @@ export class DuckDBStore implements Store {
     return { hours: 0, days: 0, done: true };
   }
 
+  /** Marks past rollup rows as rewritten (inside the writer's transaction): cached aggregates stop matching. */
+  private async bumpGeneration(): Promise<void> {
+    await this.writer.run(
+      `INSERT OR REPLACE INTO meta SELECT 'generation', (coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')::BIGINT + 1)::VARCHAR`,
+    );
+  }
+
   /** Time (ms) of the first raw result at or after `ms`, or null. */
   private async firstDataAfter(ms: number): Promise<number | null> {
     const p = new ParamBag();
@@ -365,6 +376,7 @@ export class DuckDBStore implements Store {
       await this.lock.run(() =>
         this.transaction(async () => {
           await rollupRun(this.writer, 'hour', hourBoundaries([from, to]));
+          await this.bumpGeneration();
           const p = new ParamBag();
           await this.writer.run(
             `DELETE FROM dirty_hours WHERE bucket >= ${p.ts(from)} AND bucket < ${p.ts(to)}`,
@@ -384,6 +396,7 @@ export class DuckDBStore implements Store {
       await this.lock.run(() =>
         this.transaction(async () => {
           await rollupRun(this.writer, 'day', [from, to]);
+          await this.bumpGeneration();
           const p = new ParamBag();
           await this.writer.run(`DELETE FROM dirty_days WHERE bucket = ${p.ts(from)}`, p.values, p.types);
         }),
@@ -411,6 +424,7 @@ export class DuckDBStore implements Store {
           return r.rowsChanged;
         };
         await this.binsBefore(rawCut, hourCut, dayCut);
+        await this.bumpGeneration();
         const out: CleanupReport = {
           rawDeleted: await del('DELETE FROM results WHERE time < $cut', rawCut),
           breakerEventsDeleted: await del('DELETE FROM breaker_events WHERE time < $cut', rawCut),
@@ -469,7 +483,7 @@ export class DuckDBStore implements Store {
     if (plan.sids.length === 0) return { groups: [] };
     return this.read(async (c) => {
       const st = await this.rollupState(c, q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!);
-      return aggregateQuery(c, q, plan, st);
+      return aggregateQuery(c, q, plan, st, this.cache);
     });
   }
 
@@ -492,6 +506,7 @@ export class DuckDBStore implements Store {
       dirtyHours: dirty.filter((d) => d.kind === 'h').map((d) => d.b),
       dirtyDays: dirty.filter((d) => d.kind === 'd').map((d) => d.b),
       rawFloor: meta.raw_floor ? Number(meta.raw_floor) : 0,
+      generation: meta.generation ?? '0',
     };
   }
 

@@ -75,7 +75,7 @@ export async function migrate(conn: DuckDBConnection): Promise<void> {
   }
 }
 
-export type MetaKey = 'hourly_watermark' | 'daily_watermark' | 'daily_tz' | 'raw_floor';
+export type MetaKey = 'hourly_watermark' | 'daily_watermark' | 'daily_tz' | 'raw_floor' | 'generation';
 
 export async function readMeta(conn: DuckDBConnection): Promise<Partial<Record<MetaKey, string>>> {
   const r = await conn.runAndReadAll(`SELECT key, value FROM meta`);
