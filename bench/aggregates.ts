@@ -1,20 +1,14 @@
 // The aggregate query "30 days of hourly buckets grouped by endpoint over 100 endpoints", on rolled-up DuckDB
 // files: A) one series per endpoint, B) four series per endpoint (one per region), each one result per minute.
-// Reports p50/p95/max over repeated queries, through queryAggregates and over HTTP (JSON included).
+// Reports the cold query and p50/p95/max over repeats: in process (queryAggregatesJson, the JSON text the API
+// sends) and over HTTP from the service in its own process (bench/serve-child.ts), with that process's peak RSS.
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { queryAggregates } from '../src/aggregates/index.js';
-import { createApp } from '../src/api/app.js';
-import { ServiceMetrics } from '../src/api/metrics.js';
-import { fixedClock } from '../src/clock.js';
-import { LineProtocolParser } from '../src/ingest/parser.js';
-import { IngestQueue } from '../src/ingest/queue.js';
-import { silentLogger } from '../src/logger.js';
+import { queryAggregatesJson } from '../src/aggregates/index.js';
 import { makeSeries, WriteBatch } from '../src/model/result.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { machine, pct, rssSampler } from './common.js';
+import { machine, pct, rssSampler, startServiceChild } from './common.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const DAYS = 30;
@@ -78,37 +72,39 @@ for (const [name, regions] of [
   const rss = rssSampler();
   for (const period of ['hour', 'day'] as const) {
     const params = { period, tz: 'UTC', start, stop: now - 30 * MIN, groupBy: ['endpoint'], filters: {}, metric: 'latency_ms', fill: false };
-    let buckets = 0;
     const r = await time(async () => {
-      const res = await queryAggregates(store, params, now);
-      buckets = res.series.reduce((a, s) => a + s.buckets.length, 0);
-      return 0;
+      let bytes = 0;
+      for (const chunk of await queryAggregatesJson(store, params, now)) bytes += chunk.length;
+      return bytes;
     });
-    rows.push({ scenario: name, via: 'queryAggregates', period, buckets, cold: r.cold, p50: pct(r.ms, 0.5), p95: pct(r.ms, 0.95), max: Math.max(...r.ms), bytes: 0 });
+    const buckets = period === 'hour' ? 100 * DAYS * 24 : 100 * DAYS;
+    rows.push({ scenario: name, via: 'in process', period, buckets, cold: r.cold, p50: pct(r.ms, 0.5), p95: pct(r.ms, 0.95), max: Math.max(...r.ms), bytes: r.bytes });
   }
-  // Over HTTP: the same query with JSON serialisation and transfer.
-  const clock = fixedClock(now);
-  const metrics = new ServiceMetrics();
-  const queue = new IngestQueue(store, { maxPoints: 1000 });
-  const parser = new LineProtocolParser(0);
-  const app = createApp({ store, queue, parser, clock, logger: silentLogger, metrics, version: 'bench', config: { timezone: 'UTC', authTokens: [], publicRead: false, maxBodyBytes: 1e6 } });
-  const server = await new Promise<Server>((res) => {
-    const s = app.listen(0, '127.0.0.1', () => res(s));
-  });
-  const port = (server.address() as { port: number }).port;
-  for (const period of ['hour', 'day'] as const) {
-    const url = `http://127.0.0.1:${port}/api/v1/aggregates?period=${period}&group_by=endpoint&start=${start}&stop=${now - 30 * MIN}`;
-    const r = await time(async () => (await (await fetch(url)).text()).length);
-    rows.push({ scenario: name, via: 'HTTP', period, buckets: rows.find((x) => x.scenario === name && x.period === period)!.buckets, cold: r.cold, p50: pct(r.ms, 0.5), p95: pct(r.ms, 0.95), max: Math.max(...r.ms), bytes: r.bytes });
-  }
-  server.close();
-  queryPeaks[name] = rss.stop();
+  queryPeaks[`${name.slice(0, 1)} in process`] = rss.stop();
   await store.close();
+  // Over HTTP from the service in its own process: JSON text, transfer and the client's read included.
+  const service = await startServiceChild({
+    RESULTANT_DB_PATH: join(dir, `${name.slice(0, 1)}.duckdb`),
+    RESULTANT_TIMEZONE: 'UTC',
+    RESULTANT_RETENTION_RAW_DAYS: '3650',
+    RESULTANT_RETENTION_HOURLY_DAYS: '3650',
+  });
+  for (const period of ['hour', 'day'] as const) {
+    const url = `${service.url.origin}/api/v1/aggregates?period=${period}&group_by=endpoint&start=${start}&stop=${now - 30 * MIN}`;
+    const r = await time(async () => {
+      const res = await fetch(url);
+      if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
+      return (await res.text()).length;
+    });
+    const buckets = rows.find((x) => x.scenario === name && x.period === period)!.buckets;
+    rows.push({ scenario: name, via: 'HTTP', period, buckets, cold: r.cold, p50: pct(r.ms, 0.5), p95: pct(r.ms, 0.95), max: Math.max(...r.ms), bytes: r.bytes });
+  }
+  queryPeaks[`${name.slice(0, 1)} service`] = await service.stop();
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(`machine: ${machine()}`);
 console.log(`30 days, one result per series per minute, rolled up; the first (cold) query, then ${RUNS} repeats\n`);
 console.log('| data | via | period | buckets | cold ms | repeat p50 ms | repeat p95 ms | repeat max ms | response bytes |\n|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.scenario} | ${r.via} | ${r.period} | ${r.buckets.toLocaleString('en')} | ${r.cold.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} | ${r.bytes ? r.bytes.toLocaleString('en') : ''} |`);
-console.log(`\npeak RSS while querying: ${Object.entries(queryPeaks).map(([k, v]) => `${k.slice(0, 1)} ${v} MB`).join(', ')}`);
+console.log(`\npeak RSS: ${Object.entries(queryPeaks).map(([k, v]) => `${k} ${v} MB`).join(', ')} (in process: the loader and store; service: the server process only)`);
 console.log(JSON.stringify({ machine: machine(), runs: RUNS, rows, queryPeakRssMb: queryPeaks }));

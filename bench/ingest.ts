@@ -1,13 +1,12 @@
 // Ingest over HTTP: the service in a child process on a DuckDB file, 4 concurrent clients on loopback posting
 // 5,000-line batches of line protocol (plain and gzip). Reports points/s acknowledged, request latency,
 // 503s, the server's peak RSS, and checks that the store holds exactly what was acknowledged.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { machine, pct } from './common.js';
+import { machine, pct, startServiceChild } from './common.js';
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 2_000_000);
 const BATCH = 5000;
@@ -36,14 +35,8 @@ function batches(n: number, startMs: number): string[] {
 
 async function run(label: string, gzip: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-ingest-'));
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), '--import', 'tsx', new URL('./serve-child.ts', import.meta.url).pathname], {
-    env: { ...process.env, RESULTANT_DB_PATH: join(dir, 'bench.duckdb') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  while (!/URL (\S+)/.test(out)) await new Promise((r) => setTimeout(r, 50));
-  const url = new URL(/URL (\S+)/.exec(out)![1]!);
+  const service = await startServiceChild({ RESULTANT_DB_PATH: join(dir, 'bench.duckdb') });
+  const url = service.url;
   const start = Date.now() - 5 * 3_600_000;
   const nBatches = Math.ceil(POINTS / BATCH);
   const bodies = batches(Math.min(nBatches, 40), start).map((b) => (gzip ? gzipSync(b) : Buffer.from(b)));
@@ -91,9 +84,7 @@ async function run(label: string, gzip: boolean) {
   const seconds = (performance.now() - t0) / 1000;
   const series = (await (await fetch(`${url.origin}/api/v1/series`)).json()) as { series: { count: number }[] };
   const stored = series.series.reduce((a, s) => a + s.count, 0);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
-  const peak = Number(/PEAK_RSS_MB (\d+)/.exec(out)?.[1] ?? NaN);
+  const peak = await service.stop();
   rmSync(dir, { recursive: true, force: true });
   agent.destroy();
   return { label, points: acked, seconds: Number(seconds.toFixed(2)), pointsPerSecond: Math.round(acked / seconds), p50ms: Number(pct(latencies, 0.5).toFixed(1)), p95ms: Number(pct(latencies, 0.95).toFixed(1)), refused503: refused, storedEqualsAcked: stored === acked, serverPeakRssMb: peak };

@@ -39,6 +39,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Hashing every (possibly 25 MB) body for an ETag costs more than clients that never revalidate gain.
+  app.set('etag', false);
   const auth = createAuth(deps.config.authTokens, deps.config.publicRead);
 
   app.use((req, res, next) => {

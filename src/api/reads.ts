@@ -1,6 +1,6 @@
 // Read endpoints (CONTRACT.md §3.2): aggregates, raw results, series.
 import { Router } from 'express';
-import { queryAggregates } from '../aggregates/index.js';
+import { queryAggregatesJson } from '../aggregates/index.js';
 import { PERIODS } from '../time/buckets.js';
 import { formatMicros } from '../time/parse.js';
 import type { AppDeps } from './app.js';
@@ -28,7 +28,7 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
   r.get('/api/v1/aggregates', read, async (req, res) => {
     const q = queryOf(req);
     rejectUnknown(q, ['period', 'start', 'stop', 'tz', 'group_by', 'metric', 'fill']);
-    const body = await queryAggregates(
+    const body = await queryAggregatesJson(
       deps.store,
       {
         period: enumParam(q, 'period', PERIODS),
@@ -42,7 +42,23 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
       },
       deps.clock.now(),
     );
-    res.json(body);
+    res.type('application/json');
+    for (const chunk of body) {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) {
+        // Wait for the socket to take more, or for the client to go away.
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    res.end();
   });
 
   r.get('/api/v1/results', read, async (req, res) => {

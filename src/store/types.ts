@@ -15,6 +15,11 @@ export interface AggregateQuery {
   filters: TagFilters;
   groupBy: string[];
   metric: string;
+  /**
+   * Buckets (indexes) whose answer the caller holds from an earlier result under `generation`. A store may leave
+   * them out of this result when they are still final there (listed in `reused`); stores may ignore this.
+   */
+  reuse?: { generation: string; buckets: ReadonlySet<number> };
 }
 
 /** Mergeable statistics of one group in one bucket (moments plus percentiles). */
@@ -43,6 +48,14 @@ export interface AggregateResult {
    * retention deleted (buckets not aligned with the rollups, e.g. hours in a half-hour time zone).
    */
   incompleteBefore?: number;
+  /**
+   * Version of the store's closed data: the answer for a bucket listed in `final` stays the same for as long as
+   * the store reports this generation (the bucket is closed and nothing rewrote it). Absent: nothing is final.
+   */
+  generation?: string;
+  final?: number[];
+  /** Buckets of `reuse` that were left out of `groups` because the caller's copy is still right. */
+  reused?: number[];
 }
 
 export interface AggregateGroup {

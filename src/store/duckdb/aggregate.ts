@@ -17,7 +17,7 @@ import {
   sketchQuantile,
 } from '../../model/stats.js';
 import { HOUR_MS, nextBucketStart, type Period, slotFor } from '../../time/buckets.js';
-import type { AggregateGroup, AggregateQuery, AggregateResult, BucketAggregate } from '../types.js';
+import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { GroupPlan } from './series-registry.js';
 import {
@@ -83,46 +83,11 @@ interface Acc {
   p: [number | null, number | null, number | null];
 }
 
-type CachedBucket = Map<string, Omit<BucketAggregate, 'bucket'>>;
-
-/**
- * Aggregates of closed buckets that came wholly from clean rollups, by query shape and bucket. They cannot change
- * until the store rewrites past rollup rows (late data, rebuild, retention), which bumps the generation that is
- * part of every key. Bounded by the number of group-buckets held (least recently used first out).
- */
-export class AggregateCache {
-  private readonly entries = new Map<string, CachedBucket>();
-  private size = 0;
-  constructor(private readonly maxGroupBuckets = 200_000) {}
-
-  get(key: string): CachedBucket | undefined {
-    const v = this.entries.get(key);
-    if (v) {
-      this.entries.delete(key);
-      this.entries.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: string, v: CachedBucket): void {
-    const old = this.entries.get(key);
-    if (old) this.size -= old.size + 1;
-    this.entries.set(key, v);
-    this.size += v.size + 1;
-    for (const [k, e] of this.entries) {
-      if (this.size <= this.maxGroupBuckets) break;
-      this.entries.delete(k);
-      this.size -= e.size + 1;
-    }
-  }
-}
-
 export async function aggregateQuery(
   conn: DuckDBConnection,
   q: AggregateQuery,
   plan: GroupPlan,
   st: RollupState,
-  cache?: AggregateCache,
 ): Promise<AggregateResult> {
   const parts = planParts(q.period, q.tz, q.boundaries, st);
   // Buckets with no raw part are closed and clean: served from the cache when it has them.
@@ -131,19 +96,12 @@ export async function aggregateQuery(
   for (const [a, b] of parts.raw) {
     for (let i = 0; i < nB; i++) if (q.boundaries[i]! < b && q.boundaries[i + 1]! > a) clean[i] = false;
   }
-  const filters = Object.keys(q.filters)
-    .sort()
-    .map((k) => [k, [...q.filters[k]!].sort()]);
-  const sig = JSON.stringify([q.period, q.tz, q.metric, q.groupBy, filters, st.generation]);
-  const cached = new Map<number, CachedBucket>();
-  if (cache) {
-    for (let i = 0; i < nB; i++) {
-      if (!clean[i]) continue;
-      const hit = cache.get(`${sig}|${q.boundaries[i]}`);
-      if (hit) cached.set(i, hit);
-    }
-    if (cached.size > 0) {
-      const done = [...cached.keys()].map((i) => [q.boundaries[i]!, q.boundaries[i + 1]!] as Range);
+  // Closed clean buckets the caller already holds from an answer under this generation are left out.
+  const reused: number[] = [];
+  if (q.reuse && q.reuse.generation === st.generation) {
+    for (let i = 0; i < nB; i++) if (clean[i] && q.reuse.buckets.has(i)) reused.push(i);
+    if (reused.length > 0) {
+      const done = reused.map((i) => [q.boundaries[i]!, q.boundaries[i + 1]!] as Range);
       parts.day = subtractRanges(parts.day, done);
       parts.hour = subtractRanges(parts.hour, done);
     }
@@ -273,16 +231,18 @@ export async function aggregateQuery(
     if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor) exact.push(k);
     else sketched.push(k);
   }
-  if (exact.length > 0) {
+  // Exact percentiles hold every value of a group-bucket in memory: read them in slices of whole buckets of
+  // about EXACT_SLICE_ROWS raw rows (counted from the rollups), so memory stays bounded however long the range.
+  for (const slice of slicesByRows(exact, nG, (k) => acc.get(k)!.tc)) {
     const p = new ParamBag();
     const { map, ctes } = common(p);
     const v = valueExpr('r', p);
-    const buckets = [...new Set(exact.map((k) => Math.floor(k / nG)))];
+    const buckets = [...new Set(slice.map((k) => Math.floor(k / nG)))];
     const ranges = buckets.map((b) => [q.boundaries[b]!, q.boundaries[b + 1]!] as Range);
     const cols = await queryColumns(
       conn,
       `WITH ${ctes},
-       need AS (SELECT unnest(${p.bigints(exact)}) AS key)
+       need AS (SELECT unnest(${p.bigints(slice)}) AS key)
        SELECT ${map.rel}.b AS b, sm.g AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
        FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
        WHERE ${rangesPredicate(p, 'r.time', mergeRanges(ranges))} AND ${v} IS NOT NULL
@@ -359,29 +319,12 @@ export async function aggregateQuery(
   }
 
   const out: AggregateGroup[] = plan.groups.map((group) => ({ group: group as Record<string, string>, buckets: [] }));
-  const groupKey = (g: number): string => JSON.stringify(q.groupBy.map((k) => plan.groups[g]![k] ?? null));
-  const groupIndex = new Map(plan.groups.map((_, g) => [groupKey(g), g]));
-  const fresh = new Map<number, CachedBucket>();
-  if (cache) for (let i = 0; i < nB; i++) if (clean[i] && !cached.has(i)) fresh.set(i, new Map());
-  const keys = [...acc.keys()];
-  for (const [i, entry] of cached) {
-    for (const gk of entry.keys()) {
-      const g = groupIndex.get(gk);
-      if (g !== undefined) keys.push(i * nG + g);
-    }
-  }
-  keys.sort((x, y) => x - y);
+  const keys = [...acc.keys()].sort((x, y) => x - y);
   for (const k of keys) {
     const b = Math.floor(k / nG);
-    const g = k - b * nG;
-    const hit = cached.get(b);
-    if (hit) {
-      out[g]!.buckets.push({ bucket: b, ...hit.get(groupKey(g))! });
-      continue;
-    }
     const a = acc.get(k)!;
     if (a.tc === 0) continue;
-    const bucket: BucketAggregate = {
+    out[k - b * nG]!.buckets.push({
       bucket: b,
       testCount: a.tc,
       successCount: a.sc,
@@ -394,12 +337,39 @@ export async function aggregateQuery(
       p95: a.moments.n > 0 ? a.p[1] : null,
       p99: a.moments.n > 0 ? a.p[2] : null,
       approximate: a.sources > 1 && q.boundaries[b]! < st.rawFloor,
-    };
-    out[g]!.buckets.push(bucket);
-    const { bucket: _index, ...stats } = bucket;
-    fresh.get(b)?.set(groupKey(g), stats);
+    });
   }
-  for (const [i, entry] of fresh) cache!.set(`${sig}|${q.boundaries[i]}`, entry);
-  const groups = out.filter((o) => o.buckets.length > 0);
-  return parts.incompleteBefore === null ? { groups } : { groups, incompleteBefore: parts.incompleteBefore };
+  const result: AggregateResult = {
+    groups: out.filter((o) => o.buckets.length > 0),
+    generation: st.generation,
+    final: clean.flatMap((c, i) => (c ? [i] : [])),
+    reused,
+  };
+  if (parts.incompleteBefore !== null) result.incompleteBefore = parts.incompleteBefore;
+  return result;
+}
+
+/** Raw rows an exact-percentile query aims at (plus at most one bucket's rows). */
+export const EXACT_SLICE_ROWS = 1_000_000;
+
+/** Splits group-bucket keys (b * nG + g) into runs of whole buckets: a run ends at the first bucket boundary after its rows reach `limit`. */
+export function slicesByRows(keys: number[], nG: number, rows: (key: number) => number, limit = EXACT_SLICE_ROWS): number[][] {
+  const sorted = [...keys].sort((x, y) => x - y);
+  const out: number[][] = [];
+  let cur: number[] = [];
+  let curRows = 0;
+  let curBucket = -1;
+  for (const k of sorted) {
+    const b = Math.floor(k / nG);
+    if (b !== curBucket && cur.length > 0 && curRows >= limit) {
+      out.push(cur);
+      cur = [];
+      curRows = 0;
+    }
+    curBucket = b;
+    cur.push(k);
+    curRows += rows(k);
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }

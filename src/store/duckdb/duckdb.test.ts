@@ -6,6 +6,7 @@ import { batchOf, HOUR } from '../../../test/helpers.js';
 import { queryAggregates } from '../../aggregates/index.js';
 import { makeSeries, WriteBatch } from '../../model/result.js';
 import { runStoreContract } from '../contract.case.js';
+import { slicesByRows } from './aggregate.js';
 import { DuckDBStore } from './index.js';
 
 const dirs: string[] = [];
@@ -34,6 +35,50 @@ describe('DuckDB store (file) satisfies the store contract', () => {
 });
 
 describe('DuckDB store specifics', () => {
+  it('leaves out final buckets the caller holds under the current generation, and only those', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    await s.write(batchOf([0, 1, 2].map((h) => ({ t: T0 + h * HOUR + 1000, latency: 10 + h, tags: { endpoint: 'a' } }))));
+    await s.rollup(T0 + 3 * HOUR);
+    const q = { period: 'hour' as const, tz: 'UTC', boundaries: [0, 1, 2, 3, 4].map((h) => T0 + h * HOUR), filters: {}, groupBy: ['endpoint'], metric: 'latency_ms' };
+    const first = await s.aggregate(q);
+    expect(first.final).toEqual([0, 1, 2]); // bucket 3 is the open hour
+    expect(first.reused).toEqual([]);
+    const gen = first.generation!;
+    const indexes = (r: typeof first) => r.groups.flatMap((g) => g.buckets.map((b) => b.bucket));
+    const held = await s.aggregate({ ...q, reuse: { generation: gen, buckets: new Set([0, 1, 3]) } });
+    expect(held.reused).toEqual([0, 1]); // 3 is not final: it is computed again
+    expect(indexes(held)).toEqual([2]);
+    const stale = await s.aggregate({ ...q, reuse: { generation: `${gen}x`, buckets: new Set([0, 1]) } });
+    expect(stale.reused).toEqual([]);
+    expect(indexes(stale)).toEqual([0, 1, 2]);
+    // A late write makes hour 1 dirty: no longer final, never reused, and the answer shows the write at once.
+    await s.write(batchOf([{ t: T0 + HOUR + 2000, latency: 100, tags: { endpoint: 'a' } }]));
+    const late = await s.aggregate({ ...q, reuse: { generation: gen, buckets: new Set([0, 1]) } });
+    expect(late.final).toEqual([0, 2]);
+    expect(late.reused).toEqual([0]);
+    expect(late.groups[0]!.buckets.map((b) => [b.bucket, b.testCount, b.max])).toEqual([[1, 2, 100], [2, 1, 12]]);
+    // Re-rolling the late hour rewrites a past rollup row: a new generation, so nothing held before is reused.
+    await s.rollup(T0 + 3 * HOUR);
+    const after = await s.aggregate({ ...q, reuse: { generation: gen, buckets: new Set([0, 1, 2]) } });
+    expect(after.generation).not.toBe(gen);
+    expect(after.reused).toEqual([]);
+    await s.close();
+  });
+
+  it('slices exact-percentile reads at bucket boundaries once a slice reaches its row limit', () => {
+    const nG = 3;
+    // keys b * nG + g with 100 rows each; buckets 0..4, groups 0..2 (bucket 2 has one group only)
+    const keys = [0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14];
+    const slices = slicesByRows(keys, nG, () => 100, 250);
+    for (const sl of slices) {
+      const buckets = new Set(sl.map((k) => Math.floor(k / nG)));
+      for (const b of buckets) expect(sl.filter((k) => Math.floor(k / nG) === b)).toEqual(keys.filter((k) => Math.floor(k / nG) === b));
+    }
+    expect(slices.flat()).toEqual(keys);
+    expect(slices.map((sl) => sl.length * 100)).toEqual([300, 300, 400, 300]);
+    expect(slicesByRows([], nG, () => 1)).toEqual([]);
+  });
+
   it('keeps data, series, watermarks and dirty marks across a reopen of the file', async () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });

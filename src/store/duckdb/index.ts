@@ -25,7 +25,7 @@ import type {
   Store,
   StoreStatus,
 } from '../types.js';
-import { AggregateCache, aggregateQuery, type RollupState } from './aggregate.js';
+import { aggregateQuery, type RollupState } from './aggregate.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun } from './rollup.js';
@@ -60,7 +60,6 @@ interface StepResult {
 export class DuckDBStore implements Store {
   private readonly lock = new SerialLock();
   private readonly reg = new SeriesRegistry();
-  private readonly cache = new AggregateCache();
   private hourlyWatermark: number | null = null;
   private dailyWatermark: number | null = null;
   private rawFloor = 0;
@@ -483,7 +482,7 @@ export class DuckDBStore implements Store {
     if (plan.sids.length === 0) return { groups: [] };
     return this.read(async (c) => {
       const st = await this.rollupState(c, q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!);
-      return aggregateQuery(c, q, plan, st, this.cache);
+      return aggregateQuery(c, q, plan, st);
     });
   }
 

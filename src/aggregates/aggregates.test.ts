@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { batchOf, HOUR } from '../../test/helpers.js';
+import { DuckDBStore } from '../store/duckdb/index.js';
+import { FragmentCache, queryAggregates, queryAggregatesJson, type AggregateParams } from './index.js';
+
+const T0 = Date.UTC(2026, 10, 21, 10);
+
+describe('serialised aggregates', () => {
+  it('sends the same answer as text, cold and from the cache, in pieces of bounded size', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    const rows = [];
+    for (let h = 0; h < 48; h++) {
+      for (const endpoint of ['a', 'b', 'c', 'dd', 'eee', 'f', 'g', 'h']) rows.push({ t: T0 + h * HOUR + 60_000, latency: h + endpoint.length, success: h % 7 !== 0, tags: { endpoint } });
+    }
+    await s.write(batchOf(rows));
+    const now = T0 + 48 * HOUR + 30 * 60_000;
+    await s.rollup(now);
+    const p: AggregateParams = { period: 'hour', tz: 'UTC', start: T0, stop: now, groupBy: ['endpoint'], filters: {}, metric: 'latency_ms', fill: true };
+    const objects = await queryAggregates(s, p, now);
+    expect(objects.series.map((x) => x.buckets.length)).toEqual(new Array(8).fill(49));
+    for (let run = 0; run < 3; run++) {
+      const chunks = [...(await queryAggregatesJson(s, p, now))];
+      expect(JSON.parse(chunks.join(''))).toEqual(objects);
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(65_536 + 1000);
+    }
+    // A late write into a held bucket shows at once, through the text path too.
+    await s.write(batchOf([{ t: T0 + 5 * HOUR + 1, latency: 1000, tags: { endpoint: 'b' } }]));
+    const after = JSON.parse([...(await queryAggregatesJson(s, p, now))].join('')) as typeof objects;
+    const b5 = after.series.find((x) => x.group.endpoint === 'b')!.buckets[5]!;
+    expect(b5.test_count).toBe(2);
+    expect(b5.stats?.max).toBe(1000);
+    expect(after).toEqual(await queryAggregates(s, p, now));
+    await s.close();
+  });
+});
+
+describe('FragmentCache', () => {
+  const entry = (n: number): Map<string, string> => new Map(Array.from({ length: n }, (_, i) => [`g${i}`, `{"i":${i}}`]));
+
+  it('holds at most its bound, dropping the least recently used shapes first', () => {
+    const c = new FragmentCache(10);
+    c.put('a', '1', [[0, entry(4)]]);
+    c.put('b', '1', [[0, entry(4)]]);
+    expect(c.groupBuckets).toBe(10);
+    c.get('a'); // a is now more recent than b
+    c.put('c', '1', [[0, entry(2)]]);
+    expect(c.get('b')).toBeUndefined();
+    expect(c.get('a')?.buckets.get(0)?.size).toBe(4);
+    expect(c.get('c')?.buckets.get(0)?.size).toBe(2);
+    expect(c.groupBuckets).toBe(8);
+    // One shape larger than the bound keeps what fits and never exceeds it.
+    c.put('d', '1', [[0, entry(5)], [1, entry(5)]]);
+    expect(c.groupBuckets).toBeLessThanOrEqual(10);
+    expect(c.get('d')?.buckets.size).toBe(1);
+  });
+
+  it('drops a shape held under an older generation', () => {
+    const c = new FragmentCache(100);
+    c.put('a', '1', [[0, entry(3)], [1, entry(3)]]);
+    c.put('a', '2', [[5, entry(1)]]);
+    expect(c.get('a')?.generation).toBe('2');
+    expect([...c.get('a')!.buckets.keys()]).toEqual([5]);
+    expect(c.groupBuckets).toBe(2);
+  });
+});
