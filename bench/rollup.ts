@@ -48,7 +48,8 @@ const rb = await store.rebuildRollups(start, now);
 const rebuildSeconds = (performance.now() - t2) / 1000;
 // Retention: the first day of raw rows goes; its rollups get their sketch bins first.
 const t3 = performance.now();
-const cleanup = await store.cleanup({ rawDays: Math.floor(minutes / 1440), hourlyDays: 400, dailyDays: 0 }, now);
+// Keeps all but the oldest ~3 days of raw rows (retention cuts at day starts in the rollup zone).
+const cleanup = await store.cleanup({ rawDays: Math.max(2, Math.floor(minutes / 1440) - 3), hourlyDays: 400, dailyDays: 0 }, now);
 const cleanupSeconds = (performance.now() - t3) / 1000;
 await store.close();
 const peak = rss.stop();

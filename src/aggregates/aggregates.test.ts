@@ -20,13 +20,13 @@ describe('serialised aggregates', () => {
     expect(objects.series.map((x) => x.buckets.length)).toEqual(new Array(8).fill(49));
     for (let run = 0; run < 3; run++) {
       const chunks = [...(await queryAggregatesJson(s, p, now))];
-      expect(JSON.parse(chunks.join(''))).toEqual(objects);
+      expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual(objects);
       expect(chunks.length).toBeGreaterThan(1);
       expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(65_536 + 1000);
     }
     // A late write into a held bucket shows at once, through the text path too.
     await s.write(batchOf([{ t: T0 + 5 * HOUR + 1, latency: 1000, tags: { endpoint: 'b' } }]));
-    const after = JSON.parse([...(await queryAggregatesJson(s, p, now))].join('')) as typeof objects;
+    const after = JSON.parse(Buffer.concat([...(await queryAggregatesJson(s, p, now))]).toString()) as typeof objects;
     const b5 = after.series.find((x) => x.group.endpoint === 'b')!.buckets[5]!;
     expect(b5.test_count).toBe(2);
     expect(b5.stats?.max).toBe(1000);
@@ -36,7 +36,7 @@ describe('serialised aggregates', () => {
 });
 
 describe('FragmentCache', () => {
-  const entry = (n: number): Map<string, string> => new Map(Array.from({ length: n }, (_, i) => [`g${i}`, `{"i":${i}}`]));
+  const entry = (n: number): Map<string, Buffer> => new Map(Array.from({ length: n }, (_, i) => [`g${i}`, Buffer.from(`{"i":${i}}`)]));
 
   it('holds at most its bound, dropping the least recently used shapes first', () => {
     const c = new FragmentCache(10);

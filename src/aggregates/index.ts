@@ -49,14 +49,14 @@ export function defaultRange(period: Period, nowMs: number, start?: number, stop
 /** One group's buckets, each already serialised (a BucketJson). */
 interface BuiltSeries {
   group: Record<string, string | null>;
-  buckets: string[];
+  buckets: Buffer[];
 }
 
 interface Items {
   group: Record<string, string | null>;
   /** Bucket indexes and their serialised buckets. */
   index: number[];
-  json: string[];
+  json: Buffer[];
 }
 
 interface Built {
@@ -66,40 +66,46 @@ interface Built {
 }
 
 /**
- * The contract's response as JSON text in pieces of about 64 KiB, built from cached serialised buckets where it
+ * The contract's response as UTF-8 JSON in pieces of about 64 KiB, built from cached serialised buckets where it
  * can: the API streams them, so a large answer never becomes one large string.
  */
-export async function queryAggregatesJson(store: Store, p: AggregateParams, nowMs: number): Promise<Iterable<string>> {
+export async function queryAggregatesJson(store: Store, p: AggregateParams, nowMs: number): Promise<Iterable<Buffer>> {
   return chunksOf(await build(store, p, nowMs));
 }
 
-function* chunksOf(b: Built): Generator<string> {
-  let pending: string[] = [`${JSON.stringify(b.head).slice(0, -1)},"series":[`];
+const COMMA = Buffer.from(',');
+const CLOSE_SERIES = Buffer.from(']}');
+
+function* chunksOf(b: Built): Generator<Buffer> {
+  let pending: Buffer[] = [Buffer.from(`${JSON.stringify(b.head).slice(0, -1)},"series":[`)];
   let size = 0;
-  const add = function* (piece: string): Generator<string> {
+  const add = function* (piece: Buffer): Generator<Buffer> {
     pending.push(piece);
     size += piece.length;
     if (size >= 65_536) {
-      yield pending.join('');
+      yield Buffer.concat(pending);
       pending = [];
       size = 0;
     }
   };
   for (let g = 0; g < b.series.length; g++) {
     const s = b.series[g]!;
-    yield* add(`${g ? ',' : ''}{"group":${JSON.stringify(s.group)},"buckets":[`);
-    for (let i = 0; i < s.buckets.length; i++) yield* add(i ? `,${s.buckets[i]!}` : s.buckets[i]!);
-    yield* add(']}');
+    yield* add(Buffer.from(`${g ? ',' : ''}{"group":${JSON.stringify(s.group)},"buckets":[`));
+    for (let i = 0; i < s.buckets.length; i++) {
+      if (i) pending.push(COMMA);
+      yield* add(s.buckets[i]!);
+    }
+    yield* add(CLOSE_SERIES);
   }
-  pending.push(']', b.warnings ? `,"warnings":${JSON.stringify(b.warnings)}` : '', '}');
-  yield pending.join('');
+  pending.push(Buffer.from(`]${b.warnings ? `,"warnings":${JSON.stringify(b.warnings)}` : ''}}`));
+  yield Buffer.concat(pending);
 }
 
 export async function queryAggregates(store: Store, p: AggregateParams, nowMs: number): Promise<AggregatesJson> {
   const b = await build(store, p, nowMs);
   const out: AggregatesJson = {
     ...b.head,
-    series: b.series.map((s) => ({ group: s.group, buckets: s.buckets.map((x) => JSON.parse(x) as BucketJson) })),
+    series: b.series.map((s) => ({ group: s.group, buckets: s.buckets.map((x) => JSON.parse(x.toString()) as BucketJson) })),
   };
   if (b.warnings) out.warnings = b.warnings;
   return out;
@@ -153,7 +159,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     }
   }
   // Buckets the store calls final, and closed by our clock, are kept serialised for the next query of this shape.
-  const fresh = new Map<number, Map<string, string>>();
+  const fresh = new Map<number, Map<string, Buffer>>();
   for (const i of res.final ?? []) if (boundaries[i + 1]! <= nowMs && !reuse.has(i)) fresh.set(i, new Map());
   for (const g of res.groups) {
     const gk = groupKey(g.group);
@@ -166,7 +172,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
       out.failure_count = b.testCount - b.successCount;
       out.availability_pct = (100 * b.successCount) / b.testCount;
       out.stats = statsFrom(b, b);
-      const frag = JSON.stringify(out);
+      const frag = Buffer.from(JSON.stringify(out));
       items.index.push(b.bucket);
       items.json.push(frag);
       fresh.get(b.bucket)?.set(gk, frag);
@@ -178,7 +184,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     // One group for "everything that matched", so a dashboard gets its empty buckets even with no data.
     bySeries.set('[]', { group: {}, index: [], json: [] });
   }
-  const empty: (string | undefined)[] = [];
+  const empty: (Buffer | undefined)[] = [];
   const series: BuiltSeries[] = [...bySeries.values()].map(({ group, index, json }) => {
     // Reused and fresh buckets arrive each in order; merge them when both came.
     let sorted = true;
@@ -189,11 +195,11 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
       json = order.map((j) => json[j]!);
     }
     if (!p.fill) return { group, buckets: json };
-    const buckets: string[] = [];
+    const buckets: Buffer[] = [];
     let j = 0;
     for (let i = 0; i < nB; i++) {
       if (j < index.length && index[j] === i) buckets.push(json[j++]!);
-      else buckets.push((empty[i] ??= JSON.stringify(bucketJson(i))));
+      else buckets.push((empty[i] ??= Buffer.from(JSON.stringify(bucketJson(i)))));
     }
     return { group, buckets };
   });
@@ -230,11 +236,11 @@ function groupFromKey(gk: string, keys: string[]): Record<string, string | null>
  * the least recently used shapes go first. An entry belongs to one store generation and is dropped with it.
  */
 export class FragmentCache {
-  private readonly entries = new Map<string, { generation: string; buckets: Map<number, Map<string, string>> }>();
+  private readonly entries = new Map<string, { generation: string; buckets: Map<number, Map<string, Buffer>> }>();
   private size = 0;
   constructor(private readonly maxGroupBuckets = 200_000) {}
 
-  get(sig: string): { generation: string; buckets: ReadonlyMap<number, ReadonlyMap<string, string>> } | undefined {
+  get(sig: string): { generation: string; buckets: ReadonlyMap<number, ReadonlyMap<string, Buffer>> } | undefined {
     const e = this.entries.get(sig);
     if (e) {
       this.entries.delete(sig);
@@ -243,7 +249,7 @@ export class FragmentCache {
     return e;
   }
 
-  put(sig: string, generation: string, buckets: [number, Map<string, string>][]): void {
+  put(sig: string, generation: string, buckets: [number, Map<string, Buffer>][]): void {
     let e = this.entries.get(sig);
     if (e && e.generation !== generation) {
       this.drop(sig);
