@@ -83,6 +83,23 @@ interface Acc {
   p: [number | null, number | null, number | null];
 }
 
+/** Adds row i of a part's result (tc, sc, n, s, m2, mn, mx columns) to an accumulator; returns its n. */
+function addCounts(a: Acc, cols: Record<string, unknown[]>, i: number): number {
+  a.tc += cols.tc![i] as number;
+  a.sc += cols.sc![i] as number;
+  const n = cols.n![i] as number;
+  if (n > 0) {
+    a.moments = mergeMoments(a.moments, {
+      n,
+      sum: cols.s![i] as number,
+      m2: cols.m2![i] as number,
+      min: cols.mn![i] as number,
+      max: cols.mx![i] as number,
+    });
+  }
+  return n;
+}
+
 export async function aggregateQuery(
   conn: DuckDBConnection,
   q: AggregateQuery,
@@ -166,18 +183,7 @@ export async function aggregateQuery(
     const len = (cols.b ?? []).length;
     for (let i = 0; i < len; i++) {
       const a = get(cols.b![i] as number, cols.g![i] as number);
-      a.tc += cols.tc![i] as number;
-      a.sc += cols.sc![i] as number;
-      const n = cols.n![i] as number;
-      if (n > 0) {
-        a.moments = mergeMoments(a.moments, {
-          n,
-          sum: cols.s![i] as number,
-          m2: cols.m2![i] as number,
-          min: cols.mn![i] as number,
-          max: cols.mx![i] as number,
-        });
-      }
+      addCounts(a, cols, i);
       a.sources += cols.srcs![i] as number;
       a.p = [cols.p50![i] as number | null, cols.p95![i] as number | null, cols.p99![i] as number | null];
     }
@@ -204,17 +210,7 @@ export async function aggregateQuery(
     const len = (cols.b ?? []).length;
     for (let i = 0; i < len; i++) {
       const a = get(cols.b![i] as number, cols.g![i] as number);
-      a.tc += cols.tc![i] as number;
-      a.sc += cols.sc![i] as number;
-      const n = cols.n![i] as number;
-      if (n > 0) {
-        a.moments = mergeMoments(a.moments, {
-          n,
-          sum: cols.s![i] as number,
-          m2: cols.m2![i] as number,
-          min: cols.mn![i] as number,
-          max: cols.mx![i] as number,
-        });
+      if (addCounts(a, cols, i) > 0) {
         a.sources += 1;
         const qs = cols.q![i] as number[];
         a.p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
