@@ -94,7 +94,7 @@ for (const [name, regions] of [
   }
   queryPeaks[`${name.slice(0, 1)} in process`] = rss.stop();
   await store.close();
-  // Over HTTP from the service in its own process: JSON text, transfer and the client's read included.
+  // Over HTTP from the service in its own process: building the JSON and its transfer.
   const service = await startServiceChild({
     RESULTANT_DB_PATH: join(dir, `${name.slice(0, 1)}.duckdb`),
     RESULTANT_TIMEZONE: 'UTC',

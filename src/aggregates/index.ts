@@ -77,28 +77,34 @@ const COMMA = Buffer.from(',');
 const CLOSE_SERIES = Buffer.from(']}');
 
 function* chunksOf(b: Built): Generator<Buffer> {
-  let pending: Buffer[] = [Buffer.from(`${JSON.stringify(b.head).slice(0, -1)},"series":[`)];
+  let pending: Buffer[] = [];
   let size = 0;
-  const add = function* (piece: Buffer): Generator<Buffer> {
+  const push = (piece: Buffer): void => {
     pending.push(piece);
     size += piece.length;
-    if (size >= 65_536) {
-      yield Buffer.concat(pending);
-      pending = [];
-      size = 0;
-    }
+  };
+  push(Buffer.from(`${JSON.stringify(b.head).slice(0, -1)},"series":[`));
+  /** The pieces so far as one buffer once they reach 64 KiB, else null. */
+  const full = (): Buffer | null => {
+    if (size < 65_536) return null;
+    const chunk = Buffer.concat(pending, size);
+    pending = [];
+    size = 0;
+    return chunk;
   };
   for (let g = 0; g < b.series.length; g++) {
     const s = b.series[g]!;
-    yield* add(Buffer.from(`${g ? ',' : ''}{"group":${JSON.stringify(s.group)},"buckets":[`));
+    push(Buffer.from(`${g ? ',' : ''}{"group":${JSON.stringify(s.group)},"buckets":[`));
     for (let i = 0; i < s.buckets.length; i++) {
-      if (i) pending.push(COMMA);
-      yield* add(s.buckets[i]!);
+      if (i) push(COMMA);
+      push(s.buckets[i]!);
+      const chunk = full();
+      if (chunk) yield chunk;
     }
-    yield* add(CLOSE_SERIES);
+    push(CLOSE_SERIES);
   }
-  pending.push(Buffer.from(`]${b.warnings ? `,"warnings":${JSON.stringify(b.warnings)}` : ''}}`));
-  yield Buffer.concat(pending);
+  push(Buffer.from(`]${b.warnings ? `,"warnings":${JSON.stringify(b.warnings)}` : ''}}`));
+  yield Buffer.concat(pending, size);
 }
 
 export async function queryAggregates(store: Store, p: AggregateParams, nowMs: number): Promise<AggregatesJson> {

@@ -39,7 +39,7 @@ export interface RollupState {
   dirtyDays: number[];
   /** Raw rows before this time (ms) are deleted; 0 when none were. */
   rawFloor: number;
-  /** Changes whenever past rollup rows are rewritten; part of every cache key. */
+  /** Changes whenever past rollup rows are rewritten; answers report it so callers can reuse final buckets. */
   generation: string;
 }
 
@@ -107,7 +107,7 @@ export async function aggregateQuery(
   st: RollupState,
 ): Promise<AggregateResult> {
   const parts = planParts(q.period, q.tz, q.boundaries, st);
-  // Buckets with no raw part are closed and clean: served from the cache when it has them.
+  // Buckets with no raw part are closed and clean: final, and left out when the caller holds them.
   const nB = q.boundaries.length - 1;
   const clean: boolean[] = new Array<boolean>(nB).fill(true);
   for (const [a, b] of parts.raw) {

@@ -342,7 +342,7 @@ export class DuckDBStore implements Store {
     return { hours: 0, days: 0, done: true };
   }
 
-  /** Marks past rollup rows as rewritten (inside the writer's transaction): cached aggregates stop matching. */
+  /** Marks past rollup rows as rewritten (inside the writer's transaction): final buckets held by callers stop matching. */
   private async bumpGeneration(): Promise<void> {
     await this.writer.run(
       `INSERT OR REPLACE INTO meta SELECT 'generation', (coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')::BIGINT + 1)::VARCHAR`,
