@@ -1,7 +1,7 @@
 // The aggregate query "30 days of hourly buckets grouped by endpoint over 100 endpoints", on rolled-up DuckDB
 // files: A) one series per endpoint, B) four series per endpoint (one per region), each one result per minute.
 // Reports the cold query and p50/p95/max over repeats: in process (queryAggregatesJson, the JSON text the API
-// sends) and over HTTP from the service in its own process (bench/serve-child.ts), with that process's peak RSS.
+// sends) and over HTTP from the built service in its own process (as `npm start` runs it), with its peak RSS.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';

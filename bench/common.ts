@@ -1,4 +1,5 @@
 // Shared bits of the benchmarks: the machine, a resident-memory sampler, percentiles.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export function machine(): string {
@@ -24,27 +25,52 @@ export function pct(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] ?? NaN;
 }
 
-/** Runs the service (bench/serve-child.ts) in its own process; `stop` ends it and returns its peak RSS in MB. */
+/** A TCP port that was free a moment ago on loopback. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak resident memory (VmHWM, kernel-tracked, so no sample misses a spike) of a process, in MB. */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024);
+}
+
+/**
+ * Runs the built service exactly as `npm start` does (`node bin/resultant.js serve`, compiled JS) in its own
+ * process; `stop` reads its peak RSS, then ends it. The bench scripts build first (package.json).
+ */
 export async function startServiceChild(env: Record<string, string>): Promise<{ url: URL; stop(): Promise<number> }> {
   const { spawn } = await import('node:child_process');
+  const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), '--import', 'tsx', new URL('./serve-child.ts', import.meta.url).pathname],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), new URL('../bin/resultant.js', import.meta.url).pathname, 'serve'],
+    { env: { ...process.env, RESULTANT_HOST: '127.0.0.1', RESULTANT_PORT: String(port), RESULTANT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', process.env.BENCH_TRACE_GC ? 'inherit' : 'ignore', 'inherit'] },
   );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  while (!/URL (\S+)/.test(out)) {
+  const url = new URL(`http://127.0.0.1:${port}`);
+  for (;;) {
     if (child.exitCode !== null) throw new Error('the service child exited before it listened');
+    const up = await fetch(new URL('/ping', url)).then((r) => r.ok, () => false);
+    if (up) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url: new URL(/URL (\S+)/.exec(out)![1]!),
+    url,
     async stop() {
+      const peak = peakRssMb(child.pid!);
       child.kill('SIGTERM');
       await exited;
-      return Number(/PEAK_RSS_MB (\d+)/.exec(out)?.[1] ?? NaN);
+      return peak;
     },
   };
 }

@@ -35,6 +35,41 @@ describe('serialised aggregates', () => {
   });
 });
 
+describe('serialised aggregates from held blocks', () => {
+  // 72 hours of 6 endpoints; each endpoint skips some hours, so groups differ in which buckets they have.
+  const rows: Parameters<typeof batchOf>[0] = [];
+  for (let h = 0; h < 72; h++) {
+    for (let e = 0; e < 6; e++) if ((h + e) % 5 !== 0) rows.push({ t: T0 + h * HOUR + 60_000 * (e + 1), latency: 10 + h + e, success: (h * e) % 9 !== 0, tags: { endpoint: `e${e}` } });
+  }
+  const now = T0 + 72 * HOUR + 30 * 60_000;
+  const make = async (extra: Parameters<typeof batchOf>[0] = []): Promise<DuckDBStore> => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    await s.write(batchOf(rows));
+    await s.rollup(now);
+    if (extra.length) await s.write(batchOf(extra));
+    return s;
+  };
+  const text = async (s: DuckDBStore, p: AggregateParams): Promise<unknown> =>
+    JSON.parse(Buffer.concat([...(await queryAggregatesJson(s, p, now))]).toString());
+
+  it('answers as a store without a cache would, as the window moves, shrinks, grows and data arrives late', async () => {
+    const s = await make();
+    const late = [{ t: T0 + 30 * HOUR + 5, latency: 999, success: false, tags: { endpoint: 'e2' } }];
+    const windows: [number, number, boolean][] = [
+      [0, 48, false], [0, 48, false], [5, 53, false], [5, 53, false], [1, 50, false], [24, 73, false],
+      [0, 73, true], [0, 73, false], [-3, 73, false], [6, 30, false],
+    ];
+    for (const [n, [a, b, fill]] of windows.entries()) {
+      if (n === 8) await s.write(batchOf(late));
+      const p: AggregateParams = { period: 'hour', tz: 'UTC', start: T0 + a * HOUR, stop: T0 + b * HOUR, groupBy: ['endpoint'], filters: {}, metric: 'latency_ms', fill };
+      const truth = await make(n >= 8 ? late : []);
+      expect(await text(s, p), `window ${n}: hours ${a}..${b}${fill ? ' filled' : ''}`).toEqual(await queryAggregates(truth, p, now));
+      await truth.close();
+    }
+    await s.close();
+  });
+});
+
 describe('FragmentCache', () => {
   const entry = (n: number): Map<string, Buffer> => new Map(Array.from({ length: n }, (_, i) => [`g${i}`, Buffer.from(`{"i":${i}}`)]));
 

@@ -21,6 +21,9 @@ import {
 import { invalid } from '../errors.js';
 import { MAX_TIME_US } from '../model/result.js';
 
+/** Bytes of response written between flushes of a corked socket. */
+const FLUSH_BYTES = 256 * 1024;
+
 export function readRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
   const read = auth.require('read');
@@ -43,21 +46,32 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
       deps.clock.now(),
     );
     res.type('application/json');
+    // Corked between flushes so that many pieces leave in one writev; bounded by the socket's backpressure.
+    let corked = 0;
+    res.cork();
     for (const chunk of body) {
       if (res.destroyed) return;
-      if (!res.write(chunk)) {
-        // Wait for the socket to take more, or for the client to go away.
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
+      const ok = res.write(chunk);
+      corked += chunk.length;
+      if (corked >= FLUSH_BYTES || !ok) {
+        res.uncork();
+        corked = 0;
+        if (!ok) {
+          // Wait for the socket to take more, or for the client to go away.
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        }
+        res.cork();
       }
     }
+    res.uncork();
     res.end();
   });
 
