@@ -185,7 +185,7 @@ export function buildProgram(): Command {
         if (o.json) out(JSON.stringify(r));
         else {
           out(
-            `deleted ${r.rawDeleted} raw results, ${r.breakerEventsDeleted} breaker events, ${r.hourlyDeleted} hourly and ${r.dailyDeleted} daily rollup rows`,
+            `deleted ${r.rawDeleted} raw results, ${r.breakerEventsDeleted} breaker events, ${r.hourlyDeleted} hourly and ${r.dailyDeleted} daily rollup rows, ${r.seriesDeleted} series with no data left`,
           );
         }
       } finally {

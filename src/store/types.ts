@@ -117,6 +117,8 @@ export interface CleanupReport {
   hourlyDeleted: number;
   dailyDeleted: number;
   breakerEventsDeleted: number;
+  /** Series left with no data at any level, removed from the catalogue (they no longer count against the limit). */
+  seriesDeleted: number;
 }
 
 export interface RetentionPolicy {

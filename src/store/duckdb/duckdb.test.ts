@@ -130,6 +130,45 @@ describe('DuckDB store specifics', () => {
     await s.close();
   });
 
+  it('cleanup removes series with no data left at any level; they stop counting against the limit and can come back', async () => {
+    const path = tempDb();
+    const DAY = 24 * HOUR;
+    const now = Date.UTC(2026, 10, 30, 12);
+    const open = () => DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650, maxSeries: 3 });
+    let s = await open();
+    await s.write(
+      batchOf([
+        { t: now - 10 * DAY, latency: 1, tags: { worker: 'old-1' } },
+        { t: now - 10 * DAY, latency: 1, tags: { worker: 'old-2' } },
+        { t: now - DAY, latency: 2, tags: { worker: 'live' } },
+      ]),
+    );
+    await expect(s.write(batchOf([{ t: now - 60_000, tags: { worker: 'new' } }]))).rejects.toThrow(/beyond the limit of 3/);
+    // Raw rows gone but hourly rollups kept: the series still have data.
+    expect((await s.cleanup({ rawDays: 5, hourlyDays: 30, dailyDays: 0 }, now)).seriesDeleted).toBe(0);
+    expect((await s.cleanup({ rawDays: 5, hourlyDays: 5, dailyDays: 5 }, now)).seriesDeleted).toBe(2);
+    await s.write(
+      batchOf([
+        { t: now - 60_000, latency: 3, tags: { worker: 'new' } },
+        { t: now - 60_000, latency: 4, tags: { worker: 'old-1' } },
+      ]),
+    );
+    await s.close();
+    s = await open();
+    const agg = await queryAggregates(
+      s,
+      { period: 'day', tz: 'UTC', start: now - 20 * DAY, stop: now, groupBy: ['worker'], filters: {}, metric: 'latency_ms', fill: false },
+      now,
+    );
+    expect(agg.series.map((x) => [x.group.worker, x.buckets.map((b) => b.stats!.mean)])).toEqual([
+      ['live', [2]],
+      ['new', [3]],
+      ['old-1', [4]],
+    ]);
+    expect((await s.status(now)).seriesCount).toBe(3);
+    await s.close();
+  });
+
   it('rolls back a whole batch when the database refuses part of it', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     const b = new WriteBatch();

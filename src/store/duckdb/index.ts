@@ -424,7 +424,7 @@ export class DuckDBStore implements Store {
         };
         await this.binsBefore(rawCut, hourCut, dayCut);
         await this.bumpGeneration();
-        const out: CleanupReport = {
+        const out: Omit<CleanupReport, 'seriesDeleted'> = {
           rawDeleted: await del('DELETE FROM results WHERE time < $cut', rawCut),
           breakerEventsDeleted: await del('DELETE FROM breaker_events WHERE time < $cut', rawCut),
           hourlyDeleted: await del('DELETE FROM rollup_hour WHERE bucket < $cut', hourCut),
@@ -438,7 +438,24 @@ export class DuckDBStore implements Store {
           this.rawFloor = rawCut;
           await writeMeta(this.writer, 'raw_floor', String(rawCut));
         }
-        return out;
+        // Series with nothing left at any level leave the catalogue, so churning tag values (short-lived workers)
+        // do not fill RESULTANT_MAX_SERIES with series that have no data. Under the write lock: no write can
+        // resolve one of them meanwhile; one that comes back later gets a new id.
+        const gone = await queryRows<{ id: number }>(
+          this.writer,
+          `DELETE FROM series s
+           WHERE NOT EXISTS (SELECT 1 FROM results x WHERE x.series_id = s.series_id)
+             AND NOT EXISTS (SELECT 1 FROM breaker_events x WHERE x.series_id = s.series_id)
+             AND NOT EXISTS (SELECT 1 FROM rollup_hour x WHERE x.series_id = s.series_id)
+             AND NOT EXISTS (SELECT 1 FROM rollup_day x WHERE x.series_id = s.series_id)
+             AND NOT EXISTS (SELECT 1 FROM rollup_hour_bins x WHERE x.series_id = s.series_id)
+             AND NOT EXISTS (SELECT 1 FROM rollup_day_bins x WHERE x.series_id = s.series_id)
+           RETURNING series_id AS id`,
+        );
+        return { ...out, seriesDeleted: gone.length, gone: gone.map((g) => g.id) };
+      }).then(({ gone, ...r }) => {
+        this.reg.remove(gone);
+        return r;
       }),
     );
     // Give the freed blocks back to the file.

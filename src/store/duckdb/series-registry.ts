@@ -55,6 +55,24 @@ export class SeriesRegistry {
     }
   }
 
+  /** Forgets series; a series with the same tags that comes back later gets a new id. */
+  remove(ids: readonly number[]): void {
+    for (const id of ids) {
+      const rec = this.byId.get(id);
+      if (!rec) continue;
+      this.byId.delete(id);
+      this.byKey.delete(rec.key);
+      for (const [k, v] of Object.entries(rec.tags)) {
+        const values = this.index.get(k);
+        const left = values?.get(v)?.filter((x) => x !== id);
+        if (!values || !left) continue;
+        if (left.length) values.set(v, left);
+        else values.delete(v);
+        if (values.size === 0) this.index.delete(k);
+      }
+    }
+  }
+
   /** Series of `measurement` matching every filter key (any of its values). */
   match(filters: TagFilters, measurement: Measurement | undefined): SeriesRecord[] {
     const keys = Object.keys(filters);
