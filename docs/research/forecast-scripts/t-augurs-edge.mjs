@@ -1,0 +1,27 @@
+import { loadAugurs } from './augurs-loader.mjs';
+const { MSTL, AutoETS } = loadAugurs();
+let s = 7; const rnd = () => { s |= 0; s = s + 0x6D2B79F5 | 0; let t = Math.imul(s ^ s >>> 15, 1 | s); t = t + Math.imul(t ^ t >>> 7, 61 | t) ^ t; return ((t ^ t >>> 14) >>> 0) / 4294967296; };
+const gauss = () => Math.sqrt(-2*Math.log(1-rnd()))*Math.cos(2*Math.PI*rnd());
+const yh = Array.from({length:720}, (_, t) => 100 + 0.02*t + 20*Math.sin(2*Math.PI*t/24) + 3*gauss());
+function tryit(label, fn) { try { const r = fn(); console.log(label, '->', r); } catch (e) { console.log(label, 'THREW', Object.prototype.toString.call(e), e instanceof Error, e?.message ?? String(e)); } }
+const w = (f, i) => (f.intervals.upper[i]-f.intervals.lower[i]).toFixed(2);
+tryit('h=168 widths [0,23,167] periods [24,168]', () => { const m = MSTL.ets([24,168]); m.fit(yh); const f = m.predict(168, 0.95); return [w(f,0), w(f,23), w(f,167)]; });
+tryit('random-walk trend widths [0,23,167]', () => { let x=100; const y = Array.from({length:720},(_,t)=> (x+=gauss()) + 20*Math.sin(2*Math.PI*t/24)); const m = MSTL.ets([24]); m.fit(y); const f = m.predict(168, 0.95); return [w(f,0), w(f,23), w(f,167)]; });
+tryit('level 95 (not 0.95)', () => { const m = MSTL.ets([24]); m.fit(yh); return m.predict(3, 95).intervals; });
+tryit('no level', () => { const m = MSTL.ets([24]); m.fit(yh); const f = m.predict(3); return JSON.stringify(f); });
+tryit('Float64Array input', () => { const m = MSTL.ets(new Uint32Array([24])); m.fit(Float64Array.from(yh)); return m.predict(2, 0.8).point; });
+tryit('constant series', () => { const m = MSTL.ets([24]); m.fit(Array(720).fill(5)); const f = m.predict(3, 0.95); return JSON.stringify(f); });
+tryit('constant series AutoETS ZZN', () => { const m = new AutoETS(1,'ZZN'); m.fit(Array(100).fill(5)); return JSON.stringify(m.predict(3, 0.95)); });
+tryit('NaN in series (no impute)', () => { const y = yh.slice(); y[100]=NaN; const m = MSTL.ets([24]); m.fit(y); return m.predict(2, 0.95).point; });
+tryit('NaN in series (impute:true)', () => { const y = yh.slice(); y[100]=NaN; y[101]=NaN; const m = MSTL.ets([24], {impute:true}); m.fit(y); return m.predict(2, 0.95).point; });
+tryit('short: 30 pts period 24', () => { const m = MSTL.ets([24]); m.fit(yh.slice(0,30)); return m.predict(2, 0.95).point; });
+tryit('short: 47 pts period 24', () => { const m = MSTL.ets([24]); m.fit(yh.slice(0,47)); return m.predict(2, 0.95).point; });
+tryit('short: 48 pts period 24', () => { const m = MSTL.ets([24]); m.fit(yh.slice(0,48)); return m.predict(2, 0.95).point; });
+tryit('short: 200 pts periods [24,168]', () => { const m = MSTL.ets([24,168]); m.fit(yh.slice(0,200)); return m.predict(2, 0.95).point; });
+tryit('short: 336 pts periods [24,168]', () => { const m = MSTL.ets([24,168]); m.fit(yh.slice(0,336)); return m.predict(2, 0.95).point; });
+tryit('periods [] (plain AutoETS trend)', () => { const m = MSTL.ets([]); m.fit(yh); return m.predict(2, 0.95).point; });
+tryit('predict before fit', () => { const m = MSTL.ets([24]); return m.predict(2, 0.95).point; });
+tryit('availability 99.x logitTransform (needs 0..1)', () => { const y = Array.from({length:200},()=>0.995+0.003*gauss()).map(v=>Math.min(v,0.9999)); const m = MSTL.ets([24],{logitTransform:true}); m.fit(y); const f = m.predict(3,0.95); return JSON.stringify(f); });
+tryit('AutoETS(1,"AAN")', () => { const m = new AutoETS(1,'AAN'); m.fit(yh); return m.predict(2,0.95).point; });
+tryit('AutoETS(1,"ZZN") damped?', () => { const m = new AutoETS(1,'ZZN'); m.fit(yh.map((v,i)=>v+i)); return m.predict(2,0.95).point; });
+tryit('AutoETS(7,"ZZA")', () => { const m = new AutoETS(7,'ZZA'); m.fit(yh.slice(0,90)); return m.predict(2,0.95).point; });

@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { initSync, seasonalities } from '@bsull/augurs/seasons';
+initSync({ module: readFileSync(new URL('./node_modules/@bsull/augurs/seasons_bg.wasm', import.meta.url)) });
+let s = 5; const rnd = () => { s |= 0; s = s + 0x6D2B79F5 | 0; let t = Math.imul(s ^ s >>> 15, 1 | s); t = t + Math.imul(t ^ t >>> 7, 61 | t) ^ t; return ((t ^ t >>> 14) >>> 0) / 4294967296; };
+const g = () => Math.sqrt(-2*Math.log(1-rnd()))*Math.cos(2*Math.PI*rnd());
+const daily = Array.from({length:720}, (_, t) => 100 + 0.02*t + 20*Math.sin(2*Math.PI*t/24) + 3*g());
+const weekly = Array.from({length:720}, (_, t) => 100 + 20*Math.sin(2*Math.PI*t/24) + 15*(Math.floor(t/24)%7 >= 5 ? -1 : 0) + 3*g());
+const d90 = Array.from({length:90}, (_, t) => 50 + 8*Math.sin(2*Math.PI*t/7) + 2*g());
+let t = performance.now();
+console.log('daily-only hourly:', seasonalities(daily), `${(performance.now()-t).toFixed(1)} ms`);
+console.log('daily+weekend hourly:', seasonalities(weekly));
+console.log('daily series p7:', seasonalities(d90));
+console.log('noise:', seasonalities(Array.from({length:300}, g)));
