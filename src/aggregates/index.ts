@@ -58,7 +58,6 @@ interface Items {
   index: number[];
   json: (Buffer | string)[];
   held: boolean[];
-  final: boolean[];
   /** The entry is a whole held block (json holds its buffer; index its first bucket of the answer). */
   whole: boolean[];
 }
@@ -209,14 +208,13 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
   const bySeries = new Map<string, Items>();
   const itemsOf = (gk: string, group: () => Record<string, string | null>): Items => {
     let s = bySeries.get(gk);
-    if (!s) bySeries.set(gk, (s = { group: group(), index: [], json: [], held: [], final: [], whole: [] }));
+    if (!s) bySeries.set(gk, (s = { group: group(), index: [], json: [], held: [], whole: [] }));
     return s;
   };
-  const add = (items: Items, i: number, json: Buffer | string, isHeld: boolean, isFinal: boolean, whole: boolean): void => {
+  const add = (items: Items, i: number, json: Buffer | string, isHeld: boolean, whole: boolean): void => {
     items.index.push(i);
     items.json.push(json);
     items.held.push(isHeld);
-    items.final.push(isFinal);
     items.whole.push(whole);
   };
 
@@ -242,11 +240,11 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     const set = x.allHeld ? held?.blockSets.get(bid) : undefined;
     if (!set || set.first !== boundaries[x.first]! || set.last !== boundaries[x.last]!) continue;
     wholeBlocks.add(bid);
-    for (const [gk, block] of set.groups) add(itemsOf(gk, () => groupFromKey(gk, p.groupBy)), x.first, block.buf, true, true, true);
+    for (const [gk, block] of set.groups) add(itemsOf(gk, () => groupFromKey(gk, p.groupBy)), x.first, block.buf, true, true);
   }
   for (const i of res.reused ?? []) {
     if (wholeBlocks.has(blockOf(i))) continue;
-    for (const [gk, frag] of held!.buckets.get(boundaries[i]!)!) add(itemsOf(gk, () => groupFromKey(gk, p.groupBy)), i, frag, true, true, false);
+    for (const [gk, frag] of held!.buckets.get(boundaries[i]!)!) add(itemsOf(gk, () => groupFromKey(gk, p.groupBy)), i, frag, true, false);
   }
   for (const g of res.groups) {
     const gk = groupKey(g.group);
@@ -259,13 +257,13 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
       out.failure_count = b.testCount - b.successCount;
       out.availability_pct = (100 * b.successCount) / b.testCount;
       out.stats = statsFrom(b, b);
-      add(items, b.bucket, JSON.stringify(out), false, fresh.has(b.bucket), false);
+      add(items, b.bucket, JSON.stringify(out), false, false);
     }
   }
 
   if (p.fill && bySeries.size === 0 && p.groupBy.length === 0) {
     // One group for "everything that matched", so a dashboard gets its empty buckets even with no data.
-    bySeries.set('[]', { group: {}, index: [], json: [], held: [], final: [], whole: [] });
+    bySeries.set('[]', { group: {}, index: [], json: [], held: [], whole: [] });
   }
   /** Block sets built for this answer: blocks whose buckets of the answer were all final, for every group. */
   const newSets = new Map<number, BlockSet>();
