@@ -223,7 +223,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
   const blockOf = (i: number): number => Math.floor(boundaries[i]! / span);
   const reused = new Set(res.reused ?? []);
   const fresh = new Map<number, Map<string, Buffer>>();
-  for (const i of res.final ?? []) if (boundaries[i + 1]! <= nowMs && !reuse.has(i)) fresh.set(i, new Map());
+  for (const i of res.final ?? []) if (boundaries[i + 1]! <= nowMs && !reused.has(i)) fresh.set(i, new Map());
   const inBlock = new Map<number, { first: number; last: number; allHeld: boolean; allFinal: boolean }>();
   for (let i = 0; i < nB; i++) {
     const bid = blockOf(i);
