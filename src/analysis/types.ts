@@ -1,0 +1,46 @@
+// The shape every analysis shares (CONTRACT.md §3.2 "GET /api/v1/analysis/<kind>"): a request over a time range
+// and tag filters in, one JSON-ready object out. Analyses read through the Store port only, so they work on every
+// store adapter; the numerical work is in pure functions beside each runner.
+import type { Store, TagFilters } from '../store/types.js';
+
+export const ANALYSIS_KINDS = [
+  'trends',
+  'regressions',
+  'anomalies',
+  'failure-patterns',
+  'flaky-tests',
+  'workload',
+  'circuit-breakers',
+  'comparison',
+] as const;
+export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
+
+export interface AnalysisRequest {
+  /** [start, stop) in epoch ms. */
+  start: number;
+  stop: number;
+  filters: TagFilters;
+  groupBy: string[];
+  /** Field the analysis looks at where it has one (default latency_ms). */
+  metric: string;
+  /** IANA zone for calendar buckets (hour of day, daily buckets). */
+  tz: string;
+  /** Kind-specific parameters, validated by the runner (e.g. `dimension` for comparison). */
+  options: Record<string, string>;
+}
+
+export interface AnalysisContext {
+  store: Store;
+  /** Current time, epoch ms (injected so tests can drive it). */
+  now: number;
+}
+
+/** `{"kind", "start", "stop", "<kind-specific list>": [...]}`; start/stop as RFC 3339 UTC. */
+export interface AnalysisResponse {
+  kind: AnalysisKind;
+  start: string;
+  stop: string;
+  [field: string]: unknown;
+}
+
+export type AnalysisRunner = (ctx: AnalysisContext, req: AnalysisRequest) => Promise<AnalysisResponse>;
