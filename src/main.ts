@@ -5,6 +5,8 @@ import { createApp } from './api/app.js';
 import { ServiceMetrics } from './api/metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { Forecaster } from './forecast/index.js';
+import { ForecastPool } from './forecast/pool.js';
 import { defaultParseWorkers, LineProtocolParser } from './ingest/parser.js';
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
@@ -35,7 +37,9 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
-  const app = createApp({ store, queue, parser, config, clock, logger, metrics, version: VERSION });
+  const forecastPool = new ForecastPool();
+  const forecaster = new Forecaster(store, forecastPool);
+  const app = createApp({ store, queue, parser, config, clock, logger, metrics, forecaster, version: VERSION });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
@@ -62,6 +66,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await queue.close();
         await parser.close();
+        await forecastPool.close();
         await stopTasks();
         await store.close();
       })()),

@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import { createApp, type AppConfig } from '../src/api/app.js';
 import { ServiceMetrics } from '../src/api/metrics.js';
 import { fixedClock } from '../src/clock.js';
+import { Forecaster } from '../src/forecast/index.js';
+import { ForecastPool } from '../src/forecast/pool.js';
 import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
@@ -24,6 +26,7 @@ export async function startTestServer(
     queueMaxPoints?: number;
     rawRetentionDays?: number;
     parseWorkers?: number;
+    forecastWorkers?: number;
   } = {},
 ): Promise<TestServer> {
   const clock = fixedClock(opts.now ?? Date.UTC(2026, 10, 21, 12));
@@ -42,7 +45,9 @@ export async function startTestServer(
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
   // One worker by default, so the API tests go through the worker path the service uses.
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
-  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, version: 'test' });
+  const forecastPool = new ForecastPool({ workers: opts.forecastWorkers ?? 1 });
+  const forecaster = new Forecaster(store, forecastPool);
+  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, forecaster, version: 'test' });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -59,6 +64,7 @@ export async function startTestServer(
       await new Promise<void>((r) => server.close(() => r()));
       await queue.close();
       await parser.close();
+      await forecastPool.close();
       await store.close();
     },
   };
