@@ -20,6 +20,8 @@ export interface Candidate {
   params: Record<string, unknown>;
   /** Training points the model needs. */
   minLength: number;
+  /** Only the latest this many points are used to fit (older ones add fit time, not accuracy, to these models). */
+  maxLength?: number;
   forecast(train: readonly number[], h: number, level: Level): RawForecast;
 }
 
@@ -51,10 +53,12 @@ export function seasonalNaive(m: number): Candidate {
 
 /** MSTL decomposition with an AutoETS trend (@bsull/augurs); needs two cycles of the longest period. */
 export function mstlEts(periods: number[]): Candidate {
+  const longest = Math.max(...periods);
   return {
     name: 'mstl_ets',
     params: { periods },
-    minLength: 2 * Math.max(...periods),
+    minLength: 2 * longest,
+    ...(periods.length === 1 ? { maxLength: 21 * longest } : {}),
     forecast(train, h, level) {
       const { MSTL } = loadAugurs();
       let model: ReturnType<typeof MSTL.ets> | undefined;
@@ -79,6 +83,7 @@ export function ets(): Candidate {
     name: 'ets',
     params: { spec: 'ZZN' },
     minLength: 10,
+    maxLength: 336,
     forecast(train, h, level) {
       const { AutoETS } = loadAugurs();
       let model: InstanceType<typeof AutoETS> | undefined;
@@ -108,6 +113,7 @@ export function arimaAirline(m: number): Candidate {
     name: 'arima',
     params: { order: [0, 1, 1], seasonal_order: [0, 1, 1], season: m, method: 'css' },
     minLength: Math.max(3 * m + 2, 20),
+    maxLength: 10 * m,
     forecast(train, h, level) {
       const model = new ARIMA({ p: 0, d: 1, q: 1, P: 0, D: 1, Q: 1, s: m, method: 1, verbose: false });
       try {

@@ -126,15 +126,19 @@ export function evaluateCandidate(c: Candidate, y: readonly number[], plan: Plan
       const train = y.slice(0, origin);
       return {
         actual: y.slice(origin, origin + plan.horizon),
-        f: widen(c.forecast(train, plan.horizon, o.level), m),
+        f: widen(c.forecast(latest(c, train), plan.horizon, o.level), m),
         scale: naiveScale(train, m),
       };
     });
-    const final = widen(c.forecast(y, o.horizon, o.level), m);
+    const final = widen(c.forecast(latest(c, y), o.horizon, o.level), m);
     return { name: c.name, params: c.params, ms: took(), folds, final };
   } catch (e) {
     return { name: c.name, params: c.params, ms: took(), skipped: `failed: ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+function latest(c: Candidate, y: readonly number[]): readonly number[] {
+  return c.maxLength !== undefined && y.length > c.maxLength ? y.slice(-c.maxLength) : y;
 }
 
 /** Picks the evaluated candidate with the lowest backtest MASE and shapes its forecast. */
