@@ -10,7 +10,8 @@ import { ForecastPool } from './forecast/pool.js';
 import { defaultParseWorkers, LineProtocolParser } from './ingest/parser.js';
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
-import { openStore } from './store/index.js';
+import { Notifier } from './notify/index.js';
+import { openNotificationLog, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
 
 /** The package version, read from package.json (found from src/ when run by tsx/vitest, dist/src/ when built). */
@@ -39,13 +40,33 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
   const forecastPool = new ForecastPool();
   const forecaster = new Forecaster(store, forecastPool);
-  const app = createApp({ store, queue, parser, config, clock, logger, metrics, forecaster, version: VERSION });
+  const notificationLog = await openNotificationLog(store);
+  const notifications = notificationLog
+    ? { log: notificationLog, notifier: new Notifier({ store, log: notificationLog, logger }) }
+    : undefined;
+  const app = createApp({
+    store,
+    queue,
+    parser,
+    config,
+    clock,
+    logger,
+    metrics,
+    forecaster,
+    version: VERSION,
+    ...(notifications ? { notifications } : {}),
+  });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
   const stopTasks = startTasks(
     { store, clock, logger, metrics },
-    { rollupCron: config.rollupCron, retentionCron: config.retentionCron, retention: config.retention },
+    {
+      rollupCron: config.rollupCron,
+      retentionCron: config.retentionCron,
+      retention: config.retention,
+      ...(notifications ? { notify: { cron: config.notifyCron, notifier: notifications.notifier } } : {}),
+    },
   );
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

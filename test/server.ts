@@ -9,6 +9,8 @@ import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
+import { DuckDBNotificationLog } from '../src/store/duckdb/notification-log.js';
+import { Notifier } from '../src/notify/index.js';
 
 export interface TestServer {
   url: string;
@@ -16,6 +18,7 @@ export interface TestServer {
   queue: IngestQueue;
   clock: ReturnType<typeof fixedClock>;
   metrics: ServiceMetrics;
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,20 @@ export async function startTestServer(
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
   const forecastPool = new ForecastPool({ workers: opts.forecastWorkers ?? 1 });
   const forecaster = new Forecaster(store, forecastPool);
-  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, forecaster, version: 'test' });
+  const notificationLog = await DuckDBNotificationLog.open(store);
+  const notifier = new Notifier({ store, log: notificationLog, logger: silentLogger, deliver: { backoffMs: 10 } });
+  const app = createApp({
+    store,
+    queue,
+    parser,
+    config,
+    clock,
+    logger: silentLogger,
+    metrics,
+    forecaster,
+    notifications: { log: notificationLog, notifier },
+    version: 'test',
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -59,6 +75,7 @@ export async function startTestServer(
     queue,
     clock,
     metrics,
+    notifier,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

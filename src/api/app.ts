@@ -12,6 +12,7 @@ import type { Store } from '../store/types.js';
 import { createAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
 import { forecastRouter } from './forecast.js';
+import { type Notifications, notificationsRouter } from './notifications.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
 import { writeRouter } from './write.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   forecaster: Forecaster;
+  /** Rules, history and the notifier (absent: the notification endpoints answer 404). */
+  notifications?: Notifications;
   version: string;
 }
 
@@ -113,6 +116,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(writeRouter(deps, auth));
   app.use(readRouter(deps, auth));
   app.use(forecastRouter(deps, auth));
+  app.use(notificationsRouter(deps, auth));
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));

@@ -259,6 +259,27 @@ export function openApiDocument(version: string): object {
           },
         },
       },
+      '/api/v1/notifications/rules': {
+        get: { summary: 'Notification rules (webhook header values hidden)', responses: { '200': { description: '{"rules": [...]}' } } },
+        post: {
+          summary:
+            'Add a rule: kind availability_below | latency_above | regression | new_failure_fingerprint | anomaly_score_above, threshold, filter, group_by, window_minutes, min_tests, cooldown_minutes, handlers [{type: log} | {type: webhook, url, headers, timeout_ms, retries}]',
+          responses: { '201': { description: 'the rule with its id' }, '400': { description: 'errors: [{path, message}]' } },
+        },
+      },
+      '/api/v1/notifications/rules/{id}': {
+        delete: { summary: 'Delete a rule', responses: { '204': { description: 'deleted' }, '404': { description: 'no such rule' } } },
+      },
+      '/api/v1/notifications': {
+        get: {
+          summary: 'Notifications sent, newest first, with the outcome of each delivery',
+          parameters: [q('rule_id', 'one rule only'), q('start', 'inclusive', time), q('stop', 'exclusive', time), q('limit', 'at most', { type: 'integer', default: 100 })],
+          responses: { '200': { description: '{"notifications": [...]}' } },
+        },
+      },
+      '/api/v1/notifications/evaluate': {
+        post: { summary: 'Evaluate every rule now (the service does this every minute)', responses: { '200': { description: 'what was found and sent' } } },
+      },
       '/ping': { get: { summary: 'Liveness (InfluxDB compatible)', security: [], responses: { '204': { description: 'up' } } } },
       '/health': {
         get: {
