@@ -59,22 +59,30 @@ export function mstlEts(periods: number[]): Candidate {
     params: { periods },
     minLength: 2 * longest,
     ...(periods.length === 1 ? { maxLength: 21 * longest } : {}),
-    forecast(train, h, level) {
-      const { MSTL } = loadAugurs();
-      let model: ReturnType<typeof MSTL.ets> | undefined;
-      try {
-        model = MSTL.ets(periods, { impute: false });
-        model.fit(Float64Array.from(train));
-        const f = model.predict(h, level / 100);
-        if (!f.intervals) throw new Error('MSTL returned no intervals');
-        return checked({ point: f.point, lower: f.intervals.lower, upper: f.intervals.upper }, train);
-      } catch (e) {
-        throw augursError(e);
-      } finally {
-        model?.free();
-      }
-    },
+    forecast: (train, h, level) => augursForecast(() => loadAugurs().MSTL.ets(periods, { impute: false }), train, h, level),
   };
+}
+
+interface AugursModel {
+  fit(y: Float64Array): void;
+  predict(h: number, level?: number): { point: number[]; intervals?: { lower: number[]; upper: number[] } | undefined };
+  free(): void;
+}
+
+/** Fits a fresh augurs model, predicts with intervals (level as a fraction: 95 gives NaN), and frees it. */
+function augursForecast(make: () => AugursModel, train: readonly number[], h: number, level: Level): RawForecast {
+  let model: AugursModel | undefined;
+  try {
+    model = make();
+    model.fit(Float64Array.from(train));
+    const f = model.predict(h, level / 100);
+    if (!f.intervals) throw new Error('the model returned no intervals');
+    return checked({ point: f.point, lower: f.intervals.lower, upper: f.intervals.upper }, train);
+  } catch (e) {
+    throw augursError(e);
+  } finally {
+    model?.free();
+  }
 }
 
 /** Non-seasonal AutoETS (augurs picks error/trend components by AICc): for series without a cycle. */
@@ -84,21 +92,7 @@ export function ets(): Candidate {
     params: { spec: 'ZZN' },
     minLength: 10,
     maxLength: 336,
-    forecast(train, h, level) {
-      const { AutoETS } = loadAugurs();
-      let model: InstanceType<typeof AutoETS> | undefined;
-      try {
-        model = new AutoETS(1, 'ZZN');
-        model.fit(Float64Array.from(train));
-        const f = model.predict(h, level / 100);
-        if (!f.intervals) throw new Error('ETS returned no intervals');
-        return checked({ point: f.point, lower: f.intervals.lower, upper: f.intervals.upper }, train);
-      } catch (e) {
-        throw augursError(e);
-      } finally {
-        model?.free();
-      }
-    },
+    forecast: (train, h, level) => augursForecast(() => new (loadAugurs().AutoETS)(1, 'ZZN'), train, h, level),
   };
 }
 
