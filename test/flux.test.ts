@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboards, INFLUX_DATASOURCE } from '../src/grafana/index.js';
 import { loadFluxChecker, type FluxChecker } from './flux/checker.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -43,10 +44,56 @@ describe('the Flux checker', () => {
 });
 
 describe('flux/*.flux', () => {
+  if (taskFiles.length === 0) it.todo('no task files in flux/ yet: each one will be checked here');
   for (const file of taskFiles) {
     it(`${file} passes the parser and the semantic check`, async () => {
       const d = await checker.check(readFileSync(join(fluxDir, file), 'utf8'));
       expect(show(d)).toBe('');
+    });
+  }
+});
+
+// Grafana fills in v.* and the ${var} placeholders before a dashboard query runs; the check does the same with
+// values of the right type, and keeps line numbers (the prelude is one line).
+const GRAFANA_PRELUDE =
+  'v = {timeRangeStart: 2026-11-01T00:00:00Z, timeRangeStop: 2026-11-08T00:00:00Z, windowPeriod: 1h, defaultBucket: "resultant", organization: "resultant"}';
+const SAMPLE: Record<string, string> = { resolution: 'hourly', metric: 'latency_ms' };
+function asGrafanaRuns(query: string): string {
+  const body = query
+    .replace(/\$\{(\w+):regex\}/g, '.*')
+    .replace(/\$\{(\w+)\}/g, (_m, name: string) => SAMPLE[name] ?? 'sample');
+  // Imports must come first in Flux: put the prelude after them.
+  const lines = body.split('\n');
+  const firstCode = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('import '));
+  lines.splice(firstCode, 0, GRAFANA_PRELUDE);
+  return lines.join('\n');
+}
+
+const dashboardQueries = buildDashboards().flatMap((f) => [
+  ...f.dashboard.panels.flatMap((p) =>
+    (p.targets ?? [])
+      .filter((t) => t.datasource.uid === INFLUX_DATASOURCE.uid)
+      .map((t) => ({ where: `${f.file} panel "${p.title}" ${t.refId}`, query: String(t.query) })),
+  ),
+  ...f.dashboard.templating.list
+    .filter((v) => v.datasource?.uid === INFLUX_DATASOURCE.uid)
+    .map((v) => ({ where: `${f.file} variable ${v.name}`, query: String(v.query) })),
+]);
+
+describe('Flux embedded in the Grafana dashboards', () => {
+  it('has queries to check', () => {
+    expect(dashboardQueries.length).toBeGreaterThan(20);
+  });
+
+  it('rejects a dashboard query with a misspelt column function (the substitution does not hide errors)', async () => {
+    const withSum = dashboardQueries.find((q) => q.query.includes('|> sum()'))!;
+    const broken = asGrafanaRuns(withSum.query.replace('|> sum()', '|> summ()'));
+    expect((await checker.check(broken)).some((d) => d.message.includes('summ'))).toBe(true);
+  });
+
+  for (const { where, query } of dashboardQueries) {
+    it(`${where} passes the parser and the semantic check`, async () => {
+      expect(show(await checker.check(asGrafanaRuns(query)))).toBe('');
     });
   }
 });

@@ -22,7 +22,7 @@ export interface FluxChecker {
 
 /** The slice of the glue module used here (its .d.ts describes the package entry, not the rewritten copy). */
 interface Glue {
-  __setWasm(exports: WebAssembly.Exports): void;
+  __setWasm(exports: Record<string, unknown>): void;
   Flux: new (script: string) => { is_valid(): boolean; free(): void };
   Lsp: new () => {
     onMessage(fn: (msg: string) => void): void;
@@ -31,6 +31,17 @@ interface Glue {
     free(): void;
   };
 }
+
+// lib ES2023 without DOM declares no WebAssembly values, and @types/node 20 only its namespace: the part used here.
+interface WasmModule {
+  readonly brand: 'WebAssembly.Module';
+}
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<{ exports: Record<string, unknown> }>;
+  Module: { imports(module: WasmModule): { module: string; name: string; kind: string }[] };
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface LspDiagnostic {
   message: string;
@@ -63,17 +74,17 @@ async function loadGlue(): Promise<Glue> {
     .replace(VIEW_LINES, '');
   const mod = (await import(`data:text/javascript;base64,${Buffer.from(patched).toString('base64')}`)) as Glue &
     Record<string, unknown>;
-  const module = await WebAssembly.compile(readFileSync(join(dir, 'flux-lsp-browser_bg.wasm')));
+  const module = await Wasm.compile(readFileSync(join(dir, 'flux-lsp-browser_bg.wasm')));
   // The language server logs its start-up at info level; keep warnings and errors.
   const quiet: Record<string, unknown> = { ...mod };
   for (const k of Object.keys(quiet)) {
     if (/^__wbg_(info|debug|log)_/.test(k)) quiet[k] = () => undefined;
   }
-  const imports: WebAssembly.Imports = {};
-  for (const imp of WebAssembly.Module.imports(module)) {
-    imports[imp.module] = quiet as WebAssembly.ModuleImports;
+  const imports: Record<string, Record<string, unknown>> = {};
+  for (const imp of Wasm.Module.imports(module)) {
+    imports[imp.module] = quiet;
   }
-  const instance = await WebAssembly.instantiate(module, imports);
+  const instance = await Wasm.instantiate(module, imports);
   mod.__setWasm(instance.exports);
   return mod;
 }
