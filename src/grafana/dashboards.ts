@@ -415,13 +415,13 @@ const VALUE_COL = (text: string): Column => ({ selector: 'value', text, type: 'n
  */
 function bucketRows(group: readonly string[], value: string, filter?: string): string {
   const name = group.length === 0 ? '"all"' : group.map((k) => `$g.${k}`).join(' & " / " & ');
-  return `${filter ? `series[${filter}]` : 'series'}.( $g := group; buckets[${value} != null].{ "time": start, "series": ${name}, "value": ${value} } )`;
+  return `[${filter ? `series[${filter}]` : 'series'}.( $g := group; buckets[${value} != null].{ "time": start, "series": ${name}, "value": ${value} } )]`;
 }
 
 /** Over the whole range per group: tests, failures, availability. */
 function groupTotals(group: readonly string[], filter?: string): string {
   const keys = group.map((k) => `"${k}": group.${k}`).join(', ');
-  return `${filter ? `series[${filter}]` : 'series'}.{ ${keys}, "tests": $sum(buckets.test_count), "failures": $sum(buckets.failure_count), "availability_pct": $sum(buckets.test_count) > 0 ? 100 * $sum(buckets.success_count) / $sum(buckets.test_count) : null }`;
+  return `[${filter ? `series[${filter}]` : 'series'}.{ ${keys}${keys ? ', ' : ''}"tests": $sum(buckets.test_count), "failures": $sum(buckets.failure_count), "availability_pct": $sum(buckets.test_count) > 0 ? 100 * $sum(buckets.success_count) / $sum(buckets.test_count) : null }]`;
 }
 
 const aggParams = (groupBy: readonly string[], extra: [string, string][] = []): [string, string][] => [
@@ -463,7 +463,7 @@ function seriesVariable(name: string, label: string, multi: boolean, filter: [st
     {
       queryType: 'infinity',
       query: '',
-      infinityQuery: apiTarget('A', '/api/v1/series', [['measurement', 'test_result'], ...RANGE_PARAMS, ...filter], `series.tags[${name} != null]`, [
+      infinityQuery: apiTarget('A', '/api/v1/series', [['measurement', 'test_result'], ...RANGE_PARAMS, ...filter], `[series.tags[${name} != null]]`, [
         { selector: name, text: name, type: 'string' },
       ]),
     },
@@ -577,7 +577,7 @@ function apiBenchmarks(): DashboardFile {
   const filter = 'group.hardware in ${hardware:json} and group.model in ${model:json}';
   const metric: [string, string][] = [['metric', '${metric}']];
   // Exact merge over the range: counts add, the mean is count-weighted, min of mins, max of maxes.
-  const table = `series[${filter}].{ "hardware": group.hardware, "model": group.model, "count": $sum(buckets.stats.count), "mean": $sum(buckets.stats.count) > 0 ? $sum(buckets.(stats.mean * stats.count)) / $sum(buckets.stats.count) : null, "min": $min(buckets.stats.min), "max": $max(buckets.stats.max) }`;
+  const table = `[series[${filter}].{ "hardware": group.hardware, "model": group.model, "count": $sum(buckets.stats.count), "mean": $sum(buckets.stats.count) > 0 ? $sum(buckets.(stats.mean * stats.count)) / $sum(buckets.stats.count) : null, "min": $min(buckets.stats.min), "max": $max(buckets.stats.max) }]`;
   const layout = new Layout()
     .add({
       type: 'table',
