@@ -137,7 +137,7 @@ async function runTarget(t: Target, vars: Record<string, string[]>): Promise<Rec
       .replace(/\$\{(\w+):json\}/g, (_m, n: string) => JSON.stringify(vars[n]))
       .replace(/\$\{(\w+)\}/g, (_m, n: string) => vars[n]![0]!);
   const params = (t.url_options as { params: { key: string; value: string }[] }).params;
-  const qs = new URLSearchParams(params.map((p) => [p.key, fill(p.value)]));
+  const qs = new URLSearchParams(params.map((p): [string, string] => [p.key, fill(p.value)]));
   const res = await fetch(`${srv.url}${String(t.url)}?${qs}`);
   expect(res.status, `${String(t.url)}?${qs}`).toBe(200);
   const rows = (await jsonata(fill(String(t.root_selector))).evaluate(await res.json())) as Record<string, unknown>[];
