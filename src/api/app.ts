@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import { createAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
+import { grafanaRouter } from './grafana.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
 import { writeRouter } from './write.js';
@@ -19,6 +20,9 @@ export interface AppConfig {
   authTokens: string[];
   publicRead: boolean;
   maxBodyBytes: number;
+  /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
+  store?: 'duckdb' | 'influxdb';
+  grafana?: { url?: string; token?: string; timeoutMs?: number };
 }
 
 export interface AppDeps {
@@ -109,6 +113,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(writeRouter(deps, auth));
   app.use(readRouter(deps, auth));
+  app.use(grafanaRouter(deps, auth));
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));
