@@ -47,6 +47,12 @@ describe('GET /api/v1/grafana/dashboards', () => {
     expect((await fetch(`${srv.url}/api/v1/grafana/dashboards?varient=api`)).status).toBe(400);
   });
 
+  it('is described in /openapi.json', async () => {
+    srv = await startTestServer();
+    const doc = await json(await fetch(`${srv.url}/openapi.json`));
+    expect(Object.keys(doc.paths as object)).toEqual(expect.arrayContaining(['/api/v1/grafana/dashboards', '/api/v1/grafana/provision']));
+  });
+
   it('needs a read token when tokens are configured', async () => {
     srv = await startTestServer({ authTokens: ['secret-token-1'] });
     expect((await fetch(`${srv.url}/api/v1/grafana/dashboards`)).status).toBe(401);
