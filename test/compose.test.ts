@@ -99,6 +99,18 @@ describe('docker-compose.yml', () => {
     expect(readdirSync(join(root, 'grafana/dashboards')).filter((f) => f.endsWith('.json')).length).toBe(6);
   });
 
+  it('.env.example names every variable the compose file reads', () => {
+    const example = new Set(
+      read('.env.example')
+        .split('\n')
+        .filter((l) => /^\w+=/.test(l))
+        .map((l) => l.split('=')[0]!),
+    );
+    const used = [...read('docker-compose.yml').matchAll(/\$\{(\w+):-/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(5);
+    for (const v of used) expect(example.has(v), v).toBe(true);
+  });
+
   it('declares every named volume it uses', () => {
     for (const s of Object.values(compose.services)) {
       for (const v of s.volumes ?? []) {
