@@ -1,8 +1,7 @@
 // Grafana endpoints (CONTRACT.md §3.2): the dashboard JSON Resultant ships, and pushing it to GRAFANA_URL.
 import { Router } from 'express';
 import { AppError } from '../errors.js';
-import { buildDashboards, type Variant } from '../grafana/index.js';
-import { FOLDER, provisionDashboards } from '../grafana/provision.js';
+import { buildDashboards, FOLDER, provisionDashboards, type Variant } from '../grafana/index.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
 import { enumParam, queryOf, rejectUnknown } from './params.js';

@@ -2,3 +2,4 @@
 export { buildDashboards } from './dashboards.js';
 export { API_DATASOURCE, Dashboard, DATASOURCE_UIDS, INFLUX_DATASOURCE, type DashboardFile, type Variant } from './model.js';
 export { renderDashboardFile } from './render.js';
+export { FOLDER, provisionDashboards, type GrafanaTarget, type ProvisionedDashboard } from './provision.js';

@@ -37,13 +37,6 @@ export class Layout {
   private nextId = 1;
   readonly panels: Panel[] = [];
 
-  row(title: string): this {
-    this.newLine();
-    this.panels.push({ id: this.nextId++, type: 'row', title, collapsed: false, panels: [], gridPos: { x: 0, y: this.y, w: 24, h: 1 } });
-    this.y += 1;
-    return this;
-  }
-
   add(spec: PanelSpec): this {
     if (this.x + spec.w > 24) this.newLine();
     this.panels.push(toPanel(this.nextId++, spec, { x: this.x, y: this.y, w: spec.w, h: spec.h }));
