@@ -38,6 +38,8 @@ export async function startTestServer(
     authTokens: opts.authTokens ?? [],
     publicRead: opts.publicRead ?? false,
     maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
+    ...(opts.store ? { store: opts.store } : {}),
+    ...(opts.grafana ? { grafana: opts.grafana } : {}),
   };
   const store = await DuckDBStore.open({
     path: opts.path ?? ':memory:',

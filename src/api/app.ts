@@ -13,6 +13,7 @@ import { createAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
 import { forecastRouter } from './forecast.js';
 import { type Notifications, notificationsRouter } from './notifications.js';
+import { grafanaRouter } from './grafana.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
 import { writeRouter } from './write.js';
@@ -22,6 +23,9 @@ export interface AppConfig {
   authTokens: string[];
   publicRead: boolean;
   maxBodyBytes: number;
+  /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
+  store?: 'duckdb' | 'influxdb';
+  grafana?: { url?: string; token?: string; timeoutMs?: number };
 }
 
 export interface AppDeps {
@@ -117,6 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(readRouter(deps, auth));
   app.use(forecastRouter(deps, auth));
   app.use(notificationsRouter(deps, auth));
+  app.use(grafanaRouter(deps, auth));
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));

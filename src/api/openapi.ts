@@ -280,6 +280,23 @@ export function openApiDocument(version: string): object {
       '/api/v1/notifications/evaluate': {
         post: { summary: 'Evaluate every rule now (the service does this every minute)', responses: { '200': { description: 'what was found and sent' } } },
       },
+      '/api/v1/grafana/dashboards': {
+        get: {
+          summary: 'The Grafana dashboards Resultant ships (JSON model), InfluxDB and API variants',
+          parameters: [q('variant', 'influxdb, api or all (default all)')],
+          responses: { '200': { description: '{"folder": {...}, "dashboards": [{"uid", "title", "variant", "file", "dashboard"}]}' } },
+        },
+      },
+      '/api/v1/grafana/provision': {
+        post: {
+          summary: 'Push the dashboards to GRAFANA_URL with GRAFANA_TOKEN (idempotent, fixed uids, folder "Resultant")',
+          parameters: [q('variant', 'influxdb, api or all (default: all with the InfluxDB store, api otherwise)')],
+          responses: {
+            '200': { description: '{"dashboards": [{"uid", "result": "created"|"updated"|"unchanged", "version"}]}' },
+            '503': err('Grafana not configured, unreachable, or refused (grafana_status 401, 403, 404, 412)'),
+          },
+        },
+      },
       '/ping': { get: { summary: 'Liveness (InfluxDB compatible)', security: [], responses: { '204': { description: 'up' } } } },
       '/health': {
         get: {
