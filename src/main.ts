@@ -10,6 +10,8 @@ import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
 import { openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
+import { FluxTasks, fluxTaskSpecs } from './tasks/flux-tasks.js';
+import { InfluxStore } from './store/influxdb/index.js';
 
 /** The package version, read from package.json (found from src/ when run by tsx/vitest, dist/src/ when built). */
 export const VERSION: string = (() => {
@@ -35,7 +37,11 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
-  const app = createApp({ store, queue, parser, config, clock, logger, metrics, version: VERSION });
+  // With InfluxDB, the rollup tasks inside it are installed (idempotently) and watched.
+  const fluxTasks =
+    store instanceof InfluxStore ? new FluxTasks(store.influx, config.influx.org!, fluxTaskSpecs(store.buckets.raw, config.timezone), logger) : undefined;
+  fluxTasks?.start();
+  const app = createApp({ store, queue, parser, config, clock, logger, metrics, version: VERSION, ...(fluxTasks ? { fluxTasks } : {}) });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
@@ -63,6 +69,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
         await queue.close();
         await parser.close();
         await stopTasks();
+        fluxTasks?.stop();
         await store.close();
       })()),
   };
