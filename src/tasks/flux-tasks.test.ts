@@ -1,0 +1,95 @@
+// Task installation and watching against a loopback imitation of /api/v2/orgs and /api/v2/tasks.
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InfluxImitation } from '../../test/influx-imitation.js';
+import { silentLogger } from '../logger.js';
+import { FluxTasks, fluxTaskSpecs } from './flux-tasks.js';
+
+let influx: InfluxImitation;
+beforeEach(async () => {
+  influx = await new InfluxImitation().start();
+});
+afterEach(async () => {
+  await influx.stop();
+});
+
+const manager = (bucket = 'resultant', tz = 'Europe/Berlin') =>
+  new FluxTasks(new InfluxDB({ url: influx.url, token: 'test-token' }), 'acme', fluxTaskSpecs(bucket, tz), silentLogger);
+
+const mutations = () => influx.requests.filter((r) => r.path.startsWith('/api/v2/tasks') && r.method !== 'GET').length;
+
+describe('Flux task installation', () => {
+  it('creates both tasks with the configured buckets and zone, and a second start changes nothing', async () => {
+    expect(await manager().install()).toEqual({
+      resultant_rollup_hourly__v1: 'created',
+      resultant_rollup_daily__v1: 'created',
+    });
+    expect(influx.tasks).toHaveLength(2);
+    const daily = influx.tasks.find((t) => t.name === 'resultant_rollup_daily__v1')!;
+    expect(daily.flux).toContain('option location = timezone.location(name: "Europe/Berlin")');
+    expect(daily.flux).toContain('src_bucket = "resultant"');
+    expect(daily.flux).toContain('dst_bucket = "resultant_daily"');
+    expect(daily.status).toBe('active');
+    expect(daily.orgID).toBe('org0000000000001');
+    const before = mutations();
+    expect(await manager().install()).toEqual({
+      resultant_rollup_hourly__v1: 'unchanged',
+      resultant_rollup_daily__v1: 'unchanged',
+    });
+    expect(mutations()).toBe(before);
+    expect(influx.tasks).toHaveLength(2);
+  });
+
+  it('patches a task whose Flux was edited or that was deactivated, in place', async () => {
+    await manager().install();
+    const hourly = influx.tasks.find((t) => t.name === 'resultant_rollup_hourly__v1')!;
+    const id = hourly.id;
+    hourly.flux += '\n// edited in the UI';
+    influx.tasks.find((t) => t.name === 'resultant_rollup_daily__v1')!.status = 'inactive';
+    expect(await manager().install()).toEqual({
+      resultant_rollup_hourly__v1: 'updated',
+      resultant_rollup_daily__v1: 'updated',
+    });
+    expect(influx.tasks).toHaveLength(2);
+    expect(influx.tasks.find((t) => t.name === 'resultant_rollup_hourly__v1')!.id).toBe(id);
+    expect(influx.tasks.every((t) => t.status === 'active' && !t.flux.includes('edited'))).toBe(true);
+  });
+
+  it('updates the tasks when the zone changes', async () => {
+    await manager('resultant', 'UTC').install();
+    expect(await manager('resultant', 'America/New_York').install()).toMatchObject({ resultant_rollup_daily__v1: 'updated' });
+    expect(influx.tasks.find((t) => t.name === 'resultant_rollup_daily__v1')!.flux).toContain('"America/New_York"');
+  });
+
+  it('keeps a bucket name with quotes a Flux string literal', async () => {
+    await manager('we"ird\\name').install();
+    const hourly = influx.tasks.find((t) => t.name === 'resultant_rollup_hourly__v1')!;
+    expect(hourly.flux).toContain('src_bucket = "we\\"ird\\\\name"');
+    expect(hourly.flux).toContain('dst_bucket = "we\\"ird\\\\name_hourly"');
+  });
+});
+
+describe('Flux task watching', () => {
+  it('reports a failed last run with its error, and a missing task', async () => {
+    const m = manager();
+    await m.install();
+    expect((await m.poll()).map((s) => s.status)).toEqual(['pass', 'pass']);
+    const hourly = influx.tasks.find((t) => t.name === 'resultant_rollup_hourly__v1')!;
+    hourly.lastRunStatus = 'failed';
+    hourly.lastRunError = 'runtime error @42:5-42:40: to: field type conflict';
+    const states = await m.poll();
+    expect(states.find((s) => s.name === 'resultant_rollup_hourly__v1')).toMatchObject({
+      status: 'warn',
+      lastRunStatus: 'failed',
+      lastRunError: 'runtime error @42:5-42:40: to: field type conflict',
+    });
+    influx.tasks.splice(influx.tasks.findIndex((t) => t.name === 'resultant_rollup_daily__v1'), 1);
+    expect((await m.poll()).find((s) => s.name === 'resultant_rollup_daily__v1')).toMatchObject({ status: 'warn', message: 'task not found in InfluxDB' });
+  });
+
+  it('reports tasks as not installed when InfluxDB refuses the token', async () => {
+    const m = new FluxTasks(new InfluxDB({ url: influx.url, token: 'wrong' }), 'acme', fluxTaskSpecs('resultant', 'UTC'), silentLogger);
+    await expect(m.install()).rejects.toThrow(/unauthorized/);
+    expect(m.states().every((s) => s.status === 'warn')).toBe(true);
+  });
+});
