@@ -124,7 +124,7 @@ describe('LineWriter', () => {
   });
 
   it('fails the whole write when one chunk is refused', async () => {
-    influx.writeAnswers.push((_r, res) => res.writeHead(204).end());
+    influx.writeAnswers.push((_r, res) => void res.writeHead(204).end());
     influx.writeAnswers.push((_r, res) => json(res, 400, { code: 'invalid', message: 'bad line' }));
     const { w } = writer({ maxLines: 1 });
     await expect(w.write(['a f=1 1', 'a f=2 2'])).rejects.toBeInstanceOf(AppError);
