@@ -57,6 +57,7 @@ raw
         bucket: dst_bucket,
         fieldFn: (r) => ({"test_count": r.test_count, "success_count": r.success_count}),
     )
+    |> yield(name: "counts")
 
 // Every numeric field (latency_ms and other metrics): moments by Welford's update (m2 = sum of squared
 // deviations from the mean, stable where a sum of squares would cancel), plus sumsq for merging inside Flux.
@@ -96,6 +97,7 @@ metrics
                 "max": r.max,
             }),
     )
+    |> yield(name: "stats")
 
 // Exact percentiles of the hour (exact_mean is R type 7: linear interpolation between order statistics).
 pct = (tables=<-, q, name) =>
@@ -104,9 +106,9 @@ pct = (tables=<-, q, name) =>
         |> map(fn: (r) => ({r with _time: r._start, _measurement: "test_result_stats", metric: r._field, _field: name}))
         |> to(bucket: dst_bucket)
 
-metrics |> pct(q: 0.5, name: "p50")
-metrics |> pct(q: 0.95, name: "p95")
-metrics |> pct(q: 0.99, name: "p99")
+metrics |> pct(q: 0.5, name: "p50") |> yield(name: "p50")
+metrics |> pct(q: 0.95, name: "p95") |> yield(name: "p95")
+metrics |> pct(q: 0.99, name: "p99") |> yield(name: "p99")
 
 // Sketch bins (count c<key> and sum s<key>), so percentiles of merged hours stay within 0.8 %.
 bins =
@@ -120,8 +122,10 @@ bins
     |> map(fn: (r) => ({r with _field: "c" + string(v: r.k), _value: r.c}))
     |> drop(columns: ["k", "c", "s"])
     |> to(bucket: dst_bucket)
+    |> yield(name: "bin_counts")
 
 bins
     |> map(fn: (r) => ({r with _field: "s" + string(v: r.k), _value: r.s}))
     |> drop(columns: ["k", "c", "s"])
     |> to(bucket: dst_bucket)
+    |> yield(name: "bin_sums")

@@ -199,7 +199,7 @@ export class InfluxStore implements Store {
       let c = cells.get(a);
       if (!c) cells.set(a, (c = { tc: 0, sc: 0, n: 0, s: 0, sd: 0, mn: null, mx: null, p: [null, null, null] }));
       const v = num(row._value);
-      switch (row.stat) {
+      switch (row.result) {
         case 'tc': c.tc = v ?? 0; break;
         case 'sc': c.sc = v ?? 0; break;
         case 'n': c.n = v ?? 0; break;
@@ -295,9 +295,9 @@ export class InfluxStore implements Store {
       const key = JSON.stringify([measurement, tags]);
       let s = by.get(key);
       if (!s) by.set(key, (s = { measurement, tags, firstTime: 0, lastTime: 0, count: 0 }));
-      if (row.stat === 'first') s.firstTime = timeUs(String(row._time));
-      else if (row.stat === 'last') s.lastTime = timeUs(String(row._time));
-      else if (row.stat === 'count') s.count = num(row._value) ?? 0;
+      if (row.result === 'first') s.firstTime = timeUs(String(row._time));
+      else if (row.result === 'last') s.lastTime = timeUs(String(row._time));
+      else if (row.result === 'count') s.count = num(row._value) ?? 0;
     }
     return [...by.values()]
       .sort((x, y) => (x.measurement === y.measurement ? cmpTags(x.tags, y.tags) : x.measurement < y.measurement ? -1 : 1))
@@ -401,7 +401,7 @@ export class InfluxStore implements Store {
 }
 
 const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);
-const SERIES_NOT_TAGS = new Set(['stat']);
+const SERIES_NOT_TAGS = new Set<string>();
 const RESULT_NOT_TAGS = new Set(['error', 'error_type']);
 const BREAKER_NOT_TAGS = new Set(['state']);
 

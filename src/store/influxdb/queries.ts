@@ -69,14 +69,17 @@ export interface RawAggregateRun {
 }
 
 /**
- * Statistics of raw results per group and window, one row per (group, window, statistic): `stat` names it
+ * Statistics of raw results per group and window, one row per (group, window, statistic); the result name says
+ * which statistic
  * (tc test_count, sc success_count, n, s sum, sd population stddev, mn, mx, p50, p95, p99). Percentiles are
  * exact: quantile's "exact_mean" interpolates between order statistics at (n - 1) q, R type 7.
  */
 export function rawAggregateQuery(r: RawAggregateRun): Q {
   const cols = strArray([...r.groupBy, '_field']);
-  const keep = strArray([...r.groupBy, '_start', 'stat', '_value']);
-  const stat = (q: Q, name: string): Q => flux`${q} |> set(key: "stat", value: ${name})`;
+  const keep = strArray([...r.groupBy, '_start', '_value']);
+  // One named result per statistic (a program with several results needs distinct yield names), so tables of
+  // different value types never meet in one stream.
+  const stat = (q: Q, name: string): Q => flux`${q} |> keep(columns: ${keep}) |> yield(name: ${name})`;
   const metricStats = [
     stat(flux`m |> count()`, 'n'),
     stat(flux`m |> sum()`, 's'),
@@ -94,12 +97,9 @@ export function rawAggregateQuery(r: RawAggregateRun): Q {
   |> window(every: ${fluxDuration(`${r.everyMs}ms`)}, offset: ${fluxDuration(`${r.offsetMs}ms`)}, createEmpty: false)
 ok = data |> filter(fn: (r) => r._field == "success")
 m = data |> filter(fn: (r) => r._field == ${r.metric}) |> toFloat()
-union(tables: [
-  ${stat(flux`ok |> count()`, 'tc')},
-  ${stat(flux`ok |> map(fn: (r) => ({r with _value: if r._value then 1 else 0})) |> sum()`, 'sc')},
-  ${join(metricStats, ',\n  ')},
-])
-  |> keep(columns: ${keep})`;
+${stat(flux`ok |> count()`, 'tc')}
+${stat(flux`ok |> map(fn: (r) => ({r with _value: if r._value then 1 else 0})) |> sum()`, 'sc')}
+${join(metricStats, '\n')}`;
 }
 
 export interface RollupRowsRun {
@@ -164,11 +164,9 @@ export function seriesQuery(r: SeriesRun): Q {
   |> filter(fn: (r) => contains(value: r._measurement, set: ${strArray(r.measurements)}))
   |> filter(fn: (r) => (r._measurement == ${M_RESULT} and r._field == "success") or (r._measurement == ${M_BREAKER} and r._field == "state"))${tagFilter(r.filters)}
   |> drop(columns: ["_start", "_stop", "_field"])
-union(tables: [
-  data |> first() |> set(key: "stat", value: "first") |> drop(columns: ["_value"]),
-  data |> last() |> set(key: "stat", value: "last") |> drop(columns: ["_value"]),
-  data |> count() |> set(key: "stat", value: "count"),
-])`;
+data |> first() |> drop(columns: ["_value"]) |> yield(name: "first")
+data |> last() |> drop(columns: ["_value"]) |> yield(name: "last")
+data |> count() |> yield(name: "count")`;
 }
 
 export interface BreakerRun {
