@@ -2,7 +2,14 @@
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfluxImitation } from '../../test/influx-imitation.js';
+import type { Server } from 'node:http';
+import { createApp } from '../api/app.js';
+import { ServiceMetrics } from '../api/metrics.js';
+import { fixedClock } from '../clock.js';
+import { LineProtocolParser } from '../ingest/parser.js';
+import { IngestQueue } from '../ingest/queue.js';
 import { silentLogger } from '../logger.js';
+import { DuckDBStore } from '../store/duckdb/index.js';
 import { FluxTasks, fluxTaskSpecs } from './flux-tasks.js';
 
 let influx: InfluxImitation;
@@ -93,3 +100,50 @@ describe('Flux task watching', () => {
     expect(m.states().every((s) => s.status === 'warn')).toBe(true);
   });
 });
+
+describe('/health and /metrics', () => {
+  it('show a failed task run as a warn check with its error, and as resultant_flux_task_failing 1', async () => {
+    const m = manager();
+    await m.install();
+    const hourly = influx.tasks.find((t) => t.name === 'resultant_rollup_hourly__v1')!;
+    hourly.lastRunStatus = 'failed';
+    hourly.lastRunError = 'could not find bucket "resultant_hourly"';
+    daily().lastRunStatus = 'success';
+    await m.poll();
+    // The app with a real (in-memory DuckDB) store: only the task watcher differs from production wiring.
+    const store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 30 });
+    const metrics = new ServiceMetrics();
+    const queue = new IngestQueue(store, { maxPoints: 1000 });
+    const parser = new LineProtocolParser(1);
+    const app = createApp({
+      store, queue, parser, metrics, fluxTasks: m, logger: silentLogger, version: 'test', clock: fixedClock(Date.UTC(2026, 10, 21)),
+      config: { timezone: 'UTC', authTokens: [], publicRead: true, maxBodyBytes: 1000 },
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const a = server.address();
+    const base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+    try {
+      const health = (await (await fetch(`${base}/health`)).json()) as { status: string; checks: Record<string, unknown>[] };
+      expect(health.status).toBe('pass'); // answers stay right without the tasks: warn, not fail
+      expect(health.checks.find((c) => c.name === 'flux_task:resultant_rollup_hourly__v1')).toMatchObject({
+        status: 'warn',
+        last_run_status: 'failed',
+        last_run_error: 'could not find bucket "resultant_hourly"',
+      });
+      expect(health.checks.find((c) => c.name === 'flux_task:resultant_rollup_daily__v1')).toMatchObject({ status: 'pass', last_run_status: 'success' });
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toContain('resultant_flux_task_failing{task="resultant_rollup_hourly__v1"} 1');
+      expect(text).toContain('resultant_flux_task_failing{task="resultant_rollup_daily__v1"} 0');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await queue.close();
+      await parser.close();
+      await store.close();
+    }
+  });
+});
+
+const daily = () => influx.tasks.find((t) => t.name === 'resultant_rollup_daily__v1')!;
