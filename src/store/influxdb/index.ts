@@ -69,6 +69,9 @@ export class InfluxStore implements Store {
   /** Hours and days (ms) that took writes older than the tasks' lookback; rollup() recomputes them. */
   private readonly dirtyHours = new Set<number>();
   private readonly dirtyDays = new Set<number>();
+  /** The hour and day at which rollup() last did the tasks' regular work (in memory: redone once after a restart). */
+  private lastHourly: number | null = null;
+  private lastDaily: number | null = null;
   private closed = false;
 
   constructor(
@@ -333,27 +336,32 @@ export class InfluxStore implements Store {
   }
 
   /**
-   * What the tasks would do now (the last complete hours and day), plus the hours and days that took late writes
-   * beyond the tasks' lookback. The tasks keep running inside InfluxDB; this makes the service independent of them.
+   * Once per new hour (and per new day), what the tasks do on their schedule: the last complete hours and the last
+   * complete day; on every call, the hours and days that took late writes beyond the tasks' lookback. The tasks
+   * keep running inside InfluxDB; this keeps rollups current when they fail, and covers late data they miss.
    */
   async rollup(nowMs: number): Promise<RollupReport> {
     const stop = floorHour(nowMs);
     const hours = new Set<number>(this.dirtyHours);
-    for (let h = stop - HOURLY_LOOKBACK_HOURS * HOUR_MS; h < stop; h += HOUR_MS) hours.add(h);
+    if (this.lastHourly === null || stop > this.lastHourly) {
+      for (let h = stop - HOURLY_LOOKBACK_HOURS * HOUR_MS; h < stop; h += HOUR_MS) hours.add(h);
+    }
     const tz = this.opts.timezone;
     const today = bucketStart('day', tz, nowMs);
     const days = new Set<number>(this.dirtyDays);
-    days.add(bucketStart('day', tz, today - 1));
+    if (this.lastDaily === null || today > this.lastDaily) days.add(bucketStart('day', tz, today - 1));
     const doneH = [...hours].filter((h) => h < stop).sort((a, b) => a - b);
     for (const [a, z] of hourRuns(doneH)) {
       for (let s = a; s < z; s += HOURS_PER_QUERY * HOUR_MS) await this.runRollup('hourly', s, Math.min(z, s + HOURS_PER_QUERY * HOUR_MS));
     }
     for (const h of doneH) this.dirtyHours.delete(h);
+    this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
     const doneD = [...days].filter((d) => nextBucketStart('day', tz, d) <= stop).sort((a, b) => a - b);
     for (const d of doneD) {
       await this.runRollup('daily', d, nextBucketStart('day', tz, d));
       this.dirtyDays.delete(d);
     }
+    this.lastDaily = Math.max(this.lastDaily ?? today, today);
     return { hoursRolledUp: doneH.length, daysRolledUp: doneD.length, hourlyWatermark: stop, dailyWatermark: today };
   }
 
