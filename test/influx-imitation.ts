@@ -35,6 +35,8 @@ export class InfluxImitation {
   readonly writeAnswers: Handler[] = [];
   /** Answer for /api/v2/query (default: an empty result). */
   queryAnswer: Handler = (_q, res) => csv(res, '');
+  /** Consulted first for every request: return true when it answered (e.g. a 503 while "starting"). */
+  intercept: (req: Recorded, res: ServerResponse) => boolean = () => false;
   readonly tasks: Task[] = [];
   readonly buckets: { id: string; orgID: string; name: string; retentionRules: { type: string; everySeconds: number }[] }[] = [];
   private server: Server | null = null;
@@ -68,6 +70,7 @@ export class InfluxImitation {
     const u = new URL(req.url ?? '/', 'http://x');
     const r: Recorded = { method: req.method ?? '', path: u.pathname, query: u.searchParams, headers: req.headers, body: buf.toString('utf8'), at: Date.now() - this.t0 };
     this.requests.push(r);
+    if (this.intercept(r, res)) return;
     if (req.headers.authorization !== 'Token test-token') return json(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
     const id = (): string => (this.nextId++).toString(16).padStart(16, '0');
     try {

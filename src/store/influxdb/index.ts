@@ -32,13 +32,14 @@ import { Merger } from './merge.js';
 import { num, parseTimeNs, str, tagsOf, timeMs, timeUs } from './parse.js';
 import {
   breakerQuery,
+  cardinalityQuery,
   rawAggregateQuery,
   resultsQuery,
   rollupRowsQuery,
   seriesQuery,
 } from './queries.js';
 import { type BucketNames, bucketNames, HOURLY_LOOKBACK_HOURS, M_BREAKER, M_RESULT, METRIC_TAG } from './schema.js';
-import { LineWriter, type LineWriterOptions } from './writer.js';
+import { classify, LineWriter, type LineWriterOptions } from './writer.js';
 
 export interface InfluxStoreOptions {
   url: string;
@@ -52,6 +53,9 @@ export interface InfluxStoreOptions {
   retention: RetentionPolicy;
   /** Create missing buckets and set their retention at open (needs a token allowed to manage buckets). */
   setupBuckets?: boolean;
+  /** Tries of the bucket setup at open, and the base delay between them (grows linearly). */
+  setupAttempts?: number;
+  setupDelayMs?: number;
   timeoutMs?: number;
   now?: () => number;
   writer?: Partial<Omit<LineWriterOptions, 'org' | 'bucket'>>;
@@ -88,7 +92,19 @@ export class InfluxStore implements Store {
     setLogger({ error: () => undefined, warn: () => undefined });
     const influx = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeoutMs ?? 30_000 });
     const store = new InfluxStore(influx, opts);
-    if (opts.setupBuckets ?? true) await store.ensureBuckets();
+    if (opts.setupBuckets ?? true) {
+      // InfluxDB may still be starting (docker compose starts both at once): retry network errors and 5xx a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await store.ensureBuckets();
+          break;
+        } catch (e) {
+          if (attempt >= (opts.setupAttempts ?? 6) || !classify(e).retry) throw e;
+          opts.warn?.(`InfluxDB at ${opts.url} is not ready (${e instanceof Error ? e.message : String(e)}); retrying`);
+          await new Promise((r) => setTimeout(r, (opts.setupDelayMs ?? 2000) * attempt));
+        }
+      }
+    }
     return store;
   }
 
@@ -391,11 +407,18 @@ export class InfluxStore implements Store {
     return { rawDeleted: 0, hourlyDeleted: 0, dailyDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
   }
 
-  async status(_nowMs: number): Promise<StoreStatus> {
+  /**
+   * Whether InfluxDB answers, and the number of series in the raw bucket (InfluxDB's own cardinality estimate
+   * from its index). The rollup lag is the tasks' business: /health shows their last runs.
+   */
+  async status(nowMs: number): Promise<StoreStatus> {
     try {
-      const res = await this.influx.getQueryApi({ org: this.opts.org, gzip: false }).collectRows('buckets() |> limit(n: 1)');
-      void res;
-      return { ok: true, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount: 0 };
+      const floor = this.rawFloor(nowMs);
+      const rows = await this.influx
+        .getQueryApi({ org: this.opts.org, gzip: false })
+        .collectRows<Record<string, unknown>>(cardinalityQuery(this.buckets.raw, floor === -Infinity ? 0 : floor));
+      const seriesCount = rows.reduce((n, r) => n + (num(r._value) ?? 0), 0);
+      return { ok: true, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount };
     } catch (e) {
       return { ok: false, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount: 0, message: e instanceof Error ? e.message : String(e) };
     }

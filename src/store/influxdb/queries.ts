@@ -184,3 +184,9 @@ export function breakerQuery(r: BreakerRun): Q {
   |> group()
   |> sort(columns: ["_time"])`;
 }
+
+/** Series in a bucket since `startMs` (InfluxDB's index-based estimate). */
+export function cardinalityQuery(bucket: string, startMs: number): Q {
+  return flux`import "influxdata/influxdb"
+influxdb.cardinality(bucket: ${bucket}, start: ${msTime(startMs)})`;
+}
