@@ -6,6 +6,10 @@
 // R type-7 percentiles), so every acknowledged write, late ones included, shows at once and nothing depends on
 // when a task last ran. Older buckets come from the rollups and are merged here exactly (Chan's formula for M2);
 // their percentiles are exact when one rollup row feeds the bucket and come from merged sketch bins otherwise.
+//
+// Writes: InfluxDB has no transactions. A write larger than one request (5000 lines) that fails part-way leaves
+// the chunks already acknowledged stored, and the caller gets the error; since every line's timestamp is fixed
+// before sending, a client that retries the same request overwrites those points with themselves (no duplicates).
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';

@@ -153,4 +153,20 @@ describe('reads beyond the raw retention', () => {
     expect(r.incompleteBefore).toBe(b0 + HOUR_MS);
     expect(r.groups).toEqual([]);
   });
+
+  it('splits a range at the raw retention: older buckets from rollups, newer ones from raw data', async () => {
+    const queries: string[] = [];
+    influx.queryAnswer = (r, res) => {
+      queries.push((JSON.parse(r.body) as { query: string }).query);
+      csv(res, '');
+    };
+    const day = (d: number) => Date.UTC(2026, 10, d);
+    // NOW is 2026-11-21T12:00Z and raw data is kept 7 days: from 2026-11-14T12:00Z on.
+    await store.aggregate({ period: 'day', tz: 'UTC', boundaries: [day(12), day(13), day(14), day(15), day(16), day(17)], filters: {}, groupBy: [], metric: 'latency_ms' });
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).toContain('from(bucket: "resultant_daily")');
+    expect(queries[0]).toContain('range(start: time(v: "2026-11-12T00:00:00.000Z"), stop: time(v: "2026-11-15T00:00:00.000Z"))');
+    expect(queries[1]).toContain('from(bucket: "resultant")');
+    expect(queries[1]).toContain('range(start: time(v: "2026-11-15T00:00:00.000Z"), stop: time(v: "2026-11-17T00:00:00.000Z"))');
+  });
 });
