@@ -8,8 +8,9 @@
 // their percentiles are exact when one rollup row feeds the bucket and come from merged sketch bins otherwise.
 //
 // Writes: InfluxDB has no transactions. A write larger than one request (5000 lines) that fails part-way leaves
-// the chunks already acknowledged stored, and the caller gets the error; since every line's timestamp is fixed
-// before sending, a client that retries the same request overwrites those points with themselves (no duplicates).
+// the chunks already acknowledged stored, and the caller gets the error. Our own retries resend the very same
+// lines (timestamps are fixed before sending) and never duplicate; a client that resends its whole request after
+// such an error gets new nanosecond suffixes, so the chunks stored the first time are then stored twice.
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';
