@@ -87,8 +87,15 @@ describe('LineWriter', () => {
     influx.writeAnswers.push(async () => {
       // never answers: the client gives up after its timeout
     });
+    let answered = false;
+    influx.writeAnswers.push(async (_r, res) => {
+      await new Promise((r) => setTimeout(r, 100));
+      answered = true;
+      res.writeHead(204).end();
+    });
     const { w } = writer({ timeoutMs: 300 });
     await w.write(['a f=1 1']);
+    expect(answered).toBe(true);
     expect(writes()).toHaveLength(2);
     expect(writes()[1]!.body).toBe('a f=1 1');
   });
