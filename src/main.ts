@@ -13,6 +13,8 @@ import type { Logger } from './logger.js';
 import { Notifier } from './notify/index.js';
 import { openNotificationLog, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
+import { FluxTasks, fluxTaskSpecs } from './tasks/flux-tasks.js';
+import { InfluxStore } from './store/influxdb/index.js';
 
 /** The package version, read from package.json (found from src/ when run by tsx/vitest, dist/src/ when built). */
 export const VERSION: string = (() => {
@@ -44,6 +46,10 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const notifications = notificationLog
     ? { log: notificationLog, notifier: new Notifier({ store, log: notificationLog, logger }) }
     : undefined;
+  // With InfluxDB, the rollup tasks inside it are installed (idempotently) and watched.
+  const fluxTasks =
+    store instanceof InfluxStore ? new FluxTasks(store.influx, config.influx.org!, fluxTaskSpecs(store.buckets.raw, config.timezone), logger) : undefined;
+  fluxTasks?.start();
   const app = createApp({
     store,
     queue,
@@ -55,6 +61,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
     forecaster,
     version: VERSION,
     ...(notifications ? { notifications } : {}),
+    ...(fluxTasks ? { fluxTasks } : {}),
   });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
@@ -89,6 +96,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
         await parser.close();
         await forecastPool.close();
         await stopTasks();
+        fluxTasks?.stop();
         await store.close();
       })()),
   };

@@ -9,6 +9,7 @@ import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
+import type { FluxTaskState } from '../tasks/flux-tasks.js';
 import { createAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
 import { forecastRouter } from './forecast.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   /** Rules, history and the notifier (absent: the notification endpoints answer 404). */
   notifications?: Notifications;
   version: string;
+  /** The InfluxDB rollup tasks being watched (RESULTANT_STORE=influxdb only). */
+  fluxTasks?: { states(): FluxTaskState[] };
 }
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
@@ -96,6 +99,14 @@ export function createApp(deps: AppDeps): express.Express {
         depth_points: deps.queue.depth,
         capacity_points: deps.queue.capacity,
       },
+      ...(deps.fluxTasks?.states() ?? []).map((t) => ({
+        name: `flux_task:${t.name}`,
+        status: t.status,
+        last_run_status: t.lastRunStatus,
+        last_run_error: t.lastRunError,
+        latest_completed: t.latestCompleted,
+        ...(t.message ? { message: t.message } : {}),
+      })),
     ];
     const status = checks.some((c) => c.status === 'fail') ? 'fail' : 'pass';
     res.status(status === 'pass' ? 200 : 503).json({ name: 'resultant', version: deps.version, status, checks });
@@ -108,6 +119,7 @@ export function createApp(deps: AppDeps): express.Express {
     deps.metrics.series.set(st.seriesCount);
     deps.metrics.queueDepth.set(deps.queue.depth);
     deps.metrics.queueCapacity.set(deps.queue.capacity);
+    for (const t of deps.fluxTasks?.states() ?? []) deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });
