@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboards, INFLUX_DATASOURCE } from '../src/grafana/index.js';
 import { loadFluxChecker, type FluxChecker } from './flux/checker.js';
+import { sampleFluxQueries } from './influx-sample-queries.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fluxDir = join(root, 'flux');
@@ -49,6 +50,14 @@ describe('flux/*.flux', () => {
     it(`${file} passes the parser and the semantic check`, async () => {
       const d = await checker.check(readFileSync(join(fluxDir, file), 'utf8'));
       expect(show(d)).toBe('');
+    });
+  }
+});
+
+describe('Flux the InfluxDB store sends', () => {
+  for (const [name, query] of Object.entries(sampleFluxQueries())) {
+    it(`${name} passes the parser and the semantic check`, async () => {
+      expect(show(await checker.check(query))).toBe('');
     });
   }
 });
