@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import { defaultParseWorkers, LineProtocolParser } from './ingest/parser.js';
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
-import { openStore } from './store/index.js';
+import { openAnomalyLog, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
 
 /** The package version, read from package.json (found from src/ when run by tsx/vitest, dist/src/ when built). */
@@ -35,7 +35,8 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
-  const app = createApp({ store, queue, parser, config, clock, logger, metrics, version: VERSION });
+  const anomalyLog = await openAnomalyLog(store);
+  const app = createApp({ store, queue, parser, config, clock, logger, metrics, version: VERSION, ...(anomalyLog ? { anomalyLog } : {}) });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }

@@ -6,6 +6,7 @@ import { fixedClock } from '../src/clock.js';
 import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
+import { DuckDBAnomalyLog } from '../src/store/duckdb/anomaly-log.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
 
 export interface TestServer {
@@ -42,7 +43,8 @@ export async function startTestServer(
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
   // One worker by default, so the API tests go through the worker path the service uses.
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
-  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, version: 'test' });
+  const anomalyLog = await DuckDBAnomalyLog.open(store);
+  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, version: 'test', anomalyLog });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -7,7 +7,9 @@ import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
+import type { AnomalyLog } from '../store/state.js';
 import type { Store } from '../store/types.js';
+import { analysisRouter } from './analysis.js';
 import { createAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -30,6 +32,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   version: string;
+  /** Keeps detected anomalies once and their acknowledgements (absent: anomalies are reported, not stored). */
+  anomalyLog?: AnomalyLog;
 }
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
@@ -109,6 +113,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(writeRouter(deps, auth));
   app.use(readRouter(deps, auth));
+  app.use(analysisRouter(deps, auth));
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));

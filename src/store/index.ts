@@ -1,7 +1,9 @@
 // Picks the store adapter named by the configuration.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { DuckDBAnomalyLog } from './duckdb/anomaly-log.js';
 import { DuckDBStore } from './duckdb/index.js';
+import type { AnomalyLog } from './state.js';
 import type { Store } from './types.js';
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
@@ -17,4 +19,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     threads: config.duckdb.threads,
     warn: (m) => logger.warn(m),
   });
+}
+
+/** The anomaly log that goes with a store: in the same file for DuckDB; none (yet) for other stores. */
+export async function openAnomalyLog(store: Store): Promise<AnomalyLog | undefined> {
+  return store instanceof DuckDBStore ? DuckDBAnomalyLog.open(store) : undefined;
 }

@@ -1,0 +1,168 @@
+// The analysis endpoints on a real loopback server with a real DuckDB store.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ANALYSES } from '../analysis/index.js';
+import { batchOf, type Row } from '../../test/helpers.js';
+import { startTestServer, type TestServer } from '../../test/server.js';
+
+let srv: TestServer | null = null;
+afterEach(async () => {
+  await srv?.close();
+  srv = null;
+});
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2026, 10, 21, 12);
+const START = NOW - 48 * HOUR;
+
+/** Two endpoints over 48 h: "api" latency grows 1 ms per hour from 100, "db" stays at 50 (3 results per hour). */
+function rows(): Row[] {
+  const out: Row[] = [];
+  for (let h = 0; h < 48; h++) {
+    for (let k = 0; k < 3; k++) {
+      const t = START + h * HOUR + k * 10 * 60_000;
+      out.push({ t, latency: 100 + h + (k - 1) * 0.5, tags: { endpoint: 'api', region: 'eu', worker: `w${k}` } });
+      out.push({ t, latency: 50 + (k - 1) * 0.5, tags: { endpoint: 'db', region: 'eu', worker: `w${k}` } });
+    }
+  }
+  return out;
+}
+
+async function server(o: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  srv = await startTestServer({ now: NOW, ...o });
+  await srv.store.write(batchOf(rows()));
+  return srv;
+}
+
+const get = async (s: TestServer, path: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(`${s.url}${path}`, { headers });
+  return { status: res.status, body: (await res.json()) as Record<string, any> }; // any: test reads nested JSON
+};
+const post = async (s: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const res = await fetch(`${s.url}${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> }; // any: test reads nested JSON
+};
+
+describe('GET /api/v1/analysis/trends', () => {
+  it('reports each endpoint with its slope per day on time and the evidence', async () => {
+    const s = await server();
+    const { status, body } = await get(s, `/api/v1/analysis/trends?start=${START}&stop=${NOW}&group_by=endpoint`);
+    expect(status).toBe(200);
+    expect(body.kind).toBe('trends');
+    expect(body.start).toBe('2026-11-19T12:00:00Z');
+    expect(body.stop).toBe('2026-11-21T12:00:00Z');
+    const api = body.trends.find((t: any) => t.series.endpoint === 'api');
+    const db = body.trends.find((t: any) => t.series.endpoint === 'db');
+    expect(api.direction).toBe('increasing');
+    // hourly means 100 + h: 24 per day; fitted change over 47 hours from 100
+    expect(api.slope_per_day).toBeCloseTo(24, 6);
+    expect(api.change_pct).toBeCloseTo(47, 6);
+    expect(api.metric).toBe('latency_ms');
+    expect(api.evidence.points).toBe(48);
+    expect(api.evidence.results).toBe(144);
+    expect(db.direction).toBe('stable');
+    expect(db.slope_per_day).toBeCloseTo(0, 9);
+  });
+
+  it('filters by tag and groups by the default series keys', async () => {
+    const s = await server();
+    const { body } = await get(s, `/api/v1/analysis/trends?start=${START}&stop=${NOW}&tag.endpoint=db`);
+    expect(body.trends).toHaveLength(1);
+    expect(body.trends[0].series).toEqual({ endpoint: 'db' });
+    expect(body.group_by).toEqual(['test', 'endpoint', 'hardware', 'model']);
+  });
+
+  it('answers 400 for bad parameters, naming them', async () => {
+    const s = await server();
+    const cases: [string, string][] = [
+      ['/api/v1/analysis/bogus', 'kind'],
+      [`/api/v1/analysis/trends?alpha=2`, 'alpha'],
+      [`/api/v1/analysis/trends?alpah=0.1`, 'alpah'],
+      [`/api/v1/analysis/trends?start=${NOW}&stop=${START}`, 'stop'],
+      [`/api/v1/analysis/trends?start=2020-01-01T00:00:00Z&stop=2026-01-01T00:00:00Z`, 'start'],
+      [`/api/v1/analysis/trends?statistic=p42`, 'statistic'],
+      [`/api/v1/analysis/trends?tz=Mars/Base`, 'tz'],
+      [`/api/v1/analysis/trends?tag._x=1`, 'tag._x'],
+      [`/api/v1/analysis/trends?metric=error`, 'metric'],
+    ];
+    for (const [path, parameter] of cases) {
+      const { status, body } = await get(s, path);
+      expect(status, path).toBe(400);
+      expect(body.code, path).toBe('invalid');
+      expect(body.parameter, path).toBe(parameter);
+    }
+    const unknown = await get(s, '/api/v1/analysis/bogus');
+    expect(unknown.body.message).toContain('trends, regressions, anomalies');
+  });
+
+  it('answers 404 for a kind of the contract that this build does not have', async () => {
+    const s = await server();
+    const saved = ANALYSES.workload;
+    delete ANALYSES.workload;
+    try {
+      const { status, body } = await get(s, '/api/v1/analysis/workload');
+      expect(status).toBe(404);
+      expect(body.message).toContain('not available in this build');
+    } finally {
+      if (saved) ANALYSES.workload = saved;
+    }
+  });
+
+  it('needs a read token when tokens are configured', async () => {
+    const s = await server({ authTokens: ['secret'] });
+    expect((await get(s, '/api/v1/analysis/trends')).status).toBe(401);
+    expect((await get(s, '/api/v1/analysis/trends', { Authorization: 'Token secret' })).status).toBe(200);
+    expect((await post(s, '/api/v1/analyze', { analysis_types: ['trends'] })).status).toBe(401);
+  });
+});
+
+describe('POST /api/v1/analyze', () => {
+  it('runs the asked analyses over the last N days, keyed by type', async () => {
+    const s = await server();
+    const { status, body } = await post(s, '/api/v1/analyze', {
+      filter: { endpoint: 'api' },
+      days: 2,
+      analysis_types: ['trends'],
+    });
+    expect(status).toBe(200);
+    expect(Object.keys(body)).toEqual(['trends']);
+    expect(body.trends.kind).toBe('trends');
+    expect(body.trends.trends).toHaveLength(1);
+    expect(body.trends.trends[0].direction).toBe('increasing');
+    expect(body.trends.start).toBe('2026-11-19T12:00:00Z');
+  });
+
+  it('passes kind-specific options and rejects bad bodies with the path of each problem', async () => {
+    const s = await server();
+    const ok = await post(s, '/api/v1/analyze', {
+      days: 2,
+      analysis_types: ['trends'],
+      group_by: ['endpoint'],
+      options: { trends: { include_stable: false } },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.trends.trends.map((t: any) => t.series.endpoint)).toEqual(['api']);
+
+    const cases: [unknown, string][] = [
+      [{ days: -1 }, 'days'],
+      [{ days: 401 }, 'days'],
+      [{ analysis_types: ['trends', 'nope'] }, 'analysis_types.1'],
+      [{ filter: { _bad: 'x' } }, 'filter._bad'],
+      [{ filter: { region: 5 } }, 'filter.region'],
+      [{ extra: 1 }, ''],
+      [{ options: { trends: { alpha: 'x' } } }, 'alpha'],
+    ];
+    for (const [body, path] of cases) {
+      const res = await post(s, '/api/v1/analyze', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      if (res.body.errors) expect(res.body.errors[0].path, JSON.stringify(body)).toBe(path);
+      else expect(res.body.parameter, JSON.stringify(body)).toBe(path);
+    }
+    expect((await post(s, '/api/v1/analyze', '{not json')).status).toBe(400);
+    const wrongType = await fetch(`${s.url}/api/v1/analyze`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'text/plain' } });
+    expect(wrongType.status).toBe(415);
+  });
+});
