@@ -18,6 +18,11 @@ export class Options {
     }
   }
 
+  /** A 400 about one of these parameters. */
+  invalid(name: string, message: string) {
+    return bad(name, message);
+  }
+
   enum<T extends string>(name: string, values: readonly T[], dflt: T): T {
     const v = this.raw[name];
     if (v === undefined || v === '') return dflt;

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANALYSES } from '../analysis/index.js';
 import { batchOf, type Row } from '../../test/helpers.js';
+import { gauss, mulberry32 } from '../../test/random.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
 
 let srv: TestServer | null = null;
@@ -116,6 +117,37 @@ describe('GET /api/v1/analysis/trends', () => {
     expect((await get(s, '/api/v1/analysis/trends')).status).toBe(401);
     expect((await get(s, '/api/v1/analysis/trends', { Authorization: 'Token secret' })).status).toBe(200);
     expect((await post(s, '/api/v1/analyze', { analysis_types: ['trends'] })).status).toBe(401);
+  });
+});
+
+describe('GET /api/v1/analysis/regressions', () => {
+  it('lists a step in the recent window, worse or better by the metric, with the step time', async () => {
+    srv = await startTestServer({ now: NOW });
+    const r = mulberry32(11);
+    const data: Row[] = [];
+    for (let h = 0; h < 96; h++) {
+      const t = NOW - 96 * HOUR + h * HOUR + 60_000;
+      const stepped = h >= 84;
+      data.push({ t, latency: (stepped ? 125 : 100) * (1 + 0.03 * gauss(r)), metrics: { items: (stepped ? 75 : 100) * (1 + 0.03 * gauss(r)) }, tags: { endpoint: 'api' } });
+    }
+    await srv.store.write(batchOf(data));
+    const base = `/api/v1/analysis/regressions?start=${NOW - 96 * HOUR}&stop=${NOW}&recent_hours=12`;
+    const lat = await get(srv, base);
+    expect(lat.status).toBe(200);
+    expect(lat.body.regressions).toHaveLength(1);
+    const reg = lat.body.regressions[0];
+    expect(reg).toMatchObject({ series: { endpoint: 'api' }, metric: 'latency_ms', direction: 'worse', severity: 'major' });
+    expect(reg.change_pct).toBeGreaterThan(20);
+    expect(reg.change_pct).toBeLessThan(30);
+    expect(reg.p_value).toBeLessThan(1e-6);
+    expect(Date.parse(reg.change_time)).toBe(NOW - 12 * HOUR);
+    // "items" falls 25 %: better by default (lower is better), worse once declared higher-is-better.
+    const ops = await get(srv, `${base}&metric=items`);
+    expect(ops.body.regressions[0].direction).toBe('better');
+    const opsUp = await get(srv, `${base}&metric=items&higher_is_better=items`);
+    expect(opsUp.body.regressions[0].direction).toBe('worse');
+    expect((await get(srv, `${base}&test=t-test`)).status).toBe(400);
+    expect((await get(srv, `/api/v1/analysis/regressions?start=${NOW - 96 * HOUR}&stop=${NOW}&recent_hours=96`)).status).toBe(400);
   });
 });
 
