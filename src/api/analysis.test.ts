@@ -151,6 +151,52 @@ describe('GET /api/v1/analysis/regressions', () => {
   });
 });
 
+describe('GET /api/v1/analysis/anomalies', () => {
+  async function spiky(o: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+    srv = await startTestServer({ now: NOW, ...o });
+    const data: Row[] = [];
+    for (let h = 0; h < 48; h++) {
+      const t = NOW - 48 * HOUR + h * HOUR + 60_000;
+      // A steady wobble of ±1 around 100, and one hour at 300.
+      data.push({ t, latency: h === 40 ? 300 : 100 + ((h % 3) - 1), tags: { endpoint: 'api' } });
+    }
+    await srv.store.write(batchOf(data));
+    return srv;
+  }
+  const path = `/api/v1/analysis/anomalies?start=${NOW - 48 * HOUR}&stop=${NOW}`;
+
+  it('finds the spike, stores it once however often it runs, and acknowledges it', async () => {
+    const s = await spiky({ authTokens: ['tok'] });
+    const auth = { Authorization: 'Token tok' };
+    const first = await get(s, path, auth);
+    expect(first.status).toBe(200);
+    expect(first.body.stored).toBe(true);
+    expect(first.body.anomalies, JSON.stringify(first.body.anomalies)).toHaveLength(1);
+    const a = first.body.anomalies[0];
+    expect(a).toMatchObject({ series: { endpoint: 'api' }, metric: 'latency_ms', method: 'robust_z', acknowledged: false, time: new Date(NOW - 8 * HOUR).toISOString().replace('.000', '') });
+    expect(a.score).toBeGreaterThan(3.5);
+    expect(a.value).toBe(300);
+    expect(a.expected).toBe(100);
+    const second = await get(s, path, auth);
+    expect(second.body.anomalies.map((x: any) => x.id)).toEqual([a.id]);
+    const listed = await get(s, `/api/v1/anomalies?start=0&stop=${NOW}`, auth);
+    expect(listed.body.anomalies).toHaveLength(1);
+
+    // Acknowledging needs a write token (there is one token here, so a missing header is the 401 case).
+    expect((await post(s, `/api/v1/anomalies/${a.id}/acknowledge`, {})).status).toBe(401);
+    const ack = await post(s, `/api/v1/anomalies/${a.id}/acknowledge`, {}, auth);
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({ id: a.id, acknowledged: true, acknowledged_at: '2026-11-21T12:00:00Z' });
+    const third = await get(s, path, auth);
+    expect(third.body.anomalies[0]).toMatchObject({ id: a.id, acknowledged: true });
+    expect((await get(s, `${path}&acknowledged=false`, auth)).body.anomalies).toHaveLength(0);
+    expect((await post(s, '/api/v1/anomalies/999/acknowledge', {}, auth)).status).toBe(404);
+    expect((await post(s, '/api/v1/anomalies/abc/acknowledge', {}, auth)).status).toBe(400);
+    expect((await get(s, `${path}&threshold=1`, auth)).status).toBe(400);
+    expect((await get(s, `${path}&method=isolation_forest`, auth)).status).toBe(400);
+  });
+});
+
 describe('POST /api/v1/analyze', () => {
   it('runs the asked analyses over the last N days, keyed by type', async () => {
     const s = await server();

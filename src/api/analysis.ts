@@ -72,8 +72,10 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
     const log = requireLog(deps);
     const q = queryOf(req);
     rejectUnknown(q, ['start', 'stop', 'acknowledged', 'limit'], false);
-    const now = deps.clock.now();
-    const [start, stop] = analysisRange(timeParam(q, 'start'), timeParam(q, 'stop'), now);
+    // The log is small and bounded by `limit`: the whole history by default.
+    const start = timeParam(q, 'start') ?? 0;
+    const stop = timeParam(q, 'stop') ?? Number.MAX_SAFE_INTEGER;
+    if (stop <= start) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
     const ack = one(q, 'acknowledged');
     if (ack !== undefined && ack !== 'true' && ack !== 'false') {
       throw invalid(`parameter "acknowledged" must be true or false (got "${ack.slice(0, 60)}")`, { parameter: 'acknowledged' });
