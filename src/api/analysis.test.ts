@@ -243,4 +243,13 @@ describe('POST /api/v1/analyze', () => {
     const wrongType = await fetch(`${s.url}/api/v1/analyze`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'text/plain' } });
     expect(wrongType.status).toBe(415);
   });
+
+  it('is described in /openapi.json', async () => {
+    const s = await server();
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/analysis/{kind}', '/api/v1/analyze', '/api/v1/anomalies', '/api/v1/anomalies/{id}/acknowledge']),
+    );
+    expect(doc.components.schemas.AnalyzeRequest).toMatchObject({ type: 'object', additionalProperties: false });
+  });
 });
