@@ -3,7 +3,7 @@
 // is reported with its path (e.g. "filter.region", "analysis_types.1").
 import { z } from 'zod';
 import { AppError, invalid } from '../errors.js';
-import { checkMetricName, checkTagKey, checkTagValue } from '../model/result.js';
+import { checkMetricName, checkTagKey, checkTagValue, RESERVED_FIELDS } from '../model/result.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { ANALYSES, availableKinds, runAnalysis } from './index.js';
 import { ANALYSIS_KINDS, type AnalysisContext, type AnalysisKind, type AnalysisRequest } from './types.js';
@@ -47,7 +47,9 @@ export const AnalyzeBody = z
     metric: z
       .string()
       .superRefine((m, ctx) => {
-        const problem = checkMetricName(m);
+        const problem =
+          checkMetricName(m) ??
+          (RESERVED_FIELDS.has(m) && m !== 'latency_ms' ? `"${m}" is not a numeric metric; use latency_ms or the name of a numeric field` : null);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .optional(),

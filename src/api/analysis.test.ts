@@ -231,6 +231,7 @@ describe('POST /api/v1/analyze', () => {
       [{ filter: { _bad: 'x' } }, 'filter._bad'],
       [{ filter: { region: 5 } }, 'filter.region'],
       [{ extra: 1 }, ''],
+      [{ metric: 'success' }, 'metric'],
       [{ options: { trends: { alpha: 'x' } } }, 'alpha'],
     ];
     for (const [body, path] of cases) {
