@@ -71,4 +71,25 @@ describe('detectTrend', () => {
     expect(t.moving_average.map((m) => m.value)).toEqual([1, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5]);
     expect(t.moving_average[0]!.time).toBe('2026-11-01T00:00:00Z');
   });
+
+  it('removes a daily cycle before judging: an 8 % rise under a ±25 % cycle is found, a flat cycle is not a trend', () => {
+    const cyc = (h: number) => 1 + 0.25 * Math.cos((2 * Math.PI * h) / 24);
+    let naive = 0;
+    let aware = 0;
+    let falseAlarms = 0;
+    for (let seed = 1; seed <= 50; seed++) {
+      const r = mulberry32(seed);
+      const rising = hourly(Array.from({ length: 72 }, (_, h) => 100 * (1 + (0.08 * h) / 71) * cyc(h) * (1 + 0.03 * gauss(r))));
+      if (detectTrend(rising)!.direction === 'increasing') naive++;
+      const t = detectTrend(rising, { ...TREND_DEFAULTS, stepMs: HOUR })!;
+      if (t.direction === 'increasing') aware++;
+      expect(t.evidence.seasonal_strength!).toBeGreaterThan(0.8);
+      const flat = hourly(Array.from({ length: 72 }, (_, h) => 100 * cyc(h) * (1 + 0.03 * gauss(r))));
+      if (detectTrend(flat, { ...TREND_DEFAULTS, stepMs: HOUR })!.direction !== 'stable') falseAlarms++;
+    }
+    // Measured: 0 of 50 without removing the cycle (its variance hides the rise), 49 of 50 with it.
+    expect(naive).toBeLessThanOrEqual(5);
+    expect(aware).toBeGreaterThanOrEqual(45);
+    expect(falseAlarms).toBeLessThanOrEqual(2);
+  });
 });

@@ -6,10 +6,12 @@
 // window / fitted value at its start. A direction is reported only when the change is both significant
 // (p < alpha, default 0.01: hourly means are autocorrelated, which makes Mann–Kendall optimistic) and material
 // (|change_pct| ≥ min_change_pct, default 5 %, the asv/Conbench threshold), so a tiny but steady drift on a quiet
-// series stays "stable". The Theil–Sen slope and the regression p-value are evidence, as is a trailing moving average.
+// series stays "stable". A clear daily cycle (weekly for daily buckets; seasonal.ts) is removed before both. The
+// Theil–Sen slope and the regression p-value are evidence, as is a trailing moving average.
 import { formatMillis } from '../time/parse.js';
 import { Options } from './options.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS } from './series.js';
+import { deseasonalize } from './seasonal.js';
 import { linearFit, mannKendall, movingAverage, senSlope } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
 
@@ -20,6 +22,8 @@ export interface TrendOptions {
   minChangePct: number;
   /** Points in the trailing moving average. */
   maWindow: number;
+  /** Bucket length; with it, a clear daily (weekly for days) cycle is removed before testing and fitting. */
+  stepMs?: number;
 }
 
 export const TREND_DEFAULTS: TrendOptions = { alpha: 0.01, minChangePct: 5, maWindow: 24 };
@@ -46,6 +50,8 @@ export interface Trend {
     kendall_tau: number;
     alpha: number;
     min_change_pct: number;
+    /** Strength of the daily cycle removed before the test (null: too short to tell). */
+    seasonal_strength: number | null;
   };
   moving_average: { time: string; value: number }[];
 }
@@ -55,7 +61,11 @@ export function detectTrend(points: readonly Point[], o: TrendOptions = TREND_DE
   if (points.length < MIN_TREND_POINTS) return null;
   const t0 = points[0]!.t;
   const x = points.map((p) => (p.t - t0) / DAY_MS);
-  const y = points.map((p) => p.value);
+  const raw = points.map((p) => p.value);
+  // A window that starts at a daily peak and ends in a trough would otherwise look like a fall, and the cycle's
+  // autocorrelation makes Mann–Kendall overconfident.
+  const ds = o.stepMs ? deseasonalize(points, o.stepMs) : { values: raw, strength: null };
+  const y = ds.values;
   const fit = linearFit(x, y);
   const mk = mannKendall(y);
   const span = x[x.length - 1]!;
@@ -65,7 +75,7 @@ export function detectTrend(points: readonly Point[], o: TrendOptions = TREND_DE
   const changePct = fittedStart === 0 ? (change === 0 ? 0 : null) : (100 * change) / Math.abs(fittedStart);
   const agree = Math.sign(mk.s) === Math.sign(fit.slope);
   const moving = agree && mk.p < o.alpha && changePct !== null && Math.abs(changePct) >= o.minChangePct;
-  const ma = movingAverage(y, Math.max(1, Math.min(o.maWindow, points.length)));
+  const ma = movingAverage(raw, Math.max(1, Math.min(o.maWindow, points.length)));
   let results = 0;
   for (const p of points) results += p.n;
   return {
@@ -78,7 +88,7 @@ export function detectTrend(points: readonly Point[], o: TrendOptions = TREND_DE
       window: { start: formatMillis(points[0]!.t), end: formatMillis(points[points.length - 1]!.t) },
       points: points.length,
       results,
-      mean: y.reduce((a, b) => a + b, 0) / y.length,
+      mean: raw.reduce((a, b) => a + b, 0) / raw.length,
       fitted_start: fittedStart,
       fitted_end: fittedEnd,
       // Theil–Sen is O(n²); past 2000 points (83 days hourly) the OLS slope stands alone.
@@ -88,6 +98,7 @@ export function detectTrend(points: readonly Point[], o: TrendOptions = TREND_DE
       kendall_tau: mk.tau,
       alpha: o.alpha,
       min_change_pct: o.minChangePct,
+      seasonal_strength: ds.strength,
     },
     moving_average: points.map((p, i) => ({ time: formatMillis(p.t), value: ma[i]! })),
   };
@@ -103,6 +114,7 @@ export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Pro
   const includeStable = opts.bool('include_stable', true);
   const set = await loadSeries(ctx, req, opts);
   o.maWindow = set.period === 'hour' ? 24 : 7;
+  o.stepMs = set.stepMs;
   const metric = metricLabel(req.metric, set.statistic);
   const trends = [];
   const skipped = [];
