@@ -66,17 +66,21 @@ export function decompose(y: readonly number[], period: number): Decomposition |
     } else for (let j = i - half; j <= i + half; j++) s += y[j]!;
     trend[i] = s / period;
   }
-  for (let i = 0; i < half; i++) trend[i] = trend[half]!;
-  for (let i = n - half; i < n; i++) trend[i] = trend[n - half - 1]!;
+  // The profile and the strength come from where the moving average is defined: extending the trend flat into the
+  // ends would turn a steady ramp into a fake cycle.
   const byPhase: number[][] = Array.from({ length: period }, () => []);
-  for (let i = 0; i < n; i++) byPhase[i % period]!.push(y[i]! - trend[i]!);
+  for (let i = half; i < n - half; i++) byPhase[i % period]!.push(y[i]! - trend[i]!);
   const profile = byPhase.map((v) => ss.median(v));
   const centre = ss.mean(profile);
   const seasonal = y.map((_, i) => profile[i % period]! - centre);
+  for (let i = 0; i < half; i++) trend[i] = trend[half]!;
+  for (let i = n - half; i < n; i++) trend[i] = trend[n - half - 1]!;
   const remainder = y.map((v, i) => v - trend[i]! - seasonal[i]!);
-  const vr = ss.variance(remainder);
-  const vsr = ss.variance(remainder.map((r, i) => r + seasonal[i]!));
-  const strength = vsr > 0 ? Math.max(0, 1 - vr / vsr) : 0;
+  const inner = (xs: number[]) => xs.slice(half, n - half);
+  const vr = ss.variance(inner(remainder));
+  const vsr = ss.variance(inner(remainder.map((r, i) => r + seasonal[i]!)));
+  // A series with no variation left after the trend has no cycle (guards 0/0 and rounding noise).
+  const strength = vsr > 1e-12 * (ss.variance(y as number[]) + 1e-300) ? Math.max(0, 1 - vr / vsr) : 0;
   return { trend, seasonal, remainder, strength };
 }
 
