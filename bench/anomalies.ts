@@ -6,7 +6,7 @@
 //    NAB's windows are wide (10 % of a file's length split over its anomalies), so this precision is generous
 //    and the recall is a lower bound on what a person would call "found"; NAB's own weighted score is not computed.
 // 2. The demo fleet's injected incidents (src/demo/generate.ts), through the real store and runner: the latency
-//    regression (per endpoint, mean latency) and the 40-minute outage (per endpoint and region, error rate).
+//    regression (per endpoint, median latency) and the 40-minute outage (per endpoint and region, error rate).
 //    Recall = incidents flagged on their series within 6 hours of their start; precision = anomalies that lie on
 //    an incident's series inside [start, stop + 1 h) out of all anomalies reported for that statistic.
 //
@@ -46,8 +46,13 @@ const empty = (): Tally => ({ windows: 0, windowsFound: 0, detections: 0, inside
 
 function nab(): string[] {
   const labels = JSON.parse(readFileSync(join(NAB, 'labels.json'), 'utf8')) as Record<string, [string, string][]>;
-  const methods: AnomalyOptions['method'][] = ['robust_z', 'auto', 'mstl'];
-  const tallies = new Map(methods.map((m) => [m, empty()]));
+  const configs: { label: string; method: AnomalyOptions['method']; history: number }[] = [
+    { label: 'robust_z (history 64)', method: 'robust_z', history: 64 },
+    { label: 'robust_z (history 288 = 1 day)', method: 'robust_z', history: 288 },
+    { label: 'auto (default)', method: 'auto', history: 64 },
+    { label: 'mstl', method: 'mstl', history: 64 },
+  ];
+  const tallies = new Map(configs.map((c) => [c.label, empty()]));
   const picked = new Map<string, number>();
   const files = readdirSync(join(NAB, 'realAWSCloudwatch')).filter((f) => f.endsWith('.csv')).sort();
   for (const f of files) {
@@ -57,12 +62,12 @@ function nab(): string[] {
       return { t: parseTime(ts!), value: Number(v), n: 1 };
     });
     const windows = (labels[`realAWSCloudwatch/${f}`] ?? []).map(([a, b]) => [parseTime(a), parseTime(b)] as const);
-    for (const method of methods) {
+    for (const c of configs) {
       const started = performance.now();
-      const d = detectAnomalies(points, { ...ANOMALY_DEFAULTS, stepMs: FIVE_MIN, method });
-      const t = tallies.get(method)!;
+      const d = detectAnomalies(points, { ...ANOMALY_DEFAULTS, stepMs: FIVE_MIN, method: c.method, history: c.history });
+      const t = tallies.get(c.label)!;
       t.ms += performance.now() - started;
-      if (method === 'auto') picked.set(d.method, (picked.get(d.method) ?? 0) + 1);
+      if (c.method === 'auto') picked.set(d.method, (picked.get(d.method) ?? 0) + 1);
       t.windows += windows.length;
       t.windowsFound += windows.filter(([a, b]) => d.anomalies.some((x) => x.time >= a && x.time <= b)).length;
       t.detections += d.anomalies.length;
@@ -87,6 +92,9 @@ function nab(): string[] {
   return out;
 }
 
+/** Minutes from the incident start to the first flagged bucket's start (negative: the bucket began before it). */
+const signedMinutes = (ms: number): string => `${ms >= 0 ? '+' : '−'}${Math.abs(ms / 60_000).toFixed(0)} min`;
+
 async function demo(): Promise<string[]> {
   const DAYS = 7;
   const stop = Date.UTC(2026, 10, 20);
@@ -110,7 +118,7 @@ async function demo(): Promise<string[]> {
   out.push('| incident | series, statistic | method | found (first flag after start) | anomalies on the statistic | on the incident (precision) |');
   out.push('|---|---|---|---|---|---|');
   const cases = [
-    { kind: 'latency_regression', groupBy: ['endpoint'], statistic: 'mean' },
+    { kind: 'latency_regression', groupBy: ['endpoint'], statistic: 'p50' },
     { kind: 'outage', groupBy: ['endpoint', 'region'], statistic: 'error_rate' },
   ] as const;
   for (const c of cases) {
@@ -124,7 +132,7 @@ async function demo(): Promise<string[]> {
       const found = first !== undefined && first <= inc.start + 6 * HOUR;
       const used = [...new Set(list.filter(onSeries).map((a) => a.method))].join(',') || method;
       out.push(
-        `| ${c.kind} (${Object.values(inc.tags).join(', ')}) | ${c.groupBy.join('+')}, ${c.statistic} | ${method} (${used}) | ${found ? `yes (+${((first! - inc.start) / 60_000).toFixed(0)} min)` : 'no'} | ${list.length} | ${hits.length} (${list.length ? ((100 * hits.length) / list.length).toFixed(0) : 0} %) |`,
+        `| ${c.kind} (${Object.values(inc.tags).join(', ')}) | ${c.groupBy.join('+')}, ${c.statistic} | ${method} (${used}) | ${found ? `yes (${signedMinutes(first! - inc.start)})` : 'no'} | ${list.length} | ${hits.length} (${list.length ? ((100 * hits.length) / list.length).toFixed(0) : 0} %) |`,
       );
     }
   }

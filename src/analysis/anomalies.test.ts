@@ -82,3 +82,28 @@ describe('seasonal series', () => {
     expect(d.seasonalStrength!).toBeLessThan(0.3);
   });
 });
+
+describe('rate series', () => {
+  it('calls single failures among 60 probes noise and an outage an anomaly (binomial check)', () => {
+    // Error rate per hour of 60 probes: mostly 0, one failure every 7th hour, a full outage at hour 50.
+    const pts: Point[] = Array.from({ length: 72 }, (_, h) => ({
+      t: T0 + h * HOUR,
+      value: h === 50 ? 100 : h % 7 === 3 ? 100 / 60 : 0,
+      n: 60,
+    }));
+    const plain = detectAnomalies(pts, opts({ method: 'robust_z' }));
+    // Without the binomial check the MAD is 0 and every single failure looks infinitely unusual.
+    expect(plain.anomalies.length).toBeGreaterThan(5);
+    const d = detectAnomalies(pts, opts({ rate: 'error_rate', method: 'robust_z' }));
+    expect(detectAnomalies(pts, opts({ rate: 'error_rate' })).anomalies.map((a) => (a.time - T0) / HOUR)).toEqual([50]);
+    expect(d.anomalies.map((a) => (a.time - T0) / HOUR)).toEqual([50]);
+    // 60 failures of 60 at a history rate of (k + 0.5) / (n + 1): far beyond 3.5.
+    expect(d.anomalies[0]!.score).toBeGreaterThan(20);
+    // The same outage as availability_pct.
+    const avail = detectAnomalies(
+      pts.map((p) => ({ ...p, value: 100 - p.value })),
+      opts({ rate: 'availability_pct' }),
+    );
+    expect(avail.anomalies.map((a) => [(a.time - T0) / HOUR, a.side])).toEqual([[50, 'low']]);
+  });
+});

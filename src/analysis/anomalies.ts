@@ -11,6 +11,7 @@
 //   threshold. Medians keep a spike from leaking into the profile, so the spike is found and the daily peaks are not.
 // - mstl_mad: the same residual test on augurs' MSTL fit (opt-in with method=mstl): fitted once, the flagged points
 //   imputed, fitted again, because a single fit lets a spike leak into the same hour of every other day.
+// For error_rate and availability_pct, a flag must also be improbable as binomial noise (binomialCheck).
 // `auto` (default) picks seasonal_mad when the cycle is clear (strength ≥ 0.3 over at least 3 cycles), else
 // robust_z. `score` is |z|; `expected` is what the method predicted for the point.
 import * as ss from 'simple-statistics';
@@ -19,6 +20,7 @@ import { errorText, loadMstl } from './augurs.js';
 import { Options } from './options.js';
 import { cycleOf, decompose, interpolate, SEASONAL_STRENGTH, toGrid } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS } from './series.js';
+import { binomialTailZ } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
 
 export type AnomalyMethod = 'robust_z' | 'seasonal_mad' | 'mstl_mad';
@@ -29,6 +31,11 @@ export interface AnomalyOptions {
   threshold: number;
   history: number;
   minHistory: number;
+  /**
+   * The values are percentages of results (error_rate or availability_pct): a flag must also be unlikely as
+   * binomial noise, given the failure rate of the point's history and its result count.
+   */
+  rate?: 'error_rate' | 'availability_pct';
 }
 
 export const ANOMALY_DEFAULTS: Omit<AnomalyOptions, 'stepMs'> = { method: 'auto', threshold: 3.5, history: 64, minHistory: 10 };
@@ -154,8 +161,44 @@ export function mstlMad(points: readonly Point[], stepMs: number, threshold: num
   return residualAnomalies(points, grid.index, fit(cleaned), threshold, 'mstl_mad');
 }
 
+/**
+ * For rate series: keeps a flagged point only when its failure count is also improbable under a binomial with the
+ * failure rate of the `history` points before it (Jeffreys-style +0.5/+1 so a spotless history is not p = 0), and
+ * lowers its score to that binomial z when that is smaller. One failure in 60 probes after a clean day is noise
+ * for the binomial but "infinitely" many MADs for the robust z, whose MAD is 0.
+ */
+export function binomialCheck(points: readonly Point[], found: Anomaly[], o: AnomalyOptions): Anomaly[] {
+  if (!o.rate) return found;
+  const failures = (p: Point): number => Math.round(((o.rate === 'error_rate' ? p.value : 100 - p.value) / 100) * p.n);
+  const at = new Map(points.map((p, i) => [p.t, i]));
+  const out: Anomaly[] = [];
+  for (const a of found) {
+    const i = at.get(a.time)!;
+    const hist = points.slice(Math.max(0, i - o.history), i);
+    const pool = hist.length ? hist : points.filter((_, j) => j !== i);
+    let k = 0;
+    let n = 0;
+    for (const p of pool) {
+      k += failures(p);
+      n += p.n;
+    }
+    const rate = (k + 0.5) / (n + 1);
+    const p = points[i]!;
+    const kHere = failures(p);
+    const z = binomialTailZ(kHere, p.n, rate, kHere / Math.max(1, p.n) > rate ? 'high' : 'low');
+    const score = Math.min(a.score, z);
+    if (score > o.threshold) out.push({ ...a, score });
+  }
+  return out;
+}
+
 /** Anomalies of one series (points in time order). */
 export function detectAnomalies(points: readonly Point[], o: AnomalyOptions): Detection {
+  const d = detectRaw(points, o);
+  return { ...d, anomalies: binomialCheck(points, d.anomalies, o) };
+}
+
+function detectRaw(points: readonly Point[], o: AnomalyOptions): Detection {
   const period = cycleOf(o.stepMs);
   let strength: number | null = null;
   if (points.length >= MIN_CYCLES * period) {
@@ -190,7 +233,15 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
   const methods: { series: Record<string, string>; method: AnomalyMethod; points: number; seasonal_strength: number | null; note?: string }[] = [];
   for (const s of set.series) {
     if (s.points.length <= ANOMALY_DEFAULTS.minHistory) continue;
-    const d = detectAnomalies(s.points, { stepMs: set.stepMs, method, threshold, history: Math.round(history), minHistory: ANOMALY_DEFAULTS.minHistory });
+    const rate = set.statistic === 'error_rate' || set.statistic === 'availability_pct' ? set.statistic : undefined;
+    const d = detectAnomalies(s.points, {
+      stepMs: set.stepMs,
+      method,
+      threshold,
+      history: Math.round(history),
+      minHistory: ANOMALY_DEFAULTS.minHistory,
+      ...(rate ? { rate } : {}),
+    });
     methods.push({ series: s.series, method: d.method, points: s.points.length, seasonal_strength: d.seasonalStrength, ...(d.note ? { note: d.note } : {}) });
     for (const a of d.anomalies) found.push({ series: s.series, a, strength: d.seasonalStrength });
   }

@@ -5,6 +5,7 @@ import {
   linearFit,
   mannKendall,
   mannWhitney,
+  binomialTailZ,
   movingAverage,
   normalTwoSided,
   robustScale,
@@ -108,5 +109,17 @@ describe('robust scale and smoothing', () => {
   it('Theil-Sen ignores one outlier; the moving average trails', () => {
     expect(senSlope([0, 1, 2, 3, 4], [0, 2, 4, 60, 8])).toBe(2);
     expect(movingAverage([1, 2, 3, 4], 2)).toEqual([1, 1.5, 2.5, 3.5]);
+  });
+});
+
+describe('binomialTailZ', () => {
+  it('matches the binomial tails of SciPy as normal z-scores', () => {
+    // -norm.ppf(binom.sf(3, 60, 0.004)): P(X >= 4) = 1.0439392858677055e-4
+    expect(binomialTailZ(4, 60, 0.004, 'high')).toBeCloseTo(3.7081392276474343, 6);
+    // -norm.ppf(binom.sf(59, 60, 0.004)): P(X >= 60) = 1.33e-144, far in the tail (jStat's inverse keeps ~0.2 % there)
+    expect(Math.abs(binomialTailZ(60, 60, 0.004, 'high') - 25.57832865586711)).toBeLessThan(0.1);
+    // -norm.ppf(binom.cdf(40, 60, 0.9)): P(X <= 40) = 7.82e-7
+    expect(binomialTailZ(40, 60, 0.9, 'low')).toBeCloseTo(4.802813724441884, 5);
+    expect(binomialTailZ(0, 60, 0.004, 'high')).toBe(0);
   });
 });

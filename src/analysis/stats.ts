@@ -187,3 +187,18 @@ export function movingAverage(y: readonly number[], w: number): number[] {
   }
   return out;
 }
+
+/**
+ * How surprising k failures out of n are when the failure probability is p, as a one-sided normal z: the binomial
+ * tail P(X ≥ k) (or P(X ≤ k) for `low`) through the regularised incomplete beta function, I_p(k, n − k + 1) and
+ * I_{1−p}(n − k, k + 1), which stays precise for tiny tails, then z = Φ⁻¹(1 − tail). 0 when k is on the other side.
+ */
+export function binomialTailZ(k: number, n: number, p: number, side: 'high' | 'low'): number {
+  if (n <= 0) return 0;
+  let tail: number;
+  if (side === 'high') tail = k <= 0 ? 1 : p <= 0 ? 0 : p >= 1 ? 1 : jStat.ibeta(p, k, n - k + 1);
+  else tail = k >= n ? 1 : p >= 1 ? 0 : p <= 0 ? 1 : jStat.ibeta(1 - p, n - k, k + 1);
+  if (tail >= 0.5) return 0;
+  if (tail <= 1e-300) return 37.5; // Φ⁻¹(1 − 1e-300) ≈ 37.0: beyond it the tail has no digits left
+  return -jStat.normal.inv(tail, 0, 1);
+}
