@@ -19,7 +19,7 @@ import { formatMillis } from '../time/parse.js';
 import { errorText, loadMstl } from './augurs.js';
 import { Options } from './options.js';
 import { cycleOf, decompose, interpolate, SEASONAL_STRENGTH, toGrid } from './seasonal.js';
-import { loadSeries, metricLabel, type Point, SERIES_OPTIONS } from './series.js';
+import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { binomialTailZ } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
 
@@ -231,7 +231,9 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
   const metric = metricLabel(req.metric, set.statistic);
   const found: { series: Record<string, string>; a: Anomaly; strength: number | null }[] = [];
   const methods: { series: Record<string, string>; method: AnomalyMethod; points: number; seasonal_strength: number | null; note?: string }[] = [];
+  const pause = yielder();
   for (const s of set.series) {
+    await pause();
     if (s.points.length <= ANOMALY_DEFAULTS.minHistory) continue;
     const rate = set.statistic === 'error_rate' || set.statistic === 'availability_pct' ? set.statistic : undefined;
     const d = detectAnomalies(s.points, {

@@ -1,6 +1,7 @@
 // regressions: per series, is the recent window worse (or better) than the baseline before it?
 //
-// Recent = the last `recent_hours` of the request (default 24 h, or a quarter of a window shorter than 4 days);
+// Recent = the last `recent_hours` of the request (default 24 h, or a quarter of a window shorter than 4 days;
+// 7 days with daily buckets);
 // baseline = the rest. The bucket values of the two are compared with Welch's t-test (or Mann–Whitney with
 // test=mann-whitney); a change is listed when p < alpha (default 0.01) and |change_pct| reaches the smallest
 // severity (5 %). Which way is worse depends on the metric: up is worse for latency, error rate and most metrics;
@@ -12,7 +13,7 @@ import { formatMillis } from '../time/parse.js';
 import { CHANGE_POINT_DEFAULTS, detectChangePoints } from './changepoint.js';
 import { Options } from './options.js';
 import { deseasonalize } from './seasonal.js';
-import { loadSeries, metricLabel, type Point, SERIES_OPTIONS } from './series.js';
+import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { cohenD, mannWhitney, welchTest } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
 
@@ -138,20 +139,24 @@ export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest)
     [...SERIES_OPTIONS, 'recent_hours', 'alpha', 'test', 'higher_is_better', 'lower_is_better'],
     'regressions',
   );
-  const spanHours = (req.stop - req.start) / HOUR_MS;
-  const recentHours = opts.number('recent_hours', 1, spanHours, spanHours >= 96 ? 24 : spanHours / 4);
-  if (recentHours >= spanHours) throw opts.invalid('recent_hours', 'must leave a baseline before the recent window');
   const alpha = opts.number('alpha', 1e-12, 0.5, 0.01);
   const test = opts.enum('test', ['welch', 'mann-whitney'] as const, 'welch');
   const higher = new Set([...HIGHER_IS_BETTER, ...opts.names('higher_is_better')]);
   for (const m of opts.names('lower_is_better')) higher.delete(m);
   const set = await loadSeries(ctx, req, opts);
+  const spanHours = (req.stop - req.start) / HOUR_MS;
+  // Daily buckets need a week to have MIN_RECENT points; hourly ones compare the last day.
+  const dflt = set.period === 'day' ? Math.min(7 * 24, spanHours / 4) : spanHours >= 96 ? 24 : spanHours / 4;
+  const recentHours = opts.number('recent_hours', 1, spanHours, dflt);
+  if (recentHours >= spanHours) throw opts.invalid('recent_hours', 'must leave a baseline before the recent window');
   const metric = metricLabel(req.metric, set.statistic);
   const higherIsBetter = higher.has(metric);
   const recentStart = req.stop - recentHours * HOUR_MS;
   const regressions = [];
   const notListed = [];
+  const pause = yielder();
   for (const s of set.series) {
+    await pause();
     const r = detectRegression(s.points, { recentStart, higherIsBetter, alpha, test, stepMs: set.stepMs });
     if (r.listed) regressions.push({ series: s.series, metric, statistic: set.statistic, ...r.regression });
     else if (r.reason.startsWith('needs')) notListed.push({ series: s.series, reason: r.reason });

@@ -102,3 +102,9 @@ export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opt
 export function metricLabel(metric: string, statistic: Statistic): string {
   return statistic === 'availability_pct' || statistic === 'error_rate' || statistic === 'test_count' ? statistic : metric;
 }
+
+/** Lets other work (ingestion, requests) run between series of a long analysis: every `every` calls, one macrotask. */
+export function yielder(every = 25): () => Promise<void> {
+  let n = 0;
+  return () => (++n % every === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve());
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32, gauss } from '../../test/random.js';
 import type { Point } from './series.js';
-import { detectTrend, TREND_DEFAULTS } from './trends.js';
+import { detectTrend, thin, TREND_DEFAULTS } from './trends.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -91,5 +91,14 @@ describe('detectTrend', () => {
     expect(naive).toBeLessThanOrEqual(5);
     expect(aware).toBeGreaterThanOrEqual(45);
     expect(falseAlarms).toBeLessThanOrEqual(2);
+  });
+
+  it('thins a long moving average evenly and keeps its last point', () => {
+    const xs = Array.from({ length: 744 }, (_, i) => i);
+    const t = thin(xs, 250);
+    expect(t.length).toBeLessThanOrEqual(250);
+    expect(t.at(-1)).toBe(743);
+    expect(t[1]! - t[0]!).toBe(3);
+    expect(thin([1, 2, 3], 250)).toEqual([1, 2, 3]);
   });
 });

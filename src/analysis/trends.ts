@@ -10,7 +10,7 @@
 // Theil–Sen slope and the regression p-value are evidence, as is a trailing moving average.
 import { formatMillis } from '../time/parse.js';
 import { Options } from './options.js';
-import { loadSeries, metricLabel, type Point, SERIES_OPTIONS } from './series.js';
+import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { deseasonalize } from './seasonal.js';
 import { linearFit, mannKendall, movingAverage, senSlope } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
@@ -104,28 +104,42 @@ export function detectTrend(points: readonly Point[], o: TrendOptions = TREND_DE
   };
 }
 
+/** Moving-average points per series in a response; longer ones are thinned evenly (the last point kept). */
+export const MA_POINTS = 250;
+
+export function thin<T>(xs: T[], max: number): T[] {
+  if (xs.length <= max) return xs;
+  const step = Math.ceil(xs.length / max);
+  const out = xs.filter((_, i) => (xs.length - 1 - i) % step === 0);
+  return out;
+}
+
 export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
-  const opts = new Options(req.options, [...SERIES_OPTIONS, 'alpha', 'min_change_pct', 'include_stable'], 'trends');
+  const opts = new Options(req.options, [...SERIES_OPTIONS, 'alpha', 'min_change_pct', 'include_stable', 'moving_average'], 'trends');
   const o: TrendOptions = {
     alpha: opts.number('alpha', 1e-12, 0.5, TREND_DEFAULTS.alpha),
     minChangePct: opts.number('min_change_pct', 0, 1e6, TREND_DEFAULTS.minChangePct),
     maWindow: 24,
   };
   const includeStable = opts.bool('include_stable', true);
+  const withMa = opts.bool('moving_average', true);
   const set = await loadSeries(ctx, req, opts);
   o.maWindow = set.period === 'hour' ? 24 : 7;
   o.stepMs = set.stepMs;
   const metric = metricLabel(req.metric, set.statistic);
   const trends = [];
   const skipped = [];
+  const pause = yielder();
   for (const s of set.series) {
+    await pause();
     const t = detectTrend(s.points, o);
     if (!t) {
       skipped.push({ series: s.series, points: s.points.length, reason: `fewer than ${MIN_TREND_POINTS} buckets with data` });
       continue;
     }
     if (!includeStable && t.direction === 'stable') continue;
-    trends.push({ series: s.series, metric, statistic: set.statistic, ...t });
+    const { moving_average: ma, ...rest } = t;
+    trends.push({ series: s.series, metric, statistic: set.statistic, ...rest, ...(withMa ? { moving_average: thin(ma, MA_POINTS) } : {}) });
   }
   // Changes first, the most certain first.
   trends.sort((a, b) => Number(a.direction === 'stable') - Number(b.direction === 'stable') || a.p_value - b.p_value);

@@ -151,6 +151,39 @@ describe('GET /api/v1/analysis/regressions', () => {
   });
 });
 
+describe('long windows', () => {
+  it('use daily buckets: a step in the last week of 60 days is a regression, and the moving average is bounded', async () => {
+    srv = await startTestServer({ now: NOW });
+    const DAY = 24 * HOUR;
+    const data: Row[] = [];
+    for (let d = 0; d < 60; d++) {
+      for (let k = 0; k < 4; k++) {
+        const t = NOW - 60 * DAY + d * DAY + k * 6 * HOUR;
+        data.push({ t, latency: (d >= 53 ? 125 : 100) + ((d % 3) - 1) + k * 0.1, tags: { endpoint: 'api' } });
+      }
+    }
+    await srv.store.write(batchOf(data));
+    const range = `start=${NOW - 60 * DAY}&stop=${NOW}`;
+    const reg = await get(srv, `/api/v1/analysis/regressions?${range}`);
+    expect(reg.status).toBe(200);
+    expect(reg.body.period).toBe('day');
+    expect(reg.body.recent_start).toBe(new Date(NOW - 7 * DAY).toISOString().replace('.000', ''));
+    expect(reg.body.regressions).toHaveLength(1);
+    expect(reg.body.regressions[0]).toMatchObject({ direction: 'worse', severity: 'major' });
+    // Daily buckets start at midnight UTC; the step began on the day that starts 7 days and 12 hours before NOW.
+    expect(reg.body.regressions[0].change_time).toBe(new Date(NOW - 7 * DAY - 12 * HOUR).toISOString().replace('.000', ''));
+
+    const hourly = await get(srv, `/api/v1/analysis/trends?${range}&period=hour`);
+    expect(hourly.body.period).toBe('hour');
+    const t = hourly.body.trends[0];
+    expect(t.evidence.points).toBe(240);
+    expect(t.moving_average.length).toBeLessThanOrEqual(250);
+    expect(t.moving_average.at(-1).time).toBe(new Date(NOW - 6 * HOUR).toISOString().replace('.000', ''));
+    const none = await get(srv, `/api/v1/analysis/trends?${range}&moving_average=false`);
+    expect(none.body.trends[0].moving_average).toBeUndefined();
+  });
+});
+
 describe('GET /api/v1/analysis/anomalies', () => {
   async function spiky(o: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
     srv = await startTestServer({ now: NOW, ...o });
