@@ -241,10 +241,10 @@ export function openApiDocument(version: string): object {
         get: {
           summary: 'One analysis over [start, stop) (default: the last 7 days; at most 400 days)',
           description:
-            'Kind-specific parameters: trends (statistic, period, alpha, min_change_pct, include_stable); regressions ' +
+            'Kind-specific parameters: trends (statistic, period, alpha, min_change_pct, include_stable, moving_average); regressions ' +
             '(statistic, period, recent_hours, alpha, test=welch|mann-whitney, higher_is_better, lower_is_better); anomalies ' +
             '(statistic, period, method=auto|robust_z|seasonal|mstl, threshold, history, acknowledged=any|true|false). ' +
-            'statistic is mean|p50|p95|p99|max|availability_pct|error_rate|test_count; period hour|day (default hour up to 31 days). ' +
+            'statistic is p50 (default)|mean|p95|p99|max|availability_pct|error_rate|test_count; period hour|day (default hour up to 31 days). ' +
             'Without group_by, series are grouped by test, endpoint, hardware, model.',
           parameters: [
             { name: 'kind', in: 'path', required: true, schema: { type: 'string', enum: [...ANALYSIS_KINDS] } },
