@@ -12,13 +12,13 @@
 // - mstl_mad: the same residual test on augurs' MSTL fit (opt-in with method=mstl): fitted once, the flagged points
 //   imputed, fitted again, because a single fit lets a spike leak into the same hour of every other day.
 // For error_rate and availability_pct, a flag must also be improbable as binomial noise (binomialCheck).
-// `auto` (default) picks seasonal_mad when the cycle is clear (strength ≥ 0.3 over at least 3 cycles), else
-// robust_z. `score` is |z|; `expected` is what the method predicted for the point.
+// `auto` (default) picks seasonal_mad when the cycle is clear (strength ≥ strengthNeeded: 0.85 over 3 cycles,
+// down to 0.3 over 14 or more), else robust_z. `score` is |z|; `expected` is what the method predicted for the point.
 import * as ss from 'simple-statistics';
 import { formatMillis } from '../time/parse.js';
 import { errorText, loadMstl } from './augurs.js';
 import { Options } from './options.js';
-import { cycleOf, decompose, interpolate, SEASONAL_STRENGTH, toGrid } from './seasonal.js';
+import { cycleOf, decompose, interpolate, strengthNeeded, toGrid } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { binomialTailZ } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
@@ -44,6 +44,8 @@ export const MIN_CYCLES = 3;
 /** σ never goes below this share of the level. */
 const SIGMA_FLOOR = 0.01;
 const MAX_SCORE = 1e6;
+/** Buckets with fewer results than this share of the series' median count are not flagged. */
+export const MIN_SHARE_OF_USUAL = 0.25;
 /** Most anomalies one run reports (and stores). */
 export const MAX_REPORTED = 5000;
 
@@ -130,9 +132,16 @@ export function seasonalMad(points: readonly Point[], stepMs: number, threshold:
   const trend = rollingMedian(y, period);
   const byPhase: number[][] = Array.from({ length: period }, () => []);
   y.forEach((v, i) => byPhase[i % period]!.push(v - trend[i]!));
-  const profile = byPhase.map((v) => ss.median(v));
-  const centre = ss.median(profile);
-  const fitted = y.map((_, i) => trend[i]! + profile[i % period]! - centre);
+  const centre = ss.median(byPhase.map((v) => ss.median(v)));
+  // Each point is judged against the profile of the OTHER cycles: with a handful of cycles, a median that
+  // includes the point itself fits it exactly in one cycle of every few, which shrinks the residual MAD and
+  // floods the result with false alarms.
+  const fitted = y.map((_, i) => {
+    const phase = byPhase[i % period]!;
+    const own = Math.floor(i / period);
+    const others = phase.length > 1 ? phase.filter((_, c) => c !== own) : phase;
+    return trend[i]! + ss.median(others) - centre;
+  });
   const d = decompose(y, period);
   return { anomalies: residualAnomalies(points, grid.index, fitted, threshold, 'seasonal_mad'), strength: d?.strength ?? 0 };
 }
@@ -195,17 +204,23 @@ export function binomialCheck(points: readonly Point[], found: Anomaly[], o: Ano
 /** Anomalies of one series (points in time order). */
 export function detectAnomalies(points: readonly Point[], o: AnomalyOptions): Detection {
   const d = detectRaw(points, o);
-  return { ...d, anomalies: binomialCheck(points, d.anomalies, o) };
+  // A bucket with a fraction of the usual results (the ragged first or last hour of a window, a worker that
+  // stopped early) has a noisy statistic: it is not flagged.
+  const usual = ss.median(points.map((p) => p.n));
+  const enough = new Set(points.filter((p) => p.n >= MIN_SHARE_OF_USUAL * usual).map((p) => p.t));
+  return { ...d, anomalies: binomialCheck(points, d.anomalies.filter((a) => enough.has(a.time)), o) };
 }
 
 function detectRaw(points: readonly Point[], o: AnomalyOptions): Detection {
   const period = cycleOf(o.stepMs);
   let strength: number | null = null;
+  let cycles = 0;
   if (points.length >= MIN_CYCLES * period) {
     const grid = toGrid(points, o.stepMs);
+    cycles = Math.floor(grid.values.length / period);
     strength = decompose(interpolate(grid.values), period)?.strength ?? null;
   }
-  const cyclic = strength !== null && strength >= SEASONAL_STRENGTH;
+  const cyclic = strength !== null && strength >= strengthNeeded(cycles);
   if (o.method === 'robust_z' || (o.method === 'auto' && !cyclic) || strength === null) {
     return { method: 'robust_z', seasonalStrength: strength, anomalies: robustZ(points, o) };
   }

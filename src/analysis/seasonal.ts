@@ -6,8 +6,20 @@
 import * as ss from 'simple-statistics';
 import type { Point } from './series.js';
 
-/** A cycle counts as present from this strength on (Hyndman's rule of thumb puts "strong" above 0.6). */
+/** A cycle counts as present from this strength on, given enough cycles (see strengthNeeded). */
 export const SEASONAL_STRENGTH = 0.3;
+
+/**
+ * The strength a series needs before its cycle is believed. With few cycles a median profile fits noise: on pure
+ * Gaussian noise (200 seeds, period 24) the strength was median 0.50 / max 0.77 over 3 cycles, 0.22 / 0.52 over
+ * 4, 0.12 / 0.32 over 7, and 0.04 / 0.11 over 14; each bar sits above the largest seen for its band.
+ */
+export function strengthNeeded(cycles: number): number {
+  if (cycles < 4) return 0.85;
+  if (cycles < 7) return 0.6;
+  if (cycles < 14) return 0.4;
+  return SEASONAL_STRENGTH;
+}
 
 export interface Grid {
   t0: number;
@@ -90,8 +102,8 @@ export function cycleOf(stepMs: number): number {
 }
 
 /**
- * The points with the seasonal profile removed when the series has a clear cycle (strength ≥ SEASONAL_STRENGTH
- * over at least two cycles); otherwise the values as they are.
+ * The points with the seasonal profile removed when the series has a clear cycle (strength ≥ strengthNeeded for
+ * its number of cycles, at least two); otherwise the values as they are.
  */
 export function deseasonalize(points: readonly Point[], stepMs: number): { values: number[]; strength: number | null } {
   const raw = points.map((p) => p.value);
@@ -100,6 +112,6 @@ export function deseasonalize(points: readonly Point[], stepMs: number): { value
   const grid = toGrid(points, stepMs);
   const d = decompose(interpolate(grid.values), period);
   if (!d) return { values: raw, strength: null };
-  if (d.strength < SEASONAL_STRENGTH) return { values: raw, strength: d.strength };
+  if (d.strength < strengthNeeded(Math.floor(grid.values.length / period))) return { values: raw, strength: d.strength };
   return { values: points.map((p, i) => p.value - d.seasonal[grid.index[i]!]!), strength: d.strength };
 }
