@@ -107,3 +107,21 @@ describe('rate series', () => {
     expect(avail.anomalies.map((a) => [(a.time - T0) / HOUR, a.side])).toEqual([[50, 'low']]);
   });
 });
+
+describe('guards against false alarms', () => {
+  it('does not take noise over three days for a daily cycle', () => {
+    let seasonal = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const r = mulberry32(seed);
+      if (detectAnomalies(at(Array.from({ length: 72 }, () => 100 + 5 * gauss(r))), opts()).method !== 'robust_z') seasonal++;
+    }
+    expect(seasonal).toBe(0);
+  });
+
+  it('does not flag a bucket with a fraction of the usual results', () => {
+    const pts: Point[] = Array.from({ length: 30 }, (_, h) => ({ t: T0 + h * HOUR, value: 100 + (h % 3), n: 60 }));
+    pts.push({ t: T0 + 30 * HOUR, value: 160, n: 5 });
+    pts.push({ t: T0 + 31 * HOUR, value: 160, n: 40 });
+    expect(detectAnomalies(pts, opts()).anomalies.map((a) => (a.time - T0) / HOUR)).toEqual([31]);
+  });
+});
