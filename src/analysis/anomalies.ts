@@ -57,6 +57,10 @@ export interface Anomaly {
   score: number;
   side: 'high' | 'low';
   method: AnomalyMethod;
+  /** Results in the bucket. */
+  n: number;
+  /** Points the expected value was judged from (the rolling history, or the whole window). */
+  history: number;
 }
 
 export interface Detection {
@@ -90,7 +94,9 @@ export function robustZ(points: readonly Point[], o: Pick<AnomalyOptions, 'thres
     const { median, sigma } = robust(hist);
     const p = points[i]!;
     const score = scoreOf(p.value, median, sigma);
-    if (score > o.threshold) out.push({ time: p.t, value: p.value, expected: median, score, side: p.value > median ? 'high' : 'low', method: 'robust_z' });
+    if (score > o.threshold) {
+      out.push({ time: p.t, value: p.value, expected: median, score, side: p.value > median ? 'high' : 'low', method: 'robust_z', n: p.n, history: hist.length });
+    }
   }
   return out;
 }
@@ -117,7 +123,8 @@ function residualAnomalies(points: readonly Point[], gridIndex: number[], fitted
   points.forEach((p, i) => {
     const score = scoreOf(resid[i]!, med, sigma);
     if (score > threshold) {
-      out.push({ time: p.t, value: p.value, expected: fitted[gridIndex[i]!]! + med, score, side: resid[i]! > med ? 'high' : 'low', method });
+      const expected = fitted[gridIndex[i]!]! + med;
+      out.push({ time: p.t, value: p.value, expected, score, side: resid[i]! > med ? 'high' : 'low', method, n: p.n, history: points.length });
     }
   });
   return out;
@@ -273,7 +280,7 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
         ctx.now,
       )
     : null;
-  let anomalies = found.map(({ series, a }, i) => ({
+  let anomalies = found.map(({ series, a, strength }, i) => ({
     ...(stored ? { id: stored[i]!.id } : {}),
     series,
     metric,
@@ -285,7 +292,7 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
     method: a.method,
     side: a.side,
     acknowledged: stored ? stored[i]!.acknowledged : false,
-    threshold,
+    evidence: { results: a.n, history_points: a.history, threshold, seasonal_strength: strength },
   }));
   if (ackRaw !== 'any') anomalies = anomalies.filter((x) => x.acknowledged === (ackRaw === 'true'));
   anomalies.sort((x, y) => y.score - x.score);
