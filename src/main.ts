@@ -41,7 +41,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
   const stopTasks = startTasks(
-    { store, clock, logger, metrics },
+    { store, clock, logger, metrics, ...(anomalyLog ? { anomalyLog } : {}) },
     { rollupCron: config.rollupCron, retentionCron: config.retentionCron, retention: config.retention },
   );
   const server = await new Promise<Server>((resolve, reject) => {

@@ -40,6 +40,8 @@ export interface AnomalyLog {
   list(q: AnomalyQuery): Promise<StoredAnomaly[]>;
   /** Null when there is no anomaly with this id. Acknowledging twice keeps the first time. */
   acknowledge(id: number, nowMs: number): Promise<StoredAnomaly | null>;
+  /** Deletes anomalies whose time is before `beforeMs` (retention); returns how many. */
+  prune(beforeMs: number): Promise<number>;
 }
 
 /** The identity of a tag set inside the log: its entries sorted by key, as JSON. */

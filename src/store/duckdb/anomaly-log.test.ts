@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../clock.js';
+import { silentLogger } from '../../logger.js';
+import { runRetention } from '../../tasks/index.js';
 import type { AnomalyRecord } from '../state.js';
 import { DuckDBAnomalyLog } from './anomaly-log.js';
 import { DuckDBStore } from './index.js';
@@ -65,6 +68,18 @@ describe('DuckDB anomaly log', () => {
       [more[1]!.id, false],
     ]);
     expect(more[1]!.id).toBeGreaterThan(2);
+    await store.close();
+  });
+
+  it('drops anomalies older than the hourly retention in the retention task', async () => {
+    const store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    const log = await DuckDBAnomalyLog.open(store);
+    const DAY = 86_400_000;
+    await log.upsert([rec({ time: T - 500 * DAY }), rec({ time: T - 10 * DAY }), rec({ time: T })], T);
+    const r = await runRetention({ store, clock: fixedClock(T), logger: silentLogger, anomalyLog: log }, { rawDays: 30, hourlyDays: 400, dailyDays: 0 });
+    expect(r).not.toBeNull();
+    expect((await log.list({ start: 0, stop: T * 2, limit: 10 })).map((a) => a.time)).toEqual([T, T - 10 * DAY]);
+    expect(await log.prune(T + 1)).toBe(2);
     await store.close();
   });
 });

@@ -109,6 +109,13 @@ export class DuckDBAnomalyLog implements AnomalyLog {
       return rows[0] ? fromRow(rows[0]) : null;
     });
   }
+
+  prune(beforeMs: number): Promise<number> {
+    return this.store.exclusive(async (c) => {
+      const r = await c.run(`DELETE FROM anomalies WHERE time_ms < $before::BIGINT`, { before: Math.floor(beforeMs) });
+      return r.rowsChanged;
+    });
+  }
 }
 
 function fromRow(r: Row): StoredAnomaly {
