@@ -6,9 +6,10 @@
 //   history. MAD = 0 falls back to 1.2533·mean absolute deviation (notes §3); σ is floored at 1 % of the median so
 //   a series that never moved does not call every wobble an anomaly.
 // - seasonal_mad: for series with a daily cycle (hourly buckets; a weekly one for daily buckets), in the spirit of
-//   S-H-ESD (Vallis et al. 2014): a robust decomposition (rolling-median trend over one cycle, median profile per
-//   phase), residual = value − trend − profile, flagged when its modified z over the whole window exceeds the
-//   threshold. Medians keep a spike from leaking into the profile, so the spike is found and the daily peaks are not.
+//   S-H-ESD (Vallis et al. 2014): a robust decomposition (rolling-median trend over one cycle, per phase the median
+//   of the other cycles), residual = value − trend − profile, flagged when its modified z over the whole window
+//   exceeds the threshold. Medians keep a spike from leaking into the profile, so the spike is found and the daily
+//   peaks are not. Buckets with under a quarter of the usual result count are never flagged.
 // - mstl_mad: the same residual test on augurs' MSTL fit (opt-in with method=mstl): fitted once, the flagged points
 //   imputed, fitted again, because a single fit lets a spike leak into the same hour of every other day.
 // For error_rate and availability_pct, a flag must also be improbable as binomial noise (binomialCheck).
