@@ -10,8 +10,10 @@ import { ForecastPool } from './forecast/pool.js';
 import { defaultParseWorkers, LineProtocolParser } from './ingest/parser.js';
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
+import { runAnalysis } from './analysis/index.js';
+import type { AnalysisKind, AnalysisRequest } from './analysis/types.js';
 import { Notifier } from './notify/index.js';
-import { openNotificationLog, openStore } from './store/index.js';
+import { openAnomalyLog, openNotificationLog, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
 import { FluxTasks, fluxTaskSpecs } from './tasks/flux-tasks.js';
 import { InfluxStore } from './store/influxdb/index.js';
@@ -42,9 +44,12 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
   const forecastPool = new ForecastPool();
   const forecaster = new Forecaster(store, forecastPool);
+  const anomalyLog = await openAnomalyLog(store);
   const notificationLog = await openNotificationLog(store);
+  const analyze = (kind: AnalysisKind, req: AnalysisRequest) =>
+    runAnalysis(kind, { store, now: clock.now(), ...(anomalyLog ? { anomalyLog } : {}) }, req);
   const notifications = notificationLog
-    ? { log: notificationLog, notifier: new Notifier({ store, log: notificationLog, logger }) }
+    ? { log: notificationLog, notifier: new Notifier({ store, log: notificationLog, logger, analyze }) }
     : undefined;
   // With InfluxDB, the rollup tasks inside it are installed (idempotently) and watched.
   const fluxTasks =
@@ -61,13 +66,14 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
     forecaster,
     version: VERSION,
     ...(notifications ? { notifications } : {}),
+    ...(anomalyLog ? { anomalyLog } : {}),
     ...(fluxTasks ? { fluxTasks } : {}),
   });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
   const stopTasks = startTasks(
-    { store, clock, logger, metrics },
+    { store, clock, logger, metrics, ...(anomalyLog ? { anomalyLog } : {}) },
     {
       rollupCron: config.rollupCron,
       retentionCron: config.retentionCron,

@@ -2,12 +2,15 @@
 import type { Server } from 'node:http';
 import { createApp, type AppConfig } from '../src/api/app.js';
 import { ServiceMetrics } from '../src/api/metrics.js';
+import { runAnalysis } from '../src/analysis/index.js';
+import type { AnalysisKind, AnalysisRequest } from '../src/analysis/types.js';
 import { fixedClock } from '../src/clock.js';
 import { Forecaster } from '../src/forecast/index.js';
 import { ForecastPool } from '../src/forecast/pool.js';
 import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
+import { DuckDBAnomalyLog } from '../src/store/duckdb/anomaly-log.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
 import { DuckDBNotificationLog } from '../src/store/duckdb/notification-log.js';
 import { Notifier } from '../src/notify/index.js';
@@ -52,8 +55,10 @@ export async function startTestServer(
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
   const forecastPool = new ForecastPool({ workers: opts.forecastWorkers ?? 1 });
   const forecaster = new Forecaster(store, forecastPool);
+  const anomalyLog = await DuckDBAnomalyLog.open(store);
   const notificationLog = await DuckDBNotificationLog.open(store);
-  const notifier = new Notifier({ store, log: notificationLog, logger: silentLogger, deliver: { backoffMs: 10 } });
+  const analyze = (kind: AnalysisKind, req: AnalysisRequest) => runAnalysis(kind, { store, now: clock.now(), anomalyLog }, req);
+  const notifier = new Notifier({ store, log: notificationLog, logger: silentLogger, analyze, deliver: { backoffMs: 10 } });
   const app = createApp({
     store,
     queue,
@@ -64,6 +69,7 @@ export async function startTestServer(
     metrics,
     forecaster,
     notifications: { log: notificationLog, notifier },
+    anomalyLog,
     version: 'test',
   });
   const server = await new Promise<Server>((resolve) => {

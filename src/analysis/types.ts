@@ -1,6 +1,7 @@
 // The shape every analysis shares (CONTRACT.md §3.2 "GET /api/v1/analysis/<kind>"): a request over a time range
 // and tag filters in, one JSON-ready object out. Analyses read through the Store port only, so they work on every
 // store adapter; the numerical work is in pure functions beside each runner.
+import type { AnomalyLog } from '../store/state.js';
 import type { Store, TagFilters } from '../store/types.js';
 
 export const ANALYSIS_KINDS = [
@@ -33,6 +34,8 @@ export interface AnalysisContext {
   store: Store;
   /** Current time, epoch ms (injected so tests can drive it). */
   now: number;
+  /** Where detected anomalies are kept once and acknowledged; absent: anomalies are reported, not stored. */
+  anomalyLog?: AnomalyLog;
 }
 
 /** `{"kind", "start", "stop", "<kind-specific list>": [...]}`; start/stop as RFC 3339 UTC. */

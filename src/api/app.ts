@@ -8,8 +8,10 @@ import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
+import type { AnomalyLog } from '../store/state.js';
 import type { Store } from '../store/types.js';
 import type { FluxTaskState } from '../tasks/flux-tasks.js';
+import { analysisRouter } from './analysis.js';
 import { createAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
 import { forecastRouter } from './forecast.js';
@@ -43,6 +45,8 @@ export interface AppDeps {
   version: string;
   /** The InfluxDB rollup tasks being watched (RESULTANT_STORE=influxdb only). */
   fluxTasks?: { states(): FluxTaskState[] };
+  /** Keeps detected anomalies once and their acknowledgements (absent: anomalies are reported, not stored). */
+  anomalyLog?: AnomalyLog;
 }
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
@@ -134,6 +138,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(forecastRouter(deps, auth));
   app.use(notificationsRouter(deps, auth));
   app.use(grafanaRouter(deps, auth));
+  app.use(analysisRouter(deps, auth));
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));

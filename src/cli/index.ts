@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { startServer, VERSION } from '../main.js';
 import { parseTimeValue } from '../time/parse.js';
 import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from './common.js';
+import { type AnalyzeArgs, runAnalyzeCommand, summarize } from './analyze.js';
 import { runDemo } from './demo.js';
 import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
 import { type Format, ingestFile } from './ingest.js';
@@ -193,6 +194,7 @@ export function buildProgram(): Command {
         await store.close();
       }
     });
+
   program
     .command('forecast')
     .description('forecast an hourly or daily statistic of a series, with the model chosen by backtest')
@@ -213,6 +215,23 @@ export function buildProgram(): Command {
     .action(async (o: ForecastCliOptions & { json?: boolean }) => {
       const f = await runForecast({ ...o, token: o.token ?? process.env.RESULTANT_TOKEN });
       out(o.json ? JSON.stringify(f) : formatForecast(f));
+    });
+
+  program
+    .command('analyze')
+    .description('run analyses (trends, regressions, anomalies, ...) over the last N days and print what they found')
+    .option('--days <n>', 'days back from now', '30')
+    .option('--filter <json>', 'tag filter as a JSON object, e.g. \'{"endpoint":"api"}\'')
+    .option('--types <list>', 'comma-separated analysis types (default: every one this build has)')
+    .option('--metric <name>', 'field to analyse (default latency_ms)')
+    .option('--group-by <keys>', 'comma-separated tag keys (default: test,endpoint,hardware,model)')
+    .option('--json', 'print the full result as JSON')
+    .option('--url <url>', 'ask a running server instead of opening the database file')
+    .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
+    .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
+    .action(async (o: AnalyzeArgs) => {
+      const result = await runAnalyzeCommand({ ...o, token: o.token ?? process.env.RESULTANT_TOKEN });
+      out(o.json ? JSON.stringify(result) : summarize(result));
     });
   return program;
 }

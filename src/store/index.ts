@@ -1,10 +1,12 @@
 // Picks the store adapter named by the configuration.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { DuckDBAnomalyLog } from './duckdb/anomaly-log.js';
 import { DuckDBStore } from './duckdb/index.js';
 import { DuckDBNotificationLog } from './duckdb/notification-log.js';
 import type { NotificationLog } from '../notify/log.js';
 import { InfluxStore } from './influxdb/index.js';
+import type { AnomalyLog } from './state.js';
 import type { Store } from './types.js';
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
@@ -36,4 +38,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
 /** Where notification rules and history are kept: in the same file for DuckDB; none (yet) for other stores. */
 export async function openNotificationLog(store: Store): Promise<NotificationLog | null> {
   return store instanceof DuckDBStore ? DuckDBNotificationLog.open(store) : null;
+}
+
+/** The anomaly log that goes with a store: in the same file for DuckDB; none (yet) for other stores. */
+export async function openAnomalyLog(store: Store): Promise<AnomalyLog | undefined> {
+  return store instanceof DuckDBStore ? DuckDBAnomalyLog.open(store) : undefined;
 }

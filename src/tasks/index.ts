@@ -5,6 +5,7 @@ import type { ServiceMetrics } from '../api/metrics.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { EvaluationReport, Notifier } from '../notify/index.js';
+import type { AnomalyLog } from '../store/state.js';
 import type { CleanupReport, RetentionPolicy, RollupReport, Store } from '../store/types.js';
 
 export interface TaskDeps {
@@ -12,6 +13,8 @@ export interface TaskDeps {
   clock: Clock;
   logger: Logger;
   metrics?: ServiceMetrics;
+  /** Stored anomalies are kept as long as the hourly rollups they point at. */
+  anomalyLog?: AnomalyLog;
 }
 
 export async function runRollup(deps: TaskDeps): Promise<RollupReport | null> {
@@ -31,8 +34,18 @@ export async function runRollup(deps: TaskDeps): Promise<RollupReport | null> {
 
 export async function runRetention(deps: TaskDeps, policy: RetentionPolicy): Promise<CleanupReport | null> {
   try {
-    const r = await deps.store.cleanup(policy, deps.clock.now());
+    const now = deps.clock.now();
+    const r = await deps.store.cleanup(policy, now);
     deps.logger.info({ ...r }, 'retention');
+    if (deps.anomalyLog && policy.hourlyDays > 0) {
+      // Its own failure is logged apart: the time-series retention above has already happened.
+      try {
+        const anomaliesDeleted = await deps.anomalyLog.prune(now - policy.hourlyDays * 86_400_000);
+        deps.logger.info({ anomaliesDeleted }, 'anomaly log retention');
+      } catch (err) {
+        deps.logger.error({ err }, 'anomaly log retention failed');
+      }
+    }
     return r;
   } catch (err) {
     deps.logger.error({ err }, 'retention failed');

@@ -1,0 +1,112 @@
+// POST /api/v1/analyze and `resultant analyze`: several analyses over the last N days in one call
+// (CONTRACT.md §3.2), answered as one object keyed by analysis type. The body is checked with zod; every problem
+// is reported with its path (e.g. "filter.region", "analysis_types.1").
+import { z } from 'zod';
+import { AppError, invalid } from '../errors.js';
+import { checkMetricName, checkTagKey, checkTagValue, RESERVED_FIELDS } from '../model/result.js';
+import { isValidTimeZone } from '../time/zone.js';
+import { ANALYSES, availableKinds, runAnalysis } from './index.js';
+import { ANALYSIS_KINDS, type AnalysisContext, type AnalysisKind, type AnalysisRequest } from './types.js';
+
+export const MAX_ANALYSIS_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+const scalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
+
+export const AnalyzeBody = z
+  .object({
+    filter: z
+      .record(z.string(), z.union([z.string(), z.array(z.string()).min(1).max(1000)]))
+      .default({})
+      .superRefine((f, ctx) => {
+        for (const [k, v] of Object.entries(f)) {
+          const keyProblem = checkTagKey(k);
+          if (keyProblem) ctx.addIssue({ code: 'custom', path: [k], message: keyProblem });
+          for (const value of Array.isArray(v) ? v : [v]) {
+            const valueProblem = keyProblem ? null : checkTagValue(k, value);
+            if (valueProblem) ctx.addIssue({ code: 'custom', path: [k], message: valueProblem });
+          }
+        }
+      }),
+    days: z.number({ message: 'must be a number of days' }).positive().max(MAX_ANALYSIS_DAYS).default(30),
+    analysis_types: z
+      .array(z.enum(ANALYSIS_KINDS, { message: `must be one of ${ANALYSIS_KINDS.join(', ')}` }))
+      .min(1)
+      .max(ANALYSIS_KINDS.length)
+      .optional(),
+    group_by: z
+      .array(z.string())
+      .max(8)
+      .superRefine((keys, ctx) => {
+        keys.forEach((k, i) => {
+          const problem = checkTagKey(k);
+          if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+        });
+      })
+      .optional(),
+    metric: z
+      .string()
+      .superRefine((m, ctx) => {
+        const problem =
+          checkMetricName(m) ??
+          (RESERVED_FIELDS.has(m) && m !== 'latency_ms' ? `"${m}" is not a numeric metric; use latency_ms or the name of a numeric field` : null);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    tz: z
+      .string()
+      .refine(isValidTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
+      .optional(),
+    /** Kind-specific parameters per type, e.g. {"regressions": {"recent_hours": 12}}. */
+    options: z.partialRecord(z.enum(ANALYSIS_KINDS), z.record(z.string(), scalar)).optional(),
+  })
+  .strict();
+
+export type AnalyzeBody = z.input<typeof AnalyzeBody>;
+
+export interface BodyError {
+  path: string;
+  message: string;
+}
+
+/** Parses an analyze body; a 400 whose `errors` list every problem with its path. */
+export function parseAnalyzeBody(body: unknown): z.output<typeof AnalyzeBody> {
+  const r = AnalyzeBody.safeParse(body);
+  if (r.success) return r.data;
+  const errors: BodyError[] = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const first = errors[0]!;
+  throw invalid(`${first.path ? `body field "${first.path}"` : 'the body'}: ${first.message}`, { errors });
+}
+
+/** Runs every requested analysis (default: every one this build has) over the last `days` days. */
+export async function analyze(
+  ctx: AnalysisContext,
+  body: z.output<typeof AnalyzeBody>,
+  defaults: { tz: string },
+): Promise<Record<string, unknown>> {
+  const kinds: AnalysisKind[] = body.analysis_types ? [...new Set(body.analysis_types)] : availableKinds();
+  const missing = kinds.filter((k) => !ANALYSES[k]);
+  if (missing.length) {
+    throw new AppError(
+      'not found',
+      `analysis ${missing.map((k) => `"${k}"`).join(', ')} is not available in this build; available: ${availableKinds().join(', ')}`,
+    );
+  }
+  const filters: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(body.filter)) filters[k] = [...new Set(Array.isArray(v) ? v : [v])];
+  const stop = ctx.now;
+  const out: Record<string, unknown> = {};
+  for (const kind of kinds) {
+    const req: AnalysisRequest = {
+      start: stop - body.days * DAY_MS,
+      stop,
+      filters,
+      groupBy: body.group_by ?? [],
+      metric: body.metric ?? 'latency_ms',
+      tz: body.tz ?? defaults.tz,
+      options: Object.fromEntries(Object.entries(body.options?.[kind] ?? {}).map(([k, v]) => [k, String(v)])),
+    };
+    out[kind] = await runAnalysis(kind, ctx, req);
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+// The analyses by kind, and the one way to run one. A kind of the contract that this build has no runner for is a
+// 404 "not available in this build", not a crash; the router answers 400 for names that are not kinds at all.
+import { notFound } from '../errors.js';
+import { runAnomalies } from './anomalies.js';
+import { runRegressions } from './regressions.js';
+import { runTrends } from './trends.js';
+import { ANALYSIS_KINDS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponse, type AnalysisRunner } from './types.js';
+
+export { ANALYSIS_KINDS, type AnalysisKind } from './types.js';
+
+export const ANALYSES: Partial<Record<AnalysisKind, AnalysisRunner>> = {
+  trends: runTrends,
+  regressions: runRegressions,
+  anomalies: runAnomalies,
+};
+
+export function isAnalysisKind(s: string): s is AnalysisKind {
+  return (ANALYSIS_KINDS as readonly string[]).includes(s);
+}
+
+export function availableKinds(): AnalysisKind[] {
+  return ANALYSIS_KINDS.filter((k) => ANALYSES[k] !== undefined);
+}
+
+export async function runAnalysis(kind: AnalysisKind, ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
+  const runner = ANALYSES[kind];
+  if (!runner) {
+    throw notFound(`analysis "${kind}" is not available in this build; available: ${availableKinds().join(', ') || 'none'}`);
+  }
+  return runner(ctx, req);
+}

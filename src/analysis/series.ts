@@ -1,0 +1,110 @@
+// Time series for the time-series analyses (trends, regressions, anomalies): one value per hourly or daily bucket
+// and group, read through queryAggregates so that they work on every store and use its rollups.
+import { queryAggregates, type BucketJson } from '../aggregates/index.js';
+import { invalid } from '../errors.js';
+import { DAY_MS } from '../time/buckets.js';
+import type { Options } from './options.js';
+import type { AnalysisContext, AnalysisRequest } from './types.js';
+
+/**
+ * The tags that identify a series when the request has no group_by: what a test, probe or benchmark is, without
+ * the worker or region that ran it (demo probes rotate workers every minute; grouping by worker would cut each
+ * series into slivers). Keys absent from the data are left out of each item's `series`.
+ */
+export const DEFAULT_SERIES_KEYS = ['test', 'endpoint', 'hardware', 'model'];
+
+/**
+ * Which number of a bucket a series is made of. error_rate is 100 − availability_pct. The default is the median
+ * (p50): a handful of 5000 ms timeouts moves an hourly mean of 100 ms probes by a quarter and hides everything
+ * else (measured on the demo data), while the median is the per-run aggregate notes §8 recommends.
+ */
+export const STATISTICS = ['mean', 'p50', 'p95', 'p99', 'max', 'availability_pct', 'error_rate', 'test_count'] as const;
+export type Statistic = (typeof STATISTICS)[number];
+
+/** Windows longer than this use daily buckets unless `period=hour` is asked for. */
+export const HOURLY_MAX_DAYS = 31;
+/** Bound on the groups one analysis looks at. */
+export const MAX_SERIES = 2000;
+
+export interface Point {
+  /** Bucket start, ms. */
+  t: number;
+  value: number;
+  /** Results in the bucket (test_count, or stats.count for metric statistics). */
+  n: number;
+}
+
+export interface Series {
+  /** The group's tag set, without keys the group does not have. */
+  series: Record<string, string>;
+  points: Point[];
+}
+
+export interface SeriesSet {
+  period: 'hour' | 'day';
+  /** Bucket length in ms (nominal for days). */
+  stepMs: number;
+  statistic: Statistic;
+  groupBy: string[];
+  series: Series[];
+}
+
+export const SERIES_OPTIONS = ['statistic', 'period'] as const;
+
+export function valueOf(b: BucketJson, statistic: Statistic): { value: number; n: number } | null {
+  switch (statistic) {
+    case 'availability_pct':
+      return b.availability_pct === null ? null : { value: b.availability_pct, n: b.test_count };
+    case 'error_rate':
+      return b.availability_pct === null ? null : { value: 100 - b.availability_pct, n: b.test_count };
+    case 'test_count':
+      return { value: b.test_count, n: b.test_count };
+    default: {
+      const v = b.stats?.[statistic];
+      return v === null || v === undefined || !b.stats ? null : { value: v, n: b.stats.count };
+    }
+  }
+}
+
+/** Reads the series of a request: hourly buckets up to HOURLY_MAX_DAYS, daily beyond (or as `period` says). */
+export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opts: Options): Promise<SeriesSet> {
+  const statistic = opts.enum('statistic', STATISTICS, 'p50');
+  const days = (req.stop - req.start) / DAY_MS;
+  const period = opts.enum('period', ['hour', 'day'] as const, days > HOURLY_MAX_DAYS ? 'day' : 'hour');
+  const groupBy = req.groupBy.length ? req.groupBy : DEFAULT_SERIES_KEYS;
+  const agg = await queryAggregates(
+    ctx.store,
+    { period, tz: req.tz, start: req.start, stop: req.stop, groupBy, filters: req.filters, metric: req.metric, fill: false },
+    ctx.now,
+  );
+  if (agg.series.length > MAX_SERIES) {
+    throw invalid(
+      `the request covers ${agg.series.length} series, more than ${MAX_SERIES}; narrow it with tag.<key> filters or a coarser group_by`,
+    );
+  }
+  const series: Series[] = [];
+  for (const s of agg.series) {
+    const points: Point[] = [];
+    for (const b of s.buckets) {
+      // A bucket still filling has a count that only looks like a drop.
+      if (b.partial && statistic === 'test_count') continue;
+      const v = valueOf(b, statistic);
+      if (v && Number.isFinite(v.value)) points.push({ t: Date.parse(b.start), value: v.value, n: v.n });
+    }
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.group)) if (v !== null) tags[k] = v;
+    series.push({ series: tags, points });
+  }
+  return { period, stepMs: period === 'hour' ? 3_600_000 : DAY_MS, statistic, groupBy, series };
+}
+
+/** The name a result carries in `metric`: the field, or the bucket statistic that is not about a field. */
+export function metricLabel(metric: string, statistic: Statistic): string {
+  return statistic === 'availability_pct' || statistic === 'error_rate' || statistic === 'test_count' ? statistic : metric;
+}
+
+/** Lets other work (ingestion, requests) run between series of a long analysis: every `every` calls, one macrotask. */
+export function yielder(every = 25): () => Promise<void> {
+  let n = 0;
+  return () => (++n % every === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve());
+}

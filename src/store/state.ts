@@ -1,0 +1,50 @@
+// State the service keeps about its own findings, apart from the Store port (the time-series data): an InfluxDB
+// deployment needs no adapter for it. Today: the anomaly log, so that a detected anomaly is stored once however
+// often the analysis runs, and a person can acknowledge it.
+import type { Tags } from '../model/result.js';
+
+export interface AnomalyRecord {
+  series: Tags;
+  metric: string;
+  method: string;
+  /** Anomalous point or bucket start, ms. */
+  time: number;
+  value: number;
+  expected: number;
+  score: number;
+}
+
+export interface StoredAnomaly extends AnomalyRecord {
+  id: number;
+  /** When it was first stored, ms. */
+  detectedAt: number;
+  acknowledged: boolean;
+  acknowledgedAt: number | null;
+}
+
+export interface AnomalyQuery {
+  /** [start, stop) on the anomaly's time, ms. */
+  start: number;
+  stop: number;
+  acknowledged?: boolean;
+  limit: number;
+}
+
+export interface AnomalyLog {
+  /**
+   * Stores each anomaly once per (series, metric, method, time): a known one keeps its id, first detection time
+   * and acknowledgement and takes the new value, expected value and score. Returns the stored rows in input order.
+   */
+  upsert(items: readonly AnomalyRecord[], nowMs: number): Promise<StoredAnomaly[]>;
+  /** Newest first. */
+  list(q: AnomalyQuery): Promise<StoredAnomaly[]>;
+  /** Null when there is no anomaly with this id. Acknowledging twice keeps the first time. */
+  acknowledge(id: number, nowMs: number): Promise<StoredAnomaly | null>;
+  /** Deletes anomalies whose time is before `beforeMs` (retention); returns how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
+/** The identity of a tag set inside the log: its entries sorted by key, as JSON. */
+export function seriesIdentity(tags: Tags): string {
+  return JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]));
+}
