@@ -105,3 +105,19 @@ export function welchTTest(x: SampleMoments, y: SampleMoments): WelchResult {
   const df = (se2 * se2) / ((sx * sx) / (x.n - 1) + (sy * sy) / (y.n - 1));
   return { t, df, p_value: Math.min(1, 2 * tcdf(-Math.abs(t), df)) };
 }
+
+/**
+ * Holm–Bonferroni adjusted p-values in the input order: the i-th smallest p times (m − i + 1), made monotone and
+ * capped at 1 (rejecting where adjusted ≤ α controls the family-wise error rate at α).
+ */
+export function holm(p: readonly number[]): number[] {
+  const m = p.length;
+  const order = p.map((v, i) => [v, i] as const).sort((x, y) => x[0] - y[0]);
+  const out = new Array<number>(m);
+  let run = 0;
+  order.forEach(([v, i], r) => {
+    run = Math.max(run, Math.min(1, v * (m - r)));
+    out[i] = run;
+  });
+  return out;
+}
