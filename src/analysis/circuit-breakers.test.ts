@@ -79,12 +79,14 @@ describe('circuit-breakers runner on a DuckDB store', () => {
     const list = res.breakers as Record<string, unknown>[];
     expect(list.map((b) => b.breaker)).toEqual(['b1', 'db']);
     const b1 = list[0]!;
-    expect(b1).toMatchObject({ trips: 2, flapping: 1, mean_recovery_seconds: 400, open_intervals_total: 4 });
+    expect(b1).toMatchObject({ trips: 2, flapping: 2, mean_recovery_seconds: 400, open_intervals_total: 4 }); // both trips within the default 1800 s
     expect(b1.open_seconds).toBeCloseTo(380, 6);
     // Results at 5, 15, ... s: 6 in [0,60), 6 in [200,260), 6 in [265,325), 20 in [1000,1200); failed: [200,330).
     expect(b1.failures_prevented).toMatchObject({ estimate: true, results_during_open: 38, failed_during_open: 12, failures_prevented_estimate: 12 });
     expect((b1.open_intervals as { start: string }[])[0]!.start).toBe('2026-11-05T12:00:00Z');
     expect(list[1]).toMatchObject({ trips: 0, open_seconds: 0, failures_prevented: null });
+    const strict = await circuitBreakersRunner({ store, now: T0 + 1200 * 1000 }, request(T0, T0 + 3_600_000, { options: { flap_seconds: '300' } }));
+    expect((strict.breakers as Record<string, unknown>[])[0]).toMatchObject({ flapping: 1 });
     // The filter applies to the breaker tags.
     const only = await circuitBreakersRunner({ store, now: T0 + 1200 * 1000 }, request(T0, T0 + 3_600_000, { filters: { breaker: ['db'] } }));
     expect((only.breakers as unknown[]).length).toBe(1);

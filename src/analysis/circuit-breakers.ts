@@ -6,13 +6,14 @@
 //          events of the `lookback_hours` before it);
 //   mean_recovery_seconds: trip → next closed, over recoveries that closed inside the window;
 //   half_open_success_rate: half-open probes followed by closed / those followed by closed or open;
-//   flapping: trips within `flap_seconds` (300) of the previous close;
-//   failures prevented (an estimate): test results with the breaker's `endpoint` tag inside its open intervals.
+//   flapping: trips within `flap_seconds` (1800) of the previous close;
+//   failures prevented (an estimate): test results with the breaker's `endpoint` tag (and its `region` tag when
+//          it has one: a regional breaker guards calls from that region) inside its open intervals.
 //          They come from callers this breaker did not gate; the failed ones are failures a caller behind the
 //          breaker was spared, the passed ones calls it gave up. Read from store aggregates, so exact counts.
 // Repeated events of the state the breaker is already in change nothing.
 import type { BreakerEvent, BreakerState } from '../model/result.js';
-import type { Store } from '../store/types.js';
+import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import { checkOptions, head, numberOption } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
@@ -165,8 +166,8 @@ export interface DuringOpen {
   failed: number;
 }
 
-/** Results with `endpoint` inside the given disjoint, ascending intervals (µs), counted from store aggregates. */
-export async function countDuringOpen(store: Store, endpoint: string, intervals: readonly [number, number][], tz: string): Promise<DuringOpen> {
+/** Results matching `filters` inside the given disjoint, ascending intervals (µs), counted from store aggregates. */
+export async function countDuringOpen(store: Store, filters: TagFilters, intervals: readonly [number, number][], tz: string): Promise<DuringOpen> {
   // Whole milliseconds for the store; intervals that touch after rounding are merged.
   const ms: [number, number][] = [];
   for (const [a, b] of intervals) {
@@ -187,7 +188,7 @@ export async function countDuringOpen(store: Store, endpoint: string, intervals:
       open.add(boundaries.length - 1);
       boundaries.push(t);
     }
-    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters: { endpoint: [endpoint] }, groupBy: [], metric: 'latency_ms' });
+    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms' });
     for (const g of res.groups) {
       for (const b of g.buckets) {
         if (!open.has(b.bucket)) continue;
@@ -200,11 +201,17 @@ export async function countDuringOpen(store: Store, endpoint: string, intervals:
 }
 
 const OPTIONS = ['flap_seconds', 'lookback_hours'];
+/**
+ * A re-trip within 30 minutes of closing means the recovery did not hold. Breakers wait 5-60 s before probing
+ * (opossum resetTimeout 30 s, resilience4j 60 s, Polly 5 s), so 5 minutes would miss a breaker that recovers and
+ * trips again every quarter of an hour, which is what flapping looks like on a dashboard.
+ */
+export const DEFAULT_FLAP_SECONDS = 1800;
 const MAX_INTERVALS_LISTED = 50;
 
 export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
   checkOptions('circuit-breakers', req.options, OPTIONS);
-  const flapSeconds = numberOption(req.options, 'flap_seconds', 0, 86_400, 300);
+  const flapSeconds = numberOption(req.options, 'flap_seconds', 0, 86_400, DEFAULT_FLAP_SECONDS);
   const lookbackHours = numberOption(req.options, 'lookback_hours', 0, 24 * 90, 24 * 7);
   const w: BreakerWindow = { start: req.start * 1000, end: Math.max(req.start, Math.min(req.stop, ctx.now)) * 1000 };
   const events = await ctx.store.breakerEvents({
@@ -218,10 +225,13 @@ export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
     const endpoint = s.series.endpoint;
     let prevented: Record<string, unknown> | null = null;
     if (endpoint !== undefined) {
-      const c = s.openIntervals.length ? await countDuringOpen(ctx.store, endpoint, s.openIntervals, req.tz) : { results: 0, failed: 0 };
+      const region = s.series.region;
+      const filters: TagFilters = { endpoint: [endpoint], ...(region !== undefined ? { region: [region] } : {}) };
+      const c = s.openIntervals.length ? await countDuringOpen(ctx.store, filters, s.openIntervals, req.tz) : { results: 0, failed: 0 };
       prevented = {
         estimate: true,
         endpoint,
+        ...(region !== undefined ? { region } : {}),
         results_during_open: c.results,
         failed_during_open: c.failed,
         passed_during_open: c.results - c.failed,
@@ -247,7 +257,7 @@ export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
       flap_seconds: flapSeconds,
       lookback_hours: lookbackHours,
       failures_prevented_method:
-        'estimate: test results with the breaker\'s endpoint tag inside its open intervals; failed ones count as failures prevented',
+        "estimate: test results with the breaker's endpoint (and region) tags inside its open intervals; failed ones count as failures prevented",
     },
   };
 };

@@ -45,12 +45,15 @@ const RULES: [RegExp, string][] = [
   [/@[0-9a-f]{4,}\b/gi, '@<hex>'],
   [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])(?:[0-9a-f]{8,}|[0-9A-F]{8,})\b/g, '<hex>'],
   [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7}\b/g, '<hex>'],
-  // Durations: a number with a time unit.
+  // Durations: a number with a time unit; sizes: a number with a byte unit (2048Mi, 1.5 GB, 512k).
   [/(?<![\w.])\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b/gi, '<duration>'],
+  [/(?<![\w.])\d+(?:\.\d+)?\s?(?:[kmgtp]i?b|[kmgtp]i|[kmgtp]|bytes?)\b/gi, '<size>'],
+  // Whatever follows an "id" word is an identifier, whatever its shape ("request id 3ade68", "job_id=abc-1").
+  [/\b((?:[a-z]+[ _-])?id)(\s*[:=#]\s*|\s+)(?!<)[\w.-]+/gi, '$1$2<id>'],
 ];
 
-// A number not part of an identifier (sha256, E11000 and x86_64 stay).
-const NUMBER = /(?<![\w.])[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.]*\d)/gi;
+// A number that is not part of an identifier (sha256, E11000, x86_64 and v2 stay).
+const NUMBER = /(?<![\w.])[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?!\w)(?!\.\d)/gi;
 // Three-digit codes after these words are HTTP statuses and kept.
 const STATUS_BEFORE = /(?:\bhttp(?:\/\d(?:\.\d)?)?|\bstatus(?: code)?|\bcode|\bresponse|\breturned|\berror)[\s:=#]*$/i;
 
