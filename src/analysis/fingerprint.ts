@@ -39,6 +39,8 @@ const RULES: [RegExp, string][] = [
   [/"(?:[^"\\\n]|\\.){0,500}"/g, '"<str>"'],
   [/(?<![a-z])'(?:[^'\\\n]|\\.){0,500}'/gi, "'<str>'"],
   [/`[^`\n]{0,500}`/g, '`<str>`'],
+  // Whatever follows an "id" word is an identifier, whatever its shape ("request id 3ade68", "job_id=abc-1").
+  [/\b((?:[a-z]+[ _-])?id)(\s*[:=#]\s*|\s+)(?!<)[\w.-]+/gi, '$1$2<id>'],
   [/\b0x[0-9a-f]+\b/gi, '<hex>'],
   // Object hashes (Class@1b6d3586), hex ids of 8+ characters with a digit (one case: SHA-1, MD5, Mongo ids),
   // and short git SHAs of 7+ mixed characters with both digits and letters.
@@ -48,8 +50,6 @@ const RULES: [RegExp, string][] = [
   // Durations: a number with a time unit; sizes: a number with a byte unit (2048Mi, 1.5 GB, 512k).
   [/(?<![\w.])\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b/gi, '<duration>'],
   [/(?<![\w.])\d+(?:\.\d+)?\s?(?:[kmgtp]i?b|[kmgtp]i|[kmgtp]|bytes?)\b/gi, '<size>'],
-  // Whatever follows an "id" word is an identifier, whatever its shape ("request id 3ade68", "job_id=abc-1").
-  [/\b((?:[a-z]+[ _-])?id)(\s*[:=#]\s*|\s+)(?!<)[\w.-]+/gi, '$1$2<id>'],
 ];
 
 // A number that is not part of an identifier (sha256, E11000, x86_64 and v2 stay).
