@@ -68,8 +68,9 @@ describe('groupFailures (pure)', () => {
 
   it('keeps the `limit` largest patterns and says how many there were', () => {
     const rows = Array.from({ length: 5 }, (_, i) => Array.from({ length: i + 1 }, () => result(T0, false, {}, `error kind ${'abcde'[i]}`))).flat();
-    const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2 });
+    const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2, seenBefore: new Set([fingerprintOf(null, 'error kind e')]) });
     expect(g.patterns.map((p) => p.count)).toEqual([5, 4]);
+    expect(g.patterns.map((p) => p.new)).toEqual([false, true]);
     expect(g.patterns_total).toBe(5);
     expect(normaliseMessage('error kind e')).toBe(g.patterns[0]!.pattern);
   });
@@ -106,6 +107,24 @@ describe('correlateFailures (pure)', () => {
   });
 });
 
+describe('correlateFailures keeps false alarms rare', () => {
+  it('flags no worker in at least 19 of 20 fleets whose workers all fail at the same 10 % rate', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let alarms = 0;
+    for (let s = 0; s < 20; s++) {
+      const values = Array.from({ length: 10 }, (_, i) => {
+        let failures = 0;
+        for (let k = 0; k < 200; k++) if (rand() < 0.1) failures++;
+        return { value: `w${i}`, runs: 200, failures };
+      });
+      const total = { runs: 2000, failures: values.reduce((a, v) => a + v.failures, 0) };
+      if (correlateFailures([{ dimension: 'worker', values }], total, { minRuns: 20, minLift: 2, alpha: 0.05 }).correlations.length) alarms++;
+    }
+    expect(alarms).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('failure-patterns runner on a DuckDB store', () => {
   let store: DuckDBStore | undefined;
   afterEach(async () => {
@@ -129,6 +148,7 @@ describe('failure-patterns runner on a DuckDB store', () => {
         });
       }
     }
+    rows.push({ t: T0 - HOUR, success: false, tags: { worker: 'w1' }, error: 'timeout after 3 ms' }); // before the window
     await store.write(batchWith(rows));
     const res = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + DAY));
     expect(res.kind).toBe('failure-patterns');
@@ -144,6 +164,7 @@ describe('failure-patterns runner on a DuckDB store', () => {
       ['timeout', 48, 'timeout after <duration>'],
       ['connection', 36, 'connect ECONNREFUSED <ip>'],
     ]);
+    expect(patterns.map((p) => (p as unknown as { new: boolean }).new)).toEqual([false, true]); // the timeout was seen the hour before
     expect(patterns[0]!.breadth.workers).toBe(4);
     expect(patterns[1]!.breadth.workers).toBe(1);
     expect(res.summary).toMatchObject({ runs: 1200, failures: 84, failures_read: 84 });

@@ -2,11 +2,12 @@
 // and by category, each with first/last seen, a trend and its breadth; and the tag values (worker, hardware,
 // region, endpoint) and local hours of day whose failure rate is at least `min_lift` times the overall rate, with
 // at least `min_runs` runs, significant by a one-sided Fisher exact test after Benjamini–Hochberg correction
-// across every value tested (notes/analytics-and-forecasting.md §4.2, §8.8).
+// across every value tested (notes/analytics-and-forecasting.md §4.2, §8.8). A pattern is `new` when its
+// fingerprint did not occur in the `lookback_days` (7) before the window (for "new failure" notifications).
 import { DateTime } from 'luxon';
 import type { TestResult } from '../model/result.js';
 import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
-import { dayBoundaries, nextBucketStart } from '../time/buckets.js';
+import { dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
 import { formatMicros, formatMillis } from '../time/parse.js';
 import { type Category, categorise, fingerprintOf, normaliseMessage } from './fingerprint.js';
 import {
@@ -55,6 +56,8 @@ export interface FailurePattern {
   /** Distinct tag values among the group's failures: wide = product/test problem, narrow = one machine. */
   breadth: { series: number; tests: number; workers: number; endpoints: number; hardware: number; regions: number };
   trend: PatternTrend;
+  /** True when the fingerprint did not occur in the lookback before the window; null without a lookback. */
+  new: boolean | null;
 }
 
 export interface CategorySummary {
@@ -71,6 +74,8 @@ export interface PatternOptions {
   startMs: number;
   endMs: number;
   limit: number;
+  /** Fingerprints seen before the window, to mark new ones; absent: unknown. */
+  seenBefore?: ReadonlySet<string>;
 }
 
 export interface PatternResult {
@@ -106,14 +111,22 @@ const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
   ['regions', 'region'],
 ];
 
+/** The fingerprint of a failed result (error type and normalised message). */
+export function fingerprintOfResult(r: TestResult): string {
+  const message = r.error ?? '';
+  return fingerprintOf(r.error_type, message.trim() === '' ? NO_MESSAGE : normaliseMessage(message));
+}
+
+const NO_MESSAGE = '<no message>';
+
 /** Groups failed results by (group_by values, fingerprint). Pure: `failures` in any order. */
 export function groupFailures(failures: readonly TestResult[], o: PatternOptions): PatternResult {
   const groups = new Map<string, Acc>();
   for (const r of failures) {
     if (r.success) continue;
     const message = r.error ?? '';
-    const pattern = message.trim() === '' ? '<no message>' : normaliseMessage(message);
-    const fingerprint = fingerprintOf(r.error_type, pattern);
+    const pattern = message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
+    const fingerprint = fingerprintOf(r.error_type, pattern); // as fingerprintOfResult
     const groupKey = JSON.stringify([o.groupBy.map((k) => r.tags[k] ?? null), fingerprint]);
     let g = groups.get(groupKey);
     if (!g) {
@@ -191,6 +204,7 @@ export function groupFailures(failures: readonly TestResult[], o: PatternOptions
       series: sortTags(g.common ?? {}),
       breadth,
       trend,
+      new: o.seenBefore ? !o.seenBefore.has(g.fingerprint) : null,
     };
   });
 
@@ -316,16 +330,22 @@ export function correlateFailures(
   return { correlations, runs: total.runs, failures: total.failures, overall_rate: overall, tested: tested.length };
 }
 
-/** Run and failure counts per value of `dimension` (a tag key, or hour_of_day in `tz`) from store aggregates. */
+/**
+ * Run and failure counts per value of `dimension` (a tag key, or hour_of_day in `tz`) from store aggregates; null
+ * for hour_of_day over a window of more than MAX_BUCKETS hours.
+ */
 export async function countByDimension(
   store: Store,
   q: { startMs: number; stopMs: number; filters: TagFilters; tz: string; dimension: string },
-): Promise<ValueCounts[]> {
+): Promise<ValueCounts[] | null> {
   const hourly = q.dimension === HOUR_OF_DAY;
   // One bucket for the exact window, or the window cut at local hour starts for hour of day.
   const boundaries = [q.startMs];
   if (hourly) {
-    for (let b = nextBucketStart('hour', q.tz, q.startMs); b < q.stopMs; b = nextBucketStart('hour', q.tz, b)) boundaries.push(b);
+    for (let b = nextBucketStart('hour', q.tz, q.startMs); b < q.stopMs; b = nextBucketStart('hour', q.tz, b)) {
+      boundaries.push(b);
+      if (boundaries.length > MAX_BUCKETS) return null;
+    }
   }
   boundaries.push(q.stopMs);
   const res = await store.aggregate({
@@ -354,7 +374,8 @@ export async function countByDimension(
   return [...counts.values()].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
 }
 
-const OPTIONS = ['limit', 'min_runs', 'min_lift', 'alpha', 'dimensions', 'max_rows'];
+const OPTIONS = ['limit', 'min_runs', 'min_lift', 'alpha', 'dimensions', 'max_rows', 'lookback_days'];
+const DAY_MS = 86_400_000;
 
 export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
   checkOptions('failure-patterns', req.options, OPTIONS);
@@ -364,12 +385,26 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
   const alpha = numberOption(req.options, 'alpha', 0, 1, 0.05);
   const dimensions = tagListOption(req.options, 'dimensions', DEFAULT_DIMENSIONS, [HOUR_OF_DAY]);
   const maxRows = intOption(req.options, 'max_rows', 1, MAX_ROWS_LIMIT, DEFAULT_MAX_ROWS);
+  const lookbackDays = numberOption(req.options, 'lookback_days', 0, 365, 7);
 
   const warnings: string[] = [];
   const loaded = await loadResults(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, success: false, maxRows });
   if (loaded.truncated) warnings.push(truncationWarning(maxRows, 'failed results'));
+  let seenBefore: Set<string> | undefined;
+  if (lookbackDays > 0) {
+    const before = await loadResults(ctx.store, { startMs: req.start - lookbackDays * DAY_MS, stopMs: req.start, filters: req.filters, success: false, maxRows });
+    if (before.truncated) warnings.push(`only the newest ${maxRows} failed results of the lookback were read to tell new patterns`);
+    seenBefore = new Set(before.results.map(fingerprintOfResult));
+  }
   const end = Math.max(req.start, Math.min(req.stop, ctx.now));
-  const grouped = groupFailures(loaded.results, { groupBy: req.groupBy, tz: req.tz, startMs: req.start, endMs: end, limit });
+  const grouped = groupFailures(loaded.results, {
+    groupBy: req.groupBy,
+    tz: req.tz,
+    startMs: req.start,
+    endMs: end,
+    limit,
+    ...(seenBefore ? { seenBefore } : {}),
+  });
 
   // Totals and per-value counts come from aggregates (exact over the whole window, no row bound).
   const totalRes = await ctx.store.aggregate({
@@ -382,10 +417,17 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
   });
   let runs = 0;
   let failures = 0;
-  for (const g of totalRes.groups) for (const b of g.buckets) (runs += b.testCount), (failures += b.testCount - b.successCount);
+  for (const g of totalRes.groups) {
+    for (const b of g.buckets) {
+      runs += b.testCount;
+      failures += b.testCount - b.successCount;
+    }
+  }
   const dims: DimensionCounts[] = [];
   for (const dimension of dimensions) {
-    dims.push({ dimension, values: await countByDimension(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, tz: req.tz, dimension }) });
+    const values = await countByDimension(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, tz: req.tz, dimension });
+    if (values) dims.push({ dimension, values });
+    else warnings.push(`${HOUR_OF_DAY} was left out: the window spans more than ${MAX_BUCKETS} hours`);
   }
   const corr = correlateFailures(dims, { runs, failures }, { minRuns, minLift, alpha });
   if (totalRes.incompleteBefore !== undefined) {
@@ -405,6 +447,8 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
       failures_read: loaded.results.length,
       patterns_total: grouped.patterns_total,
       values_tested: corr.tested,
+      new_patterns: grouped.patterns.filter((p) => p.new === true).length,
+      lookback_days: lookbackDays,
       dimensions,
       test: 'one-sided Fisher exact test per value against all other runs, Benjamini–Hochberg across all values',
       thresholds: { min_runs: minRuns, min_lift: minLift, alpha },

@@ -57,6 +57,7 @@ describe('classifyFlaky (pure)', () => {
     expect(r.configurations).toBe(2);
     expect(r.tests).toEqual([expect.objectContaining({ series: { hardware: 'b', test: 'x' }, status: 'broken', runs: 10 })]);
     const merged = classifyFlaky(rows, { ...base, groupBy: ['test'] });
+    expect(classifyFlaky(rows, { ...base, ignoreTags: ['worker', 'hardware'] }).tests).toEqual(merged.tests);
     expect(merged.tests).toEqual([expect.objectContaining({ series: { test: 'x' }, status: 'flaky', runs: 20, flip_rate: 1 })]);
   });
 
@@ -114,6 +115,9 @@ describe('flaky-tests runner on a DuckDB store', () => {
 
     // A filter on one test still sees the outage across the other tests.
     const one = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS, { filters: { test: ['t0'] } }));
+    // Keeping the worker in the configuration splits t0 over its 4 workers (each alternating at its own pace).
+    const perWorker = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS, { filters: { test: ['t0'] }, options: { ignore_tags: '' } }));
+    expect((perWorker.summary as { configurations: number }).configurations).toBe(4);
     expect((one.tests as { series: unknown; runs: number }[]).map((t) => [t.series, t.runs])).toEqual([[{ test: 't0' }, 35]]);
   });
 

@@ -5,9 +5,9 @@
 //           the last 10 runs (Allure TestOps' rule).
 // flip rate = transitions / (runs − 1), a transition being a pass followed by a fail or the reverse.
 //
-// A configuration is the result's full tag set minus `ignore_tags` (default: worker), so the same test on the
-// same hardware/model/branch/region counts as one configuration whichever worker ran it; with group_by it is
-// exactly the group_by tags. Runs inside infrastructure incidents are left out: time buckets (`incident_seconds`,
+// A configuration is the result's full tag set minus `ignore_tags` (default: worker and tags that name one run:
+// commit, build, run, run_id, job, job_id), so the same test on the same hardware/model/branch/region counts as
+// one configuration whichever worker or build ran it; with group_by it is exactly the group_by tags. Runs inside infrastructure incidents are left out: time buckets (`incident_seconds`,
 // default 60 s, aligned to the epoch) in which, among all results matching the request's filters except the
 // `test` filter, at least `incident_min_runs` (10) ran and more than `incident_failure_rate` (80 %, Trunk's
 // guard) failed. Those are outages of the environment, not tests that flip.
@@ -203,6 +203,9 @@ export async function countBuckets(store: Store, starts: readonly number[], buck
   return out;
 }
 
+/** Tags that vary from run to run rather than describing a configuration. */
+export const DEFAULT_IGNORE_TAGS = ['worker', 'commit', 'build', 'run', 'run_id', 'job', 'job_id'];
+
 const OPTIONS = [
   'ignore_tags',
   'broken_streak',
@@ -218,7 +221,7 @@ const OPTIONS = [
 export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
   checkOptions('flaky-tests', req.options, OPTIONS);
   const o = req.options;
-  const ignoreTags = tagListOption(o, 'ignore_tags', ['worker']);
+  const ignoreTags = tagListOption(o, 'ignore_tags', DEFAULT_IGNORE_TAGS);
   const brokenStreak = intOption(o, 'broken_streak', 2, 1000, 5);
   const minRuns = intOption(o, 'min_runs', 2, 1_000_000, 5);
   const flipRate = numberOption(o, 'flip_rate', 0, 1, 0.3);
