@@ -15,7 +15,7 @@
 import type { BreakerEvent, BreakerState } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { checkOptions, head, numberOption } from './inputs.js';
+import { checkOptions, checkWindow, head, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface BreakerWindow {
@@ -210,6 +210,7 @@ export const DEFAULT_FLAP_SECONDS = 1800;
 const MAX_INTERVALS_LISTED = 50;
 
 export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
+  checkWindow(req);
   checkOptions('circuit-breakers', req.options, OPTIONS);
   const flapSeconds = numberOption(req.options, 'flap_seconds', 0, 86_400, DEFAULT_FLAP_SECONDS);
   const lookbackHours = numberOption(req.options, 'lookback_hours', 0, 24 * 90, 24 * 7);
@@ -219,6 +220,7 @@ export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
     stop: w.end,
     filters: req.filters,
   });
+  const warnings = unusedGroupBy('circuit-breakers', req);
   const stats = analyseBreakers(events, w, { flapUs: flapSeconds * 1e6 });
   const breakers = [];
   for (const s of stats) {
@@ -259,5 +261,6 @@ export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
       failures_prevented_method:
         "estimate: test results with the breaker's endpoint (and region) tags inside its open intervals; failed ones count as failures prevented",
     },
+    ...(warnings.length ? { warnings } : {}),
   };
 };

@@ -85,5 +85,8 @@ describe('comparison runner on a DuckDB store', () => {
     await expect(run({})).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'dimension' } });
     await expect(run({ dimension: '_x' })).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'dimension' } });
     await expect(run({ dimension: 'hardware', better: 'up' })).rejects.toMatchObject({ details: { parameter: 'better' } });
+    await expect(comparisonRunner({ store: store!, now: T0 }, request(T0, T0, { options: { dimension: 'hardware' } }))).rejects.toThrow(/stop must be after start/);
+    const grouped = await comparisonRunner({ store: store!, now: T0 }, request(T0, T0 + 1000, { groupBy: ['region'], options: { dimension: 'hardware' } }));
+    expect(grouped.warnings).toEqual(['group_by is not used by comparison and was ignored']);
   });
 });

@@ -12,7 +12,7 @@ import { statsFrom, type Stats } from '../model/stats.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { invalid } from '../errors.js';
 import { formatMillis } from '../time/parse.js';
-import { checkOptions, head, intOption, numberOption, tagListOption } from './inputs.js';
+import { checkOptions, checkWindow, head, intOption, numberOption, tagListOption, unusedGroupBy } from './inputs.js';
 import { fisherExactGreater, holm, welchTTest } from './significance.js';
 import type { AnalysisRunner } from './types.js';
 
@@ -167,6 +167,7 @@ export async function loadGroups(
 const OPTIONS = ['dimension', 'better', 'alpha', 'min_count'];
 
 export const comparisonRunner: AnalysisRunner = async (ctx, req) => {
+  checkWindow(req);
   checkOptions('comparison', req.options, OPTIONS);
   if (req.options.dimension === undefined || req.options.dimension.trim() === '') {
     throw invalid('option "dimension" is required: the tag key(s) to compare by, e.g. dimension=hardware or dimension=hardware,region', {
@@ -184,7 +185,7 @@ export const comparisonRunner: AnalysisRunner = async (ctx, req) => {
   const minCount = intOption(req.options, 'min_count', 1, 1_000_000, 2);
   const loaded = await loadGroups(ctx.store, { startMs: req.start, stopMs: req.stop, tz: req.tz, filters: req.filters, dims, metric: req.metric });
   const out = compareGroups(loaded.groups, { better, alpha, minCount });
-  const warnings: string[] = [];
+  const warnings: string[] = unusedGroupBy('comparison', req);
   if (loaded.incompleteBefore !== undefined) {
     warnings.push(`raw data before ${formatMillis(loaded.incompleteBefore)} is past retention; statistics there may be incomplete`);
   }

@@ -12,6 +12,7 @@ import { formatMicros, formatMillis } from '../time/parse.js';
 import { type Category, categorise, fingerprintOf, normaliseMessage } from './fingerprint.js';
 import {
   checkOptions,
+  checkWindow,
   DEFAULT_MAX_ROWS,
   head,
   intOption,
@@ -378,6 +379,7 @@ const OPTIONS = ['limit', 'min_runs', 'min_lift', 'alpha', 'dimensions', 'max_ro
 const DAY_MS = 86_400_000;
 
 export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
+  checkWindow(req);
   checkOptions('failure-patterns', req.options, OPTIONS);
   const limit = intOption(req.options, 'limit', 1, 1000, 50);
   const minRuns = intOption(req.options, 'min_runs', 1, 1_000_000, 20);

@@ -16,6 +16,7 @@ import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import {
   checkOptions,
+  checkWindow,
   DEFAULT_MAX_ROWS,
   head,
   intOption,
@@ -219,6 +220,7 @@ const OPTIONS = [
 ];
 
 export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
+  checkWindow(req);
   checkOptions('flaky-tests', req.options, OPTIONS);
   const o = req.options;
   const ignoreTags = tagListOption(o, 'ignore_tags', DEFAULT_IGNORE_TAGS);

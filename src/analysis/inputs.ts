@@ -15,6 +15,16 @@ export const MAX_ROWS_LIMIT = 1_000_000;
 
 const bad = (option: string, message: string) => invalid(`option "${option}" ${message}`, { parameter: option });
 
+/** A non-empty window: stop after start (the framework checks too; runners are also called directly). */
+export function checkWindow(req: AnalysisRequest): void {
+  if (!(req.stop > req.start)) throw invalid('stop must be after start', { parameter: 'stop' });
+}
+
+/** A note for the response when the request groups by tags this analysis has no use for. */
+export function unusedGroupBy(kind: AnalysisKind, req: AnalysisRequest): string[] {
+  return req.groupBy.length ? [`group_by is not used by ${kind} and was ignored`] : [];
+}
+
 /** Refuses options this analysis does not know, so a typo is a 400 rather than a silently ignored setting. */
 export function checkOptions(kind: AnalysisKind, options: Record<string, string>, known: readonly string[]): void {
   for (const k of Object.keys(options)) {

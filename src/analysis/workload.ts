@@ -12,7 +12,7 @@
 //          with n workers the largest possible z-score is (n − 1)/√n).
 import { mergeMoments, type Moments } from '../model/stats.js';
 import { formatMillis } from '../time/parse.js';
-import { checkOptions, head, numberOption } from './inputs.js';
+import { checkOptions, checkWindow, head, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface WorkerCounts {
@@ -110,6 +110,7 @@ const MAX_SERIES = 100_000;
 const DAY_MS = 86_400_000;
 
 export const workloadRunner: AnalysisRunner = async (ctx, req) => {
+  checkWindow(req);
   checkOptions('workload', req.options, OPTIONS);
   const idleRatio = numberOption(req.options, 'idle_ratio', 0, 1, 0.25);
   const overloadRatio = numberOption(req.options, 'overload_ratio', 1, 1000, 2);
@@ -142,7 +143,7 @@ export const workloadRunner: AnalysisRunner = async (ctx, req) => {
     }
     byWorker.set(w, { worker: w, tasks, successes: ok, latencySum: m.sum, latencyCount: m.n });
   }
-  const warnings: string[] = [];
+  const warnings: string[] = unusedGroupBy('workload', req);
   if (lookbackDays > 0) {
     const seen = await ctx.store.series({
       start: (req.start - lookbackDays * DAY_MS) * 1000,
