@@ -66,13 +66,28 @@ describe('groupFailures (pure)', () => {
     expect(even.patterns[0]!.trend.direction).toBe('stable');
   });
 
-  it('keeps the `limit` largest patterns and says how many there were', () => {
+  it('keeps the `limit` largest patterns and the `limit` most recent of the rest, and says how many there were', () => {
+    // Kind i occurs i + 1 times, first at hour i; kind a (once, at hour 0) is the smallest and oldest.
+    const rows = Array.from({ length: 6 }, (_, i) => Array.from({ length: i + 1 }, (_, k) => result(T0 + (i + k) * HOUR, false, {}, `error kind ${'abcdef'[i]}`))).flat();
+    const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2, seenBefore: new Set([fingerprintOf(null, 'error kind f')]) });
+    expect(g.patterns.map((p) => p.count)).toEqual([6, 5, 4, 3]); // f, e by size; then d (hour 3), c (hour 2) by first seen
+    expect(g.patterns.map((p) => p.new)).toEqual([false, true, true, true]);
+    expect(g.patterns_total).toBe(6);
+    expect(normaliseMessage('error kind f')).toBe(g.patterns[0]!.pattern);
+  });
+
+  it('lists a new rare failure even behind many larger patterns', () => {
+    const rows = Array.from({ length: 5 }, (_, i) => Array.from({ length: 10 }, () => result(T0, false, {}, `old failure ${'abcde'[i]}`))).flat();
+    rows.push(result(T0 + 5 * HOUR, false, {}, 'brand new failure'));
+    const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 3 });
+    expect(g.patterns.map((p) => p.pattern)).toContain('brand new failure');
+  });
+
+  it('counts a pattern once per failure', () => {
     const rows = Array.from({ length: 5 }, (_, i) => Array.from({ length: i + 1 }, () => result(T0, false, {}, `error kind ${'abcde'[i]}`))).flat();
-    const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2, seenBefore: new Set([fingerprintOf(null, 'error kind e')]) });
-    expect(g.patterns.map((p) => p.count)).toEqual([5, 4]);
-    expect(g.patterns.map((p) => p.new)).toEqual([false, true]);
-    expect(g.patterns_total).toBe(5);
-    expect(normaliseMessage('error kind e')).toBe(g.patterns[0]!.pattern);
+    const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2 });
+    expect(g.patterns.map((p) => p.count)).toEqual([5, 4, 3, 2]);
+    expect(g.failures).toBe(15);
   });
 });
 

@@ -82,7 +82,7 @@ export interface PatternOptions {
 export interface PatternResult {
   patterns: FailurePattern[];
   categories: CategorySummary[];
-  /** Number of distinct patterns before `limit`. */
+  /** Number of distinct patterns before `limit` (the answer lists the `limit` largest plus up to `limit` most recent). */
   patterns_total: number;
   failures: number;
   days?: string[];
@@ -172,7 +172,13 @@ export function groupFailures(failures: readonly TestResult[], o: PatternOptions
   const midUs = ((o.startMs + o.endMs) / 2) * 1000;
 
   const all = [...groups.values()].sort((a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1));
-  const patterns: FailurePattern[] = all.slice(0, o.limit).map((g) => {
+  // The `limit` largest patterns, then up to `limit` of the rest that appeared most recently, so that a new
+  // failure still rare is not cut off behind the big ones (new-failure notifications look for it).
+  const recent = all
+    .slice(o.limit)
+    .sort((a, b) => b.first - a.first || b.count - a.count)
+    .slice(0, o.limit);
+  const patterns: FailurePattern[] = [...all.slice(0, o.limit), ...recent].map((g) => {
     let firstHalf = 0;
     let secondHalf = 0;
     const daily = withDaily ? new Array<number>(dayStarts.length - 1).fill(0) : null;
