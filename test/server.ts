@@ -3,10 +3,14 @@ import type { Server } from 'node:http';
 import { createApp, type AppConfig } from '../src/api/app.js';
 import { ServiceMetrics } from '../src/api/metrics.js';
 import { fixedClock } from '../src/clock.js';
+import { Forecaster } from '../src/forecast/index.js';
+import { ForecastPool } from '../src/forecast/pool.js';
 import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
+import { DuckDBNotificationLog } from '../src/store/duckdb/notification-log.js';
+import { Notifier } from '../src/notify/index.js';
 
 export interface TestServer {
   url: string;
@@ -14,6 +18,7 @@ export interface TestServer {
   queue: IngestQueue;
   clock: ReturnType<typeof fixedClock>;
   metrics: ServiceMetrics;
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -24,6 +29,7 @@ export async function startTestServer(
     queueMaxPoints?: number;
     rawRetentionDays?: number;
     parseWorkers?: number;
+    forecastWorkers?: number;
   } = {},
 ): Promise<TestServer> {
   const clock = fixedClock(opts.now ?? Date.UTC(2026, 10, 21, 12));
@@ -32,6 +38,8 @@ export async function startTestServer(
     authTokens: opts.authTokens ?? [],
     publicRead: opts.publicRead ?? false,
     maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
+    ...(opts.store ? { store: opts.store } : {}),
+    ...(opts.grafana ? { grafana: opts.grafana } : {}),
   };
   const store = await DuckDBStore.open({
     path: opts.path ?? ':memory:',
@@ -42,7 +50,22 @@ export async function startTestServer(
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
   // One worker by default, so the API tests go through the worker path the service uses.
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
-  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, version: 'test' });
+  const forecastPool = new ForecastPool({ workers: opts.forecastWorkers ?? 1 });
+  const forecaster = new Forecaster(store, forecastPool);
+  const notificationLog = await DuckDBNotificationLog.open(store);
+  const notifier = new Notifier({ store, log: notificationLog, logger: silentLogger, deliver: { backoffMs: 10 } });
+  const app = createApp({
+    store,
+    queue,
+    parser,
+    config,
+    clock,
+    logger: silentLogger,
+    metrics,
+    forecaster,
+    notifications: { log: notificationLog, notifier },
+    version: 'test',
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -54,11 +77,13 @@ export async function startTestServer(
     queue,
     clock,
     metrics,
+    notifier,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await queue.close();
       await parser.close();
+      await forecastPool.close();
       await store.close();
     },
   };

@@ -3,6 +3,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { Forecaster } from '../forecast/index.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
@@ -10,6 +11,9 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import { createAuth } from './auth.js';
 import type { ServiceMetrics } from './metrics.js';
+import { forecastRouter } from './forecast.js';
+import { type Notifications, notificationsRouter } from './notifications.js';
+import { grafanaRouter } from './grafana.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
 import { writeRouter } from './write.js';
@@ -19,6 +23,9 @@ export interface AppConfig {
   authTokens: string[];
   publicRead: boolean;
   maxBodyBytes: number;
+  /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
+  store?: 'duckdb' | 'influxdb';
+  grafana?: { url?: string; token?: string; timeoutMs?: number };
 }
 
 export interface AppDeps {
@@ -29,6 +36,9 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   metrics: ServiceMetrics;
+  forecaster: Forecaster;
+  /** Rules, history and the notifier (absent: the notification endpoints answer 404). */
+  notifications?: Notifications;
   version: string;
 }
 
@@ -109,6 +119,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(writeRouter(deps, auth));
   app.use(readRouter(deps, auth));
+  app.use(forecastRouter(deps, auth));
+  app.use(notificationsRouter(deps, auth));
+  app.use(grafanaRouter(deps, auth));
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));

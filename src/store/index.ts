@@ -2,6 +2,8 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { DuckDBStore } from './duckdb/index.js';
+import { DuckDBNotificationLog } from './duckdb/notification-log.js';
+import type { NotificationLog } from '../notify/log.js';
 import type { Store } from './types.js';
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
@@ -17,4 +19,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     threads: config.duckdb.threads,
     warn: (m) => logger.warn(m),
   });
+}
+
+/** Where notification rules and history are kept: in the same file for DuckDB; none (yet) for other stores. */
+export async function openNotificationLog(store: Store): Promise<NotificationLog | null> {
+  return store instanceof DuckDBStore ? DuckDBNotificationLog.open(store) : null;
 }
