@@ -44,6 +44,7 @@ describe('analyseBreakers (pure)', () => {
     expect(b!.half_open_seconds).toBeCloseTo(20, 9);
     expect(b!.half_open_success_rate).toBeCloseTo(2 / 3, 12);
     expect(b!.open_share).toBeCloseTo(380 / 1200, 12);
+    expect(b!.trips_per_hour).toBeCloseTo(2 / (1200 / 3600), 12);
     expect(b!.openIntervals).toEqual([[0, 60 * S], [200 * S, 260 * S], [265 * S, 325 * S], [1000 * S, 1200 * S]]);
   });
 

@@ -28,6 +28,8 @@ export interface BreakerStats {
   series: Record<string, string>;
   breaker: string | null;
   trips: number;
+  /** trips per hour of the window. */
+  trips_per_hour: number;
   reopens: number;
   open_seconds: number;
   /** open_seconds / window length. */
@@ -85,6 +87,7 @@ export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindo
       series: tags,
       breaker: tags.breaker ?? null,
       trips: 0,
+      trips_per_hour: 0,
       reopens: 0,
       open_seconds: 0,
       open_share: 0,
@@ -156,6 +159,7 @@ export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindo
     const probes = s.half_open_probes.succeeded + s.half_open_probes.failed;
     s.half_open_success_rate = probes ? s.half_open_probes.succeeded / probes : null;
     s.open_share = w.end > w.start ? s.open_seconds / ((w.end - w.start) / 1e6) : 0;
+    s.trips_per_hour = w.end > w.start ? s.trips / ((w.end - w.start) / 3.6e9) : 0;
     out.push(s);
   }
   return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (seriesKeyOf(a.series) < seriesKeyOf(b.series) ? -1 : 1));

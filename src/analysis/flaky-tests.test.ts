@@ -25,6 +25,7 @@ describe('classifyFlaky (pure)', () => {
     const r = classifyFlaky(seq('PFPFPFPFPF'), base);
     expect(r.tests).toHaveLength(1);
     expect(r.tests[0]).toMatchObject({ status: 'flaky', runs: 10, failures: 5, transitions: 9, flip_rate: 1, transitions_last_10: 9, series: { test: 'x' } });
+    expect(r.tests[0]).toMatchObject({ consecutive_failures: 1, consecutive_passes: 0, last_success: false });
   });
 
   it('calls a test broken after five failures in a row, or at 95 % failures over 10+ runs', () => {
@@ -41,7 +42,7 @@ describe('classifyFlaky (pure)', () => {
     const t = classifyFlaky(seq(`${'P'.repeat(30)}PFFPPFPPPP`), base).tests[0]!;
     expect(t.transitions).toBe(4);
     expect(t.flip_rate).toBeCloseTo(4 / 39, 12);
-    expect(t).toMatchObject({ status: 'flaky', transitions_last_10: 4 });
+    expect(t).toMatchObject({ status: 'flaky', transitions_last_10: 4, consecutive_passes: 4 });
     // Two transitions, flip rate 2/9: healthy.
     expect(classifyFlaky(seq('PPPPPPPPFP'), base).tests).toEqual([]);
     // Too few runs to judge.

@@ -53,6 +53,8 @@ export interface FlakyTest {
   transitions_last_10: number;
   /** Failed runs at the end of the window, newest back. */
   consecutive_failures: number;
+  /** Passed runs at the end of the window (5 or more in a row after flaky runs suggests it recovered). */
+  consecutive_passes: number;
   last_success: boolean;
   first_run: string;
   last_run: string;
@@ -113,6 +115,8 @@ export function classifyFlaky(results: readonly TestResult[], o: FlakyOptions): 
     }
     let streak = 0;
     while (streak < n && !runs[n - 1 - streak]!.success) streak++;
+    let passStreak = 0;
+    while (passStreak < n && runs[n - 1 - passStreak]!.success) passStreak++;
     const rate = failures / n;
     const flip = n > 1 ? transitions / (n - 1) : null;
     let status: FlakyTest['status'] | null = null;
@@ -139,6 +143,7 @@ export function classifyFlaky(results: readonly TestResult[], o: FlakyOptions): 
       transitions,
       transitions_last_10: last10,
       consecutive_failures: streak,
+      consecutive_passes: passStreak,
       last_success: runs[n - 1]!.success,
       first_run: formatMicros(runs[0]!.time),
       last_run: formatMicros(runs[n - 1]!.time),
