@@ -16,7 +16,7 @@ import {
   DEFAULT_MAX_ROWS,
   head,
   intOption,
-  loadResults,
+  forEachResultPage,
   MAX_ROWS_LIMIT,
   numberOption,
   tagListOption,
@@ -120,16 +120,19 @@ export function fingerprintOfResult(r: TestResult): string {
 
 const NO_MESSAGE = '<no message>';
 
-/** Groups failed results by (group_by values, fingerprint). Pure: `failures` in any order. */
-export function groupFailures(failures: readonly TestResult[], o: PatternOptions): PatternResult {
-  const groups = new Map<string, Acc>();
-  for (const r of failures) {
-    if (r.success) continue;
+/** Accumulates failed results into pattern groups one at a time, so a runner can stream pages through it. */
+export class PatternGrouper {
+  private readonly groups = new Map<string, Acc>();
+
+  constructor(private readonly groupBy: readonly string[]) {}
+
+  add(r: TestResult): void {
+    if (r.success) return;
     const message = r.error ?? '';
     const pattern = message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
     const fingerprint = fingerprintOf(r.error_type, pattern); // as fingerprintOfResult
-    const groupKey = JSON.stringify([o.groupBy.map((k) => r.tags[k] ?? null), fingerprint]);
-    let g = groups.get(groupKey);
+    const groupKey = JSON.stringify([this.groupBy.map((k) => r.tags[k] ?? null), fingerprint]);
+    let g = this.groups.get(groupKey);
     if (!g) {
       g = {
         fingerprint,
@@ -146,7 +149,7 @@ export function groupFailures(failures: readonly TestResult[], o: PatternOptions
         seriesKeys: new Set(),
         times: [],
       };
-      groups.set(groupKey, g);
+      this.groups.set(groupKey, g);
     }
     g.count++;
     g.first = Math.min(g.first, r.time);
@@ -167,69 +170,78 @@ export function groupFailures(failures: readonly TestResult[], o: PatternOptions
     g.times.push(r.time);
   }
 
-  const dayStarts = o.endMs > o.startMs ? dayBoundaries(o.tz, o.startMs, o.endMs) : [];
-  const withDaily = dayStarts.length > 1 && dayStarts.length - 1 <= MAX_TREND_DAYS;
-  const midUs = ((o.startMs + o.endMs) / 2) * 1000;
+  result(o: Omit<PatternOptions, 'groupBy'>): PatternResult {
+    const dayStarts = o.endMs > o.startMs ? dayBoundaries(o.tz, o.startMs, o.endMs) : [];
+    const withDaily = dayStarts.length > 1 && dayStarts.length - 1 <= MAX_TREND_DAYS;
+    const midUs = ((o.startMs + o.endMs) / 2) * 1000;
 
-  const all = [...groups.values()].sort((a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1));
-  // The `limit` largest patterns, then up to `limit` of the rest that appeared most recently, so that a new
-  // failure still rare is not cut off behind the big ones (new-failure notifications look for it).
-  const recent = all
-    .slice(o.limit)
-    .sort((a, b) => b.first - a.first || b.count - a.count)
-    .slice(0, o.limit);
-  const patterns: FailurePattern[] = [...all.slice(0, o.limit), ...recent].map((g) => {
-    let firstHalf = 0;
-    let secondHalf = 0;
-    const daily = withDaily ? new Array<number>(dayStarts.length - 1).fill(0) : null;
-    for (const t of g.times) {
-      const ms = t / 1000;
-      if (ms < o.startMs || ms >= o.endMs) continue;
-      if (t < midUs) firstHalf++;
-      else secondHalf++;
-      if (daily) daily[dayIndex(dayStarts, ms)]!++;
+    const all = [...this.groups.values()].sort((a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1));
+    // The `limit` largest patterns, then up to `limit` of the rest that appeared most recently, so that a new
+    // failure still rare is not cut off behind the big ones (new-failure notifications look for it).
+    const recent = all
+      .slice(o.limit)
+      .sort((a, b) => b.first - a.first || b.count - a.count)
+      .slice(0, o.limit);
+    const patterns: FailurePattern[] = [...all.slice(0, o.limit), ...recent].map((g) => {
+      let firstHalf = 0;
+      let secondHalf = 0;
+      const daily = withDaily ? new Array<number>(dayStarts.length - 1).fill(0) : null;
+      for (const t of g.times) {
+        const ms = t / 1000;
+        if (ms < o.startMs || ms >= o.endMs) continue;
+        if (t < midUs) firstHalf++;
+        else secondHalf++;
+        if (daily) daily[dayIndex(dayStarts, ms)]!++;
+      }
+      const p = binomialTestHalf(secondHalf, firstHalf + secondHalf);
+      const trend: PatternTrend = {
+        direction: p <= 0.05 ? (secondHalf > firstHalf ? 'increasing' : 'decreasing') : 'stable',
+        first_half: firstHalf,
+        second_half: secondHalf,
+        p_value: p,
+        ...(daily ? { daily } : {}),
+      };
+      const breadth = { series: g.seriesKeys.size, tests: 0, workers: 0, endpoints: 0, hardware: 0, regions: 0 };
+      for (const [field, tag] of BREADTH_TAGS) breadth[field] = g.tagValues.get(tag)?.size ?? 0;
+      return {
+        fingerprint: g.fingerprint,
+        category: g.category,
+        error_type: g.errorType,
+        pattern: g.pattern,
+        example: g.example,
+        count: g.count,
+        first_seen: formatMicros(g.first),
+        last_seen: formatMicros(g.last),
+        series: sortTags(g.common ?? {}),
+        breadth,
+        trend,
+        new: o.seenBefore ? !o.seenBefore.has(g.fingerprint) : null,
+      };
+    });
+
+    const total = all.reduce((s, g) => s + g.count, 0);
+    const byCat = new Map<Category, { count: number; patterns: number }>();
+    for (const g of all) {
+      const c = byCat.get(g.category) ?? { count: 0, patterns: 0 };
+      c.count += g.count;
+      c.patterns++;
+      byCat.set(g.category, c);
     }
-    const p = binomialTestHalf(secondHalf, firstHalf + secondHalf);
-    const trend: PatternTrend = {
-      direction: p <= 0.05 ? (secondHalf > firstHalf ? 'increasing' : 'decreasing') : 'stable',
-      first_half: firstHalf,
-      second_half: secondHalf,
-      p_value: p,
-      ...(daily ? { daily } : {}),
-    };
-    const breadth = { series: g.seriesKeys.size, tests: 0, workers: 0, endpoints: 0, hardware: 0, regions: 0 };
-    for (const [field, tag] of BREADTH_TAGS) breadth[field] = g.tagValues.get(tag)?.size ?? 0;
-    return {
-      fingerprint: g.fingerprint,
-      category: g.category,
-      error_type: g.errorType,
-      pattern: g.pattern,
-      example: g.example,
-      count: g.count,
-      first_seen: formatMicros(g.first),
-      last_seen: formatMicros(g.last),
-      series: sortTags(g.common ?? {}),
-      breadth,
-      trend,
-      new: o.seenBefore ? !o.seenBefore.has(g.fingerprint) : null,
-    };
-  });
+    const categories = [...byCat.entries()]
+      .map(([category, c]) => ({ category, count: c.count, patterns: c.patterns, share: c.count / total }))
+      .sort((a, b) => b.count - a.count || (a.category < b.category ? -1 : 1));
 
-  const total = all.reduce((s, g) => s + g.count, 0);
-  const byCat = new Map<Category, { count: number; patterns: number }>();
-  for (const g of all) {
-    const c = byCat.get(g.category) ?? { count: 0, patterns: 0 };
-    c.count += g.count;
-    c.patterns++;
-    byCat.set(g.category, c);
+    const out: PatternResult = { patterns, categories, patterns_total: all.length, failures: total };
+    if (withDaily) out.days = dayStarts.slice(0, -1).map((d) => DateTime.fromMillis(d, { zone: o.tz }).toISODate()!);
+    return out;
   }
-  const categories = [...byCat.entries()]
-    .map(([category, c]) => ({ category, count: c.count, patterns: c.patterns, share: c.count / total }))
-    .sort((a, b) => b.count - a.count || (a.category < b.category ? -1 : 1));
+}
 
-  const out: PatternResult = { patterns, categories, patterns_total: all.length, failures: total };
-  if (withDaily) out.days = dayStarts.slice(0, -1).map((d) => DateTime.fromMillis(d, { zone: o.tz }).toISODate()!);
-  return out;
+/** Groups failed results by (group_by values, fingerprint). Pure: `failures` in any order. */
+export function groupFailures(failures: readonly TestResult[], o: PatternOptions): PatternResult {
+  const g = new PatternGrouper(o.groupBy);
+  for (const r of failures) g.add(r);
+  return g.result(o);
 }
 
 function dayIndex(starts: readonly number[], ms: number): number {
@@ -396,23 +408,27 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
   const lookbackDays = numberOption(req.options, 'lookback_days', 0, 365, 7);
 
   const warnings: string[] = [];
-  const loaded = await loadResults(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, success: false, maxRows });
-  if (loaded.truncated) warnings.push(truncationWarning(maxRows, 'failed results'));
+  // Pages stream through: only the groups are kept, not the rows.
+  const grouper = new PatternGrouper(req.groupBy);
+  const read = await forEachResultPage(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, success: false, maxRows }, (rows) => {
+    for (const r of rows) grouper.add(r);
+  });
+  if (read.truncated) warnings.push(truncationWarning(maxRows, 'failed results'));
   let seenBefore: Set<string> | undefined;
   if (lookbackDays > 0) {
-    const before = await loadResults(ctx.store, { startMs: req.start - lookbackDays * DAY_MS, stopMs: req.start, filters: req.filters, success: false, maxRows });
+    const seen = new Set<string>();
+    const before = await forEachResultPage(
+      ctx.store,
+      { startMs: req.start - lookbackDays * DAY_MS, stopMs: req.start, filters: req.filters, success: false, maxRows },
+      (rows) => {
+        for (const r of rows) seen.add(fingerprintOfResult(r));
+      },
+    );
     if (before.truncated) warnings.push(`only the newest ${maxRows} failed results of the lookback were read to tell new patterns`);
-    seenBefore = new Set(before.results.map(fingerprintOfResult));
+    seenBefore = seen;
   }
   const end = Math.max(req.start, Math.min(req.stop, ctx.now));
-  const grouped = groupFailures(loaded.results, {
-    groupBy: req.groupBy,
-    tz: req.tz,
-    startMs: req.start,
-    endMs: end,
-    limit,
-    ...(seenBefore ? { seenBefore } : {}),
-  });
+  const grouped = grouper.result({ tz: req.tz, startMs: req.start, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
 
   // Totals and per-value counts come from aggregates (exact over the whole window, no row bound).
   const totalRes = await ctx.store.aggregate({
@@ -452,7 +468,7 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
       runs: corr.runs,
       failures: corr.failures,
       overall_rate: corr.overall_rate,
-      failures_read: loaded.results.length,
+      failures_read: read.read,
       patterns_total: grouped.patterns_total,
       values_tested: corr.tested,
       new_patterns: grouped.patterns.filter((p) => p.new === true).length,

@@ -20,7 +20,7 @@ import {
   DEFAULT_MAX_ROWS,
   head,
   intOption,
-  loadResults,
+  forEachResultPage,
   MAX_ROWS_LIMIT,
   numberOption,
   tagListOption,
@@ -72,6 +72,9 @@ export interface FlakyResult {
   excluded_runs: number;
 }
 
+/** What classification needs of a result (the runner keeps only this, not error texts and metrics). */
+export type Run = Pick<TestResult, 'time' | 'success' | 'tags'>;
+
 /** Start (µs) of the incident bucket of width `bucketUs` holding time `t` (µs). */
 export const bucketOf = (t: number, bucketUs: number): number => Math.floor(t / bucketUs) * bucketUs;
 
@@ -83,8 +86,8 @@ function configOf(tags: Record<string, string>, o: FlakyOptions): Record<string,
 }
 
 /** Classifies each configuration's runs. Pure: `results` in any order. */
-export function classifyFlaky(results: readonly TestResult[], o: FlakyOptions): FlakyResult {
-  const byConfig = new Map<string, { series: Record<string, string>; runs: TestResult[]; excluded: number }>();
+export function classifyFlaky(results: readonly Run[], o: FlakyOptions): FlakyResult {
+  const byConfig = new Map<string, { series: Record<string, string>; runs: Run[]; excluded: number }>();
   let excludedTotal = 0;
   for (const r of results) {
     const series = configOf(r.tags, o);
@@ -239,14 +242,20 @@ export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
   const maxRows = intOption(o, 'max_rows', 1, MAX_ROWS_LIMIT, DEFAULT_MAX_ROWS);
 
   const warnings: string[] = [];
-  const loaded = await loadResults(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, maxRows });
-  if (loaded.truncated) warnings.push(truncationWarning(maxRows, 'results'));
   const bucketUs = incidentSeconds * 1_000_000;
-  const failing = loaded.results.filter((r) => !r.success).map((r) => bucketOf(r.time, bucketUs));
+  const runs: Run[] = [];
+  const failing: number[] = [];
+  const read = await forEachResultPage(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, maxRows }, (rows) => {
+    for (const r of rows) {
+      runs.push({ time: r.time, success: r.success, tags: r.tags }); // tags are shared per series
+      if (!r.success) failing.push(bucketOf(r.time, bucketUs));
+    }
+  });
+  if (read.truncated) warnings.push(truncationWarning(maxRows, 'results'));
   const { test: _test, ...envFilters } = req.filters;
   const counts = await countBuckets(ctx.store, failing, bucketUs, req.tz, envFilters);
   const incidents = findIncidents(counts, incidentMinRuns, incidentRate);
-  const res = classifyFlaky(loaded.results, {
+  const res = classifyFlaky(runs, {
     groupBy: req.groupBy,
     ignoreTags,
     brokenStreak,
@@ -261,7 +270,7 @@ export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
     ...head('flaky-tests', req),
     tests: res.tests,
     summary: {
-      runs_read: loaded.results.length,
+      runs_read: read.read,
       configurations: res.configurations,
       flagged: res.flagged,
       broken: res.tests.filter((t) => t.status === 'broken').length,

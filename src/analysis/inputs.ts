@@ -77,25 +77,24 @@ export function head(kind: AnalysisKind, req: AnalysisRequest): AnalysisResponse
   return { kind, start: formatMillis(req.start), stop: formatMillis(req.stop) };
 }
 
-export interface LoadedResults {
-  /** Newest first, as the store returns them. */
-  results: TestResult[];
-  /** True when `maxRows` cut the read short (older rows in the window were not read). */
-  truncated: boolean;
+export interface ResultRead {
+  startMs: number;
+  stopMs: number;
+  filters: TagFilters;
+  success?: boolean;
+  maxRows: number;
 }
 
 /**
- * Reads raw results of [startMs, stopMs) page by page (newest first) up to `maxRows`. A bound keeps memory and
- * time finite on a large store; callers say in `warnings` when it cut the data.
+ * Hands raw results of [startMs, stopMs) to `onPage` page by page (newest first) up to `maxRows`, so a caller can
+ * keep only what it needs. A bound keeps memory and time finite on a large store; callers say in `warnings` when
+ * it cut the data.
  */
-export async function loadResults(
-  store: Store,
-  q: { startMs: number; stopMs: number; filters: TagFilters; success?: boolean; maxRows: number },
-): Promise<LoadedResults> {
-  const out: TestResult[] = [];
+export async function forEachResultPage(store: Store, q: ResultRead, onPage: (rows: readonly TestResult[]) => void): Promise<{ read: number; truncated: boolean }> {
+  let read = 0;
   let cursor: string | undefined;
   for (;;) {
-    const limit = Math.min(PAGE_LIMIT, q.maxRows - out.length);
+    const limit = Math.min(PAGE_LIMIT, q.maxRows - read);
     if (limit <= 0) break;
     const page = await store.results({
       start: q.startMs * 1000,
@@ -105,11 +104,12 @@ export async function loadResults(
       limit,
       ...(cursor === undefined ? {} : { cursor }),
     });
-    for (const r of page.results) out.push(r);
-    if (page.nextCursor === null) return { results: out, truncated: false };
+    read += page.results.length;
+    onPage(page.results);
+    if (page.nextCursor === null) return { read, truncated: false };
     cursor = page.nextCursor;
   }
-  return { results: out, truncated: true };
+  return { read, truncated: true };
 }
 
 export function truncationWarning(n: number, what: string): string {
