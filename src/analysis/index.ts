@@ -2,6 +2,11 @@
 // 404 "not available in this build", not a crash; the router answers 400 for names that are not kinds at all.
 import { notFound } from '../errors.js';
 import { runAnomalies } from './anomalies.js';
+import { circuitBreakersRunner } from './circuit-breakers.js';
+import { comparisonRunner } from './comparison.js';
+import { failurePatternsRunner } from './failure-patterns.js';
+import { flakyTestsRunner } from './flaky-tests.js';
+import { workloadRunner } from './workload.js';
 import { runRegressions } from './regressions.js';
 import { runTrends } from './trends.js';
 import { ANALYSIS_KINDS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponse, type AnalysisRunner } from './types.js';
@@ -12,6 +17,11 @@ export const ANALYSES: Partial<Record<AnalysisKind, AnalysisRunner>> = {
   trends: runTrends,
   regressions: runRegressions,
   anomalies: runAnomalies,
+  'failure-patterns': failurePatternsRunner,
+  'flaky-tests': flakyTestsRunner,
+  workload: workloadRunner,
+  'circuit-breakers': circuitBreakersRunner,
+  comparison: comparisonRunner,
 };
 
 export function isAnalysisKind(s: string): s is AnalysisKind {

@@ -165,13 +165,15 @@ interface PatternItem {
   count: number;
   first_seen: string;
   last_seen: string;
+  /** False when the fingerprint was seen before the analysis window. */
+  new?: boolean;
 }
 
 async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'failure-patterns');
   const since = ctx.now - rule.window_minutes * 60_000;
   const alerts = ((res.patterns ?? []) as PatternItem[])
-    .filter((p) => Date.parse(p.first_seen) >= since)
+    .filter((p) => Date.parse(p.first_seen) >= since && p.new !== false)
     .map((p): Alert => {
       const series = { fingerprint: p.fingerprint };
       return {

@@ -3,6 +3,8 @@ declare module 'jstat' {
   interface JStat {
     studentt: { cdf(x: number, dof: number): number };
     normal: { cdf(x: number, mean: number, sd: number): number; inv(p: number, mean: number, sd: number): number };
+    /** ln Γ(x) (Lanczos). */
+    gammaln(x: number): number;
     /** Regularised incomplete beta function I_x(a, b). */
     ibeta(x: number, a: number, b: number): number;
   }

@@ -1,0 +1,482 @@
+// failure-patterns (CONTRACT.md §3.2): failed results grouped by the fingerprint of their normalised error message
+// and by category, each with first/last seen, a trend and its breadth; and the tag values (worker, hardware,
+// region, endpoint) and local hours of day whose failure rate is at least `min_lift` times the overall rate, with
+// at least `min_runs` runs, significant by a one-sided Fisher exact test after Benjamini–Hochberg correction
+// across every value tested (notes/analytics-and-forecasting.md §4.2, §8.8). A pattern is `new` when its
+// fingerprint did not occur in the `lookback_days` (7) before the window (for "new failure" notifications).
+import { DateTime } from 'luxon';
+import type { TestResult } from '../model/result.js';
+import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
+import { dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
+import { formatMicros, formatMillis } from '../time/parse.js';
+import { type Category, categorise, fingerprintOf, normaliseMessage } from './fingerprint.js';
+import {
+  checkOptions,
+  checkWindow,
+  DEFAULT_MAX_ROWS,
+  forEachResultPage,
+  head,
+  intOption,
+  MAX_ROWS_LIMIT,
+  numberOption,
+  tagListOption,
+  truncationWarning,
+} from './inputs.js';
+import { benjaminiHochberg, binomialTestHalf, fisherExactGreater } from './significance.js';
+import type { AnalysisRunner } from './types.js';
+
+export const HOUR_OF_DAY = 'hour_of_day';
+export const DEFAULT_DIMENSIONS = ['worker', 'hardware', 'region', 'endpoint', HOUR_OF_DAY];
+/** Daily counts are given for windows up to this many days; longer windows report halves only. */
+const MAX_TREND_DAYS = 400;
+const EXAMPLE_CHARS = 500;
+
+export interface PatternTrend {
+  /** From an exact binomial test of the counts in the two halves of the window (equal lengths) at p = 1/2. */
+  direction: 'increasing' | 'decreasing' | 'stable';
+  first_half: number;
+  second_half: number;
+  p_value: number;
+  /** Failures per local day, aligned with the response's `days`; absent for windows over 400 days. */
+  daily?: number[];
+}
+
+export interface FailurePattern {
+  fingerprint: string;
+  category: Category;
+  error_type: string | null;
+  /** The normalised message the fingerprint is computed from. */
+  pattern: string;
+  /** The newest raw message of the group (cut to 500 characters). */
+  example: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  /** Tags every failure of the group shares (with group_by, at least the group's tags). */
+  series: Record<string, string>;
+  /** Distinct tag values among the group's failures: wide = product/test problem, narrow = one machine. */
+  breadth: { series: number; tests: number; workers: number; endpoints: number; hardware: number; regions: number };
+  trend: PatternTrend;
+  /** True when the fingerprint did not occur in the lookback before the window; null without a lookback. */
+  new: boolean | null;
+}
+
+export interface CategorySummary {
+  category: Category;
+  count: number;
+  patterns: number;
+  share: number;
+}
+
+export interface PatternOptions {
+  groupBy: string[];
+  tz: string;
+  /** Window the trend is measured over, ms: [start, end) with end ≤ now. */
+  startMs: number;
+  endMs: number;
+  limit: number;
+  /** Fingerprints seen before the window, to mark new ones; absent: unknown. */
+  seenBefore?: ReadonlySet<string>;
+}
+
+export interface PatternResult {
+  patterns: FailurePattern[];
+  categories: CategorySummary[];
+  /** Number of distinct patterns before `limit` (the answer lists the `limit` largest plus up to `limit` most recent). */
+  patterns_total: number;
+  failures: number;
+  days?: string[];
+}
+
+interface Acc {
+  fingerprint: string;
+  category: Category;
+  errorType: string | null;
+  pattern: string;
+  example: string;
+  exampleTime: number;
+  count: number;
+  first: number;
+  last: number;
+  common: Record<string, string> | null;
+  tagValues: Map<string, Set<string>>;
+  seriesKeys: Set<string>;
+  times: number[];
+}
+
+const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
+  ['tests', 'test'],
+  ['workers', 'worker'],
+  ['endpoints', 'endpoint'],
+  ['hardware', 'hardware'],
+  ['regions', 'region'],
+];
+
+/** The fingerprint of a failed result (error type and normalised message). */
+export function fingerprintOfResult(r: TestResult): string {
+  const message = r.error ?? '';
+  return fingerprintOf(r.error_type, message.trim() === '' ? NO_MESSAGE : normaliseMessage(message));
+}
+
+const NO_MESSAGE = '<no message>';
+
+/** Accumulates failed results into pattern groups one at a time, so a runner can stream pages through it. */
+export class PatternGrouper {
+  private readonly groups = new Map<string, Acc>();
+
+  constructor(private readonly groupBy: readonly string[]) {}
+
+  add(r: TestResult): void {
+    if (r.success) return;
+    const message = r.error ?? '';
+    const pattern = message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
+    const fingerprint = fingerprintOf(r.error_type, pattern); // as fingerprintOfResult
+    const groupKey = JSON.stringify([this.groupBy.map((k) => r.tags[k] ?? null), fingerprint]);
+    let g = this.groups.get(groupKey);
+    if (!g) {
+      g = {
+        fingerprint,
+        category: categorise(r.error_type, r.error),
+        errorType: r.error_type,
+        pattern,
+        example: message.slice(0, EXAMPLE_CHARS),
+        exampleTime: r.time,
+        count: 0,
+        first: r.time,
+        last: r.time,
+        common: { ...r.tags },
+        tagValues: new Map(),
+        seriesKeys: new Set(),
+        times: [],
+      };
+      this.groups.set(groupKey, g);
+    }
+    g.count++;
+    g.first = Math.min(g.first, r.time);
+    g.last = Math.max(g.last, r.time);
+    if (r.time > g.exampleTime) {
+      g.exampleTime = r.time;
+      g.example = message.slice(0, EXAMPLE_CHARS);
+    }
+    if (g.common) for (const k of Object.keys(g.common)) if (r.tags[k] !== g.common[k]) delete g.common[k];
+    for (const [, tag] of BREADTH_TAGS) {
+      const v = r.tags[tag];
+      if (v === undefined) continue;
+      let s = g.tagValues.get(tag);
+      if (!s) g.tagValues.set(tag, (s = new Set()));
+      s.add(v);
+    }
+    g.seriesKeys.add(JSON.stringify(Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    g.times.push(r.time);
+  }
+
+  result(o: Omit<PatternOptions, 'groupBy'>): PatternResult {
+    const dayStarts = o.endMs > o.startMs ? dayBoundaries(o.tz, o.startMs, o.endMs) : [];
+    const withDaily = dayStarts.length > 1 && dayStarts.length - 1 <= MAX_TREND_DAYS;
+    const midUs = ((o.startMs + o.endMs) / 2) * 1000;
+
+    const all = [...this.groups.values()].sort((a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1));
+    // The `limit` largest patterns, then up to `limit` of the rest that appeared most recently, so that a new
+    // failure still rare is not cut off behind the big ones (new-failure notifications look for it).
+    const recent = all
+      .slice(o.limit)
+      .sort((a, b) => b.first - a.first || b.count - a.count)
+      .slice(0, o.limit);
+    const patterns: FailurePattern[] = [...all.slice(0, o.limit), ...recent].map((g) => {
+      let firstHalf = 0;
+      let secondHalf = 0;
+      const daily = withDaily ? new Array<number>(dayStarts.length - 1).fill(0) : null;
+      for (const t of g.times) {
+        const ms = t / 1000;
+        if (ms < o.startMs || ms >= o.endMs) continue;
+        if (t < midUs) firstHalf++;
+        else secondHalf++;
+        if (daily) daily[dayIndex(dayStarts, ms)]!++;
+      }
+      const p = binomialTestHalf(secondHalf, firstHalf + secondHalf);
+      const trend: PatternTrend = {
+        direction: p <= 0.05 ? (secondHalf > firstHalf ? 'increasing' : 'decreasing') : 'stable',
+        first_half: firstHalf,
+        second_half: secondHalf,
+        p_value: p,
+        ...(daily ? { daily } : {}),
+      };
+      const breadth = { series: g.seriesKeys.size, tests: 0, workers: 0, endpoints: 0, hardware: 0, regions: 0 };
+      for (const [field, tag] of BREADTH_TAGS) breadth[field] = g.tagValues.get(tag)?.size ?? 0;
+      return {
+        fingerprint: g.fingerprint,
+        category: g.category,
+        error_type: g.errorType,
+        pattern: g.pattern,
+        example: g.example,
+        count: g.count,
+        first_seen: formatMicros(g.first),
+        last_seen: formatMicros(g.last),
+        series: sortTags(g.common ?? {}),
+        breadth,
+        trend,
+        new: o.seenBefore ? !o.seenBefore.has(g.fingerprint) : null,
+      };
+    });
+
+    const total = all.reduce((s, g) => s + g.count, 0);
+    const byCat = new Map<Category, { count: number; patterns: number }>();
+    for (const g of all) {
+      const c = byCat.get(g.category) ?? { count: 0, patterns: 0 };
+      c.count += g.count;
+      c.patterns++;
+      byCat.set(g.category, c);
+    }
+    const categories = [...byCat.entries()]
+      .map(([category, c]) => ({ category, count: c.count, patterns: c.patterns, share: c.count / total }))
+      .sort((a, b) => b.count - a.count || (a.category < b.category ? -1 : 1));
+
+    const out: PatternResult = { patterns, categories, patterns_total: all.length, failures: total };
+    if (withDaily) out.days = dayStarts.slice(0, -1).map((d) => DateTime.fromMillis(d, { zone: o.tz }).toISODate()!);
+    return out;
+  }
+}
+
+/** Groups failed results by (group_by values, fingerprint). Pure: `failures` in any order. */
+export function groupFailures(failures: readonly TestResult[], o: PatternOptions): PatternResult {
+  const g = new PatternGrouper(o.groupBy);
+  for (const r of failures) g.add(r);
+  return g.result(o);
+}
+
+function dayIndex(starts: readonly number[], ms: number): number {
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= ms) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function sortTags(t: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(t).sort()) out[k] = t[k]!;
+  return out;
+}
+
+export interface ValueCounts {
+  value: string;
+  runs: number;
+  failures: number;
+}
+
+export interface DimensionCounts {
+  dimension: string;
+  values: ValueCounts[];
+}
+
+export interface CorrelationOptions {
+  /** Fewest runs a value needs to be tested. */
+  minRuns: number;
+  /** Smallest failure-rate ratio (value rate / overall rate) that is flagged. */
+  minLift: number;
+  /** False discovery rate: flag when the BH-adjusted p-value is ≤ this. */
+  alpha: number;
+}
+
+export interface Correlation {
+  dimension: string;
+  value: string;
+  series: Record<string, string>;
+  runs: number;
+  failures: number;
+  failure_rate: number;
+  /** Failure rate of every run in the window (all values of the dimension together). */
+  overall_rate: number;
+  lift: number;
+  /** One-sided Fisher exact test of this value against all other runs. */
+  p_value: number;
+  /** Benjamini–Hochberg adjusted p-value across every value of every dimension tested. */
+  q_value: number;
+}
+
+export interface CorrelationResult {
+  correlations: Correlation[];
+  runs: number;
+  failures: number;
+  overall_rate: number | null;
+  /** How many (dimension, value) pairs had enough runs to be tested: the family the correction covers. */
+  tested: number;
+}
+
+/**
+ * Flags values whose failure rate is ≥ minLift × the overall rate, with ≥ minRuns runs and q ≤ alpha. `total`
+ * is every run in the window, so the "other runs" of a value include runs that lack the tag.
+ */
+export function correlateFailures(
+  dims: readonly DimensionCounts[],
+  total: { runs: number; failures: number },
+  o: CorrelationOptions,
+): CorrelationResult {
+  const overall = total.runs > 0 ? total.failures / total.runs : null;
+  const tested: { dimension: string; v: ValueCounts; p: number }[] = [];
+  for (const d of dims) {
+    for (const v of d.values) {
+      if (v.runs < o.minRuns) continue;
+      const restFail = total.failures - v.failures;
+      const restPass = total.runs - v.runs - restFail;
+      tested.push({ dimension: d.dimension, v, p: fisherExactGreater(v.failures, v.runs - v.failures, restFail, restPass) });
+    }
+  }
+  const q = benjaminiHochberg(tested.map((t) => t.p));
+  const correlations: Correlation[] = [];
+  tested.forEach((t, i) => {
+    if (overall === null || overall === 0) return;
+    const rate = t.v.failures / t.v.runs;
+    const lift = rate / overall;
+    if (lift < o.minLift || q[i]! > o.alpha) return;
+    correlations.push({
+      dimension: t.dimension,
+      value: t.v.value,
+      series: t.dimension === HOUR_OF_DAY ? {} : { [t.dimension]: t.v.value },
+      runs: t.v.runs,
+      failures: t.v.failures,
+      failure_rate: rate,
+      overall_rate: overall,
+      lift,
+      p_value: t.p,
+      q_value: q[i]!,
+    });
+  });
+  correlations.sort((a, b) => a.q_value - b.q_value || b.lift - a.lift);
+  return { correlations, runs: total.runs, failures: total.failures, overall_rate: overall, tested: tested.length };
+}
+
+/**
+ * Run and failure counts per value of `dimension` (a tag key, or hour_of_day in `tz`) from store aggregates; null
+ * for hour_of_day over a window of more than MAX_BUCKETS hours.
+ */
+export async function countByDimension(
+  store: Store,
+  q: { startMs: number; stopMs: number; filters: TagFilters; tz: string; dimension: string },
+): Promise<ValueCounts[] | null> {
+  const hourly = q.dimension === HOUR_OF_DAY;
+  // One bucket for the exact window, or the window cut at local hour starts for hour of day.
+  const boundaries = [q.startMs];
+  if (hourly) {
+    for (let b = nextBucketStart('hour', q.tz, q.startMs); b < q.stopMs; b = nextBucketStart('hour', q.tz, b)) {
+      boundaries.push(b);
+      if (boundaries.length > MAX_BUCKETS) return null;
+    }
+  }
+  boundaries.push(q.stopMs);
+  const res = await store.aggregate({
+    period: 'hour',
+    tz: q.tz,
+    boundaries,
+    filters: q.filters,
+    groupBy: hourly ? [] : [q.dimension],
+    metric: 'latency_ms',
+  });
+  const counts = new Map<string, ValueCounts>();
+  const add = (value: string, runs: number, failures: number) => {
+    const c = counts.get(value) ?? { value, runs: 0, failures: 0 };
+    c.runs += runs;
+    c.failures += failures;
+    counts.set(value, c);
+  };
+  for (const g of res.groups as AggregateGroup[]) {
+    const value = hourly ? null : g.group[q.dimension];
+    if (!hourly && (value === undefined || value === null)) continue; // runs without the tag
+    for (const b of g.buckets) {
+      const v = hourly ? String(DateTime.fromMillis(boundaries[b.bucket]!, { zone: q.tz }).hour).padStart(2, '0') : value!;
+      add(v, b.testCount, b.testCount - b.successCount);
+    }
+  }
+  return [...counts.values()].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+}
+
+const OPTIONS = ['limit', 'min_runs', 'min_lift', 'alpha', 'dimensions', 'max_rows', 'lookback_days'];
+const DAY_MS = 86_400_000;
+
+export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
+  checkWindow(req);
+  checkOptions('failure-patterns', req.options, OPTIONS);
+  const limit = intOption(req.options, 'limit', 1, 1000, 50);
+  const minRuns = intOption(req.options, 'min_runs', 1, 1_000_000, 20);
+  const minLift = numberOption(req.options, 'min_lift', 1, 1000, 2);
+  const alpha = numberOption(req.options, 'alpha', 0, 1, 0.05);
+  const dimensions = tagListOption(req.options, 'dimensions', DEFAULT_DIMENSIONS, [HOUR_OF_DAY]);
+  const maxRows = intOption(req.options, 'max_rows', 1, MAX_ROWS_LIMIT, DEFAULT_MAX_ROWS);
+  const lookbackDays = numberOption(req.options, 'lookback_days', 0, 365, 7);
+
+  const warnings: string[] = [];
+  // Pages stream through: only the groups are kept, not the rows.
+  const grouper = new PatternGrouper(req.groupBy);
+  const read = await forEachResultPage(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, success: false, maxRows }, (rows) => {
+    for (const r of rows) grouper.add(r);
+  });
+  if (read.truncated) warnings.push(truncationWarning(maxRows, 'failed results'));
+  let seenBefore: Set<string> | undefined;
+  if (lookbackDays > 0) {
+    const seen = new Set<string>();
+    const before = await forEachResultPage(
+      ctx.store,
+      { startMs: req.start - lookbackDays * DAY_MS, stopMs: req.start, filters: req.filters, success: false, maxRows },
+      (rows) => {
+        for (const r of rows) seen.add(fingerprintOfResult(r));
+      },
+    );
+    if (before.truncated) warnings.push(`only the newest ${maxRows} failed results of the lookback were read to tell new patterns`);
+    seenBefore = seen;
+  }
+  const end = Math.max(req.start, Math.min(req.stop, ctx.now));
+  const grouped = grouper.result({ tz: req.tz, startMs: req.start, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
+
+  // Totals and per-value counts come from aggregates (exact over the whole window, no row bound).
+  const totalRes = await ctx.store.aggregate({
+    period: 'hour',
+    tz: req.tz,
+    boundaries: [req.start, req.stop],
+    filters: req.filters,
+    groupBy: [],
+    metric: 'latency_ms',
+  });
+  let runs = 0;
+  let failures = 0;
+  for (const g of totalRes.groups) {
+    for (const b of g.buckets) {
+      runs += b.testCount;
+      failures += b.testCount - b.successCount;
+    }
+  }
+  const dims: DimensionCounts[] = [];
+  for (const dimension of dimensions) {
+    const values = await countByDimension(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, tz: req.tz, dimension });
+    if (values) dims.push({ dimension, values });
+    else warnings.push(`${HOUR_OF_DAY} was left out: the window spans more than ${MAX_BUCKETS} hours`);
+  }
+  const corr = correlateFailures(dims, { runs, failures }, { minRuns, minLift, alpha });
+  if (totalRes.incompleteBefore !== undefined) {
+    warnings.push(`raw data before ${formatMillis(totalRes.incompleteBefore)} is past retention; counts there may be incomplete`);
+  }
+
+  return {
+    ...head('failure-patterns', req),
+    patterns: grouped.patterns,
+    correlations: corr.correlations,
+    categories: grouped.categories,
+    ...(grouped.days ? { days: grouped.days } : {}),
+    summary: {
+      runs: corr.runs,
+      failures: corr.failures,
+      overall_rate: corr.overall_rate,
+      failures_read: read.read,
+      patterns_total: grouped.patterns_total,
+      values_tested: corr.tested,
+      new_patterns: grouped.patterns.filter((p) => p.new === true).length,
+      lookback_days: lookbackDays,
+      dimensions,
+      test: 'one-sided Fisher exact test per value against all other runs, Benjamini–Hochberg across all values',
+      thresholds: { min_runs: minRuns, min_lift: minLift, alpha },
+    },
+    ...(warnings.length ? { warnings } : {}),
+  };
+};

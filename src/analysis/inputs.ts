@@ -1,0 +1,117 @@
+// What the failure-pattern, flaky-test, workload, circuit-breaker and comparison analyses share: validation of
+// their kind-specific options (each failure a 400 naming the option) and bounded reads of raw results through
+// the Store port.
+import { invalid } from '../errors.js';
+import { checkTagKey, type TestResult } from '../model/result.js';
+import type { Store, TagFilters } from '../store/types.js';
+import { formatMillis } from '../time/parse.js';
+import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from './types.js';
+
+/** Largest page the Store port serves (CONTRACT.md §3.2, results `limit` max). */
+export const PAGE_LIMIT = 10_000;
+/** Default bound on raw rows one analysis reads; `max_rows` may lower or raise it up to MAX_ROWS_LIMIT. */
+export const DEFAULT_MAX_ROWS = 500_000;
+export const MAX_ROWS_LIMIT = 1_000_000;
+
+const bad = (option: string, message: string) => invalid(`option "${option}" ${message}`, { parameter: option });
+
+/** A non-empty window: stop after start (the framework checks too; runners are also called directly). */
+export function checkWindow(req: AnalysisRequest): void {
+  if (!(req.stop > req.start)) throw invalid('stop must be after start', { parameter: 'stop' });
+}
+
+/** A note for the response when the request groups by tags this analysis has no use for. */
+export function unusedGroupBy(kind: AnalysisKind, req: AnalysisRequest): string[] {
+  return req.groupBy.length ? [`group_by is not used by ${kind} and was ignored`] : [];
+}
+
+/** Refuses options this analysis does not know, so a typo is a 400 rather than a silently ignored setting. */
+export function checkOptions(kind: AnalysisKind, options: Record<string, string>, known: readonly string[]): void {
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) {
+      throw bad(k, `is not known to ${kind}; known options: ${known.length ? known.join(', ') : '(none)'}`);
+    }
+  }
+}
+
+export function numberOption(options: Record<string, string>, name: string, min: number, max: number, dflt: number): number {
+  const v = options[name];
+  if (v === undefined || v === '') return dflt;
+  const x = Number(v);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) || !Number.isFinite(x)) {
+    throw bad(name, `must be a number (got "${v.slice(0, 40)}")`);
+  }
+  if (x < min || x > max) throw bad(name, `must be between ${min} and ${max} (got ${x})`);
+  return x;
+}
+
+export function intOption(options: Record<string, string>, name: string, min: number, max: number, dflt: number): number {
+  const x = numberOption(options, name, min, max, dflt);
+  if (!Number.isInteger(x)) throw bad(name, `must be a whole number (got ${x})`);
+  return x;
+}
+
+/** A comma-separated list of tag keys (each checked as a tag key), or `dflt` when absent. */
+export function tagListOption(options: Record<string, string>, name: string, dflt: string[], extra: readonly string[] = []): string[] {
+  const v = options[name];
+  if (v === undefined) return dflt;
+  const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const k of keys) {
+    if (extra.includes(k)) continue;
+    const why = checkTagKey(k);
+    if (why) throw bad(name, `lists an invalid tag key: ${why}`);
+  }
+  if (new Set(keys).size !== keys.length) throw bad(name, 'lists a key more than once');
+  return keys;
+}
+
+export function requireTagOption(options: Record<string, string>, name: string): string {
+  const v = options[name];
+  if (v === undefined || v.trim() === '') throw bad(name, 'is required: the tag key to compare by (e.g. hardware, region, worker)');
+  const why = checkTagKey(v.trim());
+  if (why) throw bad(name, `is not a valid tag key: ${why}`);
+  return v.trim();
+}
+
+export function head(kind: AnalysisKind, req: AnalysisRequest): AnalysisResponse {
+  return { kind, start: formatMillis(req.start), stop: formatMillis(req.stop) };
+}
+
+export interface ResultRead {
+  startMs: number;
+  stopMs: number;
+  filters: TagFilters;
+  success?: boolean;
+  maxRows: number;
+}
+
+/**
+ * Hands raw results of [startMs, stopMs) to `onPage` page by page (newest first) up to `maxRows`, so a caller can
+ * keep only what it needs. A bound keeps memory and time finite on a large store; callers say in `warnings` when
+ * it cut the data.
+ */
+export async function forEachResultPage(store: Store, q: ResultRead, onPage: (rows: readonly TestResult[]) => void): Promise<{ read: number; truncated: boolean }> {
+  let read = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const limit = Math.min(PAGE_LIMIT, q.maxRows - read);
+    if (limit <= 0) break;
+    const page = await store.results({
+      start: q.startMs * 1000,
+      stop: q.stopMs * 1000,
+      filters: q.filters,
+      ...(q.success === undefined ? {} : { success: q.success }),
+      limit,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    read += page.results.length;
+    onPage(page.results);
+    if (page.nextCursor === null) return { read, truncated: false };
+    cursor = page.nextCursor;
+  }
+  return { read, truncated: true };
+}
+
+export function truncationWarning(n: number, what: string): string {
+  return `only the newest ${n} ${what} of the window were read (max_rows); older ones are left out of this answer`;
+}

@@ -1,0 +1,52 @@
+// Helpers for the analysis tests: a real in-memory DuckDB store, requests with defaults, and write batches that
+// carry everything a result or breaker event can (error_type and breaker transitions included).
+import { DuckDBStore } from '../src/store/duckdb/index.js';
+import type { AnalysisRequest } from '../src/analysis/types.js';
+import { type BreakerState, makeSeries, type SeriesRef, type Tags, type TestResult, WriteBatch } from '../src/model/result.js';
+
+export const openStore = (): Promise<DuckDBStore> =>
+  DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+
+export function request(start: number, stop: number, more: Partial<AnalysisRequest> = {}): AnalysisRequest {
+  return { start, stop, filters: {}, groupBy: [], metric: 'latency_ms', tz: 'UTC', options: {}, ...more };
+}
+
+export interface FullRow {
+  /** ms */
+  t: number;
+  success: boolean;
+  latency?: number | null;
+  metrics?: Record<string, number>;
+  tags?: Tags;
+  error?: string | null;
+  errorType?: string | null;
+}
+
+export interface BreakerRow {
+  /** ms */
+  t: number;
+  state: BreakerState;
+  tags: Tags;
+  failures?: number | null;
+}
+
+export function batchWith(rows: readonly FullRow[], breakers: readonly BreakerRow[] = []): WriteBatch {
+  const b = new WriteBatch();
+  const series = new Map<string, SeriesRef>();
+  const shared = (m: 'test_result' | 'circuit_breaker', tags: Tags): SeriesRef => {
+    const s = makeSeries(m, tags);
+    const got = series.get(s.key) ?? s;
+    series.set(s.key, got);
+    return got;
+  };
+  for (const r of rows) {
+    b.addResult(shared('test_result', r.tags ?? {}), r.t * 1000, r.success, r.latency ?? null, r.metrics ?? null, r.error ?? null, r.errorType ?? null);
+  }
+  for (const e of breakers) b.addBreaker(shared('circuit_breaker', e.tags), e.t * 1000, e.state, e.failures ?? null);
+  return b;
+}
+
+/** A TestResult as the store returns it (time in µs), for pure-function tests. */
+export function result(tMs: number, success: boolean, tags: Tags = {}, error: string | null = null, errorType: string | null = null, latency: number | null = null): TestResult {
+  return { time: tMs * 1000, success, latency_ms: latency, metrics: null, error, error_type: errorType, tags };
+}
