@@ -218,6 +218,34 @@ describe('notification rules', () => {
     expect(hist.notifications.map((n) => n.rule_name)).toEqual(['keep']);
   });
 
+  it('sends a new failure fingerprint once, through the real failure-patterns analysis', async () => {
+    srv = await startTestServer({ now: NOW });
+    const h = await hook();
+    await addRule(srv, {
+      name: 'new errors',
+      kind: 'new_failure_fingerprint',
+      window_minutes: 60,
+      lookback_days: 1,
+      cooldown_minutes: 0,
+      handlers: [{ type: 'webhook', url: h.url }],
+    });
+    // An old, known error for a day, and a new one in the last half hour.
+    const rows: Row[] = [];
+    for (let i = 0; i < 24; i++) rows.push({ t: NOW - (i + 2) * 3_600_000, success: false, error: `connection refused to 10.0.0.${i}:5432`, tags: { endpoint: 'db' } });
+    for (let i = 0; i < 3; i++) rows.push({ t: NOW - (i + 1) * 5 * MIN, success: false, error: `disk quota exceeded on /var/data/shard${i}`, tags: { endpoint: 'store' } });
+    await srv.store.write(batchOf(rows));
+    const r1 = await evaluate(srv);
+    expect(r1).toMatchObject({ errors: [], sent: 1 });
+    expect(String(h.received[0]!.body.message)).toMatch(/new failure \(resource\) seen 3 times .*disk quota exceeded/);
+    // Still new (first seen within the window) ten minutes later, and no cooldown: only the de-duplication of the
+    // event keeps it from being sent again.
+    srv.clock.advance(10 * MIN);
+    await srv.store.write(batchOf([{ t: srv.clock.now() - MIN, success: false, error: 'disk quota exceeded on /var/data/shard9', tags: { endpoint: 'store' } }]));
+    const r2 = await evaluate(srv);
+    expect(r2).toMatchObject({ alerts: 1, duplicates: 1, sent: 0 });
+    expect(h.received).toHaveLength(1);
+  });
+
   it('reports a rule that needs an analysis the notifier was not given, and still evaluates the others', async () => {
     const store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     try {
