@@ -17,7 +17,7 @@
 // down to 0.3 over 14 or more), else robust_z. `score` is |z|; `expected` is what the method predicted for the point.
 import * as ss from 'simple-statistics';
 import { formatMillis } from '../time/parse.js';
-import { errorText, loadMstl } from './augurs.js';
+import { errorText, loadMstl } from '../augurs.js';
 import { Options } from './options.js';
 import { cycleOf, decompose, interpolate, strengthNeeded, toGrid } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';

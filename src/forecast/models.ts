@@ -3,7 +3,7 @@
 // package is known to return NaN or negative variances, zeros, and explosions: docs/research/forecast-libraries.md).
 import ARIMA from 'arima';
 import { Z_FOR_LEVEL } from './accuracy.js';
-import { augursError, loadAugurs } from './augurs.js';
+import { augursError, loadAugurs } from '../augurs.js';
 
 export const MODEL_NAMES = ['seasonal_naive', 'mstl_ets', 'ets', 'arima'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];

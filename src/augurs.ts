@@ -1,6 +1,6 @@
-// Loads @bsull/augurs in Node. The package is a wasm-bindgen "web" build: its default init() fetches a file: URL,
-// which Node's fetch refuses, so each module used here is initialised synchronously with its .wasm bytes
-// (docs/research/forecast-libraries.md §1).
+// @bsull/augurs in Node (forecasting and seasonal anomaly detection share it). It is a wasm-bindgen "web" build:
+// its default init() fetches a file: URL, which Node's fetch refuses, so each module used here is initialised once,
+// synchronously, with its .wasm bytes from beside the package's entry file (docs/research/forecast-libraries.md).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,8 +20,17 @@ export function loadAugurs(): { MSTL: typeof MSTL; AutoETS: typeof AutoETS } {
   return { MSTL, AutoETS };
 }
 
-/** augurs throws plain strings from Rust; make them Errors with the message kept. */
+export function loadMstl(): typeof MSTL {
+  return loadAugurs().MSTL;
+}
+
+/** augurs throws plain strings from Rust; this keeps their message. */
+export function errorText(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
 export function augursError(e: unknown): Error {
-  if (e instanceof Error) return e;
-  return new Error(typeof e === 'string' ? e : JSON.stringify(e));
+  return e instanceof Error ? e : new Error(errorText(e));
 }
