@@ -6,6 +6,7 @@ import { fixedClock } from '../src/clock.js';
 import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
+import type { ReportSources } from '../src/report/sources.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
 
 export interface TestServer {
@@ -24,6 +25,8 @@ export async function startTestServer(
     queueMaxPoints?: number;
     rawRetentionDays?: number;
     parseWorkers?: number;
+    /** Sources for charts, reports and the dashboard over the server's store and clock (default: the app's). */
+    sources?: (store: DuckDBStore, now: () => number) => ReportSources;
   } = {},
 ): Promise<TestServer> {
   const clock = fixedClock(opts.now ?? Date.UTC(2026, 10, 21, 12));
@@ -42,7 +45,17 @@ export async function startTestServer(
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
   // One worker by default, so the API tests go through the worker path the service uses.
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
-  const app = createApp({ store, queue, parser, config, clock, logger: silentLogger, metrics, version: 'test' });
+  const app = createApp({
+    store,
+    queue,
+    parser,
+    config,
+    clock,
+    logger: silentLogger,
+    metrics,
+    version: 'test',
+    ...(opts.sources ? { sources: opts.sources(store, () => clock.now()) } : {}),
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -8,7 +8,9 @@ import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
+import type { ReportSources } from '../report/sources.js';
 import { createAuth } from './auth.js';
+import { chartsRouter } from './charts.js';
 import type { ServiceMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
@@ -30,6 +32,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   version: string;
+  /** Data for charts, reports and the dashboard; default: the store, with analyses and forecasts not available. */
+  sources?: ReportSources;
 }
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
@@ -109,6 +113,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(writeRouter(deps, auth));
   app.use(readRouter(deps, auth));
+  app.use(chartsRouter(deps, auth));
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));

@@ -7,6 +7,7 @@ import { parseTimeValue } from '../time/parse.js';
 import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from './common.js';
 import { runDemo } from './demo.js';
 import { type Format, ingestFile } from './ingest.js';
+import { addVisualizeCommand } from './visualize.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
@@ -192,6 +193,7 @@ export function buildProgram(): Command {
         await store.close();
       }
     });
+  addVisualizeCommand(program);
   return program;
 }
 

@@ -1,0 +1,121 @@
+// GET /api/v1/charts/<type>.svg|.png on a real server over a real DuckDB store.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as f from '../../test/fixtures/charts.js';
+import { batchOf, HOUR, type Row } from '../../test/helpers.js';
+import { startTestServer, type TestServer } from '../../test/server.js';
+import { decodePng, findAll, hasClass, linePaths, parseXml, textsIn } from '../../test/svg.js';
+import { storeSources } from '../report/sources.js';
+
+let srv: TestServer | null = null;
+afterEach(async () => {
+  await srv?.close();
+  srv = null;
+});
+
+const T0 = Date.UTC(2026, 10, 21, 0);
+const NOW = T0 + 24 * HOUR;
+
+/** 6 hours of results for two endpoints; "checkout" fails every result in hour 3. */
+function rows(): Row[] {
+  const out: Row[] = [];
+  for (let h = 0; h < 6; h++) {
+    for (let i = 0; i < 10; i++) {
+      out.push({ t: T0 + h * HOUR + i * 60_000, latency: 10 + i, tags: { endpoint: 'api', region: 'eu' } });
+      out.push({ t: T0 + h * HOUR + i * 60_000, latency: 50 + i, success: h !== 3, tags: { endpoint: 'checkout', region: 'eu' } });
+    }
+  }
+  return out;
+}
+
+async function serverWithData(o: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  srv = await startTestServer({ now: NOW, ...o });
+  await srv.store.write(batchOf(rows()));
+  return srv;
+}
+
+const range = `start=${new Date(T0).toISOString()}&stop=${new Date(T0 + 6 * HOUR).toISOString()}`;
+
+describe('GET /api/v1/charts', () => {
+  it('draws latency per endpoint from the aggregates as SVG', async () => {
+    const s = await serverWithData();
+    const res = await fetch(`${s.url}/api/v1/charts/latency.svg?period=hour&group_by=endpoint&${range}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    const root = parseXml(await res.text());
+    expect(linePaths(root)).toHaveLength(4);
+    expect(textsIn(root, 'role-legend-label')).toEqual(expect.arrayContaining(['api', 'checkout']));
+    expect(textsIn(root, 'role-axis-title')).toEqual(expect.arrayContaining(['latency_ms (ms)', 'time (UTC)']));
+  });
+
+  it('shades the hour checkout was down on the availability chart, as PNG too', async () => {
+    const s = await serverWithData();
+    const svg = await (await fetch(`${s.url}/api/v1/charts/availability.svg?group_by=endpoint&${range}&tz=Europe/Berlin`)).text();
+    const root = parseXml(svg);
+    const outages = findAll(root, (n) => hasClass('mark-rect')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children);
+    expect(outages).toHaveLength(1);
+    expect(textsIn(root, 'role-axis-title')).toContain('time (Europe/Berlin)');
+    const png = await fetch(`${s.url}/api/v1/charts/availability.png?group_by=endpoint&${range}`);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    const size = decodePng(Buffer.from(await png.arrayBuffer()));
+    expect(size.width).toBe(2 * Number(root.attrs.width));
+  });
+
+  it('draws circuit-breaker transitions from the store', async () => {
+    const s = await serverWithData();
+    const lines = ['closed', 'open', 'half_open', 'closed']
+      .map((st, i) => `circuit_breaker,breaker=payments,worker=w-1 state="${st}" ${(T0 + i * HOUR) * 1e6}`)
+      .join('\n');
+    expect((await fetch(`${s.url}/api/v2/write?precision=ns`, { method: 'POST', body: lines })).status).toBe(204);
+    const res = await fetch(`${s.url}/api/v1/charts/circuit-breakers.svg?start=${T0}&stop=${T0 + 6 * HOUR}`);
+    expect(res.status).toBe(200);
+    const root = parseXml(await res.text());
+    expect(findAll(root, (n) => hasClass('mark-rect')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children)).toHaveLength(4);
+  });
+
+  it('answers 404 "not available" for analyses and forecasts this build does not have', async () => {
+    const s = await serverWithData();
+    for (const type of ['trends', 'anomalies', 'workload', 'failure-patterns', 'forecast']) {
+      const res = await fetch(`${s.url}/api/v1/charts/${type}.svg`);
+      expect(res.status).toBe(404);
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe('not found');
+      expect(body.message).toMatch(/not available/);
+    }
+  });
+
+  it('draws an analysis once a source provides it', async () => {
+    const s = await serverWithData({
+      sources: (store, now) => storeSources(store, now, { analysis: async (kind) => (kind === 'workload' ? f.workload() : null) }),
+    });
+    const root = parseXml(await (await fetch(`${s.url}/api/v1/charts/workload.svg`)).text());
+    expect(textsIn(root, 'role-title-text').join(' ')).toContain('Gini 0.089');
+  });
+
+  it('rejects bad parameters with a 400 that names them, and unknown chart types with a 404', async () => {
+    const s = await serverWithData();
+    const cases: [string, string][] = [
+      ['latency.svg?period=fortnight', 'period'],
+      ['latency.svg?groupby=endpoint', 'groupby'],
+      ['latency.svg?tz=Mars/Olympus', 'tz'],
+      ['latency.svg?limit=9', 'limit'],
+      ['availability.svg?outage_below=101', 'outage_below'],
+      ['forecast.svg?period=week', 'period'],
+      ['latency.svg?start=2026-11-22T00:00:00Z&stop=2026-11-21T00:00:00Z', 'stop'],
+      ['latency.svg?tag._reserved=x', 'tag._reserved'],
+    ];
+    for (const [path, parameter] of cases) {
+      const res = await fetch(`${s.url}/api/v1/charts/${path}`);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { parameter?: string }).parameter, path).toBe(parameter);
+    }
+    expect((await fetch(`${s.url}/api/v1/charts/pie.svg`)).status).toBe(404);
+    expect((await fetch(`${s.url}/api/v1/charts/latency.gif`)).status).toBe(404);
+  });
+
+  it('needs a read token when tokens are configured', async () => {
+    const s = await serverWithData({ authTokens: ['secret'] });
+    expect((await fetch(`${s.url}/api/v1/charts/latency.svg`)).status).toBe(401);
+    const ok = await fetch(`${s.url}/api/v1/charts/latency.svg`, { headers: { Authorization: 'Token secret' } });
+    expect(ok.status).toBe(200);
+  });
+});

@@ -1,0 +1,97 @@
+// Where reports, charts and the dashboard get their data. Aggregates and breaker transitions come from the store;
+// analyses and forecasts come from functions that other parts of the service provide. Until those are wired in,
+// `analysis` and `forecast` return null and every output says the section is not available, never fills it in.
+import { queryAggregates, type AggregateParams, type AggregatesJson, type BucketJson } from '../aggregates/index.js';
+import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import type { BreakerTransition, ForecastJson } from '../charts/types.js';
+import { invalid } from '../errors.js';
+import { statsFrom } from '../model/stats.js';
+import type { Store, TagFilters } from '../store/types.js';
+import { formatMillis } from '../time/parse.js';
+
+/** GET /api/v1/forecast's parameters (CONTRACT.md §3.2). */
+export interface ForecastParams {
+  metric: string;
+  statistic: 'mean' | 'p95' | 'availability_pct' | 'test_count';
+  period: 'hour' | 'day';
+  horizon: number;
+  level: 80 | 95;
+  model: string;
+  filters: TagFilters;
+}
+
+/** Statistics of each group over one whole range [start, stop), as the aggregates JSON with one bucket per group. */
+export interface TotalsParams {
+  start: number;
+  stop: number;
+  tz: string;
+  groupBy: string[];
+  filters: TagFilters;
+  metric: string;
+}
+
+export interface ReportSources {
+  aggregates(p: AggregateParams): Promise<AggregatesJson>;
+  totals(p: TotalsParams): Promise<AggregatesJson>;
+  breakerEvents(q: { start: number; stop: number; filters: TagFilters }): Promise<BreakerTransition[]>;
+  /** null: this analysis is not built into this service (yet). */
+  analysis(kind: AnalysisKind, req: AnalysisRequest): Promise<AnalysisResponse | null>;
+  /** null: forecasting is not built into this service (yet). Too little history: throws AppError 'invalid'. */
+  forecast(p: ForecastParams): Promise<ForecastJson | null>;
+  /** Current time, epoch ms. */
+  now(): number;
+}
+
+export interface SourceExtras {
+  analysis?: (kind: AnalysisKind, req: AnalysisRequest) => Promise<AnalysisResponse | null>;
+  forecast?: (p: ForecastParams) => Promise<ForecastJson | null>;
+}
+
+/** Sources over a store; analyses and forecasts from `extras` when given, otherwise "not available". */
+export function storeSources(store: Store, now: () => number, extras: SourceExtras = {}): ReportSources {
+  return {
+    aggregates: (p) => queryAggregates(store, p, now()),
+    totals: (p) => rangeTotals(store, p, now()),
+    async breakerEvents(q) {
+      const events = await store.breakerEvents({ start: Math.round(q.start * 1000), stop: Math.round(q.stop * 1000), filters: q.filters });
+      return events.map((e) => ({ time: e.time / 1000, state: e.state, tags: { ...e.tags } }));
+    },
+    analysis: extras.analysis ?? (async () => null),
+    forecast: extras.forecast ?? (async () => null),
+    now,
+  };
+}
+
+/**
+ * One bucket [start, stop) per group. The store merges moments exactly and percentiles from the raw rows or the
+ * rollups' sketches (CONTRACT.md §2), so a week's p95 is the p95 of the week's results, not an average of days.
+ */
+export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number): Promise<AggregatesJson> {
+  if (!(p.stop > p.start)) throw invalid('stop must be after start');
+  const res = await store.aggregate({
+    period: 'day',
+    tz: p.tz,
+    boundaries: [p.start, p.stop],
+    filters: p.filters,
+    groupBy: p.groupBy,
+    metric: p.metric,
+  });
+  const start = formatMillis(p.start);
+  const stop = formatMillis(p.stop);
+  const series = res.groups.flatMap((g) => {
+    const b = g.buckets.find((x) => x.bucket === 0 && x.testCount > 0);
+    if (!b) return [];
+    const bucket: BucketJson = {
+      start,
+      end: stop,
+      partial: p.start <= nowMs && nowMs < p.stop,
+      test_count: b.testCount,
+      success_count: b.successCount,
+      failure_count: b.testCount - b.successCount,
+      availability_pct: (100 * b.successCount) / b.testCount,
+      stats: statsFrom(b, b),
+    };
+    return [{ group: g.group as Record<string, string | null>, buckets: [bucket] }];
+  });
+  return { period: 'day', tz: p.tz, metric: p.metric, group_by: p.groupBy, start, stop, series };
+}
