@@ -28,6 +28,8 @@ export interface TotalsParams {
   groupBy: string[];
   filters: TagFilters;
   metric: string;
+  /** Cut points inside (start, stop): one bucket per piece instead of one for the whole range. */
+  cuts?: number[];
 }
 
 export interface ReportSources {
@@ -63,35 +65,36 @@ export function storeSources(store: Store, now: () => number, extras: SourceExtr
 }
 
 /**
- * One bucket [start, stop) per group. The store merges moments exactly and percentiles from the raw rows or the
+ * One bucket [start, stop) per group (or one per piece between `cuts`). The store merges moments exactly and percentiles from the raw rows or the
  * rollups' sketches (CONTRACT.md §2), so a week's p95 is the p95 of the week's results, not an average of days.
  */
 export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number): Promise<AggregatesJson> {
   if (!(p.stop > p.start)) throw invalid('stop must be after start');
+  const boundaries = [p.start, ...(p.cuts ?? []).filter((c) => c > p.start && c < p.stop).sort((a, b) => a - b), p.stop];
   const res = await store.aggregate({
     period: 'day',
     tz: p.tz,
-    boundaries: [p.start, p.stop],
+    boundaries,
     filters: p.filters,
     groupBy: p.groupBy,
     metric: p.metric,
   });
-  const start = formatMillis(p.start);
-  const stop = formatMillis(p.stop);
+  const iso = boundaries.map(formatMillis);
   const series = res.groups.flatMap((g) => {
-    const b = g.buckets.find((x) => x.bucket === 0 && x.testCount > 0);
-    if (!b) return [];
-    const bucket: BucketJson = {
-      start,
-      end: stop,
-      partial: p.start <= nowMs && nowMs < p.stop,
-      test_count: b.testCount,
-      success_count: b.successCount,
-      failure_count: b.testCount - b.successCount,
-      availability_pct: (100 * b.successCount) / b.testCount,
-      stats: statsFrom(b, b),
-    };
-    return [{ group: g.group as Record<string, string | null>, buckets: [bucket] }];
+    const buckets: BucketJson[] = [...g.buckets]
+      .filter((b) => b.testCount > 0)
+      .sort((a, b) => a.bucket - b.bucket)
+      .map((b) => ({
+        start: iso[b.bucket]!,
+        end: iso[b.bucket + 1]!,
+        partial: boundaries[b.bucket]! <= nowMs && nowMs < boundaries[b.bucket + 1]!,
+        test_count: b.testCount,
+        success_count: b.successCount,
+        failure_count: b.testCount - b.successCount,
+        availability_pct: (100 * b.successCount) / b.testCount,
+        stats: statsFrom(b, b),
+      }));
+    return buckets.length ? [{ group: g.group as Record<string, string | null>, buckets }] : [];
   });
-  return { period: 'day', tz: p.tz, metric: p.metric, group_by: p.groupBy, start, stop, series };
+  return { period: 'day', tz: p.tz, metric: p.metric, group_by: p.groupBy, start: iso[0]!, stop: iso[iso.length - 1]!, series };
 }
