@@ -7,6 +7,7 @@ import { parseTimeValue } from '../time/parse.js';
 import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from './common.js';
 import { runDemo } from './demo.js';
 import { type Format, ingestFile } from './ingest.js';
+import { addReportCommand } from './report.js';
 import { addVisualizeCommand } from './visualize.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
@@ -193,6 +194,7 @@ export function buildProgram(): Command {
         await store.close();
       }
     });
+  addReportCommand(program);
   addVisualizeCommand(program);
   return program;
 }
