@@ -11,6 +11,7 @@ import type { Store } from '../store/types.js';
 import type { ReportSources } from '../report/sources.js';
 import { createAuth } from './auth.js';
 import { chartsRouter } from './charts.js';
+import { dashboardRouter } from './dashboard.js';
 import { reportsRouter } from './reports.js';
 import type { ServiceMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(readRouter(deps, auth));
   app.use(chartsRouter(deps, auth));
   app.use(reportsRouter(deps, auth));
+  app.use(dashboardRouter());
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));
