@@ -79,7 +79,18 @@ describe('availability chart', () => {
     expect(linePaths(root)).toHaveLength(3);
     expect(marksOf(root, 'rect')).toHaveLength(2);
     expect(textsIn(root, 'role-axis-title')).toEqual(expect.arrayContaining(['time (UTC)', 'availability (%)']));
-    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('below 90 % (2)');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('shaded: 2 hours with a shown group below 90 %');
+  });
+
+  it('shades an hour once however many groups are down in it, and leaves out results without the group tags', async () => {
+    const agg = f.aggregates(['api', 'checkout']);
+    // api is down in hour 10 too, as checkout is; a series without an endpoint is down all day.
+    agg.series[0]!.buckets[10] = f.bucket(10, 100, 10, 20, 40);
+    agg.series.push({ group: { endpoint: null }, buckets: Array.from({ length: 24 }, (_, i) => f.bucket(i, 10, 1, 900, 5000)) });
+    const { root } = await draw(availabilityChart(agg, ctx));
+    expect(marksOf(root, 'rect')).toHaveLength(2);
+    expect(linePaths(root)).toHaveLength(2);
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('results without endpoint not drawn');
   });
 
   it('shades nothing when the threshold is below every bucket', async () => {

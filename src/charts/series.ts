@@ -46,13 +46,18 @@ function pick(
   agg: AggregatesJson,
   score: (buckets: BucketJson[]) => number,
   limit: number,
-): { shown: { name: string; buckets: BucketJson[] }[]; total: number } {
-  const all = agg.series
+): { shown: { name: string; buckets: BucketJson[] }[]; total: number; untagged: number } {
+  // Results without any of the group-by tags (e.g. benchmarks in a chart by endpoint) are not a group to compare.
+  const tagged = agg.series.filter((s) => !agg.group_by.length || agg.group_by.some((k) => s.group[k] != null));
+  const all = tagged
     .map((s) => ({ name: seriesName(s.group), buckets: s.buckets, score: score(s.buckets) }))
     .filter((s) => Number.isFinite(s.score));
   all.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
-  return { shown: all.slice(0, limit), total: all.length };
+  return { shown: all.slice(0, limit), total: all.length, untagged: agg.series.length - tagged.length };
 }
+
+const untaggedNote = (n: number, groupBy: string[]): string =>
+  n ? `results without ${groupBy.join(' or ')} not drawn` : '';
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
@@ -65,7 +70,7 @@ export interface SeriesChartOptions {
 export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
   const title = `${agg.metric}: mean and p95 per ${agg.period}, by ${groupWord(agg.group_by)}`;
   const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
-  const { shown, total } = pick(
+  const { shown, total, untagged } = pick(
     agg,
     (bs) => mean(bs.flatMap((b) => (b.stats?.p95 == null ? [] : [b.stats.p95]))),
     limit,
@@ -80,7 +85,9 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
     }
   }
   if (!rows.length) return emptyChart('latency', title, ctx);
-  const note = total > shown.length ? `the ${shown.length} slowest of ${total} groups by mean p95` : '';
+  const note = [total > shown.length ? `the ${shown.length} slowest of ${total} groups by mean p95` : '', untaggedNote(untagged, agg.group_by)]
+    .filter(Boolean)
+    .join(' · ');
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: CONFIG,
@@ -115,7 +122,7 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
   const title = `Availability per ${agg.period}, by ${groupWord(agg.group_by)}`;
   const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
   const below = o.outageBelowPct ?? 90;
-  const { shown, total } = pick(
+  const { shown, total, untagged } = pick(
     agg,
     (bs) => {
       let n = 0;
@@ -130,22 +137,28 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
     limit,
   );
   const rows: { t: number; series: string; v: number }[] = [];
-  const outages: { t0: number; t1: number; series: string; what: string }[] = [];
+  // One shaded window per bucket in which any shown group is below the threshold (not one per group: overlapping
+  // translucent windows would darken with the number of groups rather than mark the time).
+  const outageAt = new Map<number, { t0: number; t1: number; groups: number }>();
   for (const s of shown) {
     for (const b of s.buckets) {
       if (b.availability_pct === null) continue;
       const t = toWall(Date.parse(b.start), ctx.tz);
       rows.push({ t, series: s.name, v: b.availability_pct });
       if (b.availability_pct < below) {
-        outages.push({ t0: t, t1: toWall(Date.parse(b.end), ctx.tz), series: s.name, what: `below ${below} %` });
+        const w = outageAt.get(t) ?? { t0: t, t1: toWall(Date.parse(b.end), ctx.tz), groups: 0 };
+        w.groups++;
+        outageAt.set(t, w);
       }
     }
   }
   if (!rows.length) return emptyChart('availability', title, ctx);
+  const outages = [...outageAt.values()];
   const low = Math.min(...rows.map((r) => r.v));
   const note = [
     total > shown.length ? `the ${shown.length} least available of ${total} groups` : '',
-    `shaded: buckets of a shown group below ${below} % (${outages.length})`,
+    `shaded: ${outages.length} ${agg.period}s with a shown group below ${below} %`,
+    untaggedNote(untagged, agg.group_by),
   ]
     .filter(Boolean)
     .join(' · ');
