@@ -125,14 +125,16 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
   const { shown, total, untagged } = pick(
     agg,
     (bs) => {
+      // Worst bucket first, so a short outage outranks a steady small loss; the failure share breaks ties.
       let n = 0;
       let ok = 0;
+      let worst = 100;
       for (const b of bs) {
         n += b.test_count;
         ok += b.success_count;
+        if (b.availability_pct !== null) worst = Math.min(worst, b.availability_pct);
       }
-      // Lowest availability first: the score is the failure share.
-      return n ? 1 - ok / n : Number.NaN;
+      return n ? 100 - worst + (1 - ok / n) / 2 : Number.NaN;
     },
     limit,
   );
@@ -156,8 +158,8 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
   const outages = [...outageAt.values()];
   const low = Math.min(...rows.map((r) => r.v));
   const note = [
-    total > shown.length ? `the ${shown.length} least available of ${total} groups` : '',
-    `shaded: ${outages.length} ${agg.period}s with a shown group below ${below} %`,
+    total > shown.length ? `the ${shown.length} of ${total} groups with the worst ${agg.period}` : '',
+    `shaded: ${outages.length} ${agg.period}${outages.length === 1 ? '' : 's'} with a shown group below ${below} %`,
     untaggedNote(untagged, agg.group_by),
   ]
     .filter(Boolean)

@@ -24,7 +24,7 @@ export const CONFIG: Config = {
   padding: 12,
   title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#444', anchor: 'start', offset: 10 },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6', labelColor: '#333', titleColor: '#222' },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, orient: 'bottom', columns: 2 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titleLimit: 400, orient: 'bottom', columns: 2 },
   range: { category: OKABE_ITO },
   view: { stroke: '#ccc' },
 };

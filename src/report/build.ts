@@ -207,7 +207,8 @@ class SectionBuilder {
       { label: 'Regions', value: named(byRegion) },
       { label: 'Workers', value: named(byWorker) },
     );
-    const rows = byEndpoint.series.map((x) => ({ name: seriesName(x.group), b: x.buckets[0]! }));
+    // Results without an endpoint tag (functional tests, benchmarks) count above but are not an endpoint.
+    const rows = byEndpoint.series.filter((x) => x.group.endpoint != null).map((x) => ({ name: seriesName(x.group), b: x.buckets[0]! }));
     s.tables.push(
       table(
         'least-available-endpoints',
@@ -262,7 +263,7 @@ class SectionBuilder {
         title,
         [key, 'tests', 'mean_ms', 'p50_ms', 'p95_ms', 'p99_ms', 'max_ms', 'stddev_ms'],
         a.series
-          .filter((x) => x.buckets[0]?.stats?.p95 != null)
+          .filter((x) => x.group[key] != null && x.buckets[0]?.stats?.p95 != null)
           .sort((x, y) => y.buckets[0]!.stats!.p95! - x.buckets[0]!.stats!.p95!)
           .map((x) => {
             const st = x.buckets[0]!.stats!;
@@ -286,7 +287,7 @@ class SectionBuilder {
       const allowed = b.test_count * (1 - target / 100);
       return { allowed, left: allowed > 0 ? 100 * (1 - b.failure_count / allowed) : null };
     };
-    const rows = groups.series.map((x) => {
+    const rows = groups.series.filter((x) => x.group.endpoint != null).map((x) => {
       const b = x.buckets[0]!;
       const { allowed, left } = budget(b);
       return {
@@ -303,7 +304,8 @@ class SectionBuilder {
     const met = rows.filter((r) => r.met).length;
     s.note =
       `Target ${target} % availability per endpoint and region over the period. Error budget: the failures the ` +
-      `target allows (tests × ${round(1 - target / 100, 6)}); "budget left" is the share not yet spent, negative when overspent.`;
+      `target allows (tests × ${round(1 - target / 100, 6)}); "budget left" is the share not yet spent, negative when overspent. ` +
+      'Results without an endpoint tag are in the overall figures only.';
     s.figures.push(
       { label: 'SLA target', value: target, unit: '%' },
       { label: 'Endpoint-region pairs meeting the target', value: `${met} of ${rows.length}` },

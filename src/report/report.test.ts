@@ -38,6 +38,8 @@ function makeRows(): Row[] {
       }
     }
   }
+  // Functional tests without endpoint or region: in the overall figures, not in the per-endpoint tables.
+  for (let h = 0; h < 24; h++) rows.push({ t: START + 30 * HOUR + h * HOUR, success: h % 4 !== 0, latency: 500, tags: { test: 'login_flow' } });
   // Outside the range: must not count.
   rows.push({ t: START - HOUR, success: false, latency: 9999, tags: { endpoint: 'api', region: 'eu', worker: 'w-eu-0' } });
   return rows;
