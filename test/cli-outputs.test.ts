@@ -128,5 +128,8 @@ describe('resultant report', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(re);
     }
+    const help = await cli(['report', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--type <type>[\s\S]*--format <format>[\s\S]*--output <path>/);
   }, SLOW);
 });
