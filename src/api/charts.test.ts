@@ -4,6 +4,7 @@ import * as f from '../../test/fixtures/charts.js';
 import { batchOf, HOUR, type Row } from '../../test/helpers.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
 import { decodePng, findAll, hasClass, linePaths, parseXml, textsIn } from '../../test/svg.js';
+import { invalid } from '../errors.js';
 import { storeSources } from '../report/sources.js';
 
 let srv: TestServer | null = null;
@@ -91,6 +92,21 @@ describe('GET /api/v1/charts', () => {
     expect(textsIn(root, 'role-title-text').join(' ')).toContain('Gini 0.089');
   });
 
+  it('passes a forecast source\'s "too little history" on as a 400', async () => {
+    const s = await serverWithData({
+      sources: (store, now) =>
+        storeSources(store, now, {
+          forecast: async (p) => {
+            expect(p).toMatchObject({ metric: 'latency_ms', statistic: 'p95', period: 'day', horizon: 7, level: 95, filters: { endpoint: ['api'] } });
+            throw invalid('need at least 14 days of history, have 1');
+          },
+        }),
+    });
+    const res = await fetch(`${s.url}/api/v1/charts/forecast.svg?statistic=p95&period=day&horizon=7&level=95&tag.endpoint=api`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe('need at least 14 days of history, have 1');
+  });
+
   it('rejects bad parameters with a 400 that names them, and unknown chart types with a 404', async () => {
     const s = await serverWithData();
     const cases: [string, string][] = [
@@ -102,6 +118,7 @@ describe('GET /api/v1/charts', () => {
       ['forecast.svg?period=week', 'period'],
       ['latency.svg?start=2026-11-22T00:00:00Z&stop=2026-11-21T00:00:00Z', 'stop'],
       ['latency.svg?tag._reserved=x', 'tag._reserved'],
+      ['latency.svg?period=hour&start=2026-01-01T00:00:00Z&stop=2026-11-21T00:00:00Z', 'period'],
     ];
     for (const [path, parameter] of cases) {
       const res = await fetch(`${s.url}/api/v1/charts/${path}`);

@@ -1,10 +1,10 @@
 // A chart request -> the data it needs from the sources -> the chart. Shared by the HTTP route, the CLI and reports.
 import { defaultRange } from '../aggregates/index.js';
 import type { AnalysisKind, AnalysisRequest } from '../analysis/types.js';
-import { AppError } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import type { ForecastParams, ReportSources } from '../report/sources.js';
 import type { TagFilters } from '../store/types.js';
-import { DAY_MS, type Period } from '../time/buckets.js';
+import { bucketBoundaries, DAY_MS, type Period } from '../time/buckets.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from './findings.js';
 import { anomaliesChart, availabilityChart, forecastChart, latencyChart } from './series.js';
 import type { Chart, ChartType } from './types.js';
@@ -30,6 +30,8 @@ export interface ChartRequest {
 }
 
 export const ANALYSIS_DAYS = 7;
+/** Buckets per series a chart draws at most: beyond this a line is denser than the pixels that show it. */
+export const MAX_CHART_BUCKETS = 2000;
 
 /** Thrown when the data behind a chart is not built into this service: the API answers 404. */
 export const notAvailable = (what: string): AppError =>
@@ -57,8 +59,13 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     if (!res) throw notAvailable(`the ${kind} analysis`);
     return res;
   };
-  const aggregates = (start: number, stop: number, p: Period) =>
-    sources.aggregates({ period: p, tz: r.tz, start, stop, groupBy: r.groupBy, filters: r.filters, metric: r.metric, fill: false });
+  const aggregates = (start: number, stop: number, p: Period) => {
+    const n = bucketBoundaries(p, r.tz, start, stop).length - 1;
+    if (n > MAX_CHART_BUCKETS) {
+      throw invalid(`the chart would have ${n} ${p} buckets per series; at most ${MAX_CHART_BUCKETS}: narrow start/stop or use a longer period`, { parameter: 'period' });
+    }
+    return sources.aggregates({ period: p, tz: r.tz, start, stop, groupBy: r.groupBy, filters: r.filters, metric: r.metric, fill: false });
+  };
   const limit = r.limit === undefined ? {} : { limit: r.limit };
 
   switch (r.type) {
