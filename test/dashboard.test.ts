@@ -130,4 +130,33 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     expect(existsSync(shot)).toBe(true);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('asks for a token when reads need one, and shows the data once given', async () => {
+    const locked = await startTestServer({ now: Date.now(), authTokens: ['dash-token'] });
+    try {
+      const t = Date.now() - 30 * MINUTE;
+      const body = ['api', 'search'].map((e, i) => `test_result,endpoint=${e},region=eu success=true,latency_ms=${10 + i} ${t * 1e6}`).join('\n');
+      const w = await fetch(`${locked.url}/api/v2/write?precision=ns`, { method: 'POST', body, headers: { Authorization: 'Token dash-token' } });
+      expect(w.status).toBe(204);
+      browser ??= await chromium.launch({ executablePath: executablePath!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        // Before the token is given the API answers 401 (and analyses 404): expected here.
+        if (m.type() === 'error' && !/status of 40[14]/.test(m.text())) errors.push(m.text());
+      });
+      await page.goto(`${locked.url}/`);
+      await page.locator('#auth').waitFor({ state: 'visible', timeout: 30_000 });
+      await page.fill('#token', 'dash-token');
+      await page.click('#save-token');
+      await expect.poll(() => page.$$eval('#groups tbody tr', (trs) => trs.length), { timeout: 30_000 }).toBe(2);
+      expect(await page.textContent('#groups tbody')).toContain('search');
+      expect(await page.isVisible('#auth')).toBe(false);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await locked.close();
+    }
+  }, 120_000);
 });
