@@ -73,6 +73,7 @@ const ConfigSchema = z.object({
   RESULTANT_MAX_SERIES: intInRange(1, 10_000_000).default(200_000),
   // node-cron expressions (5 fields, or 6 with seconds first).
   RESULTANT_ROLLUP_CRON: cronExpr.default('* * * * *'),
+  RESULTANT_NOTIFY_CRON: cronExpr.default('* * * * *'),
   RESULTANT_RETENTION_CRON: cronExpr.default('17 3 * * *'),
   RESULTANT_DUCKDB_MEMORY_LIMIT: z
     .string()
@@ -110,6 +111,7 @@ export interface Config {
   queueMaxPoints: number;
   maxSeries: number;
   rollupCron: string;
+  notifyCron: string;
   retentionCron: string;
   duckdb: { memoryLimit: string; threads: number | undefined };
   parseWorkers: number | undefined;
@@ -182,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     queueMaxPoints: r.RESULTANT_QUEUE_MAX_POINTS,
     maxSeries: r.RESULTANT_MAX_SERIES,
     rollupCron: r.RESULTANT_ROLLUP_CRON,
+    notifyCron: r.RESULTANT_NOTIFY_CRON,
     retentionCron: r.RESULTANT_RETENTION_CRON,
     duckdb: { memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT, threads: r.RESULTANT_DUCKDB_THREADS },
     parseWorkers: r.RESULTANT_PARSE_WORKERS,

@@ -5,11 +5,16 @@ import { createApp } from './api/app.js';
 import { ServiceMetrics } from './api/metrics.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { Forecaster } from './forecast/index.js';
+import { ForecastPool } from './forecast/pool.js';
 import { defaultParseWorkers, LineProtocolParser } from './ingest/parser.js';
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
-import { openStore } from './store/index.js';
+import { Notifier } from './notify/index.js';
+import { openNotificationLog, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
+import { FluxTasks, fluxTaskSpecs } from './tasks/flux-tasks.js';
+import { InfluxStore } from './store/influxdb/index.js';
 
 /** The package version, read from package.json (found from src/ when run by tsx/vitest, dist/src/ when built). */
 export const VERSION: string = (() => {
@@ -35,13 +40,40 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
-  const app = createApp({ store, queue, parser, config, clock, logger, metrics, version: VERSION });
+  const forecastPool = new ForecastPool();
+  const forecaster = new Forecaster(store, forecastPool);
+  const notificationLog = await openNotificationLog(store);
+  const notifications = notificationLog
+    ? { log: notificationLog, notifier: new Notifier({ store, log: notificationLog, logger }) }
+    : undefined;
+  // With InfluxDB, the rollup tasks inside it are installed (idempotently) and watched.
+  const fluxTasks =
+    store instanceof InfluxStore ? new FluxTasks(store.influx, config.influx.org!, fluxTaskSpecs(store.buckets.raw, config.timezone), logger) : undefined;
+  fluxTasks?.start();
+  const app = createApp({
+    store,
+    queue,
+    parser,
+    config,
+    clock,
+    logger,
+    metrics,
+    forecaster,
+    version: VERSION,
+    ...(notifications ? { notifications } : {}),
+    ...(fluxTasks ? { fluxTasks } : {}),
+  });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
   const stopTasks = startTasks(
     { store, clock, logger, metrics },
-    { rollupCron: config.rollupCron, retentionCron: config.retentionCron, retention: config.retention },
+    {
+      rollupCron: config.rollupCron,
+      retentionCron: config.retentionCron,
+      retention: config.retention,
+      ...(notifications ? { notify: { cron: config.notifyCron, notifier: notifications.notifier } } : {}),
+    },
   );
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -62,7 +94,9 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await queue.close();
         await parser.close();
+        await forecastPool.close();
         await stopTasks();
+        fluxTasks?.stop();
         await store.close();
       })()),
   };

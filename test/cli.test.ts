@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
+import { batchOf } from './helpers.js';
 import { cli, serve } from './child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-cli-'));
@@ -28,8 +29,8 @@ describe('resultant command line', () => {
   it('prints help for the program and every command with exit code 0', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const c of ['serve', 'ingest', 'demo', 'rollup', 'cleanup']) expect(top.stdout).toContain(c);
-    for (const c of ['serve', 'ingest', 'demo', 'rollup', 'cleanup']) {
+    for (const c of ['serve', 'ingest', 'demo', 'rollup', 'cleanup', 'forecast']) expect(top.stdout).toContain(c);
+    for (const c of ['serve', 'ingest', 'demo', 'rollup', 'cleanup', 'forecast']) {
       const r = await cli([c, '--help']);
       expect(r.code, c).toBe(0);
       expect(r.stdout).toMatch(/Usage: resultant/);
@@ -107,6 +108,43 @@ describe('resultant command line', () => {
       expect(page.results).toHaveLength(1);
     });
   });
+
+  it('forecasts from the database file, as JSON on a clean stdout, and as a table; bad options exit 2', async () => {
+    const db = dbPath();
+    const hourStart = Math.floor(now / HOUR) * HOUR;
+    await withStore(db, async (s) => {
+      const rows = [];
+      for (let h = 7 * 24; h >= 1; h--) {
+        const t = hourStart - h * HOUR;
+        rows.push({ t, latency: 50 + 10 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + (h % 7), tags: { endpoint: 'api' } });
+      }
+      await s.write(batchOf(rows));
+    });
+    const r = await cli(['forecast', '--db', db, '--tag', 'endpoint=api', '--horizon', '12', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // The arima candidate's C code prints to stdout; it must not reach ours.
+    const f = JSON.parse(r.stdout) as { forecast: unknown[]; history: unknown[]; candidates: { name: string; skipped?: string }[] };
+    expect(f.candidates.find((c) => c.name === 'arima')?.skipped).toBeUndefined();
+    expect(f.forecast).toHaveLength(12);
+    expect(f.history).toHaveLength(7 * 24);
+    const table = await cli(['forecast', '--db', db, '--tag', 'endpoint=api', '--horizon', '3', '--level', '80']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/mean of latency_ms, hourly, 80 % interval \(UTC\)/);
+    expect(table.stdout).toMatch(/backtest \(\d+ origins x 3 steps\): MASE/);
+    for (const [args, re] of [
+      [['--horizon', '0'], /--horizon must be a whole number from 1 to 336/],
+      [['--level', '90'], /--level must be one of 80, 95/],
+      [['--tag', 'endpoint'], /--tag must look like key=value/],
+      [['--statistic', 'median'], /--statistic must be one of/],
+    ] as [string[], RegExp][]) {
+      const bad = await cli(['forecast', '--db', db, ...args]);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr, args.join(' ')).toMatch(re);
+    }
+    const short = await cli(['forecast', '--db', db, '--tag', 'endpoint=none']);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/not enough history to forecast: needs at least 72 hourly buckets/);
+  }, 60_000);
 
   it('writes demo data with its incidents into the database file', async () => {
     const db = dbPath();

@@ -3,11 +3,15 @@ import type { Server } from 'node:http';
 import { createApp, type AppConfig } from '../src/api/app.js';
 import { ServiceMetrics } from '../src/api/metrics.js';
 import { fixedClock } from '../src/clock.js';
+import { Forecaster } from '../src/forecast/index.js';
+import { ForecastPool } from '../src/forecast/pool.js';
 import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
 import type { ReportSources } from '../src/report/sources.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
+import { DuckDBNotificationLog } from '../src/store/duckdb/notification-log.js';
+import { Notifier } from '../src/notify/index.js';
 
 export interface TestServer {
   url: string;
@@ -15,6 +19,7 @@ export interface TestServer {
   queue: IngestQueue;
   clock: ReturnType<typeof fixedClock>;
   metrics: ServiceMetrics;
+  notifier: Notifier;
   close(): Promise<void>;
 }
 
@@ -25,6 +30,7 @@ export async function startTestServer(
     queueMaxPoints?: number;
     rawRetentionDays?: number;
     parseWorkers?: number;
+    forecastWorkers?: number;
     /** Sources for charts, reports and the dashboard over the server's store and clock (default: the app's). */
     sources?: (store: DuckDBStore, now: () => number) => ReportSources;
   } = {},
@@ -35,6 +41,8 @@ export async function startTestServer(
     authTokens: opts.authTokens ?? [],
     publicRead: opts.publicRead ?? false,
     maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
+    ...(opts.store ? { store: opts.store } : {}),
+    ...(opts.grafana ? { grafana: opts.grafana } : {}),
   };
   const store = await DuckDBStore.open({
     path: opts.path ?? ':memory:',
@@ -45,6 +53,10 @@ export async function startTestServer(
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
   // One worker by default, so the API tests go through the worker path the service uses.
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
+  const forecastPool = new ForecastPool({ workers: opts.forecastWorkers ?? 1 });
+  const forecaster = new Forecaster(store, forecastPool);
+  const notificationLog = await DuckDBNotificationLog.open(store);
+  const notifier = new Notifier({ store, log: notificationLog, logger: silentLogger, deliver: { backoffMs: 10 } });
   const app = createApp({
     store,
     queue,
@@ -53,6 +65,8 @@ export async function startTestServer(
     clock,
     logger: silentLogger,
     metrics,
+    forecaster,
+    notifications: { log: notificationLog, notifier },
     version: 'test',
     ...(opts.sources ? { sources: opts.sources(store, () => clock.now()) } : {}),
   });
@@ -67,11 +81,13 @@ export async function startTestServer(
     queue,
     clock,
     metrics,
+    notifier,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await queue.close();
       await parser.close();
+      await forecastPool.close();
       await store.close();
     },
   };

@@ -3,17 +3,22 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { Forecaster } from '../forecast/index.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
+import type { FluxTaskState } from '../tasks/flux-tasks.js';
 import type { ReportSources } from '../report/sources.js';
 import { createAuth } from './auth.js';
 import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
 import { reportsRouter } from './reports.js';
 import type { ServiceMetrics } from './metrics.js';
+import { forecastRouter } from './forecast.js';
+import { type Notifications, notificationsRouter } from './notifications.js';
+import { grafanaRouter } from './grafana.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
 import { writeRouter } from './write.js';
@@ -23,6 +28,9 @@ export interface AppConfig {
   authTokens: string[];
   publicRead: boolean;
   maxBodyBytes: number;
+  /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
+  store?: 'duckdb' | 'influxdb';
+  grafana?: { url?: string; token?: string; timeoutMs?: number };
 }
 
 export interface AppDeps {
@@ -33,7 +41,12 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   metrics: ServiceMetrics;
+  forecaster: Forecaster;
+  /** Rules, history and the notifier (absent: the notification endpoints answer 404). */
+  notifications?: Notifications;
   version: string;
+  /** The InfluxDB rollup tasks being watched (RESULTANT_STORE=influxdb only). */
+  fluxTasks?: { states(): FluxTaskState[] };
   /** Data for charts, reports and the dashboard; default: the store, with analyses and forecasts not available. */
   sources?: ReportSources;
 }
@@ -92,6 +105,14 @@ export function createApp(deps: AppDeps): express.Express {
         depth_points: deps.queue.depth,
         capacity_points: deps.queue.capacity,
       },
+      ...(deps.fluxTasks?.states() ?? []).map((t) => ({
+        name: `flux_task:${t.name}`,
+        status: t.status,
+        last_run_status: t.lastRunStatus,
+        last_run_error: t.lastRunError,
+        latest_completed: t.latestCompleted,
+        ...(t.message ? { message: t.message } : {}),
+      })),
     ];
     const status = checks.some((c) => c.status === 'fail') ? 'fail' : 'pass';
     res.status(status === 'pass' ? 200 : 503).json({ name: 'resultant', version: deps.version, status, checks });
@@ -104,6 +125,7 @@ export function createApp(deps: AppDeps): express.Express {
     deps.metrics.series.set(st.seriesCount);
     deps.metrics.queueDepth.set(deps.queue.depth);
     deps.metrics.queueCapacity.set(deps.queue.capacity);
+    for (const t of deps.fluxTasks?.states() ?? []) deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });
@@ -115,6 +137,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(writeRouter(deps, auth));
   app.use(readRouter(deps, auth));
+  app.use(forecastRouter(deps, auth));
+  app.use(notificationsRouter(deps, auth));
+  app.use(grafanaRouter(deps, auth));
   app.use(chartsRouter(deps, auth));
   app.use(reportsRouter(deps, auth));
   app.use(dashboardRouter());

@@ -49,3 +49,17 @@ export function decodeUtf8(buf: Buffer): string {
     throw new AppError('invalid', 'the request body is not valid UTF-8');
   }
 }
+
+/** A JSON request body: `Content-Type: application/json`, at most `limit` bytes, valid UTF-8 and JSON. */
+export async function readJson(req: Request, limit: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new AppError('unsupported media type', 'send JSON with "Content-Type: application/json"');
+  }
+  const text = decodeUtf8(await readBody(req, limit));
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AppError('invalid', `the body is not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`);
+  }
+}

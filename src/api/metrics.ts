@@ -55,6 +55,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly fluxTaskFailing = new client.Gauge({
+    name: 'resultant_flux_task_failing',
+    help: 'InfluxDB rollup task whose last run failed, or that is missing or inactive (1), else 0',
+    labelNames: ['task'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'resultant_' });
   }

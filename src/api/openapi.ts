@@ -236,6 +236,69 @@ export function openApiDocument(version: string): object {
           responses: { '200': { description: '{"series": [...]}' } },
         },
       },
+      '/api/v1/forecast': {
+        get: {
+          summary: 'Forecast an hourly or daily statistic of a series; the model is chosen by rolling-origin backtest',
+          parameters: [
+            q('metric', 'field (default latency_ms)'),
+            q('statistic', 'what to forecast', { type: 'string', enum: ['mean', 'p95', 'availability_pct', 'test_count'], default: 'mean' }),
+            q('period', 'bucket size', { type: 'string', enum: ['hour', 'day'], default: 'hour' }),
+            q('horizon', 'buckets ahead (1-336 hourly, 1-90 daily; default 24 / 14)', { type: 'integer' }),
+            q('level', 'prediction interval in percent', { type: 'integer', enum: [80, 95], default: 95 }),
+            q('model', 'force a model', { type: 'string', enum: ['auto', 'seasonal_naive', 'mstl_ets', 'ets', 'arima'], default: 'auto' }),
+            q('tz', 'IANA time zone of the buckets'),
+            q('start', 'history from (default: 30 days hourly, 365 days daily, before stop)', time),
+            q('stop', 'history until (default: now; the current bucket is left out)', time),
+            tagParam,
+          ],
+          responses: {
+            '200': {
+              description:
+                '{"metric", "statistic", "period", "level", "model": {"name", "params"}, "history": [{"time", "value"}], "forecast": [{"time", "value", "lower", "upper"}], "backtest": {"mase", "smape", "coverage", "baseline", "baseline_mase", "folds", "horizon", "points"}, "candidates": [...], "data": {...}}',
+            },
+            '400': { description: 'bad parameter, or too little history (the message states the minimum)' },
+            '503': { description: 'too many forecasts waiting' },
+          },
+        },
+      },
+      '/api/v1/notifications/rules': {
+        get: { summary: 'Notification rules (webhook header values hidden)', responses: { '200': { description: '{"rules": [...]}' } } },
+        post: {
+          summary:
+            'Add a rule: kind availability_below | latency_above | regression | new_failure_fingerprint | anomaly_score_above, threshold, filter, group_by, window_minutes, min_tests, cooldown_minutes, handlers [{type: log} | {type: webhook, url, headers, timeout_ms, retries}]',
+          responses: { '201': { description: 'the rule with its id' }, '400': { description: 'errors: [{path, message}]' } },
+        },
+      },
+      '/api/v1/notifications/rules/{id}': {
+        delete: { summary: 'Delete a rule', responses: { '204': { description: 'deleted' }, '404': { description: 'no such rule' } } },
+      },
+      '/api/v1/notifications': {
+        get: {
+          summary: 'Notifications sent, newest first, with the outcome of each delivery',
+          parameters: [q('rule_id', 'one rule only'), q('start', 'inclusive', time), q('stop', 'exclusive', time), q('limit', 'at most', { type: 'integer', default: 100 })],
+          responses: { '200': { description: '{"notifications": [...]}' } },
+        },
+      },
+      '/api/v1/notifications/evaluate': {
+        post: { summary: 'Evaluate every rule now (the service does this every minute)', responses: { '200': { description: 'what was found and sent' } } },
+      },
+      '/api/v1/grafana/dashboards': {
+        get: {
+          summary: 'The Grafana dashboards Resultant ships (JSON model), InfluxDB and API variants',
+          parameters: [q('variant', 'influxdb, api or all (default all)')],
+          responses: { '200': { description: '{"folder": {...}, "dashboards": [{"uid", "title", "variant", "file", "dashboard"}]}' } },
+        },
+      },
+      '/api/v1/grafana/provision': {
+        post: {
+          summary: 'Push the dashboards to GRAFANA_URL with GRAFANA_TOKEN (idempotent, fixed uids, folder "Resultant")',
+          parameters: [q('variant', 'influxdb, api or all (default: all with the InfluxDB store, api otherwise)')],
+          responses: {
+            '200': { description: '{"dashboards": [{"uid", "result": "created"|"updated"|"unchanged", "version"}]}' },
+            '503': err('Grafana not configured, unreachable, or refused (grafana_status 401, 403, 404, 412)'),
+          },
+        },
+      },
       '/api/v1/charts/{file}': {
         get: {
           summary: 'A chart drawn on the server: <type>.svg or <type>.png',

@@ -1,12 +1,12 @@
 // Write endpoints (CONTRACT.md §3.1): InfluxDB v2 and v1 line protocol, and JSON results. Each request is parsed
 // and validated whole before anything is queued; the response is sent once the store has committed it.
 import { type Request, type Response, Router } from 'express';
-import { AppError, invalid } from '../errors.js';
+import { invalid } from '../errors.js';
 import { decodeJsonResults } from '../ingest/json.js';
 import { parsePrecision } from '../ingest/line-protocol.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
-import { decodeUtf8, readBody } from './body.js';
+import { readBody, readJson } from './body.js';
 import { one, queryOf } from './params.js';
 
 export function writeRouter(deps: AppDeps, auth: Auth): Router {
@@ -40,17 +40,7 @@ export function writeRouter(deps: AppDeps, auth: Auth): Router {
   r.post('/write', auth.require('write', { v1: true }), lineProtocol(true));
 
   r.post('/api/v1/results', auth.require('write'), async (req, res) => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') {
-      throw new AppError('unsupported media type', 'send JSON with "Content-Type: application/json"');
-    }
-    const text = decodeUtf8(await readBody(req, deps.config.maxBodyBytes));
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (e) {
-      throw invalid(`the body is not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`);
-    }
+    const body = await readJson(req, deps.config.maxBodyBytes);
     const now = deps.clock.now();
     const decoded = decodeJsonResults(body, now * 1000, deps.store.oldestWritableTime(now));
     if (!decoded.ok) throw invalid(decoded.message, { errors: decoded.errors });

@@ -6,6 +6,7 @@ import { startServer, VERSION } from '../main.js';
 import { parseTimeValue } from '../time/parse.js';
 import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from './common.js';
 import { runDemo } from './demo.js';
+import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
 import { type Format, ingestFile } from './ingest.js';
 import { addReportCommand } from './report.js';
 import { addVisualizeCommand } from './visualize.js';
@@ -193,6 +194,27 @@ export function buildProgram(): Command {
       } finally {
         await store.close();
       }
+    });
+  program
+    .command('forecast')
+    .description('forecast an hourly or daily statistic of a series, with the model chosen by backtest')
+    .option('--metric <name>', 'field (default latency_ms)')
+    .option('--statistic <s>', 'mean, p95, availability_pct or test_count (default mean)')
+    .option('--period <p>', 'hour or day (default hour)')
+    .option('--horizon <n>', 'buckets ahead (default 24 hourly, 14 daily)')
+    .option('--level <n>', 'prediction interval, 80 or 95 (default 95)')
+    .option('--model <name>', 'auto, seasonal_naive, mstl_ets, ets or arima (default auto)')
+    .option('--tz <zone>', 'IANA time zone of the buckets (default RESULTANT_TIMEZONE)')
+    .option('--start <time>', 'history from (default: 30 days hourly, 365 days daily)')
+    .option('--stop <time>', 'history until (default: now)')
+    .option('--tag <key=value>', 'series filter, repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--json', 'print the response as JSON')
+    .option('--url <url>', 'ask a running server instead of opening the database file')
+    .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
+    .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
+    .action(async (o: ForecastCliOptions & { json?: boolean }) => {
+      const f = await runForecast({ ...o, token: o.token ?? process.env.RESULTANT_TOKEN });
+      out(o.json ? JSON.stringify(f) : formatForecast(f));
     });
   addReportCommand(program);
   addVisualizeCommand(program);

@@ -1,11 +1,9 @@
 // Line-protocol request bodies to write batches, on a small pool of worker threads (or inline when the pool
 // has no workers). The outcome is the same either way; workers only move the CPU work off the main thread.
-import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
+import { workerEntry } from '../worker-entry.js';
 import type { Precision } from './line-protocol.js';
 import { type PackedBatch, SeriesInterner, unpackBatch } from './transfer.js';
 import { type DecodeOutcome, decodeLineProtocol, SeriesCache } from './validate.js';
@@ -50,26 +48,13 @@ interface Slot {
   pending: Map<number, { resolve: (r: ParseResponse) => void; reject: (e: unknown) => void }>;
 }
 
-/**
- * The worker's entry: the compiled .js next to this file, or, when running from source (tests, tsx), a tiny
- * module that registers tsx's loader in the worker first (Node 20 does not pass loader hooks to workers).
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./parse-worker.js', import.meta.url);
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  const tsx = pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
-  const target = new URL('./parse-worker.ts', import.meta.url).href;
-  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(target)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
-
 export class LineProtocolParser {
   private readonly slots: Slot[] = [];
   private readonly cache = new SeriesCache();
   private readonly interner = new SeriesInterner();
   private nextId = 1;
   private closing = false;
-  private readonly entry = workerEntry();
+  private readonly entry = workerEntry(import.meta.url, 'parse-worker');
 
   constructor(workers: number) {
     for (let i = 0; i < workers; i++) {

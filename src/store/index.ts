@@ -2,11 +2,25 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { DuckDBStore } from './duckdb/index.js';
+import { DuckDBNotificationLog } from './duckdb/notification-log.js';
+import type { NotificationLog } from '../notify/log.js';
+import { InfluxStore } from './influxdb/index.js';
 import type { Store } from './types.js';
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.store === 'influxdb') {
-    throw new Error('RESULTANT_STORE=influxdb: the InfluxDB store is not available in this build yet; use duckdb');
+    const { url, token, org, bucket } = config.influx;
+    // loadConfig requires all four when RESULTANT_STORE=influxdb; this guards callers that build a Config by hand.
+    if (!url || !token || !org || !bucket) throw new Error('RESULTANT_STORE=influxdb needs INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET');
+    return InfluxStore.open({
+      url,
+      token,
+      org,
+      bucket,
+      timezone: config.timezone,
+      retention: config.retention,
+      warn: (m) => logger.warn(m),
+    });
   }
   return DuckDBStore.open({
     path: config.dbPath,
@@ -17,4 +31,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     threads: config.duckdb.threads,
     warn: (m) => logger.warn(m),
   });
+}
+
+/** Where notification rules and history are kept: in the same file for DuckDB; none (yet) for other stores. */
+export async function openNotificationLog(store: Store): Promise<NotificationLog | null> {
+  return store instanceof DuckDBStore ? DuckDBNotificationLog.open(store) : null;
 }

@@ -4,6 +4,7 @@ import cron from 'node-cron';
 import type { ServiceMetrics } from '../api/metrics.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { EvaluationReport, Notifier } from '../notify/index.js';
 import type { CleanupReport, RetentionPolicy, RollupReport, Store } from '../store/types.js';
 
 export interface TaskDeps {
@@ -39,15 +40,30 @@ export async function runRetention(deps: TaskDeps, policy: RetentionPolicy): Pro
   }
 }
 
+/** Evaluates the notification rules; a failure is logged, never thrown into the scheduler. */
+export async function runNotify(deps: TaskDeps, notifier: Notifier): Promise<EvaluationReport | null> {
+  try {
+    const r = await notifier.evaluate(deps.clock.now());
+    if (r.sent > 0 || r.errors.length > 0) deps.logger.info({ ...r }, 'notifications');
+    return r;
+  } catch (err) {
+    deps.logger.error({ err }, 'notification evaluation failed');
+    return null;
+  }
+}
+
 export interface Schedules {
   rollupCron: string;
   retentionCron: string;
   retention: RetentionPolicy;
+  /** Notification rules are evaluated on their own schedule and chain, so a slow webhook never delays a rollup. */
+  notify?: { cron: string; notifier: Notifier };
 }
 
 /** Starts the schedules; the returned function stops them and waits for a running task to finish. */
 export function startTasks(deps: TaskDeps, s: Schedules): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
+  let notifying: Promise<unknown> = Promise.resolve();
   const guard = (fn: () => Promise<unknown>) => () => {
     running = running.then(fn, fn);
     return running;
@@ -56,10 +72,16 @@ export function startTasks(deps: TaskDeps, s: Schedules): () => Promise<void> {
     cron.schedule(s.rollupCron, guard(() => runRollup(deps)), { name: 'rollup', noOverlap: true }),
     cron.schedule(s.retentionCron, guard(() => runRetention(deps, s.retention)), { name: 'retention', noOverlap: true }),
   ];
+  const notify = s.notify;
+  if (notify) {
+    const tick = (): Promise<unknown> => (notifying = runNotify(deps, notify.notifier));
+    tasks.push(cron.schedule(notify.cron, tick, { name: 'notify', noOverlap: true }));
+  }
   // Catch up at start (after a restart there may be hours to roll up) without waiting for the first tick.
   void guard(() => runRollup(deps))();
   return async () => {
     for (const t of tasks) await t.destroy();
     await running.catch(() => undefined);
+    await notifying.catch(() => undefined);
   };
 }

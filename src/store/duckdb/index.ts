@@ -480,6 +480,15 @@ export class DuckDBStore implements Store {
     }
   }
 
+  /**
+   * Runs `fn` on the writer connection, one at a time with every other write: for state kept in the same database
+   * file beside the time series (anomaly-log.ts), which has no place in the Store port.
+   */
+  exclusive<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return this.lock.run(() => fn(this.writer));
+  }
+
   // ---- reads -----------------------------------------------------------------------------------------------
 
   /** Runs `fn` on a reader connection inside one transaction: one consistent snapshot for all its queries. */

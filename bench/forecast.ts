@@ -1,0 +1,133 @@
+// Forecast model selection on real series and through the service.
+// 1) NAB (../shared/datasets/nab, MIT): each realAWSCloudwatch series resampled to hourly means, the last 24 hours
+//    held back; the selection runs on the rest (rolling-origin backtest) and is then scored on the held-back day.
+// 2) The built service (as `npm start` runs it) answering GET /api/v1/forecast over 30 days of hourly history
+//    (720 points) for series it has not seen (a fit each) and again (cached).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { coverage, mase, naiveScale, smape } from '../src/forecast/accuracy.js';
+import { fillGaps } from '../src/forecast/index.js';
+import { ForecastPool } from '../src/forecast/pool.js';
+import { makeSeries, WriteBatch } from '../src/model/result.js';
+import { DuckDBStore } from '../src/store/duckdb/index.js';
+import { machine, pct, startServiceChild } from './common.js';
+
+const HOUR = 3_600_000;
+const NAB = new URL('../../shared/datasets/nab/', import.meta.url);
+const f2 = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
+
+/** Hourly means of a NAB CSV (timestamp,value), with hours that have no sample as null. */
+function hourly(file: string): number[] {
+  const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1);
+  const sums = new Map<number, [number, number]>();
+  for (const line of rows) {
+    const [ts, v] = line.split(',');
+    const h = Math.floor(Date.parse(`${ts!.replace(' ', 'T')}Z`) / HOUR);
+    const s = sums.get(h) ?? [0, 0];
+    s[0] += Number(v);
+    s[1]++;
+    sums.set(h, s);
+  }
+  const hours = [...sums.keys()].sort((a, b) => a - b);
+  const out: (number | null)[] = [];
+  for (let h = hours[0]!; h <= hours.at(-1)!; h++) {
+    const s = sums.get(h);
+    out.push(s ? s[0] / s[1] : null);
+  }
+  return fillGaps(out, 24);
+}
+
+async function nab(): Promise<void> {
+  const pool = new ForecastPool();
+  const dir = new URL('realAWSCloudwatch/', NAB);
+  console.log('\n## NAB realAWSCloudwatch, hourly means, horizon 24 h, 95 % interval; hold-out = the last 24 h\n');
+  console.log('| series | hours | model | backtest MASE | seasonal naive MASE | backtest sMAPE % | backtest coverage | hold-out MASE | hold-out coverage | time ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const times: number[] = [];
+  let beat = 0;
+  let n = 0;
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+    const y = hourly(new URL(name, dir).pathname);
+    const train = y.slice(0, -24);
+    const held = y.slice(-24);
+    const t0 = performance.now();
+    const sel = await pool.select(train, {
+      season: 24,
+      hourly: true,
+      horizon: 24,
+      level: 95,
+      model: 'auto',
+      bounds: train.every((v) => v >= 0) ? { min: 0 } : {},
+    });
+    const ms = performance.now() - t0;
+    times.push(ms);
+    const holdMase = mase(held, sel.point, naiveScale(train, 24));
+    n++;
+    if (sel.backtest.mase < sel.backtest.baseline_mase || sel.model.name === 'seasonal_naive') beat++;
+    console.log(
+      `| ${name.replace('.csv', '')} | ${y.length} | ${sel.model.name}${sel.model.name === 'mstl_ets' ? ` ${JSON.stringify(sel.model.params.periods)}` : ''} | ${f2(sel.backtest.mase)} | ${f2(sel.backtest.baseline_mase)} | ${sel.backtest.smape.toFixed(1)} | ${(100 * sel.backtest.coverage).toFixed(1)} % | ${f2(holdMase)} | ${(100 * coverage(held, sel.lower, sel.upper)).toFixed(1)} % | ${ms.toFixed(0)} |`,
+    );
+    void smape;
+  }
+  console.log(`\nselection time per series: p50 ${pct(times, 0.5).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms; ${n} series`);
+  await pool.close();
+}
+
+async function service(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-forecast-'));
+  const path = join(dir, 'f.duckdb');
+  const now = Date.now();
+  const end = Math.floor(now / HOUR) * HOUR;
+  const store = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+  let seed = 3;
+  const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const b = new WriteBatch();
+  const ENDPOINTS = 12;
+  for (let e = 0; e < ENDPOINTS; e++) {
+    const s = makeSeries('test_result', { endpoint: `svc-${e}` });
+    for (let h = 30 * 24; h >= 1; h--) {
+      const t = end - h * HOUR;
+      for (let k = 0; k < 6; k++) {
+        const lat = 80 + 5 * e + 25 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + 0.01 * (720 - h) + 10 * rnd();
+        b.addResult(s, (t + k * 600_000) * 1000, rnd() > 0.02, lat, null, null, null);
+      }
+    }
+  }
+  await store.write(b);
+  await store.rollup(now);
+  await store.close();
+  const svc = await startServiceChild({ RESULTANT_DB_PATH: path });
+  const timed = async (q: string): Promise<[number, { model: { name: string }; history: unknown[]; cached: boolean }]> => {
+    const t0 = performance.now();
+    const res = await fetch(new URL(`/api/v1/forecast?${q}`, svc.url));
+    const body = (await res.json()) as { model: { name: string }; history: unknown[]; cached: boolean; message?: string };
+    if (res.status !== 200) throw new Error(`${res.status} ${body.message}`);
+    return [performance.now() - t0, body];
+  };
+  try {
+    console.log('\n## GET /api/v1/forecast on the built service, 30 days of hourly history, horizon 24, auto\n');
+    const [cold, first] = await timed('tag.endpoint=svc-0&horizon=24');
+    console.log(`first request (starts the workers, loads the WebAssembly): ${cold.toFixed(0)} ms, ${first.history.length} points, model ${first.model.name}`);
+    const fresh: number[] = [];
+    for (let e = 1; e < ENDPOINTS; e++) {
+      const [ms, body] = await timed(`tag.endpoint=svc-${e}&horizon=24`);
+      if (body.cached) throw new Error('unexpected cache hit');
+      fresh.push(ms);
+    }
+    console.log(`series not seen before (full selection), ${fresh.length} requests: p50 ${pct(fresh, 0.5).toFixed(0)} ms, max ${Math.max(...fresh).toFixed(0)} ms`);
+    const cached: number[] = [];
+    for (let i = 0; i < 30; i++) cached.push((await timed(`tag.endpoint=svc-${i % ENDPOINTS}&horizon=24`))[0]);
+    console.log(`repeated (cached fit, history re-read): p50 ${pct(cached, 0.5).toFixed(1)} ms, max ${Math.max(...cached).toFixed(1)} ms`);
+    const daily = await timed('tag.endpoint=svc-1&period=day&horizon=7');
+    console.log(`daily, 30 points: ${daily[0].toFixed(0)} ms, model ${daily[1].model.name}`);
+  } finally {
+    const peak = await svc.stop();
+    console.log(`service peak RSS: ${peak} MB`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`# bench:forecast on ${machine()}`);
+await nab();
+await service();

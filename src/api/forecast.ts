@@ -1,0 +1,46 @@
+// GET /api/v1/forecast (CONTRACT.md §3.2).
+import { Router } from 'express';
+import { FORECAST_PERIODS, type ForecastParams, LIMITS, STATISTICS } from '../forecast/index.js';
+import { MODEL_NAMES } from '../forecast/models.js';
+import type { AppDeps } from './app.js';
+import type { Auth } from './auth.js';
+import {
+  enumParam,
+  intParam,
+  metricParam,
+  type Query,
+  queryOf,
+  rejectUnknown,
+  tagFilters,
+  timeParam,
+  tzParam,
+} from './params.js';
+
+export function forecastRouter(deps: AppDeps, auth: Auth): Router {
+  const r = Router();
+  r.get('/api/v1/forecast', auth.require('read'), async (req, res) => {
+    res.json(await deps.forecaster.forecast(forecastParams(queryOf(req), deps.config.timezone), deps.clock.now()));
+  });
+  return r;
+}
+
+/** The forecast's query parameters, validated (the CLI passes its options through here too). */
+export function forecastParams(q: Query, defaultTz: string): ForecastParams {
+  rejectUnknown(q, ['metric', 'statistic', 'period', 'horizon', 'level', 'model', 'tz', 'start', 'stop']);
+  const period = enumParam(q, 'period', FORECAST_PERIODS, 'hour');
+  const level = enumParam(q, 'level', ['80', '95'] as const, '95');
+  const start = timeParam(q, 'start');
+  const stop = timeParam(q, 'stop');
+  return {
+    metric: metricParam(q),
+    statistic: enumParam(q, 'statistic', STATISTICS, 'mean'),
+    period,
+    horizon: intParam(q, 'horizon', 1, LIMITS.horizon[period], LIMITS.defaultHorizon[period]),
+    level: level === '80' ? 80 : 95,
+    model: enumParam(q, 'model', ['auto', ...MODEL_NAMES] as const, 'auto'),
+    filters: tagFilters(q),
+    tz: tzParam(q, defaultTz),
+    ...(start === undefined ? {} : { start }),
+    ...(stop === undefined ? {} : { stop }),
+  };
+}

@@ -1,0 +1,294 @@
+// Model selection by rolling-origin backtest (Tashman 2000; Hyndman & Athanasopoulos, fpp3 §5.10): every
+// candidate forecasts the last few windows of the history from the data before each window, the one with the
+// lowest MASE wins, and the backtest errors calibrate its prediction interval. Pure: numbers in, numbers out.
+import { quantileSorted } from 'simple-statistics';
+import { coverage, mase, naiveScale, smape } from './accuracy.js';
+import { type Candidate, candidates as defaultCandidates, type Level, type ModelName, type RawForecast } from './models.js';
+
+export interface SelectOptions {
+  /** Season length in buckets: 24 for hourly, 7 for daily. */
+  season: number;
+  hourly: boolean;
+  horizon: number;
+  level: Level;
+  model: 'auto' | ModelName;
+  /** Values the statistic cannot cross (0 for counts and latencies, 100 for availability). */
+  bounds: { min?: number; max?: number };
+  /** Stop trying further candidates once this much time has gone (seasonal naive always runs). */
+  budgetMs?: number;
+  /** Backtest windows (origins). */
+  folds?: number;
+  /** Replaces the default candidates (tests). */
+  candidates?: Candidate[];
+}
+
+export interface CandidateReport {
+  name: ModelName;
+  params: Record<string, unknown>;
+  mase: number | null;
+  smape: number | null;
+  coverage: number | null;
+  ms: number;
+  /** Why the candidate took no part (too little history, failed to fit, out of time). */
+  skipped?: string;
+}
+
+export interface Backtest {
+  mase: number;
+  smape: number;
+  coverage: number;
+  baseline: 'seasonal_naive';
+  baseline_mase: number;
+  /** Origins, steps ahead per origin, and the points forecast in all. */
+  folds: number;
+  horizon: number;
+  points: number;
+}
+
+export interface Selection {
+  model: { name: ModelName; params: Record<string, unknown> };
+  point: number[];
+  lower: number[];
+  upper: number[];
+  backtest: Backtest;
+  candidates: CandidateReport[];
+  /** Factor applied to the model's own interval widths after calibration on the backtest. */
+  intervalScale: number;
+}
+
+export const DEFAULT_FOLDS = 4;
+/** Backtest residuals needed before the interval is calibrated on them; fewer keep the model's own width. */
+const MIN_CALIBRATION_POINTS = 20;
+
+/** Steps ahead each backtest window checks: one season, or the horizon when shorter. */
+export function backtestHorizon(season: number, horizon: number): number {
+  return Math.min(horizon, season);
+}
+
+/** History needed for at least one backtest window after two seasons of training. */
+export function minimumHistory(season: number, horizon: number): number {
+  return 2 * season + backtestHorizon(season, horizon);
+}
+
+/** Thrown when the history or a forced model cannot give a forecast; the message says what is needed. */
+export class ForecastInputError extends Error {}
+
+export interface FoldResult {
+  actual: number[];
+  f: RawForecast;
+  scale: number;
+}
+
+/** One candidate's backtest windows and its forecast from the whole history, or why it has none. */
+export type Evaluation =
+  | { name: ModelName; params: Record<string, unknown>; ms: number; folds: FoldResult[]; final: RawForecast }
+  | { name: ModelName; params: Record<string, unknown>; ms: number; skipped: string };
+
+export interface Plan {
+  folds: number;
+  horizon: number;
+  origins: number[];
+  /** The candidates to evaluate; the first is the seasonal naive baseline. */
+  candidates: Candidate[];
+}
+
+/** Checks the history, and lays out the backtest windows and the candidates to try. */
+export function planForecast(y: readonly number[], o: SelectOptions): Plan {
+  const m = o.season;
+  const need = minimumHistory(m, o.horizon);
+  if (y.length < need) {
+    throw new ForecastInputError(`needs at least ${need} buckets of history, the series has ${y.length}`);
+  }
+  const H = backtestHorizon(m, o.horizon);
+  const folds = Math.max(1, Math.min(o.folds ?? DEFAULT_FOLDS, Math.floor((y.length - 2 * m) / H)));
+  const origins = Array.from({ length: folds }, (_, i) => y.length - (folds - i) * H);
+  const all = o.candidates ?? defaultCandidates(m, o.hourly);
+  const baseline = all.find((c) => c.name === 'seasonal_naive');
+  if (!baseline) throw new Error('the candidates lack the seasonal naive baseline');
+  // A constant series has nothing to model: the seasonal naive forecast is the constant with a zero-width interval.
+  if (isConstant(y)) return { folds, horizon: H, origins, candidates: [baseline] };
+  if (o.model === 'auto') return { folds, horizon: H, origins, candidates: [baseline, ...all.filter((c) => c !== baseline)] };
+  const forced = all.filter((c) => c.name === o.model);
+  if (forced.length === 0) throw new ForecastInputError(`model "${o.model}" is not available for this series`);
+  return { folds, horizon: H, origins, candidates: [baseline, ...forced.filter((c) => c !== baseline)] };
+}
+
+/** Runs one candidate over the backtest windows and on the whole history. Throws nothing: failures are reported. */
+export function evaluateCandidate(c: Candidate, y: readonly number[], plan: Plan, o: SelectOptions): Evaluation {
+  const t0 = performance.now();
+  const took = (): number => round(performance.now() - t0, 1);
+  const m = o.season;
+  if (plan.origins[0]! < c.minLength) {
+    return { name: c.name, params: c.params, ms: 0, skipped: `needs ${c.minLength + plan.horizon} buckets of history for its backtest` };
+  }
+  try {
+    const folds = plan.origins.map((origin) => {
+      const train = y.slice(0, origin);
+      return {
+        actual: y.slice(origin, origin + plan.horizon),
+        f: widen(c.forecast(latest(c, train), plan.horizon, o.level), m),
+        scale: naiveScale(train, m),
+      };
+    });
+    const final = widen(c.forecast(latest(c, y), o.horizon, o.level), m);
+    return { name: c.name, params: c.params, ms: took(), folds, final };
+  } catch (e) {
+    return { name: c.name, params: c.params, ms: took(), skipped: `failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function latest(c: Candidate, y: readonly number[]): readonly number[] {
+  return c.maxLength !== undefined && y.length > c.maxLength ? y.slice(-c.maxLength) : y;
+}
+
+/** Picks the evaluated candidate with the lowest backtest MASE and shapes its forecast. */
+export function chooseForecast(plan: Plan, evaluations: Evaluation[], o: SelectOptions): Selection {
+  const baseline = evaluations[0];
+  if (!baseline || baseline.name !== 'seasonal_naive' || !('folds' in baseline)) {
+    throw new Error(`the seasonal naive baseline did not run: ${baseline && 'skipped' in baseline ? baseline.skipped : 'missing'}`);
+  }
+  const reports: CandidateReport[] = [];
+  const ran: Extract<Evaluation, { folds: FoldResult[] }>[] = [];
+  for (const ev of evaluations) {
+    if ('skipped' in ev) {
+      reports.push({ name: ev.name, params: ev.params, mase: null, smape: null, coverage: null, ms: ev.ms, skipped: ev.skipped });
+      continue;
+    }
+    const s = score(ev.folds, o);
+    ran.push(ev);
+    reports.push({ name: ev.name, params: ev.params, mase: round(s.mase, 4), smape: round(s.smape, 4), coverage: round(s.coverage, 4), ms: ev.ms });
+  }
+  const forced = o.model === 'auto' ? ran : ran.filter((e) => e.name === o.model || plan.candidates.length === 1);
+  // Stable sort: on equal MASE the earlier (simpler) candidate wins.
+  const best = [...forced].sort((a, b) => score(a.folds, o).mase - score(b.folds, o).mase)[0];
+  if (!best) {
+    const why = reports.filter((r) => r.skipped).map((r) => `${r.name}: ${r.skipped}`).join('; ');
+    throw new ForecastInputError(`no model could forecast this series (${why})`);
+  }
+  const s = score(best.folds, o);
+  const scale = calibration(best.folds, o.level, () => true);
+  return {
+    model: { name: best.name, params: best.params },
+    ...bounded(best.final, scale, o.bounds),
+    backtest: {
+      mase: round(s.mase, 4),
+      smape: round(s.smape, 4),
+      coverage: round(s.coverage, 4),
+      baseline: 'seasonal_naive',
+      baseline_mase: round(score(baseline.folds, o).mase, 4),
+      folds: plan.folds,
+      horizon: plan.horizon,
+      points: plan.folds * plan.horizon,
+    },
+    candidates: reports,
+    intervalScale: round(scale, 4),
+  };
+}
+
+/** The whole selection in this thread (tests, and where the `arima` candidate's stdout does not matter). */
+export function selectForecast(y: readonly number[], o: SelectOptions): Selection {
+  const plan = planForecast(y, o);
+  const started = performance.now();
+  const evaluations = plan.candidates.map((c, i) =>
+    i > 0 && o.budgetMs !== undefined && performance.now() - started > o.budgetMs
+      ? { name: c.name, params: c.params, ms: 0, skipped: 'out of time' }
+      : evaluateCandidate(c, y, plan, o),
+  );
+  return chooseForecast(plan, evaluations, o);
+}
+
+/**
+ * Backtest scores of one candidate: MASE and sMAPE averaged over the windows (each window scaled by the seasonal
+ * naive error of its own training data, as M4 does per series), and the coverage of the calibrated interval where
+ * each window's calibration comes from the other windows only, so the coverage reported is out of sample.
+ */
+const scores = new WeakMap<FoldResult[], { mase: number; smape: number; coverage: number }>();
+function score(r: FoldResult[], o: SelectOptions): { mase: number; smape: number; coverage: number } {
+  const hit = scores.get(r);
+  if (hit) return hit;
+  let m = 0;
+  let s = 0;
+  let inside = 0;
+  let points = 0;
+  r.forEach((fold, i) => {
+    const scale = r.length > 1 ? calibration(r, o.level, (j) => j !== i) : 1;
+    const b = bounded(fold.f, scale, o.bounds);
+    m += mase(fold.actual, b.point, fold.scale);
+    s += smape(fold.actual, b.point);
+    inside += coverage(fold.actual, b.lower, b.upper) * fold.actual.length;
+    points += fold.actual.length;
+  });
+  const out = { mase: m / r.length, smape: s / r.length, coverage: inside / points };
+  scores.set(r, out);
+  return out;
+}
+
+/**
+ * The factor that makes the interval cover `level` of the backtest errors: the level quantile (R type 7) of each
+ * error divided by the interval's half-width on its side. Too few errors: the model's own width (factor 1).
+ */
+function calibration(r: FoldResult[], level: Level, use: (fold: number) => boolean): number {
+  const ratios: number[] = [];
+  r.forEach((fold, i) => {
+    if (!use(i)) return;
+    fold.actual.forEach((y, t) => {
+      const p = fold.f.point[t]!;
+      const w = y >= p ? fold.f.upper[t]! - p : p - fold.f.lower[t]!;
+      const e = Math.abs(y - p);
+      if (w > 0) ratios.push(e / w);
+      else if (e > 0) ratios.push(Infinity);
+      else ratios.push(0);
+    });
+  });
+  if (ratios.length < MIN_CALIBRATION_POINTS) return 1;
+  ratios.sort((a, b) => a - b);
+  const q = quantileSorted(ratios, level / 100);
+  // An infinite ratio means a zero-width interval missed: keep the model's width rather than an infinite one.
+  return Number.isFinite(q) ? q : 1;
+}
+
+/**
+ * Intervals that widen with the horizon: MSTL's carry only the trend model's uncertainty and barely grow, so the
+ * half-width at step h is at least the first step's times sqrt(1 + (h-1)/m) (the growth of a seasonal random
+ * walk's, smoothed), and never narrower than at an earlier step.
+ */
+export function widen(f: RawForecast, m: number): RawForecast {
+  const lo0 = f.point[0]! - f.lower[0]!;
+  const up0 = f.upper[0]! - f.point[0]!;
+  let lo = 0;
+  let up = 0;
+  const out: RawForecast = { point: f.point.slice(), lower: [], upper: [] };
+  for (let i = 0; i < f.point.length; i++) {
+    const g = Math.sqrt(1 + i / m);
+    lo = Math.max(lo, f.point[i]! - f.lower[i]!, lo0 * g);
+    up = Math.max(up, f.upper[i]! - f.point[i]!, up0 * g);
+    out.lower.push(f.point[i]! - lo);
+    out.upper.push(f.point[i]! + up);
+  }
+  return out;
+}
+
+/** Scales the interval around the point and clips everything to the statistic's bounds. */
+function bounded(f: RawForecast, scale: number, b: { min?: number; max?: number }): RawForecast {
+  const clip = (v: number): number => Math.min(b.max ?? Infinity, Math.max(b.min ?? -Infinity, v));
+  const out: RawForecast = { point: [], lower: [], upper: [] };
+  for (let i = 0; i < f.point.length; i++) {
+    const p = f.point[i]!;
+    out.point.push(clip(p));
+    out.lower.push(clip(p - scale * (p - f.lower[i]!)));
+    out.upper.push(clip(p + scale * (f.upper[i]! - p)));
+  }
+  return out;
+}
+
+function isConstant(y: readonly number[]): boolean {
+  const first = y[0]!;
+  const tol = 1e-12 * Math.max(1, Math.abs(first));
+  return y.every((v) => Math.abs(v - first) <= tol);
+}
+
+function round(v: number, digits: number): number {
+  if (!Number.isFinite(v)) return v;
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

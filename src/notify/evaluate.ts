@@ -1,0 +1,226 @@
+// What each kind of rule finds now: availability and latency rules read the aggregates of the last window; the
+// others read an analysis (regressions, failure patterns, anomalies) and pick what is new or bad enough.
+import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import type { Store, TagFilters } from '../store/types.js';
+import { QUARTER_MS } from '../time/buckets.js';
+import { formatMillis } from '../time/parse.js';
+import type { Rule } from './rules.js';
+
+export interface Alert {
+  series: Record<string, string | null>;
+  seriesKey: string;
+  /** Set when the alert is about one event (a regression, a fingerprint, an anomaly) that must be sent once. */
+  event: string | null;
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  details: Record<string, unknown>;
+}
+
+export type Analyze = (kind: AnalysisKind, req: AnalysisRequest) => Promise<AnalysisResponse>;
+
+export interface EvalContext {
+  store: Store;
+  now: number;
+  /** Runs an analysis; rules that need one fail with a clear error without it. */
+  analyze?: Analyze;
+}
+
+/** Alerts of one rule per evaluation, at most (the worst first): a flood says less than a summary. */
+export const MAX_ALERTS_PER_RULE = 20;
+const DAY_MS = 86_400_000;
+const SEVERITY_RANK = { minor: 1, major: 2, critical: 3 } as const;
+
+export function seriesKey(series: Record<string, unknown>): string {
+  return JSON.stringify(Object.keys(series).sort().map((k) => [k, series[k] ?? null]));
+}
+
+function label(series: Record<string, string | null>): string {
+  const parts = Object.entries(series).map(([k, v]) => `${k}=${v ?? '(none)'}`);
+  return parts.length ? parts.join(', ') : 'all series';
+}
+
+function filtersOf(rule: Rule): TagFilters {
+  return Object.fromEntries(Object.entries(rule.filter).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+}
+
+export async function evaluateRule(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
+  switch (rule.kind) {
+    case 'availability_below':
+    case 'latency_above':
+      return windowAlerts(rule, ctx);
+    case 'regression':
+      return regressionAlerts(rule, ctx);
+    case 'new_failure_fingerprint':
+      return fingerprintAlerts(rule, ctx);
+    case 'anomaly_score_above':
+      return anomalyAlerts(rule, ctx);
+  }
+}
+
+/**
+ * The window covers at least the last `window_minutes`: from that many minutes before the current quarter hour
+ * to the end of it. Whole quarter hours are what the store aggregates exactly from raw results, and taking the
+ * quarter in progress as well means a window never holds only a few minutes of data.
+ */
+export function windowOf(rule: Rule, now: number): [number, number] {
+  const floor = Math.floor(now / QUARTER_MS) * QUARTER_MS;
+  return [floor - rule.window_minutes * 60_000, floor === now ? now : floor + QUARTER_MS];
+}
+
+async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
+  const [start, end] = windowOf(rule, ctx.now);
+  const res = await ctx.store.aggregate({
+    period: 'hour',
+    tz: 'UTC',
+    boundaries: [start, end],
+    filters: filtersOf(rule),
+    groupBy: rule.group_by,
+    metric: rule.metric,
+  });
+  const alerts: Alert[] = [];
+  for (const g of res.groups) {
+    const b = g.buckets[0];
+    if (!b || b.testCount < rule.min_tests) continue;
+    const series = Object.fromEntries(rule.group_by.map((k) => [k, g.group[k] ?? null]));
+    const window = { start: formatMillis(start), stop: formatMillis(end), tests: b.testCount, successes: b.successCount };
+    if (rule.kind === 'availability_below') {
+      const pct = (100 * b.successCount) / b.testCount;
+      if (pct < rule.threshold!) {
+        alerts.push({
+          series,
+          seriesKey: seriesKey(series),
+          event: null,
+          message: `availability ${pct.toFixed(2)} % is below ${rule.threshold} % for ${label(series)} (${b.successCount} of ${b.testCount} succeeded since ${window.start})`,
+          value: round(pct),
+          threshold: rule.threshold!,
+          details: window,
+        });
+      }
+    } else {
+      const v = rule.statistic === 'mean' ? (b.n > 0 ? b.sum / b.n : null) : rule.statistic === 'p95' ? b.p95 : b.p99;
+      if (v !== null && b.n >= rule.min_tests && v > rule.threshold!) {
+        alerts.push({
+          series,
+          seriesKey: seriesKey(series),
+          event: null,
+          message: `${rule.statistic} ${rule.metric} ${round(v)} is above ${rule.threshold} for ${label(series)} (${b.n} results since ${window.start})`,
+          value: round(v),
+          threshold: rule.threshold!,
+          details: { ...window, count: b.n },
+        });
+      }
+    }
+  }
+  return worst(alerts, (a) => Math.abs((a.value ?? 0) - (a.threshold ?? 0)));
+}
+
+async function analysis(rule: Rule, ctx: EvalContext, kind: AnalysisKind): Promise<AnalysisResponse> {
+  if (!ctx.analyze) throw new Error(`rule kind ${rule.kind} needs the ${kind} analysis, which this service does not have`);
+  return ctx.analyze(kind, {
+    start: ctx.now - rule.lookback_days * DAY_MS,
+    stop: ctx.now,
+    filters: filtersOf(rule),
+    groupBy: rule.group_by,
+    metric: rule.metric,
+    tz: 'UTC',
+    options: {},
+  });
+}
+
+interface RegressionItem {
+  series: Record<string, string | null>;
+  metric: string;
+  direction: 'worse' | 'better';
+  change_pct: number;
+  p_value: number;
+  severity: keyof typeof SEVERITY_RANK;
+  change_time: string | null;
+}
+
+async function regressionAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
+  const res = await analysis(rule, ctx, 'regressions');
+  const items = (res.regressions ?? []) as RegressionItem[];
+  const alerts = items
+    .filter((r) => r.direction === 'worse' && SEVERITY_RANK[r.severity] >= SEVERITY_RANK[rule.min_severity])
+    .map((r): Alert => {
+      const key = seriesKey(r.series);
+      return {
+        series: r.series,
+        seriesKey: key,
+        event: `${key}|${r.metric}|${r.change_time ?? ''}`,
+        message: `${r.severity} regression of ${r.metric} on ${label(r.series)}: ${r.change_pct > 0 ? '+' : ''}${round(r.change_pct)} %${r.change_time ? ` since ${r.change_time}` : ''} (p = ${r.p_value.toPrecision(2)})`,
+        value: r.change_pct,
+        threshold: null,
+        details: { ...r },
+      };
+    });
+  return worst(alerts, (a) => Math.abs(a.value ?? 0));
+}
+
+interface PatternItem {
+  fingerprint: string;
+  category: string;
+  example: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
+  const res = await analysis(rule, ctx, 'failure-patterns');
+  const since = ctx.now - rule.window_minutes * 60_000;
+  const alerts = ((res.patterns ?? []) as PatternItem[])
+    .filter((p) => Date.parse(p.first_seen) >= since)
+    .map((p): Alert => {
+      const series = { fingerprint: p.fingerprint };
+      return {
+        series,
+        seriesKey: seriesKey(series),
+        event: p.fingerprint,
+        message: `new failure (${p.category}) seen ${p.count} time${p.count === 1 ? '' : 's'} since ${p.first_seen}: ${p.example.slice(0, 300)}`,
+        value: p.count,
+        threshold: null,
+        details: { ...p },
+      };
+    });
+  return worst(alerts, (a) => a.value ?? 0);
+}
+
+interface AnomalyItem {
+  series: Record<string, string | null>;
+  metric: string;
+  time: string;
+  value: number;
+  expected: number;
+  score: number;
+  method: string;
+  acknowledged?: boolean;
+}
+
+async function anomalyAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
+  const res = await analysis(rule, ctx, 'anomalies');
+  const alerts = ((res.anomalies ?? []) as AnomalyItem[])
+    .filter((a) => Math.abs(a.score) > rule.threshold! && a.acknowledged !== true)
+    .map((a): Alert => {
+      const key = seriesKey(a.series);
+      return {
+        series: a.series,
+        seriesKey: key,
+        event: `${key}|${a.metric}|${a.method}|${a.time}`,
+        message: `anomaly in ${a.metric} on ${label(a.series)} at ${a.time}: ${round(a.value)} where ${round(a.expected)} was expected (score ${round(a.score)}, ${a.method})`,
+        value: a.score,
+        threshold: rule.threshold!,
+        details: { ...a },
+      };
+    });
+  return worst(alerts, (a) => Math.abs(a.value ?? 0));
+}
+
+function worst(alerts: Alert[], badness: (a: Alert) => number): Alert[] {
+  return alerts.sort((a, b) => badness(b) - badness(a)).slice(0, MAX_ALERTS_PER_RULE);
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

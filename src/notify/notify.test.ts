@@ -1,0 +1,237 @@
+// Notifications end to end: rules through the API of a real server with a real DuckDB store, evaluation over real
+// aggregates, webhooks to real HTTP servers on loopback (answering, failing, hanging), cooldown and persistence.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { batchOf, type Row } from '../../test/helpers.js';
+import { startTestServer, type TestServer } from '../../test/server.js';
+import { silentLogger } from '../logger.js';
+import { DuckDBStore } from '../store/duckdb/index.js';
+import { DuckDBNotificationLog } from '../store/duckdb/notification-log.js';
+import { Notifier } from './index.js';
+
+const NOW = Date.UTC(2026, 10, 21, 12, 7);
+const MIN = 60_000;
+let srv: TestServer | null = null;
+const hooks: Server[] = [];
+afterEach(async () => {
+  await srv?.close();
+  srv = null;
+  for (const h of hooks.splice(0)) {
+    h.closeAllConnections();
+    await new Promise((r) => h.close(r));
+  }
+});
+const dir = mkdtempSync(join(tmpdir(), 'resultant-notify-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Hook {
+  url: string;
+  received: { headers: IncomingMessage['headers']; body: Record<string, unknown> }[];
+}
+
+/** A webhook receiver: `answer` decides the status per request (or 'hang' to never answer). */
+async function hook(answer: (n: number) => number | 'hang' = () => 200): Promise<Hook> {
+  const received: Hook['received'] = [];
+  const s = createServer((req, res) => {
+    let data = '';
+    req.on('data', (d: Buffer) => (data += d.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: JSON.parse(data) as Record<string, unknown> });
+      const a = answer(received.length);
+      if (a === 'hang') return;
+      res.statusCode = a;
+      res.end();
+    });
+  });
+  hooks.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const addr = s.address();
+  return { url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks/resultant?secret=s3`, received };
+}
+
+/** Probes of the last 15 minutes: `api` fails 4 of 20, `web` is healthy, `rare` has only 3 results (all failed). */
+async function probes(s: TestServer, at = NOW): Promise<void> {
+  const rows: Row[] = [];
+  for (let i = 0; i < 20; i++) {
+    rows.push({ t: at - (i + 1) * 30_000, success: i % 5 !== 0, latency: 100 + i, tags: { endpoint: 'api' } });
+    rows.push({ t: at - (i + 1) * 30_000, success: true, latency: 20, tags: { endpoint: 'web' } });
+  }
+  for (let i = 0; i < 3; i++) rows.push({ t: at - (i + 1) * MIN, success: false, tags: { endpoint: 'rare' } });
+  await s.store.write(batchOf(rows));
+}
+
+async function addRule(s: TestServer, rule: Record<string, unknown>, token?: string): Promise<Response> {
+  return fetch(`${s.url}/api/v1/notifications/rules`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Token ${token}` } : {}) },
+    body: JSON.stringify(rule),
+  });
+}
+
+const evaluate = async (s: TestServer) =>
+  (await (await fetch(`${s.url}/api/v1/notifications/evaluate`, { method: 'POST' })).json()) as Record<string, unknown>;
+
+describe('notification rules', () => {
+  it('rejects invalid rules with the path of each problem, and refuses rules without a token when tokens are set', async () => {
+    srv = await startTestServer({ now: NOW, authTokens: ['t0k'] });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ name: 'a', kind: 'availability_below' }, 'threshold'],
+      [{ name: 'a', kind: 'availability_below', threshold: 120 }, 'threshold'],
+      [{ name: 'a', kind: 'latency_above', threshold: 5, window_minutes: 20 }, 'window_minutes'],
+      [{ name: 'a', kind: 'regression', handlers: [{ type: 'webhook', url: 'ftp://x' }] }, 'handlers.0.url'],
+      [{ name: 'a', kind: 'regression', filter: { _bad: 'x' } }, 'filter._bad'],
+      [{ name: 'a', kind: 'bogus' }, 'kind'],
+      [{ name: 'a', kind: 'regression', colour: 'red' }, ''],
+      [{ name: '', kind: 'regression' }, 'name'],
+    ];
+    for (const [rule, path] of cases) {
+      const res = await addRule(srv, rule, 't0k');
+      expect(res.status, JSON.stringify(rule)).toBe(400);
+      const body = (await res.json()) as { errors: { path: string }[] };
+      expect(body.errors.map((e) => e.path), JSON.stringify(rule)).toContain(path);
+    }
+    expect((await addRule(srv, { name: 'ok', kind: 'regression' })).status).toBe(401);
+    const bad = await fetch(`${srv.url}/api/v1/notifications/rules`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Token t0k' },
+      body: '{"name": ',
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('sends an availability alert for the endpoint below the threshold to a webhook, once per cooldown', async () => {
+    srv = await startTestServer({ now: NOW });
+    await probes(srv);
+    const h = await hook();
+    const res = await addRule(srv, {
+      name: 'api availability',
+      kind: 'availability_below',
+      threshold: 99,
+      group_by: ['endpoint'],
+      cooldown_minutes: 30,
+      handlers: [{ type: 'webhook', url: h.url, headers: { Authorization: 'Bearer hook-secret' } }, { type: 'log' }],
+    });
+    expect(res.status).toBe(201);
+    const rule = (await res.json()) as { id: string; handlers: { headers?: Record<string, string> }[] };
+    // Header values are credentials: never shown back.
+    expect(rule.handlers[0]!.headers).toEqual({ Authorization: '***' });
+    const listed = (await (await fetch(`${srv.url}/api/v1/notifications/rules`)).json()) as { rules: unknown[] };
+    expect(JSON.stringify(listed)).not.toContain('hook-secret');
+
+    const r1 = await evaluate(srv);
+    expect(r1).toMatchObject({ rules: 1, alerts: 1, sent: 1, cooling: 0, errors: [] });
+    expect(h.received).toHaveLength(1);
+    const got = h.received[0]!;
+    expect(got.headers.authorization).toBe('Bearer hook-secret');
+    expect(got.body).toMatchObject({ rule: { id: rule.id, name: 'api availability' }, series: { endpoint: 'api' }, value: 80, threshold: 99 });
+    expect(String(got.body.message)).toMatch(/availability 80\.00 % is below 99 % for endpoint=api \(16 of 20 succeeded/);
+
+    // Still failing a minute later: within the cooldown, nothing new.
+    srv.clock.advance(MIN);
+    expect(await evaluate(srv)).toMatchObject({ alerts: 1, sent: 0, cooling: 1 });
+    expect(h.received).toHaveLength(1);
+    // After the cooldown, still failing: sent again.
+    srv.clock.advance(30 * MIN);
+    await probes(srv, srv.clock.now());
+    expect(await evaluate(srv)).toMatchObject({ sent: 1 });
+    expect(h.received).toHaveLength(2);
+
+    const hist = (await (await fetch(`${srv.url}/api/v1/notifications?rule_id=${rule.id}`)).json()) as {
+      notifications: { time: string; series: unknown; deliveries: { handler: string; target: string; ok: boolean }[] }[];
+    };
+    expect(hist.notifications).toHaveLength(2);
+    expect(hist.notifications[0]!.time).toBe('2026-11-21T12:38:00Z');
+    expect(hist.notifications[0]!.deliveries).toEqual([
+      { handler: 'webhook', target: new URL(h.url).origin, ok: true, attempts: 1, status: 200 },
+      { handler: 'log', target: 'log', ok: true, attempts: 1 },
+    ]);
+    // The webhook's path and query (which can hold secrets) are not in the history.
+    expect(JSON.stringify(hist)).not.toContain('s3');
+  });
+
+  it('fires latency rules on the chosen statistic, and leaves out series with too few results', async () => {
+    srv = await startTestServer({ now: NOW });
+    await probes(srv);
+    await addRule(srv, { name: 'slow', kind: 'latency_above', statistic: 'mean', threshold: 50, min_tests: 5 });
+    await addRule(srv, { name: 'down', kind: 'availability_below', threshold: 50, min_tests: 5 });
+    const r = await evaluate(srv);
+    // api's mean latency is 109.5 (100..119); web's 20; rare has 3 results (under min_tests) although all failed.
+    expect(r).toMatchObject({ rules: 2, alerts: 1, sent: 1 });
+    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as { notifications: { value: number; series: unknown }[] };
+    expect(hist.notifications).toEqual([expect.objectContaining({ value: 109.5, series: { endpoint: 'api' } })]);
+  });
+
+  it('retries a failing webhook, gives up on one that hangs, and neither blocks the other handlers or writes', async () => {
+    srv = await startTestServer({ now: NOW });
+    await probes(srv);
+    const failing = await hook(() => 503);
+    const hanging = await hook(() => 'hang');
+    const fine = await hook();
+    await addRule(srv, {
+      name: 'r',
+      kind: 'availability_below',
+      threshold: 99,
+      handlers: [
+        { type: 'webhook', url: failing.url, retries: 2 },
+        { type: 'webhook', url: hanging.url, timeout_ms: 300, retries: 1 },
+        { type: 'webhook', url: fine.url },
+      ],
+    });
+    const started = Date.now();
+    const pending = evaluate(srv);
+    // While the hanging webhook waits, writes are answered.
+    await new Promise((r) => setTimeout(r, 100));
+    const w = await fetch(`${srv.url}/api/v2/write?precision=ms`, { method: 'POST', body: `test_result,endpoint=api success=true ${NOW}` });
+    expect(w.status).toBe(204);
+    const report = await pending;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(report).toMatchObject({ sent: 1 });
+    expect(failing.received).toHaveLength(3);
+    expect(hanging.received).toHaveLength(2);
+    expect(fine.received).toHaveLength(1);
+    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as { notifications: { deliveries: unknown[] }[] };
+    expect(hist.notifications[0]!.deliveries).toEqual([
+      expect.objectContaining({ ok: false, attempts: 3, status: 503, error: 'answered 503' }),
+      expect.objectContaining({ ok: false, attempts: 2, error: 'no answer within 300 ms' }),
+      expect.objectContaining({ ok: true, attempts: 1 }),
+    ]);
+  }, 20_000);
+
+  it('keeps rules and history in the database file across restarts, and deletes rules', async () => {
+    const path = join(dir, 'n.duckdb');
+    srv = await startTestServer({ now: NOW, path });
+    await probes(srv);
+    const rule = (await (await addRule(srv, { name: 'keep', kind: 'availability_below', threshold: 90 })).json()) as { id: string };
+    expect(await evaluate(srv)).toMatchObject({ sent: 1 });
+    await srv.close();
+    srv = await startTestServer({ now: NOW + MIN, path });
+    const rules = (await (await fetch(`${srv.url}/api/v1/notifications/rules`)).json()) as { rules: { id: string }[] };
+    expect(rules.rules.map((r) => r.id)).toEqual([rule.id]);
+    // The cooldown survives the restart too.
+    expect(await evaluate(srv)).toMatchObject({ alerts: 1, sent: 0, cooling: 1 });
+    expect((await fetch(`${srv.url}/api/v1/notifications/rules/${rule.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${srv.url}/api/v1/notifications/rules/${rule.id}`, { method: 'DELETE' })).status).toBe(404);
+    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as { notifications: { rule_name: string }[] };
+    expect(hist.notifications.map((n) => n.rule_name)).toEqual(['keep']);
+  });
+
+  it('reports a rule that needs an analysis the notifier was not given, and still evaluates the others', async () => {
+    const store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    try {
+      const log = await DuckDBNotificationLog.open(store);
+      const base = { filter: {}, group_by: ['endpoint'], metric: 'latency_ms', statistic: 'p95' as const, window_minutes: 15, min_tests: 1 };
+      const more = { min_severity: 'major' as const, lookback_days: 7, cooldown_minutes: 60, handlers: [{ type: 'log' as const }], enabled: true };
+      await log.addRule({ id: 'a', created_at: '2026-11-21T00:00:00Z', name: 'reg', kind: 'regression', ...base, ...more });
+      await log.addRule({ id: 'b', created_at: '2026-11-21T00:00:01Z', name: 'av', kind: 'availability_below', threshold: 99, ...base, ...more });
+      await store.write(batchOf([{ t: NOW - MIN, success: false, tags: { endpoint: 'x' } }]));
+      const r = await new Notifier({ store, log, logger: silentLogger }).evaluate(NOW);
+      expect(r.errors).toEqual([{ rule_id: 'a', error: 'rule kind regression needs the regressions analysis, which this service does not have' }]);
+      expect(r.sent).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,510 @@
+// The InfluxDB 2 store: raw results in INFLUX_BUCKET, hourly and daily rollups (built by the Flux tasks in flux/,
+// or by rollup()/rebuildRollups() running the same Flux with explicit bounds) in <bucket>_hourly and
+// <bucket>_daily. Retention is the buckets' own (InfluxDB deletes whole expired shard groups).
+//
+// Reads: buckets that start inside the raw retention are computed from raw data by Flux (exact: counts, moments,
+// R type-7 percentiles), so every acknowledged write, late ones included, shows at once and nothing depends on
+// when a task last ran. Older buckets come from the rollups and are merged here exactly (Chan's formula for M2);
+// their percentiles are exact when one rollup row feeds the bucket and come from merged sketch bins otherwise.
+//
+// Writes: InfluxDB has no transactions. A write larger than one request (5000 lines) that fails part-way leaves
+// the chunks already acknowledged stored, and the caller gets the error. Our own retries resend the very same
+// lines (timestamps are fixed before sending) and never duplicate; a client that resends its whole request after
+// such an error gets new nanosecond suffixes, so the chunks stored the first time are then stored twice.
+import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
+import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
+import { invalid } from '../../errors.js';
+import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
+import type { WriteBatch } from '../../model/result.js';
+import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
+import type {
+  AggregateQuery,
+  AggregateResult,
+  BreakerQuery,
+  CleanupReport,
+  ResultPage,
+  ResultQuery,
+  RetentionPolicy,
+  RollupReport,
+  SeriesInfo,
+  SeriesQuery,
+  Store,
+  StoreStatus,
+} from '../types.js';
+import { FLUX_FILES, readFluxFile, renderBounded, type RollupLevel } from './flux-files.js';
+import { batchToLines, NanoSuffix } from './lines.js';
+import { Merger } from './merge.js';
+import { num, parseTimeNs, str, tagsOf, timeMs, timeUs } from './parse.js';
+import {
+  breakerQuery,
+  cardinalityQuery,
+  rawAggregateQuery,
+  resultsQuery,
+  rollupRowsQuery,
+  seriesQuery,
+} from './queries.js';
+import { type BucketNames, bucketNames, HOURLY_LOOKBACK_HOURS, M_BREAKER, M_RESULT, METRIC_TAG } from './schema.js';
+import { classify, LineWriter, type LineWriterOptions } from './writer.js';
+
+export interface InfluxStoreOptions {
+  url: string;
+  token: string;
+  org: string;
+  /** The raw bucket; the rollups go to <bucket>_hourly and <bucket>_daily. */
+  bucket: string;
+  /** Zone of the daily rollup (RESULTANT_TIMEZONE). */
+  timezone: string;
+  /** Bucket retention in days; 0 keeps forever. */
+  retention: RetentionPolicy;
+  /** Create missing buckets and set their retention at open (needs a token allowed to manage buckets). */
+  setupBuckets?: boolean;
+  /** Tries of the bucket setup at open, and the base delay between them (grows linearly). */
+  setupAttempts?: number;
+  setupDelayMs?: number;
+  timeoutMs?: number;
+  now?: () => number;
+  writer?: Partial<Omit<LineWriterOptions, 'org' | 'bucket'>>;
+  warn?: (message: string) => void;
+}
+
+/** Hours per rollup query when rebuilding (bounds the work of one Flux run). */
+const HOURS_PER_QUERY = 24;
+
+export class InfluxStore implements Store {
+  readonly buckets: BucketNames;
+  private readonly writer: LineWriter;
+  private readonly suffix = new NanoSuffix();
+  private readonly now: () => number;
+  /** Hours and days (ms) that took writes older than the tasks' lookback; rollup() recomputes them. */
+  private readonly dirtyHours = new Set<number>();
+  private readonly dirtyDays = new Set<number>();
+  /** The hour and day at which rollup() last did the tasks' regular work (in memory: redone once after a restart). */
+  private lastHourly: number | null = null;
+  private lastDaily: number | null = null;
+  private closed = false;
+
+  constructor(
+    readonly influx: InfluxDB,
+    private readonly opts: InfluxStoreOptions,
+  ) {
+    this.buckets = bucketNames(opts.bucket);
+    this.now = opts.now ?? Date.now;
+    this.writer = new LineWriter(influx, { ...opts.writer, org: opts.org, bucket: this.buckets.raw });
+  }
+
+  static async open(opts: InfluxStoreOptions): Promise<InfluxStore> {
+    // The client logs every failed request to the console; our writer reports what matters (and retries).
+    setLogger({ error: () => undefined, warn: () => undefined });
+    const influx = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeoutMs ?? 30_000 });
+    const store = new InfluxStore(influx, opts);
+    if (opts.setupBuckets ?? true) {
+      // InfluxDB may still be starting (docker compose starts both at once): retry network errors and 5xx a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await store.ensureBuckets();
+          break;
+        } catch (e) {
+          if (attempt >= (opts.setupAttempts ?? 6) || !classify(e).retry) throw e;
+          opts.warn?.(`InfluxDB at ${opts.url} is not ready (${e instanceof Error ? e.message : String(e)}); retrying`);
+          await new Promise((r) => setTimeout(r, (opts.setupDelayMs ?? 2000) * attempt));
+        }
+      }
+    }
+    return store;
+  }
+
+  /** Creates the three buckets when missing and sets their retention (idempotent). */
+  async ensureBuckets(): Promise<void> {
+    const orgs = await new OrgsAPI(this.influx).getOrgs({ org: this.opts.org });
+    const orgID = orgs.orgs?.[0]?.id;
+    if (!orgID) throw new Error(`InfluxDB organisation ${JSON.stringify(this.opts.org)} not found (INFLUX_ORG)`);
+    const api = new BucketsAPI(this.influx);
+    const r = this.opts.retention;
+    const wanted: [string, number][] = [
+      [this.buckets.raw, r.rawDays],
+      [this.buckets.hourly, r.hourlyDays],
+      [this.buckets.daily, r.dailyDays],
+    ];
+    for (const [name, days] of wanted) {
+      const everySeconds = Math.round(days * 86_400);
+      const retentionRules = [{ type: 'expire' as const, everySeconds }];
+      const found = (await api.getBuckets({ orgID, name })).buckets?.[0];
+      if (!found) {
+        await api.postBuckets({ body: { orgID, name, retentionRules } });
+        this.opts.warn?.(`created InfluxDB bucket ${name} (retention ${days > 0 ? `${days} days` : 'infinite'})`);
+      } else if ((found.retentionRules?.[0]?.everySeconds ?? 0) !== everySeconds && found.id) {
+        await api.patchBucketsID({ bucketID: found.id, body: { retentionRules } });
+        this.opts.warn?.(`set retention of InfluxDB bucket ${name} to ${days > 0 ? `${days} days` : 'infinite'}`);
+      }
+    }
+  }
+
+  private rows(q: ParameterizedQuery | string): AsyncIterable<Record<string, unknown>> {
+    const api = this.influx.getQueryApi({ org: this.opts.org, gzip: false });
+    return (async function* () {
+      for await (const { values, tableMeta } of api.iterateRows(q)) yield tableMeta.toObject(values);
+    })();
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------------------
+
+  async write(batch: WriteBatch): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    if (batch.size === 0) return;
+    await this.writer.write(batchToLines(batch, this.suffix));
+    this.markDirty(batch);
+  }
+
+  /** Late writes outside the tasks' lookback leave rollups stale until rollup() recomputes their hours and days. */
+  private markDirty(batch: WriteBatch): void {
+    const nowHour = floorHour(this.now());
+    const covered = nowHour - HOURLY_LOOKBACK_HOURS * HOUR_MS;
+    for (const us of [...batch.results.time]) {
+      const ms = us / 1000;
+      if (ms >= covered) continue;
+      const h = floorHour(ms);
+      this.dirtyHours.add(h);
+      this.dirtyDays.add(bucketStart('day', this.opts.timezone, h));
+    }
+  }
+
+  /** Start (ms) of the raw data the bucket retention surely still holds; -Infinity when kept forever. */
+  private rawFloor(nowMs: number): number {
+    const d = this.opts.retention.rawDays;
+    return d > 0 ? nowMs - d * DAY_MS : -Infinity;
+  }
+
+  oldestWritableTime(nowMs: number): number {
+    const floor = this.rawFloor(nowMs);
+    // An hour of margin: a point that expires at once would be dropped by InfluxDB after our 204.
+    return floor === -Infinity ? 0 : Math.max(0, (floor + HOUR_MS) * 1000);
+  }
+
+  // ---- aggregates ------------------------------------------------------------------------------------------
+
+  async aggregate(q: AggregateQuery): Promise<AggregateResult> {
+    const b = q.boundaries;
+    const floor = this.rawFloor(this.now());
+    let firstRaw = 0;
+    while (firstRaw < b.length - 1 && b[firstRaw]! < floor) firstRaw++;
+    const merger = new Merger(b, q.groupBy);
+    const result: AggregateResult = { groups: [] };
+    if (firstRaw > 0) {
+      const served = await this.aggregateRollups(q, merger, firstRaw);
+      if (!served) result.incompleteBefore = b[firstRaw]!;
+    }
+    for (const run of regularRuns(b.slice(firstRaw))) await this.aggregateRaw(q, merger, run);
+    result.groups = merger.result();
+    return result;
+  }
+
+  private async aggregateRaw(q: AggregateQuery, merger: Merger, run: number[]): Promise<void> {
+    const every = run[1]! - run[0]!;
+    const offset = ((run[0]! % every) + every) % every;
+    const query = rawAggregateQuery({
+      bucket: this.buckets.raw,
+      startMs: run[0]!,
+      stopMs: run[run.length - 1]!,
+      everyMs: every,
+      offsetMs: offset,
+      filters: q.filters,
+      groupBy: q.groupBy,
+      metric: q.metric,
+    });
+    type Cell = { tc: number; sc: number; n: number; s: number; sd: number; mn: number | null; mx: number | null; p: (number | null)[] };
+    const cells = new Map<ReturnType<Merger['get']>, Cell>();
+    for await (const row of this.rows(query)) {
+      const startMs = timeMs(String(row._start));
+      const bucket = merger.bucketOf(startMs);
+      if (bucket < 0 || merger.boundaries[bucket] !== startMs) {
+        throw new Error(`InfluxDB returned a window starting at ${String(row._start)}, which is not a bucket start`);
+      }
+      const a = merger.get(bucket, row);
+      let c = cells.get(a);
+      if (!c) cells.set(a, (c = { tc: 0, sc: 0, n: 0, s: 0, sd: 0, mn: null, mx: null, p: [null, null, null] }));
+      const v = num(row._value);
+      switch (row.result) {
+        case 'tc': c.tc = v ?? 0; break;
+        case 'sc': c.sc = v ?? 0; break;
+        case 'n': c.n = v ?? 0; break;
+        case 's': c.s = v ?? 0; break;
+        case 'sd': c.sd = v ?? 0; break;
+        case 'mn': c.mn = v; break;
+        case 'mx': c.mx = v; break;
+        case 'p50': c.p[0] = v; break;
+        case 'p95': c.p[1] = v; break;
+        case 'p99': c.p[2] = v; break;
+      }
+    }
+    for (const [a, c] of cells) {
+      merger.addCounts(a, c.tc, c.sc);
+      // Flux's population stddev comes from a streaming mean/M2; squaring it back gives M2 to rounding.
+      merger.addMoments(a, { n: c.n, sum: c.s, m2: c.sd * c.sd * c.n, min: c.mn, max: c.mx }, [c.p[0]!, c.p[1]!, c.p[2]!]);
+    }
+  }
+
+  /**
+   * Buckets [0, upto) from the rollups: the daily rollup when the buckets are days, weeks or months of its own
+   * zone, else the hourly one when every boundary is a whole UTC hour. False when neither lines up.
+   */
+  private async aggregateRollups(q: AggregateQuery, merger: Merger, upto: number): Promise<boolean> {
+    const b = q.boundaries;
+    let bucket: string;
+    if (q.period !== 'hour' && q.tz === this.opts.timezone) bucket = this.buckets.daily;
+    else if (b.slice(0, upto + 1).every((x) => x % HOUR_MS === 0)) bucket = this.buckets.hourly;
+    else return false;
+    const range = { bucket, startMs: b[0]!, stopMs: b[upto]!, filters: q.filters, metric: q.metric };
+    const read = async (sketch: boolean, m: Merger): Promise<void> => {
+      for await (const row of this.rows(rollupRowsQuery({ ...range, sketch }))) {
+        const tags = tagsOf(row, ROLLUP_NOT_TAGS);
+        m.addRollupRow(String(row._measurement), timeMs(String(row._time)), tags, row);
+      }
+    };
+    await read(false, merger);
+    // Group-buckets fed by several rows need the sketch bins for their percentiles: read them (all rows of the
+    // range again, with the bins) only when there is one.
+    if ([...merger.acc.values()].some((a) => a.sources > 1)) {
+      const withBins = new Merger(b, q.groupBy);
+      await read(true, withBins);
+      for (const [k, a] of withBins.acc) {
+        const target = merger.acc.get(k);
+        if (target) target.bins = a.bins;
+      }
+    }
+    return true;
+  }
+
+  // ---- raw reads -------------------------------------------------------------------------------------------
+
+  /**
+   * Newest first. The cursor is the last row's time in ns plus how many rows at exactly that time were returned;
+   * the next page stops just after it and skips those. Rows of different series at the very same nanosecond have
+   * no further order in InfluxDB's sort, so such a tie at a page boundary could repeat or skip one (rare: every
+   * line gets its own nanosecond suffix).
+   */
+  async results(q: ResultQuery): Promise<ResultPage> {
+    let before: { t: bigint; skip: number } | null = null;
+    if (q.cursor) before = decodeCursor(q.cursor);
+    const query = resultsQuery({
+      bucket: this.buckets.raw,
+      startUs: q.start,
+      stopUs: q.stop,
+      filters: q.filters,
+      ...(q.success === undefined ? {} : { success: q.success }),
+      ...(before ? { beforeNs: before.t + 1n } : {}),
+      n: q.limit + 1 + (before?.skip ?? 0),
+    });
+    const rows: { ns: bigint; r: TestResult }[] = [];
+    let skip = before?.skip ?? 0;
+    for await (const row of this.rows(query)) {
+      const ns = parseTimeNs(String(row._time));
+      // Rows at exactly the cursor's time that the previous page already returned.
+      if (before && ns === before.t && skip > 0) {
+        skip--;
+        continue;
+      }
+      rows.push({ ns, r: toResult(row, ns) });
+    }
+    const page = rows.slice(0, q.limit);
+    let nextCursor: string | null = null;
+    if (rows.length > q.limit && page.length > 0) {
+      const last = page[page.length - 1]!.ns;
+      let same = page.filter((x) => x.ns === last).length;
+      if (before && last === before.t) same += before.skip;
+      nextCursor = encodeCursor(last, same);
+    }
+    return { results: page.map((x) => x.r), nextCursor };
+  }
+
+  async series(q: SeriesQuery): Promise<SeriesInfo[]> {
+    const measurements: Measurement[] = q.measurement ? [q.measurement] : [M_BREAKER, M_RESULT];
+    const by = new Map<string, SeriesInfo>();
+    for await (const row of this.rows(seriesQuery({ bucket: this.buckets.raw, startUs: q.start, stopUs: q.stop, filters: q.filters, measurements }))) {
+      const measurement = String(row._measurement) as Measurement;
+      const tags = tagsOf(row, SERIES_NOT_TAGS);
+      const key = JSON.stringify([measurement, tags]);
+      let s = by.get(key);
+      if (!s) by.set(key, (s = { measurement, tags, firstTime: 0, lastTime: 0, count: 0 }));
+      if (row.result === 'first') s.firstTime = timeUs(String(row._time));
+      else if (row.result === 'last') s.lastTime = timeUs(String(row._time));
+      else if (row.result === 'count') s.count = num(row._value) ?? 0;
+    }
+    return [...by.values()]
+      .sort((x, y) => (x.measurement === y.measurement ? cmpTags(x.tags, y.tags) : x.measurement < y.measurement ? -1 : 1))
+      .slice(0, q.limit);
+  }
+
+  async breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]> {
+    const out: BreakerEvent[] = [];
+    for await (const row of this.rows(breakerQuery({ bucket: this.buckets.raw, startUs: q.start, stopUs: q.stop, filters: q.filters }))) {
+      const state = str(row.state);
+      if (!state || !(BREAKER_STATES as readonly string[]).includes(state)) continue;
+      out.push({
+        time: timeUs(String(row._time)),
+        state: state as BreakerState,
+        failures: num(row.failures),
+        tags: tagsOf(row, BREAKER_NOT_TAGS),
+      });
+    }
+    return out;
+  }
+
+  // ---- rollups ---------------------------------------------------------------------------------------------
+
+  /** Runs one rollup program over explicit bounds through /api/v2/query (what the tasks do on their schedule). */
+  async runRollup(level: RollupLevel, startMs: number, stopMs: number): Promise<void> {
+    const flux = renderBounded(readFluxFile(FLUX_FILES[level]), level, {
+      srcBucket: this.buckets.raw,
+      dstBucket: level === 'hourly' ? this.buckets.hourly : this.buckets.daily,
+      timezone: this.opts.timezone,
+    }, startMs, stopMs);
+    // to() answers with the rows it wrote; read and drop them (the answer is only complete once they are written).
+    for await (const _ of this.rows(flux)) void _;
+  }
+
+  /**
+   * Once per new hour (and per new day), what the tasks do on their schedule: the last complete hours and the last
+   * complete day; on every call, the hours and days that took late writes beyond the tasks' lookback. The tasks
+   * keep running inside InfluxDB; this keeps rollups current when they fail, and covers late data they miss.
+   */
+  async rollup(nowMs: number): Promise<RollupReport> {
+    const stop = floorHour(nowMs);
+    const hours = new Set<number>(this.dirtyHours);
+    if (this.lastHourly === null || stop > this.lastHourly) {
+      for (let h = stop - HOURLY_LOOKBACK_HOURS * HOUR_MS; h < stop; h += HOUR_MS) hours.add(h);
+    }
+    const tz = this.opts.timezone;
+    const today = bucketStart('day', tz, nowMs);
+    const days = new Set<number>(this.dirtyDays);
+    if (this.lastDaily === null || today > this.lastDaily) days.add(bucketStart('day', tz, today - 1));
+    const doneH = [...hours].filter((h) => h < stop).sort((a, b) => a - b);
+    for (const [a, z] of hourRuns(doneH)) {
+      for (let s = a; s < z; s += HOURS_PER_QUERY * HOUR_MS) await this.runRollup('hourly', s, Math.min(z, s + HOURS_PER_QUERY * HOUR_MS));
+    }
+    for (const h of doneH) this.dirtyHours.delete(h);
+    this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
+    const doneD = [...days].filter((d) => nextBucketStart('day', tz, d) <= stop).sort((a, b) => a - b);
+    for (const d of doneD) {
+      await this.runRollup('daily', d, nextBucketStart('day', tz, d));
+      this.dirtyDays.delete(d);
+    }
+    this.lastDaily = Math.max(this.lastDaily ?? today, today);
+    return { hoursRolledUp: doneH.length, daysRolledUp: doneD.length, hourlyWatermark: stop, dailyWatermark: today };
+  }
+
+  async rebuildRollups(startMs: number, stopMs: number): Promise<RollupReport> {
+    const tz = this.opts.timezone;
+    const now = this.now();
+    const end = Math.min(stopMs, floorHour(now));
+    let hours = 0;
+    let h = Math.ceil(startMs / HOUR_MS) * HOUR_MS;
+    for (; h < end; h += HOURS_PER_QUERY * HOUR_MS) {
+      const z = Math.min(end, h + HOURS_PER_QUERY * HOUR_MS);
+      await this.runRollup('hourly', h, z);
+      hours += (z - h) / HOUR_MS;
+    }
+    let days = 0;
+    let d = bucketStart('day', tz, startMs);
+    if (d < startMs) d = nextBucketStart('day', tz, d);
+    for (; nextBucketStart('day', tz, d) <= Math.min(stopMs, now); d = nextBucketStart('day', tz, d)) {
+      await this.runRollup('daily', d, nextBucketStart('day', tz, d));
+      days++;
+    }
+    return { hoursRolledUp: hours, daysRolledUp: days, hourlyWatermark: floorHour(now), dailyWatermark: bucketStart('day', tz, now) };
+  }
+
+  /** Retention is the buckets' own (InfluxDB drops whole expired shard groups on its own schedule): nothing to do. */
+  async cleanup(_policy: RetentionPolicy, _nowMs: number): Promise<CleanupReport> {
+    return { rawDeleted: 0, hourlyDeleted: 0, dailyDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
+  }
+
+  /**
+   * Whether InfluxDB answers, and the number of series in the raw bucket (InfluxDB's own cardinality estimate
+   * from its index). The rollup lag is the tasks' business: /health shows their last runs.
+   */
+  async status(nowMs: number): Promise<StoreStatus> {
+    try {
+      const floor = this.rawFloor(nowMs);
+      const rows = await this.influx
+        .getQueryApi({ org: this.opts.org, gzip: false })
+        .collectRows<Record<string, unknown>>(cardinalityQuery(this.buckets.raw, floor === -Infinity ? 0 : floor));
+      const seriesCount = rows.reduce((n, r) => n + (num(r._value) ?? 0), 0);
+      return { ok: true, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount };
+    } catch (e) {
+      return { ok: false, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount: 0, message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writer.close();
+  }
+}
+
+const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);
+const SERIES_NOT_TAGS = new Set<string>();
+const RESULT_NOT_TAGS = new Set(['error', 'error_type']);
+const BREAKER_NOT_TAGS = new Set(['state']);
+
+function toResult(row: Record<string, unknown>, ns: bigint): TestResult {
+  const metrics: Record<string, number> = {};
+  let any = false;
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('_') || k === 'result' || k === 'table' || k === 'latency_ms' || k === 'success') continue;
+    if (typeof v === 'number') {
+      metrics[k] = v;
+      any = true;
+    }
+  }
+  return {
+    time: Number(ns / 1000n),
+    success: row.success === true,
+    latency_ms: num(row.latency_ms),
+    metrics: any ? metrics : null,
+    error: str(row.error),
+    error_type: str(row.error_type),
+    tags: tagsOf(row, RESULT_NOT_TAGS),
+  };
+}
+
+function encodeCursor(t: bigint, skip: number): string {
+  return Buffer.from(`${t.toString()}:${skip}`).toString('base64url');
+}
+
+function decodeCursor(c: string): { t: bigint; skip: number } {
+  const m = /^(\d{1,19}):(\d{1,6})$/.exec(Buffer.from(c, 'base64url').toString('utf8'));
+  if (!m) throw invalid('cursor is not valid; pass the next_cursor of the previous page unchanged', { parameter: 'cursor' });
+  return { t: BigInt(m[1]!), skip: Number(m[2]) };
+}
+
+function cmpTags(a: Record<string, string>, b: Record<string, string>): number {
+  const x = JSON.stringify(Object.entries(a));
+  const y = JSON.stringify(Object.entries(b));
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Splits boundaries into maximal runs with one spacing (each run is one Flux window(every, offset) query). */
+export function regularRuns(b: readonly number[]): number[][] {
+  const runs: number[][] = [];
+  let i = 0;
+  while (i < b.length - 1) {
+    const step = b[i + 1]! - b[i]!;
+    let j = i + 1;
+    while (j + 1 < b.length && b[j + 1]! - b[j]! === step) j++;
+    runs.push(b.slice(i, j + 1));
+    i = j;
+  }
+  return runs;
+}
+
+/** Consecutive hours (sorted starts) as [start, stop) runs. */
+function hourRuns(hours: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const h of hours) {
+    const last = out[out.length - 1];
+    if (last && last[1] === h) last[1] = h + HOUR_MS;
+    else out.push([h, h + HOUR_MS]);
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+// rollup() and rebuildRollups() run the flux/ programs through /api/v2/query with explicit aligned bounds
+// (observed at a loopback imitation of the query endpoint).
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { csv, InfluxImitation } from '../../../test/influx-imitation.js';
+import { batchOf } from '../../../test/helpers.js';
+import { HOUR_MS } from '../../time/buckets.js';
+import { InfluxStore } from './index.js';
+
+let influx: InfluxImitation;
+let clock = 0;
+const open = (timezone = 'UTC') =>
+  new InfluxStore(new InfluxDB({ url: influx.url, token: 'test-token' }), {
+    url: influx.url,
+    token: 'test-token',
+    org: 'acme',
+    bucket: 'resultant',
+    timezone,
+    retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
+    now: () => clock,
+  });
+
+beforeEach(async () => {
+  influx = await new InfluxImitation().start();
+  influx.queryAnswer = (_r, res) => csv(res, '');
+});
+afterEach(async () => {
+  await influx.stop();
+});
+
+/** [program, start, stop] of every rollup run sent. */
+function runs(): [string, string, string][] {
+  return influx.requests
+    .filter((r) => r.path === '/api/v2/query')
+    .map((r) => (JSON.parse(r.body) as { query: string }).query)
+    .filter((q) => q.includes('src_bucket = '))
+    .map((q) => {
+      expect(q).not.toMatch(/^option task/m);
+      expect(q).not.toContain('now()');
+      const kind = q.includes('resultant_hourly') ? 'hourly' : 'daily';
+      const m = kind === 'hourly' ? /start = time\(v: "([^"]+)"\)\nstop = time\(v: "([^"]+)"\)/.exec(q) : /dayStart = time\(v: "([^"]+)"\)\ndayStop = time\(v: "([^"]+)"\)\ndue = true/.exec(q);
+      return [kind, m![1]!, m![2]!];
+    });
+}
+
+describe('rollup runs', () => {
+  it('does the tasks\' regular work once per hour and day, and recomputes hours and days of late writes', async () => {
+    const s = open();
+    clock = Date.UTC(2026, 10, 21, 12, 20);
+    await s.rollup(clock);
+    expect(runs()).toEqual([
+      ['hourly', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+      ['daily', '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z'],
+    ]);
+    await s.rollup(clock + 60_000);
+    expect(runs()).toHaveLength(2); // same hour, same day: nothing new
+    // A late result five hours back: outside the task's three-hour lookback.
+    await s.write(batchOf([{ t: Date.UTC(2026, 10, 21, 7, 30), latency: 5 }]));
+    expect((await s.status(clock)).dirtyHours).toBe(1);
+    await s.rollup(clock + 120_000);
+    expect(runs().slice(2)).toEqual([
+      ['hourly', '2026-11-21T07:00:00.000Z', '2026-11-21T08:00:00.000Z'],
+    ]);
+    // The day it fell in is not over yet: recomputed once it is.
+    clock = Date.UTC(2026, 10, 22, 0, 30);
+    await s.rollup(clock);
+    expect(runs().slice(3)).toEqual([
+      ['hourly', '2026-11-21T21:00:00.000Z', '2026-11-22T00:00:00.000Z'],
+      ['daily', '2026-11-21T00:00:00.000Z', '2026-11-22T00:00:00.000Z'],
+    ]);
+    expect((await s.status(clock)).dirtyHours).toBe(0);
+    await s.close();
+  });
+
+  it('rebuilds a range in whole hours (24 per query) and whole local days, a DST day included', async () => {
+    const s = open('Europe/Berlin');
+    clock = Date.UTC(2026, 3, 10);
+    const r = await s.rebuildRollups(Date.UTC(2026, 2, 28, 0, 10), Date.UTC(2026, 2, 30, 0));
+    expect(r.hoursRolledUp).toBe(47);
+    const all = runs();
+    expect(all.filter((x) => x[0] === 'hourly')).toEqual([
+      ['hourly', '2026-03-28T01:00:00.000Z', '2026-03-29T01:00:00.000Z'],
+      ['hourly', '2026-03-29T01:00:00.000Z', '2026-03-30T00:00:00.000Z'],
+    ]);
+    // Only local days wholly inside the range: 2026-03-29 in Berlin, 23 hours long (clocks go forward).
+    expect(all.filter((x) => x[0] === 'daily')).toEqual([['daily', '2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']]);
+    expect(Date.parse(all.find((x) => x[0] === 'daily')![2]) - Date.parse(all.find((x) => x[0] === 'daily')![1])).toBe(23 * HOUR_MS);
+    await s.close();
+  });
+});

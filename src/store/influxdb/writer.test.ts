@@ -1,0 +1,177 @@
+// The write path against a loopback imitation of /api/v2/write: nothing is acknowledged before InfluxDB answered
+// 204, 429/503/timeouts are retried (honouring Retry-After) with the very same lines, 400 is not retried.
+import { InfluxDB } from '@influxdata/influxdb-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InfluxImitation, json } from '../../../test/influx-imitation.js';
+import { batchOf } from '../../../test/helpers.js';
+import { AppError } from '../../errors.js';
+import { makeSeries, WriteBatch } from '../../model/result.js';
+import { InfluxStore } from './index.js';
+import { batchToLines, NanoSuffix, nanos } from './lines.js';
+import { LineWriter, parseRetryAfter } from './writer.js';
+
+let influx: InfluxImitation;
+beforeEach(async () => {
+  influx = await new InfluxImitation().start();
+});
+afterEach(async () => {
+  await influx.stop();
+});
+
+/** A writer whose sleeps are recorded and skipped, and whose clock advances by them. */
+function writer(opts: { timeoutMs?: number; maxLines?: number; maxRetryMs?: number } = {}) {
+  const delays: number[] = [];
+  let clock = 0;
+  const client = new InfluxDB({ url: influx.url, token: 'test-token', timeout: opts.timeoutMs ?? 5000 });
+  const w = new LineWriter(client, {
+    org: 'acme',
+    bucket: 'resultant',
+    maxLines: opts.maxLines ?? 5000,
+    maxRetryMs: opts.maxRetryMs ?? 30_000,
+    sleep: async (ms) => {
+      delays.push(ms);
+      clock += ms;
+    },
+    now: () => clock,
+  });
+  return { w, delays };
+}
+
+const writes = () => influx.requests.filter((r) => r.path === '/api/v2/write');
+
+describe('LineWriter', () => {
+  it('sends lines with ns precision to the bucket and resolves only after the 204', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let answered = false;
+    influx.writeAnswers.push(async (_r, res) => {
+      await held;
+      answered = true;
+      res.writeHead(204).end();
+    });
+    const { w } = writer();
+    let resolved = false;
+    const p = w.write(['m,a=b f=1 1', 'm,a=b f=2 2']).then(() => (resolved = true));
+    while (writes().length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(resolved).toBe(false);
+    release();
+    await p;
+    expect(answered).toBe(true);
+    const req = writes()[0]!;
+    expect(req.query.get('precision')).toBe('ns');
+    expect(req.query.get('bucket')).toBe('resultant');
+    expect(req.query.get('org')).toBe('acme');
+    expect(req.body).toBe('m,a=b f=1 1\nm,a=b f=2 2');
+  });
+
+  it('waits as long as Retry-After says on 429, then sends the same lines again', async () => {
+    influx.writeAnswers.push((_r, res) => {
+      res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }).end('{"code":"too many requests","message":"slow down"}');
+    });
+    const { w, delays } = writer();
+    await w.write(['a f=1 1']);
+    expect(delays).toEqual([7000]);
+    expect(writes().map((r) => r.body)).toEqual(['a f=1 1', 'a f=1 1']);
+  });
+
+  it('retries 503 with growing backoff', async () => {
+    for (let i = 0; i < 2; i++) influx.writeAnswers.push((_r, res) => json(res, 503, { code: 'unavailable', message: 'busy' }));
+    const { w, delays } = writer();
+    await w.write(['a f=1 1']);
+    expect(delays).toEqual([200, 400]);
+    expect(writes()).toHaveLength(3);
+  });
+
+  it('retries a request that timed out, and resolves only with the later 204', async () => {
+    influx.writeAnswers.push(async () => {
+      // never answers: the client gives up after its timeout
+    });
+    let answered = false;
+    influx.writeAnswers.push(async (_r, res) => {
+      await new Promise((r) => setTimeout(r, 100));
+      answered = true;
+      res.writeHead(204).end();
+    });
+    const { w } = writer({ timeoutMs: 300 });
+    await w.write(['a f=1 1']);
+    expect(answered).toBe(true);
+    expect(writes()).toHaveLength(2);
+    expect(writes()[1]!.body).toBe('a f=1 1');
+  });
+
+  it('does not retry a 400 (field type conflict) and reports it as invalid', async () => {
+    influx.writeAnswers.push((_r, res) =>
+      json(res, 400, { code: 'invalid', message: 'partial write: field type conflict: input field "latency_ms" on measurement "test_result" is type integer, already exists as type float' }),
+    );
+    const { w } = writer();
+    const err = await w.write(['a f=1i 1']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('invalid');
+    expect((err as AppError).message).toMatch(/field type conflict/);
+    expect(writes()).toHaveLength(1);
+  });
+
+  it('gives up after the retry deadline with 503 and a Retry-After', async () => {
+    for (let i = 0; i < 50; i++) influx.writeAnswers.push((_r, res) => json(res, 503, { code: 'unavailable', message: 'busy' }));
+    const { w } = writer({ maxRetryMs: 1000 });
+    const err = await w.write(['a f=1 1']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('unavailable');
+    expect((err as AppError).retryAfter).toBeGreaterThanOrEqual(1);
+    expect(writes().length).toBeLessThan(10);
+  });
+
+  it('splits a large write into requests of at most maxLines, all acknowledged before it resolves', async () => {
+    const { w } = writer({ maxLines: 5 });
+    const lines = Array.from({ length: 12 }, (_, i) => `a f=${i} ${i}`);
+    await w.write(lines);
+    expect(writes().map((r) => r.body.split('\n').length).sort()).toEqual([2, 5, 5]);
+    expect(writes().flatMap((r) => r.body.split('\n')).sort()).toEqual([...lines].sort());
+  });
+
+  it('fails the whole write when one chunk is refused', async () => {
+    influx.writeAnswers.push((_r, res) => void res.writeHead(204).end());
+    influx.writeAnswers.push((_r, res) => json(res, 400, { code: 'invalid', message: 'bad line' }));
+    const { w } = writer({ maxLines: 1 });
+    await expect(w.write(['a f=1 1', 'a f=2 2'])).rejects.toBeInstanceOf(AppError);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:28:05 GMT', Date.UTC(2026, 9, 21, 7, 28, 0))).toBe(5000);
+    expect(parseRetryAfter(undefined)).toBeNull();
+    expect(parseRetryAfter('soon')).toBeNull();
+  });
+});
+
+describe('line protocol of a batch', () => {
+  it('writes metrics as floats, success as a boolean, failures as an integer, tags escaped', () => {
+    const b = new WriteBatch();
+    b.addResult(makeSeries('test_result', { endpoint: 'a b,c=d', region: 'eu' }), 1_700_000_000_000_001, false, 200, { throughput: 3 }, 'time"out', 'net');
+    b.addBreaker(makeSeries('circuit_breaker', { breaker: 'x' }), 1_700_000_000_000_002, 'open', 5);
+    const lines = batchToLines(b, new NanoSuffix(7));
+    expect(lines).toEqual([
+      'test_result,endpoint=a\\ b\\,c\\=d,region=eu error="time\\"out",error_type="net",latency_ms=200,success=F,throughput=3 1700000000000001007',
+      'circuit_breaker,breaker=x failures=5i,state="open" 1700000000000002008',
+    ]);
+  });
+
+  it('gives results of one series at the same microsecond distinct nanosecond timestamps', () => {
+    const b = batchOf([{ t: 1000, latency: 1, tags: { e: 'x' } }, { t: 1000, latency: 3, tags: { e: 'x' } }]);
+    const ts = batchToLines(b, new NanoSuffix(999)).map((l) => l.split(' ').pop());
+    expect(ts).toEqual([nanos(1_000_000, 999), nanos(1_000_000, 0)]);
+    expect(new Set(ts).size).toBe(2);
+  });
+
+  it('InfluxStore.write resolves after the server stored the lines', async () => {
+    const store = new InfluxStore(new InfluxDB({ url: influx.url, token: 'test-token' }), {
+      url: influx.url, token: 'test-token', org: 'acme', bucket: 'resultant', timezone: 'UTC',
+      retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
+    });
+    await store.write(batchOf([{ t: Date.UTC(2026, 10, 21), latency: 12, tags: { endpoint: 'api' } }]));
+    expect(writes()).toHaveLength(1);
+    expect(writes()[0]!.body).toMatch(new RegExp(`^test_result,endpoint=api latency_ms=12,success=T ${Date.UTC(2026, 10, 21)}000\\d{3}$`));
+    await store.close();
+  });
+});
