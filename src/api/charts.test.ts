@@ -75,13 +75,36 @@ describe('GET /api/v1/charts', () => {
 
   it('answers 404 "not available" for analyses and forecasts this build does not have', async () => {
     const s = await serverWithData();
-    for (const type of ['trends', 'anomalies', 'workload', 'failure-patterns', 'forecast']) {
+    for (const type of ['trends', 'anomalies', 'workload', 'failure-patterns']) {
       const res = await fetch(`${s.url}/api/v1/charts/${type}.svg`);
       expect(res.status).toBe(404);
       const body = (await res.json()) as { code: string; message: string };
       expect(body.code).toBe('not found');
       expect(body.message).toMatch(/not available/);
     }
+  });
+
+  it('draws a forecast from the service\'s forecaster, and says how much history it needs', async () => {
+    srv = await startTestServer({ now: NOW });
+    // Six days of hourly results with a daily cycle, for one endpoint.
+    const rows: Row[] = [];
+    for (let h = 6 * 24; h > 0; h--) {
+      const t = NOW - h * HOUR;
+      for (let i = 0; i < 3; i++) rows.push({ t: t + i * 60_000, latency: 100 + 20 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + i, tags: { endpoint: 'api' } });
+    }
+    await srv.store.write(batchOf(rows));
+    const res = await fetch(`${srv.url}/api/v1/charts/forecast.svg?tag.endpoint=api&horizon=12&tz=Europe/Berlin`);
+    expect(res.status).toBe(200);
+    const root = parseXml(await res.text());
+    expect(linePaths(root)).toHaveLength(2);
+    expect(findAll(root, (n) => hasClass('mark-area')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children)).toHaveLength(1);
+    expect(textsIn(root, 'role-title-text').join(' ')).toContain('Forecast of mean latency_ms per hour for api');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toMatch(/model \w+ · backtest MASE \d/);
+    expect(textsIn(root, 'role-axis-title')).toContain('time (Europe/Berlin)');
+    // Too little history (no results for this endpoint): the forecaster's 400, which says the minimum.
+    const short = await fetch(`${srv.url}/api/v1/charts/forecast.png?tag.endpoint=search`);
+    expect(short.status).toBe(400);
+    expect(((await short.json()) as { message: string }).message).toMatch(/needs at least \d+ hourly buckets/);
   });
 
   it('draws an analysis once a source provides it', async () => {
@@ -116,6 +139,8 @@ describe('GET /api/v1/charts', () => {
       ['latency.svg?limit=9', 'limit'],
       ['availability.svg?outage_below=101', 'outage_below'],
       ['forecast.svg?period=week', 'period'],
+      ['forecast.svg?model=prophet', 'model'],
+      ['forecast.svg?horizon=100000', 'horizon'],
       ['latency.svg?start=2026-11-22T00:00:00Z&stop=2026-11-21T00:00:00Z', 'stop'],
       ['latency.svg?tag._reserved=x', 'tag._reserved'],
       ['latency.svg?period=hour&start=2026-01-01T00:00:00Z&stop=2026-11-21T00:00:00Z', 'period'],

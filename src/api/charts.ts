@@ -4,7 +4,9 @@ import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
 import { CHART_TYPES, type ChartType } from '../charts/types.js';
 import { invalid, notFound } from '../errors.js';
-import { storeSources, type ReportSources } from '../report/sources.js';
+import { LIMITS } from '../forecast/index.js';
+import { MODEL_NAMES } from '../forecast/models.js';
+import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
 import { PERIODS } from '../time/buckets.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
@@ -34,8 +36,10 @@ const ALLOWED: Record<ChartType, string[]> = {
   forecast: [...COMMON, 'period', 'statistic', 'horizon', 'level', 'model'],
 };
 
+/** The app's sources: given ones, or the store with the service's forecaster (analyses not available yet). */
 export function sourcesOf(deps: AppDeps): ReportSources {
-  return deps.sources ?? storeSources(deps.store, () => deps.clock.now());
+  const now = () => deps.clock.now();
+  return deps.sources ?? storeSources(deps.store, now, { forecast: forecasterSource(deps.forecaster, now) });
 }
 
 /** Query parameters -> a chart request; every problem is a 400 naming the parameter. */
@@ -57,13 +61,11 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
   if (type === 'forecast') {
     r.period = enumParam(q, 'period', ['hour', 'day'] as const, 'hour');
     const level = enumParam(q, 'level', ['80', '95'] as const, '80');
-    const model = one(q, 'model') || 'auto';
-    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(model)) throw invalid('parameter "model" must be a model name such as auto', { parameter: 'model' });
     r.forecast = {
       statistic: enumParam(q, 'statistic', ['mean', 'p95', 'availability_pct', 'test_count'] as const, 'mean'),
-      horizon: intParam(q, 'horizon', 1, r.period === 'hour' ? 24 * 31 : 366, r.period === 'hour' ? 24 : 14),
+      horizon: intParam(q, 'horizon', 1, LIMITS.horizon[r.period], LIMITS.defaultHorizon[r.period]),
       level: level === '80' ? 80 : 95,
-      model,
+      model: enumParam(q, 'model', ['auto', ...MODEL_NAMES] as const, 'auto'),
     };
   } else if (ALLOWED[type].includes('period') && one(q, 'period')) {
     r.period = enumParam(q, 'period', PERIODS);

@@ -100,7 +100,7 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     }
     case 'forecast': {
       const f = r.forecast ?? { statistic: 'mean', horizon: period === 'hour' ? 24 : 14, level: 80, model: 'auto' };
-      const fc = await sources.forecast({ ...f, metric: r.metric, period: period === 'day' ? 'day' : 'hour', filters: r.filters });
+      const fc = await sources.forecast({ ...f, metric: r.metric, period: period === 'day' ? 'day' : 'hour', filters: r.filters, tz: r.tz });
       if (!fc) throw notAvailable('forecasting');
       const times = [...fc.history.map((h) => Date.parse(h.time)), ...fc.forecast.map((x) => Date.parse(x.time))].filter(Number.isFinite);
       const tags = Object.fromEntries(Object.entries(r.filters).map(([k, v]) => [k, v.join('|')]));

@@ -4,14 +4,16 @@
 import type { Config } from '../config.js';
 import { isAppError } from '../errors.js';
 import { silentLogger } from '../logger.js';
-import { storeSources, type ReportSources } from '../report/sources.js';
+import { Forecaster } from '../forecast/index.js';
+import { ForecastPool } from '../forecast/pool.js';
+import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { CliError, serverAnswers, usage } from './common.js';
 
 export type Reader =
   | { kind: 'http'; base: string; token: string | undefined }
-  | { kind: 'store'; store: Store; sources: ReportSources };
+  | { kind: 'store'; store: Store; sources: ReportSources; pool: ForecastPool };
 
 export async function openReader(config: Config, url: string | undefined, token: string | undefined): Promise<Reader> {
   if (url) {
@@ -20,7 +22,10 @@ export async function openReader(config: Config, url: string | undefined, token:
   }
   try {
     const store = await openStore(config, silentLogger);
-    return { kind: 'store', store, sources: storeSources(store, () => Date.now()) };
+    // The pool starts its worker only when a forecast is asked for.
+    const pool = new ForecastPool({ workers: 1 });
+    const now = () => Date.now();
+    return { kind: 'store', store, pool, sources: storeSources(store, now, { forecast: forecasterSource(new Forecaster(store, pool), now) }) };
   } catch (e) {
     const local = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
     if (/in use by another process/.test(String(e)) && (await serverAnswers(local))) {
@@ -32,7 +37,10 @@ export async function openReader(config: Config, url: string | undefined, token:
 }
 
 export async function closeReader(r: Reader): Promise<void> {
-  if (r.kind === 'store') await r.store.close();
+  if (r.kind === 'store') {
+    await r.pool.close();
+    await r.store.close();
+  }
 }
 
 /** A request to the server; an error answer becomes a CliError (400: bad arguments, exit 2). */

@@ -335,6 +335,7 @@ class SectionBuilder {
         level: 80,
         model: 'auto',
         filters: this.ctx.filters ?? {},
+        tz: this.ctx.tz,
       });
       if (!fc) {
         notBuilt(s, 'Forecasting', 'GET /api/v1/forecast');
