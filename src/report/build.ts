@@ -356,7 +356,8 @@ class SectionBuilder {
       const ctx = times.length ? { ...this.ctx, start: Math.min(...times), stop: Math.max(...times) } : this.ctx;
       s.charts.push(await this.chart(forecastChart(fc, ctx)));
     } catch (e) {
-      if (!isAppError(e) || e.code !== 'invalid') throw e;
+      // Too little history, or the forecaster is busy: the rest of the report is still worth having.
+      if (!isAppError(e) || (e.code !== 'invalid' && e.code !== 'unavailable')) throw e;
       s.note = `No forecast: ${e.message}`;
     }
   }

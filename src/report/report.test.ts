@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as f from '../../test/fixtures/charts.js';
 import { batchOf, expectedOf, HOUR, type Row, type7 } from '../../test/helpers.js';
 import { parseXml } from '../../test/svg.js';
+import { invalid, unavailable } from '../errors.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { createReport, renderReport, ReportRequest, SECTION_TITLES, SECTIONS_OF, storeSources, type Report } from './index.js';
 import type { ReportSources } from './sources.js';
@@ -157,6 +158,16 @@ describe('report content', () => {
     expect(sectionOf(full, 'trends').available).toBe(false);
     for (const id of ['anomalies', 'workload', 'failure-patterns', 'forecast']) {
       expect(sectionOf(full, id).charts[0]?.svg, id).toBeTruthy();
+    }
+  });
+
+  it('keeps the report when the forecaster cannot answer, and says why in the forecast section', async () => {
+    for (const e of [invalid('not enough history to forecast: needs at least 72 hourly buckets'), unavailable('too many forecasts waiting')]) {
+      const busy = storeSources(store, () => NOW, { forecast: async () => { throw e; } });
+      const s = sectionOf((await createReport(busy, request())).report, 'forecast');
+      expect(s.available).toBe(true);
+      expect(s.note).toBe(`No forecast: ${e.message}`);
+      expect(s.charts).toEqual([]);
     }
   });
 
