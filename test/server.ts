@@ -11,6 +11,7 @@ import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
 import { DuckDBAnomalyLog } from '../src/store/duckdb/anomaly-log.js';
+import type { ReportSources } from '../src/report/sources.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
 import { DuckDBNotificationLog } from '../src/store/duckdb/notification-log.js';
 import { Notifier } from '../src/notify/index.js';
@@ -33,6 +34,8 @@ export async function startTestServer(
     rawRetentionDays?: number;
     parseWorkers?: number;
     forecastWorkers?: number;
+    /** Sources for charts, reports and the dashboard over the server's store and clock (default: the app's). */
+    sources?: (store: DuckDBStore, now: () => number) => ReportSources;
   } = {},
 ): Promise<TestServer> {
   const clock = fixedClock(opts.now ?? Date.UTC(2026, 10, 21, 12));
@@ -71,6 +74,7 @@ export async function startTestServer(
     notifications: { log: notificationLog, notifier },
     anomalyLog,
     version: 'test',
+    ...(opts.sources ? { sources: opts.sources(store, () => clock.now()) } : {}),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

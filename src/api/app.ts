@@ -12,7 +12,11 @@ import type { AnomalyLog } from '../store/state.js';
 import type { Store } from '../store/types.js';
 import type { FluxTaskState } from '../tasks/flux-tasks.js';
 import { analysisRouter } from './analysis.js';
+import type { ReportSources } from '../report/sources.js';
 import { createAuth } from './auth.js';
+import { chartsRouter } from './charts.js';
+import { dashboardRouter } from './dashboard.js';
+import { reportsRouter } from './reports.js';
 import type { ServiceMetrics } from './metrics.js';
 import { forecastRouter } from './forecast.js';
 import { type Notifications, notificationsRouter } from './notifications.js';
@@ -47,6 +51,8 @@ export interface AppDeps {
   fluxTasks?: { states(): FluxTaskState[] };
   /** Keeps detected anomalies once and their acknowledgements (absent: anomalies are reported, not stored). */
   anomalyLog?: AnomalyLog;
+  /** Data for charts, reports and the dashboard; default: the store, with analyses and forecasts not available. */
+  sources?: ReportSources;
 }
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
@@ -139,6 +145,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notificationsRouter(deps, auth));
   app.use(grafanaRouter(deps, auth));
   app.use(analysisRouter(deps, auth));
+  app.use(chartsRouter(deps, auth));
+  app.use(reportsRouter(deps, auth));
+  app.use(dashboardRouter());
 
   app.use((req, _res, next) => {
     next(new AppError('not found', `no route for ${req.method} ${req.path}`));

@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import { AnalyzeBody } from '../analysis/analyze.js';
 import { ANALYSIS_KINDS } from '../analysis/types.js';
+import { CHART_TYPES } from '../charts/types.js';
 import { TestResultInput } from '../ingest/json.js';
+import { ReportRequest } from '../report/types.js';
 
 const errorSchema = {
   type: 'object',
@@ -337,6 +339,51 @@ export function openApiDocument(version: string): object {
           },
         },
       },
+      '/api/v1/charts/{file}': {
+        get: {
+          summary: 'A chart drawn on the server: <type>.svg or <type>.png',
+          parameters: [
+            {
+              name: 'file',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: `^(${CHART_TYPES.join('|')})\\.(svg|png)$` },
+            },
+            q('start', 'default as the matching read', time),
+            q('stop', 'default: now', time),
+            q('tz', 'IANA time zone of the time axis', { type: 'string', default: 'UTC' }),
+            q('group_by', 'comma-separated tag keys'),
+            q('metric', 'field', { type: 'string', default: 'latency_ms' }),
+            q('period', 'latency, availability, anomalies: hour|day|week|month; forecast: hour|day'),
+            q('limit', 'series drawn at most', { type: 'integer', minimum: 1, maximum: 8 }),
+            q('outage_below', 'availability: buckets below this % are shaded', { type: 'number', default: 90 }),
+            q('statistic', 'forecast: mean|p95|availability_pct|test_count'),
+            q('horizon', 'forecast: periods ahead', { type: 'integer' }),
+            q('level', 'forecast: 80|95'),
+            q('model', 'forecast: model name', { type: 'string', default: 'auto' }),
+            tagParam,
+          ],
+          responses: {
+            '200': { description: 'the chart', content: { 'image/svg+xml': {}, 'image/png': {} } },
+            '400': err('bad parameter'),
+            '404': err('unknown chart, or its analysis or forecast is not available in this build'),
+          },
+        },
+      },
+      '/api/v1/reports': {
+        post: {
+          summary: 'A report document (Markdown, HTML, JSON or CSV)',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(ReportRequest, { io: 'input' }) } } },
+          responses: {
+            '200': {
+              description: 'the report',
+              content: { 'text/markdown': {}, 'text/html': {}, 'application/json': {}, 'text/csv': {} },
+            },
+            '400': err('invalid body; errors[] names each field'),
+            '415': err('not JSON'),
+          },
+        },
+      },
       '/api/v1/anomalies': {
         get: {
           summary: 'Stored anomalies (each kept once), newest first',
@@ -356,6 +403,7 @@ export function openApiDocument(version: string): object {
           responses: { '200': { description: 'the anomaly' }, '400': err('bad id'), '404': err('no such anomaly') },
         },
       },
+      '/': { get: { summary: 'The built-in dashboard (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
       '/ping': { get: { summary: 'Liveness (InfluxDB compatible)', security: [], responses: { '204': { description: 'up' } } } },
       '/health': {
         get: {

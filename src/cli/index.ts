@@ -9,6 +9,8 @@ import { type AnalyzeArgs, runAnalyzeCommand, summarize } from './analyze.js';
 import { runDemo } from './demo.js';
 import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
 import { type Format, ingestFile } from './ingest.js';
+import { addReportCommand } from './report.js';
+import { addVisualizeCommand } from './visualize.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
@@ -233,6 +235,8 @@ export function buildProgram(): Command {
       const result = await runAnalyzeCommand({ ...o, token: o.token ?? process.env.RESULTANT_TOKEN });
       out(o.json ? JSON.stringify(result) : summarize(result));
     });
+  addReportCommand(program);
+  addVisualizeCommand(program);
   return program;
 }
 

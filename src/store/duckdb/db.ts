@@ -35,20 +35,38 @@ export class SerialLock {
 export class ConnectionPool {
   private readonly idle: DuckDBConnection[];
   private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+  private readonly total: number;
+  private closing = false;
+  private drained: (() => void) | null = null;
 
   constructor(conns: DuckDBConnection[]) {
     this.idle = [...conns];
+    this.total = conns.length;
   }
 
   async use<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
+    if (this.closing) throw new Error('store is closed');
     const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((res) => this.waiters.push(res)));
     try {
       return await fn(conn);
     } finally {
       const w = this.waiters.shift();
       if (w) w(conn);
-      else this.idle.push(conn);
+      else {
+        this.idle.push(conn);
+        if (this.closing && this.idle.length === this.total) this.drained?.();
+      }
     }
+  }
+
+  /**
+   * Refuses new work and waits until every connection is back: closing a connection while a query runs on it
+   * crashes the native library (seen when a server shut down under a dashboard's requests).
+   */
+  async drain(): Promise<void> {
+    this.closing = true;
+    if (this.idle.length === this.total) return;
+    await new Promise<void>((resolve) => (this.drained = resolve));
   }
 }
 

@@ -596,6 +596,7 @@ export class DuckDBStore implements Store {
         // A checkpoint is an optimisation; the WAL already holds every committed write.
       }
     });
+    await this.readers.drain();
     for (const c of this.readerConns) c.closeSync();
     this.writer.closeSync();
     this.instance.closeSync();

@@ -1,0 +1,107 @@
+// GET /api/v1/charts/<type>.svg|.png (CONTRACT.md §3.2): the parameters of the matching read, drawn on the server.
+import { runAnalysis } from '../analysis/index.js';
+import { Router } from 'express';
+import { type ChartRequest, loadChart } from '../charts/load.js';
+import { renderChart } from '../charts/render.js';
+import { CHART_TYPES, type ChartType } from '../charts/types.js';
+import { invalid, notFound } from '../errors.js';
+import { LIMITS } from '../forecast/index.js';
+import { MODEL_NAMES } from '../forecast/models.js';
+import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
+import { PERIODS } from '../time/buckets.js';
+import type { AppDeps } from './app.js';
+import type { Auth } from './auth.js';
+import {
+  enumParam,
+  groupByParam,
+  intParam,
+  metricParam,
+  one,
+  type Query,
+  queryOf,
+  rejectUnknown,
+  tagFilters,
+  timeParam,
+  tzParam,
+} from './params.js';
+
+const COMMON = ['start', 'stop', 'tz', 'group_by', 'metric', 'limit'];
+const ALLOWED: Record<ChartType, string[]> = {
+  latency: [...COMMON, 'period'],
+  availability: [...COMMON, 'period', 'outage_below'],
+  anomalies: [...COMMON, 'period'],
+  trends: COMMON,
+  workload: COMMON,
+  'failure-patterns': COMMON,
+  'circuit-breakers': COMMON,
+  forecast: [...COMMON, 'period', 'statistic', 'horizon', 'level', 'model'],
+};
+
+/** The app's sources: given ones, or the store with the service's forecaster (analyses not available yet). */
+export function sourcesOf(deps: AppDeps): ReportSources {
+  const now = () => deps.clock.now();
+  return (
+    deps.sources ??
+    storeSources(deps.store, now, {
+      forecast: forecasterSource(deps.forecaster, now),
+      analysis: (kind, req) =>
+        runAnalysis(kind, { store: deps.store, now: now(), ...(deps.anomalyLog ? { anomalyLog: deps.anomalyLog } : {}) }, req),
+    })
+  );
+}
+
+/** Query parameters -> a chart request; every problem is a 400 naming the parameter. */
+export function chartRequest(type: ChartType, q: Query, defaultTz: string): ChartRequest {
+  rejectUnknown(q, ALLOWED[type]);
+  const start = timeParam(q, 'start');
+  const stop = timeParam(q, 'stop');
+  if (start !== undefined && stop !== undefined && stop <= start) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+  const r: ChartRequest = {
+    type,
+    tz: tzParam(q, defaultTz),
+    ...(start === undefined ? {} : { start }),
+    ...(stop === undefined ? {} : { stop }),
+    groupBy: groupByParam(q),
+    filters: tagFilters(q),
+    metric: metricParam(q),
+  };
+  if (one(q, 'limit')) r.limit = intParam(q, 'limit', 1, 8, 8);
+  if (type === 'forecast') {
+    r.period = enumParam(q, 'period', ['hour', 'day'] as const, 'hour');
+    const level = enumParam(q, 'level', ['80', '95'] as const, '80');
+    r.forecast = {
+      statistic: enumParam(q, 'statistic', ['mean', 'p95', 'availability_pct', 'test_count'] as const, 'mean'),
+      horizon: intParam(q, 'horizon', 1, LIMITS.horizon[r.period], LIMITS.defaultHorizon[r.period]),
+      level: level === '80' ? 80 : 95,
+      model: enumParam(q, 'model', ['auto', ...MODEL_NAMES] as const, 'auto'),
+    };
+  } else if (ALLOWED[type].includes('period') && one(q, 'period')) {
+    r.period = enumParam(q, 'period', PERIODS);
+  }
+  if (type === 'availability' && one(q, 'outage_below') !== undefined) {
+    const v = one(q, 'outage_below')!;
+    if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 100) {
+      throw invalid(`parameter "outage_below" must be a percentage from 0 to 100 (got "${v.slice(0, 20)}")`, { parameter: 'outage_below' });
+    }
+    r.outageBelowPct = Number(v);
+  }
+  return r;
+}
+
+export function chartsRouter(deps: AppDeps, auth: Auth): Router {
+  const r = Router();
+  r.get('/api/v1/charts/:file', auth.require('read'), async (req, res) => {
+    const file = String(req.params.file ?? '');
+    const m = /^([a-z-]+)\.(svg|png)$/.exec(file);
+    if (!m || !(CHART_TYPES as readonly string[]).includes(m[1]!)) {
+      throw notFound(`no chart "${file.slice(0, 60)}"; charts are <type>.svg or <type>.png with type one of ${CHART_TYPES.join(', ')}`);
+    }
+    const type = m[1] as ChartType;
+    const format = m[2] as 'svg' | 'png';
+    const chart = await loadChart(sourcesOf(deps), chartRequest(type, queryOf(req), deps.config.timezone));
+    const body = await renderChart(chart, format);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(format === 'svg' ? 'image/svg+xml' : 'image/png').send(body);
+  });
+  return r;
+}

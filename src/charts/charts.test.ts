@@ -1,0 +1,171 @@
+// Charts drawn from contract-shaped data: the SVG parses as XML and shows the series, marks, axis titles (with
+// units and the time zone) and legend the data calls for; the PNG decodes at twice the SVG's size.
+import { describe, expect, it } from 'vitest';
+import * as f from '../../test/fixtures/charts.js';
+import { decodePng, findAll, hasClass, linePaths, parseXml, textsIn, type XmlNode } from '../../test/svg.js';
+import {
+  anomaliesChart,
+  availabilityChart,
+  circuitBreakersChart,
+  failurePatternsChart,
+  forecastChart,
+  latencyChart,
+  renderSvg,
+  svgToPng,
+  trendsChart,
+  workloadChart,
+} from './index.js';
+import type { Chart } from './types.js';
+
+const ctx = { tz: 'UTC', start: f.T0, stop: f.T0 + 24 * f.HOUR };
+
+async function draw(chart: Chart): Promise<{ svg: string; root: XmlNode }> {
+  const svg = await renderSvg(chart);
+  return { svg, root: parseXml(svg) };
+}
+
+/** Marks of one vega mark type that the chart's data drew (axes and legends excluded). */
+const marksOf = (root: XmlNode, type: string): XmlNode[] =>
+  findAll(root, (n) => hasClass(`mark-${type}`)(n) && hasClass('role-mark')(n)).flatMap((g) => g.children.filter((c) => c.tag === 'path'));
+
+describe('latency chart', () => {
+  it('draws mean and p95 lines per group with axis titles in ms and the time zone', async () => {
+    const { root } = await draw(latencyChart(f.aggregates(), ctx));
+    expect(root.tag).toBe('svg');
+    expect(linePaths(root)).toHaveLength(6);
+    expect(textsIn(root, 'role-axis-title')).toEqual(expect.arrayContaining(['time (UTC)', 'latency_ms (ms)']));
+    expect(textsIn(root, 'role-legend-label')).toEqual(expect.arrayContaining(['api', 'checkout', 'search', 'mean', 'p95']));
+    const title = textsIn(root, 'role-title-text').join(' ');
+    expect(title).toContain('mean and p95 per hour, by endpoint');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('21 Nov 2026 00:00 – 22 Nov 2026 00:00 (UTC)');
+  });
+
+  it('keeps the eight slowest groups when there are more, and says so', async () => {
+    const names = Array.from({ length: 11 }, (_, i) => `ep${String(i).padStart(2, '0')}`);
+    const chart = latencyChart(f.aggregates(names), ctx);
+    const { root } = await draw(chart);
+    expect(linePaths(root)).toHaveLength(16);
+    const labels = textsIn(root, 'role-legend-label');
+    // p95 grows with the index: the three fastest (ep00..ep02) are left out.
+    expect(labels).not.toContain('ep00');
+    expect(labels).toContain('ep10');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('the 8 slowest of 11 groups');
+  });
+
+  it('shows the zone\'s wall-clock time on the axis (Asia/Kolkata is UTC+5:30)', async () => {
+    const chart = latencyChart(f.aggregates(['api'], 3), { tz: 'Asia/Kolkata', start: f.T0, stop: f.T0 + 3 * f.HOUR });
+    const { root } = await draw(chart);
+    expect(textsIn(root, 'role-axis-title')).toContain('time (Asia/Kolkata)');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('21 Nov 2026 05:30 – 21 Nov 2026 08:30 (Asia/Kolkata)');
+    const labels = textsIn(root, 'role-axis-label').join(' ');
+    expect(labels).toMatch(/21 Nov 0[5-8]:\d\d/);
+    expect(labels).not.toMatch(/21 Nov 0[0-2]:\d\d/);
+  });
+
+  it('says "No data for" the range instead of drawing an empty frame', async () => {
+    const chart = latencyChart(f.emptyAggregates(), ctx);
+    expect(chart.empty).toBe(true);
+    const { root } = await draw(chart);
+    expect(linePaths(root)).toHaveLength(0);
+    expect(findAll(root, (n) => n.tag === 'text').map((n) => n.text)).toContain(
+      'No data for 21 Nov 2026 00:00 – 22 Nov 2026 00:00 (UTC)',
+    );
+  });
+});
+
+describe('availability chart', () => {
+  it('draws one line per group and shades each bucket below the outage threshold', async () => {
+    const { root } = await draw(availabilityChart(f.aggregates(), ctx));
+    expect(linePaths(root)).toHaveLength(3);
+    expect(marksOf(root, 'rect')).toHaveLength(2);
+    expect(textsIn(root, 'role-axis-title')).toEqual(expect.arrayContaining(['time (UTC)', 'availability (%)']));
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('shaded: 2 hours with a shown group below 90 %');
+  });
+
+  it('shades an hour once however many groups are down in it, and leaves out results without the group tags', async () => {
+    const agg = f.aggregates(['api', 'checkout']);
+    // api is down in hour 10 too, as checkout is; a series without an endpoint is down all day.
+    agg.series[0]!.buckets[10] = f.bucket(10, 100, 10, 20, 40);
+    agg.series.push({ group: { endpoint: null }, buckets: Array.from({ length: 24 }, (_, i) => f.bucket(i, 10, 1, 900, 5000)) });
+    const { root } = await draw(availabilityChart(agg, ctx));
+    expect(marksOf(root, 'rect')).toHaveLength(2);
+    expect(linePaths(root)).toHaveLength(2);
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('results without endpoint not drawn');
+  });
+
+  it('shades nothing when the threshold is below every bucket', async () => {
+    const { root } = await draw(availabilityChart(f.aggregates(), ctx, { outageBelowPct: 40 }));
+    expect(marksOf(root, 'rect')).toHaveLength(0);
+  });
+});
+
+describe('forecast chart', () => {
+  it('draws history, the forecast line and the interval band with a legend for each', async () => {
+    const { root } = await draw(forecastChart(f.forecast(), { ...ctx, stop: f.T0 + 60 * f.HOUR }));
+    expect(linePaths(root)).toHaveLength(2);
+    expect(marksOf(root, 'area')).toHaveLength(1);
+    expect(textsIn(root, 'role-legend-label')).toEqual(['history', 'forecast', '80 % prediction interval']);
+    expect(textsIn(root, 'role-axis-title')).toContain('mean latency_ms (ms)');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('backtest MASE 0.71 (seasonal_naive 1.00), sMAPE 8.2 %, interval coverage 83 %');
+  });
+});
+
+describe('anomalies chart', () => {
+  it('marks each anomaly as a point on the series lines', async () => {
+    const { root } = await draw(anomaliesChart(f.aggregates(), f.anomalies(), ctx));
+    expect(linePaths(root)).toHaveLength(3);
+    expect(marksOf(root, 'symbol')).toHaveLength(2);
+    expect(textsIn(root, 'role-title-text').join(' ')).toContain('2 found');
+  });
+});
+
+describe('analysis charts', () => {
+  it('trends: one bar per series, coloured by direction', async () => {
+    const { root } = await draw(trendsChart(f.trends(), ctx));
+    expect(marksOf(root, 'rect')).toHaveLength(3);
+    expect(textsIn(root, 'role-axis-title')).toContain('change over the range (%)');
+    expect(textsIn(root, 'role-legend-label')).toEqual(['increasing', 'stable', 'decreasing']);
+  });
+
+  it('workload: one bar per worker and the Gini coefficient in the title', async () => {
+    const { root } = await draw(workloadChart(f.workload(), ctx));
+    expect(marksOf(root, 'rect')).toHaveLength(3);
+    expect(textsIn(root, 'role-title-text').join(' ')).toContain('Gini 0.089');
+    expect(textsIn(root, 'role-axis-title')).toContain('tasks (count)');
+  });
+
+  it('failure patterns: one bar per fingerprint with its count', async () => {
+    const { root } = await draw(failurePatternsChart(f.failurePatterns(), ctx));
+    expect(marksOf(root, 'rect')).toHaveLength(2);
+    const texts = findAll(root, (n) => hasClass('mark-text')(n) && hasClass('role-mark')(n)).flatMap((g) =>
+      findAll(g, (n) => n.tag === 'text').map((t) => t.text),
+    );
+    expect(texts.sort()).toEqual(['17', '42']);
+  });
+
+  it('circuit breakers: one band per state interval, clipped to the range', async () => {
+    const { root } = await draw(circuitBreakersChart(f.breakerEvents(), ctx));
+    // payments: closed, open, half_open, closed; search: closed.
+    expect(marksOf(root, 'rect')).toHaveLength(5);
+    expect(textsIn(root, 'role-legend-label')).toEqual(['closed', 'half_open', 'open']);
+  });
+
+  it('every analysis chart says "No data" for an empty list', async () => {
+    const empty = f.analysis('x', {});
+    for (const chart of [trendsChart(empty, ctx), workloadChart(empty, ctx), failurePatternsChart(empty, ctx), circuitBreakersChart([], ctx)]) {
+      expect(chart.empty).toBe(true);
+      const { svg } = await draw(chart);
+      expect(svg).toContain('No data for 21 Nov 2026 00:00');
+    }
+  });
+});
+
+describe('PNG', () => {
+  it('decodes, at twice the SVG size', async () => {
+    const svg = await renderSvg(latencyChart(f.aggregates(), ctx));
+    const root = parseXml(svg);
+    const png = decodePng(svgToPng(svg));
+    expect(png.width).toBe(2 * Number(root.attrs.width));
+    expect(png.height).toBe(2 * Number(root.attrs.height));
+  });
+});

@@ -1,0 +1,246 @@
+// Charts of analysis results (CONTRACT.md §3.2 analysis shapes) and of circuit-breaker transitions.
+import type { TopLevelSpec } from 'vega-lite';
+import type { AnalysisResponse } from '../analysis/types.js';
+import { emptyChart } from './series.js';
+import { ALERT, CONFIG, filterLabel, OKABE_ITO, rangeLabel, seriesName, timeAxis, toWall, WIDTH } from './theme.js';
+import type { BreakerTransition, Chart, ChartContext } from './types.js';
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+function subtitle(ctx: ChartContext, ...more: string[]): string[] {
+  const first = [rangeLabel(ctx), filterLabel(ctx.filters)].filter(Boolean).join(' · ');
+  return [first, ...more.filter(Boolean)];
+}
+
+const list = <T>(r: AnalysisResponse, key: string): T[] => (Array.isArray(r[key]) ? (r[key] as T[]) : []);
+const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** Rows of a horizontal bar chart: one row per item, labels on the y axis; the chart grows with the rows. */
+const barHeight = (n: number): number => Math.max(60, Math.min(22 * n, 700));
+
+const MAX_BARS = 20;
+
+interface TrendItem {
+  series?: Record<string, string>;
+  metric?: string;
+  direction?: string;
+  change_pct?: number;
+  slope_per_day?: number;
+  p_value?: number;
+}
+
+/** Change over the range per series, largest changes first, coloured by direction. */
+export function trendsChart(r: AnalysisResponse, ctx: ChartContext): Chart {
+  const items = list<TrendItem>(r, 'trends').filter((t) => num(t.change_pct) !== null);
+  const metric = items[0]?.metric ?? 'metric';
+  const title = `Trends of ${metric}: change over the range per series`;
+  if (!items.length) return emptyChart('trends', title, ctx);
+  items.sort((a, b) => Math.abs(b.change_pct!) - Math.abs(a.change_pct!));
+  const shown = items.slice(0, MAX_BARS);
+  const rows = shown.map((t) => ({
+    series: clip(seriesName(t.series), 48),
+    change: t.change_pct!,
+    direction: t.direction ?? 'stable',
+    p: num(t.p_value),
+  }));
+  const spec = {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: WIDTH - 200,
+    height: barHeight(rows.length),
+    title: {
+      text: title,
+      subtitle: subtitle(ctx, items.length > shown.length ? `the ${shown.length} largest of ${items.length} changes` : ''),
+    },
+    data: { values: rows },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'series', type: 'nominal', sort: '-x', title: 'series', axis: { labelLimit: 220 } },
+      x: { field: 'change', type: 'quantitative', title: 'change over the range (%)' },
+      color: {
+        field: 'direction',
+        type: 'nominal',
+        title: 'direction',
+        scale: { domain: ['increasing', 'stable', 'decreasing'], range: [ALERT, '#999999', OKABE_ITO[0]] },
+      },
+    },
+  } as TopLevelSpec;
+  return { type: 'trends', spec, title, series: rows.length, empty: false };
+}
+
+interface WorkerItem {
+  worker?: string;
+  tasks?: number;
+  success_rate?: number;
+  share?: number;
+}
+
+/** Tasks per worker with the fleet's Gini coefficient and coefficient of variation in the title. */
+export function workloadChart(r: AnalysisResponse, ctx: ChartContext): Chart {
+  const workers = list<WorkerItem>(r, 'workers').filter((w) => typeof w.worker === 'string' && num(w.tasks) !== null);
+  const gini = num(r.gini);
+  const cv = num(r.cv);
+  const title = `Tasks per worker${gini === null ? '' : `: Gini ${gini.toFixed(3)}`}${cv === null ? '' : `, CV ${cv.toFixed(3)}`}`;
+  if (!workers.length) return emptyChart('workload', title, ctx);
+  workers.sort((a, b) => b.tasks! - a.tasks!);
+  const shown = workers.slice(0, 60);
+  const rows = shown.map((w) => ({
+    worker: w.worker!,
+    tasks: w.tasks!,
+    success: num(w.success_rate) === null ? null : w.success_rate! * (w.success_rate! <= 1 ? 100 : 1),
+  }));
+  const meanTasks = workers.reduce((a, w) => a + w.tasks!, 0) / workers.length;
+  const spec = {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: WIDTH - 200,
+    height: barHeight(rows.length),
+    title: {
+      text: title,
+      subtitle: subtitle(
+        ctx,
+        'Gini 0 = every worker ran the same number of tasks, 1 = one worker ran them all; dashed: mean',
+        workers.length > shown.length ? `the ${shown.length} busiest of ${workers.length} workers` : '',
+      ),
+    },
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'bar' },
+        encoding: {
+          y: { field: 'worker', type: 'nominal', sort: '-x', title: 'worker', axis: { labelLimit: 220 } },
+          x: { field: 'tasks', type: 'quantitative', title: 'tasks (count)' },
+          color: {
+            field: 'success',
+            type: 'quantitative',
+            title: 'success rate (%)',
+            scale: { scheme: 'blues', domainMax: 100 },
+          },
+        },
+      },
+      {
+        data: { values: [{ mean: meanTasks }] },
+        mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
+        encoding: { x: { field: 'mean', type: 'quantitative' } },
+      },
+    ],
+  } as TopLevelSpec;
+  return { type: 'workload', spec, title, series: rows.length, empty: false };
+}
+
+interface PatternItem {
+  fingerprint?: string;
+  category?: string;
+  example?: string;
+  count?: number;
+  first_seen?: string;
+  last_seen?: string;
+}
+
+/** The most frequent failure fingerprints as bars from first to last sighting, labelled with their counts. */
+export function failurePatternsChart(r: AnalysisResponse, ctx: ChartContext): Chart {
+  const items = list<PatternItem>(r, 'patterns').filter(
+    (p) => num(p.count) !== null && Number.isFinite(Date.parse(p.first_seen ?? '')) && Number.isFinite(Date.parse(p.last_seen ?? '')),
+  );
+  const title = `Top failure patterns: when each was seen, and how often`;
+  if (!items.length) return emptyChart('failure-patterns', title, ctx);
+  items.sort((a, b) => b.count! - a.count!);
+  const shown = items.slice(0, 12);
+  const rows = shown.map((p) => {
+    const t0 = toWall(Date.parse(p.first_seen!), ctx.tz);
+    // A pattern seen once still gets a visible bar (one hour wide).
+    const t1 = Math.max(toWall(Date.parse(p.last_seen!), ctx.tz), t0 + 3_600_000);
+    return {
+      label: clip(p.example ?? p.fingerprint ?? '?', 60),
+      category: p.category ?? 'other',
+      count: p.count!,
+      t0,
+      t1,
+    };
+  });
+  const y = { field: 'label', type: 'nominal', sort: { field: 'count', order: 'descending' }, title: 'failure (example message)', axis: { labelLimit: 300 } };
+  const spec = {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: WIDTH - 260,
+    height: barHeight(rows.length),
+    title: {
+      text: title,
+      subtitle: subtitle(ctx, `bar: first to last seen; label: failures (count)${items.length > shown.length ? ` · top ${shown.length} of ${items.length}` : ''}`),
+    },
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'bar', cornerRadius: 2, height: 14 },
+        encoding: {
+          y,
+          x: timeAxis(ctx.tz, 't0'),
+          x2: { field: 't1' },
+          color: { field: 'category', type: 'nominal', title: 'category', scale: { range: OKABE_ITO } },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
+        encoding: { y, x: { field: 't1', type: 'temporal', scale: { type: 'utc' } }, text: { field: 'count', type: 'quantitative' } },
+      },
+    ],
+  } as TopLevelSpec;
+  return { type: 'failure-patterns', spec, title, series: rows.length, empty: false };
+}
+
+export const BREAKER_STATE_COLOURS: Record<string, string> = { closed: '#56B4E9', half_open: '#E69F00', open: ALERT };
+
+/** One row per breaker: its state over time from its transitions (unknown before the first in range). */
+export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartContext): Chart {
+  const title = 'Circuit breaker states over time';
+  const byBreaker = new Map<string, BreakerTransition[]>();
+  for (const e of events) {
+    const { breaker, ...rest } = e.tags;
+    const name = [breaker ?? '?', seriesName(rest) === 'all' ? '' : seriesName(rest)].filter(Boolean).join(' @ ');
+    const xs = byBreaker.get(name) ?? [];
+    xs.push(e);
+    byBreaker.set(name, xs);
+  }
+  const rows: { breaker: string; state: string; t0: number; t1: number }[] = [];
+  const openMs = new Map<string, number>();
+  for (const [name, xs] of byBreaker) {
+    xs.sort((a, b) => a.time - b.time);
+    for (let i = 0; i < xs.length; i++) {
+      const from = Math.max(xs[i]!.time, ctx.start);
+      const to = Math.min(xs[i + 1]?.time ?? ctx.stop, ctx.stop);
+      if (to <= from) continue;
+      rows.push({ breaker: name, state: xs[i]!.state, t0: toWall(from, ctx.tz), t1: toWall(to, ctx.tz) });
+      if (xs[i]!.state !== 'closed') openMs.set(name, (openMs.get(name) ?? 0) + to - from);
+    }
+  }
+  if (!rows.length) return emptyChart('circuit-breakers', title, ctx);
+  // The breakers that spent longest away from closed; the rest are summarised in the subtitle.
+  const names = [...byBreaker.keys()].sort((a, b) => (openMs.get(b) ?? 0) - (openMs.get(a) ?? 0) || a.localeCompare(b));
+  const shown = new Set(names.slice(0, 20));
+  const drawn = rows.filter((r) => shown.has(r.breaker));
+  const spec = {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: WIDTH - 160,
+    height: barHeight(shown.size),
+    title: {
+      text: title,
+      subtitle: subtitle(ctx, `${byBreaker.size} breakers, ${events.length} transitions${names.length > shown.size ? ` · the ${shown.size} longest not closed` : ''}`),
+    },
+    data: { values: drawn },
+    mark: { type: 'bar', height: 14 },
+    encoding: {
+      y: { field: 'breaker', type: 'nominal', title: 'breaker', sort: names.slice(0, 20), axis: { labelLimit: 200 } },
+      x: timeAxis(ctx.tz, 't0'),
+      x2: { field: 't1' },
+      color: {
+        field: 'state',
+        type: 'nominal',
+        title: 'state',
+        scale: { domain: Object.keys(BREAKER_STATE_COLOURS), range: Object.values(BREAKER_STATE_COLOURS) },
+      },
+    },
+  } as TopLevelSpec;
+  return { type: 'circuit-breakers', spec, title, series: shown.size, empty: false };
+}

@@ -1,0 +1,113 @@
+// A chart request -> the data it needs from the sources -> the chart. Shared by the HTTP route, the CLI and reports.
+import { defaultRange } from '../aggregates/index.js';
+import type { AnalysisKind, AnalysisRequest } from '../analysis/types.js';
+import { AppError, invalid } from '../errors.js';
+import type { ForecastParams, ReportSources } from '../report/sources.js';
+import type { TagFilters } from '../store/types.js';
+import { bucketBoundaries, DAY_MS, type Period } from '../time/buckets.js';
+import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from './findings.js';
+import { anomaliesChart, availabilityChart, forecastChart, latencyChart } from './series.js';
+import type { Chart, ChartType } from './types.js';
+
+export interface ChartRequest {
+  type: ChartType;
+  tz: string;
+  /** ms; defaults as for the matching read (aggregates: 24 h for hour buckets, 30 days otherwise; analyses: 7 days). */
+  start?: number;
+  stop?: number;
+  period?: Period;
+  groupBy: string[];
+  filters: TagFilters;
+  metric: string;
+  /** Groups drawn at most (1-8). */
+  limit?: number;
+  /** availability: buckets below this are shaded as outages. */
+  outageBelowPct?: number;
+  /** forecast: statistic, horizon, level and model (the period is `period`). */
+  forecast?: Omit<ForecastParams, 'metric' | 'filters' | 'period'>;
+  /** Kind-specific analysis parameters (e.g. dimension). */
+  options?: Record<string, string>;
+}
+
+export const ANALYSIS_DAYS = 7;
+/** Buckets per series a chart draws at most: beyond this a line is denser than the pixels that show it. */
+export const MAX_CHART_BUCKETS = 2000;
+
+/** Thrown when the data behind a chart is not built into this service: the API answers 404. */
+export const notAvailable = (what: string): AppError =>
+  new AppError('not found', `${what} is not available in this build of the service`, { available: false });
+
+export async function loadChart(sources: ReportSources, r: ChartRequest): Promise<Chart> {
+  const now = sources.now();
+  const period: Period = r.period ?? 'hour';
+  const ctxOf = (start: number, stop: number) => ({ tz: r.tz, start, stop, filters: r.filters });
+  const analysisRange = (): [number, number] => {
+    const stop = r.stop ?? now;
+    return [r.start ?? stop - ANALYSIS_DAYS * DAY_MS, stop];
+  };
+  const analysis = async (kind: AnalysisKind, start: number, stop: number) => {
+    const req: AnalysisRequest = {
+      start,
+      stop,
+      filters: r.filters,
+      groupBy: r.groupBy,
+      metric: r.metric,
+      tz: r.tz,
+      options: r.options ?? {},
+    };
+    const res = await sources.analysis(kind, req);
+    if (!res) throw notAvailable(`the ${kind} analysis`);
+    return res;
+  };
+  const aggregates = (start: number, stop: number, p: Period) => {
+    const n = bucketBoundaries(p, r.tz, start, stop).length - 1;
+    if (n > MAX_CHART_BUCKETS) {
+      throw invalid(`the chart would have ${n} ${p} buckets per series; at most ${MAX_CHART_BUCKETS}: narrow start/stop or use a longer period`, { parameter: 'period' });
+    }
+    return sources.aggregates({ period: p, tz: r.tz, start, stop, groupBy: r.groupBy, filters: r.filters, metric: r.metric, fill: false });
+  };
+  const limit = r.limit === undefined ? {} : { limit: r.limit };
+
+  switch (r.type) {
+    case 'latency':
+    case 'availability': {
+      const [start, stop] = defaultRange(period, now, r.start, r.stop);
+      const agg = await aggregates(start, stop, period);
+      const ctx = ctxOf(Date.parse(agg.start), Date.parse(agg.stop));
+      return r.type === 'latency'
+        ? latencyChart(agg, ctx, limit)
+        : availabilityChart(agg, ctx, { ...limit, ...(r.outageBelowPct === undefined ? {} : { outageBelowPct: r.outageBelowPct }) });
+    }
+    case 'anomalies': {
+      const [start, stop] = analysisRange();
+      const found = await analysis('anomalies', start, stop);
+      const agg = await aggregates(start, stop, r.period ?? (stop - start <= 8 * DAY_MS ? 'hour' : 'day'));
+      return anomaliesChart(agg, found, ctxOf(start, stop), limit);
+    }
+    case 'trends':
+    case 'workload':
+    case 'failure-patterns': {
+      const [start, stop] = analysisRange();
+      const res = await analysis(r.type, start, stop);
+      const ctx = ctxOf(start, stop);
+      if (r.type === 'trends') return trendsChart(res, ctx);
+      if (r.type === 'workload') return workloadChart(res, ctx);
+      return failurePatternsChart(res, ctx);
+    }
+    case 'circuit-breakers': {
+      const [start, stop] = analysisRange();
+      return circuitBreakersChart(await sources.breakerEvents({ start, stop, filters: r.filters }), ctxOf(start, stop));
+    }
+    case 'forecast': {
+      const f = r.forecast ?? { statistic: 'mean', horizon: period === 'hour' ? 24 : 14, level: 80, model: 'auto' };
+      const fc = await sources.forecast({ ...f, metric: r.metric, period: period === 'day' ? 'day' : 'hour', filters: r.filters, tz: r.tz });
+      if (!fc) throw notAvailable('forecasting');
+      const times = [...fc.history.map((h) => Date.parse(h.time)), ...fc.forecast.map((x) => Date.parse(x.time))].filter(Number.isFinite);
+      const tags = Object.fromEntries(Object.entries(r.filters).map(([k, v]) => [k, v.join('|')]));
+      return forecastChart(
+        { ...fc, ...(Object.keys(tags).length ? { tags } : {}) },
+        times.length ? ctxOf(Math.min(...times), Math.max(...times)) : ctxOf(now - DAY_MS, now),
+      );
+    }
+  }
+}

@@ -1,0 +1,336 @@
+// Time-series charts over the aggregates and forecast responses: latency, availability, anomalies, forecast.
+import type { TopLevelSpec } from 'vega-lite';
+import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
+import type { AnalysisResponse } from '../analysis/types.js';
+import {
+  ALERT,
+  CONFIG,
+  filterLabel,
+  HEIGHT,
+  MAX_SERIES,
+  metricTitle,
+  OKABE_ITO,
+  rangeLabel,
+  seriesName,
+  timeAxis,
+  toWall,
+  WIDTH,
+} from './theme.js';
+import type { Chart, ChartContext, ChartType, ForecastJson } from './types.js';
+
+/** The chart that says there is nothing to draw, rather than an empty frame that looks like a broken chart. */
+export function emptyChart(type: ChartType, title: string, ctx: ChartContext, reason?: string): Chart {
+  const message = reason ?? `No data for ${rangeLabel(ctx)}`;
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CONFIG,
+    width: WIDTH,
+    height: 120,
+    title: { text: title, subtitle: subtitle(ctx) },
+    data: { values: [{ message }] },
+    mark: { type: 'text', fontSize: 16, color: '#444' },
+    encoding: { text: { field: 'message', type: 'nominal' } },
+  } as TopLevelSpec;
+  return { type, spec, title, series: 0, empty: true };
+}
+
+function subtitle(ctx: ChartContext, ...more: string[]): string[] {
+  const first = [rangeLabel(ctx), filterLabel(ctx.filters)].filter(Boolean).join(' · ');
+  return [first, ...more.filter(Boolean)];
+}
+
+const groupWord = (groupBy: string[]): string => (groupBy.length ? groupBy.join(' and ') : 'all results merged');
+
+/** Each group's name and buckets, keeping at most `limit`, ranked by `score` (highest first). */
+function pick(
+  agg: AggregatesJson,
+  score: (buckets: BucketJson[]) => number,
+  limit: number,
+): { shown: { name: string; buckets: BucketJson[] }[]; total: number; untagged: number } {
+  // Results without any of the group-by tags (e.g. benchmarks in a chart by endpoint) are not a group to compare.
+  const tagged = agg.series.filter((s) => !agg.group_by.length || agg.group_by.some((k) => s.group[k] != null));
+  const all = tagged
+    .map((s) => ({ name: seriesName(s.group), buckets: s.buckets, score: score(s.buckets) }))
+    .filter((s) => Number.isFinite(s.score));
+  all.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
+  return { shown: all.slice(0, limit), total: all.length, untagged: agg.series.length - tagged.length };
+}
+
+const untaggedNote = (n: number, groupBy: string[]): string =>
+  n ? `results without ${groupBy.join(' or ')} not drawn` : '';
+
+const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
+export interface SeriesChartOptions {
+  /** Groups drawn at most (default and maximum: one per palette colour). */
+  limit?: number;
+}
+
+/** Mean (solid) and p95 (dashed) of the metric per group over time; with many groups, the slowest by mean p95. */
+export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
+  const title = `${agg.metric}: mean and p95 per ${agg.period}, by ${groupWord(agg.group_by)}`;
+  const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
+  const { shown, total, untagged } = pick(
+    agg,
+    (bs) => mean(bs.flatMap((b) => (b.stats?.p95 == null ? [] : [b.stats.p95]))),
+    limit,
+  );
+  const rows: { t: number; series: string; statistic: string; v: number }[] = [];
+  for (const s of shown) {
+    for (const b of s.buckets) {
+      if (!b.stats || b.stats.mean === null) continue;
+      const t = toWall(Date.parse(b.start), ctx.tz);
+      rows.push({ t, series: s.name, statistic: 'mean', v: b.stats.mean });
+      if (b.stats.p95 !== null) rows.push({ t, series: s.name, statistic: 'p95', v: b.stats.p95 });
+    }
+  }
+  if (!rows.length) return emptyChart('latency', title, ctx);
+  const note = [total > shown.length ? `the ${shown.length} slowest of ${total} groups by mean p95` : '', untaggedNote(untagged, agg.group_by)]
+    .filter(Boolean)
+    .join(' · ');
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    title: { text: title, subtitle: subtitle(ctx, note) },
+    data: { values: rows },
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'monotone' },
+    encoding: {
+      x: timeAxis(ctx.tz),
+      y: { field: 'v', type: 'quantitative', title: metricTitle(agg.metric), scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', title: groupWord(agg.group_by), scale: { range: OKABE_ITO } },
+      strokeDash: {
+        field: 'statistic',
+        type: 'nominal',
+        title: 'statistic',
+        scale: { domain: ['mean', 'p95'], range: [[1, 0], [6, 3]] },
+        legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#333' },
+      },
+    },
+  } as TopLevelSpec;
+  return { type: 'latency', spec, title, series: shown.length * 2, empty: false };
+}
+
+export interface AvailabilityOptions extends SeriesChartOptions {
+  /** Buckets below this availability (%) are shaded as outages (default 90). */
+  outageBelowPct?: number;
+}
+
+/** Availability per group over time with outage buckets shaded; with many groups, the least available ones. */
+export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: AvailabilityOptions = {}): Chart {
+  const title = `Availability per ${agg.period}, by ${groupWord(agg.group_by)}`;
+  const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
+  const below = o.outageBelowPct ?? 90;
+  const { shown, total, untagged } = pick(
+    agg,
+    (bs) => {
+      // Worst bucket first, so a short outage outranks a steady small loss; the failure share breaks ties.
+      let n = 0;
+      let ok = 0;
+      let worst = 100;
+      for (const b of bs) {
+        n += b.test_count;
+        ok += b.success_count;
+        if (b.availability_pct !== null) worst = Math.min(worst, b.availability_pct);
+      }
+      return n ? 100 - worst + (1 - ok / n) / 2 : Number.NaN;
+    },
+    limit,
+  );
+  const rows: { t: number; series: string; v: number }[] = [];
+  // One shaded window per bucket in which any shown group is below the threshold (not one per group: overlapping
+  // translucent windows would darken with the number of groups rather than mark the time).
+  const outageAt = new Map<number, { t0: number; t1: number; groups: number }>();
+  for (const s of shown) {
+    for (const b of s.buckets) {
+      if (b.availability_pct === null) continue;
+      const t = toWall(Date.parse(b.start), ctx.tz);
+      rows.push({ t, series: s.name, v: b.availability_pct });
+      if (b.availability_pct < below) {
+        const w = outageAt.get(t) ?? { t0: t, t1: toWall(Date.parse(b.end), ctx.tz), groups: 0 };
+        w.groups++;
+        outageAt.set(t, w);
+      }
+    }
+  }
+  if (!rows.length) return emptyChart('availability', title, ctx);
+  const outages = [...outageAt.values()];
+  const low = Math.min(...rows.map((r) => r.v));
+  const note = [
+    total > shown.length ? `the ${shown.length} of ${total} groups with the worst ${agg.period}` : '',
+    `shaded: ${outages.length} ${agg.period}${outages.length === 1 ? '' : 's'} with a shown group below ${below} %`,
+    untaggedNote(untagged, agg.group_by),
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const layers: Record<string, unknown>[] = [];
+  if (outages.length) {
+    layers.push({
+      data: { values: outages },
+      mark: { type: 'rect', color: ALERT, opacity: 0.16 },
+      encoding: { x: timeAxis(ctx.tz, 't0'), x2: { field: 't1' } },
+    });
+  }
+  layers.push({
+    data: { values: rows },
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after', point: rows.length <= 48 * shown.length },
+    encoding: {
+      x: timeAxis(ctx.tz),
+      y: {
+        field: 'v',
+        type: 'quantitative',
+        title: 'availability (%)',
+        scale: { domain: [Math.max(0, Math.floor(Math.min(low, 99) - 1)), 100], clamp: true },
+      },
+      color: { field: 'series', type: 'nominal', title: groupWord(agg.group_by), scale: { range: OKABE_ITO } },
+    },
+  });
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    title: { text: title, subtitle: subtitle(ctx, note) },
+    layer: layers,
+  } as unknown as TopLevelSpec;
+  return { type: 'availability', spec, title, series: shown.length, empty: false };
+}
+
+const statisticTitle = (statistic: string, metric: string): string => {
+  if (statistic === 'availability_pct') return 'availability (%)';
+  if (statistic === 'test_count') return 'tests per period';
+  return metricTitle(metric, statistic);
+};
+
+/** History, the forecast line and its prediction interval as a band. */
+export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
+  const what = fc.statistic === 'availability_pct' || fc.statistic === 'test_count' ? fc.statistic : `${fc.statistic} ${fc.metric}`;
+  const title = `Forecast of ${what} per ${fc.period}${fc.tags && Object.keys(fc.tags).length ? ` for ${seriesName(fc.tags)}` : ''}`;
+  const history = fc.history
+    .filter((h) => h.value !== null)
+    .map((h) => ({ t: toWall(Date.parse(h.time), ctx.tz), v: h.value, part: 'history' }));
+  const forecast = fc.forecast.map((f) => ({
+    t: toWall(Date.parse(f.time), ctx.tz),
+    v: f.value,
+    lo: f.lower,
+    hi: f.upper,
+    part: 'forecast',
+  }));
+  if (!history.length && !forecast.length) return emptyChart('forecast', title, ctx);
+  const band = `${fc.level} % prediction interval`;
+  const fmt = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
+  const bt = fc.backtest;
+  const note = `model ${fc.model.name} · backtest MASE ${fmt(bt.mase)} (${bt.baseline} ${fmt(bt.baseline_mase)}), sMAPE ${fmt(bt.smape, 1)} %, interval coverage ${bt.coverage === null ? 'n/a' : `${(bt.coverage * (bt.coverage <= 1 ? 100 : 1)).toFixed(0)} %`}`;
+  // The forecast line starts at the last observed point so the two lines join.
+  const last = history[history.length - 1];
+  const line = last ? [{ ...last, part: 'forecast', lo: last.v, hi: last.v }, ...forecast] : forecast;
+  const color = {
+    field: 'part',
+    type: 'nominal',
+    title: null,
+    scale: { domain: ['history', 'forecast', band], range: [OKABE_ITO[0], OKABE_ITO[1], '#E69F0055'] },
+  };
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    title: { text: title, subtitle: subtitle(ctx, note) },
+    layer: [
+      {
+        data: { values: line.map((r) => ({ ...r, part: band })) },
+        mark: { type: 'area', opacity: 0.3 },
+        encoding: { x: timeAxis(ctx.tz), y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+      },
+      {
+        data: { values: history },
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          x: timeAxis(ctx.tz),
+          y: { field: 'v', type: 'quantitative', title: statisticTitle(fc.statistic, fc.metric), scale: { zero: false } },
+          color,
+        },
+      },
+      {
+        data: { values: line },
+        mark: { type: 'line', strokeWidth: 2, strokeDash: [6, 3] },
+        encoding: { x: timeAxis(ctx.tz), y: { field: 'v', type: 'quantitative' }, color },
+      },
+    ],
+  } as TopLevelSpec;
+  return { type: 'forecast', spec, title, series: 3, empty: false };
+}
+
+interface AnomalyItem {
+  series?: Record<string, string>;
+  metric?: string;
+  time: string;
+  value: number;
+  expected?: number;
+  score?: number;
+}
+
+/**
+ * The metric's mean per group with the anomalies marked on it. Lines come from the aggregates; each anomaly is
+ * drawn at its own time and value, on the line of the group its series belongs to.
+ */
+export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
+  const items = (Array.isArray(anomalies.anomalies) ? anomalies.anomalies : []) as AnomalyItem[];
+  const title = `Anomalies in ${agg.metric}: ${items.length} found, by ${groupWord(agg.group_by)}`;
+  const nameOf = (tags: Record<string, string> | undefined): string =>
+    agg.group_by.length ? seriesName(Object.fromEntries(agg.group_by.map((k) => [k, tags?.[k] ?? null]))) : 'all';
+  const counts = new Map<string, number>();
+  for (const a of items) counts.set(nameOf(a.series), (counts.get(nameOf(a.series)) ?? 0) + 1);
+  const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
+  const { shown } = pick(agg, () => 0, Number.MAX_SAFE_INTEGER);
+  const lines = shown
+    .sort((a, b) => (counts.get(b.name) ?? 0) - (counts.get(a.name) ?? 0) || a.name.localeCompare(b.name))
+    .slice(0, limit);
+  const names = new Set(lines.map((l) => l.name));
+  const rows = lines.flatMap((s) =>
+    s.buckets.flatMap((b) =>
+      b.stats?.mean == null ? [] : [{ t: toWall(Date.parse(b.start), ctx.tz), series: s.name, v: b.stats.mean }],
+    ),
+  );
+  const marks = items
+    .filter((a) => names.has(nameOf(a.series)) && Number.isFinite(Date.parse(a.time)))
+    .map((a) => ({
+      t: toWall(Date.parse(a.time), ctx.tz),
+      v: a.value,
+      series: nameOf(a.series),
+      kind: 'anomaly',
+    }));
+  if (!rows.length && !marks.length) return emptyChart('anomalies', title, ctx);
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CONFIG,
+    width: WIDTH,
+    height: HEIGHT,
+    title: {
+      text: title,
+      subtitle: subtitle(ctx, `line: mean per ${agg.period}; diamonds: anomalies at their detected values${items.length > marks.length ? ` (${marks.length} of ${items.length} on the groups shown)` : ''}`),
+    },
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'monotone' },
+        encoding: {
+          x: timeAxis(ctx.tz),
+          y: { field: 'v', type: 'quantitative', title: metricTitle(agg.metric), scale: { zero: false } },
+          color: { field: 'series', type: 'nominal', title: groupWord(agg.group_by), scale: { range: OKABE_ITO } },
+        },
+      },
+      {
+        data: { values: marks },
+        mark: { type: 'point', filled: true, size: 90, stroke: 'black', strokeWidth: 0.8, color: ALERT },
+        encoding: {
+          x: timeAxis(ctx.tz),
+          y: { field: 'v', type: 'quantitative' },
+          shape: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['anomaly'], range: ['diamond'] } },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+  return { type: 'anomalies', spec, title, series: lines.length, empty: false };
+}

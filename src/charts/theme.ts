@@ -1,0 +1,83 @@
+// The look every chart shares: a colour-blind-safe palette, fonts that exist on a headless server, and time shown
+// in the reader's zone. Vega draws a "utc" scale without reading the process's zone, so each time is shifted by its
+// zone's offset at that instant: the axis then prints the wall-clock time of `tz`, DST changes included.
+import { DateTime } from 'luxon';
+import type { Config } from 'vega-lite';
+import type { ChartContext } from './types.js';
+
+/** Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision deficiencies. */
+export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+/** At most this many series per chart: one per palette colour, so no two series share a colour. */
+export const MAX_SERIES = OKABE_ITO.length;
+/** Marks problems (outages, anomalies, open breakers): vermillion, kept apart from the series colours where it can. */
+export const ALERT = '#D55E00';
+
+export const WIDTH = 760;
+export const HEIGHT = 320;
+
+/** Fonts installed on Debian servers (fonts-liberation, fonts-dejavu) first, so SVG and PNG measure alike. */
+export const FONT = 'Liberation Sans, DejaVu Sans, Arial, Helvetica, sans-serif';
+
+export const CONFIG: Config = {
+  font: FONT,
+  background: 'white',
+  padding: 12,
+  title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#444', anchor: 'start', offset: 10 },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6', labelColor: '#333', titleColor: '#222' },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titleLimit: 400, orient: 'bottom', columns: 2 },
+  range: { category: OKABE_ITO },
+  view: { stroke: '#ccc' },
+};
+
+/** ms -> ms of the wall-clock time in `tz` read as UTC (for vega's utc scales). */
+export function toWall(ms: number, tz: string): number {
+  const dt = DateTime.fromMillis(ms, { zone: tz });
+  return ms + dt.offset * 60_000;
+}
+
+/** "21 Nov 2026 00:00" in `tz`. */
+export function formatTime(ms: number, tz: string): string {
+  return DateTime.fromMillis(ms, { zone: tz }).toFormat('d LLL yyyy HH:mm');
+}
+
+/** "21 Nov 2026 00:00 – 28 Nov 2026 00:00 (UTC)". */
+export function rangeLabel(ctx: Pick<ChartContext, 'start' | 'stop' | 'tz'>): string {
+  return `${formatTime(ctx.start, ctx.tz)} – ${formatTime(ctx.stop, ctx.tz)} (${ctx.tz})`;
+}
+
+export function filterLabel(filters: Record<string, string[]> | undefined): string {
+  const parts = Object.entries(filters ?? {}).map(([k, v]) => `${k}=${v.join('|')}`);
+  return parts.length ? `filter ${parts.join(', ')}` : '';
+}
+
+/** A series' name from its tag set: the values in key order ("checkout / eu-west"), or "all" for the merged group. */
+export function seriesName(tags: Record<string, string | null> | undefined): string {
+  const entries = Object.entries(tags ?? {});
+  if (!entries.length) return 'all';
+  return entries.map(([, v]) => v ?? '(none)').join(' / ');
+}
+
+/** The time axis: wall-clock times of `tz`, its name in the title. */
+export function timeAxis(tz: string, field = 't'): Record<string, unknown> {
+  return {
+    field,
+    type: 'temporal',
+    scale: { type: 'utc' },
+    title: `time (${tz})`,
+    axis: { format: '%d %b %H:%M', labelAngle: 0, labelOverlap: true, tickCount: 8 },
+  };
+}
+
+/** Units for axis titles: latency is in ms, other metrics carry the unit in their name when they have one. */
+export function metricUnit(metric: string): string {
+  if (metric.endsWith('_ms')) return 'ms';
+  if (metric.endsWith('_mb')) return 'MB';
+  if (metric.endsWith('_s') || metric.endsWith('_seconds')) return 's';
+  if (metric.endsWith('_pct')) return '%';
+  return '';
+}
+
+export function metricTitle(metric: string, what = ''): string {
+  const unit = metricUnit(metric);
+  return `${what ? `${what} ` : ''}${metric}${unit ? ` (${unit})` : ''}`;
+}

@@ -1,0 +1,61 @@
+// What the chart functions take: the contract's JSON shapes (CONTRACT.md §3.2) as plain data, so every chart can be
+// drawn (and tested) from a saved response without the service that produced it.
+import type { TopLevelSpec } from 'vega-lite';
+
+export const CHART_TYPES = [
+  'trends',
+  'availability',
+  'latency',
+  'forecast',
+  'anomalies',
+  'workload',
+  'failure-patterns',
+  'circuit-breakers',
+] as const;
+export type ChartType = (typeof CHART_TYPES)[number];
+
+export const CHART_FORMATS = ['svg', 'png'] as const;
+export type ChartFormat = (typeof CHART_FORMATS)[number];
+
+/** GET /api/v1/forecast's response (CONTRACT.md §3.2). */
+export interface ForecastJson {
+  metric: string;
+  statistic: string;
+  period: string;
+  level: number;
+  model: { name: string; params: Record<string, unknown> };
+  history: { time: string; value: number | null }[];
+  forecast: { time: string; value: number; lower: number; upper: number }[];
+  backtest: { mase: number | null; smape: number | null; coverage: number | null; baseline: string; baseline_mase: number | null };
+  /** The series' tag filter, when the caller adds it (not part of the contract's response). */
+  tags?: Record<string, string>;
+}
+
+/** A circuit-breaker state transition as the charts read it (from Store.breakerEvents). */
+export interface BreakerTransition {
+  /** epoch ms */
+  time: number;
+  state: string;
+  tags: Record<string, string>;
+}
+
+/** What every chart needs besides its data: the zone its time axis is drawn in and the range it covers. */
+export interface ChartContext {
+  /** IANA zone in which times are shown. */
+  tz: string;
+  /** [start, stop) in epoch ms: said in the title and in the "no data" message. */
+  start: number;
+  stop: number;
+  /** Tag filter, said in the subtitle. */
+  filters?: Record<string, string[]>;
+}
+
+/** A vega-lite spec plus what the chart says about itself (used by reports and tests). */
+export interface Chart {
+  type: ChartType;
+  spec: TopLevelSpec;
+  title: string;
+  /** Series (lines, bars, rows) drawn; 0 for the "no data" chart. */
+  series: number;
+  empty: boolean;
+}

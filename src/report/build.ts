@@ -1,0 +1,476 @@
+// Builds a report from the sources: each section asks for its data, turns it into key figures, tables and charts,
+// and says plainly when its data source is not part of the service yet.
+import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
+import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from '../charts/findings.js';
+import { renderSvg } from '../charts/render.js';
+import { anomaliesChart, availabilityChart, forecastChart, latencyChart } from '../charts/series.js';
+import { rangeLabel, seriesName } from '../charts/theme.js';
+import type { Chart, ChartContext } from '../charts/types.js';
+import { isAppError } from '../errors.js';
+import type { TagFilters } from '../store/types.js';
+import { bucketBoundaries, HOUR_MS, type Period } from '../time/buckets.js';
+import { formatMillis } from '../time/parse.js';
+import type { ReportSources } from './sources.js';
+import type { Cell, Report, ReportChart, ReportRequest, ReportType, Section, Table } from './types.js';
+
+export type SectionId =
+  | 'overview'
+  | 'daily'
+  | 'latency'
+  | 'sla'
+  | 'trends'
+  | 'regressions'
+  | 'anomalies'
+  | 'failure-patterns'
+  | 'flaky-tests'
+  | 'circuit-breakers'
+  | 'workload'
+  | 'forecast';
+
+export const SECTIONS_OF: Record<ReportType, SectionId[]> = {
+  summary: ['overview', 'daily'],
+  performance: ['overview', 'latency', 'trends', 'regressions'],
+  availability: ['overview', 'sla'],
+  anomaly: ['overview', 'anomalies', 'failure-patterns', 'flaky-tests', 'circuit-breakers'],
+  comprehensive: [
+    'overview',
+    'daily',
+    'latency',
+    'sla',
+    'trends',
+    'regressions',
+    'anomalies',
+    'failure-patterns',
+    'flaky-tests',
+    'circuit-breakers',
+    'workload',
+    'forecast',
+  ],
+};
+
+export const SECTION_TITLES: Record<SectionId, string> = {
+  overview: 'Overview',
+  daily: 'Day by day',
+  latency: 'Latency per endpoint and region',
+  sla: 'Availability against the SLA target',
+  trends: 'Trends',
+  regressions: 'Regressions',
+  anomalies: 'Anomalies',
+  'failure-patterns': 'Failure patterns',
+  'flaky-tests': 'Flaky tests',
+  'circuit-breakers': 'Circuit breakers',
+  workload: 'Workload balance',
+  forecast: 'Forecast',
+};
+
+const TYPE_TITLES: Record<ReportType, string> = {
+  comprehensive: 'Test results report',
+  summary: 'Test results summary',
+  performance: 'Performance report',
+  anomaly: 'Anomaly report',
+  availability: 'Availability (SLA) report',
+};
+
+/** Rows kept per table; the rest are counted in `omitted`. */
+const MAX_ROWS = 50;
+
+export interface BuildOptions {
+  /** Draw charts as SVG (Markdown and HTML); JSON and CSV leave them out. */
+  charts: boolean;
+  onProgress?: (done: number, total: number, section: string) => void;
+}
+
+const round = (x: number | null | undefined, digits = 3): number | null =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits;
+
+export async function buildReport(sources: ReportSources, req: ReportRequest, o: BuildOptions): Promise<Report> {
+  const now = sources.now();
+  const tz = req.tz ?? 'UTC';
+  // Whole hours, so the rollups serve the range.
+  const stop = Math.ceil(now / HOUR_MS) * HOUR_MS;
+  const start = stop - Math.round(req.days * 24) * HOUR_MS;
+  const filters: TagFilters = Object.fromEntries(
+    Object.entries(req.filter).map(([k, v]) => [k, [...new Set(Array.isArray(v) ? v : [v])]]),
+  );
+  const ctx: ChartContext = { tz, start, stop, filters };
+  const period: Period = req.days <= 7 ? 'hour' : 'day';
+  const b = new SectionBuilder(sources, ctx, period, req.sla_target_pct, o.charts);
+  const ids = SECTIONS_OF[req.type];
+  const sections: Section[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    o.onProgress?.(i, ids.length, SECTION_TITLES[ids[i]!]);
+    sections.push(await b.section(ids[i]!));
+  }
+  o.onProgress?.(ids.length, ids.length, 'done');
+  return {
+    type: req.type,
+    title: `${TYPE_TITLES[req.type]}, ${rangeLabel(ctx)}`,
+    generated_at: formatMillis(now),
+    tz,
+    start: formatMillis(start),
+    stop: formatMillis(stop),
+    days: req.days,
+    filter: filters,
+    sla_target_pct: req.sla_target_pct,
+    sections,
+  };
+}
+
+class SectionBuilder {
+  private totalsCache = new Map<string, Promise<AggregatesJson>>();
+
+  constructor(
+    private readonly sources: ReportSources,
+    private readonly ctx: ChartContext,
+    private readonly period: Period,
+    private readonly target: number,
+    private readonly drawCharts: boolean,
+  ) {}
+
+  async section(id: SectionId): Promise<Section> {
+    const s: Section = { id, title: SECTION_TITLES[id], available: true, figures: [], tables: [], charts: [] };
+    switch (id) {
+      case 'overview':
+        await this.overview(s);
+        break;
+      case 'daily':
+        await this.daily(s);
+        break;
+      case 'latency':
+        await this.latency(s);
+        break;
+      case 'sla':
+        await this.sla(s);
+        break;
+      case 'forecast':
+        await this.forecast(s);
+        break;
+      default:
+        await this.analysisSection(s, id);
+    }
+    return s;
+  }
+
+  private totals(groupBy: string[]): Promise<AggregatesJson> {
+    const key = groupBy.join(',');
+    let p = this.totalsCache.get(key);
+    if (!p) {
+      p = this.sources.totals({
+        start: this.ctx.start,
+        stop: this.ctx.stop,
+        tz: this.ctx.tz,
+        groupBy,
+        filters: this.ctx.filters ?? {},
+        metric: 'latency_ms',
+      });
+      this.totalsCache.set(key, p);
+    }
+    return p;
+  }
+
+  private aggregates(groupBy: string[], period: Period = this.period): Promise<AggregatesJson> {
+    return this.sources.aggregates({
+      period,
+      tz: this.ctx.tz,
+      start: this.ctx.start,
+      stop: this.ctx.stop,
+      groupBy,
+      filters: this.ctx.filters ?? {},
+      metric: 'latency_ms',
+      fill: false,
+    });
+  }
+
+  private async chart(c: Chart): Promise<ReportChart> {
+    return { type: c.type, title: c.title, empty: c.empty, ...(this.drawCharts ? { svg: await renderSvg(c) } : {}) };
+  }
+
+  private async overview(s: Section): Promise<void> {
+    const [all, byEndpoint, byRegion, byWorker] = await Promise.all([
+      this.totals([]),
+      this.totals(['endpoint']),
+      this.totals(['region']),
+      this.totals(['worker']),
+    ]);
+    const b = all.series[0]?.buckets[0];
+    if (!b) s.note = `No results for ${rangeLabel(this.ctx)}.`;
+    const named = (a: AggregatesJson) => a.series.filter((x) => Object.values(x.group).some((v) => v !== null)).length;
+    s.figures.push(
+      { label: 'Tests run', value: b?.test_count ?? 0 },
+      { label: 'Failures', value: b?.failure_count ?? 0 },
+      { label: 'Availability', value: round(b?.availability_pct), unit: '%' },
+      { label: 'Mean latency', value: round(b?.stats?.mean, 2), unit: 'ms' },
+      { label: 'p95 latency', value: round(b?.stats?.p95, 2), unit: 'ms' },
+      { label: 'p99 latency', value: round(b?.stats?.p99, 2), unit: 'ms' },
+      { label: 'Endpoints', value: named(byEndpoint) },
+      { label: 'Regions', value: named(byRegion) },
+      { label: 'Workers', value: named(byWorker) },
+    );
+    // Results without an endpoint tag (functional tests, benchmarks) count above but are not an endpoint.
+    const rows = byEndpoint.series.filter((x) => x.group.endpoint != null).map((x) => ({ name: seriesName(x.group), b: x.buckets[0]! }));
+    s.tables.push(
+      table(
+        'least-available-endpoints',
+        'Least available endpoints',
+        ['endpoint', 'tests', 'failures', 'availability_pct'],
+        [...rows]
+          .sort((a, c) => (a.b.availability_pct ?? 100) - (c.b.availability_pct ?? 100) || a.name.localeCompare(c.name))
+          .map((r) => [r.name, r.b.test_count, r.b.failure_count, round(r.b.availability_pct)]),
+        5,
+      ),
+      table(
+        'slowest-endpoints',
+        'Slowest endpoints by p95 latency',
+        ['endpoint', 'tests', 'mean_ms', 'p95_ms'],
+        rows
+          .filter((r) => r.b.stats?.p95 != null)
+          .sort((a, c) => c.b.stats!.p95! - a.b.stats!.p95! || a.name.localeCompare(c.name))
+          .map((r) => [r.name, r.b.test_count, round(r.b.stats!.mean, 2), round(r.b.stats!.p95, 2)]),
+        5,
+      ),
+    );
+  }
+
+  private async daily(s: Section): Promise<void> {
+    // Days in the zone, cut at the range's ends: the first and last rows may be part days, never data outside.
+    const cuts = bucketBoundaries('day', this.ctx.tz, this.ctx.start, this.ctx.stop).filter((c) => c > this.ctx.start && c < this.ctx.stop);
+    const agg = await this.sources.totals({
+      start: this.ctx.start,
+      stop: this.ctx.stop,
+      tz: this.ctx.tz,
+      groupBy: [],
+      filters: this.ctx.filters ?? {},
+      metric: 'latency_ms',
+      cuts,
+    });
+    const got = new Map((agg.series[0]?.buckets ?? []).map((b) => [Date.parse(b.start), b]));
+    // Days without results are listed too: a day with no tests is worth seeing.
+    const rows = [this.ctx.start, ...cuts].map((from): Cell[] => {
+      const b = got.get(from);
+      return [formatMillis(from), b?.test_count ?? 0, b?.failure_count ?? 0, round(b?.availability_pct), round(b?.stats?.mean, 2), round(b?.stats?.p95, 2)];
+    });
+    s.tables.push(table('daily', `Each day (${this.ctx.tz})`, ['from', 'tests', 'failures', 'availability_pct', 'mean_ms', 'p95_ms'], rows, MAX_ROWS));
+    const hourly = await this.aggregates([], this.period);
+    s.charts.push(await this.chart(availabilityChart(hourly, this.ctx)));
+  }
+
+  private async latency(s: Section): Promise<void> {
+    const [byEndpoint, byRegion] = await Promise.all([this.totals(['endpoint']), this.totals(['region'])]);
+    const latencyTable = (id: string, title: string, key: string, a: AggregatesJson): Table =>
+      table(
+        id,
+        title,
+        [key, 'tests', 'mean_ms', 'p50_ms', 'p95_ms', 'p99_ms', 'max_ms', 'stddev_ms'],
+        a.series
+          .filter((x) => x.group[key] != null && x.buckets[0]?.stats?.p95 != null)
+          .sort((x, y) => y.buckets[0]!.stats!.p95! - x.buckets[0]!.stats!.p95!)
+          .map((x) => {
+            const st = x.buckets[0]!.stats!;
+            return [seriesName(x.group), st.count, round(st.mean, 2), round(st.p50, 2), round(st.p95, 2), round(st.p99, 2), round(st.max, 2), round(st.stddev, 2)];
+          }),
+        MAX_ROWS,
+      );
+    s.tables.push(
+      latencyTable('latency-by-endpoint', 'Latency per endpoint, slowest p95 first', 'endpoint', byEndpoint),
+      latencyTable('latency-by-region', 'Latency per region, slowest p95 first', 'region', byRegion),
+    );
+    s.charts.push(await this.chart(latencyChart(await this.aggregates(['endpoint']), this.ctx)));
+  }
+
+  private async sla(s: Section): Promise<void> {
+    const [all, groups] = await Promise.all([this.totals([]), this.totals(['endpoint', 'region'])]);
+    const target = this.target;
+    const budget = (b: BucketJson | undefined) => {
+      if (!b || b.test_count === 0) return { allowed: null, left: null };
+      // Error budget: the failures the target allows over the period; "left" is the share not yet spent.
+      const allowed = b.test_count * (1 - target / 100);
+      return { allowed, left: allowed > 0 ? 100 * (1 - b.failure_count / allowed) : null };
+    };
+    const rows = groups.series.filter((x) => x.group.endpoint != null).map((x) => {
+      const b = x.buckets[0]!;
+      const { allowed, left } = budget(b);
+      return {
+        endpoint: x.group.endpoint ?? '(none)',
+        region: x.group.region ?? '(none)',
+        b,
+        met: (b.availability_pct ?? 100) >= target,
+        allowed,
+        left,
+      };
+    });
+    rows.sort((a, b) => (a.left ?? Infinity) - (b.left ?? Infinity) || a.endpoint.localeCompare(b.endpoint) || a.region.localeCompare(b.region));
+    const overall = all.series[0]?.buckets[0];
+    const met = rows.filter((r) => r.met).length;
+    s.note =
+      `Target ${target} % availability per endpoint and region over the period. Error budget: the failures the ` +
+      `target allows (tests × ${round(1 - target / 100, 6)}); "budget left" is the share not yet spent, negative when overspent. ` +
+      'Results without an endpoint tag are in the overall figures only.';
+    s.figures.push(
+      { label: 'SLA target', value: target, unit: '%' },
+      { label: 'Endpoint-region pairs meeting the target', value: `${met} of ${rows.length}` },
+      { label: 'Overall availability', value: round(overall?.availability_pct), unit: '%' },
+      { label: 'Overall error budget left', value: round(budget(overall).left, 1), unit: '%' },
+    );
+    s.tables.push(
+      table(
+        'sla',
+        'Availability per endpoint and region, least budget left first',
+        ['endpoint', 'region', 'tests', 'failures', 'availability_pct', 'target_pct', 'met', 'allowed_failures', 'budget_left_pct'],
+        rows.map((r) => [r.endpoint, r.region, r.b.test_count, r.b.failure_count, round(r.b.availability_pct), target, r.met, round(r.allowed, 1), round(r.left, 1)]),
+        MAX_ROWS,
+      ),
+    );
+    s.charts.push(await this.chart(availabilityChart(await this.aggregates(['endpoint', 'region']), this.ctx)));
+  }
+
+  private async forecast(s: Section): Promise<void> {
+    const period = this.period === 'hour' ? 'hour' : 'day';
+    try {
+      const fc = await this.sources.forecast({
+        metric: 'latency_ms',
+        statistic: 'mean',
+        period,
+        horizon: period === 'hour' ? 24 : 7,
+        level: 80,
+        model: 'auto',
+        filters: this.ctx.filters ?? {},
+        tz: this.ctx.tz,
+      });
+      if (!fc) {
+        notBuilt(s, 'Forecasting', 'GET /api/v1/forecast');
+        return;
+      }
+      const bt = fc.backtest;
+      s.figures.push(
+        { label: 'Model', value: fc.model.name },
+        { label: 'Backtest MASE', value: round(bt.mase) },
+        { label: `${bt.baseline} MASE`, value: round(bt.baseline_mase) },
+        { label: 'Backtest sMAPE', value: round(bt.smape, 2), unit: '%' },
+        { label: `Coverage of the ${fc.level} % interval`, value: round(bt.coverage) },
+      );
+      s.tables.push(
+        table('forecast', `Mean latency forecast per ${fc.period}`, ['time', 'value_ms', 'lower_ms', 'upper_ms'], fc.forecast.map((f) => [f.time, round(f.value, 2), round(f.lower, 2), round(f.upper, 2)]), MAX_ROWS),
+      );
+      const times = [...fc.history, ...fc.forecast].map((x) => Date.parse(x.time)).filter(Number.isFinite);
+      const ctx = times.length ? { ...this.ctx, start: Math.min(...times), stop: Math.max(...times) } : this.ctx;
+      s.charts.push(await this.chart(forecastChart(fc, ctx)));
+    } catch (e) {
+      // Too little history, or the forecaster is busy: the rest of the report is still worth having.
+      if (!isAppError(e) || (e.code !== 'invalid' && e.code !== 'unavailable')) throw e;
+      s.note = `No forecast: ${e.message}`;
+    }
+  }
+
+  private async analysisSection(s: Section, kind: AnalysisKind & SectionId): Promise<void> {
+    const req: AnalysisRequest = {
+      start: this.ctx.start,
+      stop: this.ctx.stop,
+      filters: this.ctx.filters ?? {},
+      groupBy: [],
+      metric: 'latency_ms',
+      tz: this.ctx.tz,
+      options: {},
+    };
+    const res = await this.sources.analysis(kind, req);
+    if (kind === 'circuit-breakers') {
+      // The transitions come from the store, so the timeline is drawn even before the analysis exists.
+      const events = await this.sources.breakerEvents({ start: this.ctx.start, stop: this.ctx.stop, filters: this.ctx.filters ?? {} });
+      s.figures.push({ label: 'State transitions', value: events.length });
+      s.charts.push(await this.chart(circuitBreakersChart(events, this.ctx)));
+    }
+    if (!res) {
+      notBuilt(s, `The ${kind} analysis`, `GET /api/v1/analysis/${kind}`);
+      return;
+    }
+    await this.fillAnalysis(s, kind, res);
+  }
+
+  private async fillAnalysis(s: Section, kind: AnalysisKind, res: AnalysisResponse): Promise<void> {
+    const items = (key: string): Record<string, unknown>[] =>
+      Array.isArray(res[key]) ? (res[key] as unknown[]).filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
+    const pick = (rows: Record<string, unknown>[], cols: string[]): Cell[][] => rows.map((r) => cols.map((c) => cell(c === 'series' ? seriesLabel(r[c]) : r[c])));
+    const byAbs = (k: string) => (a: Record<string, unknown>, b: Record<string, unknown>) => Math.abs(num(b[k])) - Math.abs(num(a[k]));
+    switch (kind) {
+      case 'trends': {
+        const t = items('trends').sort(byAbs('change_pct'));
+        s.figures.push({ label: 'Series with a trend', value: t.filter((x) => x.direction !== 'stable').length }, { label: 'Series analysed', value: t.length });
+        s.tables.push(table('trends', 'Trends, largest change first', ['series', 'metric', 'direction', 'change_pct', 'slope_per_day', 'p_value'], pick(t, ['series', 'metric', 'direction', 'change_pct', 'slope_per_day', 'p_value']), MAX_ROWS));
+        s.charts.push(await this.chart(trendsChart(res, this.ctx)));
+        break;
+      }
+      case 'regressions': {
+        const r = items('regressions').sort(byAbs('change_pct'));
+        s.figures.push({ label: 'Regressions (worse)', value: r.filter((x) => x.direction === 'worse').length }, { label: 'Improvements (better)', value: r.filter((x) => x.direction === 'better').length });
+        s.tables.push(table('regressions', 'Significant changes, largest first', ['series', 'metric', 'direction', 'change_pct', 'severity', 'change_time', 'p_value'], pick(r, ['series', 'metric', 'direction', 'change_pct', 'severity', 'change_time', 'p_value']), MAX_ROWS));
+        break;
+      }
+      case 'anomalies': {
+        const a = items('anomalies').sort((x, y) => num(y.score) - num(x.score));
+        s.figures.push({ label: 'Anomalies', value: a.length });
+        s.tables.push(table('anomalies', 'Anomalies, highest score first', ['time', 'series', 'metric', 'value', 'expected', 'score', 'method'], pick(a, ['time', 'series', 'metric', 'value', 'expected', 'score', 'method']), MAX_ROWS));
+        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(['endpoint']), res, this.ctx)));
+        break;
+      }
+      case 'failure-patterns': {
+        const p = items('patterns').sort((x, y) => num(y.count) - num(x.count));
+        s.figures.push({ label: 'Failure patterns', value: p.length }, { label: 'Failures in the top pattern', value: p.length ? cell(p[0]!.count) : 0 });
+        s.tables.push(
+          table('failure-patterns', 'Failure patterns, most frequent first', ['category', 'example', 'count', 'first_seen', 'last_seen', 'fingerprint'], pick(p, ['category', 'example', 'count', 'first_seen', 'last_seen', 'fingerprint']), MAX_ROWS),
+          table('failure-correlations', 'Where failures concentrate', ['dimension', 'value', 'failure_rate', 'overall_rate', 'p_value'], pick(items('correlations'), ['dimension', 'value', 'failure_rate', 'overall_rate', 'p_value']), MAX_ROWS),
+        );
+        s.charts.push(await this.chart(failurePatternsChart(res, this.ctx)));
+        break;
+      }
+      case 'flaky-tests': {
+        const t = items('tests').sort((x, y) => num(y.flip_rate) - num(x.flip_rate));
+        s.figures.push({ label: 'Flaky tests', value: t.filter((x) => x.status === 'flaky').length }, { label: 'Broken tests', value: t.filter((x) => x.status === 'broken').length });
+        s.tables.push(table('flaky-tests', 'Unstable tests, highest flip rate first', ['series', 'runs', 'failures', 'flip_rate', 'status'], pick(t, ['series', 'runs', 'failures', 'flip_rate', 'status']), MAX_ROWS));
+        break;
+      }
+      case 'circuit-breakers': {
+        const b = items('breakers').sort((x, y) => num(y.open_seconds) - num(x.open_seconds));
+        s.figures.push({ label: 'Breakers that tripped', value: b.filter((x) => num(x.trips) > 0).length }, { label: 'Flapping breakers', value: b.filter((x) => x.flapping === true).length });
+        s.tables.push(table('circuit-breakers', 'Breakers, longest open first', ['series', 'trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping'], pick(b, ['series', 'trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping']), MAX_ROWS));
+        break;
+      }
+      case 'workload': {
+        const w = items('workers').sort((x, y) => num(y.tasks) - num(x.tasks));
+        s.figures.push({ label: 'Gini coefficient of tasks per worker', value: cell(res.gini) }, { label: 'Coefficient of variation', value: cell(res.cv) }, { label: 'Workers', value: w.length });
+        s.tables.push(table('workload', 'Tasks per worker, busiest first', ['worker', 'tasks', 'success_rate', 'mean_duration_ms', 'share'], pick(w, ['worker', 'tasks', 'success_rate', 'mean_duration_ms', 'share']), MAX_ROWS));
+        s.charts.push(await this.chart(workloadChart(res, this.ctx)));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+function notBuilt(s: Section, what: string, route: string): void {
+  s.available = false;
+  s.note = `${what} is not part of this service yet (${route}); this section fills in once it is.`;
+}
+
+function table(id: string, title: string, columns: string[], rows: Cell[][], max: number): Table {
+  const t: Table = { id, title, columns, rows: rows.slice(0, max) };
+  if (rows.length > max) t.omitted = rows.length - max;
+  return t;
+}
+
+const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+
+function cell(x: unknown): Cell {
+  if (x === null || x === undefined) return null;
+  if (typeof x === 'number') return Number.isFinite(x) ? round(x, 6) : null;
+  if (typeof x === 'string' || typeof x === 'boolean') return x;
+  return JSON.stringify(x);
+}
+
+function seriesLabel(x: unknown): string {
+  if (typeof x !== 'object' || x === null) return String(x ?? '');
+  return Object.entries(x as Record<string, unknown>)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+}
+

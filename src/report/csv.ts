@@ -1,0 +1,28 @@
+// The report's tables (and key figures) as one CSV (RFC 4180: CRLF line ends, fields quoted when they hold a
+// comma, quote or line break, quotes doubled). Tables differ in their columns, so every value is one row:
+// section, table, row, column, value; a spreadsheet pivot or a CSV reader rebuilds any table from it.
+import type { Cell, Report } from './types.js';
+
+const HEADER = ['section', 'table', 'row', 'column', 'value'];
+
+function field(v: Cell | number): string {
+  let s = v === null ? '' : typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
+  // A text starting with = + @ (or - and not a number) is a formula to a spreadsheet: keep it text.
+  if (typeof v === 'string' && /^([=+@\t\r]|-(?![\d.]))/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function reportCsv(r: Report): string {
+  const lines: string[] = [HEADER.join(',')];
+  const push = (...f: (Cell | number)[]) => lines.push(f.map(field).join(','));
+  for (const s of r.sections) {
+    push(s.id, 'section', 0, 'title', s.title);
+    push(s.id, 'section', 0, 'available', s.available);
+    if (s.note) push(s.id, 'section', 0, 'note', s.note);
+    s.figures.forEach((f, i) => push(s.id, 'figures', i + 1, f.unit ? `${f.label} (${f.unit})` : f.label, f.value));
+    for (const t of s.tables) {
+      t.rows.forEach((row, i) => row.forEach((v, j) => push(s.id, t.id, i + 1, t.columns[j] ?? `column_${j + 1}`, v)));
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,41 @@
+// The report as Markdown (GitHub flavoured: pipe tables); charts inline as SVG data URIs so the file stands alone.
+import { columnTitle, formatCell, formatFigure } from './format.js';
+import type { Report } from './types.js';
+
+const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+
+export function reportMarkdown(r: Report): string {
+  const out: string[] = [`# ${r.title}`, ''];
+  out.push(`Generated ${r.generated_at} · range ${r.start} to ${r.stop} · time zone ${r.tz}${filterText(r)}`, '');
+  out.push('Contents: ' + r.sections.map((s) => s.title).join(' · '), '');
+  for (const s of r.sections) {
+    out.push(`## ${s.title}`, '');
+    if (!s.available) out.push(`> **Not available.** ${s.note ?? ''}`, '');
+    else if (s.note) out.push(`> ${s.note}`, '');
+    if (s.figures.length) {
+      for (const f of s.figures) out.push(`- **${esc(f.label)}**: ${esc(formatFigure(f))}`);
+      out.push('');
+    }
+    for (const t of s.tables) {
+      out.push(`### ${t.title}`, '');
+      if (!t.rows.length) {
+        out.push('_No rows._', '');
+        continue;
+      }
+      out.push(`| ${t.columns.map((c) => esc(columnTitle(c))).join(' | ')} |`);
+      out.push(`| ${t.columns.map((_, i) => (typeof t.rows[0]![i] === 'number' ? '---:' : '---')).join(' | ')} |`);
+      for (const row of t.rows) out.push(`| ${row.map((c) => esc(formatCell(c))).join(' | ')} |`);
+      if (t.omitted) out.push('', `_${t.omitted} more rows not shown._`);
+      out.push('');
+    }
+    for (const c of s.charts) {
+      if (c.svg) out.push(`![${esc(c.title)}](data:image/svg+xml;base64,${Buffer.from(c.svg).toString('base64')})`, '');
+    }
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+export function filterText(r: Report): string {
+  const parts = Object.entries(r.filter).map(([k, v]) => `${k}=${v.join('|')}`);
+  return parts.length ? ` · filter ${parts.join(', ')}` : '';
+}

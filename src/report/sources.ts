@@ -1,0 +1,128 @@
+// Where reports, charts and the dashboard get their data. Aggregates and breaker transitions come from the store;
+// analyses and forecasts come from functions that other parts of the service provide. Until those are wired in,
+// `analysis` and `forecast` return null and every output says the section is not available, never fills it in.
+import { queryAggregates, type AggregateParams, type AggregatesJson, type BucketJson } from '../aggregates/index.js';
+import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import type { BreakerTransition, ForecastJson } from '../charts/types.js';
+import { invalid } from '../errors.js';
+import type { Forecaster } from '../forecast/index.js';
+import { MODEL_NAMES, type ModelName } from '../forecast/models.js';
+import { statsFrom } from '../model/stats.js';
+import type { Store, TagFilters } from '../store/types.js';
+import { formatMillis } from '../time/parse.js';
+
+/** GET /api/v1/forecast's parameters (CONTRACT.md §3.2). */
+export interface ForecastParams {
+  metric: string;
+  statistic: 'mean' | 'p95' | 'availability_pct' | 'test_count';
+  period: 'hour' | 'day';
+  horizon: number;
+  level: 80 | 95;
+  /** 'auto' or a model name of src/forecast/models.ts. */
+  model: string;
+  filters: TagFilters;
+  /** Zone of the buckets (default UTC). */
+  tz?: string;
+}
+
+/** Statistics of each group over one whole range [start, stop), as the aggregates JSON with one bucket per group. */
+export interface TotalsParams {
+  start: number;
+  stop: number;
+  tz: string;
+  groupBy: string[];
+  filters: TagFilters;
+  metric: string;
+  /** Cut points inside (start, stop): one bucket per piece instead of one for the whole range. */
+  cuts?: number[];
+}
+
+export interface ReportSources {
+  aggregates(p: AggregateParams): Promise<AggregatesJson>;
+  totals(p: TotalsParams): Promise<AggregatesJson>;
+  breakerEvents(q: { start: number; stop: number; filters: TagFilters }): Promise<BreakerTransition[]>;
+  /** null: this analysis is not built into this service (yet). */
+  analysis(kind: AnalysisKind, req: AnalysisRequest): Promise<AnalysisResponse | null>;
+  /** null: forecasting is not built into this service (yet). Too little history: throws AppError 'invalid'. */
+  forecast(p: ForecastParams): Promise<ForecastJson | null>;
+  /** Current time, epoch ms. */
+  now(): number;
+}
+
+export interface SourceExtras {
+  analysis?: (kind: AnalysisKind, req: AnalysisRequest) => Promise<AnalysisResponse | null>;
+  forecast?: (p: ForecastParams) => Promise<ForecastJson | null>;
+}
+
+/** The service's forecaster as a source (the chart route validates model and horizon with the forecast's own limits). */
+export function forecasterSource(forecaster: Forecaster, now: () => number): (p: ForecastParams) => Promise<ForecastJson> {
+  return (p) =>
+    forecaster.forecast(
+      {
+        metric: p.metric,
+        statistic: p.statistic,
+        period: p.period,
+        horizon: p.horizon,
+        level: p.level,
+        model: checkModel(p.model),
+        filters: p.filters,
+        tz: p.tz ?? 'UTC',
+      },
+      now(),
+    );
+}
+
+function checkModel(m: string): 'auto' | ModelName {
+  if (m === 'auto' || (MODEL_NAMES as readonly string[]).includes(m)) return m as 'auto' | ModelName;
+  throw invalid(`model must be one of auto, ${MODEL_NAMES.join(', ')} (got "${m.slice(0, 40)}")`, { parameter: 'model' });
+}
+
+/** Sources over a store; analyses and forecasts from `extras` when given, otherwise "not available". */
+export function storeSources(store: Store, now: () => number, extras: SourceExtras = {}): ReportSources {
+  return {
+    aggregates: (p) => queryAggregates(store, p, now()),
+    totals: (p) => rangeTotals(store, p, now()),
+    async breakerEvents(q) {
+      const events = await store.breakerEvents({ start: Math.round(q.start * 1000), stop: Math.round(q.stop * 1000), filters: q.filters });
+      return events.map((e) => ({ time: e.time / 1000, state: e.state, tags: { ...e.tags } }));
+    },
+    analysis: extras.analysis ?? (async () => null),
+    forecast: extras.forecast ?? (async () => null),
+    now,
+  };
+}
+
+/**
+ * One bucket [start, stop) per group (or one per piece between `cuts`). The store merges moments exactly and percentiles from the raw rows or the
+ * rollups' sketches (CONTRACT.md §2), so a week's p95 is the p95 of the week's results, not an average of days.
+ */
+export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number): Promise<AggregatesJson> {
+  if (!(p.stop > p.start)) throw invalid('stop must be after start');
+  const boundaries = [p.start, ...(p.cuts ?? []).filter((c) => c > p.start && c < p.stop).sort((a, b) => a - b), p.stop];
+  const res = await store.aggregate({
+    period: 'day',
+    tz: p.tz,
+    boundaries,
+    filters: p.filters,
+    groupBy: p.groupBy,
+    metric: p.metric,
+  });
+  const iso = boundaries.map(formatMillis);
+  const series = res.groups.flatMap((g) => {
+    const buckets: BucketJson[] = [...g.buckets]
+      .filter((b) => b.testCount > 0)
+      .sort((a, b) => a.bucket - b.bucket)
+      .map((b) => ({
+        start: iso[b.bucket]!,
+        end: iso[b.bucket + 1]!,
+        partial: boundaries[b.bucket]! <= nowMs && nowMs < boundaries[b.bucket + 1]!,
+        test_count: b.testCount,
+        success_count: b.successCount,
+        failure_count: b.testCount - b.successCount,
+        availability_pct: (100 * b.successCount) / b.testCount,
+        stats: statsFrom(b, b),
+      }));
+    return buckets.length ? [{ group: g.group as Record<string, string | null>, buckets }] : [];
+  });
+  return { period: 'day', tz: p.tz, metric: p.metric, group_by: p.groupBy, start: iso[0]!, stop: iso[iso.length - 1]!, series };
+}

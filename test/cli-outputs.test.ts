@@ -1,0 +1,135 @@
+// `resultant visualize` and `resultant report` as real child processes, against a database file and a server.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Every case starts the command in a child process (a few seconds each on a loaded machine).
+const SLOW = 240_000;
+import { DuckDBStore } from '../src/store/duckdb/index.js';
+import { cli, serve } from './child.js';
+import { batchOf, HOUR, type Row } from './helpers.js';
+import { decodePng, linePaths, parseXml, textsIn } from './svg.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'resultant-out-'));
+const db = join(dir, 'data.duckdb');
+const stop = Math.floor(Date.now() / HOUR) * HOUR;
+const start = stop - 6 * HOUR;
+
+beforeAll(async () => {
+  const rows: Row[] = [];
+  for (let h = 0; h < 6; h++) {
+    for (let i = 0; i < 10; i++) {
+      rows.push({ t: start + h * HOUR + i * 60_000, latency: 10 + i, tags: { endpoint: 'api', region: 'eu' } });
+      rows.push({ t: start + h * HOUR + i * 60_000, latency: 50 + i, success: i !== 0, tags: { endpoint: 'checkout', region: 'us' } });
+    }
+  }
+  const s = await DuckDBStore.open({ path: db, timezone: 'UTC', rawRetentionDays: 3650 });
+  await s.write(batchOf(rows));
+  await s.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const range = ['--start', new Date(start).toISOString(), '--stop', new Date(stop).toISOString()];
+const env = { RESULTANT_DB_PATH: db };
+
+describe('resultant visualize', () => {
+  it('writes an SVG chart from the database file', async () => {
+    const out = join(dir, 'latency.svg');
+    const r = await cli(['visualize', '--type', 'latency', '--output', out, '--group-by', 'endpoint', ...range, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ type: 'latency', format: 'svg', output: out });
+    const root = parseXml(readFileSync(out, 'utf8'));
+    expect(linePaths(root)).toHaveLength(4);
+    expect(textsIn(root, 'role-legend-label')).toEqual(expect.arrayContaining(['api', 'checkout']));
+  }, SLOW);
+
+  it('writes a PNG, and from a running server with --url the same picture', async () => {
+    const local = join(dir, 'a-local.png');
+    expect((await cli(['visualize', '--type', 'availability', '--output', local, ...range], env)).code).toBe(0);
+    const server = await serve({ RESULTANT_DB_PATH: db });
+    try {
+      const remote = join(dir, 'a-remote.png');
+      const r = await cli(['visualize', '--type', 'availability', '--output', remote, '--url', server.url, ...range]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(remote).equals(readFileSync(local))).toBe(true);
+      expect(decodePng(readFileSync(remote)).width).toBeGreaterThan(1000);
+      // An analysis chart, drawn from the server's analyses.
+      const t = await cli(['visualize', '--type', 'trends', '--output', join(dir, 't.svg'), '--url', server.url, ...range]);
+      expect(t.code, t.stderr).toBe(0);
+      expect(readFileSync(join(dir, 't.svg'), 'utf8')).toMatch(/^<svg/);
+    } finally {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    }
+  }, SLOW);
+
+  it('exits 2 with a message on bad arguments', async () => {
+    const cases: [string[], RegExp][] = [
+      [['visualize', '--output', 'x.svg'], /--type/],
+      [['visualize', '--type', 'pie', '--output', 'x.svg'], /Allowed choices are/],
+      [['visualize', '--type', 'latency', '--output', 'x.gif'], /must end in \.svg or \.png/],
+      [['visualize', '--type', 'latency', '--output', 'x.svg', '--period', 'fortnight'], /parameter "period" must be one of/],
+      [['visualize', '--type', 'latency', '--output', 'x.svg', '--tag', 'novalue'], /--tag must be key=value/],
+      [['visualize', '--type', 'latency', '--output', 'x.svg', '--url', 'ftp://x'], /--url must be an http/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await cli(args, env);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(re);
+    }
+    const help = await cli(['visualize', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--output <path>');
+  }, SLOW);
+});
+
+describe('resultant report', () => {
+  it('writes the report in the format of the output name, from the file and from a server alike', async () => {
+    const md = join(dir, 'r.md');
+    const r = await cli(['report', '--type', 'availability', '--output', md, '--days', '1', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ type: 'availability', format: 'markdown', output: md });
+    const text = readFileSync(md, 'utf8');
+    expect(text).toContain('## Availability against the SLA target');
+    expect(text).toContain('- **Tests run**: 120');
+    expect(text).toContain('- **Failures**: 6');
+
+    const local = await cli(['report', '--type', 'summary', '--format', 'json', '--output', '-', '--days', '1'], env);
+    expect(local.code, local.stderr).toBe(0);
+    const server = await serve({ RESULTANT_DB_PATH: db });
+    try {
+      const remote = await cli(['report', '--type', 'summary', '--format', 'json', '--output', '-', '--days', '1', '--url', server.url]);
+      expect(remote.code, remote.stderr).toBe(0);
+      const strip = (s: string) => ({ ...(JSON.parse(s) as Record<string, unknown>), generated_at: null });
+      expect(strip(remote.stdout)).toEqual(strip(local.stdout));
+      const csv = await cli(['report', '--output', join(dir, 'r.csv'), '--url', server.url, '--days', '1']);
+      expect(csv.code, csv.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'r.csv'), 'utf8').split('\r\n')[0]).toBe('section,table,row,column,value');
+    } finally {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    }
+  }, SLOW);
+
+  it('exits 2 with a message on bad arguments', async () => {
+    const cases: [string[], RegExp][] = [
+      [['report'], /--output/],
+      [['report', '--output', 'x.md', '--type', 'weekly'], /Allowed choices are/],
+      [['report', '--output', 'x.md', '--days', 'ten'], /--days must be a positive number/],
+      [['report', '--output', 'x.md', '--days', '1000'], /--days: /],
+      [['report', '--output', 'x.md', '--filter', '{region:'], /--filter must be JSON/],
+      [['report', '--output', 'x.md', '--filter', '{"_x":"y"}'], /--filter \(_x\)/],
+      [['report', '--output', 'x.md', '--tz', 'Mars/Olympus'], /--tz: must be an IANA time zone/],
+      [['report', '--output', 'x.md', '--sla-target', '100'], /--sla-target/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await cli(args, env);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(re);
+    }
+    const help = await cli(['report', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--type <type>[\s\S]*--format <format>[\s\S]*--output <path>/);
+  }, SLOW);
+});
