@@ -19,8 +19,9 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
-# The Flux rollup tasks the service installs into InfluxDB at start.
+# The Flux rollup tasks the service installs into InfluxDB at start, and the built-in dashboard page.
 COPY flux ./flux
+COPY dashboard ./dashboard
 RUN mkdir -p /app/data && chown node:node /app/data
 # The node image's unprivileged user (uid 1000).
 USER node

@@ -161,13 +161,15 @@ describe('Dockerfile and .dockerignore', () => {
     expect(docker).toMatch(/HEALTHCHECK[\s\S]*\/ping[\s\S]*204/);
   });
 
-  it('copies only paths that exist (flux/ comes from the Flux tasks branch)', () => {
+  it('copies only paths that exist, and everything the package ships (the dashboard page, the Flux tasks)', () => {
     const sources = lines
       .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
       .flatMap((l) => l.replace(/^COPY\s+/, '').split(/\s+/).slice(0, -1));
     expect(sources).toContain('src');
-    const missing = sources.filter((s) => !existsSync(join(root, s)));
-    expect(missing.filter((s) => s !== 'flux')).toEqual([]);
+    expect(sources.filter((s) => !existsSync(join(root, s)))).toEqual([]);
+    const shipped = (JSON.parse(read('package.json')) as { files: string[] }).files;
+    // dist is built in the image and bin copied from the build stage; README.md is not needed to run.
+    for (const f of shipped.filter((x) => !['dist', 'bin', 'README.md'].includes(x))) expect(sources, f).toContain(f);
   });
 
   it('keeps local state and secrets out of the build context, but not what the build needs', () => {
