@@ -82,6 +82,8 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   for (const g of res.groups) {
     const b = g.buckets[0];
     if (!b || b.testCount < rule.min_tests) continue;
+    // Results without a group_by tag (a rule per endpoint, a benchmark without one) are not a group to alert on.
+    if (rule.group_by.some((k) => g.group[k] === undefined || g.group[k] === null)) continue;
     const series = Object.fromEntries(rule.group_by.map((k) => [k, g.group[k] ?? null]));
     const window = { start: formatMillis(start), stop: formatMillis(end), tests: b.testCount, successes: b.successCount };
     if (rule.kind === 'availability_below') {

@@ -52,7 +52,8 @@ async function hook(answer: (n: number) => number | 'hang' = () => 200): Promise
   return { url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks/resultant?secret=s3`, received };
 }
 
-/** Probes of the last 15 minutes: `api` fails 4 of 20, `web` is healthy, `rare` has only 3 results (all failed). */
+/** Probes of the last 15 minutes: `api` fails 4 of 20, `web` is healthy, `rare` has only 3 results (all failed), and
+ * 20 failed results carry no endpoint. */
 async function probes(s: TestServer, at = NOW): Promise<void> {
   const rows: Row[] = [];
   for (let i = 0; i < 20; i++) {
@@ -60,6 +61,8 @@ async function probes(s: TestServer, at = NOW): Promise<void> {
     rows.push({ t: at - (i + 1) * 30_000, success: true, latency: 20, tags: { endpoint: 'web' } });
   }
   for (let i = 0; i < 3; i++) rows.push({ t: at - (i + 1) * MIN, success: false, tags: { endpoint: 'rare' } });
+  // Failing results without an endpoint tag: not an endpoint to alert on.
+  for (let i = 0; i < 20; i++) rows.push({ t: at - (i + 1) * 30_000, success: false, latency: 900, tags: { test: 'unit' } });
   await s.store.write(batchOf(rows));
 }
 
