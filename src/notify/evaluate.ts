@@ -174,9 +174,10 @@ interface PatternItem {
 
 async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'failure-patterns');
-  const since = ctx.now - rule.window_minutes * 60_000;
+  // New = not seen in the week before the analysis window; each fingerprint is sent once (de-duplication), so
+  // one missed evaluation (downtime, a slow run) does not lose it.
   const alerts = ((res.patterns ?? []) as PatternItem[])
-    .filter((p) => Date.parse(p.first_seen) >= since && p.new !== false)
+    .filter((p) => p.new === true)
     .map((p): Alert => {
       const series = { fingerprint: p.fingerprint };
       return {

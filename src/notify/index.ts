@@ -28,9 +28,22 @@ export interface EvaluationReport {
 }
 
 export class Notifier {
+  private running: Promise<EvaluationReport> | null = null;
+
   constructor(private readonly deps: NotifierDeps) {}
 
-  async evaluate(now: number): Promise<EvaluationReport> {
+  /**
+   * One evaluation at a time: the schedule and `POST /api/v1/notifications/evaluate` (or two such requests) share
+   * the one already running, since two at once would both read "not sent yet" and both send.
+   */
+  evaluate(now: number): Promise<EvaluationReport> {
+    this.running ??= this.evaluateAll(now).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async evaluateAll(now: number): Promise<EvaluationReport> {
     const rules = (await this.deps.log.rules()).filter((r) => r.enabled);
     const report: EvaluationReport = { rules: rules.length, alerts: 0, sent: 0, duplicates: 0, cooling: 0, errors: [] };
     await Promise.all(

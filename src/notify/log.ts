@@ -44,7 +44,7 @@ export interface NotificationLog {
   addRule(rule: Rule): Promise<void>;
   /** False when there was no such rule. */
   deleteRule(id: string): Promise<boolean>;
-  /** Last time (ms) a notification of the rule was sent for the series, or null. */
+  /** Last time (ms) a notification of the rule reached a handler for the series, or null. */
   lastSent(ruleId: string, seriesKey: string): Promise<number | null>;
   /** Events of the rule already sent, out of `events`. */
   sentEvents(ruleId: string, events: readonly string[]): Promise<Set<string>>;

@@ -203,6 +203,30 @@ describe('notification rules', () => {
     ]);
   }, 20_000);
 
+  it('sends once when evaluations run at the same time, and tries again next time when no handler was reached', async () => {
+    srv = await startTestServer({ now: NOW });
+    await probes(srv);
+    const ok = await hook();
+    await addRule(srv, { name: 'ok', kind: 'availability_below', threshold: 99, handlers: [{ type: 'webhook', url: ok.url }] });
+    await Promise.all([evaluate(srv), evaluate(srv), evaluate(srv)]);
+    expect(ok.received).toHaveLength(1);
+
+    let up = false;
+    const flaky = await hook(() => (up ? 200 : 500));
+    await addRule(srv, { name: 'down', kind: 'availability_below', threshold: 99, handlers: [{ type: 'webhook', url: flaky.url, retries: 0 }] });
+    srv.clock.advance(MIN);
+    expect(await evaluate(srv)).toMatchObject({ sent: 1 });
+    expect(flaky.received).toHaveLength(1);
+    // The receiver is back a minute later: the alert goes out then, not after the 60-minute cooldown.
+    up = true;
+    srv.clock.advance(MIN);
+    await evaluate(srv);
+    expect(flaky.received).toHaveLength(2);
+    srv.clock.advance(MIN);
+    await evaluate(srv);
+    expect(flaky.received).toHaveLength(2);
+  });
+
   it('keeps rules and history in the database file across restarts, and deletes rules', async () => {
     const path = join(dir, 'n.duckdb');
     srv = await startTestServer({ now: NOW, path });

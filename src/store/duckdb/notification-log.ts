@@ -58,9 +58,11 @@ export class DuckDBNotificationLog implements NotificationLog {
 
   lastSent(ruleId: string, seriesKey: string): Promise<number | null> {
     return this.store.exclusive(async (c) => {
+      // Only deliveries that reached a handler start a cooldown: an alert whose webhook was down is tried again at
+      // the next evaluation rather than held back for the whole cooldown.
       const [r] = await queryRows<{ t: number | null }>(
         c,
-        'SELECT max(time_ms)::DOUBLE AS t FROM notifications WHERE rule_id = $r AND series_key = $k',
+        'SELECT max(time_ms)::DOUBLE AS t FROM notifications WHERE rule_id = $r AND series_key = $k AND delivered',
         { r: ruleId, k: seriesKey },
       );
       return r?.t ?? null;
