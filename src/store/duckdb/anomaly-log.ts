@@ -1,7 +1,7 @@
 // The anomaly log in the embedded database: one row per (series, metric, method, time), enforced by a unique key,
 // so re-running a detection updates rows instead of adding them (the original inserted duplicates on every run).
 import { type AnomalyLog, type AnomalyQuery, type AnomalyRecord, seriesIdentity, type StoredAnomaly } from '../state.js';
-import { type DuckDBConnection, queryRows } from './db.js';
+import { BIGINT_LIST, bigintList, type DuckDBConnection, listValue, queryRows, T } from './db.js';
 import type { DuckDBStore } from './index.js';
 
 const DDL = [
@@ -38,6 +38,9 @@ interface Row {
 
 /** Most anomalies stored per call: a detection that finds more is reporting noise. */
 export const MAX_UPSERT = 10_000;
+const UPSERT_CHUNK = 2000;
+const VARCHAR_LIST = T.LIST(T.VARCHAR);
+const DOUBLE_LIST = T.LIST(T.DOUBLE);
 
 export class DuckDBAnomalyLog implements AnomalyLog {
   private constructor(private readonly store: DuckDBStore) {}
@@ -52,33 +55,41 @@ export class DuckDBAnomalyLog implements AnomalyLog {
   upsert(items: readonly AnomalyRecord[], nowMs: number): Promise<StoredAnomaly[]> {
     if (items.length > MAX_UPSERT) return Promise.reject(new Error(`at most ${MAX_UPSERT} anomalies per call`));
     if (items.length === 0) return Promise.resolve([]);
+    // One statement per chunk, not one per anomaly: the writer lock is shared with ingestion, and 5000 single-row
+    // upserts held it for 32 s (writes waited that long).
+    const keyOf = (k: string, metric: string, method: string, t: number): string => JSON.stringify([k, metric, method, t]);
+    const rows = items.map((a) => ({ ...a, key: seriesIdentity(a.series), t: Math.round(a.time) }));
+    // The same anomaly twice in one call: the last one counts (one statement cannot update a row twice).
+    const unique = [...new Map(rows.map((r) => [keyOf(r.key, r.metric, r.method, r.t), r])).values()];
     return this.store.exclusive(async (c) => {
       await c.run('BEGIN TRANSACTION');
       try {
-        const out: StoredAnomaly[] = [];
-        for (const a of items) {
-          const rows = await queryRows<Row>(
+        const stored = new Map<string, StoredAnomaly>();
+        for (let i = 0; i < unique.length; i += UPSERT_CHUNK) {
+          const part = unique.slice(i, i + UPSERT_CHUNK);
+          const out = await queryRows<Row>(
             c,
             `INSERT INTO anomalies (series_key, metric, method, time_ms, value, expected, score, detected_ms)
-             VALUES ($k, $m, $me, $t::BIGINT, $v, $e, $s, $now::BIGINT)
+             SELECT unnest($k), unnest($m), unnest($me), unnest($t), unnest($v), unnest($e), unnest($s), $now::BIGINT
              ON CONFLICT (series_key, metric, method, time_ms)
              DO UPDATE SET value = excluded.value, expected = excluded.expected, score = excluded.score
              RETURNING ${COLUMNS}`,
             {
-              k: seriesIdentity(a.series),
-              m: a.metric,
-              me: a.method,
-              t: Math.round(a.time),
-              v: a.value,
-              e: a.expected,
-              s: a.score,
+              k: listValue(part.map((r) => r.key)),
+              m: listValue(part.map((r) => r.metric)),
+              me: listValue(part.map((r) => r.method)),
+              t: bigintList(part.map((r) => r.t)),
+              v: listValue(part.map((r) => r.value)),
+              e: listValue(part.map((r) => r.expected)),
+              s: listValue(part.map((r) => r.score)),
               now: Math.round(nowMs),
             },
+            { k: VARCHAR_LIST, m: VARCHAR_LIST, me: VARCHAR_LIST, t: BIGINT_LIST, v: DOUBLE_LIST, e: DOUBLE_LIST, s: DOUBLE_LIST },
           );
-          out.push(fromRow(rows[0]!));
+          for (const r of out) stored.set(keyOf(r.series_key, r.metric, r.method, r.time_ms), fromRow(r));
         }
         await c.run('COMMIT');
-        return out;
+        return rows.map((r) => stored.get(keyOf(r.key, r.metric, r.method, r.t))!);
       } catch (e) {
         await c.run('ROLLBACK').catch(() => undefined);
         throw e;
