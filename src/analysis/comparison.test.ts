@@ -20,6 +20,8 @@ describe('comparison helpers', () => {
     expect(betterOf('latency_ms')).toBe('lower');
     expect(betterOf('memory_mb')).toBe('lower');
     expect(betterOf('throughput')).toBe('higher');
+    // Names that only contain a throughput-like word are not throughput.
+    for (const m of ['packet_drops', 'errors_per_sec', 'gc_stops', 'timeouts_per_second']) expect(betterOf(m), m).toBe('lower');
     expect(betterOf('requests_per_sec')).toBe('higher');
   });
 });

@@ -14,15 +14,18 @@ import { invalid } from '../errors.js';
 import { formatMillis } from '../time/parse.js';
 import { checkOptions, checkWindow, head, intOption, numberOption, tagListOption, unusedGroupBy } from './inputs.js';
 import { fisherExactGreater, holm, welchTTest } from './significance.js';
+import { HIGHER_IS_BETTER } from './regressions.js';
 import type { AnalysisRunner } from './types.js';
 
 export type Better = 'lower' | 'higher';
 
-/** Metrics where a larger value is better; everything else (latency, durations, memory, errors) is lower-better. */
-const HIGHER_IS_BETTER = /throughput|ops|rps|qps|per_?s(ec(ond)?)?\b|bandwidth|score|success|availability|hit_?rate|tokens_per/i;
-
+/**
+ * Larger is better for the metrics regressions treat so (exact names: a pattern took packet_drops and
+ * errors_per_sec for throughput); everything else (latency, durations, memory, errors) is lower-better, and
+ * `better=` overrides.
+ */
 export function betterOf(metric: string): Better {
-  return HIGHER_IS_BETTER.test(metric) ? 'higher' : 'lower';
+  return HIGHER_IS_BETTER.includes(metric) ? 'higher' : 'lower';
 }
 
 export interface GroupInput {

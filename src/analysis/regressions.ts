@@ -19,7 +19,7 @@ import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types
 
 const HOUR_MS = 3_600_000;
 
-/** Metrics (and statistics) where a fall is the regression. */
+/** Metrics (and statistics) where a fall is the regression; comparison ranks groups by the same list. */
 export const HIGHER_IS_BETTER = [
   'throughput',
   'ops',
@@ -27,11 +27,15 @@ export const HIGHER_IS_BETTER = [
   'qps',
   'rps',
   'requests_per_second',
+  'requests_per_sec',
   'bandwidth',
   'availability_pct',
   'success_rate',
   'accuracy',
   'test_count',
+  'score',
+  'hit_rate',
+  'tokens_per_second',
 ];
 
 export const SEVERITY = [
