@@ -113,7 +113,8 @@ export function createApp(deps: AppDeps): express.Express {
         name: `flux_task:${t.name}`,
         status: t.status,
         last_run_status: t.lastRunStatus,
-        last_run_error: t.lastRunError,
+        // /health answers without a token: InfluxDB's error text (bucket, org and query details) goes to the log.
+        ...(t.lastRunError ? { last_run_error: 'the last run failed; the service log has InfluxDB\'s error' } : {}),
         latest_completed: t.latestCompleted,
         ...(t.message ? { message: t.message } : {}),
       })),

@@ -4,7 +4,7 @@ import { AppError, invalid } from '../errors.js';
 import { createReport, EXTENSIONS, ReportRequest } from '../report/index.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
-import { readBody } from './body.js';
+import { decodeUtf8, readBody } from './body.js';
 import { sourcesOf } from './charts.js';
 
 const MAX_BODY = 16 * 1024;
@@ -14,7 +14,7 @@ export function reportsRouter(deps: AppDeps, auth: Auth): Router {
   r.post('/api/v1/reports', auth.require('read'), async (req, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') throw new AppError('unsupported media type', 'send JSON with "Content-Type: application/json"');
-    const text = (await readBody(req, MAX_BODY)).toString('utf8');
+    const text = decodeUtf8(await readBody(req, MAX_BODY));
     let body: unknown;
     try {
       body = text.trim() === '' ? {} : JSON.parse(text);

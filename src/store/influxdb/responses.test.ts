@@ -123,6 +123,9 @@ describe('adapter reads', () => {
   it('rejects a cursor it did not make', async () => {
     serve('results.json');
     await expect(store.results({ start: 0, stop: 1e16, filters: {}, limit: 2, cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'invalid' });
+    // A forged skip that would make one page read a million rows.
+    const forged = Buffer.from('1763719200000000000:999999').toString('base64url');
+    await expect(store.results({ start: 0, stop: 1e16, filters: {}, limit: 2, cursor: forged })).rejects.toMatchObject({ code: 'invalid' });
   });
 
   it('reads series with first and last time and counts', async () => {
