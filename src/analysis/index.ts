@@ -1,6 +1,6 @@
 // The analyses by kind, and the one way to run one. A kind of the contract that this build has no runner for is a
 // 404 "not available in this build", not a crash; the router answers 400 for names that are not kinds at all.
-import { notFound } from '../errors.js';
+import { invalid, notFound } from '../errors.js';
 import { runAnomalies } from './anomalies.js';
 import { circuitBreakersRunner } from './circuit-breakers.js';
 import { comparisonRunner } from './comparison.js';
@@ -9,7 +9,7 @@ import { flakyTestsRunner } from './flaky-tests.js';
 import { workloadRunner } from './workload.js';
 import { runRegressions } from './regressions.js';
 import { runTrends } from './trends.js';
-import { ANALYSIS_KINDS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponse, type AnalysisRunner } from './types.js';
+import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponse, type AnalysisRunner } from './types.js';
 
 export { ANALYSIS_KINDS, type AnalysisKind } from './types.js';
 
@@ -36,6 +36,11 @@ export async function runAnalysis(kind: AnalysisKind, ctx: AnalysisContext, req:
   const runner = ANALYSES[kind];
   if (!runner) {
     throw notFound(`analysis "${kind}" is not available in this build; available: ${availableKinds().join(', ') || 'none'}`);
+  }
+  // Every caller (API, charts, reports, notifications) gets the same bound on what one analysis may read.
+  if (!(req.stop > req.start)) throw invalid('stop must be after start', { parameter: 'stop' });
+  if (req.stop - req.start > MAX_ANALYSIS_DAYS * 86_400_000) {
+    throw invalid(`an analysis covers at most ${MAX_ANALYSIS_DAYS} days; narrow start and stop`, { parameter: 'start' });
   }
   return runner(ctx, req);
 }

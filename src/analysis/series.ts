@@ -66,11 +66,17 @@ export function valueOf(b: BucketJson, statistic: Statistic): { value: number; n
   }
 }
 
+const MAX_HOURLY_DAYS = 92;
+
 /** Reads the series of a request: hourly buckets up to HOURLY_MAX_DAYS, daily beyond (or as `period` says). */
 export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opts: Options): Promise<SeriesSet> {
   const statistic = opts.enum('statistic', STATISTICS, 'p50');
   const days = (req.stop - req.start) / DAY_MS;
   const period = opts.enum('period', ['hour', 'day'] as const, days > HOURLY_MAX_DAYS ? 'day' : 'hour');
+  // Trends' Mann-Kendall is quadratic in the points of a series: hourly buckets only up to a quarter (2,208 points).
+  if (period === 'hour' && days > MAX_HOURLY_DAYS) {
+    throw invalid(`period=hour covers at most ${MAX_HOURLY_DAYS} days; use period=day for longer windows`, { parameter: 'period' });
+  }
   const groupBy = req.groupBy.length ? req.groupBy : DEFAULT_SERIES_KEYS;
   const agg = await queryAggregates(
     ctx.store,

@@ -16,6 +16,9 @@ export const ANALYSIS_KINDS = [
 ] as const;
 export type AnalysisKind = (typeof ANALYSIS_KINDS)[number];
 
+/** Longest window an analysis reads (days): bounds the rows and the CPU time of one request. */
+export const MAX_ANALYSIS_DAYS = 400;
+
 export interface AnalysisRequest {
   /** [start, stop) in epoch ms. */
   start: number;

@@ -181,6 +181,13 @@ describe('long windows', () => {
     expect(t.moving_average.at(-1).time).toBe(new Date(NOW - 6 * HOUR).toISOString().replace('.000', ''));
     const none = await get(srv, `/api/v1/analysis/trends?${range}&moving_average=false`);
     expect(none.body.trends[0].moving_average).toBeUndefined();
+    // Bounded work: hourly buckets over at most 92 days, any analysis over at most 400.
+    const longHourly = await get(srv, `/api/v1/analysis/trends?start=${NOW - 100 * DAY}&stop=${NOW}&period=hour`);
+    expect(longHourly.status).toBe(400);
+    expect(longHourly.body.message).toMatch(/period=hour covers at most 92 days/);
+    const chart = await fetch(`${srv.url}/api/v1/charts/trends.svg?start=1973-01-01T00:00:00Z`);
+    expect(chart.status).toBe(400);
+    expect(((await chart.json()) as { message: string }).message).toMatch(/at most 400 days/);
   });
 });
 
