@@ -164,10 +164,14 @@ function timeText(iso) {
   }
 }
 
+/** Findings compare recent data with what came before: they look back at least a week, whatever range is shown. */
+const FINDINGS_HOURS = 7 * 24;
+
 async function showFindings(id, kind, listKey, describe, sort) {
   const box = $(id);
   const r = range();
-  const res = await api(`/api/v1/analysis/${kind}?${query({ start: r.start, stop: r.stop })}`);
+  const start = new Date(Math.min(Date.parse(r.start), Date.parse(r.stop) - FINDINGS_HOURS * HOUR)).toISOString();
+  const res = await api(`/api/v1/analysis/${kind}?${query({ start, stop: r.stop })}`);
   if (res.status === 404) {
     box.replaceChildren(el('p', { class: 'unavailable' }, `The ${kind} analysis is not available in this build of the service.`));
     return;

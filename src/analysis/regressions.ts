@@ -158,8 +158,17 @@ export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest)
   const recentStart = req.stop - recentHours * HOUR_MS;
   const regressions = [];
   const notListed = [];
+  const warnings: string[] = [];
+  // Under two days of hourly buckets the daily cycle cannot be removed, and the last hours against the rest is
+  // afternoon against night: on the demo fleet a 24-hour window listed 50 "regressions" that were the cycle.
+  const tooShort = set.period === 'hour' && spanHours < 48;
+  if (tooShort) {
+    warnings.push(
+      `regressions over hourly buckets need a window of at least 48 hours to tell a change from the daily cycle; this one has ${Math.round(spanHours)} h`,
+    );
+  }
   const pause = yielder();
-  for (const s of set.series) {
+  for (const s of tooShort ? [] : set.series) {
     await pause();
     const r = detectRegression(s.points, { recentStart, higherIsBetter, alpha, test, stepMs: set.stepMs });
     if (r.listed) regressions.push({ series: s.series, metric, statistic: set.statistic, ...r.regression });
@@ -177,5 +186,6 @@ export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest)
     series_checked: set.series.length,
     regressions,
     skipped: notListed,
+    ...(warnings.length ? { warnings } : {}),
   };
 }

@@ -191,6 +191,22 @@ describe('long windows', () => {
   });
 });
 
+describe('GET /api/v1/analysis/regressions on a short window', () => {
+  it('lists nothing under 48 hours of hourly buckets and says why (the daily cycle would look like a change)', async () => {
+    srv = await startTestServer({ now: NOW });
+    const data: Row[] = [];
+    for (let h = 1; h <= 24; h++) {
+      const t = NOW - h * HOUR;
+      for (let k = 0; k < 6; k++) data.push({ t: t + k * 600_000, latency: 100 + 40 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + k, tags: { endpoint: 'api' } });
+    }
+    await srv.store.write(batchOf(data));
+    const r = await get(srv, `/api/v1/analysis/regressions?start=${NOW - 24 * HOUR}&stop=${NOW}`);
+    expect(r.status).toBe(200);
+    expect(r.body.regressions).toEqual([]);
+    expect(r.body.warnings[0]).toMatch(/at least 48 hours to tell a change from the daily cycle; this one has 24 h/);
+  });
+});
+
 describe('GET /api/v1/analysis/anomalies', () => {
   async function spiky(o: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
     srv = await startTestServer({ now: NOW, ...o });
