@@ -25,6 +25,43 @@ const post = (s: TestServer, body: unknown, headers: Record<string, string> = { 
   fetch(`${s.url}/api/v1/reports`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 describe('POST /api/v1/reports', () => {
+  it('fills every section of the comprehensive report from the service\'s own analyses and forecaster', async () => {
+    srv = await startTestServer({ now: NOW });
+    const rows: Row[] = [];
+    // Four days, three workers (one doing twice the work), a daily latency cycle, a recurring timeout.
+    for (let h = 1; h <= 4 * 24; h++) {
+      const t = NOW - h * HOUR;
+      for (const [w, n] of [['w1', 2], ['w2', 2], ['w3', 4]] as const) {
+        for (let k = 0; k < n; k++) {
+          const fail = (h + k) % 17 === 0;
+          rows.push({
+            t: t + k * 60_000,
+            latency: 100 + 20 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + k,
+            success: !fail,
+            ...(fail ? { error: `timeout after ${5000 + k} ms` } : {}),
+            tags: { endpoint: 'api', region: 'eu', worker: w },
+          });
+        }
+      }
+    }
+    await srv.store.write(batchOf(rows));
+    const res = await post(srv, { type: 'comprehensive', format: 'json', days: 4 });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { start: string; stop: string; sections: { id: string; available: boolean; figures?: { label: string; value: unknown }[] }[] };
+    for (const s of report.sections) expect(s.available, s.id).toBe(true);
+    expect(report.sections.map((s) => s.id)).toEqual(
+      expect.arrayContaining(['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'circuit-breakers', 'workload', 'forecast']),
+    );
+    // The same numbers as the analysis endpoint over the same window.
+    const workload = (await (await fetch(`${srv.url}/api/v1/analysis/workload?start=${report.start}&stop=${report.stop}`)).json()) as { gini: number };
+    const gini = report.sections.find((s) => s.id === 'workload')!.figures!.find((f) => /Gini/.test(f.label))!.value as number;
+    expect(gini).toBeCloseTo(workload.gini, 5);
+    expect(workload.gini).toBeGreaterThan(0.1);
+    const patterns = (await (await fetch(`${srv.url}/api/v1/analysis/failure-patterns?start=${report.start}&stop=${report.stop}`)).json()) as { patterns: unknown[] };
+    const count = report.sections.find((s) => s.id === 'failure-patterns')!.figures!.find((f) => f.label === 'Failure patterns')!.value;
+    expect(count).toBe(patterns.patterns.length);
+  }, 60_000);
+
   it('returns each format with its content type', async () => {
     const s = await server();
     const expected: Record<string, RegExp> = {
