@@ -1,11 +1,25 @@
 // Helpers for the analysis tests: a real in-memory DuckDB store, requests with defaults, and write batches that
 // carry everything a result or breaker event can (error_type and breaker transitions included).
+import { afterEach } from 'vitest';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
 import type { AnalysisRequest } from '../src/analysis/types.js';
 import { type BreakerState, makeSeries, type SeriesRef, type Tags, type TestResult, WriteBatch } from '../src/model/result.js';
 
 export const openStore = (): Promise<DuckDBStore> =>
   DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+
+/**
+ * Call inside a describe: gives a function that opens a fresh in-memory store for the running test, and closes it
+ * after that test, so the runner suites do not each repeat the open/close bookkeeping.
+ */
+export function storePerTest(): () => Promise<DuckDBStore> {
+  let store: DuckDBStore | undefined;
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
+  return async () => (store = await openStore());
+}
 
 export function request(start: number, stop: number, more: Partial<AnalysisRequest> = {}): AnalysisRequest {
   return { start, stop, filters: {}, groupBy: [], metric: 'latency_ms', tz: 'UTC', options: {}, ...more };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Every case starts the command in a child process (a few seconds each on a loaded machine).
 const SLOW = 240_000;
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { cli, serve } from './child.js';
+import { type Child, cli, serve } from './child.js';
 import { batchOf, HOUR, type Row } from './helpers.js';
 import { decodePng, linePaths, parseXml, textsIn } from './svg.js';
 
@@ -33,6 +33,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const range = ['--start', new Date(start).toISOString(), '--stop', new Date(stop).toISOString()];
 const env = { RESULTANT_DB_PATH: db };
 
+/** Runs `fn` against a server on the same database file, and stops the server however `fn` ends. */
+async function withServer(fn: (server: Child & { url: string }) => Promise<void>): Promise<void> {
+  const server = await serve({ RESULTANT_DB_PATH: db });
+  try {
+    await fn(server);
+  } finally {
+    server.proc.kill('SIGTERM');
+    await server.exited;
+  }
+}
+
+/** Each command exits 2 (a usage error) with a message matching its pattern; the arguments label a failure. */
+async function expectUsageErrors(cases: [string[], RegExp][]): Promise<void> {
+  for (const [args, re] of cases) {
+    const r = await cli(args, env);
+    expect(r.code, args.join(' ')).toBe(2);
+    expect(r.stderr, args.join(' ')).toMatch(re);
+  }
+}
+
 describe('resultant visualize', () => {
   it('writes an SVG chart from the database file', async () => {
     const out = join(dir, 'latency.svg');
@@ -47,8 +67,7 @@ describe('resultant visualize', () => {
   it('writes a PNG, and from a running server with --url the same picture', async () => {
     const local = join(dir, 'a-local.png');
     expect((await cli(['visualize', '--type', 'availability', '--output', local, ...range], env)).code).toBe(0);
-    const server = await serve({ RESULTANT_DB_PATH: db });
-    try {
+    await withServer(async (server) => {
       const remote = join(dir, 'a-remote.png');
       const r = await cli(['visualize', '--type', 'availability', '--output', remote, '--url', server.url, ...range]);
       expect(r.code, r.stderr).toBe(0);
@@ -58,26 +77,18 @@ describe('resultant visualize', () => {
       const t = await cli(['visualize', '--type', 'trends', '--output', join(dir, 't.svg'), '--url', server.url, ...range]);
       expect(t.code, t.stderr).toBe(0);
       expect(readFileSync(join(dir, 't.svg'), 'utf8')).toMatch(/^<svg/);
-    } finally {
-      server.proc.kill('SIGTERM');
-      await server.exited;
-    }
+    });
   }, SLOW);
 
   it('exits 2 with a message on bad arguments', async () => {
-    const cases: [string[], RegExp][] = [
+    await expectUsageErrors([
       [['visualize', '--output', 'x.svg'], /--type/],
       [['visualize', '--type', 'pie', '--output', 'x.svg'], /Allowed choices are/],
       [['visualize', '--type', 'latency', '--output', 'x.gif'], /must end in \.svg or \.png/],
       [['visualize', '--type', 'latency', '--output', 'x.svg', '--period', 'fortnight'], /parameter "period" must be one of/],
       [['visualize', '--type', 'latency', '--output', 'x.svg', '--tag', 'novalue'], /--tag must be key=value/],
       [['visualize', '--type', 'latency', '--output', 'x.svg', '--url', 'ftp://x'], /--url must be an http/],
-    ];
-    for (const [args, re] of cases) {
-      const r = await cli(args, env);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(re);
-    }
+    ]);
     const help = await cli(['visualize', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--output <path>');
@@ -97,8 +108,7 @@ describe('resultant report', () => {
 
     const local = await cli(['report', '--type', 'summary', '--format', 'json', '--output', '-', '--days', '1'], env);
     expect(local.code, local.stderr).toBe(0);
-    const server = await serve({ RESULTANT_DB_PATH: db });
-    try {
+    await withServer(async (server) => {
       const remote = await cli(['report', '--type', 'summary', '--format', 'json', '--output', '-', '--days', '1', '--url', server.url]);
       expect(remote.code, remote.stderr).toBe(0);
       const strip = (s: string) => ({ ...(JSON.parse(s) as Record<string, unknown>), generated_at: null });
@@ -106,14 +116,11 @@ describe('resultant report', () => {
       const csv = await cli(['report', '--output', join(dir, 'r.csv'), '--url', server.url, '--days', '1']);
       expect(csv.code, csv.stderr).toBe(0);
       expect(readFileSync(join(dir, 'r.csv'), 'utf8').split('\r\n')[0]).toBe('section,table,row,column,value');
-    } finally {
-      server.proc.kill('SIGTERM');
-      await server.exited;
-    }
+    });
   }, SLOW);
 
   it('exits 2 with a message on bad arguments', async () => {
-    const cases: [string[], RegExp][] = [
+    await expectUsageErrors([
       [['report'], /--output/],
       [['report', '--output', 'x.md', '--type', 'weekly'], /Allowed choices are/],
       [['report', '--output', 'x.md', '--days', 'ten'], /--days must be a positive number/],
@@ -122,12 +129,7 @@ describe('resultant report', () => {
       [['report', '--output', 'x.md', '--filter', '{"_x":"y"}'], /--filter \(_x\)/],
       [['report', '--output', 'x.md', '--tz', 'Mars/Olympus'], /--tz: must be an IANA time zone/],
       [['report', '--output', 'x.md', '--sla-target', '100'], /--sla-target/],
-    ];
-    for (const [args, re] of cases) {
-      const r = await cli(args, env);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(re);
-    }
+    ]);
     const help = await cli(['report', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--type <type>[\s\S]*--format <format>[\s\S]*--output <path>/);

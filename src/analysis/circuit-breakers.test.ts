@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { batchWith, openStore, request, type BreakerRow, type FullRow } from '../../test/analysis-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { batchWith, request, storePerTest, type BreakerRow, type FullRow } from '../../test/analysis-helpers.js';
 import type { BreakerEvent, BreakerState } from '../model/result.js';
-import type { DuckDBStore } from '../store/duckdb/index.js';
 import { analyseBreakers, circuitBreakersRunner } from './circuit-breakers.js';
 
 const S = 1_000_000; // µs per second
@@ -59,14 +58,10 @@ describe('analyseBreakers (pure)', () => {
 });
 
 describe('circuit-breakers runner on a DuckDB store', () => {
-  let store: DuckDBStore | undefined;
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-  });
+  const newStore = storePerTest();
 
   it('reads events with the lookback and estimates failures prevented from results on the endpoint', async () => {
-    store = await openStore();
+    const store = await newStore();
     const T0 = Date.UTC(2026, 10, 5, 12);
     const breakers: BreakerRow[] = TIMELINE.map(([s, state]) => ({ t: T0 + s * 1000, state, tags: TAGS }));
     breakers.push({ t: T0 + 5000, state: 'closed', tags: { breaker: 'db' } });

@@ -15,7 +15,7 @@
 import type { BreakerEvent, BreakerState } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { checkOptions, checkWindow, head, numberOption, unusedGroupBy } from './inputs.js';
+import { checkRequest, head, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface BreakerWindow {
@@ -214,8 +214,7 @@ export const DEFAULT_FLAP_SECONDS = 1800;
 const MAX_INTERVALS_LISTED = 50;
 
 export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
-  checkWindow(req);
-  checkOptions('circuit-breakers', req.options, OPTIONS);
+  checkRequest('circuit-breakers', req, OPTIONS);
   const flapSeconds = numberOption(req.options, 'flap_seconds', 0, 86_400, DEFAULT_FLAP_SECONDS);
   const lookbackHours = numberOption(req.options, 'lookback_hours', 0, 24 * 90, 24 * 7);
   const w: BreakerWindow = { start: req.start * 1000, end: Math.max(req.start, Math.min(req.stop, ctx.now)) * 1000 };

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { batchWith, openStore, request, type FullRow } from '../../test/analysis-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { batchWith, request, storePerTest, type FullRow } from '../../test/analysis-helpers.js';
 import { expectedOf, relErr } from '../../test/helpers.js';
 import type { DuckDBStore } from '../store/duckdb/index.js';
 import { betterOf, comparisonRunner } from './comparison.js';
@@ -27,14 +27,10 @@ describe('comparison helpers', () => {
 });
 
 describe('comparison runner on a DuckDB store', () => {
-  let store: DuckDBStore | undefined;
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-  });
+  const newStore = storePerTest();
 
-  async function seed(): Promise<{ rows: FullRow[] }> {
-    store = await openStore();
+  async function seed(): Promise<{ store: DuckDBStore; rows: FullRow[] }> {
+    const store = await newStore();
     const rows: FullRow[] = [];
     const add = (hw: string, vals: number[], failFirst = 0) =>
       vals.forEach((v, i) => rows.push({ t: T0 + i * 60_000, success: i >= failFirst, latency: v, metrics: { throughput: 1000 / v }, tags: { hardware: hw, region: i % 2 ? 'eu' : 'us', test: 'bench' } }));
@@ -43,12 +39,12 @@ describe('comparison runner on a DuckDB store', () => {
     add('h100', C);
     rows.push({ t: T0, success: true, latency: 1, tags: { test: 'bench' } }); // no hardware tag
     await store.write(batchWith(rows));
-    return { rows };
+    return { store, rows };
   }
 
   it('gives exact per-group statistics, the best group and Welch p-values that match SciPy', async () => {
-    const { rows } = await seed();
-    const res = await comparisonRunner({ store: store!, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { options: { dimension: 'hardware' } }));
+    const { store, rows } = await seed();
+    const res = await comparisonRunner({ store, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { options: { dimension: 'hardware' } }));
     expect(res).toMatchObject({ kind: 'comparison', dimension: 'hardware', metric: 'latency_ms', best: 'a100', significant: true, best_availability: 'a100' });
     const groups = res.groups as { value: string; test_count: number; availability_pct: number; stats: Record<string, number | null>; vs_best: { p_value: number; p_adjusted: number; significant: boolean } | null }[];
     expect(groups.map((g) => g.value)).toEqual(['a100', 'cpu', 'h100']);
@@ -72,23 +68,23 @@ describe('comparison runner on a DuckDB store', () => {
   });
 
   it('picks the highest mean for a higher-is-better metric and compares several tags at once', async () => {
-    await seed();
-    const res = await comparisonRunner({ store: store!, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { metric: 'throughput', options: { dimension: 'hardware' } }));
+    const { store } = await seed();
+    const res = await comparisonRunner({ store, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { metric: 'throughput', options: { dimension: 'hardware' } }));
     expect(res.best).toBe('a100'); // 1000/v is largest where latency is smallest (mean of 1000/v: a100 > h100)
-    const multi = await comparisonRunner({ store: store!, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { options: { dimension: 'hardware,region' } }));
+    const multi = await comparisonRunner({ store, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { options: { dimension: 'hardware,region' } }));
     expect((multi.groups as { value: string }[]).map((g) => g.value)).toEqual([
       'hardware=a100,region=eu', 'hardware=a100,region=us', 'hardware=cpu,region=eu', 'hardware=cpu,region=us', 'hardware=h100,region=eu', 'hardware=h100,region=us',
     ]);
   });
 
   it('needs a dimension and refuses bad options (400 naming the option)', async () => {
-    store = await openStore();
-    const run = (options: Record<string, string>) => comparisonRunner({ store: store!, now: T0 }, request(T0, T0 + 1000, { options }));
+    const store = await newStore();
+    const run = (options: Record<string, string>) => comparisonRunner({ store, now: T0 }, request(T0, T0 + 1000, { options }));
     await expect(run({})).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'dimension' } });
     await expect(run({ dimension: '_x' })).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'dimension' } });
     await expect(run({ dimension: 'hardware', better: 'up' })).rejects.toMatchObject({ details: { parameter: 'better' } });
-    await expect(comparisonRunner({ store: store!, now: T0 }, request(T0, T0, { options: { dimension: 'hardware' } }))).rejects.toThrow(/stop must be after start/);
-    const grouped = await comparisonRunner({ store: store!, now: T0 }, request(T0, T0 + 1000, { groupBy: ['region'], options: { dimension: 'hardware' } }));
+    await expect(comparisonRunner({ store, now: T0 }, request(T0, T0, { options: { dimension: 'hardware' } }))).rejects.toThrow(/stop must be after start/);
+    const grouped = await comparisonRunner({ store, now: T0 }, request(T0, T0 + 1000, { groupBy: ['region'], options: { dimension: 'hardware' } }));
     expect(grouped.warnings).toEqual(['group_by is not used by comparison and was ignored']);
   });
 });

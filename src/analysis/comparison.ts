@@ -12,7 +12,7 @@ import { statsFrom, type Stats } from '../model/stats.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { invalid } from '../errors.js';
 import { formatMillis } from '../time/parse.js';
-import { checkOptions, checkWindow, head, intOption, numberOption, tagListOption, unusedGroupBy } from './inputs.js';
+import { checkRequest, head, intOption, numberOption, tagListOption, unusedGroupBy } from './inputs.js';
 import { fisherExactGreater, holm, welchTTest } from './significance.js';
 import { HIGHER_IS_BETTER } from './regressions.js';
 import type { AnalysisRunner } from './types.js';
@@ -170,8 +170,7 @@ export async function loadGroups(
 const OPTIONS = ['dimension', 'better', 'alpha', 'min_count'];
 
 export const comparisonRunner: AnalysisRunner = async (ctx, req) => {
-  checkWindow(req);
-  checkOptions('comparison', req.options, OPTIONS);
+  checkRequest('comparison', req, OPTIONS);
   if (req.options.dimension === undefined || req.options.dimension.trim() === '') {
     throw invalid('option "dimension" is required: the tag key(s) to compare by, e.g. dimension=hardware or dimension=hardware,region', {
       parameter: 'dimension',

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, request, batchWith, result, type FullRow } from '../../test/analysis-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { batchWith, request, storePerTest, result, type FullRow } from '../../test/analysis-helpers.js';
 import { DAY, HOUR } from '../../test/helpers.js';
 import { AppError } from '../errors.js';
-import type { DuckDBStore } from '../store/duckdb/index.js';
 import { correlateFailures, failurePatternsRunner, groupFailures, HOUR_OF_DAY } from './failure-patterns.js';
 import { fingerprintOf, normaliseMessage } from './fingerprint.js';
 import { fisherExactGreater } from './significance.js';
@@ -142,14 +141,10 @@ describe('correlateFailures keeps false alarms rare', () => {
 });
 
 describe('failure-patterns runner on a DuckDB store', () => {
-  let store: DuckDBStore | undefined;
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-  });
+  const newStore = storePerTest();
 
   it('flags the worker with three times the failure rate of the others and groups its errors', async () => {
-    store = await openStore();
+    const store = await newStore();
     const rows: FullRow[] = [];
     for (let w = 1; w <= 5; w++) {
       for (let i = 0; i < 240; i++) {
@@ -194,7 +189,7 @@ describe('failure-patterns runner on a DuckDB store', () => {
   });
 
   it('finds the failing hour of day in the requested time zone', async () => {
-    store = await openStore();
+    const store = await newStore();
     const rows: FullRow[] = [];
     for (let i = 0; i < 480; i++) {
       const t = T0 + i * 6 * MIN;
@@ -212,8 +207,8 @@ describe('failure-patterns runner on a DuckDB store', () => {
   });
 
   it('rejects unknown and out-of-range options with the option named', async () => {
-    store = await openStore();
-    const run = (options: Record<string, string>) => failurePatternsRunner({ store: store!, now: T0 }, request(T0, T0 + DAY, { options }));
+    const store = await newStore();
+    const run = (options: Record<string, string>) => failurePatternsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options }));
     await expect(run({ limt: '5' })).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'limt' } });
     await expect(run({ min_lift: '0.5' })).rejects.toThrow(/option "min_lift" must be between 1 and 1000/);
     await expect(run({ alpha: 'abc' })).rejects.toBeInstanceOf(AppError);

@@ -7,17 +7,16 @@
 import { DateTime } from 'luxon';
 import type { TestResult } from '../model/result.js';
 import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
-import { dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
+import { DAY_MS, dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
 import { formatMicros, formatMillis } from '../time/parse.js';
 import { type Category, categorise, fingerprintOf, normaliseMessage } from './fingerprint.js';
 import {
-  checkOptions,
-  checkWindow,
-  DEFAULT_MAX_ROWS,
+  checkRequest,
   forEachResultPage,
   head,
   intOption,
-  MAX_ROWS_LIMIT,
+  lookbackDaysOption,
+  maxRowsOption,
   numberOption,
   tagListOption,
   truncationWarning,
@@ -394,18 +393,16 @@ export async function countByDimension(
 }
 
 const OPTIONS = ['limit', 'min_runs', 'min_lift', 'alpha', 'dimensions', 'max_rows', 'lookback_days'];
-const DAY_MS = 86_400_000;
 
 export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
-  checkWindow(req);
-  checkOptions('failure-patterns', req.options, OPTIONS);
+  checkRequest('failure-patterns', req, OPTIONS);
   const limit = intOption(req.options, 'limit', 1, 1000, 50);
   const minRuns = intOption(req.options, 'min_runs', 1, 1_000_000, 20);
   const minLift = numberOption(req.options, 'min_lift', 1, 1000, 2);
   const alpha = numberOption(req.options, 'alpha', 0, 1, 0.05);
   const dimensions = tagListOption(req.options, 'dimensions', DEFAULT_DIMENSIONS, [HOUR_OF_DAY]);
-  const maxRows = intOption(req.options, 'max_rows', 1, MAX_ROWS_LIMIT, DEFAULT_MAX_ROWS);
-  const lookbackDays = numberOption(req.options, 'lookback_days', 0, 365, 7);
+  const maxRows = maxRowsOption(req.options);
+  const lookbackDays = lookbackDaysOption(req.options);
 
   const warnings: string[] = [];
   // Pages stream through: only the groups are kept, not the rows.

@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { batchWith, openStore, request, result, type FullRow } from '../../test/analysis-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { batchWith, request, storePerTest, result, type FullRow } from '../../test/analysis-helpers.js';
 import { DAY } from '../../test/helpers.js';
-import type { DuckDBStore } from '../store/duckdb/index.js';
 import { classifyFlaky, findIncidents, flakyTestsRunner, type FlakyOptions } from './flaky-tests.js';
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -81,14 +80,10 @@ describe('classifyFlaky (pure)', () => {
 });
 
 describe('flaky-tests runner on a DuckDB store', () => {
-  let store: DuckDBStore | undefined;
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-  });
+  const newStore = storePerTest();
 
   it('finds the flaky and the broken test and ignores an outage at the end of the window', async () => {
-    store = await openStore();
+    const store = await newStore();
     const rows: FullRow[] = [];
     const names = Array.from({ length: 12 }, (_, i) => `t${i}`);
     for (let m = 0; m < 40; m++) {
@@ -123,7 +118,7 @@ describe('flaky-tests runner on a DuckDB store', () => {
   });
 
   it('rejects bad options by name', async () => {
-    store = await openStore();
+    const store = await newStore();
     await expect(flakyTestsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options: { flip_rate: '2' } }))).rejects.toMatchObject({
       code: 'invalid',
       details: { parameter: 'flip_rate' },

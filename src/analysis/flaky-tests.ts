@@ -14,18 +14,7 @@
 import type { TestResult } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import {
-  checkOptions,
-  checkWindow,
-  DEFAULT_MAX_ROWS,
-  forEachResultPage,
-  head,
-  intOption,
-  MAX_ROWS_LIMIT,
-  numberOption,
-  tagListOption,
-  truncationWarning,
-} from './inputs.js';
+import { checkRequest, forEachResultPage, head, intOption, maxRowsOption, numberOption, tagListOption, truncationWarning } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface FlakyOptions {
@@ -228,8 +217,7 @@ const OPTIONS = [
 ];
 
 export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
-  checkWindow(req);
-  checkOptions('flaky-tests', req.options, OPTIONS);
+  checkRequest('flaky-tests', req, OPTIONS);
   const o = req.options;
   const ignoreTags = tagListOption(o, 'ignore_tags', DEFAULT_IGNORE_TAGS);
   const brokenStreak = intOption(o, 'broken_streak', 2, 1000, 5);
@@ -239,7 +227,7 @@ export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
   const incidentMinRuns = intOption(o, 'incident_min_runs', 1, 1_000_000, 10);
   const incidentRate = numberOption(o, 'incident_failure_rate', 0, 1, 0.8);
   const limit = intOption(o, 'limit', 1, 10_000, 200);
-  const maxRows = intOption(o, 'max_rows', 1, MAX_ROWS_LIMIT, DEFAULT_MAX_ROWS);
+  const maxRows = maxRowsOption(o);
 
   const warnings: string[] = [];
   const bucketUs = incidentSeconds * 1_000_000;

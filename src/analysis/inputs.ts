@@ -20,6 +20,12 @@ export function checkWindow(req: AnalysisRequest): void {
   if (!(req.stop > req.start)) throw invalid('stop must be after start', { parameter: 'stop' });
 }
 
+/** The two checks every runner starts with, in one call so each runner makes them the same way. */
+export function checkRequest(kind: AnalysisKind, req: AnalysisRequest, known: readonly string[]): void {
+  checkWindow(req);
+  checkOptions(kind, req.options, known);
+}
+
 /** A note for the response when the request groups by tags this analysis has no use for. */
 export function unusedGroupBy(kind: AnalysisKind, req: AnalysisRequest): string[] {
   return req.groupBy.length ? [`group_by is not used by ${kind} and was ignored`] : [];
@@ -49,6 +55,16 @@ export function intOption(options: Record<string, string>, name: string, min: nu
   const x = numberOption(options, name, min, max, dflt);
   if (!Number.isInteger(x)) throw bad(name, `must be a whole number (got ${x})`);
   return x;
+}
+
+/** `max_rows`, the bound on raw rows read, alike for every analysis that reads results. */
+export function maxRowsOption(options: Record<string, string>): number {
+  return intOption(options, 'max_rows', 1, MAX_ROWS_LIMIT, DEFAULT_MAX_ROWS);
+}
+
+/** `lookback_days` (0 to 365, default 7): how far before the window to look for what was seen before it. */
+export function lookbackDaysOption(options: Record<string, string>): number {
+  return numberOption(options, 'lookback_days', 0, 365, 7);
 }
 
 /** A comma-separated list of tag keys (each checked as a tag key), or `dflt` when absent. */

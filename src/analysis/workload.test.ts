@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import * as ss from 'simple-statistics';
-import { afterEach, describe, expect, it } from 'vitest';
-import { batchWith, openStore, request, type FullRow } from '../../test/analysis-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { batchWith, request, storePerTest, type FullRow } from '../../test/analysis-helpers.js';
 import { DAY, HOUR } from '../../test/helpers.js';
-import type { DuckDBStore } from '../store/duckdb/index.js';
 import { analyseWorkload, gini, workloadRunner, type WorkerCounts } from './workload.js';
 
 const T0 = Date.UTC(2026, 10, 10);
@@ -59,14 +58,10 @@ describe('gini and workload (pure)', () => {
 });
 
 describe('workload runner on a DuckDB store', () => {
-  let store: DuckDBStore | undefined;
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-  });
+  const newStore = storePerTest();
 
   it('counts tasks per worker in the window and lists a worker that stopped as idle', async () => {
-    store = await openStore();
+    const store = await newStore();
     const rows: FullRow[] = [];
     // w4 only ran the day before the window.
     rows.push({ t: T0 - 12 * HOUR, success: true, latency: 1, tags: { worker: 'w4' } });

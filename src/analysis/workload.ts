@@ -11,8 +11,9 @@
 //   overloaded: more than `overload_ratio` (2) × μ, or more than μ + 2σ (which needs 6+ workers to be reachable:
 //          with n workers the largest possible z-score is (n − 1)/√n).
 import { mergeMoments, type Moments } from '../model/stats.js';
+import { DAY_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
-import { checkOptions, checkWindow, head, numberOption, unusedGroupBy } from './inputs.js';
+import { checkRequest, head, lookbackDaysOption, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface WorkerCounts {
@@ -107,14 +108,12 @@ export function analyseWorkload(fleet: readonly WorkerCounts[], o: WorkloadOptio
 const OPTIONS = ['idle_ratio', 'overload_ratio', 'lookback_days'];
 /** Series read to find workers that ran nothing in the window. */
 const MAX_SERIES = 100_000;
-const DAY_MS = 86_400_000;
 
 export const workloadRunner: AnalysisRunner = async (ctx, req) => {
-  checkWindow(req);
-  checkOptions('workload', req.options, OPTIONS);
+  checkRequest('workload', req, OPTIONS);
   const idleRatio = numberOption(req.options, 'idle_ratio', 0, 1, 0.25);
   const overloadRatio = numberOption(req.options, 'overload_ratio', 1, 1000, 2);
-  const lookbackDays = numberOption(req.options, 'lookback_days', 0, 365, 7);
+  const lookbackDays = lookbackDaysOption(req.options);
 
   // Exact counts and latency moments per worker over the exact window, from the store's aggregates.
   const res = await ctx.store.aggregate({

@@ -2,15 +2,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { AnalysisResponse } from '../analysis/types.js';
 import { emptyChart } from './series.js';
-import { ALERT, CONFIG, filterLabel, OKABE_ITO, rangeLabel, seriesName, timeAxis, toWall, WIDTH } from './theme.js';
+import { ALERT, OKABE_ITO, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
 import type { BreakerTransition, Chart, ChartContext } from './types.js';
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-function subtitle(ctx: ChartContext, ...more: string[]): string[] {
-  const first = [rangeLabel(ctx), filterLabel(ctx.filters)].filter(Boolean).join(' · ');
-  return [first, ...more.filter(Boolean)];
-}
 
 const list = <T>(r: AnalysisResponse, key: string): T[] => (Array.isArray(r[key]) ? (r[key] as T[]) : []);
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -20,6 +13,19 @@ const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n -
 const barHeight = (n: number): number => Math.max(60, Math.min(22 * n, 700));
 
 const MAX_BARS = 20;
+
+/** One horizontal bar per row, longest first, labelled on the y axis: the layer trends and workload both draw. */
+function horizontalBars(rows: object[], label: string, value: string, valueTitle: string, color: object) {
+  return {
+    data: { values: rows },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: label, type: 'nominal', sort: '-x', title: label, axis: { labelLimit: 220 } },
+      x: { field: value, type: 'quantitative', title: valueTitle },
+      color,
+    },
+  };
+}
 
 interface TrendItem {
   series?: Record<string, string>;
@@ -45,26 +51,13 @@ export function trendsChart(r: AnalysisResponse, ctx: ChartContext): Chart {
     p: num(t.p_value),
   }));
   const spec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH - 200,
-    height: barHeight(rows.length),
-    title: {
-      text: title,
-      subtitle: subtitle(ctx, items.length > shown.length ? `the ${shown.length} largest of ${items.length} changes` : ''),
-    },
-    data: { values: rows },
-    mark: { type: 'bar' },
-    encoding: {
-      y: { field: 'series', type: 'nominal', sort: '-x', title: 'series', axis: { labelLimit: 220 } },
-      x: { field: 'change', type: 'quantitative', title: 'change over the range (%)' },
-      color: {
-        field: 'direction',
-        type: 'nominal',
-        title: 'direction',
-        scale: { domain: ['increasing', 'stable', 'decreasing'], range: [ALERT, '#999999', OKABE_ITO[0]] },
-      },
-    },
+    ...specHead(ctx, title, WIDTH - 200, barHeight(rows.length), items.length > shown.length ? `the ${shown.length} largest of ${items.length} changes` : ''),
+    ...horizontalBars(rows, 'series', 'change', 'change over the range (%)', {
+      field: 'direction',
+      type: 'nominal',
+      title: 'direction',
+      scale: { domain: ['increasing', 'stable', 'decreasing'], range: [ALERT, '#999999', OKABE_ITO[0]] },
+    }),
   } as TopLevelSpec;
   return { type: 'trends', spec, title, series: rows.length, empty: false };
 }
@@ -92,33 +85,21 @@ export function workloadChart(r: AnalysisResponse, ctx: ChartContext): Chart {
   }));
   const meanTasks = workers.reduce((a, w) => a + w.tasks!, 0) / workers.length;
   const spec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH - 200,
-    height: barHeight(rows.length),
-    title: {
-      text: title,
-      subtitle: subtitle(
-        ctx,
-        'Gini 0 = every worker ran the same number of tasks, 1 = one worker ran them all; dashed: mean',
-        workers.length > shown.length ? `the ${shown.length} busiest of ${workers.length} workers` : '',
-      ),
-    },
+    ...specHead(
+      ctx,
+      title,
+      WIDTH - 200,
+      barHeight(rows.length),
+      'Gini 0 = every worker ran the same number of tasks, 1 = one worker ran them all; dashed: mean',
+      workers.length > shown.length ? `the ${shown.length} busiest of ${workers.length} workers` : '',
+    ),
     layer: [
-      {
-        data: { values: rows },
-        mark: { type: 'bar' },
-        encoding: {
-          y: { field: 'worker', type: 'nominal', sort: '-x', title: 'worker', axis: { labelLimit: 220 } },
-          x: { field: 'tasks', type: 'quantitative', title: 'tasks (count)' },
-          color: {
-            field: 'success',
-            type: 'quantitative',
-            title: 'success rate (%)',
-            scale: { scheme: 'blues', domainMax: 100 },
-          },
-        },
-      },
+      horizontalBars(rows, 'worker', 'tasks', 'tasks (count)', {
+        field: 'success',
+        type: 'quantitative',
+        title: 'success rate (%)',
+        scale: { scheme: 'blues', domainMax: 100 },
+      }),
       {
         data: { values: [{ mean: meanTasks }] },
         mark: { type: 'rule', strokeDash: [6, 3], color: 'black' },
@@ -161,14 +142,13 @@ export function failurePatternsChart(r: AnalysisResponse, ctx: ChartContext): Ch
   });
   const y = { field: 'label', type: 'nominal', sort: { field: 'count', order: 'descending' }, title: 'failure (example message)', axis: { labelLimit: 300 } };
   const spec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH - 260,
-    height: barHeight(rows.length),
-    title: {
-      text: title,
-      subtitle: subtitle(ctx, `bar: first to last seen; label: failures (count)${items.length > shown.length ? ` · top ${shown.length} of ${items.length}` : ''}`),
-    },
+    ...specHead(
+      ctx,
+      title,
+      WIDTH - 260,
+      barHeight(rows.length),
+      `bar: first to last seen; label: failures (count)${items.length > shown.length ? ` · top ${shown.length} of ${items.length}` : ''}`,
+    ),
     data: { values: rows },
     layer: [
       {
@@ -220,14 +200,13 @@ export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartCont
   const shown = new Set(names.slice(0, 20));
   const drawn = rows.filter((r) => shown.has(r.breaker));
   const spec = {
-    $schema: SCHEMA,
-    config: CONFIG,
-    width: WIDTH - 160,
-    height: barHeight(shown.size),
-    title: {
-      text: title,
-      subtitle: subtitle(ctx, `${byBreaker.size} breakers, ${events.length} transitions${names.length > shown.size ? ` · the ${shown.size} longest not closed` : ''}`),
-    },
+    ...specHead(
+      ctx,
+      title,
+      WIDTH - 160,
+      barHeight(shown.size),
+      `${byBreaker.size} breakers, ${events.length} transitions${names.length > shown.size ? ` · the ${shown.size} longest not closed` : ''}`,
+    ),
     data: { values: drawn },
     mark: { type: 'bar', height: 14 },
     encoding: {

@@ -2,31 +2,14 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
 import type { AnalysisResponse } from '../analysis/types.js';
-import {
-  ALERT,
-  CONFIG,
-  filterLabel,
-  HEIGHT,
-  MAX_SERIES,
-  metricTitle,
-  OKABE_ITO,
-  rangeLabel,
-  seriesName,
-  timeAxis,
-  toWall,
-  WIDTH,
-} from './theme.js';
+import { ALERT, HEIGHT, MAX_SERIES, metricTitle, OKABE_ITO, rangeLabel, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
 import type { Chart, ChartContext, ChartType, ForecastJson } from './types.js';
 
 /** The chart that says there is nothing to draw, rather than an empty frame that looks like a broken chart. */
 export function emptyChart(type: ChartType, title: string, ctx: ChartContext, reason?: string): Chart {
   const message = reason ?? `No data for ${rangeLabel(ctx)}`;
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    width: WIDTH,
-    height: 120,
-    title: { text: title, subtitle: subtitle(ctx) },
+    ...specHead(ctx, title, WIDTH, 120),
     data: { values: [{ message }] },
     mark: { type: 'text', fontSize: 16, color: '#444' },
     encoding: { text: { field: 'message', type: 'nominal' } },
@@ -34,12 +17,15 @@ export function emptyChart(type: ChartType, title: string, ctx: ChartContext, re
   return { type, spec, title, series: 0, empty: true };
 }
 
-function subtitle(ctx: ChartContext, ...more: string[]): string[] {
-  const first = [rangeLabel(ctx), filterLabel(ctx.filters)].filter(Boolean).join(' · ');
-  return [first, ...more.filter(Boolean)];
-}
-
 const groupWord = (groupBy: string[]): string => (groupBy.length ? groupBy.join(' and ') : 'all results merged');
+/** One palette colour per group, the legend titled by what the groups are. */
+const groupColor = (groupBy: string[]) => ({ field: 'series', type: 'nominal', title: groupWord(groupBy), scale: { range: OKABE_ITO } });
+/** Time, the metric (not forced to zero, so changes stay visible) and a colour per group: latency and anomaly lines. */
+const metricLineEncoding = (agg: AggregatesJson, ctx: ChartContext) => ({
+  x: timeAxis(ctx.tz),
+  y: { field: 'v', type: 'quantitative', title: metricTitle(agg.metric), scale: { zero: false } },
+  color: groupColor(agg.group_by),
+});
 
 /** Each group's name and buckets, keeping at most `limit`, ranked by `score` (highest first). */
 function pick(
@@ -66,10 +52,13 @@ export interface SeriesChartOptions {
   limit?: number;
 }
 
+/** The caller's limit, never more groups than the palette has colours. */
+const seriesLimit = (o: SeriesChartOptions): number => Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
+
 /** Mean (solid) and p95 (dashed) of the metric per group over time; with many groups, the slowest by mean p95. */
 export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
   const title = `${agg.metric}: mean and p95 per ${agg.period}, by ${groupWord(agg.group_by)}`;
-  const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
+  const limit = seriesLimit(o);
   const { shown, total, untagged } = pick(
     agg,
     (bs) => mean(bs.flatMap((b) => (b.stats?.p95 == null ? [] : [b.stats.p95]))),
@@ -89,17 +78,11 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
     .filter(Boolean)
     .join(' · ');
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    title: { text: title, subtitle: subtitle(ctx, note) },
+    ...specHead(ctx, title, WIDTH, HEIGHT, note),
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 2, interpolate: 'monotone' },
     encoding: {
-      x: timeAxis(ctx.tz),
-      y: { field: 'v', type: 'quantitative', title: metricTitle(agg.metric), scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: groupWord(agg.group_by), scale: { range: OKABE_ITO } },
+      ...metricLineEncoding(agg, ctx),
       strokeDash: {
         field: 'statistic',
         type: 'nominal',
@@ -120,7 +103,7 @@ export interface AvailabilityOptions extends SeriesChartOptions {
 /** Availability per group over time with outage buckets shaded; with many groups, the least available ones. */
 export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: AvailabilityOptions = {}): Chart {
   const title = `Availability per ${agg.period}, by ${groupWord(agg.group_by)}`;
-  const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
+  const limit = seriesLimit(o);
   const below = o.outageBelowPct ?? 90;
   const { shown, total, untagged } = pick(
     agg,
@@ -183,15 +166,11 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
         title: 'availability (%)',
         scale: { domain: [Math.max(0, Math.floor(Math.min(low, 99) - 1)), 100], clamp: true },
       },
-      color: { field: 'series', type: 'nominal', title: groupWord(agg.group_by), scale: { range: OKABE_ITO } },
+      color: groupColor(agg.group_by),
     },
   });
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    title: { text: title, subtitle: subtitle(ctx, note) },
+    ...specHead(ctx, title, WIDTH, HEIGHT, note),
     layer: layers,
   } as unknown as TopLevelSpec;
   return { type: 'availability', spec, title, series: shown.length, empty: false };
@@ -232,11 +211,7 @@ export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
     scale: { domain: ['history', 'forecast', band], range: [OKABE_ITO[0], OKABE_ITO[1], '#E69F0055'] },
   };
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    title: { text: title, subtitle: subtitle(ctx, note) },
+    ...specHead(ctx, title, WIDTH, HEIGHT, note),
     layer: [
       {
         data: { values: line.map((r) => ({ ...r, part: band })) },
@@ -282,7 +257,7 @@ export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse,
     agg.group_by.length ? seriesName(Object.fromEntries(agg.group_by.map((k) => [k, tags?.[k] ?? null]))) : 'all';
   const counts = new Map<string, number>();
   for (const a of items) counts.set(nameOf(a.series), (counts.get(nameOf(a.series)) ?? 0) + 1);
-  const limit = Math.min(o.limit ?? MAX_SERIES, MAX_SERIES);
+  const limit = seriesLimit(o);
   const { shown } = pick(agg, () => 0, Number.MAX_SAFE_INTEGER);
   const lines = shown
     .sort((a, b) => (counts.get(b.name) ?? 0) - (counts.get(a.name) ?? 0) || a.name.localeCompare(b.name))
@@ -303,23 +278,18 @@ export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse,
     }));
   if (!rows.length && !marks.length) return emptyChart('anomalies', title, ctx);
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    config: CONFIG,
-    width: WIDTH,
-    height: HEIGHT,
-    title: {
-      text: title,
-      subtitle: subtitle(ctx, `line: mean per ${agg.period}; diamonds: anomalies at their detected values${items.length > marks.length ? ` (${marks.length} of ${items.length} on the groups shown)` : ''}`),
-    },
+    ...specHead(
+      ctx,
+      title,
+      WIDTH,
+      HEIGHT,
+      `line: mean per ${agg.period}; diamonds: anomalies at their detected values${items.length > marks.length ? ` (${marks.length} of ${items.length} on the groups shown)` : ''}`,
+    ),
     layer: [
       {
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 1.5, interpolate: 'monotone' },
-        encoding: {
-          x: timeAxis(ctx.tz),
-          y: { field: 'v', type: 'quantitative', title: metricTitle(agg.metric), scale: { zero: false } },
-          color: { field: 'series', type: 'nominal', title: groupWord(agg.group_by), scale: { range: OKABE_ITO } },
-        },
+        encoding: metricLineEncoding(agg, ctx),
       },
       {
         data: { values: marks },

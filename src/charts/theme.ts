@@ -29,6 +29,19 @@ export const CONFIG: Config = {
   view: { stroke: '#ccc' },
 };
 
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Range and filters first, then the chart's own notes: every chart's subtitle reads the same way. */
+export function subtitle(ctx: ChartContext, ...more: string[]): string[] {
+  const first = [rangeLabel(ctx), filterLabel(ctx.filters)].filter(Boolean).join(' · ');
+  return [first, ...more.filter(Boolean)];
+}
+
+/** The opening every chart spec shares: schema, theme, size, and the title with its subtitle. */
+export function specHead(ctx: ChartContext, title: string, width: number, height: number, ...notes: string[]) {
+  return { $schema: SCHEMA, config: CONFIG, width, height, title: { text: title, subtitle: subtitle(ctx, ...notes) } };
+}
+
 /** ms -> ms of the wall-clock time in `tz` read as UTC (for vega's utc scales). */
 export function toWall(ms: number, tz: string): number {
   const dt = DateTime.fromMillis(ms, { zone: tz });

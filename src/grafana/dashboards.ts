@@ -5,8 +5,8 @@
 //    /api/v1/aggregates and the analysis and forecast endpoints.
 // `npm run grafana:generate` writes them to grafana/dashboards/; a test keeps the committed files in step.
 import * as flux from './flux.js';
-import { API_DATASOURCE, INFLUX_DATASOURCE, type DashboardFile, type Target } from './model.js';
-import { apiTarget, type Column, customVariable, dashboard, Layout, queryVariable, RANGE_PARAMS } from './panels.js';
+import { API_DATASOURCE, INFLUX_DATASOURCE, type DashboardFile, type DataSourceRef, type Target, type Variable } from './model.js';
+import { apiTarget, type Column, customVariable, dashboard, Layout, type PanelSpec, queryVariable, RANGE_PARAMS } from './panels.js';
 
 const ALL = '.*';
 const fluxTarget = (refId: string, query: string): Target => ({ refId, datasource: INFLUX_DATASOURCE, query });
@@ -42,6 +42,11 @@ const CORRELATION_COLUMNS: Column[] = [
   { selector: 'overall_rate', text: 'Overall rate', type: 'number' },
   { selector: 'p_value', text: 'p-value', type: 'number' },
 ];
+
+/** The headline availability figure, alike on every overview and endpoint dashboard whatever the datasource. */
+function availabilityStat(datasource: DataSourceRef, target: Target, description?: string): PanelSpec {
+  return { type: 'stat', title: 'Availability', description, datasource, targets: [target], w: 6, h: 7, unit: 'percent', decimals: 3, thresholds: PCT_THRESHOLDS };
+}
 
 function failurePatternPanels(layout: Layout, tagParams: [string, string][]): void {
   const params = [...RANGE_PARAMS, ...tagParams];
@@ -96,92 +101,63 @@ function forecastPanel(layout: Layout, metric: string, statistic: string, period
 
 // ---------- InfluxDB variant ----------
 
+type PanelOpts = Partial<Omit<PanelSpec, 'type' | 'title' | 'datasource' | 'targets'>>;
+const EXACT_MEAN_NOTE = `Exact mean (Σsum / Σn of the rollups). ${WINDOW_NOTE}`;
+/** Multi-select tag variables offer "All" as a regex that matches every value. */
+const MULTI_ALL = { multi: true, includeAll: true, allValue: ALL };
+
+/** Most InfluxDB panels are one Flux query per target at 12x8; `by` labels each line with that tag's value. */
+function fluxPanel(type: 'timeseries' | 'table', title: string, queries: string[], opts: PanelOpts & { by?: string } = {}): PanelSpec {
+  const { by, ...rest } = opts;
+  return {
+    type,
+    title,
+    datasource: INFLUX_DATASOURCE,
+    targets: queries.map((q, i) => fluxTarget(String.fromCharCode(65 + i), q)),
+    w: 12,
+    h: 8,
+    ...(by !== undefined ? { displayName: `\${__field.labels.${by}}` } : {}),
+    ...rest,
+  };
+}
+
+/** Availability per tag value over time: the same line on every InfluxDB dashboard. */
+const fluxAvailabilityOverTime = (by: string, vars: string[], opts: PanelOpts = {}): PanelSpec =>
+  fluxPanel('timeseries', `Availability per ${by}`, [flux.availabilityOverTime([by], vars)], { unit: 'percent', max: 100, by, ...opts });
+
+/** Exact mean of a metric per tag value over time; `label` is how the title names the metric. */
+const fluxMeanOverTime = (label: string, metric: string, by: string, vars: string[], opts: PanelOpts = {}): PanelSpec =>
+  fluxPanel('timeseries', `Mean ${label} per ${by}`, [flux.meanOverTime(metric, [by], vars)], { description: EXACT_MEAN_NOTE, by, ...opts });
+
+/** Worst-series p95 per tag value over time (percentiles do not merge across series). */
+const fluxWorstP95OverTime = (label: string, metric: string, by: string, vars: string[], opts: PanelOpts = {}): PanelSpec =>
+  fluxPanel('timeseries', `p95 ${label} per ${by} (worst series)`, [flux.worstPercentileOverTime(metric, 'p95', [by], vars)], {
+    description: `${P95_NOTE} ${WINDOW_NOTE}`,
+    by,
+    ...opts,
+  });
+
+/** A variable listing a tag's values from the rollup counts, narrowed by the variables before it. */
+const fluxTagVariable = (name: string, label: string, filterBy: string[], multi: boolean): Variable =>
+  queryVariable(name, label, INFLUX_DATASOURCE, flux.tagValues(name, 'test_result_counts', filterBy), multi ? MULTI_ALL : {});
+
 function influxOverview(): DashboardFile {
   const vars = ['endpoint', 'region'];
   const layout = new Layout()
-    .add({
-      type: 'stat',
-      title: 'Availability',
-      description: 'Successful / all tests over the range, from the rollup counts.',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.availabilityTotal(vars))],
-      w: 6,
-      h: 7,
-      unit: 'percent',
-      decimals: 3,
-      thresholds: PCT_THRESHOLDS,
-    })
-    .add({
-      type: 'table',
-      title: 'Availability per endpoint and region',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.availabilityTable(['endpoint', 'region'], vars))],
-      w: 18,
-      h: 7,
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Availability per endpoint',
-      description: WINDOW_NOTE,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.availabilityOverTime(['endpoint'], vars))],
-      w: 12,
-      h: 8,
-      unit: 'percent',
-      max: 100,
-      displayName: '${__field.labels.endpoint}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Failed tests per endpoint',
-      description: WINDOW_NOTE,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.failuresOverTime(['endpoint'], vars))],
-      w: 12,
-      h: 8,
-      bars: true,
-      displayName: '${__field.labels.endpoint}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Mean latency per endpoint',
-      description: `Exact mean (Σsum / Σn of the rollups). ${WINDOW_NOTE}`,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.meanOverTime('latency_ms', ['endpoint'], vars))],
-      w: 12,
-      h: 8,
-      unit: 'ms',
-      displayName: '${__field.labels.endpoint}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'p95 latency per endpoint (worst series)',
-      description: `${P95_NOTE} ${WINDOW_NOTE}`,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.worstPercentileOverTime('latency_ms', 'p95', ['endpoint'], vars))],
-      w: 12,
-      h: 8,
-      unit: 'ms',
-      displayName: '${__field.labels.endpoint}',
-    })
-    .add({
-      type: 'table',
-      title: 'Failures by error type',
-      description: 'From the raw bucket: results that carry an error_type.',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.failuresByErrorType(['endpoint'], vars))],
-      w: 10,
-      h: 9,
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Circuit breakers opened',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.breakerOpens([]))],
-      w: 14,
-      h: 9,
-      bars: true,
-    });
+    .add(availabilityStat(INFLUX_DATASOURCE, fluxTarget('A', flux.availabilityTotal(vars)), 'Successful / all tests over the range, from the rollup counts.'))
+    .add(fluxPanel('table', 'Availability per endpoint and region', [flux.availabilityTable(['endpoint', 'region'], vars)], { w: 18, h: 7 }))
+    .add(fluxAvailabilityOverTime('endpoint', vars, { description: WINDOW_NOTE }))
+    .add(fluxPanel('timeseries', 'Failed tests per endpoint', [flux.failuresOverTime(['endpoint'], vars)], { description: WINDOW_NOTE, bars: true, by: 'endpoint' }))
+    .add(fluxMeanOverTime('latency', 'latency_ms', 'endpoint', vars, { unit: 'ms' }))
+    .add(fluxWorstP95OverTime('latency', 'latency_ms', 'endpoint', vars, { unit: 'ms' }))
+    .add(
+      fluxPanel('table', 'Failures by error type', [flux.failuresByErrorType(['endpoint'], vars)], {
+        description: 'From the raw bucket: results that carry an error_type.',
+        w: 10,
+        h: 9,
+      }),
+    )
+    .add(fluxPanel('timeseries', 'Circuit breakers opened', [flux.breakerOpens([])], { w: 14, h: 9, bars: true }));
   failurePatternPanels(layout, []);
   return {
     file: 'influxdb-overview.json',
@@ -192,19 +168,7 @@ function influxOverview(): DashboardFile {
       description: 'Availability, latency and failures across endpoints and regions, from the InfluxDB rollup buckets.',
       tags: ['resultant', 'influxdb'],
       from: 'now-7d',
-      variables: [
-        resolutionVar,
-        queryVariable('endpoint', 'Endpoint', INFLUX_DATASOURCE, flux.tagValues('endpoint', 'test_result_counts'), {
-          multi: true,
-          includeAll: true,
-          allValue: ALL,
-        }),
-        queryVariable('region', 'Region', INFLUX_DATASOURCE, flux.tagValues('region', 'test_result_counts'), {
-          multi: true,
-          includeAll: true,
-          allValue: ALL,
-        }),
-      ],
+      variables: [resolutionVar, fluxTagVariable('endpoint', 'Endpoint', [], true), fluxTagVariable('region', 'Region', [], true)],
       layout,
     }),
   };
@@ -213,83 +177,18 @@ function influxOverview(): DashboardFile {
 function influxEndpoint(): DashboardFile {
   const vars = ['endpoint', 'region', 'worker'];
   const layout = new Layout()
-    .add({
-      type: 'stat',
-      title: 'Availability',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.availabilityTotal(vars))],
-      w: 6,
-      h: 7,
-      unit: 'percent',
-      decimals: 3,
-      thresholds: PCT_THRESHOLDS,
-    })
-    .add({
-      type: 'table',
-      title: 'Availability per region and worker',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.availabilityTable(['region', 'worker'], vars))],
-      w: 18,
-      h: 7,
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Availability per region',
-      description: WINDOW_NOTE,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.availabilityOverTime(['region'], vars))],
-      w: 12,
-      h: 8,
-      unit: 'percent',
-      max: 100,
-      displayName: '${__field.labels.region}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Tests and failures',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.testsOverTime([], vars)), fluxTarget('B', flux.failuresOverTime([], vars))],
-      w: 12,
-      h: 8,
-      bars: true,
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Mean ${metric} per region',
-      description: `Exact mean (Σsum / Σn of the rollups). ${WINDOW_NOTE}`,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.meanOverTime('${metric}', ['region'], vars))],
-      w: 12,
-      h: 8,
-      displayName: '${__field.labels.region}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'p95 ${metric} per worker (worst series)',
-      description: `${P95_NOTE} ${WINDOW_NOTE}`,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.worstPercentileOverTime('${metric}', 'p95', ['worker'], vars))],
-      w: 12,
-      h: 8,
-      displayName: '${__field.labels.worker}',
-    })
-    .add({
-      type: 'table',
-      title: '${metric} per test',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.statsTable('${metric}', ['test'], vars))],
-      w: 12,
-      h: 8,
-    })
-    .add({
-      type: 'table',
-      title: 'Recent errors',
-      description: 'The newest 200 results with an error, from the raw bucket.',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.recentErrors(vars))],
-      w: 12,
-      h: 8,
-    });
+    .add(availabilityStat(INFLUX_DATASOURCE, fluxTarget('A', flux.availabilityTotal(vars))))
+    .add(fluxPanel('table', 'Availability per region and worker', [flux.availabilityTable(['region', 'worker'], vars)], { w: 18, h: 7 }))
+    .add(fluxAvailabilityOverTime('region', vars, { description: WINDOW_NOTE }))
+    .add(fluxPanel('timeseries', 'Tests and failures', [flux.testsOverTime([], vars), flux.failuresOverTime([], vars)], { bars: true }))
+    .add(fluxMeanOverTime('${metric}', '${metric}', 'region', vars))
+    .add(fluxWorstP95OverTime('${metric}', '${metric}', 'worker', vars))
+    .add(fluxPanel('table', '${metric} per test', [flux.statsTable('${metric}', ['test'], vars)]))
+    .add(
+      fluxPanel('table', 'Recent errors', [flux.recentErrors(vars)], {
+        description: 'The newest 200 results with an error, from the raw bucket.',
+      }),
+    );
   forecastPanel(layout, '${metric}', 'mean', 'hour', [['tag.endpoint', '${endpoint}']]);
   failurePatternPanels(layout, [['tag.endpoint', '${endpoint}']]);
   return {
@@ -303,17 +202,9 @@ function influxEndpoint(): DashboardFile {
       from: 'now-2d',
       variables: [
         resolutionVar,
-        queryVariable('endpoint', 'Endpoint', INFLUX_DATASOURCE, flux.tagValues('endpoint', 'test_result_counts')),
-        queryVariable('region', 'Region', INFLUX_DATASOURCE, flux.tagValues('region', 'test_result_counts', ['endpoint']), {
-          multi: true,
-          includeAll: true,
-          allValue: ALL,
-        }),
-        queryVariable('worker', 'Worker', INFLUX_DATASOURCE, flux.tagValues('worker', 'test_result_counts', ['endpoint', 'region']), {
-          multi: true,
-          includeAll: true,
-          allValue: ALL,
-        }),
+        fluxTagVariable('endpoint', 'Endpoint', [], false),
+        fluxTagVariable('region', 'Region', ['endpoint'], true),
+        fluxTagVariable('worker', 'Worker', ['endpoint', 'region'], true),
         queryVariable('metric', 'Metric', INFLUX_DATASOURCE, flux.tagValues('metric', 'test_result_stats', ['endpoint'])),
       ],
       layout,
@@ -324,56 +215,17 @@ function influxEndpoint(): DashboardFile {
 function influxBenchmarks(): DashboardFile {
   const vars = ['hardware', 'model'];
   const layout = new Layout()
-    .add({
-      type: 'table',
-      title: '${metric} by hardware and model',
-      description: 'Count, exact mean, min, max and worst series p95 over the range.',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.statsTable('${metric}', ['hardware', 'model'], vars))],
-      w: 24,
-      h: 9,
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Mean ${metric} per model',
-      description: WINDOW_NOTE,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.meanOverTime('${metric}', ['model'], vars))],
-      w: 12,
-      h: 9,
-      displayName: '${__field.labels.model}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Mean ${metric} per hardware',
-      description: WINDOW_NOTE,
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.meanOverTime('${metric}', ['hardware'], vars))],
-      w: 12,
-      h: 9,
-      displayName: '${__field.labels.hardware}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Benchmark runs per hardware',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.testsOverTime(['hardware'], vars))],
-      w: 12,
-      h: 8,
-      bars: true,
-      displayName: '${__field.labels.hardware}',
-    })
-    .add({
-      type: 'timeseries',
-      title: 'Availability per model',
-      datasource: INFLUX_DATASOURCE,
-      targets: [fluxTarget('A', flux.availabilityOverTime(['model'], vars))],
-      w: 12,
-      h: 8,
-      unit: 'percent',
-      max: 100,
-      displayName: '${__field.labels.model}',
-    });
+    .add(
+      fluxPanel('table', '${metric} by hardware and model', [flux.statsTable('${metric}', ['hardware', 'model'], vars)], {
+        description: 'Count, exact mean, min, max and worst series p95 over the range.',
+        w: 24,
+        h: 9,
+      }),
+    )
+    .add(fluxMeanOverTime('${metric}', '${metric}', 'model', vars, { description: WINDOW_NOTE, h: 9 }))
+    .add(fluxMeanOverTime('${metric}', '${metric}', 'hardware', vars, { description: WINDOW_NOTE, h: 9 }))
+    .add(fluxPanel('timeseries', 'Benchmark runs per hardware', [flux.testsOverTime(['hardware'], vars)], { bars: true, by: 'hardware' }))
+    .add(fluxAvailabilityOverTime('model', vars));
   return {
     file: 'influxdb-benchmarks.json',
     variant: 'influxdb',
@@ -386,16 +238,8 @@ function influxBenchmarks(): DashboardFile {
       variables: [
         { ...resolutionVar, current: { text: 'daily', value: 'daily', selected: true }, options: resolutionVar.options!.map((o) => ({ ...o, selected: o.value === 'daily' })) },
         queryVariable('metric', 'Metric', INFLUX_DATASOURCE, flux.tagValues('metric', 'test_result_stats')),
-        queryVariable('hardware', 'Hardware', INFLUX_DATASOURCE, flux.tagValues('hardware', 'test_result_counts'), {
-          multi: true,
-          includeAll: true,
-          allValue: ALL,
-        }),
-        queryVariable('model', 'Model', INFLUX_DATASOURCE, flux.tagValues('model', 'test_result_counts', ['hardware']), {
-          multi: true,
-          includeAll: true,
-          allValue: ALL,
-        }),
+        fluxTagVariable('hardware', 'Hardware', [], true),
+        fluxTagVariable('model', 'Model', ['hardware'], true),
       ],
       layout,
     }),
@@ -408,6 +252,10 @@ const AGG = '/api/v1/aggregates';
 const TIME_COL: Column = { selector: 'time', text: 'Time', type: 'timestamp' };
 const SERIES_COL: Column = { selector: 'series', text: 'series', type: 'string' };
 const VALUE_COL = (text: string): Column => ({ selector: 'value', text, type: 'number' });
+/** API tables show the response's field names as their headers. */
+const fieldCol = (selector: string, type: Column['type']): Column => ({ selector, text: selector, type });
+/** Grafana has no metric list for the API variant; a textbox with the usual metric stands in. */
+const METRIC_TEXTBOX: Variable = { type: 'textbox', name: 'metric', label: 'Metric', query: 'latency_ms', current: { text: 'latency_ms', value: 'latency_ms' } };
 
 /**
  * JSONata over the aggregates response: one row per (bucket, group) with the bucket START as time and the group's
@@ -452,6 +300,25 @@ function apiTimeseries(
   };
 }
 
+/** Tests, failures and availability per group over the range, as the overview and endpoint dashboards show them. */
+function apiAvailabilityTable(group: string[], w: number, extra?: [string, string][], filter?: string): PanelSpec {
+  return {
+    type: 'table',
+    title: `Availability per ${group.join(' and ')}`,
+    datasource: API_DATASOURCE,
+    targets: [
+      apiTarget('A', AGG, aggParams(group, extra), groupTotals(group, filter), [
+        ...group.map((k) => fieldCol(k, 'string')),
+        fieldCol('tests', 'number'),
+        fieldCol('failures', 'number'),
+        fieldCol('availability_pct', 'number'),
+      ]),
+    ],
+    w,
+    h: 7,
+  };
+}
+
 const API_WINDOW_NOTE = 'Points sit at the start of their bucket (period and time zone as the service is configured).';
 
 /** Series tag values for a variable, from GET /api/v1/series. */
@@ -473,33 +340,8 @@ function seriesVariable(name: string, label: string, multi: boolean, filter: [st
 
 function apiOverview(): DashboardFile {
   const layout = new Layout()
-    .add({
-      type: 'stat',
-      title: 'Availability',
-      datasource: API_DATASOURCE,
-      targets: [apiTarget('A', AGG, aggParams([]), groupTotals([]), [{ selector: 'availability_pct', text: 'Availability', type: 'number' }])],
-      w: 6,
-      h: 7,
-      unit: 'percent',
-      decimals: 3,
-      thresholds: PCT_THRESHOLDS,
-    })
-    .add({
-      type: 'table',
-      title: 'Availability per endpoint and region',
-      datasource: API_DATASOURCE,
-      targets: [
-        apiTarget('A', AGG, aggParams(['endpoint', 'region']), groupTotals(['endpoint', 'region']), [
-          { selector: 'endpoint', text: 'endpoint', type: 'string' },
-          { selector: 'region', text: 'region', type: 'string' },
-          { selector: 'tests', text: 'tests', type: 'number' },
-          { selector: 'failures', text: 'failures', type: 'number' },
-          { selector: 'availability_pct', text: 'availability_pct', type: 'number' },
-        ]),
-      ],
-      w: 18,
-      h: 7,
-    })
+    .add(availabilityStat(API_DATASOURCE, apiTarget('A', AGG, aggParams([]), groupTotals([]), [{ selector: 'availability_pct', text: 'Availability', type: 'number' }])))
+    .add(apiAvailabilityTable(['endpoint', 'region'], 18))
     .add(apiTimeseries('Availability per endpoint', ['endpoint'], 'availability_pct', { unit: 'percent', max: 100, description: API_WINDOW_NOTE }))
     .add(apiTimeseries('Failed tests per endpoint', ['endpoint'], 'failure_count', { bars: true, description: API_WINDOW_NOTE }))
     .add(apiTimeseries('Mean latency per endpoint', ['endpoint'], 'stats.mean', { unit: 'ms', description: API_WINDOW_NOTE }))
@@ -527,29 +369,15 @@ function apiOverview(): DashboardFile {
 
 function apiEndpoint(): DashboardFile {
   const tag: [string, string][] = [['tag.endpoint', '${endpoint}']];
+  const tagAndMetric: [string, string][] = [...tag, ['metric', '${metric}']];
   // Grafana's :json format gives the selected values (all of them for "All") as a JSON array.
   const filter = 'group.region in ${region:json} and group.worker in ${worker:json}';
   const layout = new Layout()
-    .add({
-      type: 'table',
-      title: 'Availability per region and worker',
-      datasource: API_DATASOURCE,
-      targets: [
-        apiTarget('A', AGG, aggParams(['region', 'worker'], tag), groupTotals(['region', 'worker'], filter), [
-          { selector: 'region', text: 'region', type: 'string' },
-          { selector: 'worker', text: 'worker', type: 'string' },
-          { selector: 'tests', text: 'tests', type: 'number' },
-          { selector: 'failures', text: 'failures', type: 'number' },
-          { selector: 'availability_pct', text: 'availability_pct', type: 'number' },
-        ]),
-      ],
-      w: 24,
-      h: 7,
-    })
+    .add(apiAvailabilityTable(['region', 'worker'], 24, tag, filter))
     .add(apiTimeseries('Availability per region / worker', ['region', 'worker'], 'availability_pct', { unit: 'percent', max: 100, extra: tag, filter }))
     .add(apiTimeseries('Failed tests per region / worker', ['region', 'worker'], 'failure_count', { bars: true, extra: tag, filter }))
-    .add(apiTimeseries('Mean ${metric} per region / worker', ['region', 'worker'], 'stats.mean', { extra: [...tag, ['metric', '${metric}']], filter }))
-    .add(apiTimeseries('p95 ${metric} per region / worker', ['region', 'worker'], 'stats.p95', { extra: [...tag, ['metric', '${metric}']], filter }));
+    .add(apiTimeseries('Mean ${metric} per region / worker', ['region', 'worker'], 'stats.mean', { extra: tagAndMetric, filter }))
+    .add(apiTimeseries('p95 ${metric} per region / worker', ['region', 'worker'], 'stats.p95', { extra: tagAndMetric, filter }));
   forecastPanel(layout, '${metric}', 'mean', '${period}', tag);
   failurePatternPanels(layout, tag);
   return {
@@ -566,7 +394,7 @@ function apiEndpoint(): DashboardFile {
         seriesVariable('endpoint', 'Endpoint', false),
         seriesVariable('region', 'Region', true, tag),
         seriesVariable('worker', 'Worker', true, tag),
-        { type: 'textbox', name: 'metric', label: 'Metric', query: 'latency_ms', current: { text: 'latency_ms', value: 'latency_ms' } },
+        METRIC_TEXTBOX,
       ],
       layout,
     }),
@@ -586,12 +414,9 @@ function apiBenchmarks(): DashboardFile {
       datasource: API_DATASOURCE,
       targets: [
         apiTarget('A', AGG, aggParams(['hardware', 'model'], metric), table, [
-          { selector: 'hardware', text: 'hardware', type: 'string' },
-          { selector: 'model', text: 'model', type: 'string' },
-          { selector: 'count', text: 'count', type: 'number' },
-          { selector: 'mean', text: 'mean', type: 'number' },
-          { selector: 'min', text: 'min', type: 'number' },
-          { selector: 'max', text: 'max', type: 'number' },
+          fieldCol('hardware', 'string'),
+          fieldCol('model', 'string'),
+          ...['count', 'mean', 'min', 'max'].map((k) => fieldCol(k, 'number')),
         ]),
       ],
       w: 24,
@@ -611,7 +436,7 @@ function apiBenchmarks(): DashboardFile {
       from: 'now-30d',
       variables: [
         customVariable('period', 'Period', ['hour', 'day', 'week'], 'day'),
-        { type: 'textbox', name: 'metric', label: 'Metric', query: 'latency_ms', current: { text: 'latency_ms', value: 'latency_ms' } },
+        METRIC_TEXTBOX,
         seriesVariable('hardware', 'Hardware', true),
         seriesVariable('model', 'Model', true),
       ],

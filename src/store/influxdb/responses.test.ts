@@ -1,10 +1,11 @@
 // Response parsing: annotated CSV (the documentation's own example, and responses in its format with the columns
 // our queries select) served by a loopback imitation of /api/v2/query, read through the real client and adapter.
 import { readFileSync } from 'node:fs';
-import { InfluxDB, linesToTables, stringToLines } from '@influxdata/influxdb-client';
+import { linesToTables, stringToLines } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csv, InfluxImitation, type Recorded } from '../../../test/influx-imitation.js';
-import { InfluxStore } from './index.js';
+import { imitationStore } from './imitation.case.js';
+import type { InfluxStore } from './index.js';
 import { parseTimeNs, tagsOf, timeUs } from './parse.js';
 
 const fixture = (name: string): { source: string; csv: string } =>
@@ -14,14 +15,7 @@ let influx: InfluxImitation;
 let store: InfluxStore;
 beforeEach(async () => {
   influx = await new InfluxImitation().start();
-  store = new InfluxStore(new InfluxDB({ url: influx.url, token: 'test-token' }), {
-    url: influx.url,
-    token: 'test-token',
-    org: 'acme',
-    bucket: 'resultant',
-    timezone: 'UTC',
-    retention: { rawDays: 0, hourlyDays: 400, dailyDays: 0 },
-  });
+  store = imitationStore(influx, { retention: { rawDays: 0, hourlyDays: 400, dailyDays: 0 } });
 });
 afterEach(async () => {
   await store.close();

@@ -1,24 +1,14 @@
 // rollup() and rebuildRollups() run the flux/ programs through /api/v2/query with explicit aligned bounds
 // (observed at a loopback imitation of the query endpoint).
-import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csv, InfluxImitation } from '../../../test/influx-imitation.js';
 import { batchOf } from '../../../test/helpers.js';
 import { HOUR_MS } from '../../time/buckets.js';
-import { InfluxStore } from './index.js';
+import { imitationStore } from './imitation.case.js';
 
 let influx: InfluxImitation;
 let clock = 0;
-const open = (timezone = 'UTC') =>
-  new InfluxStore(new InfluxDB({ url: influx.url, token: 'test-token' }), {
-    url: influx.url,
-    token: 'test-token',
-    org: 'acme',
-    bucket: 'resultant',
-    timezone,
-    retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
-    now: () => clock,
-  });
+const open = (timezone = 'UTC') => imitationStore(influx, { timezone, now: () => clock });
 
 beforeEach(async () => {
   influx = await new InfluxImitation().start();

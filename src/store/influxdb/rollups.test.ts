@@ -1,14 +1,14 @@
 // Buckets older than the raw retention come from the rollup rows. The rows here are what the Flux programs write
 // (flux/README.md), computed directly from generated results; they are served as pivoted annotated CSV by a
 // loopback /api/v2/query imitation, and the merged answer is checked against statistics of the results themselves.
-import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csv, InfluxImitation } from '../../../test/influx-imitation.js';
 import { type Expected, expectedOf, relErr, type Row } from '../../../test/helpers.js';
 import { sketchKey, SKETCH_RELATIVE_ERROR } from '../../model/stats.js';
 import { DAY_MS, HOUR_MS } from '../../time/buckets.js';
 import type { BucketAggregate } from '../types.js';
-import { InfluxStore } from './index.js';
+import { imitationStore } from './imitation.case.js';
+import type { InfluxStore } from './index.js';
 
 const T0 = Date.UTC(2026, 9, 1); // a day long past the raw retention at NOW
 const NOW = Date.UTC(2026, 10, 21, 12);
@@ -75,15 +75,7 @@ let influx: InfluxImitation;
 let store: InfluxStore;
 beforeEach(async () => {
   influx = await new InfluxImitation().start();
-  store = new InfluxStore(new InfluxDB({ url: influx.url, token: 'test-token' }), {
-    url: influx.url,
-    token: 'test-token',
-    org: 'acme',
-    bucket: 'resultant',
-    timezone: 'UTC',
-    retention: { rawDays: 7, hourlyDays: 400, dailyDays: 0 },
-    now: () => NOW,
-  });
+  store = imitationStore(influx, { retention: { rawDays: 7, hourlyDays: 400, dailyDays: 0 }, now: () => NOW });
 });
 afterEach(async () => {
   await store.close();

@@ -2,6 +2,7 @@
 // /api/v2/query.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { csv, InfluxImitation, json } from '../../../test/influx-imitation.js';
+import { imitationOptions } from './imitation.case.js';
 import { InfluxStore, type InfluxStoreOptions } from './index.js';
 
 let influx: InfluxImitation;
@@ -12,16 +13,7 @@ afterEach(async () => {
   await influx.stop();
 });
 
-const opts = (o: Partial<InfluxStoreOptions> = {}): InfluxStoreOptions => ({
-  url: influx.url,
-  token: 'test-token',
-  org: 'acme',
-  bucket: 'resultant',
-  timezone: 'UTC',
-  retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
-  setupDelayMs: 1,
-  ...o,
-});
+const opts = (o: Partial<InfluxStoreOptions> = {}): InfluxStoreOptions => imitationOptions(influx, { setupDelayMs: 1, ...o });
 
 const mutations = () => influx.requests.filter((r) => r.path.startsWith('/api/v2/buckets') && r.method !== 'GET').length;
 

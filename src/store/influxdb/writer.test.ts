@@ -6,7 +6,7 @@ import { InfluxImitation, json } from '../../../test/influx-imitation.js';
 import { batchOf } from '../../../test/helpers.js';
 import { AppError } from '../../errors.js';
 import { makeSeries, WriteBatch } from '../../model/result.js';
-import { InfluxStore } from './index.js';
+import { imitationStore } from './imitation.case.js';
 import { batchToLines, NanoSuffix, nanos } from './lines.js';
 import { LineWriter, parseRetryAfter } from './writer.js';
 
@@ -165,10 +165,7 @@ describe('line protocol of a batch', () => {
   });
 
   it('InfluxStore.write resolves after the server stored the lines', async () => {
-    const store = new InfluxStore(new InfluxDB({ url: influx.url, token: 'test-token' }), {
-      url: influx.url, token: 'test-token', org: 'acme', bucket: 'resultant', timezone: 'UTC',
-      retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
-    });
+    const store = imitationStore(influx);
     await store.write(batchOf([{ t: Date.UTC(2026, 10, 21), latency: 12, tags: { endpoint: 'api' } }]));
     expect(writes()).toHaveLength(1);
     expect(writes()[0]!.body).toMatch(new RegExp(`^test_result,endpoint=api latency_ms=12,success=T ${Date.UTC(2026, 10, 21)}000\\d{3}$`));
