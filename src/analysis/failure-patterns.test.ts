@@ -188,6 +188,19 @@ describe('failure-patterns runner on a DuckDB store', () => {
     expect((cut.correlations as unknown[]).length).toBe(1);
   });
 
+  it('measures the trend over what was read when max_rows cut the window: a steady rate stays stable', async () => {
+    const store = await newStore();
+    const rows: FullRow[] = [];
+    // One timeout a minute for two days; only the newest 1000 are read.
+    for (let i = 0; i < 2 * 1440; i++) rows.push({ t: T0 + i * MIN, success: false, tags: { worker: 'w1' }, error: 'timeout after 5000 ms' });
+    await store.write(batchWith(rows));
+    const res = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + 2 * DAY, { options: { max_rows: '1000' } }));
+    const p = (res.patterns as { count: number; trend: { direction: string; first_half: number; second_half: number } }[])[0]!;
+    expect(p.count).toBe(1000);
+    expect(p.trend.direction).toBe('stable');
+    expect(Math.abs(p.trend.first_half - p.trend.second_half)).toBeLessThanOrEqual(2);
+  });
+
   it('finds the failing hour of day in the requested time zone', async () => {
     const store = await newStore();
     const rows: FullRow[] = [];

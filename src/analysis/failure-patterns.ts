@@ -407,16 +407,23 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
   const warnings: string[] = [];
   // Pages stream through: only the groups are kept, not the rows.
   const grouper = new PatternGrouper(req.groupBy);
+  let oldestMs = req.stop;
   const read = await forEachResultPage(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, success: false, maxRows }, (rows) => {
-    for (const r of rows) grouper.add(r);
+    for (const r of rows) {
+      grouper.add(r);
+      if (r.time / 1000 < oldestMs) oldestMs = r.time / 1000;
+    }
   });
   if (read.truncated) warnings.push(truncationWarning(maxRows, 'failed results'));
+  // When max_rows cut the read, what was read starts at the oldest row: trends (halves, days) and "seen before"
+  // are measured from there, not from the window's start (else a steady rate looked like a rise from zero).
+  const readStart = read.truncated ? Math.floor(oldestMs) : req.start;
   let seenBefore: Set<string> | undefined;
   if (lookbackDays > 0) {
     const seen = new Set<string>();
     const before = await forEachResultPage(
       ctx.store,
-      { startMs: req.start - lookbackDays * DAY_MS, stopMs: req.start, filters: req.filters, success: false, maxRows },
+      { startMs: req.start - lookbackDays * DAY_MS, stopMs: readStart, filters: req.filters, success: false, maxRows },
       (rows) => {
         for (const r of rows) seen.add(fingerprintOfResult(r));
       },
@@ -424,8 +431,8 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
     if (before.truncated) warnings.push(`only the newest ${maxRows} failed results of the lookback were read to tell new patterns`);
     seenBefore = seen;
   }
-  const end = Math.max(req.start, Math.min(req.stop, ctx.now));
-  const grouped = grouper.result({ tz: req.tz, startMs: req.start, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
+  const end = Math.max(readStart, Math.min(req.stop, ctx.now));
+  const grouped = grouper.result({ tz: req.tz, startMs: readStart, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
 
   // Totals and per-value counts come from aggregates (exact over the whole window, no row bound).
   const totalRes = await ctx.store.aggregate({
