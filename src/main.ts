@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 import { runAnalysis } from './analysis/index.js';
 import type { AnalysisKind, AnalysisRequest } from './analysis/types.js';
 import { Notifier } from './notify/index.js';
-import { openAnomalyLog, openNotificationLog, openStore } from './store/index.js';
+import { openAnomalyLog, openNotificationLog, openStateStore, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
 import { FluxTasks, fluxTaskSpecs } from './tasks/flux-tasks.js';
 import { InfluxStore } from './store/influxdb/index.js';
@@ -44,8 +44,9 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
   const forecastPool = new ForecastPool();
   const forecaster = new Forecaster(store, forecastPool);
-  const anomalyLog = await openAnomalyLog(store);
-  const notificationLog = await openNotificationLog(store);
+  const { state, owned: ownState } = await openStateStore(config, store, logger);
+  const anomalyLog = await openAnomalyLog(state);
+  const notificationLog = await openNotificationLog(state);
   const analyze = (kind: AnalysisKind, req: AnalysisRequest) =>
     runAnalysis(kind, { store, now: clock.now(), ...(anomalyLog ? { anomalyLog } : {}) }, req);
   const notifications = notificationLog
@@ -103,6 +104,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
         await forecastPool.close();
         await stopTasks();
         fluxTasks?.stop();
+        if (ownState) await state.close();
         await store.close();
       })()),
   };

@@ -72,6 +72,8 @@ describe('docker-compose.yml', () => {
     expect(svc('resultant').ports).toContain(`${config.port}:${config.port}`);
     expect(svc('resultant').depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
     expect(svc('resultant').build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+    // Its own state (rules, history, anomalies) must outlive the container.
+    expect((svc('resultant') as { volumes?: string[] }).volumes).toContain('resultant-data:/app/data');
   });
 
   it('installs the Infinity plugin in Grafana and gives it every variable the provisioning files use', () => {

@@ -35,6 +35,25 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   });
 }
 
+/**
+ * Where the service keeps its own state (the anomaly log, notification rules and history): the DuckDB store
+ * itself, or, beside an InfluxDB store, a DuckDB file at RESULTANT_DB_PATH that holds only that state (InfluxDB
+ * has no place for it, and it is small). `owned`: the caller closes it.
+ */
+export async function openStateStore(config: Config, store: Store, logger: Logger): Promise<{ state: DuckDBStore; owned: boolean }> {
+  if (store instanceof DuckDBStore) return { state: store, owned: false };
+  const state = await DuckDBStore.open({
+    path: config.dbPath,
+    timezone: config.timezone,
+    rawRetentionDays: config.retention.rawDays,
+    maxSeries: config.maxSeries,
+    memoryLimit: config.duckdb.memoryLimit,
+    threads: 1,
+    warn: (m) => logger.warn(m),
+  });
+  return { state, owned: true };
+}
+
 /** Where notification rules and history are kept: in the same file for DuckDB; none (yet) for other stores. */
 export async function openNotificationLog(store: Store): Promise<NotificationLog | null> {
   return store instanceof DuckDBStore ? DuckDBNotificationLog.open(store) : null;
