@@ -8,9 +8,9 @@
 // their percentiles are exact when one rollup row feeds the bucket and come from merged sketch bins otherwise.
 //
 // Writes: InfluxDB has no transactions. A write larger than one request (5000 lines) that fails part-way leaves
-// the chunks already acknowledged stored, and the caller gets the error. Our own retries resend the very same
-// lines (timestamps are fixed before sending) and never duplicate; a client that resends its whole request after
-// such an error gets new nanosecond suffixes, so the chunks stored the first time are then stored twice.
+// the chunks already acknowledged stored, and the caller gets the error. Timestamps are a function of the lines'
+// content (lines.ts), so our retries, the ingest queue's rewrite of each request after a failed group write, and a
+// client resending its request all overwrite what was stored the first time instead of storing it twice.
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';
@@ -32,7 +32,7 @@ import type {
   StoreStatus,
 } from '../types.js';
 import { FLUX_FILES, readFluxFile, renderBounded, type RollupLevel } from './flux-files.js';
-import { batchToLines, NanoSuffix } from './lines.js';
+import { batchToLines } from './lines.js';
 import { Merger } from './merge.js';
 import { num, parseTimeNs, str, tagsOf, timeMs, timeUs } from './parse.js';
 import {
@@ -73,7 +73,6 @@ const HOURS_PER_QUERY = 24;
 export class InfluxStore implements Store {
   readonly buckets: BucketNames;
   private readonly writer: LineWriter;
-  private readonly suffix = new NanoSuffix();
   private readonly now: () => number;
   /** Hours and days (ms) that took writes older than the tasks' lookback; rollup() recomputes them. */
   private readonly dirtyHours = new Set<number>();
@@ -151,7 +150,7 @@ export class InfluxStore implements Store {
   async write(batch: WriteBatch): Promise<void> {
     if (this.closed) throw new Error('store is closed');
     if (batch.size === 0) return;
-    await this.writer.write(batchToLines(batch, this.suffix));
+    await this.writer.write(batchToLines(batch));
     this.markDirty(batch);
   }
 

@@ -5,23 +5,38 @@
 //
 // InfluxDB identifies a point by measurement, tag set and timestamp and overwrites duplicates, while the contract
 // keeps two results with the same series and time as two results. Our timestamps are microseconds, so each line
-// gets a distinct nanosecond suffix (0..999) from a process-wide counter: up to 1000 results of one series in the
-// same microsecond stay distinct. Reads truncate to microseconds. Because the suffix is fixed when the lines are
-// built, resending the same lines after a timeout overwrites them with themselves: retries are idempotent.
+// gets a nanosecond suffix (0..999) distinct among the lines of its series and microsecond in the batch: up to 1000
+// results of one series in the same microsecond stay distinct. Reads truncate to microseconds. The suffix is a
+// hash of the line's content (probing past suffixes already taken), not a counter, so the same results always get
+// the same timestamps: a request written again after a partial failure (by the ingest queue one request at a
+// time, or by the client) overwrites what was stored the first time instead of storing it twice.
 import { Point } from '@influxdata/influxdb-client';
 import type { WriteBatch } from '../../model/result.js';
 import { M_BREAKER, M_RESULT } from './schema.js';
 
+/** Hands out each line's nanosecond suffix within one batch (see the file comment). */
 export class NanoSuffix {
-  private n: number;
-  constructor(start = Math.floor(Math.random() * 1000)) {
-    this.n = start % 1000;
-  }
-  next(): number {
-    const v = this.n;
-    this.n = (this.n + 1) % 1000;
+  private readonly taken = new Map<string, Set<number>>();
+
+  /** `slot`: the line's measurement, tags and microsecond; `content`: the whole line without its timestamp. */
+  next(slot: string, content: string): number {
+    let used = this.taken.get(slot);
+    if (!used) this.taken.set(slot, (used = new Set()));
+    let v = fnv1a(content) % 1000;
+    for (let i = 0; i < 1000 && used.has(v); i++) v = (v + 1) % 1000;
+    used.add(v);
     return v;
   }
+}
+
+/** FNV-1a, 32 bits: a small, stable hash of a string. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
 }
 
 /** Microseconds plus a 0..999 ns suffix, as an exact decimal string (beyond 2^53 as a number). */
@@ -29,7 +44,8 @@ export function nanos(us: number, suffix: number): string {
   return (BigInt(Math.round(us)) * 1000n + BigInt(suffix)).toString();
 }
 
-export function batchToLines(batch: WriteBatch, suffix: NanoSuffix): string[] {
+export function batchToLines(batch: WriteBatch): string[] {
+  const suffix = new NanoSuffix();
   const out: string[] = [];
   const r = batch.results;
   for (let i = 0; i < r.time.length; i++) {
@@ -44,8 +60,7 @@ export function batchToLines(batch: WriteBatch, suffix: NanoSuffix): string[] {
     if (err !== null && err !== undefined) p.stringField('error', err);
     const et = r.errorType[i];
     if (et !== null && et !== undefined) p.stringField('error_type', et);
-    p.timestamp(nanos(r.time[i]!, suffix.next()));
-    out.push(p.toLineProtocol()!);
+    out.push(stamped(p, r.time[i]!, suffix));
   }
   const b = batch.breakers;
   for (let i = 0; i < b.time.length; i++) {
@@ -54,8 +69,17 @@ export function batchToLines(batch: WriteBatch, suffix: NanoSuffix): string[] {
     p.stringField('state', b.state[i]!);
     const f = b.failures[i];
     if (f !== null && f !== undefined) p.intField('failures', f);
-    p.timestamp(nanos(b.time[i]!, suffix.next()));
-    out.push(p.toLineProtocol()!);
+    out.push(stamped(p, b.time[i]!, suffix));
   }
   return out;
+}
+
+/** The point's line with its timestamp: the microsecond plus the suffix its content gets in this batch. */
+function stamped(p: Point, us: number, suffix: NanoSuffix): string {
+  // A point without a timestamp would get the current time: set the microsecond, then put the suffix in.
+  p.timestamp(nanos(us, 0));
+  const line = p.toLineProtocol()!;
+  const content = line.slice(0, line.lastIndexOf(' '));
+  const head = content.slice(0, content.search(/(?<!\\) /));
+  return `${content} ${nanos(us, suffix.next(`${head} ${Math.round(us)}`, `${content} ${Math.round(us)}`))}`;
 }
