@@ -93,6 +93,16 @@ describe('availability chart', () => {
     expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('results without endpoint not drawn');
   });
 
+  it('leaves out a group that lacks one of two group-by tags', async () => {
+    const agg = f.aggregates(['api', 'checkout']);
+    agg.group_by = ['endpoint', 'region'];
+    for (const s of agg.series) s.group = { ...s.group, region: 'eu' };
+    agg.series.push({ group: { endpoint: null, region: 'eu' }, buckets: Array.from({ length: 24 }, (_, i) => f.bucket(i, 10, 1, 900, 5000)) });
+    const { root } = await draw(availabilityChart(agg, ctx));
+    expect(linePaths(root)).toHaveLength(2);
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('results without endpoint or region not drawn');
+  });
+
   it('shades nothing when the threshold is below every bucket', async () => {
     const { root } = await draw(availabilityChart(f.aggregates(), ctx, { outageBelowPct: 40 }));
     expect(marksOf(root, 'rect')).toHaveLength(0);

@@ -33,8 +33,9 @@ function pick(
   score: (buckets: BucketJson[]) => number,
   limit: number,
 ): { shown: { name: string; buckets: BucketJson[] }[]; total: number; untagged: number } {
-  // Results without any of the group-by tags (e.g. benchmarks in a chart by endpoint) are not a group to compare.
-  const tagged = agg.series.filter((s) => !agg.group_by.length || agg.group_by.some((k) => s.group[k] != null));
+  // Results without one of the group-by tags (e.g. benchmarks in a chart by endpoint and region) are not a group
+  // to compare: "(none) / us-west" next to real endpoints said nothing.
+  const tagged = agg.series.filter((s) => agg.group_by.every((k) => s.group[k] != null));
   const all = tagged
     .map((s) => ({ name: seriesName(s.group), buckets: s.buckets, score: score(s.buckets) }))
     .filter((s) => Number.isFinite(s.score));
@@ -80,7 +81,7 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
   const spec = {
     ...specHead(ctx, title, WIDTH, HEIGHT, note),
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: 2, interpolate: 'monotone' },
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'linear' },
     encoding: {
       ...metricLineEncoding(agg, ctx),
       strokeDash: {
@@ -288,7 +289,7 @@ export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse,
     layer: [
       {
         data: { values: rows },
-        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'monotone' },
+        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
         encoding: metricLineEncoding(agg, ctx),
       },
       {
