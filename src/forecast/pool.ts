@@ -5,7 +5,6 @@ import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
-import { candidates } from './models.js';
 import {
   chooseForecast,
   evaluateCandidate,
@@ -61,7 +60,7 @@ export class ForecastPool {
   /** Plans, evaluates the candidates on the workers in parallel, and chooses. */
   async select(y: number[], o: Omit<SelectOptions, 'candidates'>): Promise<Selection> {
     if (this.closed) throw new Error('the forecast pool is closed');
-    const plan = planForecast(y, { ...o, candidates: candidates(o.season, o.hourly) });
+    const plan = planForecast(y, o);
     if (this.slots.some((s) => s.queue.length >= this.maxQueue)) {
       throw new AppError('unavailable', 'too many forecasts are waiting; try again shortly', {}, 5);
     }
@@ -92,7 +91,7 @@ export class ForecastPool {
     );
     const byIndex = new Map<number, Evaluation>([[0, baseline]]);
     parts.forEach((indexes, k) => indexes.forEach((i, j) => byIndex.set(i, results[k]![j]!)));
-    return chooseForecast(plan, plan.candidates.map((_, i) => byIndex.get(i)!), { ...o, candidates: plan.candidates });
+    return chooseForecast(plan, plan.candidates.map((_, i) => byIndex.get(i)!), o);
   }
 
   private run(slot: Slot, req: EvaluateRequest, labels: Job['labels']): Promise<Evaluation[]> {

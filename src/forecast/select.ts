@@ -14,10 +14,6 @@ export interface SelectOptions {
   model: 'auto' | ModelName;
   /** Values the statistic cannot cross (0 for counts and latencies, 100 for availability). */
   bounds: { min?: number; max?: number };
-  /** Stop trying further candidates once this much time has gone (seasonal naive always runs). */
-  budgetMs?: number;
-  /** Backtest windows (origins). */
-  folds?: number;
   /** Replaces the default candidates (tests). */
   candidates?: Candidate[];
 }
@@ -56,7 +52,8 @@ export interface Selection {
   intervalScale: number;
 }
 
-export const DEFAULT_FOLDS = 4;
+/** Backtest windows (origins), fewer when the history is short. */
+export const FOLDS = 4;
 /** Backtest residuals needed before the interval is calibrated on them; fewer keep the model's own width. */
 const MIN_CALIBRATION_POINTS = 20;
 
@@ -100,7 +97,7 @@ export function planForecast(y: readonly number[], o: SelectOptions): Plan {
     throw new ForecastInputError(`needs at least ${need} buckets of history, the series has ${y.length}`);
   }
   const H = backtestHorizon(m, o.horizon);
-  const folds = Math.max(1, Math.min(o.folds ?? DEFAULT_FOLDS, Math.floor((y.length - 2 * m) / H)));
+  const folds = Math.max(1, Math.min(FOLDS, Math.floor((y.length - 2 * m) / H)));
   const origins = Array.from({ length: folds }, (_, i) => y.length - (folds - i) * H);
   const all = o.candidates ?? defaultCandidates(m, o.hourly);
   const baseline = all.find((c) => c.name === 'seasonal_naive');
@@ -147,35 +144,31 @@ export function chooseForecast(plan: Plan, evaluations: Evaluation[], o: SelectO
   if (!baseline || baseline.name !== 'seasonal_naive' || !('folds' in baseline)) {
     throw new Error(`the seasonal naive baseline did not run: ${baseline && 'skipped' in baseline ? baseline.skipped : 'missing'}`);
   }
-  const reports: CandidateReport[] = [];
-  const ran: Extract<Evaluation, { folds: FoldResult[] }>[] = [];
-  for (const ev of evaluations) {
-    if ('skipped' in ev) {
-      reports.push({ name: ev.name, params: ev.params, mase: null, smape: null, coverage: null, ms: ev.ms, skipped: ev.skipped });
-      continue;
-    }
+  // Each candidate's backtest is scored once (the out-of-sample coverage recalibrates per window).
+  const ran: { ev: Extract<Evaluation, { folds: FoldResult[] }>; s: Score }[] = [];
+  const reports: CandidateReport[] = evaluations.map((ev) => {
+    if ('skipped' in ev) return { name: ev.name, params: ev.params, mase: null, smape: null, coverage: null, ms: ev.ms, skipped: ev.skipped };
     const s = score(ev.folds, o);
-    ran.push(ev);
-    reports.push({ name: ev.name, params: ev.params, mase: round(s.mase, 4), smape: round(s.smape, 4), coverage: round(s.coverage, 4), ms: ev.ms });
-  }
-  const forced = o.model === 'auto' ? ran : ran.filter((e) => e.name === o.model || plan.candidates.length === 1);
+    ran.push({ ev, s });
+    return { name: ev.name, params: ev.params, mase: round(s.mase, 4), smape: round(s.smape, 4), coverage: round(s.coverage, 4), ms: ev.ms };
+  });
+  const eligible = o.model === 'auto' ? ran : ran.filter((r) => r.ev.name === o.model || plan.candidates.length === 1);
   // Stable sort: on equal MASE the earlier (simpler) candidate wins.
-  const best = [...forced].sort((a, b) => score(a.folds, o).mase - score(b.folds, o).mase)[0];
+  const best = [...eligible].sort((a, b) => a.s.mase - b.s.mase)[0];
   if (!best) {
     const why = reports.filter((r) => r.skipped).map((r) => `${r.name}: ${r.skipped}`).join('; ');
     throw new ForecastInputError(`no model could forecast this series (${why})`);
   }
-  const s = score(best.folds, o);
-  const scale = calibration(best.folds, o.level, () => true);
+  const scale = calibration(best.ev.folds, o.level, () => true);
   return {
-    model: { name: best.name, params: best.params },
-    ...bounded(best.final, scale, o.bounds),
+    model: { name: best.ev.name, params: best.ev.params },
+    ...bounded(best.ev.final, scale, o.bounds),
     backtest: {
-      mase: round(s.mase, 4),
-      smape: round(s.smape, 4),
-      coverage: round(s.coverage, 4),
+      mase: round(best.s.mase, 4),
+      smape: round(best.s.smape, 4),
+      coverage: round(best.s.coverage, 4),
       baseline: 'seasonal_naive',
-      baseline_mase: round(score(baseline.folds, o).mase, 4),
+      baseline_mase: round(ran[0]!.s.mase, 4),
       folds: plan.folds,
       horizon: plan.horizon,
       points: plan.folds * plan.horizon,
@@ -188,13 +181,7 @@ export function chooseForecast(plan: Plan, evaluations: Evaluation[], o: SelectO
 /** The whole selection in this thread (tests, and where the `arima` candidate's stdout does not matter). */
 export function selectForecast(y: readonly number[], o: SelectOptions): Selection {
   const plan = planForecast(y, o);
-  const started = performance.now();
-  const evaluations = plan.candidates.map((c, i) =>
-    i > 0 && o.budgetMs !== undefined && performance.now() - started > o.budgetMs
-      ? { name: c.name, params: c.params, ms: 0, skipped: 'out of time' }
-      : evaluateCandidate(c, y, plan, o),
-  );
-  return chooseForecast(plan, evaluations, o);
+  return chooseForecast(plan, plan.candidates.map((c) => evaluateCandidate(c, y, plan, o)), o);
 }
 
 /**
@@ -202,10 +189,13 @@ export function selectForecast(y: readonly number[], o: SelectOptions): Selectio
  * naive error of its own training data, as M4 does per series), and the coverage of the calibrated interval where
  * each window's calibration comes from the other windows only, so the coverage reported is out of sample.
  */
-const scores = new WeakMap<FoldResult[], { mase: number; smape: number; coverage: number }>();
-function score(r: FoldResult[], o: SelectOptions): { mase: number; smape: number; coverage: number } {
-  const hit = scores.get(r);
-  if (hit) return hit;
+interface Score {
+  mase: number;
+  smape: number;
+  coverage: number;
+}
+
+function score(r: FoldResult[], o: SelectOptions): Score {
   let m = 0;
   let s = 0;
   let inside = 0;
@@ -218,9 +208,7 @@ function score(r: FoldResult[], o: SelectOptions): { mase: number; smape: number
     inside += coverage(fold.actual, b.lower, b.upper) * fold.actual.length;
     points += fold.actual.length;
   });
-  const out = { mase: m / r.length, smape: s / r.length, coverage: inside / points };
-  scores.set(r, out);
-  return out;
+  return { mase: m / r.length, smape: s / r.length, coverage: inside / points };
 }
 
 /**

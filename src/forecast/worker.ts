@@ -2,7 +2,6 @@
 // stalls ingestion, and so the `arima` package's C code, which prints to stdout, writes into a stream the parent
 // discards instead of into the service's log output.
 import { parentPort } from 'node:worker_threads';
-import { candidates } from './models.js';
 import { evaluateCandidate, type Evaluation, planForecast, type SelectOptions } from './select.js';
 
 export interface EvaluateRequest {
@@ -22,9 +21,9 @@ export interface EvaluateResponse {
 parentPort?.on('message', (req: EvaluateRequest) => {
   let res: EvaluateResponse;
   try {
-    const o: SelectOptions = { ...req.options, candidates: candidates(req.options.season, req.options.hourly) };
-    const plan = planForecast(req.y, o);
-    res = { id: req.id, evaluations: req.indexes.map((i) => evaluateCandidate(plan.candidates[i]!, req.y, plan, o)) };
+    // The same plan as the parent's: the default candidates, rebuilt here (functions do not cross threads).
+    const plan = planForecast(req.y, req.options);
+    res = { id: req.id, evaluations: req.indexes.map((i) => evaluateCandidate(plan.candidates[i]!, req.y, plan, req.options)) };
   } catch (e) {
     res = { id: req.id, evaluations: [], error: e instanceof Error ? e.message : String(e) };
   }
