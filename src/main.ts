@@ -12,8 +12,14 @@ import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
 import { runAnalysis } from './analysis/index.js';
 import type { AnalysisKind, AnalysisRequest } from './analysis/types.js';
-import { Notifier } from './notify/index.js';
-import { openAnomalyLog, openNotificationLog, openStateStore, openStore } from './store/index.js';
+import { Notifier, type NotifierDeps } from './notify/index.js';
+import { DuckDBAnomalyLog } from './store/duckdb/anomaly-log.js';
+import type { DuckDBStore } from './store/duckdb/index.js';
+import { DuckDBNotificationLog } from './store/duckdb/notification-log.js';
+import type { AnomalyLog } from './store/state.js';
+import type { Store } from './store/types.js';
+import type { Notifications } from './api/notifications.js';
+import { openStateStore, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
 import { FluxTasks, fluxTaskSpecs } from './tasks/flux-tasks.js';
 import { InfluxStore } from './store/influxdb/index.js';
@@ -37,21 +43,34 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * What the app needs beside the store, wired the one way the service and the tests share: the forecaster on its
+ * worker pool, the anomaly log, and the notifier (running analyses through the registry) with its rules and
+ * history. `state` is the DuckDB store that keeps the service's own state (the store itself, or a file beside
+ * an InfluxDB store).
+ */
+export async function openServices(
+  store: Store,
+  state: DuckDBStore,
+  clock: Clock,
+  logger: Logger,
+  o: { forecastWorkers?: number; deliver?: NotifierDeps['deliver'] } = {},
+): Promise<{ forecastPool: ForecastPool; forecaster: Forecaster; anomalyLog: AnomalyLog; notifications: Notifications }> {
+  const forecastPool = new ForecastPool(o.forecastWorkers === undefined ? {} : { workers: o.forecastWorkers });
+  const anomalyLog = await DuckDBAnomalyLog.open(state);
+  const log = await DuckDBNotificationLog.open(state);
+  const analyze = (kind: AnalysisKind, req: AnalysisRequest) => runAnalysis(kind, { store, now: clock.now(), anomalyLog }, req);
+  const notifier = new Notifier({ store, log, logger, analyze, ...(o.deliver ? { deliver: o.deliver } : {}) });
+  return { forecastPool, forecaster: new Forecaster(store, forecastPool), anomalyLog, notifications: { log, notifier } };
+}
+
 export async function startServer(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Running> {
   const store = await openStore(config, logger);
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
-  const forecastPool = new ForecastPool();
-  const forecaster = new Forecaster(store, forecastPool);
   const { state, owned: ownState } = await openStateStore(config, store, logger);
-  const anomalyLog = await openAnomalyLog(state);
-  const notificationLog = await openNotificationLog(state);
-  const analyze = (kind: AnalysisKind, req: AnalysisRequest) =>
-    runAnalysis(kind, { store, now: clock.now(), ...(anomalyLog ? { anomalyLog } : {}) }, req);
-  const notifications = notificationLog
-    ? { log: notificationLog, notifier: new Notifier({ store, log: notificationLog, logger, analyze }) }
-    : undefined;
+  const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, state, clock, logger);
   // With InfluxDB, the rollup tasks inside it are installed (idempotently) and watched.
   const fluxTasks =
     store instanceof InfluxStore ? new FluxTasks(store.influx, config.influx.org!, fluxTaskSpecs(store.buckets.raw, config.timezone), logger) : undefined;
@@ -66,20 +85,20 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
     metrics,
     forecaster,
     version: VERSION,
-    ...(notifications ? { notifications } : {}),
-    ...(anomalyLog ? { anomalyLog } : {}),
+    notifications,
+    anomalyLog,
     ...(fluxTasks ? { fluxTasks } : {}),
   });
   if (config.authTokens.length === 0) {
     logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
   }
   const stopTasks = startTasks(
-    { store, clock, logger, metrics, ...(anomalyLog ? { anomalyLog } : {}) },
+    { store, clock, logger, metrics, anomalyLog },
     {
       rollupCron: config.rollupCron,
       retentionCron: config.retentionCron,
       retention: config.retention,
-      ...(notifications ? { notify: { cron: config.notifyCron, notifier: notifications.notifier } } : {}),
+      notify: { cron: config.notifyCron, notifier: notifications.notifier },
     },
   );
   const server = await new Promise<Server>((resolve, reject) => {

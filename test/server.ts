@@ -2,18 +2,13 @@
 import type { Server } from 'node:http';
 import { createApp, type AppConfig } from '../src/api/app.js';
 import { ServiceMetrics } from '../src/api/metrics.js';
-import { runAnalysis } from '../src/analysis/index.js';
-import type { AnalysisKind, AnalysisRequest } from '../src/analysis/types.js';
 import { fixedClock } from '../src/clock.js';
-import { Forecaster } from '../src/forecast/index.js';
-import { ForecastPool } from '../src/forecast/pool.js';
 import { LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
-import { DuckDBAnomalyLog } from '../src/store/duckdb/anomaly-log.js';
+import { openServices } from '../src/main.js';
 import type { ReportSources } from '../src/report/sources.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { DuckDBNotificationLog } from '../src/store/duckdb/notification-log.js';
 import { Notifier } from '../src/notify/index.js';
 
 export interface TestServer {
@@ -56,12 +51,10 @@ export async function startTestServer(
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
   // One worker by default, so the API tests go through the worker path the service uses.
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
-  const forecastPool = new ForecastPool({ workers: opts.forecastWorkers ?? 1 });
-  const forecaster = new Forecaster(store, forecastPool);
-  const anomalyLog = await DuckDBAnomalyLog.open(store);
-  const notificationLog = await DuckDBNotificationLog.open(store);
-  const analyze = (kind: AnalysisKind, req: AnalysisRequest) => runAnalysis(kind, { store, now: clock.now(), anomalyLog }, req);
-  const notifier = new Notifier({ store, log: notificationLog, logger: silentLogger, analyze, deliver: { backoffMs: 10 } });
+  const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, store, clock, silentLogger, {
+    forecastWorkers: opts.forecastWorkers ?? 1,
+    deliver: { backoffMs: 10 },
+  });
   const app = createApp({
     store,
     queue,
@@ -71,7 +64,7 @@ export async function startTestServer(
     logger: silentLogger,
     metrics,
     forecaster,
-    notifications: { log: notificationLog, notifier },
+    notifications,
     anomalyLog,
     version: 'test',
     ...(opts.sources ? { sources: opts.sources(store, () => clock.now()) } : {}),
@@ -87,7 +80,7 @@ export async function startTestServer(
     queue,
     clock,
     metrics,
-    notifier,
+    notifier: notifications.notifier,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

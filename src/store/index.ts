@@ -3,8 +3,6 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { DuckDBAnomalyLog } from './duckdb/anomaly-log.js';
 import { DuckDBStore } from './duckdb/index.js';
-import { DuckDBNotificationLog } from './duckdb/notification-log.js';
-import type { NotificationLog } from '../notify/log.js';
 import { InfluxStore } from './influxdb/index.js';
 import type { AnomalyLog } from './state.js';
 import type { Store } from './types.js';
@@ -52,11 +50,6 @@ export async function openStateStore(config: Config, store: Store, logger: Logge
     warn: (m) => logger.warn(m),
   });
   return { state, owned: true };
-}
-
-/** Where notification rules and history are kept: in the same file for DuckDB; none (yet) for other stores. */
-export async function openNotificationLog(store: Store): Promise<NotificationLog | null> {
-  return store instanceof DuckDBStore ? DuckDBNotificationLog.open(store) : null;
 }
 
 /** The anomaly log that goes with a store: in the same file for DuckDB; none (yet) for other stores. */
