@@ -2,7 +2,7 @@
 // others read an analysis (regressions, failure patterns, anomalies) and pick what is new or bad enough.
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import { tagFiltersOf } from '../model/filters.js';
-import type { Store, TagFilters } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { QUARTER_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import type { Rule } from './rules.js';
@@ -41,10 +41,6 @@ function label(series: Record<string, string | null>): string {
   return parts.length ? parts.join(', ') : 'all series';
 }
 
-function filtersOf(rule: Rule): TagFilters {
-  return tagFiltersOf(rule.filter);
-}
-
 export async function evaluateRule(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   switch (rule.kind) {
     case 'availability_below':
@@ -75,7 +71,7 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
     period: 'hour',
     tz: 'UTC',
     boundaries: [start, end],
-    filters: filtersOf(rule),
+    filters: tagFiltersOf(rule.filter),
     groupBy: rule.group_by,
     metric: rule.metric,
   });
@@ -123,7 +119,7 @@ async function analysis(rule: Rule, ctx: EvalContext, kind: AnalysisKind): Promi
   return ctx.analyze(kind, {
     start: ctx.now - rule.lookback_days * DAY_MS,
     stop: ctx.now,
-    filters: filtersOf(rule),
+    filters: tagFiltersOf(rule.filter),
     groupBy: rule.group_by,
     metric: rule.metric,
     tz: 'UTC',
