@@ -51,7 +51,7 @@ export interface AppDeps {
   fluxTasks?: { states(): FluxTaskState[] };
   /** Keeps detected anomalies once and their acknowledgements (absent: anomalies are reported, not stored). */
   anomalyLog?: AnomalyLog;
-  /** Data for charts, reports and the dashboard; default: the store, with analyses and forecasts not available. */
+  /** Data for charts, reports and the dashboard; default: the store, the analyses and the forecaster (tests replace it). */
   sources?: ReportSources;
 }
 
