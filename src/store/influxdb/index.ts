@@ -16,7 +16,7 @@ import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
 import type { WriteBatch } from '../../model/result.js';
-import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
+import { bucketStart, ceilHour, DAY_MS, floorHour, HOUR_MS, nextBucketStart, slotFor } from '../../time/buckets.js';
 import type {
   AggregateQuery,
   AggregateResult,
@@ -250,7 +250,7 @@ export class InfluxStore implements Store {
     const b = q.boundaries;
     let bucket: string;
     if (q.period !== 'hour' && q.tz === this.opts.timezone) bucket = this.buckets.daily;
-    else if (b.slice(0, upto + 1).every((x) => x % HOUR_MS === 0)) bucket = this.buckets.hourly;
+    else if (slotFor(b.slice(0, upto + 1)) === HOUR_MS) bucket = this.buckets.hourly;
     else return false;
     const range = { bucket, startMs: b[0]!, stopMs: b[upto]!, filters: q.filters, metric: q.metric };
     const read = async (sketch: boolean, m: Merger): Promise<void> => {
@@ -396,7 +396,7 @@ export class InfluxStore implements Store {
     const now = this.now();
     const end = Math.min(stopMs, floorHour(now));
     let hours = 0;
-    let h = Math.ceil(startMs / HOUR_MS) * HOUR_MS;
+    let h = ceilHour(startMs);
     for (; h < end; h += HOURS_PER_QUERY * HOUR_MS) {
       const z = Math.min(end, h + HOURS_PER_QUERY * HOUR_MS);
       await this.runRollup('hourly', h, z);
