@@ -253,23 +253,16 @@ export class InfluxStore implements Store {
     else if (slotFor(b.slice(0, upto + 1)) === HOUR_MS) bucket = this.buckets.hourly;
     else return false;
     const range = { bucket, startMs: b[0]!, stopMs: b[upto]!, filters: q.filters, metric: q.metric };
-    const read = async (sketch: boolean, m: Merger): Promise<void> => {
+    const read = async (sketch: boolean): Promise<void> => {
       for await (const row of this.rows(rollupRowsQuery({ ...range, sketch }))) {
         const tags = tagsOf(row, ROLLUP_NOT_TAGS);
-        m.addRollupRow(String(row._measurement), timeMs(String(row._time)), tags, row);
+        merger.addRollupRow(String(row._measurement), timeMs(String(row._time)), tags, row);
       }
     };
-    await read(false, merger);
-    // Group-buckets fed by several rows need the sketch bins for their percentiles: read them (all rows of the
-    // range again, with the bins) only when there is one.
-    if ([...merger.acc.values()].some((a) => a.sources > 1)) {
-      const withBins = new Merger(b, q.groupBy);
-      await read(true, withBins);
-      for (const [k, a] of withBins.acc) {
-        const target = merger.acc.get(k);
-        if (target) target.bins = a.bins;
-      }
-    }
+    await read(false);
+    // Group-buckets fed by several rows need the sketch bins for their percentiles: read the bins (only them: the
+    // counts and stats are in already) when there is one.
+    if ([...merger.acc.values()].some((a) => a.sources > 1)) await read(true);
     return true;
   }
 
