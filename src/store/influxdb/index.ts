@@ -114,9 +114,7 @@ export class InfluxStore implements Store {
 
   /** Creates the three buckets when missing and sets their retention (idempotent). */
   async ensureBuckets(): Promise<void> {
-    const orgs = await new OrgsAPI(this.influx).getOrgs({ org: this.opts.org });
-    const orgID = orgs.orgs?.[0]?.id;
-    if (!orgID) throw new Error(`InfluxDB organisation ${JSON.stringify(this.opts.org)} not found (INFLUX_ORG)`);
+    const orgID = await findOrgID(this.influx, this.opts.org);
     const api = new BucketsAPI(this.influx);
     const r = this.opts.retention;
     const wanted: [string, number][] = [
@@ -432,6 +430,13 @@ export class InfluxStore implements Store {
     this.closed = true;
     await this.writer.close();
   }
+}
+
+/** The id of organisation `org` (INFLUX_ORG): the bucket setup and the task installer both need it. */
+export async function findOrgID(influx: InfluxDB, org: string): Promise<string> {
+  const id = (await new OrgsAPI(influx).getOrgs({ org })).orgs?.[0]?.id;
+  if (!id) throw new Error(`InfluxDB organisation ${JSON.stringify(org)} not found (INFLUX_ORG)`);
+  return id;
 }
 
 const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);
