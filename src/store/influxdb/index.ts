@@ -156,10 +156,13 @@ export class InfluxStore implements Store {
   private markDirty(batch: WriteBatch): void {
     const nowHour = floorHour(this.now());
     const covered = nowHour - HOURLY_LOOKBACK_HOURS * HOUR_MS;
-    for (const us of [...batch.results.time]) {
+    const hours = new Set<number>();
+    for (const us of batch.results.time) {
       const ms = us / 1000;
-      if (ms >= covered) continue;
-      const h = floorHour(ms);
+      if (ms < covered) hours.add(floorHour(ms));
+    }
+    // The zone's day once per hour, not per result (a backfill write brings thousands of results per hour).
+    for (const h of hours) {
       this.dirtyHours.add(h);
       this.dirtyDays.add(bucketStart('day', this.opts.timezone, h));
     }
