@@ -51,9 +51,9 @@ export async function openStateStore(config: Config, store: Store, logger: Logge
   return { state: await openDuckDB(config, logger, 1), owned: true };
 }
 
-/** Where notification rules and history are kept: in the same file for DuckDB; none (yet) for other stores. */
-export async function openNotificationLog(store: Store): Promise<NotificationLog | null> {
-  return store instanceof DuckDBStore ? DuckDBNotificationLog.open(store) : null;
+/** Notification rules and history, kept in the state store (openStateStore). */
+export async function openNotificationLog(state: DuckDBStore): Promise<NotificationLog> {
+  return DuckDBNotificationLog.open(state);
 }
 
 /** The anomaly log that goes with a store: in the same file for DuckDB; none (yet) for other stores. */
