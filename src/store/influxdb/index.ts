@@ -355,6 +355,12 @@ export class InfluxStore implements Store {
     for await (const _ of this.rows(flux)) void _;
   }
 
+  /** The hourly rollup of [startMs, stopMs), HOURS_PER_QUERY hours per Flux run. */
+  private async rollupHours(startMs: number, stopMs: number): Promise<void> {
+    const step = HOURS_PER_QUERY * HOUR_MS;
+    for (let s = startMs; s < stopMs; s += step) await this.runRollup('hourly', s, Math.min(stopMs, s + step));
+  }
+
   /**
    * Once per new hour (and per new day), what the tasks do on their schedule: the last complete hours and the last
    * complete day; on every call, the hours and days that took late writes beyond the tasks' lookback. The tasks
@@ -371,9 +377,7 @@ export class InfluxStore implements Store {
     const days = new Set<number>(this.dirtyDays);
     if (this.lastDaily === null || today > this.lastDaily) days.add(bucketStart('day', tz, today - 1));
     const doneH = [...hours].filter((h) => h < stop).sort((a, b) => a - b);
-    for (const [a, z] of hourRuns(doneH)) {
-      for (let s = a; s < z; s += HOURS_PER_QUERY * HOUR_MS) await this.runRollup('hourly', s, Math.min(z, s + HOURS_PER_QUERY * HOUR_MS));
-    }
+    for (const [a, z] of hourRuns(doneH)) await this.rollupHours(a, z);
     for (const h of doneH) this.dirtyHours.delete(h);
     this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
     const doneD = [...days].filter((d) => nextBucketStart('day', tz, d) <= stop).sort((a, b) => a - b);
@@ -389,13 +393,9 @@ export class InfluxStore implements Store {
     const tz = this.opts.timezone;
     const now = this.now();
     const end = Math.min(stopMs, floorHour(now));
-    let hours = 0;
-    let h = ceilHour(startMs);
-    for (; h < end; h += HOURS_PER_QUERY * HOUR_MS) {
-      const z = Math.min(end, h + HOURS_PER_QUERY * HOUR_MS);
-      await this.runRollup('hourly', h, z);
-      hours += (z - h) / HOUR_MS;
-    }
+    const firstHour = ceilHour(startMs);
+    await this.rollupHours(firstHour, end);
+    const hours = Math.max(0, end - firstHour) / HOUR_MS;
     let days = 0;
     let d = bucketStart('day', tz, startMs);
     if (d < startMs) d = nextBucketStart('day', tz, d);
