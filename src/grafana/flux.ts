@@ -13,12 +13,15 @@
 const ROLLUP = 'from(bucket: v.defaultBucket + "_${resolution}")\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)';
 const RAW = 'from(bucket: v.defaultBucket)\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)';
 
+/** Whether tag `k` matches dashboard variable `k` (see varFilters). */
+const varMatch = (k: string): string => `r["${k}"] =~ /^\${${k}:regex}$/`;
+
 /**
  * Filters on dashboard variables. `${x:regex}` is the regex-escaped value (or `a|b` for several); "All" uses the
  * custom all value `.*`, which Grafana inserts unescaped. Series without the tag drop out of filtered panels.
  */
 export function varFilters(keys: readonly string[]): string {
-  return keys.map((k) => `\n  |> filter(fn: (r) => r["${k}"] =~ /^\${${k}:regex}$/)`).join('');
+  return keys.map((k) => `\n  |> filter(fn: (r) => ${varMatch(k)})`).join('');
 }
 
 const list = (cols: readonly string[]) => cols.map((c) => `"${c}"`).join(', ');
@@ -174,7 +177,7 @@ export function breakerOpens(vars: readonly string[]): string {
 
 /** Values of a tag in the hourly rollups, for a dashboard variable. */
 export function tagValues(tag: string, measurement: string, vars: readonly string[] = []): string {
-  const pred = [`r._measurement == "${measurement}"`, ...vars.map((k) => `r["${k}"] =~ /^\${${k}:regex}$/`)].join(' and ');
+  const pred = [`r._measurement == "${measurement}"`, ...vars.map(varMatch)].join(' and ');
   return `import "influxdata/influxdb/schema"
 
 schema.tagValues(bucket: v.defaultBucket + "_hourly", tag: "${tag}", predicate: (r) => ${pred}, start: v.timeRangeStart, stop: v.timeRangeStop)`;

@@ -22,13 +22,18 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
       warn: (m) => logger.warn(m),
     });
   }
+  return openDuckDB(config, logger, config.duckdb.threads);
+}
+
+/** The DuckDB file at RESULTANT_DB_PATH, with `threads` for its queries. */
+function openDuckDB(config: Config, logger: Logger, threads: number | undefined): Promise<DuckDBStore> {
   return DuckDBStore.open({
     path: config.dbPath,
     timezone: config.timezone,
     rawRetentionDays: config.retention.rawDays,
     maxSeries: config.maxSeries,
     memoryLimit: config.duckdb.memoryLimit,
-    threads: config.duckdb.threads,
+    threads,
     warn: (m) => logger.warn(m),
   });
 }
@@ -40,16 +45,8 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
  */
 export async function openStateStore(config: Config, store: Store, logger: Logger): Promise<{ state: DuckDBStore; owned: boolean }> {
   if (store instanceof DuckDBStore) return { state: store, owned: false };
-  const state = await DuckDBStore.open({
-    path: config.dbPath,
-    timezone: config.timezone,
-    rawRetentionDays: config.retention.rawDays,
-    maxSeries: config.maxSeries,
-    memoryLimit: config.duckdb.memoryLimit,
-    threads: 1,
-    warn: (m) => logger.warn(m),
-  });
-  return { state, owned: true };
+  // One thread: this file holds only the service's small state tables.
+  return { state: await openDuckDB(config, logger, 1), owned: true };
 }
 
 /** The anomaly log that goes with a store: in the same file for DuckDB; none (yet) for other stores. */

@@ -5,9 +5,10 @@
 // does not depend on the tasks for correct answers (reads inside the raw retention use raw data, and its own
 // rollup job runs the same Flux), but rollups beyond the raw retention do.
 import type { InfluxDB } from '@influxdata/influxdb-client';
-import { OrgsAPI, TasksAPI } from '@influxdata/influxdb-client-apis';
+import { TasksAPI } from '@influxdata/influxdb-client-apis';
 import type { Logger } from '../logger.js';
 import { FLUX_FILES, readFluxFile, renderParams, taskName } from '../store/influxdb/flux-files.js';
+import { findOrgID } from '../store/influxdb/index.js';
 import { bucketNames } from '../store/influxdb/schema.js';
 
 export interface FluxTaskSpec {
@@ -61,10 +62,7 @@ export class FluxTasks {
   }
 
   private async resolveOrg(): Promise<string> {
-    if (this.orgID) return this.orgID;
-    const id = (await new OrgsAPI(this.influx).getOrgs({ org: this.org })).orgs?.[0]?.id;
-    if (!id) throw new Error(`InfluxDB organisation ${JSON.stringify(this.org)} not found (INFLUX_ORG)`);
-    return (this.orgID = id);
+    return (this.orgID ??= await findOrgID(this.influx, this.org));
   }
 
   /** Creates missing tasks and updates changed ones; a second call with the same specs changes nothing. */

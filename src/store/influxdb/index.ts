@@ -16,7 +16,7 @@ import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
 import type { WriteBatch } from '../../model/result.js';
-import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
+import { bucketStart, ceilHour, DAY_MS, floorHour, HOUR_MS, nextBucketStart, slotFor } from '../../time/buckets.js';
 import type {
   AggregateQuery,
   AggregateResult,
@@ -114,9 +114,7 @@ export class InfluxStore implements Store {
 
   /** Creates the three buckets when missing and sets their retention (idempotent). */
   async ensureBuckets(): Promise<void> {
-    const orgs = await new OrgsAPI(this.influx).getOrgs({ org: this.opts.org });
-    const orgID = orgs.orgs?.[0]?.id;
-    if (!orgID) throw new Error(`InfluxDB organisation ${JSON.stringify(this.opts.org)} not found (INFLUX_ORG)`);
+    const orgID = await findOrgID(this.influx, this.opts.org);
     const api = new BucketsAPI(this.influx);
     const r = this.opts.retention;
     const wanted: [string, number][] = [
@@ -158,10 +156,13 @@ export class InfluxStore implements Store {
   private markDirty(batch: WriteBatch): void {
     const nowHour = floorHour(this.now());
     const covered = nowHour - HOURLY_LOOKBACK_HOURS * HOUR_MS;
-    for (const us of [...batch.results.time]) {
+    const hours = new Set<number>();
+    for (const us of batch.results.time) {
       const ms = us / 1000;
-      if (ms >= covered) continue;
-      const h = floorHour(ms);
+      if (ms < covered) hours.add(floorHour(ms));
+    }
+    // The zone's day once per hour, not per result (a backfill write brings thousands of results per hour).
+    for (const h of hours) {
       this.dirtyHours.add(h);
       this.dirtyDays.add(bucketStart('day', this.opts.timezone, h));
     }
@@ -250,26 +251,19 @@ export class InfluxStore implements Store {
     const b = q.boundaries;
     let bucket: string;
     if (q.period !== 'hour' && q.tz === this.opts.timezone) bucket = this.buckets.daily;
-    else if (b.slice(0, upto + 1).every((x) => x % HOUR_MS === 0)) bucket = this.buckets.hourly;
+    else if (slotFor(b.slice(0, upto + 1)) === HOUR_MS) bucket = this.buckets.hourly;
     else return false;
     const range = { bucket, startMs: b[0]!, stopMs: b[upto]!, filters: q.filters, metric: q.metric };
-    const read = async (sketch: boolean, m: Merger): Promise<void> => {
+    const read = async (sketch: boolean): Promise<void> => {
       for await (const row of this.rows(rollupRowsQuery({ ...range, sketch }))) {
         const tags = tagsOf(row, ROLLUP_NOT_TAGS);
-        m.addRollupRow(String(row._measurement), timeMs(String(row._time)), tags, row);
+        merger.addRollupRow(String(row._measurement), timeMs(String(row._time)), tags, row);
       }
     };
-    await read(false, merger);
-    // Group-buckets fed by several rows need the sketch bins for their percentiles: read them (all rows of the
-    // range again, with the bins) only when there is one.
-    if ([...merger.acc.values()].some((a) => a.sources > 1)) {
-      const withBins = new Merger(b, q.groupBy);
-      await read(true, withBins);
-      for (const [k, a] of withBins.acc) {
-        const target = merger.acc.get(k);
-        if (target) target.bins = a.bins;
-      }
-    }
+    await read(false);
+    // Group-buckets fed by several rows need the sketch bins for their percentiles: read the bins (only them: the
+    // counts and stats are in already) when there is one.
+    if ([...merger.acc.values()].some((a) => a.sources > 1)) await read(true);
     return true;
   }
 
@@ -361,6 +355,12 @@ export class InfluxStore implements Store {
     for await (const _ of this.rows(flux)) void _;
   }
 
+  /** The hourly rollup of [startMs, stopMs), HOURS_PER_QUERY hours per Flux run. */
+  private async rollupHours(startMs: number, stopMs: number): Promise<void> {
+    const step = HOURS_PER_QUERY * HOUR_MS;
+    for (let s = startMs; s < stopMs; s += step) await this.runRollup('hourly', s, Math.min(stopMs, s + step));
+  }
+
   /**
    * Once per new hour (and per new day), what the tasks do on their schedule: the last complete hours and the last
    * complete day; on every call, the hours and days that took late writes beyond the tasks' lookback. The tasks
@@ -377,9 +377,7 @@ export class InfluxStore implements Store {
     const days = new Set<number>(this.dirtyDays);
     if (this.lastDaily === null || today > this.lastDaily) days.add(bucketStart('day', tz, today - 1));
     const doneH = [...hours].filter((h) => h < stop).sort((a, b) => a - b);
-    for (const [a, z] of hourRuns(doneH)) {
-      for (let s = a; s < z; s += HOURS_PER_QUERY * HOUR_MS) await this.runRollup('hourly', s, Math.min(z, s + HOURS_PER_QUERY * HOUR_MS));
-    }
+    for (const [a, z] of hourRuns(doneH)) await this.rollupHours(a, z);
     for (const h of doneH) this.dirtyHours.delete(h);
     this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
     const doneD = [...days].filter((d) => nextBucketStart('day', tz, d) <= stop).sort((a, b) => a - b);
@@ -395,13 +393,9 @@ export class InfluxStore implements Store {
     const tz = this.opts.timezone;
     const now = this.now();
     const end = Math.min(stopMs, floorHour(now));
-    let hours = 0;
-    let h = Math.ceil(startMs / HOUR_MS) * HOUR_MS;
-    for (; h < end; h += HOURS_PER_QUERY * HOUR_MS) {
-      const z = Math.min(end, h + HOURS_PER_QUERY * HOUR_MS);
-      await this.runRollup('hourly', h, z);
-      hours += (z - h) / HOUR_MS;
-    }
+    const firstHour = ceilHour(startMs);
+    await this.rollupHours(firstHour, end);
+    const hours = Math.max(0, end - firstHour) / HOUR_MS;
     let days = 0;
     let d = bucketStart('day', tz, startMs);
     if (d < startMs) d = nextBucketStart('day', tz, d);
@@ -439,6 +433,13 @@ export class InfluxStore implements Store {
     this.closed = true;
     await this.writer.close();
   }
+}
+
+/** The id of organisation `org` (INFLUX_ORG): the bucket setup and the task installer both need it. */
+export async function findOrgID(influx: InfluxDB, org: string): Promise<string> {
+  const id = (await new OrgsAPI(influx).getOrgs({ org })).orgs?.[0]?.id;
+  if (!id) throw new Error(`InfluxDB organisation ${JSON.stringify(org)} not found (INFLUX_ORG)`);
+  return id;
 }
 
 const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);

@@ -108,13 +108,13 @@ export interface RollupRowsRun {
   stopMs: number;
   filters: TagFilters;
   metric: string;
-  /** Also read the sketch bins (needed when several rows merge into one group-bucket). */
+  /** Read the metric's sketch bins (needed when several rows merge into one group-bucket) instead of counts and stats. */
   sketch: boolean;
 }
 
-/** Rollup rows (counts, stats of the metric, optionally sketch bins), one pivoted row per series and window. */
+/** Rollup rows (counts and stats of the metric, or its sketch bins), one pivoted row per series and window. */
 export function rollupRowsQuery(r: RollupRowsRun): Q {
-  const ms = r.sketch ? [M_COUNTS, M_STATS, M_SKETCH] : [M_COUNTS, M_STATS];
+  const ms = r.sketch ? [M_SKETCH] : [M_COUNTS, M_STATS];
   return flux`from(bucket: ${r.bucket})
   |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
   |> filter(fn: (r) => contains(value: r._measurement, set: ${strArray(ms)}))
