@@ -13,7 +13,8 @@ import type { BucketAggregate, Store, TagFilters } from '../store/types.js';
 import { invalid } from '../errors.js';
 import { formatMillis } from '../time/parse.js';
 import { checkRequest, head, intOption, numberOption, tagListOption, unusedGroupBy } from './inputs.js';
-import { fisherExactGreater, holm, welchTTest } from './significance.js';
+import { fisherExactGreater, holm } from './significance.js';
+import { welchTTest } from './stats.js';
 import { HIGHER_IS_BETTER } from './regressions.js';
 import type { AnalysisRunner } from './types.js';
 
