@@ -18,7 +18,7 @@
 import * as ss from 'simple-statistics';
 import { formatMillis } from '../time/parse.js';
 import { errorText, loadMstl } from '../augurs.js';
-import { Options } from './options.js';
+import { Options } from './inputs.js';
 import { cycleOf, decompose, interpolate, strengthNeeded, toGrid } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { binomialTailZ } from './stats.js';

@@ -11,7 +11,7 @@
 // the series with its daily profile removed: the largest step in the same direction as the change.
 import { formatMillis } from '../time/parse.js';
 import { CHANGE_POINT_DEFAULTS, detectChangePoints } from './changepoint.js';
-import { Options } from './options.js';
+import { Options } from './inputs.js';
 import { deseasonalize } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { cohenD, mannWhitney, welchTest } from './stats.js';

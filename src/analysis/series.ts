@@ -3,7 +3,7 @@
 import { queryAggregates, type BucketJson } from '../aggregates/index.js';
 import { invalid } from '../errors.js';
 import { DAY_MS } from '../time/buckets.js';
-import type { Options } from './options.js';
+import type { Options } from './inputs.js';
 import type { AnalysisContext, AnalysisRequest } from './types.js';
 
 /**

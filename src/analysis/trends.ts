@@ -9,7 +9,7 @@
 // series stays "stable". A clear daily cycle (weekly for daily buckets; seasonal.ts) is removed before both. The
 // Theil–Sen slope and the regression p-value are evidence, as is a trailing moving average.
 import { formatMillis } from '../time/parse.js';
-import { Options } from './options.js';
+import { Options } from './inputs.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { deseasonalize } from './seasonal.js';
 import { linearFit, mannKendall, movingAverage, senSlope } from './stats.js';
