@@ -132,7 +132,7 @@ function residualAnomalies(points: readonly Point[], gridIndex: number[], fitted
 }
 
 /** S-H-ESD-style robust decomposition; null when there are fewer than MIN_CYCLES cycles. */
-export function seasonalMad(points: readonly Point[], stepMs: number, threshold: number): { anomalies: Anomaly[]; strength: number } | null {
+export function seasonalMad(points: readonly Point[], stepMs: number, threshold: number): Anomaly[] | null {
   const period = cycleOf(stepMs);
   const grid = toGrid(points, stepMs);
   if (grid.values.length < MIN_CYCLES * period) return null;
@@ -150,8 +150,7 @@ export function seasonalMad(points: readonly Point[], stepMs: number, threshold:
     const others = phase.length > 1 ? phase.filter((_, c) => c !== own) : phase;
     return trend[i]! + ss.median(others) - centre;
   });
-  const d = decompose(y, period);
-  return { anomalies: residualAnomalies(points, grid.index, fitted, threshold, 'seasonal_mad'), strength: d?.strength ?? 0 };
+  return residualAnomalies(points, grid.index, fitted, threshold, 'seasonal_mad');
 }
 
 /** MSTL (augurs) residuals, fitted twice: the second fit without the points the first one flagged. */
@@ -236,12 +235,10 @@ function detectRaw(points: readonly Point[], o: AnomalyOptions): Detection {
     try {
       return { method: 'mstl_mad', seasonalStrength: strength, anomalies: mstlMad(points, o.stepMs, o.threshold) };
     } catch (e) {
-      const s = seasonalMad(points, o.stepMs, o.threshold)!;
-      return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: s.anomalies, note: `MSTL failed (${errorText(e)}); used seasonal_mad` };
+      return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: seasonalMad(points, o.stepMs, o.threshold)!, note: `MSTL failed (${errorText(e)}); used seasonal_mad` };
     }
   }
-  const s = seasonalMad(points, o.stepMs, o.threshold)!;
-  return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: s.anomalies };
+  return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: seasonalMad(points, o.stepMs, o.threshold)! };
 }
 
 export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
