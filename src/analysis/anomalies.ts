@@ -267,7 +267,8 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
     methods.push({ series: s.series, method: d.method, points: s.points.length, seasonal_strength: d.seasonalStrength, ...(d.note ? { note: d.note } : {}) });
     for (const a of d.anomalies) found.push({ series: s.series, a, strength: d.seasonalStrength });
   }
-  // A detection that finds this many is reporting noise: keep the strongest.
+  // Strongest first, which is also the order of the answer. A detection that finds this many is reporting noise:
+  // keep the strongest.
   found.sort((x, y) => y.a.score - x.a.score);
   const truncated = found.length > MAX_REPORTED;
   found.length = Math.min(found.length, MAX_REPORTED);
@@ -293,7 +294,6 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
     evidence: { results: a.n, history_points: a.history, threshold, seasonal_strength: strength },
   }));
   if (ackRaw !== 'any') anomalies = anomalies.filter((x) => x.acknowledged === (ackRaw === 'true'));
-  anomalies.sort((x, y) => y.score - x.score);
   return {
     kind: 'anomalies',
     start: formatMillis(req.start),
