@@ -18,7 +18,7 @@
 import * as ss from 'simple-statistics';
 import { formatMillis } from '../time/parse.js';
 import { errorText, loadMstl } from '../augurs.js';
-import { Options } from './inputs.js';
+import { head, Options } from './inputs.js';
 import { cycleOf, decompose, interpolate, strengthNeeded, toGrid } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { binomialTailZ } from './stats.js';
@@ -295,9 +295,7 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
   }));
   if (ackRaw !== 'any') anomalies = anomalies.filter((x) => x.acknowledged === (ackRaw === 'true'));
   return {
-    kind: 'anomalies',
-    start: formatMillis(req.start),
-    stop: formatMillis(req.stop),
+    ...head('anomalies', req),
     period: set.period,
     group_by: set.groupBy,
     stored: stored !== null,
