@@ -13,6 +13,7 @@
 //          breaker was spared, the passed ones calls it gave up. Read from store aggregates, so exact counts.
 // Repeated events of the state the breaker is already in change nothing.
 import type { BreakerEvent, BreakerState } from '../model/result.js';
+import { seriesIdentity } from '../store/state.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import { checkRequest, head, numberOption, unusedGroupBy } from './inputs.js';
@@ -53,16 +54,12 @@ export interface BreakerOptions {
   flapUs: number;
 }
 
-function seriesKeyOf(tags: Record<string, string>): string {
-  return JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]));
-}
-
 /** Pure: events (any order, may start before the window) in, one entry per breaker series out. */
 export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindow, o: BreakerOptions): BreakerStats[] {
   const bySeries = new Map<string, BreakerEvent[]>();
   for (const e of events) {
     if (e.time >= w.end) continue;
-    const k = seriesKeyOf(e.tags);
+    const k = seriesIdentity(e.tags);
     let list = bySeries.get(k);
     if (!list) bySeries.set(k, (list = []));
     list.push(e);
@@ -162,7 +159,7 @@ export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindo
     s.trips_per_hour = w.end > w.start ? s.trips / ((w.end - w.start) / 3.6e9) : 0;
     out.push(s);
   }
-  return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (seriesKeyOf(a.series) < seriesKeyOf(b.series) ? -1 : 1));
+  return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (seriesIdentity(a.series) < seriesIdentity(b.series) ? -1 : 1));
 }
 
 export interface DuringOpen {

@@ -6,6 +6,7 @@
 // fingerprint did not occur in the `lookback_days` (7) before the window (for "new failure" notifications).
 import { DateTime } from 'luxon';
 import type { TestResult } from '../model/result.js';
+import { seriesIdentity } from '../store/state.js';
 import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
 import { DAY_MS, dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
 import { formatMicros, formatMillis } from '../time/parse.js';
@@ -165,7 +166,7 @@ export class PatternGrouper {
       if (!s) g.tagValues.set(tag, (s = new Set()));
       s.add(v);
     }
-    g.seriesKeys.add(JSON.stringify(Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    g.seriesKeys.add(seriesIdentity(r.tags));
     g.times.push(r.time);
   }
 
