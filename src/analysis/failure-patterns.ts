@@ -112,13 +112,18 @@ const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
   ['regions', 'region'],
 ];
 
-/** The fingerprint of a failed result (error type and normalised message). */
-export function fingerprintOfResult(r: TestResult): string {
+const NO_MESSAGE = '<no message>';
+
+/** The normalised message of a failed result, which its fingerprint is computed from. */
+function patternOf(r: TestResult): string {
   const message = r.error ?? '';
-  return fingerprintOf(r.error_type, message.trim() === '' ? NO_MESSAGE : normaliseMessage(message));
+  return message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
 }
 
-const NO_MESSAGE = '<no message>';
+/** The fingerprint of a failed result (error type and normalised message). */
+export function fingerprintOfResult(r: TestResult): string {
+  return fingerprintOf(r.error_type, patternOf(r));
+}
 
 /** Accumulates failed results into pattern groups one at a time, so a runner can stream pages through it. */
 export class PatternGrouper {
@@ -129,8 +134,8 @@ export class PatternGrouper {
   add(r: TestResult): void {
     if (r.success) return;
     const message = r.error ?? '';
-    const pattern = message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
-    const fingerprint = fingerprintOf(r.error_type, pattern); // as fingerprintOfResult
+    const pattern = patternOf(r);
+    const fingerprint = fingerprintOf(r.error_type, pattern);
     const groupKey = JSON.stringify([this.groupBy.map((k) => r.tags[k] ?? null), fingerprint]);
     let g = this.groups.get(groupKey);
     if (!g) {
