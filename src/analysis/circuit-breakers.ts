@@ -16,7 +16,7 @@ import type { BreakerEvent, BreakerState } from '../model/result.js';
 import { seriesIdentity } from '../store/state.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { checkRequest, head, numberOption, unusedGroupBy } from './inputs.js';
+import { checkRequest, countInIntervals, head, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface BreakerWindow {
@@ -178,27 +178,13 @@ export async function countDuringOpen(store: Store, filters: TagFilters, interva
     if (last && s <= last[1]) last[1] = Math.max(last[1], t);
     else ms.push([s, t]);
   }
-  const out: DuringOpen = { results: 0, failed: 0 };
-  const CHUNK = 5000;
-  for (let i = 0; i < ms.length; i += CHUNK) {
-    const part = ms.slice(i, i + CHUNK);
-    const boundaries: number[] = [];
-    const open = new Set<number>(); // bucket indexes that are open intervals (the rest are gaps)
-    for (const [s, t] of part) {
-      if (boundaries[boundaries.length - 1] !== s) boundaries.push(s);
-      open.add(boundaries.length - 1);
-      boundaries.push(t);
-    }
-    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms' });
-    for (const g of res.groups) {
-      for (const b of g.buckets) {
-        if (!open.has(b.bucket)) continue;
-        out.results += b.testCount;
-        out.failed += b.testCount - b.successCount;
-      }
-    }
+  let results = 0;
+  let failed = 0;
+  for (const c of await countInIntervals(store, ms, tz, filters)) {
+    results += c.runs;
+    failed += c.failures;
   }
-  return out;
+  return { results, failed };
 }
 
 const OPTIONS = ['flap_seconds', 'lookback_hours'];

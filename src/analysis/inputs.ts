@@ -176,6 +176,43 @@ export async function forEachResultPage(store: Store, q: ResultRead, onPage: (ro
   return { read, truncated: true };
 }
 
+/** Intervals per aggregate query, so the boundary list stays modest. */
+const INTERVALS_PER_QUERY = 5000;
+
+/**
+ * Run and failure counts of results matching `filters` inside each of the given disjoint, ascending [start, stop)
+ * intervals (ms), in their order, from store aggregates. The gaps between intervals become extra buckets of the
+ * query, which are skipped.
+ */
+export async function countInIntervals(
+  store: Store,
+  intervals: readonly [number, number][],
+  tz: string,
+  filters: TagFilters,
+): Promise<{ runs: number; failures: number }[]> {
+  const out = intervals.map(() => ({ runs: 0, failures: 0 }));
+  for (let i = 0; i < intervals.length; i += INTERVALS_PER_QUERY) {
+    const boundaries: number[] = [];
+    const intervalOf = new Map<number, number>(); // bucket index -> interval index (the other buckets are gaps)
+    for (let j = i; j < Math.min(i + INTERVALS_PER_QUERY, intervals.length); j++) {
+      const [s, t] = intervals[j]!;
+      if (boundaries[boundaries.length - 1] !== s) boundaries.push(s);
+      intervalOf.set(boundaries.length - 1, j);
+      boundaries.push(t);
+    }
+    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms' });
+    for (const g of res.groups) {
+      for (const b of g.buckets) {
+        const j = intervalOf.get(b.bucket);
+        if (j === undefined) continue;
+        out[j]!.runs += b.testCount;
+        out[j]!.failures += b.testCount - b.successCount;
+      }
+    }
+  }
+  return out;
+}
+
 export function truncationWarning(n: number, what: string): string {
   return `only the newest ${n} ${what} of the window were read (max_rows); older ones are left out of this answer`;
 }
