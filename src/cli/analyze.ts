@@ -3,7 +3,7 @@
 import { analyze, parseAnalyzeBody } from '../analysis/analyze.js';
 import { isAppError } from '../errors.js';
 import { openAnomalyLog } from '../store/index.js';
-import { CliError, cliConfig, openCliStore, usage } from './common.js';
+import { CliError, cliConfig, openCliStore, parseDays, usage } from './common.js';
 
 export interface AnalyzeArgs {
   days: string;
@@ -19,7 +19,7 @@ export interface AnalyzeArgs {
 
 /** The request body from the command's flags; bad flags are usage errors (exit 2). */
 export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody> {
-  if (!/^\d+(\.\d+)?$/.test(a.days)) throw usage(`--days must be a positive number of days (got "${a.days}")`);
+  const days = parseDays(a.days, '--days');
   let filter: unknown = {};
   if (a.filter !== undefined) {
     try {
@@ -28,7 +28,7 @@ export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody
       throw usage(`--filter must be a JSON object such as '{"endpoint":"api"}' (got ${a.filter.slice(0, 60)})`);
     }
   }
-  const raw: Record<string, unknown> = { filter, days: Number(a.days) };
+  const raw: Record<string, unknown> = { filter, days };
   if (a.types !== undefined) raw.analysis_types = a.types.split(',').map((t) => t.trim()).filter((t) => t !== '');
   if (a.metric !== undefined) raw.metric = a.metric;
   if (a.groupBy !== undefined) raw.group_by = a.groupBy.split(',').map((t) => t.trim()).filter((t) => t !== '');
