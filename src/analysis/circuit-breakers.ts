@@ -18,6 +18,7 @@ import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import { checkRequest, countInIntervals, head, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
+import { HOUR_MS } from '../time/buckets.js';
 
 export interface BreakerWindow {
   /** µs: [start, end), end ≤ now. */
@@ -202,7 +203,7 @@ export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
   const lookbackHours = numberOption(req.options, 'lookback_hours', 0, 24 * 90, 24 * 7);
   const w: BreakerWindow = { start: req.start * 1000, end: Math.max(req.start, Math.min(req.stop, ctx.now)) * 1000 };
   const events = await ctx.store.breakerEvents({
-    start: (req.start - lookbackHours * 3_600_000) * 1000,
+    start: (req.start - lookbackHours * HOUR_MS) * 1000,
     stop: w.end,
     filters: req.filters,
   });

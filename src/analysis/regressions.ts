@@ -16,8 +16,8 @@ import { deseasonalize } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { cohenD, mannWhitney, welchTest } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
+import { HOUR_MS } from '../time/buckets.js';
 
-const HOUR_MS = 3_600_000;
 
 /** Metrics (and statistics) where a fall is the regression; comparison ranks groups by the same list. */
 export const HIGHER_IS_BETTER = [

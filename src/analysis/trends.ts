@@ -14,8 +14,7 @@ import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './
 import { deseasonalize } from './seasonal.js';
 import { linearFit, mannKendall, movingAverage, senSlope } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time/buckets.js';
 
 export interface TrendOptions {
   alpha: number;
