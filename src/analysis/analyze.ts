@@ -8,9 +8,9 @@ import { checkMetricName, checkTagKey, RESERVED_FIELDS } from '../model/result.j
 import { isValidTimeZone } from '../time/zone.js';
 import { ANALYSES, availableKinds, runAnalysis } from './index.js';
 import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest } from './types.js';
+import { DAY_MS } from '../time/buckets.js';
 
 export { MAX_ANALYSIS_DAYS } from './types.js';
-const DAY_MS = 86_400_000;
 
 const scalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
 

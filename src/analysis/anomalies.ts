@@ -18,7 +18,7 @@
 import * as ss from 'simple-statistics';
 import { formatMillis } from '../time/parse.js';
 import { errorText, loadMstl } from '../augurs.js';
-import { Options } from './options.js';
+import { head, Options } from './inputs.js';
 import { cycleOf, decompose, interpolate, strengthNeeded, toGrid } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { binomialTailZ } from './stats.js';
@@ -132,7 +132,7 @@ function residualAnomalies(points: readonly Point[], gridIndex: number[], fitted
 }
 
 /** S-H-ESD-style robust decomposition; null when there are fewer than MIN_CYCLES cycles. */
-export function seasonalMad(points: readonly Point[], stepMs: number, threshold: number): { anomalies: Anomaly[]; strength: number } | null {
+export function seasonalMad(points: readonly Point[], stepMs: number, threshold: number): Anomaly[] | null {
   const period = cycleOf(stepMs);
   const grid = toGrid(points, stepMs);
   if (grid.values.length < MIN_CYCLES * period) return null;
@@ -150,8 +150,7 @@ export function seasonalMad(points: readonly Point[], stepMs: number, threshold:
     const others = phase.length > 1 ? phase.filter((_, c) => c !== own) : phase;
     return trend[i]! + ss.median(others) - centre;
   });
-  const d = decompose(y, period);
-  return { anomalies: residualAnomalies(points, grid.index, fitted, threshold, 'seasonal_mad'), strength: d?.strength ?? 0 };
+  return residualAnomalies(points, grid.index, fitted, threshold, 'seasonal_mad');
 }
 
 /** MSTL (augurs) residuals, fitted twice: the second fit without the points the first one flagged. */
@@ -236,12 +235,10 @@ function detectRaw(points: readonly Point[], o: AnomalyOptions): Detection {
     try {
       return { method: 'mstl_mad', seasonalStrength: strength, anomalies: mstlMad(points, o.stepMs, o.threshold) };
     } catch (e) {
-      const s = seasonalMad(points, o.stepMs, o.threshold)!;
-      return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: s.anomalies, note: `MSTL failed (${errorText(e)}); used seasonal_mad` };
+      return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: seasonalMad(points, o.stepMs, o.threshold)!, note: `MSTL failed (${errorText(e)}); used seasonal_mad` };
     }
   }
-  const s = seasonalMad(points, o.stepMs, o.threshold)!;
-  return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: s.anomalies };
+  return { method: 'seasonal_mad', seasonalStrength: strength, anomalies: seasonalMad(points, o.stepMs, o.threshold)! };
 }
 
 export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
@@ -270,7 +267,8 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
     methods.push({ series: s.series, method: d.method, points: s.points.length, seasonal_strength: d.seasonalStrength, ...(d.note ? { note: d.note } : {}) });
     for (const a of d.anomalies) found.push({ series: s.series, a, strength: d.seasonalStrength });
   }
-  // A detection that finds this many is reporting noise: keep the strongest.
+  // Strongest first, which is also the order of the answer. A detection that finds this many is reporting noise:
+  // keep the strongest.
   found.sort((x, y) => y.a.score - x.a.score);
   const truncated = found.length > MAX_REPORTED;
   found.length = Math.min(found.length, MAX_REPORTED);
@@ -296,11 +294,8 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
     evidence: { results: a.n, history_points: a.history, threshold, seasonal_strength: strength },
   }));
   if (ackRaw !== 'any') anomalies = anomalies.filter((x) => x.acknowledged === (ackRaw === 'true'));
-  anomalies.sort((x, y) => y.score - x.score);
   return {
-    kind: 'anomalies',
-    start: formatMillis(req.start),
-    stop: formatMillis(req.stop),
+    ...head('anomalies', req),
     period: set.period,
     group_by: set.groupBy,
     stored: stored !== null,

@@ -13,10 +13,12 @@
 //          breaker was spared, the passed ones calls it gave up. Read from store aggregates, so exact counts.
 // Repeated events of the state the breaker is already in change nothing.
 import type { BreakerEvent, BreakerState } from '../model/result.js';
+import { seriesIdentity } from '../store/state.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { checkRequest, head, numberOption, unusedGroupBy } from './inputs.js';
+import { checkRequest, countInIntervals, head, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
+import { HOUR_MS } from '../time/buckets.js';
 
 export interface BreakerWindow {
   /** µs: [start, end), end ≤ now. */
@@ -53,16 +55,12 @@ export interface BreakerOptions {
   flapUs: number;
 }
 
-function seriesKeyOf(tags: Record<string, string>): string {
-  return JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]));
-}
-
 /** Pure: events (any order, may start before the window) in, one entry per breaker series out. */
 export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindow, o: BreakerOptions): BreakerStats[] {
   const bySeries = new Map<string, BreakerEvent[]>();
   for (const e of events) {
     if (e.time >= w.end) continue;
-    const k = seriesKeyOf(e.tags);
+    const k = seriesIdentity(e.tags);
     let list = bySeries.get(k);
     if (!list) bySeries.set(k, (list = []));
     list.push(e);
@@ -162,7 +160,7 @@ export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindo
     s.trips_per_hour = w.end > w.start ? s.trips / ((w.end - w.start) / 3.6e9) : 0;
     out.push(s);
   }
-  return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (seriesKeyOf(a.series) < seriesKeyOf(b.series) ? -1 : 1));
+  return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (seriesIdentity(a.series) < seriesIdentity(b.series) ? -1 : 1));
 }
 
 export interface DuringOpen {
@@ -181,27 +179,13 @@ export async function countDuringOpen(store: Store, filters: TagFilters, interva
     if (last && s <= last[1]) last[1] = Math.max(last[1], t);
     else ms.push([s, t]);
   }
-  const out: DuringOpen = { results: 0, failed: 0 };
-  const CHUNK = 5000;
-  for (let i = 0; i < ms.length; i += CHUNK) {
-    const part = ms.slice(i, i + CHUNK);
-    const boundaries: number[] = [];
-    const open = new Set<number>(); // bucket indexes that are open intervals (the rest are gaps)
-    for (const [s, t] of part) {
-      if (boundaries[boundaries.length - 1] !== s) boundaries.push(s);
-      open.add(boundaries.length - 1);
-      boundaries.push(t);
-    }
-    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms' });
-    for (const g of res.groups) {
-      for (const b of g.buckets) {
-        if (!open.has(b.bucket)) continue;
-        out.results += b.testCount;
-        out.failed += b.testCount - b.successCount;
-      }
-    }
+  let results = 0;
+  let failed = 0;
+  for (const c of await countInIntervals(store, ms, tz, filters)) {
+    results += c.runs;
+    failed += c.failures;
   }
-  return out;
+  return { results, failed };
 }
 
 const OPTIONS = ['flap_seconds', 'lookback_hours'];
@@ -219,7 +203,7 @@ export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
   const lookbackHours = numberOption(req.options, 'lookback_hours', 0, 24 * 90, 24 * 7);
   const w: BreakerWindow = { start: req.start * 1000, end: Math.max(req.start, Math.min(req.stop, ctx.now)) * 1000 };
   const events = await ctx.store.breakerEvents({
-    start: (req.start - lookbackHours * 3_600_000) * 1000,
+    start: (req.start - lookbackHours * HOUR_MS) * 1000,
     stop: w.end,
     filters: req.filters,
   });

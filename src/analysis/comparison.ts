@@ -9,11 +9,12 @@
 //   Availability: one-sided Fisher exact test that each other group fails more often than the best one,
 //   Holm adjusted the same way.
 import { statsFrom, type Stats } from '../model/stats.js';
-import type { Store, TagFilters } from '../store/types.js';
+import type { BucketAggregate, Store, TagFilters } from '../store/types.js';
 import { invalid } from '../errors.js';
 import { formatMillis } from '../time/parse.js';
 import { checkRequest, head, intOption, numberOption, tagListOption, unusedGroupBy } from './inputs.js';
-import { fisherExactGreater, holm, welchTTest } from './significance.js';
+import { fisherExactGreater, holm } from './significance.js';
+import { welchTTest } from './stats.js';
 import { HIGHER_IS_BETTER } from './regressions.js';
 import type { AnalysisRunner } from './types.js';
 
@@ -28,20 +29,10 @@ export function betterOf(metric: string): Better {
   return HIGHER_IS_BETTER.includes(metric) ? 'higher' : 'lower';
 }
 
-export interface GroupInput {
+/** One group's single aggregate bucket, as the store returns it, with the group's tags and display value. */
+export interface GroupInput extends Omit<BucketAggregate, 'bucket'> {
   value: string;
   group: Record<string, string>;
-  testCount: number;
-  successCount: number;
-  n: number;
-  sum: number;
-  m2: number;
-  min: number | null;
-  max: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  approximate: boolean;
 }
 
 export interface GroupOut {

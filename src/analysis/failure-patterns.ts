@@ -6,6 +6,7 @@
 // fingerprint did not occur in the `lookback_days` (7) before the window (for "new failure" notifications).
 import { DateTime } from 'luxon';
 import type { TestResult } from '../model/result.js';
+import { seriesIdentity } from '../store/state.js';
 import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
 import { DAY_MS, dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
 import { formatMicros, formatMillis } from '../time/parse.js';
@@ -111,13 +112,18 @@ const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
   ['regions', 'region'],
 ];
 
-/** The fingerprint of a failed result (error type and normalised message). */
-export function fingerprintOfResult(r: TestResult): string {
+const NO_MESSAGE = '<no message>';
+
+/** The normalised message of a failed result, which its fingerprint is computed from. */
+function patternOf(r: TestResult): string {
   const message = r.error ?? '';
-  return fingerprintOf(r.error_type, message.trim() === '' ? NO_MESSAGE : normaliseMessage(message));
+  return message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
 }
 
-const NO_MESSAGE = '<no message>';
+/** The fingerprint of a failed result (error type and normalised message). */
+export function fingerprintOfResult(r: TestResult): string {
+  return fingerprintOf(r.error_type, patternOf(r));
+}
 
 /** Accumulates failed results into pattern groups one at a time, so a runner can stream pages through it. */
 export class PatternGrouper {
@@ -128,8 +134,8 @@ export class PatternGrouper {
   add(r: TestResult): void {
     if (r.success) return;
     const message = r.error ?? '';
-    const pattern = message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
-    const fingerprint = fingerprintOf(r.error_type, pattern); // as fingerprintOfResult
+    const pattern = patternOf(r);
+    const fingerprint = fingerprintOf(r.error_type, pattern);
     const groupKey = JSON.stringify([this.groupBy.map((k) => r.tags[k] ?? null), fingerprint]);
     let g = this.groups.get(groupKey);
     if (!g) {
@@ -165,7 +171,7 @@ export class PatternGrouper {
       if (!s) g.tagValues.set(tag, (s = new Set()));
       s.add(v);
     }
-    g.seriesKeys.add(JSON.stringify(Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+    g.seriesKeys.add(seriesIdentity(r.tags));
     g.times.push(r.time);
   }
 

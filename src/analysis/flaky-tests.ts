@@ -14,7 +14,7 @@
 import type { TestResult } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { checkRequest, forEachResultPage, head, intOption, maxRowsOption, numberOption, tagListOption, truncationWarning } from './inputs.js';
+import { checkRequest, countInIntervals, forEachResultPage, head, intOption, maxRowsOption, numberOption, tagListOption, truncationWarning } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface FlakyOptions {
@@ -167,38 +167,13 @@ export function findIncidents(buckets: readonly BucketCounts[], minRuns: number,
 
 /**
  * Run and failure counts of the given buckets (start µs, width µs) from store aggregates, among results matching
- * `filters`. Only buckets that hold a failure can be incidents, so only those are asked for; the gaps between
- * them become extra buckets of the query, which are skipped.
+ * `filters`. Only buckets that hold a failure can be incidents, so only those are asked for.
  */
 export async function countBuckets(store: Store, starts: readonly number[], bucketUs: number, tz: string, filters: TagFilters): Promise<BucketCounts[]> {
   const sorted = [...new Set(starts)].sort((a, b) => a - b);
-  const out: BucketCounts[] = [];
-  const CHUNK = 5000; // buckets per query, so the boundary list stays modest
-  for (let i = 0; i < sorted.length; i += CHUNK) {
-    const part = sorted.slice(i, i + CHUNK);
-    const boundaries: number[] = [];
-    for (const s of part) {
-      const a = s / 1000;
-      const b = (s + bucketUs) / 1000;
-      if (boundaries[boundaries.length - 1] !== a) boundaries.push(a);
-      boundaries.push(b);
-    }
-    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms' });
-    const wanted = new Set(part.map((s) => s / 1000));
-    const acc = new Map<number, BucketCounts>();
-    for (const g of res.groups) {
-      for (const b of g.buckets) {
-        const startMs = boundaries[b.bucket]!;
-        if (!wanted.has(startMs) || boundaries[b.bucket + 1]! - startMs !== bucketUs / 1000) continue;
-        const c = acc.get(startMs) ?? { start: startMs * 1000, runs: 0, failures: 0 };
-        c.runs += b.testCount;
-        c.failures += b.testCount - b.successCount;
-        acc.set(startMs, c);
-      }
-    }
-    out.push(...[...acc.values()].sort((x, y) => x.start - y.start));
-  }
-  return out;
+  const counts = await countInIntervals(store, sorted.map((s): [number, number] => [s / 1000, (s + bucketUs) / 1000]), tz, filters);
+  // Buckets the store had no results in are left out, as an incident needs runs.
+  return sorted.map((start, i) => ({ start, ...counts[i]! })).filter((b) => b.runs > 0);
 }
 
 /** Tags that vary from run to run rather than describing a configuration. */

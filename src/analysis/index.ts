@@ -10,6 +10,7 @@ import { workloadRunner } from './workload.js';
 import { runRegressions } from './regressions.js';
 import { runTrends } from './trends.js';
 import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponse, type AnalysisRunner } from './types.js';
+import { DAY_MS } from '../time/buckets.js';
 
 export { ANALYSIS_KINDS, type AnalysisKind } from './types.js';
 
@@ -39,7 +40,7 @@ export async function runAnalysis(kind: AnalysisKind, ctx: AnalysisContext, req:
   }
   // Every caller (API, charts, reports, notifications) gets the same bound on what one analysis may read.
   if (!(req.stop > req.start)) throw invalid('stop must be after start', { parameter: 'stop' });
-  if (req.stop - req.start > MAX_ANALYSIS_DAYS * 86_400_000) {
+  if (req.stop - req.start > MAX_ANALYSIS_DAYS * DAY_MS) {
     throw invalid(`an analysis covers at most ${MAX_ANALYSIS_DAYS} days; narrow start and stop`, { parameter: 'start' });
   }
   return runner(ctx, req);

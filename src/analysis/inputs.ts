@@ -1,8 +1,8 @@
-// What the failure-pattern, flaky-test, workload, circuit-breaker and comparison analyses share: validation of
-// their kind-specific options (each failure a 400 naming the option) and bounded reads of raw results through
-// the Store port.
+// What the analyses share: validation of their kind-specific options (AnalysisRequest.options, strings from a
+// query string, a JSON body or the command line; each failure a 400 naming the option), as free functions or
+// through Options, and bounded reads of raw results through the Store port.
 import { invalid } from '../errors.js';
-import { checkTagKey, type TestResult } from '../model/result.js';
+import { checkMetricName, checkTagKey, type TestResult } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from './types.js';
@@ -44,7 +44,7 @@ export function numberOption(options: Record<string, string>, name: string, min:
   const v = options[name];
   if (v === undefined || v === '') return dflt;
   const x = Number(v);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) || !Number.isFinite(x)) {
+  if (!/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(v.trim()) || !Number.isFinite(x)) {
     throw bad(name, `must be a number (got "${v.slice(0, 40)}")`);
   }
   if (x < min || x > max) throw bad(name, `must be between ${min} and ${max} (got ${x})`);
@@ -55,6 +55,54 @@ export function intOption(options: Record<string, string>, name: string, min: nu
   const x = numberOption(options, name, min, max, dflt);
   if (!Number.isInteger(x)) throw bad(name, `must be a whole number (got ${x})`);
   return x;
+}
+
+/** One request's options, refused on construction when one is not known to the kind, read through typed getters. */
+export class Options {
+  constructor(
+    private readonly raw: Record<string, string>,
+    known: readonly string[],
+    kind: AnalysisKind,
+  ) {
+    checkOptions(kind, raw, known);
+  }
+
+  /** A 400 about one of these options. */
+  invalid(name: string, message: string) {
+    return bad(name, message);
+  }
+
+  enum<T extends string>(name: string, values: readonly T[], dflt: T): T {
+    const v = this.raw[name];
+    if (v === undefined || v === '') return dflt;
+    if (!(values as readonly string[]).includes(v)) throw bad(name, `must be one of ${values.join(', ')} (got "${v.slice(0, 60)}")`);
+    return v as T;
+  }
+
+  number(name: string, min: number, max: number, dflt: number): number {
+    return numberOption(this.raw, name, min, max, dflt);
+  }
+
+  /** Comma-separated metric names. */
+  names(name: string): string[] {
+    const v = this.raw[name];
+    if (v === undefined || v.trim() === '') return [];
+    const out = [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+    if (out.length > 64) throw bad(name, 'lists more than 64 names');
+    for (const n of out) {
+      const problem = checkMetricName(n);
+      if (problem) throw bad(name, problem);
+    }
+    return out;
+  }
+
+  bool(name: string, dflt: boolean): boolean {
+    const v = this.raw[name];
+    if (v === undefined || v === '') return dflt;
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    throw bad(name, `must be true or false (got "${v.slice(0, 60)}")`);
+  }
 }
 
 /** `max_rows`, the bound on raw rows read, alike for every analysis that reads results. */
@@ -126,6 +174,43 @@ export async function forEachResultPage(store: Store, q: ResultRead, onPage: (ro
     cursor = page.nextCursor;
   }
   return { read, truncated: true };
+}
+
+/** Intervals per aggregate query, so the boundary list stays modest. */
+const INTERVALS_PER_QUERY = 5000;
+
+/**
+ * Run and failure counts of results matching `filters` inside each of the given disjoint, ascending [start, stop)
+ * intervals (ms), in their order, from store aggregates. The gaps between intervals become extra buckets of the
+ * query, which are skipped.
+ */
+export async function countInIntervals(
+  store: Store,
+  intervals: readonly [number, number][],
+  tz: string,
+  filters: TagFilters,
+): Promise<{ runs: number; failures: number }[]> {
+  const out = intervals.map(() => ({ runs: 0, failures: 0 }));
+  for (let i = 0; i < intervals.length; i += INTERVALS_PER_QUERY) {
+    const boundaries: number[] = [];
+    const intervalOf = new Map<number, number>(); // bucket index -> interval index (the other buckets are gaps)
+    for (let j = i; j < Math.min(i + INTERVALS_PER_QUERY, intervals.length); j++) {
+      const [s, t] = intervals[j]!;
+      if (boundaries[boundaries.length - 1] !== s) boundaries.push(s);
+      intervalOf.set(boundaries.length - 1, j);
+      boundaries.push(t);
+    }
+    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms' });
+    for (const g of res.groups) {
+      for (const b of g.buckets) {
+        const j = intervalOf.get(b.bucket);
+        if (j === undefined) continue;
+        out[j]!.runs += b.testCount;
+        out[j]!.failures += b.testCount - b.successCount;
+      }
+    }
+  }
+  return out;
 }
 
 export function truncationWarning(n: number, what: string): string {

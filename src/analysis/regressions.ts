@@ -11,13 +11,13 @@
 // the series with its daily profile removed: the largest step in the same direction as the change.
 import { formatMillis } from '../time/parse.js';
 import { CHANGE_POINT_DEFAULTS, detectChangePoints } from './changepoint.js';
-import { Options } from './options.js';
+import { head, Options } from './inputs.js';
 import { deseasonalize } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { cohenD, mannWhitney, welchTest } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
+import { HOUR_MS } from '../time/buckets.js';
 
-const HOUR_MS = 3_600_000;
 
 /** Metrics (and statistics) where a fall is the regression; comparison ranks groups by the same list. */
 export const HIGHER_IS_BETTER = [
@@ -177,9 +177,7 @@ export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest)
   // Worst first: regressions before improvements, then by size.
   regressions.sort((x, y) => Number(x.direction === 'better') - Number(y.direction === 'better') || Math.abs(y.change_pct) - Math.abs(x.change_pct));
   return {
-    kind: 'regressions',
-    start: formatMillis(req.start),
-    stop: formatMillis(req.stop),
+    ...head('regressions', req),
     period: set.period,
     group_by: set.groupBy,
     recent_start: formatMillis(recentStart),

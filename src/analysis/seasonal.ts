@@ -5,6 +5,7 @@
 // the strength to decide whether a series needs its seasonal method.
 import * as ss from 'simple-statistics';
 import type { Point } from './series.js';
+import { DAY_MS, HOUR_MS } from '../time/buckets.js';
 
 /** A cycle counts as present from this strength on, given enough cycles (see strengthNeeded). */
 export const SEASONAL_STRENGTH = 0.3;
@@ -98,7 +99,7 @@ export function decompose(y: readonly number[], period: number): Decomposition |
 
 /** Steps per cycle for a bucket length: a day of hours, a week of days. */
 export function cycleOf(stepMs: number): number {
-  return stepMs <= 3_600_000 ? Math.round(86_400_000 / stepMs) : 7;
+  return stepMs <= HOUR_MS ? Math.round(DAY_MS / stepMs) : 7;
 }
 
 /**

@@ -2,8 +2,8 @@
 // and group, read through queryAggregates so that they work on every store and use its rollups.
 import { queryAggregates, type BucketJson } from '../aggregates/index.js';
 import { invalid } from '../errors.js';
-import { DAY_MS } from '../time/buckets.js';
-import type { Options } from './options.js';
+import { DAY_MS, HOUR_MS } from '../time/buckets.js';
+import type { Options } from './inputs.js';
 import type { AnalysisContext, AnalysisRequest } from './types.js';
 
 /**
@@ -101,7 +101,7 @@ export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opt
     for (const [k, v] of Object.entries(s.group)) if (v !== null) tags[k] = v;
     series.push({ series: tags, points });
   }
-  return { period, stepMs: period === 'hour' ? 3_600_000 : DAY_MS, statistic, groupBy, series };
+  return { period, stepMs: period === 'hour' ? HOUR_MS : DAY_MS, statistic, groupBy, series };
 }
 
 /** The name a result carries in `metric`: the field, or the bucket statistic that is not about a field. */

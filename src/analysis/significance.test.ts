@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { relErr } from '../../test/helpers.js';
-import { benjaminiHochberg, binomialTestHalf, fisherExactGreater, welchTTest } from './significance.js';
+import { benjaminiHochberg, binomialTestHalf, fisherExactGreater } from './significance.js';
+import { welchTTest } from './stats.js';
 
 // Expected values from SciPy 1.17.1: stats.fisher_exact(table, alternative='greater'), stats.binomtest(k, n, 0.5),
 // stats.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False), stats.false_discovery_control(p).

@@ -1,9 +1,8 @@
-// p-values the analyses report: Fisher's exact test (one-sided), an exact binomial test at p = 1/2, Welch's
-// t-test from moments, and the Benjamini–Hochberg adjustment. The special functions come from jStat
-// (ln Γ, Student-t CDF, shared with stats.ts); the tail sums are done here in log space so that tiny p-values stay accurate instead of
-// cancelling to 0 as 1 − CDF would. Reference values in significance.test.ts are from SciPy 1.17.1.
+// p-values the analyses report: Fisher's exact test (one-sided), an exact binomial test at p = 1/2, and the
+// Benjamini–Hochberg and Holm adjustments (Welch's t-test is in stats.ts, beside the Student-t CDF). ln Γ comes
+// from jStat; the tail sums are done here in log space so that tiny p-values stay accurate instead of cancelling
+// to 0 as 1 − CDF would. Reference values in significance.test.ts are from SciPy 1.17.1.
 import jStat from 'jstat';
-import { tTwoSided } from './stats.js';
 
 const gammaln = (x: number): number => jStat.gammaln(x);
 
@@ -76,36 +75,6 @@ export function benjaminiHochberg(p: readonly number[]): number[] {
     q[i] = run;
   }
   return q;
-}
-
-export interface SampleMoments {
-  n: number;
-  mean: number;
-  /** Sample variance (divisor n − 1). */
-  variance: number;
-}
-
-export interface WelchResult {
-  t: number | null;
-  df: number | null;
-  /** Two-sided. */
-  p_value: number | null;
-}
-
-/**
- * Welch's unequal-variance t-test from moments: t = (m1 − m2) / √(v1/n1 + v2/n2) with the Welch–Satterthwaite
- * degrees of freedom; two-sided p from the Student-t CDF. Null when a side has fewer than 2 values. When both
- * variances are 0, equal means give p = 1 and different means p = 0 (no overlap at all).
- */
-export function welchTTest(x: SampleMoments, y: SampleMoments): WelchResult {
-  if (x.n < 2 || y.n < 2) return { t: null, df: null, p_value: null };
-  const sx = x.variance / x.n;
-  const sy = y.variance / y.n;
-  const se2 = sx + sy;
-  if (se2 === 0) return { t: null, df: null, p_value: x.mean === y.mean ? 1 : 0 };
-  const t = (x.mean - y.mean) / Math.sqrt(se2);
-  const df = (se2 * se2) / ((sx * sx) / (x.n - 1) + (sy * sy) / (y.n - 1));
-  return { t, df, p_value: tTwoSided(t, df) };
 }
 
 /**

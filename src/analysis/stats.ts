@@ -108,16 +108,47 @@ export interface TwoSample {
   df?: number;
 }
 
-/** Welch's unequal-variance t-test (two-sided), Welch–Satterthwaite degrees of freedom. Needs ≥ 2 values each. */
+export interface SampleMoments {
+  n: number;
+  mean: number;
+  /** Sample variance (divisor n − 1). */
+  variance: number;
+}
+
+export interface WelchResult {
+  t: number | null;
+  df: number | null;
+  /** Two-sided. */
+  p_value: number | null;
+}
+
+/**
+ * Welch's unequal-variance t-test from moments: t = (m1 − m2) / √(v1/n1 + v2/n2) with the Welch–Satterthwaite
+ * degrees of freedom; two-sided p from the Student-t CDF. Null when a side has fewer than 2 values. When both
+ * variances are 0, equal means give p = 1 and different means p = 0 (no overlap at all).
+ */
+export function welchTTest(x: SampleMoments, y: SampleMoments): WelchResult {
+  if (x.n < 2 || y.n < 2) return { t: null, df: null, p_value: null };
+  const sx = x.variance / x.n;
+  const sy = y.variance / y.n;
+  const se2 = sx + sy;
+  if (se2 === 0) return { t: null, df: null, p_value: x.mean === y.mean ? 1 : 0 };
+  const t = (x.mean - y.mean) / Math.sqrt(se2);
+  const df = (se2 * se2) / ((sx * sx) / (x.n - 1) + (sy * sy) / (y.n - 1));
+  return { t, df, p_value: tTwoSided(t, df) };
+}
+
+/** welchTTest on two samples of ≥ 2 values each; with no spread on either side t is ±∞ (0 for equal means). */
 export function welchTest(a: readonly number[], b: readonly number[]): TwoSample {
-  const va = ss.sampleVariance(a as number[]) / a.length;
-  const vb = ss.sampleVariance(b as number[]) / b.length;
-  const diff = ss.mean(a as number[]) - ss.mean(b as number[]);
-  const se2 = va + vb;
-  if (se2 === 0) return { statistic: diff === 0 ? 0 : Math.sign(diff) * Infinity, p: diff === 0 ? 1 : 0, df: a.length + b.length - 2 };
-  const t = diff / Math.sqrt(se2);
-  const df = (se2 * se2) / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
-  return { statistic: t, p: tTwoSided(t, df), df };
+  // sampleVariance throws below 2 values, so welchTTest's null for that case never arises here.
+  const ma: SampleMoments = { n: a.length, mean: ss.mean(a as number[]), variance: ss.sampleVariance(a as number[]) };
+  const mb: SampleMoments = { n: b.length, mean: ss.mean(b as number[]), variance: ss.sampleVariance(b as number[]) };
+  const r = welchTTest(ma, mb);
+  if (r.t === null || r.df === null) {
+    // No spread on either side: p is 1 (equal means) or 0.
+    return { statistic: r.p_value === 1 ? 0 : Math.sign(ma.mean - mb.mean) * Infinity, p: r.p_value!, df: a.length + b.length - 2 };
+  }
+  return { statistic: r.t, p: r.p_value!, df: r.df };
 }
 
 /**

@@ -9,13 +9,12 @@
 // series stays "stable". A clear daily cycle (weekly for daily buckets; seasonal.ts) is removed before both. The
 // Theil–Sen slope and the regression p-value are evidence, as is a trailing moving average.
 import { formatMillis } from '../time/parse.js';
-import { Options } from './options.js';
+import { head, Options } from './inputs.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
 import { deseasonalize } from './seasonal.js';
 import { linearFit, mannKendall, movingAverage, senSlope } from './stats.js';
 import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time/buckets.js';
 
 export interface TrendOptions {
   alpha: number;
@@ -144,9 +143,7 @@ export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Pro
   // Changes first, the most certain first.
   trends.sort((a, b) => Number(a.direction === 'stable') - Number(b.direction === 'stable') || a.p_value - b.p_value);
   return {
-    kind: 'trends',
-    start: formatMillis(req.start),
-    stop: formatMillis(req.stop),
+    ...head('trends', req),
     period: set.period,
     group_by: set.groupBy,
     trends,

@@ -10,7 +10,6 @@
 //   idle: no tasks, or fewer than `idle_ratio` (0.25) × μ.
 //   overloaded: more than `overload_ratio` (2) × μ, or more than μ + 2σ (which needs 6+ workers to be reachable:
 //          with n workers the largest possible z-score is (n − 1)/√n).
-import { mergeMoments, type Moments } from '../model/stats.js';
 import { DAY_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import { checkRequest, head, lookbackDaysOption, numberOption, unusedGroupBy } from './inputs.js';
@@ -128,19 +127,22 @@ export const workloadRunner: AnalysisRunner = async (ctx, req) => {
   let unattributed = 0;
   for (const g of res.groups) {
     const w = g.group.worker;
-    let m: Moments = { n: 0, sum: 0, m2: 0, min: null, max: null };
+    // Only the mean duration is reported, so the sums and counts are all that is needed of the moments.
     let tasks = 0;
     let ok = 0;
+    let latencySum = 0;
+    let latencyCount = 0;
     for (const b of g.buckets) {
       tasks += b.testCount;
       ok += b.successCount;
-      m = mergeMoments(m, { n: b.n, sum: b.sum, m2: b.m2, min: b.min, max: b.max });
+      latencySum += b.sum;
+      latencyCount += b.n;
     }
     if (w === undefined || w === null) {
       unattributed += tasks;
       continue;
     }
-    byWorker.set(w, { worker: w, tasks, successes: ok, latencySum: m.sum, latencyCount: m.n });
+    byWorker.set(w, { worker: w, tasks, successes: ok, latencySum, latencyCount });
   }
   const warnings: string[] = unusedGroupBy('workload', req);
   if (lookbackDays > 0) {

@@ -11,8 +11,8 @@ import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
 import { decodeUtf8, readBody } from './body.js';
 import { groupByParam, intParam, metricParam, one, queryOf, rejectUnknown, tagFilters, timeParam, tzParam } from './params.js';
+import { DAY_MS } from '../time/buckets.js';
 
-const DAY_MS = 86_400_000;
 /** Default window of a GET analysis without start. */
 export const DEFAULT_ANALYSIS_DAYS = 7;
 const COMMON = ['start', 'stop', 'tz', 'group_by', 'metric'];

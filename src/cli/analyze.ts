@@ -3,7 +3,8 @@
 import { analyze, parseAnalyzeBody } from '../analysis/analyze.js';
 import { isAppError } from '../errors.js';
 import { openAnomalyLog } from '../store/index.js';
-import { CliError, cliConfig, openCliStore, usage } from './common.js';
+import { cliConfig, openCliStore, parseDays, usage } from './common.js';
+import { asCli, request } from './read.js';
 
 export interface AnalyzeArgs {
   days: string;
@@ -19,7 +20,7 @@ export interface AnalyzeArgs {
 
 /** The request body from the command's flags; bad flags are usage errors (exit 2). */
 export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody> {
-  if (!/^\d+(\.\d+)?$/.test(a.days)) throw usage(`--days must be a positive number of days (got "${a.days}")`);
+  const days = parseDays(a.days, '--days');
   let filter: unknown = {};
   if (a.filter !== undefined) {
     try {
@@ -28,7 +29,7 @@ export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody
       throw usage(`--filter must be a JSON object such as '{"endpoint":"api"}' (got ${a.filter.slice(0, 60)})`);
     }
   }
-  const raw: Record<string, unknown> = { filter, days: Number(a.days) };
+  const raw: Record<string, unknown> = { filter, days };
   if (a.types !== undefined) raw.analysis_types = a.types.split(',').map((t) => t.trim()).filter((t) => t !== '');
   if (a.metric !== undefined) raw.metric = a.metric;
   if (a.groupBy !== undefined) raw.group_by = a.groupBy.split(',').map((t) => t.trim()).filter((t) => t !== '');
@@ -47,38 +48,24 @@ export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody
 
 export async function runAnalyzeCommand(a: AnalyzeArgs): Promise<Record<string, unknown>> {
   const body = bodyFromArgs(a);
-  if (a.url) return analyzeRemote(a.url, a.token, body);
+  if (a.url) {
+    const res = await request({ kind: 'http', base: a.url.replace(/\/+$/, ''), token: a.token }, '/api/v1/analyze', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return ((await res.json().catch(() => null)) as Record<string, unknown> | null) ?? {};
+  }
   const config = cliConfig({ RESULTANT_DB_PATH: a.db });
   const store = await openCliStore(config);
   try {
-    const log = await openAnomalyLog(store);
-    return await analyze({ store, now: Date.now(), ...(log ? { anomalyLog: log } : {}) }, body, { tz: config.timezone });
-  } catch (e) {
-    if (isAppError(e)) throw new CliError(e.message, e.code === 'invalid' ? 2 : 1);
-    throw e;
+    return await asCli(async () => {
+      const log = await openAnomalyLog(store);
+      return analyze({ store, now: Date.now(), ...(log ? { anomalyLog: log } : {}) }, body, { tz: config.timezone });
+    });
   } finally {
     await store.close();
   }
-}
-
-async function analyzeRemote(url: string, token: string | undefined, body: unknown): Promise<Record<string, unknown>> {
-  const base = url.replace(/\/+$/, '');
-  let res: Response;
-  try {
-    res = await fetch(`${base}/api/v1/analyze`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Token ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  } catch (e) {
-    throw new CliError(`cannot reach ${base}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const json = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-  if (res.status !== 200) {
-    const msg = typeof json?.message === 'string' ? json.message : res.statusText;
-    throw new CliError(`${res.status}: ${msg}`, res.status === 400 ? 2 : 1);
-  }
-  return json ?? {};
 }
 
 const pct = (x: unknown): string => (typeof x === 'number' ? `${x >= 0 ? '+' : ''}${x.toFixed(1)} %` : 'n/a');
