@@ -44,7 +44,7 @@ export function numberOption(options: Record<string, string>, name: string, min:
   const v = options[name];
   if (v === undefined || v === '') return dflt;
   const x = Number(v);
-  if (!/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(v.trim()) || !Number.isFinite(x)) {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v.trim()) || !Number.isFinite(x)) {
     throw bad(name, `must be a number (got "${v.slice(0, 40)}")`);
   }
   if (x < min || x > max) throw bad(name, `must be between ${min} and ${max} (got ${x})`);
@@ -80,6 +80,11 @@ export class Options {
   }
 
   number(name: string, min: number, max: number, dflt: number): number {
+    const v = this.raw[name];
+    // Trends, regressions and anomalies have always taken plain decimals only (not '+1', '.5', '5.' or '1e+3').
+    if (v !== undefined && v !== '' && !/^-?\d+(\.\d+)?(e-?\d+)?$/i.test(v.trim())) {
+      throw bad(name, `must be a number (got "${v.slice(0, 40)}")`);
+    }
     return numberOption(this.raw, name, min, max, dflt);
   }
 
