@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { TestResult } from '../model/result.js';
 import { seriesIdentity } from '../store/state.js';
 import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
-import { DAY_MS, dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
+import { bucketIndex, DAY_MS, dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
 import { formatMicros, formatMillis } from '../time/parse.js';
 import { type Category, categorise, fingerprintOf, normaliseMessage } from './fingerprint.js';
 import {
@@ -196,7 +196,7 @@ export class PatternGrouper {
         if (ms < o.startMs || ms >= o.endMs) continue;
         if (t < midUs) firstHalf++;
         else secondHalf++;
-        if (daily) daily[dayIndex(dayStarts, ms)]!++;
+        if (daily) daily[bucketIndex(dayStarts, ms)]!++;
       }
       const p = binomialTestHalf(secondHalf, firstHalf + secondHalf);
       const trend: PatternTrend = {
@@ -247,17 +247,6 @@ export function groupFailures(failures: readonly TestResult[], o: PatternOptions
   const g = new PatternGrouper(o.groupBy);
   for (const r of failures) g.add(r);
   return g.result(o);
-}
-
-function dayIndex(starts: readonly number[], ms: number): number {
-  let lo = 0;
-  let hi = starts.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= ms) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 function sortTags(t: Record<string, string>): Record<string, string> {

@@ -60,6 +60,19 @@ export function bucketBoundaries(period: Period, tz: string, startMs: number, st
   return out;
 }
 
+/** Index i of the bucket [b_i, b_i+1) that holds instant `ms` (a binary search), or -1 outside [b_0, b_n). */
+export function bucketIndex(boundaries: readonly number[], ms: number): number {
+  if (ms < boundaries[0]! || ms >= boundaries[boundaries.length - 1]!) return -1;
+  let lo = 0;
+  let hi = boundaries.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (boundaries[mid]! <= ms) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /**
  * The coarsest slot (1 hour or 15 minutes) of which every boundary is a whole multiple in UTC, or 0 when none is
  * (only historical local-mean-time offsets). Rollups are kept per UTC hour, so they can serve a query exactly when

@@ -16,7 +16,7 @@ import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
 import type { WriteBatch } from '../../model/result.js';
-import { bucketStart, ceilHour, DAY_MS, floorHour, HOUR_MS, nextBucketStart, slotFor } from '../../time/buckets.js';
+import { bucketIndex, bucketStart, ceilHour, DAY_MS, floorHour, HOUR_MS, nextBucketStart, slotFor } from '../../time/buckets.js';
 import type {
   AggregateQuery,
   AggregateResult,
@@ -215,7 +215,7 @@ export class InfluxStore implements Store {
     const cells = new Map<ReturnType<Merger['get']>, Cell>();
     for await (const row of this.rows(query)) {
       const startMs = timeMs(String(row._start));
-      const bucket = merger.bucketOf(startMs);
+      const bucket = bucketIndex(merger.boundaries, startMs);
       if (bucket < 0 || merger.boundaries[bucket] !== startMs) {
         throw new Error(`InfluxDB returned a window starting at ${String(row._start)}, which is not a bucket start`);
       }

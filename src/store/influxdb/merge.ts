@@ -2,6 +2,7 @@
 // min/max take the extremes. Percentiles: a group-bucket fed by one row keeps that row's exact values (R type 7,
 // from Flux's exact_mean quantile); one fed by several rollup rows gets them from the merged sketch bins (within
 // 0.8 %, model/stats.ts), the contract's allowance for merged buckets.
+import { bucketIndex } from '../../time/buckets.js';
 import { type Moments, EMPTY_MOMENTS, mergeMoments, QUANTILES, sketchQuantile } from '../../model/stats.js';
 import type { Tags } from '../../model/result.js';
 import type { AggregateGroup, BucketAggregate } from '../types.js';
@@ -25,20 +26,6 @@ export class Merger {
     readonly boundaries: readonly number[],
     readonly groupBy: readonly string[],
   ) {}
-
-  /** Index of the bucket holding `ms`, or -1 outside [b0, bn). */
-  bucketOf(ms: number): number {
-    const b = this.boundaries;
-    if (ms < b[0]! || ms >= b[b.length - 1]!) return -1;
-    let lo = 0;
-    let hi = b.length - 2;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (b[mid]! <= ms) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
 
   get(bucket: number, tags: Record<string, unknown>): Acc {
     const group = this.groupBy.map((k) => {
@@ -76,7 +63,7 @@ export class Merger {
 
   /** A pivoted rollup row (test_result_counts, test_result_stats or test_result_sketch) at window start `timeMs`. */
   addRollupRow(measurement: string, timeMs: number, tags: Tags, f: Record<string, unknown>): void {
-    const b = this.bucketOf(timeMs);
+    const b = bucketIndex(this.boundaries, timeMs);
     if (b < 0) return;
     const a = this.get(b, tags);
     const n = (k: string): number | null => (typeof f[k] === 'number' ? (f[k] as number) : null);
