@@ -2,8 +2,9 @@
 // others read an analysis (regressions, failure patterns, anomalies) and pick what is new or bad enough.
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import { tagFiltersOf } from '../model/filters.js';
+import { seriesIdentity } from '../store/state.js';
 import type { Store } from '../store/types.js';
-import { QUARTER_MS } from '../time/buckets.js';
+import { DAY_MS, QUARTER_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import type { Rule } from './rules.js';
 
@@ -29,12 +30,7 @@ export interface EvalContext {
 
 /** Alerts of one rule per evaluation, at most (the worst first): a flood says less than a summary. */
 export const MAX_ALERTS_PER_RULE = 20;
-const DAY_MS = 86_400_000;
 const SEVERITY_RANK = { minor: 1, major: 2, critical: 3 } as const;
-
-export function seriesKey(series: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(series).sort().map((k) => [k, series[k] ?? null]));
-}
 
 function label(series: Record<string, string | null>): string {
   const parts = Object.entries(series).map(([k, v]) => `${k}=${v ?? '(none)'}`);
@@ -88,7 +84,7 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
       if (pct < rule.threshold!) {
         alerts.push({
           series,
-          seriesKey: seriesKey(series),
+          seriesKey: seriesIdentity(series),
           event: null,
           message: `availability ${pct.toFixed(2)} % is below ${rule.threshold} % for ${label(series)} (${b.successCount} of ${b.testCount} succeeded since ${window.start})`,
           value: round(pct),
@@ -101,7 +97,7 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
       if (v !== null && b.n >= rule.min_tests && v > rule.threshold!) {
         alerts.push({
           series,
-          seriesKey: seriesKey(series),
+          seriesKey: seriesIdentity(series),
           event: null,
           message: `${rule.statistic} ${rule.metric} ${round(v)} is above ${rule.threshold} for ${label(series)} (${b.n} results since ${window.start})`,
           value: round(v),
@@ -143,7 +139,7 @@ async function regressionAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> 
   const alerts = items
     .filter((r) => r.direction === 'worse' && SEVERITY_RANK[r.severity] >= SEVERITY_RANK[rule.min_severity])
     .map((r): Alert => {
-      const key = seriesKey(r.series);
+      const key = seriesIdentity(r.series);
       return {
         series: r.series,
         seriesKey: key,
@@ -178,7 +174,7 @@ async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]>
       const series = { fingerprint: p.fingerprint };
       return {
         series,
-        seriesKey: seriesKey(series),
+        seriesKey: seriesIdentity(series),
         event: p.fingerprint,
         message: `new failure (${p.category}) seen ${p.count} time${p.count === 1 ? '' : 's'} since ${p.first_seen}: ${p.example.slice(0, 300)}`,
         value: p.count,
@@ -205,7 +201,7 @@ async function anomalyAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const alerts = ((res.anomalies ?? []) as AnomalyItem[])
     .filter((a) => Math.abs(a.score) > rule.threshold! && a.acknowledged !== true)
     .map((a): Alert => {
-      const key = seriesKey(a.series);
+      const key = seriesIdentity(a.series);
       return {
         series: a.series,
         seriesKey: key,

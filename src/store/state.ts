@@ -45,6 +45,6 @@ export interface AnomalyLog {
 }
 
 /** The identity of a tag set inside the log: its entries sorted by key, as JSON. */
-export function seriesIdentity(tags: Tags): string {
+export function seriesIdentity(tags: Readonly<Record<string, string | null>>): string {
   return JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]));
 }

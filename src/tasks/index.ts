@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { EvaluationReport, Notifier } from '../notify/index.js';
 import type { AnomalyLog } from '../store/state.js';
 import type { CleanupReport, RetentionPolicy, RollupReport, Store } from '../store/types.js';
+import { DAY_MS } from '../time/buckets.js';
 
 export interface TaskDeps {
   store: Store;
@@ -40,7 +41,7 @@ export async function runRetention(deps: TaskDeps, policy: RetentionPolicy): Pro
     if (deps.anomalyLog && policy.hourlyDays > 0) {
       // Its own failure is logged apart: the time-series retention above has already happened.
       try {
-        const anomaliesDeleted = await deps.anomalyLog.prune(now - policy.hourlyDays * 86_400_000);
+        const anomaliesDeleted = await deps.anomalyLog.prune(now - policy.hourlyDays * DAY_MS);
         deps.logger.info({ anomaliesDeleted }, 'anomaly log retention');
       } catch (err) {
         deps.logger.error({ err }, 'anomaly log retention failed');
