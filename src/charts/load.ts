@@ -2,7 +2,8 @@
 import { defaultRange } from '../aggregates/index.js';
 import type { AnalysisKind, AnalysisRequest } from '../analysis/types.js';
 import { AppError, invalid } from '../errors.js';
-import type { ForecastParams, ReportSources } from '../report/sources.js';
+import type { ForecastParams } from '../forecast/index.js';
+import type { ReportSources } from '../report/sources.js';
 import type { TagFilters } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, type Period } from '../time/buckets.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from './findings.js';
@@ -24,7 +25,7 @@ export interface ChartRequest {
   /** availability: buckets below this are shaded as outages. */
   outageBelowPct?: number;
   /** forecast: statistic, horizon, level and model (the period is `period`). */
-  forecast?: Omit<ForecastParams, 'metric' | 'filters' | 'period'>;
+  forecast?: Pick<ForecastParams, 'statistic' | 'horizon' | 'level' | 'model'>;
   /** Kind-specific analysis parameters (e.g. dimension). */
   options?: Record<string, string>;
 }
