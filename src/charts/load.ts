@@ -7,7 +7,7 @@ import type { ReportSources } from '../report/sources.js';
 import type { TagFilters } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, type Period } from '../time/buckets.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from './findings.js';
-import { anomaliesChart, availabilityChart, forecastChart, latencyChart } from './series.js';
+import { anomaliesChart, availabilityChart, forecastChart, forecastContext, latencyChart } from './series.js';
 import type { Chart, ChartType } from './types.js';
 
 export interface ChartRequest {
@@ -103,12 +103,8 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
       const f = r.forecast ?? { statistic: 'mean', horizon: period === 'hour' ? 24 : 14, level: 80, model: 'auto' };
       const fc = await sources.forecast({ ...f, metric: r.metric, period: period === 'day' ? 'day' : 'hour', filters: r.filters, tz: r.tz });
       if (!fc) throw notAvailable('forecasting');
-      const times = [...fc.history.map((h) => Date.parse(h.time)), ...fc.forecast.map((x) => Date.parse(x.time))].filter(Number.isFinite);
       const tags = Object.fromEntries(Object.entries(r.filters).map(([k, v]) => [k, v.join('|')]));
-      return forecastChart(
-        { ...fc, ...(Object.keys(tags).length ? { tags } : {}) },
-        times.length ? ctxOf(Math.min(...times), Math.max(...times)) : ctxOf(now - DAY_MS, now),
-      );
+      return forecastChart({ ...fc, ...(Object.keys(tags).length ? { tags } : {}) }, forecastContext(fc, ctxOf(now - DAY_MS, now)));
     }
   }
 }

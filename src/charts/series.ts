@@ -183,6 +183,12 @@ const statisticTitle = (statistic: string, metric: string): string => {
   return metricTitle(metric, statistic);
 };
 
+/** The forecast chart's range: from its first history point to its last forecast point (`fallback` when it has none). */
+export function forecastContext(fc: ForecastJson, fallback: ChartContext): ChartContext {
+  const times = [...fc.history, ...fc.forecast].map((x) => Date.parse(x.time)).filter(Number.isFinite);
+  return times.length ? { ...fallback, start: Math.min(...times), stop: Math.max(...times) } : fallback;
+}
+
 /** History, the forecast line and its prediction interval as a band. */
 export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
   const what = fc.statistic === 'availability_pct' || fc.statistic === 'test_count' ? fc.statistic : `${fc.statistic} ${fc.metric}`;

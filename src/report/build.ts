@@ -4,7 +4,7 @@ import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from '../charts/findings.js';
 import { renderSvg } from '../charts/render.js';
-import { anomaliesChart, availabilityChart, forecastChart, latencyChart } from '../charts/series.js';
+import { anomaliesChart, availabilityChart, forecastChart, forecastContext, latencyChart } from '../charts/series.js';
 import { rangeLabel, seriesName } from '../charts/theme.js';
 import type { Chart, ChartContext } from '../charts/types.js';
 import { isAppError } from '../errors.js';
@@ -352,9 +352,7 @@ class SectionBuilder {
       s.tables.push(
         table('forecast', `Mean latency forecast per ${fc.period}`, ['time', 'value_ms', 'lower_ms', 'upper_ms'], fc.forecast.map((f) => [f.time, round(f.value, 2), round(f.lower, 2), round(f.upper, 2)]), MAX_ROWS),
       );
-      const times = [...fc.history, ...fc.forecast].map((x) => Date.parse(x.time)).filter(Number.isFinite);
-      const ctx = times.length ? { ...this.ctx, start: Math.min(...times), stop: Math.max(...times) } : this.ctx;
-      s.charts.push(await this.chart(forecastChart(fc, ctx)));
+      s.charts.push(await this.chart(forecastChart(fc, forecastContext(fc, this.ctx))));
     } catch (e) {
       // Too little history, or the forecaster is busy: the rest of the report is still worth having.
       if (!isAppError(e) || (e.code !== 'invalid' && e.code !== 'unavailable')) throw e;
