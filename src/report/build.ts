@@ -130,25 +130,9 @@ class SectionBuilder {
 
   async section(id: SectionId): Promise<Section> {
     const s: Section = { id, title: SECTION_TITLES[id], available: true, figures: [], tables: [], charts: [] };
-    switch (id) {
-      case 'overview':
-        await this.overview(s);
-        break;
-      case 'daily':
-        await this.daily(s);
-        break;
-      case 'latency':
-        await this.latency(s);
-        break;
-      case 'sla':
-        await this.sla(s);
-        break;
-      case 'forecast':
-        await this.forecast(s);
-        break;
-      default:
-        await this.analysisSection(s, id);
-    }
+    // The sections with their own method; the rest are analyses.
+    if (id === 'overview' || id === 'daily' || id === 'latency' || id === 'sla' || id === 'forecast') await this[id](s);
+    else await this.analysisSection(s, id);
     return s;
   }
 
