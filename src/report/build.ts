@@ -118,7 +118,7 @@ export async function buildReport(sources: ReportSources, req: ReportRequest, o:
 }
 
 class SectionBuilder {
-  private totalsCache = new Map<string, Promise<AggregatesJson>>();
+  private readonly queries = new Map<string, Promise<AggregatesJson>>();
 
   constructor(
     private readonly sources: ReportSources,
@@ -136,34 +136,42 @@ class SectionBuilder {
     return s;
   }
 
-  private totals(groupBy: string[]): Promise<AggregatesJson> {
-    const key = groupBy.join(',');
-    let p = this.totalsCache.get(key);
+  /** Sections ask for the same groups (the overview's and the SLA's totals, the latency and anomaly charts' buckets): each query runs once. */
+  private once(key: string, query: () => Promise<AggregatesJson>): Promise<AggregatesJson> {
+    let p = this.queries.get(key);
     if (!p) {
-      p = this.sources.totals({
+      p = query();
+      this.queries.set(key, p);
+    }
+    return p;
+  }
+
+  private totals(groupBy: string[]): Promise<AggregatesJson> {
+    return this.once(`totals ${groupBy.join(',')}`, () =>
+      this.sources.totals({
         start: this.ctx.start,
         stop: this.ctx.stop,
         tz: this.ctx.tz,
         groupBy,
         filters: this.ctx.filters ?? {},
         metric: 'latency_ms',
-      });
-      this.totalsCache.set(key, p);
-    }
-    return p;
+      }),
+    );
   }
 
   private aggregates(groupBy: string[], period: Period = this.period): Promise<AggregatesJson> {
-    return this.sources.aggregates({
-      period,
-      tz: this.ctx.tz,
-      start: this.ctx.start,
-      stop: this.ctx.stop,
-      groupBy,
-      filters: this.ctx.filters ?? {},
-      metric: 'latency_ms',
-      fill: false,
-    });
+    return this.once(`aggregates ${period} ${groupBy.join(',')}`, () =>
+      this.sources.aggregates({
+        period,
+        tz: this.ctx.tz,
+        start: this.ctx.start,
+        stop: this.ctx.stop,
+        groupBy,
+        filters: this.ctx.filters ?? {},
+        metric: 'latency_ms',
+        fill: false,
+      }),
+    );
   }
 
   private async chart(c: Chart): Promise<ReportChart> {
