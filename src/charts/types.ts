@@ -15,9 +15,6 @@ export const CHART_TYPES = [
 ] as const;
 export type ChartType = (typeof CHART_TYPES)[number];
 
-export const CHART_FORMATS = ['svg', 'png'] as const;
-export type ChartFormat = (typeof CHART_FORMATS)[number];
-
 /** What a forecast chart draws of GET /api/v1/forecast's response (CONTRACT.md §3.2). */
 export type ForecastJson = Pick<ForecastResponse, 'metric' | 'statistic' | 'period' | 'level' | 'model' | 'history' | 'forecast' | 'backtest'> & {
   /** The series' tag filter, when the caller adds it (not part of the contract's response). */
