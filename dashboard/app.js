@@ -228,10 +228,9 @@ async function refresh() {
 
 function showForecast() {
   const endpoint = $('forecast-series').value;
-  const period = state.hours <= 48 ? 'hour' : 'day';
   return showChart('chart-forecast', 'forecast', {
     tz: state.tz,
-    period,
+    period: range().period,
     statistic: $('forecast-statistic').value,
     ...(endpoint ? { 'tag.endpoint': endpoint } : {}),
   }, 'Forecast');

@@ -50,13 +50,17 @@ export function decodeUtf8(buf: Buffer): string {
   }
 }
 
-/** A JSON request body: `Content-Type: application/json`, at most `limit` bytes, valid UTF-8 and JSON. */
-export async function readJson(req: Request, limit: number): Promise<unknown> {
+/**
+ * A JSON request body: `Content-Type: application/json`, at most `limit` bytes, valid UTF-8 and JSON. With
+ * `emptyAs`, a body of only whitespace stands for that value (all defaults) rather than being an error.
+ */
+export async function readJson(req: Request, limit: number, emptyAs?: unknown): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new AppError('unsupported media type', 'send JSON with "Content-Type: application/json"');
   }
   const text = decodeUtf8(await readBody(req, limit));
+  if (emptyAs !== undefined && text.trim() === '') return emptyAs;
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -5,12 +5,11 @@ import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
 import { CHART_TYPES, type ChartType } from '../charts/types.js';
 import { invalid, notFound } from '../errors.js';
-import { LIMITS } from '../forecast/index.js';
-import { MODEL_NAMES } from '../forecast/models.js';
 import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
 import { PERIODS } from '../time/buckets.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
+import { forecastOptions } from './forecast.js';
 import {
   enumParam,
   groupByParam,
@@ -67,14 +66,9 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
   };
   if (one(q, 'limit')) r.limit = intParam(q, 'limit', 1, 8, 8);
   if (type === 'forecast') {
-    r.period = enumParam(q, 'period', ['hour', 'day'] as const, 'hour');
-    const level = enumParam(q, 'level', ['80', '95'] as const, '80');
-    r.forecast = {
-      statistic: enumParam(q, 'statistic', ['mean', 'p95', 'availability_pct', 'test_count'] as const, 'mean'),
-      horizon: intParam(q, 'horizon', 1, LIMITS.horizon[r.period], LIMITS.defaultHorizon[r.period]),
-      level: level === '80' ? 80 : 95,
-      model: enumParam(q, 'model', ['auto', ...MODEL_NAMES] as const, 'auto'),
-    };
+    const { period, ...forecast } = forecastOptions(q, '80');
+    r.period = period;
+    r.forecast = forecast;
   } else if (ALLOWED[type].includes('period') && one(q, 'period')) {
     r.period = enumParam(q, 'period', PERIODS);
   }

@@ -27,20 +27,28 @@ export function forecastRouter(deps: AppDeps, auth: Auth): Router {
 /** The forecast's query parameters, validated (the CLI passes its options through here too). */
 export function forecastParams(q: Query, defaultTz: string): ForecastParams {
   rejectUnknown(q, ['metric', 'statistic', 'period', 'horizon', 'level', 'model', 'tz', 'start', 'stop']);
-  const period = enumParam(q, 'period', FORECAST_PERIODS, 'hour');
-  const level = enumParam(q, 'level', ['80', '95'] as const, '95');
+  const options = forecastOptions(q, '95');
   const start = timeParam(q, 'start');
   const stop = timeParam(q, 'stop');
   return {
     metric: metricParam(q),
-    statistic: enumParam(q, 'statistic', STATISTICS, 'mean'),
-    period,
-    horizon: intParam(q, 'horizon', 1, LIMITS.horizon[period], LIMITS.defaultHorizon[period]),
-    level: level === '80' ? 80 : 95,
-    model: enumParam(q, 'model', ['auto', ...MODEL_NAMES] as const, 'auto'),
+    ...options,
     filters: tagFilters(q),
     tz: tzParam(q, defaultTz),
     ...(start === undefined ? {} : { start }),
     ...(stop === undefined ? {} : { stop }),
+  };
+}
+
+/** What to forecast and how (period, level, statistic, horizon, model), shared with the forecast chart's route. */
+export function forecastOptions(q: Query, defaultLevel: '80' | '95'): Pick<ForecastParams, 'period' | 'level' | 'statistic' | 'horizon' | 'model'> {
+  const period = enumParam(q, 'period', FORECAST_PERIODS, 'hour');
+  const level = enumParam(q, 'level', ['80', '95'] as const, defaultLevel);
+  return {
+    period,
+    level: level === '80' ? 80 : 95,
+    statistic: enumParam(q, 'statistic', STATISTICS, 'mean'),
+    horizon: intParam(q, 'horizon', 1, LIMITS.horizon[period], LIMITS.defaultHorizon[period]),
+    model: enumParam(q, 'model', ['auto', ...MODEL_NAMES] as const, 'auto'),
   };
 }

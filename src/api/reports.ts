@@ -1,10 +1,10 @@
 // POST /api/v1/reports (CONTRACT.md §3.2): {type, format, days, filter} -> the document, with its content type.
 import { Router } from 'express';
-import { AppError, invalid } from '../errors.js';
+import { invalid } from '../errors.js';
 import { createReport, EXTENSIONS, ReportRequest } from '../report/index.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
-import { decodeUtf8, readBody } from './body.js';
+import { readJson } from './body.js';
 import { sourcesOf } from './charts.js';
 
 const MAX_BODY = 16 * 1024;
@@ -12,15 +12,7 @@ const MAX_BODY = 16 * 1024;
 export function reportsRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
   r.post('/api/v1/reports', auth.require('read'), async (req, res) => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') throw new AppError('unsupported media type', 'send JSON with "Content-Type: application/json"');
-    const text = decodeUtf8(await readBody(req, MAX_BODY));
-    let body: unknown;
-    try {
-      body = text.trim() === '' ? {} : JSON.parse(text);
-    } catch (e) {
-      throw invalid(`the body is not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`);
-    }
+    const body = await readJson(req, MAX_BODY, {});
     const parsed = ReportRequest.safeParse(body);
     if (!parsed.success) {
       const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));

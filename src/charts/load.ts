@@ -2,11 +2,12 @@
 import { defaultRange } from '../aggregates/index.js';
 import type { AnalysisKind, AnalysisRequest } from '../analysis/types.js';
 import { AppError, invalid } from '../errors.js';
-import type { ForecastParams, ReportSources } from '../report/sources.js';
+import type { ForecastParams } from '../forecast/index.js';
+import type { ReportSources } from '../report/sources.js';
 import type { TagFilters } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, type Period } from '../time/buckets.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from './findings.js';
-import { anomaliesChart, availabilityChart, forecastChart, latencyChart } from './series.js';
+import { anomaliesChart, availabilityChart, forecastChart, forecastContext, latencyChart } from './series.js';
 import type { Chart, ChartType } from './types.js';
 
 export interface ChartRequest {
@@ -24,7 +25,7 @@ export interface ChartRequest {
   /** availability: buckets below this are shaded as outages. */
   outageBelowPct?: number;
   /** forecast: statistic, horizon, level and model (the period is `period`). */
-  forecast?: Omit<ForecastParams, 'metric' | 'filters' | 'period'>;
+  forecast?: Pick<ForecastParams, 'statistic' | 'horizon' | 'level' | 'model'>;
   /** Kind-specific analysis parameters (e.g. dimension). */
   options?: Record<string, string>;
 }
@@ -102,12 +103,8 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
       const f = r.forecast ?? { statistic: 'mean', horizon: period === 'hour' ? 24 : 14, level: 80, model: 'auto' };
       const fc = await sources.forecast({ ...f, metric: r.metric, period: period === 'day' ? 'day' : 'hour', filters: r.filters, tz: r.tz });
       if (!fc) throw notAvailable('forecasting');
-      const times = [...fc.history.map((h) => Date.parse(h.time)), ...fc.forecast.map((x) => Date.parse(x.time))].filter(Number.isFinite);
       const tags = Object.fromEntries(Object.entries(r.filters).map(([k, v]) => [k, v.join('|')]));
-      return forecastChart(
-        { ...fc, ...(Object.keys(tags).length ? { tags } : {}) },
-        times.length ? ctxOf(Math.min(...times), Math.max(...times)) : ctxOf(now - DAY_MS, now),
-      );
+      return forecastChart({ ...fc, ...(Object.keys(tags).length ? { tags } : {}) }, forecastContext(fc, ctxOf(now - DAY_MS, now)));
     }
   }
 }

@@ -183,6 +183,12 @@ const statisticTitle = (statistic: string, metric: string): string => {
   return metricTitle(metric, statistic);
 };
 
+/** The forecast chart's range: from its first history point to its last forecast point (`fallback` when it has none). */
+export function forecastContext(fc: ForecastJson, fallback: ChartContext): ChartContext {
+  const times = [...fc.history, ...fc.forecast].map((x) => Date.parse(x.time)).filter(Number.isFinite);
+  return times.length ? { ...fallback, start: Math.min(...times), stop: Math.max(...times) } : fallback;
+}
+
 /** History, the forecast line and its prediction interval as a band. */
 export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
   const what = fc.statistic === 'availability_pct' || fc.statistic === 'test_count' ? fc.statistic : `${fc.statistic} ${fc.metric}`;
@@ -199,9 +205,8 @@ export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
   }));
   if (!history.length && !forecast.length) return emptyChart('forecast', title, ctx);
   const band = `${fc.level} % prediction interval`;
-  const fmt = (x: number | null, digits = 2): string => (x === null ? 'n/a' : x.toFixed(digits));
   const bt = fc.backtest;
-  const note = `model ${fc.model.name} · backtest MASE ${fmt(bt.mase)} (${bt.baseline} ${fmt(bt.baseline_mase)}), sMAPE ${fmt(bt.smape, 1)} %, interval coverage ${bt.coverage === null ? 'n/a' : `${(bt.coverage * (bt.coverage <= 1 ? 100 : 1)).toFixed(0)} %`}`;
+  const note = `model ${fc.model.name} · backtest MASE ${bt.mase.toFixed(2)} (${bt.baseline} ${bt.baseline_mase.toFixed(2)}), sMAPE ${bt.smape.toFixed(1)} %, interval coverage ${(bt.coverage * (bt.coverage <= 1 ? 100 : 1)).toFixed(0)} %`;
   // The forecast line starts at the last observed point so the two lines join.
   const last = history[history.length - 1];
   const line = last ? [{ ...last, part: 'forecast', lo: last.v, hi: last.v }, ...forecast] : forecast;

@@ -1,6 +1,7 @@
 // What the chart functions take: the contract's JSON shapes (CONTRACT.md §3.2) as plain data, so every chart can be
 // drawn (and tested) from a saved response without the service that produced it.
 import type { TopLevelSpec } from 'vega-lite';
+import type { ForecastJson as ForecastResponse } from '../forecast/index.js';
 
 export const CHART_TYPES = [
   'trends',
@@ -14,22 +15,11 @@ export const CHART_TYPES = [
 ] as const;
 export type ChartType = (typeof CHART_TYPES)[number];
 
-export const CHART_FORMATS = ['svg', 'png'] as const;
-export type ChartFormat = (typeof CHART_FORMATS)[number];
-
-/** GET /api/v1/forecast's response (CONTRACT.md §3.2). */
-export interface ForecastJson {
-  metric: string;
-  statistic: string;
-  period: string;
-  level: number;
-  model: { name: string; params: Record<string, unknown> };
-  history: { time: string; value: number | null }[];
-  forecast: { time: string; value: number; lower: number; upper: number }[];
-  backtest: { mase: number | null; smape: number | null; coverage: number | null; baseline: string; baseline_mase: number | null };
+/** What a forecast chart draws of GET /api/v1/forecast's response (CONTRACT.md §3.2). */
+export type ForecastJson = Pick<ForecastResponse, 'metric' | 'statistic' | 'period' | 'level' | 'model' | 'history' | 'forecast' | 'backtest'> & {
   /** The series' tag filter, when the caller adds it (not part of the contract's response). */
   tags?: Record<string, string>;
-}
+};
 
 /** A circuit-breaker state transition as the charts read it (from Store.breakerEvents). */
 export interface BreakerTransition {

@@ -145,21 +145,27 @@ export async function serverAnswers(url: string): Promise<boolean> {
 }
 
 /**
- * The sink for commands that write: `--url` when given; otherwise the database file, or the local server when
- * the file is locked by it (DuckDB allows one writer process).
+ * The database file, or else the URL of the local server when the server holds the file (DuckDB allows one writer
+ * process); `purpose` ends the notice that says so.
  */
-export async function openSink(config: Config, url: string | undefined, token: string | undefined): Promise<Sink> {
-  if (url) return httpSink(url, token);
+export async function openStoreOrServer(config: Config, purpose: string): Promise<{ store: Store } | { server: string }> {
   try {
-    return storeSink(await openStore(config, silentLogger), true);
+    return { store: await openStore(config, silentLogger) };
   } catch (e) {
     const local = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
     if (/in use by another process/.test(String(e)) && (await serverAnswers(local))) {
-      process.stderr.write(`the database is in use by the server at ${local}; sending the data there\n`);
-      return httpSink(local, token);
+      process.stderr.write(`the database is in use by the server at ${local}; ${purpose}\n`);
+      return { server: local };
     }
     throw new CliError(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** The sink for commands that write: `--url` when given; otherwise the database file or the server holding it. */
+export async function openSink(config: Config, url: string | undefined, token: string | undefined): Promise<Sink> {
+  if (url) return httpSink(url, token);
+  const opened = await openStoreOrServer(config, 'sending the data there');
+  return 'store' in opened ? storeSink(opened.store, true) : httpSink(opened.server, token);
 }
 
 export interface Progress {

@@ -3,10 +3,8 @@ import { forecastParams } from '../api/forecast.js';
 import { isAppError } from '../errors.js';
 import { Forecaster, type ForecastJson } from '../forecast/index.js';
 import { ForecastPool } from '../forecast/pool.js';
-import { silentLogger } from '../logger.js';
-import { openStore } from '../store/index.js';
 import type { Query } from '../api/params.js';
-import { CliError, cliConfig, serverAnswers, usage } from './common.js';
+import { CliError, cliConfig, openStoreOrServer, usage } from './common.js';
 
 export interface ForecastCliOptions {
   metric?: string;
@@ -52,17 +50,9 @@ export async function runForecast(o: ForecastCliOptions): Promise<ForecastJson> 
     throw e;
   }
   if (o.url) return viaServer(o.url, q, o.token);
-  let store;
-  try {
-    store = await openStore(config, silentLogger);
-  } catch (e) {
-    const local = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-    if (/in use by another process/.test(String(e)) && (await serverAnswers(local))) {
-      process.stderr.write(`the database is in use by the server at ${local}; asking it\n`);
-      return viaServer(local, q, o.token);
-    }
-    throw new CliError(e instanceof Error ? e.message : String(e));
-  }
+  const opened = await openStoreOrServer(config, 'asking it');
+  if ('server' in opened) return viaServer(opened.server, q, o.token);
+  const { store } = opened;
   const pool = new ForecastPool();
   try {
     return await new Forecaster(store, pool).forecast(params, Date.now());

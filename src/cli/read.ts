@@ -3,14 +3,13 @@
 // arguments the same way, as query parameters of the matching API route.
 import type { Config } from '../config.js';
 import { isAppError } from '../errors.js';
-import { silentLogger } from '../logger.js';
 import { Forecaster } from '../forecast/index.js';
 import { ForecastPool } from '../forecast/pool.js';
 import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
-import { openAnomalyLog, openStore } from '../store/index.js';
+import { openAnomalyLog } from '../store/index.js';
 import { runAnalysis } from '../analysis/index.js';
 import type { Store } from '../store/types.js';
-import { CliError, serverAnswers, usage } from './common.js';
+import { CliError, openStoreOrServer, usage } from './common.js';
 
 export type Reader =
   | { kind: 'http'; base: string; token: string | undefined }
@@ -21,29 +20,22 @@ export async function openReader(config: Config, url: string | undefined, token:
     if (!/^https?:\/\/[^\s]+$/.test(url)) throw usage(`--url must be an http(s) URL (got "${url.slice(0, 60)}")`);
     return { kind: 'http', base: url.replace(/\/+$/, ''), token };
   }
-  try {
-    const store = await openStore(config, silentLogger);
-    // The pool starts its worker only when a forecast is asked for.
-    const pool = new ForecastPool({ workers: 1 });
-    const now = () => Date.now();
-    const anomalyLog = await openAnomalyLog(store);
-    return {
-      kind: 'store',
-      store,
-      pool,
-      sources: storeSources(store, now, {
-        forecast: forecasterSource(new Forecaster(store, pool), now),
-        analysis: (kind, req) => runAnalysis(kind, { store, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req),
-      }),
-    };
-  } catch (e) {
-    const local = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-    if (/in use by another process/.test(String(e)) && (await serverAnswers(local))) {
-      process.stderr.write(`the database is in use by the server at ${local}; reading from there\n`);
-      return { kind: 'http', base: local, token };
-    }
-    throw new CliError(e instanceof Error ? e.message : String(e));
-  }
+  const opened = await openStoreOrServer(config, 'reading from there');
+  if ('server' in opened) return { kind: 'http', base: opened.server, token };
+  const { store } = opened;
+  // The pool starts its worker only when a forecast is asked for.
+  const pool = new ForecastPool({ workers: 1 });
+  const now = () => Date.now();
+  const anomalyLog = await openAnomalyLog(store);
+  return {
+    kind: 'store',
+    store,
+    pool,
+    sources: storeSources(store, now, {
+      forecast: forecasterSource(new Forecaster(store, pool), now),
+      analysis: (kind, req) => runAnalysis(kind, { store, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req),
+    }),
+  };
 }
 
 export async function closeReader(r: Reader): Promise<void> {

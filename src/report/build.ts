@@ -4,7 +4,7 @@ import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from '../charts/findings.js';
 import { renderSvg } from '../charts/render.js';
-import { anomaliesChart, availabilityChart, forecastChart, latencyChart } from '../charts/series.js';
+import { anomaliesChart, availabilityChart, forecastChart, forecastContext, latencyChart } from '../charts/series.js';
 import { rangeLabel, seriesName } from '../charts/theme.js';
 import type { Chart, ChartContext } from '../charts/types.js';
 import { isAppError } from '../errors.js';
@@ -118,7 +118,7 @@ export async function buildReport(sources: ReportSources, req: ReportRequest, o:
 }
 
 class SectionBuilder {
-  private totalsCache = new Map<string, Promise<AggregatesJson>>();
+  private readonly queries = new Map<string, Promise<AggregatesJson>>();
 
   constructor(
     private readonly sources: ReportSources,
@@ -130,56 +130,48 @@ class SectionBuilder {
 
   async section(id: SectionId): Promise<Section> {
     const s: Section = { id, title: SECTION_TITLES[id], available: true, figures: [], tables: [], charts: [] };
-    switch (id) {
-      case 'overview':
-        await this.overview(s);
-        break;
-      case 'daily':
-        await this.daily(s);
-        break;
-      case 'latency':
-        await this.latency(s);
-        break;
-      case 'sla':
-        await this.sla(s);
-        break;
-      case 'forecast':
-        await this.forecast(s);
-        break;
-      default:
-        await this.analysisSection(s, id);
-    }
+    // The sections with their own method; the rest are analyses.
+    if (id === 'overview' || id === 'daily' || id === 'latency' || id === 'sla' || id === 'forecast') await this[id](s);
+    else await this.analysisSection(s, id);
     return s;
   }
 
-  private totals(groupBy: string[]): Promise<AggregatesJson> {
-    const key = groupBy.join(',');
-    let p = this.totalsCache.get(key);
+  /** Sections ask for the same groups (the overview's and the SLA's totals, the latency and anomaly charts' buckets): each query runs once. */
+  private once(key: string, query: () => Promise<AggregatesJson>): Promise<AggregatesJson> {
+    let p = this.queries.get(key);
     if (!p) {
-      p = this.sources.totals({
+      p = query();
+      this.queries.set(key, p);
+    }
+    return p;
+  }
+
+  private totals(groupBy: string[]): Promise<AggregatesJson> {
+    return this.once(`totals ${groupBy.join(',')}`, () =>
+      this.sources.totals({
         start: this.ctx.start,
         stop: this.ctx.stop,
         tz: this.ctx.tz,
         groupBy,
         filters: this.ctx.filters ?? {},
         metric: 'latency_ms',
-      });
-      this.totalsCache.set(key, p);
-    }
-    return p;
+      }),
+    );
   }
 
   private aggregates(groupBy: string[], period: Period = this.period): Promise<AggregatesJson> {
-    return this.sources.aggregates({
-      period,
-      tz: this.ctx.tz,
-      start: this.ctx.start,
-      stop: this.ctx.stop,
-      groupBy,
-      filters: this.ctx.filters ?? {},
-      metric: 'latency_ms',
-      fill: false,
-    });
+    return this.once(`aggregates ${period} ${groupBy.join(',')}`, () =>
+      this.sources.aggregates({
+        period,
+        tz: this.ctx.tz,
+        start: this.ctx.start,
+        stop: this.ctx.stop,
+        groupBy,
+        filters: this.ctx.filters ?? {},
+        metric: 'latency_ms',
+        fill: false,
+      }),
+    );
   }
 
   private async chart(c: Chart): Promise<ReportChart> {
@@ -352,9 +344,7 @@ class SectionBuilder {
       s.tables.push(
         table('forecast', `Mean latency forecast per ${fc.period}`, ['time', 'value_ms', 'lower_ms', 'upper_ms'], fc.forecast.map((f) => [f.time, round(f.value, 2), round(f.lower, 2), round(f.upper, 2)]), MAX_ROWS),
       );
-      const times = [...fc.history, ...fc.forecast].map((x) => Date.parse(x.time)).filter(Number.isFinite);
-      const ctx = times.length ? { ...this.ctx, start: Math.min(...times), stop: Math.max(...times) } : this.ctx;
-      s.charts.push(await this.chart(forecastChart(fc, ctx)));
+      s.charts.push(await this.chart(forecastChart(fc, forecastContext(fc, this.ctx))));
     } catch (e) {
       // Too little history, or the forecaster is busy: the rest of the report is still worth having.
       if (!isAppError(e) || (e.code !== 'invalid' && e.code !== 'unavailable')) throw e;

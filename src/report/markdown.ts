@@ -1,4 +1,5 @@
 // The report as Markdown (GitHub flavoured: pipe tables); charts inline as SVG data URIs so the file stands alone.
+import { filterLabel } from '../charts/theme.js';
 import { columnTitle, formatCell, formatFigure } from './format.js';
 import type { Report } from './types.js';
 
@@ -36,6 +37,6 @@ export function reportMarkdown(r: Report): string {
 }
 
 export function filterText(r: Report): string {
-  const parts = Object.entries(r.filter).map(([k, v]) => `${k}=${v.join('|')}`);
-  return parts.length ? ` · filter ${parts.join(', ')}` : '';
+  const label = filterLabel(r.filter);
+  return label ? ` · ${label}` : '';
 }

@@ -5,25 +5,10 @@ import { queryAggregates, type AggregateParams, type AggregatesJson, type Bucket
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import type { BreakerTransition, ForecastJson } from '../charts/types.js';
 import { invalid } from '../errors.js';
-import type { Forecaster } from '../forecast/index.js';
-import { MODEL_NAMES, type ModelName } from '../forecast/models.js';
+import type { Forecaster, ForecastParams } from '../forecast/index.js';
 import { statsFrom } from '../model/stats.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
-
-/** GET /api/v1/forecast's parameters (CONTRACT.md §3.2). */
-export interface ForecastParams {
-  metric: string;
-  statistic: 'mean' | 'p95' | 'availability_pct' | 'test_count';
-  period: 'hour' | 'day';
-  horizon: number;
-  level: 80 | 95;
-  /** 'auto' or a model name of src/forecast/models.ts. */
-  model: string;
-  filters: TagFilters;
-  /** Zone of the buckets (default UTC). */
-  tz?: string;
-}
 
 /** Statistics of each group over one whole range [start, stop), as the aggregates JSON with one bucket per group. */
 export interface TotalsParams {
@@ -54,27 +39,9 @@ export interface SourceExtras {
   forecast?: (p: ForecastParams) => Promise<ForecastJson | null>;
 }
 
-/** The service's forecaster as a source (the chart route validates model and horizon with the forecast's own limits). */
+/** The service's forecaster as a source (its parameters are validated where they come in: the chart route, the CLI). */
 export function forecasterSource(forecaster: Forecaster, now: () => number): (p: ForecastParams) => Promise<ForecastJson> {
-  return (p) =>
-    forecaster.forecast(
-      {
-        metric: p.metric,
-        statistic: p.statistic,
-        period: p.period,
-        horizon: p.horizon,
-        level: p.level,
-        model: checkModel(p.model),
-        filters: p.filters,
-        tz: p.tz ?? 'UTC',
-      },
-      now(),
-    );
-}
-
-function checkModel(m: string): 'auto' | ModelName {
-  if (m === 'auto' || (MODEL_NAMES as readonly string[]).includes(m)) return m as 'auto' | ModelName;
-  throw invalid(`model must be one of auto, ${MODEL_NAMES.join(', ')} (got "${m.slice(0, 40)}")`, { parameter: 'model' });
+  return (p) => forecaster.forecast(p, now());
 }
 
 /** Sources over a store; analyses and forecasts from `extras` when given, otherwise "not available". */
