@@ -38,6 +38,17 @@ export class AppError extends Error {
 export const invalid = (message: string, details: Record<string, unknown> = {}): AppError =>
   new AppError('invalid', message, details);
 
+/** A field-level problem of a request body: where (dotted path, e.g. "filter.region") and what. */
+export interface BodyError {
+  path: string;
+  message: string;
+}
+
+/** The issues of a failed schema parse (zod's `error.issues`), each as a BodyError. */
+export function bodyErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): BodyError[] {
+  return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
 export const notFound = (message: string): AppError => new AppError('not found', message);
 
 export const unavailable = (message: string, retryAfter = 1): AppError =>

@@ -3,7 +3,7 @@
 // is reported with its path (e.g. "filter.region", "analysis_types.1").
 import { z } from 'zod';
 import { TagFilterBody, tagFiltersOf } from '../model/filters.js';
-import { AppError, invalid } from '../errors.js';
+import { AppError, bodyErrors, invalid } from '../errors.js';
 import { checkMetricName, checkTagKey, RESERVED_FIELDS } from '../model/result.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { ANALYSES, availableKinds, runAnalysis } from './index.js';
@@ -53,16 +53,11 @@ export const AnalyzeBody = z
 
 export type AnalyzeBody = z.input<typeof AnalyzeBody>;
 
-export interface BodyError {
-  path: string;
-  message: string;
-}
-
 /** Parses an analyze body; a 400 whose `errors` list every problem with its path. */
 export function parseAnalyzeBody(body: unknown): z.output<typeof AnalyzeBody> {
   const r = AnalyzeBody.safeParse(body);
   if (r.success) return r.data;
-  const errors: BodyError[] = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const errors = bodyErrors(r.error.issues);
   const first = errors[0]!;
   throw invalid(`${first.path ? `body field "${first.path}"` : 'the body'}: ${first.message}`, { errors });
 }

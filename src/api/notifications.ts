@@ -3,7 +3,7 @@
 // rules now (what the periodic task does every minute).
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
-import { AppError, invalid, notFound } from '../errors.js';
+import { AppError, bodyErrors, invalid, notFound } from '../errors.js';
 import type { NotificationLog } from '../notify/log.js';
 import type { Notifier } from '../notify/index.js';
 import { publicRule, type Rule, RuleInput } from '../notify/rules.js';
@@ -36,7 +36,7 @@ export function notificationsRouter(deps: AppDeps, auth: Auth): Router {
     const body = await readJson(req, MAX_RULE_BODY);
     const parsed = RuleInput.safeParse(body);
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const errors = bodyErrors(parsed.error.issues);
       const first = errors[0]!;
       throw invalid(`invalid rule: ${first.path ? `"${first.path}" ` : ''}${first.message}`, { errors });
     }

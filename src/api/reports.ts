@@ -1,6 +1,6 @@
 // POST /api/v1/reports (CONTRACT.md §3.2): {type, format, days, filter} -> the document, with its content type.
 import { Router } from 'express';
-import { invalid } from '../errors.js';
+import { bodyErrors, invalid } from '../errors.js';
 import { createReport, EXTENSIONS, ReportRequest } from '../report/index.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
@@ -15,7 +15,7 @@ export function reportsRouter(deps: AppDeps, auth: Auth): Router {
     const body = await readJson(req, MAX_BODY, {});
     const parsed = ReportRequest.safeParse(body);
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const errors = bodyErrors(parsed.error.issues);
       throw invalid(`invalid report request: ${errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ')}`, { errors });
     }
     const request = { ...parsed.data, tz: parsed.data.tz ?? deps.config.timezone };

@@ -1,6 +1,7 @@
 // Charts of analysis results (CONTRACT.md §3.2 analysis shapes) and of circuit-breaker transitions.
 import type { TopLevelSpec } from 'vega-lite';
 import type { AnalysisResponse } from '../analysis/types.js';
+import { HOUR_MS } from '../time/buckets.js';
 import { emptyChart } from './series.js';
 import { ALERT, OKABE_ITO, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
 import type { BreakerTransition, Chart, ChartContext } from './types.js';
@@ -131,7 +132,7 @@ export function failurePatternsChart(r: AnalysisResponse, ctx: ChartContext): Ch
   const rows = shown.map((p) => {
     const t0 = toWall(Date.parse(p.first_seen!), ctx.tz);
     // A pattern seen once still gets a visible bar (one hour wide).
-    const t1 = Math.max(toWall(Date.parse(p.last_seen!), ctx.tz), t0 + 3_600_000);
+    const t1 = Math.max(toWall(Date.parse(p.last_seen!), ctx.tz), t0 + HOUR_MS);
     return {
       label: clip(p.example ?? p.fingerprint ?? '?', 60),
       category: p.category ?? 'other',
