@@ -49,6 +49,9 @@ export function bodyErrors(issues: readonly { path: readonly PropertyKey[]; mess
   return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
+/** The 400 for a time range whose `stop` parameter is not after its `start`. */
+export const stopNotAfterStart = (): AppError => invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+
 export const notFound = (message: string): AppError => new AppError('not found', message);
 
 export const unavailable = (message: string, retryAfter = 1): AppError =>

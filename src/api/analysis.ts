@@ -1,7 +1,7 @@
 // Analysis endpoints (CONTRACT.md §3.2): GET /api/v1/analysis/<kind>, POST /api/v1/analyze, and the anomaly log
 // (list and acknowledge). Validate, call one function, answer.
 import { Router } from 'express';
-import { AppError, invalid, notFound } from '../errors.js';
+import { AppError, invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { analyze, MAX_ANALYSIS_DAYS, parseAnalyzeBody } from '../analysis/analyze.js';
 import { isAnalysisKind, runAnalysis } from '../analysis/index.js';
 import { ANALYSIS_KINDS, type AnalysisContext } from '../analysis/types.js';
@@ -75,7 +75,7 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
     // The log is small and bounded by `limit`: the whole history by default.
     const start = timeParam(q, 'start') ?? 0;
     const stop = timeParam(q, 'stop') ?? Number.MAX_SAFE_INTEGER;
-    if (stop <= start) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+    if (stop <= start) throw stopNotAfterStart();
     const ack = one(q, 'acknowledged');
     if (ack !== undefined && ack !== 'true' && ack !== 'false') {
       throw invalid(`parameter "acknowledged" must be true or false (got "${ack.slice(0, 60)}")`, { parameter: 'acknowledged' });
@@ -104,7 +104,7 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
 export function analysisRange(start: number | undefined, stop: number | undefined, now: number): [number, number] {
   const e = stop ?? now;
   const s = start ?? e - DEFAULT_ANALYSIS_DAYS * DAY_MS;
-  if (e <= s) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+  if (e <= s) throw stopNotAfterStart();
   if (e - s > MAX_ANALYSIS_DAYS * DAY_MS) {
     throw invalid(`the range from start to stop must be at most ${MAX_ANALYSIS_DAYS} days`, { parameter: 'start' });
   }

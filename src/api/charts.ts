@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
 import { CHART_TYPES, type ChartType } from '../charts/types.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
 import { PERIODS } from '../time/buckets.js';
 import type { AppDeps } from './app.js';
@@ -54,7 +54,7 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
   rejectUnknown(q, ALLOWED[type]);
   const start = timeParam(q, 'start');
   const stop = timeParam(q, 'stop');
-  if (start !== undefined && stop !== undefined && stop <= start) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+  if (start !== undefined && stop !== undefined && stop <= start) throw stopNotAfterStart();
   const r: ChartRequest = {
     type,
     tz: tzParam(q, defaultTz),

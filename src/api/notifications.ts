@@ -3,7 +3,7 @@
 // rules now (what the periodic task does every minute).
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
-import { AppError, bodyErrors, invalid, notFound } from '../errors.js';
+import { AppError, bodyErrors, invalid, notFound, stopNotAfterStart } from '../errors.js';
 import type { NotificationLog } from '../notify/log.js';
 import type { Notifier } from '../notify/index.js';
 import { publicRule, type Rule, RuleInput } from '../notify/rules.js';
@@ -62,7 +62,7 @@ export function notificationsRouter(deps: AppDeps, auth: Auth): Router {
     const ruleId = one(q, 'rule_id');
     const start = timeParam(q, 'start') ?? 0;
     const stop = timeParam(q, 'stop') ?? deps.clock.now() + 1;
-    if (stop <= start) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+    if (stop <= start) throw stopNotAfterStart();
     const items = await n().log.history({
       start,
       stop,

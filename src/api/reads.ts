@@ -18,7 +18,7 @@ import {
   timeParam,
   tzParam,
 } from './params.js';
-import { invalid } from '../errors.js';
+import { invalid, stopNotAfterStart } from '../errors.js';
 import { MAX_TIME_US } from '../model/result.js';
 
 /** Bytes of response written between flushes of a corked socket. */
@@ -130,6 +130,6 @@ function rangeUs(q: Parameters<typeof timeParam>[0]): [number, number] {
   const stop = timeParam(q, 'stop');
   const s = start === undefined ? 0 : Math.round(start * 1000);
   const e = stop === undefined ? MAX_TIME_US + 1 : Math.round(stop * 1000);
-  if (e <= s) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+  if (e <= s) throw stopNotAfterStart();
   return [s, e];
 }

@@ -3,7 +3,7 @@
 // backtest. Results are cached per query and history, so a dashboard that refreshes does not refit.
 import { createHash } from 'node:crypto';
 import { type BucketJson, queryAggregates } from '../aggregates/index.js';
-import { invalid } from '../errors.js';
+import { invalid, stopNotAfterStart } from '../errors.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, HOUR_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
@@ -152,7 +152,7 @@ export class Forecaster {
 function historyRange(p: ForecastParams, nowMs: number): [number, number] {
   const stop = p.stop ?? nowMs;
   const start = p.start ?? stop - LIMITS.historyDays[p.period] * DAY_MS;
-  if (!(stop > start)) throw invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+  if (!(stop > start)) throw stopNotAfterStart();
   if (stop - start > LIMITS.maxHistoryDays[p.period] * DAY_MS) {
     throw invalid(`the history range is longer than ${LIMITS.maxHistoryDays[p.period]} days for period=${p.period}`, {
       parameter: 'start',
