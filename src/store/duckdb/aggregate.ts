@@ -20,16 +20,8 @@ import { HOUR_MS, nextBucketStart, type Period, slotFor } from '../../time/bucke
 import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { GroupPlan } from './series-registry.js';
-import {
-  bucketMap,
-  type BucketMap,
-  intersectRanges,
-  mergeRanges,
-  ParamBag,
-  type Range,
-  rangesPredicate,
-  subtractRanges,
-} from './sql.js';
+import { intersectRanges, mergeRanges, type Range, subtractRanges } from '../../time/ranges.js';
+import { bucketMap, type BucketMap, ParamBag, rangesPredicate } from './sql.js';
 
 export interface RollupState {
   hourlyWatermark: number | null;

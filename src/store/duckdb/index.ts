@@ -31,7 +31,8 @@ import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun } from './rollup.js';
 import { migrate, readMeta, writeMeta } from './schema.js';
 import { type SeriesRecord, SeriesRegistry } from './series-registry.js';
-import { ParamBag, type Range, runs } from './sql.js';
+import { type Range, runs } from '../../time/ranges.js';
+import { ParamBag } from './sql.js';
 import { appendBreakers, appendResults, appendSeries } from './write.js';
 
 export interface DuckDBStoreOptions {

@@ -16,6 +16,7 @@ import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
 import type { WriteBatch } from '../../model/result.js';
+import { runs } from '../../time/ranges.js';
 import { bucketIndex, bucketStart, ceilHour, DAY_MS, floorHour, HOUR_MS, nextBucketStart, slotFor } from '../../time/buckets.js';
 import type {
   AggregateQuery,
@@ -377,7 +378,7 @@ export class InfluxStore implements Store {
     const days = new Set<number>(this.dirtyDays);
     if (this.lastDaily === null || today > this.lastDaily) days.add(bucketStart('day', tz, today - 1));
     const doneH = [...hours].filter((h) => h < stop).sort((a, b) => a - b);
-    for (const [a, z] of hourRuns(doneH)) await this.rollupHours(a, z);
+    for (const [a, z] of runs(doneH, (h) => h + HOUR_MS)) await this.rollupHours(a, z);
     for (const h of doneH) this.dirtyHours.delete(h);
     this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
     const doneD = [...days].filter((d) => nextBucketStart('day', tz, d) <= stop).sort((a, b) => a - b);
@@ -490,25 +491,15 @@ function cmpTags(a: Record<string, string>, b: Record<string, string>): number {
 
 /** Splits boundaries into maximal runs with one spacing (each run is one Flux window(every, offset) query). */
 export function regularRuns(b: readonly number[]): number[][] {
-  const runs: number[][] = [];
+  const out: number[][] = [];
   let i = 0;
   while (i < b.length - 1) {
     const step = b[i + 1]! - b[i]!;
     let j = i + 1;
     while (j + 1 < b.length && b[j + 1]! - b[j]! === step) j++;
-    runs.push(b.slice(i, j + 1));
+    out.push(b.slice(i, j + 1));
     i = j;
-  }
-  return runs;
-}
-
-/** Consecutive hours (sorted starts) as [start, stop) runs. */
-function hourRuns(hours: number[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const h of hours) {
-    const last = out[out.length - 1];
-    if (last && last[1] === h) last[1] = h + HOUR_MS;
-    else out.push([h, h + HOUR_MS]);
   }
   return out;
 }
+
