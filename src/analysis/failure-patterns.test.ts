@@ -3,7 +3,7 @@ import { batchWith, request, storePerTest, result, type FullRow } from '../../te
 import { DAY, HOUR } from '../../test/helpers.js';
 import { AppError } from '../errors.js';
 import { correlateFailures, failurePatternsRunner, groupFailures, HOUR_OF_DAY } from './failure-patterns.js';
-import { fingerprintOf, normaliseMessage } from './fingerprint.js';
+import { fingerprintOf, normaliseMessage } from '../model/fingerprint.js';
 import { fisherExactGreater } from './significance.js';
 
 const T0 = Date.UTC(2026, 10, 1);

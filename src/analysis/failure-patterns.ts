@@ -10,7 +10,7 @@ import { seriesIdentity } from '../store/state.js';
 import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
 import { bucketIndex, DAY_MS, dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
 import { formatMicros, formatMillis } from '../time/parse.js';
-import { type Category, categorise, fingerprintOf, normaliseMessage } from './fingerprint.js';
+import { type Category, categorise, fingerprintOf, normaliseMessage } from '../model/fingerprint.js';
 import {
   checkRequest,
   forEachResultPage,

@@ -11,10 +11,11 @@
 // default 60 s, aligned to the epoch) in which, among all results matching the request's filters except the
 // `test` filter, at least `incident_min_runs` (10) ran and more than `incident_failure_rate` (80 %, Trunk's
 // guard) failed. Those are outages of the environment, not tests that flip.
+import { RUN_TAGS, tagsIdentity } from '../model/configuration.js';
 import type { TestResult } from '../model/result.js';
-import type { Store, TagFilters } from '../store/types.js';
+import type { RunSummary, Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { checkRequest, countInIntervals, forEachResultPage, head, intOption, maxRowsOption, numberOption, tagListOption, truncationWarning } from './inputs.js';
+import { checkRequest, countInIntervals, head, intOption, maxRowsOption, numberOption, tagListOption } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface FlakyOptions {
@@ -74,7 +75,7 @@ function configOf(tags: Record<string, string>, o: FlakyOptions): Record<string,
   return out;
 }
 
-/** Classifies each configuration's runs. Pure: `results` in any order. */
+/** Classifies each configuration's runs directly from raw runs. Pure: `results` in any order (ties: failures first). */
 export function classifyFlaky(results: readonly Run[], o: FlakyOptions): FlakyResult {
   const byConfig = new Map<string, { series: Record<string, string>; runs: Run[]; excluded: number }>();
   let excludedTotal = 0;
@@ -92,7 +93,7 @@ export function classifyFlaky(results: readonly Run[], o: FlakyOptions): FlakyRe
   }
   const flagged: FlakyTest[] = [];
   for (const c of byConfig.values()) {
-    const runs = c.runs.sort((a, b) => a.time - b.time);
+    const runs = c.runs.sort((a, b) => a.time - b.time || Number(a.success) - Number(b.success));
     const n = runs.length;
     if (n === 0) continue;
     let failures = 0;
@@ -111,22 +112,11 @@ export function classifyFlaky(results: readonly Run[], o: FlakyOptions): FlakyRe
     while (passStreak < n && runs[n - 1 - passStreak]!.success) passStreak++;
     const rate = failures / n;
     const flip = n > 1 ? transitions / (n - 1) : null;
-    let status: FlakyTest['status'] | null = null;
-    let reason = '';
-    if (streak >= o.brokenStreak) {
-      status = 'broken';
-      reason = `the latest ${streak} runs failed`;
-    } else if (n >= 10 && rate >= 0.95) {
-      status = 'broken';
-      reason = `failure rate ${(100 * rate).toFixed(1)} % over ${n} runs`;
-    } else if (failures > 0 && failures < n && n >= o.minRuns && ((flip ?? 0) >= o.flipRate || last10 >= 3)) {
-      status = 'flaky';
-      reason = (flip ?? 0) >= o.flipRate ? `flip rate ${flip!.toFixed(3)} ≥ ${o.flipRate}` : `${last10} transitions in the last 10 runs`;
-    }
-    if (!status) continue;
+    const verdict = statusOf({ n, failures, streak, rate, flip, last10 }, o);
+    if (!verdict) continue;
     flagged.push({
       series: c.series,
-      status,
+      status: verdict.status,
       runs: n,
       failures,
       passes: n - failures,
@@ -140,17 +130,35 @@ export function classifyFlaky(results: readonly Run[], o: FlakyOptions): FlakyRe
       first_run: formatMicros(runs[0]!.time),
       last_run: formatMicros(runs[n - 1]!.time),
       excluded_runs: c.excluded,
-      reason,
+      reason: verdict.reason,
     });
   }
-  flagged.sort(
+  return { tests: sortFlagged(flagged).slice(0, o.limit), configurations: byConfig.size, flagged: flagged.length, excluded_runs: excludedTotal };
+}
+
+/** The status rules, from a configuration's figures; null when it is neither broken nor flaky. */
+function statusOf(
+  f: { n: number; failures: number; streak: number; rate: number; flip: number | null; last10: number },
+  o: Pick<FlakyOptions, 'brokenStreak' | 'minRuns' | 'flipRate'>,
+): { status: FlakyTest['status']; reason: string } | null {
+  if (f.streak >= o.brokenStreak) return { status: 'broken', reason: `the latest ${f.streak} runs failed` };
+  if (f.n >= 10 && f.rate >= 0.95) return { status: 'broken', reason: `failure rate ${(100 * f.rate).toFixed(1)} % over ${f.n} runs` };
+  if (f.failures > 0 && f.failures < f.n && f.n >= o.minRuns && ((f.flip ?? 0) >= o.flipRate || f.last10 >= 3)) {
+    const reason = (f.flip ?? 0) >= o.flipRate ? `flip rate ${f.flip!.toFixed(3)} ≥ ${o.flipRate}` : `${f.last10} transitions in the last 10 runs`;
+    return { status: 'flaky', reason };
+  }
+  return null;
+}
+
+/** Broken first, then by flip rate, failures and configuration. */
+function sortFlagged(flagged: FlakyTest[]): FlakyTest[] {
+  return flagged.sort(
     (a, b) =>
       (a.status === b.status ? 0 : a.status === 'broken' ? -1 : 1) ||
       (b.flip_rate ?? 0) - (a.flip_rate ?? 0) ||
       b.failures - a.failures ||
       (JSON.stringify(a.series) < JSON.stringify(b.series) ? -1 : 1),
   );
-  return { tests: flagged.slice(0, o.limit), configurations: byConfig.size, flagged: flagged.length, excluded_runs: excludedTotal };
 }
 
 export interface BucketCounts {
@@ -166,18 +174,134 @@ export function findIncidents(buckets: readonly BucketCounts[], minRuns: number,
 }
 
 /**
- * Run and failure counts of the given buckets (start µs, width µs) from store aggregates, among results matching
- * `filters`. Only buckets that hold a failure can be incidents, so only those are asked for.
+ * Incident buckets of the window among results matching `filters`: only buckets with enough failures to be one
+ * can be (failures > rate x runs >= rate x minRuns), so the store lists those, and aggregates count their runs.
  */
-export async function countBuckets(store: Store, starts: readonly number[], bucketUs: number, tz: string, filters: TagFilters): Promise<BucketCounts[]> {
-  const sorted = [...new Set(starts)].sort((a, b) => a - b);
-  const counts = await countInIntervals(store, sorted.map((s): [number, number] => [s / 1000, (s + bucketUs) / 1000]), tz, filters);
-  // Buckets the store had no results in are left out, as an incident needs runs.
-  return sorted.map((start, i) => ({ start, ...counts[i]! })).filter((b) => b.runs > 0);
+export async function incidentBuckets(
+  store: Store,
+  q: { start: number; stop: number; tz: string; filters: TagFilters; bucketUs: number; minRuns: number; failureRate: number },
+): Promise<BucketCounts[]> {
+  if (q.failureRate >= 1) return [];
+  // Buckets are judged whole, also where the window cuts one: its failures outside the window count too.
+  const w = q.bucketUs / 1000;
+  const candidates = await store.failureBuckets({
+    start: Math.floor(q.start / w) * w,
+    stop: Math.ceil(q.stop / w) * w,
+    filters: q.filters,
+    bucketMs: q.bucketUs / 1000,
+    minFailures: Math.floor(q.failureRate * q.minRuns) + 1,
+  });
+  const intervals = candidates.map((c): [number, number] => [c.start, c.start + q.bucketUs / 1000]);
+  const counts = await countInIntervals(store, intervals, q.tz, q.filters);
+  const buckets = candidates.map((c, i) => ({ start: c.start * 1000, ...counts[i]! })).filter((b) => b.runs > 0);
+  return findIncidents(buckets, q.minRuns, q.failureRate);
+}
+
+/** One configuration's runs over the whole window, merged from its pieces. */
+interface Merged {
+  series: Record<string, string>;
+  runs: number;
+  failures: number;
+  transitions: number;
+  /** Last outcomes, oldest first (P/F), at most 10. */
+  tail: string;
+  streak: number;
+  lastSuccess: boolean | null;
+  firstTime: number;
+  lastTime: number;
+  excluded: number;
+}
+
+/**
+ * Merges run summaries per configuration in time order. Exact: transitions add up, plus one where a piece's first
+ * outcome differs from the previous piece's last; the final stretch grows across pieces that are one stretch of the
+ * same outcome; the last 10 outcomes are the end of the pieces' tails joined.
+ */
+export function mergeRunSummaries(pieces: readonly RunSummary[]): Merged[] {
+  const byConfig = new Map<string, RunSummary[]>();
+  for (const p of pieces) {
+    const key = tagsIdentity(p.configuration);
+    const list = byConfig.get(key);
+    if (list) list.push(p);
+    else byConfig.set(key, [p]);
+  }
+  const out: Merged[] = [];
+  for (const list of byConfig.values()) {
+    list.sort((a, b) => a.hour - b.hour);
+    const m: Merged = {
+      series: list[0]!.configuration,
+      runs: 0,
+      failures: 0,
+      transitions: 0,
+      tail: '',
+      streak: 0,
+      lastSuccess: null,
+      firstTime: Infinity,
+      lastTime: -Infinity,
+      excluded: 0,
+    };
+    for (const p of list) {
+      m.excluded += p.excluded;
+      if (p.runs === 0) continue;
+      if (m.lastSuccess !== null && m.lastSuccess !== p.firstSuccess) m.transitions++;
+      m.streak = p.streak === p.runs && m.lastSuccess === p.lastSuccess ? m.streak + p.runs : p.streak;
+      m.runs += p.runs;
+      m.failures += p.failures;
+      m.transitions += p.transitions;
+      m.tail = (m.tail + p.tail).slice(-TAIL_RUNS);
+      m.lastSuccess = p.lastSuccess;
+      m.firstTime = Math.min(m.firstTime, p.firstTime!);
+      m.lastTime = Math.max(m.lastTime, p.lastTime!);
+    }
+    out.push(m);
+  }
+  return out;
+}
+
+/** The last-10-runs window of Allure's rule. */
+const TAIL_RUNS = 10;
+
+/** Status and figures of merged configurations (the same rules as classifyFlaky). */
+export function classifyMerged(merged: readonly Merged[], o: Pick<FlakyOptions, 'brokenStreak' | 'minRuns' | 'flipRate' | 'limit'>): FlakyResult {
+  const flagged: FlakyTest[] = [];
+  let excludedTotal = 0;
+  for (const m of merged) {
+    excludedTotal += m.excluded;
+    const n = m.runs;
+    if (n === 0 || m.lastSuccess === null) continue;
+    let last10 = 0;
+    for (let i = 1; i < m.tail.length; i++) if (m.tail[i] !== m.tail[i - 1]) last10++;
+    const streak = m.lastSuccess ? 0 : m.streak;
+    const passStreak = m.lastSuccess ? m.streak : 0;
+    const failures = m.failures;
+    const rate = failures / n;
+    const flip = n > 1 ? m.transitions / (n - 1) : null;
+    const verdict = statusOf({ n, failures, streak, rate, flip, last10 }, o);
+    if (!verdict) continue;
+    flagged.push({
+      series: m.series,
+      status: verdict.status,
+      runs: n,
+      failures,
+      passes: n - failures,
+      failure_rate: rate,
+      flip_rate: flip,
+      transitions: m.transitions,
+      transitions_last_10: last10,
+      consecutive_failures: streak,
+      consecutive_passes: passStreak,
+      last_success: m.lastSuccess,
+      first_run: formatMicros(m.firstTime),
+      last_run: formatMicros(m.lastTime),
+      excluded_runs: m.excluded,
+      reason: verdict.reason,
+    });
+  }
+  return { tests: sortFlagged(flagged).slice(0, o.limit), configurations: merged.length, flagged: flagged.length, excluded_runs: excludedTotal };
 }
 
 /** Tags that vary from run to run rather than describing a configuration. */
-export const DEFAULT_IGNORE_TAGS = ['worker', 'commit', 'build', 'run', 'run_id', 'job', 'job_id'];
+export const DEFAULT_IGNORE_TAGS: readonly string[] = RUN_TAGS;
 
 const OPTIONS = [
   'ignore_tags',
@@ -194,7 +318,7 @@ const OPTIONS = [
 export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
   checkRequest('flaky-tests', req, OPTIONS);
   const o = req.options;
-  const ignoreTags = tagListOption(o, 'ignore_tags', DEFAULT_IGNORE_TAGS);
+  const ignoreTags = tagListOption(o, 'ignore_tags', [...DEFAULT_IGNORE_TAGS]);
   const brokenStreak = intOption(o, 'broken_streak', 2, 1000, 5);
   const minRuns = intOption(o, 'min_runs', 2, 1_000_000, 5);
   const flipRate = numberOption(o, 'flip_rate', 0, 1, 0.3);
@@ -202,38 +326,37 @@ export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
   const incidentMinRuns = intOption(o, 'incident_min_runs', 1, 1_000_000, 10);
   const incidentRate = numberOption(o, 'incident_failure_rate', 0, 1, 0.8);
   const limit = intOption(o, 'limit', 1, 10_000, 200);
-  const maxRows = maxRowsOption(o);
+  maxRowsOption(o); // still validated: older clients send it
 
   const warnings: string[] = [];
+  if (o.max_rows !== undefined) warnings.push('max_rows no longer bounds this analysis: it reads hourly run summaries, not raw results');
   const bucketUs = incidentSeconds * 1_000_000;
-  const runs: Run[] = [];
-  const failing: number[] = [];
-  const read = await forEachResultPage(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, maxRows }, (rows) => {
-    for (const r of rows) {
-      runs.push({ time: r.time, success: r.success, tags: r.tags }); // tags are shared per series
-      if (!r.success) failing.push(bucketOf(r.time, bucketUs));
-    }
-  });
-  if (read.truncated) warnings.push(truncationWarning(maxRows, 'results'));
+  // Incidents are outages of the environment: judged over every result matching the filters except `test`.
   const { test: _test, ...envFilters } = req.filters;
-  const counts = await countBuckets(ctx.store, failing, bucketUs, req.tz, envFilters);
-  const incidents = findIncidents(counts, incidentMinRuns, incidentRate);
-  const res = classifyFlaky(runs, {
-    groupBy: req.groupBy,
-    ignoreTags,
-    brokenStreak,
-    minRuns,
-    flipRate,
-    incidentBuckets: new Set(incidents.map((b) => b.start)),
+  const incidents = await incidentBuckets(ctx.store, {
+    start: req.start,
+    stop: req.stop,
+    tz: req.tz,
+    filters: envFilters,
     bucketUs,
-    limit,
+    minRuns: incidentMinRuns,
+    failureRate: incidentRate,
   });
+  const pieces = await ctx.store.runSummaries({
+    start: req.start,
+    stop: req.stop,
+    filters: req.filters,
+    configuration: req.groupBy.length ? { only: req.groupBy } : { ignore: ignoreTags },
+    ...(incidents.length ? { exclude: { bucketUs, starts: incidents.map((b) => b.start) } } : {}),
+  });
+  const merged = mergeRunSummaries(pieces);
+  const res = classifyMerged(merged, { brokenStreak, minRuns, flipRate, limit });
   const MAX_LISTED = 100;
   return {
     ...head('flaky-tests', req),
     tests: res.tests,
     summary: {
-      runs_read: read.read,
+      runs_read: merged.reduce((n, m) => n + m.runs + m.excluded, 0),
       configurations: res.configurations,
       flagged: res.flagged,
       broken: res.tests.filter((t) => t.status === 'broken').length,

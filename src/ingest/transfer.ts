@@ -1,5 +1,6 @@
 // A WriteBatch as plain typed arrays, to move it between threads without copying row objects: the parse
 // workers send batches this way (transferring the buffers), and the main thread rebuilds them.
+import type { FailureKind } from '../model/fingerprint.js';
 import { type BreakerState, makeSeries, type Measurement, type SeriesRef, type Tags, WriteBatch } from '../model/result.js';
 
 export interface PackedBatch {
@@ -14,6 +15,9 @@ export interface PackedBatch {
     metrics: [number, Record<string, number>][];
     error: [number, string][];
     errorType: [number, string][];
+    /** sparse: row -> fingerprint (failed rows) */
+    fingerprint: [number, string][];
+    failureKinds: FailureKind[];
   };
   breakers: { series: Int32Array; time: Float64Array; state: BreakerState[]; failures: Float64Array };
 }
@@ -40,6 +44,8 @@ export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: Array
     metrics: [],
     error: [],
     errorType: [],
+    fingerprint: [],
+    failureKinds: [...b.failureKinds.values()],
   };
   for (let i = 0; i < n; i++) {
     results.series[i] = ref(r.series[i]!);
@@ -51,6 +57,8 @@ export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: Array
     if (e !== null && e !== undefined) results.error.push([i, e]);
     const et = r.errorType[i];
     if (et !== null && et !== undefined) results.errorType.push([i, et]);
+    const fp = r.fingerprint[i];
+    if (fp !== null && fp !== undefined) results.fingerprint.push([i, fp]);
   }
   const k = b.breakers;
   const breakers: PackedBatch['breakers'] = {
@@ -101,10 +109,13 @@ export function unpackBatch(p: PackedBatch, interner: SeriesInterner): WriteBatc
     out.metrics.push(null);
     out.error.push(null);
     out.errorType.push(null);
+    out.fingerprint.push(null);
   }
   for (const [i, m] of r.metrics) out.metrics[i] = m;
   for (const [i, e] of r.error) out.error[i] = e;
   for (const [i, e] of r.errorType) out.errorType[i] = e;
+  for (const [i, f] of r.fingerprint) out.fingerprint[i] = f;
+  for (const k of r.failureKinds) b.failureKinds.set(k.fingerprint, k);
   const k = p.breakers;
   for (let i = 0; i < k.time.length; i++) {
     const f = k.failures[i]!;

@@ -1,6 +1,7 @@
 // The data model of CONTRACT.md §1: test results and circuit-breaker transitions, their tag and field rules,
 // and the columnar batch that ingest hands to a store. No I/O here.
 import { formatMicros } from '../time/parse.js';
+import { type FailureKind, failureKindOf } from './fingerprint.js';
 
 export type Tags = Record<string, string>;
 
@@ -122,7 +123,11 @@ export class WriteBatch {
     metrics: [] as (Record<string, number> | null)[],
     error: [] as (string | null)[],
     errorType: [] as (string | null)[],
+    /** Fingerprint of a failed result's error (model/fingerprint.ts), null for a success. */
+    fingerprint: [] as (string | null)[],
   };
+  /** What each fingerprint of the batch stands for. */
+  readonly failureKinds = new Map<string, FailureKind>();
   readonly breakers = {
     series: [] as SeriesRef[],
     time: [] as number[],
@@ -151,6 +156,12 @@ export class WriteBatch {
     r.metrics.push(metrics);
     r.error.push(error);
     r.errorType.push(errorType);
+    if (success) r.fingerprint.push(null);
+    else {
+      const kind = failureKindOf(errorType, error);
+      r.fingerprint.push(kind.fingerprint);
+      if (!this.failureKinds.has(kind.fingerprint)) this.failureKinds.set(kind.fingerprint, kind);
+    }
   }
 
   addBreaker(series: SeriesRef, time: number, state: BreakerState, failures: number | null): void {
@@ -173,7 +184,9 @@ export class WriteBatch {
       a.metrics.push(o.metrics[i]!);
       a.error.push(o.error[i]!);
       a.errorType.push(o.errorType[i]!);
+      a.fingerprint.push(o.fingerprint[i]!);
     }
+    for (const [fp, kind] of other.failureKinds) if (!this.failureKinds.has(fp)) this.failureKinds.set(fp, kind);
     const b = this.breakers;
     const ob = other.breakers;
     for (let i = 0; i < ob.time.length; i++) {

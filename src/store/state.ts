@@ -2,6 +2,7 @@
 // deployment needs no adapter for it. Today: the anomaly log, so that a detected anomaly is stored once however
 // often the analysis runs, and a person can acknowledge it.
 import type { Tags } from '../model/result.js';
+import { tagsIdentity } from '../model/configuration.js';
 
 export interface AnomalyRecord {
   series: Tags;
@@ -45,6 +46,4 @@ export interface AnomalyLog {
 }
 
 /** The identity of a tag set inside the log: its entries sorted by key, as JSON. */
-export function seriesIdentity(tags: Readonly<Record<string, string | null>>): string {
-  return JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]));
-}
+export const seriesIdentity = tagsIdentity;

@@ -1,6 +1,8 @@
-// The Store port: everything the service needs from a time-series store. store/duckdb implements it; an
-// InfluxDB adapter will implement it too. Times are epoch milliseconds at this boundary except raw result
+// The Store port: everything the service needs from a time-series store. store/duckdb and store/influxdb
+// implement it. Times are epoch milliseconds at this boundary except raw result
 // timestamps, which are epoch microseconds (the contract keeps at least microseconds).
+import type { ConfigurationRule } from '../model/configuration.js';
+import type { Category } from '../model/fingerprint.js';
 import type { BreakerEvent, Measurement, Tags, TestResult, WriteBatch } from '../model/result.js';
 import type { Period } from '../time/buckets.js';
 
@@ -16,11 +18,19 @@ export interface AggregateQuery {
   groupBy: string[];
   metric: string;
   /**
+   * What the caller needs of each bucket (default 'percentiles'): 'counts' (test and success counts only),
+   * 'moments' (also count, sum, M2, min and max of the metric) or 'percentiles' (also p50, p95, p99). Percentiles
+   * of a bucket merged from several series need the raw values or sketches: callers that do not show them say so.
+   */
+  stats?: StatsLevel;
+  /**
    * Buckets (indexes) whose answer the caller holds from an earlier result under `generation`. A store may leave
    * them out of this result when they are still final there (listed in `reused`); stores may ignore this.
    */
   reuse?: { generation: string; buckets: ReadonlySet<number> };
 }
+
+export type StatsLevel = 'counts' | 'moments' | 'percentiles';
 
 /** Mergeable statistics of one group in one bucket (moments plus percentiles). */
 export interface BucketAggregate {
@@ -104,6 +114,92 @@ export interface BreakerQuery {
   filters: TagFilters;
 }
 
+/**
+ * Run summaries of test configurations (flaky tests) over [start, stop) (ms): one per configuration and piece, a
+ * piece being a UTC hour, or the part of one inside the window. Stores keep them per hour for the default
+ * configuration rule and make the rest (partial hours, hours with late writes, the open hour, other rules) from
+ * raw results the same way.
+ */
+export interface RunQuery {
+  start: number;
+  stop: number;
+  filters: TagFilters;
+  configuration: ConfigurationRule;
+  /** Runs inside these buckets (starts in µs, aligned to the epoch, each `bucketUs` long) are left out and counted. */
+  exclude?: { bucketUs: number; starts: readonly number[] };
+}
+
+/**
+ * The runs of one configuration in one piece, in time order (ties: failures first). Merging the pieces of a
+ * configuration in time order is exact: transitions add up, plus one where a piece's first outcome differs from
+ * the previous piece's last.
+ */
+export interface RunSummary {
+  configuration: Tags;
+  /** Start of the piece's hour (ms). */
+  hour: number;
+  runs: number;
+  failures: number;
+  /** Outcomes of the first and last run; null when every run of the piece was left out. */
+  firstSuccess: boolean | null;
+  lastSuccess: boolean | null;
+  /** µs; null when every run of the piece was left out. */
+  firstTime: number | null;
+  lastTime: number | null;
+  /** Outcome changes between consecutive runs of the piece. */
+  transitions: number;
+  /** Outcomes of the last min(10, runs) runs, oldest first: 'P' passed, 'F' failed. */
+  tail: string;
+  /** Length of the final stretch of equal outcomes. */
+  streak: number;
+  /** Runs left out by `exclude`. */
+  excluded: number;
+}
+
+/** Failure summaries over [start, stop) (ms), in pieces that never straddle an hour or one of `cuts`. */
+export interface FailureQuery {
+  start: number;
+  stop: number;
+  filters: TagFilters;
+  /** Extra piece boundaries (ms) inside the window, e.g. local day starts or the window's middle. */
+  cuts?: readonly number[];
+}
+
+/** Failed results of one series with one fingerprint in one piece. */
+export interface FailureSummary {
+  series: Tags;
+  /** Start of the piece (ms): an hour start, a cut, or the window's start. */
+  start: number;
+  fingerprint: string;
+  failures: number;
+  /** µs */
+  firstTime: number;
+  lastTime: number;
+  /** The message of the piece's newest failure (cut to 500 characters). */
+  example: string;
+}
+
+/** What a fingerprint stands for (the same for every failure that has it). */
+export interface FingerprintInfo {
+  category: Category;
+  errorType: string | null;
+  pattern: string;
+}
+
+export interface FailureSummaries {
+  rows: FailureSummary[];
+  fingerprints: Map<string, FingerprintInfo>;
+}
+
+/** Failure counts per bucket of `bucketMs` (aligned to the epoch) in [start, stop), for buckets with at least `minFailures`. */
+export interface FailureBucketQuery {
+  start: number;
+  stop: number;
+  filters: TagFilters;
+  bucketMs: number;
+  minFailures: number;
+}
+
 export interface RollupReport {
   hoursRolledUp: number;
   daysRolledUp: number;
@@ -145,6 +241,14 @@ export interface Store {
   results(q: ResultQuery): Promise<ResultPage>;
   series(q: SeriesQuery): Promise<SeriesInfo[]>;
   breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]>;
+  /** Flaky-test inputs: run summaries per configuration and piece (see RunQuery). */
+  runSummaries(q: RunQuery): Promise<RunSummary[]>;
+  /** Failure-pattern inputs: failure counts per series, fingerprint and piece, with what each fingerprint means. */
+  failureSummaries(q: FailureQuery): Promise<FailureSummaries>;
+  /** Fingerprints of the failures in [start, stop) (ms) matching `filters`. */
+  failureFingerprints(q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>>;
+  /** Starts (ms) and counts of failure buckets with at least `minFailures` failures (infrastructure incidents). */
+  failureBuckets(q: FailureBucketQuery): Promise<{ start: number; failures: number }[]>;
   /** Brings rollups up to `nowMs`: new closed hours and days, and buckets invalidated by late writes. */
   rollup(nowMs: number): Promise<RollupReport>;
   /** Recomputes every rollup bucket that overlaps [startMs, stopMs) from raw data. */

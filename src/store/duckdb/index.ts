@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { invalid } from '../../errors.js';
+import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
 import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
 import {
   bucketStart,
@@ -16,24 +17,31 @@ import type {
   AggregateResult,
   BreakerQuery,
   CleanupReport,
+  FailureBucketQuery,
+  FailureQuery,
+  FailureSummaries,
   ResultPage,
   ResultQuery,
   RetentionPolicy,
   RollupReport,
+  RunQuery,
+  RunSummary,
   SeriesInfo,
   SeriesQuery,
   Store,
   StoreStatus,
+  TagFilters,
 } from '../types.js';
+import { readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
 import { aggregateQuery, type RollupState } from './aggregate.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
-import { binsRun, rollupRun } from './rollup.js';
+import { binsRun, rollupRun, summariesRun } from './rollup.js';
 import { migrate, readMeta, writeMeta } from './schema.js';
-import { type SeriesRecord, SeriesRegistry } from './series-registry.js';
+import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
 import { type Range, runs } from '../../time/ranges.js';
 import { ParamBag } from './sql.js';
-import { appendBreakers, appendResults, appendSeries } from './write.js';
+import { appendBreakers, appendResults, appendSeries, upsertFingerprints } from './write.js';
 
 export interface DuckDBStoreOptions {
   path: string;
@@ -52,6 +60,9 @@ const HOURS_PER_STEP = 24;
 const DAYS_PER_STEP = 7;
 const DIRTY_PER_STEP = 240;
 
+/** Fingerprints remembered as stored (each write skips their INSERT OR IGNORE). */
+const MAX_KNOWN_FINGERPRINTS = 100_000;
+
 interface StepResult {
   hours: number;
   days: number;
@@ -67,6 +78,7 @@ export class DuckDBStore implements Store {
   private nextResultId = 1;
   private nextBreakerId = 1;
   private closed = false;
+  private readonly knownFingerprints = new Set<string>();
 
   private constructor(
     private readonly instance: Awaited<ReturnType<typeof openInstance>>,
@@ -96,6 +108,7 @@ export class DuckDBStore implements Store {
     for (let i = 0; i < (opts.readers ?? 3); i++) readerConns.push(await instance.connect());
     const store = new DuckDBStore(instance, writer, new ConnectionPool(readerConns), readerConns, opts);
     await store.load();
+    if ((await readMeta(writer)).upgrade_from === '1') await store.upgradeFrom1();
     return store;
   }
 
@@ -107,7 +120,8 @@ export class DuckDBStore implements Store {
     for (const r of rows) {
       const tags: Record<string, string> = {};
       for (const e of r.tags) tags[e.key] = e.value;
-      this.reg.add({ id: r.series_id, key: r.series_key, measurement: r.measurement as SeriesRecord['measurement'], tags });
+      const measurement = r.measurement as SeriesRecord['measurement'];
+      this.reg.add({ id: r.series_id, key: r.series_key, measurement, tags, config: configOfSeries(measurement, tags) });
     }
     const meta = await readMeta(this.writer);
     this.hourlyWatermark = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
@@ -137,6 +151,59 @@ export class DuckDBStore implements Store {
     this.nextBreakerId = ids[0]!.b + 1;
   }
 
+  /**
+   * Finishes the move from schema version 1 (see migrate): each series' configuration, each failed result's
+   * fingerprint, and the summaries of every rolled-up hour whose raw rows are kept. Each step is a transaction and
+   * can run again, so an interrupted upgrade resumes at the next open.
+   */
+  private async upgradeFrom1(): Promise<void> {
+    this.opts.warn?.('upgrading the database to schema version 2: fingerprints of failed results and the analyses\' hourly summaries');
+    const conn = this.writer;
+    const tests = this.reg.match({}, 'test_result');
+    for (let i = 0; i < tests.length; i += 5000) {
+      const part = tests.slice(i, i + 5000);
+      const p = new ParamBag();
+      await conn.run(
+        `UPDATE series SET config = m.config
+         FROM (SELECT unnest(${p.ints(part.map((s) => s.id))}) AS id, unnest(${p.strs(part.map((s) => s.config))}) AS config) m
+         WHERE series.series_id = m.id`,
+        p.values,
+        p.types,
+      );
+    }
+    // One fingerprint per distinct (error type, message) of the failed results, in slices.
+    for (;;) {
+      const missing = await queryRows<{ et: string | null; e: string | null }>(
+        conn,
+        `SELECT DISTINCT error_type AS et, error AS e FROM results WHERE NOT success AND fingerprint IS NULL LIMIT 2000`,
+      );
+      if (missing.length === 0) break;
+      const kinds = missing.map((m) => failureKindOf(m.et, m.e));
+      await this.transaction(async () => {
+        await upsertFingerprints(conn, new Map(kinds.map((k) => [k.fingerprint, k])).values());
+        const p = new ParamBag();
+        await conn.run(
+          `UPDATE results SET fingerprint = m.fp
+           FROM (SELECT unnest(${p.strs(missing.map((m) => m.et))}) AS et, unnest(${p.strs(missing.map((m) => m.e))}) AS e,
+                        unnest(${p.strs(kinds.map((k) => k.fingerprint))}) AS fp) m
+           WHERE NOT results.success AND results.fingerprint IS NULL
+             AND results.error_type IS NOT DISTINCT FROM m.et AND results.error IS NOT DISTINCT FROM m.e`,
+          p.values,
+          p.types,
+        );
+      });
+    }
+    const first = await this.firstDataAfter(this.rawFloor);
+    const hw = this.hourlyWatermark;
+    if (first !== null && hw !== null) {
+      for (let h = floorHour(first); h < hw; h += HOURS_PER_STEP * HOUR_MS) {
+        const to = Math.min(hw, h + HOURS_PER_STEP * HOUR_MS);
+        await this.transaction(() => summariesRun(conn, h, to));
+      }
+    }
+    await writeMeta(conn, 'upgrade_from', null);
+  }
+
   // ---- writes ----------------------------------------------------------------------------------------------
 
   async write(batch: WriteBatch): Promise<void> {
@@ -158,7 +225,7 @@ export class DuckDBStore implements Store {
           if (pending) id = pending.id;
           else {
             id = this.reg.nextId(fresh.length);
-            fresh.push({ id, key: s.key, measurement: s.measurement, tags: s.tags });
+            fresh.push({ id, key: s.key, measurement: s.measurement, tags: s.tags, config: configOfSeries(s.measurement, s.tags) });
           }
         }
         ids.set(s, id);
@@ -178,6 +245,7 @@ export class DuckDBStore implements Store {
     try {
       await appendSeries(conn, fresh, Date.now());
       await appendResults(conn, batch, resultIds, this.nextResultId);
+      await upsertFingerprints(conn, this.newFingerprints(batch));
       await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
       await this.markDirty(conn, batch);
       await conn.run('COMMIT');
@@ -186,8 +254,20 @@ export class DuckDBStore implements Store {
       throw e;
     }
     for (const f of fresh) this.reg.add(f);
+    this.rememberFingerprints(batch);
     this.nextResultId += batch.results.time.length;
     this.nextBreakerId += batch.breakers.time.length;
+  }
+
+  /** Fingerprints of the batch not yet known to be in the `fingerprints` table. */
+  private newFingerprints(batch: WriteBatch): FailureKind[] {
+    return [...batch.failureKinds.values()].filter((k) => !this.knownFingerprints.has(k.fingerprint));
+  }
+
+  /** After a commit: the batch's fingerprints are stored (a bounded memo; forgetting one only costs an INSERT OR IGNORE). */
+  private rememberFingerprints(batch: WriteBatch): void {
+    if (this.knownFingerprints.size + batch.failureKinds.size > MAX_KNOWN_FINGERPRINTS) this.knownFingerprints.clear();
+    for (const fp of batch.failureKinds.keys()) this.knownFingerprints.add(fp);
   }
 
   /** Records buckets below the watermarks that this write changes, in the same transaction as the rows. */
@@ -432,6 +512,14 @@ export class DuckDBStore implements Store {
           dailyDeleted: dayCut === null ? 0 : await del('DELETE FROM rollup_day WHERE bucket < $cut', dayCut),
         };
         await del('DELETE FROM rollup_hour_bins WHERE bucket < $cut', hourCut);
+        await del('DELETE FROM run_hour WHERE bucket < $cut', hourCut);
+        await del('DELETE FROM failure_hour WHERE bucket < $cut', hourCut);
+        // Fingerprints no failure refers to any more (their meaning is written again if one comes back).
+        await this.writer.run(
+          `DELETE FROM fingerprints f
+           WHERE NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.fingerprint = f.fingerprint)
+             AND NOT EXISTS (SELECT 1 FROM results x WHERE x.fingerprint = f.fingerprint)`,
+        );
         await del('DELETE FROM dirty_hours WHERE bucket < $cut', rawCut);
         await del('DELETE FROM dirty_days WHERE bucket < $cut', rawCut);
         if (dayCut !== null) await del('DELETE FROM rollup_day_bins WHERE bucket < $cut', dayCut);
@@ -451,11 +539,13 @@ export class DuckDBStore implements Store {
              AND NOT EXISTS (SELECT 1 FROM rollup_day x WHERE x.series_id = s.series_id)
              AND NOT EXISTS (SELECT 1 FROM rollup_hour_bins x WHERE x.series_id = s.series_id)
              AND NOT EXISTS (SELECT 1 FROM rollup_day_bins x WHERE x.series_id = s.series_id)
+             AND NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.series_id = s.series_id)
            RETURNING series_id AS id`,
         );
         return { ...out, seriesDeleted: gone.length, gone: gone.map((g) => g.id) };
       }).then(({ gone, ...r }) => {
         this.reg.remove(gone);
+        this.knownFingerprints.clear();
         return r;
       }),
     );
@@ -557,6 +647,22 @@ export class DuckDBStore implements Store {
     const ids = this.seriesIds(q.filters, 'circuit_breaker');
     if (ids !== null && ids.length === 0) return [];
     return this.read((c) => readBreakerEvents(c, this.reg, q, ids));
+  }
+
+  runSummaries(q: RunQuery): Promise<RunSummary[]> {
+    return this.read(async (c) => readRunSummaries(c, this.reg, q, await this.rollupState(c, q.start, q.stop)));
+  }
+
+  failureSummaries(q: FailureQuery): Promise<FailureSummaries> {
+    return this.read(async (c) => readFailureSummaries(c, this.reg, q, await this.rollupState(c, q.start, q.stop)));
+  }
+
+  failureFingerprints(q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>> {
+    return this.read(async (c) => readFailureFingerprints(c, this.reg, q, await this.rollupState(c, q.start, q.stop)));
+  }
+
+  failureBuckets(q: FailureBucketQuery): Promise<{ start: number; failures: number }[]> {
+    return this.read((c) => readFailureBuckets(c, this.reg, q));
   }
 
   async status(nowMs: number): Promise<StoreStatus> {

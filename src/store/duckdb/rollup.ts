@@ -4,6 +4,7 @@ import { sketchKeySql } from '../../model/stats.js';
 import { slotFor } from '../../time/buckets.js';
 import type { DuckDBConnection } from './db.js';
 import { bucketMap, type BucketMap, ParamBag } from './sql.js';
+import { failureHourInsert, runHourInsert } from './summaries.js';
 
 export type Level = 'hour' | 'day';
 
@@ -28,6 +29,7 @@ const TABLE: Record<Level, { rows: string; bins: string }> = {
  * (b0 < b1 < ... < bn, ms): counts per series (metric ''), then per metric the moments and exact type-7
  * percentiles (quantile_cont is R type 7). Sketch bins are not made here: while raw rows are kept, merged
  * percentiles are computed exactly from them; binsRun writes the bins just before retention deletes the raw rows.
+ * Hourly runs also recompute the analyses' inputs of those hours (summaries.ts), in the same transaction.
  */
 export async function rollupRun(conn: DuckDBConnection, level: Level, boundaries: readonly number[]): Promise<void> {
   const { rows } = TABLE[level];
@@ -58,6 +60,19 @@ export async function rollupRun(conn: DuckDBConnection, level: Level, boundaries
     p.values,
     p.types,
   );
+  if (level === 'hour') await summariesRun(conn, lo, hi);
+}
+
+/** Recomputes run_hour and failure_hour for the whole hours [lo, hi) (ms) from raw results. */
+export async function summariesRun(conn: DuckDBConnection, lo: number, hi: number): Promise<void> {
+  for (const table of ['run_hour', 'failure_hour']) {
+    const del = new ParamBag();
+    await conn.run(`DELETE FROM ${table} WHERE bucket >= ${del.ts(lo)} AND bucket < ${del.ts(hi)}`, del.values, del.types);
+  }
+  const r = new ParamBag();
+  await conn.run(runHourInsert(r, lo, hi), r.values, r.types);
+  const f = new ParamBag();
+  await conn.run(failureHourInsert(f, lo, hi), f.values, f.types);
 }
 
 /** The sketch bins of `level` for contiguous buckets, from raw rows (called before those raw rows are deleted). */

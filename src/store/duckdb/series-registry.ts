@@ -1,5 +1,6 @@
 // All series (tag sets) of the database, in memory: ingest resolves series ids here without a query, and reads
 // resolve tag filters and group_by here, so tag keys never become SQL (they stay map keys and JS strings).
+import { configurationOf, tagsIdentity } from '../../model/configuration.js';
 import type { Measurement, Tags } from '../../model/result.js';
 import type { TagFilters } from '../types.js';
 
@@ -8,6 +9,13 @@ export interface SeriesRecord {
   key: string;
   measurement: Measurement;
   tags: Tags;
+  /** Identity of the series' default test configuration (series.config); null for other measurements. */
+  config: string | null;
+}
+
+/** The series.config value of a series. */
+export function configOfSeries(measurement: Measurement, tags: Tags): string | null {
+  return measurement === 'test_result' ? tagsIdentity(configurationOf(tags)) : null;
 }
 
 export interface GroupPlan {

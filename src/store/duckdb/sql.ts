@@ -7,10 +7,12 @@ import {
   bigintList,
   INT_LIST,
   intList,
+  listValue,
   type ParamTypes,
   type Params,
   T,
   tsValue,
+  VARCHAR_LIST,
 } from './db.js';
 
 
@@ -46,6 +48,14 @@ export class ParamBag {
     const name = `l${this.n++}`;
     this.values[name] = bigintList(xs);
     this.types[name] = BIGINT_LIST;
+    return `$${name}`;
+  }
+
+  /** A VARCHAR[] parameter; null entries stay NULL. */
+  strs(xs: readonly (string | null)[]): string {
+    const name = `l${this.n++}`;
+    this.values[name] = listValue(xs as string[]);
+    this.types[name] = VARCHAR_LIST;
     return `$${name}`;
   }
 

@@ -135,3 +135,21 @@ export function categorise(errorType: string | null, message: string | null): Ca
   }
   return 'other';
 }
+
+/** Placeholder pattern of a failure without a message. */
+export const NO_MESSAGE = '<no message>';
+
+/** What a failed result is grouped by: computed once, when the result is written, and stored with it. */
+export interface FailureKind {
+  fingerprint: string;
+  category: Category;
+  errorType: string | null;
+  /** The normalised message the fingerprint is computed from. */
+  pattern: string;
+}
+
+/** The fingerprint, category and normalised pattern of a failed result's error type and message. */
+export function failureKindOf(errorType: string | null, message: string | null): FailureKind {
+  const pattern = message === null || message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
+  return { fingerprint: fingerprintOf(errorType, pattern), category: categorise(errorType, message), errorType, pattern };
+}
