@@ -181,24 +181,37 @@ describe('failure-patterns runner on a DuckDB store', () => {
     expect(res.summary).toMatchObject({ runs: 1200, failures: 84, failures_read: 84 });
     expect(res.warnings).toBeUndefined();
 
-    // A bound on rows read cuts the patterns (newest first) and says so; correlations still use all runs.
+    // max_rows, from when raw rows were read, no longer cuts anything (summaries have no row bound): it says so.
     const cut = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + DAY, { options: { max_rows: '50' } }));
-    expect((cut.patterns as { count: number }[]).reduce((s, p) => s + p.count, 0)).toBe(50);
-    expect(cut.warnings).toEqual([expect.stringContaining('only the newest 50 failed results')]);
+    expect((cut.patterns as { count: number }[]).reduce((s, p) => s + p.count, 0)).toBe(84);
+    expect(cut.warnings).toEqual([expect.stringContaining('max_rows no longer bounds this analysis')]);
     expect((cut.correlations as unknown[]).length).toBe(1);
   });
 
-  it('measures the trend over what was read when max_rows cut the window: a steady rate stays stable', async () => {
+  it('keeps a steady rate stable over a window that starts inside an hour, from rolled-up and raw hours alike', async () => {
     const store = await newStore();
     const rows: FullRow[] = [];
-    // One timeout a minute for two days; only the newest 1000 are read.
+    // One timeout a minute for two days.
     for (let i = 0; i < 2 * 1440; i++) rows.push({ t: T0 + i * MIN, success: false, tags: { worker: 'w1' }, error: 'timeout after 5000 ms' });
     await store.write(batchWith(rows));
-    const res = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + 2 * DAY, { options: { max_rows: '1000' } }));
-    const p = (res.patterns as { count: number; trend: { direction: string; first_half: number; second_half: number } }[])[0]!;
-    expect(p.count).toBe(1000);
-    expect(p.trend.direction).toBe('stable');
-    expect(Math.abs(p.trend.first_half - p.trend.second_half)).toBeLessThanOrEqual(2);
+    await store.rollup(T0 + DAY + 90 * MIN); // the first day and a half from run summaries, the rest raw
+    const start = T0 + 30 * MIN;
+    const res = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(start, T0 + 2 * DAY));
+    const p = (res.patterns as { count: number; trend: { direction: string; first_half: number; second_half: number; daily: number[] } }[])[0]!;
+    expect(p.count).toBe(2 * 1440 - 30);
+    expect(p.trend).toMatchObject({ direction: 'stable', first_half: 1425, second_half: 1425, daily: [1410, 1440] });
+  });
+
+  it('shows the newest message as the example, the greatest text among failures at that time, whatever the write order', async () => {
+    const store = await newStore();
+    const at = T0 + 10 * MIN;
+    // Same series, same time, same pattern; the smaller text is written last.
+    await store.write(batchWith([{ t: at, success: false, tags: { worker: 'w1' }, error: 'timeout after 900 ms' }]));
+    await store.write(batchWith([{ t: at, success: false, tags: { worker: 'w1' }, error: 'timeout after 100 ms' }]));
+    const example = async () => ((await failurePatternsRunner({ store, now: T0 + DAY }, request(T0, T0 + 2 * HOUR))).patterns as { example: string }[])[0]!.example;
+    expect(await example()).toBe('timeout after 900 ms'); // from raw rows
+    await store.rollup(T0 + DAY);
+    expect(await example()).toBe('timeout after 900 ms'); // from the hourly summary
   });
 
   it('finds the failing hour of day in the requested time zone', async () => {

@@ -5,22 +5,20 @@
 // across every value tested (notes/analytics-and-forecasting.md §4.2, §8.8). A pattern is `new` when its
 // fingerprint did not occur in the `lookback_days` (7) before the window (for "new failure" notifications).
 import { DateTime } from 'luxon';
+import { tagsIdentity } from '../model/configuration.js';
+import { type Category, EXAMPLE_CHARS, type FailureKind, failureKindOf, NO_MESSAGE } from '../model/fingerprint.js';
 import type { TestResult } from '../model/result.js';
-import { seriesIdentity } from '../store/state.js';
-import type { AggregateGroup, Store, TagFilters } from '../store/types.js';
+import type { AggregateGroup, FailureSummaries, Store, TagFilters } from '../store/types.js';
 import { bucketIndex, DAY_MS, dayBoundaries, MAX_BUCKETS, nextBucketStart } from '../time/buckets.js';
 import { formatMicros, formatMillis } from '../time/parse.js';
-import { type Category, categorise, fingerprintOf, normaliseMessage } from '../model/fingerprint.js';
 import {
   checkRequest,
-  forEachResultPage,
   head,
   intOption,
   lookbackDaysOption,
   maxRowsOption,
   numberOption,
   tagListOption,
-  truncationWarning,
 } from './inputs.js';
 import { benjaminiHochberg, binomialTestHalf, fisherExactGreater } from './significance.js';
 import type { AnalysisRunner } from './types.js';
@@ -29,7 +27,6 @@ export const HOUR_OF_DAY = 'hour_of_day';
 export const DEFAULT_DIMENSIONS = ['worker', 'hardware', 'region', 'endpoint', HOUR_OF_DAY];
 /** Daily counts are given for windows up to this many days; longer windows report halves only. */
 const MAX_TREND_DAYS = 400;
-const EXAMPLE_CHARS = 500;
 
 export interface PatternTrend {
   /** From an exact binomial test of the counts in the two halves of the window (equal lengths) at p = 1/2. */
@@ -101,7 +98,9 @@ interface Acc {
   common: Record<string, string> | null;
   tagValues: Map<string, Set<string>>;
   seriesKeys: Set<string>;
-  times: number[];
+  /** When the failures happened: slice starts (ms) and counts (a raw failure is a slice of one). */
+  sliceStarts: number[];
+  sliceCounts: number[];
 }
 
 const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
@@ -112,73 +111,89 @@ const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
   ['regions', 'region'],
 ];
 
-const NO_MESSAGE = '<no message>';
-
-/** The normalised message of a failed result, which its fingerprint is computed from. */
-function patternOf(r: TestResult): string {
-  const message = r.error ?? '';
-  return message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
-}
-
 /** The fingerprint of a failed result (error type and normalised message). */
 export function fingerprintOfResult(r: TestResult): string {
-  return fingerprintOf(r.error_type, patternOf(r));
+  return failureKindOf(r.error_type, r.error).fingerprint;
 }
 
-/** Accumulates failed results into pattern groups one at a time, so a runner can stream pages through it. */
+/**
+ * Accumulates failures into pattern groups: raw failed results one at a time (add, the direct computation), or
+ * the store's failure summaries (addSummaries, what the runner uses). Both give the same groups.
+ */
 export class PatternGrouper {
   private readonly groups = new Map<string, Acc>();
 
   constructor(private readonly groupBy: readonly string[]) {}
 
+  /** One failed result (successes are skipped). */
   add(r: TestResult): void {
     if (r.success) return;
-    const message = r.error ?? '';
-    const pattern = patternOf(r);
-    const fingerprint = fingerprintOf(r.error_type, pattern);
-    const groupKey = JSON.stringify([this.groupBy.map((k) => r.tags[k] ?? null), fingerprint]);
+    const kind = failureKindOf(r.error_type, r.error);
+    this.addPiece(r.tags, kind, { failures: 1, firstTime: r.time, lastTime: r.time, example: (r.error ?? '').slice(0, EXAMPLE_CHARS), sliceStart: r.time / 1000 });
+  }
+
+  /** The store's failure counts per series, fingerprint and piece. */
+  addSummaries(s: FailureSummaries): void {
+    for (const row of s.rows) {
+      const info = s.fingerprints.get(row.fingerprint);
+      const kind: FailureKind = info
+        ? { fingerprint: row.fingerprint, ...info }
+        : { fingerprint: row.fingerprint, category: 'other', errorType: null, pattern: NO_MESSAGE };
+      this.addPiece(row.series, kind, { ...row, sliceStart: row.start });
+    }
+  }
+
+  private addPiece(
+    tags: Record<string, string>,
+    kind: FailureKind,
+    x: { failures: number; firstTime: number; lastTime: number; example: string; sliceStart: number },
+  ): void {
+    const groupKey = JSON.stringify([this.groupBy.map((k) => tags[k] ?? null), kind.fingerprint]);
     let g = this.groups.get(groupKey);
     if (!g) {
       g = {
-        fingerprint,
-        category: categorise(r.error_type, r.error),
-        errorType: r.error_type,
-        pattern,
-        example: message.slice(0, EXAMPLE_CHARS),
-        exampleTime: r.time,
+        fingerprint: kind.fingerprint,
+        category: kind.category,
+        errorType: kind.errorType,
+        pattern: kind.pattern,
+        example: x.example,
+        exampleTime: x.lastTime,
         count: 0,
-        first: r.time,
-        last: r.time,
-        common: { ...r.tags },
+        first: x.firstTime,
+        last: x.lastTime,
+        common: { ...tags },
         tagValues: new Map(),
         seriesKeys: new Set(),
-        times: [],
+        sliceStarts: [],
+        sliceCounts: [],
       };
       this.groups.set(groupKey, g);
     }
-    g.count++;
-    g.first = Math.min(g.first, r.time);
-    g.last = Math.max(g.last, r.time);
-    if (r.time > g.exampleTime) {
-      g.exampleTime = r.time;
-      g.example = message.slice(0, EXAMPLE_CHARS);
+    g.count += x.failures;
+    g.first = Math.min(g.first, x.firstTime);
+    g.last = Math.max(g.last, x.lastTime);
+    // The newest failure's message; at equal times the greatest text, so the choice never depends on read order.
+    if (x.lastTime > g.exampleTime || (x.lastTime === g.exampleTime && x.example > g.example)) {
+      g.exampleTime = x.lastTime;
+      g.example = x.example;
     }
-    if (g.common) for (const k of Object.keys(g.common)) if (r.tags[k] !== g.common[k]) delete g.common[k];
+    if (g.common) for (const k of Object.keys(g.common)) if (tags[k] !== g.common[k]) delete g.common[k];
     for (const [, tag] of BREADTH_TAGS) {
-      const v = r.tags[tag];
+      const v = tags[tag];
       if (v === undefined) continue;
       let s = g.tagValues.get(tag);
       if (!s) g.tagValues.set(tag, (s = new Set()));
       s.add(v);
     }
-    g.seriesKeys.add(seriesIdentity(r.tags));
-    g.times.push(r.time);
+    g.seriesKeys.add(tagsIdentity(tags));
+    g.sliceStarts.push(x.sliceStart);
+    g.sliceCounts.push(x.failures);
   }
 
   result(o: Omit<PatternOptions, 'groupBy'>): PatternResult {
     const dayStarts = o.endMs > o.startMs ? dayBoundaries(o.tz, o.startMs, o.endMs) : [];
     const withDaily = dayStarts.length > 1 && dayStarts.length - 1 <= MAX_TREND_DAYS;
-    const midUs = ((o.startMs + o.endMs) / 2) * 1000;
+    const mid = trendMiddle(o.startMs, o.endMs);
 
     const all = [...this.groups.values()].sort((a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1));
     // The `limit` largest patterns, then up to `limit` of the rest that appeared most recently, so that a new
@@ -191,12 +206,13 @@ export class PatternGrouper {
       let firstHalf = 0;
       let secondHalf = 0;
       const daily = withDaily ? new Array<number>(dayStarts.length - 1).fill(0) : null;
-      for (const t of g.times) {
-        const ms = t / 1000;
+      for (let i = 0; i < g.sliceStarts.length; i++) {
+        const ms = g.sliceStarts[i]!;
+        const n = g.sliceCounts[i]!;
         if (ms < o.startMs || ms >= o.endMs) continue;
-        if (t < midUs) firstHalf++;
-        else secondHalf++;
-        if (daily) daily[bucketIndex(dayStarts, ms)]!++;
+        if (ms < mid) firstHalf += n;
+        else secondHalf += n;
+        if (daily) daily[bucketIndex(dayStarts, ms)]! += n;
       }
       const p = binomialTestHalf(secondHalf, firstHalf + secondHalf);
       const trend: PatternTrend = {
@@ -240,6 +256,14 @@ export class PatternGrouper {
     if (withDaily) out.days = dayStarts.slice(0, -1).map((d) => DateTime.fromMillis(d, { zone: o.tz }).toISODate()!);
     return out;
   }
+}
+
+/**
+ * Where the trend's halves meet (ms). A whole millisecond, so a failure at t µs is in the first half when
+ * t / 1000 < mid, and summaries cut there split the same way.
+ */
+export function trendMiddle(startMs: number, endMs: number): number {
+  return Math.floor((startMs + endMs) / 2);
 }
 
 /** Groups failed results by (group_by values, fingerprint). Pure: `failures` in any order. */
@@ -368,6 +392,7 @@ export async function countByDimension(
     filters: q.filters,
     groupBy: hourly ? [] : [q.dimension],
     metric: 'latency_ms',
+    stats: 'counts',
   });
   const counts = new Map<string, ValueCounts>();
   const add = (value: string, runs: number, failures: number) => {
@@ -396,40 +421,25 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
   const minLift = numberOption(req.options, 'min_lift', 1, 1000, 2);
   const alpha = numberOption(req.options, 'alpha', 0, 1, 0.05);
   const dimensions = tagListOption(req.options, 'dimensions', DEFAULT_DIMENSIONS, [HOUR_OF_DAY]);
-  const maxRows = maxRowsOption(req.options);
+  maxRowsOption(req.options); // still validated: older clients send it
   const lookbackDays = lookbackDaysOption(req.options);
 
   const warnings: string[] = [];
-  // Pages stream through: only the groups are kept, not the rows.
+  if (req.options.max_rows !== undefined) warnings.push('max_rows no longer bounds this analysis: it reads hourly failure summaries, not raw results');
+  // The trend is measured over [start, end), end at most now; the store cuts its pieces at the local day starts and
+  // the middle, so daily counts and halves are exact.
+  const end = Math.max(req.start, Math.min(req.stop, ctx.now));
+  const cuts = [...(end > req.start ? dayBoundaries(req.tz, req.start, end) : []), trendMiddle(req.start, end), end];
+  const summaries = await ctx.store.failureSummaries({ start: req.start, stop: req.stop, filters: req.filters, cuts });
   const grouper = new PatternGrouper(req.groupBy);
-  let oldestMs = req.stop;
-  const read = await forEachResultPage(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, success: false, maxRows }, (rows) => {
-    for (const r of rows) {
-      grouper.add(r);
-      if (r.time / 1000 < oldestMs) oldestMs = r.time / 1000;
-    }
-  });
-  if (read.truncated) warnings.push(truncationWarning(maxRows, 'failed results'));
-  // When max_rows cut the read, what was read starts at the oldest row: trends (halves, days) and "seen before"
-  // are measured from there, not from the window's start (else a steady rate looked like a rise from zero).
-  const readStart = read.truncated ? Math.floor(oldestMs) : req.start;
-  let seenBefore: Set<string> | undefined;
-  if (lookbackDays > 0) {
-    const seen = new Set<string>();
-    const before = await forEachResultPage(
-      ctx.store,
-      { startMs: req.start - lookbackDays * DAY_MS, stopMs: readStart, filters: req.filters, success: false, maxRows },
-      (rows) => {
-        for (const r of rows) seen.add(fingerprintOfResult(r));
-      },
-    );
-    if (before.truncated) warnings.push(`only the newest ${maxRows} failed results of the lookback were read to tell new patterns`);
-    seenBefore = seen;
-  }
-  const end = Math.max(readStart, Math.min(req.stop, ctx.now));
-  const grouped = grouper.result({ tz: req.tz, startMs: readStart, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
+  grouper.addSummaries(summaries);
+  const seenBefore =
+    lookbackDays > 0
+      ? await ctx.store.failureFingerprints({ start: req.start - lookbackDays * DAY_MS, stop: req.start, filters: req.filters })
+      : undefined;
+  const grouped = grouper.result({ tz: req.tz, startMs: req.start, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
 
-  // Totals and per-value counts come from aggregates (exact over the whole window, no row bound).
+  // Totals and per-value counts come from aggregates (exact over the whole window, from the rollups' counts).
   const totalRes = await ctx.store.aggregate({
     period: 'hour',
     tz: req.tz,
@@ -437,6 +447,7 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
     filters: req.filters,
     groupBy: [],
     metric: 'latency_ms',
+    stats: 'counts',
   });
   let runs = 0;
   let failures = 0;
@@ -467,7 +478,7 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
       runs: corr.runs,
       failures: corr.failures,
       overall_rate: corr.overall_rate,
-      failures_read: read.read,
+      failures_read: grouped.failures,
       patterns_total: grouped.patterns_total,
       values_tested: corr.tested,
       new_patterns: grouped.patterns.filter((p) => p.new === true).length,

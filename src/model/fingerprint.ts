@@ -125,16 +125,25 @@ const CATEGORY_RULES: [Category, RegExp][] = [
 ];
 
 /**
- * The category of a failure: from `error_type` when a rule matches it, else from the message's headline (the line
- * the fingerprint is made from, so one fingerprint always has one category), else "other".
+ * The category of a failure: from `error_type` when a rule matches it, else from the normalised message (what the
+ * fingerprint is made of, so one fingerprint always has one category: "expected 200 but got 503" and "... got 500"
+ * are one pattern, and a bare number is no status code), else "other".
  */
 export function categorise(errorType: string | null, message: string | null): Category {
-  for (const text of [errorType, message === null ? null : headline(message)]) {
+  return categoryOf(errorType, message === null ? null : normaliseMessage(message));
+}
+
+/** The category from `error_type` and an already normalised message. */
+function categoryOf(errorType: string | null, pattern: string | null): Category {
+  for (const text of [errorType, pattern]) {
     if (!text) continue;
     for (const [cat, re] of CATEGORY_RULES) if (re.test(text)) return cat;
   }
   return 'other';
 }
+
+/** Characters of a failure message kept as an example of its pattern. */
+export const EXAMPLE_CHARS = 500;
 
 /** Placeholder pattern of a failure without a message. */
 export const NO_MESSAGE = '<no message>';
@@ -151,5 +160,5 @@ export interface FailureKind {
 /** The fingerprint, category and normalised pattern of a failed result's error type and message. */
 export function failureKindOf(errorType: string | null, message: string | null): FailureKind {
   const pattern = message === null || message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
-  return { fingerprint: fingerprintOf(errorType, pattern), category: categorise(errorType, message), errorType, pattern };
+  return { fingerprint: fingerprintOf(errorType, pattern), category: categoryOf(errorType, pattern), errorType, pattern };
 }

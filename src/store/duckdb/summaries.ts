@@ -3,10 +3,8 @@
 // failure_hour); reads make the same rows from raw results for what the tables do not hold (partial hours at the
 // window's ends, hours that took late writes, the open hour, other configuration rules), with the same SQL, so
 // both sources agree by construction.
+import { EXAMPLE_CHARS } from '../../model/fingerprint.js';
 import type { ParamBag } from './sql.js';
-
-/** Characters of a failure message kept as a piece's example. */
-export const EXAMPLE_CHARS = 500;
 
 /** Outcomes kept at the end of a run summary (the flaky rule looks at the last 10 runs). */
 export const TAIL_RUNS = 10;
@@ -48,10 +46,12 @@ export function runHourInsert(p: ParamBag, lo: number, hi: number): string {
 
 /**
  * Columns of failure counts of relation `r` (results) grouped by a piece expression, series and fingerprint: the
- * example is the message of the newest failure (ties: the later write).
+ * example is the (cut) message of the newest failure, at equal times the greatest text, as the analysis merges
+ * pieces, so the choice never depends on the order rows were read in.
  */
+const EXAMPLE = `left(coalesce(r.error, ''), ${EXAMPLE_CHARS})`;
 export const FAILURE_COLUMNS = `count(*) AS failures, min(r.time) AS first_time, max(r.time) AS last_time,
-  left(arg_max(coalesce(r.error, ''), (r.time, r.id)), ${EXAMPLE_CHARS}) AS example`;
+  arg_max(${EXAMPLE}, (r.time, ${EXAMPLE})) AS example`;
 
 /** Recomputes failure_hour for [lo, hi) (whole hours, ms) from raw results. */
 export function failureHourInsert(p: ParamBag, lo: number, hi: number): string {
