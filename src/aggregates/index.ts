@@ -1,7 +1,7 @@
 // GET /api/v1/aggregates as a function: parameters in, the contract's response out (CONTRACT.md §2, §3.2).
 // Works on any Store: the store merges moments and percentiles, this turns them into bucket statistics.
 import { type Stats, statsFrom } from '../model/stats.js';
-import type { TagFilters, Store } from '../store/types.js';
+import type { StatsLevel, Store, TagFilters } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, HOUR_MS, type Period } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 
@@ -15,6 +15,8 @@ export interface AggregateParams {
   filters: TagFilters;
   metric: string;
   fill: boolean;
+  /** What the caller reads of each bucket (Store AggregateQuery.stats); the API asks for everything. */
+  stats?: StatsLevel;
 }
 
 export interface BucketJson {
@@ -178,7 +180,8 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
   const filters = Object.keys(p.filters)
     .sort()
     .map((k) => [k, [...p.filters[k]!].sort()]);
-  const sig = JSON.stringify([p.period, p.tz, p.metric, p.groupBy, filters]);
+  const level = p.stats ?? 'percentiles';
+  const sig = JSON.stringify([p.period, p.tz, p.metric, p.groupBy, filters, level]);
   const cache = cacheOf(store);
   const held = cache.get(sig);
   const reuse = new Set<number>();
@@ -190,6 +193,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     filters: p.filters,
     groupBy: p.groupBy,
     metric: p.metric,
+    stats: level,
     ...(held && reuse.size > 0 ? { reuse: { generation: held.generation, buckets: reuse } } : {}),
   });
   // Every group shares the boundaries: format each once.

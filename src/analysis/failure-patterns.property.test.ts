@@ -42,7 +42,7 @@ const caseArb = fc.record({
   startSec: fc.integer({ min: 0, max: 59 }),
   lengthMin: fc.integer({ min: 1, max: SPAN_H * 60 }),
   tz: fc.constantFrom('UTC', 'Asia/Kolkata', 'America/New_York'),
-  groupBy: fc.constantFrom([], [], ['region']),
+  groupBy: fc.constantFrom<string[]>([], [], ['region']),
   filter: fc.constantFrom('none', 'none', 'region', 'worker'),
   lookbackDays: fc.constantFrom(0, 0.25, 7),
   /** `now` inside the window (the trend stops there) or after it. */

@@ -205,7 +205,7 @@ export async function countInIntervals(
       intervalOf.set(boundaries.length - 1, j);
       boundaries.push(t);
     }
-    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms' });
+    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms', stats: 'counts' });
     for (const g of res.groups) {
       for (const b of g.buckets) {
         const j = intervalOf.get(b.bucket);

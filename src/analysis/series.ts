@@ -2,6 +2,7 @@
 // and group, read through queryAggregates so that they work on every store and use its rollups.
 import { queryAggregates, type BucketJson } from '../aggregates/index.js';
 import { invalid } from '../errors.js';
+import type { StatsLevel } from '../store/types.js';
 import { DAY_MS, HOUR_MS } from '../time/buckets.js';
 import type { Options } from './inputs.js';
 import type { AnalysisContext, AnalysisRequest } from './types.js';
@@ -68,6 +69,13 @@ export function valueOf(b: BucketJson, statistic: Statistic): { value: number; n
 
 const MAX_HOURLY_DAYS = 92;
 
+/** What a statistic needs of the store: percentiles of merged buckets cost the most, so only they ask for them. */
+export function levelOf(statistic: Statistic): StatsLevel {
+  if (statistic === 'availability_pct' || statistic === 'error_rate' || statistic === 'test_count') return 'counts';
+  if (statistic === 'mean' || statistic === 'max') return 'moments';
+  return 'percentiles';
+}
+
 /** Reads the series of a request: hourly buckets up to HOURLY_MAX_DAYS, daily beyond (or as `period` says). */
 export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opts: Options): Promise<SeriesSet> {
   const statistic = opts.enum('statistic', STATISTICS, 'p50');
@@ -80,7 +88,7 @@ export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opt
   const groupBy = req.groupBy.length ? req.groupBy : DEFAULT_SERIES_KEYS;
   const agg = await queryAggregates(
     ctx.store,
-    { period, tz: req.tz, start: req.start, stop: req.stop, groupBy, filters: req.filters, metric: req.metric, fill: false },
+    { period, tz: req.tz, start: req.start, stop: req.stop, groupBy, filters: req.filters, metric: req.metric, fill: false, stats: levelOf(statistic) },
     ctx.now,
   );
   if (agg.series.length > MAX_SERIES) {

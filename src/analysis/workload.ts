@@ -122,6 +122,7 @@ export const workloadRunner: AnalysisRunner = async (ctx, req) => {
     filters: req.filters,
     groupBy: ['worker'],
     metric: 'latency_ms',
+    stats: 'moments',
   });
   const byWorker = new Map<string, WorkerCounts>();
   let unattributed = 0;

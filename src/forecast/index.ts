@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { type BucketJson, queryAggregates } from '../aggregates/index.js';
 import { invalid, stopNotAfterStart } from '../errors.js';
-import type { Store, TagFilters } from '../store/types.js';
+import type { StatsLevel, Store, TagFilters } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, HOUR_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import type { Level, ModelName } from './models.js';
@@ -73,7 +73,7 @@ export class Forecaster {
     const [start, stop] = historyRange(p, nowMs);
     const agg = await queryAggregates(
       this.store,
-      { period: p.period, tz: p.tz, start, stop, groupBy: [], filters: p.filters, metric: p.metric, fill: true },
+      { period: p.period, tz: p.tz, start, stop, groupBy: [], filters: p.filters, metric: p.metric, fill: true, stats: STATS_LEVEL[p.statistic] },
       nowMs,
     );
     const buckets = (agg.series[0]?.buckets ?? []).filter((b) => !b.partial);
@@ -160,6 +160,9 @@ function historyRange(p: ForecastParams, nowMs: number): [number, number] {
   }
   return [start, stop];
 }
+
+/** What each statistic needs of the store (percentiles of merged buckets cost the most). */
+const STATS_LEVEL: Record<Statistic, StatsLevel> = { test_count: 'counts', availability_pct: 'counts', mean: 'moments', p95: 'percentiles' };
 
 function valueOf(b: BucketJson, s: Statistic): number | null {
   switch (s) {

@@ -375,6 +375,55 @@ export function runStoreContract(opts: ContractOptions): void {
     });
   });
 
+  describe('ranges cut inside days, and what the caller needs', () => {
+    for (const storeTz of ['UTC', 'Europe/Berlin']) {
+      it(`counts the part of a day a bucket cuts, from rollups and raw rows alike (store zone ${storeTz})`, async () => {
+        const s = await open(storeTz);
+        const rows: Row[] = [];
+        let seed = 11;
+        const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+        for (let i = 0; i < 600; i++) {
+          rows.push({
+            t: T0 - 10 * HOUR + Math.floor(rnd() * 3 * DAY),
+            success: rnd() > 0.2,
+            latency: 1 + rnd() * 100,
+            tags: { region: rnd() < 0.5 ? 'eu' : 'us', worker: `w${Math.floor(rnd() * 3)}` },
+          });
+        }
+        await s.write(batchOf(rows));
+        // A report's range: from an hour inside a day to another, cut at the days of `tz`, by region.
+        const tz = 'Europe/Berlin';
+        const start = T0 + 3 * HOUR;
+        const stop = T0 + 2 * DAY + 5 * HOUR;
+        const days = [start];
+        for (let d = DateTime.fromMillis(start, { zone: tz }).startOf('day').plus({ days: 1 }); d.toMillis() < stop; d = d.plus({ days: 1 })) days.push(d.toMillis());
+        const boundaries = [...days, stop];
+        for (const phase of ['raw', 'rolled up']) {
+          if (phase === 'rolled up') await s.rollup(LATER);
+          for (const stats of ['counts', 'moments', 'percentiles'] as const) {
+            const r = await s.aggregate({ period: 'day', tz, boundaries, filters: {}, groupBy: ['region'], metric: 'latency_ms', stats });
+            for (const region of ['eu', 'us']) {
+              const g = r.groups.find((x) => x.group.region === region)!;
+              expect(g.buckets.map((b) => b.bucket)).toEqual(boundaries.slice(0, -1).map((_, i) => i));
+              for (const b of g.buckets) {
+                const inside = rows.filter((x) => x.tags!.region === region && x.t >= boundaries[b.bucket]! && x.t < boundaries[b.bucket + 1]!);
+                const exp = expectedOf(inside);
+                expect([b.testCount, b.successCount], `${phase} ${stats} bucket ${b.bucket}`).toEqual([exp.test_count, exp.success_count]);
+                if (stats === 'counts') continue;
+                expect(b.n).toBe(exp.stats.count);
+                expect(relErr(b.sum / b.n, exp.stats.mean!)).toBeLessThan(1e-9);
+                expect(relErr(Math.sqrt(b.m2 / b.n), exp.stats.stddev!)).toBeLessThan(1e-9);
+                expect([b.min, b.max]).toEqual([exp.stats.min, exp.stats.max]);
+                if (stats === 'moments') continue;
+                for (const k of ['p50', 'p95', 'p99'] as const) expect(relErr(b[k]!, exp.stats[k]!)).toBeLessThanOrEqual(SKETCH_RELATIVE_ERROR);
+              }
+            }
+          }
+        }
+      });
+    }
+  });
+
   describe('raw reads', () => {
     it('pages through results newest first with a cursor, keeping microseconds', async () => {
       const s = await open();

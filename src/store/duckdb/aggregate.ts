@@ -16,7 +16,7 @@ import {
   sketchKeySql,
   sketchQuantile,
 } from '../../model/stats.js';
-import { HOUR_MS, nextBucketStart, type Period, slotFor } from '../../time/buckets.js';
+import { bucketStart, HOUR_MS, nextBucketStart, type Period, slotFor } from '../../time/buckets.js';
 import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { GroupPlan } from './series-registry.js';
@@ -45,6 +45,26 @@ interface Parts {
   raw: Range[];
 }
 
+/**
+ * The days of the daily rollup (in `tz`, before `watermark`) that lie wholly inside one bucket: a day row counts
+ * for the bucket that holds its start, so a bucket that starts or ends inside a day (a report's range cut at the
+ * current hour) takes that day's part from hours or raw rows instead.
+ */
+export function wholeDays(boundaries: readonly number[], tz: string, watermark: number): Range[] {
+  const out: Range[] = [];
+  for (let i = 0; i + 1 < boundaries.length; i++) {
+    const lo = boundaries[i]!;
+    const hi = Math.min(boundaries[i + 1]!, watermark);
+    if (hi - lo < 22 * HOUR_MS) continue; // no day fits
+    let d = bucketStart('day', tz, lo);
+    if (d < lo) d = nextBucketStart('day', tz, d);
+    let end = d;
+    while (nextBucketStart('day', tz, end) <= hi) end = nextBucketStart('day', tz, end);
+    if (end > d) out.push([d, end]);
+  }
+  return mergeRanges(out);
+}
+
 /** Splits [b0, bn) into rollup-served and raw-served ranges. */
 export function planParts(period: Period, tz: string, boundaries: readonly number[], st: RollupState): Parts {
   const b0 = boundaries[0]!;
@@ -53,7 +73,7 @@ export function planParts(period: Period, tz: string, boundaries: readonly numbe
   let day: Range[] = [];
   if (period !== 'hour' && st.dailyTz === tz && st.dailyWatermark !== null && st.dailyWatermark > b0) {
     const dirty: Range[] = st.dirtyDays.map((d) => [d, nextBucketStart('day', tz, d)]);
-    day = subtractRanges([[b0, Math.min(bn, st.dailyWatermark)]], dirty);
+    day = subtractRanges(wholeDays(boundaries, tz, st.dailyWatermark), dirty);
   }
   let hour: Range[] = [];
   if (slotFor(boundaries) === HOUR_MS && st.hourlyWatermark !== null && st.hourlyWatermark > b0) {
@@ -98,6 +118,7 @@ export async function aggregateQuery(
   plan: GroupPlan,
   st: RollupState,
 ): Promise<AggregateResult> {
+  const level = q.stats ?? 'percentiles';
   const parts = planParts(q.period, q.tz, q.boundaries, st);
   // Buckets with no raw part are closed and clean: final, and left out when the caller holds them.
   const nB = q.boundaries.length - 1;
@@ -142,11 +163,12 @@ export async function aggregateQuery(
   if (parts.day.length + parts.hour.length > 0) {
     const p = new ParamBag();
     const { map, ctes } = common(p);
-    const metric = p.str(q.metric);
+    // Counts only: the count rows (metric ''), not the metric's moments.
+    const metrics = level === 'counts' ? `''` : `'', ${p.str(q.metric)}`;
     const piece = (table: string, ranges: Range[]): string =>
       `SELECT ${map.rel}.b, sm.g, x.metric, x.test_count, x.success_count, x.n, x.sum, x.m2, x.min, x.max, x.p50, x.p95, x.p99
        FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
-       WHERE x.metric IN ('', ${metric}) AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
+       WHERE x.metric IN (${metrics}) AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
     const pieces: string[] = [];
     if (parts.day.length) pieces.push(piece('rollup_day', parts.day));
     if (parts.hour.length) pieces.push(piece('rollup_hour', parts.hour));
@@ -185,7 +207,9 @@ export async function aggregateQuery(
   if (parts.raw.length > 0) {
     const p = new ParamBag();
     const { map, ctes } = common(p);
-    const v = valueExpr('r', p);
+    // Only what the level needs: counts never read the metric column; percentiles alone need the values sorted.
+    const v = level === 'counts' ? 'NULL::DOUBLE' : valueExpr('r', p);
+    const q7 = level === 'percentiles' ? 'quantile_cont(v, [0.5, 0.95, 0.99])' : 'NULL::DOUBLE[]';
     const cols = await queryColumns(
       conn,
       `WITH ${ctes},
@@ -194,7 +218,7 @@ export async function aggregateQuery(
                WHERE ${rangesPredicate(p, 'r.time', parts.raw)})
        SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
               coalesce(sum(v), 0)::DOUBLE AS s, coalesce(var_pop(v) * count(v), 0)::DOUBLE AS m2,
-              min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, quantile_cont(v, [0.5, 0.95, 0.99]) AS q
+              min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, ${q7} AS q
        FROM src GROUP BY b, g`,
       p.values,
       p.types,
@@ -204,7 +228,7 @@ export async function aggregateQuery(
       const a = get(cols.b![i] as number, cols.g![i] as number);
       if (addCounts(a, cols, i) > 0) {
         a.sources += 1;
-        const qs = cols.q![i] as number[];
+        const qs = (cols.q![i] as number[] | null) ?? [];
         a.p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
       }
     }
@@ -215,6 +239,10 @@ export async function aggregateQuery(
   const exact: number[] = [];
   const sketched: number[] = [];
   for (const [k, a] of acc) {
+    if (level !== 'percentiles') {
+      a.p = [null, null, null];
+      continue;
+    }
     if (a.sources <= 1) continue;
     if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor) exact.push(k);
     else sketched.push(k);
