@@ -166,7 +166,7 @@ export async function aggregateQuery(
     // Counts only: the count rows (metric ''), not the metric's moments.
     const metrics = level === 'counts' ? `''` : `'', ${p.str(q.metric)}`;
     const piece = (table: string, ranges: Range[]): string =>
-      `SELECT ${map.rel}.b, sm.g, x.metric, x.test_count, x.success_count, x.n, x.sum, x.m2, x.min, x.max, x.p50, x.p95, x.p99
+      `SELECT ${map.index('x', 'bucket')} AS b, sm.g, x.metric, x.test_count, x.success_count, x.n, x.sum, x.m2, x.min, x.max, x.p50, x.p95, x.p99
        FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
        WHERE x.metric IN (${metrics}) AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
     const pieces: string[] = [];
@@ -213,7 +213,7 @@ export async function aggregateQuery(
     const cols = await queryColumns(
       conn,
       `WITH ${ctes},
-       src AS (SELECT ${map.rel}.b, sm.g, r.success, ${v} AS v
+       src AS (SELECT ${map.index('r', 'time')} AS b, sm.g, r.success, ${v} AS v
                FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
                WHERE ${rangesPredicate(p, 'r.time', parts.raw)})
        SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
@@ -235,7 +235,9 @@ export async function aggregateQuery(
   }
 
   // 3. Group-buckets fed by several sources. Where the raw rows of the whole bucket are still kept (the bucket
-  // starts at or after the raw floor), their exact type-7 percentiles; older buckets from merged sketch bins.
+  // starts at or after the raw floor), their exact type-7 percentiles, unless one group-bucket alone holds more
+  // than EXACT_MAX_ROWS results (its values would all sit in memory at once): that one, and older buckets, from
+  // merged sketch bins (within 0.8 %).
   const exact: number[] = [];
   const sketched: number[] = [];
   for (const [k, a] of acc) {
@@ -244,7 +246,7 @@ export async function aggregateQuery(
       continue;
     }
     if (a.sources <= 1) continue;
-    if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor) exact.push(k);
+    if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor && a.tc <= EXACT_MAX_ROWS) exact.push(k);
     else sketched.push(k);
   }
   // Exact percentiles hold every value of a group-bucket in memory: read them in slices of whole buckets of
@@ -253,40 +255,43 @@ export async function aggregateQuery(
     const p = new ParamBag();
     const { map, ctes } = common(p);
     const v = valueExpr('r', p);
+    const wanted = new Set(slice);
     const buckets = [...new Set(slice.map((k) => Math.floor(k / nG)))];
     const ranges = buckets.map((b) => [q.boundaries[b]!, q.boundaries[b + 1]!] as Range);
     const cols = await queryColumns(
       conn,
-      `WITH ${ctes},
-       need AS (SELECT unnest(${p.bigints(slice)}) AS key)
-       SELECT ${map.rel}.b AS b, sm.g AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
+      `WITH ${ctes}
+       SELECT ${map.index('r', 'time')} AS b, sm.g AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
        FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
        WHERE ${rangesPredicate(p, 'r.time', mergeRanges(ranges))} AND ${v} IS NOT NULL
-         AND (${map.rel}.b::BIGINT * ${p.bigint(nG)} + sm.g) IN (SELECT key FROM need)
-       GROUP BY ${map.rel}.b, sm.g`,
+       GROUP BY 1, 2`,
       p.values,
       p.types,
     );
     const len = (cols.b ?? []).length;
     for (let i = 0; i < len; i++) {
+      const b = cols.b![i] as number;
+      const g = cols.g![i] as number;
+      if (!wanted.has(b * nG + g)) continue; // a single-source group-bucket of the same buckets: it has its values
       const qs = cols.q![i] as number[];
-      get(cols.b![i] as number, cols.g![i] as number).p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
+      get(b, g).p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
     }
   }
+  const sketchedKeys = new Set(sketched);
   if (sketched.length > 0) {
     const p = new ParamBag();
     const { map, ctes } = common(p);
-    const metric = p.str(q.metric);
+    let metric: string | undefined; // bound on first use: an unused parameter is an error
     const v = valueExpr('r', p);
     // Bins exist for rollup rows older than the raw floor (written when their raw rows were deleted); newer
     // parts of a bucket contribute their raw values as bins of one.
     const floor: Range = [0, st.rawFloor];
     const above: Range = [st.rawFloor, Number.MAX_SAFE_INTEGER];
     const binPiece = (table: string, ranges: Range[]): string =>
-      `SELECT ${map.rel}.b, sm.g, x.k, x.c, x.s FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
-       WHERE x.metric = ${metric} AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
+      `SELECT ${map.index('x', 'bucket')} AS b, sm.g, x.k, x.c, x.s FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
+       WHERE x.metric = ${(metric ??= p.str(q.metric))} AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
     const rawPiece = (ranges: Range[]): string =>
-      `SELECT ${map.rel}.b, sm.g, ${sketchKeySql(v)} AS k, 1 AS c, ${v} AS s
+      `SELECT ${map.index('r', 'time')} AS b, sm.g, ${sketchKeySql(v)} AS k, 1 AS c, ${v} AS s
        FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
        WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${v} IS NOT NULL`;
     const pieces: string[] = [];
@@ -352,7 +357,7 @@ export async function aggregateQuery(
       p50: a.moments.n > 0 ? a.p[0] : null,
       p95: a.moments.n > 0 ? a.p[1] : null,
       p99: a.moments.n > 0 ? a.p[2] : null,
-      approximate: a.sources > 1 && q.boundaries[b]! < st.rawFloor,
+      approximate: sketchedKeys.has(k),
     });
   }
   const result: AggregateResult = {
@@ -367,6 +372,8 @@ export async function aggregateQuery(
 
 /** Raw rows an exact-percentile query aims at (plus at most one bucket's rows). */
 export const EXACT_SLICE_ROWS = 1_000_000;
+/** Most results of one group-bucket whose percentiles are computed exactly; larger ones come from sketch bins. */
+export const EXACT_MAX_ROWS = 4_000_000;
 
 /** Splits group-bucket keys (b * nG + g) into runs of whole buckets: a run ends at the first bucket boundary after its rows reach `limit`. */
 export function slicesByRows(keys: number[], nG: number, rows: (key: number) => number, limit = EXACT_SLICE_ROWS): number[][] {

@@ -11,7 +11,7 @@ export type Level = 'hour' | 'day';
 /** CTEs `src` (raw rows of [lo, hi) with their bucket start) and `vals` (one row per metric value). */
 function sourceCtes(p: ParamBag, map: BucketMap, lo: number, hi: number): string {
   return `${map.cte},
-    src AS (SELECT ${map.rel}.bstart, r.series_id, r.success, r.latency_ms, r.metrics
+    src AS (SELECT ${map.start('r', 'time')} AS bstart, r.series_id, r.success, r.latency_ms, r.metrics
             FROM results r ${map.join('r', 'time')} WHERE r.time >= ${p.ts(lo)} AND r.time < ${p.ts(hi)}),
     vals AS (SELECT bstart, series_id, 'latency_ms' AS metric, latency_ms AS v FROM src WHERE latency_ms IS NOT NULL
              UNION ALL
