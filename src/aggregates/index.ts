@@ -261,6 +261,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
       out.failure_count = b.testCount - b.successCount;
       out.availability_pct = (100 * b.successCount) / b.testCount;
       out.stats = statsFrom(b, b);
+      if (b.approximate && b.n > 0) out.stats.approximate = true;
       add(items, b.bucket, JSON.stringify(out), false, false);
     }
   }

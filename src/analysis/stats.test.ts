@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 // Each test's expected values come from SciPy 1.17.1 (the call is quoted next to them) or from the definition.
 import { describe, expect, it } from 'vitest';
 import {
@@ -109,6 +110,23 @@ describe('robust scale and smoothing', () => {
   it('Theil-Sen ignores one outlier; the moving average trails', () => {
     expect(senSlope([0, 1, 2, 3, 4], [0, 2, 4, 60, 8])).toBe(2);
     expect(movingAverage([1, 2, 3, 4], 2)).toEqual([1, 1.5, 2.5, 3.5]);
+  });
+
+  it('Theil-Sen equals the median of every pairwise slope, sorted directly (ties, repeated x, even and odd counts)', () => {
+    const pointsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: -5, max: 5 })), { minLength: 2, maxLength: 60 });
+    fc.assert(
+      fc.property(pointsArb, (pts) => {
+        const x = pts.map((p) => p[0]);
+        const y = pts.map((p) => p[1]);
+        const slopes: number[] = [];
+        for (let i = 0; i < x.length; i++) for (let j = i + 1; j < x.length; j++) if (x[j] !== x[i]) slopes.push((y[j]! - y[i]!) / (x[j]! - x[i]!));
+        slopes.sort((a, b) => a - b);
+        const m = slopes.length;
+        const want = m === 0 ? 0 : m % 2 ? slopes[(m - 1) / 2]! : (slopes[m / 2 - 1]! + slopes[m / 2]!) / 2;
+        expect(senSlope(x, y)).toBe(want + 0);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -90,16 +90,63 @@ export function mannKendall(y: readonly number[], continuity = true): MannKendal
   return { s, varS, z, p: varS > 0 ? normalTwoSided(z) : 1, tau: n > 1 ? s / ((n * (n - 1)) / 2) : 0 };
 }
 
-/** Theil–Sen slope: the median of the pairwise slopes (y_j − y_i) / (x_j − x_i). O(n²): callers bound n. */
+/**
+ * Theil–Sen slope: the median of the pairwise slopes (y_j − y_i) / (x_j − x_i). O(n²) time: callers bound n. The
+ * slopes go into one typed array and the median is selected in place (a month of hourly points is 260,000 slopes:
+ * pushing them into an array and sorting a copy took 30 ms a series).
+ */
 export function senSlope(x: readonly number[], y: readonly number[]): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < x.length - 1; i++) {
-    for (let j = i + 1; j < x.length; j++) {
-      const dx = x[j]! - x[i]!;
-      if (dx !== 0) slopes.push((y[j]! - y[i]!) / dx);
+  const n = x.length;
+  const slopes = new Float64Array((n * (n - 1)) / 2);
+  let m = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const xi = x[i]!;
+    const yi = y[i]!;
+    for (let j = i + 1; j < n; j++) {
+      const dx = x[j]! - xi;
+      if (dx !== 0) slopes[m++] = (y[j]! - yi) / dx;
     }
   }
-  return slopes.length ? ss.median(slopes) : 0;
+  return m ? medianInPlace(slopes, m) + 0 : 0; // + 0: a median of -0 reads 0
+}
+
+/** The median of a[0..n) (mean of the two middle values for even n); reorders a. */
+export function medianInPlace(a: Float64Array, n: number): number {
+  const k = (n - 1) >> 1;
+  selectInPlace(a, 0, n - 1, k);
+  if (n % 2 === 1) return a[k]!;
+  // The upper middle value is the smallest of the part above k.
+  let next = Infinity;
+  for (let i = k + 1; i < n; i++) if (a[i]! < next) next = a[i]!;
+  return (a[k]! + next) / 2;
+}
+
+/** Hoare's selection: afterwards a[k] is the k-th smallest of a[lo..hi], smaller ones before it, larger after. */
+function selectInPlace(a: Float64Array, lo: number, hi: number, k: number): void {
+  while (hi > lo) {
+    // Median of three as the pivot keeps sorted and reversed input linear.
+    const mid = (lo + hi) >> 1;
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
 }
 
 export interface TwoSample {

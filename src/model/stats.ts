@@ -104,6 +104,8 @@ export interface Stats {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+  /** Present (true) when the percentiles come from merged sketches, within 1 % of the exact values. */
+  approximate?: true;
 }
 
 export function statsFrom(m: Moments, p: { p50: number | null; p95: number | null; p99: number | null }): Stats {

@@ -87,7 +87,7 @@ export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number):
         success_count: b.successCount,
         failure_count: b.testCount - b.successCount,
         availability_pct: (100 * b.successCount) / b.testCount,
-        stats: statsFrom(b, b),
+        stats: { ...statsFrom(b, b), ...(b.approximate && b.n > 0 ? { approximate: true as const } : {}) },
       }));
     return buckets.length ? [{ group: g.group as Record<string, string | null>, buckets }] : [];
   });

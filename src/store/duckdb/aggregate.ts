@@ -112,11 +112,22 @@ function addCounts(a: Acc, cols: Record<string, unknown[]>, i: number): number {
   return n;
 }
 
+/** Memory bounds of exact percentiles (tests make them small to reach every path). */
+export interface ExactLimits {
+  /** Raw rows an exact-percentile query aims at (plus at most one bucket's rows). */
+  sliceRows: number;
+  /** Most results of one group-bucket whose percentiles are computed exactly; larger ones come from sketch bins. */
+  maxRows: number;
+}
+
+export const EXACT_LIMITS: ExactLimits = { sliceRows: 1_000_000, maxRows: 4_000_000 };
+
 export async function aggregateQuery(
   conn: DuckDBConnection,
   q: AggregateQuery,
   plan: GroupPlan,
   st: RollupState,
+  limits: ExactLimits = EXACT_LIMITS,
 ): Promise<AggregateResult> {
   const level = q.stats ?? 'percentiles';
   const parts = planParts(q.period, q.tz, q.boundaries, st);
@@ -137,6 +148,23 @@ export async function aggregateQuery(
     }
   }
   const slot = slotFor(q.boundaries);
+  // Percentiles of buckets merged from several rollup rows need the raw values while they are kept. When every
+  // bucket is inside the raw retention and fits in memory, read everything raw in one pass per slice (counts and
+  // moments too) rather than merging rollup rows and then reading the same raw rows again for the percentiles.
+  // Groups of one series in hourly buckets keep the rollup: each of its rows holds that bucket's exact percentiles.
+  let rawRows: Map<number, number> | null = null;
+  if (level === 'percentiles' && parts.raw.length > 0) rawRows = await rawRowsPerBucket(conn, q.boundaries, parts.raw);
+  const oneSeriesPerGroup = q.period === 'hour' && plan.sids.length === plan.groups.length;
+  if (level === 'percentiles' && !oneSeriesPerGroup && q.boundaries[0]! >= st.rawFloor && parts.day.length + parts.hour.length > 0) {
+    const rolled = mergeRanges([...parts.day, ...parts.hour]);
+    const counts = await rawRowsPerBucket(conn, q.boundaries, rolled);
+    if (Math.max(0, ...counts.values(), ...(rawRows?.values() ?? [])) <= limits.maxRows) {
+      for (const [b, n] of counts) rawRows = (rawRows ?? new Map()).set(b, (rawRows?.get(b) ?? 0) + n);
+      parts.raw = mergeRanges([...parts.raw, ...rolled]);
+      parts.day = [];
+      parts.hour = [];
+    }
+  }
   const acc = new Map<number, Acc>(); // key: b * nGroups + g
   const nG = plan.groups.length;
   const get = (b: number, g: number): Acc => {
@@ -203,40 +231,44 @@ export async function aggregateQuery(
     }
   }
 
-  // 2. Raw rows (R), aggregated per bucket and group with exact type-7 percentiles.
+  // 2. Raw rows (R), aggregated per bucket and group with exact type-7 percentiles; for percentiles in slices of
+  // whole buckets of about sliceRows rows, since quantile_cont holds every value of a slice in memory.
   if (parts.raw.length > 0) {
-    const p = new ParamBag();
-    const { map, ctes } = common(p);
-    // Only what the level needs: counts never read the metric column; percentiles alone need the values sorted.
-    const v = level === 'counts' ? 'NULL::DOUBLE' : valueExpr('r', p);
-    const q7 = level === 'percentiles' ? 'quantile_cont(v, [0.5, 0.95, 0.99])' : 'NULL::DOUBLE[]';
-    const cols = await queryColumns(
-      conn,
-      `WITH ${ctes},
-       src AS (SELECT ${map.index('r', 'time')} AS b, sm.g, r.success, ${v} AS v
-               FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
-               WHERE ${rangesPredicate(p, 'r.time', parts.raw)})
-       SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
-              coalesce(sum(v), 0)::DOUBLE AS s, coalesce(var_pop(v) * count(v), 0)::DOUBLE AS m2,
-              min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, ${q7} AS q
-       FROM src GROUP BY b, g`,
-      p.values,
-      p.types,
-    );
-    const len = (cols.b ?? []).length;
-    for (let i = 0; i < len; i++) {
-      const a = get(cols.b![i] as number, cols.g![i] as number);
-      if (addCounts(a, cols, i) > 0) {
-        a.sources += 1;
-        const qs = (cols.q![i] as number[] | null) ?? [];
-        a.p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
+    const slices = level === 'percentiles' && rawRows ? sliceRanges(parts.raw, q.boundaries, rawRows, limits.sliceRows) : [parts.raw];
+    for (const ranges of slices) {
+      const p = new ParamBag();
+      const { map, ctes } = common(p);
+      // Only what the level needs: counts never read the metric column; percentiles alone need the values sorted.
+      const v = level === 'counts' ? 'NULL::DOUBLE' : valueExpr('r', p);
+      const q7 = level === 'percentiles' ? 'quantile_cont(v, [0.5, 0.95, 0.99])' : 'NULL::DOUBLE[]';
+      const cols = await queryColumns(
+        conn,
+        `WITH ${ctes},
+         src AS (SELECT ${map.index('r', 'time')} AS b, sm.g, r.success, ${v} AS v
+                 FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
+                 WHERE ${rangesPredicate(p, 'r.time', ranges)})
+         SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
+                coalesce(sum(v), 0)::DOUBLE AS s, coalesce(var_pop(v) * count(v), 0)::DOUBLE AS m2,
+                min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, ${q7} AS q
+         FROM src GROUP BY b, g`,
+        p.values,
+        p.types,
+      );
+      const len = (cols.b ?? []).length;
+      for (let i = 0; i < len; i++) {
+        const a = get(cols.b![i] as number, cols.g![i] as number);
+        if (addCounts(a, cols, i) > 0) {
+          a.sources += 1;
+          const qs = (cols.q![i] as number[] | null) ?? [];
+          a.p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
+        }
       }
     }
   }
 
   // 3. Group-buckets fed by several sources. Where the raw rows of the whole bucket are still kept (the bucket
   // starts at or after the raw floor), their exact type-7 percentiles, unless one group-bucket alone holds more
-  // than EXACT_MAX_ROWS results (its values would all sit in memory at once): that one, and older buckets, from
+  // than maxRows results (its values would all sit in memory at once): that one, and older buckets, from
   // merged sketch bins (within 0.8 %).
   const exact: number[] = [];
   const sketched: number[] = [];
@@ -246,12 +278,12 @@ export async function aggregateQuery(
       continue;
     }
     if (a.sources <= 1) continue;
-    if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor && a.tc <= EXACT_MAX_ROWS) exact.push(k);
+    if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor && a.tc <= limits.maxRows) exact.push(k);
     else sketched.push(k);
   }
   // Exact percentiles hold every value of a group-bucket in memory: read them in slices of whole buckets of
-  // about EXACT_SLICE_ROWS raw rows (counted from the rollups), so memory stays bounded however long the range.
-  for (const slice of slicesByRows(exact, nG, (k) => acc.get(k)!.tc)) {
+  // about sliceRows raw rows (counted from the rollups), so memory stays bounded however long the range.
+  for (const slice of slicesByRows(exact, nG, (k) => acc.get(k)!.tc, limits.sliceRows)) {
     const p = new ParamBag();
     const { map, ctes } = common(p);
     const v = valueExpr('r', p);
@@ -370,13 +402,43 @@ export async function aggregateQuery(
   return result;
 }
 
-/** Raw rows an exact-percentile query aims at (plus at most one bucket's rows). */
-export const EXACT_SLICE_ROWS = 1_000_000;
-/** Most results of one group-bucket whose percentiles are computed exactly; larger ones come from sketch bins. */
-export const EXACT_MAX_ROWS = 4_000_000;
+/** Raw rows per bucket index inside `ranges` (all series: an upper bound for a filtered query). */
+async function rawRowsPerBucket(conn: DuckDBConnection, boundaries: readonly number[], ranges: readonly Range[]): Promise<Map<number, number>> {
+  const p = new ParamBag();
+  const map = bucketMap(p, boundaries, slotFor(boundaries));
+  const cols = await queryColumns(
+    conn,
+    `WITH ${map.cte} SELECT ${map.index('r', 'time')} AS b, count(*)::DOUBLE AS n
+     FROM results r ${map.join('r', 'time')} WHERE ${rangesPredicate(p, 'r.time', ranges)} GROUP BY 1`,
+    p.values,
+    p.types,
+  );
+  const out = new Map<number, number>();
+  const len = (cols.b ?? []).length;
+  for (let i = 0; i < len; i++) out.set(cols.b![i] as number, cols.n![i] as number);
+  return out;
+}
+
+/** `ranges` cut into slices of whole buckets of about sliceRows rows (each slice: its parts of `ranges`). */
+function sliceRanges(ranges: readonly Range[], boundaries: readonly number[], rows: ReadonlyMap<number, number>, limit: number): Range[][] {
+  const cuts: number[] = [];
+  let sum = 0;
+  for (const b of [...rows.keys()].sort((x, y) => x - y)) {
+    if (sum >= limit) {
+      cuts.push(boundaries[b]!);
+      sum = 0;
+    }
+    sum += rows.get(b)!;
+  }
+  const edges = [-Infinity, ...cuts, Infinity];
+  return edges
+    .slice(0, -1)
+    .map((lo, i) => intersectRanges(ranges, [lo, edges[i + 1]!]))
+    .filter((r) => r.length > 0);
+}
 
 /** Splits group-bucket keys (b * nG + g) into runs of whole buckets: a run ends at the first bucket boundary after its rows reach `limit`. */
-export function slicesByRows(keys: number[], nG: number, rows: (key: number) => number, limit = EXACT_SLICE_ROWS): number[][] {
+export function slicesByRows(keys: number[], nG: number, rows: (key: number) => number, limit = EXACT_LIMITS.sliceRows): number[][] {
   const sorted = [...keys].sort((x, y) => x - y);
   const out: number[][] = [];
   let cur: number[] = [];

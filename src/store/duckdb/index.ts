@@ -33,7 +33,7 @@ import type {
   TagFilters,
 } from '../types.js';
 import { readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
-import { aggregateQuery, type RollupState } from './aggregate.js';
+import { aggregateQuery, type ExactLimits, type RollupState } from './aggregate.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun, summariesRun } from './rollup.js';
@@ -53,6 +53,8 @@ export interface DuckDBStoreOptions {
   threads?: number | undefined;
   readers?: number;
   warn?: (message: string) => void;
+  /** Memory bounds of exact percentiles; tests set small ones to reach every path. */
+  exactLimits?: ExactLimits;
 }
 
 /** Hours rolled up per transaction, so a long backlog never holds the writer for long. */
@@ -599,7 +601,7 @@ export class DuckDBStore implements Store {
     if (plan.sids.length === 0) return { groups: [] };
     return this.read(async (c) => {
       const st = await this.rollupState(c, q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!);
-      return aggregateQuery(c, q, plan, st);
+      return aggregateQuery(c, q, plan, st, this.opts.exactLimits);
     });
   }
 
