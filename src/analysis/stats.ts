@@ -97,7 +97,7 @@ export function mannKendall(y: readonly number[], continuity = true): MannKendal
  */
 export function senSlope(x: readonly number[], y: readonly number[]): number {
   const n = x.length;
-  const slopes = new Float64Array((n * (n - 1)) / 2);
+  const slopes = scratch((n * (n - 1)) / 2);
   let m = 0;
   for (let i = 0; i < n - 1; i++) {
     const xi = x[i]!;
@@ -108,6 +108,14 @@ export function senSlope(x: readonly number[], y: readonly number[]): number {
     }
   }
   return m ? medianInPlace(slopes, m) + 0 : 0; // + 0: a median of -0 reads 0
+}
+
+let scratchBuffer = new Float64Array(0);
+
+/** A reusable buffer of at least `n` doubles (one allocation instead of one per series: less garbage to collect). */
+function scratch(n: number): Float64Array {
+  if (scratchBuffer.length < n) scratchBuffer = new Float64Array(Math.max(n, 2 * scratchBuffer.length));
+  return scratchBuffer;
 }
 
 /** The median of a[0..n) (mean of the two middle values for even n); reorders a. */

@@ -120,7 +120,7 @@ export interface ExactLimits {
   maxRows: number;
 }
 
-export const EXACT_LIMITS: ExactLimits = { sliceRows: 1_000_000, maxRows: 4_000_000 };
+export const EXACT_LIMITS: ExactLimits = { sliceRows: 4_000_000, maxRows: 4_000_000 };
 
 export async function aggregateQuery(
   conn: DuckDBConnection,
@@ -179,24 +179,22 @@ export async function aggregateQuery(
   const valueExpr = (alias: string, p: ParamBag): string =>
     q.metric === 'latency_ms' ? `${alias}.latency_ms` : `${alias}.metrics[${p.str(q.metric)}]`;
 
-  const common = (p: ParamBag): { map: BucketMap; ctes: string } => {
+  const common = (p: ParamBag): { map: BucketMap; ctes: string; gm: GroupMap } => {
     const map = bucketMap(p, q.boundaries, slot);
-    return {
-      map,
-      ctes: `sm AS (SELECT unnest(${p.ints(plan.sids)}) AS sid, unnest(${p.ints(plan.gids)}) AS g), ${map.cte}`,
-    };
+    const gm = groupMap(p, plan);
+    return { map, gm, ctes: `${gm.cte}, ${map.cte}` };
   };
 
   // 1. Rollup rows (D and H): counts, moments, and the stored exact percentiles of single-row buckets.
   if (parts.day.length + parts.hour.length > 0) {
     const p = new ParamBag();
-    const { map, ctes } = common(p);
+    const { map, ctes, gm } = common(p);
     // Counts only: the count rows (metric ''), not the metric's moments.
     const metrics = level === 'counts' ? `''` : `'', ${p.str(q.metric)}`;
     const piece = (table: string, ranges: Range[]): string =>
-      `SELECT ${map.index('x', 'bucket')} AS b, sm.g, x.metric, x.test_count, x.success_count, x.n, x.sum, x.m2, x.min, x.max, x.p50, x.p95, x.p99
-       FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
-       WHERE x.metric IN (${metrics}) AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
+      `SELECT ${map.index('x', 'bucket')} AS b, ${gm.g('x')} AS g, x.metric, x.test_count, x.success_count, x.n, x.sum, x.m2, x.min, x.max, x.p50, x.p95, x.p99
+       FROM ${table} x ${gm.join('x')} ${map.join('x', 'bucket')}
+       WHERE x.metric IN (${metrics}) AND ${rangesPredicate(p, 'x.bucket', ranges)} AND ${gm.where('x')}`;
     const pieces: string[] = [];
     if (parts.day.length) pieces.push(piece('rollup_day', parts.day));
     if (parts.hour.length) pieces.push(piece('rollup_hour', parts.hour));
@@ -237,20 +235,21 @@ export async function aggregateQuery(
     const slices = level === 'percentiles' && rawRows ? sliceRanges(parts.raw, q.boundaries, rawRows, limits.sliceRows) : [parts.raw];
     for (const ranges of slices) {
       const p = new ParamBag();
-      const { map, ctes } = common(p);
+      const { map, ctes, gm } = common(p);
       // Only what the level needs: counts never read the metric column; percentiles alone need the values sorted.
       const v = level === 'counts' ? 'NULL::DOUBLE' : valueExpr('r', p);
-      const q7 = level === 'percentiles' ? 'quantile_cont(v, [0.5, 0.95, 0.99])' : 'NULL::DOUBLE[]';
+      const q7 = level === 'percentiles' ? 'quantile_cont(v, [0.5, 0.95, 0.99])' : 'NULL::DOUBLE[3]';
       const cols = await queryColumns(
         conn,
         `WITH ${ctes},
-         src AS (SELECT ${map.index('r', 'time')} AS b, sm.g, r.success, ${v} AS v
-                 FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
-                 WHERE ${rangesPredicate(p, 'r.time', ranges)})
-         SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
-                coalesce(sum(v), 0)::DOUBLE AS s, coalesce(var_pop(v) * count(v), 0)::DOUBLE AS m2,
-                min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, ${q7} AS q
-         FROM src GROUP BY b, g`,
+         src AS (SELECT ${map.index('r', 'time')} AS b, ${gm.g('r')} AS g, r.success, ${v} AS v
+                 FROM results r ${gm.join('r')} ${map.join('r', 'time')}
+                 WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${gm.where('r')})
+         SELECT * EXCLUDE (q), q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
+           SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
+                  coalesce(sum(v), 0)::DOUBLE AS s, coalesce(var_pop(v) * count(v), 0)::DOUBLE AS m2,
+                  min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, ${q7} AS q
+           FROM src GROUP BY b, g)`,
         p.values,
         p.types,
       );
@@ -259,8 +258,7 @@ export async function aggregateQuery(
         const a = get(cols.b![i] as number, cols.g![i] as number);
         if (addCounts(a, cols, i) > 0) {
           a.sources += 1;
-          const qs = (cols.q![i] as number[] | null) ?? [];
-          a.p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
+          a.p = [cols.p50![i] as number | null, cols.p95![i] as number | null, cols.p99![i] as number | null];
         }
       }
     }
@@ -285,7 +283,7 @@ export async function aggregateQuery(
   // about sliceRows raw rows (counted from the rollups), so memory stays bounded however long the range.
   for (const slice of slicesByRows(exact, nG, (k) => acc.get(k)!.tc, limits.sliceRows)) {
     const p = new ParamBag();
-    const { map, ctes } = common(p);
+    const { map, ctes, gm } = common(p);
     const v = valueExpr('r', p);
     const wanted = new Set(slice);
     const buckets = [...new Set(slice.map((k) => Math.floor(k / nG)))];
@@ -293,10 +291,11 @@ export async function aggregateQuery(
     const cols = await queryColumns(
       conn,
       `WITH ${ctes}
-       SELECT ${map.index('r', 'time')} AS b, sm.g AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
-       FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
-       WHERE ${rangesPredicate(p, 'r.time', mergeRanges(ranges))} AND ${v} IS NOT NULL
-       GROUP BY 1, 2`,
+       SELECT b, g, q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
+       SELECT ${map.index('r', 'time')} AS b, ${gm.g('r')} AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
+       FROM results r ${gm.join('r')} ${map.join('r', 'time')}
+       WHERE ${rangesPredicate(p, 'r.time', mergeRanges(ranges))} AND ${v} IS NOT NULL AND ${gm.where('r')}
+       GROUP BY 1, 2)`,
       p.values,
       p.types,
     );
@@ -305,14 +304,13 @@ export async function aggregateQuery(
       const b = cols.b![i] as number;
       const g = cols.g![i] as number;
       if (!wanted.has(b * nG + g)) continue; // a single-source group-bucket of the same buckets: it has its values
-      const qs = cols.q![i] as number[];
-      get(b, g).p = [qs[0] ?? null, qs[1] ?? null, qs[2] ?? null];
+      get(b, g).p = [cols.p50![i] as number | null, cols.p95![i] as number | null, cols.p99![i] as number | null];
     }
   }
   const sketchedKeys = new Set(sketched);
   if (sketched.length > 0) {
     const p = new ParamBag();
-    const { map, ctes } = common(p);
+    const { map, ctes, gm } = common(p);
     let metric: string | undefined; // bound on first use: an unused parameter is an error
     const v = valueExpr('r', p);
     // Bins exist for rollup rows older than the raw floor (written when their raw rows were deleted); newer
@@ -320,12 +318,12 @@ export async function aggregateQuery(
     const floor: Range = [0, st.rawFloor];
     const above: Range = [st.rawFloor, Number.MAX_SAFE_INTEGER];
     const binPiece = (table: string, ranges: Range[]): string =>
-      `SELECT ${map.index('x', 'bucket')} AS b, sm.g, x.k, x.c, x.s FROM ${table} x JOIN sm ON x.series_id = sm.sid ${map.join('x', 'bucket')}
-       WHERE x.metric = ${(metric ??= p.str(q.metric))} AND ${rangesPredicate(p, 'x.bucket', ranges)}`;
+      `SELECT ${map.index('x', 'bucket')} AS b, ${gm.g('x')} AS g, x.k, x.c, x.s FROM ${table} x ${gm.join('x')} ${map.join('x', 'bucket')}
+       WHERE x.metric = ${(metric ??= p.str(q.metric))} AND ${rangesPredicate(p, 'x.bucket', ranges)} AND ${gm.where('x')}`;
     const rawPiece = (ranges: Range[]): string =>
-      `SELECT ${map.index('r', 'time')} AS b, sm.g, ${sketchKeySql(v)} AS k, 1 AS c, ${v} AS s
-       FROM results r JOIN sm ON r.series_id = sm.sid ${map.join('r', 'time')}
-       WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${v} IS NOT NULL`;
+      `SELECT ${map.index('r', 'time')} AS b, ${gm.g('r')} AS g, ${sketchKeySql(v)} AS k, 1 AS c, ${v} AS s
+       FROM results r ${gm.join('r')} ${map.join('r', 'time')}
+       WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${v} IS NOT NULL AND ${gm.where('r')}`;
     const pieces: string[] = [];
     const dayOld = intersectRanges(parts.day, floor);
     const hourOld = intersectRanges(parts.hour, floor);
@@ -400,6 +398,37 @@ export async function aggregateQuery(
   };
   if (parts.incompleteBefore !== null) result.incompleteBefore = parts.incompleteBefore;
   return result;
+}
+
+/**
+ * How rows find their group: a list indexed by series id (no join: a hash join of every raw row with a series
+ * table cost more than the aggregation it fed), or, when ids run beyond MAX_LISTED_SERIES, a join with the plan.
+ */
+interface GroupMap {
+  cte: string;
+  join(alias: string): string;
+  g(alias: string): string;
+  /** Keeps rows of series in the plan. */
+  where(alias: string): string;
+}
+
+const MAX_LISTED_SERIES = 1_000_000;
+
+function groupMap(p: ParamBag, plan: GroupPlan): GroupMap {
+  const maxId = plan.sids.reduce((m, x) => Math.max(m, x), 0);
+  if (maxId <= MAX_LISTED_SERIES) {
+    const list = new Array<number | null>(maxId).fill(null);
+    plan.sids.forEach((sid, i) => (list[sid - 1] = plan.gids[i]!));
+    const gl = p.intsOrNull(list);
+    const g = (a: string) => `list_extract(${gl}, ${a}.series_id)`;
+    return { cte: 'gm AS (SELECT 1 AS one)', join: () => '', g, where: (a) => `${g(a)} IS NOT NULL` };
+  }
+  return {
+    cte: `sm AS (SELECT unnest(${p.ints(plan.sids)}) AS sid, unnest(${p.ints(plan.gids)}) AS g)`,
+    join: (a) => `JOIN sm ON ${a}.series_id = sm.sid`,
+    g: () => 'sm.g',
+    where: () => 'TRUE',
+  };
 }
 
 /** Raw rows per bucket index inside `ranges` (all series: an upper bound for a filtered query). */

@@ -51,6 +51,14 @@ export class ParamBag {
     return `$${name}`;
   }
 
+  /** An INTEGER[] parameter whose null entries stay NULL. */
+  intsOrNull(xs: readonly (number | null)[]): string {
+    const name = `l${this.n++}`;
+    this.values[name] = listValue(xs as number[]);
+    this.types[name] = INT_LIST;
+    return `$${name}`;
+  }
+
   /** A VARCHAR[] parameter; null entries stay NULL. */
   strs(xs: readonly (string | null)[]): string {
     const name = `l${this.n++}`;
