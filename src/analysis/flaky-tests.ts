@@ -15,7 +15,7 @@ import { RUN_TAGS, tagsIdentity } from '../model/configuration.js';
 import type { TestResult } from '../model/result.js';
 import type { RunSummary, Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { checkRequest, countInIntervals, head, intOption, maxRowsOption, numberOption, tagListOption } from './inputs.js';
+import { checkRequest, head, intOption, maxRowsOption, numberOption, tagListOption } from './inputs.js';
 import type { AnalysisRunner } from './types.js';
 
 export interface FlakyOptions {
@@ -179,22 +179,23 @@ export function findIncidents(buckets: readonly BucketCounts[], minRuns: number,
  */
 export async function incidentBuckets(
   store: Store,
-  q: { start: number; stop: number; tz: string; filters: TagFilters; bucketUs: number; minRuns: number; failureRate: number },
+  q: { start: number; stop: number; filters: TagFilters; bucketUs: number; minRuns: number; failureRate: number },
 ): Promise<BucketCounts[]> {
   if (q.failureRate >= 1) return [];
-  // Buckets are judged whole, also where the window cuts one: its failures outside the window count too.
+  // Buckets are judged whole, also where the window cuts one: its runs outside the window count too.
   const w = q.bucketUs / 1000;
   const candidates = await store.failureBuckets({
     start: Math.floor(q.start / w) * w,
     stop: Math.ceil(q.stop / w) * w,
     filters: q.filters,
-    bucketMs: q.bucketUs / 1000,
+    bucketMs: w,
     minFailures: Math.floor(q.failureRate * q.minRuns) + 1,
   });
-  const intervals = candidates.map((c): [number, number] => [c.start, c.start + q.bucketUs / 1000]);
-  const counts = await countInIntervals(store, intervals, q.tz, q.filters);
-  const buckets = candidates.map((c, i) => ({ start: c.start * 1000, ...counts[i]! })).filter((b) => b.runs > 0);
-  return findIncidents(buckets, q.minRuns, q.failureRate);
+  return findIncidents(
+    candidates.map((c) => ({ start: c.start * 1000, runs: c.runs, failures: c.failures })),
+    q.minRuns,
+    q.failureRate,
+  );
 }
 
 /** One configuration's runs over the whole window, merged from its pieces. */
@@ -336,7 +337,6 @@ export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
   const incidents = await incidentBuckets(ctx.store, {
     start: req.start,
     stop: req.stop,
-    tz: req.tz,
     filters: envFilters,
     bucketUs,
     minRuns: incidentMinRuns,

@@ -191,13 +191,23 @@ export interface FailureSummaries {
   fingerprints: Map<string, FingerprintInfo>;
 }
 
-/** Failure counts per bucket of `bucketMs` (aligned to the epoch) in [start, stop), for buckets with at least `minFailures`. */
+/**
+ * Buckets of `bucketMs` (aligned to the epoch) in [start, stop) with at least `minFailures` failed results among
+ * those matching `filters`, with their run and failure counts (the candidates for infrastructure incidents).
+ */
 export interface FailureBucketQuery {
   start: number;
   stop: number;
   filters: TagFilters;
   bucketMs: number;
   minFailures: number;
+}
+
+export interface FailureBucket {
+  /** ms */
+  start: number;
+  runs: number;
+  failures: number;
 }
 
 export interface RollupReport {
@@ -247,8 +257,8 @@ export interface Store {
   failureSummaries(q: FailureQuery): Promise<FailureSummaries>;
   /** Fingerprints of the failures in [start, stop) (ms) matching `filters`. */
   failureFingerprints(q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>>;
-  /** Starts (ms) and counts of failure buckets with at least `minFailures` failures (infrastructure incidents). */
-  failureBuckets(q: FailureBucketQuery): Promise<{ start: number; failures: number }[]>;
+  /** Buckets with at least `minFailures` failures: start (ms), runs and failures, in time order. */
+  failureBuckets(q: FailureBucketQuery): Promise<FailureBucket[]>;
   /** Brings rollups up to `nowMs`: new closed hours and days, and buckets invalidated by late writes. */
   rollup(nowMs: number): Promise<RollupReport>;
   /** Recomputes every rollup bucket that overlaps [startMs, stopMs) from raw data. */

@@ -8,6 +8,7 @@ import type { Tags } from '../../model/result.js';
 import { ceilHour, floorHour, HOUR_MS } from '../../time/buckets.js';
 import { intersectRanges, type Range, subtractRanges } from '../../time/ranges.js';
 import type {
+  FailureBucket,
   FailureBucketQuery,
   FailureQuery,
   FailureSummaries,
@@ -262,28 +263,27 @@ export async function readFailureFingerprints(
 }
 
 /**
- * Failure counts per bucket of `bucketMs` (aligned to the epoch) with at least `minFailures`: only the failed
- * rows' times are read, inside the database (a few per cent of the rows, one column).
+ * Buckets of `bucketMs` (aligned to the epoch) with at least `minFailures` failures, with their runs: the failed
+ * rows' times are counted first (a few per cent of the rows, one column), then the runs of those buckets only.
  */
-export async function readFailureBuckets(
-  c: DuckDBConnection,
-  reg: SeriesRegistry,
-  q: FailureBucketQuery,
-): Promise<{ start: number; failures: number }[]> {
+export async function readFailureBuckets(c: DuckDBConnection, reg: SeriesRegistry, q: FailureBucketQuery): Promise<FailureBucket[]> {
   const ids = resultSeries(reg, q.filters);
   if (ids !== null && ids.length === 0) return [];
   const p = new ParamBag();
   const w = p.bigint(q.bucketMs * 1000);
+  const range = `time >= ${p.ts(q.start)} AND time < ${p.ts(q.stop)} AND ${seriesIn(p, 'series_id', ids)}`;
   const cols = await queryColumns(
     c,
-    `SELECT (epoch_us(time) // ${w})::DOUBLE AS b, count(*)::DOUBLE AS n FROM results
-     WHERE time >= ${p.ts(q.start)} AND time < ${p.ts(q.stop)} AND NOT success AND ${seriesIn(p, 'series_id', ids)}
-     GROUP BY 1 HAVING count(*) >= ${p.bigint(q.minFailures)} ORDER BY 1`,
+    `WITH f AS (SELECT epoch_us(time) // ${w} AS b, count(*) AS failures FROM results WHERE ${range} AND NOT success
+                GROUP BY 1 HAVING count(*) >= ${p.bigint(q.minFailures)}),
+          a AS (SELECT epoch_us(time) // ${w} AS b, count(*) AS runs FROM results
+                WHERE ${range} AND epoch_us(time) // ${w} IN (SELECT b FROM f) GROUP BY 1)
+     SELECT f.b::DOUBLE AS b, a.runs::DOUBLE AS runs, f.failures::DOUBLE AS failures FROM f JOIN a ON f.b = a.b ORDER BY 1`,
     p.values,
     p.types,
   );
-  const out: { start: number; failures: number }[] = [];
+  const out: FailureBucket[] = [];
   const n = (cols.b ?? []).length;
-  for (let i = 0; i < n; i++) out.push({ start: num(cols.b![i]) * q.bucketMs, failures: num(cols.n![i]) });
+  for (let i = 0; i < n; i++) out.push({ start: num(cols.b![i]) * q.bucketMs, runs: num(cols.runs![i]), failures: num(cols.failures![i]) });
   return out;
 }

@@ -17,6 +17,7 @@ import type {
   AggregateResult,
   BreakerQuery,
   CleanupReport,
+  FailureBucket,
   FailureBucketQuery,
   FailureQuery,
   FailureSummaries,
@@ -663,7 +664,7 @@ export class DuckDBStore implements Store {
     return this.read(async (c) => readFailureFingerprints(c, this.reg, q, await this.rollupState(c, q.start, q.stop)));
   }
 
-  failureBuckets(q: FailureBucketQuery): Promise<{ start: number; failures: number }[]> {
+  failureBuckets(q: FailureBucketQuery): Promise<FailureBucket[]> {
     return this.read((c) => readFailureBuckets(c, this.reg, q));
   }
 

@@ -23,6 +23,7 @@ import type {
   AggregateResult,
   BreakerQuery,
   CleanupReport,
+  FailureBucket,
   FailureBucketQuery,
   FailureQuery,
   FailureSummaries,
@@ -347,7 +348,7 @@ export class InfluxStore implements Store {
     throw unavailable('failure fingerprints are not yet implemented on the InfluxDB store');
   }
 
-  async failureBuckets(_q: FailureBucketQuery): Promise<{ start: number; failures: number }[]> {
+  async failureBuckets(_q: FailureBucketQuery): Promise<FailureBucket[]> {
     throw unavailable('failure buckets are not yet implemented on the InfluxDB store');
   }
 
