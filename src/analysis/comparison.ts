@@ -128,34 +128,34 @@ export function compareGroups(inputs: readonly GroupInput[], o: { better: Better
   };
 }
 
-/** One aggregate bucket over exactly [startMs, stopMs) per combination of the dimension tags. */
+/**
+ * One aggregate bucket over exactly [startMs, stopMs) per combination of the dimension tags. Results that lack a
+ * dimension tag are only counted (untagged), so their percentiles are never computed.
+ */
 export async function loadGroups(
   store: Store,
   q: { startMs: number; stopMs: number; tz: string; filters: TagFilters; dims: string[]; metric: string },
 ): Promise<{ groups: GroupInput[]; untagged: number; incompleteBefore?: number }> {
-  const res = await store.aggregate({
-    period: 'hour',
-    tz: q.tz,
-    boundaries: [q.startMs, q.stopMs],
-    filters: q.filters,
-    groupBy: q.dims,
-    metric: q.metric,
-  });
+  const common = { period: 'hour' as const, tz: q.tz, boundaries: [q.startMs, q.stopMs], filters: q.filters, metric: q.metric };
+  const [res, all] = await Promise.all([
+    store.aggregate({ ...common, groupBy: q.dims, skipUntagged: true }),
+    store.aggregate({ ...common, groupBy: [], stats: 'counts' }),
+  ]);
   const groups: GroupInput[] = [];
-  let untagged = 0;
+  let tagged = 0;
   for (const g of res.groups) {
     const b = g.buckets[0];
     if (!b) continue;
-    if (q.dims.some((k) => g.group[k] === undefined || g.group[k] === null)) {
-      untagged += b.testCount;
-      continue;
-    }
+    if (q.dims.some((k) => g.group[k] === undefined || g.group[k] === null)) continue; // a store that keeps them
     const group: Record<string, string> = {};
     for (const k of q.dims) group[k] = g.group[k]!;
     const value = q.dims.length === 1 ? group[q.dims[0]!]! : q.dims.map((k) => `${k}=${group[k]}`).join(',');
     groups.push({ value, group, ...b });
+    tagged += b.testCount;
   }
-  return { groups, untagged, ...(res.incompleteBefore !== undefined ? { incompleteBefore: res.incompleteBefore } : {}) };
+  const total = all.groups.reduce((n, g) => n + g.buckets.reduce((m, b) => m + b.testCount, 0), 0);
+  const incompleteBefore = res.incompleteBefore ?? all.incompleteBefore;
+  return { groups, untagged: total - tagged, ...(incompleteBefore !== undefined ? { incompleteBefore } : {}) };
 }
 
 const OPTIONS = ['dimension', 'better', 'alpha', 'min_count'];

@@ -1,7 +1,8 @@
 // POST /api/v1/reports (CONTRACT.md §3.2): {type, format, days, filter} -> the document, with its content type.
 import { Router } from 'express';
 import { bodyErrors, invalid } from '../errors.js';
-import { createReport, EXTENSIONS, ReportRequest } from '../report/index.js';
+import { once } from 'node:events';
+import { EXTENSIONS, ReportRequest, streamReport } from '../report/index.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
@@ -19,12 +20,22 @@ export function reportsRouter(deps: AppDeps, auth: Auth): Router {
       throw invalid(`invalid report request: ${errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ')}`, { errors });
     }
     const request = { ...parsed.data, tz: parsed.data.tz ?? deps.config.timezone };
-    const { report, body: doc, contentType } = await createReport(sourcesOf(deps), request);
-    const day = report.stop.slice(0, 10);
+    // The first section is built before the answer starts (its failure is a plain error answer); the rest are sent
+    // as they are built, so a long report neither sits whole in memory nor keeps the client waiting for a first byte.
+    const { head, contentType, pieces } = await streamReport(sourcesOf(deps), request, {
+      onError: (err, section) => deps.logger.error({ err, section }, 'report section failed'),
+    });
+    let gone = false;
+    res.once('close', () => (gone = !res.writableFinished));
+    res.status(200);
     res.setHeader('Content-Type', contentType);
-    res.setHeader('Content-Disposition', `inline; filename="resultant-${report.type}-${day}.${EXTENSIONS[request.format]}"`);
+    res.setHeader('Content-Disposition', `inline; filename="resultant-${head.type}-${head.stop.slice(0, 10)}.${EXTENSIONS[request.format]}"`);
     res.setHeader('Cache-Control', 'no-store');
-    res.send(doc);
+    for await (const piece of pieces) {
+      if (gone) return; // the client left: leaving the loop stops the sections not yet built
+      if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
   });
   return r;
 }

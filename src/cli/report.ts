@@ -1,8 +1,10 @@
 // `resultant report --type T --format F --output PATH`: the document POST /api/v1/reports returns, into a file
-// (or standard output with --output -).
+// (or standard output with --output -), written section by section as it is built.
 import { type Command, Option } from 'commander';
-import { writeFile } from 'node:fs/promises';
-import { createReport, REPORT_FORMATS, REPORT_TYPES, ReportRequest, type ReportFormat, type ReportType } from '../report/index.js';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { REPORT_FORMATS, REPORT_TYPES, ReportRequest, type ReportFormat, type ReportType, streamReport } from '../report/index.js';
 import { cliConfig, parseDays, progress, usage } from './common.js';
 import { closeReader, openReader, request } from './read.js';
 
@@ -64,7 +66,14 @@ export function addReportCommand(program: Command): void {
         throw usage(`${flag}${i.path.length > 1 ? ` (${i.path.slice(1).join('.')})` : ''}: ${i.message}`);
       }
       const reader = await openReader(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
-      let doc: string;
+      // Written as it comes (a section at a time), into a file beside the target that replaces it when complete.
+      const out = o.output === '-' ? null : `${o.output}.partial`;
+      const sink = out ? createWriteStream(out) : process.stdout;
+      let bytes = 0;
+      const write = async (piece: string | Uint8Array): Promise<void> => {
+        bytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.byteLength;
+        if (!sink.write(piece)) await once(sink, 'drain');
+      };
       try {
         if (reader.kind === 'http') {
           const res = await request(reader, '/api/v1/reports', {
@@ -72,22 +81,31 @@ export function addReportCommand(program: Command): void {
             headers: { 'Content-Type': 'application/json' },
             body: JSON.stringify(parsed.data),
           });
-          doc = await res.text();
+          if (res.body) for await (const chunk of res.body) await write(chunk as Uint8Array);
         } else {
           const bar = progress(100, 'report');
           try {
-            doc = (await createReport(reader.sources, parsed.data, (done, total) => bar.update(Math.round((100 * done) / total)))).body;
+            const { pieces } = await streamReport(reader.sources, parsed.data, { onProgress: (done, total) => bar.update(Math.round((100 * done) / total)) });
+            for await (const piece of pieces) await write(piece);
           } finally {
             bar.stop();
           }
         }
+        if (out) {
+          await new Promise<void>((resolve, reject) => (sink as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+          await rename(out, o.output);
+        }
+      } catch (e) {
+        if (out) {
+          (sink as WriteStream).destroy();
+          await rm(out, { force: true });
+        }
+        throw e;
       } finally {
         await closeReader(reader);
       }
-      if (o.output === '-') process.stdout.write(doc);
-      else await writeFile(o.output, doc);
       if (o.json && o.output !== '-') {
-        process.stdout.write(`${JSON.stringify({ type: o.type, format, output: o.output, bytes: Buffer.byteLength(doc) })}\n`);
+        process.stdout.write(`${JSON.stringify({ type: o.type, format, output: o.output, bytes })}\n`);
       } else if (o.output !== '-') process.stderr.write(`wrote the ${o.type} report (${format}) to ${o.output}\n`);
     });
 }

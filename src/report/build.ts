@@ -8,7 +8,7 @@ import { anomaliesChart, availabilityChart, forecastChart, forecastContext, late
 import { rangeLabel, seriesName } from '../charts/theme.js';
 import type { Chart, ChartContext } from '../charts/types.js';
 import { isAppError } from '../errors.js';
-import type { TagFilters } from '../store/types.js';
+import type { StatsLevel, TagFilters } from '../store/types.js';
 import { bucketBoundaries, HOUR_MS, type Period } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import type { ReportSources } from './sources.js';
@@ -79,12 +79,26 @@ export interface BuildOptions {
   /** Draw charts as SVG (Markdown and HTML); JSON and CSV leave them out. */
   charts: boolean;
   onProgress?: (done: number, total: number, section: string) => void;
+  /** A section after the first failed (it is reported inside the document); for the service log. */
+  onError?: (e: unknown, section: SectionId) => void;
 }
 
 const round = (x: number | null | undefined, digits = 3): number | null =>
   x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits;
 
-export async function buildReport(sources: ReportSources, req: ReportRequest, o: BuildOptions): Promise<Report> {
+/** What a report says before its sections: known at once, so a streamed document can start. */
+export type ReportHead = Omit<Report, 'sections'> & { contents: { id: SectionId; title: string }[] };
+
+export interface ReportPlan {
+  head: ReportHead;
+  /**
+   * The sections, each built when asked for. A section that fails after the first is reported inside the
+   * document (its note says why), since a streamed answer has already begun; the first one's error is thrown.
+   */
+  sections(): AsyncGenerator<Section>;
+}
+
+export function planReport(sources: ReportSources, req: ReportRequest, o: BuildOptions): ReportPlan {
   const now = sources.now();
   const tz = req.tz ?? 'UTC';
   // Whole hours, so the rollups serve the range.
@@ -95,15 +109,8 @@ export async function buildReport(sources: ReportSources, req: ReportRequest, o:
   );
   const ctx: ChartContext = { tz, start, stop, filters };
   const period: Period = req.days <= 7 ? 'hour' : 'day';
-  const b = new SectionBuilder(sources, ctx, period, req.sla_target_pct, o.charts);
   const ids = SECTIONS_OF[req.type];
-  const sections: Section[] = [];
-  for (let i = 0; i < ids.length; i++) {
-    o.onProgress?.(i, ids.length, SECTION_TITLES[ids[i]!]);
-    sections.push(await b.section(ids[i]!));
-  }
-  o.onProgress?.(ids.length, ids.length, 'done');
-  return {
+  const head: ReportHead = {
     type: req.type,
     title: `${TYPE_TITLES[req.type]}, ${rangeLabel(ctx)}`,
     generated_at: formatMillis(now),
@@ -113,12 +120,47 @@ export async function buildReport(sources: ReportSources, req: ReportRequest, o:
     days: req.days,
     filter: filters,
     sla_target_pct: req.sla_target_pct,
-    sections,
+    contents: ids.map((id) => ({ id, title: SECTION_TITLES[id] })),
+  };
+  return {
+    head,
+    async *sections() {
+      const b = new SectionBuilder(sources, ctx, period, req.sla_target_pct, o.charts);
+      for (let i = 0; i < ids.length; i++) {
+        o.onProgress?.(i, ids.length, SECTION_TITLES[ids[i]!]);
+        try {
+          yield await b.section(ids[i]!);
+        } catch (e) {
+          if (i === 0) throw e;
+          o.onError?.(e, ids[i]!);
+          yield failedSection(ids[i]!, e);
+        }
+      }
+      o.onProgress?.(ids.length, ids.length, 'done');
+    },
   };
 }
 
+/** The whole report as one object (JSON, CSV and tests; the API streams the sections instead). */
+export async function buildReport(sources: ReportSources, req: ReportRequest, o: BuildOptions): Promise<Report> {
+  const plan = planReport(sources, req, o);
+  const sections: Section[] = [];
+  for await (const s of plan.sections()) sections.push(s);
+  const { contents: _contents, ...head } = plan.head;
+  return { ...head, sections };
+}
+
+/** A section whose data could not be had: what the reader sees instead of it. */
+function failedSection(id: SectionId, e: unknown): Section {
+  const why = isAppError(e) && e.code !== 'internal error' ? e.message : 'an internal error (the service log has the details)';
+  return { id, title: SECTION_TITLES[id], available: false, note: `This section could not be built: ${why}.`, figures: [], tables: [], charts: [] };
+}
+
+/** Order of what a query gives: an answer with more serves a caller that needs less. */
+const LEVEL_RANK: Record<StatsLevel, number> = { counts: 0, moments: 1, percentiles: 2 };
+
 class SectionBuilder {
-  private readonly queries = new Map<string, Promise<AggregatesJson>>();
+  private readonly queries = new Map<string, { level: StatsLevel; answer: Promise<AggregatesJson> }>();
 
   constructor(
     private readonly sources: ReportSources,
@@ -136,18 +178,22 @@ class SectionBuilder {
     return s;
   }
 
-  /** Sections ask for the same groups (the overview's and the SLA's totals, the latency and anomaly charts' buckets): each query runs once. */
-  private once(key: string, query: () => Promise<AggregatesJson>): Promise<AggregatesJson> {
-    let p = this.queries.get(key);
-    if (!p) {
-      p = query();
-      this.queries.set(key, p);
-    }
-    return p;
+  /**
+   * Sections ask for the same groups (the overview's and the SLA's totals, the latency and anomaly charts'
+   * buckets): each query runs once, at the most any section needs of it, so a figure shown in two sections is one
+   * value. Only what a section shows is asked for: percentiles of merged groups are the costly part.
+   */
+  private once(key: string, level: StatsLevel, query: (level: StatsLevel) => Promise<AggregatesJson>): Promise<AggregatesJson> {
+    const held = this.queries.get(key);
+    if (held && LEVEL_RANK[held.level] >= LEVEL_RANK[level]) return held.answer;
+    const answer = query(level);
+    this.queries.set(key, { level, answer });
+    return answer;
   }
 
-  private totals(groupBy: string[]): Promise<AggregatesJson> {
-    return this.once(`totals ${groupBy.join(',')}`, () =>
+  /** One bucket per group over the whole range; groups lacking a group_by tag are left out (no table shows them). */
+  private totals(groupBy: string[], level: StatsLevel): Promise<AggregatesJson> {
+    return this.once(`totals ${groupBy.join(',')}`, level, (stats) =>
       this.sources.totals({
         start: this.ctx.start,
         stop: this.ctx.stop,
@@ -155,12 +201,14 @@ class SectionBuilder {
         groupBy,
         filters: this.ctx.filters ?? {},
         metric: 'latency_ms',
+        stats,
+        skipUntagged: groupBy.length > 0,
       }),
     );
   }
 
-  private aggregates(groupBy: string[], period: Period = this.period): Promise<AggregatesJson> {
-    return this.once(`aggregates ${period} ${groupBy.join(',')}`, () =>
+  private aggregates(groupBy: string[], level: StatsLevel, period: Period = this.period): Promise<AggregatesJson> {
+    return this.once(`aggregates ${period} ${groupBy.join(',')}`, level, (stats) =>
       this.sources.aggregates({
         period,
         tz: this.ctx.tz,
@@ -170,6 +218,7 @@ class SectionBuilder {
         filters: this.ctx.filters ?? {},
         metric: 'latency_ms',
         fill: false,
+        stats,
       }),
     );
   }
@@ -180,10 +229,10 @@ class SectionBuilder {
 
   private async overview(s: Section): Promise<void> {
     const [all, byEndpoint, byRegion, byWorker] = await Promise.all([
-      this.totals([]),
-      this.totals(['endpoint']),
-      this.totals(['region']),
-      this.totals(['worker']),
+      this.totals([], 'percentiles'),
+      this.totals(['endpoint'], 'percentiles'),
+      this.totals(['region'], 'counts'),
+      this.totals(['worker'], 'counts'),
     ]);
     const b = all.series[0]?.buckets[0];
     if (!b) s.note = `No results for ${rangeLabel(this.ctx)}.`;
@@ -235,6 +284,7 @@ class SectionBuilder {
       filters: this.ctx.filters ?? {},
       metric: 'latency_ms',
       cuts,
+      stats: 'percentiles',
     });
     const got = new Map((agg.series[0]?.buckets ?? []).map((b) => [Date.parse(b.start), b]));
     // Days without results are listed too: a day with no tests is worth seeing.
@@ -243,12 +293,12 @@ class SectionBuilder {
       return [formatMillis(from), b?.test_count ?? 0, b?.failure_count ?? 0, round(b?.availability_pct), round(b?.stats?.mean, 2), round(b?.stats?.p95, 2)];
     });
     s.tables.push(table('daily', `Each day (${this.ctx.tz})`, ['from', 'tests', 'failures', 'availability_pct', 'mean_ms', 'p95_ms'], rows, MAX_ROWS));
-    const hourly = await this.aggregates([], this.period);
+    const hourly = await this.aggregates([], 'counts');
     s.charts.push(await this.chart(availabilityChart(hourly, this.ctx)));
   }
 
   private async latency(s: Section): Promise<void> {
-    const [byEndpoint, byRegion] = await Promise.all([this.totals(['endpoint']), this.totals(['region'])]);
+    const [byEndpoint, byRegion] = await Promise.all([this.totals(['endpoint'], 'percentiles'), this.totals(['region'], 'percentiles')]);
     const latencyTable = (id: string, title: string, key: string, a: AggregatesJson): Table =>
       table(
         id,
@@ -267,11 +317,11 @@ class SectionBuilder {
       latencyTable('latency-by-endpoint', 'Latency per endpoint, slowest p95 first', 'endpoint', byEndpoint),
       latencyTable('latency-by-region', 'Latency per region, slowest p95 first', 'region', byRegion),
     );
-    s.charts.push(await this.chart(latencyChart(await this.aggregates(['endpoint']), this.ctx)));
+    s.charts.push(await this.chart(latencyChart(await this.aggregates(['endpoint'], 'percentiles'), this.ctx)));
   }
 
   private async sla(s: Section): Promise<void> {
-    const [all, groups] = await Promise.all([this.totals([]), this.totals(['endpoint', 'region'])]);
+    const [all, groups] = await Promise.all([this.totals([], 'counts'), this.totals(['endpoint', 'region'], 'counts')]);
     const target = this.target;
     const budget = (b: BucketJson | undefined) => {
       if (!b || b.test_count === 0) return { allowed: null, left: null };
@@ -313,7 +363,7 @@ class SectionBuilder {
         MAX_ROWS,
       ),
     );
-    s.charts.push(await this.chart(availabilityChart(await this.aggregates(['endpoint', 'region']), this.ctx)));
+    s.charts.push(await this.chart(availabilityChart(await this.aggregates(['endpoint', 'region'], 'counts'), this.ctx)));
   }
 
   private async forecast(s: Section): Promise<void> {
@@ -399,7 +449,7 @@ class SectionBuilder {
         const a = items('anomalies').sort((x, y) => num(y.score) - num(x.score));
         s.figures.push({ label: 'Anomalies', value: a.length });
         s.tables.push(table('anomalies', 'Anomalies, highest score first', ['time', 'series', 'metric', 'value', 'expected', 'score', 'method'], pick(a, ['time', 'series', 'metric', 'value', 'expected', 'score', 'method']), MAX_ROWS));
-        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(['endpoint']), res, this.ctx)));
+        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(['endpoint'], 'percentiles'), res, this.ctx)));
         break;
       }
       case 'failure-patterns': {
@@ -420,7 +470,8 @@ class SectionBuilder {
       }
       case 'circuit-breakers': {
         const b = items('breakers').sort((x, y) => num(y.open_seconds) - num(x.open_seconds));
-        s.figures.push({ label: 'Breakers that tripped', value: b.filter((x) => num(x.trips) > 0).length }, { label: 'Flapping breakers', value: b.filter((x) => x.flapping === true).length });
+        // `flapping` counts a breaker's trips soon after it closed: a breaker flaps when it has any.
+        s.figures.push({ label: 'Breakers that tripped', value: b.filter((x) => num(x.trips) > 0).length }, { label: 'Flapping breakers', value: b.filter((x) => num(x.flapping) > 0).length });
         s.tables.push(table('circuit-breakers', 'Breakers, longest open first', ['series', 'trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping'], pick(b, ['series', 'trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping']), MAX_ROWS));
         break;
       }

@@ -1,6 +1,7 @@
 // The report's tables (and key figures) as one CSV (RFC 4180: CRLF line ends, fields quoted when they hold a
 // comma, quote or line break, quotes doubled). Tables differ in their columns, so every value is one row:
 // section, table, row, column, value; a spreadsheet pivot or a CSV reader rebuilds any table from it.
+import { type ReportRenderer, renderWhole } from './render.js';
 import type { Cell, Report } from './types.js';
 
 const HEADER = ['section', 'table', 'row', 'column', 'value'];
@@ -12,10 +13,12 @@ function field(v: Cell | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function reportCsv(r: Report): string {
-  const lines: string[] = [HEADER.join(',')];
-  const push = (...f: (Cell | number)[]) => lines.push(f.map(field).join(','));
-  for (const s of r.sections) {
+/** CSV in pieces: the header line, each section's rows as it is built (streamed by the API). */
+export const csvRenderer: ReportRenderer = {
+  head: () => `${HEADER.join(',')}\r\n`,
+  section(s) {
+    const lines: string[] = [];
+    const push = (...f: (Cell | number)[]) => lines.push(f.map(field).join(','));
     push(s.id, 'section', 0, 'title', s.title);
     push(s.id, 'section', 0, 'available', s.available);
     if (s.note) push(s.id, 'section', 0, 'note', s.note);
@@ -23,6 +26,11 @@ export function reportCsv(r: Report): string {
     for (const t of s.tables) {
       t.rows.forEach((row, i) => row.forEach((v, j) => push(s.id, t.id, i + 1, t.columns[j] ?? `column_${j + 1}`, v)));
     }
-  }
-  return `${lines.join('\r\n')}\r\n`;
+    return `${lines.join('\r\n')}\r\n`;
+  },
+  tail: () => '',
+};
+
+export function reportCsv(r: Report): string {
+  return renderWhole(csvRenderer, r);
 }

@@ -1,16 +1,21 @@
 // The report as Markdown (GitHub flavoured: pipe tables); charts inline as SVG data URIs so the file stands alone.
 import { filterLabel } from '../charts/theme.js';
 import { columnTitle, formatCell, formatFigure } from './format.js';
+import { type ReportRenderer, renderWhole } from './render.js';
 import type { Report } from './types.js';
 
 const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 
-export function reportMarkdown(r: Report): string {
-  const out: string[] = [`# ${r.title}`, ''];
-  out.push(`Generated ${r.generated_at} · range ${r.start} to ${r.stop} · time zone ${r.tz}${filterText(r)}`, '');
-  out.push('Contents: ' + r.sections.map((s) => s.title).join(' · '), '');
-  for (const s of r.sections) {
-    out.push(`## ${s.title}`, '');
+/** Markdown in pieces: the head, each section as it is built, the tail (streamed by the API). */
+export const markdownRenderer: ReportRenderer = {
+  head(h) {
+    const out: string[] = [`# ${h.title}`, ''];
+    out.push(`Generated ${h.generated_at} · range ${h.start} to ${h.stop} · time zone ${h.tz}${filterText(h)}`, '');
+    out.push('Contents: ' + h.contents.map((s) => s.title).join(' · '));
+    return out.join('\n');
+  },
+  section(s) {
+    const out: string[] = ['', '', `## ${s.title}`, ''];
     if (!s.available) out.push(`> **Not available.** ${s.note ?? ''}`, '');
     else if (s.note) out.push(`> ${s.note}`, '');
     if (s.figures.length) {
@@ -32,11 +37,16 @@ export function reportMarkdown(r: Report): string {
     for (const c of s.charts) {
       if (c.svg) out.push(`![${esc(c.title)}](data:image/svg+xml;base64,${Buffer.from(c.svg).toString('base64')})`, '');
     }
-  }
-  return `${out.join('\n').trimEnd()}\n`;
+    return out.join('\n').trimEnd();
+  },
+  tail: () => '\n',
+};
+
+export function reportMarkdown(r: Report): string {
+  return renderWhole(markdownRenderer, r);
 }
 
-export function filterText(r: Report): string {
+export function filterText(r: Pick<Report, 'filter'>): string {
   const label = filterLabel(r.filter);
   return label ? ` · ${label}` : '';
 }

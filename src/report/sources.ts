@@ -7,7 +7,7 @@ import type { BreakerTransition, ForecastJson } from '../charts/types.js';
 import { invalid } from '../errors.js';
 import type { Forecaster, ForecastParams } from '../forecast/index.js';
 import { statsFrom } from '../model/stats.js';
-import type { Store, TagFilters } from '../store/types.js';
+import type { StatsLevel, Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
 
 /** Statistics of each group over one whole range [start, stop), as the aggregates JSON with one bucket per group. */
@@ -20,6 +20,10 @@ export interface TotalsParams {
   metric: string;
   /** Cut points inside (start, stop): one bucket per piece instead of one for the whole range. */
   cuts?: number[];
+  /** What the caller shows of each bucket (default everything). */
+  stats?: StatsLevel;
+  /** Leave out results lacking a group_by tag. */
+  skipUntagged?: boolean;
 }
 
 export interface ReportSources {
@@ -73,6 +77,8 @@ export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number):
     filters: p.filters,
     groupBy: p.groupBy,
     metric: p.metric,
+    ...(p.stats ? { stats: p.stats } : {}),
+    ...(p.skipUntagged ? { skipUntagged: true } : {}),
   });
   const iso = boundaries.map(formatMillis);
   const series = res.groups.flatMap((g) => {

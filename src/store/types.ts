@@ -23,6 +23,8 @@ export interface AggregateQuery {
    * of a bucket merged from several series need the raw values or sketches: callers that do not show them say so.
    */
   stats?: StatsLevel;
+  /** Leave out results whose series lack one of the groupBy tags (the group of nulls) when the caller has no use for it. */
+  skipUntagged?: boolean;
   /**
    * Buckets (indexes) whose answer the caller holds from an earlier result under `generation`. A store may leave
    * them out of this result when they are still final there (listed in `reused`); stores may ignore this.

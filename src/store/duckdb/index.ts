@@ -598,7 +598,7 @@ export class DuckDBStore implements Store {
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateResult> {
-    const plan = this.reg.plan(q.filters, q.groupBy, 'test_result');
+    const plan = this.reg.plan(q.filters, q.groupBy, 'test_result', q.skipUntagged);
     if (plan.sids.length === 0) return { groups: [] };
     return this.read(async (c) => {
       const st = await this.rollupState(c, q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!);

@@ -114,9 +114,10 @@ export class SeriesRegistry {
     return out.sort((a, b) => a.id - b.id);
   }
 
-  /** Matching series and their group index under `groupBy` (a missing tag groups as null). */
-  plan(filters: TagFilters, groupBy: string[], measurement: Measurement): GroupPlan {
-    const matched = this.match(filters, measurement);
+  /** Matching series and their group index under `groupBy` (a missing tag groups as null, or leaves the series out). */
+  plan(filters: TagFilters, groupBy: string[], measurement: Measurement, skipUntagged = false): GroupPlan {
+    let matched = this.match(filters, measurement);
+    if (skipUntagged) matched = matched.filter((s) => groupBy.every((k) => s.tags[k] !== undefined));
     const groupIndex = new Map<string, number>();
     const groups: Record<string, string | null>[] = [];
     const sids: number[] = [];
