@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSeries, WriteBatch } from '../src/model/result.js';
+import { parseByteSize } from '../src/config.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
 import { machine, rssSampler } from './common.js';
 
@@ -12,7 +13,7 @@ const SERIES = 400;
 const MIN = 60_000;
 const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-rollup-'));
 let rss = rssSampler();
-const store = await DuckDBStore.open({ path: join(dir, 'bench.duckdb'), timezone: 'Europe/Berlin', rawRetentionDays: 3650, ...(process.env.BENCH_MEMORY_LIMIT ? { memoryLimit: process.env.BENCH_MEMORY_LIMIT } : {}) });
+const store = await DuckDBStore.open({ path: join(dir, 'bench.duckdb'), timezone: 'Europe/Berlin', rawRetentionDays: 3650, ...(process.env.BENCH_MEMORY_LIMIT ? { memoryLimit: parseByteSize(process.env.BENCH_MEMORY_LIMIT) } : {}) });
 const series = Array.from({ length: SERIES }, (_, i) =>
   makeSeries('test_result', { endpoint: `svc-${i % 100}`, region: ['us-east', 'us-west', 'eu-west', 'ap-south'][Math.floor(i / 100)]!, test: 'http_probe' }),
 );

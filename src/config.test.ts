@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flagToVariable, loadConfig, variableToFlag } from './config.js';
+import { defaultMemoryLimit, flagToVariable, loadConfig, variableToFlag } from './config.js';
 
 describe('configuration', () => {
   it('has the contract defaults', () => {
@@ -46,8 +46,20 @@ describe('configuration', () => {
     [{ RESULTANT_RETENTION_RAW_DAYS: '90', RESULTANT_RETENTION_HOURLY_DAYS: '30' }, /must be at least RESULTANT_RETENTION_RAW_DAYS/],
     [{ INFLUX_URL: 'influx:8086' }, /INFLUX_URL must be an http\(s\) URL/],
     [{ RESULTANT_ROLLUP_CRON: 'every minute' }, /RESULTANT_ROLLUP_CRON must be a cron expression/],
+    [{ RESULTANT_DUCKDB_MEMORY_LIMIT: 'lots' }, /RESULTANT_DUCKDB_MEMORY_LIMIT must be a size such as 256MB/],
+    [{ RESULTANT_DUCKDB_MEMORY_LIMIT: '10MB' }, /RESULTANT_DUCKDB_MEMORY_LIMIT must be at least 64MB/],
   ])('stops with one message naming the variable: %j', (env, re) => {
     expect(() => loadConfig(env)).toThrow(re);
+  });
+
+  it('sizes DuckDB\'s memory from the machine (a tenth, 256 MB to 4 GB) unless RESULTANT_DUCKDB_MEMORY_LIMIT is set', () => {
+    const GiB = 1024 ** 3;
+    expect(defaultMemoryLimit(24 * GiB)).toBe(Math.floor((24 * GiB) / 10));
+    expect(defaultMemoryLimit(1 * GiB)).toBe(256 * 1024 ** 2);
+    expect(defaultMemoryLimit(128 * GiB)).toBe(4 * GiB);
+    expect(loadConfig({}, { totalMemory: 8 * GiB }).duckdb.memoryLimit).toBe(Math.floor((8 * GiB) / 10));
+    expect(loadConfig({ RESULTANT_DUCKDB_MEMORY_LIMIT: '512MB' }, { totalMemory: 8 * GiB }).duckdb.memoryLimit).toBe(512_000_000);
+    expect(loadConfig({ RESULTANT_DUCKDB_MEMORY_LIMIT: '1GiB' }).duckdb.memoryLimit).toBe(GiB);
   });
 
   it('never echoes a token in the message', () => {

@@ -1,6 +1,7 @@
 // Every setting of the service, parsed once at the edge from environment variables (CONTRACT.md §4).
 // No other module reads process.env. `resultant serve` flags are mapped onto the same names.
 import cron from 'node-cron';
+import { totalmem } from 'node:os';
 import { z } from 'zod';
 import { isValidTimeZone } from './time/zone.js';
 
@@ -75,11 +76,13 @@ const ConfigSchema = z.object({
   RESULTANT_ROLLUP_CRON: cronExpr.default('* * * * *'),
   RESULTANT_NOTIFY_CRON: cronExpr.default('* * * * *'),
   RESULTANT_RETENTION_CRON: cronExpr.default('17 3 * * *'),
+  // Default: sized from the machine's memory (defaultMemoryLimit).
   RESULTANT_DUCKDB_MEMORY_LIMIT: z
     .string()
     .trim()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
-    .default('128MB'),
+    .refine((v) => parseByteSize(v) >= 64 * 1024 ** 2, 'must be at least 64MB')
+    .optional(),
   RESULTANT_DUCKDB_THREADS: intInRange(1, 256).optional(),
   // Threads that parse line protocol beside the main thread; default: cores - 1 (at most 4).
   RESULTANT_PARSE_WORKERS: intInRange(0, 64).optional(),
@@ -113,7 +116,8 @@ export interface Config {
   rollupCron: string;
   notifyCron: string;
   retentionCron: string;
-  duckdb: { memoryLimit: string; threads: number | undefined };
+  /** memoryLimit: DuckDB's buffer limit in bytes (RESULTANT_DUCKDB_MEMORY_LIMIT, or sized from the machine). */
+  duckdb: { memoryLimit: number; threads: number | undefined };
   parseWorkers: number | undefined;
   logLevel: Raw['RESULTANT_LOG_LEVEL'];
   influx: { url?: string; token?: string; org?: string; bucket?: string };
@@ -140,8 +144,17 @@ export function variableToFlag(variable: string): string {
   return bare.toLowerCase().replace(/_/g, '-');
 }
 
+/**
+ * DuckDB's buffer limit when none is set: a tenth of the machine's memory, at least 256 MB and at most 4 GB. The
+ * store keeps each query's own memory to a share of it (exact percentiles in slices), so a larger machine serves
+ * larger answers exactly rather than letting one request take all of it.
+ */
+export function defaultMemoryLimit(totalBytes: number = totalmem()): number {
+  return Math.min(4 * 1024 ** 3, Math.max(256 * 1024 ** 2, Math.floor(totalBytes / 10)));
+}
+
 /** Parses the settings; an invalid value throws ConfigError with one message that names the variable. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined>, machine: { totalMemory?: number } = {}): Config {
   const input: Record<string, string> = {};
   for (const key of CONFIG_VARIABLES) {
     const v = env[key];
@@ -186,7 +199,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rollupCron: r.RESULTANT_ROLLUP_CRON,
     notifyCron: r.RESULTANT_NOTIFY_CRON,
     retentionCron: r.RESULTANT_RETENTION_CRON,
-    duckdb: { memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT, threads: r.RESULTANT_DUCKDB_THREADS },
+    duckdb: {
+      memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT ? parseByteSize(r.RESULTANT_DUCKDB_MEMORY_LIMIT) : defaultMemoryLimit(machine.totalMemory),
+      threads: r.RESULTANT_DUCKDB_THREADS,
+    },
     parseWorkers: r.RESULTANT_PARSE_WORKERS,
     logLevel: r.RESULTANT_LOG_LEVEL,
     influx: { url: r.INFLUX_URL, token: r.INFLUX_TOKEN, org: r.INFLUX_ORG, bucket: r.INFLUX_BUCKET },
@@ -194,7 +210,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
-function parseByteSize(s: string): number {
+export function parseByteSize(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s)!;
   const n = Number(m[1]);
   const unit = (m[2] ?? '').toLowerCase();

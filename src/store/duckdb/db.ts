@@ -72,10 +72,15 @@ export class ConnectionPool {
 
 export async function openInstance(
   path: string,
-  opts: { memoryLimit: string; threads?: number | undefined },
+  opts: { memoryLimitBytes: number; threads?: number | undefined },
 ): Promise<Instance> {
+  const mb = Math.max(1, Math.floor(opts.memoryLimitBytes / 1024 ** 2));
   const config: Record<string, string> = {
-    memory_limit: opts.memoryLimit,
+    memory_limit: `${mb}MiB`,
+    // Queries that outgrow memory spill beside the database file, up to a bound, so that an analysis can never
+    // fill the disk the writes need.
+    ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
+    max_temp_directory_size: `${Math.max(1024, 4 * mb)}MiB`,
     // Results are returned in explicit ORDER BY order; letting DuckDB drop insertion order saves memory.
     preserve_insertion_order: 'false',
     // Without jemalloc (the Node build has none), DuckDB hands memory it frees back to the OS with malloc_trim once

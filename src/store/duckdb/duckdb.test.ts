@@ -35,6 +35,21 @@ describe('DuckDB store (file) satisfies the store contract', () => {
 });
 
 describe('DuckDB store specifics', () => {
+  it('refuses a write that needs more memory than its limit with a 503 that names the setting, and keeps what it had', async () => {
+    const s = await DuckDBStore.open({ path: tempDb(), timezone: 'UTC', rawRetentionDays: 3650, memoryLimit: 16 * 1024 ** 2 });
+    try {
+      await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'a' } }]));
+      const big = new WriteBatch();
+      const series = Array.from({ length: 50 }, (_, i) => makeSeries('test_result', { endpoint: `e${i}` }));
+      for (let i = 0; i < 100_000; i++) big.addResult(series[i % 50]!, (T0 + i * 10) * 1000, true, i % 100, null, null, null);
+      await expect(s.write(big)).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('RESULTANT_DUCKDB_MEMORY_LIMIT=16MiB') });
+      const r = await s.aggregate({ period: 'hour', tz: 'UTC', boundaries: [T0, T0 + HOUR], filters: {}, groupBy: [], metric: 'latency_ms' });
+      expect(r.groups.map((g) => g.buckets.map((b) => b.testCount))).toEqual([[1]]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('leaves out final buckets the caller holds under the current generation, and only those', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     await s.write(batchOf([0, 1, 2].map((h) => ({ t: T0 + h * HOUR + 1000, latency: 10 + h, tags: { endpoint: 'a' } }))));

@@ -2,7 +2,7 @@
 // mutation here runs one at a time under `lock`), and a few reader connections that see committed snapshots.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { invalid } from '../../errors.js';
+import { type AppError, invalid, unavailable } from '../../errors.js';
 import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
 import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
 import {
@@ -34,7 +34,7 @@ import type {
   TagFilters,
 } from '../types.js';
 import { readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
-import { aggregateQuery, type ExactLimits, type RollupState } from './aggregate.js';
+import { aggregateQuery, EXACT_LIMITS, type ExactLimits, type RollupState } from './aggregate.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun, summariesRun } from './rollup.js';
@@ -50,11 +50,12 @@ export interface DuckDBStoreOptions {
   timezone: string;
   rawRetentionDays: number;
   maxSeries?: number;
-  memoryLimit?: string;
+  /** DuckDB's buffer limit in bytes (default 256 MB; the service sizes it from the machine). */
+  memoryLimit?: number;
   threads?: number | undefined;
   readers?: number;
   warn?: (message: string) => void;
-  /** Memory bounds of exact percentiles; tests set small ones to reach every path. */
+  /** Memory bounds of exact percentiles (default: a share of memoryLimit per reader); tests set small ones. */
   exactLimits?: ExactLimits;
 }
 
@@ -62,6 +63,19 @@ export interface DuckDBStoreOptions {
 const HOURS_PER_STEP = 24;
 const DAYS_PER_STEP = 7;
 const DIRTY_PER_STEP = 240;
+
+const DEFAULT_MEMORY_LIMIT = 256 * 1024 ** 2;
+
+/**
+ * Exact-percentile bounds from the memory limit: every reader connection (and the writer) may run a query at once,
+ * so each slice keeps its values to an equal share (about 64 bytes a value in DuckDB's quantile state, measured),
+ * and no request can take the whole buffer from the others.
+ */
+export function exactLimitsFor(memoryBytes: number, readers: number): ExactLimits {
+  const rows = Math.floor(memoryBytes / (readers + 1) / 64);
+  const sliceRows = Math.min(EXACT_LIMITS.sliceRows, Math.max(100_000, rows));
+  return { sliceRows, maxRows: sliceRows };
+}
 
 /** Fingerprints remembered as stored (each write skips their INSERT OR IGNORE). */
 const MAX_KNOWN_FINGERPRINTS = 100_000;
@@ -82,6 +96,7 @@ export class DuckDBStore implements Store {
   private nextBreakerId = 1;
   private closed = false;
   private readonly knownFingerprints = new Set<string>();
+  private readonly exactLimits: ExactLimits;
 
   private constructor(
     private readonly instance: Awaited<ReturnType<typeof openInstance>>,
@@ -89,13 +104,15 @@ export class DuckDBStore implements Store {
     private readonly readers: ConnectionPool,
     private readonly readerConns: DuckDBConnection[],
     private readonly opts: DuckDBStoreOptions,
-  ) {}
+  ) {
+    this.exactLimits = opts.exactLimits ?? exactLimitsFor(opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, readerConns.length);
+  }
 
   static async open(opts: DuckDBStoreOptions): Promise<DuckDBStore> {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     let instance;
     try {
-      instance = await openInstance(opts.path, { memoryLimit: opts.memoryLimit ?? '128MB', threads: opts.threads });
+      instance = await openInstance(opts.path, { memoryLimitBytes: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg)) {
@@ -212,7 +229,27 @@ export class DuckDBStore implements Store {
   async write(batch: WriteBatch): Promise<void> {
     if (this.closed) throw new Error('store is closed');
     if (batch.size === 0) return;
-    await this.lock.run(() => this.writeLocked(batch));
+    await this.lock.run(() => this.writeLocked(batch)).catch((e: unknown) => {
+      throw this.outOfMemory(e, 'write') ?? e;
+    });
+  }
+
+  /**
+   * DuckDB's out-of-memory error as the service's 503, saying what to change; null for other errors. Whatever
+   * still runs out of memory (the store bounds its own queries, see exactLimitsFor) is refused, never a 500.
+   */
+  private outOfMemory(e: unknown, what: 'read' | 'write'): AppError | null {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (!/Out of Memory Error|could not allocate|failed to pin/i.test(msg)) return null;
+    const mb = Math.round((this.opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT) / 1024 ** 2);
+    const disk = /temp|disk|offload/i.test(msg) ? ' and its spill space beside the database file' : '';
+    this.opts.warn?.(`DuckDB ran out of memory during a ${what}: ${msg.split('\n')[0]}`);
+    return unavailable(
+      what === 'read'
+        ? `this query needs more memory than the database may use (RESULTANT_DUCKDB_MEMORY_LIMIT=${mb}MiB${disk}): narrow the time range or the filters, or raise RESULTANT_DUCKDB_MEMORY_LIMIT`
+        : `the database has no memory left for this write (RESULTANT_DUCKDB_MEMORY_LIMIT=${mb}MiB): retry later, or raise RESULTANT_DUCKDB_MEMORY_LIMIT`,
+      5,
+    );
   }
 
   private async writeLocked(batch: WriteBatch): Promise<void> {
@@ -591,6 +628,8 @@ export class DuckDBStore implements Store {
       await c.run('BEGIN TRANSACTION');
       try {
         return await fn(c);
+      } catch (e) {
+        throw this.outOfMemory(e, 'read') ?? e;
       } finally {
         await c.run('ROLLBACK').catch(() => undefined);
       }
@@ -602,7 +641,7 @@ export class DuckDBStore implements Store {
     if (plan.sids.length === 0) return { groups: [] };
     return this.read(async (c) => {
       const st = await this.rollupState(c, q.boundaries[0]!, q.boundaries[q.boundaries.length - 1]!);
-      return aggregateQuery(c, q, plan, st, this.opts.exactLimits);
+      return aggregateQuery(c, q, plan, st, this.exactLimits);
     });
   }
 

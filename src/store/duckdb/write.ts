@@ -31,9 +31,16 @@ async function appendColumns(
       if (to < rows) await new Promise<void>((r) => setImmediate(r));
     }
     appender.flushSync();
-  } finally {
-    appender.closeSync();
+  } catch (e) {
+    // Closing an appender of a failed transaction throws too: keep the first error, which says what went wrong.
+    try {
+      appender.closeSync();
+    } catch {
+      // the transaction is rolled back by the caller
+    }
+    throw e;
   }
+  appender.closeSync();
 }
 
 const TAGS_MAP = T.MAP(T.VARCHAR, T.VARCHAR);
