@@ -81,7 +81,7 @@ const ConfigSchema = z.object({
     .string()
     .trim()
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'must be a size such as 256MB')
-    .refine((v) => parseByteSize(v) >= 64 * 1024 ** 2, 'must be at least 64MB')
+    .refine((v) => !(parseByteSize(v) < 64 * 1024 ** 2), 'must be at least 64MB')
     .optional(),
   RESULTANT_DUCKDB_THREADS: intInRange(1, 256).optional(),
   // Threads that parse line protocol beside the main thread; default: cores - 1 (at most 4).
@@ -210,19 +210,11 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
   };
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** Bytes of a size such as 256MB or 1.5GiB; NaN when it is not one. */
 export function parseByteSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s)!;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? '').toLowerCase();
-  const mult: Record<string, number> = {
-    '': 1,
-    b: 1,
-    kb: 1000,
-    mb: 1000 ** 2,
-    gb: 1000 ** 3,
-    kib: 1024,
-    mib: 1024 ** 2,
-    gib: 1024 ** 3,
-  };
-  return Math.floor(n * mult[unit]!);
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(s.trim());
+  if (!m || !(m[2]!.toLowerCase() in BYTE_UNITS)) return NaN;
+  return Math.floor(Number(m[1]) * BYTE_UNITS[m[2]!.toLowerCase()]!);
 }
