@@ -6,7 +6,7 @@ import { batchOf, DAY, type Expected, expectedOf, HOUR, relErr, type Row } from 
 import { type AggregatesJson, queryAggregates, type AggregateParams } from '../aggregates/index.js';
 import { makeSeries, WriteBatch } from '../model/result.js';
 import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
-import type { Store } from './types.js';
+import type { RunSummary, Store } from './types.js';
 
 export interface ContractOptions {
   /** A new, empty store whose daily rollups use `timezone`. */
@@ -422,6 +422,89 @@ export function runStoreContract(opts: ContractOptions): void {
         }
       });
     }
+  });
+
+  describe("the analyses' inputs", () => {
+    const M = 60_000;
+    // Configuration test=a runs on two workers (ties at 10:10: failures first); test=b on one.
+    const runRows: Row[] = [
+      { t: T0 + 5 * M, success: true, tags: { test: 'a', worker: 'w1' } },
+      { t: T0 + 10 * M, success: false, tags: { test: 'a', worker: 'w2' }, error: 'timeout after 5012 ms' },
+      { t: T0 + 10 * M, success: true, tags: { test: 'a', worker: 'w1' } },
+      { t: T0 + 50 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 4980 ms' },
+      { t: T0 + 65 * M, success: false, tags: { test: 'a', worker: 'w2' }, error: 'connect ECONNREFUSED 10.0.0.7:5432' },
+      { t: T0 + 90 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 12 s' },
+      { t: T0 + 140 * M, success: true, tags: { test: 'a', worker: 'w2' } },
+      { t: T0 + 20 * M, success: false, tags: { test: 'b', worker: 'w1' }, error: 'timeout after 7 ms' },
+      { t: T0 + 100 * M, success: true, tags: { test: 'b', worker: 'w1' } },
+    ];
+    // A window that starts and ends inside an hour: 10:07 to 12:30.
+    const window = { start: T0 + 7 * M, stop: T0 + 150 * M };
+    const piece = (p: Partial<RunSummary> & Pick<RunSummary, 'configuration' | 'hour'>): RunSummary => ({
+      runs: 0, failures: 0, firstSuccess: null, lastSuccess: null, firstTime: null, lastTime: null, transitions: 0, tail: '', streak: 0, excluded: 0, ...p,
+    });
+    const byPiece = (xs: RunSummary[]) => [...xs].sort((x, y) => x.hour - y.hour || (JSON.stringify(x.configuration) < JSON.stringify(y.configuration) ? -1 : 1));
+
+    it('summarises each configuration\'s runs per hour, in time order with failures first at a tie, from raw rows and rollups alike', async () => {
+      const s = await open();
+      await s.write(batchOf(runRows));
+      const us = (m: number) => (T0 + m * M) * 1000;
+      const want = [
+        piece({ configuration: { test: 'a' }, hour: T0, runs: 3, failures: 2, firstSuccess: false, lastSuccess: false, firstTime: us(10), lastTime: us(50), transitions: 2, tail: 'FPF', streak: 1 }),
+        piece({ configuration: { test: 'b' }, hour: T0, runs: 1, failures: 1, firstSuccess: false, lastSuccess: false, firstTime: us(20), lastTime: us(20), tail: 'F', streak: 1 }),
+        piece({ configuration: { test: 'a' }, hour: T0 + HOUR, runs: 2, failures: 2, firstSuccess: false, lastSuccess: false, firstTime: us(65), lastTime: us(90), tail: 'FF', streak: 2 }),
+        piece({ configuration: { test: 'b' }, hour: T0 + HOUR, runs: 1, firstSuccess: true, lastSuccess: true, firstTime: us(100), lastTime: us(100), tail: 'P', streak: 1 }),
+        piece({ configuration: { test: 'a' }, hour: T0 + 2 * HOUR, runs: 1, firstSuccess: true, lastSuccess: true, firstTime: us(140), lastTime: us(140), tail: 'P', streak: 1 }),
+      ];
+      for (const phase of ['raw', 'rolled up']) {
+        if (phase === 'rolled up') await s.rollup(LATER);
+        expect(byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] } })), phase).toEqual(want);
+        // A rule that keeps the worker splits the configurations.
+        const perWorker = await s.runSummaries({ ...window, filters: { test: ['a'] }, configuration: { ignore: [] } });
+        expect(perWorker.reduce((n, p) => n + p.runs, 0)).toBe(6);
+        expect(new Set(perWorker.map((p) => JSON.stringify(p.configuration)))).toEqual(new Set(['{"test":"a","worker":"w1"}', '{"test":"a","worker":"w2"}'].map((x) => JSON.stringify(JSON.parse(x)))));
+        // Runs inside excluded buckets (11:00 to 12:00) are left out and counted.
+        const ex = byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] }, exclude: { bucketUs: HOUR * 1000, starts: [(T0 + HOUR) * 1000] } }));
+        expect(ex.filter((p) => p.hour === T0 + HOUR).map((p) => [p.configuration.test, p.runs, p.excluded])).toEqual([['a', 0, 2], ['b', 0, 1]]);
+        expect(ex.filter((p) => p.hour !== T0 + HOUR)).toEqual(want.filter((p) => p.hour !== T0 + HOUR));
+      }
+    });
+
+    it('counts failures per series, fingerprint and piece, cut at hours and at the cuts asked for, with the newest message', async () => {
+      const s = await open();
+      await s.write(batchOf(runRows));
+      for (const phase of ['raw', 'rolled up']) {
+        if (phase === 'rolled up') await s.rollup(LATER);
+        const got = await s.failureSummaries({ ...window, filters: { test: ['a'] }, cuts: [T0 + 80 * M] });
+        const rows = got.rows
+          .map((r) => [r.series.worker, r.start, r.failures, r.firstTime, r.lastTime, r.example, got.fingerprints.get(r.fingerprint)?.category])
+          .sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0])));
+        expect(rows, phase).toEqual([
+          ['w1', T0 + 7 * M, 1, (T0 + 50 * M) * 1000, (T0 + 50 * M) * 1000, 'timeout after 4980 ms', 'timeout'],
+          ['w2', T0 + 7 * M, 1, (T0 + 10 * M) * 1000, (T0 + 10 * M) * 1000, 'timeout after 5012 ms', 'timeout'],
+          ['w2', T0 + HOUR, 1, (T0 + 65 * M) * 1000, (T0 + 65 * M) * 1000, 'connect ECONNREFUSED 10.0.0.7:5432', 'connection'],
+          ['w1', T0 + 80 * M, 1, (T0 + 90 * M) * 1000, (T0 + 90 * M) * 1000, 'timeout after 12 s', 'timeout'],
+        ]);
+        // The two timeouts of w1 and w2 share one fingerprint; the pattern says what they share.
+        const timeouts = got.rows.filter((r) => got.fingerprints.get(r.fingerprint)?.category === 'timeout');
+        expect(new Set(timeouts.map((r) => r.fingerprint)).size).toBe(1);
+        expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual({ category: 'timeout', errorType: null, pattern: 'timeout after <duration>' });
+        // Fingerprints seen before the window (test=b's timeout at 10:20 is in it, not before).
+        const before = await s.failureFingerprints({ start: T0, stop: T0 + 15 * M, filters: {} });
+        expect(before).toEqual(new Set([timeouts[0]!.fingerprint]));
+      }
+    });
+
+    it('lists buckets with enough failures, with their runs', async () => {
+      const s = await open();
+      await s.write(batchOf(runRows));
+      const got = await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR, filters: {}, bucketMs: HOUR, minFailures: 2 });
+      expect(got).toEqual([
+        { start: T0, runs: 5, failures: 3 },
+        { start: T0 + HOUR, runs: 3, failures: 2 },
+      ]);
+      expect(await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR, filters: { test: ['b'] }, bucketMs: HOUR, minFailures: 1 })).toEqual([{ start: T0, runs: 1, failures: 1 }]);
+    });
   });
 
   describe('raw reads', () => {
