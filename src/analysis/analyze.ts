@@ -62,13 +62,24 @@ export function parseAnalyzeBody(body: unknown): z.output<typeof AnalyzeBody> {
   throw invalid(`${first.path ? `body field "${first.path}"` : 'the body'}: ${first.message}`, { errors });
 }
 
-/** Runs every requested analysis (default: every one this build has) over the last `days` days. */
+/**
+ * The analyses a body asks for: its analysis_types, or every one this build has, leaving out comparison unless
+ * its dimension is given (comparison cannot run without one, and a default must not make the call fail).
+ */
+export function requestedKinds(body: Pick<z.output<typeof AnalyzeBody>, 'analysis_types' | 'options'>): AnalysisKind[] {
+  if (body.analysis_types) return [...new Set(body.analysis_types)];
+  const dimension = body.options?.comparison?.dimension;
+  return availableKinds().filter((k) => k !== 'comparison' || (dimension !== undefined && String(dimension).trim() !== ''));
+}
+
+/** Runs every requested analysis (see requestedKinds) over the last `days` days. */
 export async function analyze(
   ctx: AnalysisContext,
   body: z.output<typeof AnalyzeBody>,
   defaults: { tz: string },
+  onProgress?: (kind: AnalysisKind, done: number, total: number) => void,
 ): Promise<Record<string, unknown>> {
-  const kinds: AnalysisKind[] = body.analysis_types ? [...new Set(body.analysis_types)] : availableKinds();
+  const kinds = requestedKinds(body);
   const missing = kinds.filter((k) => !ANALYSES[k]);
   if (missing.length) {
     throw new AppError(
@@ -79,7 +90,8 @@ export async function analyze(
   const filters = tagFiltersOf(body.filter);
   const stop = ctx.now;
   const out: Record<string, unknown> = {};
-  for (const kind of kinds) {
+  for (const [i, kind] of kinds.entries()) {
+    onProgress?.(kind, i, kinds.length);
     const req: AnalysisRequest = {
       start: stop - body.days * DAY_MS,
       stop,

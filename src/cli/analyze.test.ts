@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchOf, type Row } from '../../test/helpers.js';
-import { cli } from '../../test/child.js';
+import { cli, serve } from '../../test/child.js';
 import { startTestServer } from '../../test/server.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { bodyFromArgs, summarize } from './analyze.js';
@@ -79,8 +79,50 @@ describe('resultant analyze', () => {
     }
   });
 
+  it('finds the server that holds the database file, leaves comparison out without --dimension, and names what it found', async () => {
+    const db = join(dir, 'served.duckdb');
+    const s = await DuckDBStore.open({ path: db, timezone: 'UTC', rawRetentionDays: 3650 });
+    const w: Row[] = [];
+    // Worker w3 fails a quarter of its runs with one error; the others rarely. Test t1 alternates.
+    for (let i = 0; i < 400; i++) {
+      const worker = `w${i % 4}`;
+      const fail = worker === 'w3' ? i % 16 === 3 : i % 97 === 0;
+      w.push({ t: now - 10 * HOUR + i * 60_000, success: !fail, latency: 10, tags: { worker, endpoint: 'api' }, ...(fail ? { error: `timeout after ${5000 + i} ms` } : {}) });
+      w.push({ t: now - 10 * HOUR + i * 60_000 + 1, success: i % 2 === 0, tags: { test: 't1', worker }, ...(i % 2 ? { error: 'expected 200 but got 500' } : {}) });
+    }
+    await s.write(batchOf(w));
+    await s.close();
+    const server = await serve({ RESULTANT_DB_PATH: db });
+    try {
+      const env = { RESULTANT_DB_PATH: db, RESULTANT_PORT: new URL(server.url).port };
+      const r = await cli(['analyze', '--days', '1'], env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/in use by the server at http:\/\/127\.0\.0\.1:\d+; asking it/);
+      // Every analysis but comparison, which needs a dimension.
+      for (const kind of ['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'workload', 'circuit-breakers']) {
+        expect(r.stdout).toContain(`== ${kind} (`);
+      }
+      expect(r.stdout).not.toContain('== comparison');
+      // The findings are named with their figures: the failing worker, the flaky test, the error pattern.
+      expect(r.stdout).toMatch(/worker=w3: 62\.5 % of 200 runs failed \(overall 28\.6 %/);
+      expect(r.stdout).toMatch(/flaky\s+test=t1: 200 of 400 runs failed, flip rate 1\.00/);
+      expect(r.stdout).toMatch(/\d+ timeout\s+timeout after <duration>/);
+      expect(r.stdout).toMatch(/lowest success rate: w3 at/);
+      const withDim = await cli(['analyze', '--days', '1', '--types', 'comparison', '--dimension', 'worker'], env);
+      expect(withDim.code, withDim.stderr).toBe(0);
+      expect(withDim.stdout).toMatch(/by worker \(latency_ms\): best w\d/);
+      const noDim = await cli(['analyze', '--days', '1', '--types', 'comparison'], env);
+      expect(noDim.code).toBe(2);
+      expect(noDim.stderr).toMatch(/--types comparison needs --dimension/);
+    } finally {
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+
   it('summarises kinds it has no special form for by their list sizes', () => {
-    expect(summarize({ workload: { start: 'a', stop: 'b', workers: [1, 2], gini: 0.1 } })).toContain('2 workers');
+    expect(summarize({ other: { start: 'a', stop: 'b', things: [1, 2] } })).toContain('2 things');
     expect(bodyFromArgs({ days: '3', types: 'trends' }).analysis_types).toEqual(['trends']);
+    expect(bodyFromArgs({ days: '3', dimension: 'hardware' }).options).toEqual({ comparison: { dimension: 'hardware' } });
   });
 });

@@ -1,9 +1,11 @@
 // `resultant analyze`: the same analyses as POST /api/v1/analyze, on the database file or on a running server
-// (--url), printed as a short summary or as the JSON the API returns.
-import { analyze, parseAnalyzeBody } from '../analysis/analyze.js';
+// (--url, or found by itself when the server holds the file), one analysis at a time with progress on a terminal,
+// printed as a summary that names what each analysis found, or as the JSON the API returns.
+import { analyze, parseAnalyzeBody, requestedKinds } from '../analysis/analyze.js';
 import { isAppError } from '../errors.js';
+import type { Config } from '../config.js';
 import { openAnomalyLog } from '../store/index.js';
-import { cliConfig, openCliStore, parseDays, usage } from './common.js';
+import { cliConfig, openStoreOrServer, parseDays, progress, usage } from './common.js';
 import { asCli, request } from './read.js';
 
 export interface AnalyzeArgs {
@@ -12,6 +14,7 @@ export interface AnalyzeArgs {
   types?: string;
   metric?: string;
   groupBy?: string;
+  dimension?: string;
   json?: boolean;
   url?: string;
   token?: string;
@@ -33,60 +36,91 @@ export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody
   if (a.types !== undefined) raw.analysis_types = a.types.split(',').map((t) => t.trim()).filter((t) => t !== '');
   if (a.metric !== undefined) raw.metric = a.metric;
   if (a.groupBy !== undefined) raw.group_by = a.groupBy.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (a.dimension !== undefined) raw.options = { comparison: { dimension: a.dimension } };
+  let body: ReturnType<typeof parseAnalyzeBody>;
   try {
-    return parseAnalyzeBody(raw);
+    body = parseAnalyzeBody(raw);
   } catch (e) {
     if (isAppError(e)) {
-      const flag: Record<string, string> = { filter: '--filter', days: '--days', analysis_types: '--types', metric: '--metric', group_by: '--group-by' };
+      const flag: Record<string, string> = { filter: '--filter', days: '--days', analysis_types: '--types', metric: '--metric', group_by: '--group-by', options: '--dimension' };
       const path = (e.details.errors as { path: string }[] | undefined)?.[0]?.path ?? '';
       const top = path.split('.')[0] ?? '';
       throw usage(`${flag[top] ?? 'arguments'}: ${e.message.replace(/^body field "[^"]*": /, '')}${path.includes('.') ? ` (at ${path})` : ''}`);
     }
     throw e;
   }
+  if (body.analysis_types?.includes('comparison') && a.dimension === undefined) {
+    throw usage('--types comparison needs --dimension: the tag key(s) to compare by, e.g. --dimension hardware');
+  }
+  return body;
 }
 
-export async function runAnalyzeCommand(a: AnalyzeArgs): Promise<Record<string, unknown>> {
+export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConfig({ RESULTANT_DB_PATH: a.db })): Promise<Record<string, unknown>> {
   const body = bodyFromArgs(a);
-  if (a.url) {
-    const res = await request({ kind: 'http', base: a.url.replace(/\/+$/, ''), token: a.token }, '/api/v1/analyze', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return ((await res.json().catch(() => null)) as Record<string, unknown> | null) ?? {};
-  }
-  const config = cliConfig({ RESULTANT_DB_PATH: a.db });
-  const store = await openCliStore(config);
+  const kinds = requestedKinds(body);
+  const bar = progress(kinds.length, 'analyze');
   try {
-    return await asCli(async () => {
-      const log = await openAnomalyLog(store);
-      return analyze({ store, now: Date.now(), ...(log ? { anomalyLog: log } : {}) }, body, { tz: config.timezone });
-    });
+    // A server: --url, or the one that holds the database file (as demo and report find it).
+    let base = a.url?.replace(/\/+$/, '');
+    if (!base) {
+      const opened = await openStoreOrServer(config, 'asking it');
+      if ('server' in opened) base = opened.server;
+      else {
+        const store = opened.store;
+        try {
+          return await asCli(async () => {
+            const log = await openAnomalyLog(store);
+            return analyze({ store, now: Date.now(), ...(log ? { anomalyLog: log } : {}) }, body, { tz: config.timezone }, (_k, done) => bar.update(done));
+          });
+        } finally {
+          await store.close();
+        }
+      }
+    }
+    // One request per analysis, so a long run shows its progress and a slow one is named.
+    const out: Record<string, unknown> = {};
+    for (const [i, kind] of kinds.entries()) {
+      bar.update(i);
+      const res = await request({ kind: 'http', base, token: a.token }, '/api/v1/analyze', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...body, analysis_types: [kind] }),
+      });
+      const one = ((await res.json().catch(() => null)) as Record<string, unknown> | null) ?? {};
+      out[kind] = one[kind];
+    }
+    return out;
   } finally {
-    await store.close();
+    bar.stop();
   }
 }
 
 const pct = (x: unknown): string => (typeof x === 'number' ? `${x >= 0 ? '+' : ''}${x.toFixed(1)} %` : 'n/a');
+const share = (x: unknown): string => (typeof x === 'number' ? `${(100 * x).toFixed(x < 0.001 ? 3 : 1)} %` : 'n/a');
 const num = (x: unknown): string => (typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)) : 'n/a');
+const int = (x: unknown): string => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : 'n/a');
 const p = (x: unknown): string => (typeof x === 'number' ? (x < 1e-4 ? x.toExponential(1) : x.toFixed(4)) : 'n/a');
 const label = (s: unknown): string => {
   const tags = (s ?? {}) as Record<string, string>;
   const parts = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
   return parts.length ? parts.join(',') : '(all)';
 };
+const cut = (s: unknown, n = 70): string => {
+  const t = String(s ?? '');
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+};
 
 type Item = Record<string, unknown>;
 const MAX_LINES = 10;
 
-/** A readable summary of an analyze result: what each analysis found, most important first. */
+/** A readable summary of an analyze result: what each analysis found, worst first, with its figures. */
 export function summarize(result: Record<string, unknown>): string {
   const lines: string[] = [];
   for (const [kind, value] of Object.entries(result)) {
     const r = (value ?? {}) as Record<string, unknown>;
     lines.push(`== ${kind} (${String(r.start ?? '?')} .. ${String(r.stop ?? '?')})`);
     const list = (name: string): Item[] => (Array.isArray(r[name]) ? (r[name] as Item[]) : []);
+    const summary = (r.summary ?? {}) as Record<string, unknown>;
     const more = (n: number): void => {
       if (n > MAX_LINES) lines.push(`  ... and ${n - MAX_LINES} more (use --json for all)`);
     };
@@ -116,6 +150,63 @@ export function summarize(result: Record<string, unknown>): string {
         );
       }
       more(all.length);
+    } else if (kind === 'failure-patterns') {
+      const patterns = list('patterns');
+      const corr = list('correlations');
+      lines.push(`  ${int(summary.failures)} failures of ${int(summary.runs)} runs (${share(summary.overall_rate)}), ${int(summary.patterns_total)} patterns`);
+      for (const x of patterns.slice(0, MAX_LINES)) {
+        const b = (x.breadth ?? {}) as Record<string, unknown>;
+        lines.push(
+          `  ${int(x.count).padStart(8)} ${String(x.category).padEnd(10)} ${cut(x.pattern)}  (${int(b.series)} series, ${int(b.workers)} workers${x.new === true ? ', new' : ''}; ${String((x.trend as Item | undefined)?.direction ?? '')})`,
+        );
+      }
+      more(patterns.length);
+      lines.push(`  ${corr.length} value(s) where failures concentrate:`);
+      for (const c of corr.slice(0, MAX_LINES)) {
+        lines.push(`  ${String(c.dimension)}=${String(c.value)}: ${share(c.failure_rate)} of ${int(c.runs)} runs failed (overall ${share(c.overall_rate)}, ${num(c.lift)}x), q=${p(c.q_value)}`);
+      }
+      more(corr.length);
+    } else if (kind === 'flaky-tests') {
+      const tests = list('tests');
+      lines.push(
+        `  ${int(summary.configurations)} configurations: ${int(summary.broken)} broken, ${int(summary.flaky)} flaky; ${int(summary.excluded_runs)} runs left out as infrastructure incidents`,
+      );
+      for (const t of tests.slice(0, MAX_LINES)) {
+        lines.push(
+          `  ${String(t.status).padEnd(7)} ${label(t.series)}: ${int(t.failures)} of ${int(t.runs)} runs failed, flip rate ${num(t.flip_rate)} (${String(t.reason ?? '')})`,
+        );
+      }
+      more(tests.length);
+    } else if (kind === 'workload') {
+      const workers = list('workers');
+      lines.push(`  ${workers.length} workers, Gini ${num(r.gini)}, CV ${num(r.cv)}`);
+      const notable = workers.filter((w) => w.status !== 'normal');
+      // The busiest and the least successful name the imbalance and the bad machine.
+      const worstSuccess = [...workers].sort((x, y) => Number(x.success_rate ?? 1) - Number(y.success_rate ?? 1))[0];
+      for (const w of notable.slice(0, MAX_LINES)) {
+        lines.push(`  ${String(w.status).padEnd(10)} ${String(w.worker)}: ${int(w.tasks)} tasks (${share(w.share)}), success ${share(w.success_rate)}`);
+      }
+      more(notable.length);
+      if (worstSuccess) {
+        lines.push(`  lowest success rate: ${String(worstSuccess.worker)} at ${share(worstSuccess.success_rate)} of ${int(worstSuccess.tasks)} tasks, mean ${num(worstSuccess.mean_duration_ms)} ms`);
+      }
+    } else if (kind === 'circuit-breakers') {
+      const breakers = [...list('breakers')].sort((x, y) => Number(y.open_seconds ?? 0) - Number(x.open_seconds ?? 0));
+      const flapping = breakers.filter((b) => Number(b.flapping ?? 0) > 0);
+      lines.push(`  ${breakers.length} breaker(s), ${breakers.filter((b) => Number(b.trips ?? 0) > 0).length} tripped, ${flapping.length} flapping`);
+      for (const b of breakers.filter((x) => Number(x.trips ?? 0) > 0).slice(0, MAX_LINES)) {
+        lines.push(
+          `  ${label(b.series)}: ${int(b.trips)} trips, open ${int(b.open_seconds)} s, mean recovery ${int(b.mean_recovery_seconds)} s${Number(b.flapping ?? 0) > 0 ? `, flapping (${int(b.flapping)} quick re-trips)` : ''}`,
+        );
+      }
+    } else if (kind === 'comparison') {
+      const groups = list('groups');
+      lines.push(`  by ${String(r.dimension)} (${String(r.metric)}): best ${String(r.best ?? 'n/a')}, ${r.significant ? 'significant' : 'not significant'}`);
+      for (const g of groups.slice(0, MAX_LINES)) {
+        const st = (g.stats ?? {}) as Record<string, unknown>;
+        lines.push(`  ${String(g.value).padEnd(16)} mean ${num(st.mean)}, p95 ${num(st.p95)}, n=${int(st.count)}`);
+      }
+      more(groups.length);
     } else {
       // Kinds this summary has no special form for: how many items each list holds.
       const counts = Object.entries(r)
