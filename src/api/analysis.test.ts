@@ -270,6 +270,16 @@ describe('POST /api/v1/analyze', () => {
     expect(body.trends.start).toBe('2026-11-19T12:00:00Z');
   });
 
+  it('runs every analysis but comparison by default, and comparison too once its dimension is given', async () => {
+    const s = await server();
+    const all = await post(s, '/api/v1/analyze', { days: 2 });
+    expect(all.status).toBe(200);
+    expect(Object.keys(all.body)).toEqual(['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'workload', 'circuit-breakers']);
+    const withDim = await post(s, '/api/v1/analyze', { days: 2, options: { comparison: { dimension: 'endpoint' } } });
+    expect(withDim.status).toBe(200);
+    expect(withDim.body.comparison.dimension).toBe('endpoint');
+  });
+
   it('passes kind-specific options and rejects bad bodies with the path of each problem', async () => {
     const s = await server();
     const ok = await post(s, '/api/v1/analyze', {
