@@ -1,6 +1,7 @@
 // POST /api/v1/reports on a real server over a real DuckDB store.
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, HOUR, type Row } from '../../test/helpers.js';
+import { batchOf, DAY, HOUR, type Row } from '../../test/helpers.js';
+import { makeSeries, WriteBatch } from '../model/result.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
 
 let srv: TestServer | null = null;
@@ -61,6 +62,94 @@ describe('POST /api/v1/reports', () => {
     const count = report.sections.find((s) => s.id === 'failure-patterns')!.figures!.find((f) => f.label === 'Failure patterns')!.value;
     expect(count).toBe(patterns.patterns.length);
   }, 60_000);
+
+  it('gives the aggregates\' and analyses\' own figures for a range that starts inside a day, partial days included', async () => {
+    // "Now" inside a day: the report covers 10:00 two days back to 10:00 today, so its first and last days are parts.
+    const now = Date.UTC(2026, 10, 23, 9, 30);
+    // Daily rollups in the report's zone, so whole days come from them and the cut ones must not.
+    srv = await startTestServer({ now, timezone: 'Europe/Berlin' });
+    const rows: Row[] = [];
+    const b = new WriteBatch();
+    for (let m = 0; m < 4 * 1440; m += 7) {
+      const t = now - 4 * DAY + m * 60_000;
+      for (const [i, endpoint] of ['api', 'cart'].entries()) {
+        for (const region of ['eu', 'us']) {
+          const fail = (m + i) % 11 === 0 || (endpoint === 'cart' && region === 'us' && m % 5 === 0);
+          rows.push({ t: t + i * 1000, latency: 20 + ((m * 13 + i * 7) % 90), success: !fail, tags: { endpoint, region, worker: `w-${region}-${m % 3}` }, ...(fail ? { error: `HTTP 503 after ${m % 40} ms` } : {}) });
+        }
+      }
+      // A flaky functional test and a flapping breaker.
+      rows.push({ t: t + 3000, success: m % 2 === 0, tags: { test: 'checkout_flow', type: 'functional' }, ...(m % 2 ? { error: 'expected 200 but got 500' } : {}) });
+      if (m % 21 === 0 && m > 3500 && m < 3800) {
+        const br = makeSeries('circuit_breaker', { breaker: 'cart-client', endpoint: 'cart' });
+        b.addBreaker(br, (t + 5000) * 1000, 'open', 5);
+        b.addBreaker(br, (t + 65_000) * 1000, 'half_open', null);
+        b.addBreaker(br, (t + 70_000) * 1000, 'closed', null);
+      }
+    }
+    await srv.store.write(batchOf(rows));
+    await srv.store.write(b);
+    await srv.store.rollup(now); // closed hours from the rollups, the open hour from raw rows
+    const res = await post(srv, { type: 'comprehensive', format: 'json', days: 2, tz: 'Europe/Berlin' });
+    expect(res.status).toBe(200);
+    type Sec = { id: string; available: boolean; figures: { label: string; value: unknown }[]; tables: { id: string; columns: string[]; rows: unknown[][] }[] };
+    const report = (await res.json()) as { start: string; stop: string; sections: Sec[] };
+    expect([report.start, report.stop]).toEqual(['2026-11-21T10:00:00Z', '2026-11-23T10:00:00Z']);
+    const section = (id: string) => report.sections.find((x) => x.id === id)!;
+    const figure = (id: string, label: RegExp) => section(id).figures.find((f) => label.test(f.label))!.value;
+    const table = (sec: string, id: string) => {
+      const t = section(sec).tables.find((x) => x.id === id)!;
+      return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c, r[i]])));
+    };
+    const get = async (path: string) => (await (await fetch(`${srv!.url}${path}`)).json()) as any; // any: JSON answers
+    const q = `start=${report.start}&stop=${report.stop}`;
+    // Hourly buckets of the range, summed: the totals of every part of it.
+    const hourly = async (groupBy = '', from = report.start, to = report.stop) =>
+      (await get(`/api/v1/aggregates?period=hour&start=${from}&stop=${to}&group_by=${groupBy}&tz=Europe/Berlin`)).series as { group: Record<string, string>; buckets: { test_count: number; failure_count: number }[] }[];
+    const sum = (series: Awaited<ReturnType<typeof hourly>>) => series.flatMap((x) => x.buckets).reduce((a, x) => [a[0]! + x.test_count, a[1]! + x.failure_count], [0, 0]);
+    const [tests, failures] = sum(await hourly());
+    expect(figure('overview', /Tests run/)).toBe(tests);
+    expect(figure('overview', /Failures/)).toBe(failures);
+    expect(figure('overview', /^Availability/)).toBeCloseTo((100 * (tests! - failures!)) / tests!, 3);
+    expect(figure('sla', /Overall availability/)).toBe(figure('overview', /^Availability/)); // one value, two places
+
+    // Each day of Europe/Berlin, cut at the range's ends: the first row starts at 11:00 local, not at midnight.
+    const days = table('daily', 'daily');
+    expect(days.map((d) => d.from)).toEqual(['2026-11-21T10:00:00Z', '2026-11-21T23:00:00Z', '2026-11-22T23:00:00Z']);
+    const edges = [report.start, '2026-11-21T23:00:00Z', '2026-11-22T23:00:00Z', report.stop];
+    for (let i = 0; i < 3; i++) {
+      const [n, f] = sum(await hourly('', edges[i], edges[i + 1]));
+      expect([days[i]!.tests, days[i]!.failures], `day ${i}`).toEqual([n, f]);
+      expect(n).toBeGreaterThan(0);
+    }
+    expect(days.reduce((a, d) => a + (d.tests as number), 0)).toBe(tests);
+    // The whole middle day equals the daily aggregate, p95 included.
+    const day = (await get(`/api/v1/aggregates?period=day&start=2026-11-21T23:00:00Z&stop=2026-11-22T23:00:00Z&tz=Europe/Berlin`)).series[0].buckets[0];
+    expect([days[1]!.tests, days[1]!.failures, days[1]!.p95_ms]).toEqual([day.test_count, day.failure_count, Math.round(day.stats.p95 * 100) / 100]);
+
+    // Every endpoint-region pair of the SLA table, as the aggregates count it.
+    const pairs = await hourly('endpoint,region');
+    for (const r of table('sla', 'sla')) {
+      const x = pairs.find((p) => p.group.endpoint === r.endpoint && p.group.region === r.region)!;
+      expect([r.tests, r.failures]).toEqual(sum([x]));
+    }
+
+    // The analyses' sections say what the analysis endpoints say for the same window.
+    const flaky = await get(`/api/v1/analysis/flaky-tests?${q}&tz=Europe/Berlin`);
+    expect(table('flaky-tests', 'flaky-tests').map((r) => [r.runs, r.failures, r.status])).toEqual(
+      flaky.tests.map((t: any) => [t.runs, t.failures, t.status]),
+    );
+    expect(flaky.tests.map((t: any) => t.series.test)).toContain('checkout_flow');
+    const patterns = await get(`/api/v1/analysis/failure-patterns?${q}&tz=Europe/Berlin`);
+    expect(table('failure-patterns', 'failure-patterns').map((r) => [r.fingerprint, r.count])).toEqual(
+      [...patterns.patterns].sort((a: any, c: any) => c.count - a.count).map((p: any) => [p.fingerprint, p.count]).slice(0, 50),
+    );
+    const breakers = await get(`/api/v1/analysis/circuit-breakers?${q}`);
+    const flapping = breakers.breakers.filter((x: any) => x.flapping > 0).length;
+    expect(flapping).toBe(1);
+    expect(figure('circuit-breakers', /Flapping breakers/)).toBe(flapping);
+    expect(table('circuit-breakers', 'circuit-breakers')[0]!.flapping).toBe(breakers.breakers[0].flapping);
+  });
 
   it('returns each format with its content type', async () => {
     const s = await server();
