@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Peak resident memory (VmHWM, kernel-tracked, so no sample misses a spike) of a process, in MB. */
-function peakRssMb(pid: number): number {
+export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024);
 }
@@ -48,12 +48,12 @@ function peakRssMb(pid: number): number {
  * Runs the built service exactly as `npm start` does (`node bin/resultant.js serve`, compiled JS) in its own
  * process; `stop` reads its peak RSS, then ends it. The bench scripts build first (package.json).
  */
-export async function startServiceChild(env: Record<string, string>): Promise<{ url: URL; stop(): Promise<number> }> {
+export async function startServiceChild(env: Record<string, string>, root: URL = new URL('..', import.meta.url)): Promise<{ url: URL; pid: number; stop(): Promise<number> }> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), new URL('../bin/resultant.js', import.meta.url).pathname, 'serve'],
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), new URL('bin/resultant.js', root).pathname, 'serve'],
     { env: { ...process.env, RESULTANT_HOST: '127.0.0.1', RESULTANT_PORT: String(port), RESULTANT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', process.env.BENCH_TRACE_GC ? 'inherit' : 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -66,6 +66,7 @@ export async function startServiceChild(env: Record<string, string>): Promise<{ 
   }
   return {
     url,
+    pid: child.pid!,
     async stop() {
       const peak = peakRssMb(child.pid!);
       child.kill('SIGTERM');

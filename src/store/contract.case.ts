@@ -391,10 +391,10 @@ export function runStoreContract(opts: ContractOptions): void {
           });
         }
         await s.write(batchOf(rows));
-        // A report's range: from an hour inside a day to another, cut at the days of `tz`, by region.
+        // An analysis window: from a minute inside a day to another, cut at the days of `tz`, by region.
         const tz = 'Europe/Berlin';
-        const start = T0 + 3 * HOUR;
-        const stop = T0 + 2 * DAY + 5 * HOUR;
+        const start = T0 + 3 * HOUR + 17 * 60_000 + 123;
+        const stop = T0 + 2 * DAY + 5 * HOUR + 41 * 60_000;
         const days = [start];
         for (let d = DateTime.fromMillis(start, { zone: tz }).startOf('day').plus({ days: 1 }); d.toMillis() < stop; d = d.plus({ days: 1 })) days.push(d.toMillis());
         const boundaries = [...days, stop];

@@ -84,6 +84,15 @@ export function slotFor(boundaries: readonly number[]): number {
   return 0;
 }
 
+/**
+ * The coarsest slot (1 hour or 15 minutes) of which every boundary but the first and last is a whole multiple, or
+ * 0. A range cut at the current minute (an analysis window, a report's range) still has whole hours inside: rows
+ * map to buckets by their slot, the partial first and last slots belonging to the first and last bucket.
+ */
+export function interiorSlotFor(boundaries: readonly number[]): number {
+  return slotFor([0, ...boundaries.slice(1, -1)]);
+}
+
 /** Floors `ms` to the UTC hour. */
 export const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 export const ceilHour = (ms: number): number => Math.ceil(ms / HOUR_MS) * HOUR_MS;

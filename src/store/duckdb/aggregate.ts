@@ -16,7 +16,7 @@ import {
   sketchKeySql,
   sketchQuantile,
 } from '../../model/stats.js';
-import { bucketStart, HOUR_MS, nextBucketStart, type Period, slotFor } from '../../time/buckets.js';
+import { bucketStart, ceilHour, floorHour, HOUR_MS, interiorSlotFor, nextBucketStart, type Period } from '../../time/buckets.js';
 import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { GroupPlan } from './series-registry.js';
@@ -76,9 +76,10 @@ export function planParts(period: Period, tz: string, boundaries: readonly numbe
     day = subtractRanges(wholeDays(boundaries, tz, st.dailyWatermark), dirty);
   }
   let hour: Range[] = [];
-  if (slotFor(boundaries) === HOUR_MS && st.hourlyWatermark !== null && st.hourlyWatermark > b0) {
+  // Whole UTC hours inside the range, when no boundary cuts one (the first and last may: those parts are raw).
+  if (interiorSlotFor(boundaries) === HOUR_MS && st.hourlyWatermark !== null && st.hourlyWatermark > b0) {
     const dirty: Range[] = st.dirtyHours.map((h) => [h, h + HOUR_MS]);
-    hour = subtractRanges(subtractRanges([[b0, Math.min(bn, st.hourlyWatermark)]], dirty), day);
+    hour = subtractRanges(subtractRanges([[ceilHour(b0), Math.min(floorHour(bn), st.hourlyWatermark)]], dirty), day);
   }
   const raw = subtractRanges(subtractRanges(full, day), hour);
   // Raw rows before the floor are gone: what no rollup covers there is missing.
@@ -147,7 +148,7 @@ export async function aggregateQuery(
       parts.hour = subtractRanges(parts.hour, done);
     }
   }
-  const slot = slotFor(q.boundaries);
+  const slot = interiorSlotFor(q.boundaries);
   // Percentiles of buckets merged from several rollup rows need the raw values while they are kept. When every
   // bucket is inside the raw retention and fits in memory, read everything raw in one pass per slice (counts and
   // moments too) rather than merging rollup rows and then reading the same raw rows again for the percentiles.
@@ -434,7 +435,7 @@ function groupMap(p: ParamBag, plan: GroupPlan): GroupMap {
 /** Raw rows per bucket index inside `ranges` (all series: an upper bound for a filtered query). */
 async function rawRowsPerBucket(conn: DuckDBConnection, boundaries: readonly number[], ranges: readonly Range[]): Promise<Map<number, number>> {
   const p = new ParamBag();
-  const map = bucketMap(p, boundaries, slotFor(boundaries));
+  const map = bucketMap(p, boundaries, interiorSlotFor(boundaries));
   const cols = await queryColumns(
     conn,
     `WITH ${map.cte} SELECT ${map.index('r', 'time')} AS b, count(*)::DOUBLE AS n

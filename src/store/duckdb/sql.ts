@@ -122,12 +122,20 @@ export function bucketMap(p: ParamBag, boundaries: readonly number[], slotMs: nu
       start: (a, c) => `(${origin} + ${index(a, c)} * ${w})`,
     };
   }
-  const span = boundaries[boundaries.length - 1]! - b0;
-  if ((slotMs === HOUR_MS || slotMs === QUARTER_MS) && span / slotMs <= MAX_SLOTS) {
+  const bn = boundaries[boundaries.length - 1]!;
+  if ((slotMs === HOUR_MS || slotMs === QUARTER_MS) && (bn - b0) / slotMs <= MAX_SLOTS) {
+    // One entry per slot from the slot holding b0 to the one holding the last instant before bn. With `slotMs`
+    // the interior slot (interiorSlotFor), b0 and bn may cut their slots: those rows belong to the first and last
+    // bucket, and callers read only rows inside [b0, bn).
+    const firstSlot = Math.floor(b0 / slotMs);
     const bidx: number[] = [];
-    for (let i = 0; i < starts.length; i++) for (let t = boundaries[i]!; t < boundaries[i + 1]!; t += slotMs) bidx.push(i);
+    let i = 0;
+    for (let t = firstSlot * slotMs; t < bn; t += slotMs) {
+      while (i < starts.length - 1 && boundaries[i + 1]! <= t) i++;
+      bidx.push(i);
+    }
     const slotUs = p.bigint(slotMs * 1000);
-    const first = p.bigint(b0 / slotMs);
+    const first = p.bigint(firstSlot);
     const lk = p.ints(bidx);
     // Made on first use: a bound parameter the statement does not use is an error.
     let bs: string | undefined;
