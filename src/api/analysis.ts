@@ -1,5 +1,6 @@
 // Analysis endpoints (CONTRACT.md §3.2): GET /api/v1/analysis/<kind>, POST /api/v1/analyze, and the anomaly log
 // (list and acknowledge). Validate, call one function, answer.
+import { collectAfter } from './heavy.js';
 import { Router } from 'express';
 import { AppError, invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { analyze, MAX_ANALYSIS_DAYS, parseAnalyzeBody } from '../analysis/analyze.js';
@@ -27,7 +28,7 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
     ...(deps.anomalyLog ? { anomalyLog: deps.anomalyLog } : {}),
   });
 
-  r.get('/api/v1/analysis/:kind', read, async (req, res) => {
+  r.get('/api/v1/analysis/:kind', read, collectAfter, async (req, res) => {
     const kind = req.params.kind as string;
     if (!isAnalysisKind(kind)) {
       throw invalid(`unknown analysis "${kind.slice(0, 60)}"; kinds: ${ANALYSIS_KINDS.join(', ')}`, { parameter: 'kind' });
@@ -53,7 +54,7 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
     res.json(body);
   });
 
-  r.post('/api/v1/analyze', read, async (req, res) => {
+  r.post('/api/v1/analyze', read, collectAfter, async (req, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') {
       throw new AppError('unsupported media type', 'send JSON with "Content-Type: application/json"');

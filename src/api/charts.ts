@@ -1,4 +1,5 @@
 // GET /api/v1/charts/<type>.svg|.png (CONTRACT.md §3.2): the parameters of the matching read, drawn on the server.
+import { collectAfter } from './heavy.js';
 import { runAnalysis } from '../analysis/index.js';
 import { Router } from 'express';
 import { type ChartRequest, loadChart } from '../charts/load.js';
@@ -84,7 +85,7 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
 
 export function chartsRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
-  r.get('/api/v1/charts/:file', auth.require('read'), async (req, res) => {
+  r.get('/api/v1/charts/:file', auth.require('read'), collectAfter, async (req, res) => {
     const file = String(req.params.file ?? '');
     const m = /^([a-z-]+)\.(svg|png)$/.exec(file);
     if (!m || !(CHART_TYPES as readonly string[]).includes(m[1]!)) {

@@ -1,4 +1,5 @@
 // GET /api/v1/forecast (CONTRACT.md §3.2).
+import { collectAfter } from './heavy.js';
 import { Router } from 'express';
 import { FORECAST_PERIODS, type ForecastParams, LIMITS, STATISTICS } from '../forecast/index.js';
 import { MODEL_NAMES } from '../forecast/models.js';
@@ -18,7 +19,7 @@ import {
 
 export function forecastRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
-  r.get('/api/v1/forecast', auth.require('read'), async (req, res) => {
+  r.get('/api/v1/forecast', auth.require('read'), collectAfter, async (req, res) => {
     res.json(await deps.forecaster.forecast(forecastParams(queryOf(req), deps.config.timezone), deps.clock.now()));
   });
   return r;

@@ -1,7 +1,8 @@
 // POST /api/v1/reports (CONTRACT.md §3.2): {type, format, days, filter} -> the document, with its content type.
-import { Router } from 'express';
+import { collectAfter } from './heavy.js';
+import { collectGarbage } from '../memory.js';
+import { type Response, Router } from 'express';
 import { bodyErrors, invalid } from '../errors.js';
-import { once } from 'node:events';
 import { EXTENSIONS, ReportRequest, streamReport } from '../report/index.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
@@ -12,7 +13,7 @@ const MAX_BODY = 16 * 1024;
 
 export function reportsRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
-  r.post('/api/v1/reports', auth.require('read'), async (req, res) => {
+  r.post('/api/v1/reports', auth.require('read'), collectAfter, async (req, res) => {
     const body = await readJson(req, MAX_BODY, {});
     const parsed = ReportRequest.safeParse(body);
     if (!parsed.success) {
@@ -33,9 +34,23 @@ export function reportsRouter(deps: AppDeps, auth: Auth): Router {
     res.setHeader('Cache-Control', 'no-store');
     for await (const piece of pieces) {
       if (gone) return; // the client left: leaving the loop stops the sections not yet built
-      if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(piece)) await drainedOrClosed(res);
+      collectGarbage(); // a section's data is garbage once it is written
     }
     res.end();
   });
   return r;
+}
+
+/** Waits until the client has taken what was written, or has gone (one listener each, both removed after). */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -121,7 +121,7 @@ export interface ExactLimits {
   maxRows: number;
 }
 
-export const EXACT_LIMITS: ExactLimits = { sliceRows: 4_000_000, maxRows: 4_000_000 };
+export const EXACT_LIMITS: ExactLimits = { sliceRows: 1_000_000, maxRows: 4_000_000 };
 
 export async function aggregateQuery(
   conn: DuckDBConnection,
