@@ -1,17 +1,15 @@
 // What the analyses share: validation of their kind-specific options (AnalysisRequest.options, strings from a
 // query string, a JSON body or the command line; each failure a 400 naming the option), as free functions or
-// through Options, and bounded reads of raw results through the Store port.
+// through Options, and counts of results in time intervals through the Store port.
 import { invalid } from '../errors.js';
-import { checkMetricName, checkTagKey, type TestResult } from '../model/result.js';
+import { checkMetricName, checkTagKey } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from './types.js';
 
-/** Largest page the Store port serves (CONTRACT.md §3.2, results `limit` max). */
-export const PAGE_LIMIT = 10_000;
-/** Default bound on raw rows one analysis reads; `max_rows` may lower or raise it up to MAX_ROWS_LIMIT. */
-export const DEFAULT_MAX_ROWS = 500_000;
-export const MAX_ROWS_LIMIT = 1_000_000;
+/** `max_rows` bounded how many raw rows an analysis read before the analyses read summaries; still validated. */
+const DEFAULT_MAX_ROWS = 500_000;
+const MAX_ROWS_LIMIT = 1_000_000;
 
 const bad = (option: string, message: string) => invalid(`option "${option}" ${message}`, { parameter: option });
 
@@ -110,7 +108,7 @@ export class Options {
   }
 }
 
-/** `max_rows`, the bound on raw rows read, alike for every analysis that reads results. */
+/** `max_rows`: once the bound on raw rows an analysis read; older clients send it, so it is still checked. */
 export function maxRowsOption(options: Record<string, string>): number {
   return intOption(options, 'max_rows', 1, MAX_ROWS_LIMIT, DEFAULT_MAX_ROWS);
 }
@@ -144,41 +142,6 @@ export function requireTagOption(options: Record<string, string>, name: string):
 
 export function head(kind: AnalysisKind, req: AnalysisRequest): AnalysisResponse {
   return { kind, start: formatMillis(req.start), stop: formatMillis(req.stop) };
-}
-
-export interface ResultRead {
-  startMs: number;
-  stopMs: number;
-  filters: TagFilters;
-  success?: boolean;
-  maxRows: number;
-}
-
-/**
- * Hands raw results of [startMs, stopMs) to `onPage` page by page (newest first) up to `maxRows`, so a caller can
- * keep only what it needs. A bound keeps memory and time finite on a large store; callers say in `warnings` when
- * it cut the data.
- */
-export async function forEachResultPage(store: Store, q: ResultRead, onPage: (rows: readonly TestResult[]) => void): Promise<{ read: number; truncated: boolean }> {
-  let read = 0;
-  let cursor: string | undefined;
-  for (;;) {
-    const limit = Math.min(PAGE_LIMIT, q.maxRows - read);
-    if (limit <= 0) break;
-    const page = await store.results({
-      start: q.startMs * 1000,
-      stop: q.stopMs * 1000,
-      filters: q.filters,
-      ...(q.success === undefined ? {} : { success: q.success }),
-      limit,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    read += page.results.length;
-    onPage(page.results);
-    if (page.nextCursor === null) return { read, truncated: false };
-    cursor = page.nextCursor;
-  }
-  return { read, truncated: true };
 }
 
 /** Intervals per aggregate query, so the boundary list stays modest. */
@@ -216,8 +179,4 @@ export async function countInIntervals(
     }
   }
   return out;
-}
-
-export function truncationWarning(n: number, what: string): string {
-  return `only the newest ${n} ${what} of the window were read (max_rows); older ones are left out of this answer`;
 }

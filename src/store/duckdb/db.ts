@@ -81,6 +81,9 @@ export async function openInstance(
     // fill the disk the writes need.
     ...(path === ':memory:' ? {} : { temp_directory: `${path}.tmp` }),
     max_temp_directory_size: `${Math.max(1024, 4 * mb)}MiB`,
+    // Rows an insert buffers before it writes them as a row group; DuckDB's default is a fifth of the memory limit
+    // per thread (hundreds of MB with a limit sized from the machine), which a large write would hold resident.
+    write_buffer_row_group_memory_limit: '32MiB',
     // Results are returned in explicit ORDER BY order; letting DuckDB drop insertion order saves memory.
     preserve_insertion_order: 'false',
     // Without jemalloc (the Node build has none), DuckDB hands memory it frees back to the OS with malloc_trim once
