@@ -463,6 +463,7 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
     ...head('anomalies', req),
     period: set.period,
     group_by: set.groupBy,
+    statistic: set.statistic,
     stored: stored !== null,
     settings: { threshold, history, confirm, novelty, gap },
     ...(truncated ? { warnings: [`more than ${MAX_REPORTED} anomalies: only the strongest are listed; raise threshold or narrow the request`] } : {}),
