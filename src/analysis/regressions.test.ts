@@ -131,6 +131,20 @@ describe('detectRegression', () => {
     }
   });
 
+  it('takes two steps the same way as one move: from before the first to after the last', () => {
+    const hours = 336;
+    const pts = week(4, { hours, stepAt: 100, factor: 1.15, noise: 0.04 }).map((p, h) => (h >= 220 ? { ...p, value: p.value * 1.1 } : p));
+    const out = detectRegression(pts, opts({ recentStart: T0 + (hours - 24) * HOUR }));
+    expect(out.listed).toBe(true);
+    if (!out.listed) return;
+    const r = out.regression;
+    expect(r.evidence.change_points.length).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(Date.parse(r.change_time!) - (T0 + 100 * HOUR))).toBeLessThanOrEqual(3 * HOUR);
+    // 1.15 × 1.10 − 1 = 26.5 %, within the noise.
+    expect(Math.abs(r.change_pct - 26.5)).toBeLessThan(3);
+    expect(r.severity).toBe('major');
+  });
+
   it('compares the last 24 h with the rest when there is no change point', () => {
     // An 8 % shift in the last day of 10 % noise: often too small for a change point (Welch p ≤ 0.001 and the
     // BIC penalty), yet significant at 0.01 over 24 points; those seeds fall back to the window comparison.

@@ -1,9 +1,10 @@
 // regressions: per series, has the level moved for the worse (or better), by how much, and since when?
 //
 // Change points first: binary segmentation over the whole window (changepoint.ts) on the series with its daily
-// profile removed. When it finds one, the latest change point is the one the series' current level began at, and
-// the comparison is between the segment before it (from the previous change point, or the window's start) and
-// the segment after it (to the window's end): change_pct, the p-value and the severity measure the step itself,
+// profile removed. When it finds one, the latest change point is the one the series' current level began at (with
+// the change points just before it that moved the same way: one move in several steps), and the comparison is
+// between the segment before the move (from the previous change point, or the window's start) and the segment
+// after it (to the window's end): change_pct, the p-value and the severity measure the step itself,
 // wherever in the window it happened. Comparing the last 24 h with the rest, as before, diluted a +20 % step four
 // days back to +13.8 % ("minor"), because the baseline already held three days after the step.
 // Without a change point, the last `recent_hours` of the request (default 24 h, or a quarter of a window shorter
@@ -114,13 +115,20 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
   let split: number;
   let meanA: number;
   let meanB: number;
+  let changeIndex = -1;
   if (cps.length > 0) {
     basis = 'change_point';
+    // A move in several steps the same way (a jump, then a smaller one as the rest of the fleet follows) is one
+    // change: from the first of the run of change points in the latest one's direction to the last of them.
+    const up = (c: (typeof cps)[number]): boolean => c.after > c.before;
+    let first = cps.length - 1;
+    while (first > 0 && up(cps[first - 1]!) === up(cps[cps.length - 1]!)) first--;
+    changeIndex = cps[first]!.index;
     split = cps[cps.length - 1]!.index;
-    from = cps.length > 1 ? cps[cps.length - 2]!.index : 0;
+    from = first > 0 ? cps[first - 1]!.index : 0;
     // Segment means of the deseasonalised values: a segment that starts or ends mid-day would otherwise carry
     // the phase of the daily cycle into the change.
-    meanA = mean(ds.values.slice(from, split));
+    meanA = mean(ds.values.slice(from, changeIndex));
     meanB = mean(ds.values.slice(split));
   } else {
     basis = 'recent_window';
@@ -134,7 +142,7 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
     meanA = mean(points.slice(0, split).map((p) => p.value));
     meanB = mean(points.slice(split).map((p) => p.value));
   }
-  const da = ds.values.slice(from, split);
+  const da = ds.values.slice(from, basis === 'change_point' ? changeIndex : split);
   const db = ds.values.slice(split);
   const test = o.test === 'welch' ? welchTest(db, da) : mannWhitney(db, da);
   if (meanA === 0) return { listed: false, reason: 'the baseline mean is 0: no percentage change', p_value: test.p, change_pct: null };
@@ -145,7 +153,7 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
   const up = meanB > meanA;
   const worse = up !== o.higherIsBetter;
   // When the step happened: the change point compared at; unknown for a recent-window comparison.
-  const changeAt = basis === 'change_point' ? points[split]!.t : null;
+  const changeAt = basis === 'change_point' ? points[changeIndex]!.t : null;
   const segment = (a: number, b: number, m: number): Segment => ({
     start: formatMillis(points[a]!.t),
     end: formatMillis(points[b - 1]!.t),
@@ -164,7 +172,7 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
       evidence: {
         test: o.test,
         basis,
-        baseline: segment(from, split, meanA),
+        baseline: segment(from, basis === 'change_point' ? changeIndex : split, meanA),
         recent: segment(split, points.length, meanB),
         higher_is_better: o.higherIsBetter,
         change_points: cps.map((c) => ({ time: formatMillis(points[c.index]!.t), before: c.before, after: c.after, p_value: c.p })),
