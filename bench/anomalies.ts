@@ -211,7 +211,7 @@ async function demo(): Promise<string[]> {
   const mine = items.find((x) => x.series.endpoint === reg.tags.endpoint);
   out.push(
     '',
-    `Regressions on the same data (last 24 h against the 6 days before, per endpoint): ${items.length} listed; ` +
+    `Regressions on the same data (per endpoint; around the change point found, else the last 24 h against the rest): ${items.length} listed; ` +
       (mine
         ? `${reg.tags.endpoint}: ${mine.direction} ${mine.change_pct.toFixed(1)} % (${mine.severity}), change_time ${mine.change_time} against the planted ${new Date(reg.start).toISOString()}`
         : `${reg.tags.endpoint} not found`),
