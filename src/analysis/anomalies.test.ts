@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gauss, mulberry32 } from '../../test/random.js';
-import { ANOMALY_DEFAULTS, type AnomalyOptions, detectAnomalies, robustZ } from './anomalies.js';
+import { ANOMALY_DEFAULTS, type AnomalyOptions, detectAnomalies, robustZScores } from './anomalies.js';
 import type { Point } from './series.js';
 
 const HOUR = 3_600_000;
@@ -8,37 +8,130 @@ const T0 = Date.UTC(2026, 10, 1);
 const at = (values: number[]): Point[] => values.map((value, i) => ({ t: T0 + i * HOUR, value, n: 1 }));
 const opts = (o: Partial<AnomalyOptions> = {}): AnomalyOptions => ({ ...ANOMALY_DEFAULTS, stepMs: HOUR, ...o });
 
+/** Flagged buckets' starts as hour offsets. */
+const hours = (d: { anomalies: { time: number }[] }): number[] => d.anomalies.map((a) => (a.time - T0) / HOUR);
+/** Point by point, as before episodes: every breaching bucket alone, no novelty bar, no warm-up. */
+const pointwise = (o: Partial<AnomalyOptions> = {}): AnomalyOptions => opts({ confirm: 1, novelty: 0, gap: 0, warmup: 0, ...o });
+
 describe('robust z', () => {
-  it('flags a clear outlier after 15 normal points (the original test) with the median as expected value', () => {
+  it('scores a clear outlier after 15 normal points (the original test) against the median and MAD before it', () => {
     const r = mulberry32(1);
     const normal = Array.from({ length: 15 }, () => 10 + gauss(r));
-    const found = robustZ(at([...normal, 30]), opts());
-    expect(found).toHaveLength(1);
-    const a = found[0]!;
-    expect(a.time).toBe(T0 + 15 * HOUR);
+    const scores = robustZScores(at([...normal, 30]), opts());
+    expect(scores.slice(0, 10).every((s) => s === null)).toBe(true);
+    const a = scores[15]!;
     // Direct computation: the modified z-score of 30 against the 15 points before it.
     const sorted = [...normal].sort((x, y) => x - y);
     const med = sorted[7]!;
     const mad = [...normal.map((v) => Math.abs(v - med))].sort((x, y) => x - y)[7]!;
     expect(a.expected).toBeCloseTo(med, 12);
     expect(a.score).toBeCloseTo((30 - med) / (1.4826 * mad), 9);
-    expect(a.score).toBeGreaterThan(0.7);
     expect(a.side).toBe('high');
+    expect(hours(detectAnomalies(at([...normal, 30]), pointwise()))).toEqual([15]);
   });
 
   it('needs 10 points of history and ignores values within 3.5 robust sigma', () => {
-    expect(robustZ(at([10, 11, 10, 9, 10, 50, 10, 11, 10, 9, 10]), opts())).toHaveLength(0);
+    expect(detectAnomalies(at([10, 11, 10, 9, 10, 50, 10, 11, 10, 9, 10]), pointwise()).anomalies).toHaveLength(0);
     const r = mulberry32(2);
     let falsePositives = 0;
-    for (let seed = 0; seed < 20; seed++) falsePositives += robustZ(at(Array.from({ length: 100 }, () => 100 + gauss(r))), opts()).length;
+    for (let seed = 0; seed < 20; seed++) falsePositives += detectAnomalies(at(Array.from({ length: 100 }, () => 100 + gauss(r))), pointwise()).anomalies.length;
     // P(|z| > 3.5) for normal data is ~0.05 %; the rolling median and MAD add some spread.
     expect(falsePositives).toBeLessThanOrEqual(10);
   });
 
   it('handles a history that never moved (MAD 0) without dividing by zero', () => {
-    const found = robustZ(at([...Array(20).fill(100), 100.5, 150]), opts());
-    expect(found.map((a) => a.value)).toEqual([150]);
-    expect(Number.isFinite(found[0]!.score)).toBe(true);
+    const d = detectAnomalies(at([...Array(20).fill(100), 100.5, 150]), pointwise());
+    expect(d.anomalies.map((a) => a.value)).toEqual([150]);
+    expect(Number.isFinite(d.anomalies[0]!.score)).toBe(true);
+  });
+});
+
+describe('episodes, confirmation and warm-up', () => {
+  /** 200 hourly points of level 100 with 2 % noise. */
+  const calm = (seed: number): number[] => {
+    const r = mulberry32(seed);
+    return Array.from({ length: 200 }, () => 100 * (1 + 0.02 * gauss(r)));
+  };
+
+  it('reports a level shift once, from its first bucket to its last, confirmed by persistence', () => {
+    const y = calm(11);
+    for (let i = 120; i < 130; i++) y[i] = y[i]! * 1.3;
+    const d = detectAnomalies(at(y), opts({ method: 'robust_z' }));
+    expect(d.anomalies).toHaveLength(1);
+    const a = d.anomalies[0]!;
+    expect((a.time - T0) / HOUR).toBe(120);
+    expect((a.end - T0) / HOUR).toBe(129);
+    expect(a.points).toBe(10);
+    expect(a.side).toBe('high');
+    // The peak is the bucket with the largest score inside the episode, and the value is that bucket's.
+    expect(a.peakTime).toBeGreaterThanOrEqual(a.time);
+    expect(a.peakTime).toBeLessThanOrEqual(a.end);
+    expect(a.value).toBe(y[(a.peakTime - T0) / HOUR]);
+    // Point by point, the same shift was ten alerts.
+    expect(detectAnomalies(at(y), pointwise({ method: 'robust_z' })).anomalies).toHaveLength(10);
+  });
+
+  it('lists a single spike above the novelty bar and drops one that the series has matched before', () => {
+    const y = calm(12);
+    y[150] = 130; // a one-bucket spike, the first of its size
+    const once = detectAnomalies(at(y), opts({ method: 'robust_z' }));
+    expect(hours(once)).toEqual([150]);
+    expect(once.anomalies[0]!.confirmedBy).toBe('novelty');
+    // The same spike 20 hours after a bigger one: the bar (1.2 × the largest recent score) is above it, and one
+    // bucket does not persist.
+    const z = calm(12);
+    z[130] = 140;
+    z[150] = 130;
+    const twice = detectAnomalies(at(z), opts({ method: 'robust_z' }));
+    expect(hours(twice)).toEqual([130]);
+    const bar = twice.anomalies[0]!.bar;
+    expect(bar).toBeGreaterThanOrEqual(ANOMALY_DEFAULTS.threshold);
+  });
+
+  it('drops a short breach below the novelty bar that does not last `confirm` buckets, keeps one that does', () => {
+    const base = calm(13);
+    base[100] = 140; // sets the bar for the next 64 hours
+    const short = [...base];
+    for (let i = 120; i < 123; i++) short[i] = 125;
+    expect(hours(detectAnomalies(at(short), opts({ method: 'robust_z' })))).toEqual([100]);
+    const long = [...base];
+    for (let i = 120; i < 128; i++) long[i] = 125;
+    const d = detectAnomalies(at(long), opts({ method: 'robust_z' }));
+    expect(hours(d)).toEqual([100, 120]);
+    expect(d.anomalies[1]!.confirmedBy).toBe('persistence');
+    expect(d.anomalies[1]!.points).toBe(8);
+  });
+
+  it('merges breaches up to `gap` buckets apart into one episode, and splits them beyond it', () => {
+    const y = calm(14);
+    for (const i of [120, 121, 122, 127, 128, 129]) y[i] = 130;
+    expect(detectAnomalies(at(y), opts({ method: 'robust_z', gap: 5 })).anomalies.map((a) => a.points)).toEqual([6]);
+    expect(detectAnomalies(at(y), opts({ method: 'robust_z', gap: 4, novelty: 0, confirm: 3 })).anomalies.map((a) => a.points)).toEqual([3, 3]);
+  });
+
+  it('never flags the warm-up: the first `history` buckets, or a quarter of a shorter series', () => {
+    const y = calm(15);
+    y[40] = 200;
+    expect(hours(detectAnomalies(at(y), opts({ method: 'robust_z' })))).not.toContain(40);
+    expect(hours(detectAnomalies(at(y), opts({ method: 'robust_z', warmup: 20 })))).toContain(40);
+    // 100 points: the warm-up is 25.
+    expect(hours(detectAnomalies(at(y.slice(0, 100)), opts({ method: 'robust_z' })))).toContain(40);
+  });
+
+  it('counts history, confirm and gap in hours for points finer than an hour', () => {
+    const FIVE = 300_000;
+    const r = mulberry32(16);
+    const pts: Point[] = Array.from({ length: 12 * 100 }, (_, i) => ({ t: T0 + i * FIVE, value: 100 * (1 + 0.02 * gauss(r)), n: 1 }));
+    // A 20-minute shift (4 points) is shorter than the 6 hours (72 points) that confirm it; it is novel, though.
+    for (let i = 900; i < 904; i++) pts[i] = { ...pts[i]!, value: 130 };
+    const d = detectAnomalies(pts, { ...ANOMALY_DEFAULTS, stepMs: FIVE, method: 'robust_z' });
+    expect(d.anomalies.map((a) => [(a.time - T0) / FIVE, a.points, a.confirmedBy])).toEqual([[900, 4, 'novelty']]);
+    // The warm-up is a quarter of this 100-hour series, 25 hours (300 points): a spike at hour 20 is not judged.
+    const early = detectAnomalies(
+      pts.map((p, i) => (i === 240 ? { ...p, value: 200 } : i >= 900 && i < 904 ? { ...p, value: 100 } : p)),
+      { ...ANOMALY_DEFAULTS, stepMs: FIVE, method: 'robust_z' },
+    );
+    expect(early.anomalies).toEqual([]);
   });
 });
 
@@ -91,7 +184,7 @@ describe('rate series', () => {
       value: h === 50 ? 100 : h % 7 === 3 ? 100 / 60 : 0,
       n: 60,
     }));
-    const plain = detectAnomalies(pts, opts({ method: 'robust_z' }));
+    const plain = detectAnomalies(pts, pointwise({ method: 'robust_z' }));
     // Without the binomial check the MAD is 0 and every single failure looks infinitely unusual.
     expect(plain.anomalies.length).toBeGreaterThan(5);
     const d = detectAnomalies(pts, opts({ rate: 'error_rate', method: 'robust_z' }));

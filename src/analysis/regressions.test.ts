@@ -9,9 +9,9 @@ const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
 
 /** A week of hourly means: level 100 with a ±25 % daily cycle, `noise` relative noise, times `factor` from `stepAt`. */
-function week(seed: number, o: { noise?: number; stepAt?: number; factor?: number; cycle?: number } = {}): Point[] {
+function week(seed: number, o: { noise?: number; stepAt?: number; factor?: number; cycle?: number; hours?: number } = {}): Point[] {
   const r = mulberry32(seed);
-  return Array.from({ length: 168 }, (_, h) => {
+  return Array.from({ length: o.hours ?? 168 }, (_, h) => {
     const daily = 1 + (o.cycle ?? 0.25) * Math.sin((2 * Math.PI * h) / 24);
     const step = o.stepAt !== undefined && h >= o.stepAt ? (o.factor ?? 1) : 1;
     return { t: T0 + h * HOUR, value: 100 * daily * step * (1 + (o.noise ?? 0.1) * gauss(r)), n: 60 };
@@ -84,15 +84,80 @@ describe('detectRegression', () => {
       if (!out.listed) continue;
       const r = out.regression;
       expect(r.direction).toBe('worse');
-      // recent (all stepped) against a baseline that holds 23 stepped hours of 144: 1.2 / (1 + 0.2·23/144) − 1 ≈ 16.9 %
-      expect(r.change_pct).toBeGreaterThan(10);
+      expect(r.evidence.basis).toBe('change_point');
+      // Measured at the step: 20 % within the noise, not diluted by the stepped hours inside a 24 h baseline.
+      expect(r.change_pct).toBeGreaterThan(15);
       expect(r.change_pct).toBeLessThan(25);
-      expect(r.severity).toBe(r.change_pct >= 15 ? 'major' : 'minor');
+      expect(r.severity).toBe('major');
       expect(r.p_value).toBeLessThan(0.01);
       expect(r.effect_size).toBeGreaterThan(0);
       const step = Date.parse(r.change_time!);
       expect(Math.abs(step - (T0 + 121 * HOUR)), `seed ${seed}: ${r.change_time}`).toBeLessThanOrEqual(3 * HOUR);
     }
+  });
+
+  it('measures a 20 % step at 10, 50 and 90 % of a two-week window as major, worse up and better down', () => {
+    const hours = 336;
+    for (const at of [0.1, 0.5, 0.9]) {
+      for (const [factor, direction] of [
+        [1.2, 'worse'],
+        [0.8, 'better'],
+      ] as const) {
+        for (const seed of [1, 2, 3]) {
+          const stepAt = Math.round(at * hours);
+          const pts = week(seed, { hours, stepAt, factor, noise: 0.05 });
+          const out = detectRegression(pts, opts({ recentStart: T0 + (hours - 24) * HOUR }));
+          const what = `step at ${at * 100} %, factor ${factor.toFixed(3)}, seed ${seed}`;
+          expect(out.listed, what).toBe(true);
+          if (!out.listed) continue;
+          const r = out.regression;
+          expect(r.evidence.basis, what).toBe('change_point');
+          expect(r.direction, what).toBe(direction);
+          expect(r.severity, what).toBe('major');
+          expect(Math.abs(Date.parse(r.change_time!) - (T0 + stepAt * HOUR)), what).toBeLessThanOrEqual(3 * HOUR);
+          // Direct computation: the means of the deseasonalised values before and after the reported change.
+          const ds = deseasonalize(pts, HOUR).values;
+          const k = pts.findIndex((p) => p.t === Date.parse(r.change_time!));
+          const before = ds.slice(0, k).reduce((a, b) => a + b, 0) / k;
+          const after = ds.slice(k).reduce((a, b) => a + b, 0) / (ds.length - k);
+          expect(r.change_pct, what).toBeCloseTo((100 * (after - before)) / before, 9);
+          expect(r.evidence.baseline.points, what).toBe(k);
+          expect(r.evidence.recent.points, what).toBe(hours - k);
+          expect(r.evidence.recent.end, what).toBe(new Date(T0 + (hours - 1) * HOUR).toISOString().replace('.000', ''));
+          // (factor − 1) within the noise: 20 % up or down.
+          expect(Math.abs(r.change_pct - 100 * (factor - 1)), what).toBeLessThan(3);
+        }
+      }
+    }
+  });
+
+  it('takes two steps the same way as one move: from before the first to after the last', () => {
+    const hours = 336;
+    const pts = week(4, { hours, stepAt: 100, factor: 1.15, noise: 0.04 }).map((p, h) => (h >= 220 ? { ...p, value: p.value * 1.1 } : p));
+    const out = detectRegression(pts, opts({ recentStart: T0 + (hours - 24) * HOUR }));
+    expect(out.listed).toBe(true);
+    if (!out.listed) return;
+    const r = out.regression;
+    expect(r.evidence.change_points.length).toBeGreaterThanOrEqual(2);
+    expect(Math.abs(Date.parse(r.change_time!) - (T0 + 100 * HOUR))).toBeLessThanOrEqual(3 * HOUR);
+    // 1.15 × 1.10 − 1 = 26.5 %, within the noise.
+    expect(Math.abs(r.change_pct - 26.5)).toBeLessThan(3);
+    expect(r.severity).toBe('major');
+  });
+
+  it('compares the last 24 h with the rest when there is no change point', () => {
+    // An 8 % shift in the last day of 10 % noise: often too small for a change point (Welch p ≤ 0.001 and the
+    // BIC penalty), yet significant at 0.01 over 24 points; those seeds fall back to the window comparison.
+    let listedByWindow = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const out = detectRegression(week(seed, { stepAt: 144, factor: 1.08, noise: 0.1 }), opts());
+      if (out.listed && out.regression.evidence.basis === 'recent_window') {
+        listedByWindow++;
+        expect(out.regression.change_time).toBeNull();
+        expect(out.regression.evidence.recent.start).toBe(new Date(recentStart).toISOString().replace('.000', ''));
+      }
+    }
+    expect(listedByWindow).toBeGreaterThan(0);
   });
 
   it('knows which way is worse per metric', () => {

@@ -1,14 +1,19 @@
-// regressions: per series, is the recent window worse (or better) than the baseline before it?
+// regressions: per series, has the level moved for the worse (or better), by how much, and since when?
 //
-// Recent = the last `recent_hours` of the request (default 24 h, or a quarter of a window shorter than 4 days;
-// 7 days with daily buckets);
-// baseline = the rest. The bucket values of the two are compared with Welch's t-test (or Mann–Whitney with
-// test=mann-whitney); a change is listed when p < alpha (default 0.01) and |change_pct| reaches the smallest
-// severity (5 %). Which way is worse depends on the metric: up is worse for latency, error rate and most metrics;
-// down is worse for throughput-like metrics (HIGHER_IS_BETTER, extended with higher_is_better=a,b and overridden
-// with lower_is_better=a,b). Severity follows the original: minor ≥ 5 %, major ≥ 15 %, critical ≥ 30 %.
-// change_time is when the step happened, from change-point detection over the whole window (changepoint.ts) on
-// the series with its daily profile removed: the largest step in the same direction as the change.
+// Change points first: binary segmentation over the whole window (changepoint.ts) on the series with its daily
+// profile removed. When it finds one, the latest change point is the one the series' current level began at (with
+// the change points just before it that moved the same way: one move in several steps), and the comparison is
+// between the segment before the move (from the previous change point, or the window's start) and the segment
+// after it (to the window's end): change_pct, the p-value and the severity measure the step itself,
+// wherever in the window it happened. Comparing the last 24 h with the rest, as before, diluted a +20 % step four
+// days back to +13.8 % ("minor"), because the baseline already held three days after the step.
+// Without a change point, the last `recent_hours` of the request (default 24 h, or a quarter of a window shorter
+// than 4 days; 7 days with daily buckets) are compared with the rest.
+// Either way the two sets of bucket values (daily profile removed) are compared with Welch's t-test (or
+// Mann–Whitney with test=mann-whitney); a change is listed when p < alpha (default 0.01) and |change_pct| reaches
+// the smallest severity (5 %). Which way is worse depends on the metric: up is worse for latency, error rate and
+// most metrics; down is worse for throughput-like metrics (HIGHER_IS_BETTER, extended with higher_is_better=a,b and
+// overridden with lower_is_better=a,b). Severity follows the original: minor ≥ 5 %, major ≥ 15 %, critical ≥ 30 %.
 import { formatMillis } from '../time/parse.js';
 import { CHANGE_POINT_DEFAULTS, detectChangePoints } from './changepoint.js';
 import { head, Options } from './inputs.js';
@@ -62,6 +67,13 @@ export interface RegressionOptions {
 export const MIN_BASELINE = 6;
 export const MIN_RECENT = 3;
 
+export interface Segment {
+  start: string;
+  end: string;
+  points: number;
+  mean: number;
+}
+
 export interface Regression {
   direction: 'worse' | 'better';
   change_pct: number;
@@ -71,8 +83,12 @@ export interface Regression {
   effect_size: number;
   evidence: {
     test: 'welch' | 'mann-whitney';
-    baseline: { start: string; end: string; points: number; mean: number };
-    recent: { start: string; end: string; points: number; mean: number };
+    /** What was compared: the segments around the latest change point, or the recent window with the rest. */
+    basis: 'change_point' | 'recent_window';
+    /** The earlier set: the segment before the change point, or the baseline before the recent window. */
+    baseline: Segment;
+    /** The later set: the segment after the change point, or the recent window. */
+    recent: Segment;
     higher_is_better: boolean;
     change_points: { time: string; before: number; after: number; p_value: number }[];
     seasonal_strength: number | null;
@@ -83,22 +99,50 @@ export type RegressionOutcome =
   | { listed: true; regression: Regression }
   | { listed: false; reason: string; p_value?: number; change_pct?: number | null };
 
-/** Compares the recent window of one series with its baseline. Points in time order. */
+const mean = (x: readonly number[]): number => x.reduce((a, b) => a + b, 0) / x.length;
+
+/**
+ * Compares the level before and after the latest change point of one series, or, without one, its recent window
+ * with the baseline before it. Points in time order.
+ */
 export function detectRegression(points: readonly Point[], o: RegressionOptions): RegressionOutcome {
-  const base = points.filter((p) => p.t < o.recentStart);
-  const recent = points.filter((p) => p.t >= o.recentStart);
-  if (base.length < MIN_BASELINE || recent.length < MIN_RECENT) {
-    return { listed: false, reason: `needs ${MIN_BASELINE} baseline and ${MIN_RECENT} recent buckets with data (has ${base.length} and ${recent.length})` };
-  }
-  const a = base.map((p) => p.value);
-  const b = recent.map((p) => p.value);
-  const meanA = a.reduce((x, y) => x + y, 0) / a.length;
-  const meanB = b.reduce((x, y) => x + y, 0) / b.length;
-  // The test runs on the values with the daily profile removed (when there is one): day and night would
-  // otherwise swamp the variance and hide a step of a few percent.
+  // The test and the change points run on the values with the daily profile removed (when there is one): day
+  // and night would otherwise swamp the variance and hide a step of a few percent, or look like steps themselves.
   const ds = deseasonalize(points, o.stepMs);
-  const split = base.length;
-  const da = ds.values.slice(0, split);
+  const cps = detectChangePoints(ds.values, CHANGE_POINT_DEFAULTS);
+  let basis: Regression['evidence']['basis'];
+  let from: number;
+  let split: number;
+  let meanA: number;
+  let meanB: number;
+  let changeIndex = -1;
+  if (cps.length > 0) {
+    basis = 'change_point';
+    // A move in several steps the same way (a jump, then a smaller one as the rest of the fleet follows) is one
+    // change: from the first of the run of change points in the latest one's direction to the last of them.
+    const up = (c: (typeof cps)[number]): boolean => c.after > c.before;
+    let first = cps.length - 1;
+    while (first > 0 && up(cps[first - 1]!) === up(cps[cps.length - 1]!)) first--;
+    changeIndex = cps[first]!.index;
+    split = cps[cps.length - 1]!.index;
+    from = first > 0 ? cps[first - 1]!.index : 0;
+    // Segment means of the deseasonalised values: a segment that starts or ends mid-day would otherwise carry
+    // the phase of the daily cycle into the change.
+    meanA = mean(ds.values.slice(from, changeIndex));
+    meanB = mean(ds.values.slice(split));
+  } else {
+    basis = 'recent_window';
+    from = 0;
+    split = points.filter((p) => p.t < o.recentStart).length;
+    const base = split;
+    const recent = points.length - split;
+    if (base < MIN_BASELINE || recent < MIN_RECENT) {
+      return { listed: false, reason: `needs ${MIN_BASELINE} baseline and ${MIN_RECENT} recent buckets with data (has ${base} and ${recent})` };
+    }
+    meanA = mean(points.slice(0, split).map((p) => p.value));
+    meanB = mean(points.slice(split).map((p) => p.value));
+  }
+  const da = ds.values.slice(from, basis === 'change_point' ? changeIndex : split);
   const db = ds.values.slice(split);
   const test = o.test === 'welch' ? welchTest(db, da) : mannWhitney(db, da);
   if (meanA === 0) return { listed: false, reason: 'the baseline mean is 0: no percentage change', p_value: test.p, change_pct: null };
@@ -108,14 +152,14 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
   if (!severity) return { listed: false, reason: 'change below 5 %', p_value: test.p, change_pct: changePct };
   const up = meanB > meanA;
   const worse = up !== o.higherIsBetter;
-  const cps = detectChangePoints(ds.values, CHANGE_POINT_DEFAULTS).map((c) => ({
-    time: points[c.index]!.t,
-    step: c.after - c.before,
-    before: c.before,
-    after: c.after,
-    p: c.p,
-  }));
-  const same = cps.filter((c) => c.step > 0 === up).sort((x, y) => Math.abs(y.step) - Math.abs(x.step));
+  // When the step happened: the change point compared at; unknown for a recent-window comparison.
+  const changeAt = basis === 'change_point' ? points[changeIndex]!.t : null;
+  const segment = (a: number, b: number, m: number): Segment => ({
+    start: formatMillis(points[a]!.t),
+    end: formatMillis(points[b - 1]!.t),
+    points: b - a,
+    mean: m,
+  });
   return {
     listed: true,
     regression: {
@@ -123,14 +167,15 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
       change_pct: changePct,
       p_value: test.p,
       severity,
-      change_time: same[0] ? formatMillis(same[0].time) : null,
+      change_time: changeAt === null ? null : formatMillis(changeAt),
       effect_size: cohenD(db, da),
       evidence: {
         test: o.test,
-        baseline: { start: formatMillis(base[0]!.t), end: formatMillis(base[base.length - 1]!.t), points: a.length, mean: meanA },
-        recent: { start: formatMillis(recent[0]!.t), end: formatMillis(recent[recent.length - 1]!.t), points: b.length, mean: meanB },
+        basis,
+        baseline: segment(from, basis === 'change_point' ? changeIndex : split, meanA),
+        recent: segment(split, points.length, meanB),
         higher_is_better: o.higherIsBetter,
-        change_points: cps.map((c) => ({ time: formatMillis(c.time), before: c.before, after: c.after, p_value: c.p })),
+        change_points: cps.map((c) => ({ time: formatMillis(points[c.index]!.t), before: c.before, after: c.after, p_value: c.p })),
         seasonal_strength: ds.strength,
       },
     },

@@ -76,8 +76,12 @@ export function levelOf(statistic: Statistic): StatsLevel {
   return 'percentiles';
 }
 
-/** Reads the series of a request: hourly buckets up to HOURLY_MAX_DAYS, daily beyond (or as `period` says). */
-export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opts: Options): Promise<SeriesSet> {
+/**
+ * Reads the series of a request: hourly buckets up to HOURLY_MAX_DAYS, daily beyond (or as `period` says). With
+ * `lookback`, also that many buckets before `req.start` (the period is still chosen by the request's own window):
+ * a detector that needs history before it judges a bucket then judges the whole window.
+ */
+export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opts: Options, lookback = 0): Promise<SeriesSet> {
   const statistic = opts.enum('statistic', STATISTICS, 'p50');
   const days = (req.stop - req.start) / DAY_MS;
   const period = opts.enum('period', ['hour', 'day'] as const, days > HOURLY_MAX_DAYS ? 'day' : 'hour');
@@ -88,7 +92,17 @@ export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opt
   const groupBy = req.groupBy.length ? req.groupBy : DEFAULT_SERIES_KEYS;
   const agg = await queryAggregates(
     ctx.store,
-    { period, tz: req.tz, start: req.start, stop: req.stop, groupBy, filters: req.filters, metric: req.metric, fill: false, stats: levelOf(statistic) },
+    {
+      period,
+      tz: req.tz,
+      start: req.start - lookback * (period === 'hour' ? HOUR_MS : DAY_MS),
+      stop: req.stop,
+      groupBy,
+      filters: req.filters,
+      metric: req.metric,
+      fill: false,
+      stats: levelOf(statistic),
+    },
     ctx.now,
   );
   if (agg.series.length > MAX_SERIES) {

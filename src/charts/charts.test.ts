@@ -121,11 +121,55 @@ describe('forecast chart', () => {
 });
 
 describe('anomalies chart', () => {
-  it('marks each anomaly as a point on the series lines', async () => {
-    const { root } = await draw(anomaliesChart(f.aggregates(), f.anomalies(), ctx));
-    expect(linePaths(root)).toHaveLength(3);
+  /** The rows of the chart's layer that draws `mark`. */
+  const layerRows = (chart: Chart, mark: string): Record<string, unknown>[] => {
+    const layers = (chart.spec as { layer: { mark: { type: string }; data: { values: Record<string, unknown>[] } }[] }).layer;
+    return layers.find((l) => l.mark.type === mark)?.data.values ?? [];
+  };
+
+  it('draws each anomalous series as its own line of the judged statistic, with its anomalies on it', async () => {
+    const chart = anomaliesChart(f.aggregates(), { ...f.anomalies(), statistic: 'p95' }, ctx);
+    const { root } = await draw(chart);
+    // api and checkout have anomalies; search has none and is not drawn.
+    expect(linePaths(root)).toHaveLength(2);
     expect(marksOf(root, 'symbol')).toHaveLength(2);
     expect(textsIn(root, 'role-title-text').join(' ')).toContain('2 found');
+    expect(textsIn(root, 'role-axis-title')).toContain('p95 latency_ms (ms)');
+    // The line is the p95 of each bucket, not the mean.
+    const api = f.aggregates().series[0]!.buckets;
+    const rows = layerRows(chart, 'line').filter((r) => r.series === 'api');
+    expect(rows.map((r) => r.v)).toEqual(api.map((b) => b.stats!.p95));
+  });
+
+  it('leaves out an anomaly whose series is not a drawn group, and shades an episode from start to end', async () => {
+    const res = f.anomalies();
+    const items = res.anomalies as Record<string, unknown>[];
+    // A functional test's anomaly: its series is {test}, which no endpoint line is.
+    items.push({ series: { test: 'login' }, metric: 'latency_ms', time: items[0]!.time, value: 3500, expected: 1000, score: 9, method: 'robust_z' });
+    items[0] = { ...items[0], start: '2026-11-21T10:00:00Z', end: '2026-11-21T13:00:00Z', peak_time: '2026-11-21T11:00:00Z' };
+    const chart = anomaliesChart(f.aggregates(), res, ctx);
+    const { root } = await draw(chart);
+    expect(marksOf(root, 'symbol')).toHaveLength(2);
+    expect(layerRows(chart, 'point').map((r) => r.v).sort()).toEqual([120, 190]);
+    expect(marksOf(root, 'rect')).toHaveLength(1);
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('2 of 3 on the series shown');
+  });
+});
+
+describe('partial buckets', () => {
+  it('leaves the bucket still filling out of the availability and latency lines, and says so', async () => {
+    const agg = f.aggregates(['api']);
+    // The current hour: three probes so far, all fine (100 %), after a bad hour.
+    agg.series[0]!.buckets[22] = f.bucket(22, 100, 60, 30, 50);
+    agg.series[0]!.buckets[23] = { ...f.bucket(23, 3, 3, 500, 900), partial: true };
+    for (const chart of [availabilityChart(agg, ctx), latencyChart(agg, ctx)]) {
+      const rows = (chart.spec as { layer?: { data: { values: { t: number }[] } }[]; data?: { values: { t: number }[] } });
+      const values = rows.data?.values ?? rows.layer!.at(-1)!.data.values;
+      const last = Math.max(...values.map((r) => r.t));
+      expect(last).toBe(f.T0 + 22 * f.HOUR);
+      const { root } = await draw(chart);
+      expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('the current hour, still filling, is not drawn');
+    }
   });
 });
 

@@ -60,12 +60,12 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     if (!res) throw notAvailable(`the ${kind} analysis`);
     return res;
   };
-  const aggregates = (start: number, stop: number, p: Period) => {
+  const aggregates = (start: number, stop: number, p: Period, groupBy: string[] = r.groupBy) => {
     const n = bucketBoundaries(p, r.tz, start, stop).length - 1;
     if (n > MAX_CHART_BUCKETS) {
       throw invalid(`the chart would have ${n} ${p} buckets per series; at most ${MAX_CHART_BUCKETS}: narrow start/stop or use a longer period`, { parameter: 'period' });
     }
-    return sources.aggregates({ period: p, tz: r.tz, start, stop, groupBy: r.groupBy, filters: r.filters, metric: r.metric, fill: false });
+    return sources.aggregates({ period: p, tz: r.tz, start, stop, groupBy, filters: r.filters, metric: r.metric, fill: false });
   };
   const limit = r.limit === undefined ? {} : { limit: r.limit };
 
@@ -82,7 +82,10 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     case 'anomalies': {
       const [start, stop] = analysisRange();
       const found = await analysis('anomalies', start, stop);
-      const agg = await aggregates(start, stop, r.period ?? (stop - start <= 8 * DAY_MS ? 'hour' : 'day'));
+      // The lines are the series the detector judged: grouped and bucketed as the analysis was.
+      const period = found.period === 'hour' || found.period === 'day' ? found.period : (r.period ?? (stop - start <= 8 * DAY_MS ? 'hour' : 'day'));
+      const groupBy = Array.isArray(found.group_by) ? found.group_by.filter((k): k is string => typeof k === 'string') : r.groupBy;
+      const agg = await aggregates(start, stop, period, groupBy);
       return anomaliesChart(agg, found, ctxOf(start, stop), limit);
     }
     case 'trends':

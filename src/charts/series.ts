@@ -1,7 +1,9 @@
 // Time-series charts over the aggregates and forecast responses: latency, availability, anomalies, forecast.
 import type { TopLevelSpec } from 'vega-lite';
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
+import { type Statistic, STATISTICS, valueOf } from '../analysis/series.js';
 import type { AnalysisResponse } from '../analysis/types.js';
+import { seriesIdentity } from '../store/state.js';
 import { ALERT, HEIGHT, MAX_SERIES, metricTitle, OKABE_ITO, rangeLabel, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
 import type { Chart, ChartContext, ChartType, ForecastJson } from './types.js';
 
@@ -46,6 +48,14 @@ function pick(
 const untaggedNote = (n: number, groupBy: string[]): string =>
   n ? `results without ${groupBy.join(' or ')} not drawn` : '';
 
+/**
+ * The buckets a line draws: the one still filling (`partial`, the current hour or day) is left out, since a
+ * handful of results in it read as a jump (availability at 100 % after three probes) — and the note says so.
+ */
+const closed = (buckets: BucketJson[]): BucketJson[] => buckets.filter((b) => !b.partial);
+const partialNote = (series: { buckets: BucketJson[] }[], period: string): string =>
+  series.some((s) => s.buckets.some((b) => b.partial)) ? `the current ${period}, still filling, is not drawn` : '';
+
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
 export interface SeriesChartOptions {
@@ -67,7 +77,7 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
   );
   const rows: { t: number; series: string; statistic: string; v: number }[] = [];
   for (const s of shown) {
-    for (const b of s.buckets) {
+    for (const b of closed(s.buckets)) {
       if (!b.stats || b.stats.mean === null) continue;
       const t = toWall(Date.parse(b.start), ctx.tz);
       rows.push({ t, series: s.name, statistic: 'mean', v: b.stats.mean });
@@ -75,7 +85,7 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
     }
   }
   if (!rows.length) return emptyChart('latency', title, ctx);
-  const note = [total > shown.length ? `the ${shown.length} slowest of ${total} groups by mean p95` : '', untaggedNote(untagged, agg.group_by)]
+  const note = [total > shown.length ? `the ${shown.length} slowest of ${total} groups by mean p95` : '', untaggedNote(untagged, agg.group_by), partialNote(shown, agg.period)]
     .filter(Boolean)
     .join(' · ');
   const spec = {
@@ -113,7 +123,7 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
       let n = 0;
       let ok = 0;
       let worst = 100;
-      for (const b of bs) {
+      for (const b of closed(bs)) {
         n += b.test_count;
         ok += b.success_count;
         if (b.availability_pct !== null) worst = Math.min(worst, b.availability_pct);
@@ -127,7 +137,7 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
   // translucent windows would darken with the number of groups rather than mark the time).
   const outageAt = new Map<number, { t0: number; t1: number; groups: number }>();
   for (const s of shown) {
-    for (const b of s.buckets) {
+    for (const b of closed(s.buckets)) {
       if (b.availability_pct === null) continue;
       const t = toWall(Date.parse(b.start), ctx.tz);
       rows.push({ t, series: s.name, v: b.availability_pct });
@@ -145,6 +155,7 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
     total > shown.length ? `the ${shown.length} of ${total} groups with the worst ${agg.period}` : '',
     `shaded: ${outages.length} ${agg.period}${outages.length === 1 ? '' : 's'} with a shown group below ${below} %`,
     untaggedNote(untagged, agg.group_by),
+    partialNote(shown, agg.period),
   ]
     .filter(Boolean)
     .join(' · ');
@@ -246,67 +257,90 @@ export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
 interface AnomalyItem {
   series?: Record<string, string>;
   metric?: string;
+  statistic?: string;
   time: string;
+  start?: string;
+  end?: string;
+  peak_time?: string;
   value: number;
   expected?: number;
   score?: number;
 }
 
+/** The tags of a group that it has (the analyses leave absent keys out of an item's `series`). */
+const present = (group: Record<string, string | null>): Record<string, string> =>
+  Object.fromEntries(Object.entries(group).filter((e): e is [string, string] => e[1] !== null));
+
 /**
- * The metric's mean per group with the anomalies marked on it. Lines come from the aggregates; each anomaly is
- * drawn at its own time and value, on the line of the group its series belongs to.
+ * Each anomalous series drawn as its own line of the statistic the detector judged (p50 by default), with its
+ * episodes shaded and each episode's strongest bucket marked at its value: the aggregates must be grouped as the
+ * analysis was (its `group_by`). A mark on a line of another statistic or a merged group (1,000-3,500 ms
+ * functional-test anomalies on a 150 ms merged latency line) said nothing. Series with the most anomalies first.
  */
 export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
   const items = (Array.isArray(anomalies.anomalies) ? anomalies.anomalies : []) as AnomalyItem[];
   const title = `Anomalies in ${agg.metric}: ${items.length} found, by ${groupWord(agg.group_by)}`;
-  const nameOf = (tags: Record<string, string> | undefined): string =>
-    agg.group_by.length ? seriesName(Object.fromEntries(agg.group_by.map((k) => [k, tags?.[k] ?? null]))) : 'all';
+  const named = typeof anomalies.statistic === 'string' ? anomalies.statistic : items[0]?.statistic;
+  const statistic: Statistic = (STATISTICS as readonly string[]).includes(named ?? '') ? (named as Statistic) : 'p50';
+  const keyOf = (tags: Record<string, string> | undefined): string => seriesIdentity(tags ?? {});
   const counts = new Map<string, number>();
-  for (const a of items) counts.set(nameOf(a.series), (counts.get(nameOf(a.series)) ?? 0) + 1);
-  const limit = seriesLimit(o);
-  const { shown } = pick(agg, () => 0, Number.MAX_SAFE_INTEGER);
-  const lines = shown
-    .sort((a, b) => (counts.get(b.name) ?? 0) - (counts.get(a.name) ?? 0) || a.name.localeCompare(b.name))
-    .slice(0, limit);
-  const names = new Set(lines.map((l) => l.name));
+  for (const a of items) counts.set(keyOf(a.series), (counts.get(keyOf(a.series)) ?? 0) + 1);
+  const lines = agg.series
+    .map((s) => {
+      const tags = present(s.group);
+      return { key: seriesIdentity(tags), name: seriesName(tags), buckets: s.buckets };
+    })
+    .filter((s) => counts.has(s.key))
+    .sort((a, b) => (counts.get(b.key) ?? 0) - (counts.get(a.key) ?? 0) || a.name.localeCompare(b.name))
+    .slice(0, seriesLimit(o));
+  const byKey = new Map(lines.map((l) => [l.key, l.name]));
   const rows = lines.flatMap((s) =>
-    s.buckets.flatMap((b) =>
-      b.stats?.mean == null ? [] : [{ t: toWall(Date.parse(b.start), ctx.tz), series: s.name, v: b.stats.mean }],
-    ),
+    closed(s.buckets).flatMap((b) => {
+      const v = valueOf(b, statistic);
+      return v && Number.isFinite(v.value) ? [{ t: toWall(Date.parse(b.start), ctx.tz), series: s.name, v: v.value }] : [];
+    }),
   );
-  const marks = items
-    .filter((a) => names.has(nameOf(a.series)) && Number.isFinite(Date.parse(a.time)))
-    .map((a) => ({
-      t: toWall(Date.parse(a.time), ctx.tz),
-      v: a.value,
-      series: nameOf(a.series),
-      kind: 'anomaly',
-    }));
-  if (!rows.length && !marks.length) return emptyChart('anomalies', title, ctx);
-  const spec = {
-    ...specHead(
-      ctx,
-      title,
-      WIDTH,
-      HEIGHT,
-      `line: mean per ${agg.period}; diamonds: anomalies at their detected values${items.length > marks.length ? ` (${marks.length} of ${items.length} on the groups shown)` : ''}`,
-    ),
-    layer: [
-      {
-        data: { values: rows },
-        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
-        encoding: metricLineEncoding(agg, ctx),
+  const drawn = items.filter((a) => byKey.has(keyOf(a.series)) && Number.isFinite(Date.parse(a.peak_time ?? a.time)));
+  const marks = drawn.map((a) => ({ t: toWall(Date.parse(a.peak_time ?? a.time), ctx.tz), v: a.value, series: byKey.get(keyOf(a.series))!, kind: 'anomaly' }));
+  const spans = drawn
+    .filter((a) => a.start !== undefined && a.end !== undefined)
+    .map((a) => ({ t0: toWall(Date.parse(a.start!), ctx.tz), t1: toWall(Date.parse(a.end!), ctx.tz), series: byKey.get(keyOf(a.series))! }));
+  if (!rows.length && !marks.length) return emptyChart('anomalies', title, ctx, items.length ? undefined : `No anomalies for ${rangeLabel(ctx)}`);
+  const note = [
+    `line: ${statistic} per ${agg.period} of each series with anomalies; shaded: episodes; diamonds: their strongest bucket`,
+    items.length > drawn.length ? `${drawn.length} of ${items.length} on the series shown` : '',
+    partialNote(lines, agg.period),
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const layers: Record<string, unknown>[] = [];
+  if (spans.length) {
+    layers.push({
+      data: { values: spans },
+      mark: { type: 'rect', color: ALERT, opacity: 0.12 },
+      encoding: { x: timeAxis(ctx.tz, 't0'), x2: { field: 't1' } },
+    });
+  }
+  layers.push(
+    {
+      data: { values: rows },
+      mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
+      encoding: {
+        x: timeAxis(ctx.tz),
+        y: { field: 'v', type: 'quantitative', title: statisticTitle(statistic, agg.metric), scale: { zero: false } },
+        color: { field: 'series', type: 'nominal', title: 'series', scale: { range: OKABE_ITO } },
       },
-      {
-        data: { values: marks },
-        mark: { type: 'point', filled: true, size: 90, stroke: 'black', strokeWidth: 0.8, color: ALERT },
-        encoding: {
-          x: timeAxis(ctx.tz),
-          y: { field: 'v', type: 'quantitative' },
-          shape: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['anomaly'], range: ['diamond'] } },
-        },
+    },
+    {
+      data: { values: marks },
+      mark: { type: 'point', filled: true, size: 90, stroke: 'black', strokeWidth: 0.8, color: ALERT },
+      encoding: {
+        x: timeAxis(ctx.tz),
+        y: { field: 'v', type: 'quantitative' },
+        shape: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['anomaly'], range: ['diamond'] } },
       },
-    ],
-  } as TopLevelSpec;
+    },
+  );
+  const spec = { ...specHead(ctx, title, WIDTH, HEIGHT, note), layer: layers } as unknown as TopLevelSpec;
   return { type: 'anomalies', spec, title, series: lines.length, empty: false };
 }

@@ -9,7 +9,7 @@ import { coverage, mase, naiveScale, smape } from './accuracy.js';
 import { fillGaps } from './index.js';
 import { checked, seasonalNaive } from './models.js';
 import { ForecastPool } from './pool.js';
-import { ForecastInputError, selectForecast, widen } from './select.js';
+import { calibrate, type FoldResult, ForecastInputError, selectForecast, widen } from './select.js';
 
 /** Deterministic standard normal noise. */
 function noise(seed: number): () => number {
@@ -42,6 +42,40 @@ describe('accuracy measures', () => {
 
   it('coverage counts points inside the closed interval', () => {
     expect(coverage([1, 2, 3, 4], [0, 2, 4, 0], [1, 3, 5, 3])).toBe(0.5);
+  });
+});
+
+describe('interval calibration per step ahead', () => {
+  /** A backtest window whose point forecast is 0 and whose actual values are the given errors. */
+  const fold = (errors: number[]): FoldResult => ({
+    origin: 0,
+    actual: errors,
+    f: { point: errors.map(() => 0), lower: errors.map(() => -1), upper: errors.map(() => 1) },
+    scale: 1,
+  });
+
+  it('takes the split-conformal quantile of |error| over the step and two neighbours, widened by 1 + 1/windows', () => {
+    const r = mulberry32(21);
+    const folds = Array.from({ length: 6 }, () => fold(Array.from({ length: 8 }, (_, t) => (t + 1) * (gauss(r) > 0 ? 1 : -1) * (0.5 + r()))));
+    for (const level of [80, 95] as const) {
+      const cal = calibrate(folds, { level, bounds: {} }, () => true)!;
+      expect(cal.widening).toBeCloseTo(1 + 1 / 6, 12);
+      let previous = 0;
+      for (let h = 0; h < 8; h++) {
+        // Direct computation: pool steps h-2..h+2 of every window, rank ceil((N + 1) level), capped at N.
+        const pool = folds.flatMap((f) => f.actual.filter((_, t) => Math.abs(t - h) <= 2).map(Math.abs)).sort((a, b) => a - b);
+        const rank = Math.min(pool.length, Math.ceil(((pool.length + 1) * level) / 100));
+        const expected = Math.max(previous, pool[rank - 1]! * (1 + 1 / 6));
+        expect(cal.half[h]).toBeCloseTo(expected, 12);
+        previous = expected;
+      }
+    }
+  });
+
+  it('leaves a window out when asked, and needs two windows', () => {
+    const folds = [fold([1, 1, 1]), fold([2, 2, 2]), fold([100, 100, 100])];
+    expect(calibrate(folds, { level: 95, bounds: {} }, (i) => i !== 2)!.half).toEqual([3, 3, 3].map(() => 2 * 1.5));
+    expect(calibrate(folds, { level: 95, bounds: {} }, (i) => i === 0)).toBeNull();
   });
 });
 
@@ -239,6 +273,12 @@ describe('GET /api/v1/forecast', () => {
       ['baseline', 'baseline_mase', 'coverage', 'folds', 'horizon', 'mase', 'points', 'smape'].sort(),
     );
     expect(body.backtest.mase).toBeLessThan(1);
+    // The calibration says how the width was set, and the forecast's half-widths are its per-step values.
+    const cal = body.calibration as { method: string; level: number; windows: number; steps: number; half_width: number[]; out_of_sample_coverage: number };
+    expect(cal).toMatchObject({ method: 'conformal_per_step', level: 95, steps: 24 });
+    expect(cal.windows).toBeGreaterThanOrEqual(4);
+    expect(cal.out_of_sample_coverage).toBe(body.backtest.coverage);
+    body.forecast.forEach((f: { value: number; upper: number }, i: number) => expect(f.upper - f.value).toBeCloseTo(cal.half_width[i]!, 3));
     const again = (await (await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&horizon=24`)).json()) as { cached: boolean; forecast: unknown };
     expect(again.cached).toBe(true);
     expect(again.forecast).toEqual(body.forecast);

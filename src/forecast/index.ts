@@ -9,7 +9,7 @@ import { bucketBoundaries, DAY_MS, HOUR_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import type { Level, ModelName } from './models.js';
 import type { ForecastPool } from './pool.js';
-import { type Backtest, type CandidateReport, ForecastInputError, minimumHistory } from './select.js';
+import { type Backtest, type Calibration, type CandidateReport, ForecastInputError, minimumHistory } from './select.js';
 
 export const STATISTICS = ['mean', 'p95', 'availability_pct', 'test_count'] as const;
 export type Statistic = (typeof STATISTICS)[number];
@@ -56,6 +56,8 @@ export interface ForecastJson {
   candidates: CandidateReport[];
   data: { start: string; stop: string; points: number; gaps_filled: number };
   interval: { calibration_factor: number };
+  /** How the interval's width was set: per-step conformal quantiles of backtest errors, and their coverage. */
+  calibration: Calibration;
   cached: boolean;
 }
 
@@ -141,6 +143,7 @@ export class Forecaster {
       candidates: sel.candidates,
       data: { start: formatMillis(times[0]!), stop: formatMillis(future[0]!), points: y.length, gaps_filled: gaps },
       interval: { calibration_factor: sel.intervalScale },
+      calibration: sel.calibration,
     };
     this.cache.set(key, out);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);

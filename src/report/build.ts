@@ -453,7 +453,7 @@ class SectionBuilder {
         const a = items('anomalies').sort((x, y) => num(y.score) - num(x.score));
         s.figures.push({ label: 'Anomalies', value: a.length });
         s.tables.push(table('anomalies', 'Anomalies, highest score first', ['time', 'series', 'metric', 'value', 'expected', 'score', 'method'], pick(a, ['time', 'series', 'metric', 'value', 'expected', 'score', 'method']), MAX_ROWS));
-        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(['endpoint'], 'percentiles'), res, this.ctx)));
+        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(Array.isArray(res.group_by) ? (res.group_by as string[]) : ['endpoint'], 'percentiles'), res, this.ctx)));
         break;
       }
       case 'failure-patterns': {
