@@ -368,48 +368,68 @@ export function correlateFailures(
 }
 
 /**
- * Run and failure counts per value of `dimension` (a tag key, or hour_of_day in `tz`) from store aggregates; null
- * for hour_of_day over a window of more than MAX_BUCKETS hours.
+ * Run and failure counts of the window from store aggregates (the rollups' counts for its whole hours): the total,
+ * and per value of each tag dimension, from one query grouped by all of them (each dimension's values are sums
+ * over the others), plus hour_of_day in `tz` when asked for (null for it over more than MAX_BUCKETS hours).
  */
-export async function countByDimension(
+export async function countRuns(
   store: Store,
-  q: { startMs: number; stopMs: number; filters: TagFilters; tz: string; dimension: string },
-): Promise<ValueCounts[] | null> {
-  const hourly = q.dimension === HOUR_OF_DAY;
-  // One bucket for the exact window, or the window cut at local hour starts for hour of day.
-  const boundaries = [q.startMs];
-  if (hourly) {
-    for (let b = nextBucketStart('hour', q.tz, q.startMs); b < q.stopMs; b = nextBucketStart('hour', q.tz, b)) {
-      boundaries.push(b);
-      if (boundaries.length > MAX_BUCKETS) return null;
-    }
-  }
-  boundaries.push(q.stopMs);
+  q: { startMs: number; stopMs: number; filters: TagFilters; tz: string; dimensions: readonly string[] },
+): Promise<{ total: { runs: number; failures: number }; dims: (DimensionCounts | { dimension: string; values: null })[]; incompleteBefore?: number }> {
+  const tagDims = q.dimensions.filter((d) => d !== HOUR_OF_DAY);
   const res = await store.aggregate({
     period: 'hour',
     tz: q.tz,
-    boundaries,
+    boundaries: [q.startMs, q.stopMs],
     filters: q.filters,
-    groupBy: hourly ? [] : [q.dimension],
+    groupBy: tagDims,
     metric: 'latency_ms',
     stats: 'counts',
   });
-  const counts = new Map<string, ValueCounts>();
-  const add = (value: string, runs: number, failures: number) => {
+  const total = { runs: 0, failures: 0 };
+  const perDim = new Map(tagDims.map((d) => [d, new Map<string, ValueCounts>()]));
+  const add = (counts: Map<string, ValueCounts>, value: string, runs: number, failures: number) => {
     const c = counts.get(value) ?? { value, runs: 0, failures: 0 };
     c.runs += runs;
     c.failures += failures;
     counts.set(value, c);
   };
   for (const g of res.groups as AggregateGroup[]) {
-    const value = hourly ? null : g.group[q.dimension];
-    if (!hourly && (value === undefined || value === null)) continue; // runs without the tag
     for (const b of g.buckets) {
-      const v = hourly ? String(DateTime.fromMillis(boundaries[b.bucket]!, { zone: q.tz }).hour).padStart(2, '0') : value!;
-      add(v, b.testCount, b.testCount - b.successCount);
+      const failures = b.testCount - b.successCount;
+      total.runs += b.testCount;
+      total.failures += failures;
+      for (const d of tagDims) {
+        const v = g.group[d];
+        if (v !== undefined && v !== null) add(perDim.get(d)!, v, b.testCount, failures); // runs without the tag: no value
+      }
     }
   }
-  return [...counts.values()].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const sorted = (m: Map<string, ValueCounts>) => [...m.values()].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const dims: (DimensionCounts | { dimension: string; values: null })[] = [];
+  for (const d of q.dimensions) {
+    if (d !== HOUR_OF_DAY) {
+      dims.push({ dimension: d, values: sorted(perDim.get(d)!) });
+      continue;
+    }
+    // The window cut at local hour starts: each bucket's count goes to its hour of day.
+    const boundaries = [q.startMs];
+    for (let b = nextBucketStart('hour', q.tz, q.startMs); b < q.stopMs && boundaries.length <= MAX_BUCKETS; b = nextBucketStart('hour', q.tz, b)) boundaries.push(b);
+    if (boundaries.length > MAX_BUCKETS) {
+      dims.push({ dimension: d, values: null });
+      continue;
+    }
+    boundaries.push(q.stopMs);
+    const hourly = await store.aggregate({ period: 'hour', tz: q.tz, boundaries, filters: q.filters, groupBy: [], metric: 'latency_ms', stats: 'counts' });
+    const counts = new Map<string, ValueCounts>();
+    for (const g of hourly.groups) {
+      for (const b of g.buckets) {
+        add(counts, String(DateTime.fromMillis(boundaries[b.bucket]!, { zone: q.tz }).hour).padStart(2, '0'), b.testCount, b.testCount - b.successCount);
+      }
+    }
+    dims.push({ dimension: d, values: sorted(counts) });
+  }
+  return { total, dims, ...(res.incompleteBefore !== undefined ? { incompleteBefore: res.incompleteBefore } : {}) };
 }
 
 const OPTIONS = ['limit', 'min_runs', 'min_lift', 'alpha', 'dimensions', 'max_rows', 'lookback_days'];
@@ -440,32 +460,15 @@ export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
   const grouped = grouper.result({ tz: req.tz, startMs: req.start, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
 
   // Totals and per-value counts come from aggregates (exact over the whole window, from the rollups' counts).
-  const totalRes = await ctx.store.aggregate({
-    period: 'hour',
-    tz: req.tz,
-    boundaries: [req.start, req.stop],
-    filters: req.filters,
-    groupBy: [],
-    metric: 'latency_ms',
-    stats: 'counts',
-  });
-  let runs = 0;
-  let failures = 0;
-  for (const g of totalRes.groups) {
-    for (const b of g.buckets) {
-      runs += b.testCount;
-      failures += b.testCount - b.successCount;
-    }
-  }
+  const counted = await countRuns(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, tz: req.tz, dimensions });
   const dims: DimensionCounts[] = [];
-  for (const dimension of dimensions) {
-    const values = await countByDimension(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, tz: req.tz, dimension });
-    if (values) dims.push({ dimension, values });
+  for (const d of counted.dims) {
+    if (d.values) dims.push({ dimension: d.dimension, values: d.values });
     else warnings.push(`${HOUR_OF_DAY} was left out: the window spans more than ${MAX_BUCKETS} hours`);
   }
-  const corr = correlateFailures(dims, { runs, failures }, { minRuns, minLift, alpha });
-  if (totalRes.incompleteBefore !== undefined) {
-    warnings.push(`raw data before ${formatMillis(totalRes.incompleteBefore)} is past retention; counts there may be incomplete`);
+  const corr = correlateFailures(dims, counted.total, { minRuns, minLift, alpha });
+  if (counted.incompleteBefore !== undefined) {
+    warnings.push(`raw data before ${formatMillis(counted.incompleteBefore)} is past retention; counts there may be incomplete`);
   }
 
   return {
