@@ -469,7 +469,8 @@ export async function findOrgID(influx: InfluxDB, org: string): Promise<string> 
 
 const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);
 const SERIES_NOT_TAGS = new Set<string>();
-const RESULT_NOT_TAGS = new Set(['error', 'error_type']);
+// String fields of a result: not tags (fingerprint is written with failed results, lines.ts).
+const RESULT_NOT_TAGS = new Set(['error', 'error_type', 'fingerprint']);
 const BREAKER_NOT_TAGS = new Set(['state']);
 
 function toResult(row: Record<string, unknown>, ns: bigint): TestResult {
