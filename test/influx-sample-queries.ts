@@ -10,6 +10,9 @@ export function sampleFluxQueries(): Record<string, string> {
   return {
     rawAggregate: rawAggregateQuery({ bucket: 'res', startMs: 0, stopMs: 2 * h, everyMs: h, offsetMs: h / 2, filters, groupBy: ['region'], metric: 'latency_ms' }).toString(),
     rawAggregateUngrouped: rawAggregateQuery({ bucket: 'res', startMs: 0, stopMs: 2 * h, everyMs: h, offsetMs: 0, filters: {}, groupBy: [], metric: 'throughput' }).toString(),
+    rawAggregateCounts: rawAggregateQuery({ bucket: 'res', startMs: 0, stopMs: 2 * h, everyMs: h, offsetMs: 0, filters, groupBy: ['region', 'we"ird'], metric: 'latency_ms', stats: 'counts', skipUntagged: true }).toString(),
+    rawAggregateMoments: rawAggregateQuery({ bucket: 'res', startMs: 0, stopMs: 2 * h, everyMs: h, offsetMs: 0, filters: {}, groupBy: ['region'], metric: 'latency_ms', stats: 'moments', skipUntagged: true }).toString(),
+    rollupRowsCounts: rollupRowsQuery({ bucket: 'res_hourly', startMs: 0, stopMs: 2 * h, filters, metric: 'latency_ms', sketch: false, countsOnly: true, requireTags: ['region'] }).toString(),
     rollupRows: rollupRowsQuery({ bucket: 'res_hourly', startMs: 0, stopMs: 2 * h, filters, metric: 'latency_ms', sketch: true }).toString(),
     results: resultsQuery({ bucket: 'res', startUs: 0, stopUs: 1e16, filters, success: false, n: 11, beforeNs: 1_763_719_200_000_000_123n }).toString(),
     series: seriesQuery({ bucket: 'res', startUs: 0, stopUs: 1e16, filters: {}, measurements: ['test_result', 'circuit_breaker'] }).toString(),

@@ -195,7 +195,7 @@ export class InfluxStore implements Store {
     const floor = this.rawFloor(this.now());
     let firstRaw = 0;
     while (firstRaw < b.length - 1 && b[firstRaw]! < floor) firstRaw++;
-    const merger = new Merger(b, q.groupBy);
+    const merger = new Merger(b, q.groupBy, q.stats ?? 'percentiles');
     const result: AggregateResult = { groups: [] };
     if (firstRaw > 0) {
       const served = await this.aggregateRollups(q, merger, firstRaw);
@@ -218,6 +218,8 @@ export class InfluxStore implements Store {
       filters: q.filters,
       groupBy: q.groupBy,
       metric: q.metric,
+      stats: merger.level,
+      skipUntagged: q.skipUntagged === true,
     });
     type Cell = { tc: number; sc: number; n: number; s: number; sd: number; mn: number | null; mx: number | null; p: (number | null)[] };
     const cells = new Map<ReturnType<Merger['get']>, Cell>();
@@ -261,7 +263,15 @@ export class InfluxStore implements Store {
     if (q.period !== 'hour' && q.tz === this.opts.timezone) bucket = this.buckets.daily;
     else if (slotFor(b.slice(0, upto + 1)) === HOUR_MS) bucket = this.buckets.hourly;
     else return false;
-    const range = { bucket, startMs: b[0]!, stopMs: b[upto]!, filters: q.filters, metric: q.metric };
+    const range = {
+      bucket,
+      startMs: b[0]!,
+      stopMs: b[upto]!,
+      filters: q.filters,
+      metric: q.metric,
+      countsOnly: merger.level === 'counts',
+      requireTags: q.skipUntagged ? q.groupBy : [],
+    };
     const read = async (sketch: boolean): Promise<void> => {
       for await (const row of this.rows(rollupRowsQuery({ ...range, sketch }))) {
         const tags = tagsOf(row, ROLLUP_NOT_TAGS);
@@ -270,8 +280,8 @@ export class InfluxStore implements Store {
     };
     await read(false);
     // Group-buckets fed by several rows need the sketch bins for their percentiles: read the bins (only them: the
-    // counts and stats are in already) when there is one.
-    if ([...merger.acc.values()].some((a) => a.sources > 1)) await read(true);
+    // counts and stats are in already) when there is one, and only when the caller wants percentiles.
+    if (merger.level === 'percentiles' && [...merger.acc.values()].some((a) => a.sources > 1)) await read(true);
     return true;
   }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bucketBoundaries, HOUR_MS } from '../../time/buckets.js';
 import { FLUX_FILES, readFluxFile, renderBounded, renderParams, taskName } from './flux-files.js';
 import { regularRuns } from './index.js';
-import { nsTime, rawAggregateQuery, resultsQuery, tagFilter, usTime } from './queries.js';
+import { nsTime, rawAggregateQuery, resultsQuery, rollupRowsQuery, tagFilter, usTime } from './queries.js';
 
 describe('parameters', () => {
   it('keeps a hostile tag value inside its string literal', () => {
@@ -34,6 +34,36 @@ describe('parameters', () => {
     const q = resultsQuery({ bucket: 'r', startUs: -5, stopUs: 1e20, filters: {}, n: 11 }).toString();
     expect(q).toContain('range(start: time(v: "1970-01-01T00:00:00.000000Z"), stop: time(v: "2262-04-11T23:47:16.854000Z"))');
     expect(q).toContain('limit(n: 11)');
+  });
+});
+
+describe('what the caller needs (stats) and skipUntagged', () => {
+  const base = { bucket: 'r', startMs: 0, stopMs: HOUR_MS, everyMs: HOUR_MS, offsetMs: 0, filters: {}, groupBy: ['region'], metric: 'latency_ms' };
+
+  it('reads only the success field for counts, and computes no moment or percentile', () => {
+    const q = rawAggregateQuery({ ...base, stats: 'counts' }).toString();
+    expect(q).toContain('r._measurement == "test_result" and r._field == "success")');
+    expect(q).not.toContain('latency_ms');
+    for (const f of ['stddev', 'quantile', 'min()', 'max()', 'toFloat']) expect(q).not.toContain(f);
+    expect(q).toContain('yield(name: "tc")');
+    expect(q).toContain('yield(name: "sc")');
+  });
+
+  it('computes moments but sorts nothing for moments, and everything for percentiles', () => {
+    const m = rawAggregateQuery({ ...base, stats: 'moments' }).toString();
+    expect(m).toContain('stddev(mode: "population")');
+    expect(m).not.toContain('quantile');
+    const p = rawAggregateQuery(base).toString();
+    expect(p).toContain('quantile(q: 0.99, method: "exact_mean")');
+  });
+
+  it('filters with exists for every group-by key, keys escaped, only when asked', () => {
+    const q = rawAggregateQuery({ ...base, groupBy: ['region', 'we"ird'], skipUntagged: true }).toString();
+    expect(q).toContain('|> filter(fn: (r) => exists r["region"] and exists r["we\\"ird"])');
+    expect(rawAggregateQuery(base).toString()).not.toContain('exists');
+    const rolled = rollupRowsQuery({ bucket: 'h', startMs: 0, stopMs: HOUR_MS, filters: {}, metric: 'latency_ms', sketch: false, countsOnly: true, requireTags: ['region'] }).toString();
+    expect(rolled).toContain('set: ["test_result_counts"]');
+    expect(rolled).toContain('exists r["region"]');
   });
 });
 
