@@ -7,13 +7,17 @@
 // when a task last ran. Older buckets come from the rollups and are merged here exactly (Chan's formula for M2);
 // their percentiles are exact when one rollup row feeds the bucket and come from merged sketch bins otherwise.
 //
+// The analyses' inputs (run summaries, failure summaries, fingerprints, failure buckets; analysis-reads.ts) are
+// read the same way: summarised by Flux from raw data inside the raw retention, from the hourly summaries the
+// analysis task keeps (flux/analysis_hourly__v1.flux) beyond it, for the default configuration rule only.
+//
 // Writes: InfluxDB has no transactions. A write larger than one request (5000 lines) that fails part-way leaves
 // the chunks already acknowledged stored, and the caller gets the error. Timestamps are a function of the lines'
 // content (lines.ts), so our retries, the ingest queue's rewrite of each request after a failed group write, and a
 // client resending its request all overwrite what was stored the first time instead of storing it twice.
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
-import { invalid, unavailable } from '../../errors.js';
+import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
 import type { WriteBatch } from '../../model/result.js';
 import { runs } from '../../time/ranges.js';
@@ -39,7 +43,8 @@ import type {
   StoreStatus,
   TagFilters,
 } from '../types.js';
-import { FLUX_FILES, readFluxFile, renderBounded, type RollupLevel } from './flux-files.js';
+import { type AnalysisSource, readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
+import { FLUX_FILES, type FluxProgram, readFluxFile, renderBounded } from './flux-files.js';
 import { batchToLines } from './lines.js';
 import { Merger } from './merge.js';
 import { num, parseTimeNs, str, tagsOf, timeMs, timeUs } from './parse.js';
@@ -345,21 +350,32 @@ export class InfluxStore implements Store {
       .slice(0, q.limit);
   }
 
-  // WIP(issue-12): the analyses' inputs on InfluxDB are being written; until then these refuse clearly.
-  async runSummaries(_q: RunQuery): Promise<RunSummary[]> {
-    throw unavailable('flaky-test summaries are not yet implemented on the InfluxDB store');
+  // ---- the analyses' inputs (analysis-reads.ts) ----------------------------------------------------------------
+
+  private analysisSource(): AnalysisSource {
+    return {
+      rows: (q) => this.rows(q),
+      rawBucket: this.buckets.raw,
+      hourlyBucket: this.buckets.hourly,
+      rawFloor: this.rawFloor(this.now()),
+      ...(this.opts.warn ? { warn: this.opts.warn } : {}),
+    };
   }
 
-  async failureSummaries(_q: FailureQuery): Promise<FailureSummaries> {
-    throw unavailable('failure summaries are not yet implemented on the InfluxDB store');
+  runSummaries(q: RunQuery): Promise<RunSummary[]> {
+    return readRunSummaries(this.analysisSource(), q);
   }
 
-  async failureFingerprints(_q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>> {
-    throw unavailable('failure fingerprints are not yet implemented on the InfluxDB store');
+  failureSummaries(q: FailureQuery): Promise<FailureSummaries> {
+    return readFailureSummaries(this.analysisSource(), q);
   }
 
-  async failureBuckets(_q: FailureBucketQuery): Promise<FailureBucket[]> {
-    throw unavailable('failure buckets are not yet implemented on the InfluxDB store');
+  failureFingerprints(q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>> {
+    return readFailureFingerprints(this.analysisSource(), q);
+  }
+
+  failureBuckets(q: FailureBucketQuery): Promise<FailureBucket[]> {
+    return readFailureBuckets(this.analysisSource(), q);
   }
 
   async breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]> {
@@ -379,21 +395,27 @@ export class InfluxStore implements Store {
 
   // ---- rollups ---------------------------------------------------------------------------------------------
 
-  /** Runs one rollup program over explicit bounds through /api/v2/query (what the tasks do on their schedule). */
-  async runRollup(level: RollupLevel, startMs: number, stopMs: number): Promise<void> {
-    const flux = renderBounded(readFluxFile(FLUX_FILES[level]), level, {
+  /** Runs one Flux program over explicit bounds through /api/v2/query (what the tasks do on their schedule). */
+  async runRollup(program: FluxProgram, startMs: number, stopMs: number): Promise<void> {
+    const flux = renderBounded(readFluxFile(FLUX_FILES[program]), program, {
       srcBucket: this.buckets.raw,
-      dstBucket: level === 'hourly' ? this.buckets.hourly : this.buckets.daily,
+      dstBucket: program === 'daily' ? this.buckets.daily : this.buckets.hourly,
       timezone: this.opts.timezone,
     }, startMs, stopMs);
     // to() answers with the rows it wrote; read and drop them (the answer is only complete once they are written).
     for await (const _ of this.rows(flux)) void _;
   }
 
-  /** The hourly rollup of [startMs, stopMs), HOURS_PER_QUERY hours per Flux run. */
+  /**
+   * The hourly rollup and the hourly analysis summaries of [startMs, stopMs), HOURS_PER_QUERY hours per Flux run
+   * (the two hourly tasks' work: what reads beyond the raw retention use).
+   */
   private async rollupHours(startMs: number, stopMs: number): Promise<void> {
     const step = HOURS_PER_QUERY * HOUR_MS;
-    for (let s = startMs; s < stopMs; s += step) await this.runRollup('hourly', s, Math.min(stopMs, s + step));
+    for (let s = startMs; s < stopMs; s += step) {
+      await this.runRollup('hourly', s, Math.min(stopMs, s + step));
+      await this.runRollup('analysis', s, Math.min(stopMs, s + step));
+    }
   }
 
   /**

@@ -29,7 +29,8 @@ export function nsTime(ns: bigint): Q {
 const MAX_US = 9_223_372_036_854_000;
 export const clampUs = (us: number): number => Math.min(Math.max(us, 0), MAX_US);
 
-const join = (parts: Q[], sep: string): Q => {
+/** Parts joined by a fixed separator (code, never a value). */
+export const join = (parts: Q[], sep: string): Q => {
   let out = flux``;
   parts.forEach((p, i) => {
     out = i === 0 ? p : flux`${out}${fluxExpression(sep)}${p}`;

@@ -18,8 +18,8 @@ afterEach(async () => {
   await influx.stop();
 });
 
-/** [program, start, stop] of every rollup run sent. */
-function runs(): [string, string, string][] {
+/** [program, start, stop] of every rollup run sent (the hourly rollup, the daily one, the analysis summaries). */
+function allRuns(): [string, string, string][] {
   return influx.requests
     .filter((r) => r.path === '/api/v2/query')
     .map((r) => (JSON.parse(r.body) as { query: string }).query)
@@ -27,10 +27,18 @@ function runs(): [string, string, string][] {
     .map((q) => {
       expect(q).not.toMatch(/^option task/m);
       expect(q).not.toContain('now()');
-      const kind = q.includes('resultant_hourly') ? 'hourly' : 'daily';
-      const m = kind === 'hourly' ? /start = time\(v: "([^"]+)"\)\nstop = time\(v: "([^"]+)"\)/.exec(q) : /dayStart = time\(v: "([^"]+)"\)\ndayStop = time\(v: "([^"]+)"\)\ndue = true/.exec(q);
+      const kind = q.includes('"test_run_summary"') ? 'analysis' : q.includes('resultant_hourly') ? 'hourly' : 'daily';
+      const m = kind !== 'daily' ? /start = time\(v: "([^"]+)"\)\nstop = time\(v: "([^"]+)"\)/.exec(q) : /dayStart = time\(v: "([^"]+)"\)\ndayStop = time\(v: "([^"]+)"\)\ndue = true/.exec(q);
       return [kind, m![1]!, m![2]!];
     });
+}
+
+/** The rollup runs, after checking that every hourly rollup run comes with an analysis run over the same hours. */
+function runs(): [string, string, string][] {
+  const all = allRuns();
+  const hourly = all.filter((x) => x[0] === 'hourly');
+  expect(all.filter((x) => x[0] === 'analysis').map((x) => ['hourly', x[1], x[2]])).toEqual(hourly);
+  return all.filter((x) => x[0] !== 'analysis');
 }
 
 describe('rollup runs', () => {
