@@ -141,7 +141,7 @@ export class FluxTasks {
         }
         await this.poll();
       } catch (err) {
-        this.logger.error({ err }, 'InfluxDB rollup tasks: install or poll failed');
+        this.logger.error({ err }, 'InfluxDB Flux tasks: install or poll failed');
         for (const s of this.specs) this.update(s.name, { status: 'warn', message: installed ? 'status unknown' : 'not installed: InfluxDB refused or did not answer' });
       }
     };
