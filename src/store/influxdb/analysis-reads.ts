@@ -2,8 +2,8 @@
 // failureBuckets), in the aggregates' way: the part of a window inside the raw retention is summarised from raw
 // results by Flux (analysis-queries.ts), so late writes show at once and nothing depends on when a task ran; whole
 // hours older than that come from the hourly summaries the analysis task keeps (flux/analysis_hourly__v1.flux),
-// which exist for the default configuration rule only. Raw reads go a day at a time, so no single Flux query
-// grows with the window. What the service receives is proportional to the summaries, never to the results.
+// which exist for the default configuration rule only. Raw reads go RAW_CHUNK_HOURS at a time, so no single Flux
+// query grows with the window. What the service receives is proportional to the summaries, never to the results.
 import type { ParameterizedQuery } from '@influxdata/influxdb-client';
 import { isDefaultConfiguration, RUN_TAGS, tagsIdentity } from '../../model/configuration.js';
 import { failureKindOf } from '../../model/fingerprint.js';
@@ -45,8 +45,14 @@ export interface AnalysisSource {
   warn?: (message: string) => void;
 }
 
-/** Hours of raw results one Flux query summarises (bounds the work and the answer time of one request). */
-export const RAW_CHUNK_HOURS = 24;
+/**
+ * Hours of raw results one Flux query summarises. Grouping runs into configurations means InfluxDB answers only
+ * once it has read and sorted the whole range, so the work of one request, and the silence before its first byte
+ * (the client gives up on a socket idle for its timeout, 30 s by default), must stay bounded whatever the window.
+ */
+export const RAW_CHUNK_HOURS = 6;
+/** Hours of raw fingerprints one distinct-query reads (failed results only, one short field: cheap). */
+const FINGERPRINT_CHUNK_HOURS = 7 * 24;
 /** Hours of stored summaries one query reads. */
 export const STORED_CHUNK_HOURS = 31 * 24;
 /** Ranges of candidate buckets per runs query (each is one range read in a union). */
@@ -301,7 +307,7 @@ export async function readFailureFingerprints(src: AnalysisSource, q: { start: n
     }
   }
   if (plan.raw) {
-    for (const [a, b] of chunks(plan.raw, 7 * RAW_CHUNK_HOURS)) {
+    for (const [a, b] of chunks(plan.raw, FINGERPRINT_CHUNK_HOURS)) {
       for await (const row of src.rows(failureFingerprintsQuery({ bucket: src.rawBucket, startMs: a, stopMs: b, filters: q.filters }))) add(row);
     }
   }
