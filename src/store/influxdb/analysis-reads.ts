@@ -71,21 +71,22 @@ export interface SummaryPlan {
 }
 
 /**
- * Splits [start, stop) (ms) at the raw retention: from the first whole hour surely in the raw bucket on, raw
- * results; before it, whole hours from the stored summaries when `storedUsable`, minus `blocked` hours (hours a
- * piece boundary cuts, which a whole-hour row cannot serve). What is left (partial hours, blocked hours, all of it
- * when the stored rows cannot serve the request) is lost with the raw data, and reported.
+ * Splits [start, stop) (ms) at the raw retention. When the stored summaries can serve the request: whole hours
+ * before the first whole hour surely in the raw bucket come from them, minus `blocked` hours (hours a piece
+ * boundary cuts, which a whole-hour row cannot serve), and raw results from that hour on. When they cannot: raw
+ * results from the raw floor on. What is in neither (partial hours, blocked hours, all of the older part when the
+ * stored rows cannot serve the request) went with the raw data, and is reported.
  */
 export function planSummaries(start: number, stop: number, rawFloor: number, storedUsable: boolean, blocked: readonly number[] = []): SummaryPlan {
   if (!(stop > start)) return { stored: [], raw: null, incompleteBefore: null };
   if (start >= rawFloor) return { stored: [], raw: [start, stop], incompleteBefore: null };
+  // Without stored rows, raw data serves all it still holds.
+  if (!storedUsable) return { stored: [], raw: stop > rawFloor ? [rawFloor, stop] : null, incompleteBefore: Math.min(stop, rawFloor) };
   const rawStart = Math.max(start, ceilHour(rawFloor));
   let stored: Range[] = [];
-  if (storedUsable) {
-    const first = ceilHour(start);
-    const end = Math.min(floorHour(stop), ceilHour(rawFloor));
-    if (end > first) stored = subtractRanges([[first, end]], blocked.map((h): Range => [h, h + HOUR_MS]));
-  }
+  const first = ceilHour(start);
+  const end = Math.min(floorHour(stop), ceilHour(rawFloor));
+  if (end > first) stored = subtractRanges([[first, end]], blocked.map((h): Range => [h, h + HOUR_MS]));
   const storedHours = stored.reduce((n, [a, b]) => n + (b - a), 0);
   const before = Math.min(stop, rawStart);
   return {

@@ -488,7 +488,8 @@ describe('planning', () => {
     const h = (n: number) => T0 + n * HOUR_MS;
     expect(planSummaries(h(0), h(3), -Infinity, true)).toEqual({ stored: [], raw: [h(0), h(3)], incompleteBefore: null });
     expect(planSummaries(h(0) + M, h(3), h(1) + M, true)).toEqual({ stored: [[h(1), h(2)]], raw: [h(2), h(3)], incompleteBefore: h(2) });
-    expect(planSummaries(h(0), h(3), h(1) + M, false)).toEqual({ stored: [], raw: [h(2), h(3)], incompleteBefore: h(2) });
+    expect(planSummaries(h(0), h(3), h(1) + M, false)).toEqual({ stored: [], raw: [h(1) + M, h(3)], incompleteBefore: h(1) + M });
+    expect(planSummaries(h(0), h(3), h(5), false)).toEqual({ stored: [], raw: null, incompleteBefore: h(3) });
     expect(planSummaries(h(0), h(5), h(9), true, [h(2)])).toEqual({ stored: [[h(0), h(2)], [h(3), h(5)]], raw: null, incompleteBefore: h(5) });
     expect(segmentsOf([h(0) + 7 * M, h(2)], [h(1), h(1) + 20 * M, h(5)])).toEqual([[h(0) + 7 * M, h(1) + 20 * M], [h(1) + 20 * M, h(2)]]);
     expect(decodeTail(0b101, 3)).toBe('FPF');
