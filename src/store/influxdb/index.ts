@@ -408,13 +408,13 @@ export class InfluxStore implements Store {
 
   /**
    * The hourly rollup and the hourly analysis summaries of [startMs, stopMs), HOURS_PER_QUERY hours per Flux run
-   * (the two hourly tasks' work: what reads beyond the raw retention use).
+   * (the two hourly tasks' work: what reads beyond the raw retention use). The rollup first, for the whole range:
+   * a failing analysis program must not keep the aggregates' rollups from being brought up to date.
    */
   private async rollupHours(startMs: number, stopMs: number): Promise<void> {
     const step = HOURS_PER_QUERY * HOUR_MS;
-    for (let s = startMs; s < stopMs; s += step) {
-      await this.runRollup('hourly', s, Math.min(stopMs, s + step));
-      await this.runRollup('analysis', s, Math.min(stopMs, s + step));
+    for (const program of ['hourly', 'analysis'] as const) {
+      for (let s = startMs; s < stopMs; s += step) await this.runRollup(program, s, Math.min(stopMs, s + step));
     }
   }
 
