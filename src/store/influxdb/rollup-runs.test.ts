@@ -70,6 +70,24 @@ describe('rollup runs', () => {
     await s.close();
   });
 
+  it('brings the rollups up to date when the analysis program fails, and tries the failed work again next time', async () => {
+    influx.queryAnswer = (r, res) => {
+      if ((JSON.parse(r.body) as { query: string }).query.includes('"test_run_summary"')) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":"invalid","message":"runtime error: to: schema collision"}');
+      } else csv(res, '');
+    };
+    const s = open();
+    clock = Date.UTC(2026, 10, 21, 12, 20);
+    await expect(s.rollup(clock)).rejects.toThrow(/schema collision/);
+    expect(allRuns()).toEqual([
+      ['hourly', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+      ['analysis', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+    ]);
+    await expect(s.rollup(clock)).rejects.toThrow(/schema collision/);
+    expect(allRuns()).toHaveLength(4); // the same hour again: the work was not recorded as done
+    await s.close();
+  });
+
   it('rebuilds a range in whole hours (24 per query) and whole local days, a DST day included', async () => {
     const s = open('Europe/Berlin');
     clock = Date.UTC(2026, 3, 10);
