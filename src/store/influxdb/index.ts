@@ -411,9 +411,9 @@ export class InfluxStore implements Store {
    * (the two hourly tasks' work: what reads beyond the raw retention use). The rollup first, for the whole range:
    * a failing analysis program must not keep the aggregates' rollups from being brought up to date.
    */
-  private async rollupHours(startMs: number, stopMs: number): Promise<void> {
+  private async rollupHours(startMs: number, stopMs: number, programs: readonly FluxProgram[] = ['hourly', 'analysis']): Promise<void> {
     const step = HOURS_PER_QUERY * HOUR_MS;
-    for (const program of ['hourly', 'analysis'] as const) {
+    for (const program of programs) {
       for (let s = startMs; s < stopMs; s += step) await this.runRollup(program, s, Math.min(stopMs, s + step));
     }
   }
@@ -434,15 +434,19 @@ export class InfluxStore implements Store {
     const days = new Set<number>(this.dirtyDays);
     if (this.lastDaily === null || today > this.lastDaily) days.add(bucketStart('day', tz, today - 1));
     const doneH = [...hours].filter((h) => h < stop).sort((a, b) => a - b);
-    for (const [a, z] of runs(doneH, (h) => h + HOUR_MS)) await this.rollupHours(a, z);
-    for (const h of doneH) this.dirtyHours.delete(h);
-    this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
+    const hourRuns = runs(doneH, (h) => h + HOUR_MS);
+    for (const [a, z] of hourRuns) await this.rollupHours(a, z, ['hourly']);
     const doneD = [...days].filter((d) => nextBucketStart('day', tz, d) <= stop).sort((a, b) => a - b);
     for (const d of doneD) {
       await this.runRollup('daily', d, nextBucketStart('day', tz, d));
       this.dirtyDays.delete(d);
     }
     this.lastDaily = Math.max(this.lastDaily ?? today, today);
+    // The analysis summaries last: if their program fails, the rollups above are current and these hours stay to
+    // do (their rollup is recomputed with them next time; it is idempotent).
+    for (const [a, z] of hourRuns) await this.rollupHours(a, z, ['analysis']);
+    for (const h of doneH) this.dirtyHours.delete(h);
+    this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
     return { hoursRolledUp: doneH.length, daysRolledUp: doneD.length, hourlyWatermark: stop, dailyWatermark: today };
   }
 

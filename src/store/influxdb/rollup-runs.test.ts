@@ -81,10 +81,15 @@ describe('rollup runs', () => {
     await expect(s.rollup(clock)).rejects.toThrow(/schema collision/);
     expect(allRuns()).toEqual([
       ['hourly', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+      ['daily', '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z'],
       ['analysis', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
     ]);
     await expect(s.rollup(clock)).rejects.toThrow(/schema collision/);
-    expect(allRuns()).toHaveLength(4); // the same hour again: the work was not recorded as done
+    // The same hours again (not recorded as done); the day was done.
+    expect(allRuns().slice(3)).toEqual([
+      ['hourly', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+      ['analysis', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+    ]);
     await s.close();
   });
 
