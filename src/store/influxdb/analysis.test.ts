@@ -3,6 +3,7 @@
 // program defines (a small model written here from the program's text: its range, tag filters, configuration
 // grouping, hour pieces, excluded buckets, segments), in annotated CSV with the columns and types InfluxDB gives
 // those programs. It is not InfluxDB: it checks what the adapter sends, and how it reads, merges and maps answers.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, type Row } from '../../../test/helpers.js';
 import { annotatedCsv, type CsvTable, InfluxImitation } from '../../../test/influx-imitation.js';
@@ -396,6 +397,49 @@ describe('run summaries (flaky tests)', () => {
     expect(queries.every((q) => q.includes('from(bucket: "resultant")'))).toBe(true);
     expect(warnings).toEqual([expect.stringMatching(/older than the raw retention: the hourly summaries hold the default configuration rule only/)]);
   });
+});
+
+describe('run summaries merged over chunks (property)', () => {
+  it('give the runs, failures, transitions, last outcomes and final streak of one pass over the window', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ m: fc.integer({ min: 0, max: 40 * 60 }), ok: fc.boolean(), w: fc.constantFrom('w1', 'w2') }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 0, max: 600 }),
+        fc.integer({ min: 1, max: 40 * 60 }),
+        async (runs, from, len) => {
+          const rows: Row[] = runs.map((r) => ({ t: T0 + r.m * M, success: r.ok, tags: { test: 't', worker: r.w } }));
+          const s = await open(rows, { now: T0 + 10 * DAY_MS, rawDays: 30 });
+          try {
+            const start = T0 + from * M;
+            const stop = start + len * M;
+            const [m] = mergeRunSummaries(await s.runSummaries({ start, stop, filters: {}, configuration: { ignore: ['worker'] } }));
+            // One pass in time order, failures first at a tie.
+            const inside = rows.filter((r) => r.t >= start && r.t < stop).sort((x, y) => x.t - y.t || Number(x.success) - Number(y.success));
+            if (inside.length === 0) return m === undefined;
+            const o = inside.map((r) => (r.success ? 'P' : 'F')).join('');
+            const last = o[o.length - 1]!;
+            let streak = 0;
+            while (streak < o.length && o[o.length - 1 - streak] === last) streak++;
+            expect(m).toMatchObject({
+              runs: o.length,
+              failures: [...o].filter((c) => c === 'F').length,
+              transitions: [...o].filter((c, i) => i > 0 && c !== o[i - 1]).length,
+              tail: o.slice(-10),
+              streak,
+              lastSuccess: last === 'P',
+              firstTime: inside[0]!.t * 1000,
+              lastTime: inside[inside.length - 1]!.t * 1000,
+            });
+            return true;
+          } finally {
+            await s.close();
+            await influx.stop();
+          }
+        },
+      ),
+      { numRuns: 25, seed: 20261206 },
+    );
+  }, 60_000);
 });
 
 describe('failure summaries (failure patterns)', () => {
