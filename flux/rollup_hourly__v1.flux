@@ -63,7 +63,8 @@ raw
 // deviations from the mean, stable where a sum of squares would cancel), plus sumsq for merging inside Flux.
 metrics =
     raw
-        |> filter(fn: (r) => r._field != "success" and r._field != "error" and r._field != "error_type")
+        // Every field but the boolean and the strings (a string reaching toFloat() fails the whole run).
+        |> filter(fn: (r) => not contains(value: r._field, set: ["success", "error", "error_type", "fingerprint"]))
         |> toFloat()
 
 metrics

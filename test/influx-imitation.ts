@@ -130,3 +130,36 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
 export function csv(res: ServerResponse, text: string): void {
   res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end(text);
 }
+
+/** One table of an annotated-CSV answer: its result (yield) name, columns and rows. */
+export interface CsvTable {
+  result: string;
+  /** [name, datatype (string, long, double, boolean, dateTime:RFC3339), in the group key]. */
+  columns: [string, string, boolean][];
+  rows: (string | number | boolean | null)[][];
+}
+
+/**
+ * InfluxDB's annotated CSV (docs.influxdata.com/influxdb/v2/reference/syntax/annotated-csv/) for `tables`: one
+ * block per table with its #group, #datatype and #default annotations, blocks separated by an empty line, values
+ * quoted as RFC 4180 wants (commas, quotes and line breaks inside error messages).
+ */
+export function annotatedCsv(tables: CsvTable[]): string {
+  const cell = (v: string | number | boolean | null): string => {
+    if (v === null) return '';
+    const s = String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return tables
+    .map((t, i) => {
+      const names = t.columns.map((c) => c[0]);
+      return [
+        `#group,false,false,${t.columns.map((c) => String(c[2])).join(',')}`,
+        `#datatype,string,long,${t.columns.map((c) => c[1]).join(',')}`,
+        `#default,${cell(t.result)},,${names.map(() => '').join(',')}`,
+        `,result,table,${names.join(',')}`,
+        ...t.rows.map((r) => `,,${i},${r.map(cell).join(',')}`),
+      ].join('\r\n');
+    })
+    .join('\r\n\r\n');
+}

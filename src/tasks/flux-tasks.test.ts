@@ -28,12 +28,16 @@ const manager = (bucket = 'resultant', tz = 'Europe/Berlin') =>
 const mutations = () => influx.requests.filter((r) => r.path.startsWith('/api/v2/tasks') && r.method !== 'GET').length;
 
 describe('Flux task installation', () => {
-  it('creates both tasks with the configured buckets and zone, and a second start changes nothing', async () => {
+  it('creates the three tasks with the configured buckets and zone, and a second start changes nothing', async () => {
     expect(await manager().install()).toEqual({
       resultant_rollup_hourly__v1: 'created',
       resultant_rollup_daily__v1: 'created',
+      resultant_analysis_hourly__v1: 'created',
     });
-    expect(influx.tasks).toHaveLength(2);
+    expect(influx.tasks).toHaveLength(3);
+    const analysis = influx.tasks.find((t) => t.name === 'resultant_analysis_hourly__v1')!;
+    expect(analysis.flux).toContain('src_bucket = "resultant"\ndst_bucket = "resultant_hourly"\n');
+    expect(analysis.description).toContain('flux/analysis_hourly__v1.flux');
     const daily = influx.tasks.find((t) => t.name === 'resultant_rollup_daily__v1')!;
     expect(daily.flux).toContain('option location = timezone.location(name: "Europe/Berlin")');
     expect(daily.flux).toContain('src_bucket = "resultant"');
@@ -44,9 +48,10 @@ describe('Flux task installation', () => {
     expect(await manager().install()).toEqual({
       resultant_rollup_hourly__v1: 'unchanged',
       resultant_rollup_daily__v1: 'unchanged',
+      resultant_analysis_hourly__v1: 'unchanged',
     });
     expect(mutations()).toBe(before);
-    expect(influx.tasks).toHaveLength(2);
+    expect(influx.tasks).toHaveLength(3);
   });
 
   it('patches a task whose Flux was edited or that was deactivated, in place', async () => {
@@ -58,8 +63,9 @@ describe('Flux task installation', () => {
     expect(await manager().install()).toEqual({
       resultant_rollup_hourly__v1: 'updated',
       resultant_rollup_daily__v1: 'updated',
+      resultant_analysis_hourly__v1: 'unchanged',
     });
-    expect(influx.tasks).toHaveLength(2);
+    expect(influx.tasks).toHaveLength(3);
     expect(influx.tasks.find((t) => t.name === 'resultant_rollup_hourly__v1')!.id).toBe(id);
     expect(influx.tasks.every((t) => t.status === 'active' && !t.flux.includes('edited'))).toBe(true);
   });
@@ -82,7 +88,7 @@ describe('Flux task watching', () => {
   it('reports a failed last run with its error, and a missing task', async () => {
     const m = manager();
     await m.install();
-    expect((await m.poll()).map((s) => s.status)).toEqual(['pass', 'pass']);
+    expect((await m.poll()).map((s) => s.status)).toEqual(['pass', 'pass', 'pass']);
     const hourly = influx.tasks.find((t) => t.name === 'resultant_rollup_hourly__v1')!;
     hourly.lastRunStatus = 'failed';
     hourly.lastRunError = 'runtime error @42:5-42:40: to: field type conflict';

@@ -1,9 +1,9 @@
-// The Flux rollup tasks inside InfluxDB: installed or updated idempotently at start (found by name; created when
+// The Flux tasks inside InfluxDB (the hourly and daily rollups, and the hourly analysis summaries): installed or updated idempotently at start (found by name; created when
 // missing; PATCHed only when their Flux, status or description differ), then watched. InfluxDB tasks fail
 // quietly (influxdb#11627, #12548): every poll reads each task's lastRunStatus and lastRunError, and a failed or
 // missing task shows as a failing check in /health and as resultant_flux_task_failing in /metrics. The service
 // does not depend on the tasks for correct answers (reads inside the raw retention use raw data, and its own
-// rollup job runs the same Flux), but rollups beyond the raw retention do.
+// rollup job runs the same Flux), but rollups and analysis summaries beyond the raw retention do.
 import type { InfluxDB } from '@influxdata/influxdb-client';
 import { TasksAPI } from '@influxdata/influxdb-client-apis';
 import type { Logger } from '../logger.js';
@@ -17,14 +17,16 @@ export interface FluxTaskSpec {
   description: string;
 }
 
-/** The tasks for a raw bucket and daily zone, rendered from flux/*.flux. */
+const WHAT = { hourly: 'hourly rollup', daily: 'daily rollup', analysis: 'hourly analysis summaries' } as const;
+
+/** The tasks for a raw bucket and daily zone, rendered from flux/*.flux: both rollups and the analysis summaries. */
 export function fluxTaskSpecs(bucket: string, timezone: string): FluxTaskSpec[] {
   const b = bucketNames(bucket);
-  return (['hourly', 'daily'] as const).map((level) => {
-    const file = FLUX_FILES[level];
+  return (['hourly', 'daily', 'analysis'] as const).map((program) => {
+    const file = FLUX_FILES[program];
     const src = readFluxFile(file);
-    const flux = renderParams(src, { srcBucket: b.raw, dstBucket: level === 'hourly' ? b.hourly : b.daily, timezone });
-    return { name: taskName(src), flux, description: `Resultant ${level} rollup (flux/${file}), managed by Resultant: edits are overwritten at its next start` };
+    const flux = renderParams(src, { srcBucket: b.raw, dstBucket: program === 'daily' ? b.daily : b.hourly, timezone });
+    return { name: taskName(src), flux, description: `Resultant ${WHAT[program]} (flux/${file}), managed by Resultant: edits are overwritten at its next start` };
   });
 }
 
@@ -86,7 +88,7 @@ export class FluxTasks {
         this.update(spec.name, { id: t.id });
       }
     }
-    this.logger.info({ tasks: out }, 'InfluxDB rollup tasks installed');
+    this.logger.info({ tasks: out }, 'InfluxDB Flux tasks installed');
     return out;
   }
 
@@ -139,7 +141,7 @@ export class FluxTasks {
         }
         await this.poll();
       } catch (err) {
-        this.logger.error({ err }, 'InfluxDB rollup tasks: install or poll failed');
+        this.logger.error({ err }, 'InfluxDB Flux tasks: install or poll failed');
         for (const s of this.specs) this.update(s.name, { status: 'warn', message: installed ? 'status unknown' : 'not installed: InfluxDB refused or did not answer' });
       }
     };

@@ -1,15 +1,19 @@
-// The Flux rollup programs in flux/*.flux, read once and rendered for their two uses: as InfluxDB tasks
-// (bucket names and zone filled in) and as one-off queries with explicit aligned bounds (rollup, rebuild).
+// The Flux programs in flux/*.flux (the hourly and daily rollups, and the hourly analysis summaries), read once
+// and rendered for their two uses: as InfluxDB tasks (bucket names and zone filled in) and as one-off queries
+// with explicit aligned bounds (rollup, rebuild).
 // Only the marked blocks change, and every value goes in as a Flux literal built by the client's escaping
 // functions, so a bucket or zone name can never change the program.
 import { readFileSync } from 'node:fs';
 import { fluxDateTime, fluxString } from '@influxdata/influxdb-client';
 
 export type RollupLevel = 'hourly' | 'daily';
+/** Every program: the two rollups, and the analysis summaries (hourly, into the hourly bucket). */
+export type FluxProgram = RollupLevel | 'analysis';
 
-export const FLUX_FILES: Record<RollupLevel, string> = {
+export const FLUX_FILES: Record<FluxProgram, string> = {
   hourly: 'rollup_hourly__v1.flux',
   daily: 'rollup_daily__v1.flux',
+  analysis: 'analysis_hourly__v1.flux',
 };
 
 const cache = new Map<string, string>();
@@ -68,14 +72,14 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * A one-off query: the task option removed (a query is not a task) and the @bounds block replaced by explicit
- * bounds. `level` decides the names: the hourly program recomputes [start, stop) (whole UTC hours), the daily one
- * the single day [start, stop) (local midnights, from time/buckets.ts).
+ * bounds. `level` decides the names: the hourly programs (rollup and analysis) recompute [start, stop) (whole UTC
+ * hours), the daily one the single day [start, stop) (local midnights, from time/buckets.ts).
  */
-export function renderBounded(source: string, level: RollupLevel, p: RollupParams, startMs: number, stopMs: number): string {
+export function renderBounded(source: string, level: FluxProgram, p: RollupParams, startMs: number, stopMs: number): string {
   if (!(startMs < stopMs)) throw new Error(`empty rollup range ${iso(startMs)}..${iso(stopMs)}`);
   const withParams = renderParams(source, p).replace(/^option task = .*$/m, '// (task option removed: run as a query)');
   const body =
-    level === 'hourly'
+    level !== 'daily'
       ? `start = ${fluxDateTime(iso(startMs)).toString()}\nstop = ${fluxDateTime(iso(stopMs)).toString()}\n`
       : `dayStart = ${fluxDateTime(iso(startMs)).toString()}\ndayStop = ${fluxDateTime(iso(stopMs)).toString()}\ndue = true\n`;
   return replaceBlock(withParams, 'bounds', body);

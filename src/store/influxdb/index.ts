@@ -7,13 +7,17 @@
 // when a task last ran. Older buckets come from the rollups and are merged here exactly (Chan's formula for M2);
 // their percentiles are exact when one rollup row feeds the bucket and come from merged sketch bins otherwise.
 //
+// The analyses' inputs (run summaries, failure summaries, fingerprints, failure buckets; analysis-reads.ts) are
+// read the same way: summarised by Flux from raw data inside the raw retention, from the hourly summaries the
+// analysis task keeps (flux/analysis_hourly__v1.flux) beyond it, for the default configuration rule only.
+//
 // Writes: InfluxDB has no transactions. A write larger than one request (5000 lines) that fails part-way leaves
 // the chunks already acknowledged stored, and the caller gets the error. Timestamps are a function of the lines'
 // content (lines.ts), so our retries, the ingest queue's rewrite of each request after a failed group write, and a
 // client resending its request all overwrite what was stored the first time instead of storing it twice.
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
-import { invalid, unavailable } from '../../errors.js';
+import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
 import type { WriteBatch } from '../../model/result.js';
 import { runs } from '../../time/ranges.js';
@@ -39,7 +43,8 @@ import type {
   StoreStatus,
   TagFilters,
 } from '../types.js';
-import { FLUX_FILES, readFluxFile, renderBounded, type RollupLevel } from './flux-files.js';
+import { type AnalysisSource, readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
+import { FLUX_FILES, type FluxProgram, readFluxFile, renderBounded } from './flux-files.js';
 import { batchToLines } from './lines.js';
 import { Merger } from './merge.js';
 import { num, parseTimeNs, str, tagsOf, timeMs, timeUs } from './parse.js';
@@ -195,7 +200,7 @@ export class InfluxStore implements Store {
     const floor = this.rawFloor(this.now());
     let firstRaw = 0;
     while (firstRaw < b.length - 1 && b[firstRaw]! < floor) firstRaw++;
-    const merger = new Merger(b, q.groupBy);
+    const merger = new Merger(b, q.groupBy, q.stats ?? 'percentiles');
     const result: AggregateResult = { groups: [] };
     if (firstRaw > 0) {
       const served = await this.aggregateRollups(q, merger, firstRaw);
@@ -218,6 +223,8 @@ export class InfluxStore implements Store {
       filters: q.filters,
       groupBy: q.groupBy,
       metric: q.metric,
+      stats: merger.level,
+      skipUntagged: q.skipUntagged === true,
     });
     type Cell = { tc: number; sc: number; n: number; s: number; sd: number; mn: number | null; mx: number | null; p: (number | null)[] };
     const cells = new Map<ReturnType<Merger['get']>, Cell>();
@@ -261,7 +268,15 @@ export class InfluxStore implements Store {
     if (q.period !== 'hour' && q.tz === this.opts.timezone) bucket = this.buckets.daily;
     else if (slotFor(b.slice(0, upto + 1)) === HOUR_MS) bucket = this.buckets.hourly;
     else return false;
-    const range = { bucket, startMs: b[0]!, stopMs: b[upto]!, filters: q.filters, metric: q.metric };
+    const range = {
+      bucket,
+      startMs: b[0]!,
+      stopMs: b[upto]!,
+      filters: q.filters,
+      metric: q.metric,
+      countsOnly: merger.level === 'counts',
+      requireTags: q.skipUntagged ? q.groupBy : [],
+    };
     const read = async (sketch: boolean): Promise<void> => {
       for await (const row of this.rows(rollupRowsQuery({ ...range, sketch }))) {
         const tags = tagsOf(row, ROLLUP_NOT_TAGS);
@@ -270,8 +285,8 @@ export class InfluxStore implements Store {
     };
     await read(false);
     // Group-buckets fed by several rows need the sketch bins for their percentiles: read the bins (only them: the
-    // counts and stats are in already) when there is one.
-    if ([...merger.acc.values()].some((a) => a.sources > 1)) await read(true);
+    // counts and stats are in already) when there is one, and only when the caller wants percentiles.
+    if (merger.level === 'percentiles' && [...merger.acc.values()].some((a) => a.sources > 1)) await read(true);
     return true;
   }
 
@@ -335,21 +350,32 @@ export class InfluxStore implements Store {
       .slice(0, q.limit);
   }
 
-  // WIP(issue-12): the analyses' inputs on InfluxDB are being written; until then these refuse clearly.
-  async runSummaries(_q: RunQuery): Promise<RunSummary[]> {
-    throw unavailable('flaky-test summaries are not yet implemented on the InfluxDB store');
+  // ---- the analyses' inputs (analysis-reads.ts) ----------------------------------------------------------------
+
+  private analysisSource(): AnalysisSource {
+    return {
+      rows: (q) => this.rows(q),
+      rawBucket: this.buckets.raw,
+      hourlyBucket: this.buckets.hourly,
+      rawFloor: this.rawFloor(this.now()),
+      ...(this.opts.warn ? { warn: this.opts.warn } : {}),
+    };
   }
 
-  async failureSummaries(_q: FailureQuery): Promise<FailureSummaries> {
-    throw unavailable('failure summaries are not yet implemented on the InfluxDB store');
+  runSummaries(q: RunQuery): Promise<RunSummary[]> {
+    return readRunSummaries(this.analysisSource(), q);
   }
 
-  async failureFingerprints(_q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>> {
-    throw unavailable('failure fingerprints are not yet implemented on the InfluxDB store');
+  failureSummaries(q: FailureQuery): Promise<FailureSummaries> {
+    return readFailureSummaries(this.analysisSource(), q);
   }
 
-  async failureBuckets(_q: FailureBucketQuery): Promise<FailureBucket[]> {
-    throw unavailable('failure buckets are not yet implemented on the InfluxDB store');
+  failureFingerprints(q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>> {
+    return readFailureFingerprints(this.analysisSource(), q);
+  }
+
+  failureBuckets(q: FailureBucketQuery): Promise<FailureBucket[]> {
+    return readFailureBuckets(this.analysisSource(), q);
   }
 
   async breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]> {
@@ -369,21 +395,27 @@ export class InfluxStore implements Store {
 
   // ---- rollups ---------------------------------------------------------------------------------------------
 
-  /** Runs one rollup program over explicit bounds through /api/v2/query (what the tasks do on their schedule). */
-  async runRollup(level: RollupLevel, startMs: number, stopMs: number): Promise<void> {
-    const flux = renderBounded(readFluxFile(FLUX_FILES[level]), level, {
+  /** Runs one Flux program over explicit bounds through /api/v2/query (what the tasks do on their schedule). */
+  async runRollup(program: FluxProgram, startMs: number, stopMs: number): Promise<void> {
+    const flux = renderBounded(readFluxFile(FLUX_FILES[program]), program, {
       srcBucket: this.buckets.raw,
-      dstBucket: level === 'hourly' ? this.buckets.hourly : this.buckets.daily,
+      dstBucket: program === 'daily' ? this.buckets.daily : this.buckets.hourly,
       timezone: this.opts.timezone,
     }, startMs, stopMs);
     // to() answers with the rows it wrote; read and drop them (the answer is only complete once they are written).
     for await (const _ of this.rows(flux)) void _;
   }
 
-  /** The hourly rollup of [startMs, stopMs), HOURS_PER_QUERY hours per Flux run. */
-  private async rollupHours(startMs: number, stopMs: number): Promise<void> {
+  /**
+   * The hourly rollup and the hourly analysis summaries of [startMs, stopMs), HOURS_PER_QUERY hours per Flux run
+   * (the two hourly tasks' work: what reads beyond the raw retention use). The rollup first, for the whole range:
+   * a failing analysis program must not keep the aggregates' rollups from being brought up to date.
+   */
+  private async rollupHours(startMs: number, stopMs: number, programs: readonly FluxProgram[] = ['hourly', 'analysis']): Promise<void> {
     const step = HOURS_PER_QUERY * HOUR_MS;
-    for (let s = startMs; s < stopMs; s += step) await this.runRollup('hourly', s, Math.min(stopMs, s + step));
+    for (const program of programs) {
+      for (let s = startMs; s < stopMs; s += step) await this.runRollup(program, s, Math.min(stopMs, s + step));
+    }
   }
 
   /**
@@ -402,15 +434,19 @@ export class InfluxStore implements Store {
     const days = new Set<number>(this.dirtyDays);
     if (this.lastDaily === null || today > this.lastDaily) days.add(bucketStart('day', tz, today - 1));
     const doneH = [...hours].filter((h) => h < stop).sort((a, b) => a - b);
-    for (const [a, z] of runs(doneH, (h) => h + HOUR_MS)) await this.rollupHours(a, z);
-    for (const h of doneH) this.dirtyHours.delete(h);
-    this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
+    const hourRuns = runs(doneH, (h) => h + HOUR_MS);
+    for (const [a, z] of hourRuns) await this.rollupHours(a, z, ['hourly']);
     const doneD = [...days].filter((d) => nextBucketStart('day', tz, d) <= stop).sort((a, b) => a - b);
     for (const d of doneD) {
       await this.runRollup('daily', d, nextBucketStart('day', tz, d));
       this.dirtyDays.delete(d);
     }
     this.lastDaily = Math.max(this.lastDaily ?? today, today);
+    // The analysis summaries last: if their program fails, the rollups above are current and these hours stay to
+    // do (their rollup is recomputed with them next time; it is idempotent).
+    for (const [a, z] of hourRuns) await this.rollupHours(a, z, ['analysis']);
+    for (const h of doneH) this.dirtyHours.delete(h);
+    this.lastHourly = Math.max(this.lastHourly ?? stop, stop);
     return { hoursRolledUp: doneH.length, daysRolledUp: doneD.length, hourlyWatermark: stop, dailyWatermark: today };
   }
 
@@ -469,7 +505,8 @@ export async function findOrgID(influx: InfluxDB, org: string): Promise<string> 
 
 const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);
 const SERIES_NOT_TAGS = new Set<string>();
-const RESULT_NOT_TAGS = new Set(['error', 'error_type']);
+// String fields of a result: not tags (fingerprint is written with failed results, lines.ts).
+const RESULT_NOT_TAGS = new Set(['error', 'error_type', 'fingerprint']);
 const BREAKER_NOT_TAGS = new Set(['state']);
 
 function toResult(row: Record<string, unknown>, ns: bigint): TestResult {

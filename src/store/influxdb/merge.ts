@@ -5,7 +5,7 @@
 import { bucketIndex } from '../../time/buckets.js';
 import { type Moments, EMPTY_MOMENTS, mergeMoments, QUANTILES, sketchQuantile } from '../../model/stats.js';
 import type { Tags } from '../../model/result.js';
-import type { AggregateGroup, BucketAggregate } from '../types.js';
+import type { AggregateGroup, BucketAggregate, StatsLevel } from '../types.js';
 import { M_COUNTS, M_SKETCH, M_STATS } from './schema.js';
 
 export interface Acc {
@@ -25,6 +25,8 @@ export class Merger {
   constructor(
     readonly boundaries: readonly number[],
     readonly groupBy: readonly string[],
+    /** What the caller asked for: below 'percentiles' no percentile is given (none was read). */
+    readonly level: StatsLevel = 'percentiles',
   ) {}
 
   get(bucket: number, tags: Record<string, unknown>): Acc {
@@ -102,17 +104,18 @@ export class Merger {
         g = { group: group as Tags, buckets: [] };
         groups.set(gk, g);
       }
-      g.buckets.push(finish(a));
+      g.buckets.push(finish(a, this.level));
     }
     return [...groups.values()];
   }
 }
 
-export function finish(a: Acc): BucketAggregate {
+export function finish(a: Acc, level: StatsLevel = 'percentiles'): BucketAggregate {
   const m = a.moments;
   let p = a.p;
   let approximate = false;
-  if (m.n > 0 && a.sources > 1) {
+  if (level !== 'percentiles') p = [null, null, null];
+  else if (m.n > 0 && a.sources > 1) {
     approximate = true;
     p = a.bins.size > 0 && m.min !== null && m.max !== null ? sketchPercentiles(a.bins, m.min, m.max) : [null, null, null];
   }

@@ -1,7 +1,7 @@
 // Flux read queries. Every value from outside (bucket, tag keys and values, metric, times, limits) goes through
 // the client's `flux` tagged template, which renders it as an escaped Flux literal; only fixed code is text here.
 import { flux, fluxDateTime, fluxDuration, fluxExpression, type ParameterizedQuery } from '@influxdata/influxdb-client';
-import type { TagFilters } from '../types.js';
+import type { StatsLevel, TagFilters } from '../types.js';
 import { M_BREAKER, M_COUNTS, M_RESULT, M_SKETCH, M_STATS, METRIC_TAG } from './schema.js';
 
 type Q = ParameterizedQuery;
@@ -29,7 +29,8 @@ export function nsTime(ns: bigint): Q {
 const MAX_US = 9_223_372_036_854_000;
 export const clampUs = (us: number): number => Math.min(Math.max(us, 0), MAX_US);
 
-const join = (parts: Q[], sep: string): Q => {
+/** Parts joined by a fixed separator (code, never a value). */
+export const join = (parts: Q[], sep: string): Q => {
   let out = flux``;
   parts.forEach((p, i) => {
     out = i === 0 ? p : flux`${out}${fluxExpression(sep)}${p}`;
@@ -53,8 +54,21 @@ export function tagFilter(filters: TagFilters): Q {
   |> filter(fn: (r) => ${join(perKey, ' and ')})`;
 }
 
+/**
+ * `|> filter(...)` keeping only rows whose series carry every one of `keys` (AggregateQuery.skipUntagged: the
+ * group of nulls is left out in InfluxDB, not read and dropped here), or nothing.
+ */
+export function tagsPresent(keys: readonly string[]): Q {
+  if (keys.length === 0) return flux``;
+  return flux`
+  |> filter(fn: (r) => ${join(
+    keys.map((k) => flux`exists r[${k}]`),
+    ' and ',
+  )})`;
+}
+
 /** A Flux array of strings. */
-const strArray = (xs: string[]): Q => flux`[${join(xs.map((x) => flux`${x}`), ', ')}]`;
+export const strArray = (xs: string[]): Q => flux`[${join(xs.map((x) => flux`${x}`), ', ')}]`;
 
 export interface RawAggregateRun {
   bucket: string;
@@ -66,40 +80,51 @@ export interface RawAggregateRun {
   filters: TagFilters;
   groupBy: string[];
   metric: string;
+  /** What to compute (default 'percentiles'): counts never read the metric, moments never sort it. */
+  stats?: StatsLevel;
+  /** Leave out series that lack one of the groupBy tags. */
+  skipUntagged?: boolean;
 }
 
 /**
  * Statistics of raw results per group and window, one row per (group, window, statistic); the result name says
  * which statistic
  * (tc test_count, sc success_count, n, s sum, sd population stddev, mn, mx, p50, p95, p99). Percentiles are
- * exact: quantile's "exact_mean" interpolates between order statistics at (n - 1) q, R type 7.
+ * exact: quantile's "exact_mean" interpolates between order statistics at (n - 1) q, R type 7. Only the
+ * statistics of `stats` are in the program: a counts-only read reads the success field alone.
  */
 export function rawAggregateQuery(r: RawAggregateRun): Q {
+  const level = r.stats ?? 'percentiles';
   const cols = strArray([...r.groupBy, '_field']);
   const keep = strArray([...r.groupBy, '_start', '_value']);
   // One named result per statistic (a program with several results needs distinct yield names), so tables of
   // different value types never meet in one stream.
   const stat = (q: Q, name: string): Q => flux`${q} |> keep(columns: ${keep}) |> yield(name: ${name})`;
-  const metricStats = [
+  const moments = [
     stat(flux`m |> count()`, 'n'),
     stat(flux`m |> sum()`, 's'),
     stat(flux`m |> stddev(mode: "population")`, 'sd'),
     stat(flux`m |> min()`, 'mn'),
     stat(flux`m |> max()`, 'mx'),
+  ];
+  const percentiles = [
     stat(flux`m |> quantile(q: 0.5, method: "exact_mean")`, 'p50'),
     stat(flux`m |> quantile(q: 0.95, method: "exact_mean")`, 'p95'),
     stat(flux`m |> quantile(q: 0.99, method: "exact_mean")`, 'p99'),
   ];
+  const metricStats = level === 'counts' ? [] : level === 'moments' ? moments : [...moments, ...percentiles];
+  const fields = level === 'counts' ? flux`r._field == "success"` : flux`(r._field == "success" or r._field == ${r.metric})`;
+  const m = level === 'counts' ? flux`` : flux`
+m = data |> filter(fn: (r) => r._field == ${r.metric}) |> toFloat()`;
   return flux`data = from(bucket: ${r.bucket})
   |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
-  |> filter(fn: (r) => r._measurement == ${M_RESULT} and (r._field == "success" or r._field == ${r.metric}))${tagFilter(r.filters)}
+  |> filter(fn: (r) => r._measurement == ${M_RESULT} and ${fields})${tagFilter(r.filters)}${r.skipUntagged ? tagsPresent(r.groupBy) : flux``}
   |> group(columns: ${cols})
   |> window(every: ${fluxDuration(`${r.everyMs}ms`)}, offset: ${fluxDuration(`${r.offsetMs}ms`)}, createEmpty: false)
-ok = data |> filter(fn: (r) => r._field == "success")
-m = data |> filter(fn: (r) => r._field == ${r.metric}) |> toFloat()
+ok = data |> filter(fn: (r) => r._field == "success")${m}
 ${stat(flux`ok |> count()`, 'tc')}
-${stat(flux`ok |> map(fn: (r) => ({r with _value: if r._value then 1 else 0})) |> sum()`, 'sc')}
-${join(metricStats, '\n')}`;
+${stat(flux`ok |> map(fn: (r) => ({r with _value: if r._value then 1 else 0})) |> sum()`, 'sc')}${metricStats.length ? flux`
+${join(metricStats, '\n')}` : flux``}`;
 }
 
 export interface RollupRowsRun {
@@ -110,15 +135,19 @@ export interface RollupRowsRun {
   metric: string;
   /** Read the metric's sketch bins (needed when several rows merge into one group-bucket) instead of counts and stats. */
   sketch: boolean;
+  /** Counts only: read test_result_counts alone (no stats rows). */
+  countsOnly?: boolean;
+  /** Only rows of series that carry every one of these tags (skipUntagged). */
+  requireTags?: readonly string[];
 }
 
 /** Rollup rows (counts and stats of the metric, or its sketch bins), one pivoted row per series and window. */
 export function rollupRowsQuery(r: RollupRowsRun): Q {
-  const ms = r.sketch ? [M_SKETCH] : [M_COUNTS, M_STATS];
+  const ms = r.sketch ? [M_SKETCH] : r.countsOnly ? [M_COUNTS] : [M_COUNTS, M_STATS];
   return flux`from(bucket: ${r.bucket})
   |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
   |> filter(fn: (r) => contains(value: r._measurement, set: ${strArray(ms)}))
-  |> filter(fn: (r) => r._measurement == ${M_COUNTS} or r[${METRIC_TAG}] == ${r.metric})${tagFilter(r.filters)}
+  |> filter(fn: (r) => r._measurement == ${M_COUNTS} or r[${METRIC_TAG}] == ${r.metric})${tagFilter(r.filters)}${tagsPresent(r.requireTags ?? [])}
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`;
 }
 

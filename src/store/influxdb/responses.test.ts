@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { linesToTables, stringToLines } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { csv, InfluxImitation, type Recorded } from '../../../test/influx-imitation.js';
+import { annotatedCsv, csv, InfluxImitation, type Recorded } from '../../../test/influx-imitation.js';
 import { imitationStore } from './imitation.case.js';
 import type { InfluxStore } from './index.js';
 import { parseTimeNs, tagsOf, timeUs } from './parse.js';
@@ -112,6 +112,21 @@ describe('adapter reads', () => {
     // The next page ends just after the last row returned (exclusive stop at its ns + 1) and skips that row.
     expect(sentFlux(seen[1]!)).toContain('stop: time(v: "2026-11-21T10:00:01.000006000Z")');
     expect(sentFlux(seen[1]!)).toContain('limit(n: 4)');
+  });
+
+  it('does not take the fingerprint field of a failed result for a tag', async () => {
+    const t = '2026-11-21T10:00:01.000005123Z';
+    influx.queryAnswer = (_r, res) =>
+      csv(res, annotatedCsv([{
+        result: '_result',
+        columns: [['_start', 'dateTime:RFC3339', false], ['_stop', 'dateTime:RFC3339', false], ['_time', 'dateTime:RFC3339', false], ['_measurement', 'string', false],
+          ['endpoint', 'string', false], ['error', 'string', false], ['fingerprint', 'string', false], ['success', 'boolean', false]],
+        rows: [['1970-01-01T00:00:00Z', '2262-04-11T23:47:16.854Z', t, 'test_result', 'api', 'timeout after 5 s', '0123456789abcdef', false]],
+      }]));
+    const page = await store.results({ start: 0, stop: 1e16, filters: {}, limit: 5 });
+    expect(page.results).toEqual([
+      { time: Date.UTC(2026, 10, 21, 10, 0, 1) * 1000 + 5, success: false, latency_ms: null, metrics: null, error: 'timeout after 5 s', error_type: null, tags: { endpoint: 'api' } },
+    ]);
   });
 
   it('rejects a cursor it did not make', async () => {

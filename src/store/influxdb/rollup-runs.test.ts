@@ -18,8 +18,8 @@ afterEach(async () => {
   await influx.stop();
 });
 
-/** [program, start, stop] of every rollup run sent. */
-function runs(): [string, string, string][] {
+/** [program, start, stop] of every rollup run sent (the hourly rollup, the daily one, the analysis summaries). */
+function allRuns(): [string, string, string][] {
   return influx.requests
     .filter((r) => r.path === '/api/v2/query')
     .map((r) => (JSON.parse(r.body) as { query: string }).query)
@@ -27,10 +27,18 @@ function runs(): [string, string, string][] {
     .map((q) => {
       expect(q).not.toMatch(/^option task/m);
       expect(q).not.toContain('now()');
-      const kind = q.includes('resultant_hourly') ? 'hourly' : 'daily';
-      const m = kind === 'hourly' ? /start = time\(v: "([^"]+)"\)\nstop = time\(v: "([^"]+)"\)/.exec(q) : /dayStart = time\(v: "([^"]+)"\)\ndayStop = time\(v: "([^"]+)"\)\ndue = true/.exec(q);
+      const kind = q.includes('"test_run_summary"') ? 'analysis' : q.includes('resultant_hourly') ? 'hourly' : 'daily';
+      const m = kind !== 'daily' ? /start = time\(v: "([^"]+)"\)\nstop = time\(v: "([^"]+)"\)/.exec(q) : /dayStart = time\(v: "([^"]+)"\)\ndayStop = time\(v: "([^"]+)"\)\ndue = true/.exec(q);
       return [kind, m![1]!, m![2]!];
     });
+}
+
+/** The rollup runs, after checking that every hourly rollup run comes with an analysis run over the same hours. */
+function runs(): [string, string, string][] {
+  const all = allRuns();
+  const hourly = all.filter((x) => x[0] === 'hourly');
+  expect(all.filter((x) => x[0] === 'analysis').map((x) => ['hourly', x[1], x[2]])).toEqual(hourly);
+  return all.filter((x) => x[0] !== 'analysis');
 }
 
 describe('rollup runs', () => {
@@ -59,6 +67,29 @@ describe('rollup runs', () => {
       ['daily', '2026-11-21T00:00:00.000Z', '2026-11-22T00:00:00.000Z'],
     ]);
     expect((await s.status(clock)).dirtyHours).toBe(0);
+    await s.close();
+  });
+
+  it('brings the rollups up to date when the analysis program fails, and tries the failed work again next time', async () => {
+    influx.queryAnswer = (r, res) => {
+      if ((JSON.parse(r.body) as { query: string }).query.includes('"test_run_summary"')) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":"invalid","message":"runtime error: to: schema collision"}');
+      } else csv(res, '');
+    };
+    const s = open();
+    clock = Date.UTC(2026, 10, 21, 12, 20);
+    await expect(s.rollup(clock)).rejects.toThrow(/schema collision/);
+    expect(allRuns()).toEqual([
+      ['hourly', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+      ['daily', '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z'],
+      ['analysis', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+    ]);
+    await expect(s.rollup(clock)).rejects.toThrow(/schema collision/);
+    // The same hours again (not recorded as done); the day was done.
+    expect(allRuns().slice(3)).toEqual([
+      ['hourly', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+      ['analysis', '2026-11-21T09:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+    ]);
     await s.close();
   });
 

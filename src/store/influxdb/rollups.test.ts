@@ -127,6 +127,29 @@ describe('reads beyond the raw retention', () => {
     check(b, expectedOf(rows.filter((x) => x.t < T0 + 22 * HOUR_MS)), SKETCH_RELATIVE_ERROR);
   });
 
+  it('reads only what the caller needs: counts rows for counts, no sketch bins for moments', async () => {
+    const queries = serveRollups(rows, HOUR_MS);
+    const q = { period: 'day' as const, tz: 'Europe/Berlin', boundaries: [T0 - 2 * HOUR_MS, T0 + 22 * HOUR_MS], filters: {}, groupBy: [], metric: 'latency_ms' };
+    const inside = expectedOf(rows.filter((x) => x.t < T0 + 22 * HOUR_MS));
+    const counts = await store.aggregate({ ...q, stats: 'counts' });
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toContain('set: ["test_result_counts"]');
+    expect(counts.groups[0]!.buckets[0]).toMatchObject({ testCount: inside.test_count, successCount: inside.success_count, n: 0, p95: null });
+    const moments = await store.aggregate({ ...q, stats: 'moments' });
+    expect(queries).toHaveLength(2); // one more: counts and stats, and no second read of the sketch bins
+    expect(queries[1]).toContain('set: ["test_result_counts", "test_result_stats"]');
+    const b = moments.groups[0]!.buckets[0]!;
+    expect(b.n).toBe(inside.stats.count);
+    expect(relErr(Math.sqrt(b.m2 / b.n), inside.stats.stddev!)).toBeLessThan(1e-9);
+    expect([b.p50, b.p95, b.p99, b.approximate]).toEqual([null, null, null, false]);
+  });
+
+  it('leaves out series without a group-by tag in InfluxDB when skipUntagged', async () => {
+    const queries = serveRollups(rows, DAY_MS);
+    await store.aggregate({ period: 'day', tz: 'UTC', boundaries: [T0, T0 + DAY_MS], filters: {}, groupBy: ['endpoint'], metric: 'latency_ms', skipUntagged: true });
+    expect(queries[0]).toContain('|> filter(fn: (r) => exists r["endpoint"])');
+  });
+
   it('uses the daily rows for days of the store zone, and keeps a single row exact per endpoint', async () => {
     const queries = serveRollups(rows, DAY_MS);
     const r = await store.aggregate({ period: 'day', tz: 'UTC', boundaries: [T0, T0 + DAY_MS], filters: {}, groupBy: ['endpoint'], metric: 'latency_ms' });

@@ -18,3 +18,9 @@ export const M_SKETCH = 'test_result_sketch';
 export const METRIC_TAG = 'metric';
 /** Hours the hourly task recomputes on every run (late data up to this old is absorbed without Resultant). */
 export const HOURLY_LOOKBACK_HOURS = 3;
+/** The string field of a failed test_result with its fingerprint, and the tag of test_failure_summary rows. */
+export const FINGERPRINT = 'fingerprint';
+/** Analysis summaries in the hourly bucket (flux/analysis_hourly__v1.flux): per default configuration and hour. */
+export const M_RUN_SUMMARY = 'test_run_summary';
+/** Per series, fingerprint and hour. */
+export const M_FAILURE_SUMMARY = 'test_failure_summary';

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfluxImitation, json } from '../../../test/influx-imitation.js';
 import { batchOf } from '../../../test/helpers.js';
 import { AppError } from '../../errors.js';
+import { failureKindOf } from '../../model/fingerprint.js';
 import { makeSeries, WriteBatch } from '../../model/result.js';
 import { imitationStore } from './imitation.case.js';
 import { batchToLines, nanos } from './lines.js';
@@ -146,18 +147,43 @@ describe('LineWriter', () => {
 });
 
 describe('line protocol of a batch', () => {
-  it('writes metrics as floats, success as a boolean, failures as an integer, tags escaped', () => {
+  it('writes metrics as floats, success as a boolean, failures as an integer, a failure\'s fingerprint as a string, tags escaped', () => {
     const b = new WriteBatch();
     b.addResult(makeSeries('test_result', { endpoint: 'a b,c=d', region: 'eu' }), 1_700_000_000_000_001, false, 200, { throughput: 3 }, 'time"out', 'net');
     b.addBreaker(makeSeries('circuit_breaker', { breaker: 'x' }), 1_700_000_000_000_002, 'open', 5);
     const lines = batchToLines(b);
     expect(lines.map((l) => l.replace(/ \d+$/, ''))).toEqual([
-      'test_result,endpoint=a\\ b\\,c\\=d,region=eu error="time\\"out",error_type="net",latency_ms=200,success=F,throughput=3',
+      `test_result,endpoint=a\\ b\\,c\\=d,region=eu error="time\\"out",error_type="net",fingerprint="${failureKindOf('net', 'time"out').fingerprint}",latency_ms=200,success=F,throughput=3`,
       'circuit_breaker,breaker=x failures=5i,state="open"',
     ]);
     // The microsecond, and a nanosecond suffix of 0..999.
     expect(lines[0]).toMatch(/ 1700000000000001\d{3}$/);
     expect(lines[1]).toMatch(/ 1700000000000002\d{3}$/);
+  });
+
+  it('writes the fingerprint of a failed result as a string field, and none with a success', () => {
+    const b = new WriteBatch();
+    const ser = makeSeries('test_result', { test: 'a' });
+    b.addResult(ser, 1_700_000_000_000_001, false, null, null, 'timeout after 5012 ms', null);
+    b.addResult(ser, 1_700_000_000_000_002, true, 12, null, null, null);
+    b.addResult(ser, 1_700_000_000_000_003, false, null, null, null, 'AssertionError');
+    const lines = batchToLines(b);
+    const fp = failureKindOf(null, 'timeout after 5012 ms').fingerprint;
+    expect(lines[0]!.replace(/ \d+$/, '')).toBe(`test_result,test=a error="timeout after 5012 ms",fingerprint="${fp}",success=F`);
+    expect(lines[1]).not.toContain('fingerprint');
+    // Without a message the fingerprint is that of the placeholder pattern, with the error type.
+    expect(lines[2]).toContain(`fingerprint="${failureKindOf('AssertionError', null).fingerprint}"`);
+  });
+
+  it('keeps the timestamp a failed result had before fingerprints were written (the hash leaves it out)', () => {
+    const withFp = batchOf([{ t: 7000, success: false, error: 'connect ECONNREFUSED 10.0.0.7:5432', tags: { e: 'x' } }]);
+    const without = batchOf([{ t: 7000, success: false, error: 'connect ECONNREFUSED 10.0.0.7:5432', tags: { e: 'x' } }]);
+    without.results.fingerprint[0] = null; // what a batch looked like to the writer before
+    const [a] = batchToLines(withFp);
+    const [b] = batchToLines(without);
+    expect(a).toContain('fingerprint=');
+    expect(a!.split(' ').pop()).toBe(b!.split(' ').pop());
+    expect(a!.replace(/,fingerprint="[0-9a-f]{16}"/, '')).toBe(b);
   });
 
   it('gives results of one series at the same microsecond distinct nanosecond timestamps', () => {
