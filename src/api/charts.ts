@@ -44,8 +44,7 @@ export function sourcesOf(deps: AppDeps): ReportSources {
     deps.sources ??
     storeSources(deps.store, now, {
       forecast: forecasterSource(deps.forecaster, now),
-      analysis: (kind, req) =>
-        runAnalysis(kind, { store: deps.store, now: now(), ...(deps.anomalyLog ? { anomalyLog: deps.anomalyLog } : {}) }, req),
+      analysis: (kind, req, store) => runAnalysis(kind, { store, now: now(), ...(deps.anomalyLog ? { anomalyLog: deps.anomalyLog } : {}) }, req),
     })
   );
 }

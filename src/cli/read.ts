@@ -33,7 +33,7 @@ export async function openReader(config: Config, url: string | undefined, token:
     pool,
     sources: storeSources(store, now, {
       forecast: forecasterSource(new Forecaster(store, pool), now),
-      analysis: (kind, req) => runAnalysis(kind, { store, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req),
+      analysis: (kind, req, s) => runAnalysis(kind, { store: s, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req),
     }),
   };
 }

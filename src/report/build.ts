@@ -98,7 +98,9 @@ export interface ReportPlan {
   sections(): AsyncGenerator<Section>;
 }
 
-export function planReport(sources: ReportSources, req: ReportRequest, o: BuildOptions): ReportPlan {
+export function planReport(base: ReportSources, req: ReportRequest, o: BuildOptions): ReportPlan {
+  // One picture of one moment: every distinct read of the store runs once per report.
+  const sources = base.memoized?.() ?? base;
   const now = sources.now();
   const tz = req.tz ?? 'UTC';
   // Whole hours, so the rollups serve the range.

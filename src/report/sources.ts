@@ -9,6 +9,7 @@ import type { Forecaster, ForecastParams } from '../forecast/index.js';
 import { statsFrom } from '../model/stats.js';
 import type { StatsLevel, Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
+import { memoizedStore } from './memo.js';
 
 /** Statistics of each group over one whole range [start, stop), as the aggregates JSON with one bucket per group. */
 export interface TotalsParams {
@@ -36,10 +37,13 @@ export interface ReportSources {
   forecast(p: ForecastParams): Promise<ForecastJson | null>;
   /** Current time, epoch ms. */
   now(): number;
+  /** The same sources over a view of the store that answers each distinct read once (for one report). */
+  memoized?(): ReportSources;
 }
 
 export interface SourceExtras {
-  analysis?: (kind: AnalysisKind, req: AnalysisRequest) => Promise<AnalysisResponse | null>;
+  /** An analysis over `store` (the sources' store, or the report's memoized view of it). */
+  analysis?: (kind: AnalysisKind, req: AnalysisRequest, store: Store) => Promise<AnalysisResponse | null>;
   forecast?: (p: ForecastParams) => Promise<ForecastJson | null>;
 }
 
@@ -49,15 +53,16 @@ export function forecasterSource(forecaster: Forecaster, now: () => number): (p:
 }
 
 /** Sources over a store; analyses and forecasts from `extras` when given, otherwise "not available". */
-export function storeSources(store: Store, now: () => number, extras: SourceExtras = {}): ReportSources {
+export function storeSources(store: Store, now: () => number, extras: SourceExtras = {}, memoized = false): ReportSources {
   return {
+    memoized: () => (memoized ? storeSources(store, now, extras, true) : storeSources(memoizedStore(store), now, extras, true)),
     aggregates: (p) => queryAggregates(store, p, now()),
     totals: (p) => rangeTotals(store, p, now()),
     async breakerEvents(q) {
       const events = await store.breakerEvents({ start: Math.round(q.start * 1000), stop: Math.round(q.stop * 1000), filters: q.filters });
       return events.map((e) => ({ time: e.time / 1000, state: e.state, tags: { ...e.tags } }));
     },
-    analysis: extras.analysis ?? (async () => null),
+    analysis: extras.analysis ? (kind, req) => extras.analysis!(kind, req, store) : async () => null,
     forecast: extras.forecast ?? (async () => null),
     now,
   };
