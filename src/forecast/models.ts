@@ -1,7 +1,8 @@
 // The candidate models of a forecast. Each takes a training series and returns point forecasts with a prediction
 // interval at the asked level, or throws when it cannot fit or its output fails the sanity checks (the `arima`
 // package is known to return NaN or negative variances, zeros, and explosions: docs/research/forecast-libraries.md).
-import ARIMA from 'arima';
+import type ARIMAType from 'arima';
+import { createRequire } from 'node:module';
 import { Z_FOR_LEVEL } from './accuracy.js';
 import { augursError, loadAugurs } from '../augurs.js';
 
@@ -96,6 +97,17 @@ export function ets(): Candidate {
   };
 }
 
+let arima: typeof ARIMAType | null = null;
+
+/**
+ * The `arima` package, loaded on first use: it compiles its WebAssembly when loaded (16 MB resident), which only
+ * the forecast worker that fits it needs, not the service's main thread or the worker that runs augurs.
+ */
+function loadArima(): typeof ARIMAType {
+  arima ??= createRequire(import.meta.url)('arima') as typeof ARIMAType;
+  return arima;
+}
+
 /**
  * The "airline" seasonal ARIMA(0,1,1)(0,1,1)m fitted by conditional sum of squares: the `arima` package's
  * seasonal auto search takes 14-18 s on 720 hourly points and exact ML blew up in half the runs measured, while
@@ -109,6 +121,7 @@ export function arimaAirline(m: number): Candidate {
     minLength: Math.max(3 * m + 2, 20),
     maxLength: 10 * m,
     forecast(train, h, level) {
+      const ARIMA = loadArima();
       const model = new ARIMA({ p: 0, d: 1, q: 1, P: 0, D: 1, Q: 1, s: m, method: 1, verbose: false });
       try {
         const [pred, variance] = model.fit(Array.from(train)).predict(h);
