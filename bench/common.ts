@@ -1,5 +1,5 @@
 // Shared bits of the benchmarks: the machine, a resident-memory sampler, percentiles.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 export function machine(): string {
@@ -39,6 +39,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Peak resident memory (VmHWM, kernel-tracked, so no sample misses a spike) of a process, in MB. */
+/** Resets a process's peak resident memory (VmHWM) to its current size, so a later reading covers what follows. */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
 export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024);
