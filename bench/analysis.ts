@@ -19,8 +19,11 @@ import { machine, peakRssMb, resetPeakRss, startServiceChild } from './common.js
 const DAYS = Number(process.env.BENCH_DAYS ?? 7);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 50);
 const ROOT = pathToFileURL(`${(process.env.BENCH_ROOT ?? new URL('..', import.meta.url).pathname).replace(/\/?$/, '/')}`);
-/** The environment `npm start` gives the service (package.json): see the README on MALLOC_ARENA_MAX. */
-const START_ENV = { MALLOC_ARENA_MAX: '2' };
+/**
+ * The environment `npm start` gives the service (package.json; see the README on MALLOC_ARENA_MAX).
+ * BENCH_START_ENV=none runs it without, as `npm start` did before (for an older checkout).
+ */
+const START_ENV: Record<string, string> = process.env.BENCH_START_ENV === 'none' ? {} : { MALLOC_ARENA_MAX: '2' };
 const KINDS = ['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'workload', 'circuit-breakers', 'comparison'];
 const REPORTS = ['summary', 'performance', 'anomaly', 'availability', 'comprehensive'];
 /** Per request: a service that takes longer has failed the bench (the old build took up to 3 minutes a report). */
@@ -105,7 +108,8 @@ async function main(): Promise<void> {
     const peak = await svc.stop();
 
     console.log(`\n## Analyses and reports over ${DAYS} days of the demo fleet (${ENDPOINTS} endpoints), ${new Date().toISOString().slice(0, 10)}\n`);
-    console.log(`${machine()}; service: ${ROOT.pathname}, default settings, ${Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} as npm start sets it`);
+    const env = Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`);
+    console.log(`${machine()}; service: ${ROOT.pathname}, default settings${env.length ? `, ${env.join(' ')} as npm start sets it` : ''}`);
     console.log(
       `demo sent over HTTP in ${demoS.toFixed(0)} s (peak RSS ${afterDemo} MB); rollups caught up ${catchUpS.toFixed(0)} s later (peak RSS ${afterCatchUp} MB)\n`,
     );
