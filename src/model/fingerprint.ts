@@ -157,8 +157,18 @@ export interface FailureKind {
   pattern: string;
 }
 
+/** Kinds of recent messages: a fleet repeats its errors, and normalising one takes about 13 µs. */
+const recentKinds = new Map<string, FailureKind>();
+const MAX_RECENT_KINDS = 10_000;
+
 /** The fingerprint, category and normalised pattern of a failed result's error type and message. */
 export function failureKindOf(errorType: string | null, message: string | null): FailureKind {
+  const key = `${errorType === null ? '\u0001' : errorType}\u0000${message === null ? '\u0001' : message}`;
+  const known = recentKinds.get(key);
+  if (known) return known;
   const pattern = message === null || message.trim() === '' ? NO_MESSAGE : normaliseMessage(message);
-  return { fingerprint: fingerprintOf(errorType, pattern), category: categoryOf(errorType, pattern), errorType, pattern };
+  const kind: FailureKind = { fingerprint: fingerprintOf(errorType, pattern), category: categoryOf(errorType, pattern), errorType, pattern };
+  if (recentKinds.size >= MAX_RECENT_KINDS) recentKinds.clear();
+  recentKinds.set(key, kind);
+  return kind;
 }
