@@ -18,6 +18,7 @@ import {
   type Tags,
   WriteBatch,
 } from '../model/result.js';
+import { ownCopy } from '../model/own-copy.js';
 import {
   type FieldValue,
   forEachLine,
@@ -48,9 +49,15 @@ export class SeriesCache {
       this.byText.clear();
       this.byKey.clear();
     }
-    const shared = this.byKey.get(s.key) ?? s;
-    this.byKey.set(s.key, shared);
-    this.byText.set(text, shared);
+    // Copies: `text` and the tags are views of the request body, which a cache entry must not keep alive.
+    let shared = this.byKey.get(s.key);
+    if (!shared) {
+      const tags: Tags = {};
+      for (const [k, v] of Object.entries(s.tags)) tags[ownCopy(k)] = ownCopy(v);
+      shared = { key: ownCopy(s.key), measurement: ownCopy(s.measurement) as Measurement, tags };
+      this.byKey.set(shared.key, shared);
+    }
+    this.byText.set(ownCopy(text), shared);
     return shared;
   }
 }

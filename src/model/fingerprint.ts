@@ -4,6 +4,7 @@
 // analytics-and-forecasting.md §4.1), with ReportPortal's rule of keeping HTTP status codes, which tell failures
 // apart. The fingerprint is a SHA-1 of error type and normalised text.
 import { createHash } from 'node:crypto';
+import { ownCopy } from './own-copy.js';
 
 export const CATEGORIES = ['timeout', 'connection', 'permission', 'resource', 'validation', 'not_found', 'other'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -160,15 +161,6 @@ export interface FailureKind {
 /** Kinds of recent messages: a fleet repeats its errors, and normalising one takes about 13 µs. */
 const recentKinds = new Map<string, FailureKind>();
 const MAX_RECENT_KINDS = 10_000;
-
-/**
- * A copy of `s` that shares no memory with it. A message cut from a request body is a view of the whole body in
- * V8 (a sliced string); remembering the view would keep every body it came from alive (the service's resident
- * memory grew by 150-250 MB over 2 M demo results before this copy). UTF-16 keeps lone surrogates as they are.
- */
-function ownCopy(s: string): string {
-  return s.length === 0 ? '' : Buffer.from(s, 'utf16le').toString('utf16le');
-}
 
 /** The fingerprint, category and normalised pattern of a failed result's error type and message. */
 export function failureKindOf(errorType: string | null, message: string | null): FailureKind {
