@@ -117,25 +117,27 @@ export async function readRunSummaries(c: DuckDBConnection, reg: SeriesRegistry,
   if (parts.raw.length > 0) {
     const p = new ParamBag();
     const ids = [...groupOf.keys()];
+    // Groups go to SQL as integers (RUN_SUMMARY_CTES sorts by them) and come back as their identities.
+    const groups = [...tagsOf.keys()];
+    const groupIndex = new Map(groups.map((g, i) => [g, i]));
     const exCte = ex ? `, ex AS (SELECT DISTINCT unnest(${p.bigints(ex.starts.map((s) => Math.floor(s / ex.bucketUs)))}) AS b)` : '';
     const exFlag = ex ? `(epoch_us(r.time) // ${p.bigint(ex.bucketUs)}) IN (SELECT b FROM ex)` : 'FALSE';
-    push(
-      await queryColumns(
-        c,
-        `WITH sm AS (SELECT unnest(${p.ints(ids)}) AS sid, unnest(${p.strs(ids.map((id) => groupOf.get(id)!))}) AS g)${exCte},
-         flagged AS (SELECT sm.g, ${hourOf('r.time')} AS h, r.time, r.success, ${exFlag} AS excluded
-                     FROM results r JOIN sm ON r.series_id = sm.sid WHERE ${rangesPredicate(p, 'r.time', parts.raw)}),
-         src AS (SELECT g, h, time, success FROM flagged WHERE NOT excluded),
-         ${RUN_SUMMARY_CTES},
-         left_out AS (SELECT g, h, count(*) AS excluded FROM flagged WHERE excluded GROUP BY g, h)
-         SELECT coalesce(s.g, l.g) AS g, coalesce(s.h, l.h)::DOUBLE AS h, coalesce(s.runs, 0)::DOUBLE AS runs, s.failures::DOUBLE AS failures,
-                s.first_ok, s.last_ok, epoch_us(s.first_time)::DOUBLE AS ft, epoch_us(s.last_time)::DOUBLE AS lt,
-                s.transitions::DOUBLE AS transitions, s.tail, s.streak::DOUBLE AS streak, coalesce(l.excluded, 0)::DOUBLE AS excluded
-         FROM summary s FULL OUTER JOIN left_out l ON s.g = l.g AND s.h = l.h`,
-        p.values,
-        p.types,
-      ),
+    const cols = await queryColumns(
+      c,
+      `WITH sm AS (SELECT unnest(${p.ints(ids)}) AS sid, unnest(${p.ints(ids.map((id) => groupIndex.get(groupOf.get(id)!)!))}) AS g)${exCte},
+       flagged AS (SELECT sm.g, ${hourOf('r.time')} AS h, r.time, r.success, ${exFlag} AS excluded
+                   FROM results r JOIN sm ON r.series_id = sm.sid WHERE ${rangesPredicate(p, 'r.time', parts.raw)}),
+       src AS (SELECT g, h, time, success FROM flagged WHERE NOT excluded),
+       ${RUN_SUMMARY_CTES},
+       left_out AS (SELECT g, h, count(*) AS excluded FROM flagged WHERE excluded GROUP BY g, h)
+       SELECT coalesce(s.g, l.g) AS g, coalesce(s.h, l.h)::DOUBLE AS h, coalesce(s.runs, 0)::DOUBLE AS runs, s.failures::DOUBLE AS failures,
+              s.first_ok, s.last_ok, epoch_us(s.first_time)::DOUBLE AS ft, epoch_us(s.last_time)::DOUBLE AS lt,
+              s.transitions::DOUBLE AS transitions, s.tail, s.streak::DOUBLE AS streak, coalesce(l.excluded, 0)::DOUBLE AS excluded
+       FROM summary s FULL OUTER JOIN left_out l ON s.g = l.g AND s.h = l.h`,
+      p.values,
+      p.types,
     );
+    push({ ...cols, g: (cols.g ?? []).map((i) => groups[Number(i)]) });
   }
   return out;
 }
