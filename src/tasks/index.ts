@@ -74,25 +74,45 @@ export interface Schedules {
   notify?: { cron: string; notifier: Notifier };
 }
 
+/**
+ * A tick of a task whose previous run has not finished is skipped: it logs at debug and returns that run. (node-cron's
+ * own overlap prevention prints a warning to stderr at every such tick, around the service's logger; a rollup that
+ * catches up on a month of late writes spans many ticks.)
+ */
+export function skipWhileRunning(name: string, logger: Logger, fn: () => Promise<unknown>): () => Promise<unknown> {
+  let current: Promise<unknown> | null = null;
+  return () => {
+    if (current) {
+      logger.debug({ task: name }, 'previous run still going, tick skipped');
+      return current;
+    }
+    const run = fn().finally(() => {
+      current = null;
+    });
+    current = run;
+    return run;
+  };
+}
+
 /** Starts the schedules; the returned function stops them and waits for a running task to finish. */
 export function startTasks(deps: TaskDeps, s: Schedules): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   let notifying: Promise<unknown> = Promise.resolve();
-  const guard = (fn: () => Promise<unknown>) => () => {
+  // Rollup and retention run one after the other, never together.
+  const chained = (fn: () => Promise<unknown>) => () => {
     running = running.then(fn, fn);
     return running;
   };
-  const tasks = [
-    cron.schedule(s.rollupCron, guard(() => runRollup(deps)), { name: 'rollup', noOverlap: true }),
-    cron.schedule(s.retentionCron, guard(() => runRetention(deps, s.retention)), { name: 'retention', noOverlap: true }),
-  ];
+  const rollup = skipWhileRunning('rollup', deps.logger, chained(() => runRollup(deps)));
+  const retention = skipWhileRunning('retention', deps.logger, chained(() => runRetention(deps, s.retention)));
+  const tasks = [cron.schedule(s.rollupCron, rollup, { name: 'rollup' }), cron.schedule(s.retentionCron, retention, { name: 'retention' })];
   const notify = s.notify;
   if (notify) {
-    const tick = (): Promise<unknown> => (notifying = runNotify(deps, notify.notifier));
-    tasks.push(cron.schedule(notify.cron, tick, { name: 'notify', noOverlap: true }));
+    const tick = skipWhileRunning('notify', deps.logger, () => (notifying = runNotify(deps, notify.notifier)));
+    tasks.push(cron.schedule(notify.cron, tick, { name: 'notify' }));
   }
   // Catch up at start (after a restart there may be hours to roll up) without waiting for the first tick.
-  void guard(() => runRollup(deps))();
+  void rollup();
   return async () => {
     for (const t of tasks) await t.destroy();
     await running.catch(() => undefined);

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, HOUR } from '../../test/helpers.js';
 import { fixedClock } from '../clock.js';
-import { silentLogger } from '../logger.js';
+import { type Logger, silentLogger } from '../logger.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
-import { runRetention, runRollup, startTasks } from './index.js';
+import { runRetention, runRollup, skipWhileRunning, startTasks } from './index.js';
 
 const T0 = Date.UTC(2026, 10, 21, 10);
 let store: DuckDBStore | null = null;
@@ -57,5 +57,44 @@ describe('scheduled tasks', () => {
     } finally {
       await stop();
     }
+  });
+
+  it('skips a tick while the same task still runs, says so at debug, and runs again once it has finished', async () => {
+    const debug: unknown[] = [];
+    const logger: Logger = {
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      debug: (obj: object | string) => void debug.push(obj),
+      child: () => logger,
+    };
+    let calls = 0;
+    let finish: () => void = () => undefined;
+    const tick = skipWhileRunning('rollup', logger, () => {
+      calls++;
+      return new Promise<void>((r) => (finish = r));
+    });
+    const first = tick();
+    const second = tick();
+    expect(calls).toBe(1);
+    expect(second).toBe(first);
+    expect(debug).toEqual([{ task: 'rollup' }]);
+    finish();
+    await first;
+    const third = tick();
+    expect(calls).toBe(2);
+    finish();
+    await third;
+  });
+
+  it('a failed run does not keep later ticks from running', async () => {
+    let calls = 0;
+    const tick = skipWhileRunning('notify', silentLogger, async () => {
+      calls++;
+      throw new Error('boom');
+    });
+    await expect(tick()).rejects.toThrow('boom');
+    await expect(tick()).rejects.toThrow('boom');
+    expect(calls).toBe(2);
   });
 });
