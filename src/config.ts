@@ -149,8 +149,8 @@ export function variableToFlag(variable: string): string {
  * The store keeps each query's own memory to a share of it (exact percentiles in slices), so no request takes the
  * whole buffer from the others; beyond that, a larger buffer mostly caches more of the file. Measured with
  * bench/analysis.ts: on 2 M demo results (2026-12-06) ingest peaked at 345 MB of resident memory with 256 MB and
- * 436 MB with 2 GB; on 10.4 M (2026-12-07) the comprehensive report took 13.9-15.1 s and peaked at 643-660 MB with
- * 256 MB, 14.1-14.7 s and 792-827 MB with 512 MB, and 17.1 s and 646 MB with 160 MB.
+ * 436 MB with 2 GB; on 10.4 M (2026-12-07, eight comprehensive reports in turn) the comprehensive report took
+ * 13.4-17.1 s and peaked at 648-747 MB with 256 MB, and 13.1-17.9 s and 758-853 MB with 512 MB.
  */
 export function defaultMemoryLimit(totalBytes: number = totalmem()): number {
   return Math.min(256 * 1024 ** 2, Math.max(128 * 1024 ** 2, Math.floor(totalBytes / 16)));

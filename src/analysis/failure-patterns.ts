@@ -122,8 +122,22 @@ export function fingerprintOfResult(r: TestResult): string {
  */
 export class PatternGrouper {
   private readonly groups = new Map<string, Acc>();
+  /**
+   * Per tag set: its identity and its group_by values as text. The store hands every row of a series the same
+   * tags object, so a month of hourly rows computes these once per series, not once per row.
+   */
+  private readonly keysOf = new WeakMap<Readonly<Record<string, string>>, { series: string; group: string }>();
 
   constructor(private readonly groupBy: readonly string[]) {}
+
+  private keys(tags: Readonly<Record<string, string>>): { series: string; group: string } {
+    let k = this.keysOf.get(tags);
+    if (!k) {
+      k = { series: tagsIdentity(tags), group: JSON.stringify(this.groupBy.map((t) => tags[t] ?? null)) };
+      this.keysOf.set(tags, k);
+    }
+    return k;
+  }
 
   /** One failed result (successes are skipped). */
   add(r: TestResult): void {
@@ -148,7 +162,8 @@ export class PatternGrouper {
     kind: FailureKind,
     x: { failures: number; firstTime: number; lastTime: number; example: string; sliceStart: number },
   ): void {
-    const groupKey = JSON.stringify([this.groupBy.map((k) => tags[k] ?? null), kind.fingerprint]);
+    const keys = this.keys(tags);
+    const groupKey = `${keys.group}\u0000${kind.fingerprint}`;
     let g = this.groups.get(groupKey);
     if (!g) {
       g = {
@@ -185,7 +200,7 @@ export class PatternGrouper {
       if (!s) g.tagValues.set(tag, (s = new Set()));
       s.add(v);
     }
-    g.seriesKeys.add(tagsIdentity(tags));
+    g.seriesKeys.add(keys.series);
     g.sliceStarts.push(x.sliceStart);
     g.sliceCounts.push(x.failures);
   }

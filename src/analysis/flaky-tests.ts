@@ -11,7 +11,7 @@
 // default 60 s, aligned to the epoch) in which, among all results matching the request's filters except the
 // `test` filter, at least `incident_min_runs` (10) ran and more than `incident_failure_rate` (80 %, Trunk's
 // guard) failed. Those are outages of the environment, not tests that flip.
-import { RUN_TAGS, tagsIdentity } from '../model/configuration.js';
+import { identityByObject, RUN_TAGS } from '../model/configuration.js';
 import type { TestResult } from '../model/result.js';
 import type { RunSummary, Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
@@ -220,8 +220,9 @@ interface Merged {
  */
 export function mergeRunSummaries(pieces: readonly RunSummary[]): Merged[] {
   const byConfig = new Map<string, RunSummary[]>();
+  const identity = identityByObject();
   for (const p of pieces) {
-    const key = tagsIdentity(p.configuration);
+    const key = identity(p.configuration);
     const list = byConfig.get(key);
     if (list) list.push(p);
     else byConfig.set(key, [p]);

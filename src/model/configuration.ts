@@ -24,6 +24,22 @@ export function tagsIdentity(tags: Readonly<Record<string, string | null>>): str
   return JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]));
 }
 
+/**
+ * tagsIdentity, remembered per tags object: the stores hand every row of a series or configuration the same
+ * object, so a month of hourly rows computes each identity once.
+ */
+export function identityByObject(): (tags: Readonly<Record<string, string | null>>) => string {
+  const held = new WeakMap<object, string>();
+  return (tags) => {
+    let id = held.get(tags);
+    if (id === undefined) {
+      id = tagsIdentity(tags);
+      held.set(tags, id);
+    }
+    return id;
+  };
+}
+
 /** True when `rule` is the default definition, the one stores keep summaries for. */
 export function isDefaultConfiguration(rule: ConfigurationRule): boolean {
   if ('only' in rule) return false;
