@@ -232,47 +232,44 @@ export async function readFailureSummaries(src: AnalysisSource, q: FailureQuery)
     const fp = str(row[FINGERPRINT]);
     if (fp) kinds.set(fp, { errorType: str(row.error_type), message: typeof row.error === 'string' ? row.error : null });
   };
+  /** Rows of one summaries query; the stored and the raw programs name their columns apart (`names`). */
+  const read = async (query: ParameterizedQuery, names: { start: string; failures: string; first: string; last: string }): Promise<void> => {
+    for await (const row of src.rows(query)) {
+      if (row.result === 'kinds') {
+        readKind(row);
+        continue;
+      }
+      const fp = str(row[FINGERPRINT]);
+      if (!fp) continue;
+      rows.push({
+        series: tagsOf(row, FAILURE_NOT_TAGS),
+        start: timeMs(String(row[names.start])),
+        fingerprint: fp,
+        failures: int(row[names.failures]),
+        firstTime: int(row[names.first]),
+        lastTime: int(row[names.last]),
+        example: typeof row._example === 'string' ? row._example : '',
+      });
+    }
+  };
   for (const range of plan.stored) {
     for (const [a, b] of chunks(range, STORED_CHUNK_HOURS)) {
-      for await (const row of src.rows(storedFailureSummariesQuery({ bucket: src.hourlyBucket, startMs: a, stopMs: b, filters: q.filters }))) {
-        if (row.result === 'kinds') {
-          readKind(row);
-          continue;
-        }
-        const fp = str(row[FINGERPRINT]);
-        if (!fp) continue;
-        rows.push({
-          series: tagsOf(row, FAILURE_NOT_TAGS),
-          start: timeMs(String(row._time)),
-          fingerprint: fp,
-          failures: int(row.failures),
-          firstTime: int(row.first_time),
-          lastTime: int(row.last_time),
-          example: typeof row._example === 'string' ? row._example : '',
-        });
-      }
+      await read(storedFailureSummariesQuery({ bucket: src.hourlyBucket, startMs: a, stopMs: b, filters: q.filters }), {
+        start: '_time',
+        failures: 'failures',
+        first: 'first_time',
+        last: 'last_time',
+      });
     }
   }
   if (plan.raw) {
     for (const chunk of chunks(plan.raw, RAW_CHUNK_HOURS)) {
-      const query = failureSummariesQuery({ bucket: src.rawBucket, segments: segmentsOf(chunk, cuts), filters: q.filters });
-      for await (const row of src.rows(query)) {
-        if (row.result === 'kinds') {
-          readKind(row);
-          continue;
-        }
-        const fp = str(row[FINGERPRINT]);
-        if (!fp) continue;
-        rows.push({
-          series: tagsOf(row, FAILURE_NOT_TAGS),
-          start: timeMs(String(row._start)),
-          fingerprint: fp,
-          failures: int(row._failures),
-          firstTime: int(row._first_t),
-          lastTime: int(row._last_t),
-          example: typeof row._example === 'string' ? row._example : '',
-        });
-      }
+      await read(failureSummariesQuery({ bucket: src.rawBucket, segments: segmentsOf(chunk, cuts), filters: q.filters }), {
+        start: '_start',
+        failures: '_failures',
+        first: '_first_t',
+        last: '_last_t',
+      });
     }
   }
   return { rows, fingerprints: fingerprintInfo(rows, kinds) };
