@@ -2,7 +2,7 @@
 // valid and invalid, after https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { forEachLine, parseLine, parsePrecision, timestampToMicros } from './line-protocol.js';
+import { forEachLine, MAX_LINE_FIELDS, parseLine, parsePrecision, timestampToMicros } from './line-protocol.js';
 
 interface Table {
   valid: { name: string; line: string; expect: { measurement: string; tags: [string, string][]; fields: unknown[]; timestamp: string | null } }[];
@@ -80,5 +80,40 @@ describe('precisions and timestamps', () => {
 
   it('keeps microseconds exactly near the end of the nanosecond range', () => {
     expect(timestampToMicros('9223372036854775806', 'ns')).toBe(9223372036854775);
+  });
+});
+
+describe('wide lines', () => {
+  const fieldsLine = (n: number, extra = ''): string =>
+    `test_result,endpoint=a ${Array.from({ length: n }, (_, i) => `m${i}=${i}`).join(',')}${extra} 1700000000000000000`;
+
+  it('refuses a line at its 257th field, and at its 65th tag', () => {
+    expect(parseLine(fieldsLine(MAX_LINE_FIELDS), 1)).toMatchObject({ ok: true });
+    expect(parseLine(fieldsLine(50_000), 3)).toEqual({ ok: false, line: 3, message: `more than ${MAX_LINE_FIELDS} fields` });
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => `t${i}=v`).join(',');
+    expect(parseLine(`test_result,${tags(64)} success=true`, 1)).toMatchObject({ ok: true });
+    expect(parseLine(`test_result,${tags(100_000)} success=true`, 2)).toEqual({ ok: false, line: 2, message: 'more than 64 tags' });
+  });
+
+  it('finds a repeated field among many', () => {
+    expect(parseLine(fieldsLine(200, ',m3=9'), 1)).toEqual({ ok: false, line: 1, message: 'field "m3" appears more than once' });
+    expect(parseLine(fieldsLine(10, ',m9=1'), 1)).toEqual({ ok: false, line: 1, message: 'field "m9" appears more than once' });
+    expect(parseLine(fieldsLine(17, ',m16=1'), 1)).toEqual({ ok: false, line: 1, message: 'field "m16" appears more than once' });
+  });
+
+  it('costs about as much for a line a hundred times wider, not ten thousand times as much', () => {
+    // Best of several timings of each (a busy machine slows some); the bound sits far from both 100 and 10,000.
+    const best = (line: string, reps: number): number => {
+      let min = Infinity;
+      for (let k = 0; k < 5; k++) {
+        const t = performance.now();
+        for (let r = 0; r < reps; r++) parseLine(line, 1);
+        min = Math.min(min, (performance.now() - t) / reps);
+      }
+      return min;
+    };
+    const narrow = best(fieldsLine(250), 200);
+    const wide = best(fieldsLine(25_000), 5);
+    expect(wide / narrow).toBeLessThan(1000);
   });
 });

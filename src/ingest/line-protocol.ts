@@ -2,7 +2,8 @@
 // https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/ (escaping in measurement, tag keys,
 // tag values and field keys; quoted strings with \" and \\; i/u integers; floats with exponents; every boolean
 // spelling; optional timestamps; blank lines, # comments and CRLF). It knows nothing of our schema: validate.ts
-// turns parsed points into results. Errors are values: { ok: false, line, message }.
+// turns parsed points into results. Errors are values: { ok: false, line, message }. Its cost is linear in the line.
+import { MAX_TAGS } from '../model/result.js';
 
 export type FieldValue =
   | { kind: 'float'; value: number }
@@ -35,6 +36,15 @@ const TAB = 9;
 const CR = 13;
 
 class LineError extends Error {}
+
+/**
+ * A line with more fields or tags than any valid point has is refused where the first one too many begins, so that
+ * one wide line costs no more than a valid one (validate.ts applies the schema's own limits after).
+ */
+export const MAX_LINE_FIELDS = 256;
+const MAX_LINE_TAGS = MAX_TAGS;
+/** Up to this many fields, a duplicate is looked for by scanning; beyond, in a set (linear in the line). */
+const SCAN_FIELDS = 16;
 
 /**
  * Calls `onLine` for every non-blank, non-comment line of `body` with its 1-based number. Lines end at \n; a
@@ -111,6 +121,7 @@ function parseLineOrThrow(text: string, lineNo: number, knownSeries: boolean): P
   if (i < n && text.charCodeAt(i) === COMMA) {
     i++;
     for (;;) {
+      if (tags.length === MAX_LINE_TAGS) throw new LineError(`more than ${MAX_LINE_TAGS} tags`);
       // Tag key up to an unescaped '='.
       const ks = i;
       esc = false;
@@ -174,7 +185,9 @@ function parseFields(
   while (i < n && text.charCodeAt(i) === SPACE) i++;
   if (i >= n) throw new LineError('missing fields (expected field=value after the space)');
   const fields: [string, FieldValue][] = [];
+  let keys: Set<string> | null = null;
   for (;;) {
+    if (fields.length === MAX_LINE_FIELDS) throw new LineError(`more than ${MAX_LINE_FIELDS} fields`);
     const ks = i;
     esc = false;
     while (i < n) {
@@ -220,7 +233,10 @@ function parseFields(
       }
       value = parseScalar(key, text.slice(vs, i));
     }
-    for (const f of fields) if (f[0] === key) throw new LineError(`field "${key}" appears more than once`);
+    if (keys === null && fields.length === SCAN_FIELDS) keys = new Set(fields.map((f) => f[0]));
+    const seen = keys ? keys.has(key) : fields.some((f) => f[0] === key);
+    if (seen) throw new LineError(`field "${key}" appears more than once`);
+    keys?.add(key);
     fields.push([key, value]);
     if (i < n && text.charCodeAt(i) === COMMA) {
       i++;
