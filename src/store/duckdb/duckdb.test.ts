@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,23 @@ describe('DuckDB store specifics', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('says a corrupt file is corrupt, in DuckDB\'s words, not that another process holds it', async () => {
+    const path = tempDb();
+    const s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    const rows = Array.from({ length: 50_000 }, (_, i) => ({ t: T0 + i * 1000, latency: i % 97, tags: { endpoint: `e${i % 7}` } }));
+    await s.write(batchOf(rows));
+    await s.close();
+    const bytes = readFileSync(path);
+    for (let k = 12_288; k < bytes.length; k += 4096) bytes[k + 100] = bytes[k + 100]! ^ 0xff; // every block's payload
+    writeFileSync(path, bytes);
+    const err = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 }).then(
+      (opened) => opened.close().then(() => null),
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/Corrupt database file/);
+    expect(err?.message).not.toMatch(/in use by another process/);
   });
 
   it('leaves out final buckets the caller holds under the current generation, and only those', async () => {

@@ -115,7 +115,9 @@ export class DuckDBStore implements Store {
       instance = await openInstance(opts.path, { memoryLimitBytes: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      if (/lock/i.test(msg)) {
+      // DuckDB's words for another process holding the file ("Could not set lock on file ...: Conflicting lock is
+      // held in ..."); any other error, such as a corrupt file's ("... in block at location ..."), is shown as it is.
+      if (/could not set lock|conflicting lock/i.test(msg)) {
         throw new Error(
           `the database ${opts.path} is in use by another process (DuckDB allows one writer); stop it or send data to the running server with --url`,
         );
