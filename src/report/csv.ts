@@ -5,11 +5,13 @@ import { type ReportRenderer, renderWhole } from './render.js';
 import type { Cell, Report } from './types.js';
 
 const HEADER = ['section', 'table', 'row', 'column', 'value'];
+const PLAIN_NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 function field(v: Cell | number): string {
   let s = v === null ? '' : typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
-  // A text starting with = + @ (or - and not a number) is a formula to a spreadsheet: keep it text.
-  if (typeof v === 'string' && /^([=+@\t\r]|-(?![\d.]))/.test(s)) s = `'${s}`;
+  // A text starting with = + @ tab or CR, or with - unless it is a plain number, is a formula to a spreadsheet
+  // (-2+3 is one): keep it text.
+  if (typeof v === 'string' && (/^[=+@\t\r]/.test(s) || (s.startsWith('-') && !PLAIN_NUMBER.test(s)))) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -223,13 +223,13 @@ describe('report formats', () => {
   it('CSV quotes by RFC 4180 and keeps formula-like text as text', () => {
     const r: Report = {
       type: 'summary', title: 't', generated_at: '', tz: 'UTC', start: '', stop: '', days: 1, filter: {}, sla_target_pct: 99.9,
-      sections: [{ id: 's', title: 'S', available: true, figures: [], charts: [], tables: [{ id: 't', title: 'T', columns: ['a'], rows: [['=SUM(A1)'], ['-x'], [-5], ['line\r\nbreak'], ['say "hi", then'], [null], [true]] }] }],
+      sections: [{ id: 's', title: 'S', available: true, figures: [], charts: [], tables: [{ id: 't', title: 'T', columns: ['a'], rows: [['=SUM(A1)'], ['-x'], [-5], ['line\r\nbreak'], ['say "hi", then'], [null], [true], ['-2+3'], ['-1.5'], ['-.5e3'], ['-2-cmd|calc']] }] }],
     };
     const csv = renderReport(r, 'csv');
     expect(csv).toContain(`s,t,4,a,"line\r\nbreak"\r\n`);
     expect(csv).toContain(`s,t,5,a,"say ""hi"", then"\r\n`);
     const values = (parseCsv(csv, { columns: true }) as Record<string, string>[]).filter((x) => x.table === 't').map((x) => x.value);
-    expect(values).toEqual(["'=SUM(A1)", "'-x", '-5', 'line\r\nbreak', 'say "hi", then', '', 'true']);
+    expect(values).toEqual(["'=SUM(A1)", "'-x", '-5', 'line\r\nbreak', 'say "hi", then', '', 'true', "'-2+3", '-1.5', '-.5e3', "'-2-cmd|calc"]);
   });
 
   it('JSON is the report as data without the chart drawings; Markdown has every section and table', async () => {
