@@ -58,4 +58,29 @@ describe('JSON results', () => {
     const old = decodeJsonResults([{ success: true, time: '2001-01-01T00:00:00Z' }], 0, 1795000000000000);
     expect(!old.ok && old.errors[0]).toMatchObject({ index: 0, path: 'time', message: expect.stringMatching(/older than the raw retention/) });
   });
+
+  it('refuses control characters in error_type, and in error all but tab and line breaks', () => {
+    const r = decodeJsonResults(
+      [
+        { success: false, error: 'boom\u0000' },
+        { success: false, error_type: 'http\n' },
+        { success: false, error: 'bell\u0007', error_type: 'x\u001b[31m' },
+      ],
+      0,
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => [e.index, e.path])).toEqual([[0, 'error'], [1, 'error_type'], [2, 'error'], [2, 'error_type']]);
+    expect(r.errors[0]!.message).toMatch(/control character \(only tab, line feed and carriage return are allowed\)/);
+    const ok = decodeJsonResults({ success: false, error: 'Traceback:\n\tat x.py:3\r\n', error_type: 'assert' }, 0);
+    expect(ok.ok && ok.batch.results.error).toEqual(['Traceback:\n\tat x.py:3\r\n']);
+  });
+
+  it('refuses a tag key or metric name "__proto__" instead of dropping it', () => {
+    const r = decodeJsonResults(JSON.parse('[{"success": true, "tags": {"__proto__": "x", "a": "b"}}, {"success": true, "metrics": {"__proto__": 1}}]'), 0);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => [e.index, e.path])).toEqual([[0, 'tags.__proto__'], [1, 'metrics.__proto__']]);
+    expect(r.errors[0]!.message).toBe('"__proto__" is not allowed as a tag key');
+  });
 });

@@ -1,6 +1,7 @@
 // JSON results for POST /api/v1/results (CONTRACT.md §1, §3.1): one object or an array of at most 10,000.
 import { z } from 'zod';
 import {
+  checkErrorText,
   checkMetricName,
   checkTagKey,
   checkTagValue,
@@ -79,6 +80,14 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
     }
     const r = parsed.data;
     const recErrors: RecordError[] = [];
+    // "__proto__" is an own key of what JSON.parse made, but the checked copy loses it (assigning it sets a
+    // prototype): look for it in the record as sent.
+    for (const field of ['tags', 'metrics'] as const) {
+      const sent: unknown = (rec as Record<string, unknown>)[field];
+      if (sent !== null && typeof sent === 'object' && Object.hasOwn(sent, '__proto__')) {
+        recErrors.push({ index, path: `${field}.__proto__`, message: `"__proto__" is not allowed as a ${field === 'tags' ? 'tag key' : 'metric name'}` });
+      }
+    }
     let time = nowUs;
     if (r.time !== undefined && r.time !== null) {
       const t = parseTimeValue(r.time);
@@ -93,6 +102,11 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
     for (const k of tagKeys) {
       const bad = checkTagKey(k) ?? checkTagValue(k, tags[k]!);
       if (bad) recErrors.push({ index, path: `tags.${k}`, message: bad });
+    }
+    for (const field of ['error', 'error_type'] as const) {
+      const text = r[field];
+      const bad = text == null ? null : checkErrorText(field, text);
+      if (bad) recErrors.push({ index, path: field, message: bad });
     }
     let metrics: Record<string, number> | null = null;
     if (r.metrics) {

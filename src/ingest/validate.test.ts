@@ -64,7 +64,14 @@ describe('test_result', () => {
     ['test_result,k=a,k=b success=t', /tag "k" appears more than once/],
     ['cpu,host=a usage=1', /measurement "cpu" is not accepted; the accepted measurements are test_result and circuit_breaker/],
     ['test_result success=t -1000000000', /before 1970/],
+    ['test_result success=f,error="a\u0000b"', /field "error" contains a control character/],
+    ['test_result success=f,error_type="x\ty"', /field "error_type" contains a control character/],
   ])('refuses %s', (body, re) => fails(body, re, 1));
+
+  it('keeps a tab in an error message', () => {
+    const r = decode(`test_result success=f,error="a\tb",error_type="assert" ${T}`);
+    expect(r.ok && r.batch.results.error).toEqual(['a\tb']);
+  });
 
   it('names the first bad line, counting comments and blank lines', () => {
     fails(`test_result success=t ${T}\n# comment\n\ntest_result latency_ms=1 ${T}\ntest_result bad`, /field "success" is missing/, 4);

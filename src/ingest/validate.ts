@@ -3,6 +3,7 @@
 import {
   BREAKER_STATES,
   type BreakerState,
+  checkErrorText,
   checkMetricName,
   checkTagKey,
   checkTagValue,
@@ -150,6 +151,10 @@ function addResult(batch: WriteBatch, series: SeriesRef, time: number, fields: [
         if (v.kind !== 'string') throw new Invalid(`field "${key}" must be a "quoted string"`);
         if (v.value.length > MAX_STRING_FIELD_LENGTH) {
           throw new Invalid(`field "${key}" is longer than ${MAX_STRING_FIELD_LENGTH} characters`);
+        }
+        {
+          const bad = checkErrorText(key, v.value);
+          if (bad) throw new Invalid(bad);
         }
         if (key === 'error') error = v.value;
         else errorType = v.value;

@@ -83,6 +83,20 @@ export function checkTagValue(key: string, value: string): string | null {
   return null;
 }
 
+// A message may span lines (stack traces): tab, line feed and carriage return are kept there, and only there.
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Why an `error` or `error_type` value is not allowed, or null: no control characters (a message may hold tabs and line breaks). */
+export function checkErrorText(field: 'error' | 'error_type', value: string): string | null {
+  if ((field === 'error' ? CONTROL_IN_TEXT : CONTROL).test(value)) {
+    return field === 'error'
+      ? 'field "error" contains a control character (only tab, line feed and carriage return are allowed)'
+      : 'field "error_type" contains a control character';
+  }
+  return null;
+}
+
 export function checkMetricName(name: string): string | null {
   if (name.length === 0) return 'field key must not be empty';
   if (name.startsWith('_')) return `field "${name}" starts with "_", which is reserved`;
