@@ -148,6 +148,20 @@ describe('writes', () => {
     expect(await res.json()).toMatchObject({ line: 2, message: expect.stringMatching(/^line 2: .*older than the raw retention/) });
   });
 
+  it('keeps a result at the latest time it accepts visible in results, series and aggregates', async () => {
+    const s = await start({ now: T0 });
+    expect((await post(`${s.url}/api/v2/write`, 'test_result,endpoint=edge success=true 9007199254740991000')).status).toBe(204);
+    // Later ones would be rounded on the way (before, this one was counted in aggregates but missing from results).
+    expect((await post(`${s.url}/api/v2/write`, 'test_result,endpoint=edge success=true 9223372036854775000')).status).toBe(400);
+    const read = (await (await fetch(`${s.url}/api/v1/results?tag.endpoint=edge`)).json()) as { results: { time: string }[] };
+    expect(read.results.map((r) => r.time)).toEqual(['2255-06-05T23:47:34.740991Z']);
+    const series = (await (await fetch(`${s.url}/api/v1/series`)).json()) as { series: { tags: Record<string, string> }[] };
+    expect(series.series.map((x) => x.tags.endpoint)).toContain('edge');
+    const agg = await fetch(`${s.url}/api/v1/aggregates?period=day&start=2255-06-05T00:00:00Z&stop=2255-06-06T00:00:00Z&tag.endpoint=edge`);
+    const body = (await agg.json()) as { series: { buckets: { test_count: number }[] }[] };
+    expect(body.series[0]!.buckets.map((b) => b.test_count)).toEqual([1]);
+  });
+
   it('accepts JSON results with 201 and the count', async () => {
     const s = await start();
     const res = await fetch(`${s.url}/api/v1/results`, {

@@ -64,6 +64,9 @@ describe('test_result', () => {
     ['test_result,k=a,k=b success=t', /tag "k" appears more than once/],
     ['cpu,host=a usage=1', /measurement "cpu" is not accepted; the accepted measurements are test_result and circuit_breaker/],
     ['test_result success=t -1000000000', /before 1970/],
+    ['test_result success=t 9223372036854775808', /after 2255-06-05T23:47:34.740991Z/],
+    ['test_result success=t 9223372036854775000', /after 2255-06-05T23:47:34.740991Z/],
+    ['test_result success=t 9007199254740992000', /after 2255-06-05T23:47:34.740991Z/],
     ['test_result success=f,error="a\u0000b"', /field "error" contains a control character/],
     ['test_result success=f,error_type="x\ty"', /field "error_type" contains a control character/],
   ])('refuses %s', (body, re) => fails(body, re, 1));

@@ -23,7 +23,12 @@ export const MAX_METRICS = 256;
 
 /** Earliest and latest accepted timestamps (µs): 1970 up to the end of nanosecond int64 range. */
 export const MIN_TIME_US = 0;
-export const MAX_TIME_US = 9_223_372_036_854_775;
+/**
+ * The latest time accepted: the largest microsecond count a JavaScript number holds exactly (2255-06-05T23:47:34.740991Z).
+ * Later ones (InfluxDB's int64 nanoseconds reach 2262-04-11) would be rounded on their way to the store and back,
+ * and fall outside the ranges they were written into.
+ */
+export const MAX_TIME_US = Number.MAX_SAFE_INTEGER;
 
 /** A test result as the JSON API shows it (CONTRACT.md §1, §3.2). `time` is epoch microseconds here. */
 export interface TestResult {
@@ -108,7 +113,7 @@ export function checkMetricName(name: string): string | null {
 export function checkTime(us: number): string | null {
   if (!Number.isFinite(us)) return 'timestamp is not a number';
   if (us < MIN_TIME_US) return 'timestamp is before 1970-01-01T00:00:00Z, which is not supported';
-  if (us > MAX_TIME_US) return 'timestamp is after 2262-04-11, which is not supported';
+  if (us > MAX_TIME_US) return 'timestamp is after 2255-06-05T23:47:34.740991Z, which is not supported';
   return null;
 }
 
