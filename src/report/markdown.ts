@@ -4,26 +4,36 @@ import { columnTitle, formatCell, formatFigure } from './format.js';
 import { type ReportRenderer, renderWhole } from './render.js';
 import type { Report } from './types.js';
 
-const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+/**
+ * Text from the data (tag values, error messages, filters) as literal Markdown text on one line: no HTML (& < >
+ * as entities), no links or images ([ ] escaped), no table breaks (| escaped, line breaks as spaces).
+ */
+const esc = (s: string): string =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\[\]|`*_]/g, (c) => `\\${c}`)
+    .replace(/[\r\n]+/g, ' ');
 
 /** Markdown in pieces: the head, each section as it is built, the tail (streamed by the API). */
 export const markdownRenderer: ReportRenderer = {
   head(h) {
-    const out: string[] = [`# ${h.title}`, ''];
-    out.push(`Generated ${h.generated_at} · range ${h.start} to ${h.stop} · time zone ${h.tz}${filterText(h)}`, '');
-    out.push('Contents: ' + h.contents.map((s) => s.title).join(' · '));
+    const out: string[] = [`# ${esc(h.title)}`, ''];
+    out.push(`Generated ${h.generated_at} · range ${h.start} to ${h.stop} · time zone ${esc(h.tz)}${esc(filterText(h))}`, '');
+    out.push('Contents: ' + h.contents.map((s) => esc(s.title)).join(' · '));
     return out.join('\n');
   },
   section(s) {
-    const out: string[] = ['', '', `## ${s.title}`, ''];
-    if (!s.available) out.push(`> **Not available.** ${s.note ?? ''}`, '');
-    else if (s.note) out.push(`> ${s.note}`, '');
+    const out: string[] = ['', '', `## ${esc(s.title)}`, ''];
+    if (!s.available) out.push(`> **Not available.** ${esc(s.note ?? '')}`, '');
+    else if (s.note) out.push(`> ${esc(s.note)}`, '');
     if (s.figures.length) {
       for (const f of s.figures) out.push(`- **${esc(f.label)}**: ${esc(formatFigure(f))}`);
       out.push('');
     }
     for (const t of s.tables) {
-      out.push(`### ${t.title}`, '');
+      out.push(`### ${esc(t.title)}`, '');
       if (!t.rows.length) {
         out.push('_No rows._', '');
         continue;

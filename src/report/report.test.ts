@@ -232,6 +232,19 @@ describe('report formats', () => {
     expect(values).toEqual(["'=SUM(A1)", "'-x", '-5', 'line\r\nbreak', 'say "hi", then', '', 'true', "'-2+3", '-1.5', '-.5e3', "'-2-cmd|calc"]);
   });
 
+  it('Markdown shows text from the data literally: no HTML, no links, no broken tables', () => {
+    const evil = '<img src=x onerror=alert(1)> [click](javascript:alert(1)) a|b & *c*';
+    const r: Report = {
+      type: 'summary', title: `Summary ${evil}`, generated_at: '', tz: 'UTC', start: '', stop: '', days: 1, filter: { endpoint: ['<b>x</b>'] }, sla_target_pct: 99.9,
+      sections: [{ id: 's', title: 'S', available: true, note: evil, figures: [], charts: [], tables: [{ id: 't', title: 'T', columns: ['a'], rows: [[evil]] }] }],
+    };
+    const md = renderReport(r, 'markdown');
+    expect(md).not.toMatch(/<(img|b)\b/);
+    expect(md).not.toMatch(/(?<!\\)\[click(?<!\\)\]\(/);
+    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\[click\\](javascript:alert(1)) a\\|b &amp; \\*c\\*');
+    expect(md).toContain('| &lt;img src=x onerror=alert(1)&gt; \\[click\\](javascript:alert(1)) a\\|b &amp; \\*c\\* |');
+  });
+
   it('JSON is the report as data without the chart drawings; Markdown has every section and table', async () => {
     const { report } = await createReport(sources, request({ format: 'markdown' }));
     const json = JSON.parse(renderReport(report, 'json')) as Report;
