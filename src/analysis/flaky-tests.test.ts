@@ -48,6 +48,15 @@ describe('classifyFlaky (pure)', () => {
     expect(classifyFlaky(seq('PFPF'), base).tests).toEqual([]);
   });
 
+  it.each([
+    ['PPPPPPPPPFPPPPPPPPPP', 0], // both transitions before or across the edge of the last 10 runs
+    ['PPPPPPPPPPFPPPPPPPPP', 1], // one across the edge (runs 10 and 11), one inside
+    ['PPPPPPPPPPPFPPPPPPPP', 2], // both inside
+  ])('counts transitions between the last 10 runs only: %s has %i', (runs, last10) => {
+    const t = classifyFlaky(seq(runs), { ...base, flipRate: 0.01 }).tests[0]!;
+    expect(t).toMatchObject({ transitions: 2, transitions_last_10: last10 });
+  });
+
   it('keeps configurations apart by every tag but the worker, or by group_by', () => {
     // Hardware a always passes, b always fails; workers alternate.
     const rows = Array.from({ length: 20 }, (_, i) =>
@@ -115,6 +124,26 @@ describe('flaky-tests runner on a DuckDB store', () => {
     const perWorker = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS, { filters: { test: ['t0'] }, options: { ignore_tags: '' } }));
     expect((perWorker.summary as { configurations: number }).configurations).toBe(4);
     expect((one.tests as { series: unknown; runs: number }[]).map((t) => [t.series, t.runs])).toEqual([[{ test: 't0' }, 35]]);
+  });
+
+  it('counts transitions between the last 10 runs only, from hourly summaries merged across an hour', async () => {
+    const store = await newStore();
+    const cases: [string, string, number][] = [
+      ['a', 'PPPPPPPPPFPPPPPPPPPP', 0],
+      ['b', 'PPPPPPPPPPFPPPPPPPPP', 1],
+      ['c', 'PPPPPPPPPPPFPPPPPPPP', 2],
+    ];
+    // One run every 6 minutes: runs 0-9 in the first hour, 10-19 in the second, so the last 10 are one hour's.
+    const rows = cases.flatMap(([test, runs], k) =>
+      [...runs].map((c, i): FullRow => ({ t: T0 + i * 6 * MIN + k * 1000, success: c === 'P', tags: { test }, error: c === 'P' ? null : 'x' })),
+    );
+    await store.write(batchWith(rows));
+    await store.rollup(T0 + 3 * HOUR_MS);
+    const res = await flakyTestsRunner({ store, now: T0 + DAY }, request(T0, T0 + 2 * HOUR_MS, { options: { flip_rate: '0.01' } }));
+    const got = (res.tests as { series: { test: string }; transitions: number; transitions_last_10: number }[])
+      .map((t) => [t.series.test, t.transitions, t.transitions_last_10])
+      .sort();
+    expect(got).toEqual(cases.map(([test, , last10]) => [test, 2, last10]));
   });
 
   it('rejects bad options by name', async () => {
