@@ -66,6 +66,16 @@ const DIRTY_PER_STEP = 240;
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 ** 2;
 
+/** `xs.map(f)`, giving the event loop a turn every few thousand items (a write may bring 100,000 new series). */
+async function mapYielding<T, U>(xs: readonly T[], f: (x: T) => U): Promise<U[]> {
+  const out: U[] = new Array<U>(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    if (i > 0 && i % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
+    out[i] = f(xs[i]!);
+  }
+  return out;
+}
+
 /**
  * Exact-percentile bounds from the memory limit: every reader connection (and the writer) may run a query at once,
  * so each slice keeps its values to an equal share (about 64 bytes a value in DuckDB's quantile state, measured),
@@ -257,25 +267,23 @@ export class DuckDBStore implements Store {
   private async writeLocked(batch: WriteBatch): Promise<void> {
     const ids = new Map<SeriesRef, number>();
     const fresh: SeriesRecord[] = [];
+    /** New series of this write by key (a batch may hold several SeriesRef objects of one series). */
+    const pending = new Map<string, number>();
     const resolve = (s: SeriesRef): number => {
       let id = ids.get(s);
       if (id === undefined) {
-        const known = this.reg.get(s.key);
-        if (known) id = known.id;
-        else {
-          const pending = fresh.find((f) => f.key === s.key);
-          if (pending) id = pending.id;
-          else {
-            id = this.reg.nextId(fresh.length);
-            fresh.push({ id, key: s.key, measurement: s.measurement, tags: s.tags, config: configOfSeries(s.measurement, s.tags) });
-          }
+        id = this.reg.get(s.key)?.id ?? pending.get(s.key);
+        if (id === undefined) {
+          id = this.reg.nextId(fresh.length);
+          pending.set(s.key, id);
+          fresh.push({ id, key: s.key, measurement: s.measurement, tags: s.tags, config: configOfSeries(s.measurement, s.tags) });
         }
         ids.set(s, id);
       }
       return id;
     };
-    const resultIds = batch.results.series.map(resolve);
-    const breakerIds = batch.breakers.series.map(resolve);
+    const resultIds = await mapYielding(batch.results.series, resolve);
+    const breakerIds = await mapYielding(batch.breakers.series, resolve);
     const max = this.opts.maxSeries ?? Infinity;
     if (fresh.length > 0 && this.reg.size + fresh.length > max) {
       throw invalid(
@@ -290,12 +298,15 @@ export class DuckDBStore implements Store {
       await upsertFingerprints(conn, this.newFingerprints(batch));
       await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
       await this.markDirty(conn, batch);
+      // Readers map the rows they read to series through the registry: it knows the new series before the commit
+      // makes their rows visible (a registered series without rows yet reads as empty).
+      await mapYielding(fresh, (f) => this.reg.add(f));
       await conn.run('COMMIT');
     } catch (e) {
       await conn.run('ROLLBACK').catch(() => undefined);
+      this.reg.remove(fresh.map((f) => f.id));
       throw e;
     }
-    for (const f of fresh) this.reg.add(f);
     this.rememberFingerprints(batch);
     this.nextResultId += batch.results.time.length;
     this.nextBreakerId += batch.breakers.time.length;
