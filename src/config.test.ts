@@ -62,6 +62,13 @@ describe('configuration', () => {
     expect(loadConfig({ RESULTANT_DUCKDB_MEMORY_LIMIT: '1GiB' }).duckdb.memoryLimit).toBe(GiB);
   });
 
+  it('reads read-only tokens beside the full ones, and refuses them alone or twice', () => {
+    expect(loadConfig({ RESULTANT_AUTH_TOKENS: 'full-token-1', RESULTANT_READ_TOKENS: 'read-token-1, read-token-2' }).readTokens).toEqual(['read-token-1', 'read-token-2']);
+    expect(() => loadConfig({ RESULTANT_READ_TOKENS: 'read-token-1' })).toThrow(/RESULTANT_READ_TOKENS needs RESULTANT_AUTH_TOKENS/);
+    expect(() => loadConfig({ RESULTANT_AUTH_TOKENS: 'same-token-1', RESULTANT_READ_TOKENS: 'same-token-1' })).toThrow(/in both/);
+    expect(() => loadConfig({ RESULTANT_AUTH_TOKENS: 'full-token-1', RESULTANT_READ_TOKENS: 'short' })).toThrow(/RESULTANT_READ_TOKENS every token must be at least 8/);
+  });
+
   it('never echoes a token in the message', () => {
     expect(() => loadConfig({ RESULTANT_AUTH_TOKENS: 'tiny' })).toThrow(/^(?!.*tiny).*$/);
   });

@@ -63,6 +63,17 @@ const ConfigSchema = z.object({
         .filter((t) => t.length > 0),
     )
     .refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long'),
+  // Tokens that may only read (dashboards, Grafana, report readers).
+  RESULTANT_READ_TOKENS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
+    .refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long'),
   RESULTANT_PUBLIC_READ: bool.default(false),
   RESULTANT_RETENTION_RAW_DAYS: intInRange(2, 36500).default(30),
   RESULTANT_RETENTION_HOURLY_DAYS: intInRange(2, 36500).default(400),
@@ -108,6 +119,8 @@ export interface Config {
   store: 'duckdb' | 'influxdb';
   timezone: string;
   authTokens: string[];
+  /** Tokens that may only read. */
+  readTokens: string[];
   publicRead: boolean;
   retention: { rawDays: number; hourlyDays: number; dailyDays: number };
   maxBodyBytes: number;
@@ -178,6 +191,13 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
       if (!r[v]) throw new ConfigError(`invalid configuration: ${v} is required when RESULTANT_STORE=influxdb`);
     }
   }
+  if (r.RESULTANT_READ_TOKENS.length > 0 && r.RESULTANT_AUTH_TOKENS.length === 0) {
+    throw new ConfigError('invalid configuration: RESULTANT_READ_TOKENS needs RESULTANT_AUTH_TOKENS too (without a full token nothing could write)');
+  }
+  const overlap = r.RESULTANT_READ_TOKENS.filter((t) => r.RESULTANT_AUTH_TOKENS.includes(t));
+  if (overlap.length > 0) {
+    throw new ConfigError('invalid configuration: a token is in both RESULTANT_AUTH_TOKENS and RESULTANT_READ_TOKENS; list it once');
+  }
   if (r.RESULTANT_RETENTION_HOURLY_DAYS < r.RESULTANT_RETENTION_RAW_DAYS) {
     throw new ConfigError(
       `invalid configuration: RESULTANT_RETENTION_HOURLY_DAYS (${r.RESULTANT_RETENTION_HOURLY_DAYS}) must be at least RESULTANT_RETENTION_RAW_DAYS (${r.RESULTANT_RETENTION_RAW_DAYS})`,
@@ -190,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
     store: r.RESULTANT_STORE,
     timezone: r.RESULTANT_TIMEZONE,
     authTokens: r.RESULTANT_AUTH_TOKENS,
+    readTokens: r.RESULTANT_READ_TOKENS,
     publicRead: r.RESULTANT_PUBLIC_READ,
     retention: {
       rawDays: r.RESULTANT_RETENTION_RAW_DAYS,

@@ -37,6 +37,7 @@ export async function startTestServer(
   const config: AppConfig = {
     timezone: opts.timezone ?? 'UTC',
     authTokens: opts.authTokens ?? [],
+    readTokens: opts.readTokens ?? [],
     publicRead: opts.publicRead ?? false,
     maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
     ...(opts.store ? { store: opts.store } : {}),

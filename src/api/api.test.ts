@@ -233,6 +233,34 @@ describe('authentication', () => {
     expect((await post(`${s.url}/api/v2/write?p=${token}`, netmonitor)).status).toBe(401);
   });
 
+  it('lets a read-only token read everything and change nothing (403), while a full token still can', async () => {
+    const reader = 'dashboard-token-1';
+    const s = await start({ authTokens: [token], readTokens: [reader] });
+    const as = (t: string) => ({ Authorization: `Token ${t}` });
+    for (const path of ['/api/v1/aggregates?period=hour', '/api/v1/results', '/api/v1/series', '/metrics', '/api/v1/notifications/rules']) {
+      expect((await fetch(`${s.url}${path}`, { headers: as(reader) })).status, path).toBe(200);
+    }
+    const writes: [string, string, string][] = [
+      ['POST', '/api/v2/write', netmonitor],
+      ['POST', '/write?db=x', netmonitor],
+      ['POST', '/api/v1/results', '{"success": true}'],
+      ['POST', '/api/v1/notifications/rules', '{}'],
+      ['POST', '/api/v1/notifications/evaluate', '{}'],
+      ['DELETE', '/api/v1/notifications/rules/1', ''],
+      ['POST', '/api/v1/grafana/provision', '{}'],
+      ['POST', '/api/v1/anomalies/1/acknowledge', '{}'],
+    ];
+    for (const [method, path, body] of writes) {
+      const res = await fetch(`${s.url}${path}`, { method, headers: { ...as(reader), 'Content-Type': 'application/json' }, ...(body ? { body } : {}) });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(((await res.json()) as { message: string }).message).toMatch(/may only read \(RESULTANT_READ_TOKENS\)/);
+    }
+    const v1 = await post(`${s.url}/write?db=x&u=me&p=${reader}`, netmonitor);
+    expect(v1.status).toBe(403);
+    expect((await post(`${s.url}/api/v2/write`, netmonitor, as(token))).status).toBe(204);
+    expect((await post(`${s.url}/api/v2/write`, netmonitor, as('not-a-token'))).status).toBe(401);
+  });
+
   it('lets anyone read with RESULTANT_PUBLIC_READ, but not write', async () => {
     const s = await start({ authTokens: [token], publicRead: true });
     expect((await fetch(`${s.url}/api/v1/aggregates?period=hour`)).status).toBe(200);

@@ -28,6 +28,7 @@ import { writeRouter } from './write.js';
 export interface AppConfig {
   timezone: string;
   authTokens: string[];
+  readTokens?: string[];
   publicRead: boolean;
   maxBodyBytes: number;
   /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
@@ -64,7 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
   // Hashing every (possibly 25 MB) body for an ETag costs more than clients that never revalidate gain.
   app.set('etag', false);
-  const auth = createAuth(deps.config.authTokens, deps.config.publicRead);
+  const auth = createAuth(deps.config.authTokens, deps.config.publicRead, deps.config.readTokens ?? []);
 
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];

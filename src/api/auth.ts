@@ -14,24 +14,36 @@ export interface Auth {
   require(access: Access, opts?: { v1?: boolean }): (req: Request, res: Response, next: NextFunction) => void;
 }
 
-export function createAuth(tokens: string[], publicRead: boolean): Auth {
-  const digests = tokens.map(digest);
-  const matches = (presented: string): boolean => {
-    const d = digest(presented);
+/**
+ * `tokens` may do everything; `readTokens` may only read (a write, a rule change or provisioning answers 403).
+ * Without any token the service is open.
+ */
+export function createAuth(tokens: string[], publicRead: boolean, readTokens: string[] = []): Auth {
+  const full = tokens.map(digest);
+  const readOnly = readTokens.map(digest);
+  const anyOf = (list: Buffer[], d: Buffer): boolean => {
     let ok = false;
-    for (const t of digests) ok = timingSafeEqual(d, t) || ok;
+    for (const t of list) ok = timingSafeEqual(d, t) || ok;
     return ok;
   };
+  const enabled = full.length + readOnly.length > 0;
   return {
-    enabled: digests.length > 0,
+    enabled,
     require(access, opts = {}) {
       return (req, _res, next) => {
-        if (digests.length === 0 || (access === 'read' && publicRead)) return next();
+        if (!enabled || (access === 'read' && publicRead)) return next();
         const token = presentedToken(req, opts.v1 === true);
         if (token === null) {
           throw new AppError('unauthorized', 'a token is required: send the header "Authorization: Token <token>"');
         }
-        if (!matches(token)) throw new AppError('unauthorized', 'the token is not valid');
+        const d = digest(token);
+        // Both lists are always compared, so timing does not tell which one a token is in.
+        const isFull = anyOf(full, d);
+        const isReadOnly = anyOf(readOnly, d);
+        if (!isFull && !isReadOnly) throw new AppError('unauthorized', 'the token is not valid');
+        if (access === 'write' && !isFull) {
+          throw new AppError('forbidden', 'this token may only read (RESULTANT_READ_TOKENS); writes, rule changes and provisioning need one of RESULTANT_AUTH_TOKENS');
+        }
         next();
       };
     },
