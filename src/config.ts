@@ -75,6 +75,17 @@ const ConfigSchema = z.object({
     )
     .refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long'),
   RESULTANT_PUBLIC_READ: bool.default(false),
+  // Hosts notification webhooks may be sent to: "example.com", or ".example.com" for it and its subdomains.
+  RESULTANT_WEBHOOK_HOSTS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
+    .refine((hs) => hs.every((h) => /^\.?[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(h)), 'must be host names, comma-separated (".example.com" allows subdomains)'),
   RESULTANT_RETENTION_RAW_DAYS: intInRange(2, 36500).default(30),
   RESULTANT_RETENTION_HOURLY_DAYS: intInRange(2, 36500).default(400),
   // 0 keeps daily rollups forever.
@@ -122,6 +133,8 @@ export interface Config {
   /** Tokens that may only read. */
   readTokens: string[];
   publicRead: boolean;
+  /** Hosts webhooks may be sent to; empty: any. */
+  webhookHosts: string[];
   retention: { rawDays: number; hourlyDays: number; dailyDays: number };
   maxBodyBytes: number;
   queueMaxPoints: number;
@@ -212,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
     authTokens: r.RESULTANT_AUTH_TOKENS,
     readTokens: r.RESULTANT_READ_TOKENS,
     publicRead: r.RESULTANT_PUBLIC_READ,
+    webhookHosts: r.RESULTANT_WEBHOOK_HOSTS,
     retention: {
       rawDays: r.RESULTANT_RETENTION_RAW_DAYS,
       hourlyDays: r.RESULTANT_RETENTION_HOURLY_DAYS,

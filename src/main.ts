@@ -70,7 +70,9 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
   const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
   const { state, owned: ownState } = await openStateStore(config, store, logger);
-  const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, state, clock, logger);
+  const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, state, clock, logger, {
+    deliver: { allowedHosts: config.webhookHosts },
+  });
   // With InfluxDB, the rollup tasks inside it are installed (idempotently) and watched.
   const fluxTasks =
     store instanceof InfluxStore ? new FluxTasks(store.influx, config.influx.org!, fluxTaskSpecs(store.buckets.raw, config.timezone), logger) : undefined;

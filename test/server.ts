@@ -38,6 +38,7 @@ export async function startTestServer(
     timezone: opts.timezone ?? 'UTC',
     authTokens: opts.authTokens ?? [],
     readTokens: opts.readTokens ?? [],
+    webhookHosts: opts.webhookHosts ?? [],
     publicRead: opts.publicRead ?? false,
     maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
     ...(opts.store ? { store: opts.store } : {}),
@@ -54,7 +55,7 @@ export async function startTestServer(
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
   const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, store, clock, silentLogger, {
     forecastWorkers: opts.forecastWorkers ?? 1,
-    deliver: { backoffMs: 10 },
+    deliver: { backoffMs: 10, allowedHosts: opts.webhookHosts ?? [] },
   });
   const app = createApp({
     store,

@@ -29,6 +29,8 @@ export interface AppConfig {
   timezone: string;
   authTokens: string[];
   readTokens?: string[];
+  /** Hosts webhooks may be sent to; empty or absent: any. */
+  webhookHosts?: string[];
   publicRead: boolean;
   maxBodyBytes: number;
   /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */

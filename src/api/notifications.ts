@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, bodyErrors, invalid, notFound, stopNotAfterStart } from '../errors.js';
 import type { NotificationLog } from '../notify/log.js';
 import type { Notifier } from '../notify/index.js';
-import { publicRule, type Rule, RuleInput } from '../notify/rules.js';
+import { publicRule, type Rule, RuleInput, webhookTargetProblem } from '../notify/rules.js';
 import { formatMillis } from '../time/parse.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
@@ -40,6 +40,11 @@ export function notificationsRouter(deps: AppDeps, auth: Auth): Router {
       const first = errors[0]!;
       throw invalid(`invalid rule: ${first.path ? `"${first.path}" ` : ''}${first.message}`, { errors });
     }
+    const hosts = deps.config.webhookHosts ?? [];
+    parsed.data.handlers.forEach((h, i) => {
+      const problem = h.type === 'webhook' ? webhookTargetProblem(h.url, hosts) : null;
+      if (problem) throw invalid(`invalid rule: "handlers.${i}.url" ${problem}`, { errors: [{ path: `handlers.${i}.url`, message: problem }] });
+    });
     const rule: Rule = { id: randomUUID(), created_at: formatMillis(deps.clock.now()), ...parsed.data };
     try {
       await n().log.addRule(rule);

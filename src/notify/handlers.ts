@@ -2,7 +2,7 @@
 // that fails or hangs costs at most timeout x (retries + 1) plus back-off, and only its own delivery.
 import type { Logger } from '../logger.js';
 import type { Delivery } from './log.js';
-import type { Handler } from './rules.js';
+import { type Handler, webhookTargetProblem } from './rules.js';
 
 export interface Payload {
   rule: { id: string; name: string; kind: string };
@@ -20,6 +20,8 @@ export interface DeliverDeps {
   sleep?: (ms: number) => Promise<void>;
   /** First back-off; doubled per retry. */
   backoffMs?: number;
+  /** Hosts webhooks may be sent to (see webhookTargetProblem); empty or absent: any. */
+  allowedHosts?: readonly string[];
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +31,12 @@ export async function deliver(h: Handler, p: Payload, deps: DeliverDeps): Promis
     deps.logger.warn({ rule: p.rule.name, rule_id: p.rule.id, series: p.series, value: p.value }, `notification: ${p.message}`);
     return { handler: 'log', target: 'log', ok: true, attempts: 1 };
   }
-  const target = new URL(h.url).origin;
+  const target = URL.canParse(h.url) ? new URL(h.url).origin : '(invalid URL)';
+  const refused = webhookTargetProblem(h.url, deps.allowedHosts ?? []);
+  if (refused) {
+    deps.logger.warn({ rule_id: p.rule.id, target, error: refused }, 'webhook not sent');
+    return { handler: 'webhook', target, ok: false, attempts: 0, error: `not sent: ${refused}` };
+  }
   const sleep = deps.sleep ?? defaultSleep;
   const body = JSON.stringify(p);
   let last: Delivery = { handler: 'webhook', target, ok: false, attempts: 0 };

@@ -20,7 +20,10 @@ export interface NotifierDeps {
 export interface EvaluationReport {
   rules: number;
   alerts: number;
+  /** Alerts that reached at least one handler. */
   sent: number;
+  /** Alerts that reached none (each failed delivery is in `errors`); they are tried again at the next evaluation. */
+  failed: number;
   /** Left out: already sent for this event, or the rule and series are in their cooldown. */
   duplicates: number;
   cooling: number;
@@ -45,7 +48,7 @@ export class Notifier {
 
   private async evaluateAll(now: number): Promise<EvaluationReport> {
     const rules = (await this.deps.log.rules()).filter((r) => r.enabled);
-    const report: EvaluationReport = { rules: rules.length, alerts: 0, sent: 0, duplicates: 0, cooling: 0, errors: [] };
+    const report: EvaluationReport = { rules: rules.length, alerts: 0, sent: 0, failed: 0, duplicates: 0, cooling: 0, errors: [] };
     await Promise.all(
       rules.map(async (rule) => {
         try {
@@ -108,7 +111,11 @@ export class Notifier {
           details: a.details,
           deliveries,
         });
-        report.sent++;
+        for (const d of deliveries) {
+          if (!d.ok) report.errors.push({ rule_id: rule.id, error: `${d.handler} ${d.target}: ${d.error ?? 'failed'}` });
+        }
+        if (deliveries.some((d) => d.ok)) report.sent++;
+        else report.failed++;
       }),
     );
   }

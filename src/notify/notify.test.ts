@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from '../../test/server.js';
 import { silentLogger } from '../logger.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { DuckDBNotificationLog } from '../store/duckdb/notification-log.js';
+import { deliver } from './handlers.js';
 import { Notifier } from './index.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 7);
@@ -103,6 +104,37 @@ describe('notification rules', () => {
       body: '{"name": ',
     });
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses webhook URLs with credentials or outside the allowed hosts, and never shows a URL\'s path or query back', async () => {
+    srv = await startTestServer({ now: NOW, webhookHosts: ['127.0.0.1', '.hooks.example.com'] });
+    const withUser = await addRule(srv, { name: 'a', kind: 'regression', handlers: [{ type: 'webhook', url: 'http://user:pa55word@127.0.0.1/x' }] });
+    expect(withUser.status).toBe(400);
+    const body = (await withUser.json()) as { message: string; errors: { path: string; message: string }[] };
+    expect(body.errors.map((e) => e.path)).toEqual(['handlers.0.url']);
+    expect(JSON.stringify(body)).not.toContain('pa55word');
+    const elsewhere = await addRule(srv, { name: 'a', kind: 'regression', handlers: [{ type: 'webhook', url: 'http://10.0.0.5:8080/admin' }] });
+    expect(elsewhere.status).toBe(400);
+    expect(((await elsewhere.json()) as { message: string }).message).toMatch(/"handlers\.0\.url" host "10\.0\.0\.5" is not among the allowed webhook hosts \(RESULTANT_WEBHOOK_HOSTS\)/);
+    const sub = await addRule(srv, { name: 'chat', kind: 'regression', handlers: [{ type: 'webhook', url: 'https://a.hooks.example.com/services/T0/B0/s3cr3t?x=1' }] });
+    expect(sub.status).toBe(201);
+    expect(((await sub.json()) as { handlers: { url: string }[] }).handlers[0]!.url).toBe('https://a.hooks.example.com/…');
+    const listed = await (await fetch(`${srv.url}/api/v1/notifications/rules`)).text();
+    expect(listed).toContain('https://a.hooks.example.com/…');
+    expect(listed).not.toContain('s3cr3t');
+  });
+
+  it('does not send to a stored URL that carries credentials, and says so without repeating them', async () => {
+    const logged: unknown[] = [];
+    const logger = { ...silentLogger, warn: (o: unknown) => void logged.push(o) };
+    const d = await deliver(
+      { type: 'webhook', url: 'http://user:pa55word@127.0.0.1:9/hook', headers: {}, timeout_ms: 500, retries: 0 },
+      { rule: { id: 'r', name: 'r', kind: 'regression' }, time: '', series: {}, message: 'm', value: null, threshold: null, details: {} },
+      { logger: logger as typeof silentLogger },
+    );
+    expect(d).toEqual({ handler: 'webhook', target: 'http://127.0.0.1:9', ok: false, attempts: 0, error: 'not sent: the URL carries a user or password; send credentials in headers instead' });
+    expect(JSON.stringify(logged)).not.toContain('pa55word');
+    expect(logged).toHaveLength(1);
   });
 
   it('sends an availability alert for the endpoint below the threshold to a webhook, once per cooldown', async () => {
@@ -217,7 +249,8 @@ describe('notification rules', () => {
     const flaky = await hook(() => (up ? 200 : 500));
     await addRule(srv, { name: 'down', kind: 'availability_below', threshold: 99, handlers: [{ type: 'webhook', url: flaky.url, retries: 0 }] });
     srv.clock.advance(MIN);
-    expect(await evaluate(srv)).toMatchObject({ sent: 1 });
+    // A delivery that reached no handler is a failure, and says why.
+    expect(await evaluate(srv)).toMatchObject({ sent: 0, failed: 1, errors: [{ error: expect.stringMatching(/^webhook http:\/\/127\.0\.0\.1:\d+: answered 500$/) }] });
     expect(flaky.received).toHaveLength(1);
     // The receiver is back a minute later: the alert goes out then, not after the 60-minute cooldown.
     up = true;

@@ -27,7 +27,8 @@ const WebhookHandler = z.object({
       } catch {
         return false;
       }
-    }, 'must be an http or https URL'),
+    }, 'must be an http or https URL')
+    .refine((u) => !URL.canParse(u) || !hasCredentials(new URL(u)), 'must not carry a user or password; send credentials in headers (they are never shown back)'),
   /** Sent with each POST (e.g. an Authorization header); never shown back by the API or written to logs. */
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be an HTTP header name'), z.string().max(MAX_HEADER_VALUE))
@@ -94,11 +95,44 @@ export interface Rule extends RuleSpec {
 }
 
 /** A rule as the API shows it: header values of webhooks hidden (they often hold credentials). */
+/**
+ * A rule as the API shows it: header values masked, and a webhook's URL cut to its origin (a path or query often
+ * holds a secret token, as chat webhooks do).
+ */
 export function publicRule(r: Rule): Rule {
   return {
     ...r,
     handlers: r.handlers.map((h) =>
-      h.type === 'webhook' ? { ...h, headers: Object.fromEntries(Object.keys(h.headers).map((k) => [k, '***'])) } : h,
+      h.type === 'webhook'
+        ? { ...h, url: shownUrl(h.url), headers: Object.fromEntries(Object.keys(h.headers).map((k) => [k, '***'])) }
+        : h,
     ),
   };
+}
+
+/** The origin of a URL, with "/…" where it had a path or query. */
+export function shownUrl(u: string): string {
+  if (!URL.canParse(u)) return '(invalid URL)';
+  const url = new URL(u);
+  return url.pathname === '/' && url.search === '' ? `${url.origin}/` : `${url.origin}/…`;
+}
+
+const hasCredentials = (u: URL): boolean => u.username !== '' || u.password !== '';
+
+/**
+ * Why a webhook may not be sent to `u`, or null: a user or password in the URL (older rules may hold one), or a
+ * host outside `allowedHosts` (RESULTANT_WEBHOOK_HOSTS: "example.com" allows that host, ".example.com" its
+ * subdomains too; empty allows any). The answer never repeats the URL's secret parts.
+ */
+export function webhookTargetProblem(u: string, allowedHosts: readonly string[]): string | null {
+  if (!URL.canParse(u)) return 'the URL is not valid';
+  const url = new URL(u);
+  if (hasCredentials(url)) return 'the URL carries a user or password; send credentials in headers instead';
+  if (allowedHosts.length === 0) return null;
+  const host = url.hostname.toLowerCase();
+  const ok = allowedHosts.some((a) => {
+    const allowed = a.toLowerCase();
+    return allowed.startsWith('.') ? host === allowed.slice(1) || host.endsWith(allowed) : host === allowed;
+  });
+  return ok ? null : `host "${host}" is not among the allowed webhook hosts (RESULTANT_WEBHOOK_HOSTS)`;
 }
