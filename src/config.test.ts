@@ -69,6 +69,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ RESULTANT_AUTH_TOKENS: 'full-token-1', RESULTANT_READ_TOKENS: 'short' })).toThrow(/RESULTANT_READ_TOKENS every token must be at least 8/);
   });
 
+  it('reads the webhook hosts, and refuses what is not a host name', () => {
+    expect(loadConfig({ RESULTANT_WEBHOOK_HOSTS: 'hooks.example.com, .corp.example' }).webhookHosts).toEqual(['hooks.example.com', '.corp.example']);
+    expect(loadConfig({}).webhookHosts).toEqual([]);
+    expect(() => loadConfig({ RESULTANT_WEBHOOK_HOSTS: 'http://x.example/path' })).toThrow(/RESULTANT_WEBHOOK_HOSTS must be host names/);
+  });
+
   it('never echoes a token in the message', () => {
     expect(() => loadConfig({ RESULTANT_AUTH_TOKENS: 'tiny' })).toThrow(/^(?!.*tiny).*$/);
   });
