@@ -163,3 +163,13 @@ export function annotatedCsv(tables: CsvTable[]): string {
     })
     .join('\r\n\r\n');
 }
+
+/**
+ * The table InfluxDB appends to a 200 answer when a query fails after some results were sent
+ * (docs.influxdata.com/influxdb/v2/api/#operation/PostQuery: "error" and "reference" columns).
+ */
+export function errorTable(message: string, reference = ''): string {
+  const cell = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return ['#datatype,string,string', '#group,true,true', '#default,,', ',error,reference', `,${cell(message)},${cell(reference)}`].join('\r\n');
+}
+

@@ -149,10 +149,22 @@ export class InfluxStore implements Store {
     }
   }
 
+  /**
+   * The rows of a query's answer. A query that fails after InfluxDB began answering still answers 200, with a last
+   * table of "error" and "reference" columns: that is an error here, with InfluxDB's text, never the end of the rows.
+   */
   private rows(q: ParameterizedQuery | string): AsyncIterable<Record<string, unknown>> {
     const api = this.influx.getQueryApi({ org: this.opts.org, gzip: false });
     return (async function* () {
-      for await (const { values, tableMeta } of api.iterateRows(q)) yield tableMeta.toObject(values);
+      for await (const { values, tableMeta } of api.iterateRows(q)) {
+        const row = tableMeta.toObject(values);
+        const labels = tableMeta.columns.map((c) => c.label).filter((l) => l !== '');
+        if (labels.length === 2 && labels.includes('error') && labels.includes('reference')) {
+          const ref = row.reference === undefined || row.reference === null || row.reference === '' ? '' : ` (reference ${String(row.reference)})`;
+          throw new Error(`InfluxDB failed part-way through a query: ${String(row.error)}${ref}`);
+        }
+        yield row;
+      }
     })();
   }
 
@@ -479,9 +491,8 @@ export class InfluxStore implements Store {
   async status(nowMs: number): Promise<StoreStatus> {
     try {
       const floor = this.rawFloor(nowMs);
-      const rows = await this.influx
-        .getQueryApi({ org: this.opts.org, gzip: false })
-        .collectRows<Record<string, unknown>>(cardinalityQuery(this.buckets.raw, floor === -Infinity ? 0 : floor));
+      const rows: Record<string, unknown>[] = [];
+      for await (const row of this.rows(cardinalityQuery(this.buckets.raw, floor === -Infinity ? 0 : floor))) rows.push(row);
       const seriesCount = rows.reduce((n, r) => n + (num(r._value) ?? 0), 0);
       return { ok: true, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount };
     } catch (e) {

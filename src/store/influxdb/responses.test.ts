@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { linesToTables, stringToLines } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { annotatedCsv, csv, InfluxImitation, type Recorded } from '../../../test/influx-imitation.js';
+import { annotatedCsv, csv, errorTable, InfluxImitation, type Recorded } from '../../../test/influx-imitation.js';
 import { imitationStore } from './imitation.case.js';
 import type { InfluxStore } from './index.js';
 import { parseTimeNs, tagsOf, timeUs } from './parse.js';
@@ -160,5 +160,40 @@ describe('adapter reads', () => {
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":"invalid","message":"compilation failed: error at @1:1-1:5"}');
     };
     await expect(store.breakerEvents({ start: 0, stop: 1e16, filters: {} })).rejects.toThrow(/compilation failed/);
+  });
+
+  it('fails every query path on the error table InfluxDB appends when a query fails part-way', async () => {
+    const t = '2026-11-21T10:00:01.000005123Z';
+    const partial = annotatedCsv([{
+      result: '_result',
+      columns: [['_start', 'dateTime:RFC3339', false], ['_stop', 'dateTime:RFC3339', false], ['_time', 'dateTime:RFC3339', false], ['_measurement', 'string', false],
+        ['endpoint', 'string', false], ['success', 'boolean', false]],
+      rows: [['1970-01-01T00:00:00Z', '2262-04-11T23:47:16.854Z', t, 'test_result', 'api', true]],
+    }]);
+    // Rows first where a result row fits the query (results, series); for the others the error table alone, which
+    // InfluxDB sends the same way when the failure comes before the first table.
+    let withRows = true;
+    influx.queryAnswer = (_r, res) => csv(res, `${withRows ? `${partial}\r\n\r\n` : ''}${errorTable('panic: runtime error, "index out of range"', '897')}`);
+    const failed = /^InfluxDB failed part-way through a query: panic: runtime error, "index out of range" \(reference 897\)$/;
+    const H = 3_600_000;
+    const h0 = Date.UTC(2026, 10, 21, 10);
+    const paths: [string, () => Promise<unknown>][] = [
+      ['results', () => store.results({ start: 0, stop: 1e16, filters: {}, limit: 5 })],
+      ['series', () => store.series({ start: 0, stop: 1e16, filters: {}, limit: 5 })],
+      ['breaker events', () => store.breakerEvents({ start: 0, stop: 1e16, filters: {} })],
+      ['aggregate', () => store.aggregate({ period: 'hour', tz: 'UTC', boundaries: [h0, h0 + H], filters: {}, groupBy: [], metric: 'latency_ms' })],
+      ['run summaries', () => store.runSummaries({ start: h0, stop: h0 + H, filters: {}, configuration: { ignore: ['worker'] } })],
+      ['failure summaries', () => store.failureSummaries({ start: h0, stop: h0 + H, filters: {} })],
+      ['failure fingerprints', () => store.failureFingerprints({ start: h0, stop: h0 + H, filters: {} })],
+      ['failure buckets', () => store.failureBuckets({ start: h0, stop: h0 + H, filters: {}, bucketMs: 60_000, minFailures: 1 })],
+      ['a rollup run', () => store.runRollup('hourly', h0, h0 + H)],
+    ];
+    for (const [name, run] of paths) {
+      withRows = name === 'results' || name === 'series';
+      await expect(run(), name).rejects.toThrow(failed);
+    }
+    const status = await store.status(h0 + 2 * H);
+    expect(status.ok).toBe(false);
+    expect(status.message).toMatch(failed);
   });
 });
