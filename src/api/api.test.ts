@@ -1,4 +1,6 @@
 // The HTTP API on a real loopback server with a real DuckDB store: happy paths, errors and security cases.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf } from '../../test/helpers.js';
@@ -12,6 +14,8 @@ afterEach(async () => {
 const start = async (o: Parameters<typeof startTestServer>[0] = {}) => (srv = await startTestServer(o));
 
 const T0 = Date.UTC(2026, 10, 21, 10);
+/** Debian's prometheus package has it; where it is missing the naming rules above still run. */
+const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
 const ns = (ms: number) => `${ms}000000`;
 
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
@@ -344,6 +348,16 @@ describe('reads', () => {
   });
 });
 
+/** The metric families of a Prometheus text exposition: name -> type, from its # TYPE lines. */
+function metricTypes(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
 describe('service endpoints', () => {
   it('serves ping, health, metrics, openapi and a request id', async () => {
     const s = await start();
@@ -360,6 +374,19 @@ describe('service endpoints', () => {
     expect(metrics).toMatch(/resultant_http_request_duration_seconds_bucket/);
     expect(metrics).toMatch(/resultant_ingest_queue_points 0/);
     expect(metrics).toMatch(/resultant_rollup_lag_seconds \d+/);
+    expect(metrics).toMatch(/resultant_rollup_dirty_buckets \d+/);
+    // Prometheus's naming rules, as promtool checks them: counters and only counters end in _total, base units.
+    const types = metricTypes(metrics);
+    expect(types.size).toBeGreaterThan(10);
+    for (const [name, type] of types) {
+      expect(name.endsWith('_total'), `${name} (${type})`).toBe(type === 'counter');
+      expect(name, name).not.toMatch(/_(hours|minutes|days|milliseconds|microseconds|nanoseconds|kilobytes|megabytes)(_|$)/);
+    }
+    if (promtool) {
+      const check = spawnSync(promtool, ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+      expect(check.status).toBe(0);
+    }
     const openapi = (await (await fetch(`${s.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toEqual(

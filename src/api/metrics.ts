@@ -39,8 +39,9 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
   readonly dirtyHours = new client.Gauge({
-    name: 'resultant_rollup_dirty_hours',
-    help: 'Rolled-up hours that took late writes and wait to be recomputed',
+    // Not "_hours": Prometheus reads that as a time unit.
+    name: 'resultant_rollup_dirty_buckets',
+    help: 'Rolled-up hourly buckets that took late writes and wait to be recomputed',
     registers: [this.registry],
   });
   readonly series = new client.Gauge({
@@ -64,6 +65,10 @@ export class ServiceMetrics {
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'resultant_' });
+    // prom-client names three of its gauges "..._total", which Prometheus keeps for counters (promtool refuses them).
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(`resultant_${name}`);
+    }
   }
 
   written(batch: WriteBatch): void {
