@@ -2,6 +2,7 @@
 // engine on the development and CI machines, so `docker compose up` itself is not run here (see
 // docs/readme/grafana-compose.md). What can be checked is: services, pinned images, the environment wiring between
 // them, the configuration Resultant would start with (through the real loadConfig), and the mounted paths.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +112,16 @@ describe('docker-compose.yml', () => {
     const used = [...read('docker-compose.yml').matchAll(/\$\{(\w+):-/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(5);
     for (const v of used) expect(example.has(v), v).toBe(true);
+  });
+
+  it('is valid for Compose v1 as well as v2: no top-level name (docker-compose config runs where installed)', () => {
+    expect(Object.keys(parse(read('docker-compose.yml')) as object)).not.toContain('name');
+    expect(read('.env.example')).toMatch(/^COMPOSE_PROJECT_NAME=resultant$/m);
+    const v1 = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((p) => existsSync(p));
+    if (!v1) return;
+    const check = spawnSync(v1, ['-f', join(root, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: root });
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it('declares every named volume it uses', () => {
