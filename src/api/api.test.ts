@@ -1,10 +1,13 @@
 // The HTTP API on a real loopback server with a real DuckDB store: happy paths, errors and security cases.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf } from '../../test/helpers.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
+import { diskStatus } from './app.js';
 
 let srv: TestServer | null = null;
 afterEach(async () => {
@@ -359,6 +362,32 @@ function metricTypes(text: string): Map<string, string> {
 }
 
 describe('service endpoints', () => {
+  it('reports the database file\'s size and the free disk in /health and /metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'resultant-disk-'));
+    try {
+      const s = await start({ path: join(dir, 'r.duckdb') });
+      await post(`${s.url}/api/v2/write`, netmonitor);
+      const health = (await (await fetch(`${s.url}/health`)).json()) as { checks: { name: string; status: string; database_bytes?: number; free_bytes?: number }[] };
+      const disk = health.checks.find((c) => c.name === 'disk')!;
+      expect(disk.database_bytes).toBeGreaterThan(0);
+      const fs = statfsSync(dir);
+      // The same file system's free space (other writers on the machine move it a little meanwhile).
+      expect(Math.abs(disk.free_bytes! - fs.bavail * fs.bsize)).toBeLessThan(1024 ** 3);
+      expect(disk.status).toBe(diskStatus(disk.free_bytes!));
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`resultant_database_size_bytes ${disk.database_bytes}\\b`));
+      expect(metrics).toMatch(/resultant_disk_free_bytes \d+/);
+      await srv?.close();
+      srv = null;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns below 1 GiB of free disk and fails below 64 MiB', () => {
+    expect([10 * 1024 ** 3, 1024 ** 3, 1024 ** 3 - 1, 64 * 1024 ** 2, 64 * 1024 ** 2 - 1, 0].map(diskStatus)).toEqual(['pass', 'pass', 'warn', 'warn', 'fail', 'fail']);
+  });
+
   it('serves ping, health, metrics, openapi and a request id', async () => {
     const s = await start();
     await post(`${s.url}/api/v2/write`, netmonitor);

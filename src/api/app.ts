@@ -60,6 +60,13 @@ export interface AppDeps {
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
 const LAG_WARN_SECONDS = 2 * 3600;
+/** Free space below which /health warns (1 GiB), and fails (64 MiB: writes are about to be refused). */
+const DISK_WARN_BYTES = 1024 ** 3;
+const DISK_FAIL_BYTES = 64 * 1024 ** 2;
+
+export function diskStatus(freeBytes: number): 'pass' | 'warn' | 'fail' {
+  return freeBytes < DISK_FAIL_BYTES ? 'fail' : freeBytes < DISK_WARN_BYTES ? 'warn' : 'pass';
+}
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -112,6 +119,7 @@ export function createApp(deps: AppDeps): express.Express {
         depth_points: deps.queue.depth,
         capacity_points: deps.queue.capacity,
       },
+      ...(st.disk ? [{ name: 'disk', status: diskStatus(st.disk.freeBytes), database_bytes: st.disk.databaseBytes, free_bytes: st.disk.freeBytes }] : []),
       ...(deps.fluxTasks?.states() ?? []).map((t) => ({
         name: `flux_task:${t.name}`,
         status: t.status,
@@ -131,6 +139,10 @@ export function createApp(deps: AppDeps): express.Express {
     deps.metrics.rollupLag.set(st.rollupLagSeconds);
     deps.metrics.dirtyHours.set(st.dirtyHours);
     deps.metrics.series.set(st.seriesCount);
+    if (st.disk) {
+      deps.metrics.databaseBytes.set(st.disk.databaseBytes);
+      deps.metrics.diskFreeBytes.set(st.disk.freeBytes);
+    }
     deps.metrics.queueDepth.set(deps.queue.depth);
     deps.metrics.queueCapacity.set(deps.queue.capacity);
     for (const t of deps.fluxTasks?.states() ?? []) deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);

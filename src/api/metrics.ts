@@ -49,6 +49,16 @@ export class ServiceMetrics {
     help: 'Distinct series (tag sets) in the store',
     registers: [this.registry],
   });
+  readonly databaseBytes = new client.Gauge({
+    name: 'resultant_database_size_bytes',
+    help: 'Size of the database file and its write-ahead log (DuckDB store)',
+    registers: [this.registry],
+  });
+  readonly diskFreeBytes = new client.Gauge({
+    name: 'resultant_disk_free_bytes',
+    help: 'Free space of the file system that holds the database file (DuckDB store)',
+    registers: [this.registry],
+  });
   readonly rollupRuns = new client.Counter({
     name: 'resultant_rollup_runs_total',
     help: 'Rollup task runs by outcome',

@@ -244,6 +244,8 @@ export interface StoreStatus {
   seriesCount: number;
   ok: boolean;
   message?: string;
+  /** Where the store keeps a file: its size on disk (with its write-ahead log) and the free space beside it. */
+  disk?: { databaseBytes: number; freeBytes: number };
 }
 
 export interface Store {

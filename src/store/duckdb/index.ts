@@ -1,6 +1,7 @@
 // The embedded store: one DuckDB file, one writer connection (DuckDB allows one writing process; inside it every
 // mutation here runs one at a time under `lock`), and a few reader connections that see committed snapshots.
 import { mkdirSync } from 'node:fs';
+import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AppError, invalid, unavailable } from '../../errors.js';
 import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
@@ -720,6 +721,18 @@ export class DuckDBStore implements Store {
     return this.read((c) => readFailureBuckets(c, this.reg, q));
   }
 
+  /** The database file's size (with its WAL) and the free space of its file system; null in memory or unreadable. */
+  private async disk(): Promise<{ databaseBytes: number; freeBytes: number } | null> {
+    if (this.opts.path === ':memory:') return null;
+    try {
+      const size = async (p: string): Promise<number> => (await stat(p).catch(() => null))?.size ?? 0;
+      const fs = await statfs(dirname(this.opts.path));
+      return { databaseBytes: (await size(this.opts.path)) + (await size(`${this.opts.path}.wal`)), freeBytes: fs.bavail * fs.bsize };
+    } catch {
+      return null;
+    }
+  }
+
   async status(nowMs: number): Promise<StoreStatus> {
     try {
       return await this.read(async (c) => {
@@ -732,7 +745,8 @@ export class DuckDBStore implements Store {
         const first = rows[0]!.first;
         const behindFrom = hw ?? (first === null ? null : floorHour(first));
         const lag = behindFrom === null ? 0 : Math.max(0, floorHour(nowMs) - behindFrom) / 1000;
-        return { ok: true, rollupLagSeconds: lag, dirtyHours: rows[0]!.dirty, seriesCount: this.reg.size };
+        const disk = await this.disk();
+        return { ok: true, rollupLagSeconds: lag, dirtyHours: rows[0]!.dirty, seriesCount: this.reg.size, ...(disk ? { disk } : {}) };
       });
     } catch (e) {
       return {
