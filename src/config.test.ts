@@ -75,6 +75,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ RESULTANT_WEBHOOK_HOSTS: 'http://x.example/path' })).toThrow(/RESULTANT_WEBHOOK_HOSTS must be host names/);
   });
 
+  it('reads CORS origins, and refuses what is not an origin', () => {
+    expect(loadConfig({ RESULTANT_CORS_ORIGINS: 'https://dash.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://dash.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ RESULTANT_CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(() => loadConfig({ RESULTANT_CORS_ORIGINS: 'https://dash.example.com/app' })).toThrow(/RESULTANT_CORS_ORIGINS must be origins/);
+  });
+
   it('never echoes a token in the message', () => {
     expect(() => loadConfig({ RESULTANT_AUTH_TOKENS: 'tiny' })).toThrow(/^(?!.*tiny).*$/);
   });

@@ -75,6 +75,17 @@ const ConfigSchema = z.object({
     )
     .refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long'),
   RESULTANT_PUBLIC_READ: bool.default(false),
+  // Browser origins allowed to call the API: "https://dash.example.com", comma-separated, or "*".
+  RESULTANT_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
+    .refine((os) => os.every((o) => o === '*' || (URL.canParse(o) && new URL(o).origin === o)), 'must be origins such as https://dash.example.com (scheme, host and port, no path), comma-separated, or *'),
   // Hosts notification webhooks may be sent to: "example.com", or ".example.com" for it and its subdomains.
   RESULTANT_WEBHOOK_HOSTS: z
     .string()
@@ -135,6 +146,8 @@ export interface Config {
   publicRead: boolean;
   /** Hosts webhooks may be sent to; empty: any. */
   webhookHosts: string[];
+  /** Browser origins allowed to call the API (CORS); empty: none. */
+  corsOrigins: string[];
   retention: { rawDays: number; hourlyDays: number; dailyDays: number };
   maxBodyBytes: number;
   queueMaxPoints: number;
@@ -226,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
     readTokens: r.RESULTANT_READ_TOKENS,
     publicRead: r.RESULTANT_PUBLIC_READ,
     webhookHosts: r.RESULTANT_WEBHOOK_HOSTS,
+    corsOrigins: r.RESULTANT_CORS_ORIGINS,
     retention: {
       rawDays: r.RESULTANT_RETENTION_RAW_DAYS,
       hourlyDays: r.RESULTANT_RETENTION_HOURLY_DAYS,

@@ -39,6 +39,7 @@ export async function startTestServer(
     authTokens: opts.authTokens ?? [],
     readTokens: opts.readTokens ?? [],
     webhookHosts: opts.webhookHosts ?? [],
+    corsOrigins: opts.corsOrigins ?? [],
     publicRead: opts.publicRead ?? false,
     maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
     ...(opts.store ? { store: opts.store } : {}),

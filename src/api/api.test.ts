@@ -384,6 +384,31 @@ describe('service endpoints', () => {
     }
   });
 
+  it('answers browsers of the RESULTANT_CORS_ORIGINS origins (preflights without a token), and no others', async () => {
+    const dash = 'https://dash.example.com';
+    const s = await start({ corsOrigins: [dash], authTokens: ['secret-token-1'] });
+    const auth = { Authorization: 'Token secret-token-1' };
+    const ok = await fetch(`${s.url}/api/v1/aggregates?period=hour`, { headers: { ...auth, Origin: dash } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(dash);
+    expect(ok.headers.get('vary')).toMatch(/Origin/);
+    const other = await fetch(`${s.url}/api/v1/aggregates?period=hour`, { headers: { ...auth, Origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const pre = await fetch(`${s.url}/api/v2/write`, {
+      method: 'OPTIONS',
+      headers: { Origin: dash, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(dash);
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    expect(pre.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    await srv?.close();
+    srv = null;
+    const closed = await start();
+    const none = await fetch(`${closed.url}/ping`, { headers: { Origin: dash } });
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('warns below 1 GiB of free disk and fails below 64 MiB', () => {
     expect([10 * 1024 ** 3, 1024 ** 3, 1024 ** 3 - 1, 64 * 1024 ** 2, 64 * 1024 ** 2 - 1, 0].map(diskStatus)).toEqual(['pass', 'pass', 'warn', 'warn', 'fail', 'fail']);
   });

@@ -31,6 +31,8 @@ export interface AppConfig {
   readTokens?: string[];
   /** Hosts webhooks may be sent to; empty or absent: any. */
   webhookHosts?: string[];
+  /** Browser origins allowed to call the API (CORS); "*" for any; empty or absent: none. */
+  corsOrigins?: string[];
   publicRead: boolean;
   maxBodyBytes: number;
   /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
@@ -68,6 +70,28 @@ export function diskStatus(freeBytes: number): 'pass' | 'warn' | 'fail' {
   return freeBytes < DISK_FAIL_BYTES ? 'fail' : freeBytes < DISK_WARN_BYTES ? 'warn' : 'pass';
 }
 
+/**
+ * CORS for browser clients of the listed origins (RESULTANT_CORS_ORIGINS): their requests get the headers that let
+ * the page read the answer, and preflights a 204; other origins get no CORS headers (the browser then refuses).
+ */
+function cors(origins: ReadonlySet<string>): express.RequestHandler {
+  return (req, res, next) => {
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string' || (!origins.has(origin) && !origins.has('*'))) return next();
+    res.setHeader('Access-Control-Allow-Origin', origins.has('*') ? '*' : origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After, Location, Content-Disposition');
+    if (req.method === 'OPTIONS' && typeof req.headers['access-control-request-method'] === 'string') {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Content-Encoding, X-Request-Id');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -94,6 +118,9 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
+
+  const corsOrigins = new Set(deps.config.corsOrigins ?? []);
+  if (corsOrigins.size > 0) app.use(cors(corsOrigins));
 
   app.get('/ping', (_req, res) => {
     res.setHeader('X-Influxdb-Version', `resultant-${deps.version}`);
