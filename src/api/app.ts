@@ -23,6 +23,7 @@ import { type Notifications, notificationsRouter } from './notifications.js';
 import { grafanaRouter } from './grafana.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
+import { influxQueryRouter } from './influx-query.js';
 import { writeRouter } from './write.js';
 
 export interface AppConfig {
@@ -183,6 +184,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(writeRouter(deps, auth));
+  app.use(influxQueryRouter(deps, auth));
   app.use(readRouter(deps, auth));
   app.use(forecastRouter(deps, auth));
   app.use(notificationsRouter(deps, auth));
