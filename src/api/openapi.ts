@@ -124,6 +124,18 @@ export function openApiDocument(version: string): object {
           responses: writeResponses,
         },
       },
+      '/query': {
+        get: {
+          summary: 'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS (read token)',
+          parameters: [q('q', 'InfluxQL statements separated by ;', { type: 'string' }, true), q('db', 'accepted and ignored'), q('p', 'token (InfluxDB 1.x clients)')],
+          responses: { '200': { description: '{"results": [{"statement_id": 0, "series": [...]}]} as InfluxDB 1.x answers' }, '400': { description: '{"error": "..."}: any other statement; read data with /api/v1/aggregates' }, '401': err('token missing or invalid') },
+        },
+        post: {
+          summary: 'The same, and CREATE DATABASE (accepted; the service keeps one store), with a write token',
+          parameters: [q('q', 'InfluxQL statements separated by ; (or in a form body)'), q('p', 'token (InfluxDB 1.x clients)')],
+          responses: { '200': { description: '{"results": [...]}' }, '400': { description: '{"error": "..."}' }, '401': err('token missing or invalid'), '403': err('a read-only token') },
+        },
+      },
       '/api/v1/results': {
         post: {
           summary: 'Write results as JSON (one object or an array of at most 10,000)',
