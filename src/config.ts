@@ -43,6 +43,18 @@ const byteSize = z
   .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb|kib|mib|gib)?$/i, 'must be a size such as 25MB or 1048576')
   .transform(parseByteSize);
 
+/** A comma-separated list: items trimmed, empty ones left out; unset is the empty list. */
+const commaList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+  );
+const tokenList = commaList.refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long');
+
 const ConfigSchema = z.object({
   RESULTANT_PORT: intInRange(0, 65535).default(8080),
   RESULTANT_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
@@ -53,50 +65,20 @@ const ConfigSchema = z.object({
     .trim()
     .refine(isValidTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
     .default('UTC'),
-  RESULTANT_AUTH_TOKENS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((t) => t.trim())
-        .filter((t) => t.length > 0),
-    )
-    .refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long'),
+  RESULTANT_AUTH_TOKENS: tokenList,
   // Tokens that may only read (dashboards, Grafana, report readers).
-  RESULTANT_READ_TOKENS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((t) => t.trim())
-        .filter((t) => t.length > 0),
-    )
-    .refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long'),
+  RESULTANT_READ_TOKENS: tokenList,
   RESULTANT_PUBLIC_READ: bool.default(false),
   // Browser origins allowed to call the API: "https://dash.example.com", comma-separated, or "*".
-  RESULTANT_CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((t) => t.trim())
-        .filter((t) => t.length > 0),
-    )
-    .refine((os) => os.every((o) => o === '*' || (URL.canParse(o) && new URL(o).origin === o)), 'must be origins such as https://dash.example.com (scheme, host and port, no path), comma-separated, or *'),
+  RESULTANT_CORS_ORIGINS: commaList.refine(
+    (os) => os.every((o) => o === '*' || (URL.canParse(o) && new URL(o).origin === o)),
+    'must be origins such as https://dash.example.com (scheme, host and port, no path), comma-separated, or *',
+  ),
   // Hosts notification webhooks may be sent to: "example.com", or ".example.com" for it and its subdomains.
-  RESULTANT_WEBHOOK_HOSTS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((t) => t.trim())
-        .filter((t) => t.length > 0),
-    )
-    .refine((hs) => hs.every((h) => /^\.?[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(h)), 'must be host names, comma-separated (".example.com" allows subdomains)'),
+  RESULTANT_WEBHOOK_HOSTS: commaList.refine(
+    (hs) => hs.every((h) => /^\.?[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(h)),
+    'must be host names, comma-separated (".example.com" allows subdomains)',
+  ),
   RESULTANT_RETENTION_RAW_DAYS: intInRange(2, 36500).default(30),
   RESULTANT_RETENTION_HOURLY_DAYS: intInRange(2, 36500).default(400),
   // 0 keeps daily rollups forever.
