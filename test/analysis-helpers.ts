@@ -4,9 +4,28 @@ import { afterEach } from 'vitest';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
 import type { AnalysisRequest } from '../src/analysis/types.js';
 import { type BreakerState, makeSeries, type SeriesRef, type Tags, type TestResult, WriteBatch } from '../src/model/result.js';
+import { HOUR } from './helpers.js';
 
 export const openStore = (): Promise<DuckDBStore> =>
   DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+
+/**
+ * A store in the states the summary property tests explore: `first` written, the first `rollupHours` hours after
+ * `base` rolled up (0: none), `late` written (late writes below the watermark), and optionally everything up to
+ * `until` rolled up again.
+ */
+export async function storeWithLateWrites(
+  first: readonly FullRow[],
+  late: readonly FullRow[],
+  o: { base: number; rollupHours: number; rollupAgain: boolean; until: number },
+): Promise<DuckDBStore> {
+  const store = await openStore();
+  await store.write(batchWith(first));
+  if (o.rollupHours > 0) await store.rollup(o.base + o.rollupHours * HOUR);
+  await store.write(batchWith(late));
+  if (o.rollupAgain) await store.rollup(o.until);
+  return store;
+}
 
 /**
  * Call inside a describe: gives a function that opens a fresh in-memory store for the running test, and closes it

@@ -3,7 +3,7 @@
 // a direct grouping of the raw failed results of the window, for windows that start and end inside an hour.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchWith, type FullRow, openStore, request } from '../../test/analysis-helpers.js';
+import { type FullRow, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
 import { DAY, HOUR } from '../../test/helpers.js';
 import { failurePatternsRunner, fingerprintOfResult, groupFailures } from './failure-patterns.js';
 
@@ -64,14 +64,10 @@ describe('failure-patterns from summaries equals a direct grouping (property)', 
   it('holds for random failures, rollup states, late writes, windows inside hours, zones, groupings and filters', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
-        const store = await openStore();
+        const first = toRows(c.rows);
+        const late = toRows(c.late);
+        const store = await storeWithLateWrites(first, late, { base: BASE, rollupHours: c.rollupHours, rollupAgain: c.rollupAgain, until: BASE + SPAN_H * HOUR });
         try {
-          const first = toRows(c.rows);
-          const late = toRows(c.late);
-          await store.write(batchWith(first));
-          if (c.rollupHours > 0) await store.rollup(BASE + c.rollupHours * HOUR);
-          await store.write(batchWith(late));
-          if (c.rollupAgain) await store.rollup(BASE + SPAN_H * HOUR);
           const start = BASE + c.startMin * 60_000 + c.startSec * 1000;
           const stop = Math.min(start + c.lengthMin * 60_000, BASE + SPAN_H * HOUR + 1);
           const now = c.nowInside ? Math.floor((start + stop) / 2) + 7 : stop + DAY;

@@ -3,7 +3,7 @@
 // classification of the raw runs of the window, for windows that start and end inside an hour.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchWith, type FullRow, openStore, request } from '../../test/analysis-helpers.js';
+import { type FullRow, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
 import { HOUR } from '../../test/helpers.js';
 import { bucketOf, classifyFlaky, DEFAULT_IGNORE_TAGS, flakyTestsRunner, type FlakyResult } from './flaky-tests.js';
 
@@ -91,14 +91,10 @@ describe('flaky-tests from summaries equals a direct classification (property)',
   it('holds for random runs, rollup states, late writes, windows inside hours, rules, filters and incidents', async () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
-        const store = await openStore();
+        const first = toRows(c.rows);
+        const late = toRows(c.late);
+        const store = await storeWithLateWrites(first, late, { base: BASE, rollupHours: c.rollupHours, rollupAgain: c.rollupAgain, until: BASE + SPAN_H * HOUR });
         try {
-          const first = toRows(c.rows);
-          const late = toRows(c.late);
-          await store.write(batchWith(first));
-          if (c.rollupHours > 0) await store.rollup(BASE + c.rollupHours * HOUR);
-          await store.write(batchWith(late));
-          if (c.rollupAgain) await store.rollup(BASE + SPAN_H * HOUR);
           const start = BASE + c.startMin * 60_000 + c.startSec * 1000;
           const stop = Math.min(start + c.lengthMin * 60_000, BASE + SPAN_H * HOUR + 1);
           const filters: Record<string, string[]> = c.filter === 'test' ? { test: ['a'] } : c.filter === 'worker' ? { worker: ['w1', 'w2'] } : {};
