@@ -1,6 +1,6 @@
 // Precision and recall of the anomaly detectors (src/analysis/anomalies.ts), on two kinds of data:
 //
-// 1. NAB realAWSCloudwatch (../shared/datasets/nab, MIT, Numenta; 17 series of 5-minute AWS metrics with 30 labelled
+// 1. NAB realAWSCloudwatch (MIT, Numenta; see nabDir in common.ts; 17 series of 5-minute AWS metrics with 30 labelled
 //    anomaly windows in labels.json), in three shapes: the service's default hourly buckets (the median of each
 //    hour's values, as `statistic=p50` reads them), hourly means (`statistic=mean`), and the raw 5-minute points.
 //    An alert is one item of the answer: before this round one per breaching point, now one per episode
@@ -16,9 +16,9 @@
 //    Recall = incidents flagged on their series within 6 hours of their start; precision = alerts that lie on
 //    an incident's series and overlap [start − 1 h, stop + 1 h) out of all alerts reported for that statistic.
 //
-// Run once: npm run bench:anomalies (NAB from NAB_DIR, else ../shared/datasets/nab beside the repository).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Run once: npm run bench:anomalies (NAB from NAB_DIR, else data/nab).
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ss from 'simple-statistics';
 import { type Anomaly, type AnomalyOptions, ANOMALY_DEFAULTS, detectAnomalies, runAnomalies } from '../src/analysis/anomalies.js';
 import { runRegressions } from '../src/analysis/regressions.js';
@@ -26,16 +26,9 @@ import type { Point } from '../src/analysis/series.js';
 import { DemoFleet } from '../src/demo/generate.js';
 import { decodeLineProtocol } from '../src/ingest/validate.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { machine } from './common.js';
+import { machine, nabDir } from './common.js';
 
-// shared/ sits beside the repository (../shared), or one level further up from a worktree.
-const NAB = resolve(
-  process.env.NAB_DIR ??
-    [join(import.meta.dirname, '../../shared/datasets/nab'), join(import.meta.dirname, '../../../shared/datasets/nab')].find((p) =>
-      existsSync(p),
-    ) ??
-    'shared/datasets/nab (set NAB_DIR)',
-);
+const NAB = nabDir();
 const FIVE_MIN = 300_000;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

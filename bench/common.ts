@@ -1,6 +1,7 @@
-// Shared bits of the benchmarks: the machine, a resident-memory sampler, percentiles.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Shared bits of the benchmarks: the machine, a resident-memory sampler, percentiles, the NAB data's folder.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join, resolve } from 'node:path';
 
 export function machine(): string {
   return `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`;
@@ -80,3 +81,20 @@ export async function startServiceChild(env: Record<string, string>, root: URL =
     },
   };
 }
+
+/**
+ * The NAB realAWSCloudwatch data the anomaly and forecast benchmarks read (Numenta Anomaly Benchmark, MIT,
+ * github.com/numenta/NAB): a folder holding `realAWSCloudwatch/*.csv` (NAB's data/realAWSCloudwatch) and
+ * `labels.json` (NAB's labels/combined_windows.json). NAB_DIR names it; else `data/nab` in this repository
+ * (data/ is not tracked).
+ */
+export function nabDir(): string {
+  const dir = resolve(process.env.NAB_DIR ?? join(import.meta.dirname, '../data/nab'));
+  if (!existsSync(join(dir, 'realAWSCloudwatch')) || !existsSync(join(dir, 'labels.json'))) {
+    throw new Error(
+      `no NAB data in ${dir}: put NAB's data/realAWSCloudwatch folder and labels/combined_windows.json (as labels.json) there, or set NAB_DIR to a folder that has them`,
+    );
+  }
+  return dir;
+}
+

@@ -1,5 +1,5 @@
 // Forecast model selection on real series and through the service.
-// 1) NAB (../shared/datasets/nab, MIT): each realAWSCloudwatch series resampled to hourly means; each of its last
+// 1) NAB (MIT, Numenta; see nabDir in common.ts): each realAWSCloudwatch series resampled to hourly means; each of its last
 //    three days is held back in turn, the selection runs on the data before that day (rolling-origin backtest) and
 //    its forecast is scored on the day: MASE (scaled by the training data's seasonal naive error) and the share of
 //    the day's 24 values inside the 95 % interval.
@@ -14,10 +14,10 @@ import { ForecastPool } from '../src/forecast/pool.js';
 import { minimumHistory } from '../src/forecast/select.js';
 import { makeSeries, WriteBatch } from '../src/model/result.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { machine, pct, startServiceChild } from './common.js';
+import { machine, nabDir, pct, startServiceChild } from './common.js';
 
 const HOUR = 3_600_000;
-const NAB = new URL('../../shared/datasets/nab/', import.meta.url);
+const NAB = nabDir();
 const f2 = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
 
 /** Hourly means of a NAB CSV (timestamp,value), with hours that have no sample as null. */
@@ -46,7 +46,7 @@ const HELD_DAYS = 3;
 
 async function nab(): Promise<void> {
   const pool = new ForecastPool();
-  const dir = new URL('realAWSCloudwatch/', NAB);
+  const dir = join(NAB, 'realAWSCloudwatch');
   console.log(`\n## NAB realAWSCloudwatch, hourly means, horizon 24 h, 95 % interval; each of the last ${HELD_DAYS} days held back in turn (1 for a series of under 5 days)\n`);
   console.log('| series | hours | model (last day) | backtest MASE | seasonal naive MASE | backtest coverage | hold-out MASE (mean of days) | hold-out coverage | time ms |');
   console.log('|---|---|---|---|---|---|---|---|---|');
@@ -58,7 +58,7 @@ async function nab(): Promise<void> {
   let maseN = 0;
   const perStep = Array.from({ length: 24 }, () => ({ inside: 0, n: 0 }));
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
-    const y = hourly(new URL(name, dir).pathname);
+    const y = hourly(join(dir, name));
     let rowInside = 0;
     let rowMase = 0;
     let ms = 0;

@@ -1,4 +1,4 @@
-// InfluxDB 1.x's /query, for what clients send when they start (CONTRACT.md §6): InfluxDB client libraries and
+// InfluxDB 1.x's /query, for what clients send when they start: InfluxDB client libraries and
 // Telegraf's influxdb output ask SHOW DATABASES or CREATE DATABASE before they write. Those (and SHOW RETENTION
 // POLICIES, SHOW MEASUREMENTS) are answered as InfluxDB 1.x answers them; the service keeps no databases, so every
 // name is accepted and writes go to the one store whatever their `db`. Any other statement is a 400 that points to

@@ -84,7 +84,7 @@ export function openApiDocument(version: string): object {
     info: {
       title: 'Resultant',
       version,
-      description: 'Test-result analytics: ingest, hourly/daily rollups and aggregates. See CONTRACT.md.',
+      description: 'Test-result analytics: ingest, hourly/daily rollups and aggregates, analyses, forecasts, notifications, reports and charts. The README and docs/ of the repository describe each endpoint.',
     },
     components: {
       securitySchemes: {
