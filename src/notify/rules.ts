@@ -28,7 +28,11 @@ const WebhookHandler = z.object({
         return false;
       }
     }, 'must be an http or https URL')
-    .refine((u) => !URL.canParse(u) || !hasCredentials(new URL(u)), 'must not carry a user or password; send credentials in headers (they are never shown back)'),
+    .superRefine((u, ctx) => {
+      // The credentials rule of delivery (webhookTargetProblem), here without the host list (the route has it).
+      const problem = URL.canParse(u) ? webhookTargetProblem(u, []) : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   /** Sent with each POST (e.g. an Authorization header); never shown back by the API or written to logs. */
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be an HTTP header name'), z.string().max(MAX_HEADER_VALUE))
