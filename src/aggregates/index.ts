@@ -485,7 +485,8 @@ function cacheOf(store: Store): FragmentCache {
   return c;
 }
 
-function compareGroups(a: Record<string, string | null>, b: Record<string, string | null>, keys: string[]): number {
+/** The order groups are listed in: by their group_by values in turn, a missing tag first. */
+export function compareGroups(a: Readonly<Record<string, string | null>>, b: Readonly<Record<string, string | null>>, keys: readonly string[]): number {
   for (const k of keys) {
     const x = a[k] ?? '';
     const y = b[k] ?? '';

@@ -1,6 +1,6 @@
 // Time series for the time-series analyses (trends, regressions, anomalies): one value per hourly or daily bucket
 // and group, read through the Store port's aggregates so that they work on every store and use its rollups.
-import type { BucketJson } from '../aggregates/index.js';
+import { type BucketJson, compareGroups } from '../aggregates/index.js';
 import { invalid } from '../errors.js';
 import type { BucketAggregate, StatsLevel } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, HOUR_MS } from '../time/buckets.js';
@@ -87,15 +87,6 @@ export function valueOfAggregate(b: BucketAggregate, statistic: Statistic): { va
   }
 }
 
-function compareTags(a: Record<string, string>, b: Record<string, string>, keys: readonly string[]): number {
-  for (const k of keys) {
-    const x = a[k] ?? '';
-    const y = b[k] ?? '';
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
 const MAX_HOURLY_DAYS = 92;
 
 /** What a statistic needs of the store: percentiles of merged buckets cost the most, so only they ask for them. */
@@ -152,7 +143,7 @@ export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opt
     series.push({ series: tags, points });
   }
   // Groups in the order the aggregates API lists them: by their values, a missing tag first.
-  series.sort((a, b) => compareTags(a.series, b.series, groupBy));
+  series.sort((a, b) => compareGroups(a.series, b.series, groupBy));
   return { period, stepMs: period === 'hour' ? HOUR_MS : DAY_MS, statistic, groupBy, series };
 }
 
