@@ -8,6 +8,8 @@ describe('JSON results', () => {
     const many = decodeJsonResults([{ success: true }, { success: false, error: 'x', error_type: 'http', metrics: { t: 1 } }], 7);
     expect(many.ok && many.batch.size).toBe(2);
     expect(many.ok && many.batch.results.metrics).toEqual([null, { t: 1 }]);
+    // Untimed results are a microsecond apart in request order, so that they never replace each other.
+    expect(many.ok && many.batch.results.time).toEqual([7, 8]);
   });
 
   it('reads RFC 3339 (with offsets and fractions) and epoch milliseconds', () => {

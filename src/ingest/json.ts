@@ -59,6 +59,7 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
   }
   const batch = new WriteBatch();
   const errors: RecordError[] = [];
+  let untimed = 0;
   const seriesByKey = new Map<string, SeriesRef>();
   records.forEach((rec, index) => {
     if (errors.length >= 100) return;
@@ -88,8 +89,10 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
         recErrors.push({ index, path: `${field}.__proto__`, message: `"__proto__" is not allowed as a ${field === 'tags' ? 'tag key' : 'metric name'}` });
       }
     }
-    let time = nowUs;
-    if (r.time !== undefined && r.time !== null) {
+    // Untimed results get the time of receipt, a microsecond apart in request order (see validate.ts).
+    let time = nowUs + untimed;
+    if (r.time === undefined || r.time === null) untimed++;
+    else {
       const t = parseTimeValue(r.time);
       const bad =
         t === null ? 'must be an RFC 3339 timestamp or epoch milliseconds' : (checkTime(t) ?? checkRetention(t, minTimeUs));

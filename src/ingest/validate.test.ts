@@ -37,6 +37,11 @@ describe('test_result', () => {
     expect(r.ok && r.batch.results.time).toEqual([42]);
   });
 
+  it('stamps untimed lines a microsecond apart in request order, so that they never replace each other', () => {
+    const r = decode('test_result success=true\ntest_result success=false 5000\ntest_result success=false\ntest_result success=true');
+    expect(r.ok && r.batch.results.time).toEqual([42, 5, 43, 44]);
+  });
+
   it('shares one series object for the same tags in any order', () => {
     const r = decode(`test_result,a=1,b=2 success=t ${T}\ntest_result,b=2,a=1 success=f ${T}`);
     expect(r.ok).toBe(true);

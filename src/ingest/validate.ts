@@ -73,6 +73,7 @@ export function decodeLineProtocol(
   const batch = new WriteBatch();
   const cache = opts.cache ?? new SeriesCache();
   let failure: { line: number; message: string } | null = null;
+  let untimed = 0;
   forEachLine(body, (text, lineNo) => {
     const known = cache.get(text.slice(0, seriesLength(text)));
     const parsed = parseLine(text, lineNo, known !== undefined);
@@ -83,8 +84,11 @@ export function decodeLineProtocol(
     const p = parsed.point;
     try {
       const series = known ?? cache.put(p.seriesText, toSeries(p.measurement, p.tags));
-      let time = opts.nowUs;
-      if (p.timestamp !== null) {
+      // Untimed points get the time of receipt, a microsecond apart in request order, so that they never replace
+      // each other (one result per series and timestamp).
+      let time = opts.nowUs + untimed;
+      if (p.timestamp === null) untimed++;
+      else {
         time = timestampToMicros(p.timestamp, opts.precision);
         const bad = checkTime(time) ?? checkRetention(time, opts.minTimeUs);
         if (bad) throw new Invalid(bad);

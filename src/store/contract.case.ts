@@ -219,14 +219,36 @@ export function runStoreContract(opts: ContractOptions): void {
       expect(status.dirtyHours).toBe(0);
     });
 
-    it('keeps two results of one series with the same timestamp as two results', async () => {
+    it('keeps one result per series and timestamp, the last write winning, within a write and across writes', async () => {
       const s = await open();
+      // Two points of one series at one timestamp in one write: the later line wins.
       await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }, { t: T0, latency: 3, tags: { endpoint: 'x' } }]));
-      await s.write(batchOf([{ t: T0, latency: 5, tags: { endpoint: 'x' } }]));
-      const r = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + HOUR }), LATER);
-      expect(r.series[0]!.buckets[0]!.stats).toMatchObject({ count: 3, mean: 3 });
+      // A retried write: the very same point again is still one point.
+      await s.write(batchOf([{ t: T0 + 1000, latency: 7, tags: { endpoint: 'x' } }]));
+      await s.write(batchOf([{ t: T0 + 1000, latency: 7, tags: { endpoint: 'x' } }]));
+      // A later write at a stored timestamp replaces the stored point; another series at that time is its own.
+      await s.write(batchOf([{ t: T0, latency: 5, tags: { endpoint: 'x' } }, { t: T0, latency: 9, tags: { endpoint: 'y' } }]));
+      const r = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + HOUR, groupBy: ['endpoint'] }), LATER);
+      const x = r.series.find((g) => g.group.endpoint === 'x')!.buckets[0]!.stats;
+      expect(x).toMatchObject({ count: 2, mean: 6, min: 5, max: 7 });
+      expect(r.series.find((g) => g.group.endpoint === 'y')!.buckets[0]!.stats).toMatchObject({ count: 1, mean: 9 });
       const page = await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 });
       expect(page.results).toHaveLength(3);
+    });
+
+    it('replaces a point below the rollup watermark in the rollups too', async () => {
+      const s = await open();
+      await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }, { t: T0 + 60_000, latency: 2, tags: { endpoint: 'x' } }]));
+      await s.rollup(LATER);
+      await s.write(batchOf([{ t: T0, success: false, latency: 10, tags: { endpoint: 'x' } }]));
+      for (const phase of ['before re-rollup', 'after re-rollup']) {
+        if (phase === 'after re-rollup') await s.rollup(LATER);
+        for (const period of ['hour', 'day'] as const) {
+          const r = await queryAggregates(s, params({ period, start: T0, stop: T0 + HOUR }), LATER);
+          expect(r.series[0]!.buckets[0]!.stats, `${phase}, ${period}`).toMatchObject({ count: 2, mean: 6, max: 10 });
+          expect(r.series[0]!.buckets[0]!.failure_count, `${phase}, ${period}`).toBe(1);
+        }
+      }
     });
   });
 

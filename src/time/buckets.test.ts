@@ -55,6 +55,26 @@ describe('bucket boundaries', () => {
     expect(() => bucketBoundaries('hour', 'UTC', 0, 30 * 365 * 86_400_000)).toThrow(/more than 20000/);
     expect(() => bucketBoundaries('hour', 'UTC', 10, 10)).toThrow(/stop must be after start/);
   });
+
+  it('refuses a range far over the cap before computing its buckets: the cost does not grow with the span', () => {
+    const best = (f: () => void): number => {
+      let min = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        f();
+        min = Math.min(min, performance.now() - t);
+      }
+      return min;
+    };
+    // A quarter of the cap accepted, against a span of 2.5 million hours refused.
+    const accepted = best(() => bucketBoundaries('hour', 'Europe/Berlin', 0, 5_000 * 3_600_000));
+    const far = best(() => expect(() => bucketBoundaries('hour', 'Europe/Berlin', 0, 9_214_646_400_000)).toThrow(/more than 20000 hour/));
+    expect(far).toBeLessThan(accepted / 10);
+    expect(() => bucketBoundaries('week', 'UTC', 0, 9_214_646_400_000, 100)).toThrow(/more than 100 week/);
+    // Just over the cap still counts exactly: 20,001 UTC hours are refused, 20,000 are not.
+    expect(() => bucketBoundaries('hour', 'UTC', 0, 20_001 * 3_600_000)).toThrow(/more than 20000/);
+    expect(bucketBoundaries('hour', 'UTC', 0, 20_000 * 3_600_000)).toHaveLength(20_001);
+  });
 });
 
 describe('time values', () => {

@@ -3,7 +3,7 @@
 // fast in DuckDB (notes/influxdb-and-rollups.md §3: time_bucket over TIMESTAMPTZ with a day width is ~30-100x
 // slower) and makes both stores agree on DST days (23 or 25 hours) and half-hour zones.
 import { DateTime } from 'luxon';
-import { invalid } from '../errors.js';
+import { type AppError, invalid } from '../errors.js';
 
 export type Period = 'hour' | 'day' | 'week' | 'month';
 export const PERIODS: readonly Period[] = ['hour', 'day', 'week', 'month'];
@@ -41,21 +41,38 @@ export function nextBucketStart(period: Period, tz: string, startMs: number): nu
 }
 
 /**
- * Boundaries b0 < b1 < ... < bn of the buckets covering [startMs, stopMs): `start` rounds down and `stop` up to
- * bucket boundaries in `tz`. Bucket i is [b_i, b_{i+1}).
+ * The longest a bucket of each period can be, DST shifts (30 minutes in Lord Howe) included: a range longer than
+ * `max` of them certainly spans more than `max` buckets, which is refused before any boundary is computed.
  */
-export function bucketBoundaries(period: Period, tz: string, startMs: number, stopMs: number): number[] {
+const LONGEST_MS: Record<Period, number> = {
+  hour: 2 * HOUR_MS,
+  day: 26 * HOUR_MS,
+  week: 7 * DAY_MS + 2 * HOUR_MS,
+  month: 31 * DAY_MS + 2 * HOUR_MS,
+};
+
+/**
+ * Boundaries b0 < b1 < ... < bn of the buckets covering [startMs, stopMs): `start` rounds down and `stop` up to
+ * bucket boundaries in `tz`. Bucket i is [b_i, b_{i+1}). More than `max` buckets are refused with `tooMany()`,
+ * at a cost bounded by `max`, whatever the span.
+ */
+export function bucketBoundaries(
+  period: Period,
+  tz: string,
+  startMs: number,
+  stopMs: number,
+  max = MAX_BUCKETS,
+  tooMany: () => AppError = () =>
+    invalid(`the range spans more than ${max} ${period} buckets; narrow start/stop or use a longer period`),
+): number[] {
   if (!(stopMs > startMs)) throw invalid('stop must be after start');
+  if ((stopMs - startMs) / LONGEST_MS[period] > max + 1) throw tooMany();
   const out = [bucketStart(period, tz, startMs)];
   let cur = out[0]!;
   while (cur < stopMs) {
     cur = nextBucketStart(period, tz, cur);
     out.push(cur);
-    if (out.length > MAX_BUCKETS + 1) {
-      throw invalid(
-        `the range spans more than ${MAX_BUCKETS} ${period} buckets; narrow start/stop or use a longer period`,
-      );
-    }
+    if (out.length > max + 1) throw tooMany();
   }
   return out;
 }

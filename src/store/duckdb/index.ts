@@ -43,7 +43,7 @@ import { migrate, readMeta, writeMeta } from './schema.js';
 import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
 import { type Range, runs } from '../../time/ranges.js';
 import { ParamBag } from './sql.js';
-import { appendBreakers, appendResults, appendSeries, upsertFingerprints } from './write.js';
+import { appendBreakers, appendResults, appendSeries, replaceEarlier, upsertFingerprints } from './write.js';
 
 export interface DuckDBStoreOptions {
   path: string;
@@ -298,6 +298,8 @@ export class DuckDBStore implements Store {
       await appendResults(conn, batch, resultIds, this.nextResultId);
       await upsertFingerprints(conn, this.newFingerprints(batch));
       await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
+      await replaceEarlier(conn, 'results', this.nextResultId, batch.results.time);
+      await replaceEarlier(conn, 'breaker_events', this.nextBreakerId, batch.breakers.time);
       await this.markDirty(conn, batch);
       // Readers map the rows they read to series through the registry: it knows the new series before the commit
       // makes their rows visible (a registered series without rows yet reads as empty).

@@ -117,6 +117,36 @@ export async function appendBreakers(
   );
 }
 
+/**
+ * One row per series and timestamp, the last written winning (InfluxDB's rule, so a retried write is not counted
+ * twice): after a write's rows are appended (ids from `firstId` on), deletes every row they replace, stored ones
+ * and earlier ones of the same write. Only the write's time span is scanned; the row groups' zone maps skip the
+ * rest, so a live write looks at the newest rows only.
+ */
+export async function replaceEarlier(
+  conn: DuckDBConnection,
+  table: 'results' | 'breaker_events',
+  firstId: number,
+  times: readonly number[],
+): Promise<void> {
+  if (times.length === 0) return;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of times) {
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  await conn.run(
+    `DELETE FROM ${table} AS old
+     WHERE old.time BETWEEN $lo AND $hi
+       AND EXISTS (SELECT 1 FROM ${table} AS new
+                   WHERE new.id >= $first AND new.time BETWEEN $lo AND $hi
+                     AND new.series_id = old.series_id AND new.time = old.time AND new.id > old.id)`,
+    { lo: tsValue(lo), hi: tsValue(hi), first: BigInt(firstId) },
+    { lo: T.TIMESTAMPTZ, hi: T.TIMESTAMPTZ, first: T.BIGINT },
+  );
+}
+
 /** Records what the batch's fingerprints stand for; known ones are kept as they are (the first meaning wins). */
 export async function upsertFingerprints(conn: DuckDBConnection, kinds: Iterable<FailureKind>): Promise<void> {
   const list = [...kinds];

@@ -52,7 +52,7 @@ export const RUN_REDUCE = `reduce(
             }),
     )`;
 
-/** The µs time and 0/1 outcome the run reduce sorts by (the ns suffix of lines.ts must not order a µs tie). */
+/** The µs time and 0/1 outcome the run reduce sorts by (the series' ns suffix of lines.ts must not order a µs tie). */
 const RUN_MAP = 'map(fn: (r) => ({r with _t: int(v: r._time) / 1000, _ok: if r._value then 1 else 0}))';
 
 /** Grouping of per-series tables into configurations: every tag but the ignored ones, or only the listed ones. */

@@ -307,8 +307,8 @@ export class InfluxStore implements Store {
   /**
    * Newest first. The cursor is the last row's time in ns plus how many rows at exactly that time were returned;
    * the next page stops just after it and skips those. Rows of different series at the very same nanosecond have
-   * no further order in InfluxDB's sort, so such a tie at a page boundary could repeat or skip one (rare: every
-   * line gets its own nanosecond suffix).
+   * no further order in InfluxDB's sort, so such a tie at a page boundary could repeat or skip one (rare: each
+   * series gets its own nanosecond suffix, lines.ts).
    */
   async results(q: ResultQuery): Promise<ResultPage> {
     let before: { t: bigint; skip: number } | null = null;

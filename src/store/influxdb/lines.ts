@@ -5,33 +5,16 @@
 // once at ingest) as the string field `fingerprint`, so Flux can group failures by it without the TypeScript
 // normaliser (the failure-pattern summaries and the analysis task, flux/analysis_hourly__v1.flux).
 //
-// InfluxDB identifies a point by measurement, tag set and timestamp and overwrites duplicates, while the contract
-// keeps two results with the same series and time as two results. Our timestamps are microseconds, so each line
-// gets a nanosecond suffix (0..999) distinct among the lines of its series and microsecond in the batch: up to 1000
-// results of one series in the same microsecond stay distinct. Reads truncate to microseconds. The suffix is a
-// hash of the line's content (probing past suffixes already taken), not a counter, so the same results always get
-// the same timestamps: a request written again after a partial failure (by the ingest queue one request at a
-// time, or by the client) overwrites what was stored the first time instead of storing it twice. The hash leaves
-// the fingerprint out (it is a function of error and error_type, which are in it): a result gets the timestamp
-// it got before fingerprints were written, so a request resent across an upgrade still overwrites its points.
+// InfluxDB identifies a point by measurement, tag set and timestamp, and a point written again at the same
+// timestamp replaces the stored one (last write wins): the rule both stores keep, so a retried write is never
+// counted twice. Our timestamps are microseconds; each line gets a nanosecond suffix (0..999) that is a hash of
+// its series (measurement and tags), the same for every point of that series. Points of one series at one
+// microsecond therefore share their timestamp and replace each other, while points of different series at one
+// microsecond (common with second-precision writers) mostly get different nanoseconds, which keeps ties rare in
+// the newest-first sort that /results pages through. Reads truncate to microseconds.
 import { Point } from '@influxdata/influxdb-client';
 import type { WriteBatch } from '../../model/result.js';
 import { FINGERPRINT, M_BREAKER, M_RESULT } from './schema.js';
-
-/** Hands out each line's nanosecond suffix within one batch (see the file comment). */
-export class NanoSuffix {
-  private readonly taken = new Map<string, Set<number>>();
-
-  /** `slot`: the line's measurement, tags and microsecond; `content`: the whole line without its timestamp. */
-  next(slot: string, content: string): number {
-    let used = this.taken.get(slot);
-    if (!used) this.taken.set(slot, (used = new Set()));
-    let v = fnv1a(content) % 1000;
-    for (let i = 0; i < 1000 && used.has(v); i++) v = (v + 1) % 1000;
-    used.add(v);
-    return v;
-  }
-}
 
 /** FNV-1a, 32 bits: a small, stable hash of a string. */
 function fnv1a(s: string): number {
@@ -49,7 +32,6 @@ export function nanos(us: number, suffix: number): string {
 }
 
 export function batchToLines(batch: WriteBatch): string[] {
-  const suffix = new NanoSuffix();
   const out: string[] = [];
   const r = batch.results;
   for (let i = 0; i < r.time.length; i++) {
@@ -64,7 +46,7 @@ export function batchToLines(batch: WriteBatch): string[] {
     if (err !== null && err !== undefined) p.stringField('error', err);
     const et = r.errorType[i];
     if (et !== null && et !== undefined) p.stringField('error_type', et);
-    out.push(stamped(p, r.time[i]!, suffix, r.success[i] ? null : (r.fingerprint[i] ?? null)));
+    out.push(stamped(p, r.time[i]!, r.success[i] ? null : (r.fingerprint[i] ?? null)));
   }
   const b = batch.breakers;
   for (let i = 0; i < b.time.length; i++) {
@@ -73,22 +55,19 @@ export function batchToLines(batch: WriteBatch): string[] {
     p.stringField('state', b.state[i]!);
     const f = b.failures[i];
     if (f !== null && f !== undefined) p.intField('failures', f);
-    out.push(stamped(p, b.time[i]!, suffix));
+    out.push(stamped(p, b.time[i]!));
   }
   return out;
 }
 
-/**
- * The point's line with its timestamp: the microsecond plus the suffix its content gets in this batch. The
- * fingerprint field, when given, is added after the suffix is chosen (see the file comment).
- */
-function stamped(p: Point, us: number, suffix: NanoSuffix, fingerprint: string | null = null): string {
+/** The point's line with its timestamp: the microsecond plus its series' suffix (see the file comment). */
+function stamped(p: Point, us: number, fingerprint: string | null = null): string {
   // A point without a timestamp would get the current time: set the microsecond, then put the suffix in.
   p.timestamp(nanos(us, 0));
   const line = p.toLineProtocol()!;
   const content = line.slice(0, line.lastIndexOf(' '));
   const head = content.slice(0, content.search(/(?<!\\) /));
-  const ns = nanos(us, suffix.next(`${head} ${Math.round(us)}`, `${content} ${Math.round(us)}`));
+  const ns = nanos(us, fnv1a(head) % 1000);
   if (fingerprint === null) return `${content} ${ns}`;
   p.stringField(FINGERPRINT, fingerprint);
   const withFp = p.toLineProtocol()!;

@@ -156,7 +156,7 @@ describe('line protocol of a batch', () => {
       `test_result,endpoint=a\\ b\\,c\\=d,region=eu error="time\\"out",error_type="net",fingerprint="${failureKindOf('net', 'time"out').fingerprint}",latency_ms=200,success=F,throughput=3`,
       'circuit_breaker,breaker=x failures=5i,state="open"',
     ]);
-    // The microsecond, and a nanosecond suffix of 0..999.
+    // The microsecond, and the series' nanosecond suffix of 0..999.
     expect(lines[0]).toMatch(/ 1700000000000001\d{3}$/);
     expect(lines[1]).toMatch(/ 1700000000000002\d{3}$/);
   });
@@ -186,24 +186,29 @@ describe('line protocol of a batch', () => {
     expect(a!.replace(/,fingerprint="[0-9a-f]{16}"/, '')).toBe(b);
   });
 
-  it('gives results of one series at the same microsecond distinct nanosecond timestamps', () => {
-    const b = batchOf([{ t: 1000, latency: 1, tags: { e: 'x' } }, { t: 1000, latency: 3, tags: { e: 'x' } }]);
+  it('gives points of one series at one microsecond one timestamp (the later replaces the earlier), other series their own', () => {
+    const b = batchOf([
+      { t: 1000, latency: 1, tags: { e: 'x' } },
+      { t: 1000, latency: 3, tags: { e: 'x' } },
+      { t: 1000, latency: 3, tags: { e: 'y' } },
+    ]);
     const ts = batchToLines(b).map((l) => l.split(' ').pop()!);
-    expect(new Set(ts).size).toBe(2);
+    expect(ts[0]).toBe(ts[1]);
+    expect(ts[2]).not.toBe(ts[0]);
     for (const t of ts) expect(BigInt(t) / 1000n).toBe(BigInt(nanos(1_000_000, 0)) / 1000n);
-    // Even two identical results stay two points.
-    const same = batchOf([{ t: 1000, latency: 1, tags: { e: 'x' } }, { t: 1000, latency: 1, tags: { e: 'x' } }]);
-    expect(new Set(batchToLines(same).map((l) => l.split(' ').pop())).size).toBe(2);
+    // The suffix belongs to the series, whatever its fields: a changed point still replaces the stored one.
+    const later = batchOf([{ t: 1000, success: false, latency: null, error: 'timeout', tags: { e: 'x' } }]);
+    expect(batchToLines(later)[0]!.split(' ').pop()).toBe(ts[0]);
   });
 
   it('gives the same results the same timestamps, alone or written together with others', () => {
     // A group write that failed part-way is written again request by request: the lines must be the very same, so
     // that what InfluxDB stored the first time is overwritten, not stored twice.
-    const a = batchOf([{ t: 5000, latency: 1, tags: { e: 'x' } }, { t: 5000, latency: 2, tags: { e: 'x' } }]);
+    const a = batchOf([{ t: 5000, latency: 1, tags: { e: 'x' } }, { t: 5001, latency: 2, tags: { e: 'x' } }]);
     const b = batchOf([{ t: 5000, latency: 3, tags: { e: 'y' } }, { t: 6000, latency: 4, tags: { e: 'x' } }]);
     const merged = batchOf([
       { t: 5000, latency: 1, tags: { e: 'x' } },
-      { t: 5000, latency: 2, tags: { e: 'x' } },
+      { t: 5001, latency: 2, tags: { e: 'x' } },
       { t: 5000, latency: 3, tags: { e: 'y' } },
       { t: 6000, latency: 4, tags: { e: 'x' } },
     ]);
