@@ -1,5 +1,6 @@
 // The HTTP application: routers, one log line and metrics per request, and the one error middleware that maps
 // error codes to statuses and hides the internals of 500s.
+import { isCancelled, withCancellation } from '../cancellation.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -100,6 +101,15 @@ export function createApp(deps: AppDeps): express.Express {
   // Hashing every (possibly 25 MB) body for an ETag costs more than clients that never revalidate gain.
   app.set('etag', false);
   const auth = createAuth(deps.config.authTokens, deps.config.publicRead, deps.config.readTokens ?? []);
+
+  // A client that disconnects before its answer is sent stops the request's work (cancellation.ts).
+  app.use((_req, res, next) => {
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    withCancellation(gone.signal, next);
+  });
 
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];
@@ -203,7 +213,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let e: AppError;
     if (isAppError(err)) e = err;
-    else if (isClientAbort(err)) {
+    else if (isCancelled(err)) {
+      deps.metrics.requestsCancelled.inc();
+      deps.logger.info({ path: req.path }, 'request stopped: the client went away');
+      res.destroy();
+      return;
+    } else if (isClientAbort(err)) {
       res.status(400).end();
       return;
     } else {

@@ -17,6 +17,11 @@ export class ServiceMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly requestsCancelled = new client.Counter({
+    name: 'resultant_http_requests_cancelled_total',
+    help: 'Requests whose client went away before the answer was ready; their queries were stopped',
+    registers: [this.registry],
+  });
   readonly pointsWritten = new client.Counter({
     name: 'resultant_points_written_total',
     help: 'Points committed to the store, by measurement',

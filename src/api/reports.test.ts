@@ -206,4 +206,28 @@ describe('POST /api/v1/reports', () => {
     expect((await post(s, {})).status).toBe(401);
     expect((await post(s, { format: 'json' }, { 'Content-Type': 'application/json', Authorization: 'Bearer t0k' })).status).toBe(200);
   });
+
+  it('stops a report\'s work when its client goes away, and counts it in /metrics', async () => {
+    const s = await server();
+    const cancelled = async (): Promise<number> => {
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      return Number(/^resultant_http_requests_cancelled_total (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    expect(await cancelled()).toBe(0);
+    const gone = new AbortController();
+    const res = await fetch(`${s.url}/api/v1/reports`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'comprehensive', format: 'html', days: 2 }),
+      signal: gone.signal,
+    });
+    expect(res.status).toBe(200);
+    // The head of the streamed report arrives; the client leaves before the sections (charts, a forecast) are done.
+    await res.body!.getReader().read();
+    gone.abort();
+    for (let i = 0; i < 100 && (await cancelled()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await cancelled()).toBe(1);
+    // The service goes on answering.
+    expect((await fetch(`${s.url}/ping`)).status).toBe(204);
+  });
 });

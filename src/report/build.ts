@@ -1,5 +1,6 @@
 // Builds a report from the sources: each section asks for its data, turns it into key figures, tables and charts,
 // and says plainly when its data source is not part of the service yet.
+import { isCancelled } from '../cancellation.js';
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from '../charts/findings.js';
@@ -133,7 +134,7 @@ export function planReport(base: ReportSources, req: ReportRequest, o: BuildOpti
         try {
           yield await b.section(ids[i]!);
         } catch (e) {
-          if (i === 0) throw e;
+          if (i === 0 || isCancelled(e)) throw e;
           o.onError?.(e, ids[i]!);
           yield failedSection(ids[i]!, e);
         }

@@ -1,5 +1,6 @@
 // Thin helpers over @duckdb/node-api: opening the database, a serial lock for the single writer, a small pool of
 // reader connections, and typed parameter binding. Nothing outside store/duckdb imports @duckdb/*.
+import { Cancelled, currentSignal } from '../../cancellation.js';
 import duckdb from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance as Instance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 
@@ -44,18 +45,51 @@ export class ConnectionPool {
     this.total = conns.length;
   }
 
+  /**
+   * Runs `fn` on a connection of its own. Work for a request whose client has gone (cancellation.ts) does not
+   * start, leaves the wait for a connection, and has its running query interrupted.
+   */
   async use<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
     if (this.closing) throw new Error('store is closed');
-    const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((res) => this.waiters.push(res)));
+    const signal = currentSignal();
+    if (signal?.aborted) throw new Cancelled();
+    const conn = this.idle.pop() ?? (await this.waitForConnection(signal));
+    const interrupt = () => conn.interrupt();
+    signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      return await fn(conn);
+      const out = await fn(conn);
+      if (signal?.aborted) throw new Cancelled();
+      return out;
+    } catch (e) {
+      throw signal?.aborted ? new Cancelled() : e;
     } finally {
-      const w = this.waiters.shift();
-      if (w) w(conn);
-      else {
-        this.idle.push(conn);
-        if (this.closing && this.idle.length === this.total) this.drained?.();
-      }
+      signal?.removeEventListener('abort', interrupt);
+      this.release(conn);
+    }
+  }
+
+  private waitForConnection(signal: AbortSignal | undefined): Promise<DuckDBConnection> {
+    return new Promise<DuckDBConnection>((resolve, reject) => {
+      const waiter = (c: DuckDBConnection) => {
+        signal?.removeEventListener('abort', leave);
+        resolve(c);
+      };
+      const leave = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Cancelled());
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  private release(conn: DuckDBConnection): void {
+    const w = this.waiters.shift();
+    if (w) w(conn);
+    else {
+      this.idle.push(conn);
+      if (this.closing && this.idle.length === this.total) this.drained?.();
     }
   }
 
