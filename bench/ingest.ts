@@ -4,7 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { machine, pct, startServiceChild } from './common.js';
 
@@ -33,9 +34,9 @@ function batches(n: number, startMs: number): string[] {
   return out;
 }
 
-async function run(label: string, gzip: boolean) {
+async function run(label: string, gzip: boolean, root?: URL) {
   const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-ingest-'));
-  const service = await startServiceChild({ RESULTANT_DB_PATH: join(dir, 'bench.duckdb') });
+  const service = await startServiceChild({ RESULTANT_DB_PATH: join(dir, 'bench.duckdb') }, root);
   const url = service.url;
   const start = Date.now() - 5 * 3_600_000;
   const nBatches = Math.ceil(POINTS / BATCH);
@@ -93,8 +94,31 @@ async function run(label: string, gzip: boolean) {
 
 console.log(`machine: ${machine()}`);
 console.log(`${POINTS} points per run, ${BATCH}-line batches, ${CLIENTS} concurrent clients on loopback, server in a child process\n`);
-const results = [await run('plain', false), await run('gzip', true)];
-console.log('| body | points/s | request p50 ms | request p95 ms | 503s | stored = acknowledged | server peak RSS MB |');
-console.log('|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.label} | ${r.pointsPerSecond.toLocaleString('en')} | ${r.p50ms} | ${r.p95ms} | ${r.refused503} | ${r.storedEqualsAcked} | ${r.serverPeakRssMb} |`);
-console.log(JSON.stringify({ machine: machine(), results }));
+// BENCH_BASELINE=<a built checkout of another commit>: that build and this one in interleaved rounds, with the ratio
+// (a change's cost measured side by side in one run, as this shared machine's absolute rates vary by 10-20 %).
+const baseline = process.env.BENCH_BASELINE;
+if (baseline) {
+  const root = pathToFileURL(`${resolve(baseline)}/`);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const rates: Record<string, number[]> = { 'this build': [], baseline: [] };
+  for (let i = 0; i < rounds; i++) {
+    const order: [string, URL | undefined][] = i % 2 === 0 ? [['this build', undefined], ['baseline', root]] : [['baseline', root], ['this build', undefined]];
+    for (const [label, at] of order) {
+      const r = await run(label, false, at);
+      if (!r.storedEqualsAcked) throw new Error(`${label}: the store does not hold what was acknowledged`);
+      rates[label]!.push(r.pointsPerSecond);
+      console.log(`round ${i + 1}: ${label} ${r.pointsPerSecond.toLocaleString('en')} points/s, peak RSS ${r.serverPeakRssMb} MB`);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const a = median(rates['this build']!);
+  const b = median(rates.baseline!);
+  console.log(`\n| target | points/s (median of ${rounds}) |\n|---|---|\n| this build | ${a.toLocaleString('en')} |\n| baseline (${baseline}) | ${b.toLocaleString('en')} |`);
+  console.log(`ratio this build / baseline: ${(a / b).toFixed(2)}`);
+} else {
+  const results = [await run('plain', false), await run('gzip', true)];
+  console.log('| body | points/s | request p50 ms | request p95 ms | 503s | stored = acknowledged | server peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of results) console.log(`| ${r.label} | ${r.pointsPerSecond.toLocaleString('en')} | ${r.p50ms} | ${r.p95ms} | ${r.refused503} | ${r.storedEqualsAcked} | ${r.serverPeakRssMb} |`);
+  console.log(JSON.stringify({ machine: machine(), results }));
+}

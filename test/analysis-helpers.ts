@@ -55,6 +55,19 @@ export interface FullRow {
   errorType?: string | null;
 }
 
+/**
+ * What a store keeps of rows written in this order: one per series (tag set) and timestamp, the last written
+ * winning, in the order of the rows that stay.
+ */
+export function lastWritten(rows: readonly FullRow[]): FullRow[] {
+  const kept = new Map<string, number>();
+  rows.forEach((r, i) => {
+    const tags = Object.entries(r.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    kept.set(`${JSON.stringify(tags)} ${r.t}`, i);
+  });
+  return [...kept.values()].sort((a, b) => a - b).map((i) => rows[i]!);
+}
+
 export interface BreakerRow {
   /** ms */
   t: number;

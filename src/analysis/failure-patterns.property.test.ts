@@ -3,7 +3,7 @@
 // a direct grouping of the raw failed results of the window, for windows that start and end inside an hour.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FullRow, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
+import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
 import { DAY, HOUR } from '../../test/helpers.js';
 import { failurePatternsRunner, fingerprintOfResult, groupFailures } from './failure-patterns.js';
 
@@ -77,7 +77,7 @@ describe('failure-patterns from summaries equals a direct grouping (property)', 
             request(start, stop, { tz: c.tz, filters, groupBy: c.groupBy, options: { limit: '1000', lookback_days: String(c.lookbackDays) } }),
           );
 
-          const all = [...first, ...late].filter((r) => Object.entries(filters).every(([k, vs]) => vs.includes(r.tags![k]!)));
+          const all = lastWritten([...first, ...late]).filter((r) => Object.entries(filters).every(([k, vs]) => vs.includes(r.tags![k]!)));
           const asResult = (r: FullRow) => ({ time: r.t * 1000, success: r.success, latency_ms: null, metrics: null, error: r.error ?? null, error_type: r.errorType ?? null, tags: r.tags! });
           const inWindow = all.filter((r) => r.t >= start && r.t < stop);
           const lookback = c.lookbackDays * DAY;

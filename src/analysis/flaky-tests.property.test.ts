@@ -3,7 +3,7 @@
 // classification of the raw runs of the window, for windows that start and end inside an hour.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FullRow, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
+import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
 import { HOUR } from '../../test/helpers.js';
 import { bucketOf, classifyFlaky, DEFAULT_IGNORE_TAGS, flakyTestsRunner, type FlakyResult } from './flaky-tests.js';
 
@@ -111,7 +111,7 @@ describe('flaky-tests from summaries equals a direct classification (property)',
             { store, now: BASE + 2 * SPAN_H * HOUR },
             request(start, stop, { filters, options, groupBy: c.rule === 'group_by' ? ['test'] : [] }),
           );
-          const want = direct([...first, ...late], c, start, stop, filters);
+          const want = direct(lastWritten([...first, ...late]), c, start, stop, filters);
           expect(res.tests).toEqual(want.tests);
           expect(res.summary).toMatchObject({ configurations: want.configurations, flagged: want.flagged, excluded_runs: want.excluded_runs });
           expect((res.incidents as { count: number }).count).toBe(want.incidents);

@@ -7,6 +7,8 @@ import type { SeriesRecord } from './series-registry.js';
 import { ParamBag } from './sql.js';
 
 const CHUNK = 2048;
+/** Rows the appender buffers before it hands them to the transaction (a whole number of chunks). */
+const FLUSH_ROWS = 4 * CHUNK;
 
 type Column = DuckDBValue[];
 
@@ -27,10 +29,11 @@ async function appendColumns(
       const chunk = DuckDBDataChunk.create(types, to - from);
       chunk.setColumns(cols);
       appender.appendDataChunk(chunk);
-      // Converting values is synchronous work: let the event loop serve requests between chunks.
+      // Converting values and flushing (index inserts included) are synchronous: flush in slices and let the
+      // event loop serve requests between chunks, so that a write of 100,000 new series never holds it for long.
+      if (to % FLUSH_ROWS === 0 || to === rows) appender.flushSync();
       if (to < rows) await new Promise<void>((r) => setImmediate(r));
     }
-    appender.flushSync();
   } catch (e) {
     // Closing an appender of a failed transaction throws too: keep the first error, which says what went wrong.
     try {
