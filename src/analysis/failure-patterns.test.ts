@@ -205,9 +205,10 @@ describe('failure-patterns runner on a DuckDB store', () => {
   it('shows the newest message as the example, the greatest text among failures at that time, whatever the write order', async () => {
     const store = await newStore();
     const at = T0 + 10 * MIN;
-    // Same series, same time, same pattern; the smaller text is written last.
+    // Two series at the same time, same pattern; the smaller text is written last. (In one series the later write
+    // would replace the earlier: one result per series and timestamp.)
     await store.write(batchWith([{ t: at, success: false, tags: { worker: 'w1' }, error: 'timeout after 900 ms' }]));
-    await store.write(batchWith([{ t: at, success: false, tags: { worker: 'w1' }, error: 'timeout after 100 ms' }]));
+    await store.write(batchWith([{ t: at, success: false, tags: { worker: 'w2' }, error: 'timeout after 100 ms' }]));
     const example = async () => ((await failurePatternsRunner({ store, now: T0 + DAY }, request(T0, T0 + 2 * HOUR))).patterns as { example: string }[])[0]!.example;
     expect(await example()).toBe('timeout after 900 ms'); // from raw rows
     await store.rollup(T0 + DAY);
