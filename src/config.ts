@@ -99,6 +99,8 @@ const ConfigSchema = z.object({
     .refine((v) => !(parseByteSize(v) < 64 * 1024 ** 2), 'must be at least 64MB')
     .optional(),
   RESULTANT_DUCKDB_THREADS: intInRange(1, 256).optional(),
+  // Write-ahead log size at which a commit checkpoints it into the file; default DuckDB's (16 MiB).
+  RESULTANT_DUCKDB_CHECKPOINT_THRESHOLD: byteSize.refine((n) => n >= 64 * 1024, 'must be at least 64KiB').optional(),
   // Threads that parse line protocol beside the main thread; default: cores - 1 (at most 4).
   RESULTANT_PARSE_WORKERS: intInRange(0, 64).optional(),
   RESULTANT_LOG_LEVEL: z
@@ -137,8 +139,11 @@ export interface Config {
   rollupCron: string;
   notifyCron: string;
   retentionCron: string;
-  /** memoryLimit: DuckDB's buffer limit in bytes (RESULTANT_DUCKDB_MEMORY_LIMIT, or sized from the machine). */
-  duckdb: { memoryLimit: number; threads: number | undefined };
+  /**
+   * memoryLimit: DuckDB's buffer limit in bytes (RESULTANT_DUCKDB_MEMORY_LIMIT, or sized from the machine);
+   * checkpointThreshold: bytes of write-ahead log that make a commit checkpoint (absent: DuckDB's default).
+   */
+  duckdb: { memoryLimit: number; threads: number | undefined; checkpointThreshold: number | undefined };
   parseWorkers: number | undefined;
   logLevel: Raw['RESULTANT_LOG_LEVEL'];
   influx: { url?: string; token?: string; org?: string; bucket?: string };
@@ -236,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
     duckdb: {
       memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT ? parseByteSize(r.RESULTANT_DUCKDB_MEMORY_LIMIT) : defaultMemoryLimit(machine.totalMemory),
       threads: r.RESULTANT_DUCKDB_THREADS,
+      checkpointThreshold: r.RESULTANT_DUCKDB_CHECKPOINT_THRESHOLD,
     },
     parseWorkers: r.RESULTANT_PARSE_WORKERS,
     logLevel: r.RESULTANT_LOG_LEVEL,

@@ -12,8 +12,21 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+export interface ChildOptions {
+  /**
+   * The largest file the process may write (`ulimit -f`, in whole 512-byte blocks): a write past it fails with
+   * EFBIG ("File too large") as a full disk fails with ENOSPC, and SIGXFSZ is ignored so the process lives on.
+   */
+  fileSizeLimitBytes?: number;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, input?: string, opts: ChildOptions = {}): Child {
+  const command = [process.execPath, '--import', 'tsx', ENTRY, ...args];
+  const [file, argv] =
+    opts.fileSizeLimitBytes === undefined
+      ? [command[0]!, command.slice(1)]
+      : ['sh', ['-c', 'trap "" XFSZ; ulimit -f "$0" && exec "$@"', String(Math.floor(opts.fileSizeLimitBytes / 512)), ...command]];
+  const proc = spawn(file, argv, {
     cwd: ROOT,
     env: { ...process.env, RESULTANT_LOG_LEVEL: 'info', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -36,8 +49,8 @@ export async function cli(args: string[], env: Record<string, string> = {}, inpu
 }
 
 /** Starts `resultant serve` and resolves with its URL once it listens. */
-export async function serve(env: Record<string, string>): Promise<Child & { url: string }> {
-  const c = runCli(['serve'], { RESULTANT_PORT: '0', ...env });
+export async function serve(env: Record<string, string>, opts: ChildOptions = {}): Promise<Child & { url: string }> {
+  const c = runCli(['serve'], { RESULTANT_PORT: '0', ...env }, undefined, opts);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${c.stderr()} ${c.stdout()}`)), 30_000);
     const check = () => {

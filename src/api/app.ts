@@ -10,7 +10,7 @@ import type { LineProtocolParser } from '../ingest/parser.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
 import type { AnomalyLog } from '../store/state.js';
-import type { Store } from '../store/types.js';
+import type { Store, StoreStatus } from '../store/types.js';
 import type { FluxTaskState } from '../tasks/flux-tasks.js';
 import { analysisRouter } from './analysis.js';
 import type { ReportSources } from '../report/sources.js';
@@ -70,6 +70,19 @@ const DISK_FAIL_BYTES = 64 * 1024 ** 2;
 
 export function diskStatus(freeBytes: number): 'pass' | 'warn' | 'fail' {
   return freeBytes < DISK_FAIL_BYTES ? 'fail' : freeBytes < DISK_WARN_BYTES ? 'warn' : 'pass';
+}
+
+/** What /health says while the store's disk refuses writes (whatever the free bytes say: quotas and file-size limits). */
+export const STORAGE_FULL_MESSAGE = 'the disk that holds the database is full: writes answer 503 until space is freed';
+
+/** The /health check of the disk under the store: its sizes, and "fail" while writes fail for lack of space. */
+function diskCheck(st: StoreStatus): Record<string, unknown>[] {
+  if (!st.disk && !st.storageFull) return [];
+  const sizes = st.disk ? { database_bytes: st.disk.databaseBytes, free_bytes: st.disk.freeBytes } : {};
+  if (st.storageFull) return [{ name: 'disk', status: 'fail', message: STORAGE_FULL_MESSAGE, ...sizes }];
+  const status = diskStatus(st.disk!.freeBytes);
+  const message = { pass: null, warn: 'less than 1 GiB free beside the database', fail: 'less than 64 MiB free beside the database: writes may soon be refused' }[status];
+  return [{ name: 'disk', status, ...(message ? { message } : {}), ...sizes }];
 }
 
 /**
@@ -144,7 +157,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/health', async (_req, res) => {
     const st = await deps.store.status(deps.clock.now());
     const checks = [
-      { name: 'store', status: st.ok ? 'pass' : 'fail', ...(st.ok ? {} : { message: 'the store does not answer' }) },
+      { name: 'store', status: st.ok ? 'pass' : 'fail', ...(st.ok ? {} : { message: st.problem ?? 'the store does not answer' }) },
       {
         name: 'rollup',
         status: st.rollupLagSeconds > LAG_WARN_SECONDS ? 'warn' : 'pass',
@@ -157,7 +170,7 @@ export function createApp(deps: AppDeps): express.Express {
         depth_points: deps.queue.depth,
         capacity_points: deps.queue.capacity,
       },
-      ...(st.disk ? [{ name: 'disk', status: diskStatus(st.disk.freeBytes), database_bytes: st.disk.databaseBytes, free_bytes: st.disk.freeBytes }] : []),
+      ...diskCheck(st),
       ...(deps.fluxTasks?.states() ?? []).map((t) => ({
         name: `flux_task:${t.name}`,
         status: t.status,
@@ -181,6 +194,7 @@ export function createApp(deps: AppDeps): express.Express {
       deps.metrics.databaseBytes.set(st.disk.databaseBytes);
       deps.metrics.diskFreeBytes.set(st.disk.freeBytes);
     }
+    deps.metrics.storageFull.set(st.storageFull ? 1 : 0);
     deps.metrics.queueDepth.set(deps.queue.depth);
     deps.metrics.queueCapacity.set(deps.queue.capacity);
     for (const t of deps.fluxTasks?.states() ?? []) deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);

@@ -64,6 +64,11 @@ export class ServiceMetrics {
     help: 'Free space of the file system that holds the database file (DuckDB store)',
     registers: [this.registry],
   });
+  readonly storageFull = new client.Gauge({
+    name: 'resultant_storage_full',
+    help: 'The disk that holds the database refuses writes (1: writes answer 503 until space is freed), else 0',
+    registers: [this.registry],
+  });
   readonly rollupRuns = new client.Counter({
     name: 'resultant_rollup_runs_total',
     help: 'Rollup task runs by outcome',

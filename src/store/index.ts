@@ -34,6 +34,7 @@ function openDuckDB(config: Config, logger: Logger, threads: number | undefined)
     maxSeries: config.maxSeries,
     memoryLimit: config.duckdb.memoryLimit,
     threads,
+    checkpointThreshold: config.duckdb.checkpointThreshold,
     warn: (m) => logger.warn(m),
   });
 }

@@ -246,6 +246,13 @@ export interface StoreStatus {
   message?: string;
   /** Where the store keeps a file: its size on disk (with its write-ahead log) and the free space beside it. */
   disk?: { databaseBytes: number; freeBytes: number };
+  /**
+   * Set while the disk refuses to grow the store's files (full, over quota, or past the process's file-size
+   * limit): writes answer 503 until a commit succeeds again.
+   */
+  storageFull?: boolean;
+  /** Why the store does not answer, in words safe to show without a token (absent when not known). */
+  problem?: string;
 }
 
 export interface Store {

@@ -3,6 +3,7 @@
 import cron from 'node-cron';
 import type { ServiceMetrics } from '../api/metrics.js';
 import type { Clock } from '../clock.js';
+import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EvaluationReport, Notifier } from '../notify/index.js';
 import type { AnomalyLog } from '../store/state.js';
@@ -18,6 +19,15 @@ export interface TaskDeps {
   anomalyLog?: AnomalyLog;
 }
 
+/**
+ * A failed run of a task: a store that says it cannot write now (503: full disk, database being reopened) is a
+ * warning, and the next tick runs the task again; anything else is an error.
+ */
+function logFailure(logger: Logger, err: unknown, task: 'rollup' | 'retention'): void {
+  if (isAppError(err) && err.code === 'unavailable') logger.warn({ reason: err.message }, `${task} postponed to its next run`);
+  else logger.error({ err }, `${task} failed`);
+}
+
 export async function runRollup(deps: TaskDeps): Promise<RollupReport | null> {
   try {
     const r = await deps.store.rollup(deps.clock.now());
@@ -28,7 +38,7 @@ export async function runRollup(deps: TaskDeps): Promise<RollupReport | null> {
     return r;
   } catch (err) {
     deps.metrics?.rollupRuns.inc({ outcome: 'failure' });
-    deps.logger.error({ err }, 'rollup failed');
+    logFailure(deps.logger, err, 'rollup');
     return null;
   }
 }
@@ -49,7 +59,7 @@ export async function runRetention(deps: TaskDeps, policy: RetentionPolicy): Pro
     }
     return r;
   } catch (err) {
-    deps.logger.error({ err }, 'retention failed');
+    logFailure(deps.logger, err, 'retention');
     return null;
   }
 }

@@ -106,7 +106,7 @@ export class ConnectionPool {
 
 export async function openInstance(
   path: string,
-  opts: { memoryLimitBytes: number; threads?: number | undefined },
+  opts: { memoryLimitBytes: number; threads?: number | undefined; checkpointThresholdBytes?: number | undefined },
 ): Promise<Instance> {
   const mb = Math.max(1, Math.floor(opts.memoryLimitBytes / 1024 ** 2));
   const config: Record<string, string> = {
@@ -128,6 +128,7 @@ export async function openInstance(
     allocator_bulk_deallocation_flush_threshold: '16MB',
   };
   if (opts.threads) config.threads = String(opts.threads);
+  if (opts.checkpointThresholdBytes) config.checkpoint_threshold = `${Math.floor(opts.checkpointThresholdBytes)}B`;
   return DuckDBInstance.create(path, config);
 }
 

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type AppError, invalid, unavailable } from '../../errors.js';
+import { type AppError, invalid, isAppError, unavailable } from '../../errors.js';
 import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
 import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
 import {
@@ -41,6 +41,7 @@ import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun, summariesRun } from './rollup.js';
 import { migrate, readMeta, writeMeta } from './schema.js';
 import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
+import { firstLine, isDurableCommit, isInvalidated, isStorageFull, messageOf } from './storage-errors.js';
 import { type Range, runs } from '../../time/ranges.js';
 import { ParamBag } from './sql.js';
 import { appendBreakers, appendResults, appendSeries, replaceEarlier, upsertFingerprints } from './write.js';
@@ -58,7 +59,27 @@ export interface DuckDBStoreOptions {
   warn?: (message: string) => void;
   /** Memory bounds of exact percentiles (default: a share of memoryLimit per reader); tests set small ones. */
   exactLimits?: ExactLimits;
+  /** Size of the write-ahead log that makes a commit checkpoint it into the file (default DuckDB's, 16 MiB). */
+  checkpointThreshold?: number | undefined;
 }
+
+/** The open database: DuckDB's instance and the connections on it (replaced as a whole when it is reopened). */
+interface Handles {
+  instance: Awaited<ReturnType<typeof openInstance>>;
+  writer: DuckDBConnection;
+  readers: ConnectionPool;
+  readerConns: DuckDBConnection[];
+}
+
+/** Retry-After (s) of a write refused because the disk is full: space comes back when a person frees it. */
+const STORAGE_FULL_RETRY_SECONDS = 30;
+/**
+ * How long (ms) a failure for lack of space counts as "the disk is full" in status() when no write has succeeded
+ * since: clients that retry after Retry-After keep it fresh; once nobody writes, /health stops guessing.
+ */
+const STORAGE_FULL_MEMORY_MS = 2 * STORAGE_FULL_RETRY_SECONDS * 1000;
+/** Least time (ms) between two attempts to reopen a database DuckDB invalidated, when an attempt failed. */
+const REOPEN_BACKOFF_MS = 5000;
 
 /** Hours rolled up per transaction, so a long backlog never holds the writer for long. */
 const HOURS_PER_STEP = 24;
@@ -99,7 +120,7 @@ interface StepResult {
 
 export class DuckDBStore implements Store {
   private readonly lock = new SerialLock();
-  private readonly reg = new SeriesRegistry();
+  private reg = new SeriesRegistry();
   private hourlyWatermark: number | null = null;
   private dailyWatermark: number | null = null;
   private rawFloor = 0;
@@ -108,24 +129,47 @@ export class DuckDBStore implements Store {
   private closed = false;
   private readonly knownFingerprints = new Set<string>();
   private readonly exactLimits: ExactLimits;
+  /** Null only while the database is being reopened, or after reopening it failed. */
+  private db: Handles | null;
+  /** The last failure for lack of space (DuckDB's message, when), until a write succeeds again. */
+  private storageFull: { message: string; at: number } | null = null;
+  /** Failures for lack of space so far: a write that saw none during its commit proves the disk has room. */
+  private storageFailures = 0;
+  /** DuckDB's FATAL message while the instance is invalidated and not yet reopened. */
+  private invalidated: string | null = null;
+  /** Why the last attempt to reopen failed, and when the next may be made. */
+  private reopenFailure: { message: string; retryAt: number } | null = null;
+  /** Set while the database is being reopened: reads wait for it. */
+  private reopening: Promise<void> | null = null;
 
   private constructor(
-    private readonly instance: Awaited<ReturnType<typeof openInstance>>,
-    private readonly writer: DuckDBConnection,
-    private readonly readers: ConnectionPool,
-    private readonly readerConns: DuckDBConnection[],
+    db: Handles,
     private readonly opts: DuckDBStoreOptions,
   ) {
-    this.exactLimits = opts.exactLimits ?? exactLimitsFor(opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, readerConns.length);
+    this.db = db;
+    this.exactLimits = opts.exactLimits ?? exactLimitsFor(opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, db.readerConns.length);
   }
 
   static async open(opts: DuckDBStoreOptions): Promise<DuckDBStore> {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    const db = await DuckDBStore.connect(opts, async (writer) => void (await migrate(writer)));
+    const store = new DuckDBStore(db, opts);
+    await store.load();
+    if ((await readMeta(db.writer)).upgrade_from === '1') await store.upgradeFrom1();
+    return store;
+  }
+
+  /** Opens the file: DuckDB's instance, the writer (brought to the current schema by `prepare`) and the readers. */
+  private static async connect(opts: DuckDBStoreOptions, prepare?: (writer: DuckDBConnection) => Promise<void>): Promise<Handles> {
     let instance;
     try {
-      instance = await openInstance(opts.path, { memoryLimitBytes: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, threads: opts.threads });
+      instance = await openInstance(opts.path, {
+        memoryLimitBytes: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+        threads: opts.threads,
+        checkpointThresholdBytes: opts.checkpointThreshold,
+      });
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = messageOf(e);
       // DuckDB's words for another process holding the file ("Could not set lock on file ...: Conflicting lock is
       // held in ..."); any other error, such as a corrupt file's ("... in block at location ..."), is shown as it is.
       if (/could not set lock|conflicting lock/i.test(msg)) {
@@ -136,26 +180,34 @@ export class DuckDBStore implements Store {
       throw e;
     }
     const writer = await instance.connect();
-    await migrate(writer);
+    await prepare?.(writer);
     const readerConns: DuckDBConnection[] = [];
     for (let i = 0; i < (opts.readers ?? 3); i++) readerConns.push(await instance.connect());
-    const store = new DuckDBStore(instance, writer, new ConnectionPool(readerConns), readerConns, opts);
-    await store.load();
-    if ((await readMeta(writer)).upgrade_from === '1') await store.upgradeFrom1();
-    return store;
+    return { instance, writer, readers: new ConnectionPool(readerConns), readerConns };
   }
 
+  /** The writer connection; only under `lock`, after ensureOpen. */
+  private get writer(): DuckDBConnection {
+    if (!this.db) throw this.closed ? new Error('store is closed') : this.unusable();
+    return this.db.writer;
+  }
+
+  /** Reads the series catalogue, the watermarks and the next ids from the file (at open, and after a reopen). */
   private async load(): Promise<void> {
     const rows = await queryRows<{ series_id: number; measurement: string; series_key: string; tags: { key: string; value: string }[] }>(
       this.writer,
       `SELECT series_id, measurement, series_key, tags FROM series`,
     );
+    // Built apart and swapped in whole: a read that plans meanwhile sees the old catalogue, never half of one.
+    const reg = new SeriesRegistry();
     for (const r of rows) {
       const tags: Record<string, string> = {};
       for (const e of r.tags) tags[e.key] = e.value;
       const measurement = r.measurement as SeriesRecord['measurement'];
-      this.reg.add({ id: r.series_id, key: r.series_key, measurement, tags, config: configOfSeries(measurement, tags) });
+      reg.add({ id: r.series_id, key: r.series_key, measurement, tags, config: configOfSeries(measurement, tags) });
     }
+    this.reg = reg;
+    this.knownFingerprints.clear();
     const meta = await readMeta(this.writer);
     this.hourlyWatermark = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
     this.dailyWatermark = meta.daily_watermark ? Number(meta.daily_watermark) : null;
@@ -242,9 +294,132 @@ export class DuckDBStore implements Store {
   async write(batch: WriteBatch): Promise<void> {
     if (this.closed) throw new Error('store is closed');
     if (batch.size === 0) return;
-    await this.lock.run(() => this.writeLocked(batch)).catch((e: unknown) => {
-      throw this.outOfMemory(e, 'write') ?? e;
+    const clean = await this.locked(async () => {
+      const failures = this.storageFailures;
+      await this.writeLocked(batch);
+      return this.storageFailures === failures;
+    }, 'write');
+    // Not after a commit that only reached the log (its checkpoint into the full file failed): the disk is still full.
+    if (clean) this.storageWorks();
+  }
+
+  /**
+   * Runs `fn` under the write lock, once the database is open (reopened if DuckDB invalidated it); its errors are
+   * noted (full disk, invalidated database) and those the service can explain become 503s.
+   */
+  private locked<R>(fn: () => Promise<R>, what: 'read' | 'write'): Promise<R> {
+    return this.lock.run(async () => {
+      await this.ensureOpen();
+      try {
+        return await fn();
+      } catch (e) {
+        throw this.failure(e, what);
+      }
     });
+  }
+
+  /** Notes what an error says about the database, and returns what to throw: a 503 where one applies, else `e`. */
+  private failure(e: unknown, what: 'read' | 'write'): unknown {
+    if (isAppError(e)) return e;
+    const msg = messageOf(e);
+    if (isStorageFull(msg)) this.markStorageFull(msg);
+    if (isInvalidated(msg)) this.markInvalidated(msg);
+    if (isStorageFull(msg)) {
+      return unavailable(
+        what === 'write'
+          ? 'the disk that holds the database is full: nothing of this request was stored; retry once space has been freed'
+          : 'the disk that holds the database is full and this query needs room there: retry once space has been freed',
+        STORAGE_FULL_RETRY_SECONDS,
+      );
+    }
+    if (isInvalidated(msg)) return unavailable('the database is being reopened after a storage error; retry shortly', 5);
+    return this.outOfMemory(e, what) ?? e;
+  }
+
+  /** COMMIT on the writer. A commit DuckDB reports as durable, though the checkpoint after it failed, has succeeded. */
+  private async commit(): Promise<void> {
+    try {
+      await this.writer.run('COMMIT');
+    } catch (e) {
+      const msg = messageOf(e);
+      if (!isDurableCommit(msg)) throw e;
+      // The rows are in the write-ahead log, and the caller's state changes stand; the instance is reopened
+      // before the next statement (ensureOpen), which replays that log.
+      this.failure(e, 'write');
+    }
+  }
+
+  private markStorageFull(msg: string): void {
+    if (!this.isStorageFull()) {
+      this.opts.warn?.(
+        `the disk that holds the database is full: writes answer 503 until space is freed beside ${this.opts.path} (DuckDB: ${firstLine(msg)})`,
+      );
+    }
+    this.storageFailures++;
+    this.storageFull = { message: firstLine(msg), at: Date.now() };
+  }
+
+  /**
+   * A write of data committed without running out of space: the disk has room again. (Not any commit: a small one
+   * such as a rollup step's goes to the log while a write's rows may need the full file.)
+   */
+  private storageWorks(): void {
+    if (this.storageFull === null) return;
+    this.storageFull = null;
+    this.opts.warn?.('the disk that holds the database has room again: writes are stored again');
+  }
+
+  /** Whether writes failed for lack of space lately, and none has succeeded since. */
+  private isStorageFull(): boolean {
+    return this.storageFull !== null && Date.now() - this.storageFull.at < STORAGE_FULL_MEMORY_MS;
+  }
+
+  private markInvalidated(msg: string): void {
+    if (this.invalidated !== null || this.closed) return;
+    this.invalidated = firstLine(msg);
+    this.opts.warn?.(`DuckDB invalidated the database after a fatal error; reopening it (DuckDB: ${firstLine(msg)})`);
+    // Reopen at once (after the statement under the lock now), not only at the next write.
+    void this.lock.run(() => this.ensureOpen()).catch(() => undefined);
+  }
+
+  /**
+   * Under the lock: opens the database again if DuckDB invalidated it. Closing the instance and opening the file
+   * replays its write-ahead log, so every commit stays; the catalogue, watermarks and ids are read again from it.
+   */
+  private async ensureOpen(): Promise<void> {
+    if (this.invalidated === null || this.closed) return;
+    if (this.reopenFailure && Date.now() < this.reopenFailure.retryAt) throw this.unusable();
+    let done!: () => void;
+    this.reopening = new Promise<void>((resolve) => (done = resolve));
+    try {
+      const old = this.db;
+      this.db = null;
+      if (old) await closeHandles(old);
+      this.db = await DuckDBStore.connect(this.opts);
+      await this.load();
+      this.opts.warn?.('reopened the database: every committed write is kept');
+      this.invalidated = null;
+      this.reopenFailure = null;
+    } catch (e) {
+      const msg = messageOf(e);
+      this.reopenFailure = { message: firstLine(msg), retryAt: Date.now() + REOPEN_BACKOFF_MS };
+      if (isStorageFull(msg)) this.markStorageFull(msg);
+      this.opts.warn?.(`could not reopen the database after a fatal error: ${firstLine(msg)}`);
+      const failed = this.db;
+      this.db = null;
+      if (failed) await closeHandles(failed);
+      throw this.unusable();
+    } finally {
+      this.reopening = null;
+      done();
+    }
+  }
+
+  /** The 503 while the database is closed after a fatal error and not (yet) reopened. */
+  private unusable(): AppError {
+    return this.reopenFailure
+      ? unavailable('the database could not be reopened after a storage error; the service log says why', STORAGE_FULL_RETRY_SECONDS)
+      : unavailable('the database is being reopened after a storage error; retry shortly', 5);
   }
 
   /**
@@ -304,7 +479,7 @@ export class DuckDBStore implements Store {
       // Readers map the rows they read to series through the registry: it knows the new series before the commit
       // makes their rows visible (a registered series without rows yet reads as empty).
       await mapYielding(fresh, (f) => this.reg.add(f));
-      await conn.run('COMMIT');
+      await this.commit();
     } catch (e) {
       await conn.run('ROLLBACK').catch(() => undefined);
       this.reg.remove(fresh.map((f) => f.id));
@@ -368,7 +543,7 @@ export class DuckDBStore implements Store {
     let days = 0;
     for (let i = 0; i < 100_000; i++) {
       if (this.closed) break;
-      const r = await this.lock.run(() => this.transaction(() => this.rollupStep(nowMs)));
+      const r = await this.locked(() => this.transaction(() => this.rollupStep(nowMs)), 'write');
       hours += r.hours;
       days += r.days;
       if (r.done) break;
@@ -381,7 +556,7 @@ export class DuckDBStore implements Store {
     await this.writer.run('BEGIN TRANSACTION');
     try {
       const r = await fn();
-      await this.writer.run('COMMIT');
+      await this.commit();
       return r;
     } catch (e) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
@@ -509,7 +684,7 @@ export class DuckDBStore implements Store {
     while (this.hourlyWatermark !== null && h < Math.min(stopMs, this.hourlyWatermark)) {
       const to = Math.min(h + HOURS_PER_STEP * HOUR_MS, this.hourlyWatermark, Math.ceil(stopMs / HOUR_MS) * HOUR_MS);
       const from = h;
-      await this.lock.run(() =>
+      await this.locked(() =>
         this.transaction(async () => {
           await rollupRun(this.writer, 'hour', hourBoundaries([from, to]));
           await this.bumpGeneration();
@@ -520,6 +695,7 @@ export class DuckDBStore implements Store {
             p.types,
           );
         }),
+        'write',
       );
       hours += (to - from) / HOUR_MS;
       h = to;
@@ -529,13 +705,14 @@ export class DuckDBStore implements Store {
     while (this.dailyWatermark !== null && d < Math.min(stopMs, this.dailyWatermark)) {
       const from = d;
       const to = nextBucketStart('day', tz, d);
-      await this.lock.run(() =>
+      await this.locked(() =>
         this.transaction(async () => {
           await rollupRun(this.writer, 'day', [from, to]);
           await this.bumpGeneration();
           const p = new ParamBag();
           await this.writer.run(`DELETE FROM dirty_days WHERE bucket = ${p.ts(from)}`, p.values, p.types);
         }),
+        'write',
       );
       days++;
       d = to;
@@ -552,7 +729,7 @@ export class DuckDBStore implements Store {
     const rawCut = floorHour(bucketStart('day', tz, nowMs - policy.rawDays * DAY_MS));
     const hourCut = floorHour(nowMs - policy.hourlyDays * DAY_MS);
     const dayCut = policy.dailyDays > 0 ? bucketStart('day', tz, nowMs - policy.dailyDays * DAY_MS) : null;
-    const report = await this.lock.run(() =>
+    const report = await this.locked(() =>
       this.transaction(async () => {
         const del = async (sql: string, ms: number): Promise<number> => {
           const p = new ParamBag();
@@ -604,9 +781,10 @@ export class DuckDBStore implements Store {
         this.knownFingerprints.clear();
         return r;
       }),
+      'write',
     );
     // Give the freed blocks back to the file.
-    await this.lock.run(() => this.writer.run('CHECKPOINT'));
+    await this.locked(() => this.writer.run('CHECKPOINT'), 'write');
     return report;
   }
 
@@ -633,19 +811,23 @@ export class DuckDBStore implements Store {
    */
   exclusive<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    return this.lock.run(() => fn(this.writer));
+    return this.locked(() => fn(this.writer), 'write');
   }
 
   // ---- reads -----------------------------------------------------------------------------------------------
 
   /** Runs `fn` on a reader connection inside one transaction: one consistent snapshot for all its queries. */
-  private read<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
-    return this.readers.use(async (c) => {
+  private async read<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
+    // An invalidated database is reopened first (by the writer's lock, after the write running now).
+    if (this.invalidated !== null && !this.reopening) await this.lock.run(() => this.ensureOpen()).catch(() => undefined);
+    if (this.reopening) await this.reopening;
+    if (!this.db) throw this.closed ? new Error('store is closed') : this.unusable();
+    return this.db.readers.use(async (c) => {
       await c.run('BEGIN TRANSACTION');
       try {
         return await fn(c);
       } catch (e) {
-        throw this.outOfMemory(e, 'read') ?? e;
+        throw this.failure(e, 'read');
       } finally {
         await c.run('ROLLBACK').catch(() => undefined);
       }
@@ -736,6 +918,11 @@ export class DuckDBStore implements Store {
   }
 
   async status(nowMs: number): Promise<StoreStatus> {
+    const disk = await this.disk();
+    const storage = {
+      ...(disk ? { disk } : {}),
+      ...(this.isStorageFull() ? { storageFull: true } : {}),
+    };
     try {
       return await this.read(async (c) => {
         const rows = await queryRows<{ first: number | null; dirty: number }>(
@@ -747,8 +934,7 @@ export class DuckDBStore implements Store {
         const first = rows[0]!.first;
         const behindFrom = hw ?? (first === null ? null : floorHour(first));
         const lag = behindFrom === null ? 0 : Math.max(0, floorHour(nowMs) - behindFrom) / 1000;
-        const disk = await this.disk();
-        return { ok: true, rollupLagSeconds: lag, dirtyHours: rows[0]!.dirty, seriesCount: this.reg.size, ...(disk ? { disk } : {}) };
+        return { ok: true, rollupLagSeconds: lag, dirtyHours: rows[0]!.dirty, seriesCount: this.reg.size, ...storage };
       });
     } catch (e) {
       return {
@@ -756,7 +942,9 @@ export class DuckDBStore implements Store {
         rollupLagSeconds: 0,
         dirtyHours: 0,
         seriesCount: this.reg.size,
-        message: e instanceof Error ? e.message : String(e),
+        message: messageOf(e),
+        ...(isAppError(e) && e.code === 'unavailable' ? { problem: e.message } : {}),
+        ...storage,
       };
     }
   }
@@ -768,17 +956,26 @@ export class DuckDBStore implements Store {
       this.closed = true;
     });
     await this.lock.run(async () => {
+      // An invalidated instance refuses every statement; its write-ahead log is replayed at the next open.
+      if (!this.db || this.invalidated !== null) return;
       try {
         await this.writer.run('CHECKPOINT');
       } catch {
         // A checkpoint is an optimisation; the WAL already holds every committed write.
       }
     });
-    await this.readers.drain();
-    for (const c of this.readerConns) c.closeSync();
-    this.writer.closeSync();
-    this.instance.closeSync();
+    const db = this.db;
+    this.db = null;
+    if (db) await closeHandles(db);
   }
+}
+
+/** Closes an open database once its readers are back: closing a connection while a query runs on it crashes DuckDB. */
+async function closeHandles(db: Handles): Promise<void> {
+  await db.readers.drain();
+  for (const c of db.readerConns) c.closeSync();
+  db.writer.closeSync();
+  db.instance.closeSync();
 }
 
 function hourBoundaries(run: Range): number[] {
