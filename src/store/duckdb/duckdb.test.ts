@@ -194,6 +194,23 @@ describe('DuckDB store specifics', () => {
     await s.close();
   });
 
+  it('reads back tags, metric names and error texts that begin with U+FEFF whole, also after a reopen', async () => {
+    // The driver decoded every string with a TextDecoder that took a leading U+FEFF for a byte-order mark and
+    // dropped it (found by test/fuzz-soak.test.ts).
+    const path = tempDb();
+    let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    const b = new WriteBatch();
+    b.addResult(makeSeries('test_result', { '\ufeffkey': '\ufeffvalue' }), T0 * 1000, false, 1, { '\ufeffm': 2 }, '\ufeffboom', '\ufefftype');
+    await s.write(b);
+    const expected = [{ time: T0 * 1000, success: false, latency_ms: 1, metrics: { '\ufeffm': 2 }, error: '\ufeffboom', error_type: '\ufefftype', tags: { '\ufeffkey': '\ufeffvalue' } }];
+    expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toEqual(expected);
+    await s.close();
+    s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toEqual(expected);
+    expect((await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).map((x) => x.tags)).toEqual([{ '\ufeffkey': '\ufeffvalue' }]);
+    await s.close();
+  });
+
   it('rebuilds daily rollups for a new time zone from raw data', async () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
