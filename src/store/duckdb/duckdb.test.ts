@@ -211,6 +211,29 @@ describe('DuckDB store specifics', () => {
     await s.close();
   });
 
+  it('aggregates and rolls up metric values whose variance leaves the double range, with a null stddev', async () => {
+    // DuckDB's var_pop failed the statement ("VARPOP is out of range"): the aggregate answered 500 and the rollup
+    // stopped at that hour (found by test/fuzz-soak.test.ts).
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    try {
+      const values = [1e200, -1e200, 1, 2];
+      await s.write(batchOf(values.map((v, i) => ({ t: T0 + i * 1000, latency: i, metrics: { throughput: v }, tags: { endpoint: 'a' } }))));
+      const q = async (metric: string, period: 'hour' | 'day') =>
+        (await queryAggregates(s, { period, tz: 'UTC', start: T0, stop: T0 + HOUR, groupBy: [], filters: {}, metric, fill: false }, LATER)).series[0]!.buckets[0]!
+          .stats;
+      const raw = await q('throughput', 'hour');
+      expect(raw).toMatchObject({ count: 4, min: -1e200, max: 1e200, stddev: null });
+      expect((await q('latency_ms', 'hour'))!.stddev).toBeCloseTo(Math.sqrt(1.25), 12);
+      await s.rollup(LATER);
+      expect((await s.status(LATER)).rollupLagSeconds).toBe(0);
+      expect(await q('throughput', 'hour')).toEqual(raw);
+      expect(await q('throughput', 'day')).toMatchObject({ count: 4, min: -1e200, max: 1e200, stddev: null });
+      expect((await q('latency_ms', 'day'))!.stddev).toBeCloseTo(Math.sqrt(1.25), 12);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('rebuilds daily rollups for a new time zone from raw data', async () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
