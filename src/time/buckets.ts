@@ -41,21 +41,49 @@ export function nextBucketStart(period: Period, tz: string, startMs: number): nu
 }
 
 /**
+ * The longest a bucket of each period can be: an hour never exceeds one (see nextBucketStart); days, weeks and months
+ * get room for DST and for the zones that once skipped or repeated a day.
+ */
+const LONGEST: Record<Period, number> = { hour: HOUR_MS, day: 2 * DAY_MS, week: 8 * DAY_MS, month: 32 * DAY_MS };
+
+const tooManyBuckets = (period: Period) =>
+  invalid(`the range spans more than ${MAX_BUCKETS} ${period} buckets; narrow start/stop or use a longer period`);
+
+/** The boundaries of bucketBoundaries one by one. */
+function* walkBoundaries(period: Period, tz: string, startMs: number, stopMs: number): Generator<number> {
+  if (!(stopMs > startMs)) throw invalid('stop must be after start');
+  // A range that needs too many buckets even at their longest is refused before the walk, which costs luxon
+  // ~10-40 µs a bucket: 20,000 of them are a few hundred milliseconds.
+  if ((stopMs - startMs) / LONGEST[period] > MAX_BUCKETS) throw tooManyBuckets(period);
+  let cur = bucketStart(period, tz, startMs);
+  yield cur;
+  let n = 1;
+  while (cur < stopMs) {
+    cur = nextBucketStart(period, tz, cur);
+    if (++n > MAX_BUCKETS + 1) throw tooManyBuckets(period);
+    yield cur;
+  }
+}
+
+/**
  * Boundaries b0 < b1 < ... < bn of the buckets covering [startMs, stopMs): `start` rounds down and `stop` up to
  * bucket boundaries in `tz`. Bucket i is [b_i, b_{i+1}).
  */
 export function bucketBoundaries(period: Period, tz: string, startMs: number, stopMs: number): number[] {
-  if (!(stopMs > startMs)) throw invalid('stop must be after start');
-  const out = [bucketStart(period, tz, startMs)];
-  let cur = out[0]!;
-  while (cur < stopMs) {
-    cur = nextBucketStart(period, tz, cur);
-    out.push(cur);
-    if (out.length > MAX_BUCKETS + 1) {
-      throw invalid(
-        `the range spans more than ${MAX_BUCKETS} ${period} buckets; narrow start/stop or use a longer period`,
-      );
-    }
+  return [...walkBoundaries(period, tz, startMs, stopMs)];
+}
+
+/** Buckets computed between two turns of the event loop by bucketBoundariesYielding. */
+const BOUNDARIES_PER_TURN = 256;
+
+/**
+ * bucketBoundaries for request handlers: it gives the event loop a turn every few hundred buckets, so that a range
+ * of thousands of buckets does not hold up every other request (and /ping) while luxon works through it.
+ */
+export async function bucketBoundariesYielding(period: Period, tz: string, startMs: number, stopMs: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const b of walkBoundaries(period, tz, startMs, stopMs)) {
+    if (out.push(b) % BOUNDARIES_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
 }
