@@ -234,6 +234,22 @@ describe('DuckDB store specifics', () => {
     }
   });
 
+  it('lists many series in the order of their measurement and tags, up to the limit', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    try {
+      const b = batchOf(Array.from({ length: 3000 }, (_, i) => ({ t: T0 + i, latency: 1, tags: { endpoint: `e${(i * 7919) % 3000}`, ...(i % 3 ? { region: `r${i % 7}` } : {}) } })));
+      for (let i = 0; i < 50; i++) b.addBreaker(makeSeries('circuit_breaker', { breaker: `b${(i * 31) % 50}` }), (T0 + i) * 1000, 'open', null);
+      await s.write(b);
+      const all = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 100_000 });
+      const key = (x: { measurement: string; tags: Record<string, string> }) => x.measurement + JSON.stringify(x.tags);
+      expect(all).toHaveLength(3050);
+      expect(all.map(key)).toEqual(all.map(key).sort());
+      expect(await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).toEqual(all.slice(0, 10));
+    } finally {
+      await s.close();
+    }
+  });
+
   it('rebuilds daily rollups for a new time zone from raw data', async () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
