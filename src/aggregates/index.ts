@@ -2,7 +2,7 @@
 // Works on any Store: the store merges moments and percentiles, this turns them into bucket statistics.
 import { type Stats, statsFrom } from '../model/stats.js';
 import type { StatsLevel, Store, TagFilters } from '../store/types.js';
-import { bucketBoundaries, DAY_MS, HOUR_MS, type Period } from '../time/buckets.js';
+import { bucketBoundariesYielding, DAY_MS, HOUR_MS, type Period } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 
 export interface AggregateParams {
@@ -175,7 +175,7 @@ export async function queryAggregates(store: Store, p: AggregateParams, nowMs: n
 
 async function build(store: Store, p: AggregateParams, nowMs: number): Promise<Built> {
   const [start, stop] = defaultRange(p.period, nowMs, p.start, p.stop);
-  const boundaries = bucketBoundaries(p.period, p.tz, start, stop);
+  const boundaries = await bucketBoundariesYielding(p.period, p.tz, start, stop);
   const nB = boundaries.length - 1;
   const filters = Object.keys(p.filters)
     .sort()

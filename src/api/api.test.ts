@@ -300,6 +300,22 @@ describe('reads', () => {
     }
   });
 
+  it('answers 400 for start or stop past the year 9999, where reads failed with a 500', async () => {
+    // Past 2262 the store's timestamps overflow, past 275760 dates do (found by test/fuzz-soak.test.ts).
+    const s = await start();
+    const late = ['99999999999999999999', '9223372036854775807', '8640000000000001', '253402300800001']; // the last: 10000-01-01T00:00:00.001Z
+    for (const path of ['/api/v1/aggregates?period=day&', '/api/v1/results?', '/api/v1/series?']) {
+      for (const [i, t] of late.entries()) {
+        const q = `${path}${i % 2 ? 'start=0&stop' : 'stop'}=${t}`;
+        const res = await fetch(`${s.url}${q}`);
+        expect(res.status, q).toBe(400);
+        expect(await res.json(), q).toMatchObject({ code: 'invalid', parameter: 'stop', message: 'parameter "stop" must not be after the end of the year 9999' });
+      }
+      const last = await fetch(`${s.url}${path}start=9999-12-31T00:00:00Z&stop=9999-12-31T23:59:59.999999Z`);
+      expect(last.status, path).toBe(200);
+    }
+  });
+
   it('pages raw results with next_cursor, filters them, and refuses a forged cursor', async () => {
     const s = await start();
     const lines = Array.from({ length: 30 }, (_, i) => `test_result,endpoint=e${i % 2} success=${i % 5 !== 0},latency_ms=${i} ${ns(T0 + i * 1000)}`);

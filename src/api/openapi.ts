@@ -59,7 +59,7 @@ const q = (name: string, description: string, schema: object = { type: 'string' 
   schema,
 });
 
-const time = { type: 'string', description: 'RFC 3339 or epoch milliseconds' };
+const time = { type: 'string', description: 'RFC 3339 or epoch milliseconds, from 1970-01-01T00:00:00Z to the end of the year 9999' };
 const tagParam = {
   name: 'tag.{key}',
   in: 'query',

@@ -28,6 +28,13 @@ export function one(q: Query, name: string): string | undefined {
   return v;
 }
 
+/**
+ * The end of the year 9999, the last RFC 3339 writes (µs, exact as a double). Later times are refused: past 2262 they
+ * overflow the store's timestamps, past 275760 they are no dates at all, and either made reads fail with a 500
+ * (found by test/fuzz-soak.test.ts).
+ */
+const END_OF_9999_US = Date.UTC(10_000, 0, 1) * 1000;
+
 /** RFC 3339 or epoch milliseconds -> epoch milliseconds (fractional for sub-ms precision). */
 export function timeParam(q: Query, name: string): number | undefined {
   const v = one(q, name);
@@ -35,6 +42,7 @@ export function timeParam(q: Query, name: string): number | undefined {
   const us = parseTimeValue(v);
   if (us === null) throw bad(name, `must be an RFC 3339 timestamp or epoch milliseconds (got "${short(v)}")`);
   if (us < 0) throw bad(name, 'must not be before 1970-01-01T00:00:00Z');
+  if (us > END_OF_9999_US) throw bad(name, 'must not be after the end of the year 9999');
   return us / 1000;
 }
 

@@ -61,9 +61,10 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     return res;
   };
   const aggregates = (start: number, stop: number, p: Period, groupBy: string[] = r.groupBy) => {
-    bucketBoundaries(p, r.tz, start, stop, MAX_CHART_BUCKETS, () =>
-      invalid(`the chart would have more than ${MAX_CHART_BUCKETS} ${p} buckets per series: narrow start/stop or use a longer period`, { parameter: 'period' }),
-    );
+    bucketBoundaries(p, r.tz, start, stop, {
+      max: MAX_CHART_BUCKETS,
+      tooMany: () => invalid(`the chart would have more than ${MAX_CHART_BUCKETS} ${p} buckets per series: narrow start/stop or use a longer period`, { parameter: 'period' }),
+    });
     return sources.aggregates({ period: p, tz: r.tz, start, stop, groupBy, filters: r.filters, metric: r.metric, fill: false });
   };
   const limit = r.limit === undefined ? {} : { limit: r.limit };

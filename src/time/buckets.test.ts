@@ -1,5 +1,8 @@
+import { invalid } from '../errors.js';
+import fc from 'fast-check';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { bucketBoundaries, HOUR_MS, QUARTER_MS, slotFor } from './buckets.js';
+import { bucketBoundaries, bucketBoundariesYielding, DAY_MS, HOUR_MS, MAX_BUCKETS, type Period, QUARTER_MS, slotFor } from './buckets.js';
 import { formatMillis, parseRfc3339, parseTimeValue } from './parse.js';
 
 const iso = (xs: number[]) => xs.map(formatMillis);
@@ -55,25 +58,66 @@ describe('bucket boundaries', () => {
     expect(() => bucketBoundaries('hour', 'UTC', 0, 30 * 365 * 86_400_000)).toThrow(/more than 20000/);
     expect(() => bucketBoundaries('hour', 'UTC', 10, 10)).toThrow(/stop must be after start/);
   });
+});
 
-  it('refuses a range far over the cap before computing its buckets: the cost does not grow with the span', () => {
-    const best = (f: () => void): number => {
-      let min = Infinity;
-      for (let i = 0; i < 3; i++) {
-        const t = performance.now();
-        f();
-        min = Math.min(min, performance.now() - t);
+describe('bucket boundaries of long ranges', () => {
+  const longest: Record<Period, number> = { hour: HOUR_MS, day: 2 * DAY_MS, week: 8 * DAY_MS, month: 32 * DAY_MS };
+
+  it('never makes a bucket longer than the bound the early refusal assumes, in any zone, also where a day was skipped or repeated', () => {
+    const zones = ['UTC', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'Pacific/Apia', 'Pacific/Kwajalein', 'America/Sitka', 'Africa/Monrovia'];
+    const edges: [string, number][] = [
+      ['Pacific/Apia', Date.UTC(2011, 11, 29)], // skipped 2011-12-30
+      ['Pacific/Kwajalein', Date.UTC(1993, 7, 20)], // skipped a day
+      ['America/Sitka', Date.UTC(1867, 9, 18)], // repeated a day
+    ];
+    for (const [tz, at] of edges) {
+      for (const period of ['hour', 'day', 'week', 'month'] as const) {
+        const b = bucketBoundaries(period, tz, at - 3 * DAY_MS, at + 3 * DAY_MS);
+        for (let i = 1; i < b.length; i++) expect(b[i]! - b[i - 1]!, `${tz} ${period}`).toBeLessThanOrEqual(longest[period]);
       }
-      return min;
+    }
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.constantFrom<Period>('hour', 'day', 'week', 'month'), fc.integer({ min: Date.UTC(1850, 0, 1), max: Date.UTC(2100, 0, 1) }), (tz, period, at) => {
+        const b = bucketBoundaries(period, tz, at, at + 1);
+        expect(b[1]! - b[0]!).toBeLessThanOrEqual(longest[period]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a range that needs too many buckets even at their longest before walking it', () => {
+    const t0 = performance.now();
+    expect(() => bucketBoundaries('day', 'Europe/Berlin', 0, 9e15)).toThrow(/more than 20000 day buckets/);
+    expect(() => bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS + 1) * HOUR_MS)).toThrow(/more than 20000 hour buckets/);
+    const refused = performance.now() - t0;
+    // Walking a tenth of the buckets takes longer than both refusals, which walking would have cost ten times as much.
+    const t1 = performance.now();
+    expect(bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS / 10) * HOUR_MS)).toHaveLength(MAX_BUCKETS / 10 + 1);
+    const walked = performance.now() - t1;
+    expect(refused).toBeLessThan(walked);
+    // A caller's own cap (a chart's) is refused the same way, with the caller's error; just over a cap still counts.
+    const cap = { max: 100, tooMany: () => invalid('over the chart cap') };
+    expect(() => bucketBoundaries('week', 'UTC', 0, 9_214_646_400_000, cap)).toThrow(/over the chart cap/);
+    expect(() => bucketBoundaries('hour', 'UTC', 0, 101 * HOUR_MS, cap)).toThrow(/over the chart cap/);
+    expect(bucketBoundaries('hour', 'UTC', 0, 100 * HOUR_MS, cap)).toHaveLength(101);
+  });
+
+  it('gives the event loop a turn every few hundred buckets while walking, with the same boundaries', async () => {
+    let turns = 0;
+    let counting = true;
+    const tick = (): void => {
+      if (!counting) return;
+      turns++;
+      setImmediate(tick);
     };
-    // A quarter of the cap accepted, against a span of 2.5 million hours refused.
-    const accepted = best(() => bucketBoundaries('hour', 'Europe/Berlin', 0, 5_000 * 3_600_000));
-    const far = best(() => expect(() => bucketBoundaries('hour', 'Europe/Berlin', 0, 9_214_646_400_000)).toThrow(/more than 20000 hour/));
-    expect(far).toBeLessThan(accepted / 10);
-    expect(() => bucketBoundaries('week', 'UTC', 0, 9_214_646_400_000, 100)).toThrow(/more than 100 week/);
-    // Just over the cap still counts exactly: 20,001 UTC hours are refused, 20,000 are not.
-    expect(() => bucketBoundaries('hour', 'UTC', 0, 20_001 * 3_600_000)).toThrow(/more than 20000/);
-    expect(bucketBoundaries('hour', 'UTC', 0, 20_000 * 3_600_000)).toHaveLength(20_001);
+    setImmediate(tick);
+    const start = Date.UTC(2026, 0, 1);
+    const stop = start + 5000 * HOUR_MS;
+    const yielded = await bucketBoundariesYielding('hour', 'Europe/Berlin', start, stop);
+    counting = false;
+    expect(yielded).toEqual(bucketBoundaries('hour', 'Europe/Berlin', start, stop));
+    expect(turns).toBeGreaterThanOrEqual(15); // 5001 boundaries, a turn every 256
+    await expect(bucketBoundariesYielding('hour', 'UTC', 0, 30 * 365 * DAY_MS)).rejects.toThrow(/more than 20000/);
   });
 });
 

@@ -41,38 +41,59 @@ export function nextBucketStart(period: Period, tz: string, startMs: number): nu
 }
 
 /**
- * The longest a bucket of each period can be, DST shifts (30 minutes in Lord Howe) included: a range longer than
- * `max` of them certainly spans more than `max` buckets, which is refused before any boundary is computed.
+/**
+ * The longest a bucket of each period can be: an hour never exceeds one (see nextBucketStart); days, weeks and months
+ * get room for DST and for the zones that once skipped or repeated a day.
  */
-const LONGEST_MS: Record<Period, number> = {
-  hour: 2 * HOUR_MS,
-  day: 26 * HOUR_MS,
-  week: 7 * DAY_MS + 2 * HOUR_MS,
-  month: 31 * DAY_MS + 2 * HOUR_MS,
-};
+const LONGEST: Record<Period, number> = { hour: HOUR_MS, day: 2 * DAY_MS, week: 8 * DAY_MS, month: 32 * DAY_MS };
+
+/** How many buckets a range may span, and the error for more (a caller such as a chart has its own). */
+export interface BucketCap {
+  max: number;
+  tooMany: () => AppError;
+}
+
+const defaultCap = (period: Period): BucketCap => ({
+  max: MAX_BUCKETS,
+  tooMany: () => invalid(`the range spans more than ${MAX_BUCKETS} ${period} buckets; narrow start/stop or use a longer period`),
+});
+
+/** The boundaries of bucketBoundaries one by one. */
+function* walkBoundaries(period: Period, tz: string, startMs: number, stopMs: number, cap: BucketCap): Generator<number> {
+  if (!(stopMs > startMs)) throw invalid('stop must be after start');
+  // A range that needs too many buckets even at their longest is refused before the walk, which costs luxon
+  // ~10-40 µs a bucket: 20,000 of them are a few hundred milliseconds. So the cost of a refusal never grows with
+  // the span.
+  if ((stopMs - startMs) / LONGEST[period] > cap.max) throw cap.tooMany();
+  let cur = bucketStart(period, tz, startMs);
+  yield cur;
+  let n = 1;
+  while (cur < stopMs) {
+    cur = nextBucketStart(period, tz, cur);
+    if (++n > cap.max + 1) throw cap.tooMany();
+    yield cur;
+  }
+}
 
 /**
  * Boundaries b0 < b1 < ... < bn of the buckets covering [startMs, stopMs): `start` rounds down and `stop` up to
- * bucket boundaries in `tz`. Bucket i is [b_i, b_{i+1}). More than `max` buckets are refused with `tooMany()`,
- * at a cost bounded by `max`, whatever the span.
+ * bucket boundaries in `tz`. Bucket i is [b_i, b_{i+1}). More than `cap.max` buckets are refused.
  */
-export function bucketBoundaries(
-  period: Period,
-  tz: string,
-  startMs: number,
-  stopMs: number,
-  max = MAX_BUCKETS,
-  tooMany: () => AppError = () =>
-    invalid(`the range spans more than ${max} ${period} buckets; narrow start/stop or use a longer period`),
-): number[] {
-  if (!(stopMs > startMs)) throw invalid('stop must be after start');
-  if ((stopMs - startMs) / LONGEST_MS[period] > max + 1) throw tooMany();
-  const out = [bucketStart(period, tz, startMs)];
-  let cur = out[0]!;
-  while (cur < stopMs) {
-    cur = nextBucketStart(period, tz, cur);
-    out.push(cur);
-    if (out.length > max + 1) throw tooMany();
+export function bucketBoundaries(period: Period, tz: string, startMs: number, stopMs: number, cap: BucketCap = defaultCap(period)): number[] {
+  return [...walkBoundaries(period, tz, startMs, stopMs, cap)];
+}
+
+/** Buckets computed between two turns of the event loop by bucketBoundariesYielding. */
+const BOUNDARIES_PER_TURN = 256;
+
+/**
+ * bucketBoundaries for request handlers: it gives the event loop a turn every few hundred buckets, so that a range
+ * of thousands of buckets does not hold up every other request (and /ping) while luxon works through it.
+ */
+export async function bucketBoundariesYielding(period: Period, tz: string, startMs: number, stopMs: number, cap: BucketCap = defaultCap(period)): Promise<number[]> {
+  const out: number[] = [];
+  for (const b of walkBoundaries(period, tz, startMs, stopMs, cap)) {
+    if (out.push(b) % BOUNDARIES_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return out;
 }

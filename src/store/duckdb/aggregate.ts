@@ -21,7 +21,7 @@ import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.j
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { GroupPlan } from './series-registry.js';
 import { intersectRanges, mergeRanges, type Range, subtractRanges } from '../../time/ranges.js';
-import { bucketMap, type BucketMap, ParamBag, rangesPredicate } from './sql.js';
+import { bucketMap, type BucketMap, ParamBag, rangesPredicate, sumOfSquaresSql } from './sql.js';
 
 export interface RollupState {
   hourlyWatermark: number | null;
@@ -248,7 +248,7 @@ export async function aggregateQuery(
                  WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${gm.where('r')})
          SELECT * EXCLUDE (q), q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
            SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
-                  coalesce(sum(v), 0)::DOUBLE AS s, coalesce(var_pop(v) * count(v), 0)::DOUBLE AS m2,
+                  coalesce(sum(v), 0)::DOUBLE AS s, coalesce(${sumOfSquaresSql('v')}, 0)::DOUBLE AS m2,
                   min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx, ${q7} AS q
            FROM src GROUP BY b, g)`,
         p.values,

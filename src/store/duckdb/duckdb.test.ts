@@ -194,6 +194,62 @@ describe('DuckDB store specifics', () => {
     await s.close();
   });
 
+  it('reads back tags, metric names and error texts that begin with U+FEFF whole, also after a reopen', async () => {
+    // The driver decoded every string with a TextDecoder that took a leading U+FEFF for a byte-order mark and
+    // dropped it (found by test/fuzz-soak.test.ts).
+    const path = tempDb();
+    let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    const b = new WriteBatch();
+    b.addResult(makeSeries('test_result', { '\ufeffkey': '\ufeffvalue' }), T0 * 1000, false, 1, { '\ufeffm': 2 }, '\ufeffboom', '\ufefftype');
+    await s.write(b);
+    const expected = [{ time: T0 * 1000, success: false, latency_ms: 1, metrics: { '\ufeffm': 2 }, error: '\ufeffboom', error_type: '\ufefftype', tags: { '\ufeffkey': '\ufeffvalue' } }];
+    expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toEqual(expected);
+    await s.close();
+    s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toEqual(expected);
+    expect((await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).map((x) => x.tags)).toEqual([{ '\ufeffkey': '\ufeffvalue' }]);
+    await s.close();
+  });
+
+  it('aggregates and rolls up metric values whose variance leaves the double range, with a null stddev', async () => {
+    // DuckDB's var_pop failed the statement ("VARPOP is out of range"): the aggregate answered 500 and the rollup
+    // stopped at that hour (found by test/fuzz-soak.test.ts).
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    try {
+      const values = [1e200, -1e200, 1, 2];
+      await s.write(batchOf(values.map((v, i) => ({ t: T0 + i * 1000, latency: i, metrics: { throughput: v }, tags: { endpoint: 'a' } }))));
+      const q = async (metric: string, period: 'hour' | 'day') =>
+        (await queryAggregates(s, { period, tz: 'UTC', start: T0, stop: T0 + HOUR, groupBy: [], filters: {}, metric, fill: false }, LATER)).series[0]!.buckets[0]!
+          .stats;
+      const raw = await q('throughput', 'hour');
+      expect(raw).toMatchObject({ count: 4, min: -1e200, max: 1e200, stddev: null });
+      expect((await q('latency_ms', 'hour'))!.stddev).toBeCloseTo(Math.sqrt(1.25), 12);
+      await s.rollup(LATER);
+      expect((await s.status(LATER)).rollupLagSeconds).toBe(0);
+      expect(await q('throughput', 'hour')).toEqual(raw);
+      expect(await q('throughput', 'day')).toMatchObject({ count: 4, min: -1e200, max: 1e200, stddev: null });
+      expect((await q('latency_ms', 'day'))!.stddev).toBeCloseTo(Math.sqrt(1.25), 12);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('lists many series in the order of their measurement and tags, up to the limit', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    try {
+      const b = batchOf(Array.from({ length: 3000 }, (_, i) => ({ t: T0 + i, latency: 1, tags: { endpoint: `e${(i * 7919) % 3000}`, ...(i % 3 ? { region: `r${i % 7}` } : {}) } })));
+      for (let i = 0; i < 50; i++) b.addBreaker(makeSeries('circuit_breaker', { breaker: `b${(i * 31) % 50}` }), (T0 + i) * 1000, 'open', null);
+      await s.write(b);
+      const all = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 100_000 });
+      const key = (x: { measurement: string; tags: Record<string, string> }) => x.measurement + JSON.stringify(x.tags);
+      expect(all).toHaveLength(3050);
+      expect(all.map(key)).toEqual(all.map(key).sort());
+      expect(await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).toEqual(all.slice(0, 10));
+    } finally {
+      await s.close();
+    }
+  });
+
   it('rebuilds daily rollups for a new time zone from raw data', async () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });

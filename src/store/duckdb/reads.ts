@@ -108,8 +108,11 @@ export async function readSeries(
       count: cols.n![i] as number,
     });
   }
-  out.sort((a, b) => (a.measurement + JSON.stringify(a.tags) < b.measurement + JSON.stringify(b.tags) ? -1 : 1));
-  return out.slice(0, q.limit);
+  // By measurement and tags, with each series' key made once: a comparator that made both keys took ~250 ms of the
+  // event loop for 20,000 series.
+  const keyed = out.map((s) => ({ key: s.measurement + JSON.stringify(s.tags), s }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.slice(0, q.limit).map((k) => k.s);
 }
 
 export async function readBreakerEvents(

@@ -3,7 +3,7 @@
 import { sketchKeySql } from '../../model/stats.js';
 import { slotFor } from '../../time/buckets.js';
 import type { DuckDBConnection } from './db.js';
-import { bucketMap, type BucketMap, ParamBag } from './sql.js';
+import { bucketMap, type BucketMap, ParamBag, sumOfSquaresSql } from './sql.js';
 import { failureHourInsert, runHourInsert } from './summaries.js';
 
 export type Level = 'hour' | 'day';
@@ -53,7 +53,7 @@ export async function rollupRun(conn: DuckDBConnection, level: Level, boundaries
   await conn.run(
     `INSERT INTO ${rows} (bucket, series_id, metric, n, sum, m2, min, max, p50, p95, p99)
      WITH ${src},
-     g AS (SELECT bstart, series_id, metric, count(v) AS n, sum(v) AS s, var_pop(v) * count(v) AS m2,
+     g AS (SELECT bstart, series_id, metric, count(v) AS n, sum(v) AS s, ${sumOfSquaresSql('v')} AS m2,
                   min(v) AS mn, max(v) AS mx, quantile_cont(v, [0.5, 0.95, 0.99]) AS q
            FROM vals GROUP BY ALL)
      SELECT make_timestamptz(bstart), series_id, metric, n, s, m2, mn, mx, q[1], q[2], q[3] FROM g`,

@@ -75,6 +75,18 @@ export class ParamBag {
   }
 }
 
+/**
+ * The sum of squared deviations of `v` over a group (n · var_pop), as SQL. DuckDB's var_pop fails the whole statement
+ * ("VARPOP is out of range") once the variance leaves the double range: one write of metric values beyond ±1e154 of
+ * both signs in an hour made every aggregate over it a 500 and stopped the rollup there. A group with a value beyond
+ * ±1e150 gets +Infinity instead (its stddev shows as null, like the mean of a sum that overflows); below that bound
+ * this is var_pop itself.
+ */
+export function sumOfSquaresSql(v: string): string {
+  const huge = `abs(${v}) > 1e150`;
+  return `CASE WHEN bool_or(${huge}) THEN 'Infinity'::DOUBLE ELSE var_pop(CASE WHEN ${huge} THEN 0 ELSE ${v} END) * count(${v}) END`;
+}
+
 /** `(col >= a AND col < b) OR ...` for TIMESTAMPTZ `col`; FALSE for no ranges. */
 export function rangesPredicate(p: ParamBag, col: string, ranges: readonly Range[]): string {
   if (ranges.length === 0) return 'FALSE';
