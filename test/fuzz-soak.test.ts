@@ -41,10 +41,10 @@ interface StoredResult {
   tags: Tags;
 }
 
-/** Points a request adds: test results in full, circuit-breaker events by series. */
+/** Points a request adds: test results in full, circuit-breaker events by series and time. */
 interface Points {
   results: StoredResult[];
-  breakerSeries: Tags[];
+  breakers: { tags: Tags; time: number }[];
 }
 
 type Outcome =
@@ -217,7 +217,9 @@ const lpBody = (target: LpTarget) =>
     .map(({ distinct, repeat, noise }) => {
       const unit = PRECISION_US[precisionOf(target)];
       const lines: string[] = [...noise];
-      const points: Points = { results: [], breakerSeries: [] };
+      const points: Points = { results: [], breakers: [] };
+      // Untimed points get the time of receipt, a microsecond apart in request order.
+      let untimed = 0;
       for (let rep = 0; rep < repeat; rep++) {
         distinct.forEach((l, i) => {
           let time = NOW_US;
@@ -233,9 +235,10 @@ const lpBody = (target: LpTarget) =>
               time = ticks * unit;
             }
           }
+          else time = NOW_US + untimed++;
           lines.push(text + l.sep);
           if (l.result) points.results.push({ ...l.result, time });
-          if (l.breaker) points.breakerSeries.push(l.breaker);
+          if (l.breaker) points.breakers.push({ tags: l.breaker, time });
         });
       }
       return { lines, points };
@@ -345,7 +348,7 @@ const validLp: fc.Arbitrary<FuzzRequest> = lpTarget.chain((target) =>
     const points = body.points;
     // Lines of only comments and blanks are a 400 (no points); a valid body here always has some.
     return {
-      what: `valid line protocol (${points.results.length + points.breakerSeries.length} points${gzip ? ', gzip' : ''})`,
+      what: `valid line protocol (${points.results.length + points.breakers.length} points${gzip ? ', gzip' : ''})`,
       method: 'POST',
       path: lpPath(target),
       headers: { ...lpHeaders, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
@@ -532,6 +535,12 @@ const jsonRecords = fc
   })
   .map(({ distinct, repeat }) => Array.from({ length: repeat }, () => distinct).flat());
 
+/** The records as stored: untimed ones get the time of receipt, a microsecond apart in request order. */
+function stampUntimed(records: { record: Record<string, unknown>; stored: StoredResult }[]): StoredResult[] {
+  let untimed = 0;
+  return records.map((r) => (r.record.time === undefined || r.record.time === null ? { ...r.stored, time: NOW_US + untimed++ } : r.stored));
+}
+
 const jsonType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON');
 
 const validJson: fc.Arbitrary<FuzzRequest> = fc.record({ records: jsonRecords, single: fc.boolean(), type: jsonType }).map<FuzzRequest>(({ records, single, type }) => {
@@ -543,7 +552,7 @@ const validJson: fc.Arbitrary<FuzzRequest> = fc.record({ records: jsonRecords, s
     path: '/api/v1/results',
     headers: { 'Content-Type': type },
     body: utf8(JSON.stringify(body)),
-    outcome: { kind: 'stored', points: { results: records.map((r) => r.stored), breakerSeries: [] }, written: records.length },
+    outcome: { kind: 'stored', points: { results: stampUntimed(records), breakers: [] }, written: records.length },
   };
 });
 
@@ -896,24 +905,39 @@ class PingWatch {
   }
 }
 
-/** Everything accepted so far, to compare with what the store holds at the end. */
+/**
+ * Everything accepted so far, to compare with what the store holds at the end: one result per series and time, the
+ * last written winning. Requests of one round run concurrently, so which of them wrote a point last is not known:
+ * each of their values is a candidate; a later round's write replaces them all.
+ */
 class Ledger {
-  readonly results: StoredResult[] = [];
+  /** By series and time: the round that last wrote it, and the values that round may have left. */
+  readonly results = new Map<string, { round: number; candidates: Set<string> }>();
   readonly breakers = new Map<string, number>();
+  /** Requests of one round run at once (soak bumps it). */
+  round = 0;
   requests = 0;
+  accepted = 0;
   readonly statuses = new Map<number, number>();
 
   add(p: Points): void {
-    this.results.push(...p.results);
-    for (const t of p.breakerSeries) {
-      const k = seriesKey('circuit_breaker', t);
-      this.breakers.set(k, (this.breakers.get(k) ?? 0) + 1);
+    const round = this.round;
+    this.accepted += p.results.length;
+    // Within one request the later point wins.
+    const own = new Map<string, string>();
+    for (const r of p.results) own.set(pointKey('test_result', r.tags, r.time), canonical(r));
+    for (const [k, v] of own) {
+      const held = this.results.get(k);
+      if (held && held.round === round) held.candidates.add(v);
+      else this.results.set(k, { round, candidates: new Set([v]) });
     }
+    for (const b of p.breakers) this.breakers.set(pointKey('circuit_breaker', b.tags, b.time), round);
   }
 }
 
 const sorted = <T>(o: Record<string, T>): [string, T][] => Object.keys(o).sort().map((k) => [k, o[k]!]);
 const seriesKey = (measurement: string, t: Tags): string => JSON.stringify([measurement, sorted(t)]);
+const pointKey = (measurement: string, t: Tags, time: number): string => JSON.stringify([measurement, sorted(t), time]);
 const canonical = (r: StoredResult): string =>
   JSON.stringify([r.time, sorted(r.tags), r.success, r.latency_ms, r.metrics === null ? null : sorted(r.metrics), r.error, r.error_type]);
 
@@ -930,7 +954,7 @@ function pointsOf(batch: WriteBatch): Points {
       error_type: r.errorType[i]!,
       tags: r.series[i]!.tags,
     })),
-    breakerSeries: batch.breakers.series.map((s) => s.tags),
+    breakers: batch.breakers.series.map((s, i) => ({ tags: s.tags, time: batch.breakers.time[i]! })),
   };
 }
 
@@ -1039,13 +1063,24 @@ async function expectStored(srv: TestServer, ledger: Ledger): Promise<void> {
     for (const x of page.results) actual.push(canonical({ ...x, time: parseRfc3339(x.time)! }));
     cursor = page.next_cursor;
   } while (cursor);
-  const expected = ledger.results.map(canonical);
-  actual.sort();
-  expected.sort();
-  if (actual.join('\n') !== expected.join('\n')) {
-    const missing = [...multisetMinus(expected, actual)].slice(0, 5);
-    const extra = [...multisetMinus(actual, expected)].slice(0, 5);
-    throw new Error(`stored results differ from accepted ones (${actual.length} stored, ${expected.length} accepted)\nmissing: ${missing.join('\n')}\nextra: ${extra.join('\n')}`);
+  // One stored result per series and time, and it is one of the values the last round that wrote there sent.
+  const stored = new Map<string, string>();
+  const twice: string[] = [];
+  for (const x of actual) {
+    const r = JSON.parse(x) as [number, [string, string][]];
+    const k = pointKey('test_result', Object.fromEntries(r[1]), r[0]);
+    if (stored.has(k)) twice.push(x);
+    stored.set(k, x);
+  }
+  expect(twice, 'two stored results of one series at one time').toEqual([]);
+  const missing = [...ledger.results.keys()].filter((k) => !stored.has(k)).slice(0, 5);
+  const extra = [...stored.keys()].filter((k) => !ledger.results.has(k)).slice(0, 5);
+  const wrong = [...stored].filter(([k, v]) => ledger.results.has(k) && !ledger.results.get(k)!.candidates.has(v)).slice(0, 5);
+  if (missing.length || extra.length || wrong.length) {
+    throw new Error(
+      `stored results differ from accepted ones (${stored.size} stored, ${ledger.results.size} accepted)\nmissing: ${missing.join('\n')}\nextra: ${extra.join('\n')}\n` +
+        `not the last written: ${wrong.map(([k, v]) => `${v} instead of one of ${[...ledger.results.get(k)!.candidates].join(' | ')}`).join('\n')}`,
+    );
   }
 
   const res = await fetch(`${srv.url}/api/v1/series?limit=100000`, { headers: auth });
@@ -1053,22 +1088,13 @@ async function expectStored(srv: TestServer, ledger: Ledger): Promise<void> {
   const { series } = (await res.json()) as { series: { measurement: string; tags: Tags; count: number }[] };
   const counts = new Map<string, number>();
   for (const s of series) counts.set(seriesKey(s.measurement, s.tags), s.count);
-  const want = new Map(ledger.breakers);
-  for (const r of ledger.results) {
-    const k = seriesKey('test_result', r.tags);
-    want.set(k, (want.get(k) ?? 0) + 1);
+  const want = new Map<string, number>();
+  for (const k of [...ledger.results.keys(), ...ledger.breakers.keys()]) {
+    const [measurement, tags] = JSON.parse(k) as [string, [string, string][]];
+    const sk = seriesKey(measurement, Object.fromEntries(tags));
+    want.set(sk, (want.get(sk) ?? 0) + 1);
   }
   expect(Object.fromEntries([...counts].sort())).toEqual(Object.fromEntries([...want].sort()));
-}
-
-function* multisetMinus(a: string[], b: string[]): Generator<string> {
-  const left = new Map<string, number>();
-  for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
-  for (const x of a) {
-    const n = left.get(x) ?? 0;
-    if (n > 0) left.set(x, n - 1);
-    else yield x;
-  }
 }
 
 /**
@@ -1083,11 +1109,15 @@ async function soak(requests: fc.Arbitrary<FuzzRequest>, numRuns: number, seed?:
     await seed?.(srv, ledger);
     // A few requests of the same kinds before the clock starts: the first of each kind loads and compiles modules
     // (TypeScript through the test runner's loader here, where the service runs built JavaScript).
-    for (const r of fc.sample(requests, { numRuns: 12, seed: 1 })) check(srv, r, await send(srv, r), ledger);
+    for (const r of fc.sample(requests, { numRuns: 12, seed: 1 })) {
+      ledger.round++;
+      check(srv, r, await send(srv, r), ledger);
+    }
     const started = performance.now();
     watch = new PingWatch(srv.url);
     await fc.assert(
       fc.asyncProperty(fc.array(requests, { minLength: 1, maxLength: 4 }), async (batch) => {
+        ledger.round++;
         const answers = await Promise.all(batch.map((r) => send(srv, r)));
         batch.forEach((r, i) => check(srv, r, answers[i]!, ledger));
       }),
@@ -1097,7 +1127,7 @@ async function soak(requests: fc.Arbitrary<FuzzRequest>, numRuns: number, seed?:
     watch = null;
     const statuses = [...ledger.statuses].sort(([x], [y]) => x - y).map(([st, n]) => `${st}: ${n}`).join(', ');
     console.log(
-      `${ledger.requests} requests (${statuses}), ${ledger.results.length} results accepted, in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `${ledger.requests} requests (${statuses}), ${ledger.accepted} results accepted, in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
         `${ping.pings} pings: the slowest answered ${ping.worstMs.toFixed(0)} ms after it was due, ${ping.worstOwnMs.toFixed(0)} ms less the main thread's waits for a CPU`,
     );
     await expectStored(srv, ledger);
@@ -1147,7 +1177,7 @@ describe('fuzz and soak of the HTTP API (bounded by case counts)', () => {
       async (srv, ledger) => {
         // Data for the reads to find: a day of results over a few endpoints and regions, and some breaker events.
         const lines: string[] = [];
-        const points: Points = { results: [], breakerSeries: [] };
+        const points: Points = { results: [], breakers: [] };
         for (let i = 0; i < 300; i++) {
           const t = { endpoint: ['a', 'b', 'c'][i % 3]!, region: ['eu', 'us'][i % 2]!, test: `t${i % 7}` };
           const us = NOW_US - i * 300_000_000;
@@ -1155,7 +1185,7 @@ describe('fuzz and soak of the HTTP API (bounded by case counts)', () => {
           points.results.push({ time: us, success: i % 5 !== 0, latency_ms: i % 97, metrics: { throughput: i }, error: null, error_type: null, tags: t });
           if (i % 30 === 0) {
             lines.push(`circuit_breaker,breaker=b${i % 4},endpoint=${t.endpoint} state="open",failures=${i}i ${us}000`);
-            points.breakerSeries.push({ breaker: `b${i % 4}`, endpoint: t.endpoint });
+            points.breakers.push({ tags: { breaker: `b${i % 4}`, endpoint: t.endpoint }, time: us });
           }
         }
         const res = await fetch(`${srv.url}/api/v2/write`, { method: 'POST', headers: { ...lpHeaders, ...auth }, body: lines.join('\n') });
