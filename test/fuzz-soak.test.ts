@@ -5,9 +5,7 @@
 // more and no less, and that /ping answers within 100 ms throughout (not counting the time the kernel kept the
 // main thread waiting for a CPU: the machine may be busy with other work). Bounded by case counts, not wall time.
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { codeToStatus, ERROR_CODES, type ErrorCode } from '../src/errors.js';
@@ -17,6 +15,7 @@ import { defaultParseWorkers } from '../src/ingest/parser.js';
 import { decodeLineProtocol } from '../src/ingest/validate.js';
 import { MAX_METRICS, MAX_TAGS, type Tags, type WriteBatch } from '../src/model/result.js';
 import { parseRfc3339 } from '../src/time/parse.js';
+import { PingWatch } from './ping-watch.js';
 import { startTestServer, type TestServer } from './server.js';
 
 const NOW_MS = Date.UTC(2026, 10, 21, 12);
@@ -25,7 +24,6 @@ const DAY_US = 86_400_000_000;
 const TOKEN = 'fuzz-token';
 /** Smaller than the service's default (25 MB) so that bodies over it are cheap to make; valid bodies stay far below. */
 const MAX_BODY = 2 * 1024 * 1024;
-const PING_EVERY_MS = 20;
 const PING_LIMIT_MS = 100;
 
 // ---- what a request should do, and what the store should then hold ----------------------------------------
@@ -841,68 +839,6 @@ async function startFuzzServer(): Promise<TestServer> {
 async function send(srv: TestServer, r: FuzzRequest): Promise<Answer> {
   const res = await fetch(`${srv.url}${r.path}`, { method: r.method, headers: r.headers, ...(r.body ? { body: r.body } : {}) });
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
-}
-
-/**
- * The main thread's time spent running and spent runnable but waiting for a CPU (ns), from the kernel's scheduler
- * statistics; zeros where there are none (not Linux).
- */
-function mainThreadSched(): { run: number; wait: number } {
-  try {
-    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
-    return { run: run!, wait: wait! };
-  } catch {
-    return { run: 0, wait: 0 };
-  }
-}
-
-/**
- * Polls /ping every ~20 ms and keeps the worst latency, counted from when the ping was due, so that a stall of the
- * event loop between two pings counts too (as it would for a client outside). It also keeps the worst latency less
- * the time the kernel kept the main thread waiting for a CPU meanwhile: on a machine busy with other work, that
- * wait is the other work's doing, while a slow synchronous handler of ours runs on the main thread and stays counted.
- */
-class PingWatch {
-  private worst = 0;
-  private worstOwn = 0;
-  private count = 0;
-  private readonly failures: string[] = [];
-  private stopped = false;
-  private readonly loop: Promise<void>;
-
-  constructor(private readonly url: string) {
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    let due = performance.now();
-    let previous = mainThreadSched();
-    while (!this.stopped) {
-      const sent = performance.now();
-      const atSend = mainThreadSched();
-      const res = await fetch(`${this.url}/ping`);
-      await res.arrayBuffer();
-      const answered = performance.now();
-      const atAnswer = mainThreadSched();
-      if (res.status !== 204) this.failures.push(`status ${res.status}`);
-      const latency = answered - due;
-      // The wait before the ping was sent counts only up to how late it was sent (an overcount of at most the
-      // wait in the ~20 ms before it was due).
-      const waited = (atAnswer.wait - atSend.wait) / 1e6 + Math.min((atSend.wait - previous.wait) / 1e6, Math.max(0, sent - due));
-      this.worst = Math.max(this.worst, latency);
-      this.worstOwn = Math.max(this.worstOwn, latency - waited);
-      previous = atAnswer;
-      this.count++;
-      due = Math.max(due + PING_EVERY_MS, answered);
-      await sleep(Math.max(0, due - performance.now()));
-    }
-  }
-
-  async stop(): Promise<{ worstMs: number; worstOwnMs: number; pings: number; failures: string[] }> {
-    this.stopped = true;
-    await this.loop;
-    return { worstMs: this.worst, worstOwnMs: this.worstOwn, pings: this.count, failures: this.failures };
-  }
 }
 
 /**

@@ -102,7 +102,7 @@ export class LineProtocolParser {
       slot.worker.ref();
       slot.worker.postMessage({ id, body: own.buffer, opts } satisfies ParseRequest, [own.buffer]);
     });
-    if (res.ok) return { ok: true, batch: unpackBatch(res.batch, this.interner) };
+    if (res.ok) return { ok: true, batch: await unpackBatch(res.batch, this.interner) };
     if ('error' in res) {
       if (/not valid UTF-8/.test(res.error)) throw new AppError('invalid', 'the request body is not valid UTF-8');
       throw new Error(`parse worker failed: ${res.error}`);

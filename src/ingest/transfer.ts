@@ -1,10 +1,14 @@
 // A WriteBatch as plain typed arrays, to move it between threads without copying row objects: the parse
-// workers send batches this way (transferring the buffers), and the main thread rebuilds them.
+// workers send batches this way (transferring the buffers), and the main thread rebuilds them. Series travel as
+// their keys (model/result.ts seriesKey: JSON of the measurement and the sorted tags), strings being far cheaper
+// to copy between threads than objects; the main thread rebuilds them in slices between turns of its event loop,
+// so that a body of 100,000 new series does not hold it up (it held it for ~0.7 s as objects, rebuilt at once).
 import type { FailureKind } from '../model/fingerprint.js';
-import { type BreakerState, makeSeries, type Measurement, type SeriesRef, type Tags, WriteBatch } from '../model/result.js';
+import { type BreakerState, type Measurement, type SeriesRef, type Tags, WriteBatch } from '../model/result.js';
 
 export interface PackedBatch {
-  series: { measurement: Measurement; tags: Tags }[];
+  /** Series keys (seriesKey). */
+  series: string[];
   results: {
     series: Int32Array;
     time: Float64Array;
@@ -30,7 +34,7 @@ export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: Array
     if (i === undefined) {
       i = series.length;
       index.set(s, i);
-      series.push({ measurement: s.measurement, tags: s.tags });
+      series.push(s.key);
     }
     return i;
   };
@@ -79,28 +83,41 @@ export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: Array
   return { packed: { series, results, breakers }, transfer };
 }
 
+/** Rows or series rebuilt between two turns of the event loop. */
+const PER_TURN = 4096;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Shares one SeriesRef per series across batches, as the parser's cache does in one thread. */
 export class SeriesInterner {
   private readonly byKey = new Map<string, SeriesRef>();
   constructor(private readonly max = 100_000) {}
 
-  intern(measurement: Measurement, tags: Tags): SeriesRef {
-    const s = makeSeries(measurement, tags);
-    const known = this.byKey.get(s.key);
+  /** The series of a key made by seriesKey. */
+  intern(key: string): SeriesRef {
+    const known = this.byKey.get(key);
     if (known) return known;
+    const [measurement, ...kv] = JSON.parse(key) as [Measurement, ...string[]];
+    const tags: Tags = {};
+    for (let i = 0; i < kv.length; i += 2) tags[kv[i]!] = kv[i + 1]!;
+    const s: SeriesRef = { key, measurement, tags };
     if (this.byKey.size >= this.max) this.byKey.clear();
-    this.byKey.set(s.key, s);
+    this.byKey.set(key, s);
     return s;
   }
 }
 
-export function unpackBatch(p: PackedBatch, interner: SeriesInterner): WriteBatch {
-  const refs = p.series.map((s) => interner.intern(s.measurement, s.tags));
+export async function unpackBatch(p: PackedBatch, interner: SeriesInterner): Promise<WriteBatch> {
+  const refs = new Array<SeriesRef>(p.series.length);
+  for (let i = 0; i < refs.length; i++) {
+    if (i > 0 && i % PER_TURN === 0) await turn();
+    refs[i] = interner.intern(p.series[i]!);
+  }
   const b = new WriteBatch();
   const r = p.results;
   const out = b.results;
   const n = r.time.length;
   for (let i = 0; i < n; i++) {
+    if (i > 0 && i % (4 * PER_TURN) === 0) await turn();
     out.series.push(refs[r.series[i]!]!);
     out.time.push(r.time[i]!);
     out.success.push(r.success[i] === 1);

@@ -88,11 +88,11 @@ const DIRTY_PER_STEP = 240;
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 ** 2;
 
-/** `xs.map(f)`, giving the event loop a turn every thousand items (a write may bring 100,000 new series). */
+/** `xs.map(f)`, giving the event loop a turn every 256 items (a write may bring 100,000 new series). */
 async function mapYielding<T, U>(xs: readonly T[], f: (x: T) => U): Promise<U[]> {
   const out: U[] = new Array<U>(xs.length);
   for (let i = 0; i < xs.length; i++) {
-    if (i > 0 && i % 1024 === 0) await new Promise<void>((r) => setImmediate(r));
+    if (i > 0 && i % 256 === 0) await new Promise<void>((r) => setImmediate(r));
     out[i] = f(xs[i]!);
   }
   return out;

@@ -3,6 +3,7 @@
 import { configurationOf, tagsIdentity } from '../../model/configuration.js';
 import type { Measurement, Tags } from '../../model/result.js';
 import type { TagFilters } from '../types.js';
+import { ShardedMap } from './sharded-map.js';
 
 export interface SeriesRecord {
   id: number;
@@ -26,10 +27,11 @@ export interface GroupPlan {
 }
 
 export class SeriesRegistry {
-  private readonly byKey = new Map<string, SeriesRecord>();
-  private readonly byId = new Map<number, SeriesRecord>();
+  // Sharded: up to 200,000 series (RESULTANT_MAX_SERIES) are added while requests are served (sharded-map.ts).
+  private readonly byKey = new ShardedMap<string, SeriesRecord>();
+  private readonly byId = new ShardedMap<number, SeriesRecord>();
   /** tag key -> tag value -> series ids */
-  private readonly index = new Map<string, Map<string, number[]>>();
+  private readonly index = new Map<string, ShardedMap<string, number[]>>();
   private maxId = 0;
 
   get size(): number {
@@ -56,7 +58,7 @@ export class SeriesRegistry {
     if (rec.id > this.maxId) this.maxId = rec.id;
     for (const [k, v] of Object.entries(rec.tags)) {
       let values = this.index.get(k);
-      if (!values) this.index.set(k, (values = new Map()));
+      if (!values) this.index.set(k, (values = new ShardedMap()));
       const ids = values.get(v);
       if (ids) ids.push(rec.id);
       else values.set(v, [rec.id]);

@@ -6,9 +6,17 @@ import { DuckDBDataChunk, type DuckDBConnection, type DuckDBValue, mapValue, T, 
 import type { SeriesRecord } from './series-registry.js';
 import { ParamBag } from './sql.js';
 
-const CHUNK = 2048;
-/** Rows the appender buffers before it hands them to the transaction (a whole number of chunks). */
-const FLUSH_ROWS = 4 * CHUNK;
+/**
+ * Rows per data chunk, and rows the appender buffers before it hands them to the transaction (a whole number of
+ * chunks). Series rows are costlier (a MAP of tags each, and two indexes to insert into at the flush): smaller
+ * slices keep each synchronous step of a write of 100,000 new series short.
+ */
+interface Slices {
+  chunk: number;
+  flushRows: number;
+}
+const ROWS: Slices = { chunk: 2048, flushRows: 8192 };
+const SERIES: Slices = { chunk: 1024, flushRows: 1024 };
 
 type Column = DuckDBValue[];
 
@@ -18,12 +26,13 @@ async function appendColumns(
   types: Parameters<typeof DuckDBDataChunk.create>[0],
   rows: number,
   fill: (cols: Column[], from: number, to: number) => void,
+  slices: Slices = ROWS,
 ): Promise<void> {
   if (rows === 0) return;
   const appender = await conn.createAppender(table);
   try {
-    for (let from = 0; from < rows; from += CHUNK) {
-      const to = Math.min(rows, from + CHUNK);
+    for (let from = 0; from < rows; from += slices.chunk) {
+      const to = Math.min(rows, from + slices.chunk);
       const cols: Column[] = types.map(() => new Array<DuckDBValue>(to - from));
       fill(cols, from, to);
       const chunk = DuckDBDataChunk.create(types, to - from);
@@ -31,7 +40,7 @@ async function appendColumns(
       appender.appendDataChunk(chunk);
       // Converting values and flushing (index inserts included) are synchronous: flush in slices and let the
       // event loop serve requests between chunks, so that a write of 100,000 new series never holds it for long.
-      if (to % FLUSH_ROWS === 0 || to === rows) appender.flushSync();
+      if (to % slices.flushRows === 0 || to === rows) appender.flushSync();
       if (to < rows) await new Promise<void>((r) => setImmediate(r));
     }
   } catch (e) {
@@ -61,7 +70,7 @@ export async function appendSeries(conn: DuckDBConnection, fresh: SeriesRecord[]
       c[4]![j] = tsValue(nowMs * 1000);
       c[5]![j] = s.config;
     }
-  });
+  }, SERIES);
 }
 
 export async function appendResults(
