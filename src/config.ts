@@ -1,4 +1,4 @@
-// Every setting of the service, parsed once at the edge from environment variables (CONTRACT.md §4).
+// Every setting of the service, parsed once at the edge from environment variables (README: Configuration).
 // No other module reads process.env. `resultant serve` flags are mapped onto the same names.
 import cron from 'node-cron';
 import { totalmem } from 'node:os';

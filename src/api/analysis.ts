@@ -1,4 +1,4 @@
-// Analysis endpoints (CONTRACT.md §3.2): GET /api/v1/analysis/<kind>, POST /api/v1/analyze, and the anomaly log
+// Analysis endpoints (README: What is there; /openapi.json): GET /api/v1/analysis/<kind>, POST /api/v1/analyze, and the anomaly log
 // (list and acknowledge). Validate, call one function, answer.
 import { collectAfter } from './heavy.js';
 import { Router } from 'express';

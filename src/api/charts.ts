@@ -1,4 +1,4 @@
-// GET /api/v1/charts/<type>.svg|.png (CONTRACT.md §3.2): the parameters of the matching read, drawn on the server.
+// GET /api/v1/charts/<type>.svg|.png (README: What is there; /openapi.json): the parameters of the matching read, drawn on the server.
 import { collectAfter } from './heavy.js';
 import { runAnalysis } from '../analysis/index.js';
 import { Router } from 'express';

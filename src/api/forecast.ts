@@ -1,4 +1,4 @@
-// GET /api/v1/forecast (CONTRACT.md §3.2).
+// GET /api/v1/forecast (README: What is there; /openapi.json).
 import { collectAfter } from './heavy.js';
 import { Router } from 'express';
 import { FORECAST_PERIODS, type ForecastParams, LIMITS, STATISTICS } from '../forecast/index.js';

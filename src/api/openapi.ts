@@ -333,7 +333,7 @@ export function openApiDocument(version: string): object {
             tagParam,
           ],
           responses: {
-            '200': { description: '{"kind", "start", "stop", "<kind-specific list>": [...]} (CONTRACT.md §3.2)' },
+            '200': { description: '{"kind", "start", "stop", "<kind-specific list>": [...]} (README: Analyses)' },
             '400': err('bad parameter, or an unknown kind (the message lists the kinds)'),
             '404': err('a kind of the contract that this build does not have'),
           },

@@ -1,4 +1,4 @@
-// Read endpoints (CONTRACT.md §3.2): aggregates, raw results, series.
+// Read endpoints (README: What is there; /openapi.json): aggregates, raw results, series.
 import { Router } from 'express';
 import { queryAggregatesJson } from '../aggregates/index.js';
 import { PERIODS } from '../time/buckets.js';

@@ -1,4 +1,4 @@
-// POST /api/v1/reports (CONTRACT.md §3.2): {type, format, days, filter} -> the document, with its content type.
+// POST /api/v1/reports (README: What is there; /openapi.json): {type, format, days, filter} -> the document, with its content type.
 import { collectAfter } from './heavy.js';
 import { collectGarbage } from '../memory.js';
 import { type Response, Router } from 'express';

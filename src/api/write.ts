@@ -1,4 +1,4 @@
-// Write endpoints (CONTRACT.md §3.1): InfluxDB v2 and v1 line protocol, and JSON results. Each request is parsed
+// Write endpoints (README: Writes): InfluxDB v2 and v1 line protocol, and JSON results. Each request is parsed
 // and validated whole before anything is queued; the response is sent once the store has committed it.
 import { type Request, type Response, Router } from 'express';
 import { invalid } from '../errors.js';

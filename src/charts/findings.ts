@@ -1,4 +1,4 @@
-// Charts of analysis results (CONTRACT.md §3.2 analysis shapes) and of circuit-breaker transitions.
+// Charts of analysis results (README: Analyses) and of circuit-breaker transitions.
 import type { TopLevelSpec } from 'vega-lite';
 import type { AnalysisResponse } from '../analysis/types.js';
 import { HOUR_MS } from '../time/buckets.js';

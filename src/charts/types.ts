@@ -1,4 +1,4 @@
-// What the chart functions take: the contract's JSON shapes (CONTRACT.md §3.2) as plain data, so every chart can be
+// What the chart functions take: the contract's JSON shapes (README: What is there; /openapi.json) as plain data, so every chart can be
 // drawn (and tested) from a saved response without the service that produced it.
 import type { TopLevelSpec } from 'vega-lite';
 import type { ForecastJson as ForecastResponse } from '../forecast/index.js';
@@ -15,7 +15,7 @@ export const CHART_TYPES = [
 ] as const;
 export type ChartType = (typeof CHART_TYPES)[number];
 
-/** What a forecast chart draws of GET /api/v1/forecast's response (CONTRACT.md §3.2). */
+/** What a forecast chart draws of GET /api/v1/forecast's response (README: What is there; /openapi.json). */
 export type ForecastJson = Pick<ForecastResponse, 'metric' | 'statistic' | 'period' | 'level' | 'model' | 'history' | 'forecast' | 'backtest'> & {
   /** The series' tag filter, when the caller adds it (not part of the contract's response). */
   tags?: Record<string, string>;

@@ -1,4 +1,4 @@
-// The `resultant` command line (CONTRACT.md §5). Every command has --help; bad arguments exit with code 2.
+// The `resultant` command line (README: Command line). Every command has --help; bad arguments exit with code 2.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_VARIABLES, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
 import { createLogger } from '../logger.js';

@@ -1,4 +1,4 @@
-// JSON results for POST /api/v1/results (CONTRACT.md §1, §3.1): one object or an array of at most 10,000.
+// JSON results for POST /api/v1/results (README: Writes): one object or an array of at most 10,000.
 import { z } from 'zod';
 import {
   checkErrorText,

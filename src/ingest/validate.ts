@@ -1,4 +1,4 @@
-// Line protocol points -> our schema (CONTRACT.md §1): test_result and circuit_breaker, with every rule checked
+// Line protocol points -> our schema (README: Writes): test_result and circuit_breaker, with every rule checked
 // before anything is written. The first bad line stops the request.
 import {
   BREAKER_STATES,

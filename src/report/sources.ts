@@ -70,7 +70,7 @@ export function storeSources(store: Store, now: () => number, extras: SourceExtr
 
 /**
  * One bucket [start, stop) per group (or one per piece between `cuts`). The store merges moments exactly and percentiles from the raw rows or the
- * rollups' sketches (CONTRACT.md §2), so a week's p95 is the p95 of the week's results, not an average of days.
+ * rollups' sketches (README: How the numbers are made), so a week's p95 is the p95 of the week's results, not an average of days.
  */
 export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number): Promise<AggregatesJson> {
   if (!(p.stop > p.start)) throw invalid('stop must be after start');
