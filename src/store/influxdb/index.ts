@@ -15,6 +15,7 @@
 // the chunks already acknowledged stored, and the caller gets the error. Timestamps are a function of the lines'
 // content (lines.ts), so our retries, the ingest queue's rewrite of each request after a failed group write, and a
 // client resending its request all overwrite what was stored the first time instead of storing it twice.
+import { Cancelled, currentSignal } from '../../cancellation.js';
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { invalid } from '../../errors.js';
@@ -155,8 +156,12 @@ export class InfluxStore implements Store {
    */
   private rows(q: ParameterizedQuery | string): AsyncIterable<Record<string, unknown>> {
     const api = this.influx.getQueryApi({ org: this.opts.org, gzip: false });
+    // A request whose client has gone starts no query, and stops reading its rows (cancellation.ts).
+    const signal = currentSignal();
     return (async function* () {
+      if (signal?.aborted) throw new Cancelled();
       for await (const { values, tableMeta } of api.iterateRows(q)) {
+        if (signal?.aborted) throw new Cancelled();
         const row = tableMeta.toObject(values);
         const labels = tableMeta.columns.map((c) => c.label).filter((l) => l !== '');
         if (labels.length === 2 && labels.includes('error') && labels.includes('reference')) {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { linesToTables, stringToLines } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { annotatedCsv, csv, errorTable, InfluxImitation, type Recorded } from '../../../test/influx-imitation.js';
+import { Cancelled, withCancellation } from '../../cancellation.js';
 import { imitationStore } from './imitation.case.js';
 import type { InfluxStore } from './index.js';
 import { parseTimeNs, tagsOf, timeUs } from './parse.js';
@@ -127,6 +128,29 @@ describe('adapter reads', () => {
     expect(page.results).toEqual([
       { time: Date.UTC(2026, 10, 21, 10, 0, 1) * 1000 + 5, success: false, latency_ms: null, metrics: null, error: 'timeout after 5 s', error_type: null, tags: { endpoint: 'api' } },
     ]);
+  });
+
+  it('sends no query for a request whose client has gone, and stops reading rows when it goes meanwhile', async () => {
+    const seen = serve('results.json');
+    const gone = new AbortController();
+    gone.abort();
+    await expect(withCancellation(gone.signal, () => store.results({ start: 0, stop: 1e16, filters: {}, limit: 2 }))).rejects.toBeInstanceOf(Cancelled);
+    expect(seen).toHaveLength(0);
+    // An answer that sends its header and first row, then holds the rest back until the test lets it go.
+    const header = fixture('results.json').csv.split('\n').slice(0, 5).join('\n');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    influx.queryAnswer = (_r, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/csv' });
+      res.write(`${header}\n`);
+      void held.then(() => res.end(`${fixture('results.json').csv.split('\n').slice(5).join('\n')}`));
+    };
+    const leaving = new AbortController();
+    const read = withCancellation(leaving.signal, () => store.results({ start: 0, stop: 1e16, filters: {}, limit: 10 }));
+    await new Promise((r) => setTimeout(r, 100));
+    leaving.abort();
+    release();
+    await expect(read).rejects.toBeInstanceOf(Cancelled);
   });
 
   it('rejects a cursor it did not make', async () => {
