@@ -68,7 +68,7 @@ class Invalid extends Error {}
 /** Parses and validates a whole line-protocol body. `nowUs` stamps lines without a timestamp. */
 export function decodeLineProtocol(
   body: string,
-  opts: { precision: Precision; nowUs: number; minTimeUs?: number; cache?: SeriesCache },
+  opts: { precision: Precision; nowUs: number; minTimeUs?: number; cache?: SeriesCache; firstLine?: number },
 ): DecodeOutcome {
   const batch = new WriteBatch();
   const cache = opts.cache ?? new SeriesCache();
@@ -97,7 +97,7 @@ export function decodeLineProtocol(
       return false;
     }
     return true;
-  });
+  }, opts.firstLine);
   if (failure) {
     const f = failure as { line: number; message: string };
     return { ok: false, line: f.line, message: `line ${f.line}: ${f.message}` };
