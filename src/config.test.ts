@@ -13,7 +13,14 @@ describe('configuration', () => {
       authTokens: [],
       publicRead: false,
       maxBodyBytes: 25_000_000,
+      ingestMaxBytes: 25_000_000,
     });
+  });
+
+  it('lets the writes being read hold as much as one largest body unless RESULTANT_INGEST_MAX_BYTES says otherwise', () => {
+    expect(loadConfig({ RESULTANT_MAX_BODY_BYTES: '10MiB' }).ingestMaxBytes).toBe(10 * 1024 * 1024);
+    expect(loadConfig({ RESULTANT_INGEST_MAX_BYTES: '100MB' }).ingestMaxBytes).toBe(100_000_000);
+    expect(() => loadConfig({ RESULTANT_INGEST_MAX_BYTES: '1000' })).toThrow(/RESULTANT_INGEST_MAX_BYTES must be at least 1MiB/);
   });
 
   it('parses every kind of value', () => {

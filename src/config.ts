@@ -85,6 +85,8 @@ const ConfigSchema = z.object({
   RESULTANT_RETENTION_DAILY_DAYS: intInRange(0, 36500).default(0),
   // InfluxDB's own default limit (max-body-size 25000000).
   RESULTANT_MAX_BODY_BYTES: byteSize.default(25_000_000),
+  // Decoded body bytes of the writes being read at once; default: RESULTANT_MAX_BODY_BYTES.
+  RESULTANT_INGEST_MAX_BYTES: byteSize.refine((n) => n >= 1024 * 1024, 'must be at least 1MiB').optional(),
   RESULTANT_QUEUE_MAX_POINTS: intInRange(1000, 50_000_000).default(500_000),
   RESULTANT_MAX_SERIES: intInRange(1, 10_000_000).default(200_000),
   // node-cron expressions (5 fields, or 6 with seconds first).
@@ -134,6 +136,8 @@ export interface Config {
   corsOrigins: string[];
   retention: { rawDays: number; hourlyDays: number; dailyDays: number };
   maxBodyBytes: number;
+  /** Decoded body bytes the writes being read may hold together; beyond, new writes get 503 before being read. */
+  ingestMaxBytes: number;
   queueMaxPoints: number;
   maxSeries: number;
   rollupCron: string;
@@ -233,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
       dailyDays: r.RESULTANT_RETENTION_DAILY_DAYS,
     },
     maxBodyBytes: r.RESULTANT_MAX_BODY_BYTES,
+    ingestMaxBytes: r.RESULTANT_INGEST_MAX_BYTES ?? r.RESULTANT_MAX_BODY_BYTES,
     queueMaxPoints: r.RESULTANT_QUEUE_MAX_POINTS,
     maxSeries: r.RESULTANT_MAX_SERIES,
     rollupCron: r.RESULTANT_ROLLUP_CRON,

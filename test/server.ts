@@ -42,6 +42,7 @@ export async function startTestServer(
     corsOrigins: opts.corsOrigins ?? [],
     publicRead: opts.publicRead ?? false,
     maxBodyBytes: opts.maxBodyBytes ?? 25_000_000,
+    ...(opts.ingestMaxBytes !== undefined ? { ingestMaxBytes: opts.ingestMaxBytes } : {}),
     ...(opts.store ? { store: opts.store } : {}),
     ...(opts.grafana ? { grafana: opts.grafana } : {}),
   };

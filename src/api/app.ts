@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { Forecaster } from '../forecast/index.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import type { LineProtocolParser } from '../ingest/parser.js';
+import { WriteAdmission } from '../ingest/admission.js';
 import type { IngestQueue } from '../ingest/queue.js';
 import type { Logger } from '../logger.js';
 import type { AnomalyLog } from '../store/state.js';
@@ -15,6 +16,7 @@ import type { FluxTaskState } from '../tasks/flux-tasks.js';
 import { analysisRouter } from './analysis.js';
 import type { ReportSources } from '../report/sources.js';
 import { createAuth } from './auth.js';
+import { isClientAbort } from './body.js';
 import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
 import { reportsRouter } from './reports.js';
@@ -37,6 +39,8 @@ export interface AppConfig {
   corsOrigins?: string[];
   publicRead: boolean;
   maxBodyBytes: number;
+  /** Decoded body bytes the writes being read may hold together (default: maxBodyBytes); see ingest/admission.ts. */
+  ingestMaxBytes?: number;
   /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
   store?: 'duckdb' | 'influxdb';
   grafana?: { url?: string; token?: string; timeoutMs?: number };
@@ -114,6 +118,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Hashing every (possibly 25 MB) body for an ETag costs more than clients that never revalidate gain.
   app.set('etag', false);
   const auth = createAuth(deps.config.authTokens, deps.config.publicRead, deps.config.readTokens ?? []);
+  const admission = new WriteAdmission(deps.queue, { maxBytes: deps.config.ingestMaxBytes ?? deps.config.maxBodyBytes });
 
   // A client that disconnects before its answer is sent stops the request's work (cancellation.ts).
   app.use((_req, res, next) => {
@@ -197,6 +202,8 @@ export function createApp(deps: AppDeps): express.Express {
     deps.metrics.storageFull.set(st.storageFull ? 1 : 0);
     deps.metrics.queueDepth.set(deps.queue.depth);
     deps.metrics.queueCapacity.set(deps.queue.capacity);
+    deps.metrics.admittedBytes.set(admission.reservedBytes);
+    deps.metrics.admissionCapacity.set(admission.capacityBytes);
     for (const t of deps.fluxTasks?.states() ?? []) deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
@@ -207,7 +214,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(openapi);
   });
 
-  app.use(writeRouter(deps, auth));
+  app.use(writeRouter(deps, auth, admission));
   app.use(influxQueryRouter(deps, auth));
   app.use(readRouter(deps, auth));
   app.use(forecastRouter(deps, auth));
@@ -247,8 +254,4 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(codeToStatus(e.code)).json(errorBody(e));
   });
   return app;
-}
-
-function isClientAbort(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'ECONNRESET';
 }

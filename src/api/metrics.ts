@@ -38,6 +38,16 @@ export class ServiceMetrics {
     help: 'Points the ingest queue holds before it answers 503',
     registers: [this.registry],
   });
+  readonly admittedBytes = new client.Gauge({
+    name: 'resultant_ingest_admitted_bytes',
+    help: 'Decoded request body bytes reserved by the writes being read and parsed',
+    registers: [this.registry],
+  });
+  readonly admissionCapacity = new client.Gauge({
+    name: 'resultant_ingest_admission_capacity_bytes',
+    help: 'Decoded request body bytes the writes being read may hold before new ones are refused with 503',
+    registers: [this.registry],
+  });
   readonly rollupLag = new client.Gauge({
     name: 'resultant_rollup_lag_seconds',
     help: 'Seconds between the start of the current hour and the hourly rollup watermark',

@@ -75,7 +75,7 @@ const writeResponses = {
   '400': err('a line is invalid; nothing was written'),
   '401': err('token missing or invalid'),
   '413': err('body larger than the limit after decompression'),
-  '503': err('ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header'),
+  '503': err('too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written): refused from the headers, before the body is read; retry after the Retry-After header'),
 };
 
 export function openApiDocument(version: string): object {
@@ -161,7 +161,7 @@ export function openApiDocument(version: string): object {
             '401': err('token missing or invalid'),
             '413': err('body too large'),
             '415': err('not JSON'),
-            '503': err('ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header'),
+            '503': err('too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header'),
           },
         },
         get: {

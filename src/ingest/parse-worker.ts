@@ -15,7 +15,7 @@ parentPort!.on('message', (req: ParseRequest) => {
     const out = decodeLineProtocolBytes(new Uint8Array(req.body), req.opts, cache);
     if (out.ok) {
       const p = packBatch(out.batch);
-      res = { id: req.id, ok: true, batch: p.packed };
+      res = { id: req.id, ok: true, batch: p.packed, untimed: out.untimed };
       transfer = p.transfer;
     } else res = { id: req.id, ok: false, line: out.line, message: out.message };
   } catch (e) {

@@ -12,6 +12,8 @@ export interface ParseOptions {
   precision: Precision;
   nowUs: number;
   minTimeUs?: number;
+  /** Line number of the body's first line, when it is a slice of a larger body (default 1). */
+  firstLine?: number;
 }
 
 export interface ParseRequest {
@@ -21,17 +23,19 @@ export interface ParseRequest {
 }
 
 export type ParseResponse =
-  | { id: number; ok: true; batch: PackedBatch }
+  | { id: number; ok: true; batch: PackedBatch; untimed: number }
   | { id: number; ok: false; line: number; message: string }
   | { id: number; ok: false; error: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** For a slice after the first: a byte-order mark there is part of a line, not the start of the body. */
+const utf8KeepBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes -> validated batch; `invalid` UTF-8 is reported like a bad line. */
 export function decodeLineProtocolBytes(bytes: Uint8Array, opts: ParseOptions, cache: SeriesCache): DecodeOutcome | { ok: false; line: number; message: string } {
   let text: string;
   try {
-    text = utf8.decode(bytes);
+    text = ((opts.firstLine ?? 1) > 1 ? utf8KeepBom : utf8).decode(bytes);
   } catch {
     throw new AppError('invalid', 'the request body is not valid UTF-8');
   }
@@ -102,7 +106,7 @@ export class LineProtocolParser {
       slot.worker.ref();
       slot.worker.postMessage({ id, body: own.buffer, opts } satisfies ParseRequest, [own.buffer]);
     });
-    if (res.ok) return { ok: true, batch: await unpackBatch(res.batch, this.interner) };
+    if (res.ok) return { ok: true, batch: await unpackBatch(res.batch, this.interner), untimed: res.untimed };
     if ('error' in res) {
       if (/not valid UTF-8/.test(res.error)) throw new AppError('invalid', 'the request body is not valid UTF-8');
       throw new Error(`parse worker failed: ${res.error}`);

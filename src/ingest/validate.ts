@@ -29,7 +29,8 @@ import {
   timestampToMicros,
 } from './line-protocol.js';
 
-export type DecodeOutcome = { ok: true; batch: WriteBatch } | { ok: false; line: number; message: string };
+/** `untimed`: points of the body stamped with the time of receipt (a later slice of the body goes on from there). */
+export type DecodeOutcome = { ok: true; batch: WriteBatch; untimed: number } | { ok: false; line: number; message: string };
 
 /**
  * Remembers validated series by their raw line-protocol text, so repeated series skip tag parsing checks.
@@ -68,7 +69,7 @@ class Invalid extends Error {}
 /** Parses and validates a whole line-protocol body. `nowUs` stamps lines without a timestamp. */
 export function decodeLineProtocol(
   body: string,
-  opts: { precision: Precision; nowUs: number; minTimeUs?: number; cache?: SeriesCache },
+  opts: { precision: Precision; nowUs: number; minTimeUs?: number; cache?: SeriesCache; firstLine?: number },
 ): DecodeOutcome {
   const batch = new WriteBatch();
   const cache = opts.cache ?? new SeriesCache();
@@ -101,12 +102,12 @@ export function decodeLineProtocol(
       return false;
     }
     return true;
-  });
+  }, opts.firstLine);
   if (failure) {
     const f = failure as { line: number; message: string };
     return { ok: false, line: f.line, message: `line ${f.line}: ${f.message}` };
   }
-  return { ok: true, batch };
+  return { ok: true, batch, untimed };
 }
 
 function toSeries(measurement: string, pairs: [string, string][]): SeriesRef {
