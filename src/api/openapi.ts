@@ -240,15 +240,19 @@ export function openApiDocument(version: string): object {
       },
       '/api/v1/series': {
         get: {
-          summary: 'Distinct tag sets with first/last time and counts',
+          summary: 'Distinct tag sets with first/last time and counts, page by page',
           parameters: [
             q('start', 'inclusive', time),
             q('stop', 'exclusive', time),
             q('measurement', 'test_result or circuit_breaker'),
-            q('limit', 'most series returned', { type: 'integer', default: 10000 }),
+            q('limit', 'page size', { type: 'integer', minimum: 1, maximum: 100000, default: 10000 }),
+            q('cursor', 'next_cursor of the previous page'),
             tagParam,
           ],
-          responses: { '200': { description: '{"series": [...]}' } },
+          responses: {
+            '200': { description: '{"series": [...], "next_cursor": string|null}: ordered by measurement, then tags' },
+            '400': err('bad parameter'),
+          },
         },
       },
       '/api/v1/forecast': {

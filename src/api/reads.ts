@@ -20,6 +20,7 @@ import {
 } from './params.js';
 import { invalid, stopNotAfterStart } from '../errors.js';
 import { MAX_TIME_US } from '../model/result.js';
+import { decodeSeriesCursor, encodeSeriesCursor } from '../store/series-order.js';
 
 /** Bytes of response written between flushes of a corked socket. */
 const FLUSH_BYTES = 256 * 1024;
@@ -100,25 +101,31 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
 
   r.get('/api/v1/series', read, async (req, res) => {
     const q = queryOf(req);
-    rejectUnknown(q, ['start', 'stop', 'measurement', 'limit']);
+    rejectUnknown(q, ['start', 'stop', 'measurement', 'limit', 'cursor']);
     const [start, stop] = rangeUs(q);
     const measurement = one(q, 'measurement');
     const m = measurement ? enumParam(q, 'measurement', ['test_result', 'circuit_breaker'] as const) : undefined;
+    const limit = intParam(q, 'limit', 1, 100_000, 10_000);
+    const cursor = one(q, 'cursor');
+    // One more than the page: whether there is a next page.
     const series = await deps.store.series({
       start,
       stop,
       filters: tagFilters(q),
-      limit: intParam(q, 'limit', 1, 100_000, 10_000),
+      limit: limit + 1,
       ...(m ? { measurement: m } : {}),
+      ...(cursor ? { after: decodeSeriesCursor(cursor) } : {}),
     });
+    const page = series.slice(0, limit);
     res.json({
-      series: series.map((s) => ({
+      series: page.map((s) => ({
         measurement: s.measurement,
         tags: s.tags,
         first_time: formatMicros(s.firstTime),
         last_time: formatMicros(s.lastTime),
         count: s.count,
       })),
+      next_cursor: series.length > limit ? encodeSeriesCursor(page[page.length - 1]!) : null,
     });
   });
   return r;
