@@ -1,4 +1,4 @@
-// `resultant visualize` and `resultant report` as real child processes, against a database file and a server.
+// `resultant visualize`, `resultant report` and `resultant export` as real child processes, against a database file and a server.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,5 +133,40 @@ describe('resultant report', () => {
     const help = await cli(['report', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--type <type>[\s\S]*--format <format>[\s\S]*--output <path>/);
+  }, SLOW);
+});
+
+describe('resultant export', () => {
+  it('exports the range from the database file as CSV into a file, and filtered NDJSON to standard output', async () => {
+    const out = join(dir, 'results.csv');
+    const r = await cli(['export', ...range, '--output', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`wrote the results (csv) to ${out}`);
+    const lines = readFileSync(out, 'utf8').split('\r\n');
+    expect(lines[0]).toBe('time,success,latency_ms,error,error_type,tags,metrics');
+    expect(lines.at(-1)).toBe('');
+    const rows = lines.slice(1, -1);
+    expect(rows).toHaveLength(120);
+    // Newest first: the two series' results of the last minute of the last hour.
+    const newest = new Date(start + 5 * HOUR + 9 * 60_000).toISOString().replace('.000Z', 'Z');
+    expect(rows.slice(0, 2).sort()).toEqual([`${newest},true,19,,,"{""endpoint"":""api"",""region"":""eu""}",`, `${newest},true,59,,,"{""endpoint"":""checkout"",""region"":""us""}",`].sort());
+
+    const nd = await cli(['export', ...range, '--format', 'ndjson', '--tag', 'endpoint=checkout', '--success', 'false'], env);
+    expect(nd.code, nd.stderr).toBe(0);
+    const failures = nd.stdout.trim().split('\n').map((l) => JSON.parse(l) as { success: boolean; latency_ms: number; tags: Record<string, string> });
+    expect(failures).toHaveLength(6);
+    expect(failures.every((f) => !f.success && f.latency_ms === 50 && f.tags.endpoint === 'checkout')).toBe(true);
+  }, SLOW);
+
+  it('exits 2 with a message on bad arguments', async () => {
+    await expectUsageErrors([
+      [['export', '--start', range[1]!], /--stop/],
+      [['export', ...range, '--format', 'xml'], /Allowed choices are/],
+      [['export', '--start', 'yesterday', '--stop', range[3]!], /parameter "start" must be an RFC 3339 timestamp/],
+      [['export', ...range, '--tag', 'novalue'], /--tag must be key=value/],
+    ]);
+    const help = await cli(['export', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--start <time>[\s\S]*--stop <time>[\s\S]*--format <format>[\s\S]*--output <path>/);
   }, SLOW);
 });

@@ -165,16 +165,24 @@ export function openApiDocument(version: string): object {
           },
         },
         get: {
-          summary: 'Raw results, newest first',
+          summary: 'Raw results, newest first: JSON pages, or the whole range streamed as CSV or NDJSON',
           parameters: [
             q('start', 'inclusive', time),
             q('stop', 'exclusive', time),
             q('success', 'only successes or failures', { type: 'boolean' }),
-            q('limit', 'page size', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
-            q('cursor', 'next_cursor of the previous page'),
+            q('format', 'json: pages; csv or ndjson: the whole range as one streamed attachment', { type: 'string', enum: ['json', 'csv', 'ndjson'], default: 'json' }),
+            q('limit', 'page size (format=json only)', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
+            q('cursor', 'next_cursor of the previous page (format=json only)'),
             tagParam,
           ],
-          responses: { '200': { description: '{"results": [...], "next_cursor": string|null}' }, '400': err('bad parameter') },
+          responses: {
+            '200': {
+              description:
+                'json: {"results": [...], "next_cursor": string|null}; ndjson: one result object a line; csv: columns time, success, latency_ms, error, error_type, tags (JSON), metrics (JSON)',
+              content: { 'application/json': {}, 'application/x-ndjson': {}, 'text/csv': {} },
+            },
+            '400': err('bad parameter'),
+          },
         },
       },
       '/api/v1/aggregates': {
@@ -240,15 +248,19 @@ export function openApiDocument(version: string): object {
       },
       '/api/v1/series': {
         get: {
-          summary: 'Distinct tag sets with first/last time and counts',
+          summary: 'Distinct tag sets with first/last time and counts, page by page',
           parameters: [
             q('start', 'inclusive', time),
             q('stop', 'exclusive', time),
             q('measurement', 'test_result or circuit_breaker'),
-            q('limit', 'most series returned', { type: 'integer', default: 10000 }),
+            q('limit', 'page size', { type: 'integer', minimum: 1, maximum: 100000, default: 10000 }),
+            q('cursor', 'next_cursor of the previous page'),
             tagParam,
           ],
-          responses: { '200': { description: '{"series": [...]}' } },
+          responses: {
+            '200': { description: '{"series": [...], "next_cursor": string|null}: ordered by measurement, then tags' },
+            '400': err('bad parameter'),
+          },
         },
       },
       '/api/v1/forecast': {

@@ -1,7 +1,7 @@
 // Query-parameter parsing for the read API. Every failure is a 400 that names the parameter and what is wrong.
 import type { Request } from 'express';
-import { invalid } from '../errors.js';
-import { checkMetricName, checkTagKey, checkTagValue, RESERVED_FIELDS } from '../model/result.js';
+import { invalid, stopNotAfterStart } from '../errors.js';
+import { checkMetricName, checkTagKey, checkTagValue, MAX_TIME_US, RESERVED_FIELDS } from '../model/result.js';
 import type { TagFilters } from '../store/types.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { parseTimeValue } from '../time/parse.js';
@@ -44,6 +44,16 @@ export function timeParam(q: Query, name: string): number | undefined {
   if (us < 0) throw bad(name, 'must not be before 1970-01-01T00:00:00Z');
   if (us > END_OF_9999_US) throw bad(name, 'must not be after the end of the year 9999');
   return us / 1000;
+}
+
+/** start/stop as [start, stop) in µs; defaults: everything. */
+export function rangeUs(q: Query): [number, number] {
+  const start = timeParam(q, 'start');
+  const stop = timeParam(q, 'stop');
+  const s = start === undefined ? 0 : Math.round(start * 1000);
+  const e = stop === undefined ? MAX_TIME_US + 1 : Math.round(stop * 1000);
+  if (e <= s) throw stopNotAfterStart();
+  return [s, e];
 }
 
 export function enumParam<T extends string>(q: Query, name: string, values: readonly T[], dflt?: T): T {

@@ -1,10 +1,11 @@
 // Read endpoints (README: What is there; /openapi.json): aggregates, raw results, series.
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import { queryAggregatesJson } from '../aggregates/index.js';
 import { PERIODS } from '../time/buckets.js';
 import { formatMicros } from '../time/parse.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
+import { type ExportFormat, EXPORT_MEDIA, exportPieces, RESULT_FORMATS, resultJson, resultSelection } from './export.js';
 import {
   boolParam,
   enumParam,
@@ -13,13 +14,14 @@ import {
   metricParam,
   one,
   queryOf,
+  rangeUs,
   rejectUnknown,
   tagFilters,
   timeParam,
   tzParam,
 } from './params.js';
-import { invalid, stopNotAfterStart } from '../errors.js';
-import { MAX_TIME_US } from '../model/result.js';
+import { invalid } from '../errors.js';
+import { decodeSeriesCursor, encodeSeriesCursor } from '../store/series-order.js';
 
 /** Bytes of response written between flushes of a corked socket. */
 const FLUSH_BYTES = 256 * 1024;
@@ -57,16 +59,7 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
         res.uncork();
         corked = 0;
         if (!ok) {
-          // Wait for the socket to take more, or for the client to go away.
-          await new Promise<void>((resolve) => {
-            const done = (): void => {
-              res.off('drain', done);
-              res.off('close', done);
-              resolve();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
+          await drained(res);
         }
         res.cork();
       }
@@ -77,59 +70,84 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
 
   r.get('/api/v1/results', read, async (req, res) => {
     const q = queryOf(req);
-    rejectUnknown(q, ['start', 'stop', 'success', 'limit', 'cursor']);
-    const [start, stop] = rangeUs(q);
-    const success = one(q, 'success');
-    if (success !== undefined && success !== 'true' && success !== 'false') {
-      throw invalid(`parameter "success" must be true or false (got "${success}")`, { parameter: 'success' });
+    rejectUnknown(q, ['start', 'stop', 'success', 'limit', 'cursor', 'format']);
+    const format = enumParam(q, 'format', RESULT_FORMATS, 'json');
+    const sel = resultSelection(q);
+    if (format !== 'json') {
+      for (const p of ['limit', 'cursor']) {
+        if (q[p] !== undefined) throw invalid(`parameter "${p}" is for JSON pages; format=${format} exports the whole range`, { parameter: p });
+      }
+      await streamExport(res, exportPieces(deps.store, sel, format), format);
+      return;
     }
     const cursor = one(q, 'cursor');
-    const page = await deps.store.results({
-      start,
-      stop,
-      filters: tagFilters(q),
-      ...(success === undefined ? {} : { success: success === 'true' }),
-      limit: intParam(q, 'limit', 1, 10_000, 100),
-      ...(cursor ? { cursor } : {}),
-    });
-    res.json({
-      results: page.results.map((x) => ({ ...x, time: formatMicros(x.time) })),
-      next_cursor: page.nextCursor,
-    });
+    const page = await deps.store.results({ ...sel, limit: intParam(q, 'limit', 1, 10_000, 100), ...(cursor ? { cursor } : {}) });
+    res.json({ results: page.results.map(resultJson), next_cursor: page.nextCursor });
   });
 
   r.get('/api/v1/series', read, async (req, res) => {
     const q = queryOf(req);
-    rejectUnknown(q, ['start', 'stop', 'measurement', 'limit']);
+    rejectUnknown(q, ['start', 'stop', 'measurement', 'limit', 'cursor']);
     const [start, stop] = rangeUs(q);
     const measurement = one(q, 'measurement');
     const m = measurement ? enumParam(q, 'measurement', ['test_result', 'circuit_breaker'] as const) : undefined;
+    const limit = intParam(q, 'limit', 1, 100_000, 10_000);
+    const cursor = one(q, 'cursor');
+    // One more than the page: whether there is a next page.
     const series = await deps.store.series({
       start,
       stop,
       filters: tagFilters(q),
-      limit: intParam(q, 'limit', 1, 100_000, 10_000),
+      limit: limit + 1,
       ...(m ? { measurement: m } : {}),
+      ...(cursor ? { after: decodeSeriesCursor(cursor) } : {}),
     });
+    const page = series.slice(0, limit);
     res.json({
-      series: series.map((s) => ({
+      series: page.map((s) => ({
         measurement: s.measurement,
         tags: s.tags,
         first_time: formatMicros(s.firstTime),
         last_time: formatMicros(s.lastTime),
         count: s.count,
       })),
+      next_cursor: series.length > limit ? encodeSeriesCursor(page[page.length - 1]!) : null,
     });
   });
   return r;
 }
 
-/** start/stop in µs; defaults: everything. */
-function rangeUs(q: Parameters<typeof timeParam>[0]): [number, number] {
-  const start = timeParam(q, 'start');
-  const stop = timeParam(q, 'stop');
-  const s = start === undefined ? 0 : Math.round(start * 1000);
-  const e = stop === undefined ? MAX_TIME_US + 1 : Math.round(stop * 1000);
-  if (e <= s) throw stopNotAfterStart();
-  return [s, e];
+/** Resolves when the socket takes more, or when the client has gone. */
+function drained(res: Response): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Writes an export as it is read, waiting while the socket is full; stops when the client goes. An error once the
+ * answer has started cuts the connection, so the client sees an incomplete transfer rather than a short file.
+ */
+async function streamExport(res: Response, pieces: AsyncGenerator<string>, format: ExportFormat): Promise<void> {
+  const media = EXPORT_MEDIA[format];
+  res.setHeader('Content-Type', media.contentType);
+  res.setHeader('Content-Disposition', `attachment; filename="results.${media.extension}"`);
+  let gone = false;
+  res.once('close', () => (gone = true));
+  try {
+    for await (const piece of pieces) {
+      if (gone || res.destroyed) return;
+      if (!res.write(piece)) await drained(res);
+    }
+  } catch (e) {
+    if (res.headersSent) res.destroy();
+    throw e;
+  }
+  if (!gone) res.end();
 }

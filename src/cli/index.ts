@@ -9,6 +9,7 @@ import { type AnalyzeArgs, runAnalyzeCommand, summarize } from './analyze.js';
 import { runDemo } from './demo.js';
 import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
 import { type Format, ingestFile } from './ingest.js';
+import { addExportCommand } from './export.js';
 import { addReportCommand } from './report.js';
 import { addVisualizeCommand } from './visualize.js';
 
@@ -237,6 +238,7 @@ export function buildProgram(): Command {
       out(o.json ? JSON.stringify(result) : summarize(result));
     });
   addReportCommand(program);
+  addExportCommand(program);
   addVisualizeCommand(program);
   return program;
 }

@@ -7,7 +7,8 @@ import type { Cell, Report } from './types.js';
 const HEADER = ['section', 'table', 'row', 'column', 'value'];
 const PLAIN_NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
-function field(v: Cell | number): string {
+/** One CSV field (RFC 4180 quoting), with text that a spreadsheet would run as a formula kept as text. */
+export function csvField(v: Cell | number): string {
   let s = v === null ? '' : typeof v === 'boolean' ? (v ? 'true' : 'false') : String(v);
   // A text starting with = + @ tab or CR, or with - unless it is a plain number, is a formula to a spreadsheet
   // (-2+3 is one): keep it text.
@@ -20,7 +21,7 @@ export const csvRenderer: ReportRenderer = {
   head: () => `${HEADER.join(',')}\r\n`,
   section(s) {
     const lines: string[] = [];
-    const push = (...f: (Cell | number)[]) => lines.push(f.map(field).join(','));
+    const push = (...f: (Cell | number)[]) => lines.push(f.map(csvField).join(','));
     push(s.id, 'section', 0, 'title', s.title);
     push(s.id, 'section', 0, 'available', s.available);
     if (s.note) push(s.id, 'section', 0, 'note', s.note);

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, DAY, type Expected, expectedOf, HOUR, relErr, type Row } from '../../test/helpers.js';
 import { type AggregatesJson, queryAggregates, type AggregateParams } from '../aggregates/index.js';
-import { makeSeries, WriteBatch } from '../model/result.js';
+import { makeSeries, seriesKey, WriteBatch } from '../model/result.js';
 import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
 import type { RunSummary, Store } from './types.js';
 
@@ -569,6 +569,24 @@ export function runStoreContract(opts: ContractOptions): void {
         ['open', 5],
         ['half_open', null],
       ]);
+    });
+    it('pages series in key order after a given series, each series once', async () => {
+      const s = await open();
+      const rows: Row[] = [];
+      for (let i = 0; i < 7; i++) rows.push({ t: T0 + i * 1000, latency: i, tags: { endpoint: `e${i % 7}`, region: i % 2 ? 'eu' : 'us' } });
+      await s.write(batchOf(rows));
+      const all = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 100 });
+      const keys = all.map((x) => seriesKey(x.measurement, x.tags));
+      expect(keys).toEqual([...keys].sort());
+      const walked: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 3, ...(after === undefined ? {} : { after }) });
+        walked.push(...page.map((x) => seriesKey(x.measurement, x.tags)));
+        if (page.length < 3) break;
+        after = walked[walked.length - 1];
+      }
+      expect(walked).toEqual(keys);
     });
   });
 

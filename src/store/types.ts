@@ -98,6 +98,8 @@ export interface SeriesQuery {
   filters: TagFilters;
   measurement?: Measurement;
   limit: number;
+  /** Only series whose key (store/series-order.ts) sorts after this one: the position of a previous page's end. */
+  after?: string;
 }
 
 export interface SeriesInfo {

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchOf, HOUR } from '../../../test/helpers.js';
 import { queryAggregates } from '../../aggregates/index.js';
-import { makeSeries, WriteBatch } from '../../model/result.js';
+import { makeSeries, seriesKey, WriteBatch } from '../../model/result.js';
 import { runStoreContract } from '../contract.case.js';
+import type { SeriesInfo } from '../types.js';
 import { slicesByRows } from './aggregate.js';
 import { DuckDBStore } from './index.js';
 
@@ -234,14 +235,14 @@ describe('DuckDB store specifics', () => {
     }
   });
 
-  it('lists many series in the order of their measurement and tags, up to the limit', async () => {
+  it('lists many series in the order of their keys (measurement, then sorted tags), up to the limit', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     try {
       const b = batchOf(Array.from({ length: 3000 }, (_, i) => ({ t: T0 + i, latency: 1, tags: { endpoint: `e${(i * 7919) % 3000}`, ...(i % 3 ? { region: `r${i % 7}` } : {}) } })));
       for (let i = 0; i < 50; i++) b.addBreaker(makeSeries('circuit_breaker', { breaker: `b${(i * 31) % 50}` }), (T0 + i) * 1000, 'open', null);
       await s.write(b);
       const all = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 100_000 });
-      const key = (x: { measurement: string; tags: Record<string, string> }) => x.measurement + JSON.stringify(x.tags);
+      const key = (x: SeriesInfo) => seriesKey(x.measurement, x.tags);
       expect(all).toHaveLength(3050);
       expect(all.map(key)).toEqual(all.map(key).sort());
       expect(await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).toEqual(all.slice(0, 10));

@@ -48,6 +48,7 @@ import { type AnalysisSource, readFailureBuckets, readFailureFingerprints, readF
 import { FLUX_FILES, type FluxProgram, readFluxFile, renderBounded } from './flux-files.js';
 import { batchToLines } from './lines.js';
 import { Merger } from './merge.js';
+import { pageOfSeries } from '../series-order.js';
 import { num, parseTimeNs, str, tagsOf, timeMs, timeUs } from './parse.js';
 import {
   breakerQuery,
@@ -362,9 +363,7 @@ export class InfluxStore implements Store {
       else if (row.result === 'last') s.lastTime = timeUs(String(row._time));
       else if (row.result === 'count') s.count = num(row._value) ?? 0;
     }
-    return [...by.values()]
-      .sort((x, y) => (x.measurement === y.measurement ? cmpTags(x.tags, y.tags) : x.measurement < y.measurement ? -1 : 1))
-      .slice(0, q.limit);
+    return pageOfSeries([...by.values()], q.after, q.limit);
   }
 
   // ---- the analyses' inputs (analysis-reads.ts) ----------------------------------------------------------------
@@ -558,12 +557,6 @@ function decodeCursor(c: string): { t: bigint; skip: number } {
     throw invalid('cursor is not valid; pass the next_cursor of the previous page unchanged', { parameter: 'cursor' });
   }
   return { t: BigInt(m[1]!), skip: Number(m[2]) };
-}
-
-function cmpTags(a: Record<string, string>, b: Record<string, string>): number {
-  const x = JSON.stringify(Object.entries(a));
-  const y = JSON.stringify(Object.entries(b));
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Splits boundaries into maximal runs with one spacing (each run is one Flux window(every, offset) query). */
