@@ -174,6 +174,22 @@ describe('DuckDB store specifics', () => {
     expect(slicesByRows([], nG, () => 1)).toEqual([]);
   });
 
+  it('replaces a point written again after a reopen, and in a write whose other points are all new', async () => {
+    const path = tempDb();
+    let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'a' } }, { t: T0 + 1000, latency: 2, tags: { endpoint: 'a' } }]));
+    await s.close();
+    s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    try {
+      // The latest stored time of each series is read at open: the retried point is looked up, not appended twice.
+      await s.write(batchOf([{ t: T0 + 1000, latency: 5, tags: { endpoint: 'a' } }, { t: T0 + 2000, latency: 7, tags: { endpoint: 'b' } }]));
+      const page = await s.results({ start: 0, stop: 1e16, filters: { endpoint: ['a'] }, limit: 10 });
+      expect(page.results.map((r) => r.latency_ms)).toEqual([5, 1]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('keeps data, series, watermarks and dirty marks across a reopen of the file', async () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });

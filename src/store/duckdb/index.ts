@@ -36,6 +36,7 @@ import type {
 } from '../types.js';
 import { readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
 import { aggregateQuery, EXACT_LIMITS, type ExactLimits, type RollupState } from './aggregate.js';
+import { ShardedMap } from './sharded-map.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun, summariesRun } from './rollup.js';
@@ -121,6 +122,11 @@ interface StepResult {
 export class DuckDBStore implements Store {
   private readonly lock = new SerialLock();
   private reg = new SeriesRegistry();
+  /**
+   * Per series id, the latest result time (µs) stored, read at open and kept by writes (mayReplace). Retention
+   * and cleanup leave it as it was: a later time than the stored one only makes a write look its rows up.
+   */
+  private latestResult = new ShardedMap<number, number>();
   private hourlyWatermark: number | null = null;
   private dailyWatermark: number | null = null;
   private rawFloor = 0;
@@ -234,6 +240,10 @@ export class DuckDBStore implements Store {
     );
     this.nextResultId = ids[0]!.r + 1;
     this.nextBreakerId = ids[0]!.b + 1;
+    const latest = new ShardedMap<number, number>();
+    const stored = await queryRows<{ s: number; t: number }>(this.writer, `SELECT series_id AS s, epoch_us(max(time))::DOUBLE AS t FROM results GROUP BY series_id`);
+    for (const r of stored) latest.set(r.s, r.t);
+    this.latestResult = latest;
   }
 
   /**
@@ -473,7 +483,8 @@ export class DuckDBStore implements Store {
       await appendResults(conn, batch, resultIds, this.nextResultId);
       await upsertFingerprints(conn, this.newFingerprints(batch));
       await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
-      await replaceEarlier(conn, 'results', this.nextResultId, batch.results.time);
+      const replacing = this.mayReplace(batch, resultIds);
+      if (replacing) await replaceEarlier(conn, 'results', this.nextResultId, batch.results.time);
       await replaceEarlier(conn, 'breaker_events', this.nextBreakerId, batch.breakers.time);
       await this.markDirty(conn, batch);
       // Readers map the rows they read to series through the registry: it knows the new series before the commit
@@ -486,8 +497,35 @@ export class DuckDBStore implements Store {
       throw e;
     }
     this.rememberFingerprints(batch);
+    this.rememberLatest(batch, resultIds);
     this.nextResultId += batch.results.time.length;
     this.nextBreakerId += batch.breakers.time.length;
+  }
+
+  /**
+   * Whether a write may replace results (one per series and timestamp): false when every point is later than
+   * its series' latest stored result and than the points before it of its series in the write, as with a live
+   * writer's points, which then skip the lookup of the rows they would replace (it cost ~0.6 ms per 1,000 rows).
+   */
+  private mayReplace(batch: WriteBatch, ids: readonly number[]): boolean {
+    const time = batch.results.time;
+    const seen = new Map<number, number>();
+    for (let i = 0; i < time.length; i++) {
+      const id = ids[i]!;
+      const before = seen.get(id) ?? this.latestResult.get(id) ?? -Infinity;
+      if (time[i]! <= before) return true;
+      seen.set(id, time[i]!);
+    }
+    return false;
+  }
+
+  /** After a commit: the latest result time of each series the batch wrote to. */
+  private rememberLatest(batch: WriteBatch, ids: readonly number[]): void {
+    const time = batch.results.time;
+    for (let i = 0; i < time.length; i++) {
+      const id = ids[i]!;
+      if (time[i]! > (this.latestResult.get(id) ?? -Infinity)) this.latestResult.set(id, time[i]!);
+    }
   }
 
   /** Fingerprints of the batch not yet known to be in the `fingerprints` table. */
