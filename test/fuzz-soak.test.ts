@@ -13,7 +13,7 @@ import { decodeJsonResults } from '../src/ingest/json.js';
 import { type Precision } from '../src/ingest/line-protocol.js';
 import { defaultParseWorkers } from '../src/ingest/parser.js';
 import { decodeLineProtocol } from '../src/ingest/validate.js';
-import { MAX_METRICS, MAX_TAGS, type Tags, type WriteBatch } from '../src/model/result.js';
+import { MAX_METRICS, MAX_TAGS, type Tags, type TestResult, type WriteBatch } from '../src/model/result.js';
 import { parseRfc3339 } from '../src/time/parse.js';
 import { PingWatch } from './ping-watch.js';
 import { startTestServer, type TestServer } from './server.js';
@@ -29,15 +29,7 @@ const PING_LIMIT_MS = 100;
 // ---- what a request should do, and what the store should then hold ----------------------------------------
 
 /** A test result as GET /api/v1/results shows it, with `time` in epoch microseconds. */
-interface StoredResult {
-  time: number;
-  success: boolean;
-  latency_ms: number | null;
-  metrics: Record<string, number> | null;
-  error: string | null;
-  error_type: string | null;
-  tags: Tags;
-}
+type StoredResult = TestResult;
 
 /** Points a request adds: test results in full, circuit-breaker events by series and time. */
 interface Points {
