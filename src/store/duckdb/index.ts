@@ -123,7 +123,7 @@ export class DuckDBStore implements Store {
   private readonly lock = new SerialLock();
   private reg = new SeriesRegistry();
   /**
-   * Per series id, the latest result time (µs) stored, read at open and kept by writes (mayReplace). Retention
+   * Per series id, the latest result time (µs) stored, read at open and kept by writes (scanLatest). Retention
    * and cleanup leave it as it was: a later time than the stored one only makes a write look its rows up.
    */
   private latestResult = new ShardedMap<number, number>();
@@ -469,6 +469,7 @@ export class DuckDBStore implements Store {
       return id;
     };
     const resultIds = await mapYielding(batch.results.series, resolve);
+    const scan = await this.scanLatest(batch, resultIds);
     const breakerIds = await mapYielding(batch.breakers.series, resolve);
     const max = this.opts.maxSeries ?? Infinity;
     if (fresh.length > 0 && this.reg.size + fresh.length > max) {
@@ -483,8 +484,7 @@ export class DuckDBStore implements Store {
       await appendResults(conn, batch, resultIds, this.nextResultId);
       await upsertFingerprints(conn, this.newFingerprints(batch));
       await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
-      const replacing = this.mayReplace(batch, resultIds);
-      if (replacing) await replaceEarlier(conn, 'results', this.nextResultId, batch.results.time);
+      if (scan.replacing) await replaceEarlier(conn, 'results', this.nextResultId, batch.results.time);
       await replaceEarlier(conn, 'breaker_events', this.nextBreakerId, batch.breakers.time);
       await this.markDirty(conn, batch);
       // Readers map the rows they read to series through the registry: it knows the new series before the commit
@@ -497,34 +497,41 @@ export class DuckDBStore implements Store {
       throw e;
     }
     this.rememberFingerprints(batch);
-    this.rememberLatest(batch, resultIds);
+    await this.rememberLatest(scan.latest);
     this.nextResultId += batch.results.time.length;
     this.nextBreakerId += batch.breakers.time.length;
   }
 
   /**
-   * Whether a write may replace results (one per series and timestamp): false when every point is later than
-   * its series' latest stored result and than the points before it of its series in the write, as with a live
-   * writer's points, which then skip the lookup of the rows they would replace (it cost ~0.6 ms per 1,000 rows).
+   * The latest time per series of a write, and whether the write may replace results (one per series and
+   * timestamp): not when every point is later than its series' latest stored result and than the points before it
+   * of its series in the write, as with a live writer's points, which then skip the lookup of the rows they would
+   * replace. Yields to the event loop every few thousand rows (a write may hold 100,000 series).
    */
-  private mayReplace(batch: WriteBatch, ids: readonly number[]): boolean {
+  private async scanLatest(batch: WriteBatch, ids: readonly number[]): Promise<{ replacing: boolean; latest: Map<number, number> }> {
     const time = batch.results.time;
-    const seen = new Map<number, number>();
+    const latest = new Map<number, number>();
+    let replacing = false;
     for (let i = 0; i < time.length; i++) {
+      if (i > 0 && i % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
       const id = ids[i]!;
-      const before = seen.get(id) ?? this.latestResult.get(id) ?? -Infinity;
-      if (time[i]! <= before) return true;
-      seen.set(id, time[i]!);
+      const t = time[i]!;
+      const before = latest.get(id);
+      if (before === undefined) {
+        if (t <= (this.latestResult.get(id) ?? -Infinity)) replacing = true;
+        latest.set(id, t);
+      } else if (t <= before) replacing = true;
+      else latest.set(id, t);
     }
-    return false;
+    return { replacing, latest };
   }
 
-  /** After a commit: the latest result time of each series the batch wrote to. */
-  private rememberLatest(batch: WriteBatch, ids: readonly number[]): void {
-    const time = batch.results.time;
-    for (let i = 0; i < time.length; i++) {
-      const id = ids[i]!;
-      if (time[i]! > (this.latestResult.get(id) ?? -Infinity)) this.latestResult.set(id, time[i]!);
+  /** After a commit: the latest result time of each series the write wrote to. */
+  private async rememberLatest(latest: Map<number, number>): Promise<void> {
+    let n = 0;
+    for (const [id, t] of latest) {
+      if (++n % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
+      if (t > (this.latestResult.get(id) ?? -Infinity)) this.latestResult.set(id, t);
     }
   }
 
