@@ -1,5 +1,6 @@
 // Time series for the time-series analyses (trends, regressions, anomalies): one value per hourly or daily bucket
 // and group, read through the Store port's aggregates so that they work on every store and use its rollups.
+import { nextTurn } from '../event-loop.js';
 import { type BucketJson, compareGroups } from '../aggregates/index.js';
 import { invalid } from '../errors.js';
 import type { BucketAggregate, StatsLevel } from '../store/types.js';
@@ -155,5 +156,5 @@ export function metricLabel(metric: string, statistic: Statistic): string {
 /** Lets other work (ingestion, requests) run between series of a long analysis: every `every` calls, one macrotask. */
 export function yielder(every = 25): () => Promise<void> {
   let n = 0;
-  return () => (++n % every === 0 ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve());
+  return () => (++n % every === 0 ? nextTurn() : Promise.resolve());
 }

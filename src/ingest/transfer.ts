@@ -3,6 +3,7 @@
 // their keys (model/result.ts seriesKey: JSON of the measurement and the sorted tags), strings being far cheaper
 // to copy between threads than objects; the main thread rebuilds them in slices between turns of its event loop,
 // so that a body of 100,000 new series does not hold it up (it held it for ~0.7 s as objects, rebuilt at once).
+import { nextTurn } from '../event-loop.js';
 import type { FailureKind } from '../model/fingerprint.js';
 import { type BreakerState, type Measurement, type SeriesRef, type Tags, WriteBatch } from '../model/result.js';
 
@@ -85,7 +86,6 @@ export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: Array
 
 /** Rows or series rebuilt between two turns of the event loop. */
 const PER_TURN = 4096;
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Shares one SeriesRef per series across batches, as the parser's cache does in one thread. */
 export class SeriesInterner {
@@ -109,7 +109,7 @@ export class SeriesInterner {
 export async function unpackBatch(p: PackedBatch, interner: SeriesInterner): Promise<WriteBatch> {
   const refs = new Array<SeriesRef>(p.series.length);
   for (let i = 0; i < refs.length; i++) {
-    if (i > 0 && i % PER_TURN === 0) await turn();
+    if (i > 0 && i % PER_TURN === 0) await nextTurn();
     refs[i] = interner.intern(p.series[i]!);
   }
   const b = new WriteBatch();
@@ -117,7 +117,7 @@ export async function unpackBatch(p: PackedBatch, interner: SeriesInterner): Pro
   const out = b.results;
   const n = r.time.length;
   for (let i = 0; i < n; i++) {
-    if (i > 0 && i % (4 * PER_TURN) === 0) await turn();
+    if (i > 0 && i % (4 * PER_TURN) === 0) await nextTurn();
     out.series.push(refs[r.series[i]!]!);
     out.time.push(r.time[i]!);
     out.success.push(r.success[i] === 1);

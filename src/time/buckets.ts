@@ -2,6 +2,7 @@
 // handed to the store as plain UTC instants: SQL never needs a time-zone function, which keeps day buckets
 // fast in DuckDB (notes/influxdb-and-rollups.md §3: time_bucket over TIMESTAMPTZ with a day width is ~30-100x
 // slower) and makes both stores agree on DST days (23 or 25 hours) and half-hour zones.
+import { nextTurn } from '../event-loop.js';
 import { DateTime } from 'luxon';
 import { type AppError, invalid } from '../errors.js';
 
@@ -93,7 +94,7 @@ const BOUNDARIES_PER_TURN = 256;
 export async function bucketBoundariesYielding(period: Period, tz: string, startMs: number, stopMs: number, cap: BucketCap = defaultCap(period)): Promise<number[]> {
   const out: number[] = [];
   for (const b of walkBoundaries(period, tz, startMs, stopMs, cap)) {
-    if (out.push(b) % BOUNDARIES_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (out.push(b) % BOUNDARIES_PER_TURN === 0) await nextTurn();
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // The embedded store: one DuckDB file, one writer connection (DuckDB allows one writing process; inside it every
 // mutation here runs one at a time under `lock`), and a few reader connections that see committed snapshots.
+import { nextTurn } from '../../event-loop.js';
 import { mkdirSync } from 'node:fs';
 import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -93,7 +94,7 @@ const DEFAULT_MEMORY_LIMIT = 256 * 1024 ** 2;
 async function mapYielding<T, U>(xs: readonly T[], f: (x: T) => U): Promise<U[]> {
   const out: U[] = new Array<U>(xs.length);
   for (let i = 0; i < xs.length; i++) {
-    if (i > 0 && i % 256 === 0) await new Promise<void>((r) => setImmediate(r));
+    if (i > 0 && i % 256 === 0) await nextTurn();
     out[i] = f(xs[i]!);
   }
   return out;
@@ -513,7 +514,7 @@ export class DuckDBStore implements Store {
     const latest = new Map<number, number>();
     let replacing = false;
     for (let i = 0; i < time.length; i++) {
-      if (i > 0 && i % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
+      if (i > 0 && i % 4096 === 0) await nextTurn();
       const id = ids[i]!;
       const t = time[i]!;
       const before = latest.get(id);
@@ -530,7 +531,7 @@ export class DuckDBStore implements Store {
   private async rememberLatest(latest: Map<number, number>): Promise<void> {
     let n = 0;
     for (const [id, t] of latest) {
-      if (++n % 4096 === 0) await new Promise<void>((r) => setImmediate(r));
+      if (++n % 4096 === 0) await nextTurn();
       if (t > (this.latestResult.get(id) ?? -Infinity)) this.latestResult.set(id, t);
     }
   }
