@@ -8,16 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { machine, startServiceChild } from './common.js';
+import { BENCH_ROOT, machine, START_ENV, startServiceChild } from './common.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10);
 const LINES = Number(process.env.BENCH_LINES ?? 276_000);
 const RETRY = process.env.BENCH_RETRY === '1';
-/** The environment `npm start` gives the service (package.json); BENCH_START_ENV=none runs it without. */
-const START_ENV: Record<string, string> = process.env.BENCH_START_ENV === 'none' ? {} : { MALLOC_ARENA_MAX: '2' };
-const ROOT = process.env.BENCH_ROOT ? pathToFileURL(`${process.env.BENCH_ROOT.replace(/\/$/, '')}/`) : undefined;
 
 /** One client's body: 4 tags, 3 fields, one line per probe over the last hour (second precision), ~88 bytes a line. */
 function body(client: number, nowS: number): { text: string; gzip: Buffer } {
@@ -82,13 +78,13 @@ const bodies = Array.from({ length: CLIENTS }, (_, c) => body(c, nowS));
 const decoded = bodies[0]!.text.length;
 const compressed = bodies[0]!.gzip.length;
 console.log(`machine: ${machine()}`);
-console.log(`service: ${ROOT ? ROOT.pathname : 'this build'}, default settings, DuckDB file, ${JSON.stringify(START_ENV)}`);
+console.log(`service: ${BENCH_ROOT ? BENCH_ROOT.pathname : 'this build'}, default settings, DuckDB file, ${JSON.stringify(START_ENV)}`);
 console.log(
   `${CLIENTS} clients at once, each one gzip body: ${LINES.toLocaleString('en')} lines, ${(decoded / 1e6).toFixed(1)} MB decoded, ${(compressed / 1e3).toFixed(0)} KB sent (${(decoded / compressed).toFixed(1)}x)\n`,
 );
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-admission-'));
-const service = await startServiceChild({ ...START_ENV, RESULTANT_DB_PATH: join(dir, 'bench.duckdb') }, ...(ROOT ? [ROOT] : []));
+const service = await startServiceChild({ ...START_ENV, RESULTANT_DB_PATH: join(dir, 'bench.duckdb') }, ...(BENCH_ROOT ? [BENCH_ROOT] : []));
 const idle = rssMb(service.pid).now;
 const t0 = performance.now();
 const first = await Promise.all(bodies.map((b, c) => post(service.url, c, b.gzip)));
@@ -137,7 +133,7 @@ for (const o of [...first].sort((a, b) => a.answerMs - b.answerMs)) {
 const summary = {
   date: new Date().toISOString().slice(0, 10),
   machine: machine(),
-  service: ROOT ? ROOT.pathname : 'this build',
+  service: BENCH_ROOT ? BENCH_ROOT.pathname : 'this build',
   clients: CLIENTS,
   linesPerBody: LINES,
   decodedBytesPerBody: decoded,

@@ -13,17 +13,11 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { machine, peakRssMb, resetPeakRss, startServiceChild } from './common.js';
+import { BENCH_ROOT, machine, peakRssMb, resetPeakRss, START_ENV, startServiceChild } from './common.js';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 7);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 50);
-const ROOT = pathToFileURL(`${(process.env.BENCH_ROOT ?? new URL('..', import.meta.url).pathname).replace(/\/?$/, '/')}`);
-/**
- * The environment `npm start` gives the service (package.json; see the README on MALLOC_ARENA_MAX).
- * BENCH_START_ENV=none runs it without, as `npm start` did before (for an older checkout).
- */
-const START_ENV: Record<string, string> = process.env.BENCH_START_ENV === 'none' ? {} : { MALLOC_ARENA_MAX: '2' };
+const ROOT = BENCH_ROOT ?? new URL('..', import.meta.url);
 const KINDS = ['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'workload', 'circuit-breakers', 'comparison'];
 const REPORTS = ['summary', 'performance', 'anomaly', 'availability', 'comprehensive'];
 /** Per request: a service that takes longer has failed the bench (the old build took up to 3 minutes a report). */

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export function machine(): string {
   return `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`;
@@ -98,3 +99,16 @@ export function nabDir(): string {
   return dir;
 }
 
+/** A built checkout of another commit (its bin/ and dist/), for before/after figures; relative paths from here. */
+export function checkoutRoot(dir: string): URL {
+  return pathToFileURL(`${resolve(dir)}/`);
+}
+
+/** BENCH_ROOT: another checkout's service to run instead of this one, or undefined. */
+export const BENCH_ROOT: URL | undefined = process.env.BENCH_ROOT ? checkoutRoot(process.env.BENCH_ROOT) : undefined;
+
+/**
+ * The environment `npm start` gives the service (package.json; see the README on MALLOC_ARENA_MAX).
+ * BENCH_START_ENV=none runs it without, as `npm start` did before (for an older checkout).
+ */
+export const START_ENV: Record<string, string> = process.env.BENCH_START_ENV === 'none' ? {} : { MALLOC_ARENA_MAX: '2' };

@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { machine, pct, startServiceChild } from './common.js';
+import { checkoutRoot, machine, pct, startServiceChild } from './common.js';
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 2_000_000);
 const BATCH = 5000;
@@ -98,7 +97,7 @@ console.log(`${POINTS} points per run, ${BATCH}-line batches, ${CLIENTS} concurr
 // (a change's cost measured side by side in one run, as this shared machine's absolute rates vary by 10-20 %).
 const baseline = process.env.BENCH_BASELINE;
 if (baseline) {
-  const root = pathToFileURL(`${resolve(baseline)}/`);
+  const root = checkoutRoot(baseline);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const rates: Record<string, number[]> = { 'this build': [], baseline: [] };
   for (let i = 0; i < rounds; i++) {
