@@ -2,17 +2,14 @@
 // two copies all its entries into a new table at once: at 131,072 series that is one synchronous step of ~80 ms on
 // this machine, and /ping waits for it. Split in 16, each table is a sixteenth of the size and they grow at
 // different moments, so no single step is long. Same semantics as Map for the operations the series registry uses.
+import { fnv1a } from '../fnv1a.js';
+
 const SHARDS = 16;
 
 function hash(key: string | number): number {
   if (typeof key === 'number') return key & (SHARDS - 1);
-  // FNV-1a over the last 16 characters: series keys and tag values differ mostly at their ends.
-  let h = 0x811c9dc5;
-  for (let i = Math.max(0, key.length - 16); i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) & (SHARDS - 1);
+  // The last 16 characters: series keys and tag values differ mostly at their ends.
+  return fnv1a(key, Math.max(0, key.length - 16)) & (SHARDS - 1);
 }
 
 export class ShardedMap<K extends string | number, V> {

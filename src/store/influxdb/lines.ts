@@ -13,18 +13,9 @@
 // microsecond (common with second-precision writers) mostly get different nanoseconds, which keeps ties rare in
 // the newest-first sort that /results pages through. Reads truncate to microseconds.
 import { Point } from '@influxdata/influxdb-client';
+import { fnv1a } from '../fnv1a.js';
 import type { WriteBatch } from '../../model/result.js';
 import { FINGERPRINT, M_BREAKER, M_RESULT } from './schema.js';
-
-/** FNV-1a, 32 bits: a small, stable hash of a string. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
 
 /** Microseconds plus a 0..999 ns suffix, as an exact decimal string (beyond 2^53 as a number). */
 export function nanos(us: number, suffix: number): string {
