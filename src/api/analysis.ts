@@ -2,7 +2,7 @@
 // (list and acknowledge). Validate, call one function, answer.
 import { collectAfter } from './heavy.js';
 import { Router } from 'express';
-import { AppError, invalid, notFound, stopNotAfterStart } from '../errors.js';
+import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { analyze, MAX_ANALYSIS_DAYS, parseAnalyzeBody } from '../analysis/analyze.js';
 import { isAnalysisKind, runAnalysis } from '../analysis/index.js';
 import { ANALYSIS_KINDS, type AnalysisContext } from '../analysis/types.js';
@@ -10,7 +10,7 @@ import type { StoredAnomaly } from '../store/state.js';
 import { formatMillis } from '../time/parse.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
-import { decodeUtf8, readBody } from './body.js';
+import { readJson } from './body.js';
 import { groupByParam, intParam, metricParam, one, queryOf, rejectUnknown, tagFilters, timeParam, tzParam } from './params.js';
 import { DAY_MS } from '../time/buckets.js';
 
@@ -55,17 +55,7 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
   });
 
   r.post('/api/v1/analyze', read, collectAfter, async (req, res) => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') {
-      throw new AppError('unsupported media type', 'send JSON with "Content-Type: application/json"');
-    }
-    const text = decodeUtf8(await readBody(req, MAX_ANALYZE_BODY));
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw invalid(`the body is not valid JSON: ${e instanceof Error ? e.message : 'parse error'}`);
-    }
+    const raw = await readJson(req, MAX_ANALYZE_BODY);
     res.json(await analyze(ctx(), parseAnalyzeBody(raw), { tz: deps.config.timezone }));
   });
 
