@@ -1,21 +1,22 @@
 // A parse worker: UTF-8 decoding, line-protocol parsing and validation off the main thread, so parsing one
 // request runs beside the appends of others (and the event loop stays free for reads).
-import { parentPort } from 'node:worker_threads';
-import type { ParseRequest, ParseResponse } from './parser.js';
-import { decodeLineProtocolBytes } from './parser.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { IngestSettings, ParseRequest, ParseResponse } from './parser.js';
+import { decodeLineProtocolBytes, rulesOf } from './parser.js';
 import { packBatch } from './transfer.js';
 import { SeriesCache } from './validate.js';
 
 const cache = new SeriesCache();
+const rules = rulesOf((workerData as IngestSettings | null) ?? undefined);
 
 parentPort!.on('message', (req: ParseRequest) => {
   let res: ParseResponse;
   let transfer: ArrayBuffer[] = [];
   try {
-    const out = decodeLineProtocolBytes(new Uint8Array(req.body), req.opts, cache);
+    const out = decodeLineProtocolBytes(new Uint8Array(req.body), req.opts, cache, rules);
     if (out.ok) {
       const p = packBatch(out.batch);
-      res = { id: req.id, ok: true, batch: p.packed, untimed: out.untimed };
+      res = { id: req.id, ok: true, batch: p.packed, untimed: out.untimed, skipped: out.skipped, skippedNames: out.skippedNames };
       transfer = p.transfer;
     } else res = { id: req.id, ok: false, line: out.line, message: out.message };
   } catch (e) {

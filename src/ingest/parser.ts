@@ -6,7 +6,18 @@ import { AppError } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
 import type { Precision } from './line-protocol.js';
 import { type PackedBatch, SeriesInterner, unpackBatch } from './transfer.js';
-import { type DecodeOutcome, decodeLineProtocol, SeriesCache } from './validate.js';
+import { compileMappings, type MappingSpecs, type UnknownMeasurements } from './mapping.js';
+import { type DecodeOutcome, decodeLineProtocol, type IngestRules, SeriesCache, STRICT_RULES } from './validate.js';
+
+/** The ingest rules as settings (config.ts): plain data, so they can go to the workers as their workerData. */
+export interface IngestSettings {
+  mappings: MappingSpecs;
+  unknown: UnknownMeasurements;
+}
+
+export function rulesOf(settings: IngestSettings | undefined): IngestRules {
+  return settings ? { mappings: compileMappings(settings.mappings), unknown: settings.unknown } : STRICT_RULES;
+}
 
 export interface ParseOptions {
   precision: Precision;
@@ -23,7 +34,7 @@ export interface ParseRequest {
 }
 
 export type ParseResponse =
-  | { id: number; ok: true; batch: PackedBatch; untimed: number }
+  | { id: number; ok: true; batch: PackedBatch; untimed: number; skipped: number; skippedNames: string[] }
   | { id: number; ok: false; line: number; message: string }
   | { id: number; ok: false; error: string };
 
@@ -32,14 +43,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8KeepBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes -> validated batch; `invalid` UTF-8 is reported like a bad line. */
-export function decodeLineProtocolBytes(bytes: Uint8Array, opts: ParseOptions, cache: SeriesCache): DecodeOutcome | { ok: false; line: number; message: string } {
+export function decodeLineProtocolBytes(
+  bytes: Uint8Array,
+  opts: ParseOptions,
+  cache: SeriesCache,
+  rules: IngestRules,
+): DecodeOutcome | { ok: false; line: number; message: string } {
   let text: string;
   try {
     text = ((opts.firstLine ?? 1) > 1 ? utf8KeepBom : utf8).decode(bytes);
   } catch {
     throw new AppError('invalid', 'the request body is not valid UTF-8');
   }
-  return decodeLineProtocol(text, { ...opts, cache });
+  return decodeLineProtocol(text, { ...opts, cache, rules });
 }
 
 /** How many parse workers suit this machine: one core stays with the main thread and DuckDB. */
@@ -59,8 +75,11 @@ export class LineProtocolParser {
   private nextId = 1;
   private closing = false;
   private readonly entry = workerEntry(import.meta.url, 'parse-worker');
+  private readonly rules: IngestRules;
 
-  constructor(workers: number) {
+  /** Without `settings`, measurements other than ours are refused (STRICT_RULES). */
+  constructor(workers: number, private readonly settings?: IngestSettings) {
+    this.rules = rulesOf(settings);
     for (let i = 0; i < workers; i++) {
       const slot: Slot = { worker: null as unknown as Worker, pending: new Map() };
       this.start(slot);
@@ -70,7 +89,7 @@ export class LineProtocolParser {
 
   /** Starts (or restarts, after a crash) the worker of a slot. */
   private start(slot: Slot): void {
-    const worker = new Worker(this.entry);
+    const worker = new Worker(this.entry, { workerData: this.settings ?? null });
     slot.worker = worker;
     const fail = (e: unknown) => {
       for (const p of slot.pending.values()) p.reject(e);
@@ -92,7 +111,7 @@ export class LineProtocolParser {
 
   async decode(body: Buffer, opts: ParseOptions): Promise<DecodeOutcome> {
     if (this.slots.length === 0) {
-      const out = decodeLineProtocolBytes(body, opts, this.cache);
+      const out = decodeLineProtocolBytes(body, opts, this.cache, this.rules);
       return out;
     }
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
@@ -106,7 +125,10 @@ export class LineProtocolParser {
       slot.worker.ref();
       slot.worker.postMessage({ id, body: own.buffer, opts } satisfies ParseRequest, [own.buffer]);
     });
-    if (res.ok) return { ok: true, batch: await unpackBatch(res.batch, this.interner), untimed: res.untimed };
+    if (res.ok) {
+      const batch = await unpackBatch(res.batch, this.interner);
+      return { ok: true, batch, untimed: res.untimed, skipped: res.skipped, skippedNames: res.skippedNames };
+    }
     if ('error' in res) {
       if (/not valid UTF-8/.test(res.error)) throw new AppError('invalid', 'the request body is not valid UTF-8');
       throw new Error(`parse worker failed: ${res.error}`);

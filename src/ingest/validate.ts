@@ -1,5 +1,6 @@
 // Line protocol points -> our schema (README: Writes): test_result and circuit_breaker, with every rule checked
-// before anything is written. The first bad line stops the request.
+// before anything is written, other measurements mapped onto test results (mapping.ts) or skipped, as the ingest
+// rules say. The first bad line stops the request.
 import {
   BREAKER_STATES,
   type BreakerState,
@@ -28,9 +29,31 @@ import {
   seriesLength,
   timestampToMicros,
 } from './line-protocol.js';
+import { type CompiledMapping, type MappedSeries, mapFields, mapSeries, type UnknownMeasurements } from './mapping.js';
 
-/** `untimed`: points of the body stamped with the time of receipt (a later slice of the body goes on from there). */
-export type DecodeOutcome = { ok: true; batch: WriteBatch; untimed: number } | { ok: false; line: number; message: string };
+/** How measurements other than ours are treated: mapped onto test results, else skipped or refused. */
+export interface IngestRules {
+  mappings: ReadonlyMap<string, CompiledMapping>;
+  unknown: UnknownMeasurements;
+}
+
+/** Without rules (tests, `resultant ingest` before its configuration): no mappings, and other measurements refused. */
+export const STRICT_RULES: IngestRules = { mappings: new Map(), unknown: 'refuse' };
+
+/** Skipped points' measurement names listed in an answer at most. */
+export const MAX_SKIPPED_NAMES = 10;
+
+/**
+ * `untimed`: points of the body stamped with the time of receipt (a later slice of the body goes on from there).
+ * `skipped`: points of unknown measurements left out (RESULTANT_UNKNOWN_MEASUREMENTS=skip), `skippedNames` the
+ * first MAX_SKIPPED_NAMES distinct measurements among them.
+ */
+export type DecodeOutcome =
+  | { ok: true; batch: WriteBatch; untimed: number; skipped: number; skippedNames: string[] }
+  | { ok: false; line: number; message: string };
+
+/** A series text of a measurement other than ours: mapped onto a test-result series, or skipped. */
+type OtherSeries = { series: SeriesRef; mapped: MappedSeries } | { skip: string };
 
 /**
  * Remembers validated series by their raw line-protocol text, so repeated series skip tag parsing checks.
@@ -39,14 +62,30 @@ export type DecodeOutcome = { ok: true; batch: WriteBatch; untimed: number } | {
 export class SeriesCache {
   private readonly byText = new Map<string, SeriesRef>();
   private readonly byKey = new Map<string, SeriesRef>();
+  /** Series texts of other measurements; looked up only after `byText` misses, so test_result pays nothing. */
+  private readonly others = new Map<string, OtherSeries>();
   constructor(private readonly max = 50_000) {}
 
   get(text: string): SeriesRef | undefined {
     return this.byText.get(text);
   }
 
-  /** Returns the shared SeriesRef for this series, so equal series in a batch are the same object. */
-  put(text: string, s: SeriesRef): SeriesRef {
+  getOther(text: string): OtherSeries | undefined {
+    return this.others.size === 0 ? undefined : this.others.get(text);
+  }
+
+  putOther(text: string, o: OtherSeries): OtherSeries {
+    if (this.others.size >= this.max) this.others.clear();
+    const own: OtherSeries = 'skip' in o ? { skip: ownCopy(o.skip) } : ownMapped(this.put(text, o.series, false), o.mapped);
+    this.others.set(ownCopy(text), own);
+    return own;
+  }
+
+  /**
+   * Returns the shared SeriesRef for this series, so equal series in a batch are the same object. `byText`: whether
+   * the text itself names the series (not for a mapped measurement's text, whose series is a test_result's).
+   */
+  put(text: string, s: SeriesRef, byText = true): SeriesRef {
     if (this.byText.size >= this.max) {
       this.byText.clear();
       this.byKey.clear();
@@ -59,9 +98,13 @@ export class SeriesCache {
       shared = { key: ownCopy(s.key), measurement: ownCopy(s.measurement) as Measurement, tags };
       this.byKey.set(shared.key, shared);
     }
-    this.byText.set(ownCopy(text), shared);
+    if (byText) this.byText.set(ownCopy(text), shared);
     return shared;
   }
+}
+
+function ownMapped(series: SeriesRef, m: MappedSeries): OtherSeries {
+  return { series, mapped: { mapping: m.mapping, tags: series.tags, errorTypes: m.errorTypes.map((e) => (e === null ? null : ownCopy(e))) } };
 }
 
 class Invalid extends Error {}
@@ -69,22 +112,40 @@ class Invalid extends Error {}
 /** Parses and validates a whole line-protocol body. `nowUs` stamps lines without a timestamp. */
 export function decodeLineProtocol(
   body: string,
-  opts: { precision: Precision; nowUs: number; minTimeUs?: number; cache?: SeriesCache; firstLine?: number },
+  opts: { precision: Precision; nowUs: number; minTimeUs?: number; cache?: SeriesCache; firstLine?: number; rules?: IngestRules },
 ): DecodeOutcome {
   const batch = new WriteBatch();
   const cache = opts.cache ?? new SeriesCache();
+  const rules = opts.rules ?? STRICT_RULES;
   let failure: { line: number; message: string } | null = null;
   let untimed = 0;
+  let skipped = 0;
+  const skippedNames: string[] = [];
   forEachLine(body, (text, lineNo) => {
-    const known = cache.get(text.slice(0, seriesLength(text)));
-    const parsed = parseLine(text, lineNo, known !== undefined);
+    const head = text.slice(0, seriesLength(text));
+    const known = cache.get(head);
+    const other = known === undefined ? cache.getOther(head) : undefined;
+    const parsed = parseLine(text, lineNo, known !== undefined || other !== undefined);
     if (!parsed.ok) {
       failure = { line: lineNo, message: parsed.message };
       return false;
     }
     const p = parsed.point;
     try {
-      const series = known ?? cache.put(p.seriesText, toSeries(p.measurement, p.tags));
+      let series = known;
+      let mapped: MappedSeries | null = null;
+      if (series === undefined) {
+        const o = other ?? otherSeries(p.seriesText, p.measurement, p.tags, rules, cache);
+        if (o === null) series = cache.put(p.seriesText, toSeries(p.measurement, p.tags));
+        else if ('skip' in o) {
+          skipped++;
+          if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(o.skip)) skippedNames.push(o.skip);
+          return true;
+        } else {
+          series = o.series;
+          mapped = o.mapped;
+        }
+      }
       // Untimed points get the time of receipt, a microsecond apart in request order, so that they never replace
       // each other (one result per series and timestamp).
       let time = opts.nowUs + untimed;
@@ -94,7 +155,8 @@ export function decodeLineProtocol(
         const bad = checkTime(time) ?? checkRetention(time, opts.minTimeUs);
         if (bad) throw new Invalid(bad);
       }
-      if (series.measurement === 'test_result') addResult(batch, series, time, p.fields);
+      if (mapped !== null) addMapped(batch, series, mapped, time, p.fields);
+      else if (series.measurement === 'test_result') addResult(batch, series, time, p.fields);
       else addBreaker(batch, series, time, p.fields);
     } catch (e) {
       if (!(e instanceof Invalid)) throw e;
@@ -107,15 +169,37 @@ export function decodeLineProtocol(
     const f = failure as { line: number; message: string };
     return { ok: false, line: f.line, message: `line ${f.line}: ${f.message}` };
   }
-  return { ok: true, batch, untimed };
+  return { ok: true, batch, untimed, skipped, skippedNames };
 }
 
-function toSeries(measurement: string, pairs: [string, string][]): SeriesRef {
-  if (!(MEASUREMENTS as readonly string[]).includes(measurement)) {
+/**
+ * The cached outcome for a series of a measurement other than ours (mapped or skipped), or null for ours. Refuses
+ * an unknown measurement unless the rules skip them.
+ */
+function otherSeries(text: string, measurement: string, pairs: [string, string][], rules: IngestRules, cache: SeriesCache): OtherSeries | null {
+  if ((MEASUREMENTS as readonly string[]).includes(measurement)) return null;
+  const mapping = rules.mappings.get(measurement);
+  if (mapping === undefined) {
+    if (rules.unknown === 'skip') return cache.putOther(text, { skip: measurement.slice(0, 60) });
+    const mapped = [...rules.mappings.keys()];
     throw new Invalid(
-      `measurement "${measurement.slice(0, 60)}" is not accepted; the accepted measurements are ${MEASUREMENTS.join(' and ')}`,
+      `measurement "${measurement.slice(0, 60)}" is not accepted; the accepted measurements are ${MEASUREMENTS.join(' and ')}` +
+        (mapped.length > 0 ? `, and the mapped ones ${mapped.join(', ')}` : ''),
     );
   }
+  const source = checkedTags(pairs);
+  const m = mapSeries(mapping, source);
+  if (typeof m === 'string') throw new Invalid(m);
+  return cache.putOther(text, { series: makeSeries('test_result', m.tags), mapped: m });
+}
+
+function addMapped(batch: WriteBatch, series: SeriesRef, mapped: MappedSeries, time: number, fields: [string, FieldValue][]): void {
+  const r = mapFields(mapped, fields);
+  if (typeof r === 'string') throw new Invalid(r);
+  batch.addResult(series, time, r.success, r.latency, r.metrics, null, r.errorType);
+}
+
+function checkedTags(pairs: [string, string][]): Tags {
   if (pairs.length > MAX_TAGS) throw new Invalid(`more than ${MAX_TAGS} tags`);
   const tags: Tags = {};
   for (const [k, v] of pairs) {
@@ -124,6 +208,12 @@ function toSeries(measurement: string, pairs: [string, string][]): SeriesRef {
     if (Object.hasOwn(tags, k)) throw new Invalid(`tag "${k}" appears more than once`);
     tags[k] = v;
   }
+  return tags;
+}
+
+/** The series of a test_result or circuit_breaker point. */
+function toSeries(measurement: string, pairs: [string, string][]): SeriesRef {
+  const tags = checkedTags(pairs);
   if (measurement === 'circuit_breaker' && tags.breaker === undefined) {
     throw new Invalid('tag "breaker" is missing (circuit_breaker needs it)');
   }
