@@ -1,8 +1,10 @@
 // Every setting of the service, parsed once at the edge from environment variables (README: Configuration).
 // No other module reads process.env. `resultant serve` flags are mapped onto the same names.
 import cron from 'node-cron';
+import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { z } from 'zod';
+import { type MappingSpecs, parseMappings, TELEGRAF_MAPPINGS, type UnknownMeasurements } from './ingest/mapping.js';
 import { isValidTimeZone } from './time/zone.js';
 
 const intInRange = (min: number, max: number) =>
@@ -105,6 +107,12 @@ const ConfigSchema = z.object({
   RESULTANT_DUCKDB_CHECKPOINT_THRESHOLD: byteSize.refine((n) => n >= 64 * 1024, 'must be at least 64KiB').optional(),
   // Threads that parse line protocol beside the main thread; default: cores - 1 (at most 4).
   RESULTANT_PARSE_WORKERS: intInRange(0, 64).optional(),
+  // Other measurements onto test results: inline JSON (starting with "{") or the path of a JSON file (docs/telegraf.md).
+  RESULTANT_MEASUREMENT_MAPPINGS: z.string().trim().optional(),
+  // The built-in mappings of Telegraf's http_response, ping and net_response.
+  RESULTANT_TELEGRAF_MAPPINGS: bool.default(true),
+  // Points of measurements neither ours nor mapped: skipped (the rest is stored; 422 names them) or the whole write refused.
+  RESULTANT_UNKNOWN_MEASUREMENTS: z.enum(['skip', 'refuse'], { message: 'must be skip or refuse' }).default('skip'),
   RESULTANT_LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
       message: 'must be one of trace, debug, info, warn, error, fatal, silent',
@@ -149,6 +157,8 @@ export interface Config {
    */
   duckdb: { memoryLimit: number; threads: number | undefined; checkpointThreshold: number | undefined };
   parseWorkers: number | undefined;
+  /** Mappings of other measurements onto test results (built-ins and RESULTANT_MEASUREMENT_MAPPINGS), and what becomes of the rest. */
+  ingest: { mappings: MappingSpecs; unknown: UnknownMeasurements };
   logLevel: Raw['RESULTANT_LOG_LEVEL'];
   influx: { url?: string; token?: string; org?: string; bucket?: string };
   grafana: { url?: string; token?: string };
@@ -249,10 +259,35 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
       checkpointThreshold: r.RESULTANT_DUCKDB_CHECKPOINT_THRESHOLD,
     },
     parseWorkers: r.RESULTANT_PARSE_WORKERS,
+    ingest: {
+      mappings: loadMappings(r.RESULTANT_MEASUREMENT_MAPPINGS, r.RESULTANT_TELEGRAF_MAPPINGS ? TELEGRAF_MAPPINGS : {}),
+      unknown: r.RESULTANT_UNKNOWN_MEASUREMENTS,
+    },
     logLevel: r.RESULTANT_LOG_LEVEL,
     influx: { url: r.INFLUX_URL, token: r.INFLUX_TOKEN, org: r.INFLUX_ORG, bucket: r.INFLUX_BUCKET },
     grafana: { url: r.GRAFANA_URL, token: r.GRAFANA_TOKEN },
   };
+}
+
+/** RESULTANT_MEASUREMENT_MAPPINGS over `base`: inline JSON when it starts with "{", else a JSON file's path. */
+function loadMappings(setting: string | undefined, base: MappingSpecs): MappingSpecs {
+  if (setting === undefined) return base;
+  const inline = setting.startsWith('{');
+  let text = setting;
+  if (!inline) {
+    try {
+      text = readFileSync(setting, 'utf8');
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+      throw new ConfigError(`invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS names the file ${JSON.stringify(setting)}, which cannot be read (${why})`);
+    }
+  }
+  try {
+    return parseMappings(text, base);
+  } catch (e) {
+    const where = inline ? '' : ` (file ${JSON.stringify(setting)})`;
+    throw new ConfigError(`invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS${where}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };

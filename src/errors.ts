@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   'not found': 404,
   'request too large': 413,
   'unsupported media type': 415,
+  // A partial write, as InfluxDB 2 answers it: the points that could be stored are, the others are named.
+  'unprocessable entity': 422,
   'too many requests': 429,
   unavailable: 503,
   'internal error': 500,

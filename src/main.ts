@@ -68,7 +68,7 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const store = await openStore(config, logger);
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: config.queueMaxPoints, onWritten: (b) => metrics.written(b) });
-  const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers());
+  const parser = new LineProtocolParser(config.parseWorkers ?? defaultParseWorkers(), config.ingest);
   const { state, owned: ownState } = await openStateStore(config, store, logger);
   const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, state, clock, logger, {
     deliver: { allowedHosts: config.webhookHosts },

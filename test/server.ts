@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createApp, type AppConfig } from '../src/api/app.js';
 import { ServiceMetrics } from '../src/api/metrics.js';
 import { fixedClock } from '../src/clock.js';
-import { LineProtocolParser } from '../src/ingest/parser.js';
+import { type IngestSettings, LineProtocolParser } from '../src/ingest/parser.js';
 import { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
 import { openServices } from '../src/main.js';
@@ -28,6 +28,8 @@ export async function startTestServer(
     queueMaxPoints?: number;
     rawRetentionDays?: number;
     parseWorkers?: number;
+    /** Mappings of other measurements and what becomes of unknown ones (default: none, refused). */
+    ingest?: IngestSettings;
     forecastWorkers?: number;
     /** Sources for charts, reports and the dashboard over the server's store and clock (default: the app's). */
     sources?: (store: DuckDBStore, now: () => number) => ReportSources;
@@ -54,7 +56,7 @@ export async function startTestServer(
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
   // One worker by default, so the API tests go through the worker path the service uses.
-  const parser = new LineProtocolParser(opts.parseWorkers ?? 1);
+  const parser = new LineProtocolParser(opts.parseWorkers ?? 1, opts.ingest);
   const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, store, clock, silentLogger, {
     forecastWorkers: opts.forecastWorkers ?? 1,
     deliver: { backoffMs: 10, allowedHosts: opts.webhookHosts ?? [] },

@@ -28,6 +28,11 @@ export class ServiceMetrics {
     labelNames: ['measurement'] as const,
     registers: [this.registry],
   });
+  readonly pointsSkipped = new client.Counter({
+    name: 'resultant_points_skipped_total',
+    help: 'Points of measurements neither accepted nor mapped, left out of partial writes (RESULTANT_UNKNOWN_MEASUREMENTS=skip)',
+    registers: [this.registry],
+  });
   readonly queueDepth = new client.Gauge({
     name: 'resultant_ingest_queue_points',
     help: 'Points waiting in the ingest queue or being written',

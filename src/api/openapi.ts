@@ -20,6 +20,7 @@ const errorSchema = {
         'not found',
         'request too large',
         'unsupported media type',
+        'unprocessable entity',
         'too many requests',
         'unavailable',
         'internal error',
@@ -75,6 +76,7 @@ const writeResponses = {
   '400': err('a line is invalid; nothing was written'),
   '401': err('token missing or invalid'),
   '413': err('body larger than the limit after decompression'),
+  '422': err('partial write: points of measurements neither accepted nor mapped were skipped (RESULTANT_UNKNOWN_MEASUREMENTS=skip); every other point is durable. "written" and "skipped" count points, "skipped_measurements" names up to 10 of them'),
   '503': err('too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written): refused from the headers, before the body is read; retry after the Retry-After header'),
 };
 

@@ -3,10 +3,11 @@
 // parsed slice by slice as it arrives, and the request is validated whole before anything is queued; the response
 // is sent once the store has committed it.
 import { type Request, type Response, Router } from 'express';
-import { invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import { collectGarbage } from '../memory.js';
 import { BYTES_PER_POINT, estimateDecodedBytes, type WriteAdmission, type WriteTicket } from '../ingest/admission.js';
 import { decodeJsonResults } from '../ingest/json.js';
+import { MAX_SKIPPED_NAMES } from '../ingest/validate.js';
 import { parsePrecision } from '../ingest/line-protocol.js';
 import { LineSlicer, type Slice } from '../ingest/line-slices.js';
 import type { WriteBatch } from '../model/result.js';
@@ -25,6 +26,20 @@ const SLICE_BYTES = 1024 * 1024;
  * is answered, a garbage collection returns them before the next one piles up (memory.ts), as after an analysis.
  */
 const LARGE_WRITE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The answer to a write some of whose points were skipped, after the others are committed: InfluxDB 2's for a partial
+ * write (422, code "unprocessable entity"), which clients such as Telegraf take as final (not retried).
+ */
+function partialWrite(written: number, skipped: number, names: string[]): AppError {
+  const more = skipped > names.length && names.length === MAX_SKIPPED_NAMES ? ', ...' : '';
+  return new AppError(
+    'unprocessable entity',
+    `partial write: points of measurements that are neither test_result, circuit_breaker nor mapped ` +
+      `(${names.map((n) => JSON.stringify(n)).join(', ')}${more}) dropped=${skipped}; written=${written}`,
+    { written, skipped, skipped_measurements: names },
+  );
+}
 
 export function writeRouter(deps: AppDeps, auth: Auth, admission: WriteAdmission): Router {
   const r = Router();
@@ -61,10 +76,15 @@ export function writeRouter(deps: AppDeps, auth: Auth, admission: WriteAdmission
       let batch: WriteBatch | null = null;
       // Untimed points are a microsecond apart in request order across slices too.
       let untimed = 0;
+      // Points of unknown measurements left out (RESULTANT_UNKNOWN_MEASUREMENTS=skip), and some of their names.
+      let skipped = 0;
+      const skippedNames: string[] = [];
       const parse = async (slice: Slice): Promise<void> => {
         const decoded = await deps.parser.decode(slice.bytes, { ...opts, nowUs: opts.nowUs + untimed, firstLine: slice.firstLine });
         if (!decoded.ok) throw invalid(decoded.message, { line: decoded.line });
         untimed += decoded.untimed;
+        skipped += decoded.skipped;
+        for (const m of decoded.skippedNames) if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(m)) skippedNames.push(m);
         if (batch) batch.append(decoded.batch);
         else batch = decoded.batch;
       };
@@ -88,10 +108,16 @@ export function writeRouter(deps: AppDeps, auth: Auth, admission: WriteAdmission
       const last = slicer.end();
       if (last) await parse(last);
       const full = batch as WriteBatch | null;
-      if (!full || full.size === 0) throw invalid('the request body holds no points');
+      const written = full?.size ?? 0;
+      if (written === 0 && skipped === 0) throw invalid('the request body holds no points');
       ticket.release();
-      await deps.queue.submit(full);
-      res.status(204).end();
+      if (full && written > 0) await deps.queue.submit(full);
+      if (skipped === 0) {
+        res.status(204).end();
+        return;
+      }
+      deps.metrics.pointsSkipped.inc(skipped);
+      throw partialWrite(written, skipped, skippedNames);
     };
 
   r.post('/api/v2/write', auth.require('write'), lineProtocol(false));
