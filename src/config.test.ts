@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultMemoryLimit, flagToVariable, loadConfig, variableToFlag } from './config.js';
+import { TELEGRAF_MAPPINGS } from './ingest/mapping.js';
 
 describe('configuration', () => {
   it('has the contract defaults', () => {
@@ -57,6 +61,39 @@ describe('configuration', () => {
     [{ RESULTANT_DUCKDB_MEMORY_LIMIT: '10MB' }, /RESULTANT_DUCKDB_MEMORY_LIMIT must be at least 64MB/],
   ])('stops with one message naming the variable: %j', (env, re) => {
     expect(() => loadConfig(env)).toThrow(re);
+  });
+
+  it('maps Telegraf\'s probes and skips unknown measurements by default; either can be turned off', () => {
+    expect(loadConfig({}).ingest).toEqual({ mappings: TELEGRAF_MAPPINGS, unknown: 'skip' });
+    expect(loadConfig({ RESULTANT_TELEGRAF_MAPPINGS: 'false', RESULTANT_UNKNOWN_MEASUREMENTS: 'refuse' }).ingest).toEqual({ mappings: {}, unknown: 'refuse' });
+    expect(() => loadConfig({ RESULTANT_UNKNOWN_MEASUREMENTS: 'drop' })).toThrow(/RESULTANT_UNKNOWN_MEASUREMENTS must be skip or refuse \(got "drop"\)/);
+  });
+
+  it('reads RESULTANT_MEASUREMENT_MAPPINGS inline or from a file, over the built-ins, naming the key at fault', () => {
+    const probe = { success: [{ field: 'ok', equals: true }], tags: { endpoint: '{target}' } };
+    const inline = loadConfig({ RESULTANT_MEASUREMENT_MAPPINGS: JSON.stringify({ probe, ping: null }) }).ingest.mappings;
+    expect(Object.keys(inline).sort()).toEqual(['http_response', 'net_response', 'probe']);
+    const dir = mkdtempSync(join(tmpdir(), 'resultant-mappings-'));
+    try {
+      const file = join(dir, 'mappings.json');
+      writeFileSync(file, JSON.stringify({ probe }));
+      expect(loadConfig({ RESULTANT_MEASUREMENT_MAPPINGS: file, RESULTANT_TELEGRAF_MAPPINGS: 'no' }).ingest.mappings).toEqual({
+        probe: { ...probe, metrics: [] },
+      });
+      writeFileSync(file, JSON.stringify({ probe: { ...probe, latency: { field: 't', unit: 'minutes' } } }));
+      expect(() => loadConfig({ RESULTANT_MEASUREMENT_MAPPINGS: file })).toThrow(
+        `invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS (file "${file}"): probe.latency.unit: must be one of s, ms, us, ns`,
+      );
+      expect(() => loadConfig({ RESULTANT_MEASUREMENT_MAPPINGS: join(dir, 'missing.json') })).toThrow(
+        /RESULTANT_MEASUREMENT_MAPPINGS names the file ".*missing\.json", which cannot be read \(ENOENT\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => loadConfig({ RESULTANT_MEASUREMENT_MAPPINGS: '{"probe": {"success": [{"field": "ok"}]}}' })).toThrow(
+      'invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS: probe.success[0]: needs exactly one of "equals", "below" or "above"',
+    );
+    expect(() => loadConfig({ RESULTANT_MEASUREMENT_MAPPINGS: '{"probe": ' })).toThrow(/RESULTANT_MEASUREMENT_MAPPINGS: is not valid JSON/);
   });
 
   it('sizes DuckDB\'s memory from the machine (a sixteenth, 128 MB to 256 MB) unless RESULTANT_DUCKDB_MEMORY_LIMIT is set', () => {
