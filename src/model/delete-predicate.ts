@@ -14,7 +14,8 @@ export interface DeletePredicate {
 
 /** The 400 of a predicate, naming the 1-based column where the problem starts. */
 function refuse(message: string, column: number): never {
-  throw invalid(`predicate: ${message} (column ${column})`, { parameter: 'predicate', column });
+  const full = `${message} (column ${column})`;
+  throw invalid(`invalid delete: "predicate" ${full}`, { errors: [{ path: 'predicate', message: full, column }] });
 }
 
 /** Characters that end a bare key (and start no key). */
