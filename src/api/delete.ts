@@ -8,6 +8,7 @@ import { invalid } from '../errors.js';
 import { parseDeletePredicate } from '../model/delete-predicate.js';
 import { MAX_TIME_US, MIN_TIME_US } from '../model/result.js';
 import { parseRfc3339 } from '../time/parse.js';
+import type { DeleteQuery, DeleteReport } from '../store/types.js';
 import type { AppDeps } from './app.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
@@ -32,35 +33,55 @@ function bodyTime(body: Record<string, unknown>, key: 'start' | 'stop'): number 
   return key === 'start' && /[1-9]/.test(ns) ? us + 1 : us;
 }
 
+/** What a delete body selects, as the store takes it (without the time), or null for an empty range. */
+export type DeleteSelection = Omit<DeleteQuery, 'nowMs'>;
+
+/**
+ * Checks a delete body (the API's and `resultant delete`'s) and returns what it selects: [start, stop] inclusive
+ * becomes [start, stop + 1 µs), inside the times a write may carry. Every problem is a 400 naming the field.
+ */
+export function deleteSelection(raw: unknown): DeleteSelection | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid('invalid delete: the body must be a JSON object {"start": ..., "stop": ..., "predicate": ...}', { errors: [{ path: '', message: 'must be an object' }] });
+  }
+  const body = raw as Record<string, unknown>;
+  for (const k of Object.keys(body)) {
+    if (k !== 'start' && k !== 'stop' && k !== 'predicate') throw refuse(k, 'is not known here; known fields: start, stop, predicate');
+  }
+  const start = bodyTime(body, 'start');
+  const stop = bodyTime(body, 'stop');
+  if (stop < start) throw refuse('stop', 'must not be before "start"');
+  const text = body.predicate ?? '';
+  if (typeof text !== 'string') throw refuse('predicate', 'must be a string, e.g. "_measurement=\\"test_result\\" AND endpoint=\\"api\\""');
+  const predicate = parseDeletePredicate(text);
+  const from = Math.max(start, MIN_TIME_US);
+  const to = Math.min(stop + 1, MAX_TIME_US);
+  if (from >= to) return null;
+  return { start: from, stop: to, tags: predicate.tags, ...(predicate.measurement ? { measurement: predicate.measurement } : {}) };
+}
+
+/** The counts of a delete as response headers (absent where the store cannot tell). */
+export const DELETED_HEADERS = {
+  results: 'Resultant-Deleted-Results',
+  breakerEvents: 'Resultant-Deleted-Breaker-Events',
+  series: 'Resultant-Deleted-Series',
+} as const;
+
 export function deleteRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
   r.post('/api/v2/delete', auth.require('write'), async (req, res) => {
     const q = queryOf(req);
     for (const name of ['org', 'orgID', 'bucket', 'bucketID']) one(q, name);
-    const raw = await readJson(req, MAX_DELETE_BODY);
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw invalid('invalid delete: the body must be a JSON object {"start": ..., "stop": ..., "predicate": ...}', { errors: [{ path: '', message: 'must be an object' }] });
-    }
-    const body = raw as Record<string, unknown>;
-    for (const k of Object.keys(body)) {
-      if (k !== 'start' && k !== 'stop' && k !== 'predicate') throw refuse(k, 'is not known here; known fields: start, stop, predicate');
-    }
-    const start = bodyTime(body, 'start');
-    const stop = bodyTime(body, 'stop');
-    if (stop < start) throw refuse('stop', 'must not be before "start"');
-    const text = body.predicate ?? '';
-    if (typeof text !== 'string') throw refuse('predicate', 'must be a string, e.g. "_measurement=\\"test_result\\" AND endpoint=\\"api\\""');
-    const predicate = parseDeletePredicate(text);
-    // [start, stop] inclusive becomes [start, stop + 1 µs), inside the times a write may carry.
-    const from = Math.max(start, MIN_TIME_US);
-    const to = Math.min(stop + 1, MAX_TIME_US);
-    const report = from < to
-      ? await deps.store.delete({ start: from, stop: to, tags: predicate.tags, ...(predicate.measurement ? { measurement: predicate.measurement } : {}), nowMs: deps.clock.now() })
+    const body = await readJson(req, MAX_DELETE_BODY);
+    const sel = deleteSelection(body);
+    const report: DeleteReport = sel
+      ? await deps.store.delete({ ...sel, nowMs: deps.clock.now() })
       : { resultsDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
-    deps.logger.info({ start: body.start, stop: body.stop, predicate: text, ...report }, 'deleted points');
-    if (report.resultsDeleted !== null) res.setHeader('Resultant-Deleted-Results', String(report.resultsDeleted));
-    if (report.breakerEventsDeleted !== null) res.setHeader('Resultant-Deleted-Breaker-Events', String(report.breakerEventsDeleted));
-    if (report.seriesDeleted !== null) res.setHeader('Resultant-Deleted-Series', String(report.seriesDeleted));
+    const { start, stop, predicate } = body as Record<string, unknown>;
+    deps.logger.info({ start, stop, predicate, ...report }, 'deleted points');
+    if (report.resultsDeleted !== null) res.setHeader(DELETED_HEADERS.results, String(report.resultsDeleted));
+    if (report.breakerEventsDeleted !== null) res.setHeader(DELETED_HEADERS.breakerEvents, String(report.breakerEventsDeleted));
+    if (report.seriesDeleted !== null) res.setHeader(DELETED_HEADERS.series, String(report.seriesDeleted));
     res.status(204).end();
   });
   return r;
