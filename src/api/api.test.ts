@@ -460,7 +460,7 @@ describe('service endpoints', () => {
     const openapi = (await (await fetch(`${s.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/api/v2/write', '/write', '/api/v1/results', '/api/v1/aggregates', '/api/v1/series', '/health']),
+      expect.arrayContaining(['/api/v2/write', '/api/v2/delete', '/write', '/api/v1/results', '/api/v1/aggregates', '/api/v1/series', '/health']),
     );
   });
 });

@@ -28,6 +28,7 @@ import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
 import { influxQueryRouter } from './influx-query.js';
 import { writeRouter } from './write.js';
+import { deleteRouter } from './delete.js';
 
 export interface AppConfig {
   timezone: string;
@@ -215,6 +216,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(writeRouter(deps, auth, admission));
+  app.use(deleteRouter(deps, auth));
   app.use(influxQueryRouter(deps, auth));
   app.use(readRouter(deps, auth));
   app.use(forecastRouter(deps, auth));

@@ -113,6 +113,48 @@ export function openApiDocument(version: string): object {
           responses: writeResponses,
         },
       },
+      '/api/v2/delete': {
+        post: {
+          summary: 'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible; write token)',
+          parameters: [q('org', 'accepted and ignored'), q('bucket', 'accepted and ignored'), q('orgID', 'accepted and ignored'), q('bucketID', 'accepted and ignored')],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['start', 'stop'],
+                  properties: {
+                    start: { type: 'string', description: 'RFC 3339, inclusive' },
+                    stop: { type: 'string', description: 'RFC 3339, inclusive; not before start' },
+                    predicate: {
+                      type: 'string',
+                      description: 'key="value" terms joined by AND; _measurement is test_result or circuit_breaker, every other key a tag key; empty or absent: every series. No OR, !=, regular expressions or parentheses.',
+                      examples: ['_measurement="test_result" AND endpoint="api"'],
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '204': {
+              description: 'deleted, and the rollups and summaries of the hours and days concerned recomputed; the headers count what was deleted where the store can tell (DuckDB)',
+              headers: {
+                'Resultant-Deleted-Results': { schema: { type: 'integer' }, description: 'raw test results deleted' },
+                'Resultant-Deleted-Breaker-Events': { schema: { type: 'integer' }, description: 'circuit-breaker events deleted' },
+                'Resultant-Deleted-Series': { schema: { type: 'integer' }, description: 'series left with no data, removed from the catalogue' },
+              },
+            },
+            '400': err('a field or the predicate is invalid (errors[0].path, and errors[0].column in the predicate), or the range reaches series data older than the kept raw data; nothing was deleted'),
+            '401': err('token missing or invalid'),
+            '403': err('a read-only token'),
+            '413': err('body larger than 64 KiB'),
+            '415': err('the body is not JSON'),
+          },
+        },
+      },
       '/write': {
         post: {
           summary: 'Write line protocol (InfluxDB v1 compatible)',

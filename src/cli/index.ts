@@ -10,6 +10,7 @@ import { runDemo } from './demo.js';
 import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
 import { type Format, ingestFile } from './ingest.js';
 import { addExportCommand } from './export.js';
+import { addDeleteCommand } from './delete.js';
 import { addReportCommand } from './report.js';
 import { addVisualizeCommand } from './visualize.js';
 
@@ -239,6 +240,7 @@ export function buildProgram(): Command {
     });
   addReportCommand(program);
   addExportCommand(program);
+  addDeleteCommand(program);
   addVisualizeCommand(program);
   return program;
 }

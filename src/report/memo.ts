@@ -91,6 +91,7 @@ export function memoizedStore(store: Store): Store {
     rollup: (n) => store.rollup(n),
     rebuildRollups: (a, b) => store.rebuildRollups(a, b),
     cleanup: (p, n) => store.cleanup(p, n),
+    delete: (q) => store.delete(q),
     oldestWritableTime: (n) => store.oldestWritableTime(n),
     status: (n) => store.status(n),
     close: () => store.close(),

@@ -590,6 +590,179 @@ export function runStoreContract(opts: ContractOptions): void {
     });
   });
 
+  describe('deletes', () => {
+    const M = 60_000;
+    /** Two endpoints over 30 hours from T0, a result every 10 minutes each; some failures, deterministic latencies. */
+    const twoEndpoints = (): Row[] => {
+      const out: Row[] = [];
+      let seed = 11;
+      const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      for (let i = 0; i < 30 * 6; i++) {
+        for (const endpoint of ['api', 'web']) {
+          const ok = rnd() > 0.1;
+          out.push({ t: T0 + i * 10 * M + 7, success: ok, latency: ok ? 5 + 200 * rnd() ** 2 : null, tags: { endpoint, region: 'eu' }, ...(ok ? {} : { error: 'timeout after 5000 ms' }) });
+        }
+      }
+      return out;
+    };
+    /** Every bucket of the answer equals a direct computation from `rows` over the bucket's span (cut to the range). */
+    const expectAggregatesOf = async (s: Store, rows: Row[], p: AggregateParams, label: string): Promise<void> => {
+      const r = await queryAggregates(s, p, LATER);
+      const want = new Map<string, Row[]>();
+      for (const row of rows) {
+        const key = JSON.stringify(p.groupBy.map((k) => row.tags?.[k] ?? null));
+        if (!want.has(key)) want.set(key, []);
+        want.get(key)!.push(row);
+      }
+      const start = p.start ?? 0;
+      const stop = p.stop ?? LATER;
+      let buckets = 0;
+      for (const g of r.series) {
+        const mine = want.get(JSON.stringify(p.groupBy.map((k) => g.group[k] ?? null))) ?? [];
+        for (const b of g.buckets) {
+          const from = Date.parse(b.start);
+          const to = Date.parse(b.end);
+          const exp = expectedOf(mine.filter((x) => x.t >= from && x.t < to));
+          try {
+            expectBucket(b, exp);
+          } catch (e) {
+            throw new Error(`${label}, ${JSON.stringify(g.group)} ${b.start}: ${e instanceof Error ? e.message : String(e)}`);
+          }
+          buckets++;
+        }
+      }
+      // Every bucket with remaining rows is there (and none without).
+      const withRows = new Set<string>();
+      for (const row of rows) if (row.t >= start && row.t < stop + HOUR) withRows.add(JSON.stringify(p.groupBy.map((k) => row.tags?.[k] ?? null)));
+      expect(r.series.length, label).toBe(withRows.size);
+      expect(buckets, label).toBeGreaterThan(0);
+    };
+
+    it('deletes a time range of one series; hourly and daily aggregates, also of a range starting mid-hour, equal those of the remaining rows, before and after the next rollup', async () => {
+      const s = await open();
+      const rows = twoEndpoints();
+      await s.write(batchOf(rows));
+      await s.rollup(LATER);
+      // 10:35:00 to 02:15:00 the next day, inclusive of the start: cuts hours and the day boundary.
+      const from = T0 + 35 * M;
+      const to = T0 + 16 * HOUR + 15 * M;
+      const gone = (r: Row) => r.tags!.endpoint === 'api' && r.t >= from && r.t < to;
+      const report = await s.delete({ start: from * 1000, stop: to * 1000, measurement: 'test_result', tags: { endpoint: 'api' }, nowMs: LATER });
+      const left = rows.filter((r) => !gone(r));
+      if (report.resultsDeleted !== null) expect(report.resultsDeleted).toBe(rows.length - left.length);
+      for (const phase of ['after the delete', 'after the next rollup']) {
+        if (phase === 'after the next rollup') await s.rollup(LATER);
+        for (const groupBy of [['endpoint'], []]) {
+          await expectAggregatesOf(s, left, params({ period: 'hour', start: T0, stop: T0 + 30 * HOUR, groupBy }), `${phase}, hours by ${groupBy.join()}`);
+          await expectAggregatesOf(s, left, params({ period: 'day', start: T0 - 10 * HOUR, stop: T0 + 38 * HOUR, groupBy }), `${phase}, days by ${groupBy.join()}`);
+        }
+        // The store's buckets of a range that starts and ends mid-hour (what an analysis window asks for).
+        const boundaries = [T0 + 20 * M];
+        for (let h = T0 + HOUR; h < T0 + 20 * HOUR; h += HOUR) boundaries.push(h);
+        boundaries.push(T0 + 20 * HOUR + 40 * M);
+        const r = await s.aggregate({ period: 'hour', tz: 'UTC', boundaries, filters: {}, groupBy: ['endpoint'], metric: 'latency_ms', stats: 'percentiles' });
+        for (const endpoint of ['api', 'web']) {
+          const g = r.groups.find((x) => x.group.endpoint === endpoint)!;
+          const seen = new Set(g.buckets.map((b) => b.bucket));
+          for (let i = 0; i < boundaries.length - 1; i++) {
+            const inside = left.filter((x) => x.tags!.endpoint === endpoint && x.t >= boundaries[i]! && x.t < boundaries[i + 1]!);
+            expect(seen.has(i), `${phase} ${endpoint} bucket ${i}`).toBe(inside.length > 0);
+          }
+          for (const b of g.buckets) {
+            const inside = left.filter((x) => x.tags!.endpoint === endpoint && x.t >= boundaries[b.bucket]! && x.t < boundaries[b.bucket + 1]!);
+            const exp = expectedOf(inside);
+            const label = `${phase}, mid-hour range, ${endpoint} bucket ${b.bucket}`;
+            expect([b.testCount, b.successCount, b.n], label).toEqual([exp.test_count, exp.success_count, exp.stats.count]);
+            if (b.n > 0) {
+              expect(relErr(b.sum / b.n, exp.stats.mean!), label).toBeLessThan(1e-9);
+              // Population standard deviation: sqrt(M2 / n).
+              expect(relErr(Math.sqrt(b.m2 / b.n), exp.stats.stddev!), label).toBeLessThan(1e-9);
+              expect([b.min, b.max], label).toEqual([exp.stats.min, exp.stats.max]);
+              for (const k of ['p50', 'p95', 'p99'] as const) expect(relErr(b[k]!, exp.stats[k]!), `${label} ${k}`).toBeLessThan(1e-9);
+            }
+          }
+        }
+        const api = await s.results({ start: from * 1000 - 1, stop: to * 1000 + 1, filters: { endpoint: ['api'] }, limit: 1000 });
+        expect(api.results.map((x) => x.time), phase).toEqual(left.filter((r) => r.tags!.endpoint === 'api' && r.t >= from - 1 && r.t < to).map((r) => r.t * 1000));
+      }
+    });
+
+    it("gives the analyses' inputs of a store where the deleted rows were never written", async () => {
+      const rows: Row[] = [];
+      for (let i = 0; i < 5 * 12; i++) {
+        for (const worker of ['w1', 'w2', 'w3']) {
+          const fail = (i * 7 + worker.charCodeAt(1)) % 5 === 0;
+          rows.push({ t: T0 + i * 5 * M + Number(worker[1]), success: !fail, latency: 10, tags: { test: i % 2 ? 'a' : 'b', worker }, ...(fail ? { error: i % 3 ? `timeout after ${i} ms` : `connect ECONNREFUSED 10.0.0.${i}:5432` } : {}) });
+        }
+      }
+      const from = T0 + 50 * M;
+      const to = T0 + 3 * HOUR + 20 * M;
+      const gone = (r: Row) => r.tags!.worker === 'w2' && r.t >= from && r.t <= to;
+      const a = await open();
+      const b = await opts.newStore({ timezone: 'UTC' });
+      try {
+        await a.write(batchOf(rows));
+        await b.write(batchOf(rows.filter((r) => !gone(r))));
+        await a.rollup(LATER);
+        await b.rollup(LATER);
+        await a.delete({ start: from * 1000, stop: to * 1000 + 1, tags: { worker: 'w2' }, nowMs: LATER });
+        for (const window of [{ start: T0, stop: T0 + 5 * HOUR }, { start: T0 + 13 * M, stop: T0 + 4 * HOUR + 2 * M }]) {
+          const sorted = (xs: RunSummary[]) => [...xs].sort((x, y) => x.hour - y.hour || JSON.stringify(x.configuration).localeCompare(JSON.stringify(y.configuration)));
+          const runQ = { ...window, filters: {}, configuration: { ignore: ['worker'] } };
+          expect(sorted(await a.runSummaries(runQ))).toEqual(sorted(await b.runSummaries(runQ)));
+          const perWorker = { ...window, filters: {}, configuration: { ignore: [] } };
+          expect(sorted(await a.runSummaries(perWorker))).toEqual(sorted(await b.runSummaries(perWorker)));
+          const rowsOf = (x: Awaited<ReturnType<Store['failureSummaries']>>) =>
+            x.rows.map((r) => JSON.stringify([r.series, r.start, r.fingerprint, r.failures, r.firstTime, r.lastTime, r.example])).sort();
+          const fa = await a.failureSummaries({ ...window, filters: {}, cuts: [T0 + 2 * HOUR + 30 * M] });
+          const fb = await b.failureSummaries({ ...window, filters: {}, cuts: [T0 + 2 * HOUR + 30 * M] });
+          expect(rowsOf(fa)).toEqual(rowsOf(fb));
+          expect(await a.failureFingerprints({ ...window, filters: {} })).toEqual(await b.failureFingerprints({ ...window, filters: {} }));
+          const fbq = { ...window, filters: {}, bucketMs: HOUR, minFailures: 1 };
+          expect(await a.failureBuckets(fbq)).toEqual(await b.failureBuckets(fbq));
+        }
+      } finally {
+        await b.close();
+      }
+    });
+
+    it('deletes circuit-breaker events by measurement, everything in a range with no predicate, and lists no series left empty', async () => {
+      const s = await open();
+      const b = batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }, { t: T0 + HOUR, latency: 2, tags: { endpoint: 'x' } }]);
+      const br = makeSeries('circuit_breaker', { breaker: 'x-client', endpoint: 'x' });
+      b.addBreaker(br, T0 * 1000, 'open', 5);
+      b.addBreaker(br, (T0 + 2 * HOUR) * 1000, 'closed', null);
+      await s.write(b);
+      await s.delete({ start: 0, stop: (T0 + 3 * HOUR) * 1000, measurement: 'circuit_breaker', tags: { endpoint: 'x' }, nowMs: LATER });
+      expect(await s.breakerEvents({ start: 0, stop: 1e16, filters: {} })).toEqual([]);
+      expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(2);
+      // A tag value no series has deletes nothing.
+      await s.delete({ start: 0, stop: 1e16, tags: { endpoint: 'nowhere' }, nowMs: LATER });
+      expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(2);
+      await s.delete({ start: T0 * 1000, stop: (T0 + HOUR) * 1000, tags: {}, nowMs: LATER });
+      expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results.map((r) => r.latency_ms)).toEqual([2]);
+      await s.delete({ start: 0, stop: 1e16, tags: {}, nowMs: LATER });
+      expect(await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).toEqual([]);
+      expect((await queryAggregates(s, params({ period: 'day', start: T0 - DAY, stop: T0 + DAY }), LATER)).series).toEqual([]);
+    });
+
+    it('after a delete, a write at an older timestamp of the series still replaces the point stored there', async () => {
+      const s = await open();
+      const ser = makeSeries('test_result', { endpoint: 'x' });
+      const write = async (t: number, v: number) => {
+        const b = new WriteBatch();
+        b.addResult(ser, t * 1000, true, v, null, null, null);
+        await s.write(b);
+      };
+      await write(T0, 1);
+      await write(T0 + M, 2);
+      await s.delete({ start: (T0 + M) * 1000, stop: (T0 + M) * 1000 + 1, tags: { endpoint: 'x' }, nowMs: LATER });
+      await write(T0, 3);
+      const got = await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 });
+      expect(got.results.map((r) => [r.time, r.latency_ms])).toEqual([[T0 * 1000, 3]]);
+    });
+  });
+
   describe('retention and rebuilds', () => {
     const byCleanup = (opts.retention ?? 'cleanup') === 'cleanup';
     // Registered as skipped, visibly, where retention is the database's own.

@@ -231,6 +231,29 @@ export interface CleanupReport {
   seriesDeleted: number;
 }
 
+/**
+ * What a delete removes (POST /api/v2/delete, `resultant delete`): every point in [start, stop) (µs) of the series
+ * whose measurement is `measurement` (any when absent) and whose tags include every pair of `tags` (all series when
+ * empty), and everything made from them: rollups and the analyses' summaries answer afterwards as if those points
+ * had never been written.
+ */
+export interface DeleteQuery {
+  start: number;
+  stop: number;
+  measurement?: Measurement;
+  tags: Tags;
+  /** The current time (ms): stores that keep raw data only so far back refuse a delete that reaches beyond it. */
+  nowMs: number;
+}
+
+export interface DeleteReport {
+  /** Raw test results and circuit-breaker events deleted; null when the store cannot tell (InfluxDB). */
+  resultsDeleted: number | null;
+  breakerEventsDeleted: number | null;
+  /** Series left with no data at any level, removed from the catalogue (null when the store cannot tell). */
+  seriesDeleted: number | null;
+}
+
 export interface RetentionPolicy {
   /** Keep raw results and breaker events this many days. */
   rawDays: number;
@@ -276,6 +299,11 @@ export interface Store {
   rollup(nowMs: number): Promise<RollupReport>;
   /** Recomputes every rollup bucket that overlaps [startMs, stopMs) from raw data. */
   rebuildRollups(startMs: number, stopMs: number): Promise<RollupReport>;
+  /**
+   * Deletes the points a predicate selects in a time range, and recomputes what was made from them (rollups, the
+   * analyses' summaries) in the same step. All or nothing where the store has transactions.
+   */
+  delete(q: DeleteQuery): Promise<DeleteReport>;
   /** Deletes data older than each level's retention, measured back from `nowMs`. */
   cleanup(policy: RetentionPolicy, nowMs: number): Promise<CleanupReport>;
   /** The earliest time (µs) a write may carry; older raw data is not kept. */

@@ -297,6 +297,35 @@ describe('DuckDB store specifics', () => {
     await s.close();
   });
 
+  it('refuses a delete that reaches series data before the raw floor (only rollups there), and cuts one that reaches none there', async () => {
+    const DAY = 24 * HOUR;
+    const now = Date.UTC(2026, 10, 30, 12);
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    try {
+      await s.write(
+        batchOf([
+          { t: now - 10 * DAY, latency: 1, tags: { worker: 'old' } },
+          { t: now - DAY, latency: 2, tags: { worker: 'old' } },
+          { t: now - DAY, latency: 3, tags: { worker: 'live' } },
+        ]),
+      );
+      await s.cleanup({ rawDays: 5, hourlyDays: 30, dailyDays: 0 }, now);
+      const floor = Date.UTC(2026, 10, 25);
+      await expect(s.delete({ start: 0, stop: now * 1000, tags: { worker: 'old' }, nowMs: now })).rejects.toMatchObject({
+        code: 'invalid',
+        message: expect.stringMatching(/"start" is before 2026-11-25T00:00:00Z: raw results before it were deleted by retention/),
+        details: { parameter: 'start' },
+      });
+      // Nothing of the refused delete happened.
+      expect((await s.results({ start: 0, stop: 1e16, filters: { worker: ['old'] }, limit: 10 })).results).toHaveLength(1);
+      // From the floor on it deletes; a series with no data before the floor may name an earlier start.
+      expect(await s.delete({ start: floor * 1000, stop: now * 1000, tags: { worker: 'old' }, nowMs: now })).toEqual({ resultsDeleted: 1, breakerEventsDeleted: 0, seriesDeleted: 0 });
+      expect(await s.delete({ start: 0, stop: now * 1000, tags: { worker: 'live' }, nowMs: now })).toEqual({ resultsDeleted: 1, breakerEventsDeleted: 0, seriesDeleted: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('cleanup removes series with no data left at any level; they stop counting against the limit and can come back', async () => {
     const path = tempDb();
     const DAY = 24 * HOUR;

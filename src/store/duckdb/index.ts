@@ -19,6 +19,8 @@ import type {
   AggregateResult,
   BreakerQuery,
   CleanupReport,
+  DeleteQuery,
+  DeleteReport,
   FailureBucket,
   FailureBucketQuery,
   FailureQuery,
@@ -45,6 +47,7 @@ import { migrate, readMeta, writeMeta } from './schema.js';
 import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
 import { firstLine, isDurableCommit, isInvalidated, isStorageFull, messageOf } from './storage-errors.js';
 import { type Range, runs } from '../../time/ranges.js';
+import { formatMillis } from '../../time/parse.js';
 import { ParamBag } from './sql.js';
 import { appendBreakers, appendResults, appendSeries, replaceEarlier, upsertFingerprints } from './write.js';
 
@@ -793,12 +796,7 @@ export class DuckDBStore implements Store {
         await del('DELETE FROM rollup_hour_bins WHERE bucket < $cut', hourCut);
         await del('DELETE FROM run_hour WHERE bucket < $cut', hourCut);
         await del('DELETE FROM failure_hour WHERE bucket < $cut', hourCut);
-        // Fingerprints no failure refers to any more (their meaning is written again if one comes back).
-        await this.writer.run(
-          `DELETE FROM fingerprints f
-           WHERE NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.fingerprint = f.fingerprint)
-             AND NOT EXISTS (SELECT 1 FROM results x WHERE x.fingerprint = f.fingerprint)`,
-        );
+        await this.dropUnusedFingerprints();
         await del('DELETE FROM dirty_hours WHERE bucket < $cut', rawCut);
         await del('DELETE FROM dirty_days WHERE bucket < $cut', rawCut);
         if (dayCut !== null) await del('DELETE FROM rollup_day_bins WHERE bucket < $cut', dayCut);
@@ -806,22 +804,8 @@ export class DuckDBStore implements Store {
           this.rawFloor = rawCut;
           await writeMeta(this.writer, 'raw_floor', String(rawCut));
         }
-        // Series with nothing left at any level leave the catalogue, so churning tag values (short-lived workers)
-        // do not fill RESULTANT_MAX_SERIES with series that have no data. Under the write lock: no write can
-        // resolve one of them meanwhile; one that comes back later gets a new id.
-        const gone = await queryRows<{ id: number }>(
-          this.writer,
-          `DELETE FROM series s
-           WHERE NOT EXISTS (SELECT 1 FROM results x WHERE x.series_id = s.series_id)
-             AND NOT EXISTS (SELECT 1 FROM breaker_events x WHERE x.series_id = s.series_id)
-             AND NOT EXISTS (SELECT 1 FROM rollup_hour x WHERE x.series_id = s.series_id)
-             AND NOT EXISTS (SELECT 1 FROM rollup_day x WHERE x.series_id = s.series_id)
-             AND NOT EXISTS (SELECT 1 FROM rollup_hour_bins x WHERE x.series_id = s.series_id)
-             AND NOT EXISTS (SELECT 1 FROM rollup_day_bins x WHERE x.series_id = s.series_id)
-             AND NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.series_id = s.series_id)
-           RETURNING series_id AS id`,
-        );
-        return { ...out, seriesDeleted: gone.length, gone: gone.map((g) => g.id) };
+        const gone = await this.dropEmptySeries();
+        return { ...out, seriesDeleted: gone.length, gone };
       }).then(({ gone, ...r }) => {
         this.reg.remove(gone);
         this.knownFingerprints.clear();
@@ -832,6 +816,166 @@ export class DuckDBStore implements Store {
     // Give the freed blocks back to the file.
     await this.locked(() => this.writer.run('CHECKPOINT'), 'write');
     return report;
+  }
+
+  /**
+   * Deletes the selected points, then, in the same transaction, recomputes from the remaining raw rows every
+   * rolled-up hour and day they were in (rollups and the analyses' summaries: rollupRun, what late writes and
+   * rebuilds use), so reads answer as if the points had never been written; series left empty leave the catalogue.
+   * Reaches back as far as complete raw data is kept (the first day start at or after the raw floor): before it
+   * only rollups remain, which cannot be split by time or, for run summaries, by series, so a delete whose series
+   * have data there is refused (400); when they have none there, the range is cut at that day start.
+   */
+  async delete(q: DeleteQuery): Promise<DeleteReport> {
+    if (this.closed) throw new Error('store is closed');
+    return this.locked(async () => {
+      const all = Object.keys(q.tags).length === 0;
+      const filters: TagFilters = Object.fromEntries(Object.entries(q.tags).map(([k, v]) => [k, [v]]));
+      const idsOf = (m: SeriesRecord['measurement']): number[] | null =>
+        q.measurement !== undefined && q.measurement !== m ? [] : all ? null : this.reg.match(filters, m).map((r) => r.id);
+      const resultIds = idsOf('test_result');
+      const breakerIds = idsOf('circuit_breaker');
+      const none = { resultsDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
+      if (resultIds?.length === 0 && breakerIds?.length === 0) return none;
+      const tz = this.opts.timezone;
+      let floor = 0;
+      if (this.rawFloor > 0) {
+        floor = bucketStart('day', tz, this.rawFloor);
+        if (floor < this.rawFloor) floor = nextBucketStart('day', tz, floor);
+      }
+      let startUs = q.start;
+      if (startUs < floor * 1000) {
+        if (await this.hasDataBefore(floor, q.start, resultIds, breakerIds)) {
+          throw invalid(
+            `"start" is before ${formatMillis(floor)}: raw results before it were deleted by retention and only their rollups remain, which a delete cannot split by time or series; choose a start at or after ${formatMillis(floor)}`,
+            { parameter: 'start', earliest: formatMillis(floor) },
+          );
+        }
+        startUs = floor * 1000;
+      }
+      if (startUs >= q.stop) return none;
+      const conn = this.writer;
+      const where = (ids: number[] | null, p: ParamBag): string =>
+        `time >= ${p.tsUs(startUs)} AND time < ${p.tsUs(q.stop)}${ids === null ? '' : ` AND series_id IN (SELECT unnest(${p.ints(ids)}))`}`;
+      const done = await this.transaction(async () => {
+        let results = 0;
+        let breakers = 0;
+        const touched: { s: number; h: number }[] = [];
+        if (resultIds === null || resultIds.length > 0) {
+          const p = new ParamBag();
+          touched.push(
+            ...(await queryRows<{ s: number; h: number }>(
+              conn,
+              `SELECT DISTINCT series_id AS s, (epoch_us(time) // 3600000000)::DOUBLE * 3600000 AS h FROM results WHERE ${where(resultIds, p)}`,
+              p.values,
+              p.types,
+            )),
+          );
+          const d = new ParamBag();
+          results = (await conn.run(`DELETE FROM results WHERE ${where(resultIds, d)}`, d.values, d.types)).rowsChanged;
+        }
+        if (breakerIds === null || breakerIds.length > 0) {
+          const d = new ParamBag();
+          breakers = (await conn.run(`DELETE FROM breaker_events WHERE ${where(breakerIds, d)}`, d.values, d.types)).rowsChanged;
+        }
+        if (results + breakers === 0) return { results, breakers, gone: [] as number[], latest: new Map<number, number | null>() };
+        // The rolled-up hours and days the deleted results were in, recomputed from what remains (all series: run
+        // summaries mix the series of a configuration); they are then no longer dirty.
+        const hw = this.hourlyWatermark;
+        const dw = this.dailyWatermark;
+        const hours = [...new Set(touched.map((t) => t.h))].filter((h) => hw !== null && h < hw).sort((a, b) => a - b);
+        for (const run of runs(hours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
+        const days = [...new Set(hours.map((h) => bucketStart('day', tz, h)))].filter((d) => dw !== null && d < dw);
+        for (const d of days) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
+        if (hours.length > 0) {
+          const p = new ParamBag();
+          await conn.run(`DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(hours)}))`, p.values, p.types);
+        }
+        if (days.length > 0) {
+          const p = new ParamBag();
+          await conn.run(`DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(days)}))`, p.values, p.types);
+        }
+        await this.bumpGeneration();
+        await this.dropUnusedFingerprints();
+        const gone = await this.dropEmptySeries();
+        // The latest result left in each series written to (the map that decides whether a write may replace rows).
+        const series = [...new Set(touched.map((t) => t.s))];
+        const latest = new Map<number, number | null>(series.map((id) => [id, null]));
+        if (series.length > 0) {
+          const p = new ParamBag();
+          const rows = await queryRows<{ s: number; t: number }>(
+            conn,
+            `SELECT series_id AS s, epoch_us(max(time))::DOUBLE AS t FROM results WHERE series_id IN (SELECT unnest(${p.ints(series)})) GROUP BY series_id`,
+            p.values,
+            p.types,
+          );
+          for (const r of rows) latest.set(r.s, r.t);
+        }
+        return { results, breakers, gone, latest };
+      });
+      this.reg.remove(done.gone);
+      this.knownFingerprints.clear();
+      for (const [id, t] of done.latest) {
+        if (t === null) this.latestResult.delete(id);
+        else this.latestResult.set(id, t);
+      }
+      for (const id of done.gone) this.latestResult.delete(id);
+      return { resultsDeleted: done.results, breakerEventsDeleted: done.breakers, seriesDeleted: done.gone.length };
+    }, 'write');
+  }
+
+  /**
+   * Whether the selected series hold data in [fromUs, floorMs) at any level: raw rows, or rollup rows of hours or
+   * days that overlap it (what a delete could not remove exactly).
+   */
+  private async hasDataBefore(floorMs: number, fromUs: number, resultIds: number[] | null, breakerIds: number[] | null): Promise<boolean> {
+    const fromMs = Math.floor(fromUs / 1000);
+    const checks: string[] = [];
+    const p = new ParamBag();
+    const ids = (list: number[] | null): string => (list === null ? 'TRUE' : `series_id IN (SELECT unnest(${p.ints(list)}))`);
+    if (resultIds === null || resultIds.length > 0) {
+      const sel = ids(resultIds);
+      checks.push(`EXISTS (SELECT 1 FROM results WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${sel})`);
+      checks.push(`EXISTS (SELECT 1 FROM rollup_hour WHERE bucket >= ${p.ts(floorHour(fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`);
+      checks.push(`EXISTS (SELECT 1 FROM rollup_day WHERE bucket >= ${p.ts(bucketStart('day', this.opts.timezone, fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`);
+    }
+    if (breakerIds === null || breakerIds.length > 0) {
+      checks.push(`EXISTS (SELECT 1 FROM breaker_events WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${ids(breakerIds)})`);
+    }
+    if (checks.length === 0) return false;
+    const rows = await queryRows<{ any: boolean }>(this.writer, `SELECT (${checks.join(' OR ')}) AS any`, p.values, p.types);
+    return rows[0]?.any === true;
+  }
+
+  /** Inside a transaction: fingerprints no failure refers to any more (their meaning is written again if one comes back). */
+  private async dropUnusedFingerprints(): Promise<void> {
+    await this.writer.run(
+      `DELETE FROM fingerprints f
+       WHERE NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.fingerprint = f.fingerprint)
+         AND NOT EXISTS (SELECT 1 FROM results x WHERE x.fingerprint = f.fingerprint)`,
+    );
+  }
+
+  /**
+   * Inside a transaction: series with nothing left at any level leave the catalogue (the caller removes the ids
+   * returned from the registry after the commit), so churning tag values (short-lived workers) do not fill
+   * RESULTANT_MAX_SERIES with series that have no data. Under the write lock: no write can resolve one of them
+   * meanwhile; one that comes back later gets a new id.
+   */
+  private async dropEmptySeries(): Promise<number[]> {
+    const gone = await queryRows<{ id: number }>(
+      this.writer,
+      `DELETE FROM series s
+       WHERE NOT EXISTS (SELECT 1 FROM results x WHERE x.series_id = s.series_id)
+         AND NOT EXISTS (SELECT 1 FROM breaker_events x WHERE x.series_id = s.series_id)
+         AND NOT EXISTS (SELECT 1 FROM rollup_hour x WHERE x.series_id = s.series_id)
+         AND NOT EXISTS (SELECT 1 FROM rollup_day x WHERE x.series_id = s.series_id)
+         AND NOT EXISTS (SELECT 1 FROM rollup_hour_bins x WHERE x.series_id = s.series_id)
+         AND NOT EXISTS (SELECT 1 FROM rollup_day_bins x WHERE x.series_id = s.series_id)
+         AND NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.series_id = s.series_id)
+       RETURNING series_id AS id`,
+    );
+    return gone.map((g) => g.id);
   }
 
   /**

@@ -30,6 +30,14 @@ export class ParamBag {
     return `$${name}`;
   }
 
+  /** A TIMESTAMPTZ parameter from epoch µs. */
+  tsUs(us: number): string {
+    const name = `t${this.n++}`;
+    this.values[name] = tsValue(us);
+    this.types[name] = T.TIMESTAMPTZ;
+    return `$${name}`;
+  }
+
   str(s: string): string {
     const name = `s${this.n++}`;
     this.values[name] = s;

@@ -17,7 +17,9 @@
 // client resending its request all overwrite what was stored the first time instead of storing it twice.
 import { Cancelled, currentSignal } from '../../cancellation.js';
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
-import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
+import { BucketsAPI, DeleteAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
+import { formatDeletePredicate } from '../../model/delete-predicate.js';
+import { configurationOf } from '../../model/configuration.js';
 import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
 import type { WriteBatch } from '../../model/result.js';
@@ -28,6 +30,8 @@ import type {
   AggregateResult,
   BreakerQuery,
   CleanupReport,
+  DeleteQuery,
+  DeleteReport,
   FailureBucket,
   FailureBucketQuery,
   FailureQuery,
@@ -58,7 +62,7 @@ import {
   rollupRowsQuery,
   seriesQuery,
 } from './queries.js';
-import { type BucketNames, bucketNames, HOURLY_LOOKBACK_HOURS, M_BREAKER, M_RESULT, METRIC_TAG } from './schema.js';
+import { type BucketNames, bucketNames, HOURLY_LOOKBACK_HOURS, M_BREAKER, M_RESULT, M_RUN_SUMMARY, METRIC_TAG } from './schema.js';
 import { classify, LineWriter, type LineWriterOptions } from './writer.js';
 
 export interface InfluxStoreOptions {
@@ -483,6 +487,71 @@ export class InfluxStore implements Store {
     return { hoursRolledUp: hours, daysRolledUp: days, hourlyWatermark: floorHour(now), dailyWatermark: bucketStart('day', tz, now) };
   }
 
+  /**
+   * Deletes through InfluxDB's /api/v2/delete: the raw points the predicate selects in [start, stop), then the
+   * rollup and summary points of the same series in the hourly and daily buckets. Hours and days inside the raw
+   * retention are recomputed at once from what remains (the programs the tasks run: they overwrite the points of
+   * series that keep data, and the deleted points of the others stay deleted); beyond the raw retention only whole
+   * hours and days inside the range are deleted. Run summaries (per configuration: the series' tags without the run
+   * tags) are deleted for the configurations of the selected series and recomputed where raw data is kept; beyond
+   * it they are deleted only when the predicate names no run tag (else they would lose other workers' runs).
+   * InfluxDB does not say how many points it deleted: the counts are null.
+   */
+  async delete(q: DeleteQuery): Promise<DeleteReport> {
+    if (this.closed) throw new Error('store is closed');
+    const api = new DeleteAPI(this.influx);
+    const post = (bucket: string, fromNs: bigint, toNs: bigint, predicate: string): Promise<void> =>
+      api.postDelete({ org: this.opts.org, bucket, body: { start: rfc3339Ns(fromNs), stop: rfc3339Ns(toNs), ...(predicate ? { predicate } : {}) } });
+    // InfluxDB's range is inclusive at both ends; raw points are the result's µs plus a 0-999 ns suffix (lines.ts).
+    await post(this.buckets.raw, BigInt(q.start) * 1000n, BigInt(q.stop) * 1000n - 1n, formatDeletePredicate({ ...(q.measurement ? { measurement: q.measurement } : {}), tags: q.tags }));
+    const unknown: DeleteReport = { resultsDeleted: null, breakerEventsDeleted: null, seriesDeleted: null };
+    if (q.measurement === 'circuit_breaker') return unknown;
+    const seriesPredicate = formatDeletePredicate({ tags: q.tags });
+    const config = configurationOf(q.tags);
+    const runPredicate = formatDeletePredicate({ measurement: M_RUN_SUMMARY, tags: config });
+    const noRunTags = Object.keys(config).length === Object.keys(q.tags).length;
+    /** Rollup points stamped in [fromMs, toMs) (window starts). */
+    const clear = async (bucket: string, fromMs: number, toMs: number, runs: boolean): Promise<void> => {
+      if (fromMs >= toMs) return;
+      const a = BigInt(fromMs) * 1_000_000n;
+      const z = BigInt(toMs) * 1_000_000n - 1n;
+      await post(bucket, a, z, seriesPredicate);
+      if (runs) await post(bucket, a, z, runPredicate);
+    };
+    const startMs = q.start / 1000;
+    const stopMs = q.stop / 1000;
+    const now = q.nowMs;
+    const floor = this.rawFloor(now);
+    const tz = this.opts.timezone;
+    // Hours: recomputed where raw data is complete and the hour is closed; beyond the raw retention, whole hours deleted.
+    const exactHour = floor === -Infinity ? -Infinity : ceilHour(floor);
+    const recLo = Math.max(floorHour(startMs), exactHour);
+    const recHi = Math.min(ceilHour(stopMs), floorHour(now));
+    await clear(this.buckets.hourly, ceilHour(startMs), Math.min(exactHour, floorHour(stopMs)), noRunTags);
+    if (recLo < recHi) {
+      await clear(this.buckets.hourly, recLo, recHi, true);
+      await this.rollupHours(recLo, recHi);
+    }
+    // Days alike, in the rollup zone.
+    let exactDay = -Infinity;
+    if (floor !== -Infinity) {
+      exactDay = bucketStart('day', tz, floor);
+      if (exactDay < floor) exactDay = nextBucketStart('day', tz, exactDay);
+    }
+    let d = bucketStart('day', tz, startMs);
+    for (; d < stopMs; d = nextBucketStart('day', tz, d)) {
+      const next = nextBucketStart('day', tz, d);
+      if (d >= exactDay) {
+        if (next > now) break;
+        await clear(this.buckets.daily, d, next, false);
+        await this.runRollup('daily', d, next);
+      } else if (d >= startMs && next <= stopMs) {
+        await clear(this.buckets.daily, d, next, false);
+      }
+    }
+    return unknown;
+  }
+
   /** Retention is the buckets' own (InfluxDB drops whole expired shard groups on its own schedule): nothing to do. */
   async cleanup(_policy: RetentionPolicy, _nowMs: number): Promise<CleanupReport> {
     return { rawDeleted: 0, hourlyDeleted: 0, dailyDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
@@ -573,3 +642,15 @@ export function regularRuns(b: readonly number[]): number[][] {
   return out;
 }
 
+
+/** RFC 3339 with nanoseconds, UTC, of epoch nanoseconds (what /api/v2/delete takes). */
+export function rfc3339Ns(ns: bigint): string {
+  const sec = ns / 1_000_000_000n;
+  let rest = ns % 1_000_000_000n;
+  let whole = sec;
+  if (rest < 0n) {
+    rest += 1_000_000_000n;
+    whole -= 1n;
+  }
+  return `${new Date(Number(whole) * 1000).toISOString().slice(0, 19)}.${rest.toString().padStart(9, '0')}Z`;
+}
