@@ -36,7 +36,7 @@ const caseArb = fc.record({
   /** Whether raw retention then deletes the first half of the raw rows (their rollups keep them, with sketches). */
   cleanup: fc.boolean(),
   /** The store's memory bounds of exact percentiles: the defaults, or small ones that slice and sketch. */
-  limits: fc.constantFrom({ sliceRows: 1_000_000, maxRows: 4_000_000 }, { sliceRows: 10, maxRows: 40 }, { sliceRows: 1, maxRows: 1_000_000 }),
+  limits: fc.constantFrom({ sliceRows: 1_000_000, maxRows: 4_000_000 }, { sliceRows: 10, maxRows: 40 }, { sliceRows: 2, maxRows: 8 }, { sliceRows: 1, maxRows: 1_000_000 }),
 });
 
 type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;

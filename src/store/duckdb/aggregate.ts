@@ -180,9 +180,9 @@ export async function aggregateQuery(
   const valueExpr = (alias: string, p: ParamBag): string =>
     q.metric === 'latency_ms' ? `${alias}.latency_ms` : `${alias}.metrics[${p.str(q.metric)}]`;
 
-  const common = (p: ParamBag): { map: BucketMap; ctes: string; gm: GroupMap } => {
+  const common = (p: ParamBag, groups: GroupPlan = plan): { map: BucketMap; ctes: string; gm: GroupMap } => {
     const map = bucketMap(p, q.boundaries, slot);
-    const gm = groupMap(p, plan);
+    const gm = groupMap(p, groups);
     return { map, gm, ctes: `${gm.cte}, ${map.cte}` };
   };
 
@@ -282,12 +282,12 @@ export async function aggregateQuery(
   }
   // Exact percentiles hold every value of a group-bucket in memory: read them in slices of whole buckets of
   // about sliceRows raw rows (counted from the rollups), so memory stays bounded however long the range.
-  for (const slice of slicesByRows(exact, nG, (k) => acc.get(k)!.tc, limits.sliceRows)) {
+  for (const slice of slicesByRows(exact, nG, (k) => acc.get(k)!.tc, limits.sliceRows, limits.maxRows)) {
     const p = new ParamBag();
-    const { map, ctes, gm } = common(p);
+    const { map, ctes, gm } = common(p, slice.groups && onlyGroups(plan, slice.groups));
     const v = valueExpr('r', p);
-    const wanted = new Set(slice);
-    const buckets = [...new Set(slice.map((k) => Math.floor(k / nG)))];
+    const wanted = new Set(slice.keys);
+    const buckets = [...new Set(slice.keys.map((k) => Math.floor(k / nG)))];
     const ranges = buckets.map((b) => [q.boundaries[b]!, q.boundaries[b + 1]!] as Range);
     const cols = await queryColumns(
       conn,
@@ -415,6 +415,20 @@ interface GroupMap {
 
 const MAX_LISTED_SERIES = 1_000_000;
 
+/** The plan's series of the given groups only (group indexes unchanged). */
+function onlyGroups(plan: GroupPlan, groups: readonly number[]): GroupPlan {
+  const keep = new Set(groups);
+  const sids: number[] = [];
+  const gids: number[] = [];
+  plan.sids.forEach((sid, i) => {
+    if (keep.has(plan.gids[i]!)) {
+      sids.push(sid);
+      gids.push(plan.gids[i]!);
+    }
+  });
+  return { sids, gids, groups: plan.groups };
+}
+
 function groupMap(p: ParamBag, plan: GroupPlan): GroupMap {
   const maxId = plan.sids.reduce((m, x) => Math.max(m, x), 0);
   if (maxId <= MAX_LISTED_SERIES) {
@@ -467,24 +481,60 @@ function sliceRanges(ranges: readonly Range[], boundaries: readonly number[], ro
     .filter((r) => r.length > 0);
 }
 
-/** Splits group-bucket keys (b * nG + g) into runs of whole buckets: a run ends at the first bucket boundary after its rows reach `limit`. */
-export function slicesByRows(keys: number[], nG: number, rows: (key: number) => number, limit = EXACT_LIMITS.sliceRows): number[][] {
+/** A slice of group-bucket keys read by one exact-percentile query; `groups` when it holds part of one bucket's groups. */
+export interface Slice {
+  keys: number[];
+  /** The groups of a slice that is part of one bucket: the query reads only their series. */
+  groups?: number[];
+}
+
+/**
+ * Splits group-bucket keys (b * nG + g) into slices read by one query each: runs of whole buckets, a run ending at
+ * the first bucket boundary after its rows reach `limit`; a bucket whose rows alone exceed `bucketLimit` is split
+ * by groups into slices of at most `bucketLimit` rows (or one group), since quantile_cont holds every value of a
+ * query in memory, outside DuckDB's buffer limit (a month of 10 M results in one bucket per endpoint: 150 MB).
+ */
+export function slicesByRows(
+  keys: number[],
+  nG: number,
+  rows: (key: number) => number,
+  limit = EXACT_LIMITS.sliceRows,
+  bucketLimit = EXACT_LIMITS.maxRows,
+): Slice[] {
   const sorted = [...keys].sort((x, y) => x - y);
-  const out: number[][] = [];
+  const out: Slice[] = [];
   let cur: number[] = [];
   let curRows = 0;
-  let curBucket = -1;
-  for (const k of sorted) {
-    const b = Math.floor(k / nG);
-    if (b !== curBucket && cur.length > 0 && curRows >= limit) {
-      out.push(cur);
+  for (let i = 0; i < sorted.length; ) {
+    const b = Math.floor(sorted[i]! / nG);
+    let j = i;
+    let bucketRows = 0;
+    while (j < sorted.length && Math.floor(sorted[j]! / nG) === b) bucketRows += rows(sorted[j++]!);
+    const bucket = sorted.slice(i, j);
+    i = j;
+    if (cur.length > 0 && (curRows >= limit || bucketRows > bucketLimit)) {
+      out.push({ keys: cur });
       cur = [];
       curRows = 0;
     }
-    curBucket = b;
-    cur.push(k);
-    curRows += rows(k);
+    if (bucketRows <= bucketLimit) {
+      cur.push(...bucket);
+      curRows += bucketRows;
+      continue;
+    }
+    let part: number[] = [];
+    let partRows = 0;
+    for (const k of bucket) {
+      if (part.length > 0 && partRows + rows(k) > bucketLimit) {
+        out.push({ keys: part, groups: part.map((x) => x % nG) });
+        part = [];
+        partRows = 0;
+      }
+      part.push(k);
+      partRows += rows(k);
+    }
+    out.push({ keys: part, groups: part.map((x) => x % nG) });
   }
-  if (cur.length > 0) out.push(cur);
+  if (cur.length > 0) out.push({ keys: cur });
   return out;
 }

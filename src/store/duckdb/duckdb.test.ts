@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { batchOf, HOUR } from '../../../test/helpers.js';
+import { batchOf, HOUR, type7 } from '../../../test/helpers.js';
 import { queryAggregates } from '../../aggregates/index.js';
 import { makeSeries, seriesKey, WriteBatch } from '../../model/result.js';
 import { runStoreContract } from '../contract.case.js';
@@ -164,14 +164,58 @@ describe('DuckDB store specifics', () => {
     const nG = 3;
     // keys b * nG + g with 100 rows each; buckets 0..4, groups 0..2 (bucket 2 has one group only)
     const keys = [0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14];
-    const slices = slicesByRows(keys, nG, () => 100, 250);
-    for (const sl of slices) {
+    const slices = slicesByRows(keys, nG, () => 100, 250, 1000);
+    for (const { keys: sl, groups } of slices) {
+      expect(groups).toBeUndefined();
       const buckets = new Set(sl.map((k) => Math.floor(k / nG)));
       for (const b of buckets) expect(sl.filter((k) => Math.floor(k / nG) === b)).toEqual(keys.filter((k) => Math.floor(k / nG) === b));
     }
-    expect(slices.flat()).toEqual(keys);
-    expect(slices.map((sl) => sl.length * 100)).toEqual([300, 300, 400, 300]);
+    expect(slices.flatMap((s) => s.keys)).toEqual(keys);
+    expect(slices.map((s) => s.keys.length * 100)).toEqual([300, 300, 400, 300]);
     expect(slicesByRows([], nG, () => 1)).toEqual([]);
+  });
+
+  it('splits one bucket by groups when its rows alone exceed the bound of one query (a month in one bucket)', () => {
+    const nG = 10;
+    // Bucket 0: ten groups of 100 rows (1,000 > 250); bucket 1: two groups of 100; bucket 2: one group of 900.
+    const keys = [...Array.from({ length: 10 }, (_, g) => g), 10, 11, 20];
+    const rows = (k: number) => (k === 20 ? 900 : 100);
+    const slices = slicesByRows(keys, nG, rows, 150, 250);
+    expect(slices).toEqual([
+      { keys: [0, 1], groups: [0, 1] },
+      { keys: [2, 3], groups: [2, 3] },
+      { keys: [4, 5], groups: [4, 5] },
+      { keys: [6, 7], groups: [6, 7] },
+      { keys: [8, 9], groups: [8, 9] },
+      { keys: [10, 11] },
+      // One group over the bound is read alone (percentiles of a group-bucket over maxRows are sketched earlier).
+      { keys: [20], groups: [0] },
+    ]);
+    // No query reads more than the bound, except a single group.
+    for (const s of slices) if (s.keys.length > 1) expect(s.keys.reduce((n, k) => n + rows(k), 0)).toBeLessThanOrEqual(250);
+  });
+
+  it('gives exact type-7 percentiles of a bucket read by groups, when its rows exceed the bound of one query', async () => {
+    // Four endpoints, two regions each, two hours, two results per series and hour: 8 rows per endpoint and day
+    // (within maxRows), 32 in the day's bucket (over it), so the exact read splits the bucket by endpoint.
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650, exactLimits: { sliceRows: 2, maxRows: 8 } });
+    const rows: { t: number; latency: number; tags: Record<string, string> }[] = [];
+    let k = 0;
+    for (const endpoint of ['a', 'b', 'c', 'd'])
+      for (const region of ['x', 'y'])
+        for (let h = 0; h < 2; h++) for (let i = 0; i < 2; i++) rows.push({ t: T0 + h * HOUR + i * 1000, latency: ((k++ * 37) % 101) + 0.5, tags: { endpoint, region } });
+    await s.write(batchOf(rows));
+    await s.rollup(T0 + 3 * HOUR);
+    const day = Date.UTC(2026, 10, 21);
+    const got = await s.aggregate({ period: 'day', tz: 'UTC', boundaries: [day, day + 24 * HOUR], filters: {}, groupBy: ['endpoint'], metric: 'latency_ms' });
+    expect(got.groups.map((g) => g.group.endpoint)).toEqual(['a', 'b', 'c', 'd']);
+    for (const g of got.groups) {
+      const values = rows.filter((r) => r.tags.endpoint === g.group.endpoint).map((r) => r.latency);
+      const b = g.buckets[0]!;
+      expect(b.testCount).toBe(8);
+      expect([b.p50, b.p95, b.p99]).toEqual([0.5, 0.95, 0.99].map((q) => type7(values, q)));
+    }
+    await s.close();
   });
 
   it('replaces a point written again after a reopen, and in a write whose other points are all new', async () => {
