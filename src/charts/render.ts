@@ -8,10 +8,23 @@ import type { Chart } from './types.js';
 export async function renderSvg(chart: Chart): Promise<string> {
   const view = new vega.View(vega.parse(compile(chart.spec).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return withHoverTitles(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Vega writes each data mark's description (its fields and values, e.g. "time (UTC): 21 Nov 00:00; latency_ms
+ * (ms): 40; endpoint: search") as an aria-label. A <title> child with the same text makes browsers show it on
+ * hover when the SVG is inline (the dashboard, HTML reports); PNG rendering ignores it.
+ */
+export function withHoverTitles(svg: string): string {
+  return svg.replace(
+    /<(path|rect|circle|line|polygon)(\s[^>]*?)?\saria-label="([^"]*)"([^>]*?)\/>/g,
+    (_m, tag: string, before: string | undefined, label: string, after: string) =>
+      `<${tag}${before ?? ''} aria-label="${label}"${after}><title>${label}</title></${tag}>`,
+  );
 }
 
 /** PNG of an SVG at `scale` times its size (2 by default: sharp on high-density screens and in documents). */

@@ -37,9 +37,19 @@ export function subtitle(ctx: ChartContext, ...more: string[]): string[] {
   return [first, ...more.filter(Boolean)];
 }
 
-/** The opening every chart spec shares: schema, theme, size, and the title with its subtitle. */
+/** Widths a caller may ask for (the dashboard asks for its panel's width, so text is drawn at its own size). */
+export const MIN_WIDTH = 320;
+export const MAX_WIDTH = 2400;
+
+/**
+ * The opening every chart spec shares: schema, theme, size, and the title with its subtitle. With `ctx.width` the
+ * whole chart (axes, labels, legend and padding included) is fitted to that width; otherwise the plot is `width`.
+ */
 export function specHead(ctx: ChartContext, title: string, width: number, height: number, ...notes: string[]) {
-  return { $schema: SCHEMA, config: CONFIG, width, height, title: { text: title, subtitle: subtitle(ctx, ...notes) } };
+  const head = { $schema: SCHEMA, config: CONFIG, height, title: { text: title, subtitle: subtitle(ctx, ...notes) } };
+  return ctx.width === undefined
+    ? { ...head, width }
+    : { ...head, width: Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, ctx.width)), autosize: { type: 'fit-x', contains: 'padding' } };
 }
 
 /** ms -> ms of the wall-clock time in `tz` read as UTC (for vega's utc scales). */
@@ -70,12 +80,16 @@ export function seriesName(tags: Record<string, string | null> | undefined): str
   return entries.map(([, v]) => v ?? '(none)').join(' / ');
 }
 
-/** The time axis: wall-clock times of `tz`, its name in the title. */
-export function timeAxis(tz: string, field = 't'): Record<string, unknown> {
+/**
+ * The time axis: wall-clock times of `tz`, its name in the title. Given `range` ([start, stop) of the chart), the
+ * axis spans exactly that range, so what the subtitle says is what the axis shows, wherever the data starts.
+ */
+export function timeAxis(tz: string, field = 't', range?: Pick<ChartContext, 'start' | 'stop'>): Record<string, unknown> {
   return {
     field,
     type: 'temporal',
-    scale: { type: 'utc' },
+    // domainMin/domainMax rather than domain: vega-lite merges an explicit domain badly with an x2 channel.
+    scale: range ? { type: 'utc', domainMin: toWall(range.start, tz), domainMax: toWall(range.stop, tz), nice: false } : { type: 'utc' },
     title: `time (${tz})`,
     axis: { format: '%d %b %H:%M', labelAngle: 0, labelOverlap: true, tickCount: 8 },
   };
