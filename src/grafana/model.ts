@@ -9,6 +9,10 @@ export const INFLUX_DATASOURCE = { type: 'influxdb', uid: 'resultant-influxdb' }
 export const API_DATASOURCE = { type: 'yesoreyeram-infinity-datasource', uid: 'resultant-api' } as const;
 export const DATASOURCE_UIDS: readonly string[] = [INFLUX_DATASOURCE.uid, API_DATASOURCE.uid];
 
+/** The Grafana and Infinity versions docker-compose.yml pins (a test keeps them in step): __requires names them. */
+export const GRAFANA_VERSION = '12.4.9';
+export const INFINITY_VERSION = '3.2.0';
+
 /** Grafana 11.3 to 12.x write 41; newer servers migrate it on load. */
 export const SCHEMA_VERSION = 41;
 
@@ -30,6 +34,10 @@ export const Target = z
   .passthrough();
 export type Target = z.infer<typeof Target>;
 
+/** A panel link, or a data link (fieldConfig.defaults.links) whose URL may use ${__data.fields.<column>}. */
+export const Link = z.object({ title: z.string().min(1), url: z.string().min(1), targetBlank: z.boolean().optional() }).strict();
+export type Link = z.infer<typeof Link>;
+
 export const Panel = z
   .object({
     id: z.number().int().positive(),
@@ -44,6 +52,7 @@ export const Panel = z
     transformations: z.array(z.object({ id: z.string().min(1), options: z.unknown() })).optional(),
     collapsed: z.boolean().optional(),
     panels: z.array(z.unknown()).optional(),
+    links: z.array(Link).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -82,8 +91,30 @@ export const Variable = z
   });
 export type Variable = z.infer<typeof Variable>;
 
+/** What a dashboard exported "for sharing externally" asks for on import: one datasource per ${DS_...} placeholder. */
+export const ImportInput = z
+  .object({
+    name: z.string().regex(/^DS_[A-Z0-9_]+$/),
+    label: z.string().min(1),
+    description: z.string(),
+    type: z.literal('datasource'),
+    pluginId: z.string().min(1),
+    pluginName: z.string().min(1),
+  })
+  .strict();
+export type ImportInput = z.infer<typeof ImportInput>;
+
+/** What an imported dashboard needs installed: Grafana itself, datasource plugins, panel plugins. */
+export const Requirement = z
+  .object({ type: z.enum(['grafana', 'datasource', 'panel']), id: z.string().min(1), name: z.string().min(1), version: z.string() })
+  .strict();
+export type Requirement = z.infer<typeof Requirement>;
+
 export const Dashboard = z
   .object({
+    __inputs: z.array(ImportInput).optional(),
+    __elements: z.record(z.string(), z.unknown()).optional(),
+    __requires: z.array(Requirement).optional(),
     id: z.null(),
     uid: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, 'uid: 1-40 characters of letters, digits, - and _'),
     title: z.string().min(1),
@@ -118,7 +149,7 @@ export type Dashboard = z.infer<typeof Dashboard>;
 export type Variant = 'influxdb' | 'api';
 
 export interface DashboardFile {
-  /** File name under grafana/dashboards/. */
+  /** File name under grafana/dashboards/ (provisioning) and grafana/import/ (the same dashboard for a manual import). */
   file: string;
   variant: Variant;
   dashboard: Dashboard;

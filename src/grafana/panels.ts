@@ -4,6 +4,7 @@ import {
   SCHEMA_VERSION,
   type Dashboard,
   type DataSourceRef,
+  type Link,
   type Panel,
   type Target,
   type Variable,
@@ -27,6 +28,10 @@ export interface PanelSpec {
   options?: Record<string, unknown>;
   transformations?: { id: string; options: unknown }[];
   thresholds?: { color: string; value: number | null }[];
+  /** Links in the panel's header menu. */
+  links?: Link[];
+  /** Data links: offered on every cell or point of the panel, with the row's values in ${__data.fields.<column>}. */
+  dataLinks?: Link[];
 }
 
 /** Lays panels out left to right in rows of 24 columns; a panel that does not fit starts the next row. */
@@ -61,6 +66,7 @@ function toPanel(id: number, s: PanelSpec, gridPos: Panel['gridPos']): Panel {
   if (s.decimals !== undefined) defaults.decimals = s.decimals;
   if (s.displayName !== undefined) defaults.displayName = s.displayName;
   if (s.thresholds) defaults.thresholds = { mode: 'absolute', steps: s.thresholds };
+  if (s.dataLinks) defaults.links = s.dataLinks;
   if (s.type === 'timeseries') {
     defaults.custom = s.bars
       ? { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, stacking: { mode: 'normal', group: 'A' } }
@@ -83,6 +89,7 @@ function toPanel(id: number, s: PanelSpec, gridPos: Panel['gridPos']): Panel {
     fieldConfig: { defaults, overrides: [] },
     options: { ...options, ...s.options },
     ...(s.transformations ? { transformations: s.transformations } : {}),
+    ...(s.links ? { links: s.links } : {}),
   };
 }
 
