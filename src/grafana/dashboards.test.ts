@@ -39,6 +39,8 @@ describe('grafana/dashboards', () => {
       ['a panel without targets', (x) => void (x.panels[0]!.targets = [])],
       ['a missing schemaVersion', (x) => void delete (x as Partial<typeof x>).schemaVersion],
       ['a numeric id', (x) => void ((x as { id: unknown }).id = 3)],
+      ['a dashboard link without the fields @grafana/schema requires', (x) => void delete (x.links[0] as Partial<(typeof x.links)[0]>).icon],
+      ['a ${DS_...} input that is not a datasource', (x) => void (x.__inputs = [{ name: 'DS_X', label: 'x', description: '', type: 'constant' as 'datasource', pluginId: 'x', pluginName: 'x' }])],
     ];
     for (const [what, mutate] of cases) {
       const copy = structuredClone(d);
@@ -142,20 +144,22 @@ describe('grafana/dashboards', () => {
     let rowLinks = 0;
     for (const f of files) {
       for (const p of f.dashboard.panels) {
-        const dataLinks = ((p.fieldConfig?.defaults.links ?? []) as Link[]);
-        for (const link of [...(p.links ?? []), ...dataLinks]) {
-          const m = /^\/d\/([\w-]+)\?(.*)$/.exec(link.url);
+        const dataLinks = (p.fieldConfig?.defaults.links ?? []) as Link[];
+        const links = [...(p.links ?? []).map((l) => ({ url: l.url ?? '', keepTime: l.keepTime, row: false })), ...dataLinks.map((l) => ({ url: l.url, keepTime: false, row: true }))];
+        for (const link of links) {
+          const m = /^\/d\/([\w-]+)(?:\?(.*))?$/.exec(link.url);
           expect(m, link.url).not.toBeNull();
           const target = byUid.get(m![1]!);
           expect(target?.variant, link.url).toBe(f.variant);
-          expect(link.url).toContain('${__url_time_range}');
+          // The time range goes along: in the URL, or appended by Grafana (keepTime).
+          expect(link.keepTime || link.url.includes('${__url_time_range}'), link.url).toBe(true);
           const defined = new Set(target!.dashboard.templating.list.map((v) => v.name));
-          for (const [, name] of m![2]!.matchAll(/var-(\w+)=/g)) expect(defined.has(name!), `${f.file} -> ${target!.file}: var-${name}`).toBe(true);
+          for (const [, name] of (m![2] ?? '').matchAll(/var-(\w+)=/g)) expect(defined.has(name!), `${f.file} -> ${target!.file}: var-${name}`).toBe(true);
           const columns = columnsOf(p);
           for (const [, field] of link.url.matchAll(/\$\{__data\.fields\.(\w+)\}/g)) {
             expect(columns, `${f.file} "${p.title}": \${__data.fields.${field}}`).toContain(field);
           }
-          if (dataLinks.includes(link)) rowLinks++;
+          if (link.row) rowLinks++;
         }
       }
     }

@@ -5,8 +5,8 @@
 //    /api/v1/aggregates and the analysis and forecast endpoints.
 // `npm run grafana:generate` writes them to grafana/dashboards/; a test keeps the committed files in step.
 import * as flux from './flux.js';
-import { API_DATASOURCE, INFLUX_DATASOURCE, type DashboardFile, type DataSourceRef, type Link, type Target, type Variable } from './model.js';
-import { apiTarget, type Column, customVariable, dashboard, Layout, type PanelSpec, queryVariable, RANGE_PARAMS } from './panels.js';
+import { API_DATASOURCE, INFLUX_DATASOURCE, type DashboardFile, type DashboardLink, type DataSourceRef, type Link, type Target, type Variable } from './model.js';
+import { apiTarget, type Column, customVariable, dashboard, Layout, panelLink, type PanelSpec, queryVariable, RANGE_PARAMS } from './panels.js';
 
 const ALL = '.*';
 const fluxTarget = (refId: string, query: string): Target => ({ refId, datasource: INFLUX_DATASOURCE, query });
@@ -42,8 +42,9 @@ function endpointRowLink(variant: 'influxdb' | 'api', carry: string[] = []): Lin
   return { title: 'Endpoint ${__data.fields.endpoint} in ${__data.fields.region}', url: `/d/${ENDPOINT_UID[variant]}?${params.join('&')}` };
 }
 
-/** A panel link to the endpoint dashboard with the same time range (its endpoint chosen there). */
-const endpointPanelLink = (variant: 'influxdb' | 'api'): Link => ({ title: 'Endpoint drill-down', url: `/d/${ENDPOINT_UID[variant]}?\${__url_time_range}` });
+/** A panel link to the endpoint dashboard with the same time range (keepTime; its endpoint chosen there). */
+const endpointPanelLink = (variant: 'influxdb' | 'api'): DashboardLink =>
+  panelLink('Endpoint drill-down', `/d/${ENDPOINT_UID[variant]}`, 'One endpoint in depth, for the same time range');
 
 const resolutionVar = customVariable('resolution', 'Rollup', ['hourly', 'daily'], 'hourly', 'Which rollup bucket to read');
 const periodVar = customVariable('period', 'Period', ['hour', 'day', 'week', 'month'], 'hour', 'Bucket size of /api/v1/aggregates');

@@ -34,9 +34,30 @@ export const Target = z
   .passthrough();
 export type Target = z.infer<typeof Target>;
 
-/** A panel link, or a data link (fieldConfig.defaults.links) whose URL may use ${__data.fields.<column>}. */
+/** A data link (fieldConfig.defaults.links): its URL may use ${__data.fields.<column>} of the row it is offered on. */
 export const Link = z.object({ title: z.string().min(1), url: z.string().min(1), targetBlank: z.boolean().optional() }).strict();
 export type Link = z.infer<typeof Link>;
+
+/**
+ * A dashboard link or panel link: @grafana/schema's DashboardLink (raw/dashboard types of Grafana 12.4), whose
+ * fields are all required but `url` and `placement`.
+ */
+export const DashboardLink = z
+  .object({
+    title: z.string().min(1),
+    type: z.enum(['link', 'dashboards']),
+    url: z.string().min(1).optional(),
+    tags: z.array(z.string()),
+    asDropdown: z.boolean(),
+    icon: z.string(),
+    includeVars: z.boolean(),
+    keepTime: z.boolean(),
+    targetBlank: z.boolean(),
+    tooltip: z.string(),
+  })
+  .strict()
+  .refine((l) => l.type !== 'link' || l.url !== undefined, 'a link of type "link" needs a url');
+export type DashboardLink = z.infer<typeof DashboardLink>;
 
 export const Panel = z
   .object({
@@ -52,7 +73,7 @@ export const Panel = z
     transformations: z.array(z.object({ id: z.string().min(1), options: z.unknown() })).optional(),
     collapsed: z.boolean().optional(),
     panels: z.array(z.unknown()).optional(),
-    links: z.array(Link).optional(),
+    links: z.array(DashboardLink).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -131,7 +152,7 @@ export const Dashboard = z
     fiscalYearStartMonth: z.number().int().min(0).max(11),
     liveNow: z.boolean(),
     weekStart: z.string(),
-    links: z.array(z.unknown()),
+    links: z.array(DashboardLink),
     annotations: z.object({ list: z.array(z.record(z.string(), z.unknown())) }).strict(),
     templating: z.object({ list: z.array(Variable) }).strict(),
     panels: z.array(Panel).min(1),

@@ -3,6 +3,7 @@ import {
   API_DATASOURCE,
   SCHEMA_VERSION,
   type Dashboard,
+  type DashboardLink,
   type DataSourceRef,
   type Link,
   type Panel,
@@ -29,7 +30,7 @@ export interface PanelSpec {
   transformations?: { id: string; options: unknown }[];
   thresholds?: { color: string; value: number | null }[];
   /** Links in the panel's header menu. */
-  links?: Link[];
+  links?: DashboardLink[];
   /** Data links: offered on every cell or point of the panel, with the row's values in ${__data.fields.<column>}. */
   dataLinks?: Link[];
 }
@@ -91,6 +92,11 @@ function toPanel(id: number, s: PanelSpec, gridPos: Panel['gridPos']): Panel {
     ...(s.transformations ? { transformations: s.transformations } : {}),
     ...(s.links ? { links: s.links } : {}),
   };
+}
+
+/** A panel link to another dashboard that keeps the time range (Grafana appends from= and to=). */
+export function panelLink(title: string, url: string, tooltip = ''): DashboardLink {
+  return { title, type: 'link', url, tags: [], asDropdown: false, icon: 'dashboard', includeVars: false, keepTime: true, targetBlank: false, tooltip };
 }
 
 export function customVariable(
@@ -163,7 +169,9 @@ export function dashboard(d: {
     fiscalYearStartMonth: 0,
     liveNow: false,
     weekStart: '',
-    links: [{ type: 'dashboards', tags: ['resultant'], asDropdown: true, title: 'Resultant', includeVars: false, keepTime: true }],
+    links: [
+      { type: 'dashboards', title: 'Resultant', tags: ['resultant'], asDropdown: true, icon: 'external link', includeVars: false, keepTime: true, targetBlank: false, tooltip: '' },
+    ],
     annotations: {
       list: [
         {
