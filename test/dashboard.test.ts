@@ -249,6 +249,8 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await page.locator('#detail-forecast p, #detail-forecast svg').first().waitFor({ timeout: 30_000 });
     expect(await page.textContent('#detail-failures')).not.toMatch(/not available|could not/);
     expect(await page.textContent('#detail-forecast')).toMatch(/not enough history to forecast|Forecast/);
+    mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-artifacts', 'dashboard-endpoint.png'), fullPage: true });
 
     // Back to the fleet with the same range and zone.
     await page.click('#back');

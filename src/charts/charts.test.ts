@@ -20,6 +20,7 @@ import { compile } from 'vega-lite';
 import type { AnalysisResponse } from '../analysis/types.js';
 import { PATTERN_LABEL_CHARS } from './findings.js';
 import { NO_LABEL } from './labels.js';
+import { textWidth } from './text.js';
 import { toWall } from './theme.js';
 import type { Chart } from './types.js';
 
@@ -313,6 +314,21 @@ describe('labels and axes', () => {
     // 3 endpoints x 24 hours x (mean, p95).
     expect(titles).toHaveLength(144);
     expect(titles).toContain('time (UTC): 21 Nov 00:00; latency_ms (ms): 40; endpoint: search; statistic: mean');
+  });
+
+  it('wraps a long title and notes to a narrow width instead of giving the plot\'s room to them', async () => {
+    const names = Array.from({ length: 11 }, (_, i) => `endpoint-${String(i).padStart(2, '0')}`);
+    const width = 420;
+    const { root } = await draw(availabilityChart(f.aggregates(names), { ...ctx, width }));
+    expect(Number(root.attrs.width)).toBe(width);
+    // One <tspan> per line.
+    const subtitle = findAll(root, hasClass('role-title-subtitle')).flatMap((g) => findAll(g, (n) => n.tag === 'tspan').map(textOf));
+    expect(subtitle.length).toBeGreaterThan(2);
+    for (const line of subtitle) expect(textWidth(line, 12), line).toBeLessThanOrEqual(width);
+    // Every note is still there, only on more lines.
+    expect(subtitle.join(' ')).toContain('the 8 of 11 groups with the worst hour');
+    const plot = findAll(root, (n) => n.tag === 'path' && n.attrs.class === 'background').map((n) => /h(\d+)/.exec(n.attrs.d ?? '')?.[1]);
+    expect(Number(plot[0])).toBeGreaterThan(0.6 * width);
   });
 });
 

@@ -3,6 +3,7 @@
 // zone's offset at that instant: the axis then prints the wall-clock time of `tz`, DST changes included.
 import { DateTime } from 'luxon';
 import type { Config } from 'vega-lite';
+import { wrapLines } from './text.js';
 import type { ChartContext } from './types.js';
 
 /** Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision deficiencies. */
@@ -18,11 +19,14 @@ export const HEIGHT = 320;
 /** Fonts installed on Debian servers (fonts-liberation, fonts-dejavu) first, so SVG and PNG measure alike. */
 export const FONT = 'Liberation Sans, DejaVu Sans, Arial, Helvetica, sans-serif';
 
+const TITLE_FONT_SIZE = 15;
+const SUBTITLE_FONT_SIZE = 12;
+
 export const CONFIG: Config = {
   font: FONT,
   background: 'white',
   padding: 12,
-  title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#444', anchor: 'start', offset: 10 },
+  title: { fontSize: TITLE_FONT_SIZE, subtitleFontSize: SUBTITLE_FONT_SIZE, subtitleColor: '#444', anchor: 'start', offset: 10 },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6', labelColor: '#333', titleColor: '#222' },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titleLimit: 400, orient: 'bottom', columns: 2 },
   range: { category: OKABE_ITO },
@@ -46,10 +50,19 @@ export const MAX_WIDTH = 2400;
  * whole chart (axes, labels, legend and padding included) is fitted to that width; otherwise the plot is `width`.
  */
 export function specHead(ctx: ChartContext, title: string, width: number, height: number, ...notes: string[]) {
-  const head = { $schema: SCHEMA, config: CONFIG, height, title: { text: title, subtitle: subtitle(ctx, ...notes) } };
-  return ctx.width === undefined
-    ? { ...head, width }
-    : { ...head, width: Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, ctx.width)), autosize: { type: 'fit-x', contains: 'padding' } };
+  const lines = subtitle(ctx, ...notes);
+  if (ctx.width === undefined) return { $schema: SCHEMA, config: CONFIG, width, height, title: { text: title, subtitle: lines } };
+  // Fitted: the title and its notes wrap to the width, or they would push the chart narrower (and be cut off).
+  const total = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, ctx.width));
+  const room = total - 2 * (CONFIG.padding as number) - 4;
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: total,
+    height,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    title: { text: wrapLines([title], room, TITLE_FONT_SIZE, true), subtitle: wrapLines(lines, room, SUBTITLE_FONT_SIZE) },
+  };
 }
 
 /** ms -> ms of the wall-clock time in `tz` read as UTC (for vega's utc scales). */
