@@ -161,7 +161,7 @@ export function failurePatternsChart(r: AnalysisResponse, ctx: ChartContext): Ch
       t1,
     };
   });
-  const y = { field: 'label', type: 'nominal', sort: { field: 'count', order: 'descending' }, title: 'failure (example message)', axis: { labelLimit: 0 } };
+  const y = { field: 'label', type: 'nominal', sort: { field: 'count', order: 'descending' }, title: 'failure (example message)', axis: { labelLimit: 0, maxExtent: 480 } };
   const spec = {
     ...specHead(
       ctx,
@@ -235,7 +235,7 @@ export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartCont
     data: { values: drawn },
     mark: { type: 'bar', height: 14 },
     encoding: {
-      y: { field: 'label', type: 'nominal', title: 'breaker', sort: shownNames.map((n) => labelOf.get(n)!), axis: { labelLimit: 0 } },
+      y: { field: 'label', type: 'nominal', title: 'breaker', sort: shownNames.map((n) => labelOf.get(n)!), axis: { labelLimit: 0, maxExtent: 480 } },
       x: timeAxis(ctx.tz, 't0', ctx),
       x2: { field: 't1' },
       ...HOVER,
