@@ -48,6 +48,15 @@ describe('GET /api/v1/charts', () => {
     expect(textsIn(root, 'role-axis-title')).toEqual(expect.arrayContaining(['latency_ms (ms)', 'time (UTC)']));
   });
 
+  it('draws a chart at the width asked for (a dashboard panel\'s), values on hover', async () => {
+    const s = await serverWithData();
+    const res = await fetch(`${s.url}/api/v1/charts/availability.svg?period=hour&group_by=endpoint&width=540&${range}`);
+    expect(res.status).toBe(200);
+    const root = parseXml(await res.text());
+    expect(Number(root.attrs.width)).toBe(540);
+    expect(findAll(root, (n) => n.tag === 'title').length).toBeGreaterThan(0);
+  });
+
   it('shades the hour checkout was down on the availability chart, as PNG too', async () => {
     const s = await serverWithData();
     const svg = await (await fetch(`${s.url}/api/v1/charts/availability.svg?group_by=endpoint&${range}&tz=Europe/Berlin`)).text();
@@ -137,6 +146,8 @@ describe('GET /api/v1/charts', () => {
       ['latency.svg?groupby=endpoint', 'groupby'],
       ['latency.svg?tz=Mars/Olympus', 'tz'],
       ['latency.svg?limit=9', 'limit'],
+      ['latency.svg?width=100', 'width'],
+      ['latency.svg?width=wide', 'width'],
       ['availability.svg?outage_below=101', 'outage_below'],
       ['forecast.svg?period=week', 'period'],
       ['forecast.svg?model=prophet', 'model'],

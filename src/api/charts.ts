@@ -4,6 +4,7 @@ import { runAnalysis } from '../analysis/index.js';
 import { Router } from 'express';
 import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
+import { MAX_WIDTH, MIN_WIDTH } from '../charts/theme.js';
 import { CHART_TYPES, type ChartType } from '../charts/types.js';
 import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
@@ -25,7 +26,7 @@ import {
   tzParam,
 } from './params.js';
 
-const COMMON = ['start', 'stop', 'tz', 'group_by', 'metric', 'limit'];
+const COMMON = ['start', 'stop', 'tz', 'group_by', 'metric', 'limit', 'width'];
 const ALLOWED: Record<ChartType, string[]> = {
   latency: [...COMMON, 'period'],
   availability: [...COMMON, 'period', 'outage_below'],
@@ -65,6 +66,7 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
     metric: metricParam(q),
   };
   if (one(q, 'limit')) r.limit = intParam(q, 'limit', 1, 8, 8);
+  if (one(q, 'width')) r.width = intParam(q, 'width', MIN_WIDTH, MAX_WIDTH, MIN_WIDTH);
   if (type === 'forecast') {
     const { period, ...forecast } = forecastOptions(q, '80');
     r.period = period;

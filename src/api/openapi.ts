@@ -424,6 +424,7 @@ export function openApiDocument(version: string): object {
             q('metric', 'field', { type: 'string', default: 'latency_ms' }),
             q('period', 'latency, availability, anomalies: hour|day|week|month; forecast: hour|day'),
             q('limit', 'series drawn at most', { type: 'integer', minimum: 1, maximum: 8 }),
+            q('width', 'total width in pixels to draw the chart at (axes and legend included); default: the chart\'s own', { type: 'integer', minimum: 320, maximum: 2400 }),
             q('outage_below', 'availability: buckets below this % are shaded', { type: 'number', default: 90 }),
             q('statistic', 'forecast: mean|p95|availability_pct|test_count'),
             q('horizon', 'forecast: periods ahead', { type: 'integer' }),

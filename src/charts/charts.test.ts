@@ -2,7 +2,7 @@
 // units and the time zone) and legend the data calls for; the PNG decodes at twice the SVG's size.
 import { describe, expect, it } from 'vitest';
 import * as f from '../../test/fixtures/charts.js';
-import { decodePng, findAll, hasClass, linePaths, parseXml, textsIn, type XmlNode } from '../../test/svg.js';
+import { decodePng, findAll, hasClass, linePaths, parseXml, textOf, textsIn, type XmlNode } from '../../test/svg.js';
 import {
   anomaliesChart,
   availabilityChart,
@@ -15,6 +15,13 @@ import {
   trendsChart,
   workloadChart,
 } from './index.js';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import type { AnalysisResponse } from '../analysis/types.js';
+import { PATTERN_LABEL_CHARS } from './findings.js';
+import { NO_LABEL } from './labels.js';
+import { textWidth } from './text.js';
+import { toWall } from './theme.js';
 import type { Chart } from './types.js';
 
 const ctx = { tz: 'UTC', start: f.T0, stop: f.T0 + 24 * f.HOUR };
@@ -211,6 +218,117 @@ describe('analysis charts', () => {
       const { svg } = await draw(chart);
       expect(svg).toContain('No data for 21 Nov 2026 00:00');
     }
+  });
+});
+
+// ---- labels and axes that say what the chart shows (issue 16, point 6) ----
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+/** The x scale's domain as vega computes it (epoch ms of the zone's wall-clock time). */
+async function xDomain(chart: Chart): Promise<number[]> {
+  const view = new vega.View(vega.parse(compile(chart.spec).spec), { renderer: 'none' });
+  try {
+    await view.runAsync();
+    return (view.scale('x').domain() as (Date | number)[]).map(Number);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Failure patterns as the demo fleet's planted failures produce them: long messages alike up to their tails. */
+function lookAlikePatterns(): AnalysisResponse {
+  const tests = ['checkout-flow', 'checkout-refund', 'login-sso', 'login-password', 'search-suggest', 'search-filters'];
+  const patterns = tests.flatMap((test, i) =>
+    [1, 2].map((step) => ({
+      fingerprint: `fp-${test}-${step}`,
+      category: 'assertion',
+      example: `expected status 200 but got 500 at step ${step} of ${test}`,
+      count: 100 - 7 * i - step,
+      first_seen: iso(f.T0 + (3 + i) * f.HOUR),
+      last_seen: iso(f.T0 + (10 + i) * f.HOUR),
+    })),
+  );
+  // One with no message at all: its row still needs a name.
+  patterns.push({ fingerprint: '', category: 'other', example: '', count: 3, first_seen: iso(f.T0 + 5 * f.HOUR), last_seen: iso(f.T0 + 5 * f.HOUR) });
+  return f.analysis('failure-patterns', { patterns: patterns.slice(0, 11).concat(patterns.slice(-1)) });
+}
+
+describe('labels and axes', () => {
+  it('shortens look-alike failure messages in the middle: every row label distinct, non-empty and whole on the axis', async () => {
+    const res = lookAlikePatterns();
+    const chart = failurePatternsChart(res, ctx);
+    const { root } = await draw(chart);
+    const labels = findAll(root, (n) => hasClass('role-axis-label')(n)).flatMap((g) => findAll(g, (n) => n.tag === 'text').map(textOf));
+    const rows = labels.filter((l) => !/^\d\d \w{3} \d\d:\d\d$/.test(l));
+    expect(rows).toHaveLength(12);
+    expect(new Set(rows).size).toBe(12);
+    for (const l of rows) {
+      expect(l.trim()).not.toBe('');
+      expect(l.length).toBeLessThanOrEqual(PATTERN_LABEL_CHARS);
+    }
+    // The distinguishing tail ("step 2 of login-sso") survives the shortening.
+    expect(rows.some((l) => l.includes('2 of login-sso'))).toBe(true);
+    expect(rows).toContain(NO_LABEL);
+    // Hovering a bar gives the whole message.
+    const titles = findAll(root, (n) => n.tag === 'title').map(textOf);
+    expect(titles.some((t) => t.startsWith('expected status 200 but got 500 at step 2 of login-sso · '))).toBe(true);
+  });
+
+  it('the failure-pattern and circuit-breaker time axes span exactly the requested range', async () => {
+    const week = { tz: 'Europe/Berlin', start: f.T0 - 7 * 24 * f.HOUR, stop: f.T0 };
+    const late = (h: number) => f.T0 - h * f.HOUR;
+    const events = [
+      { time: late(30), state: 'open', tags: { breaker: 'export-client', worker: 'export-eu-west-1' } },
+      { time: late(29), state: 'closed', tags: { breaker: 'export-client', worker: 'export-eu-west-1' } },
+      { time: late(20), state: 'open', tags: { breaker: 'export-client', worker: 'export-eu-west-2' } },
+      { time: late(12), state: 'half_open', tags: { breaker: 'export-client', worker: 'export-eu-west-2' } },
+    ];
+    const patterns = f.analysis('failure-patterns', {
+      patterns: [{ fingerprint: 'a', category: 'timeout', example: 'timeout', count: 4, first_seen: iso(late(5)), last_seen: iso(late(2)) }],
+    });
+    const wall = [toWall(week.start, week.tz), toWall(week.stop, week.tz)];
+    for (const chart of [circuitBreakersChart(events, week), failurePatternsChart(patterns, week)]) {
+      expect(await xDomain(chart), chart.type).toEqual(wall);
+      const { root } = await draw(chart);
+      expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('14 Nov 2026 01:00 – 21 Nov 2026 01:00 (Europe/Berlin)');
+    }
+    // Breakers whose names differ only at the end keep their ends apart.
+    const { root } = await draw(circuitBreakersChart(events, week));
+    const rows = findAll(root, (n) => hasClass('role-axis-label')(n))
+      .flatMap((g) => findAll(g, (n) => n.tag === 'text').map(textOf))
+      .filter((l) => l.startsWith('export-client'));
+    expect(rows.sort()).toEqual(['export-client @ export-eu-west-1', 'export-client @ export-eu-west-2']);
+  });
+
+  it('latency and availability axes span the range even when the data covers only part of it', async () => {
+    const wide = { ...ctx, stop: f.T0 + 48 * f.HOUR };
+    for (const chart of [latencyChart(f.aggregates(), wide), availabilityChart(f.aggregates(), wide)]) {
+      expect(await xDomain(chart), chart.type).toEqual([wide.start, wide.stop]);
+    }
+  });
+
+  it('draws the whole chart at the width asked for, and gives each point its value on hover', async () => {
+    const { root } = await draw(latencyChart(f.aggregates(), { ...ctx, width: 600 }));
+    expect(Number(root.attrs.width)).toBe(600);
+    const titles = findAll(root, (n) => n.tag === 'title').map(textOf);
+    // 3 endpoints x 24 hours x (mean, p95).
+    expect(titles).toHaveLength(144);
+    expect(titles).toContain('time (UTC): 21 Nov 00:00; latency_ms (ms): 40; endpoint: search; statistic: mean');
+  });
+
+  it('wraps a long title and notes to a narrow width instead of giving the plot\'s room to them', async () => {
+    const names = Array.from({ length: 11 }, (_, i) => `endpoint-${String(i).padStart(2, '0')}`);
+    const width = 420;
+    const { root } = await draw(availabilityChart(f.aggregates(names), { ...ctx, width }));
+    expect(Number(root.attrs.width)).toBe(width);
+    // One <tspan> per line.
+    const subtitle = findAll(root, hasClass('role-title-subtitle')).flatMap((g) => findAll(g, (n) => n.tag === 'tspan').map(textOf));
+    expect(subtitle.length).toBeGreaterThan(2);
+    for (const line of subtitle) expect(textWidth(line, 12), line).toBeLessThanOrEqual(width);
+    // Every note is still there, only on more lines.
+    expect(subtitle.join(' ')).toContain('the 8 of 11 groups with the worst hour');
+    const plot = findAll(root, (n) => n.tag === 'path' && n.attrs.class === 'background').map((n) => /h(\d+)/.exec(n.attrs.d ?? '')?.[1]);
+    expect(Number(plot[0])).toBeGreaterThan(0.6 * width);
   });
 });
 

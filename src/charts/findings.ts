@@ -2,8 +2,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { AnalysisResponse } from '../analysis/types.js';
 import { HOUR_MS } from '../time/buckets.js';
+import { distinctLabels, NO_LABEL } from './labels.js';
 import { emptyChart } from './series.js';
-import { ALERT, OKABE_ITO, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
+import { ALERT, formatTime, OKABE_ITO, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
 import type { BreakerTransition, Chart, ChartContext } from './types.js';
 
 const list = <T>(r: AnalysisResponse, key: string): T[] => (Array.isArray(r[key]) ? (r[key] as T[]) : []);
@@ -120,7 +121,21 @@ interface PatternItem {
   last_seen?: string;
 }
 
-/** The most frequent failure fingerprints as bars from first to last sighting, labelled with their counts. */
+/** Characters of a failure pattern's row label; the whole message is in the bar's hover text. */
+export const PATTERN_LABEL_CHARS = 48;
+/** Characters of a breaker's row label. */
+export const BREAKER_LABEL_CHARS = 40;
+
+/** "21 Nov 2026 02:00 – 21 Nov 2026 20:00 (UTC)": a bar's span in its hover text. */
+const spanText = (from: number, to: number, tz: string): string => `${formatTime(from, tz)} – ${formatTime(to, tz)} (${tz})`;
+/** A bar's hover text (the SVG's aria-label and <title>), written out rather than vega's list of encoded fields. */
+const HOVER = { description: { field: 'hover', type: 'nominal' } };
+
+/**
+ * The most frequent failure fingerprints as bars from first to last sighting, labelled with their counts. Row
+ * labels are the example messages shortened in the middle (distinct, never empty); hovering a bar gives the whole
+ * message, its fingerprint, category, count and sightings. The time axis spans the analysed range.
+ */
 export function failurePatternsChart(r: AnalysisResponse, ctx: ChartContext): Chart {
   const items = list<PatternItem>(r, 'patterns').filter(
     (p) => num(p.count) !== null && Number.isFinite(Date.parse(p.first_seen ?? '')) && Number.isFinite(Date.parse(p.last_seen ?? '')),
@@ -129,40 +144,46 @@ export function failurePatternsChart(r: AnalysisResponse, ctx: ChartContext): Ch
   if (!items.length) return emptyChart('failure-patterns', title, ctx);
   items.sort((a, b) => b.count! - a.count!);
   const shown = items.slice(0, 12);
-  const rows = shown.map((p) => {
-    const t0 = toWall(Date.parse(p.first_seen!), ctx.tz);
-    // A pattern seen once still gets a visible bar (one hour wide).
-    const t1 = Math.max(toWall(Date.parse(p.last_seen!), ctx.tz), t0 + HOUR_MS);
+  const messages = shown.map((p) => (p.example?.trim() ? p.example : p.fingerprint?.trim() ? p.fingerprint : ''));
+  const labels = distinctLabels(messages, PATTERN_LABEL_CHARS);
+  const [lo, hi] = [toWall(ctx.start, ctx.tz), toWall(ctx.stop, ctx.tz)];
+  const rows = shown.map((p, i) => {
+    const t0 = Math.max(toWall(Date.parse(p.first_seen!), ctx.tz), lo);
+    // A pattern seen once still gets a visible bar (one hour wide), within the range.
+    const t1 = Math.min(Math.max(toWall(Date.parse(p.last_seen!), ctx.tz), t0 + HOUR_MS), hi);
+    const category = p.category ?? 'other';
     return {
-      label: clip(p.example ?? p.fingerprint ?? '?', 60),
-      category: p.category ?? 'other',
+      label: labels[i]!,
+      hover: `${messages[i] || NO_LABEL} · ${p.count!} failures (${category}${p.fingerprint ? `, fingerprint ${p.fingerprint}` : ''}) · seen ${spanText(Date.parse(p.first_seen!), Date.parse(p.last_seen!), ctx.tz)}`,
+      category,
       count: p.count!,
       t0,
       t1,
     };
   });
-  const y = { field: 'label', type: 'nominal', sort: { field: 'count', order: 'descending' }, title: 'failure (example message)', axis: { labelLimit: 300 } };
+  const y = { field: 'label', type: 'nominal', sort: { field: 'count', order: 'descending' }, title: 'failure (example message)', axis: { labelLimit: 0, maxExtent: 480 } };
   const spec = {
     ...specHead(
       ctx,
       title,
       WIDTH - 260,
       barHeight(rows.length),
-      `bar: first to last seen; label: failures (count)${items.length > shown.length ? ` · top ${shown.length} of ${items.length}` : ''}`,
+      `bar: first to last seen; label: failures (count); hover a bar for the whole message${items.length > shown.length ? ` · top ${shown.length} of ${items.length}` : ''}`,
     ),
     data: { values: rows },
     layer: [
       {
-        mark: { type: 'bar', cornerRadius: 2, height: 14 },
+        mark: { type: 'bar', cornerRadius: 2, height: 14, clip: true },
         encoding: {
           y,
-          x: timeAxis(ctx.tz, 't0'),
+          x: timeAxis(ctx.tz, 't0', ctx),
           x2: { field: 't1' },
           color: { field: 'category', type: 'nominal', title: 'category', scale: { range: OKABE_ITO } },
+          ...HOVER,
         },
       },
       {
-        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11, aria: false },
         encoding: { y, x: { field: 't1', type: 'temporal', scale: { type: 'utc' } }, text: { field: 'count', type: 'quantitative' } },
       },
     ],
@@ -183,7 +204,7 @@ export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartCont
     xs.push(e);
     byBreaker.set(name, xs);
   }
-  const rows: { breaker: string; state: string; t0: number; t1: number }[] = [];
+  const rows: { breaker: string; state: string; t0: number; t1: number; hover: string }[] = [];
   const openMs = new Map<string, number>();
   for (const [name, xs] of byBreaker) {
     xs.sort((a, b) => a.time - b.time);
@@ -191,15 +212,18 @@ export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartCont
       const from = Math.max(xs[i]!.time, ctx.start);
       const to = Math.min(xs[i + 1]?.time ?? ctx.stop, ctx.stop);
       if (to <= from) continue;
-      rows.push({ breaker: name, state: xs[i]!.state, t0: toWall(from, ctx.tz), t1: toWall(to, ctx.tz) });
+      rows.push({ breaker: name, state: xs[i]!.state, t0: toWall(from, ctx.tz), t1: toWall(to, ctx.tz), hover: `${name} · ${xs[i]!.state} · ${spanText(from, to, ctx.tz)}` });
       if (xs[i]!.state !== 'closed') openMs.set(name, (openMs.get(name) ?? 0) + to - from);
     }
   }
   if (!rows.length) return emptyChart('circuit-breakers', title, ctx);
   // The breakers that spent longest away from closed; the rest are summarised in the subtitle.
   const names = [...byBreaker.keys()].sort((a, b) => (openMs.get(b) ?? 0) - (openMs.get(a) ?? 0) || a.localeCompare(b));
-  const shown = new Set(names.slice(0, 20));
-  const drawn = rows.filter((r) => shown.has(r.breaker));
+  const shownNames = names.slice(0, 20);
+  const shown = new Set(shownNames);
+  // Row labels shortened in the middle, distinct; the whole name is in the hover text.
+  const labelOf = new Map(distinctLabels(shownNames, BREAKER_LABEL_CHARS).map((l, i) => [shownNames[i]!, l]));
+  const drawn = rows.filter((r) => shown.has(r.breaker)).map((r) => ({ ...r, label: labelOf.get(r.breaker)! }));
   const spec = {
     ...specHead(
       ctx,
@@ -211,9 +235,10 @@ export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartCont
     data: { values: drawn },
     mark: { type: 'bar', height: 14 },
     encoding: {
-      y: { field: 'breaker', type: 'nominal', title: 'breaker', sort: names.slice(0, 20), axis: { labelLimit: 200 } },
-      x: timeAxis(ctx.tz, 't0'),
+      y: { field: 'label', type: 'nominal', title: 'breaker', sort: shownNames.map((n) => labelOf.get(n)!), axis: { labelLimit: 0, maxExtent: 480 } },
+      x: timeAxis(ctx.tz, 't0', ctx),
       x2: { field: 't1' },
+      ...HOVER,
       color: {
         field: 'state',
         type: 'nominal',

@@ -28,6 +28,8 @@ export interface ChartRequest {
   forecast?: Pick<ForecastParams, 'statistic' | 'horizon' | 'level' | 'model'>;
   /** Kind-specific analysis parameters (e.g. dimension). */
   options?: Record<string, string>;
+  /** Total width in pixels to draw the chart at (the dashboard's panel width); unset: the chart's own. */
+  width?: number;
 }
 
 export const ANALYSIS_DAYS = 7;
@@ -41,7 +43,7 @@ export const notAvailable = (what: string): AppError =>
 export async function loadChart(sources: ReportSources, r: ChartRequest): Promise<Chart> {
   const now = sources.now();
   const period: Period = r.period ?? 'hour';
-  const ctxOf = (start: number, stop: number) => ({ tz: r.tz, start, stop, filters: r.filters });
+  const ctxOf = (start: number, stop: number) => ({ tz: r.tz, start, stop, filters: r.filters, ...(r.width === undefined ? {} : { width: r.width }) });
   const analysisRange = (): [number, number] => {
     const stop = r.stop ?? now;
     return [r.start ?? stop - ANALYSIS_DAYS * DAY_MS, stop];

@@ -24,7 +24,7 @@ const groupWord = (groupBy: string[]): string => (groupBy.length ? groupBy.join(
 const groupColor = (groupBy: string[]) => ({ field: 'series', type: 'nominal', title: groupWord(groupBy), scale: { range: OKABE_ITO } });
 /** Time, the metric (not forced to zero, so changes stay visible) and a colour per group: latency and anomaly lines. */
 const metricLineEncoding = (agg: AggregatesJson, ctx: ChartContext) => ({
-  x: timeAxis(ctx.tz),
+  x: timeAxis(ctx.tz, 't', ctx),
   y: { field: 'v', type: 'quantitative', title: metricTitle(agg.metric), scale: { zero: false } },
   color: groupColor(agg.group_by),
 });
@@ -55,6 +55,9 @@ const untaggedNote = (n: number, groupBy: string[]): string =>
 const closed = (buckets: BucketJson[]): BucketJson[] => buckets.filter((b) => !b.partial);
 const partialNote = (series: { buckets: BucketJson[] }[], period: string): string =>
   series.some((s) => s.buckets.some((b) => b.partial)) ? `the current ${period}, still filling, is not drawn` : '';
+
+/** Points over a line that are not drawn but give each value on hover (vega's description as an SVG <title>). */
+const HOVER_POINT = { filled: true, size: 50, opacity: 0, aria: true };
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
@@ -91,7 +94,8 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
   const spec = {
     ...specHead(ctx, title, WIDTH, HEIGHT, note),
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: 2, interpolate: 'linear' },
+    // The line itself has no hover text (it would be its first point's); invisible points carry each value.
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'linear', aria: false, point: HOVER_POINT },
     encoding: {
       ...metricLineEncoding(agg, ctx),
       strokeDash: {
@@ -163,15 +167,15 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
   if (outages.length) {
     layers.push({
       data: { values: outages },
-      mark: { type: 'rect', color: ALERT, opacity: 0.16 },
-      encoding: { x: timeAxis(ctx.tz, 't0'), x2: { field: 't1' } },
+      mark: { type: 'rect', color: ALERT, opacity: 0.16, aria: false },
+      encoding: { x: timeAxis(ctx.tz, 't0', ctx), x2: { field: 't1' } },
     });
   }
   layers.push({
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after', point: rows.length <= 48 * shown.length },
+    mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after', aria: false, point: rows.length <= 48 * shown.length ? { filled: true, aria: true } : HOVER_POINT },
     encoding: {
-      x: timeAxis(ctx.tz),
+      x: timeAxis(ctx.tz, 't', ctx),
       y: {
         field: 'v',
         type: 'quantitative',
@@ -232,22 +236,22 @@ export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
     layer: [
       {
         data: { values: line.map((r) => ({ ...r, part: band })) },
-        mark: { type: 'area', opacity: 0.3 },
-        encoding: { x: timeAxis(ctx.tz), y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+        mark: { type: 'area', opacity: 0.3, aria: false },
+        encoding: { x: timeAxis(ctx.tz, 't', ctx), y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
       },
       {
         data: { values: history },
-        mark: { type: 'line', strokeWidth: 2 },
+        mark: { type: 'line', strokeWidth: 2, aria: false, point: HOVER_POINT },
         encoding: {
-          x: timeAxis(ctx.tz),
+          x: timeAxis(ctx.tz, 't', ctx),
           y: { field: 'v', type: 'quantitative', title: statisticTitle(fc.statistic, fc.metric), scale: { zero: false } },
           color,
         },
       },
       {
         data: { values: line },
-        mark: { type: 'line', strokeWidth: 2, strokeDash: [6, 3] },
-        encoding: { x: timeAxis(ctx.tz), y: { field: 'v', type: 'quantitative' }, color },
+        mark: { type: 'line', strokeWidth: 2, strokeDash: [6, 3], aria: false, point: HOVER_POINT },
+        encoding: { x: timeAxis(ctx.tz, 't', ctx), y: { field: 'v', type: 'quantitative' }, color },
       },
     ],
   } as TopLevelSpec;
@@ -317,16 +321,16 @@ export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse,
   if (spans.length) {
     layers.push({
       data: { values: spans },
-      mark: { type: 'rect', color: ALERT, opacity: 0.12 },
-      encoding: { x: timeAxis(ctx.tz, 't0'), x2: { field: 't1' } },
+      mark: { type: 'rect', color: ALERT, opacity: 0.12, aria: false },
+      encoding: { x: timeAxis(ctx.tz, 't0', ctx), x2: { field: 't1' } },
     });
   }
   layers.push(
     {
       data: { values: rows },
-      mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear' },
+      mark: { type: 'line', strokeWidth: 1.5, interpolate: 'linear', aria: false },
       encoding: {
-        x: timeAxis(ctx.tz),
+        x: timeAxis(ctx.tz, 't', ctx),
         y: { field: 'v', type: 'quantitative', title: statisticTitle(statistic, agg.metric), scale: { zero: false } },
         color: { field: 'series', type: 'nominal', title: 'series', scale: { range: OKABE_ITO } },
       },
@@ -335,7 +339,7 @@ export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse,
       data: { values: marks },
       mark: { type: 'point', filled: true, size: 90, stroke: 'black', strokeWidth: 0.8, color: ALERT },
       encoding: {
-        x: timeAxis(ctx.tz),
+        x: timeAxis(ctx.tz, 't', ctx),
         y: { field: 'v', type: 'quantitative' },
         shape: { field: 'kind', type: 'nominal', title: null, scale: { domain: ['anomaly'], range: ['diamond'] } },
       },

@@ -3,6 +3,7 @@
 // zone's offset at that instant: the axis then prints the wall-clock time of `tz`, DST changes included.
 import { DateTime } from 'luxon';
 import type { Config } from 'vega-lite';
+import { wrapLines } from './text.js';
 import type { ChartContext } from './types.js';
 
 /** Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision deficiencies. */
@@ -18,11 +19,14 @@ export const HEIGHT = 320;
 /** Fonts installed on Debian servers (fonts-liberation, fonts-dejavu) first, so SVG and PNG measure alike. */
 export const FONT = 'Liberation Sans, DejaVu Sans, Arial, Helvetica, sans-serif';
 
+const TITLE_FONT_SIZE = 15;
+const SUBTITLE_FONT_SIZE = 12;
+
 export const CONFIG: Config = {
   font: FONT,
   background: 'white',
   padding: 12,
-  title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: '#444', anchor: 'start', offset: 10 },
+  title: { fontSize: TITLE_FONT_SIZE, subtitleFontSize: SUBTITLE_FONT_SIZE, subtitleColor: '#444', anchor: 'start', offset: 10 },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6', labelColor: '#333', titleColor: '#222' },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titleLimit: 400, orient: 'bottom', columns: 2 },
   range: { category: OKABE_ITO },
@@ -37,9 +41,28 @@ export function subtitle(ctx: ChartContext, ...more: string[]): string[] {
   return [first, ...more.filter(Boolean)];
 }
 
-/** The opening every chart spec shares: schema, theme, size, and the title with its subtitle. */
+/** Widths a caller may ask for (the dashboard asks for its panel's width, so text is drawn at its own size). */
+export const MIN_WIDTH = 320;
+export const MAX_WIDTH = 2400;
+
+/**
+ * The opening every chart spec shares: schema, theme, size, and the title with its subtitle. With `ctx.width` the
+ * whole chart (axes, labels, legend and padding included) is fitted to that width; otherwise the plot is `width`.
+ */
 export function specHead(ctx: ChartContext, title: string, width: number, height: number, ...notes: string[]) {
-  return { $schema: SCHEMA, config: CONFIG, width, height, title: { text: title, subtitle: subtitle(ctx, ...notes) } };
+  const lines = subtitle(ctx, ...notes);
+  if (ctx.width === undefined) return { $schema: SCHEMA, config: CONFIG, width, height, title: { text: title, subtitle: lines } };
+  // Fitted: the title and its notes wrap to the width, or they would push the chart narrower (and be cut off).
+  const total = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, ctx.width));
+  const room = total - 2 * (CONFIG.padding as number) - 4;
+  return {
+    $schema: SCHEMA,
+    config: CONFIG,
+    width: total,
+    height,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    title: { text: wrapLines([title], room, TITLE_FONT_SIZE, true), subtitle: wrapLines(lines, room, SUBTITLE_FONT_SIZE) },
+  };
 }
 
 /** ms -> ms of the wall-clock time in `tz` read as UTC (for vega's utc scales). */
@@ -70,12 +93,16 @@ export function seriesName(tags: Record<string, string | null> | undefined): str
   return entries.map(([, v]) => v ?? '(none)').join(' / ');
 }
 
-/** The time axis: wall-clock times of `tz`, its name in the title. */
-export function timeAxis(tz: string, field = 't'): Record<string, unknown> {
+/**
+ * The time axis: wall-clock times of `tz`, its name in the title. Given `range` ([start, stop) of the chart), the
+ * axis spans exactly that range, so what the subtitle says is what the axis shows, wherever the data starts.
+ */
+export function timeAxis(tz: string, field = 't', range?: Pick<ChartContext, 'start' | 'stop'>): Record<string, unknown> {
   return {
     field,
     type: 'temporal',
-    scale: { type: 'utc' },
+    // domainMin/domainMax rather than domain: vega-lite merges an explicit domain badly with an x2 channel.
+    scale: range ? { type: 'utc', domainMin: toWall(range.start, tz), domainMax: toWall(range.stop, tz), nice: false } : { type: 'utc' },
     title: `time (${tz})`,
     axis: { format: '%d %b %H:%M', labelAngle: 0, labelOverlap: true, tickCount: 8 },
   };

@@ -38,6 +38,8 @@ export interface ChartContext {
   stop: number;
   /** Tag filter, said in the subtitle. */
   filters?: Record<string, string[]>;
+  /** Total width in pixels (axes, labels and legend included) the chart is drawn at; unset: each chart's own. */
+  width?: number;
 }
 
 /** A vega-lite spec plus what the chart says about itself (used by reports and tests). */

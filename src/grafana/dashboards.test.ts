@@ -4,10 +4,13 @@ import jsonata from 'jsonata';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/server.js';
-import { buildDashboards, Dashboard, DATASOURCE_UIDS, renderDashboardFile } from './index.js';
-import { API_DATASOURCE, type Target } from './model.js';
+import { parse } from 'yaml';
+import { buildDashboards, Dashboard, DATASOURCE_UIDS, IMPORT_INPUTS, importVariant, renderDashboardFile, renderImportFile } from './index.js';
+import { API_DATASOURCE, GRAFANA_VERSION, INFINITY_VERSION, type Link, type Panel, type Target } from './model.js';
 
 const dir = new URL('../../grafana/dashboards/', import.meta.url);
+const importDir = new URL('../../grafana/import/', import.meta.url);
+const repo = new URL('../../', import.meta.url);
 const files = buildDashboards();
 
 describe('grafana/dashboards', () => {
@@ -36,6 +39,8 @@ describe('grafana/dashboards', () => {
       ['a panel without targets', (x) => void (x.panels[0]!.targets = [])],
       ['a missing schemaVersion', (x) => void delete (x as Partial<typeof x>).schemaVersion],
       ['a numeric id', (x) => void ((x as { id: unknown }).id = 3)],
+      ['a dashboard link without the fields @grafana/schema requires', (x) => void delete (x.links[0] as Partial<(typeof x.links)[0]>).icon],
+      ['a ${DS_...} input that is not a datasource', (x) => void (x.__inputs = [{ name: 'DS_X', label: 'x', description: '', type: 'constant' as 'datasource', pluginId: 'x', pluginName: 'x' }])],
     ];
     for (const [what, mutate] of cases) {
       const copy = structuredClone(d);
@@ -72,6 +77,100 @@ describe('grafana/dashboards', () => {
     }
   });
 
+  it('the committed import files equal freshly generated ones (run `npm run grafana:generate`)', () => {
+    for (const f of files) expect(readFileSync(new URL(f.file, importDir), 'utf8'), f.file).toBe(renderImportFile(f));
+    expect(readdirSync(importDir).filter((n) => n.endsWith('.json')).sort()).toEqual(files.map((f) => f.file).sort());
+  });
+
+  it('import files: every datasource is a ${DS_...} input of its plugin, and __requires names Grafana as compose pins it', () => {
+    const compose = parse(readFileSync(new URL('docker-compose.yml', repo), 'utf8')) as { services: Record<string, { image?: string; environment?: Record<string, string> }> };
+    const grafana = compose.services.grafana!;
+    expect(grafana.image).toBe(`grafana/grafana:${GRAFANA_VERSION}`);
+    expect(grafana.environment?.GF_PLUGINS_PREINSTALL_SYNC).toBe(`${API_DATASOURCE.type}@${INFINITY_VERSION}`);
+    for (const f of files) {
+      const d = importVariant(f);
+      expect(Dashboard.safeParse(d).success, f.file).toBe(true);
+      const text = JSON.stringify(d);
+      // No fixed uid left: the import form's choice decides every query's datasource.
+      for (const uid of DATASOURCE_UIDS) expect(text, f.file).not.toContain(`"uid":"${uid}"`);
+      const inputs = new Map(d.__inputs!.map((i) => [i.name, i]));
+      const refs = [...text.matchAll(/\{"type":"([^"]+)","uid":"([^"]+)"\}/g)].filter((m) => m[2] !== '-- Grafana --');
+      expect(refs.length, f.file).toBeGreaterThan(0);
+      for (const [, type, uid] of refs) {
+        const name = /^\$\{(DS_[A-Z0-9_]+)\}$/.exec(uid!)?.[1];
+        expect(name, `${f.file}: ${uid}`).toBeDefined();
+        expect(inputs.get(name!)?.pluginId, `${f.file}: ${uid}`).toBe(type);
+      }
+      // Every input is used, and each datasource plugin and panel type is required.
+      expect(new Set(refs.map((m) => m[2])).size, f.file).toBe(inputs.size);
+      const req = d.__requires!.map((r) => `${r.type}:${r.id}`);
+      expect(d.__requires!.find((r) => r.type === 'grafana')?.version).toBe(GRAFANA_VERSION);
+      for (const i of inputs.values()) expect(req, f.file).toContain(`datasource:${i.pluginId}`);
+      for (const p of d.panels) expect(req, f.file).toContain(`panel:${p.type}`);
+    }
+  });
+
+  it('provisioned files keep fixed uids, each one a datasource of the provisioning file', () => {
+    const prov = parse(readFileSync(new URL('grafana/provisioning/datasources/resultant.yaml', repo), 'utf8')) as { datasources: { uid: string; type: string }[] };
+    const provided = new Map(prov.datasources.map((x) => [x.uid, x.type]));
+    expect([...provided.keys()].sort()).toEqual([...DATASOURCE_UIDS].sort());
+    for (const [uid, input] of Object.entries(IMPORT_INPUTS)) expect(provided.get(uid)).toBe(input.pluginId);
+    for (const f of files) {
+      const text = renderDashboardFile(f);
+      expect(text, f.file).not.toContain('${DS_');
+      expect(text, f.file).not.toContain('__inputs');
+      for (const [, type, uid] of text.matchAll(/"datasource": \{\s*"type": "([^"]+)",\s*"uid": "([^"]+)"/g)) {
+        if (uid === '-- Grafana --') continue;
+        expect(provided.get(uid!), `${f.file}: ${uid}`).toBe(type);
+      }
+    }
+  });
+
+  it('panels do not overlap on the grid', () => {
+    for (const f of files) {
+      const ps = f.dashboard.panels;
+      for (let i = 0; i < ps.length; i++) {
+        for (let j = i + 1; j < ps.length; j++) {
+          const [a, b] = [ps[i]!.gridPos, ps[j]!.gridPos];
+          const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+          expect(apart, `${f.file}: "${ps[i]!.title}" and "${ps[j]!.title}"`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('links lead to a dashboard of the same variant with the time range, setting only variables it defines from columns the row has', () => {
+    const byUid = new Map(files.map((f) => [f.dashboard.uid, f]));
+    let rowLinks = 0;
+    for (const f of files) {
+      for (const p of f.dashboard.panels) {
+        const dataLinks = (p.fieldConfig?.defaults.links ?? []) as Link[];
+        const links = [...(p.links ?? []).map((l) => ({ url: l.url ?? '', keepTime: l.keepTime, row: false })), ...dataLinks.map((l) => ({ url: l.url, keepTime: false, row: true }))];
+        for (const link of links) {
+          const m = /^\/d\/([\w-]+)(?:\?(.*))?$/.exec(link.url);
+          expect(m, link.url).not.toBeNull();
+          const target = byUid.get(m![1]!);
+          expect(target?.variant, link.url).toBe(f.variant);
+          // The time range goes along: in the URL, or appended by Grafana (keepTime).
+          expect(link.keepTime || link.url.includes('${__url_time_range}'), link.url).toBe(true);
+          const defined = new Set(target!.dashboard.templating.list.map((v) => v.name));
+          for (const [, name] of (m![2] ?? '').matchAll(/var-(\w+)=/g)) expect(defined.has(name!), `${f.file} -> ${target!.file}: var-${name}`).toBe(true);
+          const columns = columnsOf(p);
+          for (const [, field] of link.url.matchAll(/\$\{__data\.fields\.(\w+)\}/g)) {
+            expect(columns, `${f.file} "${p.title}": \${__data.fields.${field}}`).toContain(field);
+          }
+          if (link.row) rowLinks++;
+        }
+      }
+    }
+    // Both overviews link their endpoint-region table rows to the endpoint dashboard.
+    expect(rowLinks).toBe(2);
+    for (const f of files.filter((x) => x.file.endsWith('overview.json'))) {
+      const table = f.dashboard.panels.find((p) => p.title === 'Availability per endpoint and region')!;
+      expect(((table.fieldConfig?.defaults.links ?? []) as Link[])[0]?.url, f.file).toMatch(/var-endpoint=\$\{__data\.fields\.endpoint\}&var-region=\$\{__data\.fields\.region\}/);
+    }
+  });
+
   it('the forecast and failure-pattern panels call the contract endpoints', () => {
     for (const f of files.filter((x) => x.file.endsWith('endpoint.json'))) {
       const urls = f.dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.url));
@@ -80,6 +179,15 @@ describe('grafana/dashboards', () => {
     }
   });
 });
+
+/** The columns a panel's rows have: Infinity's column selectors, or the columns a Flux query keeps. */
+function columnsOf(p: Panel): string[] {
+  return (p.targets ?? []).flatMap((t) => {
+    if (Array.isArray(t.columns)) return (t.columns as { selector: string }[]).map((c) => c.selector);
+    const keep = /keep\(columns: \[([^\]]*)\]\)[^|]*\|> group\(\)[^|]*\|> sort/.exec(String(t.query ?? ''));
+    return keep ? [...keep[1]!.matchAll(/"(\w+)"/g)].map((m) => m[1]!) : [];
+  });
+}
 
 // ---- the API variant against a real Resultant (DuckDB in memory, HTTP on loopback) ----
 
@@ -201,6 +309,25 @@ describe('API variant against a real Resultant', () => {
       const cell = points.filter((p) => p.endpoint === r.series && p.t >= start && p.t < start + H);
       expect(r.value as number).toBeCloseTo(mean(cell.map((p) => p.ms)), 9);
     }
+  });
+
+  it('a row of the overview table, followed through its data link, opens the endpoint dashboard on that endpoint and region', async () => {
+    const table = panel('api-overview.json', 'Availability per endpoint and region');
+    const rows = await runTarget(table.targets![0]!, ALL_VARS);
+    const row = rows.find((r) => r.endpoint === 'web' && r.region === 'us')!;
+    expect(row).toBeDefined();
+    // Grafana's side: the row's fields into the link, the link's var-* into the target dashboard's variables.
+    const url = ((table.fieldConfig!.defaults.links as Link[])[0]!.url)
+      .replace(/\$\{__data\.fields\.(\w+)\}/g, (_m, k: string) => String(row[k]))
+      .replace('${__url_time_range}', `from=${T0}&to=${T0 + 2 * H}`);
+    const q = new URLSearchParams(url.slice(url.indexOf('?') + 1));
+    expect(url.startsWith('/d/resultant-api-endpoint?')).toBe(true);
+    expect([q.get('var-endpoint'), q.get('var-region'), q.get('from')]).toEqual(['web', 'us', String(T0)]);
+    const vars = { ...ALL_VARS, endpoint: [q.get('var-endpoint')!], region: [q.get('var-region')!] };
+    const byWorker = await runTarget(panel('api-endpoint.json', 'Availability per region and worker').targets![0]!, vars);
+    expect(byWorker.map((r) => `${String(r.region)}/${String(r.worker)}`).sort()).toEqual(['us/w1', 'us/w2']);
+    const cell = points.filter((p) => p.endpoint === 'web' && p.region === 'us');
+    expect(byWorker.reduce((a, r) => a + (r.tests as number), 0)).toBe(cell.length);
   });
 
   it('the drill-down filters regions and workers with the :json variable format', async () => {

@@ -5,8 +5,8 @@
 //    /api/v1/aggregates and the analysis and forecast endpoints.
 // `npm run grafana:generate` writes them to grafana/dashboards/; a test keeps the committed files in step.
 import * as flux from './flux.js';
-import { API_DATASOURCE, INFLUX_DATASOURCE, type DashboardFile, type DataSourceRef, type Target, type Variable } from './model.js';
-import { apiTarget, type Column, customVariable, dashboard, Layout, type PanelSpec, queryVariable, RANGE_PARAMS } from './panels.js';
+import { API_DATASOURCE, INFLUX_DATASOURCE, type DashboardFile, type DashboardLink, type DataSourceRef, type Link, type Target, type Variable } from './model.js';
+import { apiTarget, type Column, customVariable, dashboard, Layout, panelLink, type PanelSpec, queryVariable, RANGE_PARAMS } from './panels.js';
 
 const ALL = '.*';
 const fluxTarget = (refId: string, query: string): Target => ({ refId, datasource: INFLUX_DATASOURCE, query });
@@ -21,6 +21,30 @@ const P95_NOTE =
   'Percentiles do not merge: the line is the worst p95 among the series in the group (exact for a single series). The API variant shows merged percentiles.';
 /** Long (time, series, value) rows from Infinity into one line per series. */
 const BY_SERIES = [{ id: 'partitionByValues', options: { fields: ['series'], keepFields: false } }];
+
+// ---------- links from the overviews to the endpoint dashboards ----------
+
+/** The endpoint dashboard of each variant (the overview's links lead there). */
+const ENDPOINT_UID: Record<'influxdb' | 'api', string> = { influxdb: 'resultant-influx-endpoint', api: 'resultant-api-endpoint' };
+
+/**
+ * A data link on a table of endpoint and region rows: the row's endpoint and region become the endpoint dashboard's
+ * variables, and the time range goes along (${__url_time_range} is "from=...&to=..."). `carry` names variables both
+ * dashboards have, passed on as they are.
+ */
+function endpointRowLink(variant: 'influxdb' | 'api', carry: string[] = []): Link {
+  const params = [
+    'var-endpoint=${__data.fields.endpoint}',
+    'var-region=${__data.fields.region}',
+    ...carry.map((v) => `var-${v}=\${${v}}`),
+    '${__url_time_range}',
+  ];
+  return { title: 'Endpoint ${__data.fields.endpoint} in ${__data.fields.region}', url: `/d/${ENDPOINT_UID[variant]}?${params.join('&')}` };
+}
+
+/** A panel link to the endpoint dashboard with the same time range (keepTime; its endpoint chosen there). */
+const endpointPanelLink = (variant: 'influxdb' | 'api'): DashboardLink =>
+  panelLink('Endpoint drill-down', `/d/${ENDPOINT_UID[variant]}`, 'One endpoint in depth, for the same time range');
 
 const resolutionVar = customVariable('resolution', 'Rollup', ['hourly', 'daily'], 'hourly', 'Which rollup bucket to read');
 const periodVar = customVariable('period', 'Period', ['hour', 'day', 'week', 'month'], 'hour', 'Bucket size of /api/v1/aggregates');
@@ -145,7 +169,15 @@ function influxOverview(): DashboardFile {
   const vars = ['endpoint', 'region'];
   const layout = new Layout()
     .add(availabilityStat(INFLUX_DATASOURCE, fluxTarget('A', flux.availabilityTotal(vars)), 'Successful / all tests over the range, from the rollup counts.'))
-    .add(fluxPanel('table', 'Availability per endpoint and region', [flux.availabilityTable(['endpoint', 'region'], vars)], { w: 18, h: 7 }))
+    .add(
+      fluxPanel('table', 'Availability per endpoint and region', [flux.availabilityTable(['endpoint', 'region'], vars)], {
+        description: 'Choose a row for that endpoint and region on the endpoint dashboard, with the same time range.',
+        w: 18,
+        h: 7,
+        dataLinks: [endpointRowLink('influxdb', ['resolution'])],
+        links: [endpointPanelLink('influxdb')],
+      }),
+    )
     .add(fluxAvailabilityOverTime('endpoint', vars, { description: WINDOW_NOTE }))
     .add(fluxPanel('timeseries', 'Failed tests per endpoint', [flux.failuresOverTime(['endpoint'], vars)], { description: WINDOW_NOTE, bars: true, by: 'endpoint' }))
     .add(fluxMeanOverTime('latency', 'latency_ms', 'endpoint', vars, { unit: 'ms' }))
@@ -341,7 +373,12 @@ function seriesVariable(name: string, label: string, multi: boolean, filter: [st
 function apiOverview(): DashboardFile {
   const layout = new Layout()
     .add(availabilityStat(API_DATASOURCE, apiTarget('A', AGG, aggParams([]), groupTotals([]), [{ selector: 'availability_pct', text: 'Availability', type: 'number' }])))
-    .add(apiAvailabilityTable(['endpoint', 'region'], 18))
+    .add({
+      ...apiAvailabilityTable(['endpoint', 'region'], 18),
+      description: 'Choose a row for that endpoint and region on the endpoint dashboard, with the same time range.',
+      dataLinks: [endpointRowLink('api')],
+      links: [endpointPanelLink('api')],
+    })
     .add(apiTimeseries('Availability per endpoint', ['endpoint'], 'availability_pct', { unit: 'percent', max: 100, description: API_WINDOW_NOTE }))
     .add(apiTimeseries('Failed tests per endpoint', ['endpoint'], 'failure_count', { bars: true, description: API_WINDOW_NOTE }))
     .add(apiTimeseries('Mean latency per endpoint', ['endpoint'], 'stats.mean', { unit: 'ms', description: API_WINDOW_NOTE }))

@@ -9,6 +9,10 @@ export const INFLUX_DATASOURCE = { type: 'influxdb', uid: 'resultant-influxdb' }
 export const API_DATASOURCE = { type: 'yesoreyeram-infinity-datasource', uid: 'resultant-api' } as const;
 export const DATASOURCE_UIDS: readonly string[] = [INFLUX_DATASOURCE.uid, API_DATASOURCE.uid];
 
+/** The Grafana and Infinity versions docker-compose.yml pins (a test keeps them in step): __requires names them. */
+export const GRAFANA_VERSION = '12.4.9';
+export const INFINITY_VERSION = '3.2.0';
+
 /** Grafana 11.3 to 12.x write 41; newer servers migrate it on load. */
 export const SCHEMA_VERSION = 41;
 
@@ -30,6 +34,31 @@ export const Target = z
   .passthrough();
 export type Target = z.infer<typeof Target>;
 
+/** A data link (fieldConfig.defaults.links): its URL may use ${__data.fields.<column>} of the row it is offered on. */
+export const Link = z.object({ title: z.string().min(1), url: z.string().min(1), targetBlank: z.boolean().optional() }).strict();
+export type Link = z.infer<typeof Link>;
+
+/**
+ * A dashboard link or panel link: @grafana/schema's DashboardLink (raw/dashboard types of Grafana 12.4), whose
+ * fields are all required but `url` and `placement`.
+ */
+export const DashboardLink = z
+  .object({
+    title: z.string().min(1),
+    type: z.enum(['link', 'dashboards']),
+    url: z.string().min(1).optional(),
+    tags: z.array(z.string()),
+    asDropdown: z.boolean(),
+    icon: z.string(),
+    includeVars: z.boolean(),
+    keepTime: z.boolean(),
+    targetBlank: z.boolean(),
+    tooltip: z.string(),
+  })
+  .strict()
+  .refine((l) => l.type !== 'link' || l.url !== undefined, 'a link of type "link" needs a url');
+export type DashboardLink = z.infer<typeof DashboardLink>;
+
 export const Panel = z
   .object({
     id: z.number().int().positive(),
@@ -44,6 +73,7 @@ export const Panel = z
     transformations: z.array(z.object({ id: z.string().min(1), options: z.unknown() })).optional(),
     collapsed: z.boolean().optional(),
     panels: z.array(z.unknown()).optional(),
+    links: z.array(DashboardLink).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -82,8 +112,30 @@ export const Variable = z
   });
 export type Variable = z.infer<typeof Variable>;
 
+/** What a dashboard exported "for sharing externally" asks for on import: one datasource per ${DS_...} placeholder. */
+export const ImportInput = z
+  .object({
+    name: z.string().regex(/^DS_[A-Z0-9_]+$/),
+    label: z.string().min(1),
+    description: z.string(),
+    type: z.literal('datasource'),
+    pluginId: z.string().min(1),
+    pluginName: z.string().min(1),
+  })
+  .strict();
+export type ImportInput = z.infer<typeof ImportInput>;
+
+/** What an imported dashboard needs installed: Grafana itself, datasource plugins, panel plugins. */
+export const Requirement = z
+  .object({ type: z.enum(['grafana', 'datasource', 'panel']), id: z.string().min(1), name: z.string().min(1), version: z.string() })
+  .strict();
+export type Requirement = z.infer<typeof Requirement>;
+
 export const Dashboard = z
   .object({
+    __inputs: z.array(ImportInput).optional(),
+    __elements: z.record(z.string(), z.unknown()).optional(),
+    __requires: z.array(Requirement).optional(),
     id: z.null(),
     uid: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, 'uid: 1-40 characters of letters, digits, - and _'),
     title: z.string().min(1),
@@ -100,7 +152,7 @@ export const Dashboard = z
     fiscalYearStartMonth: z.number().int().min(0).max(11),
     liveNow: z.boolean(),
     weekStart: z.string(),
-    links: z.array(z.unknown()),
+    links: z.array(DashboardLink),
     annotations: z.object({ list: z.array(z.record(z.string(), z.unknown())) }).strict(),
     templating: z.object({ list: z.array(Variable) }).strict(),
     panels: z.array(Panel).min(1),
@@ -118,7 +170,7 @@ export type Dashboard = z.infer<typeof Dashboard>;
 export type Variant = 'influxdb' | 'api';
 
 export interface DashboardFile {
-  /** File name under grafana/dashboards/. */
+  /** File name under grafana/dashboards/ (provisioning) and grafana/import/ (the same dashboard for a manual import). */
   file: string;
   variant: Variant;
   dashboard: Dashboard;

@@ -3,7 +3,9 @@ import {
   API_DATASOURCE,
   SCHEMA_VERSION,
   type Dashboard,
+  type DashboardLink,
   type DataSourceRef,
+  type Link,
   type Panel,
   type Target,
   type Variable,
@@ -27,6 +29,10 @@ export interface PanelSpec {
   options?: Record<string, unknown>;
   transformations?: { id: string; options: unknown }[];
   thresholds?: { color: string; value: number | null }[];
+  /** Links in the panel's header menu. */
+  links?: DashboardLink[];
+  /** Data links: offered on every cell or point of the panel, with the row's values in ${__data.fields.<column>}. */
+  dataLinks?: Link[];
 }
 
 /** Lays panels out left to right in rows of 24 columns; a panel that does not fit starts the next row. */
@@ -61,6 +67,7 @@ function toPanel(id: number, s: PanelSpec, gridPos: Panel['gridPos']): Panel {
   if (s.decimals !== undefined) defaults.decimals = s.decimals;
   if (s.displayName !== undefined) defaults.displayName = s.displayName;
   if (s.thresholds) defaults.thresholds = { mode: 'absolute', steps: s.thresholds };
+  if (s.dataLinks) defaults.links = s.dataLinks;
   if (s.type === 'timeseries') {
     defaults.custom = s.bars
       ? { drawStyle: 'bars', fillOpacity: 80, lineWidth: 1, stacking: { mode: 'normal', group: 'A' } }
@@ -83,7 +90,13 @@ function toPanel(id: number, s: PanelSpec, gridPos: Panel['gridPos']): Panel {
     fieldConfig: { defaults, overrides: [] },
     options: { ...options, ...s.options },
     ...(s.transformations ? { transformations: s.transformations } : {}),
+    ...(s.links ? { links: s.links } : {}),
   };
+}
+
+/** A panel link to another dashboard that keeps the time range (Grafana appends from= and to=). */
+export function panelLink(title: string, url: string, tooltip = ''): DashboardLink {
+  return { title, type: 'link', url, tags: [], asDropdown: false, icon: 'dashboard', includeVars: false, keepTime: true, targetBlank: false, tooltip };
 }
 
 export function customVariable(
@@ -156,7 +169,9 @@ export function dashboard(d: {
     fiscalYearStartMonth: 0,
     liveNow: false,
     weekStart: '',
-    links: [{ type: 'dashboards', tags: ['resultant'], asDropdown: true, title: 'Resultant', includeVars: false, keepTime: true }],
+    links: [
+      { type: 'dashboards', title: 'Resultant', tags: ['resultant'], asDropdown: true, icon: 'external link', includeVars: false, keepTime: true, targetBlank: false, tooltip: '' },
+    ],
     annotations: {
       list: [
         {
