@@ -13,6 +13,7 @@
 // guard) failed. Those are outages of the environment, not tests that flip.
 import { identityByObject, RUN_TAGS } from '../model/configuration.js';
 import type { TestResult } from '../model/result.js';
+import { appendRunSummary, emptyRunSummary } from '../store/run-summaries.js';
 import type { RunSummary, Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import { checkRequest, head, intOption, maxRowsOption, numberOption, tagListOption } from './inputs.js';
@@ -213,11 +214,7 @@ interface Merged {
   excluded: number;
 }
 
-/**
- * Merges run summaries per configuration in time order. Exact: transitions add up, plus one where a piece's first
- * outcome differs from the previous piece's last; the final stretch grows across pieces that are one stretch of the
- * same outcome; the last 10 outcomes are the end of the pieces' tails joined.
- */
+/** Merges run summaries per configuration in time order (store/run-summaries.ts says why this is exact). */
 export function mergeRunSummaries(pieces: readonly RunSummary[]): Merged[] {
   const byConfig = new Map<string, RunSummary[]>();
   const identity = identityByObject();
@@ -230,38 +227,24 @@ export function mergeRunSummaries(pieces: readonly RunSummary[]): Merged[] {
   const out: Merged[] = [];
   for (const list of byConfig.values()) {
     list.sort((a, b) => a.hour - b.hour);
-    const m: Merged = {
-      series: list[0]!.configuration,
-      runs: 0,
-      failures: 0,
-      transitions: 0,
-      tail: '',
-      streak: 0,
-      lastSuccess: null,
-      firstTime: Infinity,
-      lastTime: -Infinity,
-      excluded: 0,
-    };
-    for (const p of list) {
-      m.excluded += p.excluded;
-      if (p.runs === 0) continue;
-      if (m.lastSuccess !== null && m.lastSuccess !== p.firstSuccess) m.transitions++;
-      m.streak = p.streak === p.runs && m.lastSuccess === p.lastSuccess ? m.streak + p.runs : p.streak;
-      m.runs += p.runs;
-      m.failures += p.failures;
-      m.transitions += p.transitions;
-      m.tail = (m.tail + p.tail).slice(-TAIL_RUNS);
-      m.lastSuccess = p.lastSuccess;
-      m.firstTime = Math.min(m.firstTime, p.firstTime!);
-      m.lastTime = Math.max(m.lastTime, p.lastTime!);
-    }
-    out.push(m);
+    const m = emptyRunSummary(list[0]!);
+    for (const p of list) appendRunSummary(m, p);
+    out.push({
+      series: m.configuration,
+      runs: m.runs,
+      failures: m.failures,
+      transitions: m.transitions,
+      tail: m.tail,
+      streak: m.streak,
+      lastSuccess: m.lastSuccess,
+      firstTime: m.firstTime ?? Infinity,
+      lastTime: m.lastTime ?? -Infinity,
+      excluded: m.excluded,
+    });
   }
   return out;
 }
 
-/** The last-10-runs window of Allure's rule. */
-const TAIL_RUNS = 10;
 
 /** Status and figures of merged configurations (the same rules as classifyFlaky). */
 export function classifyMerged(merged: readonly Merged[], o: Pick<FlakyOptions, 'brokenStreak' | 'minRuns' | 'flipRate' | 'limit'>): FlakyResult {
@@ -348,6 +331,7 @@ export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
     stop: req.stop,
     filters: req.filters,
     configuration: req.groupBy.length ? { only: req.groupBy } : { ignore: ignoreTags },
+    merged: true,
     ...(incidents.length ? { exclude: { bucketUs, starts: incidents.map((b) => b.start) } } : {}),
   });
   const merged = mergeRunSummaries(pieces);

@@ -6,7 +6,8 @@ import { batchOf, DAY, type Expected, expectedOf, HOUR, relErr, type Row } from 
 import { type AggregatesJson, queryAggregates, type AggregateParams } from '../aggregates/index.js';
 import { makeSeries, seriesKey, WriteBatch } from '../model/result.js';
 import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
-import type { RunSummary, Store } from './types.js';
+import type { RunQuery, RunSummary, Store } from './types.js';
+import { appendRunSummary, emptyRunSummary } from './run-summaries.js';
 
 export interface ContractOptions {
   /** A new, empty store whose daily rollups use `timezone`. */
@@ -489,6 +490,39 @@ export function runStoreContract(opts: ContractOptions): void {
         const ex = byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] }, exclude: { bucketUs: HOUR * 1000, starts: [(T0 + HOUR) * 1000] } }));
         expect(ex.filter((p) => p.hour === T0 + HOUR).map((p) => [p.configuration.test, p.runs, p.excluded])).toEqual([['a', 0, 2], ['b', 0, 1]]);
         expect(ex.filter((p) => p.hour !== T0 + HOUR)).toEqual(want.filter((p) => p.hour !== T0 + HOUR));
+      }
+    });
+
+    it('returns each configuration merged when asked, the same as the hourly pieces merged in time order', async () => {
+      const s = await open();
+      await s.write(batchOf(runRows));
+      const mergedByCaller = (xs: RunSummary[]): RunSummary[] => {
+        const by = new Map<string, RunSummary[]>();
+        for (const p of byPiece(xs)) by.set(JSON.stringify(p.configuration), [...(by.get(JSON.stringify(p.configuration)) ?? []), p]);
+        return [...by.values()].map((list) => {
+          const m = emptyRunSummary(list[0]!);
+          for (const p of list) appendRunSummary(m, p);
+          return m;
+        });
+      };
+      // Test a: F P F | F F | P (the hours' pieces) merge to 6 runs, 4 failures, 3 transitions, ending on one pass.
+      const a = { configuration: { test: 'a' }, runs: 6, failures: 4, transitions: 3, tail: 'FPFFFP', streak: 1, lastSuccess: true };
+      const queries: RunQuery[] = [
+        { ...window, filters: {}, configuration: { ignore: ['worker'] } },
+        { ...window, filters: {}, configuration: { ignore: ['worker'] }, exclude: { bucketUs: HOUR * 1000, starts: [(T0 + HOUR) * 1000] } },
+        { ...window, filters: { test: ['a'] }, configuration: { ignore: [] } },
+      ];
+      // Raw rows only, then with the first hours rolled up and the last one raw, then all rolled up.
+      for (const phase of ['raw', 'partly rolled up', 'rolled up']) {
+        if (phase === 'partly rolled up') await s.rollup(T0 + 2 * HOUR);
+        if (phase === 'rolled up') await s.rollup(LATER);
+        for (const q of queries) {
+          const merged = await s.runSummaries({ ...q, merged: true });
+          const want = mergedByCaller(await s.runSummaries(q));
+          expect(mergedByCaller(merged), `${phase} ${JSON.stringify(q)}`).toEqual(want);
+        }
+        const all = mergedByCaller(await s.runSummaries({ ...queries[0]!, merged: true }));
+        expect(all.find((m) => m.configuration.test === 'a'), phase).toMatchObject(a);
       }
     });
 

@@ -131,6 +131,11 @@ export interface RunQuery {
   configuration: ConfigurationRule;
   /** Runs inside these buckets (starts in µs, aligned to the epoch, each `bucketUs` long) are left out and counted. */
   exclude?: { bucketUs: number; starts: readonly number[] };
+  /**
+   * The caller merges each configuration's pieces in time order (store/run-summaries.ts): the store may return
+   * them merged already, into fewer pieces (one per configuration), so that a long window is never held per hour.
+   */
+  merged?: boolean;
 }
 
 /**

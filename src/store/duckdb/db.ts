@@ -167,6 +167,28 @@ export async function queryColumns(
   return out;
 }
 
+/**
+ * Streams a query's rows column-wise, one DuckDB chunk (2,048 rows) at a time: for results too large to hold as
+ * JS values at once. Columns of BOOLEAN, DOUBLE, INTEGER and VARCHAR come as booleans, numbers and strings.
+ */
+export async function streamColumns(
+  conn: DuckDBConnection,
+  sql: string,
+  params: Params | undefined,
+  types: ParamTypes | undefined,
+  onChunk: (cols: Record<string, unknown[]>, rows: number) => void,
+): Promise<void> {
+  const result = await conn.stream(sql, params, types);
+  const names = result.columnNames();
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    const cols: Record<string, unknown[]> = {};
+    names.forEach((n, i) => (cols[n] = chunk.getColumnValues(i)));
+    onChunk(cols, chunk.rowCount);
+  }
+}
+
 export const bigintList = (xs: readonly number[]): DuckDBValue => listValue(xs.map((x) => BigInt(x)));
 export const intList = (xs: readonly number[]): DuckDBValue => listValue(xs);
 export const BIGINT_LIST = T.LIST(T.BIGINT);
