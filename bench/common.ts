@@ -28,7 +28,7 @@ export function pct(xs: number[], q: number): number {
 }
 
 /** A TCP port that was free a moment ago on loopback. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const srv = createServer();
