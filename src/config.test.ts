@@ -96,12 +96,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ RESULTANT_MEASUREMENT_MAPPINGS: '{"probe": ' })).toThrow(/RESULTANT_MEASUREMENT_MAPPINGS: is not valid JSON/);
   });
 
-  it('sizes DuckDB\'s memory from the machine (a sixteenth, 128 MB to 256 MB) unless RESULTANT_DUCKDB_MEMORY_LIMIT is set', () => {
+  it('sizes DuckDB\'s memory from the machine (a sixteenth, 128 MB to 160 MB) unless RESULTANT_DUCKDB_MEMORY_LIMIT is set', () => {
     const GiB = 1024 ** 3;
-    expect(defaultMemoryLimit(3 * GiB)).toBe(Math.floor((3 * GiB) / 16));
+    expect(defaultMemoryLimit(2.25 * GiB)).toBe(Math.floor((2.25 * GiB) / 16));
     expect(defaultMemoryLimit(1 * GiB)).toBe(128 * 1024 ** 2);
-    expect(defaultMemoryLimit(24 * GiB)).toBe(256 * 1024 ** 2);
-    expect(loadConfig({}, { totalMemory: 3 * GiB }).duckdb.memoryLimit).toBe(Math.floor((3 * GiB) / 16));
+    expect(defaultMemoryLimit(24 * GiB)).toBe(160 * 1024 ** 2);
+    expect(loadConfig({}, { totalMemory: 2.25 * GiB }).duckdb.memoryLimit).toBe(Math.floor((2.25 * GiB) / 16));
     expect(loadConfig({ RESULTANT_DUCKDB_MEMORY_LIMIT: '1GB' }, { totalMemory: 6 * GiB }).duckdb.memoryLimit).toBe(1_000_000_000);
     expect(loadConfig({ RESULTANT_DUCKDB_MEMORY_LIMIT: '1GiB' }).duckdb.memoryLimit).toBe(GiB);
   });

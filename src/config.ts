@@ -185,15 +185,16 @@ export function variableToFlag(variable: string): string {
 }
 
 /**
- * DuckDB's buffer limit when none is set: a sixteenth of the machine's memory, at least 128 MB and at most 256 MB.
- * The store keeps each query's own memory to a share of it (exact percentiles in slices), so no request takes the
- * whole buffer from the others; beyond that, a larger buffer mostly caches more of the file. Measured with
- * bench/analysis.ts: on 2 M demo results (2026-12-06) ingest peaked at 345 MB of resident memory with 256 MB and
- * 436 MB with 2 GB; on 10.4 M (2026-12-07, eight comprehensive reports in turn) the comprehensive report took
- * 13.4-17.1 s and peaked at 648-747 MB with 256 MB, and 13.1-17.9 s and 758-853 MB with 512 MB.
+ * DuckDB's buffer limit when none is set: a sixteenth of the machine's memory, at least 128 MB and at most 160 MB.
+ * The store keeps each query's own memory to a share of it (exact percentiles in slices, by groups within a
+ * bucket), so no request takes the whole buffer from the others; beyond that, a larger buffer mostly caches more
+ * of the file, and the cache is what the service's resident memory grows by. Measured on 30 days of the demo
+ * fleet (10.4 M results, 2026-12-07, every analysis then every report, two runs each, in turn): with 256 MB the
+ * reports peaked at 475-586 MB resident, with 160 MB at 429-531 MB, in the same times (the comprehensive report
+ * 8.9-10.8 s and 8.9-11.4 s). On 2 M results (2026-12-06) ingest peaked at 345 MB with 256 MB and 436 MB with 2 GB.
  */
 export function defaultMemoryLimit(totalBytes: number = totalmem()): number {
-  return Math.min(256 * 1024 ** 2, Math.max(128 * 1024 ** 2, Math.floor(totalBytes / 16)));
+  return Math.min(160 * 1024 ** 2, Math.max(128 * 1024 ** 2, Math.floor(totalBytes / 16)));
 }
 
 /** Parses the settings; an invalid value throws ConfigError with one message that names the variable. */
