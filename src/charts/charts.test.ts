@@ -316,6 +316,18 @@ describe('labels and axes', () => {
     expect(titles).toContain('time (UTC): 21 Nov 00:00; latency_ms (ms): 40; endpoint: search; statistic: mean');
   });
 
+  it('gives hover values up to 1,000 points a chart, and leaves them out of a dense one (a week of hours by 8 endpoints)', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `endpoint-${i}`);
+    const week = { ...ctx, stop: f.T0 + 168 * f.HOUR };
+    const dense = await draw(latencyChart(f.aggregates(names, 168), week));
+    expect(findAll(dense.root, (n) => n.tag === 'title')).toHaveLength(0);
+    expect(linePaths(dense.root).length).toBeGreaterThan(0);
+    // The titles replace vega's aria-labels: the text is written once per point.
+    const sparse = await draw(latencyChart(f.aggregates(names, 62), { ...ctx, stop: f.T0 + 62 * f.HOUR }));
+    expect(findAll(sparse.root, (n) => n.tag === 'title')).toHaveLength(8 * 62 * 2);
+    expect(sparse.svg).not.toContain('aria-label="time');
+  });
+
   it('wraps a long title and notes to a narrow width instead of giving the plot\'s room to them', async () => {
     const names = Array.from({ length: 11 }, (_, i) => `endpoint-${String(i).padStart(2, '0')}`);
     const width = 420;

@@ -33,14 +33,14 @@ export async function renderSvg(chart: Chart): Promise<string> {
 
 /**
  * Vega writes each data mark's description (its fields and values, e.g. "time (UTC): 21 Nov 00:00; latency_ms
- * (ms): 40; endpoint: search") as an aria-label. A <title> child with the same text makes browsers show it on
- * hover when the SVG is inline (the dashboard, HTML reports); PNG rendering ignores it.
+ * (ms): 40; endpoint: search") as an aria-label. It becomes a <title> child instead, which browsers show on hover
+ * when the SVG is inline (the dashboard, HTML reports) and which names the mark for screen readers as the label
+ * did (written once, not twice: a week of hourly points is thousands of them); PNG rendering ignores it.
  */
 export function withHoverTitles(svg: string): string {
   return svg.replace(
     /<(path|rect|circle|line|polygon)(\s[^>]*?)?\saria-label="([^"]*)"([^>]*?)\/>/g,
-    (_m, tag: string, before: string | undefined, label: string, after: string) =>
-      `<${tag}${before ?? ''} aria-label="${label}"${after}><title>${label}</title></${tag}>`,
+    (_m, tag: string, before: string | undefined, label: string, after: string) => `<${tag}${before ?? ''}${after}><title>${label}</title></${tag}>`,
   );
 }
 
