@@ -158,6 +158,23 @@ describe('resultant export', () => {
     expect(failures.every((f) => !f.success && f.latency_ms === 50 && f.tags.endpoint === 'checkout')).toBe(true);
   }, SLOW);
 
+  it('exports from a running server with --url the same bytes as from the file, CSV and filtered NDJSON', async () => {
+    const local = join(dir, 'local.csv');
+    expect((await cli(['export', ...range, '--output', local], env)).code).toBe(0);
+    const localNd = await cli(['export', ...range, '--format', 'ndjson', '--tag', 'endpoint=checkout'], env);
+    await withServer(async (server) => {
+      const remote = join(dir, 'remote.csv');
+      const r = await cli(['export', ...range, '--output', remote, '--url', server.url]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(remote, 'utf8').split('\r\n')).toHaveLength(122);
+      expect(readFileSync(remote).equals(readFileSync(local))).toBe(true);
+      const nd = await cli(['export', ...range, '--format', 'ndjson', '--tag', 'endpoint=checkout', '--url', server.url]);
+      expect(nd.code, nd.stderr).toBe(0);
+      expect(nd.stdout.trim().split('\n')).toHaveLength(60);
+      expect(nd.stdout).toBe(localNd.stdout);
+    });
+  }, SLOW);
+
   it('exits 2 with a message on bad arguments', async () => {
     await expectUsageErrors([
       [['export', '--start', range[1]!], /--stop/],

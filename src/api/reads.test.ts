@@ -1,7 +1,7 @@
 // Raw reads over HTTP on a real loopback server and a real DuckDB store: results exported as CSV and NDJSON streams
 // that page through the store, and series paged with a cursor.
 import { parse } from 'csv-parse/sync';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/server.js';
 import { formatMicros } from '../time/parse.js';
 import { EXPORT_PAGE_SIZE } from './export.js';
@@ -124,6 +124,35 @@ describe('results export', () => {
     expect(lines.every((r) => r.tags.endpoint === 'web' && !r.success)).toBe(true);
     const all = await fetch(`${s.url}/api/v1/results?format=ndjson&start=${T0}&stop=${T0 + 1_500_000}`);
     expect((await all.text()).trim().split('\n')).toHaveLength(1500);
+  });
+
+  it('stops reading pages when its client goes away mid-export, and counts it in /metrics', async () => {
+    const s = await start();
+    const pages = 40;
+    const records = Array.from({ length: EXPORT_PAGE_SIZE * pages }, (_, i) => ({
+      time: formatMicros((T0 + i * 10) * 1000),
+      success: true,
+      latency_ms: i % 500,
+      error: null,
+      tags: { endpoint: `e${i % 4}`, region: 'eu', note: 'x'.repeat(40) },
+    }));
+    for (let i = 0; i < records.length; i += 10_000) await writeJson(s, records.slice(i, i + 10_000));
+    // The real store, observed: how many pages the export asks it for.
+    const read = vi.spyOn(s.store, 'results');
+    const cancelled = async (): Promise<number> => Number(/^resultant_http_requests_cancelled_total (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1] ?? 0);
+    const gone = new AbortController();
+    const res = await fetch(`${s.url}/api/v1/results?format=csv`, { signal: gone.signal });
+    expect(res.status).toBe(200);
+    await res.body!.getReader().read();
+    gone.abort();
+    for (let i = 0; i < 100 && (await cancelled()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await cancelled()).toBe(1);
+    const asked = read.mock.calls.length;
+    await new Promise((r) => setTimeout(r, 300));
+    // The export stopped where the client left: no page read after that, and most never read at all.
+    expect(read.mock.calls.length).toBe(asked);
+    expect(asked).toBeLessThan(pages / 2);
+    expect((await fetch(`${s.url}/ping`)).status).toBe(204);
   });
 
   it('answers an empty range with the CSV header alone', async () => {
