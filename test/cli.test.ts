@@ -76,6 +76,48 @@ describe('resultant command line', () => {
     });
   });
 
+  it('ingests Telegraf probes under the same mapping rules as the server, into the file and with --url, and says what it skipped', async () => {
+    const file = join(dir, 'telegraf.lp');
+    const ns = (ms: number) => `${ms}000000`;
+    const lines = [
+      // As Telegraf's influxdb_v2 output writes them: tags sorted, integers with i, strings quoted.
+      `http_response,host=w1,method=GET,result=success,server=https://example.com,status_code=200 content_length=1256i,http_response_code=200i,response_time=0.120,result_code=0i,result_type="success" ${ns(now - HOUR)}`,
+      `http_response,host=w1,method=GET,result=connection_failed,server=https://example.org result_code=3i,result_type="connection_failed",response_time=5.0 ${ns(now - HOUR + 1000)}`,
+      `cpu,cpu=cpu-total,host=w1 usage_idle=97.5 ${ns(now - HOUR)}`,
+    ];
+    writeFileSync(file, lines.join('\n'));
+    const check = async (db: string) =>
+      withStore(db, async (s) => {
+        const page = await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 });
+        expect(page.results.map((r) => [r.tags.endpoint, r.success, r.latency_ms]).sort()).toEqual([
+          ['https://example.com', true, 120],
+          ['https://example.org', false, 5000],
+        ]);
+      });
+    const db = dbPath();
+    const r = await cli(['ingest', file, '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote 2 points/);
+    expect(r.stderr).toMatch(/skipped 1 points of measurements that are neither results nor mapped \(cpu\)/);
+    await check(db);
+    // Refused whole when the settings say so.
+    const refused = await cli(['ingest', file, '--db', dbPath()], { RESULTANT_UNKNOWN_MEASUREMENTS: 'refuse' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/line 3: .*cpu/);
+    // Through a running server: its 422 (a partial write) is not a failure.
+    const served = dbPath();
+    const server = await serve({ RESULTANT_DB_PATH: served });
+    try {
+      const u = await cli(['ingest', file, '--url', server.url]);
+      expect(u.code, u.stderr).toBe(0);
+      expect(u.stderr).toMatch(/skipped 1 points .*\(cpu\)/);
+    } finally {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    }
+    await check(served);
+  });
+
   it('ingests JSON lines from standard input', async () => {
     const db = dbPath();
     const input = [

@@ -4,7 +4,8 @@ import { SingleBar } from 'cli-progress';
 import { gzipSync } from 'node:zlib';
 import { type Config, loadConfig } from '../config.js';
 import { decodeJsonResults } from '../ingest/json.js';
-import { decodeLineProtocol, SeriesCache } from '../ingest/validate.js';
+import { rulesOf } from '../ingest/parser.js';
+import { decodeLineProtocol, type IngestRules, SeriesCache } from '../ingest/validate.js';
 import { silentLogger } from '../logger.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -39,15 +40,22 @@ export async function openCliStore(config: Config): Promise<Store> {
   }
 }
 
+/** Points of other measurements left out (RESULTANT_UNKNOWN_MEASUREMENTS=skip), and the first of their names. */
+export interface Skipped {
+  skipped: number;
+  names: string[];
+}
+
 /** Where a command's results go. `lineOffset` is the file line number of the first line, for error messages. */
 export interface Sink {
   readonly describe: string;
-  lineProtocol(lines: string[], lineOffset: number): Promise<void>;
+  /** Writes the lines; answers the points left out as of measurements the ingest rules skip, and their names. */
+  lineProtocol(lines: string[], lineOffset: number): Promise<Skipped>;
   json(records: unknown[], indexOffset: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export function storeSink(store: Store, owned: boolean): Sink {
+export function storeSink(store: Store, owned: boolean, rules: IngestRules): Sink {
   const cache = new SeriesCache();
   return {
     describe: 'the database file',
@@ -58,9 +66,11 @@ export function storeSink(store: Store, owned: boolean): Sink {
         nowUs: now * 1000,
         minTimeUs: store.oldestWritableTime(now),
         cache,
+        rules,
       });
       if (!d.ok) throw new CliError(`line ${d.line + lineOffset - 1}: ${d.message.replace(/^line \d+: /, '')}`);
-      await store.write(d.batch);
+      if (d.batch.size > 0) await store.write(d.batch);
+      return { skipped: d.skipped, names: d.skippedNames };
     },
     async json(records, indexOffset) {
       const now = Date.now();
@@ -121,7 +131,17 @@ export function httpSink(baseUrl: string, token: string | undefined): Sink {
         'Content-Type': 'text/plain; charset=utf-8',
         'Content-Encoding': 'gzip',
       });
+      // 422: a partial write, as InfluxDB answers it; the server stored the rest and says what it left out.
+      if (res.status === 422) {
+        const body = (await res.json().catch(() => ({}))) as { skipped?: unknown; skipped_measurements?: unknown };
+        if (typeof body.skipped === 'number') {
+          const names = Array.isArray(body.skipped_measurements) ? body.skipped_measurements.filter((x): x is string => typeof x === 'string') : [];
+          return { skipped: body.skipped, names };
+        }
+        await fail(res, lineOffset, 'line');
+      }
       if (res.status !== 204) await fail(res, lineOffset, 'line');
+      return { skipped: 0, names: [] };
     },
     async json(records, indexOffset) {
       const res = await post('/api/v1/results', gzipSync(JSON.stringify(records)), {
@@ -165,7 +185,7 @@ export async function openStoreOrServer(config: Config, purpose: string): Promis
 export async function openSink(config: Config, url: string | undefined, token: string | undefined): Promise<Sink> {
   if (url) return httpSink(url, token);
   const opened = await openStoreOrServer(config, 'sending the data there');
-  return 'store' in opened ? storeSink(opened.store, true) : httpSink(opened.server, token);
+  return 'store' in opened ? storeSink(opened.store, true, rulesOf(config.ingest)) : httpSink(opened.server, token);
 }
 
 export interface Progress {

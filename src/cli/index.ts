@@ -8,6 +8,7 @@ import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from '.
 import { type AnalyzeArgs, runAnalyzeCommand, summarize } from './analyze.js';
 import { runDemo } from './demo.js';
 import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
+import { rulesOf } from '../ingest/parser.js';
 import { type Format, ingestFile } from './ingest.js';
 import { addExportCommand } from './export.js';
 import { addDeleteCommand } from './delete.js';
@@ -90,8 +91,9 @@ export function buildProgram(): Command {
       const config = cliConfig({ RESULTANT_DB_PATH: o.db });
       const sink = await openSink(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
       try {
-        const r = await ingestFile(file, { format: o.format, batchSize: o.batchSize }, sink);
+        const r = await ingestFile(file, { format: o.format, batchSize: o.batchSize, rules: rulesOf(config.ingest) }, sink);
         err(`wrote ${r.points} points to ${sink.describe}`);
+        if (r.skipped > 0) err(`skipped ${r.skipped} points of measurements that are neither results nor mapped (${r.names.join(', ')}); RESULTANT_UNKNOWN_MEASUREMENTS=refuse refuses them instead`);
       } finally {
         await sink.close();
       }

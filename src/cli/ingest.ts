@@ -4,8 +4,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { decodeJsonResults } from '../ingest/json.js';
-import { decodeLineProtocol } from '../ingest/validate.js';
-import { CliError, type Sink, progress, usage } from './common.js';
+import { decodeLineProtocol, type IngestRules, MAX_SKIPPED_NAMES } from '../ingest/validate.js';
+import { CliError, type Sink, type Skipped, progress, usage } from './common.js';
 
 export type Format = 'auto' | 'lp' | 'json';
 
@@ -62,9 +62,9 @@ function jsonRecords(c: Chunk): { records: unknown[]; lineOf: number[] } {
   return { records, lineOf };
 }
 
-function check(c: Chunk): number {
+function check(c: Chunk, rules: IngestRules): number {
   if (c.format === 'lp') {
-    const d = decodeLineProtocol(c.lines.join('\n'), { precision: 'ns', nowUs: Date.now() * 1000 });
+    const d = decodeLineProtocol(c.lines.join('\n'), { precision: 'ns', nowUs: Date.now() * 1000, rules });
     if (!d.ok) throw new CliError(`line ${c.firstLine + d.line - 1}: ${d.message.replace(/^line \d+: /, '')}`);
     return d.batch.size;
   }
@@ -78,9 +78,12 @@ function check(c: Chunk): number {
   return d.batch.size;
 }
 
-async function send(sink: Sink, c: Chunk): Promise<void> {
-  if (c.format === 'lp') await sink.lineProtocol(c.lines, c.firstLine);
-  else {
+async function send(sink: Sink, c: Chunk, skipped: Skipped): Promise<void> {
+  if (c.format === 'lp') {
+    const s = await sink.lineProtocol(c.lines, c.firstLine);
+    skipped.skipped += s.skipped;
+    for (const n of s.names) if (skipped.names.length < MAX_SKIPPED_NAMES && !skipped.names.includes(n)) skipped.names.push(n);
+  } else {
     const { records } = jsonRecords(c);
     if (records.length > 0) {
       // The JSON endpoint takes at most 10,000 records per request.
@@ -91,9 +94,10 @@ async function send(sink: Sink, c: Chunk): Promise<void> {
 
 export async function ingestFile(
   path: string,
-  opts: { format: Format; batchSize: number },
+  opts: { format: Format; batchSize: number; rules: IngestRules },
   sink: Sink,
-): Promise<{ points: number }> {
+): Promise<{ points: number } & Skipped> {
+  const skipped: Skipped = { skipped: 0, names: [] };
   if (path !== '-') {
     let size: number;
     try {
@@ -105,28 +109,28 @@ export async function ingestFile(
     const checking = progress(size, 'checking');
     let done = 0;
     for await (const c of chunks(path, opts.format, opts.batchSize)) {
-      points += check(c);
+      points += check(c, opts.rules);
       checking.update((done += c.bytes));
     }
     checking.stop();
     const writing = progress(size, 'writing ');
     done = 0;
     for await (const c of chunks(path, opts.format, opts.batchSize)) {
-      await send(sink, c);
+      await send(sink, c, skipped);
       writing.update((done += c.bytes));
     }
     writing.stop();
-    return { points };
+    return { points, ...skipped };
   }
   let points = 0;
   for await (const c of chunks(path, opts.format, opts.batchSize)) {
-    const n = check(c);
+    const n = check(c, opts.rules);
     try {
-      await send(sink, c);
+      await send(sink, c, skipped);
     } catch (e) {
       throw new CliError(`${e instanceof Error ? e.message : String(e)} (${points} points before it were written)`);
     }
     points += n;
   }
-  return { points };
+  return { points, ...skipped };
 }
