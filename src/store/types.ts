@@ -6,8 +6,10 @@ import type { Category } from '../model/fingerprint.js';
 import type { BreakerEvent, Measurement, Tags, TestResult, WriteBatch } from '../model/result.js';
 import type { Period } from '../time/buckets.js';
 
-/** Tag filters: key -> accepted values (any of); different keys must all match. */
-export type TagFilters = Record<string, string[]>;
+import type { TagFilters } from '../model/filters.js';
+
+/** Tag filters (model/filters.ts), re-exported: the store's queries take them. */
+export type { TagFilters };
 
 export interface AggregateQuery {
   period: Period;
