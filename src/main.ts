@@ -10,7 +10,7 @@ import { ForecastPool } from './forecast/pool.js';
 import { defaultParseWorkers, LineProtocolParser } from './ingest/parser.js';
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
-import { runAnalysis } from './analysis/index.js';
+import { analysisRunner } from './analysis/index.js';
 import type { AnalysisKind, AnalysisRequest } from './analysis/types.js';
 import { Notifier, type NotifierDeps } from './notify/index.js';
 import { DuckDBAnomalyLog } from './store/duckdb/anomaly-log.js';
@@ -59,7 +59,8 @@ export async function openServices(
   const forecastPool = new ForecastPool(o.forecastWorkers === undefined ? {} : { workers: o.forecastWorkers });
   const anomalyLog = await DuckDBAnomalyLog.open(state);
   const log = await DuckDBNotificationLog.open(state);
-  const analyze = (kind: AnalysisKind, req: AnalysisRequest) => runAnalysis(kind, { store, now: clock.now(), anomalyLog }, req);
+  const run = analysisRunner(() => clock.now(), anomalyLog);
+  const analyze = (kind: AnalysisKind, req: AnalysisRequest) => run(kind, req, store);
   const notifier = new Notifier({ store, log, logger, analyze, ...(o.deliver ? { deliver: o.deliver } : {}) });
   return { forecastPool, forecaster: new Forecaster(store, forecastPool), anomalyLog, notifications: { log, notifier } };
 }

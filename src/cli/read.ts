@@ -5,9 +5,8 @@ import type { Config } from '../config.js';
 import { isAppError } from '../errors.js';
 import { Forecaster } from '../forecast/index.js';
 import { ForecastPool } from '../forecast/pool.js';
-import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
+import { serviceSources, type ReportSources } from '../report/sources.js';
 import { openAnomalyLog } from '../store/index.js';
-import { runAnalysis } from '../analysis/index.js';
 import type { Store } from '../store/types.js';
 import { CliError, openStoreOrServer, usage } from './common.js';
 
@@ -31,10 +30,7 @@ export async function openReader(config: Config, url: string | undefined, token:
     kind: 'store',
     store,
     pool,
-    sources: storeSources(store, now, {
-      forecast: forecasterSource(new Forecaster(store, pool), now),
-      analysis: (kind, req, s) => runAnalysis(kind, { store: s, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req),
-    }),
+    sources: serviceSources(store, now, new Forecaster(store, pool), anomalyLog),
   };
 }
 
