@@ -21,8 +21,6 @@ import type { Store } from './store/types.js';
 import type { Notifications } from './api/notifications.js';
 import { openStateStore, openStore } from './store/index.js';
 import { startTasks } from './tasks/index.js';
-import { FluxTasks, fluxTaskSpecs } from './tasks/flux-tasks.js';
-import { InfluxStore } from './store/influxdb/index.js';
 
 /** The package version, read from package.json (found from src/ when run by tsx/vitest, dist/src/ when built). */
 export const VERSION: string = (() => {
@@ -74,9 +72,8 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
   const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, state, clock, logger, {
     deliver: { allowedHosts: config.webhookHosts },
   });
-  // With InfluxDB, the rollup tasks inside it are installed (idempotently) and watched.
-  const fluxTasks =
-    store instanceof InfluxStore ? new FluxTasks(store.influx, config.influx.org!, fluxTaskSpecs(store.buckets.raw, config.timezone), logger) : undefined;
+  // The store's own background work (InfluxDB: the rollup tasks inside it, installed idempotently and watched).
+  const fluxTasks = store.backgroundTasks?.({ logger });
   fluxTasks?.start();
   const app = createApp({
     store,

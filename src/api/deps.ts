@@ -9,8 +9,7 @@ import type { Notifier } from '../notify/index.js';
 import type { NotificationLog } from '../notify/log.js';
 import type { ReportSources } from '../report/sources.js';
 import type { AnomalyLog } from '../store/state.js';
-import type { Store } from '../store/types.js';
-import type { FluxTaskState } from '../tasks/flux-tasks.js';
+import type { Store, StoreTaskState } from '../store/types.js';
 import type { ServiceMetrics } from './metrics.js';
 
 export interface AppConfig {
@@ -49,7 +48,7 @@ export interface AppDeps {
   notifications?: Notifications;
   version: string;
   /** The InfluxDB rollup tasks being watched (RESULTANT_STORE=influxdb only). */
-  fluxTasks?: { states(): FluxTaskState[] };
+  fluxTasks?: { states(): StoreTaskState[] };
   /** Keeps detected anomalies once and their acknowledgements (absent: anomalies are reported, not stored). */
   anomalyLog?: AnomalyLog;
   /** Data for charts, reports and the dashboard; default: the store, the analyses and the forecaster (tests replace it). */
