@@ -3,9 +3,9 @@
 // arguments the same way, as query parameters of the matching API route.
 import type { Config } from '../config.js';
 import { isAppError } from '../errors.js';
-import { Forecaster } from '../forecast/index.js';
-import { ForecastPool } from '../forecast/pool.js';
-import { serviceSources, type ReportSources } from '../report/sources.js';
+import type { ForecastPool } from '../forecast/pool.js';
+import type { ReportSources } from '../report/sources.js';
+import { readingParts } from '../service.js';
 import { openAnomalyLog } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { CliError, openStoreOrServer, usage } from './common.js';
@@ -23,15 +23,14 @@ export async function openReader(config: Config, url: string | undefined, token:
   if ('server' in opened) return { kind: 'http', base: opened.server, token };
   const { store } = opened;
   // The pool starts its worker only when a forecast is asked for.
-  const pool = new ForecastPool({ workers: 1 });
-  const now = () => Date.now();
   const anomalyLog = await openAnomalyLog(store);
-  return {
-    kind: 'store',
+  const { forecastPool: pool, sources } = readingParts({
     store,
-    pool,
-    sources: serviceSources(store, now, new Forecaster(store, pool), anomalyLog),
-  };
+    now: () => Date.now(),
+    forecastWorkers: 1,
+    ...(anomalyLog ? { anomalyLog } : {}),
+  });
+  return { kind: 'store', store, pool, sources };
 }
 
 export async function closeReader(r: Reader): Promise<void> {
