@@ -1,6 +1,6 @@
-// The one composition root (issue 15, "one source of truth"): given a store and where the service keeps its own
-// state, the forecaster, the analysis runner, the anomaly log, the notifier, the sources of charts and reports,
-// the ingest queue and parser, the HTTP app, and the schedules. main.ts serves it, test/server.ts serves it to the
+// The one composition root: given a store and where the service keeps its own state, the forecaster, the analysis
+// runner, the anomaly log, the notifier, the sources of charts and reports, the ingest queue and parser, the HTTP
+// app, and the schedules. main.ts serves it, test/server.ts serves it to the
 // tests, and the CLI's reading commands use its reading half (readingParts).
 import { analysisRunner, type StoreAnalysis } from './analysis/index.js';
 import { createApp } from './api/app.js';

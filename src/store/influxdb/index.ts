@@ -92,8 +92,6 @@ export interface InfluxStoreOptions {
 /** Hours per rollup query when rebuilding (bounds the work of one Flux run). */
 const HOURS_PER_QUERY = 24;
 
-export { findOrgID } from './org.js';
-
 export class InfluxStore implements Store {
   readonly buckets: BucketNames;
   private readonly writer: LineWriter;
