@@ -1,15 +1,16 @@
 // A real service for tests: the Express app on a loopback port, a real DuckDB store, a clock the test controls.
 import type { Server } from 'node:http';
-import { createApp, type AppConfig } from '../src/api/app.js';
-import { ServiceMetrics } from '../src/api/metrics.js';
+import type { AppConfig } from '../src/api/deps.js';
+import type { ServiceMetrics } from '../src/api/metrics.js';
 import { fixedClock } from '../src/clock.js';
-import { type IngestSettings, LineProtocolParser } from '../src/ingest/parser.js';
-import { IngestQueue } from '../src/ingest/queue.js';
+import type { IngestSettings } from '../src/ingest/parser.js';
+import type { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
-import { openServices } from '../src/main.js';
+import type { Notifier } from '../src/notify/index.js';
 import type { ReportSources } from '../src/report/sources.js';
+import { buildService } from '../src/service.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { Notifier } from '../src/notify/index.js';
+import { serviceStateIn } from '../src/store/index.js';
 
 export interface TestServer {
   url: string;
@@ -53,28 +54,27 @@ export async function startTestServer(
     timezone: config.timezone,
     rawRetentionDays: opts.rawRetentionDays ?? 3650,
   });
-  const metrics = new ServiceMetrics();
-  const queue = new IngestQueue(store, { maxPoints: opts.queueMaxPoints ?? 500_000, onWritten: (b) => metrics.written(b) });
-  // One worker by default, so the API tests go through the worker path the service uses.
-  const parser = new LineProtocolParser(opts.parseWorkers ?? 1, opts.ingest);
-  const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, store, clock, silentLogger, {
-    forecastWorkers: opts.forecastWorkers ?? 1,
-    deliver: { backoffMs: 10, allowedHosts: opts.webhookHosts ?? [] },
-  });
-  const app = createApp({
-    store,
-    queue,
-    parser,
-    config,
-    clock,
-    logger: silentLogger,
-    metrics,
-    forecaster,
-    notifications,
-    anomalyLog,
-    version: 'test',
-    ...(opts.sources ? { sources: opts.sources(store, () => clock.now()) } : {}),
-  });
+  // The service's own state in the same store, as the service keeps it beside DuckDB data; no schedules are started.
+  const service = buildService(
+    {
+      app: config,
+      queueMaxPoints: opts.queueMaxPoints ?? 500_000,
+      // One worker by default, so the API tests go through the worker path the service uses.
+      parseWorkers: opts.parseWorkers ?? 1,
+      ...(opts.ingest ? { ingest: opts.ingest } : {}),
+      forecastWorkers: opts.forecastWorkers ?? 1,
+    },
+    {
+      store,
+      state: await serviceStateIn(store, false),
+      clock,
+      logger: silentLogger,
+      version: 'test',
+      deliver: { backoffMs: 10, allowedHosts: opts.webhookHosts ?? [] },
+      ...(opts.sources ? { sources: opts.sources(store, () => clock.now()) } : {}),
+    },
+  );
+  const { app, queue, metrics } = service;
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -86,14 +86,11 @@ export async function startTestServer(
     queue,
     clock,
     metrics,
-    notifier: notifications.notifier,
+    notifier: service.notifier,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await queue.close();
-      await parser.close();
-      await forecastPool.close();
-      await store.close();
+      await service.stop();
     },
   };
 }

@@ -12,8 +12,8 @@
 //          They come from callers this breaker did not gate; the failed ones are failures a caller behind the
 //          breaker was spared, the passed ones calls it gave up. Read from store aggregates, so exact counts.
 // Repeated events of the state the breaker is already in change nothing.
+import { tagsIdentity } from '../model/configuration.js';
 import type { BreakerEvent, BreakerState } from '../model/result.js';
-import { seriesIdentity } from '../store/state.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import { checkRequest, countInIntervals, head, numberOption, unusedGroupBy } from './inputs.js';
@@ -60,7 +60,7 @@ export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindo
   const bySeries = new Map<string, BreakerEvent[]>();
   for (const e of events) {
     if (e.time >= w.end) continue;
-    const k = seriesIdentity(e.tags);
+    const k = tagsIdentity(e.tags);
     let list = bySeries.get(k);
     if (!list) bySeries.set(k, (list = []));
     list.push(e);
@@ -160,7 +160,7 @@ export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindo
     s.trips_per_hour = w.end > w.start ? s.trips / ((w.end - w.start) / 3.6e9) : 0;
     out.push(s);
   }
-  return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (seriesIdentity(a.series) < seriesIdentity(b.series) ? -1 : 1));
+  return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (tagsIdentity(a.series) < tagsIdentity(b.series) ? -1 : 1));
 }
 
 export interface DuringOpen {

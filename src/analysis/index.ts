@@ -11,6 +11,8 @@ import { runRegressions } from './regressions.js';
 import { runTrends } from './trends.js';
 import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponse, type AnalysisRunner } from './types.js';
 import { DAY_MS } from '../time/buckets.js';
+import type { AnomalyLog } from '../store/state.js';
+import type { Store } from '../store/types.js';
 
 export { ANALYSIS_KINDS, type AnalysisKind } from './types.js';
 
@@ -44,4 +46,16 @@ export async function runAnalysis(kind: AnalysisKind, ctx: AnalysisContext, req:
     throw invalid(`an analysis covers at most ${MAX_ANALYSIS_DAYS} days; narrow start and stop`, { parameter: 'start' });
   }
   return runner(ctx, req);
+}
+
+/** An analysis over a given store (the service's, or a report's memoized view of it). */
+export type StoreAnalysis = (kind: AnalysisKind, req: AnalysisRequest, store: Store) => Promise<AnalysisResponse>;
+
+/**
+ * The one analysis runner the service's parts share (charts, reports and the dashboard, the notifier, the CLI's
+ * reads; service.ts wires it): at the time `now()` says when each runs, keeping anomalies in `anomalyLog` when
+ * there is one.
+ */
+export function analysisRunner(now: () => number, anomalyLog?: AnomalyLog): StoreAnalysis {
+  return (kind, req, store) => runAnalysis(kind, { store, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req);
 }

@@ -8,7 +8,7 @@ import { isAnalysisKind, runAnalysis } from '../analysis/index.js';
 import { ANALYSIS_KINDS, type AnalysisContext } from '../analysis/types.js';
 import type { StoredAnomaly } from '../store/state.js';
 import { formatMillis } from '../time/parse.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
 import { groupByParam, intParam, metricParam, one, queryOf, rejectUnknown, tagFilters, timeParam, tzParam } from './params.js';

@@ -3,26 +3,18 @@
 import { isCancelled, withCancellation } from '../cancellation.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { Forecaster } from '../forecast/index.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
-import type { LineProtocolParser } from '../ingest/parser.js';
 import { WriteAdmission } from '../ingest/admission.js';
-import type { IngestQueue } from '../ingest/queue.js';
-import type { Logger } from '../logger.js';
-import type { AnomalyLog } from '../store/state.js';
-import type { Store, StoreStatus } from '../store/types.js';
-import type { FluxTaskState } from '../tasks/flux-tasks.js';
+import type { StoreStatus } from '../store/types.js';
+import type { AppDeps } from './deps.js';
 import { analysisRouter } from './analysis.js';
-import type { ReportSources } from '../report/sources.js';
 import { createAuth } from './auth.js';
 import { isClientAbort } from './body.js';
 import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
 import { reportsRouter } from './reports.js';
-import type { ServiceMetrics } from './metrics.js';
 import { forecastRouter } from './forecast.js';
-import { type Notifications, notificationsRouter } from './notifications.js';
+import { notificationsRouter } from './notifications.js';
 import { grafanaRouter } from './grafana.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
@@ -30,42 +22,7 @@ import { influxQueryRouter } from './influx-query.js';
 import { writeRouter } from './write.js';
 import { deleteRouter } from './delete.js';
 
-export interface AppConfig {
-  timezone: string;
-  authTokens: string[];
-  readTokens?: string[];
-  /** Hosts webhooks may be sent to; empty or absent: any. */
-  webhookHosts?: string[];
-  /** Browser origins allowed to call the API (CORS); "*" for any; empty or absent: none. */
-  corsOrigins?: string[];
-  publicRead: boolean;
-  maxBodyBytes: number;
-  /** Decoded body bytes the writes being read may hold together (default: maxBodyBytes); see ingest/admission.ts. */
-  ingestMaxBytes?: number;
-  /** Which store serves the data (picks the default Grafana dashboard variant); Config carries it. */
-  store?: 'duckdb' | 'influxdb';
-  grafana?: { url?: string; token?: string; timeoutMs?: number };
-}
-
-export interface AppDeps {
-  store: Store;
-  queue: IngestQueue;
-  parser: LineProtocolParser;
-  config: AppConfig;
-  clock: Clock;
-  logger: Logger;
-  metrics: ServiceMetrics;
-  forecaster: Forecaster;
-  /** Rules, history and the notifier (absent: the notification endpoints answer 404). */
-  notifications?: Notifications;
-  version: string;
-  /** The InfluxDB rollup tasks being watched (RESULTANT_STORE=influxdb only). */
-  fluxTasks?: { states(): FluxTaskState[] };
-  /** Keeps detected anomalies once and their acknowledgements (absent: anomalies are reported, not stored). */
-  anomalyLog?: AnomalyLog;
-  /** Data for charts, reports and the dashboard; default: the store, the analyses and the forecaster (tests replace it). */
-  sources?: ReportSources;
-}
+export type { AppConfig, AppDeps } from './deps.js';
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
 const LAG_WARN_SECONDS = 2 * 3600;

@@ -1,16 +1,15 @@
 // GET /api/v1/charts/<type>.svg|.png (README: What is there; /openapi.json): the parameters of the matching read, drawn on the server.
 import { collectAfter } from './heavy.js';
-import { runAnalysis } from '../analysis/index.js';
 import { Router } from 'express';
 import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
 import { MAX_WIDTH, MIN_WIDTH } from '../charts/theme.js';
 import { CHART_TYPES, type ChartType } from '../charts/types.js';
 import { invalid, notFound, stopNotAfterStart } from '../errors.js';
-import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
 import { PERIODS } from '../time/buckets.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
+import { sourcesOf } from './sources.js';
 import { forecastOptions } from './forecast.js';
 import {
   enumParam,
@@ -37,18 +36,6 @@ const ALLOWED: Record<ChartType, string[]> = {
   'circuit-breakers': COMMON,
   forecast: [...COMMON, 'period', 'statistic', 'horizon', 'level', 'model'],
 };
-
-/** The app's sources: given ones, or the store with the service's forecaster (analyses not available yet). */
-export function sourcesOf(deps: AppDeps): ReportSources {
-  const now = () => deps.clock.now();
-  return (
-    deps.sources ??
-    storeSources(deps.store, now, {
-      forecast: forecasterSource(deps.forecaster, now),
-      analysis: (kind, req, store) => runAnalysis(kind, { store, now: now(), ...(deps.anomalyLog ? { anomalyLog: deps.anomalyLog } : {}) }, req),
-    })
-  );
-}
 
 /** Query parameters -> a chart request; every problem is a 400 naming the parameter. */
 export function chartRequest(type: ChartType, q: Query, defaultTz: string): ChartRequest {

@@ -9,7 +9,7 @@ import { parseDeletePredicate } from '../model/delete-predicate.js';
 import { MAX_TIME_US, MIN_TIME_US } from '../model/result.js';
 import { parseRfc3339 } from '../time/parse.js';
 import type { DeleteQuery, DeleteReport } from '../store/types.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
 import { one, queryOf } from './params.js';

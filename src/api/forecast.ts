@@ -3,7 +3,7 @@ import { collectAfter } from './heavy.js';
 import { Router } from 'express';
 import { FORECAST_PERIODS, type ForecastParams, LIMITS, STATISTICS } from '../forecast/index.js';
 import { MODEL_NAMES } from '../forecast/models.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import {
   enumParam,

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { AppError } from '../errors.js';
 import { buildDashboards, FOLDER, provisionDashboards, type Variant } from '../grafana/index.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { enumParam, queryOf, rejectUnknown } from './params.js';
 

@@ -4,7 +4,7 @@
 // name is accepted and writes go to the one store whatever their `db`. Any other statement is a 400 that points to
 // the API that reads data. Answers use InfluxDB's shape ({"results": [...]}, {"error": "..."}), which clients parse.
 import { type Request, type Response, Router } from 'express';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { readBody } from './body.js';
 

@@ -4,19 +4,14 @@
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AppError, bodyErrors, invalid, notFound, stopNotAfterStart } from '../errors.js';
-import type { NotificationLog } from '../notify/log.js';
-import type { Notifier } from '../notify/index.js';
 import { publicRule, type Rule, RuleInput, webhookTargetProblem } from '../notify/rules.js';
 import { formatMillis } from '../time/parse.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps, Notifications } from './deps.js';
+
+export type { Notifications } from './deps.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
 import { intParam, one, queryOf, rejectUnknown, timeParam } from './params.js';
-
-export interface Notifications {
-  log: NotificationLog;
-  notifier: Notifier;
-}
 
 const MAX_RULE_BODY = 64 * 1024;
 

@@ -3,7 +3,7 @@ import { type Response, Router } from 'express';
 import { queryAggregatesJson } from '../aggregates/index.js';
 import { PERIODS } from '../time/buckets.js';
 import { formatMicros } from '../time/parse.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { type ExportFormat, EXPORT_MEDIA, exportPieces, RESULT_FORMATS, resultJson, resultSelection } from './export.js';
 import {

@@ -4,10 +4,10 @@ import { collectGarbage } from '../memory.js';
 import { type Response, Router } from 'express';
 import { bodyErrors, invalid } from '../errors.js';
 import { EXTENSIONS, ReportRequest, streamReport } from '../report/index.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
-import { sourcesOf } from './charts.js';
+import { sourcesOf } from './sources.js';
 
 const MAX_BODY = 16 * 1024;
 

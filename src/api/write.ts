@@ -11,7 +11,7 @@ import { MAX_SKIPPED_NAMES } from '../ingest/validate.js';
 import { parsePrecision } from '../ingest/line-protocol.js';
 import { LineSlicer, type Slice } from '../ingest/line-slices.js';
 import type { WriteBatch } from '../model/result.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { type BodyHead, bodyHead, readJson, requireJson, streamBody } from './body.js';
 import { one, queryOf } from './params.js';

@@ -1,8 +1,8 @@
 // `resultant forecast`: the same forecast as GET /api/v1/forecast, from the database file or a running server.
 import { forecastParams } from '../api/forecast.js';
 import { isAppError } from '../errors.js';
-import { Forecaster, type ForecastJson } from '../forecast/index.js';
-import { ForecastPool } from '../forecast/pool.js';
+import type { ForecastJson } from '../forecast/index.js';
+import { readingParts } from '../service.js';
 import type { Query } from '../api/params.js';
 import { CliError, cliConfig, openStoreOrServer, usage } from './common.js';
 
@@ -53,9 +53,9 @@ export async function runForecast(o: ForecastCliOptions): Promise<ForecastJson> 
   const opened = await openStoreOrServer(config, 'asking it');
   if ('server' in opened) return viaServer(opened.server, q, o.token);
   const { store } = opened;
-  const pool = new ForecastPool();
+  const { forecastPool: pool, forecaster } = readingParts({ store, now: () => Date.now() });
   try {
-    return await new Forecaster(store, pool).forecast(params, Date.now());
+    return await forecaster.forecast(params, Date.now());
   } catch (e) {
     if (isAppError(e)) throw new CliError(e.message);
     throw e;

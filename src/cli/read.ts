@@ -3,11 +3,10 @@
 // arguments the same way, as query parameters of the matching API route.
 import type { Config } from '../config.js';
 import { isAppError } from '../errors.js';
-import { Forecaster } from '../forecast/index.js';
-import { ForecastPool } from '../forecast/pool.js';
-import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
+import type { ForecastPool } from '../forecast/pool.js';
+import type { ReportSources } from '../report/sources.js';
+import { readingParts } from '../service.js';
 import { openAnomalyLog } from '../store/index.js';
-import { runAnalysis } from '../analysis/index.js';
 import type { Store } from '../store/types.js';
 import { CliError, openStoreOrServer, usage } from './common.js';
 
@@ -24,18 +23,14 @@ export async function openReader(config: Config, url: string | undefined, token:
   if ('server' in opened) return { kind: 'http', base: opened.server, token };
   const { store } = opened;
   // The pool starts its worker only when a forecast is asked for.
-  const pool = new ForecastPool({ workers: 1 });
-  const now = () => Date.now();
   const anomalyLog = await openAnomalyLog(store);
-  return {
-    kind: 'store',
+  const { forecastPool: pool, sources } = readingParts({
     store,
-    pool,
-    sources: storeSources(store, now, {
-      forecast: forecasterSource(new Forecaster(store, pool), now),
-      analysis: (kind, req, s) => runAnalysis(kind, { store: s, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req),
-    }),
-  };
+    now: () => Date.now(),
+    forecastWorkers: 1,
+    ...(anomalyLog ? { anomalyLog } : {}),
+  });
+  return { kind: 'store', store, pool, sources };
 }
 
 export async function closeReader(r: Reader): Promise<void> {

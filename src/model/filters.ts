@@ -1,8 +1,10 @@
 // Tag filters as JSON bodies give them (`{"endpoint": "api", "region": ["eu", "us"]}`): one zod schema that checks
 // keys and values as tags are checked everywhere, and the conversion to the stores' TagFilters.
 import { z } from 'zod';
-import type { TagFilters } from '../store/types.js';
 import { checkTagKey, checkTagValue } from './result.js';
+
+/** Tag filters: key -> accepted values (any of); different keys must all match. */
+export type TagFilters = Record<string, string[]>;
 
 export const TagFilterBody = z
   .record(z.string(), z.union([z.string(), z.array(z.string()).min(1).max(1000)]))

@@ -15,15 +15,9 @@ export const SKETCH_ALPHA = 0.004;
 export const SKETCH_GAMMA = (1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA);
 /** Bound on the relative error of a merged percentile. */
 export const SKETCH_RELATIVE_ERROR = SKETCH_GAMMA - 1;
-const INV_LN_GAMMA = 1 / Math.log(SKETCH_GAMMA);
+/** 1 / ln(gamma): the sketch key of v > 0 is KEY_OFFSET + ceil(ln(v) * INV_LN_GAMMA) (store/duckdb/sketch-sql.ts computes it in SQL). */
+export const INV_LN_GAMMA = 1 / Math.log(SKETCH_GAMMA);
 export const KEY_OFFSET = 200_000;
-
-/** SQL expression for the sketch key of the DOUBLE expression `v` (constants only, no user input). */
-export function sketchKeySql(v: string): string {
-  return `(CASE WHEN ${v} > 0 THEN (${KEY_OFFSET} + ceil(ln(${v}) * ${INV_LN_GAMMA}))::INTEGER
-    WHEN ${v} < 0 THEN (-(${KEY_OFFSET} + ceil(ln(-(${v})) * ${INV_LN_GAMMA})))::INTEGER
-    ELSE 0 END)`;
-}
 
 export function sketchKey(v: number): number {
   if (v > 0) return KEY_OFFSET + Math.ceil(Math.log(v) * INV_LN_GAMMA);

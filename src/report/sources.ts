@@ -2,11 +2,13 @@
 // analyses and forecasts come from functions that other parts of the service provide. Until those are wired in,
 // `analysis` and `forecast` return null and every output says the section is not available, never fills it in.
 import { queryAggregates, type AggregateParams, type AggregatesJson, type BucketJson } from '../aggregates/index.js';
+import { analysisRunner } from '../analysis/index.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import type { BreakerTransition, ForecastJson } from '../charts/types.js';
 import { invalid } from '../errors.js';
 import type { Forecaster, ForecastParams } from '../forecast/index.js';
 import { statsFrom } from '../model/stats.js';
+import type { AnomalyLog } from '../store/state.js';
 import type { StatsLevel, Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
 import { memoizedStore } from './memo.js';
@@ -50,6 +52,11 @@ export interface SourceExtras {
 /** The service's forecaster as a source (its parameters are validated where they come in: the chart route, the CLI). */
 export function forecasterSource(forecaster: Forecaster, now: () => number): (p: ForecastParams) => Promise<ForecastJson> {
   return (p) => forecaster.forecast(p, now());
+}
+
+/** The service's sources over a store: its forecaster, and the analyses keeping anomalies in `anomalyLog` when given. */
+export function serviceSources(store: Store, now: () => number, forecaster: Forecaster, anomalyLog?: AnomalyLog): ReportSources {
+  return storeSources(store, now, { forecast: forecasterSource(forecaster, now), analysis: analysisRunner(now, anomalyLog) });
 }
 
 /** Sources over a store; analyses and forecasts from `extras` when given, otherwise "not available". */

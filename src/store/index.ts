@@ -3,8 +3,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { DuckDBAnomalyLog } from './duckdb/anomaly-log.js';
 import { DuckDBStore } from './duckdb/index.js';
+import { DuckDBNotificationLog } from './duckdb/notification-log.js';
 import { InfluxStore } from './influxdb/index.js';
-import type { AnomalyLog } from './state.js';
+import type { AnomalyLog, ServiceState } from './state.js';
 import type { Store } from './types.js';
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
@@ -48,6 +49,25 @@ export async function openStateStore(config: Config, store: Store, logger: Logge
   if (store instanceof DuckDBStore) return { state: store, owned: false };
   // One thread: this file holds only the service's small state tables.
   return { state: await openDuckDB(config, logger, 1), owned: true };
+}
+
+/** The service's own state in `state` (a DuckDB store); `owned`: close() closes `state`. */
+export async function serviceStateIn(state: DuckDBStore, owned: boolean): Promise<ServiceState> {
+  const anomalyLog = await DuckDBAnomalyLog.open(state);
+  const notificationLog = await DuckDBNotificationLog.open(state);
+  return {
+    anomalyLog,
+    notificationLog,
+    close: async () => {
+      if (owned) await state.close();
+    },
+  };
+}
+
+/** The service's own state where openStateStore keeps it for `store`. */
+export async function openServiceState(config: Config, store: Store, logger: Logger): Promise<ServiceState> {
+  const { state, owned } = await openStateStore(config, store, logger);
+  return serviceStateIn(state, owned);
 }
 
 /** The anomaly log that goes with a store: in the same file for DuckDB; none (yet) for other stores. */

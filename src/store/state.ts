@@ -3,6 +3,7 @@
 // often the analysis runs, and a person can acknowledge it.
 import type { Tags } from '../model/result.js';
 import { tagsIdentity } from '../model/configuration.js';
+import type { NotificationLog } from '../notify/log.js';
 
 export interface AnomalyRecord {
   series: Tags;
@@ -47,3 +48,11 @@ export interface AnomalyLog {
 
 /** The identity of a tag set inside the log: its entries sorted by key, as JSON. */
 export const seriesIdentity = tagsIdentity;
+
+/** Everything the service keeps of its own (store/index.ts opens it): the anomaly log and the notification rules and history. */
+export interface ServiceState {
+  anomalyLog: AnomalyLog;
+  notificationLog: NotificationLog;
+  /** Closes what holds the state when the service opened it for itself (a file beside an InfluxDB store). */
+  close(): Promise<void>;
+}

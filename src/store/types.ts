@@ -4,10 +4,37 @@
 import type { ConfigurationRule } from '../model/configuration.js';
 import type { Category } from '../model/fingerprint.js';
 import type { BreakerEvent, Measurement, Tags, TestResult, WriteBatch } from '../model/result.js';
+import type { Logger } from '../logger.js';
 import type { Period } from '../time/buckets.js';
 
-/** Tag filters: key -> accepted values (any of); different keys must all match. */
-export type TagFilters = Record<string, string[]>;
+import type { TagFilters } from '../model/filters.js';
+
+/** Tag filters (model/filters.ts), re-exported: the store's queries take them. */
+export type { TagFilters };
+
+/** A background task of the store (the InfluxDB Flux tasks: store/influxdb/flux-tasks.ts) as /health and /metrics show it. */
+export interface StoreTaskState {
+  name: string;
+  id: string | null;
+  /**
+   * pass: the last run succeeded (or none ran yet); warn: the last run failed, or the task is missing or not
+   * active. Warn, not fail: answers stay right (raw data inside the retention, the service's own rollup job), so a
+   * broken task must not make a liveness probe restart the service; the gauge resultant_flux_task_failing alerts.
+   */
+  status: 'pass' | 'warn';
+  lastRunStatus: string | null;
+  lastRunError: string | null;
+  latestCompleted: string | null;
+  message?: string;
+}
+
+/** Work a store runs on its own, which the service starts and stops with its schedules and watches. */
+export interface StoreBackgroundTasks {
+  /** Installs and begins watching (retrying while the store does not answer). */
+  start(): void;
+  stop(): void;
+  states(): StoreTaskState[];
+}
 
 export interface AggregateQuery {
   period: Period;
@@ -314,5 +341,10 @@ export interface Store {
   /** The earliest time (µs) a write may carry; older raw data is not kept. */
   oldestWritableTime(nowMs: number): number;
   status(nowMs: number): Promise<StoreStatus>;
+  /**
+   * Work the store runs on its own (InfluxDB: its rollup tasks, store/influxdb/flux-tasks.ts), which the service
+   * starts and stops with its schedules and shows in /health and /metrics; absent: none.
+   */
+  backgroundTasks?(o: { logger: Logger }): StoreBackgroundTasks;
   close(): Promise<void>;
 }

@@ -13,9 +13,9 @@ import {
   type Moments,
   mergeMoments,
   QUANTILES,
-  sketchKeySql,
   sketchQuantile,
 } from '../../model/stats.js';
+import { sketchKeySql } from './sketch-sql.js';
 import { bucketStart, ceilHour, floorHour, HOUR_MS, interiorSlotFor, nextBucketStart, type Period } from '../../time/buckets.js';
 import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';

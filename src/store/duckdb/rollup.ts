@@ -1,6 +1,6 @@
 // Building rollup rows from raw results. One contiguous run of buckets at a time: its rows are deleted and
 // recomputed, so a re-run is idempotent and a late write only needs its bucket recomputed.
-import { sketchKeySql } from '../../model/stats.js';
+import { sketchKeySql } from './sketch-sql.js';
 import { slotFor } from '../../time/buckets.js';
 import type { DuckDBConnection } from './db.js';
 import { bucketMap, type BucketMap, ParamBag, sumOfSquaresSql } from './sql.js';

@@ -17,8 +17,11 @@
 // client resending its request all overwrite what was stored the first time instead of storing it twice.
 import { Cancelled, currentSignal } from '../../cancellation.js';
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
-import { BucketsAPI, DeleteAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
+import { BucketsAPI, DeleteAPI } from '@influxdata/influxdb-client-apis';
 import { formatDeletePredicate } from '../../model/delete-predicate.js';
+import type { Logger } from '../../logger.js';
+import { FluxTasks, fluxTaskSpecs } from './flux-tasks.js';
+import { findOrgID } from './org.js';
 import { configurationOf } from '../../model/configuration.js';
 import { invalid } from '../../errors.js';
 import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
@@ -108,6 +111,11 @@ export class InfluxStore implements Store {
     this.buckets = bucketNames(opts.bucket);
     this.now = opts.now ?? Date.now;
     this.writer = new LineWriter(influx, { ...opts.writer, org: opts.org, bucket: this.buckets.raw });
+  }
+
+  /** The rollup and analysis-summary tasks inside InfluxDB (flux-tasks.ts), installed and watched once started. */
+  backgroundTasks(o: { logger: Logger }): FluxTasks {
+    return new FluxTasks(this.influx, this.opts.org, fluxTaskSpecs(this.buckets.raw, this.opts.timezone), o.logger);
   }
 
   static async open(opts: InfluxStoreOptions): Promise<InfluxStore> {
@@ -578,13 +586,6 @@ export class InfluxStore implements Store {
     this.closed = true;
     await this.writer.close();
   }
-}
-
-/** The id of organisation `org` (INFLUX_ORG): the bucket setup and the task installer both need it. */
-export async function findOrgID(influx: InfluxDB, org: string): Promise<string> {
-  const id = (await new OrgsAPI(influx).getOrgs({ org })).orgs?.[0]?.id;
-  if (!id) throw new Error(`InfluxDB organisation ${JSON.stringify(org)} not found (INFLUX_ORG)`);
-  return id;
 }
 
 const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);

@@ -1,17 +1,17 @@
 // Task installation and watching against a loopback imitation of /api/v2/orgs and /api/v2/tasks.
-import { Forecaster } from '../forecast/index.js';
-import { ForecastPool } from '../forecast/pool.js';
+import { Forecaster } from '../../forecast/index.js';
+import { ForecastPool } from '../../forecast/pool.js';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InfluxImitation } from '../../test/influx-imitation.js';
+import { InfluxImitation } from '../../../test/influx-imitation.js';
 import type { Server } from 'node:http';
-import { createApp } from '../api/app.js';
-import { ServiceMetrics } from '../api/metrics.js';
-import { fixedClock } from '../clock.js';
-import { LineProtocolParser } from '../ingest/parser.js';
-import { IngestQueue } from '../ingest/queue.js';
-import { silentLogger } from '../logger.js';
-import { DuckDBStore } from '../store/duckdb/index.js';
+import { createApp } from '../../api/app.js';
+import { ServiceMetrics } from '../../api/metrics.js';
+import { fixedClock } from '../../clock.js';
+import { LineProtocolParser } from '../../ingest/parser.js';
+import { IngestQueue } from '../../ingest/queue.js';
+import { silentLogger } from '../../logger.js';
+import { DuckDBStore } from '../duckdb/index.js';
 import { FluxTasks, fluxTaskSpecs } from './flux-tasks.js';
 
 let influx: InfluxImitation;

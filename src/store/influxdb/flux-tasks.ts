@@ -6,10 +6,11 @@
 // rollup job runs the same Flux), but rollups and analysis summaries beyond the raw retention do.
 import type { InfluxDB } from '@influxdata/influxdb-client';
 import { TasksAPI } from '@influxdata/influxdb-client-apis';
-import type { Logger } from '../logger.js';
-import { FLUX_FILES, readFluxFile, renderParams, taskName } from '../store/influxdb/flux-files.js';
-import { findOrgID } from '../store/influxdb/index.js';
-import { bucketNames } from '../store/influxdb/schema.js';
+import type { Logger } from '../../logger.js';
+import type { StoreBackgroundTasks, StoreTaskState } from '../types.js';
+import { FLUX_FILES, readFluxFile, renderParams, taskName } from './flux-files.js';
+import { findOrgID } from './org.js';
+import { bucketNames } from './schema.js';
 
 export interface FluxTaskSpec {
   name: string;
@@ -32,22 +33,10 @@ export function fluxTaskSpecs(bucket: string, timezone: string): FluxTaskSpec[] 
 
 export type InstallAction = 'created' | 'updated' | 'unchanged';
 
-export interface FluxTaskState {
-  name: string;
-  id: string | null;
-  /**
-   * pass: the last run succeeded (or none ran yet); warn: the last run failed, or the task is missing or not
-   * active. Warn, not fail: answers stay right (raw data inside the retention, the service's own rollup job), so a
-   * broken task must not make a liveness probe restart the service; the gauge resultant_flux_task_failing alerts.
-   */
-  status: 'pass' | 'warn';
-  lastRunStatus: string | null;
-  lastRunError: string | null;
-  latestCompleted: string | null;
-  message?: string;
-}
+/** A task's state as /health and /metrics show it (store/types.ts). */
+export type FluxTaskState = StoreTaskState;
 
-export class FluxTasks {
+export class FluxTasks implements StoreBackgroundTasks {
   private readonly api: TasksAPI;
   private orgID: string | null = null;
   private readonly byName = new Map<string, FluxTaskState>();
