@@ -59,7 +59,7 @@ export async function openServices(
   const forecastPool = new ForecastPool(o.forecastWorkers === undefined ? {} : { workers: o.forecastWorkers });
   const anomalyLog = await DuckDBAnomalyLog.open(state);
   const log = await DuckDBNotificationLog.open(state);
-  const analyze = (kind: AnalysisKind, req: AnalysisRequest) => runAnalysis(kind, { store, now: clock.now(), anomalyLog }, req);
+  const analyze = <K extends AnalysisKind>(kind: K, req: AnalysisRequest) => runAnalysis(kind, { store, now: clock.now(), anomalyLog }, req);
   const notifier = new Notifier({ store, log, logger, analyze, ...(o.deliver ? { deliver: o.deliver } : {}) });
   return { forecastPool, forecaster: new Forecaster(store, forecastPool), anomalyLog, notifications: { log, notifier } };
 }

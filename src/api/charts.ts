@@ -1,6 +1,5 @@
 // GET /api/v1/charts/<type>.svg|.png (README: What is there; /openapi.json): the parameters of the matching read, drawn on the server.
 import { collectAfter } from './heavy.js';
-import { runAnalysis } from '../analysis/index.js';
 import { Router } from 'express';
 import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
@@ -38,14 +37,14 @@ const ALLOWED: Record<ChartType, string[]> = {
   forecast: [...COMMON, 'period', 'statistic', 'horizon', 'level', 'model'],
 };
 
-/** The app's sources: given ones, or the store with the service's forecaster (analyses not available yet). */
+/** The app's sources: given ones, or the store with the service's analyses, anomaly log and forecaster. */
 export function sourcesOf(deps: AppDeps): ReportSources {
   const now = () => deps.clock.now();
   return (
     deps.sources ??
     storeSources(deps.store, now, {
       forecast: forecasterSource(deps.forecaster, now),
-      analysis: (kind, req, store) => runAnalysis(kind, { store, now: now(), ...(deps.anomalyLog ? { anomalyLog: deps.anomalyLog } : {}) }, req),
+      ...(deps.anomalyLog ? { anomalyLog: deps.anomalyLog } : {}),
     })
   );
 }

@@ -7,7 +7,6 @@ import { Forecaster } from '../forecast/index.js';
 import { ForecastPool } from '../forecast/pool.js';
 import { forecasterSource, storeSources, type ReportSources } from '../report/sources.js';
 import { openAnomalyLog } from '../store/index.js';
-import { runAnalysis } from '../analysis/index.js';
 import type { Store } from '../store/types.js';
 import { CliError, openStoreOrServer, usage } from './common.js';
 
@@ -33,7 +32,7 @@ export async function openReader(config: Config, url: string | undefined, token:
     pool,
     sources: storeSources(store, now, {
       forecast: forecasterSource(new Forecaster(store, pool), now),
-      analysis: (kind, req, s) => runAnalysis(kind, { store: s, now: now(), ...(anomalyLog ? { anomalyLog } : {}) }, req),
+      ...(anomalyLog ? { anomalyLog } : {}),
     }),
   };
 }

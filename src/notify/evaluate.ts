@@ -1,6 +1,6 @@
 // What each kind of rule finds now: availability and latency rules read the aggregates of the last window; the
 // others read an analysis (regressions, failure patterns, anomalies) and pick what is new or bad enough.
-import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import type { AnalysisKind, AnalysisRequest, AnalysisResponses } from '../analysis/types.js';
 import { tagFiltersOf } from '../model/filters.js';
 import { seriesIdentity } from '../store/state.js';
 import type { Store } from '../store/types.js';
@@ -19,7 +19,7 @@ export interface Alert {
   details: Record<string, unknown>;
 }
 
-export type Analyze = (kind: AnalysisKind, req: AnalysisRequest) => Promise<AnalysisResponse>;
+export type Analyze = <K extends AnalysisKind>(kind: K, req: AnalysisRequest) => Promise<AnalysisResponses[K]>;
 
 export interface EvalContext {
   store: Store;
@@ -110,7 +110,7 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   return worst(alerts, (a) => Math.abs((a.value ?? 0) - (a.threshold ?? 0)));
 }
 
-async function analysis(rule: Rule, ctx: EvalContext, kind: AnalysisKind): Promise<AnalysisResponse> {
+async function analysis<K extends AnalysisKind>(rule: Rule, ctx: EvalContext, kind: K): Promise<AnalysisResponses[K]> {
   if (!ctx.analyze) throw new Error(`rule kind ${rule.kind} needs the ${kind} analysis, which this service does not have`);
   return ctx.analyze(kind, {
     start: ctx.now - rule.lookback_days * DAY_MS,
