@@ -123,20 +123,9 @@ async function analysis<K extends AnalysisKind>(rule: Rule, ctx: EvalContext, ki
   });
 }
 
-interface RegressionItem {
-  series: Record<string, string | null>;
-  metric: string;
-  direction: 'worse' | 'better';
-  change_pct: number;
-  p_value: number;
-  severity: keyof typeof SEVERITY_RANK;
-  change_time: string | null;
-}
-
 async function regressionAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'regressions');
-  const items = (res.regressions ?? []) as RegressionItem[];
-  const alerts = items
+  const alerts = res.regressions
     .filter((r) => r.direction === 'worse' && SEVERITY_RANK[r.severity] >= SEVERITY_RANK[rule.min_severity])
     .map((r): Alert => {
       const key = seriesIdentity(r.series);
@@ -153,22 +142,11 @@ async function regressionAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> 
   return worst(alerts, (a) => Math.abs(a.value ?? 0));
 }
 
-interface PatternItem {
-  fingerprint: string;
-  category: string;
-  example: string;
-  count: number;
-  first_seen: string;
-  last_seen: string;
-  /** False when the fingerprint was seen before the analysis window. */
-  new?: boolean;
-}
-
 async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'failure-patterns');
   // New = not seen in the week before the analysis window; each fingerprint is sent once (de-duplication), so
   // one missed evaluation (downtime, a slow run) does not lose it.
-  const alerts = ((res.patterns ?? []) as PatternItem[])
+  const alerts = res.patterns
     .filter((p) => p.new === true)
     .map((p): Alert => {
       const series = { fingerprint: p.fingerprint };
@@ -185,20 +163,9 @@ async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]>
   return worst(alerts, (a) => a.value ?? 0);
 }
 
-interface AnomalyItem {
-  series: Record<string, string | null>;
-  metric: string;
-  time: string;
-  value: number;
-  expected: number;
-  score: number;
-  method: string;
-  acknowledged?: boolean;
-}
-
 async function anomalyAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'anomalies');
-  const alerts = ((res.anomalies ?? []) as AnomalyItem[])
+  const alerts = res.anomalies
     .filter((a) => Math.abs(a.score) > rule.threshold! && a.acknowledged !== true)
     .map((a): Alert => {
       const key = seriesIdentity(a.series);
