@@ -7,7 +7,7 @@ import { AppError, bodyErrors, invalid } from '../errors.js';
 import { checkMetricName, checkTagKey, RESERVED_FIELDS } from '../model/result.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { ANALYSES, availableKinds, runAnalysis } from './index.js';
-import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest } from './types.js';
+import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponses } from './types.js';
 import { DAY_MS } from '../time/buckets.js';
 
 export { MAX_ANALYSIS_DAYS } from './types.js';
@@ -72,13 +72,21 @@ export function requestedKinds(body: Pick<z.output<typeof AnalyzeBody>, 'analysi
   return availableKinds().filter((k) => k !== 'comparison' || (dimension !== undefined && String(dimension).trim() !== ''));
 }
 
+/** The answer of POST /api/v1/analyze: each requested analysis's answer under its kind, in the order asked. */
+export type AnalyzeResult = { [K in AnalysisKind]?: AnalysisResponses[K] };
+
+/** Sets the answer of one kind (typed by the kind). */
+export function putResult<K extends AnalysisKind>(out: AnalyzeResult, kind: K, res: AnalysisResponses[K] | undefined): void {
+  out[kind] = res;
+}
+
 /** Runs every requested analysis (see requestedKinds) over the last `days` days. */
 export async function analyze(
   ctx: AnalysisContext,
   body: z.output<typeof AnalyzeBody>,
   defaults: { tz: string },
   onProgress?: (kind: AnalysisKind, done: number, total: number) => void,
-): Promise<Record<string, unknown>> {
+): Promise<AnalyzeResult> {
   const kinds = requestedKinds(body);
   const missing = kinds.filter((k) => !ANALYSES[k]);
   if (missing.length) {
@@ -89,7 +97,7 @@ export async function analyze(
   }
   const filters = tagFiltersOf(body.filter);
   const stop = ctx.now;
-  const out: Record<string, unknown> = {};
+  const out: AnalyzeResult = {};
   for (const [i, kind] of kinds.entries()) {
     onProgress?.(kind, i, kinds.length);
     const req: AnalysisRequest = {
@@ -101,7 +109,7 @@ export async function analyze(
       tz: body.tz ?? defaults.tz,
       options: Object.fromEntries(Object.entries(body.options?.[kind] ?? {}).map(([k, v]) => [k, String(v)])),
     };
-    out[kind] = await runAnalysis(kind, ctx, req);
+    putResult(out, kind, await runAnalysis(kind, ctx, req));
   }
   return out;
 }

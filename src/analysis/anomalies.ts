@@ -35,9 +35,9 @@ import { formatMillis } from '../time/parse.js';
 import { errorText, loadMstl } from '../augurs.js';
 import { head, Options } from './inputs.js';
 import { cycleOf, decompose, interpolate, strengthNeeded, toGrid } from './seasonal.js';
-import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
+import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, type Statistic, yielder } from './series.js';
 import { binomialTailZ } from './stats.js';
-import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
+import type { AnalysisContext, AnalysisHead, AnalysisRequest } from './types.js';
 
 export type AnomalyMethod = 'robust_z' | 'seasonal_mad' | 'mstl_mad';
 
@@ -388,7 +388,54 @@ function scoreSeries(points: readonly Point[], o: AnomalyOptions): Omit<Detectio
   return { method: 'seasonal_mad', seasonalStrength: strength, scores: seasonalScores(points, o.stepMs)! };
 }
 
-export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
+/** One anomaly episode in the answer; `id` when the service keeps an anomaly log. Times RFC 3339 UTC. */
+export interface AnomalyItem {
+  id?: number;
+  series: Record<string, string>;
+  metric: string;
+  statistic: Statistic;
+  time: string;
+  start: string;
+  end: string;
+  peak_time: string;
+  value: number;
+  expected: number;
+  score: number;
+  method: AnomalyMethod;
+  side: 'high' | 'low';
+  acknowledged: boolean;
+  evidence: {
+    results: number;
+    history_points: number;
+    threshold: number;
+    breaching_buckets: number;
+    confirmed_by: 'novelty' | 'persistence';
+    novelty_bar: number;
+    seasonal_strength: number | null;
+  };
+}
+
+/** How one series was judged. */
+export interface SeriesChecked {
+  series: Record<string, string>;
+  method: AnomalyMethod;
+  points: number;
+  seasonal_strength: number | null;
+  note?: string;
+}
+
+export interface AnomaliesResponse extends AnalysisHead<'anomalies'> {
+  period: 'hour' | 'day';
+  group_by: string[];
+  statistic: Statistic;
+  stored: boolean;
+  settings: { threshold: number; history: number; confirm: number; novelty: number; gap: number };
+  warnings?: string[];
+  anomalies: AnomalyItem[];
+  series_checked: SeriesChecked[];
+}
+
+export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): Promise<AnomaliesResponse> {
   const opts = new Options(
     req.options,
     [...SERIES_OPTIONS, 'method', 'threshold', 'history', 'confirm', 'novelty', 'gap', 'acknowledged'],
@@ -406,7 +453,7 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
   const set = await loadSeries(ctx, req, opts, history);
   const metric = metricLabel(req.metric, set.statistic);
   const found: { series: Record<string, string>; a: Anomaly; strength: number | null }[] = [];
-  const methods: { series: Record<string, string>; method: AnomalyMethod; points: number; seasonal_strength: number | null; note?: string }[] = [];
+  const methods: SeriesChecked[] = [];
   const pause = yielder();
   const rate = set.statistic === 'error_rate' || set.statistic === 'availability_pct' ? set.statistic : undefined;
   const settings: AnomalyOptions = { stepMs: set.stepMs, method, threshold, history, minHistory: ANOMALY_DEFAULTS.minHistory, confirm, novelty, gap, ...(rate ? { rate } : {}) };
@@ -433,7 +480,7 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
         ctx.now,
       )
     : null;
-  let anomalies = found.map(({ series, a, strength }, i) => ({
+  let anomalies = found.map(({ series, a, strength }, i): AnomalyItem => ({
     ...(stored ? { id: stored[i]!.id } : {}),
     series,
     metric,

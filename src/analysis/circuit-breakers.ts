@@ -17,7 +17,7 @@ import type { BreakerEvent, BreakerState } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import { checkRequest, countInIntervals, head, numberOption, unusedGroupBy } from './inputs.js';
-import type { AnalysisRunner } from './types.js';
+import type { AnalysisHead, AnalysisRunner } from './types.js';
 import { HOUR_MS } from '../time/buckets.js';
 
 export interface BreakerWindow {
@@ -197,7 +197,40 @@ const OPTIONS = ['flap_seconds', 'lookback_hours'];
 export const DEFAULT_FLAP_SECONDS = 1800;
 const MAX_INTERVALS_LISTED = 50;
 
-export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
+/** Test results during a breaker's open intervals: what it may have spared (an estimate). */
+export interface FailuresPrevented {
+  estimate: true;
+  endpoint: string;
+  region?: string;
+  results_during_open: number;
+  failed_during_open: number;
+  passed_during_open: number;
+  failures_prevented_estimate: number;
+}
+
+/** One breaker in the answer: its statistics, its latest open intervals (RFC 3339) and what it may have prevented. */
+export type BreakerItem = Omit<BreakerStats, 'openIntervals'> & {
+  open_intervals: { start: string; end: string }[];
+  open_intervals_total: number;
+  /** null for a breaker without an endpoint tag. */
+  failures_prevented: FailuresPrevented | null;
+};
+
+export interface CircuitBreakersResponse extends AnalysisHead<'circuit-breakers'> {
+  breakers: BreakerItem[];
+  summary: {
+    breakers: number;
+    trips: number;
+    flapping: number;
+    window_end: string;
+    flap_seconds: number;
+    lookback_hours: number;
+    failures_prevented_method: string;
+  };
+  warnings?: string[];
+}
+
+export const circuitBreakersRunner: AnalysisRunner<'circuit-breakers'> = async (ctx, req) => {
   checkRequest('circuit-breakers', req, OPTIONS);
   const flapSeconds = numberOption(req.options, 'flap_seconds', 0, 86_400, DEFAULT_FLAP_SECONDS);
   const lookbackHours = numberOption(req.options, 'lookback_hours', 0, 24 * 90, 24 * 7);
@@ -209,10 +242,10 @@ export const circuitBreakersRunner: AnalysisRunner = async (ctx, req) => {
   });
   const warnings = unusedGroupBy('circuit-breakers', req);
   const stats = analyseBreakers(events, w, { flapUs: flapSeconds * 1e6 });
-  const breakers = [];
+  const breakers: BreakerItem[] = [];
   for (const s of stats) {
     const endpoint = s.series.endpoint;
-    let prevented: Record<string, unknown> | null = null;
+    let prevented: FailuresPrevented | null = null;
     if (endpoint !== undefined) {
       const region = s.series.region;
       const filters: TagFilters = { endpoint: [endpoint], ...(region !== undefined ? { region: [region] } : {}) };

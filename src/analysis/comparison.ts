@@ -16,7 +16,7 @@ import { checkRequest, head, intOption, numberOption, tagListOption, unusedGroup
 import { fisherExactGreater, holm } from './significance.js';
 import { welchTTest } from './stats.js';
 import { HIGHER_IS_BETTER } from './regressions.js';
-import type { AnalysisRunner } from './types.js';
+import type { AnalysisHead, AnalysisRunner } from './types.js';
 
 export type Better = 'lower' | 'higher';
 
@@ -160,7 +160,26 @@ export async function loadGroups(
 
 const OPTIONS = ['dimension', 'better', 'alpha', 'min_count'];
 
-export const comparisonRunner: AnalysisRunner = async (ctx, req) => {
+export interface ComparisonResponse extends AnalysisHead<'comparison'> {
+  /** The compared tag keys, comma-separated. */
+  dimension: string;
+  metric: string;
+  groups: GroupOut[];
+  best: string | null;
+  significant: boolean;
+  best_availability: string | null;
+  availability_significant: boolean;
+  summary: {
+    better: Better;
+    alpha: number;
+    min_count: number;
+    untagged_results: number;
+    tests: { metric: string; availability: string };
+  };
+  warnings?: string[];
+}
+
+export const comparisonRunner: AnalysisRunner<'comparison'> = async (ctx, req) => {
   checkRequest('comparison', req, OPTIONS);
   if (req.options.dimension === undefined || req.options.dimension.trim() === '') {
     throw invalid('option "dimension" is required: the tag key(s) to compare by, e.g. dimension=hardware or dimension=hardware,region', {

@@ -21,7 +21,7 @@ import {
   tagListOption,
 } from './inputs.js';
 import { benjaminiHochberg, binomialTestHalf, fisherExactGreater } from './significance.js';
-import type { AnalysisRunner } from './types.js';
+import type { AnalysisHead, AnalysisRunner } from './types.js';
 
 export const HOUR_OF_DAY = 'hour_of_day';
 export const DEFAULT_DIMENSIONS = ['worker', 'hardware', 'region', 'endpoint', HOUR_OF_DAY];
@@ -449,7 +449,29 @@ export async function countRuns(
 
 const OPTIONS = ['limit', 'min_runs', 'min_lift', 'alpha', 'dimensions', 'max_rows', 'lookback_days'];
 
-export const failurePatternsRunner: AnalysisRunner = async (ctx, req) => {
+export interface FailurePatternsResponse extends AnalysisHead<'failure-patterns'> {
+  patterns: FailurePattern[];
+  correlations: Correlation[];
+  categories: CategorySummary[];
+  /** Local days the patterns' `trend.daily` counts are aligned with; absent for windows over 400 days. */
+  days?: string[];
+  summary: {
+    runs: number;
+    failures: number;
+    overall_rate: number | null;
+    failures_read: number;
+    patterns_total: number;
+    values_tested: number;
+    new_patterns: number;
+    lookback_days: number;
+    dimensions: string[];
+    test: string;
+    thresholds: { min_runs: number; min_lift: number; alpha: number };
+  };
+  warnings?: string[];
+}
+
+export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = async (ctx, req) => {
   checkRequest('failure-patterns', req, OPTIONS);
   const limit = intOption(req.options, 'limit', 1, 1000, 50);
   const minRuns = intOption(req.options, 'min_runs', 1, 1_000_000, 20);

@@ -107,7 +107,7 @@ describe('flaky-tests runner on a DuckDB store', () => {
     await store.write(batchWith(rows));
     const now = T0 + DAY;
     const res = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS));
-    const tests = res.tests as { series: { test: string }; status: string; runs: number; excluded_runs: number; flip_rate: number }[];
+    const tests = res.tests;
     expect(tests.map((t) => [t.series.test, t.status])).toEqual([['t1', 'broken'], ['t0', 'flaky']]);
     expect(tests[0]!.runs).toBe(35);
     expect(tests[1]).toMatchObject({ runs: 35, excluded_runs: 5, flip_rate: 1 });
@@ -140,7 +140,7 @@ describe('flaky-tests runner on a DuckDB store', () => {
     await store.write(batchWith(rows));
     await store.rollup(T0 + 3 * HOUR_MS);
     const res = await flakyTestsRunner({ store, now: T0 + DAY }, request(T0, T0 + 2 * HOUR_MS, { options: { flip_rate: '0.01' } }));
-    const got = (res.tests as { series: { test: string }; transitions: number; transitions_last_10: number }[])
+    const got = res.tests
       .map((t) => [t.series.test, t.transitions, t.transitions_last_10])
       .sort();
     expect(got).toEqual(cases.map(([test, , last10]) => [test, 2, last10]));

@@ -17,7 +17,7 @@ import { appendRunSummary, emptyRunSummary } from '../store/run-summaries.js';
 import type { RunSummary, Store, TagFilters } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
 import { checkRequest, head, intOption, maxRowsOption, numberOption, tagListOption } from './inputs.js';
-import type { AnalysisRunner } from './types.js';
+import type { AnalysisHead, AnalysisRunner } from './types.js';
 
 export interface FlakyOptions {
   /** Tags that make up the configuration; when empty, every tag except `ignoreTags`. */
@@ -300,7 +300,29 @@ const OPTIONS = [
   'max_rows',
 ];
 
-export const flakyTestsRunner: AnalysisRunner = async (ctx, req) => {
+export interface FlakyTestsResponse extends AnalysisHead<'flaky-tests'> {
+  tests: FlakyTest[];
+  summary: {
+    runs_read: number;
+    configurations: number;
+    flagged: number;
+    broken: number;
+    flaky: number;
+    excluded_runs: number;
+    configuration: { tags: string[] } | { all_tags_except: string[] };
+    thresholds: { broken_streak: number; min_runs: number; flip_rate: number };
+  };
+  incidents: {
+    count: number;
+    bucket_seconds: number;
+    min_runs: number;
+    failure_rate_above: number;
+    buckets: { start: string; runs: number; failures: number }[];
+  };
+  warnings?: string[];
+}
+
+export const flakyTestsRunner: AnalysisRunner<'flaky-tests'> = async (ctx, req) => {
   checkRequest('flaky-tests', req, OPTIONS);
   const o = req.options;
   const ignoreTags = tagListOption(o, 'ignore_tags', [...DEFAULT_IGNORE_TAGS]);

@@ -9,14 +9,14 @@ import { flakyTestsRunner } from './flaky-tests.js';
 import { workloadRunner } from './workload.js';
 import { runRegressions } from './regressions.js';
 import { runTrends } from './trends.js';
-import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponse, type AnalysisRunner } from './types.js';
+import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponses, type AnalysisRunner } from './types.js';
 import { DAY_MS } from '../time/buckets.js';
 import type { AnomalyLog } from '../store/state.js';
 import type { Store } from '../store/types.js';
 
-export { ANALYSIS_KINDS, type AnalysisKind } from './types.js';
+export { ANALYSIS_KINDS, type AnalysisKind, type AnalysisResponse, type AnalysisResponses } from './types.js';
 
-export const ANALYSES: Partial<Record<AnalysisKind, AnalysisRunner>> = {
+export const ANALYSES: { [K in AnalysisKind]?: AnalysisRunner<K> } = {
   trends: runTrends,
   regressions: runRegressions,
   anomalies: runAnomalies,
@@ -35,8 +35,9 @@ export function availableKinds(): AnalysisKind[] {
   return ANALYSIS_KINDS.filter((k) => ANALYSES[k] !== undefined);
 }
 
-export async function runAnalysis(kind: AnalysisKind, ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
-  const runner = ANALYSES[kind];
+/** Runs one analysis; the answer's type follows the kind. */
+export async function runAnalysis<K extends AnalysisKind>(kind: K, ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponses[K]> {
+  const runner: AnalysisRunner<K> | undefined = ANALYSES[kind];
   if (!runner) {
     throw notFound(`analysis "${kind}" is not available in this build; available: ${availableKinds().join(', ') || 'none'}`);
   }
@@ -49,7 +50,7 @@ export async function runAnalysis(kind: AnalysisKind, ctx: AnalysisContext, req:
 }
 
 /** An analysis over a given store (the service's, or a report's memoized view of it). */
-export type StoreAnalysis = (kind: AnalysisKind, req: AnalysisRequest, store: Store) => Promise<AnalysisResponse>;
+export type StoreAnalysis = <K extends AnalysisKind>(kind: K, req: AnalysisRequest, store: Store) => Promise<AnalysisResponses[K]>;
 
 /**
  * The one analysis runner the service's parts share (charts, reports and the dashboard, the notifier, the CLI's

@@ -5,7 +5,7 @@ import { invalid } from '../errors.js';
 import { checkMetricName, checkTagKey } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
-import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from './types.js';
+import type { AnalysisHead, AnalysisKind, AnalysisRequest } from './types.js';
 
 /** `max_rows` bounded how many raw rows an analysis read before the analyses read summaries; still validated. */
 const DEFAULT_MAX_ROWS = 500_000;
@@ -140,7 +140,7 @@ export function requireTagOption(options: Record<string, string>, name: string):
   return v.trim();
 }
 
-export function head(kind: AnalysisKind, req: AnalysisRequest): AnalysisResponse {
+export function head<K extends AnalysisKind>(kind: K, req: AnalysisRequest): AnalysisHead<K> {
   return { kind, start: formatMillis(req.start), stop: formatMillis(req.stop) };
 }
 

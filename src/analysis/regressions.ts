@@ -18,9 +18,9 @@ import { formatMillis } from '../time/parse.js';
 import { CHANGE_POINT_DEFAULTS, detectChangePoints } from './changepoint.js';
 import { head, Options } from './inputs.js';
 import { deseasonalize } from './seasonal.js';
-import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
+import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, type Statistic, yielder } from './series.js';
 import { cohenD, mannWhitney, welchTest } from './stats.js';
-import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
+import type { AnalysisContext, AnalysisHead, AnalysisRequest } from './types.js';
 import { HOUR_MS } from '../time/buckets.js';
 
 
@@ -182,7 +182,20 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
   };
 }
 
-export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
+/** One listed change in the answer: its series' tags, what was measured, and the change. */
+export type RegressionItem = { series: Record<string, string>; metric: string; statistic: Statistic } & Regression;
+
+export interface RegressionsResponse extends AnalysisHead<'regressions'> {
+  period: 'hour' | 'day';
+  group_by: string[];
+  recent_start: string;
+  series_checked: number;
+  regressions: RegressionItem[];
+  skipped: { series: Record<string, string>; reason: string }[];
+  warnings?: string[];
+}
+
+export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest): Promise<RegressionsResponse> {
   const opts = new Options(
     req.options,
     [...SERIES_OPTIONS, 'recent_hours', 'alpha', 'test', 'higher_is_better', 'lower_is_better'],
@@ -201,8 +214,8 @@ export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest)
   const metric = metricLabel(req.metric, set.statistic);
   const higherIsBetter = higher.has(metric);
   const recentStart = req.stop - recentHours * HOUR_MS;
-  const regressions = [];
-  const notListed = [];
+  const regressions: RegressionItem[] = [];
+  const notListed: RegressionsResponse['skipped'] = [];
   const warnings: string[] = [];
   // Under two days of hourly buckets the daily cycle cannot be removed, and the last hours against the rest is
   // afternoon against night: on the demo fleet a 24-hour window listed 50 "regressions" that were the cycle.

@@ -10,10 +10,10 @@
 // Theil–Sen slope and the regression p-value are evidence, as is a trailing moving average.
 import { formatMillis } from '../time/parse.js';
 import { head, Options } from './inputs.js';
-import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, yielder } from './series.js';
+import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, type Statistic, yielder } from './series.js';
 import { deseasonalize } from './seasonal.js';
 import { linearFit, mannKendall, movingAverage, senSlope } from './stats.js';
-import type { AnalysisContext, AnalysisRequest, AnalysisResponse } from './types.js';
+import type { AnalysisContext, AnalysisHead, AnalysisRequest } from './types.js';
 import { DAY_MS } from '../time/buckets.js';
 
 export interface TrendOptions {
@@ -103,6 +103,17 @@ export function detectTrend(points: readonly Point[], o: TrendOptions = TREND_DE
   };
 }
 
+/** One series' trend in the answer: its tags, what was measured, the trend (moving average unless asked not to). */
+export type TrendItem = { series: Record<string, string>; metric: string; statistic: Statistic } & Omit<Trend, 'moving_average'> &
+  Partial<Pick<Trend, 'moving_average'>>;
+
+export interface TrendsResponse extends AnalysisHead<'trends'> {
+  period: 'hour' | 'day';
+  group_by: string[];
+  trends: TrendItem[];
+  skipped: { series: Record<string, string>; points: number; reason: string }[];
+}
+
 /** Moving-average points per series in a response; longer ones are thinned evenly (the last point kept). */
 export const MA_POINTS = 250;
 
@@ -113,7 +124,7 @@ export function thin<T>(xs: T[], max: number): T[] {
   return out;
 }
 
-export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponse> {
+export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Promise<TrendsResponse> {
   const opts = new Options(req.options, [...SERIES_OPTIONS, 'alpha', 'min_change_pct', 'include_stable', 'moving_average'], 'trends');
   const o: TrendOptions = {
     alpha: opts.number('alpha', 1e-12, 0.5, TREND_DEFAULTS.alpha),
@@ -126,8 +137,8 @@ export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Pro
   o.maWindow = set.period === 'hour' ? 24 : 7;
   o.stepMs = set.stepMs;
   const metric = metricLabel(req.metric, set.statistic);
-  const trends = [];
-  const skipped = [];
+  const trends: TrendItem[] = [];
+  const skipped: TrendsResponse['skipped'] = [];
   const pause = yielder();
   for (const s of set.series) {
     await pause();

@@ -3,6 +3,14 @@
 // store adapter; the numerical work is in pure functions beside each runner.
 import type { AnomalyLog } from '../store/state.js';
 import type { Store, TagFilters } from '../store/types.js';
+import type { AnomaliesResponse } from './anomalies.js';
+import type { CircuitBreakersResponse } from './circuit-breakers.js';
+import type { ComparisonResponse } from './comparison.js';
+import type { FailurePatternsResponse } from './failure-patterns.js';
+import type { FlakyTestsResponse } from './flaky-tests.js';
+import type { RegressionsResponse } from './regressions.js';
+import type { TrendsResponse } from './trends.js';
+import type { WorkloadResponse } from './workload.js';
 
 export const ANALYSIS_KINDS = [
   'trends',
@@ -41,12 +49,26 @@ export interface AnalysisContext {
   anomalyLog?: AnomalyLog;
 }
 
-/** `{"kind", "start", "stop", "<kind-specific list>": [...]}`; start/stop as RFC 3339 UTC. */
-export interface AnalysisResponse {
-  kind: AnalysisKind;
+/** What every answer starts with: `{"kind", "start", "stop", ...}`; start/stop as RFC 3339 UTC. */
+export interface AnalysisHead<K extends AnalysisKind = AnalysisKind> {
+  kind: K;
   start: string;
   stop: string;
-  [field: string]: unknown;
 }
 
-export type AnalysisRunner = (ctx: AnalysisContext, req: AnalysisRequest) => Promise<AnalysisResponse>;
+/** Each analysis's answer by kind (the types are beside their runners); the JSON the API returns. */
+export interface AnalysisResponses {
+  trends: TrendsResponse;
+  regressions: RegressionsResponse;
+  anomalies: AnomaliesResponse;
+  'failure-patterns': FailurePatternsResponse;
+  'flaky-tests': FlakyTestsResponse;
+  workload: WorkloadResponse;
+  'circuit-breakers': CircuitBreakersResponse;
+  comparison: ComparisonResponse;
+}
+
+/** The answer of analysis K; without K, the answer of any analysis (tell them apart by `kind`). */
+export type AnalysisResponse<K extends AnalysisKind = AnalysisKind> = AnalysisResponses[K];
+
+export type AnalysisRunner<K extends AnalysisKind> = (ctx: AnalysisContext, req: AnalysisRequest) => Promise<AnalysisResponses[K]>;

@@ -13,7 +13,7 @@
 import { DAY_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import { checkRequest, head, lookbackDaysOption, numberOption, unusedGroupBy } from './inputs.js';
-import type { AnalysisRunner } from './types.js';
+import type { AnalysisHead, AnalysisRunner } from './types.js';
 
 export interface WorkerCounts {
   worker: string;
@@ -108,7 +108,24 @@ const OPTIONS = ['idle_ratio', 'overload_ratio', 'lookback_days'];
 /** Series read to find workers that ran nothing in the window. */
 const MAX_SERIES = 100_000;
 
-export const workloadRunner: AnalysisRunner = async (ctx, req) => {
+export interface WorkloadResponse extends AnalysisHead<'workload'> {
+  workers: WorkerLoad[];
+  gini: number | null;
+  cv: number | null;
+  summary: {
+    workers: number;
+    total_tasks: number;
+    unattributed_tasks: number;
+    mean_tasks: number | null;
+    stddev_tasks: number | null;
+    idle: string[];
+    overloaded: string[];
+    definitions: { gini: string; cv: string; idle: string; overloaded: string; fleet: string };
+  };
+  warnings?: string[];
+}
+
+export const workloadRunner: AnalysisRunner<'workload'> = async (ctx, req) => {
   checkRequest('workload', req, OPTIONS);
   const idleRatio = numberOption(req.options, 'idle_ratio', 0, 1, 0.25);
   const overloadRatio = numberOption(req.options, 'overload_ratio', 1, 1000, 2);

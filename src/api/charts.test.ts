@@ -118,7 +118,7 @@ describe('GET /api/v1/charts', () => {
 
   it('draws an analysis once a source provides it', async () => {
     const s = await serverWithData({
-      sources: (store, now) => storeSources(store, now, { analysis: async (kind) => (kind === 'workload' ? f.workload() : null) }),
+      sources: (store, now) => storeSources(store, now, { analysis: f.canned({ workload: f.workload() }) }),
     });
     const root = parseXml(await (await fetch(`${s.url}/api/v1/charts/workload.svg`)).text());
     expect(textsIn(root, 'role-title-text').join(' ')).toContain('Gini 0.089');

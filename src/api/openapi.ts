@@ -435,7 +435,7 @@ export function openApiDocument(version: string): object {
           responses: {
             '200': { description: 'the chart', content: { 'image/svg+xml': {}, 'image/png': {} } },
             '400': err('bad parameter'),
-            '404': err('unknown chart, or its analysis or forecast is not available in this build'),
+            '404': err('unknown chart'),
           },
         },
       },

@@ -17,11 +17,12 @@ import {
 } from './index.js';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import type { AnalysisResponse } from '../analysis/types.js';
+import type { FailurePatternsResponse } from '../analysis/failure-patterns.js';
 import { PATTERN_LABEL_CHARS } from './findings.js';
 import { NO_LABEL } from './labels.js';
 import { textWidth } from './text.js';
 import { toWall } from './theme.js';
+import type { AnomaliesChartInput } from './series.js';
 import type { Chart } from './types.js';
 
 const ctx = { tz: 'UTC', start: f.T0, stop: f.T0 + 24 * f.HOUR };
@@ -149,12 +150,15 @@ describe('anomalies chart', () => {
   });
 
   it('leaves out an anomaly whose series is not a drawn group, and shades an episode from start to end', async () => {
-    const res = f.anomalies();
-    const items = res.anomalies as Record<string, unknown>[];
-    // A functional test's anomaly: its series is {test}, which no endpoint line is.
-    items.push({ series: { test: 'login' }, metric: 'latency_ms', time: items[0]!.time, value: 3500, expected: 1000, score: 9, method: 'robust_z' });
-    items[0] = { ...items[0], start: '2026-11-21T10:00:00Z', end: '2026-11-21T13:00:00Z', peak_time: '2026-11-21T11:00:00Z' };
-    const chart = anomaliesChart(f.aggregates(), res, ctx);
+    // Episodes without their span are marked, not shaded: only the first one here has a span.
+    const [first, second] = f.anomalies().anomalies.map(({ start: _s, end: _e, peak_time: _p, ...a }) => a);
+    const items: AnomaliesChartInput['anomalies'] = [
+      { ...first!, start: '2026-11-21T10:00:00Z', end: '2026-11-21T13:00:00Z', peak_time: '2026-11-21T11:00:00Z' },
+      second!,
+      // A functional test's anomaly: its series is {test}, which no endpoint line is.
+      { series: { test: 'login' }, time: first!.time, value: 3500 },
+    ];
+    const chart = anomaliesChart(f.aggregates(), { anomalies: items }, ctx);
     const { root } = await draw(chart);
     expect(marksOf(root, 'symbol')).toHaveLength(2);
     expect(layerRows(chart, 'point').map((r) => r.v).sort()).toEqual([120, 190]);
@@ -212,8 +216,13 @@ describe('analysis charts', () => {
   });
 
   it('every analysis chart says "No data" for an empty list', async () => {
-    const empty = f.analysis('x', {});
-    for (const chart of [trendsChart(empty, ctx), workloadChart(empty, ctx), failurePatternsChart(empty, ctx), circuitBreakersChart([], ctx)]) {
+    const charts = [
+      trendsChart({ trends: [] }, ctx),
+      workloadChart({ workers: [], gini: null, cv: null }, ctx),
+      failurePatternsChart({ patterns: [] }, ctx),
+      circuitBreakersChart([], ctx),
+    ];
+    for (const chart of charts) {
       expect(chart.empty).toBe(true);
       const { svg } = await draw(chart);
       expect(svg).toContain('No data for 21 Nov 2026 00:00');
@@ -236,21 +245,23 @@ async function xDomain(chart: Chart): Promise<number[]> {
 }
 
 /** Failure patterns as the demo fleet's planted failures produce them: long messages alike up to their tails. */
-function lookAlikePatterns(): AnalysisResponse {
+function lookAlikePatterns(): FailurePatternsResponse {
   const tests = ['checkout-flow', 'checkout-refund', 'login-sso', 'login-password', 'search-suggest', 'search-filters'];
   const patterns = tests.flatMap((test, i) =>
-    [1, 2].map((step) => ({
-      fingerprint: `fp-${test}-${step}`,
-      category: 'assertion',
-      example: `expected status 200 but got 500 at step ${step} of ${test}`,
-      count: 100 - 7 * i - step,
-      first_seen: iso(f.T0 + (3 + i) * f.HOUR),
-      last_seen: iso(f.T0 + (10 + i) * f.HOUR),
-    })),
+    [1, 2].map((step) =>
+      f.pattern({
+        fingerprint: `fp-${test}-${step}`,
+        category: 'validation',
+        example: `expected status 200 but got 500 at step ${step} of ${test}`,
+        count: 100 - 7 * i - step,
+        first_seen: iso(f.T0 + (3 + i) * f.HOUR),
+        last_seen: iso(f.T0 + (10 + i) * f.HOUR),
+      }),
+    ),
   );
   // One with no message at all: its row still needs a name.
-  patterns.push({ fingerprint: '', category: 'other', example: '', count: 3, first_seen: iso(f.T0 + 5 * f.HOUR), last_seen: iso(f.T0 + 5 * f.HOUR) });
-  return f.analysis('failure-patterns', { patterns: patterns.slice(0, 11).concat(patterns.slice(-1)) });
+  patterns.push(f.pattern({ fingerprint: '', category: 'other', example: '', count: 3, first_seen: iso(f.T0 + 5 * f.HOUR), last_seen: iso(f.T0 + 5 * f.HOUR) }));
+  return f.failurePatterns(patterns.slice(0, 11).concat(patterns.slice(-1)));
 }
 
 describe('labels and axes', () => {
@@ -283,9 +294,7 @@ describe('labels and axes', () => {
       { time: late(20), state: 'open', tags: { breaker: 'export-client', worker: 'export-eu-west-2' } },
       { time: late(12), state: 'half_open', tags: { breaker: 'export-client', worker: 'export-eu-west-2' } },
     ];
-    const patterns = f.analysis('failure-patterns', {
-      patterns: [{ fingerprint: 'a', category: 'timeout', example: 'timeout', count: 4, first_seen: iso(late(5)), last_seen: iso(late(2)) }],
-    });
+    const patterns = f.failurePatterns([f.pattern({ fingerprint: 'a', category: 'timeout', example: 'timeout', count: 4, first_seen: iso(late(5)), last_seen: iso(late(2)) })]);
     const wall = [toWall(week.start, week.tz), toWall(week.stop, week.tz)];
     for (const chart of [circuitBreakersChart(events, week), failurePatternsChart(patterns, week)]) {
       expect(await xDomain(chart), chart.type).toEqual(wall);

@@ -1,13 +1,14 @@
 // Charts of analysis results (README: Analyses) and of circuit-breaker transitions.
 import type { TopLevelSpec } from 'vega-lite';
-import type { AnalysisResponse } from '../analysis/types.js';
+import type { FailurePatternsResponse } from '../analysis/failure-patterns.js';
+import type { TrendsResponse } from '../analysis/trends.js';
+import type { WorkloadResponse } from '../analysis/workload.js';
 import { HOUR_MS } from '../time/buckets.js';
 import { distinctLabels, NO_LABEL } from './labels.js';
 import { emptyChart } from './series.js';
 import { ALERT, formatTime, OKABE_ITO, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
 import type { BreakerTransition, Chart, ChartContext } from './types.js';
 
-const list = <T>(r: AnalysisResponse, key: string): T[] => (Array.isArray(r[key]) ? (r[key] as T[]) : []);
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
@@ -29,18 +30,14 @@ function horizontalBars(rows: object[], label: string, value: string, valueTitle
   };
 }
 
-interface TrendItem {
-  series?: Record<string, string>;
-  metric?: string;
-  direction?: string;
-  change_pct?: number;
-  slope_per_day?: number;
-  p_value?: number;
+/** What the trends chart reads of the trends analysis's answer. */
+export interface TrendsChartInput {
+  trends: readonly Pick<TrendsResponse['trends'][number], 'series' | 'metric' | 'direction' | 'change_pct' | 'p_value'>[];
 }
 
 /** Change over the range per series, largest changes first, coloured by direction. */
-export function trendsChart(r: AnalysisResponse, ctx: ChartContext): Chart {
-  const items = list<TrendItem>(r, 'trends').filter((t) => num(t.change_pct) !== null);
+export function trendsChart(r: TrendsChartInput, ctx: ChartContext): Chart {
+  const items = r.trends.filter((t) => num(t.change_pct) !== null);
   const metric = items[0]?.metric ?? 'metric';
   const title = `Trends of ${metric}: change over the range per series`;
   if (!items.length) return emptyChart('trends', title, ctx);
@@ -64,16 +61,14 @@ export function trendsChart(r: AnalysisResponse, ctx: ChartContext): Chart {
   return { type: 'trends', spec, title, series: rows.length, empty: false };
 }
 
-interface WorkerItem {
-  worker?: string;
-  tasks?: number;
-  success_rate?: number;
-  share?: number;
+/** What the workload chart reads of the workload analysis's answer. */
+export interface WorkloadChartInput extends Pick<WorkloadResponse, 'gini' | 'cv'> {
+  workers: readonly Pick<WorkloadResponse['workers'][number], 'worker' | 'tasks' | 'success_rate'>[];
 }
 
 /** Tasks per worker with the fleet's Gini coefficient and coefficient of variation in the title. */
-export function workloadChart(r: AnalysisResponse, ctx: ChartContext): Chart {
-  const workers = list<WorkerItem>(r, 'workers').filter((w) => typeof w.worker === 'string' && num(w.tasks) !== null);
+export function workloadChart(r: WorkloadChartInput, ctx: ChartContext): Chart {
+  const workers = r.workers.filter((w) => typeof w.worker === 'string' && num(w.tasks) !== null);
   const gini = num(r.gini);
   const cv = num(r.cv);
   const title = `Tasks per worker${gini === null ? '' : `: Gini ${gini.toFixed(3)}`}${cv === null ? '' : `, CV ${cv.toFixed(3)}`}`;
@@ -112,13 +107,9 @@ export function workloadChart(r: AnalysisResponse, ctx: ChartContext): Chart {
   return { type: 'workload', spec, title, series: rows.length, empty: false };
 }
 
-interface PatternItem {
-  fingerprint?: string;
-  category?: string;
-  example?: string;
-  count?: number;
-  first_seen?: string;
-  last_seen?: string;
+/** What the failure-patterns chart reads of the failure-patterns analysis's answer. */
+export interface FailurePatternsChartInput {
+  patterns: readonly Pick<FailurePatternsResponse['patterns'][number], 'fingerprint' | 'category' | 'example' | 'count' | 'first_seen' | 'last_seen'>[];
 }
 
 /** Characters of a failure pattern's row label; the whole message is in the bar's hover text. */
@@ -136,8 +127,8 @@ const HOVER = { description: { field: 'hover', type: 'nominal' } };
  * labels are the example messages shortened in the middle (distinct, never empty); hovering a bar gives the whole
  * message, its fingerprint, category, count and sightings. The time axis spans the analysed range.
  */
-export function failurePatternsChart(r: AnalysisResponse, ctx: ChartContext): Chart {
-  const items = list<PatternItem>(r, 'patterns').filter(
+export function failurePatternsChart(r: FailurePatternsChartInput, ctx: ChartContext): Chart {
+  const items = r.patterns.filter(
     (p) => num(p.count) !== null && Number.isFinite(Date.parse(p.first_seen ?? '')) && Number.isFinite(Date.parse(p.last_seen ?? '')),
   );
   const title = `Top failure patterns: when each was seen, and how often`;

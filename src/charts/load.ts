@@ -1,7 +1,7 @@
 // A chart request -> the data it needs from the sources -> the chart. Shared by the HTTP route, the CLI and reports.
 import { defaultRange } from '../aggregates/index.js';
 import type { AnalysisKind, AnalysisRequest } from '../analysis/types.js';
-import { AppError, invalid } from '../errors.js';
+import { invalid } from '../errors.js';
 import type { ForecastParams } from '../forecast/index.js';
 import type { ReportSources } from '../report/sources.js';
 import type { TagFilters } from '../store/types.js';
@@ -36,10 +36,6 @@ export const ANALYSIS_DAYS = 7;
 /** Buckets per series a chart draws at most: beyond this a line is denser than the pixels that show it. */
 export const MAX_CHART_BUCKETS = 2000;
 
-/** Thrown when the data behind a chart is not built into this service: the API answers 404. */
-export const notAvailable = (what: string): AppError =>
-  new AppError('not found', `${what} is not available in this build of the service`, { available: false });
-
 export async function loadChart(sources: ReportSources, r: ChartRequest): Promise<Chart> {
   const now = sources.now();
   const period: Period = r.period ?? 'hour';
@@ -48,7 +44,7 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     const stop = r.stop ?? now;
     return [r.start ?? stop - ANALYSIS_DAYS * DAY_MS, stop];
   };
-  const analysis = async (kind: AnalysisKind, start: number, stop: number) => {
+  const analysis = <K extends AnalysisKind>(kind: K, start: number, stop: number) => {
     const req: AnalysisRequest = {
       start,
       stop,
@@ -58,9 +54,7 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
       tz: r.tz,
       options: r.options ?? {},
     };
-    const res = await sources.analysis(kind, req);
-    if (!res) throw notAvailable(`the ${kind} analysis`);
-    return res;
+    return sources.analysis(kind, req);
   };
   const aggregates = (start: number, stop: number, p: Period, groupBy: string[] = r.groupBy) => {
     bucketBoundaries(p, r.tz, start, stop, {
@@ -85,20 +79,20 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
       const [start, stop] = analysisRange();
       const found = await analysis('anomalies', start, stop);
       // The lines are the series the detector judged: grouped and bucketed as the analysis was.
-      const period = found.period === 'hour' || found.period === 'day' ? found.period : (r.period ?? (stop - start <= 8 * DAY_MS ? 'hour' : 'day'));
-      const groupBy = Array.isArray(found.group_by) ? found.group_by.filter((k): k is string => typeof k === 'string') : r.groupBy;
-      const agg = await aggregates(start, stop, period, groupBy);
+      const agg = await aggregates(start, stop, found.period, found.group_by);
       return anomaliesChart(agg, found, ctxOf(start, stop), limit);
     }
-    case 'trends':
-    case 'workload':
+    case 'trends': {
+      const [start, stop] = analysisRange();
+      return trendsChart(await analysis('trends', start, stop), ctxOf(start, stop));
+    }
+    case 'workload': {
+      const [start, stop] = analysisRange();
+      return workloadChart(await analysis('workload', start, stop), ctxOf(start, stop));
+    }
     case 'failure-patterns': {
       const [start, stop] = analysisRange();
-      const res = await analysis(r.type, start, stop);
-      const ctx = ctxOf(start, stop);
-      if (r.type === 'trends') return trendsChart(res, ctx);
-      if (r.type === 'workload') return workloadChart(res, ctx);
-      return failurePatternsChart(res, ctx);
+      return failurePatternsChart(await analysis('failure-patterns', start, stop), ctxOf(start, stop));
     }
     case 'circuit-breakers': {
       const [start, stop] = analysisRange();
@@ -107,7 +101,6 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     case 'forecast': {
       const f = r.forecast ?? { statistic: 'mean', horizon: period === 'hour' ? 24 : 14, level: 80, model: 'auto' };
       const fc = await sources.forecast({ ...f, metric: r.metric, period: period === 'day' ? 'day' : 'hour', filters: r.filters, tz: r.tz });
-      if (!fc) throw notAvailable('forecasting');
       const tags = Object.fromEntries(Object.entries(r.filters).map(([k, v]) => [k, v.join('|')]));
       return forecastChart({ ...fc, ...(Object.keys(tags).length ? { tags } : {}) }, forecastContext(fc, ctxOf(now - DAY_MS, now)));
     }

@@ -1,8 +1,8 @@
 // Time-series charts over the aggregates and forecast responses: latency, availability, anomalies, forecast.
 import type { TopLevelSpec } from 'vega-lite';
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
-import { type Statistic, STATISTICS, valueOf } from '../analysis/series.js';
-import type { AnalysisResponse } from '../analysis/types.js';
+import { type Statistic, valueOf } from '../analysis/series.js';
+import type { AnomaliesResponse } from '../analysis/anomalies.js';
 import { seriesIdentity } from '../store/state.js';
 import { ALERT, HEIGHT, MAX_SERIES, metricTitle, OKABE_ITO, rangeLabel, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
 import type { Chart, ChartContext, ChartType, ForecastJson } from './types.js';
@@ -265,17 +265,14 @@ export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
   return { type: 'forecast', spec, title, series: 3, empty: false };
 }
 
-interface AnomalyItem {
-  series?: Record<string, string>;
-  metric?: string;
-  statistic?: string;
-  time: string;
-  start?: string;
-  end?: string;
-  peak_time?: string;
-  value: number;
-  expected?: number;
-  score?: number;
+type AnomalyItem = AnomaliesResponse['anomalies'][number];
+
+/**
+ * What the anomalies chart reads of the anomalies analysis's answer. An episode without its span (start, end,
+ * peak_time) is marked at its time and not shaded.
+ */
+export interface AnomaliesChartInput extends Partial<Pick<AnomaliesResponse, 'statistic'>> {
+  anomalies: readonly (Pick<AnomalyItem, 'series' | 'time' | 'value'> & Partial<Pick<AnomalyItem, 'statistic' | 'start' | 'end' | 'peak_time'>>)[];
 }
 
 /** The tags of a group that it has (the analyses leave absent keys out of an item's `series`). */
@@ -288,12 +285,11 @@ const present = (group: Record<string, string | null>): Record<string, string> =
  * analysis was (its `group_by`). A mark on a line of another statistic or a merged group (1,000-3,500 ms
  * functional-test anomalies on a 150 ms merged latency line) said nothing. Series with the most anomalies first.
  */
-export function anomaliesChart(agg: AggregatesJson, anomalies: AnalysisResponse, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
-  const items = (Array.isArray(anomalies.anomalies) ? anomalies.anomalies : []) as AnomalyItem[];
+export function anomaliesChart(agg: AggregatesJson, anomalies: AnomaliesChartInput, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
+  const items = anomalies.anomalies;
   const title = `Anomalies in ${agg.metric}: ${items.length} found, by ${groupWord(agg.group_by)}`;
-  const named = typeof anomalies.statistic === 'string' ? anomalies.statistic : items[0]?.statistic;
-  const statistic: Statistic = (STATISTICS as readonly string[]).includes(named ?? '') ? (named as Statistic) : 'p50';
-  const keyOf = (tags: Record<string, string> | undefined): string => seriesIdentity(tags ?? {});
+  const statistic: Statistic = anomalies.statistic ?? items[0]?.statistic ?? 'p50';
+  const keyOf = (tags: Record<string, string>): string => seriesIdentity(tags);
   const counts = new Map<string, number>();
   for (const a of items) counts.set(keyOf(a.series), (counts.get(keyOf(a.series)) ?? 0) + 1);
   const lines = agg.series

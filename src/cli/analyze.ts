@@ -1,7 +1,9 @@
 // `resultant analyze`: the same analyses as POST /api/v1/analyze, on the database file or on a running server
 // (--url, or found by itself when the server holds the file), one analysis at a time with progress on a terminal,
 // printed as a summary that names what each analysis found, or as the JSON the API returns.
-import { analyze, parseAnalyzeBody, requestedKinds } from '../analysis/analyze.js';
+import { analyze, type AnalyzeResult, parseAnalyzeBody, putResult, requestedKinds } from '../analysis/analyze.js';
+import { isAnalysisKind } from '../analysis/index.js';
+import type { AnalysisResponse } from '../analysis/types.js';
 import { isAppError } from '../errors.js';
 import type { Config } from '../config.js';
 import { openAnomalyLog } from '../store/index.js';
@@ -55,7 +57,7 @@ export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody
   return body;
 }
 
-export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConfig({ RESULTANT_DB_PATH: a.db })): Promise<Record<string, unknown>> {
+export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConfig({ RESULTANT_DB_PATH: a.db })): Promise<AnalyzeResult> {
   const body = bodyFromArgs(a);
   const kinds = requestedKinds(body);
   const bar = progress(kinds.length, 'analyze');
@@ -78,7 +80,7 @@ export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConf
       }
     }
     // One request per analysis, so a long run shows its progress and a slow one is named.
-    const out: Record<string, unknown> = {};
+    const out: AnalyzeResult = {};
     for (const [i, kind] of kinds.entries()) {
       bar.update(i);
       const res = await request({ kind: 'http', base, token: a.token }, '/api/v1/analyze', {
@@ -86,8 +88,9 @@ export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConf
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ ...body, analysis_types: [kind] }),
       });
-      const one = ((await res.json().catch(() => null)) as Record<string, unknown> | null) ?? {};
-      out[kind] = one[kind];
+      // The server's POST /api/v1/analyze answer: this CLI's own types.
+      const one = ((await res.json().catch(() => null)) as AnalyzeResult | null) ?? {};
+      putResult(out, kind, one[kind]);
     }
     return out;
   } finally {
@@ -95,125 +98,146 @@ export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConf
   }
 }
 
-const pct = (x: unknown): string => (typeof x === 'number' ? `${x >= 0 ? '+' : ''}${x.toFixed(1)} %` : 'n/a');
-const share = (x: unknown): string => (typeof x === 'number' ? `${(100 * x).toFixed(x < 0.001 ? 3 : 1)} %` : 'n/a');
-const num = (x: unknown): string => (typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)) : 'n/a');
-const int = (x: unknown): string => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const p = (x: unknown): string => (typeof x === 'number' ? (x < 1e-4 ? x.toExponential(1) : x.toFixed(4)) : 'n/a');
-const label = (s: unknown): string => {
-  const tags = (s ?? {}) as Record<string, string>;
+const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `${x >= 0 ? '+' : ''}${x.toFixed(1)} %` : 'n/a');
+const share = (x: number | null | undefined): string => (typeof x === 'number' ? `${(100 * x).toFixed(x < 0.001 ? 3 : 1)} %` : 'n/a');
+const num = (x: number | null | undefined): string => (typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)) : 'n/a');
+const int = (x: number | null | undefined): string => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const p = (x: number | null | undefined): string => (typeof x === 'number' ? (x < 1e-4 ? x.toExponential(1) : x.toFixed(4)) : 'n/a');
+const label = (tags: Record<string, string>): string => {
   const parts = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
   return parts.length ? parts.join(',') : '(all)';
 };
-const cut = (s: unknown, n = 70): string => {
-  const t = String(s ?? '');
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-};
+const cut = (t: string, n = 70): string => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
 
-type Item = Record<string, unknown>;
 const MAX_LINES = 10;
 
-/** A readable summary of an analyze result: what each analysis found, worst first, with its figures. */
-export function summarize(result: Record<string, unknown>): string {
+/**
+ * A readable summary of an analyze result: what each analysis found, worst first, with its figures. Keys that are
+ * not analysis kinds (an answer from a newer server) are summarised by the sizes of their lists.
+ */
+export function summarize(result: AnalyzeResult & Readonly<Record<string, unknown>>): string {
   const lines: string[] = [];
-  for (const [kind, value] of Object.entries(result)) {
-    const r = (value ?? {}) as Record<string, unknown>;
-    lines.push(`== ${kind} (${String(r.start ?? '?')} .. ${String(r.stop ?? '?')})`);
-    const list = (name: string): Item[] => (Array.isArray(r[name]) ? (r[name] as Item[]) : []);
-    const summary = (r.summary ?? {}) as Record<string, unknown>;
-    const more = (n: number): void => {
-      if (n > MAX_LINES) lines.push(`  ... and ${n - MAX_LINES} more (use --json for all)`);
-    };
-    if (kind === 'trends') {
-      const all = list('trends');
-      const moving = all.filter((t) => t.direction !== 'stable');
-      lines.push(`  ${all.length} series: ${moving.length} trending, ${all.length - moving.length} stable`);
-      for (const t of moving.slice(0, MAX_LINES)) {
-        lines.push(`  ${String(t.direction).padEnd(10)} ${label(t.series)} ${String(t.metric)}: ${pct(t.change_pct)}, ${num(t.slope_per_day)}/day, p=${p(t.p_value)}`);
-      }
-      more(moving.length);
-    } else if (kind === 'regressions') {
-      const all = list('regressions');
-      lines.push(`  ${all.length} significant change(s) in ${String(r.series_checked ?? '?')} series`);
-      for (const g of all.slice(0, MAX_LINES)) {
-        lines.push(
-          `  ${String(g.severity).padEnd(8)} ${String(g.direction).padEnd(6)} ${label(g.series)} ${String(g.metric)}: ${pct(g.change_pct)}, p=${p(g.p_value)}, since ${String(g.change_time ?? 'unknown')}`,
-        );
-      }
-      more(all.length);
-    } else if (kind === 'anomalies') {
-      const all = list('anomalies');
-      lines.push(`  ${all.length} anomal${all.length === 1 ? 'y' : 'ies'}`);
-      for (const x of all.slice(0, MAX_LINES)) {
-        lines.push(
-          `  ${String(x.time)} ${label(x.series)} ${String(x.metric)}: ${num(x.value)} (expected ${num(x.expected)}), score ${num(x.score)} ${String(x.method)}${x.acknowledged ? ' [acknowledged]' : ''}`,
-        );
-      }
-      more(all.length);
-    } else if (kind === 'failure-patterns') {
-      const patterns = list('patterns');
-      const corr = list('correlations');
-      lines.push(`  ${int(summary.failures)} failures of ${int(summary.runs)} runs (${share(summary.overall_rate)}), ${int(summary.patterns_total)} patterns`);
-      for (const x of patterns.slice(0, MAX_LINES)) {
-        const b = (x.breadth ?? {}) as Record<string, unknown>;
-        lines.push(
-          `  ${int(x.count).padStart(8)} ${String(x.category).padEnd(10)} ${cut(x.pattern)}  (${int(b.series)} series, ${int(b.workers)} workers${x.new === true ? ', new' : ''}; ${String((x.trend as Item | undefined)?.direction ?? '')})`,
-        );
-      }
-      more(patterns.length);
-      lines.push(`  ${corr.length} value(s) where failures concentrate:`);
-      for (const c of corr.slice(0, MAX_LINES)) {
-        lines.push(`  ${String(c.dimension)}=${String(c.value)}: ${share(c.failure_rate)} of ${int(c.runs)} runs failed (overall ${share(c.overall_rate)}, ${num(c.lift)}x), q=${p(c.q_value)}`);
-      }
-      more(corr.length);
-    } else if (kind === 'flaky-tests') {
-      const tests = list('tests');
-      lines.push(
-        `  ${int(summary.configurations)} configurations: ${int(summary.broken)} broken, ${int(summary.flaky)} flaky; ${int(summary.excluded_runs)} runs left out as infrastructure incidents`,
-      );
-      for (const t of tests.slice(0, MAX_LINES)) {
-        lines.push(
-          `  ${String(t.status).padEnd(7)} ${label(t.series)}: ${int(t.failures)} of ${int(t.runs)} runs failed, flip rate ${num(t.flip_rate)} (${String(t.reason ?? '')})`,
-        );
-      }
-      more(tests.length);
-    } else if (kind === 'workload') {
-      const workers = list('workers');
-      lines.push(`  ${workers.length} workers, Gini ${num(r.gini)}, CV ${num(r.cv)}`);
-      const notable = workers.filter((w) => w.status !== 'normal');
-      // The busiest and the least successful name the imbalance and the bad machine.
-      const worstSuccess = [...workers].sort((x, y) => Number(x.success_rate ?? 1) - Number(y.success_rate ?? 1))[0];
-      for (const w of notable.slice(0, MAX_LINES)) {
-        lines.push(`  ${String(w.status).padEnd(10)} ${String(w.worker)}: ${int(w.tasks)} tasks (${share(w.share)}), success ${share(w.success_rate)}`);
-      }
-      more(notable.length);
-      if (worstSuccess) {
-        lines.push(`  lowest success rate: ${String(worstSuccess.worker)} at ${share(worstSuccess.success_rate)} of ${int(worstSuccess.tasks)} tasks, mean ${num(worstSuccess.mean_duration_ms)} ms`);
-      }
-    } else if (kind === 'circuit-breakers') {
-      const breakers = [...list('breakers')].sort((x, y) => Number(y.open_seconds ?? 0) - Number(x.open_seconds ?? 0));
-      const flapping = breakers.filter((b) => Number(b.flapping ?? 0) > 0);
-      lines.push(`  ${breakers.length} breaker(s), ${breakers.filter((b) => Number(b.trips ?? 0) > 0).length} tripped, ${flapping.length} flapping`);
-      for (const b of breakers.filter((x) => Number(x.trips ?? 0) > 0).slice(0, MAX_LINES)) {
-        lines.push(
-          `  ${label(b.series)}: ${int(b.trips)} trips, open ${int(b.open_seconds)} s, mean recovery ${int(b.mean_recovery_seconds)} s${Number(b.flapping ?? 0) > 0 ? `, flapping (${int(b.flapping)} quick re-trips)` : ''}`,
-        );
-      }
-    } else if (kind === 'comparison') {
-      const groups = list('groups');
-      lines.push(`  by ${String(r.dimension)} (${String(r.metric)}): best ${String(r.best ?? 'n/a')}, ${r.significant ? 'significant' : 'not significant'}`);
-      for (const g of groups.slice(0, MAX_LINES)) {
-        const st = (g.stats ?? {}) as Record<string, unknown>;
-        lines.push(`  ${String(g.value).padEnd(16)} mean ${num(st.mean)}, p95 ${num(st.p95)}, n=${int(st.count)}`);
-      }
-      more(groups.length);
-    } else {
+  for (const [key, value] of Object.entries(result)) {
+    if (!isAnalysisKind(key)) {
+      const r = (value ?? {}) as Record<string, unknown>;
+      lines.push(`== ${key} (${String(r.start ?? '?')} .. ${String(r.stop ?? '?')})`);
       // Kinds this summary has no special form for: how many items each list holds.
       const counts = Object.entries(r)
         .filter(([, v]) => Array.isArray(v))
         .map(([k, v]) => `${(v as unknown[]).length} ${k}`);
       lines.push(`  ${counts.join(', ') || 'no lists'} (use --json for details)`);
+      continue;
     }
+    const r = result[key];
+    lines.push(`== ${key} (${r?.start ?? '?'} .. ${r?.stop ?? '?'})`);
+    if (r) lines.push(...findings(r));
   }
   return lines.join('\n');
+}
+
+/** The lines under one analysis's heading. */
+function findings(r: AnalysisResponse): string[] {
+  const lines: string[] = [];
+  const more = (n: number): void => {
+    if (n > MAX_LINES) lines.push(`  ... and ${n - MAX_LINES} more (use --json for all)`);
+  };
+  switch (r.kind) {
+    case 'trends': {
+      const all = r.trends;
+      const moving = all.filter((t) => t.direction !== 'stable');
+      lines.push(`  ${all.length} series: ${moving.length} trending, ${all.length - moving.length} stable`);
+      for (const t of moving.slice(0, MAX_LINES)) {
+        lines.push(`  ${t.direction.padEnd(10)} ${label(t.series)} ${t.metric}: ${pct(t.change_pct)}, ${num(t.slope_per_day)}/day, p=${p(t.p_value)}`);
+      }
+      more(moving.length);
+      break;
+    }
+    case 'regressions': {
+      const all = r.regressions;
+      lines.push(`  ${all.length} significant change(s) in ${r.series_checked} series`);
+      for (const g of all.slice(0, MAX_LINES)) {
+        lines.push(
+          `  ${g.severity.padEnd(8)} ${g.direction.padEnd(6)} ${label(g.series)} ${g.metric}: ${pct(g.change_pct)}, p=${p(g.p_value)}, since ${g.change_time ?? 'unknown'}`,
+        );
+      }
+      more(all.length);
+      break;
+    }
+    case 'anomalies': {
+      const all = r.anomalies;
+      lines.push(`  ${all.length} anomal${all.length === 1 ? 'y' : 'ies'}`);
+      for (const x of all.slice(0, MAX_LINES)) {
+        lines.push(
+          `  ${x.time} ${label(x.series)} ${x.metric}: ${num(x.value)} (expected ${num(x.expected)}), score ${num(x.score)} ${x.method}${x.acknowledged ? ' [acknowledged]' : ''}`,
+        );
+      }
+      more(all.length);
+      break;
+    }
+    case 'failure-patterns': {
+      const { patterns, correlations: corr, summary } = r;
+      lines.push(`  ${int(summary.failures)} failures of ${int(summary.runs)} runs (${share(summary.overall_rate)}), ${int(summary.patterns_total)} patterns`);
+      for (const x of patterns.slice(0, MAX_LINES)) {
+        const b = x.breadth;
+        lines.push(
+          `  ${int(x.count).padStart(8)} ${x.category.padEnd(10)} ${cut(x.pattern)}  (${int(b.series)} series, ${int(b.workers)} workers${x.new === true ? ', new' : ''}; ${x.trend.direction})`,
+        );
+      }
+      more(patterns.length);
+      lines.push(`  ${corr.length} value(s) where failures concentrate:`);
+      for (const c of corr.slice(0, MAX_LINES)) {
+        lines.push(`  ${c.dimension}=${c.value}: ${share(c.failure_rate)} of ${int(c.runs)} runs failed (overall ${share(c.overall_rate)}, ${num(c.lift)}x), q=${p(c.q_value)}`);
+      }
+      more(corr.length);
+      break;
+    }
+    case 'flaky-tests': {
+      const { tests, summary } = r;
+      lines.push(
+        `  ${int(summary.configurations)} configurations: ${int(summary.broken)} broken, ${int(summary.flaky)} flaky; ${int(summary.excluded_runs)} runs left out as infrastructure incidents`,
+      );
+      for (const t of tests.slice(0, MAX_LINES)) {
+        lines.push(`  ${t.status.padEnd(7)} ${label(t.series)}: ${int(t.failures)} of ${int(t.runs)} runs failed, flip rate ${num(t.flip_rate)} (${t.reason})`);
+      }
+      more(tests.length);
+      break;
+    }
+    case 'workload': {
+      const workers = r.workers;
+      lines.push(`  ${workers.length} workers, Gini ${num(r.gini)}, CV ${num(r.cv)}`);
+      const notable = workers.filter((w) => w.status !== 'normal');
+      // The busiest and the least successful name the imbalance and the bad machine.
+      const worstSuccess = [...workers].sort((x, y) => (x.success_rate ?? 1) - (y.success_rate ?? 1))[0];
+      for (const w of notable.slice(0, MAX_LINES)) {
+        lines.push(`  ${w.status.padEnd(10)} ${w.worker}: ${int(w.tasks)} tasks (${share(w.share)}), success ${share(w.success_rate)}`);
+      }
+      more(notable.length);
+      if (worstSuccess) {
+        lines.push(`  lowest success rate: ${worstSuccess.worker} at ${share(worstSuccess.success_rate)} of ${int(worstSuccess.tasks)} tasks, mean ${num(worstSuccess.mean_duration_ms)} ms`);
+      }
+      break;
+    }
+    case 'circuit-breakers': {
+      const breakers = [...r.breakers].sort((x, y) => y.open_seconds - x.open_seconds);
+      const flapping = breakers.filter((b) => b.flapping > 0);
+      const tripped = breakers.filter((b) => b.trips > 0);
+      lines.push(`  ${breakers.length} breaker(s), ${tripped.length} tripped, ${flapping.length} flapping`);
+      for (const b of tripped.slice(0, MAX_LINES)) {
+        lines.push(
+          `  ${label(b.series)}: ${int(b.trips)} trips, open ${int(b.open_seconds)} s, mean recovery ${int(b.mean_recovery_seconds)} s${b.flapping > 0 ? `, flapping (${int(b.flapping)} quick re-trips)` : ''}`,
+        );
+      }
+      break;
+    }
+    case 'comparison': {
+      const groups = r.groups;
+      lines.push(`  by ${r.dimension} (${r.metric}): best ${r.best ?? 'n/a'}, ${r.significant ? 'significant' : 'not significant'}`);
+      for (const g of groups.slice(0, MAX_LINES)) {
+        lines.push(`  ${g.value.padEnd(16)} mean ${num(g.stats.mean)}, p95 ${num(g.stats.p95)}, n=${int(g.stats.count)}`);
+      }
+      more(groups.length);
+      break;
+    }
+  }
+  return lines;
 }

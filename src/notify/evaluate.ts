@@ -1,6 +1,6 @@
 // What each kind of rule finds now: availability and latency rules read the aggregates of the last window; the
 // others read an analysis (regressions, failure patterns, anomalies) and pick what is new or bad enough.
-import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import type { AnalysisKind, AnalysisRequest, AnalysisResponses } from '../analysis/types.js';
 import { tagFiltersOf } from '../model/filters.js';
 import { seriesIdentity } from '../store/state.js';
 import type { Store } from '../store/types.js';
@@ -19,7 +19,7 @@ export interface Alert {
   details: Record<string, unknown>;
 }
 
-export type Analyze = (kind: AnalysisKind, req: AnalysisRequest) => Promise<AnalysisResponse>;
+export type Analyze = <K extends AnalysisKind>(kind: K, req: AnalysisRequest) => Promise<AnalysisResponses[K]>;
 
 export interface EvalContext {
   store: Store;
@@ -110,7 +110,7 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   return worst(alerts, (a) => Math.abs((a.value ?? 0) - (a.threshold ?? 0)));
 }
 
-async function analysis(rule: Rule, ctx: EvalContext, kind: AnalysisKind): Promise<AnalysisResponse> {
+async function analysis<K extends AnalysisKind>(rule: Rule, ctx: EvalContext, kind: K): Promise<AnalysisResponses[K]> {
   if (!ctx.analyze) throw new Error(`rule kind ${rule.kind} needs the ${kind} analysis, which this service does not have`);
   return ctx.analyze(kind, {
     start: ctx.now - rule.lookback_days * DAY_MS,
@@ -123,20 +123,9 @@ async function analysis(rule: Rule, ctx: EvalContext, kind: AnalysisKind): Promi
   });
 }
 
-interface RegressionItem {
-  series: Record<string, string | null>;
-  metric: string;
-  direction: 'worse' | 'better';
-  change_pct: number;
-  p_value: number;
-  severity: keyof typeof SEVERITY_RANK;
-  change_time: string | null;
-}
-
 async function regressionAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'regressions');
-  const items = (res.regressions ?? []) as RegressionItem[];
-  const alerts = items
+  const alerts = res.regressions
     .filter((r) => r.direction === 'worse' && SEVERITY_RANK[r.severity] >= SEVERITY_RANK[rule.min_severity])
     .map((r): Alert => {
       const key = seriesIdentity(r.series);
@@ -153,22 +142,11 @@ async function regressionAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> 
   return worst(alerts, (a) => Math.abs(a.value ?? 0));
 }
 
-interface PatternItem {
-  fingerprint: string;
-  category: string;
-  example: string;
-  count: number;
-  first_seen: string;
-  last_seen: string;
-  /** False when the fingerprint was seen before the analysis window. */
-  new?: boolean;
-}
-
 async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'failure-patterns');
   // New = not seen in the week before the analysis window; each fingerprint is sent once (de-duplication), so
   // one missed evaluation (downtime, a slow run) does not lose it.
-  const alerts = ((res.patterns ?? []) as PatternItem[])
+  const alerts = res.patterns
     .filter((p) => p.new === true)
     .map((p): Alert => {
       const series = { fingerprint: p.fingerprint };
@@ -185,20 +163,9 @@ async function fingerprintAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]>
   return worst(alerts, (a) => a.value ?? 0);
 }
 
-interface AnomalyItem {
-  series: Record<string, string | null>;
-  metric: string;
-  time: string;
-  value: number;
-  expected: number;
-  score: number;
-  method: string;
-  acknowledged?: boolean;
-}
-
 async function anomalyAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
   const res = await analysis(rule, ctx, 'anomalies');
-  const alerts = ((res.anomalies ?? []) as AnomalyItem[])
+  const alerts = res.anomalies
     .filter((a) => Math.abs(a.score) > rule.threshold! && a.acknowledged !== true)
     .map((a): Alert => {
       const key = seriesIdentity(a.series);

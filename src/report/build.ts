@@ -1,8 +1,16 @@
 // Builds a report from the sources: each section asks for its data, turns it into key figures, tables and charts,
-// and says plainly when its data source is not part of the service yet.
+// and says plainly when it could not be built. The analyses' sections read the typed answers (src/analysis/types.ts)
+// and declare each table's columns once, so a field renamed in an analysis is a type error here.
 import { isCancelled } from '../cancellation.js';
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
+import type { AnomalyItem } from '../analysis/anomalies.js';
+import type { BreakerItem } from '../analysis/circuit-breakers.js';
+import type { Correlation, FailurePattern } from '../analysis/failure-patterns.js';
+import type { FlakyTest } from '../analysis/flaky-tests.js';
+import type { RegressionItem } from '../analysis/regressions.js';
+import type { TrendItem } from '../analysis/trends.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import type { WorkerLoad } from '../analysis/workload.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from '../charts/findings.js';
 import { renderSvg } from '../charts/render.js';
 import { anomaliesChart, availabilityChart, forecastChart, forecastContext, latencyChart } from '../charts/series.js';
@@ -386,10 +394,6 @@ class SectionBuilder {
         filters: this.ctx.filters ?? {},
         tz: this.ctx.tz,
       });
-      if (!fc) {
-        notBuilt(s, 'Forecasting', 'GET /api/v1/forecast');
-        return;
-      }
       const bt = fc.backtest;
       s.figures.push(
         { label: 'Model', value: fc.model.name },
@@ -421,71 +425,64 @@ class SectionBuilder {
     };
     const res = await this.sources.analysis(kind, req);
     if (kind === 'circuit-breakers') {
-      // The transitions come from the store, so the timeline is drawn even before the analysis exists.
+      // The timeline is drawn from the transitions themselves, which the analysis summarises per breaker.
       const events = await this.sources.breakerEvents({ start: this.ctx.start, stop: this.ctx.stop, filters: this.ctx.filters ?? {} });
       s.figures.push({ label: 'State transitions', value: events.length });
       s.charts.push(await this.chart(circuitBreakersChart(events, this.ctx)));
     }
-    if (!res) {
-      notBuilt(s, `The ${kind} analysis`, `GET /api/v1/analysis/${kind}`);
-      return;
-    }
-    await this.fillAnalysis(s, kind, res);
+    await this.fillAnalysis(s, res);
   }
 
-  private async fillAnalysis(s: Section, kind: AnalysisKind, res: AnalysisResponse): Promise<void> {
-    const items = (key: string): Record<string, unknown>[] =>
-      Array.isArray(res[key]) ? (res[key] as unknown[]).filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
-    const pick = (rows: Record<string, unknown>[], cols: string[]): Cell[][] => rows.map((r) => cols.map((c) => cell(c === 'series' ? seriesLabel(r[c]) : r[c])));
-    const byAbs = (k: string) => (a: Record<string, unknown>, b: Record<string, unknown>) => Math.abs(num(b[k])) - Math.abs(num(a[k]));
-    switch (kind) {
+  private async fillAnalysis(s: Section, res: AnalysisResponse): Promise<void> {
+    const byAbs = <R>(value: (r: R) => unknown) => (a: R, b: R) => Math.abs(num(value(b))) - Math.abs(num(value(a)));
+    switch (res.kind) {
       case 'trends': {
-        const t = items('trends').sort(byAbs('change_pct'));
+        const t = [...res.trends].sort(byAbs((x) => x.change_pct));
         s.figures.push({ label: 'Series with a trend', value: t.filter((x) => x.direction !== 'stable').length }, { label: 'Series analysed', value: t.length });
-        s.tables.push(table('trends', 'Trends, largest change first', ['series', 'metric', 'direction', 'change_pct', 'slope_per_day', 'p_value'], pick(t, ['series', 'metric', 'direction', 'change_pct', 'slope_per_day', 'p_value']), MAX_ROWS));
+        s.tables.push(tableOf('trends', 'Trends, largest change first', TREND_COLUMNS, t));
         s.charts.push(await this.chart(trendsChart(res, this.ctx)));
         break;
       }
       case 'regressions': {
-        const r = items('regressions').sort(byAbs('change_pct'));
+        const r = [...res.regressions].sort(byAbs((x) => x.change_pct));
         s.figures.push({ label: 'Regressions (worse)', value: r.filter((x) => x.direction === 'worse').length }, { label: 'Improvements (better)', value: r.filter((x) => x.direction === 'better').length });
-        s.tables.push(table('regressions', 'Significant changes, largest first', ['series', 'metric', 'direction', 'change_pct', 'severity', 'change_time', 'p_value'], pick(r, ['series', 'metric', 'direction', 'change_pct', 'severity', 'change_time', 'p_value']), MAX_ROWS));
+        s.tables.push(tableOf('regressions', 'Significant changes, largest first', REGRESSION_COLUMNS, r));
         break;
       }
       case 'anomalies': {
-        const a = items('anomalies').sort((x, y) => num(y.score) - num(x.score));
+        const a = [...res.anomalies].sort((x, y) => num(y.score) - num(x.score));
         s.figures.push({ label: 'Anomalies', value: a.length });
-        s.tables.push(table('anomalies', 'Anomalies, highest score first', ['time', 'series', 'metric', 'value', 'expected', 'score', 'method'], pick(a, ['time', 'series', 'metric', 'value', 'expected', 'score', 'method']), MAX_ROWS));
-        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(Array.isArray(res.group_by) ? (res.group_by as string[]) : ['endpoint'], 'percentiles'), res, this.ctx)));
+        s.tables.push(tableOf('anomalies', 'Anomalies, highest score first', ANOMALY_COLUMNS, a));
+        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(res.group_by, 'percentiles'), res, this.ctx)));
         break;
       }
       case 'failure-patterns': {
-        const p = items('patterns').sort((x, y) => num(y.count) - num(x.count));
+        const p = [...res.patterns].sort((x, y) => num(y.count) - num(x.count));
         s.figures.push({ label: 'Failure patterns', value: p.length }, { label: 'Failures in the top pattern', value: p.length ? cell(p[0]!.count) : 0 });
         s.tables.push(
-          table('failure-patterns', 'Failure patterns, most frequent first', ['category', 'example', 'count', 'first_seen', 'last_seen', 'fingerprint'], pick(p, ['category', 'example', 'count', 'first_seen', 'last_seen', 'fingerprint']), MAX_ROWS),
-          table('failure-correlations', 'Where failures concentrate', ['dimension', 'value', 'failure_rate', 'overall_rate', 'p_value'], pick(items('correlations'), ['dimension', 'value', 'failure_rate', 'overall_rate', 'p_value']), MAX_ROWS),
+          tableOf('failure-patterns', 'Failure patterns, most frequent first', PATTERN_COLUMNS, p),
+          tableOf('failure-correlations', 'Where failures concentrate', CORRELATION_COLUMNS, res.correlations),
         );
         s.charts.push(await this.chart(failurePatternsChart(res, this.ctx)));
         break;
       }
       case 'flaky-tests': {
-        const t = items('tests').sort((x, y) => num(y.flip_rate) - num(x.flip_rate));
+        const t = [...res.tests].sort((x, y) => num(y.flip_rate) - num(x.flip_rate));
         s.figures.push({ label: 'Flaky tests', value: t.filter((x) => x.status === 'flaky').length }, { label: 'Broken tests', value: t.filter((x) => x.status === 'broken').length });
-        s.tables.push(table('flaky-tests', 'Unstable tests, highest flip rate first', ['series', 'runs', 'failures', 'flip_rate', 'status'], pick(t, ['series', 'runs', 'failures', 'flip_rate', 'status']), MAX_ROWS));
+        s.tables.push(tableOf('flaky-tests', 'Unstable tests, highest flip rate first', FLAKY_COLUMNS, t));
         break;
       }
       case 'circuit-breakers': {
-        const b = items('breakers').sort((x, y) => num(y.open_seconds) - num(x.open_seconds));
+        const b = [...res.breakers].sort((x, y) => num(y.open_seconds) - num(x.open_seconds));
         // `flapping` counts a breaker's trips soon after it closed: a breaker flaps when it has any.
         s.figures.push({ label: 'Breakers that tripped', value: b.filter((x) => num(x.trips) > 0).length }, { label: 'Flapping breakers', value: b.filter((x) => num(x.flapping) > 0).length });
-        s.tables.push(table('circuit-breakers', 'Breakers, longest open first', ['series', 'trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping'], pick(b, ['series', 'trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping']), MAX_ROWS));
+        s.tables.push(tableOf('circuit-breakers', 'Breakers, longest open first', BREAKER_COLUMNS, b));
         break;
       }
       case 'workload': {
-        const w = items('workers').sort((x, y) => num(y.tasks) - num(x.tasks));
+        const w = [...res.workers].sort((x, y) => num(y.tasks) - num(x.tasks));
         s.figures.push({ label: 'Gini coefficient of tasks per worker', value: cell(res.gini) }, { label: 'Coefficient of variation', value: cell(res.cv) }, { label: 'Workers', value: w.length });
-        s.tables.push(table('workload', 'Tasks per worker, busiest first', ['worker', 'tasks', 'success_rate', 'mean_duration_ms', 'share'], pick(w, ['worker', 'tasks', 'success_rate', 'mean_duration_ms', 'share']), MAX_ROWS));
+        s.tables.push(tableOf('workload', 'Tasks per worker, busiest first', WORKLOAD_COLUMNS, w));
         s.charts.push(await this.chart(workloadChart(res, this.ctx)));
         break;
       }
@@ -495,9 +492,50 @@ class SectionBuilder {
   }
 }
 
-function notBuilt(s: Section, what: string, route: string): void {
-  s.available = false;
-  s.note = `${what} is not part of this service yet (${route}); this section fills in once it is.`;
+/** One column of a table: its header, and the cell a row gives. */
+export interface Column<R> {
+  name: string;
+  value: (row: R) => Cell;
+}
+
+/** Columns that show a field of the row as it is, each named after its field. */
+function fields<R>(...names: (keyof R & string)[]): Column<R>[] {
+  return names.map((name) => ({ name, value: (r: R) => cell(r[name]) }));
+}
+
+/** The row's series (its tags) as "key=value, ...". */
+function seriesColumn<R extends { series: Record<string, string> }>(): Column<R> {
+  return { name: 'series', value: (r) => seriesLabel(r.series) };
+}
+
+const TREND_COLUMNS: Column<TrendItem>[] = [seriesColumn(), ...fields<TrendItem>('metric', 'direction', 'change_pct', 'slope_per_day', 'p_value')];
+const REGRESSION_COLUMNS: Column<RegressionItem>[] = [
+  seriesColumn(),
+  ...fields<RegressionItem>('metric', 'direction', 'change_pct', 'severity', 'change_time', 'p_value'),
+];
+const ANOMALY_COLUMNS: Column<AnomalyItem>[] = [
+  ...fields<AnomalyItem>('time'),
+  seriesColumn(),
+  ...fields<AnomalyItem>('metric', 'value', 'expected', 'score', 'method'),
+];
+const PATTERN_COLUMNS: Column<FailurePattern>[] = fields<FailurePattern>('category', 'example', 'count', 'first_seen', 'last_seen', 'fingerprint');
+const CORRELATION_COLUMNS: Column<Correlation>[] = fields<Correlation>('dimension', 'value', 'failure_rate', 'overall_rate', 'p_value');
+const FLAKY_COLUMNS: Column<FlakyTest>[] = [seriesColumn(), ...fields<FlakyTest>('runs', 'failures', 'flip_rate', 'status')];
+const BREAKER_COLUMNS: Column<BreakerItem>[] = [
+  seriesColumn(),
+  ...fields<BreakerItem>('trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping'),
+];
+const WORKLOAD_COLUMNS: Column<WorkerLoad>[] = fields<WorkerLoad>('worker', 'tasks', 'success_rate', 'mean_duration_ms', 'share');
+
+/** A table of `rows` (MAX_ROWS at most) whose header and cells both come from `columns`. */
+function tableOf<R>(id: string, title: string, columns: readonly Column<R>[], rows: readonly R[]): Table {
+  return table(
+    id,
+    title,
+    columns.map((c) => c.name),
+    rows.map((r) => columns.map((c) => c.value(r))),
+    MAX_ROWS,
+  );
 }
 
 function table(id: string, title: string, columns: string[], rows: Cell[][], max: number): Table {
@@ -515,10 +553,9 @@ function cell(x: unknown): Cell {
   return JSON.stringify(x);
 }
 
-function seriesLabel(x: unknown): string {
-  if (typeof x !== 'object' || x === null) return String(x ?? '');
-  return Object.entries(x as Record<string, unknown>)
-    .map(([k, v]) => `${k}=${String(v)}`)
+function seriesLabel(tags: Record<string, string>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => `${k}=${v}`)
     .join(', ');
 }
 

@@ -54,7 +54,9 @@ const inRange = rows.filter((r) => r.t >= START && r.t < STOP);
 beforeAll(async () => {
   store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
   await store.write(batchOf(rows));
-  sources = storeSources(store, () => NOW);
+  // Circuit breakers answer with none (their timeline is drawn from the store's transitions); the other analyses'
+  // sections are reported as not built, so these tests see the store's sections alone.
+  sources = storeSources(store, () => NOW, { analysis: f.canned({ 'circuit-breakers': f.noBreakers() }) });
 });
 afterAll(async () => {
   await store.close();
@@ -138,16 +140,17 @@ describe('report content', () => {
     expect(figure(report, 'sla', 'Endpoint-region pairs meeting the target')).toBe(`${meeting} of 6`);
   });
 
-  it('says plainly which sections have no data source yet, and fills them once one is given', async () => {
-    const { report } = await createReport(sources, request({ type: 'anomaly' }));
+  it('says plainly which sections could not be built, and fills them once the source answers', async () => {
+    const unanswered = storeSources(store, () => NOW, { analysis: f.canned({}) });
+    const { report } = await createReport(unanswered, request({ type: 'anomaly' }));
     for (const id of ['anomalies', 'failure-patterns', 'flaky-tests', 'circuit-breakers']) {
       const s = sectionOf(report, id);
       expect(s.available, id).toBe(false);
-      expect(s.note).toMatch(/is not part of this service yet/);
+      expect(s.note).toBe(`This section could not be built: no ${id} analysis among the canned answers.`);
       expect(s.tables).toEqual([]);
     }
     const wired = storeSources(store, () => NOW, {
-      analysis: async (kind) => ({ anomalies: f.anomalies(), workload: f.workload(), 'failure-patterns': f.failurePatterns() })[kind as string] ?? null,
+      analysis: f.canned({ anomalies: f.anomalies(), workload: f.workload(), 'failure-patterns': f.failurePatterns() }),
       forecast: async () => f.forecast(),
     });
     const full = (await createReport(wired, request({ format: 'html' }))).report;
@@ -256,7 +259,7 @@ describe('report formats', () => {
     expect(md).toContain('| endpoint | tests | mean (ms) | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | stddev (ms) |');
     expect(md).toContain('search, "v2"');
     expect(md).toMatch(/!\[[^\]]+\]\(data:image\/svg\+xml;base64,/);
-    expect(md).toContain('> **Not available.** The trends analysis is not part of this service yet');
+    expect(md).toContain('> **Not available.** This section could not be built: no trends analysis among the canned answers.');
   });
 });
 

@@ -1,11 +1,11 @@
-// Where reports, charts and the dashboard get their data. Aggregates and breaker transitions come from the store;
-// analyses and forecasts come from functions that other parts of the service provide. Until those are wired in,
-// `analysis` and `forecast` return null and every output says the section is not available, never fills it in.
+// Where reports, charts and the dashboard get their data. Aggregates, breaker transitions and the analyses
+// (README: Analyses) come from the store; forecasts from the service's forecaster, which runs in a worker pool and
+// is given to the sources (src/forecast/index.ts).
 import { queryAggregates, type AggregateParams, type AggregatesJson, type BucketJson } from '../aggregates/index.js';
-import { analysisRunner } from '../analysis/index.js';
-import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
+import { runAnalysis } from '../analysis/index.js';
+import type { AnalysisKind, AnalysisRequest, AnalysisResponses } from '../analysis/types.js';
 import type { BreakerTransition, ForecastJson } from '../charts/types.js';
-import { invalid } from '../errors.js';
+import { invalid, unavailable } from '../errors.js';
 import type { Forecaster, ForecastParams } from '../forecast/index.js';
 import { statsFrom } from '../model/stats.js';
 import type { AnomalyLog } from '../store/state.js';
@@ -33,10 +33,10 @@ export interface ReportSources {
   aggregates(p: AggregateParams): Promise<AggregatesJson>;
   totals(p: TotalsParams): Promise<AggregatesJson>;
   breakerEvents(q: { start: number; stop: number; filters: TagFilters }): Promise<BreakerTransition[]>;
-  /** null: this analysis is not built into this service (yet). */
-  analysis(kind: AnalysisKind, req: AnalysisRequest): Promise<AnalysisResponse | null>;
-  /** null: forecasting is not built into this service (yet). Too little history: throws AppError 'invalid'. */
-  forecast(p: ForecastParams): Promise<ForecastJson | null>;
+  /** The analysis of this kind; its answer's type follows the kind. */
+  analysis<K extends AnalysisKind>(kind: K, req: AnalysisRequest): Promise<AnalysisResponses[K]>;
+  /** Too little history: throws AppError 'invalid'; no forecaster or a busy one: AppError 'unavailable'. */
+  forecast(p: ForecastParams): Promise<ForecastJson>;
   /** Current time, epoch ms. */
   now(): number;
   /** The same sources over a view of the store that answers each distinct read once (for one report). */
@@ -44,9 +44,12 @@ export interface ReportSources {
 }
 
 export interface SourceExtras {
-  /** An analysis over `store` (the sources' store, or the report's memoized view of it). */
-  analysis?: (kind: AnalysisKind, req: AnalysisRequest, store: Store) => Promise<AnalysisResponse | null>;
-  forecast?: (p: ForecastParams) => Promise<ForecastJson | null>;
+  /** Where the anomalies analysis keeps what it finds (the service's log); absent: reported, not stored. */
+  anomalyLog?: AnomalyLog;
+  /** An analysis over `store` (the sources' store, or the report's memoized view of it) in place of runAnalysis. */
+  analysis?: <K extends AnalysisKind>(kind: K, req: AnalysisRequest, store: Store) => Promise<AnalysisResponses[K]>;
+  /** The forecaster (see forecasterSource); absent: every forecast is 'unavailable'. */
+  forecast?: (p: ForecastParams) => Promise<ForecastJson>;
 }
 
 /** The service's forecaster as a source (its parameters are validated where they come in: the chart route, the CLI). */
@@ -56,10 +59,10 @@ export function forecasterSource(forecaster: Forecaster, now: () => number): (p:
 
 /** The service's sources over a store: its forecaster, and the analyses keeping anomalies in `anomalyLog` when given. */
 export function serviceSources(store: Store, now: () => number, forecaster: Forecaster, anomalyLog?: AnomalyLog): ReportSources {
-  return storeSources(store, now, { forecast: forecasterSource(forecaster, now), analysis: analysisRunner(now, anomalyLog) });
+  return storeSources(store, now, { forecast: forecasterSource(forecaster, now), ...(anomalyLog ? { anomalyLog } : {}) });
 }
 
-/** Sources over a store; analyses and forecasts from `extras` when given, otherwise "not available". */
+/** Sources over a store: the analyses run on it (or `extras.analysis`), forecasts from `extras.forecast`. */
 export function storeSources(store: Store, now: () => number, extras: SourceExtras = {}, memoized = false): ReportSources {
   return {
     memoized: () => (memoized ? storeSources(store, now, extras, true) : storeSources(memoizedStore(store), now, extras, true)),
@@ -69,8 +72,15 @@ export function storeSources(store: Store, now: () => number, extras: SourceExtr
       const events = await store.breakerEvents({ start: Math.round(q.start * 1000), stop: Math.round(q.stop * 1000), filters: q.filters });
       return events.map((e) => ({ time: e.time / 1000, state: e.state, tags: { ...e.tags } }));
     },
-    analysis: extras.analysis ? (kind, req) => extras.analysis!(kind, req, store) : async () => null,
-    forecast: extras.forecast ?? (async () => null),
+    analysis: (kind, req) =>
+      extras.analysis
+        ? extras.analysis(kind, req, store)
+        : runAnalysis(kind, { store, now: now(), ...(extras.anomalyLog ? { anomalyLog: extras.anomalyLog } : {}) }, req),
+    forecast:
+      extras.forecast ??
+      (async () => {
+        throw unavailable('these sources have no forecaster');
+      }),
     now,
   };
 }

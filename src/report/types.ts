@@ -61,7 +61,7 @@ export interface ReportChart {
 export interface Section {
   id: string;
   title: string;
-  /** false: the data source behind this section is not part of this service yet; `note` says which. */
+  /** false: the section could not be built (its data could not be had); `note` says why. */
   available: boolean;
   note?: string;
   figures: Figure[];
