@@ -54,9 +54,12 @@ export async function openServices(
   state: DuckDBStore,
   clock: Clock,
   logger: Logger,
-  o: { forecastWorkers?: number; deliver?: NotifierDeps['deliver'] } = {},
+  o: { forecastWorkers?: number; forecastTimeLimitMs?: number; deliver?: NotifierDeps['deliver'] } = {},
 ): Promise<{ forecastPool: ForecastPool; forecaster: Forecaster; anomalyLog: AnomalyLog; notifications: Notifications }> {
-  const forecastPool = new ForecastPool(o.forecastWorkers === undefined ? {} : { workers: o.forecastWorkers });
+  const forecastPool = new ForecastPool({
+    ...(o.forecastWorkers === undefined ? {} : { workers: o.forecastWorkers }),
+    ...(o.forecastTimeLimitMs === undefined ? {} : { timeLimitMs: o.forecastTimeLimitMs }),
+  });
   const anomalyLog = await DuckDBAnomalyLog.open(state);
   const log = await DuckDBNotificationLog.open(state);
   const analyze = (kind: AnalysisKind, req: AnalysisRequest) => runAnalysis(kind, { store, now: clock.now(), anomalyLog }, req);

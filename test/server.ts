@@ -31,6 +31,11 @@ export async function startTestServer(
     /** Mappings of other measurements and what becomes of unknown ones (default: none, refused). */
     ingest?: IngestSettings;
     forecastWorkers?: number;
+    /**
+     * A forecast worker job's time limit (default here: 10 minutes, not the service's 20 s of src/forecast/pool.ts),
+     * so a busy machine cannot turn a candidate into "out of time" and change which model wins.
+     */
+    forecastTimeLimitMs?: number;
     /** Sources for charts, reports and the dashboard over the server's store and clock (default: the app's). */
     sources?: (store: DuckDBStore, now: () => number) => ReportSources;
   } = {},
@@ -59,6 +64,7 @@ export async function startTestServer(
   const parser = new LineProtocolParser(opts.parseWorkers ?? 1, opts.ingest);
   const { forecastPool, forecaster, anomalyLog, notifications } = await openServices(store, store, clock, silentLogger, {
     forecastWorkers: opts.forecastWorkers ?? 1,
+    forecastTimeLimitMs: opts.forecastTimeLimitMs ?? 600_000,
     deliver: { backoffMs: 10, allowedHosts: opts.webhookHosts ?? [] },
   });
   const app = createApp({
