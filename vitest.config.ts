@@ -8,12 +8,13 @@ import { defineConfig } from 'vitest/config';
 const TIMING = ['test/event-loop.test.ts', 'test/fuzz-soak.test.ts'];
 
 /**
- * End-to-end files: the built CLI and service in child processes (crash, full disk, exports, the demo), a browser
- * on the dashboard, docker compose and the examples, InfluxDB in a container, and the HTTP API's tests that use a
- * database on disk and promtool. Everything else under src/ is the `unit` project (`npm run test:unit`, README "Run
- * it and test it"): pure functions, in-memory DuckDB stores, and the in-process test server of test/server.ts.
+ * End-to-end files: the CLI and service in child processes (crash, full disk, exports, the demo), a browser on the
+ * dashboard, docker compose and the examples, InfluxDB in a container, and the HTTP API through a live server
+ * (src/api/, test/server.ts). Everything else under src/ is the `unit` project (`npm run test:unit`, README "Run it
+ * and test it"): pure functions, the analyses and stores on in-memory (or temporary-file) DuckDB, the InfluxDB store
+ * against its loopback imitation.
  */
-const E2E = ['test/**/*.test.ts', 'src/api/api.test.ts', 'src/cli/analyze.test.ts', 'src/store/influxdb/influxdb.contract.test.ts'];
+const E2E = ['test/**/*.test.ts', 'src/api/**/*.test.ts', 'src/cli/analyze.test.ts', 'src/store/influxdb/influxdb.contract.test.ts'];
 
 export default defineConfig({
   test: {
