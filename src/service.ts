@@ -28,6 +28,8 @@ export interface ReadingDeps {
   anomalyLog?: AnomalyLog;
   /** Forecast worker threads (default: the pool's own default); they start when a forecast is asked for. */
   forecastWorkers?: number;
+  /** The forecast pool's wall-clock limit per fit (default the pool's, 20 s; tests raise it so a busy machine cannot change the winner). */
+  forecastTimeLimitMs?: number;
   /** Replaces the sources of charts, reports and the dashboard (tests). */
   sources?: ReportSources;
 }
@@ -41,7 +43,10 @@ export interface ReadingParts {
 }
 
 export function readingParts(d: ReadingDeps): ReadingParts {
-  const forecastPool = new ForecastPool(d.forecastWorkers === undefined ? {} : { workers: d.forecastWorkers });
+  const forecastPool = new ForecastPool({
+    ...(d.forecastWorkers === undefined ? {} : { workers: d.forecastWorkers }),
+    ...(d.forecastTimeLimitMs === undefined ? {} : { timeLimitMs: d.forecastTimeLimitMs }),
+  });
   const forecaster = new Forecaster(d.store, forecastPool);
   return {
     forecastPool,
@@ -58,6 +63,7 @@ export interface ServiceSettings {
   parseWorkers: number;
   ingest?: IngestSettings;
   forecastWorkers?: number;
+  forecastTimeLimitMs?: number;
   /** The schedules start() starts; absent: none (the tests drive the tasks themselves). */
   schedules?: { rollupCron: string; retentionCron: string; notifyCron: string; retention: RetentionPolicy };
 }
@@ -111,6 +117,7 @@ export function buildService(settings: ServiceSettings, deps: ServiceDeps): Serv
     now,
     anomalyLog,
     ...(settings.forecastWorkers === undefined ? {} : { forecastWorkers: settings.forecastWorkers }),
+    ...(settings.forecastTimeLimitMs === undefined ? {} : { forecastTimeLimitMs: settings.forecastTimeLimitMs }),
     ...(deps.sources ? { sources: deps.sources } : {}),
   });
   const log = state.notificationLog;

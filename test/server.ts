@@ -32,6 +32,8 @@ export async function startTestServer(
     /** Mappings of other measurements and what becomes of unknown ones (default: none, refused). */
     ingest?: IngestSettings;
     forecastWorkers?: number;
+    /** The forecast pool's wall-clock limit per fit (default 10 minutes, so a busy machine cannot change the winner). */
+    forecastTimeLimitMs?: number;
     /** Sources for charts, reports and the dashboard over the server's store and clock (default: the app's). */
     sources?: (store: DuckDBStore, now: () => number) => ReportSources;
   } = {},
@@ -63,6 +65,7 @@ export async function startTestServer(
       parseWorkers: opts.parseWorkers ?? 1,
       ...(opts.ingest ? { ingest: opts.ingest } : {}),
       forecastWorkers: opts.forecastWorkers ?? 1,
+      forecastTimeLimitMs: opts.forecastTimeLimitMs ?? 600_000,
     },
     {
       store,

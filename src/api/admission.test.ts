@@ -79,7 +79,8 @@ async function admittedBytes(s: TestServer): Promise<number> {
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
+  // Up to 30 s, for a busy machine; an idle one gets there in milliseconds.
+  for (let i = 0; i < 1500 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
   expect(await check()).toBe(true);
 }
 

@@ -222,7 +222,8 @@ describe('notification rules', () => {
     const w = await fetch(`${srv.url}/api/v2/write?precision=ms`, { method: 'POST', body: `test_result,endpoint=api success=true ${NOW}` });
     expect(w.status).toBe(204);
     const report = await pending;
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // About a second here; the bound only says the hanging webhook was cut off by its timeout, not left to hang.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(report).toMatchObject({ sent: 1 });
     expect(failing.received).toHaveLength(3);
     expect(hanging.received).toHaveLength(2);

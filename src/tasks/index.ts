@@ -84,6 +84,15 @@ export interface Schedules {
   notify?: { cron: string; notifier: Notifier };
 }
 
+/** What runs a tick on a cron expression: node-cron in the service; tests pass their own and fire the ticks. */
+export interface Scheduler {
+  schedule(expression: string, tick: () => Promise<unknown>, name: string): { destroy(): void | Promise<void> };
+}
+
+export const cronScheduler: Scheduler = {
+  schedule: (expression, tick, name) => cron.schedule(expression, tick, { name }),
+};
+
 /**
  * A tick of a task whose previous run has not finished is skipped: it logs at debug and returns that run. (node-cron's
  * own overlap prevention prints a warning to stderr at every such tick, around the service's logger; a rollup that
@@ -105,7 +114,7 @@ export function skipWhileRunning(name: string, logger: Logger, fn: () => Promise
 }
 
 /** Starts the schedules; the returned function stops them and waits for a running task to finish. */
-export function startTasks(deps: TaskDeps, s: Schedules): () => Promise<void> {
+export function startTasks(deps: TaskDeps, s: Schedules, scheduler: Scheduler = cronScheduler): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   let notifying: Promise<unknown> = Promise.resolve();
   // Rollup and retention run one after the other, never together.
@@ -115,11 +124,11 @@ export function startTasks(deps: TaskDeps, s: Schedules): () => Promise<void> {
   };
   const rollup = skipWhileRunning('rollup', deps.logger, chained(() => runRollup(deps)));
   const retention = skipWhileRunning('retention', deps.logger, chained(() => runRetention(deps, s.retention)));
-  const tasks = [cron.schedule(s.rollupCron, rollup, { name: 'rollup' }), cron.schedule(s.retentionCron, retention, { name: 'retention' })];
+  const tasks = [scheduler.schedule(s.rollupCron, rollup, 'rollup'), scheduler.schedule(s.retentionCron, retention, 'retention')];
   const notify = s.notify;
   if (notify) {
     const tick = skipWhileRunning('notify', deps.logger, () => (notifying = runNotify(deps, notify.notifier)));
-    tasks.push(cron.schedule(notify.cron, tick, { name: 'notify' }));
+    tasks.push(scheduler.schedule(notify.cron, tick, 'notify'));
   }
   // Catch up at start (after a restart there may be hours to roll up) without waiting for the first tick.
   void rollup();

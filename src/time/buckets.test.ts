@@ -86,14 +86,24 @@ describe('bucket boundaries of long ranges', () => {
   });
 
   it('refuses a range that needs too many buckets even at their longest before walking it', () => {
-    const t0 = performance.now();
-    expect(() => bucketBoundaries('day', 'Europe/Berlin', 0, 9e15)).toThrow(/more than 20000 day buckets/);
-    expect(() => bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS + 1) * HOUR_MS)).toThrow(/more than 20000 hour buckets/);
-    const refused = performance.now() - t0;
+    // Best of five timings of each, so that a busy machine pausing this process in one of them decides nothing.
+    const best = (f: () => void): number => {
+      let min = Infinity;
+      for (let k = 0; k < 5; k++) {
+        const t = performance.now();
+        f();
+        min = Math.min(min, performance.now() - t);
+      }
+      return min;
+    };
+    const refused = best(() => {
+      expect(() => bucketBoundaries('day', 'Europe/Berlin', 0, 9e15)).toThrow(/more than 20000 day buckets/);
+      expect(() => bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS + 1) * HOUR_MS)).toThrow(/more than 20000 hour buckets/);
+    });
     // Walking a tenth of the buckets takes longer than both refusals, which walking would have cost ten times as much.
-    const t1 = performance.now();
-    expect(bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS / 10) * HOUR_MS)).toHaveLength(MAX_BUCKETS / 10 + 1);
-    const walked = performance.now() - t1;
+    const walked = best(() => {
+      expect(bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS / 10) * HOUR_MS)).toHaveLength(MAX_BUCKETS / 10 + 1);
+    });
     expect(refused).toBeLessThan(walked);
     // A caller's own cap (a chart's) is refused the same way, with the caller's error; just over a cap still counts.
     const cap = { max: 100, tooMany: () => invalid('over the chart cap') };

@@ -23,6 +23,16 @@ describe('reader pool and cancellation', () => {
     expect(rows).toEqual([{ x: 42 }]);
   });
 
+  it('interrupts a query given up before DuckDB has started it', async () => {
+    const p = await pool(1);
+    const gone = new AbortController();
+    const running = withCancellation(gone.signal, () => p.use((c) => c.run(SLOW)));
+    // At once: the query is still on its way to DuckDB's thread, where an interrupt alone would be lost.
+    gone.abort();
+    await expect(running).rejects.toBeInstanceOf(Cancelled);
+    expect(await p.use(async () => 'free')).toBe('free');
+  }, 20_000);
+
   it('takes a caller whose request was given up out of the wait for a connection, and starts nothing for it', async () => {
     const p = await pool(1);
     const first = new AbortController();

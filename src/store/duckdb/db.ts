@@ -62,7 +62,13 @@ export class ConnectionPool {
     const signal = currentSignal();
     if (signal?.aborted) throw new Cancelled();
     const conn = this.idle.pop() ?? (await this.waitForConnection(signal));
-    const interrupt = () => conn.interrupt();
+    // An interrupt that arrives before DuckDB's thread has started the query is lost (the query then runs to its
+    // end): after the abort it is repeated until fn settles. A busy machine widens that window (src/store/duckdb/db.test.ts).
+    let again: NodeJS.Timeout | null = null;
+    const interrupt = () => {
+      conn.interrupt();
+      again = setInterval(() => conn.interrupt(), 50);
+    };
     signal?.addEventListener('abort', interrupt, { once: true });
     try {
       const out = await fn(conn);
@@ -71,6 +77,7 @@ export class ConnectionPool {
     } catch (e) {
       throw signal?.aborted ? new Cancelled() : e;
     } finally {
+      if (again) clearInterval(again);
       signal?.removeEventListener('abort', interrupt);
       this.release(conn);
     }

@@ -124,7 +124,8 @@ describe('DuckDB store specifics', () => {
         clearInterval(tick);
       }
       expect((await s.status(T0)).seriesCount).toBe(160_000);
-      expect(longest).toBeLessThan(1000);
+      // Far above a busy machine's pauses, far below the tens of seconds of the bug.
+      expect(longest).toBeLessThan(5000);
     } finally {
       await s.close();
     }

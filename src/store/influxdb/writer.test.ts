@@ -90,11 +90,13 @@ describe('LineWriter', () => {
     });
     let answered = false;
     influx.writeAnswers.push(async (_r, res) => {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setImmediate(r));
       answered = true;
       res.writeHead(204).end();
     });
-    const { w } = writer({ timeoutMs: 300 });
+    // The retry is answered at once, so a timeout this generous never cuts it short, however busy the machine; the
+    // hanging first request costs the test these 2 s.
+    const { w } = writer({ timeoutMs: 2000 });
     await w.write(['a f=1 1']);
     expect(answered).toBe(true);
     expect(writes()).toHaveLength(2);
