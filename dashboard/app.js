@@ -281,7 +281,7 @@ function totalsOf(agg) {
     for (const b of s.buckets) {
       tests += b.test_count;
       ok += b.success_count;
-      if (b.stats && b.stats.count) {
+      if (b.stats?.count) {
         n += b.stats.count;
         sum += b.stats.mean * b.stats.count;
         if (b.stats.p95 !== null && (p95 === null || b.stats.p95 > p95)) p95 = b.stats.p95;

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { codeToStatus, ERROR_CODES, type ErrorCode } from '../src/errors.js';
 import { decodeJsonResults } from '../src/ingest/json.js';
-import { type Precision } from '../src/ingest/line-protocol.js';
+import type { Precision } from '../src/ingest/line-protocol.js';
 import { defaultParseWorkers } from '../src/ingest/parser.js';
 import { decodeLineProtocol } from '../src/ingest/validate.js';
 import { MAX_METRICS, MAX_TAGS, type Tags, type TestResult, type WriteBatch } from '../src/model/result.js';
@@ -1047,7 +1047,7 @@ async function soak(requests: fc.Arbitrary<FuzzRequest>, numRuns: number, seed?:
       fc.asyncProperty(fc.array(requests, { minLength: 1, maxLength: 4 }), async (batch) => {
         ledger.round++;
         const answers = await Promise.all(batch.map((r) => send(srv, r)));
-        batch.forEach((r, i) => check(srv, r, answers[i]!, ledger));
+        for (const [i, r] of batch.entries()) check(srv, r, answers[i]!, ledger);
       }),
       { numRuns },
     );

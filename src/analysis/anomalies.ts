@@ -182,7 +182,9 @@ export function seasonalScores(points: readonly Point[], stepMs: number): Scored
   const y = interpolate(grid.values);
   const trend = rollingMedian(y, period);
   const byPhase: number[][] = Array.from({ length: period }, () => []);
-  y.forEach((v, i) => byPhase[i % period]!.push(v - trend[i]!));
+  y.forEach((v, i) => {
+    byPhase[i % period]!.push(v - trend[i]!);
+  });
   const centre = ss.median(byPhase.map((v) => ss.median(v)));
   // Each point is judged against the profile of the OTHER cycles: with a handful of cycles, a median that
   // includes the point itself fits it exactly in one cycle of every few, which shrinks the residual MAD and
@@ -201,7 +203,7 @@ export function mstlScores(points: readonly Point[], stepMs: number, threshold: 
   const MSTL = loadMstl();
   const period = cycleOf(stepMs);
   const grid = toGrid(points, stepMs);
-  const fit = (y: number[]): number[] => {
+  const inSample = (y: number[]): number[] => {
     const m = MSTL.ets([period], { impute: true });
     try {
       m.fit(y);
@@ -210,13 +212,13 @@ export function mstlScores(points: readonly Point[], stepMs: number, threshold: 
       m.free();
     }
   };
-  const first = residualScores(points, grid.index, fit(grid.values));
+  const first = residualScores(points, grid.index, inSample(grid.values));
   if (!first.some((s) => s.score > threshold)) return first;
   const cleaned = [...grid.values];
   points.forEach((_, i) => {
     if (first[i]!.score > threshold) cleaned[grid.index[i]!] = Number.NaN;
   });
-  return residualScores(points, grid.index, fit(cleaned));
+  return residualScores(points, grid.index, inSample(cleaned));
 }
 
 /**

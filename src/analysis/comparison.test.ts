@@ -14,7 +14,7 @@ describe('comparison helpers', () => {
   it('Holm–Bonferroni matches a hand computation', () => {
     // sorted 0.005×5, 0.01×4, 0.03×3, 0.04×2 (raised to 0.09 by monotonicity), 0.2×1
     const q = holm([0.01, 0.04, 0.03, 0.005, 0.2]);
-    [0.04, 0.09, 0.09, 0.025, 0.2].forEach((v, i) => expect(q[i]).toBeCloseTo(v, 12));
+    for (const [i, v] of [0.04, 0.09, 0.09, 0.025, 0.2].entries()) expect(q[i]).toBeCloseTo(v, 12);
   });
   it('knows which way is better for common metrics', () => {
     expect(betterOf('latency_ms')).toBe('lower');
@@ -32,8 +32,9 @@ describe('comparison runner on a DuckDB store', () => {
   async function seed(): Promise<{ store: DuckDBStore; rows: FullRow[] }> {
     const store = await newStore();
     const rows: FullRow[] = [];
-    const add = (hw: string, vals: number[], failFirst = 0) =>
-      vals.forEach((v, i) => rows.push({ t: T0 + i * 60_000, success: i >= failFirst, latency: v, metrics: { throughput: 1000 / v }, tags: { hardware: hw, region: i % 2 ? 'eu' : 'us', test: 'bench' } }));
+    const add = (hw: string, vals: number[], failFirst = 0) => {
+      for (const [i, v] of vals.entries()) rows.push({ t: T0 + i * 60_000, success: i >= failFirst, latency: v, metrics: { throughput: 1000 / v }, tags: { hardware: hw, region: i % 2 ? 'eu' : 'us', test: 'bench' } });
+    };
     add('a100', A);
     add('cpu', B, 2);
     add('h100', C);

@@ -93,7 +93,7 @@ export function compareGroups(inputs: readonly GroupInput[], o: { better: Better
     const tests = others.map((g) => welchTTest(mom(best), mom(g)));
     const valid = tests.map((t, i) => [t, i] as const).filter(([t]) => t.p_value !== null);
     const adj = holm(valid.map(([t]) => t.p_value!));
-    others.forEach((g) => (g.vs_best = { t: null, df: null, p_value: null, p_adjusted: null, significant: false }));
+    for (const g of others) g.vs_best = { t: null, df: null, p_value: null, p_adjusted: null, significant: false };
     valid.forEach(([t, i], k) => {
       const s = adj[k]! <= o.alpha;
       others[i]!.vs_best = { t: t.t, df: t.df, p_value: t.p_value, p_adjusted: adj[k]!, significant: s };

@@ -53,7 +53,7 @@ export interface SeriesSet {
 
 export const SERIES_OPTIONS = ['statistic', 'period'] as const;
 
-export function valueOf(b: BucketJson, statistic: Statistic): { value: number; n: number } | null {
+export function bucketValue(b: BucketJson, statistic: Statistic): { value: number; n: number } | null {
   switch (statistic) {
     case 'availability_pct':
       return b.availability_pct === null ? null : { value: b.availability_pct, n: b.test_count };
@@ -68,7 +68,7 @@ export function valueOf(b: BucketJson, statistic: Statistic): { value: number; n
   }
 }
 
-/** valueOf for the store's bucket statistics (moments and percentiles before they become the API's JSON). */
+/** bucketValue for the store's bucket statistics (moments and percentiles before they become the API's JSON). */
 export function valueOfAggregate(b: BucketAggregate, statistic: Statistic): { value: number; n: number } | null {
   switch (statistic) {
     case 'availability_pct':

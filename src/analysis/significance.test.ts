@@ -33,7 +33,7 @@ describe('significance tests match SciPy', () => {
 
   it('Benjamini–Hochberg adjustment', () => {
     const q = benjaminiHochberg([0.01, 0.04, 0.03, 0.005, 0.2]);
-    [0.025, 0.05, 0.05, 0.025, 0.2].forEach((v, i) => expect(q[i]).toBeCloseTo(v, 12));
+    for (const [i, v] of [0.025, 0.05, 0.05, 0.025, 0.2].entries()) expect(q[i]).toBeCloseTo(v, 12);
     expect(benjaminiHochberg([])).toEqual([]);
   });
 });

@@ -137,7 +137,7 @@ function selectInPlace(a: Float64Array, lo: number, hi: number, k: number): void
     const x = a[lo]!;
     const y = a[mid]!;
     const z = a[hi]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z)); // the median of the three
     let i = lo;
     let j = hi;
     while (i <= j) {
@@ -231,7 +231,7 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): TwoSamp
   const sigma = Math.sqrt(((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
   if (!(sigma > 0)) return { statistic: u1, p: 1 };
   const d = u1 - mu;
-  const z = (Math.abs(d) - 0.5 > 0 ? Math.abs(d) - 0.5 : 0) / sigma;
+  const z = Math.max(Math.abs(d) - 0.5, 0) / sigma;
   return { statistic: u1, p: normalTwoSided(z) };
 }
 

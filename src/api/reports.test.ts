@@ -163,7 +163,7 @@ describe('POST /api/v1/reports', () => {
       const res = await post(s, { type: 'summary', format, days: 3 });
       expect(res.status, format).toBe(200);
       expect(res.headers.get('content-type'), format).toMatch(type);
-      expect(res.headers.get('content-disposition')).toMatch(new RegExp(`filename="resultant-summary-2026-11-23\\.`));
+      expect(res.headers.get('content-disposition')).toMatch(/filename="resultant-summary-2026-11-23\./);
       const text = await res.text();
       if (format === 'json') {
         const r = JSON.parse(text) as { sections: { id: string; figures: { label: string; value: unknown }[] }[] };

@@ -1,7 +1,7 @@
 // Time-series charts over the aggregates and forecast responses: latency, availability, anomalies, forecast.
 import type { TopLevelSpec } from 'vega-lite';
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
-import { type Statistic, valueOf } from '../analysis/series.js';
+import { bucketValue, type Statistic } from '../analysis/series.js';
 import type { AnomaliesResponse } from '../analysis/anomalies.js';
 import { seriesIdentity } from '../store/state.js';
 import { ALERT, HEIGHT, MAX_SERIES, metricTitle, OKABE_ITO, rangeLabel, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
@@ -303,7 +303,7 @@ export function anomaliesChart(agg: AggregatesJson, anomalies: AnomaliesChartInp
   const byKey = new Map(lines.map((l) => [l.key, l.name]));
   const rows = lines.flatMap((s) =>
     closed(s.buckets).flatMap((b) => {
-      const v = valueOf(b, statistic);
+      const v = bucketValue(b, statistic);
       return v && Number.isFinite(v.value) ? [{ t: toWall(Date.parse(b.start), ctx.tz), series: s.name, v: v.value }] : [];
     }),
   );

@@ -45,7 +45,7 @@ export function wrapLines(lines: readonly string[], maxPx: number, fontSize: num
     };
     for (const note of notes) {
       if (textWidth(note, fontSize, bold) <= maxPx) push(note, ' · ');
-      else note.split(' ').forEach((word, i) => push(word, i === 0 ? ' · ' : ' '));
+      else for (const [i, word] of note.split(' ').entries()) push(word, i === 0 ? ' · ' : ' ');
     }
     if (cur) out.push(cur);
   }

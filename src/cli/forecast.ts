@@ -41,7 +41,7 @@ export function forecastQuery(o: ForecastCliOptions): Query {
 export async function runForecast(o: ForecastCliOptions): Promise<ForecastJson> {
   const q = forecastQuery(o);
   const config = cliConfig({ RESULTANT_DB_PATH: o.db });
-  let params;
+  let params: ReturnType<typeof forecastParams>;
   try {
     params = forecastParams(q, config.timezone);
   } catch (e) {

@@ -1,6 +1,6 @@
 // The `resultant` command line (README: Command line). Every command has --help; bad arguments exit with code 2.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CONFIG_VARIABLES, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
+import { CONFIG_VARIABLES, type Config, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startServer, VERSION } from '../main.js';
 import { parseTimeValue } from '../time/parse.js';
@@ -51,7 +51,7 @@ export function buildProgram(): Command {
   serve.action(async (flags: Record<string, string>) => {
     const overrides: Record<string, string> = {};
     for (const [k, v] of Object.entries(flags)) overrides[flagToVariable(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))] = v;
-    let config;
+    let config: Config;
     try {
       config = loadConfig({ ...process.env, ...overrides });
     } catch (e) {
@@ -59,7 +59,7 @@ export function buildProgram(): Command {
       throw e;
     }
     const logger = createLogger(config.logLevel);
-    let running;
+    let running: Awaited<ReturnType<typeof startServer>>;
     try {
       running = await startServer(config, logger);
     } catch (e) {

@@ -263,7 +263,7 @@ describe('GET /api/v1/forecast', () => {
     await seed(srv, 14 * 24);
     const res = await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&metric=latency_ms&statistic=mean&period=hour&horizon=24&level=95`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+    const body = (await res.json()) as Record<string, any>; // any: the JSON under test
     expect(body).toMatchObject({ metric: 'latency_ms', statistic: 'mean', period: 'hour', level: 95, cached: false });
     expect(typeof body.model.name).toBe('string');
     expect(body.history).toHaveLength(14 * 24);
@@ -281,7 +281,7 @@ describe('GET /api/v1/forecast', () => {
     expect(cal).toMatchObject({ method: 'conformal_per_step', level: 95, steps: 24 });
     expect(cal.windows).toBeGreaterThanOrEqual(4);
     expect(cal.out_of_sample_coverage).toBe(body.backtest.coverage);
-    body.forecast.forEach((f: { value: number; upper: number }, i: number) => expect(f.upper - f.value).toBeCloseTo(cal.half_width[i]!, 3));
+    for (const [i, f] of (body.forecast as { value: number; upper: number }[]).entries()) expect(f.upper - f.value).toBeCloseTo(cal.half_width[i]!, 3);
     const again = (await (await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&horizon=24`)).json()) as { cached: boolean; forecast: unknown };
     expect(again.cached).toBe(true);
     expect(again.forecast).toEqual(body.forecast);

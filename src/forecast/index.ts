@@ -79,7 +79,7 @@ export class Forecaster {
       nowMs,
     );
     const buckets = (agg.series[0]?.buckets ?? []).filter((b) => !b.partial);
-    const raw = buckets.map((b) => valueOf(b, p.statistic));
+    const raw = buckets.map((b) => statisticOf(b, p.statistic));
     const first = raw.findIndex((v) => v !== null);
     const observed = first < 0 ? [] : raw.slice(first);
     const times = buckets.slice(first < 0 ? buckets.length : first).map((b) => Date.parse(b.start));
@@ -108,7 +108,7 @@ export class Forecaster {
       this.cache.set(key, hit);
       return { ...hit, cached: true };
     }
-    let sel;
+    let sel: Awaited<ReturnType<ForecastPool['select']>>;
     try {
       sel = await this.pool.select(y, {
         season,
@@ -167,7 +167,7 @@ function historyRange(p: ForecastParams, nowMs: number): [number, number] {
 /** What each statistic needs of the store (percentiles of merged buckets cost the most). */
 const STATS_LEVEL: Record<Statistic, StatsLevel> = { test_count: 'counts', availability_pct: 'counts', mean: 'moments', p95: 'percentiles' };
 
-function valueOf(b: BucketJson, s: Statistic): number | null {
+function statisticOf(b: BucketJson, s: Statistic): number | null {
   switch (s) {
     case 'test_count':
       return b.test_count;

@@ -90,7 +90,7 @@ export class ForecastPool {
       ),
     );
     const byIndex = new Map<number, Evaluation>([[0, baseline]]);
-    parts.forEach((indexes, k) => indexes.forEach((i, j) => byIndex.set(i, results[k]![j]!)));
+    for (const [k, indexes] of parts.entries()) for (const [j, i] of indexes.entries()) byIndex.set(i, results[k]![j]!);
     return chooseForecast(plan, plan.candidates.map((_, i) => byIndex.get(i)!), o);
   }
 

@@ -181,7 +181,7 @@ function latest(c: Candidate, y: readonly number[]): readonly number[] {
 /** Picks the evaluated candidate with the lowest backtest MASE and shapes its forecast. */
 export function chooseForecast(plan: Plan, evaluations: Evaluation[], o: SelectOptions): Selection {
   const baseline = evaluations[0];
-  if (!baseline || baseline.name !== 'seasonal_naive' || !('folds' in baseline)) {
+  if (baseline?.name !== 'seasonal_naive' || !('folds' in baseline)) {
     throw new Error(`the seasonal naive baseline did not run: ${baseline && 'skipped' in baseline ? baseline.skipped : 'missing'}`);
   }
   // Each candidate's backtest is scored once (the out-of-sample coverage recalibrates per window).

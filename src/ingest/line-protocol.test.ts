@@ -79,7 +79,7 @@ describe('precisions and timestamps', () => {
   });
 
   it('keeps microseconds exactly near the end of the nanosecond range', () => {
-    expect(timestampToMicros('9223372036854775806', 'ns')).toBe(9223372036854775);
+    expect(timestampToMicros('9223372036854775806', 'ns')).toBe(Number(9223372036854775n));
   });
 });
 

@@ -49,9 +49,10 @@ const SCAN_FIELDS = 16;
 /**
  * Calls `onLine` for every non-blank, non-comment line of `body` with its 1-based number. Lines end at \n; a
  * trailing \r is dropped (CRLF). Line protocol has no newlines inside values, so a plain split is correct.
- * `firstLine` numbers a slice of a larger body as the body does.
+ * `firstLine` numbers a slice of a larger body as the body does. `onLine` returns `false` to stop; anything else
+ * (nothing, typically) goes on.
  */
-export function forEachLine(body: string, onLine: (text: string, lineNo: number) => boolean | void, firstLine = 1): void {
+export function forEachLine(body: string, onLine: (text: string, lineNo: number) => unknown, firstLine = 1): void {
   let lineNo = firstLine - 1;
   let pos = 0;
   const n = body.length;

@@ -70,6 +70,7 @@ export function makeSeries(measurement: Measurement, tags: Tags): SeriesRef {
 
 // Control characters would corrupt logs, CSV exports and Grafana labels.
 // eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Why a tag key is not allowed, or null. */
@@ -90,6 +91,7 @@ export function checkTagValue(key: string, value: string): string | null {
 
 // A message may span lines (stack traces): tab, line feed and carriage return are kept there, and only there.
 // eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
 const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** Why an `error` or `error_type` value is not allowed, or null: no control characters (a message may hold tabs and line breaks). */
@@ -125,6 +127,7 @@ export function checkRetention(us: number, minUs: number | undefined): string | 
 
 export function printable(s: string, max = 60): string {
   // eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
   const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

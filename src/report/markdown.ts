@@ -21,7 +21,7 @@ export const markdownRenderer: ReportRenderer = {
   head(h) {
     const out: string[] = [`# ${esc(h.title)}`, ''];
     out.push(`Generated ${h.generated_at} · range ${h.start} to ${h.stop} · time zone ${esc(h.tz)}${esc(filterText(h))}`, '');
-    out.push('Contents: ' + h.contents.map((s) => esc(s.title)).join(' · '));
+    out.push(`Contents: ${h.contents.map((s) => esc(s.title)).join(' · ')}`);
     return out.join('\n');
   },
   section(s) {

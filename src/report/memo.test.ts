@@ -18,7 +18,10 @@ function counted(s: Store): { store: Store; calls: AggregateQuery[] } {
   const calls: AggregateQuery[] = [];
   return {
     calls,
-    store: { ...s, aggregate: (q) => (calls.push(q), s.aggregate(q)), runSummaries: (q) => s.runSummaries(q), status: (n) => s.status(n) } as Store,
+    store: { ...s, aggregate: (q) => {
+        calls.push(q);
+        return s.aggregate(q);
+      }, runSummaries: (q) => s.runSummaries(q), status: (n) => s.status(n) } as Store,
   };
 }
 

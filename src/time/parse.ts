@@ -20,7 +20,7 @@ export function parseRfc3339(s: string): number | null {
     const sign = zone!.startsWith('-') ? -1 : 1;
     offsetMin = sign * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
   }
-  const micros = Number((frac + '000000').slice(0, 6));
+  const micros = Number(`${frac}000000`.slice(0, 6));
   return (base - offsetMin * 60_000) * 1000 + micros;
 }
 

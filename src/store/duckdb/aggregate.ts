@@ -433,7 +433,7 @@ function groupMap(p: ParamBag, plan: GroupPlan): GroupMap {
   const maxId = plan.sids.reduce((m, x) => Math.max(m, x), 0);
   if (maxId <= MAX_LISTED_SERIES) {
     const list = new Array<number | null>(maxId).fill(null);
-    plan.sids.forEach((sid, i) => (list[sid - 1] = plan.gids[i]!));
+    for (const [i, sid] of plan.sids.entries()) list[sid - 1] = plan.gids[i]!;
     const gl = p.intsOrNull(list);
     const g = (a: string) => `list_extract(${gl}, ${a}.series_id)`;
     return { cte: 'gm AS (SELECT 1 AS one)', join: () => '', g, where: (a) => `${g(a)} IS NOT NULL` };

@@ -170,7 +170,7 @@ export async function queryColumns(
   const names = reader.columnNames();
   const cols = reader.getColumnsJS() as unknown[][];
   const out: Record<string, unknown[]> = {};
-  names.forEach((n, i) => (out[n] = cols[i]!));
+  for (const [i, n] of names.entries()) out[n] = cols[i]!;
   return out;
 }
 
@@ -191,7 +191,7 @@ export async function streamColumns(
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
     const cols: Record<string, unknown[]> = {};
-    names.forEach((n, i) => (cols[n] = chunk.getColumnValues(i)));
+    for (const [i, n] of names.entries()) cols[n] = chunk.getColumnValues(i);
     onChunk(cols, chunk.rowCount);
   }
 }

@@ -171,7 +171,7 @@ export class DuckDBStore implements Store {
 
   /** Opens the file: DuckDB's instance, the writer (brought to the current schema by `prepare`) and the readers. */
   private static async connect(opts: DuckDBStoreOptions, prepare?: (writer: DuckDBConnection) => Promise<void>): Promise<Handles> {
-    let instance;
+    let instance: Handles['instance'];
     try {
       instance = await openInstance(opts.path, {
         memoryLimitBytes: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT,

@@ -57,7 +57,7 @@ export async function readResults(
   for (let i = 0; i < Math.min(n, q.limit); i++) {
     const m = cols.metrics![i] as { key: string; value: number }[] | null;
     let metrics: Record<string, number> | null = null;
-    if (m && m.length) {
+    if (m?.length) {
       metrics = {};
       for (const e of m) metrics[e.key] = e.value;
     }

@@ -99,7 +99,7 @@ export class Merger {
       let g = groups.get(gk);
       if (!g) {
         const group: Record<string, string | null> = {};
-        this.groupBy.forEach((k, i) => (group[k] = a.group[i]!));
+        for (const [i, k] of this.groupBy.entries()) group[k] = a.group[i]!;
         // The port's Tags type has no nulls; the aggregates layer reads a missing group value as null.
         g = { group: group as Tags, buckets: [] };
         groups.set(gk, g);
