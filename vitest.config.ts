@@ -14,7 +14,12 @@ const TIMING = ['test/event-loop.test.ts', 'test/fuzz-soak.test.ts'];
  * and test it"): pure functions, the analyses and stores on in-memory (or temporary-file) DuckDB, the InfluxDB store
  * against its loopback imitation.
  */
-const E2E = ['test/**/*.test.ts', 'src/api/**/*.test.ts', 'src/cli/analyze.test.ts', 'src/store/influxdb/influxdb.contract.test.ts'];
+const E2E = [
+  'test/**/*.test.ts',
+  'src/api/**/*.test.ts',
+  'src/cli/analyze.test.ts',
+  'src/store/influxdb/influxdb.contract.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -2,7 +2,7 @@
 // once from raw rows (exact type-7 percentiles) and once after the rollup and a retention run that deleted every
 // raw row (merged sketches, the only source left), and compared. Counts, sums, mean, min, max and stddev must
 // agree to float rounding; the percentile error is reported.
-import { queryAggregates, type AggregatesJson } from '../src/aggregates/index.js';
+import { type AggregatesJson, queryAggregates } from '../src/aggregates/index.js';
 import { DemoFleet } from '../src/demo/generate.js';
 import { decodeLineProtocol } from '../src/ingest/validate.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
@@ -36,7 +36,16 @@ const run = () =>
     queries.map((q) =>
       queryAggregates(
         store,
-        { period: q.period, tz: q.tz, groupBy: [...q.groupBy], start: start - 7 * 86_400_000, stop: stop + 86_400_000, filters: {}, metric: 'latency_ms', fill: false },
+        {
+          period: q.period,
+          tz: q.tz,
+          groupBy: [...q.groupBy],
+          start: start - 7 * 86_400_000,
+          stop: stop + 86_400_000,
+          filters: {},
+          metric: 'latency_ms',
+          fill: false,
+        },
         stop + 30 * 86_400_000,
       ),
     ),
@@ -44,8 +53,12 @@ const run = () =>
 const raw = await run();
 await store.cleanup({ rawDays: 2, hourlyDays: 3650, dailyDays: 0 }, stop + 30 * 86_400_000);
 const rolled = await run();
-console.log(`demo fleet, ${DAYS} days; every bucket from raw rows (exact) vs from rollups after the raw rows were deleted (merged sketches)\n`);
-console.log('| period | group_by | tz | buckets | worst moment rel. error | worst percentile rel. error | mean percentile rel. error |');
+console.log(
+  `demo fleet, ${DAYS} days; every bucket from raw rows (exact) vs from rollups after the raw rows were deleted (merged sketches)\n`,
+);
+console.log(
+  '| period | group_by | tz | buckets | worst moment rel. error | worst percentile rel. error | mean percentile rel. error |',
+);
 console.log('|---|---|---|---|---|---|---|');
 const summary: unknown[] = [];
 let allWorst = 0;
@@ -60,7 +73,8 @@ queries.forEach((q, i) => {
   a.series.forEach((s, si) => {
     s.buckets.forEach((x, bi) => {
       const y = b.series[si]!.buckets[bi]!;
-      if (x.start !== y.start || x.test_count !== y.test_count || x.success_count !== y.success_count) throw new Error('counts differ');
+      if (x.start !== y.start || x.test_count !== y.test_count || x.success_count !== y.success_count)
+        throw new Error('counts differ');
       n++;
       for (const k of ['mean', 'min', 'max', 'stddev'] as const) {
         const e = Math.abs(x.stats![k]! - y.stats![k]!) / Math.max(1e-12, Math.abs(x.stats![k]!));
@@ -76,7 +90,9 @@ queries.forEach((q, i) => {
   });
   allWorst = Math.max(allWorst, worstP);
   summary.push({ ...q, buckets: n, worstMoment: worstM, worstPercentile: worstP, meanPercentile: sumP / nP });
-  console.log(`| ${q.period} | ${q.groupBy.join(',') || '(all)'} | ${q.tz} | ${n} | ${worstM.toExponential(1)} | ${(100 * worstP).toFixed(3)} % | ${((100 * sumP) / nP).toFixed(3)} % |`);
+  console.log(
+    `| ${q.period} | ${q.groupBy.join(',') || '(all)'} | ${q.tz} | ${n} | ${worstM.toExponential(1)} | ${(100 * worstP).toFixed(3)} % | ${((100 * sumP) / nP).toFixed(3)} % |`,
+  );
 });
 console.log(`\nworst percentile error ${(100 * allWorst).toFixed(3)} % (bound 0.80 %, contract 1 %)`);
 console.log(JSON.stringify({ days: DAYS, queries: summary }));

@@ -62,7 +62,9 @@ function post(url: URL, client: number, gz: Buffer): Promise<Outcome> {
       },
     );
     // A refused request's connection may be closed by the service before the whole body is sent.
-    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
+    );
     req.end(gz);
   });
 }
@@ -78,13 +80,18 @@ const bodies = Array.from({ length: CLIENTS }, (_, c) => body(c, nowS));
 const decoded = bodies[0]!.text.length;
 const compressed = bodies[0]!.gzip.length;
 console.log(`machine: ${machine()}`);
-console.log(`service: ${BENCH_ROOT ? BENCH_ROOT.pathname : 'this build'}, default settings, DuckDB file, ${JSON.stringify(START_ENV)}`);
+console.log(
+  `service: ${BENCH_ROOT ? BENCH_ROOT.pathname : 'this build'}, default settings, DuckDB file, ${JSON.stringify(START_ENV)}`,
+);
 console.log(
   `${CLIENTS} clients at once, each one gzip body: ${LINES.toLocaleString('en')} lines, ${(decoded / 1e6).toFixed(1)} MB decoded, ${(compressed / 1e3).toFixed(0)} KB sent (${(decoded / compressed).toFixed(1)}x)\n`,
 );
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-admission-'));
-const service = await startServiceChild({ ...START_ENV, RESULTANT_DB_PATH: join(dir, 'bench.duckdb') }, ...(BENCH_ROOT ? [BENCH_ROOT] : []));
+const service = await startServiceChild(
+  { ...START_ENV, RESULTANT_DB_PATH: join(dir, 'bench.duckdb') },
+  ...(BENCH_ROOT ? [BENCH_ROOT] : []),
+);
 const idle = rssMb(service.pid).now;
 const t0 = performance.now();
 const first = await Promise.all(bodies.map((b, c) => post(service.url, c, b.gzip)));
@@ -117,7 +124,10 @@ const series = (await (await fetch(new URL('/api/v1/series', service.url))).json
 const stored = series.series.reduce((a, s) => a + s.count, 0);
 // The minutely rollup (default RESULTANT_ROLLUP_CRON) runs beside the writes and takes memory of its own (DuckDB).
 const metrics = await (await fetch(new URL('/metrics', service.url))).text();
-const rollupRuns = [...metrics.matchAll(/^resultant_rollup_runs_total\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+const rollupRuns = [...metrics.matchAll(/^resultant_rollup_runs_total\{[^}]*\} (\d+)/gm)].reduce(
+  (a, m) => a + Number(m[1]),
+  0,
+);
 const final = rssMb(service.pid);
 await service.stop();
 rmSync(dir, { recursive: true, force: true });

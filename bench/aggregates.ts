@@ -20,14 +20,17 @@ const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-agg-'));
 
 async function build(name: string, regions: string[]): Promise<DuckDBStore> {
   const store = await DuckDBStore.open({ path: join(dir, `${name}.duckdb`), timezone: 'UTC', rawRetentionDays: 3650 });
-  const series = Array.from({ length: 100 }, (_, e) => regions.map((region) => makeSeries('test_result', { endpoint: `svc-${e}`, region }))).flat();
+  const series = Array.from({ length: 100 }, (_, e) =>
+    regions.map((region) => makeSeries('test_result', { endpoint: `svc-${e}`, region })),
+  ).flat();
   let seed = 5;
-  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const minutes = DAYS * 1440;
   for (let m = 0; m < minutes; ) {
     const b = new WriteBatch();
     for (; b.size < 100_000 && m < minutes; m++) {
-      for (const s of series) b.addResult(s, (start + m * MIN) * 1000, rnd() > 0.01, 20 + 300 * rnd() * rnd(), null, null, null);
+      for (const s of series)
+        b.addResult(s, (start + m * MIN) * 1000, rnd() > 0.01, 20 + 300 * rnd() * rnd(), null, null, null);
     }
     await store.write(b);
   }
@@ -83,14 +86,33 @@ for (const [name, regions] of [
   const store = await build(name.slice(0, 1), [...regions]);
   const rss = rssSampler();
   for (const period of ['hour', 'day'] as const) {
-    const params = { period, tz: 'UTC', start, stop: now - 30 * MIN, groupBy: ['endpoint'], filters: {}, metric: 'latency_ms', fill: false };
+    const params = {
+      period,
+      tz: 'UTC',
+      start,
+      stop: now - 30 * MIN,
+      groupBy: ['endpoint'],
+      filters: {},
+      metric: 'latency_ms',
+      fill: false,
+    };
     const r = await time(async () => {
       let bytes = 0;
       for (const chunk of await queryAggregatesJson(store, params, now)) bytes += chunk.length;
       return bytes;
     });
     const buckets = period === 'hour' ? 100 * DAYS * 24 : 100 * DAYS;
-    rows.push({ scenario: name, via: 'in process', period, buckets, cold: r.cold, p50: pct(r.ms, 0.5), p95: pct(r.ms, 0.95), max: Math.max(...r.ms), bytes: r.bytes });
+    rows.push({
+      scenario: name,
+      via: 'in process',
+      period,
+      buckets,
+      cold: r.cold,
+      p50: pct(r.ms, 0.5),
+      p95: pct(r.ms, 0.95),
+      max: Math.max(...r.ms),
+      bytes: r.bytes,
+    });
   }
   queryPeaks[`${name.slice(0, 1)} in process`] = rss.stop();
   await store.close();
@@ -107,7 +129,17 @@ for (const [name, regions] of [
     // Time to the last byte (as curl reports it); parsing 25 MB of JSON is the client's cost, not the query's.
     const r = await time(() => getBytes(url, agent));
     const buckets = rows.find((x) => x.scenario === name && x.period === period)!.buckets;
-    rows.push({ scenario: name, via: 'HTTP', period, buckets, cold: r.cold, p50: pct(r.ms, 0.5), p95: pct(r.ms, 0.95), max: Math.max(...r.ms), bytes: r.bytes });
+    rows.push({
+      scenario: name,
+      via: 'HTTP',
+      period,
+      buckets,
+      cold: r.cold,
+      p50: pct(r.ms, 0.5),
+      p95: pct(r.ms, 0.95),
+      max: Math.max(...r.ms),
+      bytes: r.bytes,
+    });
   }
   queryPeaks[`${name.slice(0, 1)} service`] = await service.stop();
   agent.destroy();
@@ -115,7 +147,16 @@ for (const [name, regions] of [
 rmSync(dir, { recursive: true, force: true });
 console.log(`machine: ${machine()}`);
 console.log(`30 days, one result per series per minute, rolled up; the first (cold) query, then ${RUNS} repeats\n`);
-console.log('| data | via | period | buckets | cold ms | repeat p50 ms | repeat p95 ms | repeat max ms | response bytes |\n|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.scenario} | ${r.via} | ${r.period} | ${r.buckets.toLocaleString('en')} | ${r.cold.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} | ${r.bytes ? r.bytes.toLocaleString('en') : ''} |`);
-console.log(`\npeak RSS: ${Object.entries(queryPeaks).map(([k, v]) => `${k} ${v} MB`).join(', ')} (in process: the loader and store; service: the server process only)`);
+console.log(
+  '| data | via | period | buckets | cold ms | repeat p50 ms | repeat p95 ms | repeat max ms | response bytes |\n|---|---|---|---|---|---|---|---|---|',
+);
+for (const r of rows)
+  console.log(
+    `| ${r.scenario} | ${r.via} | ${r.period} | ${r.buckets.toLocaleString('en')} | ${r.cold.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} | ${r.bytes ? r.bytes.toLocaleString('en') : ''} |`,
+  );
+console.log(
+  `\npeak RSS: ${Object.entries(queryPeaks)
+    .map(([k, v]) => `${k} ${v} MB`)
+    .join(', ')} (in process: the loader and store; service: the server process only)`,
+);
 console.log(JSON.stringify({ machine: machine(), runs: RUNS, rows, queryPeakRssMb: queryPeaks }));

@@ -18,7 +18,16 @@ import { BENCH_ROOT, machine, peakRssMb, resetPeakRss, START_ENV, startServiceCh
 const DAYS = Number(process.env.BENCH_DAYS ?? 7);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 50);
 const ROOT = BENCH_ROOT ?? new URL('..', import.meta.url);
-const KINDS = ['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'workload', 'circuit-breakers', 'comparison'];
+const KINDS = [
+  'trends',
+  'regressions',
+  'anomalies',
+  'failure-patterns',
+  'flaky-tests',
+  'workload',
+  'circuit-breakers',
+  'comparison',
+];
 const REPORTS = ['summary', 'performance', 'anomaly', 'availability', 'comprehensive'];
 /** Per request: a service that takes longer has failed the bench (the old build took up to 3 minutes a report). */
 const REQUEST_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 600_000);
@@ -48,7 +57,10 @@ async function timed(url: URL, init: RequestInit = {}): Promise<Timed> {
   }
 }
 
-const sec = (t: Timed): string => (t.status === 200 ? `${(t.ms / 1000).toFixed(2)} s` : `**${t.status || 'timeout'}** after ${(t.ms / 1000).toFixed(1)} s`);
+const sec = (t: Timed): string =>
+  t.status === 200
+    ? `${(t.ms / 1000).toFixed(2)} s`
+    : `**${t.status || 'timeout'}** after ${(t.ms / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-analysis-'));
@@ -62,7 +74,16 @@ async function main(): Promise<void> {
     const svc = await startServiceChild({ RESULTANT_DB_PATH: db, ...START_ENV }, ROOT);
     let t = performance.now();
     if (!process.env.BENCH_DB) {
-      const code = await run(process.execPath, [bin, 'demo', '--days', String(DAYS), '--endpoints', String(ENDPOINTS), '--url', svc.url.href]);
+      const code = await run(process.execPath, [
+        bin,
+        'demo',
+        '--days',
+        String(DAYS),
+        '--endpoints',
+        String(ENDPOINTS),
+        '--url',
+        svc.url.href,
+      ]);
       if (code !== 0) throw new Error(`resultant demo exited with ${code}`);
     }
     const demoS = (performance.now() - t) / 1000;
@@ -70,7 +91,9 @@ async function main(): Promise<void> {
     t = performance.now();
     // The rollup task catches up with the demo's history (every minute, as configured by default).
     for (;;) {
-      const h = (await (await fetch(new URL('/health', svc.url))).json()) as { checks: { name: string; lag_seconds?: number; dirty_hours?: number }[] };
+      const h = (await (await fetch(new URL('/health', svc.url))).json()) as {
+        checks: { name: string; lag_seconds?: number; dirty_hours?: number }[];
+      };
       const r = h.checks.find((c) => c.name === 'rollup');
       if (r && r.lag_seconds === 0 && r.dirty_hours === 0) break;
       await new Promise((res) => setTimeout(res, 2000));
@@ -85,14 +108,21 @@ async function main(): Promise<void> {
     const window = `start=${new Date(start).toISOString()}&stop=${new Date(stop).toISOString()}`;
     const results: { what: string; first: Timed; again: Timed; peak: number }[] = [];
     for (const kind of KINDS) {
-      const url = new URL(`/api/v1/analysis/${kind}?${window}${kind === 'comparison' ? '&dimension=hardware' : ''}`, svc.url);
+      const url = new URL(
+        `/api/v1/analysis/${kind}?${window}${kind === 'comparison' ? '&dimension=hardware' : ''}`,
+        svc.url,
+      );
       const first = await timed(url);
       const again = await timed(url);
       results.push({ what: `analysis ${kind}`, first, again, peak: peakRssMb(svc.pid) });
       console.error(`${kind}: ${sec(first)}, again ${sec(again)}`);
     }
     for (const type of REPORTS) {
-      const init: RequestInit = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type, format: 'html', days: DAYS }) };
+      const init: RequestInit = {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type, format: 'html', days: DAYS }),
+      };
       const url = new URL('/api/v1/reports', svc.url);
       const first = await timed(url, init);
       const again = await timed(url, init);
@@ -101,18 +131,25 @@ async function main(): Promise<void> {
     }
     const peak = await svc.stop();
 
-    console.log(`\n## Analyses and reports over ${DAYS} days of the demo fleet (${ENDPOINTS} endpoints), ${new Date().toISOString().slice(0, 10)}\n`);
+    console.log(
+      `\n## Analyses and reports over ${DAYS} days of the demo fleet (${ENDPOINTS} endpoints), ${new Date().toISOString().slice(0, 10)}\n`,
+    );
     const env = Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`);
-    console.log(`${machine()}; service: ${ROOT.pathname}, default settings${env.length ? `, ${env.join(' ')} as npm start sets it` : ''}`);
+    console.log(
+      `${machine()}; service: ${ROOT.pathname}, default settings${env.length ? `, ${env.join(' ')} as npm start sets it` : ''}`,
+    );
     console.log(
       `demo sent over HTTP in ${demoS.toFixed(0)} s (peak RSS ${afterDemo} MB); rollups caught up ${catchUpS.toFixed(0)} s later (peak RSS ${afterCatchUp} MB)\n`,
     );
     console.log('| request | first | again | peak RSS since the analyses began |');
     console.log('|---|---|---|---|');
     for (const r of results) console.log(`| ${r.what} | ${sec(r.first)} | ${sec(r.again)} | ${r.peak} MB |`);
-    console.log(`\nservice peak RSS (VmHWM): ${Math.max(afterDemo, afterCatchUp)} MB while the demo was written and rolled up, ${peak} MB over the analyses and reports`);
+    console.log(
+      `\nservice peak RSS (VmHWM): ${Math.max(afterDemo, afterCatchUp)} MB while the demo was written and rolled up, ${peak} MB over the analyses and reports`,
+    );
     const failed = results.filter((r) => r.first.status !== 200 || r.again.status !== 200);
-    if (failed.length) console.log(`\n${failed.length} request(s) did not answer 200: ${failed.map((r) => r.what).join(', ')}`);
+    if (failed.length)
+      console.log(`\n${failed.length} request(s) did not answer 200: ${failed.map((r) => r.what).join(', ')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,10 +17,16 @@
 //    an incident's series and overlap [start − 1 h, stop + 1 h) out of all alerts reported for that statistic.
 //
 // Run once: npm run bench:anomalies (NAB from NAB_DIR, else data/nab).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ss from 'simple-statistics';
-import { type Anomaly, type AnomalyOptions, ANOMALY_DEFAULTS, detectAnomalies, runAnomalies } from '../src/analysis/anomalies.js';
+import {
+  ANOMALY_DEFAULTS,
+  type Anomaly,
+  type AnomalyOptions,
+  detectAnomalies,
+  runAnomalies,
+} from '../src/analysis/anomalies.js';
 import { runRegressions } from '../src/analysis/regressions.js';
 import type { Point } from '../src/analysis/series.js';
 import { DemoFleet } from '../src/demo/generate.js';
@@ -32,7 +38,13 @@ const NAB = nabDir();
 const FIVE_MIN = 300_000;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const parseTime = (s: string): number => Date.parse(`${s.trim().replace(' ', 'T').replace(/\.\d+$/, '')}Z`);
+const parseTime = (s: string): number =>
+  Date.parse(
+    `${s
+      .trim()
+      .replace(' ', 'T')
+      .replace(/\.\d+$/, '')}Z`,
+  );
 
 interface Tally {
   windows: number;
@@ -52,9 +64,14 @@ interface NabSeries {
 
 function readNab(): NabSeries[] {
   const labels = JSON.parse(readFileSync(join(NAB, 'labels.json'), 'utf8')) as Record<string, [string, string][]>;
-  const files = readdirSync(join(NAB, 'realAWSCloudwatch')).filter((f) => f.endsWith('.csv')).sort();
+  const files = readdirSync(join(NAB, 'realAWSCloudwatch'))
+    .filter((f) => f.endsWith('.csv'))
+    .sort();
   return files.map((f) => {
-    const lines = readFileSync(join(NAB, 'realAWSCloudwatch', f), 'utf8').trim().split('\n').slice(1);
+    const lines = readFileSync(join(NAB, 'realAWSCloudwatch', f), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     const points: Point[] = lines.map((l) => {
       const [ts, v] = l.split(',');
       return { t: parseTime(ts!), value: Number(v), n: 1 };
@@ -172,7 +189,9 @@ async function demo(): Promise<string[]> {
   const ctx = { store, now: stop };
   const base = { start, stop, filters: { type: ['network'] }, metric: 'latency_ms', tz: 'UTC' };
   const out = [`Demo fleet: ${DAYS} days, 24 endpoints x 3 regions probed every minute (seed 42)`, ''];
-  out.push('| incident | series, statistic | method | found (first alert after start) | alerts on the statistic | on the incident (precision) |');
+  out.push(
+    '| incident | series, statistic | method | found (first alert after start) | alerts on the statistic | on the incident (precision) |',
+  );
   out.push('|---|---|---|---|---|---|');
   const cases = [
     { kind: 'latency_regression', groupBy: ['endpoint'], statistic: 'p50' },
@@ -186,10 +205,16 @@ async function demo(): Promise<string[]> {
       ['auto (default)', {}],
     ] as const) {
       const method = label;
-      const r = await runAnomalies(ctx, { ...base, groupBy: [...c.groupBy], options: { statistic: c.statistic, ...options } });
+      const r = await runAnomalies(ctx, {
+        ...base,
+        groupBy: [...c.groupBy],
+        options: { statistic: c.statistic, ...options },
+      });
       const list = r.anomalies as { series: Record<string, string>; time: string; end: string; method: string }[];
       const onSeries = (a: (typeof list)[number]) => Object.entries(inc.tags).every(([k, v]) => a.series[k] === v);
-      const hits = list.filter((a) => onSeries(a) && Date.parse(a.end) > inc.start - HOUR && Date.parse(a.time) < inc.stop + HOUR);
+      const hits = list.filter(
+        (a) => onSeries(a) && Date.parse(a.end) > inc.start - HOUR && Date.parse(a.time) < inc.stop + HOUR,
+      );
       const first = hits.map((a) => Date.parse(a.time)).sort((a, b) => a - b)[0];
       const found = first !== undefined && first <= inc.start + 6 * HOUR;
       const used = [...new Set(list.filter(onSeries).map((a) => a.method))].join(',') || '-';
@@ -200,7 +225,13 @@ async function demo(): Promise<string[]> {
   }
   const reg = fleet.incidents.find((i) => i.kind === 'latency_regression')!;
   const regs = await runRegressions(ctx, { ...base, groupBy: ['endpoint'], options: {} });
-  const items = regs.regressions as { series: Record<string, string>; change_pct: number; severity: string; change_time: string | null; direction: string }[];
+  const items = regs.regressions as {
+    series: Record<string, string>;
+    change_pct: number;
+    severity: string;
+    change_time: string | null;
+    direction: string;
+  }[];
   const mine = items.find((x) => x.series.endpoint === reg.tags.endpoint);
   out.push(
     '',

@@ -1,8 +1,9 @@
 // Measures ways to put rows into day buckets of a time zone in DuckDB (the choice behind store/duckdb/sql.ts):
 // time_bucket over TIMESTAMPTZ with a zone, date_trunc of the local time, an ASOF join on boundaries, and the
 // integer-hour join the store uses. Prints a table and, last, one JSON line. BENCH_ROWS sets the row count.
-import duckdb from '@duckdb/node-api';
+
 import os from 'node:os';
+import duckdb from '@duckdb/node-api';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const SKIP_SLOW = process.env.BENCH_SKIP_SLOW === '1';
@@ -31,15 +32,29 @@ const lists = `h AS (SELECT unnest([${hours.join(',')}]::BIGINT[]) AS slot, unne
   b AS (SELECT make_timestamptz(unnest([${days.map((x) => x * 1000).join(',')}]::BIGINT[])) AS t)`;
 
 const variants: [string, string][] = [
-  ['integer hour joined to day boundaries (used)', `WITH ${lists} SELECT h.d, count(*), avg(latency_ms) FROM results r JOIN h ON epoch_us(r.time) // 3600000000 = h.slot GROUP BY ALL`],
-  ['ASOF join on day boundaries', `WITH ${lists} SELECT b.t, count(*), avg(latency_ms) FROM results r ASOF JOIN b ON r.time >= b.t GROUP BY ALL`],
-  ["date_trunc('day', timezone(tz, time))", `SELECT date_trunc('day', timezone('Europe/Berlin', time)), count(*), avg(latency_ms) FROM results GROUP BY ALL`],
-  ["time_bucket(INTERVAL 1 DAY, time, tz)", `SELECT time_bucket(INTERVAL 1 DAY, time, 'Europe/Berlin'), count(*), avg(latency_ms) FROM results GROUP BY ALL`],
+  [
+    'integer hour joined to day boundaries (used)',
+    `WITH ${lists} SELECT h.d, count(*), avg(latency_ms) FROM results r JOIN h ON epoch_us(r.time) // 3600000000 = h.slot GROUP BY ALL`,
+  ],
+  [
+    'ASOF join on day boundaries',
+    `WITH ${lists} SELECT b.t, count(*), avg(latency_ms) FROM results r ASOF JOIN b ON r.time >= b.t GROUP BY ALL`,
+  ],
+  [
+    "date_trunc('day', timezone(tz, time))",
+    `SELECT date_trunc('day', timezone('Europe/Berlin', time)), count(*), avg(latency_ms) FROM results GROUP BY ALL`,
+  ],
+  [
+    'time_bucket(INTERVAL 1 DAY, time, tz)',
+    `SELECT time_bucket(INTERVAL 1 DAY, time, 'Europe/Berlin'), count(*), avg(latency_ms) FROM results GROUP BY ALL`,
+  ],
 ];
 
 const counts = new Map<string, string>();
 const out: Record<string, number> = {};
-console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+);
 console.log(`rows: ${ROWS}\n`);
 console.log('| method | seconds |\n|---|---|');
 for (const [name, sql] of variants) {
@@ -50,7 +65,10 @@ for (const [name, sql] of variants) {
   const s = (performance.now() - t) / 1000;
   out[name] = Number(s.toFixed(3));
   // Same per-day counts from every method, or the comparison means nothing.
-  const perDay = (r.getRows() as unknown[][]).map((row) => Number(row[1])).sort((a, b) => a - b).join(',');
+  const perDay = (r.getRows() as unknown[][])
+    .map((row) => Number(row[1]))
+    .sort((a, b) => a - b)
+    .join(',');
   counts.set(name, perDay);
   console.log(`| ${name} | ${s.toFixed(3)} |`);
 }

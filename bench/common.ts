@@ -55,19 +55,39 @@ export function peakRssMb(pid: number): number {
  * Runs the built service exactly as `npm start` does (`node bin/resultant.js serve`, compiled JS) in its own
  * process; `stop` reads its peak RSS, then ends it. The bench scripts build first (package.json).
  */
-export async function startServiceChild(env: Record<string, string>, root: URL = new URL('..', import.meta.url)): Promise<{ url: URL; pid: number; stop(): Promise<number> }> {
+export async function startServiceChild(
+  env: Record<string, string>,
+  root: URL = new URL('..', import.meta.url),
+): Promise<{ url: URL; pid: number; stop(): Promise<number> }> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []), ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), new URL('bin/resultant.js', root).pathname, 'serve'],
-    { env: { ...process.env, RESULTANT_HOST: '127.0.0.1', RESULTANT_PORT: String(port), RESULTANT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', process.env.BENCH_TRACE_GC ? 'inherit' : 'ignore', 'inherit'] },
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []),
+      ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+      new URL('bin/resultant.js', root).pathname,
+      'serve',
+    ],
+    {
+      env: {
+        ...process.env,
+        RESULTANT_HOST: '127.0.0.1',
+        RESULTANT_PORT: String(port),
+        RESULTANT_LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', process.env.BENCH_TRACE_GC ? 'inherit' : 'ignore', 'inherit'],
+    },
   );
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const url = new URL(`http://127.0.0.1:${port}`);
   for (;;) {
     if (child.exitCode !== null) throw new Error('the service child exited before it listened');
-    const up = await fetch(new URL('/ping', url)).then((r) => r.ok, () => false);
+    const up = await fetch(new URL('/ping', url)).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -111,4 +131,5 @@ export const BENCH_ROOT: URL | undefined = process.env.BENCH_ROOT ? checkoutRoot
  * The environment `npm start` gives the service (package.json; see the README on MALLOC_ARENA_MAX).
  * BENCH_START_ENV=none runs it without, as `npm start` did before (for an older checkout).
  */
-export const START_ENV: Record<string, string> = process.env.BENCH_START_ENV === 'none' ? {} : { MALLOC_ARENA_MAX: '2' };
+export const START_ENV: Record<string, string> =
+  process.env.BENCH_START_ENV === 'none' ? {} : { MALLOC_ARENA_MAX: '2' };

@@ -47,8 +47,12 @@ const HELD_DAYS = 3;
 async function nab(): Promise<void> {
   const pool = new ForecastPool();
   const dir = join(NAB, 'realAWSCloudwatch');
-  console.log(`\n## NAB realAWSCloudwatch, hourly means, horizon 24 h, 95 % interval; each of the last ${HELD_DAYS} days held back in turn (1 for a series of under 5 days)\n`);
-  console.log('| series | hours | model (last day) | backtest MASE | seasonal naive MASE | backtest coverage | hold-out MASE (mean of days) | hold-out coverage | time ms |');
+  console.log(
+    `\n## NAB realAWSCloudwatch, hourly means, horizon 24 h, 95 % interval; each of the last ${HELD_DAYS} days held back in turn (1 for a series of under 5 days)\n`,
+  );
+  console.log(
+    '| series | hours | model (last day) | backtest MASE | seasonal naive MASE | backtest coverage | hold-out MASE (mean of days) | hold-out coverage | time ms |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   const times: number[] = [];
   let beat = 0;
@@ -57,7 +61,9 @@ async function nab(): Promise<void> {
   let maseSum = 0;
   let maseN = 0;
   const perStep = Array.from({ length: 24 }, () => ({ inside: 0, n: 0 }));
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()) {
     const y = hourly(join(dir, name));
     let rowInside = 0;
     let rowMase = 0;
@@ -99,15 +105,23 @@ async function nab(): Promise<void> {
       `| ${name.replace('.csv', '')} | ${y.length} | ${sel.model.name}${sel.model.name === 'mstl_ets' ? ` ${JSON.stringify(sel.model.params.periods)}` : ''} | ${f2(sel.backtest.mase)} | ${f2(sel.backtest.baseline_mase)} | ${(100 * sel.backtest.coverage).toFixed(1)} % | ${f2(rowMase / days)} | ${((100 * rowInside) / (24 * days)).toFixed(1)} % (${days} d) | ${(ms / days).toFixed(0)} |`,
     );
   }
-  console.log(`\nhold-out coverage of the 95 % intervals, all series and days: ${((100 * inside) / points).toFixed(1)} % of ${points} points`);
+  console.log(
+    `\nhold-out coverage of the 95 % intervals, all series and days: ${((100 * inside) / points).toFixed(1)} % of ${points} points`,
+  );
   console.log(`hold-out MASE, mean over ${maseN} series-days: ${(maseSum / maseN).toFixed(3)}`);
   const band = (a: number, b: number): string => {
     const part = perStep.slice(a, b);
     return `${((100 * part.reduce((x, p) => x + p.inside, 0)) / part.reduce((x, p) => x + p.n, 0)).toFixed(1)} %`;
   };
-  console.log(`hold-out coverage by step ahead: 1-6 h ${band(0, 6)}, 7-12 h ${band(6, 12)}, 13-18 h ${band(12, 18)}, 19-24 h ${band(18, 24)}`);
-  console.log(`chosen model's backtest MASE at or below seasonal naive's (last day): ${beat} of ${times.length} series`);
-  console.log(`selection time per forecast: p50 ${pct(times, 0.5).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`);
+  console.log(
+    `hold-out coverage by step ahead: 1-6 h ${band(0, 6)}, 7-12 h ${band(6, 12)}, 13-18 h ${band(12, 18)}, 19-24 h ${band(18, 24)}`,
+  );
+  console.log(
+    `chosen model's backtest MASE at or below seasonal naive's (last day): ${beat} of ${times.length} series`,
+  );
+  console.log(
+    `selection time per forecast: p50 ${pct(times, 0.5).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms`,
+  );
   await pool.close();
 }
 
@@ -135,27 +149,40 @@ async function service(): Promise<void> {
   await store.rollup(now);
   await store.close();
   const svc = await startServiceChild({ RESULTANT_DB_PATH: path });
-  const timed = async (q: string): Promise<[number, { model: { name: string }; history: unknown[]; cached: boolean }]> => {
+  const timed = async (
+    q: string,
+  ): Promise<[number, { model: { name: string }; history: unknown[]; cached: boolean }]> => {
     const t0 = performance.now();
     const res = await fetch(new URL(`/api/v1/forecast?${q}`, svc.url));
-    const body = (await res.json()) as { model: { name: string }; history: unknown[]; cached: boolean; message?: string };
+    const body = (await res.json()) as {
+      model: { name: string };
+      history: unknown[];
+      cached: boolean;
+      message?: string;
+    };
     if (res.status !== 200) throw new Error(`${res.status} ${body.message}`);
     return [performance.now() - t0, body];
   };
   try {
     console.log('\n## GET /api/v1/forecast on the built service, 30 days of hourly history, horizon 24, auto\n');
     const [cold, first] = await timed('tag.endpoint=svc-0&horizon=24');
-    console.log(`first request (starts the workers, loads the WebAssembly): ${cold.toFixed(0)} ms, ${first.history.length} points, model ${first.model.name}`);
+    console.log(
+      `first request (starts the workers, loads the WebAssembly): ${cold.toFixed(0)} ms, ${first.history.length} points, model ${first.model.name}`,
+    );
     const fresh: number[] = [];
     for (let e = 1; e < ENDPOINTS; e++) {
       const [ms, body] = await timed(`tag.endpoint=svc-${e}&horizon=24`);
       if (body.cached) throw new Error('unexpected cache hit');
       fresh.push(ms);
     }
-    console.log(`series not seen before (full selection), ${fresh.length} requests: p50 ${pct(fresh, 0.5).toFixed(0)} ms, max ${Math.max(...fresh).toFixed(0)} ms`);
+    console.log(
+      `series not seen before (full selection), ${fresh.length} requests: p50 ${pct(fresh, 0.5).toFixed(0)} ms, max ${Math.max(...fresh).toFixed(0)} ms`,
+    );
     const cached: number[] = [];
     for (let i = 0; i < 30; i++) cached.push((await timed(`tag.endpoint=svc-${i % ENDPOINTS}&horizon=24`))[0]);
-    console.log(`repeated (cached fit, history re-read): p50 ${pct(cached, 0.5).toFixed(1)} ms, max ${Math.max(...cached).toFixed(1)} ms`);
+    console.log(
+      `repeated (cached fit, history re-read): p50 ${pct(cached, 0.5).toFixed(1)} ms, max ${Math.max(...cached).toFixed(1)} ms`,
+    );
     const daily = await timed('tag.endpoint=svc-1&period=day&horizon=7');
     console.log(`daily, 30 points: ${daily[0].toFixed(0)} ms, model ${daily[1].model.name}`);
   } finally {

@@ -47,7 +47,9 @@ function batches(n: number, startMs: number): string[] {
       const fields = ok
         ? `success=true,latency_ms=${(20 + (k % 997) / 7).toFixed(3)}`
         : `success=false,latency_ms=5000,error_type="timeout",error="timeout after 5000 ms to 10.0.${k % 200}.${k % 250}:443"`;
-      lines.push(`test_result,endpoint=${endpoint},region=${region},test=http_probe,type=network,worker=${worker} ${fields} ${t}${String(k % 1_000_000).padStart(6, '0')}`);
+      lines.push(
+        `test_result,endpoint=${endpoint},region=${region},test=http_probe,type=network,worker=${worker} ${fields} ${t}${String(k % 1_000_000).padStart(6, '0')}`,
+      );
     }
     out.push(lines.join('\n'));
   }
@@ -90,7 +92,11 @@ async function drive(target: { url: URL; writePath: string }, bodies: Buffer[], 
           path: target.writePath,
           method: 'POST',
           agent,
-          headers: { 'Content-Type': 'text/plain', 'Content-Length': body.length, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
+          headers: {
+            'Content-Type': 'text/plain',
+            'Content-Length': body.length,
+            ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+          },
         },
         (res) => {
           let text = '';
@@ -139,7 +145,9 @@ async function startService(env: Record<string, string>, root?: URL): Promise<Ta
     pid: svc.pid,
     writePath: '/api/v2/write?precision=ns',
     async stored() {
-      const series = (await (await fetch(new URL('/api/v1/series', svc.url))).json()) as { series: { count: number }[] };
+      const series = (await (await fetch(new URL('/api/v1/series', svc.url))).json()) as {
+        series: { count: number }[];
+      };
       return series.series.reduce((a, s) => a + s.count, 0);
     },
     async stop() {
@@ -204,7 +212,12 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : Math.round((s[s.length / 2 - 1]! + s[s.length / 2]!) / 2);
 };
 const num = (x: number): string => x.toLocaleString('en');
-const storedNote = (r: RunResult): string => (r.stored === null ? `not counted (${r.countError})` : r.storedEqualsAcked ? 'yes' : `**no**: ${num(r.stored)} stored of ${num(r.points)}`);
+const storedNote = (r: RunResult): string =>
+  r.stored === null
+    ? `not counted (${r.countError})`
+    : r.storedEqualsAcked
+      ? 'yes'
+      : `**no**: ${num(r.stored)} stored of ${num(r.points)}`;
 
 /** The service's completed rollup runs (its /metrics). */
 async function rollupRuns(url: URL): Promise<number> {
@@ -222,9 +235,17 @@ async function rollupRuns(url: URL): Promise<number> {
 async function rollupsCaughtUp(url: URL, runsBefore?: number, timeoutS = 600): Promise<number> {
   const t = performance.now();
   for (;;) {
-    const h = (await (await fetch(new URL('/health', url))).json()) as { checks: { name: string; lag_seconds?: number; dirty_hours?: number }[] };
+    const h = (await (await fetch(new URL('/health', url))).json()) as {
+      checks: { name: string; lag_seconds?: number; dirty_hours?: number }[];
+    };
     const r = h.checks.find((c) => c.name === 'rollup');
-    if (r && r.lag_seconds === 0 && r.dirty_hours === 0 && (runsBefore === undefined || (await rollupRuns(url)) > runsBefore)) return (performance.now() - t) / 1000;
+    if (
+      r &&
+      r.lag_seconds === 0 &&
+      r.dirty_hours === 0 &&
+      (runsBefore === undefined || (await rollupRuns(url)) > runsBefore)
+    )
+      return (performance.now() - t) / 1000;
     if ((performance.now() - t) / 1000 > timeoutS) throw new Error(`the rollups did not catch up within ${timeoutS} s`);
     await new Promise((res) => setTimeout(res, 500));
   }
@@ -244,7 +265,9 @@ async function backfill(seed: Buffer[]): Promise<Record<string, unknown>> {
     const s = await drive(svc, seed, false);
     let acked = s.acked;
     const seedCatchUpS = await rollupsCaughtUp(svc.url, await rollupRuns(svc.url));
-    console.log(`\nbackfill: seeded ${num(s.acked)} points (5 to 1 hours ago), rollups caught up ${seedCatchUpS.toFixed(0)} s later`);
+    console.log(
+      `\nbackfill: seeded ${num(s.acked)} points (5 to 1 hours ago), rollups caught up ${seedCatchUpS.toFixed(0)} s later`,
+    );
     const rates = { live: [] as number[], backfill: [] as number[] };
     const t0 = Date.now();
     let runsAfterBackfill: number | undefined;
@@ -259,7 +282,9 @@ async function backfill(seed: Buffer[]): Promise<Record<string, unknown>> {
         acked += d.acked;
         const rate = Math.round(d.acked / d.seconds);
         rates[kind].push(rate);
-        console.log(`backfill round ${r + 1}: ${kind} ${num(rate)} points/s (${d.refused} 503s; waited ${waitS.toFixed(0)} s for the rollups before it)`);
+        console.log(
+          `backfill round ${r + 1}: ${kind} ${num(rate)} points/s (${d.refused} 503s; waited ${waitS.toFixed(0)} s for the rollups before it)`,
+        );
       }
     }
     const lastCatchUpS = await rollupsCaughtUp(svc.url, runsAfterBackfill);
@@ -268,11 +293,24 @@ async function backfill(seed: Buffer[]): Promise<Record<string, unknown>> {
     const old = median(rates.backfill);
     console.log(`\n| writes (service, plain) | points/s, median of ${ROUNDS} | each round |\n|---|---|---|`);
     console.log(`| live (above the watermarks) | ${num(live)} | ${rates.live.map(num).join(', ')} |`);
-    console.log(`| backfill (60 days old, below the watermarks) | ${num(old)} | ${rates.backfill.map(num).join(', ')} |`);
-    console.log(`backfill / live: ${(old / live).toFixed(2)}; the rollups rebuilt the last backfill's hours and days within ${lastCatchUpS.toFixed(0)} s (the rollup runs every minute)`);
-    console.log(`stored = acknowledged: ${stored === acked ? 'yes' : `**no**: ${num(stored)} stored of ${num(acked)}`}`);
+    console.log(
+      `| backfill (60 days old, below the watermarks) | ${num(old)} | ${rates.backfill.map(num).join(', ')} |`,
+    );
+    console.log(
+      `backfill / live: ${(old / live).toFixed(2)}; the rollups rebuilt the last backfill's hours and days within ${lastCatchUpS.toFixed(0)} s (the rollup runs every minute)`,
+    );
+    console.log(
+      `stored = acknowledged: ${stored === acked ? 'yes' : `**no**: ${num(stored)} stored of ${num(acked)}`}`,
+    );
     if (stored !== acked) process.exitCode = 1;
-    return { live, backfill: old, ratio: Number((old / live).toFixed(3)), rounds: rates, lastCatchUpS: Math.round(lastCatchUpS), storedEqualsAcked: stored === acked };
+    return {
+      live,
+      backfill: old,
+      ratio: Number((old / live).toFixed(3)),
+      rounds: rates,
+      lastCatchUpS: Math.round(lastCatchUpS),
+      storedEqualsAcked: stored === acked,
+    };
   } finally {
     const peak = await svc.stop();
     console.log(`service peak RSS over the backfill measurement: ${peak} MB`);
@@ -280,7 +318,9 @@ async function backfill(seed: Buffer[]): Promise<Record<string, unknown>> {
 }
 
 console.log(`machine: ${machine()}`);
-console.log(`${num(POINTS)} points per run, ${BATCH}-line batches, ${CLIENTS} concurrent keep-alive clients on loopback, each target in a child process\n`);
+console.log(
+  `${num(POINTS)} points per run, ${BATCH}-line batches, ${CLIENTS} concurrent keep-alive clients on loopback, each target in a child process\n`,
+);
 const nBatches = Math.ceil(POINTS / BATCH);
 // Every batch its own points: the store keeps one result per series and timestamp, so a resent batch would replace, not add.
 const plain = batches(nBatches, Date.now() - 5 * HOUR).map((b) => Buffer.from(b));
@@ -294,7 +334,16 @@ if (baseline) {
   const root = checkoutRoot(baseline);
   const rates: Record<string, number[]> = { 'this build': [], baseline: [] };
   for (let i = 0; i < ROUNDS; i++) {
-    const order: [string, URL | undefined][] = i % 2 === 0 ? [['this build', undefined], ['baseline', root]] : [['baseline', root], ['this build', undefined]];
+    const order: [string, URL | undefined][] =
+      i % 2 === 0
+        ? [
+            ['this build', undefined],
+            ['baseline', root],
+          ]
+        : [
+            ['baseline', root],
+            ['this build', undefined],
+          ];
     for (const [label, at] of order) {
       const r = await measure(label, await startService({}, at), plain, false);
       if (!r.storedEqualsAcked) throw new Error(`${label}: the store does not hold what was acknowledged`);
@@ -304,7 +353,9 @@ if (baseline) {
   }
   const a = median(rates['this build']!);
   const b = median(rates.baseline!);
-  console.log(`\n| target | points/s (median of ${ROUNDS}) |\n|---|---|\n| this build | ${num(a)} |\n| baseline (${baseline}) | ${num(b)} |`);
+  console.log(
+    `\n| target | points/s (median of ${ROUNDS}) |\n|---|---|\n| this build | ${num(a)} |\n| baseline (${baseline}) | ${num(b)} |`,
+  );
   console.log(`ratio this build / baseline: ${(a / b).toFixed(2)}`);
 } else {
   console.log(`bodies: ${mb(plain)} MiB plain, ${mb(gzip)} MiB gzip, the same bytes to every target`);
@@ -333,7 +384,9 @@ if (baseline) {
     if (peerGzip) plan.push({ name: peer.name, gzip: true, start: () => peer.start(bin) });
   }
   for (const [name, v] of versions) console.log(`${name}: ${v}`);
-  console.log(`rounds: ${ROUNDS}, each ${plan.map((p) => `${p.name} ${p.gzip ? 'gzip' : 'plain'}`).join(', ')}; each run on a fresh data folder\n`);
+  console.log(
+    `rounds: ${ROUNDS}, each ${plan.map((p) => `${p.name} ${p.gzip ? 'gzip' : 'plain'}`).join(', ')}; each run on a fresh data folder\n`,
+  );
   const key = (p: { name: string; gzip: boolean }) => `${p.name} (${p.gzip ? 'gzip' : 'plain'})`;
   const runs = new Map<string, RunResult[]>(plan.map((p) => [key(p), []]));
   const failed = new Map<string, string>();
@@ -343,7 +396,9 @@ if (baseline) {
       try {
         const res = await measure(p.name, await p.start(), p.gzip ? gzip : plain, p.gzip);
         runs.get(key(p))!.push(res);
-        console.log(`round ${r + 1}: ${key(p)} ${num(res.pointsPerSecond)} points/s, p50/p95 ${res.p50ms}/${res.p95ms} ms, ${res.refused503} 503s, peak RSS ${res.peakRssMb} MB, stored = acknowledged: ${storedNote(res)}`);
+        console.log(
+          `round ${r + 1}: ${key(p)} ${num(res.pointsPerSecond)} points/s, p50/p95 ${res.p50ms}/${res.p95ms} ms, ${res.refused503} 503s, peak RSS ${res.peakRssMb} MB, stored = acknowledged: ${storedNote(res)}`,
+        );
         if (res.stored !== null && !res.storedEqualsAcked) process.exitCode = 1;
       } catch (e) {
         if (p.name === 'service') throw e;
@@ -360,13 +415,19 @@ if (baseline) {
   };
   const svcPlain = med('service (plain)')!;
   const svcGzip = med('service (gzip)')!;
-  console.log(`\n| target | points/s, median of ${ROUNDS} | each round | service / target | peak RSS MB (max) | request p50 / p95 ms (median) | 503s | stored = acknowledged |`);
+  console.log(
+    `\n| target | points/s, median of ${ROUNDS} | each round | service / target | peak RSS MB (max) | request p50 / p95 ms (median) | 503s | stored = acknowledged |`,
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const [k, rs] of runs) {
     if (rs.length === 0) continue;
     const m = med(k)!;
     const isService = k.startsWith('service ');
-    const ratio = isService ? (k === 'service (gzip)' ? `gzip / plain ${(svcGzip / svcPlain).toFixed(2)}` : '1.00') : `${((k.endsWith('(gzip)') ? svcGzip : svcPlain) / m).toFixed(2)}x`;
+    const ratio = isService
+      ? k === 'service (gzip)'
+        ? `gzip / plain ${(svcGzip / svcPlain).toFixed(2)}`
+        : '1.00'
+      : `${((k.endsWith('(gzip)') ? svcGzip : svcPlain) / m).toFixed(2)}x`;
     console.log(
       `| ${k} | ${num(m)} | ${rs.map((x) => num(x.pointsPerSecond)).join(', ')} | ${ratio} | ${Math.max(...rs.map((x) => x.peakRssMb))} | ${median(rs.map((x) => x.p50ms))} / ${median(rs.map((x) => x.p95ms))} | ${rs.reduce((a, x) => a + x.refused503, 0)} | ${rs.every((x) => x.storedEqualsAcked) ? 'yes' : rs.map(storedNote).join('; ')} |`,
     );
@@ -375,18 +436,47 @@ if (baseline) {
   const goals: { goal: string; value: string; pass: boolean | null }[] = [];
   const peerGoal = (name: string, min: number) => {
     const m = med(`${name} (plain)`);
-    if (m === undefined) goals.push({ goal: `service ≥ ${min}x ${name}`, value: `not measured (${failed.get(name) ?? skipped.find((s) => s.name === name)?.why ?? 'skipped'})`, pass: null });
-    else goals.push({ goal: `service ≥ ${min}x ${name}`, value: `${(svcPlain / m).toFixed(2)}x ${name}`, pass: svcPlain / m >= min });
+    if (m === undefined)
+      goals.push({
+        goal: `service ≥ ${min}x ${name}`,
+        value: `not measured (${failed.get(name) ?? skipped.find((s) => s.name === name)?.why ?? 'skipped'})`,
+        pass: null,
+      });
+    else
+      goals.push({
+        goal: `service ≥ ${min}x ${name}`,
+        value: `${(svcPlain / m).toFixed(2)}x ${name}`,
+        pass: svcPlain / m >= min,
+      });
   };
   peerGoal('InfluxDB 1.6', 1.5);
   peerGoal('VictoriaMetrics', 0.7);
-  const svcPeak = Math.max(...[...(runs.get('service (plain)') ?? []), ...(runs.get('service (gzip)') ?? [])].map((x) => x.peakRssMb));
+  const svcPeak = Math.max(
+    ...[...(runs.get('service (plain)') ?? []), ...(runs.get('service (gzip)') ?? [])].map((x) => x.peakRssMb),
+  );
   goals.push({ goal: 'service peak RSS ≤ 500 MB', value: `${svcPeak} MB`, pass: svcPeak <= 500 });
   const slower = (1 - svcGzip / svcPlain) * 100;
-  goals.push({ goal: 'gzip ≤ 15 % slower than plain', value: `${Math.abs(slower).toFixed(1)} % ${slower >= 0 ? 'slower' : 'faster'}`, pass: slower <= 15 });
+  goals.push({
+    goal: 'gzip ≤ 15 % slower than plain',
+    value: `${Math.abs(slower).toFixed(1)} % ${slower >= 0 ? 'slower' : 'faster'}`,
+    pass: slower <= 15,
+  });
   console.log('');
-  for (const g of goals) console.log(`goal: ${g.goal}: ${g.value}: ${g.pass === null ? 'NOT MEASURED' : g.pass ? 'PASS' : 'FAIL'}`);
+  for (const g of goals)
+    console.log(`goal: ${g.goal}: ${g.value}: ${g.pass === null ? 'NOT MEASURED' : g.pass ? 'PASS' : 'FAIL'}`);
 
   const backfillResult = process.env.BENCH_BACKFILL === 'none' ? null : await backfill(plain);
-  console.log(JSON.stringify({ machine: machine(), points: POINTS, rounds: ROUNDS, versions: Object.fromEntries(versions), skipped, failed: Object.fromEntries(failed), runs: Object.fromEntries(runs), goals, backfill: backfillResult }));
+  console.log(
+    JSON.stringify({
+      machine: machine(),
+      points: POINTS,
+      rounds: ROUNDS,
+      versions: Object.fromEntries(versions),
+      skipped,
+      failed: Object.fromEntries(failed),
+      runs: Object.fromEntries(runs),
+      goals,
+      backfill: backfillResult,
+    }),
+  );
 }

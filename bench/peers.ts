@@ -45,7 +45,13 @@ export function packageVersion(pkg: string): string {
 }
 
 /** Starts `bin args` with stdout and stderr in a log file of `dir`; resolves once `ready` answers true. */
-async function startChild(name: string, bin: string, args: string[], dir: string, ready: () => Promise<boolean>): Promise<{ pid: number; stop(): Promise<number> }> {
+async function startChild(
+  name: string,
+  bin: string,
+  args: string[],
+  dir: string,
+  ready: () => Promise<boolean>,
+): Promise<{ pid: number; stop(): Promise<number> }> {
   const log = join(dir, 'output.log');
   const fd = openSync(log, 'a');
   const child = spawn(bin, args, { stdio: ['ignore', fd, fd], env: { ...process.env } });
@@ -56,7 +62,8 @@ async function startChild(name: string, bin: string, args: string[], dir: string
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (spawnError) throw new Error(`${name} did not start: ${spawnError.message}`);
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited before it answered (${child.exitCode ?? child.signalCode}): ${tail()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited before it answered (${child.exitCode ?? child.signalCode}): ${tail()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${name} did not answer within 60 s: ${tail()}`);
@@ -78,7 +85,11 @@ async function startChild(name: string, bin: string, args: string[], dir: string
   };
 }
 
-const answers = (url: URL, status: number) => () => fetch(url).then((r) => r.status === status, () => false);
+const answers = (url: URL, status: number) => () =>
+  fetch(url).then(
+    (r) => r.status === status,
+    () => false,
+  );
 
 /**
  * InfluxDB 1.6: a generated config with meta, data and WAL folders in a temporary folder, HTTP and the RPC
@@ -126,7 +137,9 @@ bind-address = "127.0.0.1:${rpc}"
     );
     const url = new URL(`http://127.0.0.1:${http}`);
     const child = await startChild('influxd', bin, ['-config', config], dir, answers(new URL('/ping', url), 204));
-    const created = await fetch(new URL(`/query?q=${encodeURIComponent('CREATE DATABASE bench')}`, url), { method: 'POST' });
+    const created = await fetch(new URL(`/query?q=${encodeURIComponent('CREATE DATABASE bench')}`, url), {
+      method: 'POST',
+    });
     if (!created.ok) throw new Error(`InfluxDB: CREATE DATABASE answered ${created.status}`);
     return {
       url,
@@ -135,7 +148,9 @@ bind-address = "127.0.0.1:${rpc}"
       async stored() {
         const q = encodeURIComponent('SELECT count(success) FROM test_result');
         const res = await fetch(new URL(`/query?db=bench&q=${q}`, url));
-        const body = (await res.json()) as { results?: { series?: { values?: [string, number][] }[]; error?: string }[] };
+        const body = (await res.json()) as {
+          results?: { series?: { values?: [string, number][] }[]; error?: string }[];
+        };
         const r = body.results?.[0];
         if (!res.ok || r?.error) throw new Error(`InfluxDB count: ${res.status} ${r?.error ?? ''}`);
         return r?.series?.[0]?.values?.[0]?.[1] ?? 0;
@@ -157,7 +172,16 @@ export const victoriaMetrics: Peer = {
     const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-victoriametrics-'));
     const port = await freePort();
     const url = new URL(`http://127.0.0.1:${port}`);
-    const args = ['-storageDataPath', join(dir, 'data'), '-httpListenAddr', `127.0.0.1:${port}`, '-loggerLevel', 'ERROR', '-retentionPeriod', '100y'];
+    const args = [
+      '-storageDataPath',
+      join(dir, 'data'),
+      '-httpListenAddr',
+      `127.0.0.1:${port}`,
+      '-loggerLevel',
+      'ERROR',
+      '-retentionPeriod',
+      '100y',
+    ];
     const child = await startChild('victoria-metrics', bin, args, dir, answers(new URL('/health', url), 200));
     return {
       url,
@@ -170,10 +194,13 @@ export const victoriaMetrics: Peer = {
       async stored() {
         const flushed = await fetch(new URL('/internal/force_flush', url));
         if (!flushed.ok) throw new Error(`VictoriaMetrics force_flush: ${flushed.status}`);
-        const res = await fetch(new URL(`/api/v1/export?${new URLSearchParams({ 'match[]': 'test_result_success', start: '0' })}`, url));
+        const res = await fetch(
+          new URL(`/api/v1/export?${new URLSearchParams({ 'match[]': 'test_result_success', start: '0' })}`, url),
+        );
         if (!res.ok) throw new Error(`VictoriaMetrics export: ${res.status} ${await res.text()}`);
         let n = 0;
-        for (const line of (await res.text()).split('\n')) if (line) n += (JSON.parse(line) as { timestamps: number[] }).timestamps.length;
+        for (const line of (await res.text()).split('\n'))
+          if (line) n += (JSON.parse(line) as { timestamps: number[] }).timestamps.length;
         return n;
       },
       stop: () => child.stop(),
@@ -191,8 +218,19 @@ export const PEERS: Peer[] = [influxdb, victoriaMetrics];
 export function resolvePeers(): { ready: { peer: Peer; bin: string }[]; skipped: { name: string; why: string }[] } {
   const want = (process.env.BENCH_PEERS ?? 'all').trim();
   if (want === 'none') return { ready: [], skipped: PEERS.map((p) => ({ name: p.name, why: 'BENCH_PEERS=none' })) };
-  const picked = want === 'all' ? PEERS : PEERS.filter((p) => want.split(',').map((s) => s.trim()).includes(p.pkg));
-  const skipped = PEERS.filter((p) => !picked.includes(p)).map((p) => ({ name: p.name, why: `not in BENCH_PEERS=${want}` }));
+  const picked =
+    want === 'all'
+      ? PEERS
+      : PEERS.filter((p) =>
+          want
+            .split(',')
+            .map((s) => s.trim())
+            .includes(p.pkg),
+        );
+  const skipped = PEERS.filter((p) => !picked.includes(p)).map((p) => ({
+    name: p.name,
+    why: `not in BENCH_PEERS=${want}`,
+  }));
   const find = (p: Peer) => p.binaries.map(which).find((b) => b !== undefined);
   const missing = picked.filter((p) => !find(p));
   let installNote = '';
@@ -204,14 +242,20 @@ export function resolvePeers(): { ready: { peer: Peer; bin: string }[]; skipped:
       const pkgs = missing.map((p) => p.pkg);
       console.log(`installing ${pkgs.join(', ')} with apt-get ...`);
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      const install = () => spawnSync(aptGet, ['install', '-y', '-q', ...pkgs], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const install = () =>
+        spawnSync(aptGet, ['install', '-y', '-q', ...pkgs], {
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          encoding: 'utf8',
+        });
       let r = install();
       if (r.status !== 0) {
         // An old or empty package list: update it once and try again.
         spawnSync(aptGet, ['update', '-q'], { env, stdio: 'ignore' });
         r = install();
       }
-      if (r.status !== 0) installNote = `apt-get install ${pkgs.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`;
+      if (r.status !== 0)
+        installNote = `apt-get install ${pkgs.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`;
       else installNote = 'apt-get installed the package but none of its binaries is on PATH';
     }
   }

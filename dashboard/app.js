@@ -8,7 +8,18 @@
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600000;
 const PRESETS = ['6', '24', '168', '720'];
-const state = { preset: '24', start: null, stop: null, tz: 'UTC', refresh: 60, filters: {}, timer: null, loading: false, again: false, widths: new Map() };
+const state = {
+  preset: '24',
+  start: null,
+  stop: null,
+  tz: 'UTC',
+  refresh: 60,
+  filters: {},
+  timer: null,
+  loading: false,
+  again: false,
+  widths: new Map(),
+};
 
 function token() {
   return localStorage.getItem('resultant.token') || '';
@@ -58,7 +69,14 @@ function validZone(tz) {
 
 function zoneParts(ms, tz) {
   const f = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
   });
   const o = {};
   for (const p of f.formatToParts(new Date(ms))) o[p.type] = p.value;
@@ -89,7 +107,9 @@ function utcToWall(ms, tz) {
 
 function timeText(iso) {
   try {
-    return new Intl.DateTimeFormat('en-GB', { timeZone: state.tz, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+    return new Intl.DateTimeFormat('en-GB', { timeZone: state.tz, dateStyle: 'medium', timeStyle: 'short' }).format(
+      new Date(iso),
+    );
   } catch {
     return iso;
   }
@@ -128,7 +148,8 @@ function urlFor(filters) {
   }
   q.set('tz', state.tz);
   if (state.refresh !== 60) q.set('refresh', String(state.refresh));
-  for (const [k, v] of Object.entries(filters || {})) if (v !== null && v !== undefined && v !== '') q.set(`tag.${k}`, v);
+  for (const [k, v] of Object.entries(filters || {}))
+    if (v !== null && v !== undefined && v !== '') q.set(`tag.${k}`, v);
   return `?${q.toString()}`;
 }
 
@@ -205,7 +226,11 @@ function setStatus(text, error = false) {
 }
 
 function seriesText(tags) {
-  return Object.entries(tags || {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'all';
+  return (
+    Object.entries(tags || {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || 'all'
+  );
 }
 
 /** A link to a series' page, or plain text when there is nothing to narrow to. */
@@ -246,7 +271,9 @@ const FINDINGS_HOURS = 7 * 24;
 async function findings(kind, filters) {
   const r = range();
   const start = new Date(Math.min(Date.parse(r.start), Date.parse(r.stop) - FINDINGS_HOURS * HOUR)).toISOString();
-  const res = await api(`/api/v1/analysis/${kind}?${query({ start, stop: r.stop, tz: state.tz, ...tagParams(filters) })}`);
+  const res = await api(
+    `/api/v1/analysis/${kind}?${query({ start, stop: r.stop, tz: state.tz, ...tagParams(filters) })}`,
+  );
   if (res.status === 404) return { unavailable: `The ${kind} analysis is not available in this build of the service.` };
   if (!res.ok) return { error: await errorText(res) };
   return { body: await res.json() };
@@ -268,7 +295,9 @@ async function showFindings(id, kind, listKey, describe, sort, filters = {}) {
 }
 
 const anomalyText = (a) => [
-  `${timeText(a.time)} · `, seriesLink(a.series), ` · ${a.metric}: ${fmt2.format(a.value)} (expected ${fmt2.format(a.expected)})`,
+  `${timeText(a.time)} · `,
+  seriesLink(a.series),
+  ` · ${a.metric}: ${fmt2.format(a.value)} (expected ${fmt2.format(a.expected)})`,
 ];
 const byTimeDesc = (key) => (a, b) => Date.parse(b[key]) - Date.parse(a[key]);
 
@@ -277,7 +306,11 @@ const byTimeDesc = (key) => (a, b) => Date.parse(b[key]) - Date.parse(a[key]);
 /** Per endpoint-region totals over the range from the aggregates' buckets (counts and sums add exactly). */
 function totalsOf(agg) {
   return agg.series.map((s) => {
-    let tests = 0, ok = 0, n = 0, sum = 0, p95 = null;
+    let tests = 0,
+      ok = 0,
+      n = 0,
+      sum = 0,
+      p95 = null;
     for (const b of s.buckets) {
       tests += b.test_count;
       ok += b.success_count;
@@ -290,7 +323,10 @@ function totalsOf(agg) {
     return {
       endpoint: s.group.endpoint ?? null,
       region: s.group.region ?? null,
-      tests, failures: tests - ok, n, sum,
+      tests,
+      failures: tests - ok,
+      n,
+      sum,
       availability: tests ? (100 * ok) / tests : null,
       mean: n ? sum / n : null,
       p95,
@@ -312,7 +348,11 @@ function cardsOf(rows) {
 }
 
 function renderCards(id, cards) {
-  $(id).replaceChildren(...cards.map(([label, value]) => el('div', { class: 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value' }, value))));
+  $(id).replaceChildren(
+    ...cards.map(([label, value]) =>
+      el('div', { class: 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value' }, value)),
+    ),
+  );
 }
 
 let groupRows = [];
@@ -321,7 +361,9 @@ function renderGroups() {
   // Results without an endpoint (functional tests, benchmarks) count in the cards, not in this table.
   const rows = groupRows
     .filter((r) => r.endpoint !== null)
-    .filter((r) => !needle || r.endpoint.toLowerCase().includes(needle) || (r.region ?? '').toLowerCase().includes(needle))
+    .filter(
+      (r) => !needle || r.endpoint.toLowerCase().includes(needle) || (r.region ?? '').toLowerCase().includes(needle),
+    )
     .sort((a, b) => (a.availability ?? 101) - (b.availability ?? 101) || a.endpoint.localeCompare(b.endpoint))
     .slice(0, 300);
   const body = $('groups').tBodies[0];
@@ -331,12 +373,29 @@ function renderGroups() {
   }
   body.replaceChildren(
     ...rows.map((r) => {
-      const cls = r.availability === null ? 'num' : r.availability < 99 ? 'num bad' : r.availability < 99.9 ? 'num warn' : 'num';
+      const cls =
+        r.availability === null ? 'num' : r.availability < 99 ? 'num bad' : r.availability < 99.9 ? 'num warn' : 'num';
       return el(
-        'tr', {},
-        el('td', {}, el('a', { href: urlFor({ endpoint: r.endpoint }), title: `${r.endpoint}: all regions` }, r.endpoint)),
-        el('td', {}, r.region === null ? '(none)' : el('a', { href: urlFor({ endpoint: r.endpoint, region: r.region }), title: `${r.endpoint} in ${r.region}` }, r.region)),
-        el('td', { class: 'num' }, fmt.format(r.tests)), el('td', { class: 'num' }, fmt.format(r.failures)),
+        'tr',
+        {},
+        el(
+          'td',
+          {},
+          el('a', { href: urlFor({ endpoint: r.endpoint }), title: `${r.endpoint}: all regions` }, r.endpoint),
+        ),
+        el(
+          'td',
+          {},
+          r.region === null
+            ? '(none)'
+            : el(
+                'a',
+                { href: urlFor({ endpoint: r.endpoint, region: r.region }), title: `${r.endpoint} in ${r.region}` },
+                r.region,
+              ),
+        ),
+        el('td', { class: 'num' }, fmt.format(r.tests)),
+        el('td', { class: 'num' }, fmt.format(r.failures)),
         el('td', { class: cls }, num(r.availability, fmt3)),
         el('td', { class: 'num' }, num(r.mean)),
         el('td', { class: 'num' }, num(r.p95)),
@@ -349,18 +408,26 @@ function fillSeriesPicker(rows) {
   const select = $('forecast-series');
   const current = select.value;
   const endpoints = [...new Set(rows.filter((r) => r.endpoint !== null).map((r) => r.endpoint))].sort();
-  select.replaceChildren(el('option', { value: '' }, 'all results'), ...endpoints.map((e) => el('option', { value: e }, `endpoint ${e}`)));
+  select.replaceChildren(
+    el('option', { value: '' }, 'all results'),
+    ...endpoints.map((e) => el('option', { value: e }, `endpoint ${e}`)),
+  );
   if (endpoints.includes(current)) select.value = current;
 }
 
 function showForecast() {
   const endpoint = $('forecast-series').value;
-  return showChart('chart-forecast', 'forecast', {
-    tz: state.tz,
-    period: range().period === 'hour' ? 'hour' : 'day',
-    statistic: $('forecast-statistic').value,
-    ...(endpoint ? { 'tag.endpoint': endpoint } : {}),
-  }, 'Forecast');
+  return showChart(
+    'chart-forecast',
+    'forecast',
+    {
+      tz: state.tz,
+      period: range().period === 'hour' ? 'hour' : 'day',
+      statistic: $('forecast-statistic').value,
+      ...(endpoint ? { 'tag.endpoint': endpoint } : {}),
+    },
+    'Forecast',
+  );
 }
 
 async function refreshFleet() {
@@ -379,16 +446,34 @@ async function refreshFleet() {
   renderGroups();
   fillSeriesPicker(groupRows);
   await Promise.all([
-    showChart('chart-availability', 'availability', { ...common, group_by: 'endpoint,region' }, 'Availability per endpoint and region'),
+    showChart(
+      'chart-availability',
+      'availability',
+      { ...common, group_by: 'endpoint,region' },
+      'Availability per endpoint and region',
+    ),
     showChart('chart-latency', 'latency', { ...common, group_by: 'endpoint' }, 'Latency per endpoint'),
     showFindings('anomalies', 'anomalies', 'anomalies', anomalyText, byTimeDesc('time')),
-    showFindings('regressions', 'regressions', 'regressions',
-      (x) => [seriesLink(x.series), ` · ${x.metric} ${x.direction} by ${fmt2.format(x.change_pct)} % (${x.severity}) since ${timeText(x.change_time)}`],
-      byTimeDesc('change_time')),
-    showFindings('failures', 'failure-patterns', 'patterns',
-      (p) => [`${fmt.format(p.count)} × ${p.example || p.pattern || '(no message)'} (${p.category}), last ${timeText(p.last_seen)}`,
-        ...(p.series && Object.keys(p.series).length ? [' · ', seriesLink(p.series)] : [])],
-      (a, b) => b.count - a.count),
+    showFindings(
+      'regressions',
+      'regressions',
+      'regressions',
+      (x) => [
+        seriesLink(x.series),
+        ` · ${x.metric} ${x.direction} by ${fmt2.format(x.change_pct)} % (${x.severity}) since ${timeText(x.change_time)}`,
+      ],
+      byTimeDesc('change_time'),
+    ),
+    showFindings(
+      'failures',
+      'failure-patterns',
+      'patterns',
+      (p) => [
+        `${fmt.format(p.count)} × ${p.example || p.pattern || '(no message)'} (${p.category}), last ${timeText(p.last_seen)}`,
+        ...(p.series && Object.keys(p.series).length ? [' · ', seriesLink(p.series)] : []),
+      ],
+      (a, b) => b.count - a.count,
+    ),
     showForecast(),
   ]);
 }
@@ -400,7 +485,9 @@ async function refreshDetail() {
   const tags = tagParams(f);
   const r = range();
   const common = { start: r.start, stop: r.stop, tz: state.tz, period: r.period };
-  const name = Object.entries(f).map(([k, v]) => `${k} ${v}`).join(', ');
+  const name = Object.entries(f)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   $('detail-title').textContent = name;
   document.title = `Resultant: ${name}`;
   $('back').href = urlFor({});
@@ -410,23 +497,39 @@ async function refreshDetail() {
   const agg = await res.json();
   const buckets = agg.series.flatMap((s) => s.buckets).sort((a, b) => Date.parse(b.start) - Date.parse(a.start));
   const totals = totalsOf(agg);
-  const worst = (k) => buckets.reduce((m, b) => (b.stats && b.stats[k] !== null && (m === null || b.stats[k] > m) ? b.stats[k] : m), null);
-  renderCards('detail-cards', [...cardsOf(totals), ['Worst p95', worst('p95') === null ? '–' : `${fmt2.format(worst('p95'))} ms`], ['Worst p99', worst('p99') === null ? '–' : `${fmt2.format(worst('p99'))} ms`]]);
+  const worst = (k) =>
+    buckets.reduce((m, b) => (b.stats && b.stats[k] !== null && (m === null || b.stats[k] > m) ? b.stats[k] : m), null);
+  renderCards('detail-cards', [
+    ...cardsOf(totals),
+    ['Worst p95', worst('p95') === null ? '–' : `${fmt2.format(worst('p95'))} ms`],
+    ['Worst p99', worst('p99') === null ? '–' : `${fmt2.format(worst('p99'))} ms`],
+  ]);
   const body = $('detail-buckets').tBodies[0];
   body.replaceChildren(
     ...(buckets.length
       ? buckets.map((b) => {
-        const s = b.stats || {};
-        const cls = b.availability_pct === null ? 'num' : b.availability_pct < 99 ? 'num bad' : b.availability_pct < 99.9 ? 'num warn' : 'num';
-        return el(
-          'tr', {},
-          el('td', {}, `${timeText(b.start)}${b.partial ? ' (still filling)' : ''}`),
-          el('td', { class: 'num' }, fmt.format(b.test_count)), el('td', { class: 'num' }, fmt.format(b.failure_count)),
-          el('td', { class: cls }, num(b.availability_pct, fmt3)),
-          el('td', { class: 'num' }, num(s.mean)), el('td', { class: 'num' }, num(s.p50)),
-          el('td', { class: 'num' }, num(s.p95)), el('td', { class: 'num' }, num(s.p99)),
-        );
-      })
+          const s = b.stats || {};
+          const cls =
+            b.availability_pct === null
+              ? 'num'
+              : b.availability_pct < 99
+                ? 'num bad'
+                : b.availability_pct < 99.9
+                  ? 'num warn'
+                  : 'num';
+          return el(
+            'tr',
+            {},
+            el('td', {}, `${timeText(b.start)}${b.partial ? ' (still filling)' : ''}`),
+            el('td', { class: 'num' }, fmt.format(b.test_count)),
+            el('td', { class: 'num' }, fmt.format(b.failure_count)),
+            el('td', { class: cls }, num(b.availability_pct, fmt3)),
+            el('td', { class: 'num' }, num(s.mean)),
+            el('td', { class: 'num' }, num(s.p50)),
+            el('td', { class: 'num' }, num(s.p95)),
+            el('td', { class: 'num' }, num(s.p99)),
+          );
+        })
       : [el('tr', {}, el('td', { colspan: '8', class: 'empty' }, 'No results in this range.'))]),
   );
   await Promise.all([
@@ -434,7 +537,12 @@ async function refreshDetail() {
     showChart('detail-availability', 'availability', { ...common, ...tags }, `Availability of ${name}`),
     showPatterns(f),
     showFindings('detail-anomalies', 'anomalies', 'anomalies', anomalyText, byTimeDesc('time'), f),
-    showChart('detail-forecast', 'forecast', { tz: state.tz, period: r.period === 'hour' ? 'hour' : 'day', statistic: 'mean', ...tags }, `Forecast of ${name}`),
+    showChart(
+      'detail-forecast',
+      'forecast',
+      { tz: state.tz, period: r.period === 'hour' ? 'hour' : 'day', statistic: 'mean', ...tags },
+      `Forecast of ${name}`,
+    ),
   ]);
 }
 
@@ -446,17 +554,46 @@ async function showPatterns(filters) {
     box.replaceChildren(el('p', { class: f.unavailable ? 'unavailable' : 'empty' }, f.unavailable || f.error));
     return;
   }
-  const patterns = (f.body.patterns || []).slice().sort((a, b) => b.count - a.count).slice(0, 20);
+  const patterns = (f.body.patterns || [])
+    .slice()
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 20);
   if (!patterns.length) {
     box.replaceChildren(el('p', { class: 'empty' }, 'No failures in this range.'));
     return;
   }
-  box.replaceChildren(el('table', {},
-    el('thead', {}, el('tr', {}, ...['failures', 'category', 'message (newest)', 'first seen', 'last seen'].map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', {}, ...patterns.map((p) => el('tr', { 'data-fingerprint': p.fingerprint },
-      el('td', { class: 'num' }, fmt.format(p.count)), el('td', {}, p.category),
-      el('td', { class: 'msg', title: `fingerprint ${p.fingerprint}` }, p.example || p.pattern || '(no message)'),
-      el('td', {}, timeText(p.first_seen)), el('td', {}, timeText(p.last_seen)))))));
+  box.replaceChildren(
+    el(
+      'table',
+      {},
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ...['failures', 'category', 'message (newest)', 'first seen', 'last seen'].map((h) =>
+            el('th', { scope: 'col' }, h),
+          ),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        ...patterns.map((p) =>
+          el(
+            'tr',
+            { 'data-fingerprint': p.fingerprint },
+            el('td', { class: 'num' }, fmt.format(p.count)),
+            el('td', {}, p.category),
+            el('td', { class: 'msg', title: `fingerprint ${p.fingerprint}` }, p.example || p.pattern || '(no message)'),
+            el('td', {}, timeText(p.first_seen)),
+            el('td', {}, timeText(p.last_seen)),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 // ---------- loading ----------

@@ -5,7 +5,14 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDashboards, Dashboard, importVariant, renderDashboardFile, renderImportFile, type DashboardFile } from '../src/grafana/index.js';
+import {
+  buildDashboards,
+  Dashboard,
+  type DashboardFile,
+  importVariant,
+  renderDashboardFile,
+  renderImportFile,
+} from '../src/grafana/index.js';
 
 const files = buildDashboards();
 const outputs: [string, (f: DashboardFile) => Dashboard, (f: DashboardFile) => string][] = [

@@ -1,8 +1,9 @@
 // Every setting of the service, parsed once at the edge from environment variables (README: Configuration).
 // No other module reads process.env. `resultant serve` flags are mapped onto the same names.
-import cron from 'node-cron';
+
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { type MappingSpecs, parseMappings, TELEGRAF_MAPPINGS, type UnknownMeasurements } from './ingest/mapping.js';
 import { isValidTimeZone } from './time/zone.js';
@@ -55,7 +56,10 @@ const commaList = z
       .map((t) => t.trim())
       .filter((t) => t.length > 0),
   );
-const tokenList = commaList.refine((ts) => ts.every((t) => t.length >= 8), 'every token must be at least 8 characters long');
+const tokenList = commaList.refine(
+  (ts) => ts.every((t) => t.length >= 8),
+  'every token must be at least 8 characters long',
+);
 
 const ConfigSchema = z.object({
   RESULTANT_PORT: intInRange(0, 65535).default(8080),
@@ -220,11 +224,15 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
     }
   }
   if (r.RESULTANT_READ_TOKENS.length > 0 && r.RESULTANT_AUTH_TOKENS.length === 0) {
-    throw new ConfigError('invalid configuration: RESULTANT_READ_TOKENS needs RESULTANT_AUTH_TOKENS too (without a full token nothing could write)');
+    throw new ConfigError(
+      'invalid configuration: RESULTANT_READ_TOKENS needs RESULTANT_AUTH_TOKENS too (without a full token nothing could write)',
+    );
   }
   const overlap = r.RESULTANT_READ_TOKENS.filter((t) => r.RESULTANT_AUTH_TOKENS.includes(t));
   if (overlap.length > 0) {
-    throw new ConfigError('invalid configuration: a token is in both RESULTANT_AUTH_TOKENS and RESULTANT_READ_TOKENS; list it once');
+    throw new ConfigError(
+      'invalid configuration: a token is in both RESULTANT_AUTH_TOKENS and RESULTANT_READ_TOKENS; list it once',
+    );
   }
   if (r.RESULTANT_RETENTION_HOURLY_DAYS < r.RESULTANT_RETENTION_RAW_DAYS) {
     throw new ConfigError(
@@ -255,7 +263,9 @@ export function loadConfig(env: Record<string, string | undefined>, machine: { t
     notifyCron: r.RESULTANT_NOTIFY_CRON,
     retentionCron: r.RESULTANT_RETENTION_CRON,
     duckdb: {
-      memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT ? parseByteSize(r.RESULTANT_DUCKDB_MEMORY_LIMIT) : defaultMemoryLimit(machine.totalMemory),
+      memoryLimit: r.RESULTANT_DUCKDB_MEMORY_LIMIT
+        ? parseByteSize(r.RESULTANT_DUCKDB_MEMORY_LIMIT)
+        : defaultMemoryLimit(machine.totalMemory),
       threads: r.RESULTANT_DUCKDB_THREADS,
       checkpointThreshold: r.RESULTANT_DUCKDB_CHECKPOINT_THRESHOLD,
     },
@@ -280,18 +290,31 @@ function loadMappings(setting: string | undefined, base: MappingSpecs): MappingS
       text = readFileSync(setting, 'utf8');
     } catch (e) {
       const why = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-      throw new ConfigError(`invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS names the file ${JSON.stringify(setting)}, which cannot be read (${why})`);
+      throw new ConfigError(
+        `invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS names the file ${JSON.stringify(setting)}, which cannot be read (${why})`,
+      );
     }
   }
   try {
     return parseMappings(text, base);
   } catch (e) {
     const where = inline ? '' : ` (file ${JSON.stringify(setting)})`;
-    throw new ConfigError(`invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS${where}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(
+      `invalid configuration: RESULTANT_MEASUREMENT_MAPPINGS${where}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
-const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
 
 /** Bytes of a size such as 256MB or 1.5GiB; NaN when it is not one. */
 export function parseByteSize(s: string): number {

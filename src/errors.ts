@@ -52,7 +52,8 @@ export function bodyErrors(issues: readonly { path: readonly PropertyKey[]; mess
 }
 
 /** The 400 for a time range whose `stop` parameter is not after its `start`. */
-export const stopNotAfterStart = (): AppError => invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
+export const stopNotAfterStart = (): AppError =>
+  invalid('parameter "stop" must be after "start"', { parameter: 'stop' });
 
 export const notFound = (message: string): AppError => new AppError('not found', message);
 

@@ -39,7 +39,9 @@ export async function startServer(config: Config, logger: Logger, clock: Clock =
     deliver: { allowedHosts: config.webhookHosts },
   });
   if (config.authTokens.length === 0) {
-    logger.warn('no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it');
+    logger.warn(
+      'no RESULTANT_AUTH_TOKENS configured: the service accepts writes and reads from anyone who can reach it',
+    );
   }
   service.start();
   const server = await new Promise<Server>((resolve, reject) => {

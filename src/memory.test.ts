@@ -10,7 +10,7 @@ function makeGarbage(): number {
 }
 
 describe('collectGarbage', () => {
-  it('returns a large request\'s garbage at once when the heap has grown enough since the last collection', () => {
+  it("returns a large request's garbage at once when the heap has grown enough since the last collection", () => {
     let now = 1e12;
     collectGarbage(now); // a baseline
     makeGarbage();

@@ -2,6 +2,8 @@
 // runner, the anomaly log, the notifier, the sources of charts and reports, the ingest queue and parser, the HTTP
 // app, and the schedules. main.ts serves it, test/server.ts serves it to the
 // tests, and the CLI's reading commands use its reading half (readingParts).
+
+import type express from 'express';
 import { analysisRunner, type StoreAnalysis } from './analysis/index.js';
 import { createApp } from './api/app.js';
 import type { AppConfig } from './api/deps.js';
@@ -14,11 +16,10 @@ import { defaultParseWorkers, type IngestSettings, LineProtocolParser } from './
 import { IngestQueue } from './ingest/queue.js';
 import type { Logger } from './logger.js';
 import { Notifier, type NotifierDeps } from './notify/index.js';
-import { serviceSources, type ReportSources } from './report/sources.js';
+import { type ReportSources, serviceSources } from './report/sources.js';
 import type { AnomalyLog, ServiceState } from './store/state.js';
 import type { RetentionPolicy, Store, StoreBackgroundTasks } from './store/types.js';
 import { startTasks } from './tasks/index.js';
-import type express from 'express';
 
 /** What the reading half of the service needs: the store, the clock, and optionally a place to keep anomalies. */
 export interface ReadingDeps {
@@ -75,7 +76,12 @@ export function serviceSettings(config: Config): ServiceSettings {
     queueMaxPoints: config.queueMaxPoints,
     parseWorkers: config.parseWorkers ?? defaultParseWorkers(),
     ingest: config.ingest,
-    schedules: { rollupCron: config.rollupCron, retentionCron: config.retentionCron, notifyCron: config.notifyCron, retention: config.retention },
+    schedules: {
+      rollupCron: config.rollupCron,
+      retentionCron: config.retentionCron,
+      notifyCron: config.notifyCron,
+      retention: config.retention,
+    },
   };
 }
 

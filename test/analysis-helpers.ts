@@ -1,9 +1,16 @@
 // Helpers for the analysis tests: a real in-memory DuckDB store, requests with defaults, and write batches that
 // carry everything a result or breaker event can (error_type and breaker transitions included).
 import { afterEach } from 'vitest';
-import { DuckDBStore } from '../src/store/duckdb/index.js';
 import type { AnalysisRequest } from '../src/analysis/types.js';
-import { type BreakerState, makeSeries, type SeriesRef, type Tags, type TestResult, WriteBatch } from '../src/model/result.js';
+import {
+  type BreakerState,
+  makeSeries,
+  type SeriesRef,
+  type Tags,
+  type TestResult,
+  WriteBatch,
+} from '../src/model/result.js';
+import { DuckDBStore } from '../src/store/duckdb/index.js';
 import { HOUR } from './helpers.js';
 
 export const openStore = (): Promise<DuckDBStore> =>
@@ -86,13 +93,28 @@ export function batchWith(rows: readonly FullRow[], breakers: readonly BreakerRo
     return got;
   };
   for (const r of rows) {
-    b.addResult(shared('test_result', r.tags ?? {}), r.t * 1000, r.success, r.latency ?? null, r.metrics ?? null, r.error ?? null, r.errorType ?? null);
+    b.addResult(
+      shared('test_result', r.tags ?? {}),
+      r.t * 1000,
+      r.success,
+      r.latency ?? null,
+      r.metrics ?? null,
+      r.error ?? null,
+      r.errorType ?? null,
+    );
   }
   for (const e of breakers) b.addBreaker(shared('circuit_breaker', e.tags), e.t * 1000, e.state, e.failures ?? null);
   return b;
 }
 
 /** A TestResult as the store returns it (time in µs), for pure-function tests. */
-export function result(tMs: number, success: boolean, tags: Tags = {}, error: string | null = null, errorType: string | null = null, latency: number | null = null): TestResult {
+export function result(
+  tMs: number,
+  success: boolean,
+  tags: Tags = {},
+  error: string | null = null,
+  errorType: string | null = null,
+  latency: number | null = null,
+): TestResult {
   return { time: tMs * 1000, success, latency_ms: latency, metrics: null, error, error_type: errorType, tags };
 }

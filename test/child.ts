@@ -20,12 +20,25 @@ export interface ChildOptions {
   fileSizeLimitBytes?: number;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}, input?: string, opts: ChildOptions = {}): Child {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+  opts: ChildOptions = {},
+): Child {
   const command = [process.execPath, '--import', 'tsx', ENTRY, ...args];
   const [file, argv] =
     opts.fileSizeLimitBytes === undefined
       ? [command[0]!, command.slice(1)]
-      : ['sh', ['-c', 'trap "" XFSZ; ulimit -f "$0" && exec "$@"', String(Math.floor(opts.fileSizeLimitBytes / 512)), ...command]];
+      : [
+          'sh',
+          [
+            '-c',
+            'trap "" XFSZ; ulimit -f "$0" && exec "$@"',
+            String(Math.floor(opts.fileSizeLimitBytes / 512)),
+            ...command,
+          ],
+        ];
   const proc = spawn(file, argv, {
     cwd: ROOT,
     env: { ...process.env, RESULTANT_LOG_LEVEL: 'info', ...env },
@@ -61,7 +74,10 @@ export async function serve(env: Record<string, string>, opts: ChildOptions = {}
       }
     };
     c.proc.stdout!.on('data', check);
-    c.exited.then((code) => reject(new Error(`server exited with ${code}: ${c.stderr()}`)), () => undefined);
+    c.exited.then(
+      (code) => reject(new Error(`server exited with ${code}: ${c.stderr()}`)),
+      () => undefined,
+    );
   });
   return { ...c, url };
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { batchOf } from './helpers.js';
 import { cli, serve } from './child.js';
+import { batchOf } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +45,11 @@ describe('resultant command line', () => {
       [['rollup', '--start', 'yesterday'], {}, /RFC 3339/],
       [['demo', '--days', '-3'], {}, /--days must be a positive number|unknown option/],
       [['ingest'], {}, /missing required argument/],
-      [['serve'], { RESULTANT_TIMEZONE: 'Mars/Olympus' }, /invalid configuration: RESULTANT_TIMEZONE must be an IANA time zone/],
+      [
+        ['serve'],
+        { RESULTANT_TIMEZONE: 'Mars/Olympus' },
+        /invalid configuration: RESULTANT_TIMEZONE must be an IANA time zone/,
+      ],
       [['serve', '--port', '99999'], {}, /invalid configuration: RESULTANT_PORT must be a whole number/],
     ];
     for (const [args, env, re] of cases) {
@@ -121,8 +125,16 @@ describe('resultant command line', () => {
   it('ingests JSON lines from standard input', async () => {
     const db = dbPath();
     const input = [
-      JSON.stringify({ time: new Date(now - HOUR).toISOString(), success: true, latency_ms: 3, tags: { endpoint: 'a' } }),
-      JSON.stringify([{ success: false, error: 'x', tags: { endpoint: 'b' } }, { success: true, tags: { endpoint: 'b' } }]),
+      JSON.stringify({
+        time: new Date(now - HOUR).toISOString(),
+        success: true,
+        latency_ms: 3,
+        tags: { endpoint: 'a' },
+      }),
+      JSON.stringify([
+        { success: false, error: 'x', tags: { endpoint: 'b' } },
+        { success: true, tags: { endpoint: 'b' } },
+      ]),
     ].join('\n');
     const r = await cli(['ingest', '-', '--db', db], {}, input);
     expect(r.code, r.stderr).toBe(0);
@@ -138,7 +150,10 @@ describe('resultant command line', () => {
     writeFileSync(file, [lp(now - 20 * 86_400_000), lp(now - 20 * 86_400_000 + 1000), lp(now - HOUR)].join('\n'));
     const env = { RESULTANT_RETENTION_RAW_DAYS: '60', RESULTANT_RETENTION_HOURLY_DAYS: '60' };
     expect((await cli(['ingest', file, '--db', db], env)).code).toBe(0);
-    const rb = await cli(['rollup', '--start', new Date(now - 21 * 86_400_000).toISOString(), '--db', db, '--json'], env);
+    const rb = await cli(
+      ['rollup', '--start', new Date(now - 21 * 86_400_000).toISOString(), '--db', db, '--json'],
+      env,
+    );
     expect(rb.code, rb.stderr).toBe(0);
     const report = JSON.parse(rb.stdout) as { rebuilt: { hoursRolledUp: number } };
     expect(report.rebuilt.hoursRolledUp).toBeGreaterThan(20 * 24);
@@ -158,7 +173,11 @@ describe('resultant command line', () => {
       const rows = [];
       for (let h = 7 * 24; h >= 1; h--) {
         const t = hourStart - h * HOUR;
-        rows.push({ t, latency: 50 + 10 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + (h % 7), tags: { endpoint: 'api' } });
+        rows.push({
+          t,
+          latency: 50 + 10 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + (h % 7),
+          tags: { endpoint: 'api' },
+        });
       }
       await s.write(batchOf(rows));
     });
@@ -167,7 +186,11 @@ describe('resultant command line', () => {
     const r = await cli(['forecast', '--db', db, '--tag', 'endpoint=api', '--horizon', '12', '--stop', stop, '--json']);
     expect(r.code, r.stderr).toBe(0);
     // The arima candidate's C code prints to stdout; it must not reach ours.
-    const f = JSON.parse(r.stdout) as { forecast: unknown[]; history: unknown[]; candidates: { name: string; skipped?: string }[] };
+    const f = JSON.parse(r.stdout) as {
+      forecast: unknown[];
+      history: unknown[];
+      candidates: { name: string; skipped?: string }[];
+    };
     expect(f.candidates.find((c) => c.name === 'arima')?.skipped).toBeUndefined();
     expect(f.forecast).toHaveLength(12);
     expect(f.history).toHaveLength(7 * 24);
@@ -192,7 +215,19 @@ describe('resultant command line', () => {
 
   it('writes demo data with its incidents into the database file', async () => {
     const db = dbPath();
-    const r = await cli(['demo', '--days', '0.1', '--endpoints', '8', '--regions', '2', '--workers-per-region', '2', '--db', db]);
+    const r = await cli([
+      'demo',
+      '--days',
+      '0.1',
+      '--endpoints',
+      '8',
+      '--regions',
+      '2',
+      '--workers-per-region',
+      '2',
+      '--db',
+      db,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/incident: outage/);
     const points = Number(/wrote (\d+) points/.exec(r.stderr)![1]);
@@ -201,7 +236,9 @@ describe('resultant command line', () => {
     await withStore(db, async (s) => {
       const series = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 1000 });
       expect(series.reduce((a, x) => a + x.count, 0)).toBe(points);
-      expect(new Set(series.map((x) => x.tags.type))).toEqual(new Set(['network', 'functional', 'benchmark', undefined]));
+      expect(new Set(series.map((x) => x.tags.type))).toEqual(
+        new Set(['network', 'functional', 'benchmark', undefined]),
+      );
     });
   });
 
@@ -210,10 +247,13 @@ describe('resultant command line', () => {
     const server = await serve({ RESULTANT_DB_PATH: db });
     try {
       const port = new URL(server.url).port;
-      const r = await cli(['demo', '--days', '0.02', '--endpoints', '3', '--regions', '1', '--workers-per-region', '1'], {
-        RESULTANT_DB_PATH: db,
-        RESULTANT_PORT: port,
-      });
+      const r = await cli(
+        ['demo', '--days', '0.02', '--endpoints', '3', '--regions', '1', '--workers-per-region', '1'],
+        {
+          RESULTANT_DB_PATH: db,
+          RESULTANT_PORT: port,
+        },
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/in use by the server at http:\/\/127\.0\.0\.1:\d+; sending the data there/);
       const body = (await (await fetch(`${server.url}/api/v1/series`)).json()) as { series: { count: number }[] };

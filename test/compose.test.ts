@@ -22,7 +22,10 @@ interface Service {
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] };
 }
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const svc = (name: string) => compose.services[name]!;
 
 /** What compose does with `${VAR:-default}` when VAR is unset: the default. */
@@ -68,7 +71,9 @@ describe('docker-compose.yml', () => {
       bucket: influx.DOCKER_INFLUXDB_INIT_BUCKET,
     });
     // The raw compose text, not just the defaults: the same variable feeds both sides.
-    expect(svc('resultant').environment!.INFLUX_TOKEN).toBe(svc('influxdb').environment!.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
+    expect(svc('resultant').environment!.INFLUX_TOKEN).toBe(
+      svc('influxdb').environment!.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN,
+    );
     expect(config.authTokens.length).toBeGreaterThan(0);
     expect(svc('resultant').ports).toContain(`${config.port}:${config.port}`);
     expect(svc('resultant').depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
@@ -82,7 +87,9 @@ describe('docker-compose.yml', () => {
     const plugins = env.GF_PLUGINS_PREINSTALL_SYNC ?? env.GF_PLUGINS_PREINSTALL ?? env.GF_INSTALL_PLUGINS ?? '';
     expect(plugins).toMatch(new RegExp(`(^|,)${API_DATASOURCE.type}@\\d+\\.\\d+\\.\\d+($|,)`));
     const dir = join(root, 'grafana/provisioning/datasources');
-    const text = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8').replace(/^\s*#.*$/gm, '')).join('\n');
+    const text = readdirSync(dir)
+      .map((f) => readFileSync(join(dir, f), 'utf8').replace(/^\s*#.*$/gm, ''))
+      .join('\n');
     const used = [...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(4);
     for (const v of used) expect(env[v], `grafana environment ${v}`).toBeTruthy();
@@ -119,7 +126,10 @@ describe('docker-compose.yml', () => {
     expect(read('.env.example')).toMatch(/^COMPOSE_PROJECT_NAME=resultant$/m);
     const v1 = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((p) => existsSync(p));
     if (!v1) return;
-    const check = spawnSync(v1, ['-f', join(root, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: root });
+    const check = spawnSync(v1, ['-f', join(root, 'docker-compose.yml'), 'config', '-q'], {
+      encoding: 'utf8',
+      cwd: root,
+    });
     expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
     expect(check.status).toBe(0);
   });
@@ -138,7 +148,13 @@ describe('grafana/provisioning', () => {
   it('provisions the two datasources with the uids the dashboards use', () => {
     const ds = parse(read('grafana/provisioning/datasources/resultant.yaml')) as {
       apiVersion: number;
-      datasources: { uid: string; type: string; url: string; jsonData: Record<string, unknown>; secureJsonData: Record<string, string> }[];
+      datasources: {
+        uid: string;
+        type: string;
+        url: string;
+        jsonData: Record<string, unknown>;
+        secureJsonData: Record<string, string>;
+      }[];
     };
     expect(ds.apiVersion).toBe(1);
     const influx = ds.datasources.find((d) => d.uid === INFLUX_DATASOURCE.uid)!;
@@ -177,7 +193,12 @@ describe('Dockerfile and .dockerignore', () => {
   it('copies only paths that exist, and everything the package ships (the dashboard page, the Flux tasks)', () => {
     const sources = lines
       .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))
-      .flatMap((l) => l.replace(/^COPY\s+/, '').split(/\s+/).slice(0, -1));
+      .flatMap((l) =>
+        l
+          .replace(/^COPY\s+/, '')
+          .split(/\s+/)
+          .slice(0, -1),
+      );
     expect(sources).toContain('src');
     expect(sources.filter((s) => !existsSync(join(root, s)))).toEqual([]);
     const shipped = (JSON.parse(read('package.json')) as { files: string[] }).files;

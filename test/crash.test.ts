@@ -19,7 +19,8 @@ function batch(i: number, size: number): string {
   const t0 = Date.now() - 3_600_000;
   return Array.from(
     { length: size },
-    (_, j) => `test_result,endpoint=e${j % 13},batch=b${i % 7} success=${j % 9 !== 0},latency_ms=${j % 50} ${(t0 + i * size + j) * 1_000_000}`,
+    (_, j) =>
+      `test_result,endpoint=e${j % 13},batch=b${i % 7} success=${j % 9 !== 0},latency_ms=${j % 50} ${(t0 + i * size + j) * 1_000_000}`,
   ).join('\n');
 }
 
@@ -33,7 +34,9 @@ describe('crash safety', () => {
     for (let round = 0; round < 10; round++) {
       const statuses = await Promise.all(
         [0, 1, 2, 3].map((c) =>
-          fetch(`${first.url}/api/v2/write`, { method: 'POST', body: batch(round * 4 + c, size) }).then((r) => r.status),
+          fetch(`${first.url}/api/v2/write`, { method: 'POST', body: batch(round * 4 + c, size) }).then(
+            (r) => r.status,
+          ),
         ),
       );
       for (const s of statuses) {

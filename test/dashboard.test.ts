@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoFleet } from '../src/demo/generate.js';
 import { ROOT } from './child.js';
@@ -46,7 +46,9 @@ async function chartScale(page: Page, id: string) {
   return page.$eval(`#${id} svg`, (node) => {
     const svg = node as unknown as SvgEl;
     const scale = svg.getBoundingClientRect().width / Number(svg.getAttribute('width'));
-    const sizes = Array.from(svg.querySelectorAll('text'), (t) => Number(t.getAttribute('font-size') ?? 'NaN')).filter(Number.isFinite);
+    const sizes = Array.from(svg.querySelectorAll('text'), (t) => Number(t.getAttribute('font-size') ?? 'NaN')).filter(
+      Number.isFinite,
+    );
     const titles = Array.from(svg.querySelectorAll('title'), (t) => t.textContent ?? '');
     return { scale, minFontPx: Math.min(...sizes) * scale, titles: titles.length, firstTitle: titles[0] ?? '' };
   });
@@ -66,7 +68,11 @@ function watchErrors(page: Page): string[] {
 }
 
 async function launch(): Promise<Browser> {
-  browser ??= await chromium.launch({ executablePath: executablePath!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  browser ??= await chromium.launch({
+    executablePath: executablePath!,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
   return browser;
 }
 
@@ -108,7 +114,10 @@ describe('dashboard over HTTP', () => {
     const html = await page.text();
     expect(html).toContain('<script type="module" src="app.js"></script>');
     expect(html).not.toMatch(/(src|href)="https?:/);
-    for (const [path, type] of [['/app.js', /javascript/], ['/style.css', /^text\/css/]] as const) {
+    for (const [path, type] of [
+      ['/app.js', /javascript/],
+      ['/style.css', /^text\/css/],
+    ] as const) {
       const res = await fetch(`${srv.url}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(type);
@@ -139,7 +148,16 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
       expect(size.firstTitle, id).toMatch(/time \(UTC\): \d\d \w{3} \d\d:\d\d; /);
     }
     await page.locator('#chart-forecast p').waitFor({ timeout: 30_000 });
-    const rows = await page.$$eval('#groups tbody tr', (trs) => trs.map((tr) => tr.textContent === null ? [] : Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children, (td) => td.textContent ?? '')));
+    const rows = await page.$$eval('#groups tbody tr', (trs) =>
+      trs.map((tr) =>
+        tr.textContent === null
+          ? []
+          : Array.from(
+              (tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children,
+              (td) => td.textContent ?? '',
+            ),
+      ),
+    );
     // Every endpoint-region pair of the fleet, with its tests counted.
     expect(rows).toHaveLength(fleet.endpoints.length * fleet.regions.length);
     expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(fleet.endpoints));
@@ -151,7 +169,9 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     expect(await page.textContent('#anomalies')).toMatch(/latency_ms: [\d,.]+ \(expected [\d,.]+\)/);
     await page.locator('#failures li').first().waitFor({ timeout: 30_000 });
     expect(await page.textContent('#regressions')).not.toMatch(/not available|could not/);
-    expect(await page.textContent('#chart-forecast')).toMatch(/not enough history to forecast: needs at least \d+ hourly buckets/);
+    expect(await page.textContent('#chart-forecast')).toMatch(
+      /not enough history to forecast: needs at least \d+ hourly buckets/,
+    );
 
     // The time zone picker changes the zone the page and its charts use.
     await page.fill('#tz', 'Asia/Kolkata');
@@ -182,7 +202,8 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     const wall = (ms: number) => new Date(ms + 5.5 * HOUR).toISOString().slice(0, 16);
     expect(await page.inputValue('#start')).toBe(wall(start));
     expect(await page.inputValue('#stop')).toBe(wall(stop));
-    const subtitle = (id: string) => page.$$eval(`#${id} svg .role-title-subtitle text`, (ts) => ts.map((t) => t.textContent ?? '').join(' '));
+    const subtitle = (id: string) =>
+      page.$$eval(`#${id} svg .role-title-subtitle text`, (ts) => ts.map((t) => t.textContent ?? '').join(' '));
     const label = (ms: number) => {
       const d = new Date(ms + 5.5 * HOUR);
       const mon = d.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' });
@@ -213,16 +234,26 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     await page.close();
   }, 120_000);
 
-  it('drills down from a table row to the endpoint\'s page: percentiles, availability, failures, anomalies, forecast', async () => {
+  it("drills down from a table row to the endpoint's page: percentiles, availability, failures, anomalies, forecast", async () => {
     const page = await (await launch()).newPage({ viewport: { width: 1400, height: 1000 } });
     const errors = watchErrors(page);
     await page.goto(`${srv.url}/?range=24&tz=UTC`);
     await page.locator('#groups tbody tr td a').first().waitFor({ timeout: 30_000 });
     const endpoint = (await page.textContent('#groups tbody tr td a'))!;
-    const fleetTests = await page.$$eval('#groups tbody tr', (trs, ep) =>
-      trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children, (td) => td.textContent ?? ''))
-        .filter((cells) => cells[0] === ep)
-        .reduce((a, cells) => a + Number(cells[2]!.replace(/,/g, '')), 0), endpoint);
+    const fleetTests = await page.$$eval(
+      '#groups tbody tr',
+      (trs, ep) =>
+        trs
+          .map((tr) =>
+            Array.from(
+              (tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children,
+              (td) => td.textContent ?? '',
+            ),
+          )
+          .filter((cells) => cells[0] === ep)
+          .reduce((a, cells) => a + Number(cells[2]!.replace(/,/g, '')), 0),
+      endpoint,
+    );
     await page.click('#groups tbody tr td a');
     await page.locator('#detail').waitFor({ state: 'visible', timeout: 30_000 });
     const q = new URL(page.url()).searchParams;
@@ -232,7 +263,14 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     expect(await page.textContent('#detail-title')).toBe(`endpoint ${endpoint}`);
     // Percentiles per hour: the bucket rows add up to the endpoint's tests in the fleet table.
     await page.locator('#detail-buckets tbody tr td.num').first().waitFor({ timeout: 30_000 });
-    const buckets = await page.$$eval('#detail-buckets tbody tr', (trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children, (td) => td.textContent ?? '')));
+    const buckets = await page.$$eval('#detail-buckets tbody tr', (trs) =>
+      trs.map((tr) =>
+        Array.from(
+          (tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children,
+          (td) => td.textContent ?? '',
+        ),
+      ),
+    );
     expect(buckets.length).toBeGreaterThanOrEqual(12);
     expect(buckets.reduce((a, r) => a + Number(r[1]!.replace(/,/g, '')), 0)).toBe(fleetTests);
     for (const r of buckets.filter((x) => Number(x[1]!.replace(/,/g, '')) > 0)) {
@@ -242,7 +280,9 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     }
     for (const id of ['detail-latency', 'detail-availability']) {
       await page.locator(`#${id} svg`).waitFor({ timeout: 30_000 });
-      expect(await page.$$eval(`#${id} svg .role-title-subtitle text`, (ts) => ts.map((t) => t.textContent ?? '').join(' '))).toContain(`filter endpoint=${endpoint}`);
+      expect(
+        await page.$$eval(`#${id} svg .role-title-subtitle text`, (ts) => ts.map((t) => t.textContent ?? '').join(' ')),
+      ).toContain(`filter endpoint=${endpoint}`);
     }
     await page.locator('#detail-failures table, #detail-failures p').first().waitFor({ timeout: 30_000 });
     await page.locator('#detail-anomalies ol, #detail-anomalies p').first().waitFor({ timeout: 30_000 });
@@ -261,7 +301,9 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     // And from a finding: an anomaly's series opens that series' page.
     await page.locator('#anomalies li a').first().waitFor({ timeout: 30_000 });
     const href = (await page.getAttribute('#anomalies li a', 'href'))!;
-    const tags = [...new URLSearchParams(href.slice(href.indexOf('?'))).entries()].filter(([k]) => k.startsWith('tag.'));
+    const tags = [...new URLSearchParams(href.slice(href.indexOf('?'))).entries()].filter(([k]) =>
+      k.startsWith('tag.'),
+    );
     expect(tags.length).toBeGreaterThan(0);
     await page.click('#anomalies li a');
     await page.locator('#detail').waitFor({ state: 'visible', timeout: 30_000 });
@@ -276,8 +318,14 @@ describe.skipIf(!executablePath)('dashboard in chromium', () => {
     const locked = await startTestServer({ now: Date.now(), authTokens: ['dash-token'] });
     try {
       const t = Date.now() - 30 * MINUTE;
-      const body = ['api', 'search'].map((e, i) => `test_result,endpoint=${e},region=eu success=true,latency_ms=${10 + i} ${t * 1e6}`).join('\n');
-      const w = await fetch(`${locked.url}/api/v2/write?precision=ns`, { method: 'POST', body, headers: { Authorization: 'Token dash-token' } });
+      const body = ['api', 'search']
+        .map((e, i) => `test_result,endpoint=${e},region=eu success=true,latency_ms=${10 + i} ${t * 1e6}`)
+        .join('\n');
+      const w = await fetch(`${locked.url}/api/v2/write?precision=ns`, {
+        method: 'POST',
+        body,
+        headers: { Authorization: 'Token dash-token' },
+      });
       expect(w.status).toBe(204);
       const page = await (await launch()).newPage();
       const errors: string[] = [];

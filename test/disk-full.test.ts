@@ -32,7 +32,10 @@ interface Refusal {
 }
 
 /** Writes requests one after the other from request `from` until one is refused; counts the acknowledged points. */
-async function writeUntilRefused(url: string, from: number): Promise<{ acked: number; next: number; refusal: Refusal }> {
+async function writeUntilRefused(
+  url: string,
+  from: number,
+): Promise<{ acked: number; next: number; refusal: Refusal }> {
   let acked = 0;
   for (let i = from; i < from + 2000; i++) {
     const res = await fetch(`${url}/api/v2/write`, { method: 'POST', body: batch(i) });

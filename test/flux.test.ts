@@ -4,14 +4,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboards, INFLUX_DATASOURCE } from '../src/grafana/index.js';
-import { loadFluxChecker, type FluxChecker } from './flux/checker.js';
+import { type FluxChecker, loadFluxChecker } from './flux/checker.js';
 import { sampleFluxQueries } from './influx-sample-queries.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const fluxDir = join(root, 'flux');
 const taskFiles = (() => {
   try {
-    return readdirSync(fluxDir).filter((f) => f.endsWith('.flux')).sort();
+    return readdirSync(fluxDir)
+      .filter((f) => f.endsWith('.flux'))
+      .sort();
   } catch {
     return [];
   }

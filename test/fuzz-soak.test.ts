@@ -4,9 +4,10 @@
 // It shows that a bad request gets a 4xx with a message and never a 500, that what was accepted is stored, no
 // more and no less, and that /ping answers within 100 ms throughout (not counting the time the kernel kept the
 // main thread waiting for a CPU: the machine may be busy with other work). Bounded by case counts, not wall time.
-import fc from 'fast-check';
+
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeToStatus, ERROR_CODES, type ErrorCode } from '../src/errors.js';
 import { decodeJsonResults } from '../src/ingest/json.js';
@@ -80,12 +81,20 @@ const nameChar = fc.oneof(
 const name = (maxLength: number) =>
   fc.string({ unit: nameChar, minLength: 1, maxLength }).filter((s) => !s.startsWith('_'));
 const tagKey = fc.oneof(fc.constantFrom('test', 'endpoint', 'region', 'worker', 'hardware', 'branch'), name(10));
-const tagValue = fc.oneof(fc.constantFrom('a', 'b', 'eu', 'us', 'gpu-1'), fc.string({ unit: nameChar, minLength: 1, maxLength: 14 }));
+const tagValue = fc.oneof(
+  fc.constantFrom('a', 'b', 'eu', 'us', 'gpu-1'),
+  fc.string({ unit: nameChar, minLength: 1, maxLength: 14 }),
+);
 const tags = (maxKeys: number) => fc.dictionary(tagKey, tagValue, { maxKeys, noNullPrototype: true });
 const RESERVED = new Set(['success', 'latency_ms', 'error', 'error_type']);
-const metricName = fc.oneof(fc.constantFrom('throughput', 'gpu_util', 'ttfb.ms', 'tokens/s'), name(10)).filter((k) => !RESERVED.has(k));
+const metricName = fc
+  .oneof(fc.constantFrom('throughput', 'gpu_util', 'ttfb.ms', 'tokens/s'), name(10))
+  .filter((k) => !RESERVED.has(k));
 /** Error text: line protocol has no line breaks inside a line, but tabs and carriage returns are allowed. */
-const errorText = fc.string({ unit: fc.oneof({ weight: 12, arbitrary: nameChar }, { weight: 1, arbitrary: fc.constantFrom('\t', '\r') }), maxLength: 30 });
+const errorText = fc.string({
+  unit: fc.oneof({ weight: 12, arbitrary: nameChar }, { weight: 1, arbitrary: fc.constantFrom('\t', '\r') }),
+  maxLength: 30,
+});
 const errorTypeText = fc.string({ unit: nameChar, maxLength: 12 });
 
 // ---- line protocol ---------------------------------------------------------------------------------------------
@@ -102,7 +111,16 @@ const lpTarget = fc.oneof(
   fc.record({ v1: fc.constant(true), param: fc.constantFrom(undefined, 'n', 'ns', 'u', 'us', 'ms', 's', 'm', 'h') }),
 );
 type LpTarget = typeof lpTarget extends fc.Arbitrary<infer T> ? T : never;
-const PRECISIONS: Record<string, Precision> = { n: 'ns', ns: 'ns', u: 'us', us: 'us', ms: 'ms', s: 's', m: 'm', h: 'h' };
+const PRECISIONS: Record<string, Precision> = {
+  n: 'ns',
+  ns: 'ns',
+  u: 'us',
+  us: 'us',
+  ms: 'ms',
+  s: 's',
+  m: 'm',
+  h: 'h',
+};
 const precisionOf = (t: LpTarget): Precision => PRECISIONS[t.param ?? 'ns']!;
 const lpPath = (t: LpTarget): string => {
   const q = new URLSearchParams(t.v1 ? { db: 'fuzz' } : { org: 'o', bucket: 'fuzz' });
@@ -158,8 +176,13 @@ const resultLine: fc.Arbitrary<LpLine> = fc
     if (r.errorType !== undefined) fields.push(`error_type="${escapeString(r.errorType)}"`);
     for (const [k, v] of Object.entries(r.metrics)) fields.push(`${escapeName(k)}=${v}`);
     fields.splice(r.successAt % (fields.length + 1), 0, `success=${r.success}`);
-    const series = ['test_result', ...Object.entries(r.tags).map(([k, v]) => `${escapeName(k)}=${escapeName(v)}`)].join(',');
-    const metrics = Object.keys(r.metrics).length === 0 ? null : Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, numberOf(v)]));
+    const series = ['test_result', ...Object.entries(r.tags).map(([k, v]) => `${escapeName(k)}=${escapeName(v)}`)].join(
+      ',',
+    );
+    const metrics =
+      Object.keys(r.metrics).length === 0
+        ? null
+        : Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, numberOf(v)]));
     return {
       head: `${r.seps[1]}${series}${r.seps[0]}${fields.join(',')}`,
       stamped: r.stamped,
@@ -181,13 +204,22 @@ const breakerLine: fc.Arbitrary<LpLine> = fc
     breaker: tagValue,
     tags: tags(3),
     state: fc.constantFrom('closed', 'open', 'half_open'),
-    failures: fc.option(fc.oneof(fc.nat({ max: 1000 }).map((n) => `${n}i`), fc.nat({ max: 1000 }).map((n) => `${n}u`)), { nil: undefined }),
+    failures: fc.option(
+      fc.oneof(
+        fc.nat({ max: 1000 }).map((n) => `${n}i`),
+        fc.nat({ max: 1000 }).map((n) => `${n}u`),
+      ),
+      { nil: undefined },
+    ),
     stamped: fc.boolean(),
     at: fc.double({ min: 0, max: 1, noNaN: true }),
   })
   .map((r) => {
     const all: Tags = { ...r.tags, breaker: r.breaker };
-    const series = ['circuit_breaker', ...Object.entries(all).map(([k, v]) => `${escapeName(k)}=${escapeName(v)}`)].join(',');
+    const series = [
+      'circuit_breaker',
+      ...Object.entries(all).map(([k, v]) => `${escapeName(k)}=${escapeName(v)}`),
+    ].join(',');
     const fields = [`state="${r.state}"`, ...(r.failures === undefined ? [] : [`failures=${r.failures}`])];
     return { head: `${series} ${fields.join(',')}`, stamped: r.stamped, at: r.at, sep: '', breaker: all };
   });
@@ -200,8 +232,14 @@ const breakerLine: fc.Arbitrary<LpLine> = fc
 const lpBody = (target: LpTarget) =>
   fc
     .record({
-      distinct: fc.array(fc.oneof({ weight: 5, arbitrary: resultLine }, { weight: 1, arbitrary: breakerLine }), { minLength: 1, maxLength: 10 }),
-      repeat: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 40 }) }),
+      distinct: fc.array(fc.oneof({ weight: 5, arbitrary: resultLine }, { weight: 1, arbitrary: breakerLine }), {
+        minLength: 1,
+        maxLength: 10,
+      }),
+      repeat: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 4, max: 40 }) },
+      ),
       noise: fc.array(fc.constantFrom('', '# a comment', '   ', '#'), { maxLength: 3 }),
     })
     .map(({ distinct, repeat, noise }) => {
@@ -224,8 +262,7 @@ const lpBody = (target: LpTarget) =>
               text += ` ${ticks}`;
               time = ticks * unit;
             }
-          }
-          else time = NOW_US + untimed++;
+          } else time = NOW_US + untimed++;
           lines.push(text + l.sep);
           if (l.result) points.results.push({ ...l.result, time });
           if (l.breaker) points.breakers.push({ tags: l.breaker, time });
@@ -315,7 +352,10 @@ const brokenLine: fc.Arbitrary<string> = fc.oneof(
 const edit = fc.record({
   at: fc.nat(),
   op: fc.constantFrom('insert', 'delete', 'replace', 'cut'),
-  ch: fc.oneof(nameChar, fc.constantFrom('\n', '\r', '\t', '\u0000', '"', '\\', ',', ' ', '=', '1', 'i', 'u', '.', '-', 'e')),
+  ch: fc.oneof(
+    nameChar,
+    fc.constantFrom('\n', '\r', '\t', '\u0000', '"', '\\', ',', ' ', '=', '1', 'i', 'u', '.', '-', 'e'),
+  ),
 });
 function applyEdits(text: string, edits: { at: number; op: string; ch: string }[]): string {
   let s = text;
@@ -332,20 +372,22 @@ function applyEdits(text: string, edits: { at: number; op: string; ch: string }[
 const lpHeaders = { 'Content-Type': 'text/plain; charset=utf-8' };
 
 const validLp: fc.Arbitrary<FuzzRequest> = lpTarget.chain((target) =>
-  fc.record({ body: lpBody(target), crlf: fc.boolean(), gzip: fc.boolean() }).map<FuzzRequest>(({ body, crlf, gzip }) => {
-    const text = body.lines.join(crlf ? '\r\n' : '\n');
-    const bytes = utf8(text);
-    const points = body.points;
-    // Lines of only comments and blanks are a 400 (no points); a valid body here always has some.
-    return {
-      what: `valid line protocol (${points.results.length + points.breakers.length} points${gzip ? ', gzip' : ''})`,
-      method: 'POST',
-      path: lpPath(target),
-      headers: { ...lpHeaders, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
-      body: gzip ? gzipSync(bytes) : bytes,
-      outcome: { kind: 'stored', points },
-    };
-  }),
+  fc
+    .record({ body: lpBody(target), crlf: fc.boolean(), gzip: fc.boolean() })
+    .map<FuzzRequest>(({ body, crlf, gzip }) => {
+      const text = body.lines.join(crlf ? '\r\n' : '\n');
+      const bytes = utf8(text);
+      const points = body.points;
+      // Lines of only comments and blanks are a 400 (no points); a valid body here always has some.
+      return {
+        what: `valid line protocol (${points.results.length + points.breakers.length} points${gzip ? ', gzip' : ''})`,
+        method: 'POST',
+        path: lpPath(target),
+        headers: { ...lpHeaders, ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) },
+        body: gzip ? gzipSync(bytes) : bytes,
+        outcome: { kind: 'stored', points },
+      };
+    }),
 );
 
 const brokenLp: fc.Arbitrary<FuzzRequest> = lpTarget.chain((target) =>
@@ -365,14 +407,16 @@ const brokenLp: fc.Arbitrary<FuzzRequest> = lpTarget.chain((target) =>
 );
 
 const mutatedLp: fc.Arbitrary<FuzzRequest> = lpTarget.chain((target) =>
-  fc.record({ body: lpBody(target), edits: fc.array(edit, { minLength: 1, maxLength: 4 }) }).map<FuzzRequest>(({ body, edits }) => ({
-    what: `line protocol with random edits ${JSON.stringify(edits)}`,
-    method: 'POST',
-    path: lpPath(target),
-    headers: lpHeaders,
-    body: utf8(applyEdits(body.lines.join('\n'), edits)),
-    outcome: { kind: 'either', format: 'lp', precision: precisionOf(target) },
-  })),
+  fc
+    .record({ body: lpBody(target), edits: fc.array(edit, { minLength: 1, maxLength: 4 }) })
+    .map<FuzzRequest>(({ body, edits }) => ({
+      what: `line protocol with random edits ${JSON.stringify(edits)}`,
+      method: 'POST',
+      path: lpPath(target),
+      headers: lpHeaders,
+      body: utf8(applyEdits(body.lines.join('\n'), edits)),
+      outcome: { kind: 'either', format: 'lp', precision: precisionOf(target) },
+    })),
 );
 
 /** A valid body one line longer than the limit, plain and compressed (made once, not while /ping is watched). */
@@ -409,7 +453,10 @@ const badLpRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
     outcome: { kind: 'refused', status: 400 },
   })),
   fc
-    .record({ prefix: fc.constantFrom('test_result,t=', 'test_result success=true,error="', ''), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) })
+    .record({
+      prefix: fc.constantFrom('test_result,t=', 'test_result success=true,error="', ''),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+    })
     .map(({ prefix, bytes }) => [...utf8(prefix), 0xff, ...bytes, 0xc3])
     .map<FuzzRequest>((bytes) => ({
       what: 'a body that is not UTF-8',
@@ -488,8 +535,23 @@ const jsonRecord: fc.Arbitrary<JsonRecord> = fc
     success: fc.boolean(),
     latency: fc.option(fc.double({ min: 0, max: 1e9, noNaN: true }), { nil: undefined, freq: 3 }),
     nullLatency: fc.boolean(),
-    metrics: fc.option(fc.dictionary(metricName, fc.double({ noNaN: true, noDefaultInfinity: true }), { maxKeys: 5, noNullPrototype: true }), { nil: undefined }),
-    error: fc.option(fc.string({ unit: fc.oneof({ weight: 12, arbitrary: nameChar }, { weight: 1, arbitrary: fc.constantFrom('\t', '\n', '\r') }), maxLength: 30 }), { nil: undefined }),
+    metrics: fc.option(
+      fc.dictionary(metricName, fc.double({ noNaN: true, noDefaultInfinity: true }), {
+        maxKeys: 5,
+        noNullPrototype: true,
+      }),
+      { nil: undefined },
+    ),
+    error: fc.option(
+      fc.string({
+        unit: fc.oneof(
+          { weight: 12, arbitrary: nameChar },
+          { weight: 1, arbitrary: fc.constantFrom('\t', '\n', '\r') },
+        ),
+        maxLength: 30,
+      }),
+      { nil: undefined },
+    ),
     errorType: fc.option(errorTypeText, { nil: undefined }),
     tags: fc.option(tags(8), { nil: undefined }),
   })
@@ -521,30 +583,37 @@ const jsonRecord: fc.Arbitrary<JsonRecord> = fc
 const jsonRecords = fc
   .record({
     distinct: fc.array(jsonRecord, { minLength: 1, maxLength: 8 }),
-    repeat: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 40 }) }),
+    repeat: fc.oneof(
+      { weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 4, max: 40 }) },
+    ),
   })
   .map(({ distinct, repeat }) => Array.from({ length: repeat }, () => distinct).flat());
 
 /** The records as stored: untimed ones get the time of receipt, a microsecond apart in request order. */
 function stampUntimed(records: { record: Record<string, unknown>; stored: StoredResult }[]): StoredResult[] {
   let untimed = 0;
-  return records.map((r) => (r.record.time === undefined || r.record.time === null ? { ...r.stored, time: NOW_US + untimed++ } : r.stored));
+  return records.map((r) =>
+    r.record.time === undefined || r.record.time === null ? { ...r.stored, time: NOW_US + untimed++ } : r.stored,
+  );
 }
 
 const jsonType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON');
 
-const validJson: fc.Arbitrary<FuzzRequest> = fc.record({ records: jsonRecords, single: fc.boolean(), type: jsonType }).map<FuzzRequest>(({ records, single, type }) => {
-  const one = single && records.length === 1;
-  const body = one ? records[0]!.record : records.map((r) => r.record);
-  return {
-    what: `valid JSON (${records.length} records)`,
-    method: 'POST',
-    path: '/api/v1/results',
-    headers: { 'Content-Type': type },
-    body: utf8(JSON.stringify(body)),
-    outcome: { kind: 'stored', points: { results: stampUntimed(records), breakers: [] }, written: records.length },
-  };
-});
+const validJson: fc.Arbitrary<FuzzRequest> = fc
+  .record({ records: jsonRecords, single: fc.boolean(), type: jsonType })
+  .map<FuzzRequest>(({ records, single, type }) => {
+    const one = single && records.length === 1;
+    const body = one ? records[0]!.record : records.map((r) => r.record);
+    return {
+      what: `valid JSON (${records.length} records)`,
+      method: 'POST',
+      path: '/api/v1/results',
+      headers: { 'Content-Type': type },
+      body: utf8(JSON.stringify(body)),
+      outcome: { kind: 'stored', points: { results: stampUntimed(records), breakers: [] }, written: records.length },
+    };
+  });
 
 /** An own "__proto__" key, as JSON.parse makes from text (an object literal would set the prototype instead). */
 function withProtoKey(value: unknown): Record<string, unknown> {
@@ -565,7 +634,10 @@ const breakRecord: fc.Arbitrary<{ why: string; apply: (r: Record<string, unknown
       ['a metric as text', (r) => ({ ...r, metrics: { x: '1' } })],
       ['a metric starting with _', (r) => ({ ...r, metrics: { _x: 1 } })],
       ['a reserved metric', (r) => ({ ...r, metrics: { latency_ms: 1 } })],
-      ['too many metrics', (r) => ({ ...r, metrics: Object.fromEntries(Array.from({ length: MAX_METRICS + 1 }, (_, i) => [`m${i}`, i])) })],
+      [
+        'too many metrics',
+        (r) => ({ ...r, metrics: Object.fromEntries(Array.from({ length: MAX_METRICS + 1 }, (_, i) => [`m${i}`, i])) }),
+      ],
       ['metrics as a list', (r) => ({ ...r, metrics: [1, 2] })],
       ['a tag key starting with _', (r) => ({ ...r, tags: { _k: 'v' } })],
       ['an empty tag value', (r) => ({ ...r, tags: { k: '' } })],
@@ -575,7 +647,10 @@ const breakRecord: fc.Arbitrary<{ why: string; apply: (r: Record<string, unknown
       ['a control character in a tag value', (r) => ({ ...r, tags: { k: 'v\n' } })],
       ['a tag key of 257 characters', (r) => ({ ...r, tags: { ['k'.repeat(257)]: 'v' } })],
       ['a tag value of 1025 characters', (r) => ({ ...r, tags: { k: 'v'.repeat(1025) } })],
-      ['too many tags', (r) => ({ ...r, tags: Object.fromEntries(Array.from({ length: MAX_TAGS + 1 }, (_, i) => [`t${i}`, 'v'])) })],
+      [
+        'too many tags',
+        (r) => ({ ...r, tags: Object.fromEntries(Array.from({ length: MAX_TAGS + 1 }, (_, i) => [`t${i}`, 'v'])) }),
+      ],
       ['a tag "__proto__"', (r) => ({ ...r, tags: withProtoKey('x') })],
       ['a metric "__proto__"', (r) => ({ ...r, metrics: withProtoKey(1) })],
       ['an unknown field', (r) => ({ ...r, foo: 1 })],
@@ -600,53 +675,63 @@ const breakRecord: fc.Arbitrary<{ why: string; apply: (r: Record<string, unknown
   ).map(([why, apply]) => ({ why, apply })),
 );
 
-const brokenJson: fc.Arbitrary<FuzzRequest> = fc.record({ records: jsonRecords, bad: breakRecord, at: fc.nat() }).map<FuzzRequest>(({ records, bad, at }) => {
-  const list: unknown[] = records.map((r) => r.record);
-  const i = at % list.length;
-  list[i] = bad.apply(records[i]!.record);
-  return {
-    what: `JSON with a bad record ${i} (${bad.why})`,
+const brokenJson: fc.Arbitrary<FuzzRequest> = fc
+  .record({ records: jsonRecords, bad: breakRecord, at: fc.nat() })
+  .map<FuzzRequest>(({ records, bad, at }) => {
+    const list: unknown[] = records.map((r) => r.record);
+    const i = at % list.length;
+    list[i] = bad.apply(records[i]!.record);
+    return {
+      what: `JSON with a bad record ${i} (${bad.why})`,
+      method: 'POST',
+      path: '/api/v1/results',
+      headers: { 'Content-Type': 'application/json' },
+      body: utf8(JSON.stringify(list)),
+      outcome: { kind: 'refused', status: 400, code: 'invalid', record: i },
+    };
+  });
+
+const mutatedJson: fc.Arbitrary<FuzzRequest> = fc
+  .oneof(
+    fc
+      .record({ records: jsonRecords, edits: fc.array(edit, { minLength: 1, maxLength: 4 }) })
+      .map(({ records, edits }) => ({
+        what: `JSON with random edits ${JSON.stringify(edits)}`,
+        body: applyEdits(JSON.stringify(records.map((r) => r.record)), edits),
+      })),
+    fc.jsonValue({ maxDepth: 3 }).map((v) => ({ what: 'arbitrary JSON', body: JSON.stringify(v) })),
+    fc.string({ maxLength: 40 }).map((s) => ({ what: 'arbitrary text', body: s })),
+  )
+  .map<FuzzRequest>(({ what, body }) => ({
+    what,
     method: 'POST',
     path: '/api/v1/results',
     headers: { 'Content-Type': 'application/json' },
-    body: utf8(JSON.stringify(list)),
-    outcome: { kind: 'refused', status: 400, code: 'invalid', record: i },
-  };
-});
-
-const mutatedJson: fc.Arbitrary<FuzzRequest> = fc.oneof(
-  fc.record({ records: jsonRecords, edits: fc.array(edit, { minLength: 1, maxLength: 4 }) }).map(({ records, edits }) => ({
-    what: `JSON with random edits ${JSON.stringify(edits)}`,
-    body: applyEdits(JSON.stringify(records.map((r) => r.record)), edits),
-  })),
-  fc.jsonValue({ maxDepth: 3 }).map((v) => ({ what: 'arbitrary JSON', body: JSON.stringify(v) })),
-  fc.string({ maxLength: 40 }).map((s) => ({ what: 'arbitrary text', body: s })),
-).map<FuzzRequest>(({ what, body }) => ({
-  what,
-  method: 'POST',
-  path: '/api/v1/results',
-  headers: { 'Content-Type': 'application/json' },
-  body: utf8(body),
-  outcome: { kind: 'either', format: 'json' },
-}));
+    body: utf8(body),
+    outcome: { kind: 'either', format: 'json' },
+  }));
 
 const badJsonRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
-  fc.constantFrom('text/plain', '', 'application/x-www-form-urlencoded', 'application/jsonl', 'json').map<FuzzRequest>((type) => ({
-    what: `Content-Type "${type}"`,
-    method: 'POST',
-    path: '/api/v1/results',
-    headers: type === '' ? ({} as Record<string, string>) : { 'Content-Type': type },
-    body: utf8('{"success":true}'),
-    outcome: { kind: 'refused', status: 415 },
-  })),
-  fc.constantFrom('[]', '', '   ', '[', '{"success":true', '{"success":true}}', 'NaN', '[{"success":true},]').map<FuzzRequest>((text) => ({
-    what: `JSON text ${JSON.stringify(text)}`,
-    method: 'POST',
-    path: '/api/v1/results',
-    headers: { 'Content-Type': 'application/json' },
-    body: utf8(text),
-    outcome: { kind: 'refused', status: 400 },
-  })),
+  fc
+    .constantFrom('text/plain', '', 'application/x-www-form-urlencoded', 'application/jsonl', 'json')
+    .map<FuzzRequest>((type) => ({
+      what: `Content-Type "${type}"`,
+      method: 'POST',
+      path: '/api/v1/results',
+      headers: type === '' ? ({} as Record<string, string>) : { 'Content-Type': type },
+      body: utf8('{"success":true}'),
+      outcome: { kind: 'refused', status: 415 },
+    })),
+  fc
+    .constantFrom('[]', '', '   ', '[', '{"success":true', '{"success":true}}', 'NaN', '[{"success":true},]')
+    .map<FuzzRequest>((text) => ({
+      what: `JSON text ${JSON.stringify(text)}`,
+      method: 'POST',
+      path: '/api/v1/results',
+      headers: { 'Content-Type': 'application/json' },
+      body: utf8(text),
+      outcome: { kind: 'refused', status: 400 },
+    })),
   fc.constant<FuzzRequest>({
     what: '10,001 records',
     method: 'POST',
@@ -672,7 +757,12 @@ const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Aust
 /** Time parameters: near the data, anywhere in and beyond what the service can hold, and not times at all. */
 const timeParamText = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: NOW_MS - 40 * 86_400_000, max: NOW_MS + 86_400_000 }).map(String) },
-  { weight: 3, arbitrary: fc.integer({ min: NOW_MS - 40 * 86_400_000, max: NOW_MS + 86_400_000 }).map((ms) => new Date(ms).toISOString()) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .integer({ min: NOW_MS - 40 * 86_400_000, max: NOW_MS + 86_400_000 })
+      .map((ms) => new Date(ms).toISOString()),
+  },
   {
     weight: 3,
     arbitrary: fc.constantFrom(
@@ -711,19 +801,32 @@ const timeParamText = fc.oneof(
       '2026-11-21',
     ),
   },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 9_999 }).map((y) => `${String(y).padStart(4, '0')}-06-15T12:00:00Z`) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 0, max: 9_999 }).map((y) => `${String(y).padStart(4, '0')}-06-15T12:00:00Z`),
+  },
   { weight: 1, arbitrary: fc.double({ noNaN: true }).map(String) },
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
 );
 
 type Param = [string, string];
 const opt = (name: string, value: fc.Arbitrary<string>, freq = 2): fc.Arbitrary<Param[]> =>
-  fc.option(value.map((v): Param[] => [[name, v]]), { nil: [] as Param[], freq });
+  fc.option(
+    value.map((v): Param[] => [[name, v]]),
+    { nil: [] as Param[], freq },
+  );
 const tagFilterParams: fc.Arbitrary<Param[]> = fc.array(
   fc
     .tuple(
-      fc.oneof({ weight: 4, arbitrary: fc.constantFrom('endpoint', 'region', 'test', 'breaker') }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }),
-      fc.oneof({ weight: 2, arbitrary: fc.constantFrom('a', 'b', 'c', 'eu', 'us', 't1', 'b0') }, { weight: 2, arbitrary: tagValue }, { weight: 1, arbitrary: fc.constantFrom('', '\u0001') }),
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom('endpoint', 'region', 'test', 'breaker') },
+        { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+      ),
+      fc.oneof(
+        { weight: 2, arbitrary: fc.constantFrom('a', 'b', 'c', 'eu', 'us', 't1', 'b0') },
+        { weight: 2, arbitrary: tagValue },
+        { weight: 1, arbitrary: fc.constantFrom('', '\u0001') },
+      ),
     )
     .map(([k, v]): Param => [`tag.${k}`, v]),
   { maxLength: 2 },
@@ -735,18 +838,26 @@ const oddParams: fc.Arbitrary<Param[]> = fc.oneof(
     weight: 1,
     arbitrary: fc.array(
       fc.oneof(
-        fc.tuple(fc.constantFrom('groupby', 'from', 'to', 'limit ', 'STOP', '_cache', '__proto__', 'constructor'), fc.string({ maxLength: 6 })),
+        fc.tuple(
+          fc.constantFrom('groupby', 'from', 'to', 'limit ', 'STOP', '_cache', '__proto__', 'constructor'),
+          fc.string({ maxLength: 6 }),
+        ),
         fc.tuple(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 })),
       ),
       { minLength: 1, maxLength: 2 },
     ),
   },
 );
-const intText = fc.oneof(fc.integer({ min: -5, max: 200_000 }).map(String), fc.constantFrom('', '1.5', '1e3', '0x10', ' 5', '99999999999999999999', '10000', '10001'));
+const intText = fc.oneof(
+  fc.integer({ min: -5, max: 200_000 }).map(String),
+  fc.constantFrom('', '1.5', '1e3', '0x10', ' 5', '99999999999999999999', '10000', '10001'),
+);
 
 /** Cursors: ones the service could have made, with numbers it could not, and garbage. */
 const cursorText: fc.Arbitrary<string> = fc.oneof(
-  fc.tuple(fc.oneof(fc.integer(), fc.constantFrom(2 ** 53, -(2 ** 53), 1e300, 0.5)), fc.integer()).map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
+  fc
+    .tuple(fc.oneof(fc.integer(), fc.constantFrom(2 ** 53, -(2 ** 53), 1e300, 0.5)), fc.integer())
+    .map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
   fc.jsonValue({ maxDepth: 1 }).map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
   fc.string({ maxLength: 16 }),
 );
@@ -755,29 +866,71 @@ const readRequest: fc.Arbitrary<FuzzRequest> = fc
   .oneof(
     fc
       .tuple(
-        opt('period', fc.oneof({ weight: 6, arbitrary: fc.constantFrom('hour', 'day', 'week', 'month') }, { weight: 1, arbitrary: fc.constantFrom('', 'year', 'HOUR', 'minute') }), 8),
+        opt(
+          'period',
+          fc.oneof(
+            { weight: 6, arbitrary: fc.constantFrom('hour', 'day', 'week', 'month') },
+            { weight: 1, arbitrary: fc.constantFrom('', 'year', 'HOUR', 'minute') },
+          ),
+          8,
+        ),
         opt('start', timeParamText),
         opt('stop', timeParamText),
-        opt('tz', fc.oneof(fc.constantFrom(...ZONES), fc.constantFrom('', 'utc', '+05:00', 'Mars/Base', 'Etc/GMT+14', 'EST5EDT'))),
-        opt('group_by', fc.oneof(fc.constantFrom('endpoint', 'region,endpoint', 'test', 'breaker', ',', '_x', 'a,b,c,d,e,f,g,h,i'), fc.string({ maxLength: 10 }))),
-        opt('metric', fc.oneof(fc.constantFrom('latency_ms', 'throughput', 'success', 'error', '_m'), fc.string({ maxLength: 8 }))),
+        opt(
+          'tz',
+          fc.oneof(
+            fc.constantFrom(...ZONES),
+            fc.constantFrom('', 'utc', '+05:00', 'Mars/Base', 'Etc/GMT+14', 'EST5EDT'),
+          ),
+        ),
+        opt(
+          'group_by',
+          fc.oneof(
+            fc.constantFrom('endpoint', 'region,endpoint', 'test', 'breaker', ',', '_x', 'a,b,c,d,e,f,g,h,i'),
+            fc.string({ maxLength: 10 }),
+          ),
+        ),
+        opt(
+          'metric',
+          fc.oneof(fc.constantFrom('latency_ms', 'throughput', 'success', 'error', '_m'), fc.string({ maxLength: 8 })),
+        ),
         opt('fill', fc.constantFrom('true', 'false', '1', '')),
         tagFilterParams,
         oddParams,
       )
       .map((ps) => ({ path: '/api/v1/aggregates', params: ps.flat() })),
     fc
-      .tuple(opt('start', timeParamText), opt('stop', timeParamText), opt('success', fc.constantFrom('true', 'false', 'yes', '')), opt('limit', intText), opt('cursor', cursorText), tagFilterParams, oddParams)
+      .tuple(
+        opt('start', timeParamText),
+        opt('stop', timeParamText),
+        opt('success', fc.constantFrom('true', 'false', 'yes', '')),
+        opt('limit', intText),
+        opt('cursor', cursorText),
+        tagFilterParams,
+        oddParams,
+      )
       .map((ps) => ({ path: '/api/v1/results', params: ps.flat() })),
     fc
-      .tuple(opt('start', timeParamText), opt('stop', timeParamText), opt('measurement', fc.constantFrom('test_result', 'circuit_breaker', 'cpu', '')), opt('limit', intText), tagFilterParams, oddParams)
+      .tuple(
+        opt('start', timeParamText),
+        opt('stop', timeParamText),
+        opt('measurement', fc.constantFrom('test_result', 'circuit_breaker', 'cpu', '')),
+        opt('limit', intText),
+        tagFilterParams,
+        oddParams,
+      )
       .map((ps) => ({ path: '/api/v1/series', params: ps.flat() })),
   )
   .chain(({ path, params }) =>
     fc.oneof(
       { weight: 9, arbitrary: fc.constant(`${path}?${new URLSearchParams(params)}`) },
       // A raw query string, percent signs and all.
-      { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'ab=&%2F3z.+[]'.split('')), maxLength: 20 }).map((raw) => `${path}?${raw}`) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .string({ unit: fc.constantFrom(...'ab=&%2F3z.+[]'.split('')), maxLength: 20 })
+          .map((raw) => `${path}?${raw}`),
+      },
     ),
   )
   .map<FuzzRequest>((path) => ({ what: `GET ${path}`, method: 'GET', path, headers: {}, outcome: { kind: 'read' } }));
@@ -787,7 +940,13 @@ const readRequest: fc.Arbitrary<FuzzRequest> = fc
 /** Mostly the right token; sometimes none, a wrong one or a malformed header, which must be a 401. */
 function withAuth(req: fc.Arbitrary<FuzzRequest>): fc.Arbitrary<FuzzRequest> {
   return fc
-    .tuple(req, fc.oneof({ weight: 12, arbitrary: fc.constant('token') }, { weight: 1, arbitrary: fc.constantFrom('bearer', 'none', 'wrong', 'empty', 'basic', 'query') }))
+    .tuple(
+      req,
+      fc.oneof(
+        { weight: 12, arbitrary: fc.constant('token') },
+        { weight: 1, arbitrary: fc.constantFrom('bearer', 'none', 'wrong', 'empty', 'basic', 'query') },
+      ),
+    )
     .map<FuzzRequest>(([r, auth]) => {
       const v1 = r.path.startsWith('/write');
       const headers = { ...r.headers };
@@ -816,7 +975,15 @@ function withAuth(req: fc.Arbitrary<FuzzRequest>): fc.Arbitrary<FuzzRequest> {
         default:
           ok = false;
       }
-      return ok ? { ...r, path, headers } : { ...r, what: `${r.what}, auth ${auth}`, path, headers, outcome: { kind: 'refused', status: 401, code: 'unauthorized' } };
+      return ok
+        ? { ...r, path, headers }
+        : {
+            ...r,
+            what: `${r.what}, auth ${auth}`,
+            path,
+            headers,
+            outcome: { kind: 'refused', status: 401, code: 'unauthorized' },
+          };
     });
 }
 
@@ -825,11 +992,20 @@ function withAuth(req: fc.Arbitrary<FuzzRequest>): fc.Arbitrary<FuzzRequest> {
 async function startFuzzServer(): Promise<TestServer> {
   // The service's own number of parse workers for this machine (one on two cores): line protocol is parsed off the
   // main thread, as in production.
-  return startTestServer({ now: NOW_MS, authTokens: [TOKEN], maxBodyBytes: MAX_BODY, parseWorkers: Math.max(1, defaultParseWorkers()) });
+  return startTestServer({
+    now: NOW_MS,
+    authTokens: [TOKEN],
+    maxBodyBytes: MAX_BODY,
+    parseWorkers: Math.max(1, defaultParseWorkers()),
+  });
 }
 
 async function send(srv: TestServer, r: FuzzRequest): Promise<Answer> {
-  const res = await fetch(`${srv.url}${r.path}`, { method: r.method, headers: r.headers, ...(r.body ? { body: r.body } : {}) });
+  const res = await fetch(`${srv.url}${r.path}`, {
+    method: r.method,
+    headers: r.headers,
+    ...(r.body ? { body: r.body } : {}),
+  });
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 }
 
@@ -863,11 +1039,22 @@ class Ledger {
   }
 }
 
-const sorted = <T>(o: Record<string, T>): [string, T][] => Object.keys(o).sort().map((k) => [k, o[k]!]);
+const sorted = <T>(o: Record<string, T>): [string, T][] =>
+  Object.keys(o)
+    .sort()
+    .map((k) => [k, o[k]!]);
 const seriesKey = (measurement: string, t: Tags): string => JSON.stringify([measurement, sorted(t)]);
 const pointKey = (measurement: string, t: Tags, time: number): string => JSON.stringify([measurement, sorted(t), time]);
 const canonical = (r: StoredResult): string =>
-  JSON.stringify([r.time, sorted(r.tags), r.success, r.latency_ms, r.metrics === null ? null : sorted(r.metrics), r.error, r.error_type]);
+  JSON.stringify([
+    r.time,
+    sorted(r.tags),
+    r.success,
+    r.latency_ms,
+    r.metrics === null ? null : sorted(r.metrics),
+    r.error,
+    r.error_type,
+  ]);
 
 /** The points of a batch, as the store should then show them. */
 function pointsOf(batch: WriteBatch): Points {
@@ -912,7 +1099,10 @@ function decodeDirectly(srv: TestServer, outcome: Outcome & { kind: 'either' }, 
 }
 
 /** A 4xx whose JSON body has a known code matching the status and a message. */
-function expectProblem(a: Answer, context: string): { code: string; message: string; line?: unknown; errors?: unknown } {
+function expectProblem(
+  a: Answer,
+  context: string,
+): { code: string; message: string; line?: unknown; errors?: unknown } {
   expect(a.status, context).toBeGreaterThanOrEqual(400);
   expect(a.status, context).toBeLessThan(500);
   let body: unknown;
@@ -985,9 +1175,14 @@ async function expectStored(srv: TestServer, ledger: Ledger): Promise<void> {
   const actual: string[] = [];
   let cursor: string | null = null;
   do {
-    const res = await fetch(`${srv.url}/api/v1/results?limit=10000${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+    const res = await fetch(`${srv.url}/api/v1/results?limit=10000${cursor ? `&cursor=${cursor}` : ''}`, {
+      headers: auth,
+    });
     expect(res.status).toBe(200);
-    const page = (await res.json()) as { results: (Omit<StoredResult, 'time'> & { time: string })[]; next_cursor: string | null };
+    const page = (await res.json()) as {
+      results: (Omit<StoredResult, 'time'> & { time: string })[];
+      next_cursor: string | null;
+    };
     for (const x of page.results) actual.push(canonical({ ...x, time: parseRfc3339(x.time)! }));
     cursor = page.next_cursor;
   } while (cursor);
@@ -1003,7 +1198,9 @@ async function expectStored(srv: TestServer, ledger: Ledger): Promise<void> {
   expect(twice, 'two stored results of one series at one time').toEqual([]);
   const missing = [...ledger.results.keys()].filter((k) => !stored.has(k)).slice(0, 5);
   const extra = [...stored.keys()].filter((k) => !ledger.results.has(k)).slice(0, 5);
-  const wrong = [...stored].filter(([k, v]) => ledger.results.has(k) && !ledger.results.get(k)!.candidates.has(v)).slice(0, 5);
+  const wrong = [...stored]
+    .filter(([k, v]) => ledger.results.has(k) && !ledger.results.get(k)!.candidates.has(v))
+    .slice(0, 5);
   if (missing.length || extra.length || wrong.length) {
     throw new Error(
       `stored results differ from accepted ones (${stored.size} stored, ${ledger.results.size} accepted)\nmissing: ${missing.join('\n')}\nextra: ${extra.join('\n')}\n` +
@@ -1029,7 +1226,11 @@ async function expectStored(srv: TestServer, ledger: Ledger): Promise<void> {
  * Runs `numRuns` rounds of 1-4 concurrent requests against a fresh server while /ping is watched; then checks the
  * store against what was accepted, and the worst /ping latency.
  */
-async function soak(requests: fc.Arbitrary<FuzzRequest>, numRuns: number, seed?: (srv: TestServer, ledger: Ledger) => Promise<void>): Promise<void> {
+async function soak(
+  requests: fc.Arbitrary<FuzzRequest>,
+  numRuns: number,
+  seed?: (srv: TestServer, ledger: Ledger) => Promise<void>,
+): Promise<void> {
   const srv = await startFuzzServer();
   const ledger = new Ledger();
   let watch: PingWatch | null = null;
@@ -1053,14 +1254,19 @@ async function soak(requests: fc.Arbitrary<FuzzRequest>, numRuns: number, seed?:
     );
     const ping = await watch.stop();
     watch = null;
-    const statuses = [...ledger.statuses].sort(([x], [y]) => x - y).map(([st, n]) => `${st}: ${n}`).join(', ');
+    const statuses = [...ledger.statuses]
+      .sort(([x], [y]) => x - y)
+      .map(([st, n]) => `${st}: ${n}`)
+      .join(', ');
     console.log(
       `${ledger.requests} requests (${statuses}), ${ledger.accepted} results accepted, in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
         `${ping.pings} pings: the slowest answered ${ping.worstMs.toFixed(0)} ms after it was due, ${ping.worstOwnMs.toFixed(0)} ms less the main thread's waits for a CPU`,
     );
     await expectStored(srv, ledger);
     expect(ping.failures).toEqual([]);
-    expect(ping.worstOwnMs, `worst /ping latency (less waits for a CPU) over ${ping.pings} pings`).toBeLessThan(PING_LIMIT_MS);
+    expect(ping.worstOwnMs, `worst /ping latency (less waits for a CPU) over ${ping.pings} pings`).toBeLessThan(
+      PING_LIMIT_MS,
+    );
   } finally {
     await watch?.stop();
     await srv.close();
@@ -1100,7 +1306,13 @@ describe('fuzz and soak of the HTTP API (bounded by case counts)', () => {
 
   it('reads with generated parameters answer 200 or a 4xx with a message, never a 500, beside writes; /ping within 100 ms', async () => {
     await soak(
-      withAuth(fc.oneof({ weight: 6, arbitrary: readRequest }, { weight: 1, arbitrary: validLp }, { weight: 1, arbitrary: validJson })),
+      withAuth(
+        fc.oneof(
+          { weight: 6, arbitrary: readRequest },
+          { weight: 1, arbitrary: validLp },
+          { weight: 1, arbitrary: validJson },
+        ),
+      ),
       200,
       async (srv, ledger) => {
         // Data for the reads to find: a day of results over a few endpoints and regions, and some breaker events.
@@ -1109,14 +1321,28 @@ describe('fuzz and soak of the HTTP API (bounded by case counts)', () => {
         for (let i = 0; i < 300; i++) {
           const t = { endpoint: ['a', 'b', 'c'][i % 3]!, region: ['eu', 'us'][i % 2]!, test: `t${i % 7}` };
           const us = NOW_US - i * 300_000_000;
-          lines.push(`test_result,endpoint=${t.endpoint},region=${t.region},test=${t.test} success=${i % 5 !== 0},latency_ms=${i % 97},throughput=${i} ${us}000`);
-          points.results.push({ time: us, success: i % 5 !== 0, latency_ms: i % 97, metrics: { throughput: i }, error: null, error_type: null, tags: t });
+          lines.push(
+            `test_result,endpoint=${t.endpoint},region=${t.region},test=${t.test} success=${i % 5 !== 0},latency_ms=${i % 97},throughput=${i} ${us}000`,
+          );
+          points.results.push({
+            time: us,
+            success: i % 5 !== 0,
+            latency_ms: i % 97,
+            metrics: { throughput: i },
+            error: null,
+            error_type: null,
+            tags: t,
+          });
           if (i % 30 === 0) {
             lines.push(`circuit_breaker,breaker=b${i % 4},endpoint=${t.endpoint} state="open",failures=${i}i ${us}000`);
             points.breakers.push({ tags: { breaker: `b${i % 4}`, endpoint: t.endpoint }, time: us });
           }
         }
-        const res = await fetch(`${srv.url}/api/v2/write`, { method: 'POST', headers: { ...lpHeaders, ...auth }, body: lines.join('\n') });
+        const res = await fetch(`${srv.url}/api/v2/write`, {
+          method: 'POST',
+          headers: { ...lpHeaders, ...auth },
+          body: lines.join('\n'),
+        });
         expect(res.status).toBe(204);
         ledger.add(points);
       },

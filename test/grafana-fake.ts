@@ -71,12 +71,18 @@ export async function startFakeGrafana(token = 'glsa_test_token'): Promise<FakeG
       if (b.folderUid && !fake.folders.has(b.folderUid)) return send(res, 400, { message: 'folder not found' });
       for (const [otherUid, d] of fake.dashboards) {
         if (otherUid !== uid && d.folderUid === folderUid && d.dashboard.title === b.dashboard.title) {
-          return send(res, 412, { status: 'name-exists', message: 'A dashboard with the same name in the folder already exists' });
+          return send(res, 412, {
+            status: 'name-exists',
+            message: 'A dashboard with the same name in the folder already exists',
+          });
         }
       }
       const existing = fake.dashboards.get(uid);
       if (existing && !b.overwrite && b.dashboard.version !== existing.version) {
-        return send(res, 412, { status: 'version-mismatch', message: 'The dashboard has been changed by someone else' });
+        return send(res, 412, {
+          status: 'version-mismatch',
+          message: 'The dashboard has been changed by someone else',
+        });
       }
       const version = (existing?.version ?? 0) + 1;
       const { version: _v, ...rest } = b.dashboard;

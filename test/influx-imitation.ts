@@ -38,7 +38,12 @@ export class InfluxImitation {
   /** Consulted first for every request: return true when it answered (e.g. a 503 while "starting"). */
   intercept: (req: Recorded, res: ServerResponse) => boolean = () => false;
   readonly tasks: Task[] = [];
-  readonly buckets: { id: string; orgID: string; name: string; retentionRules: { type: string; everySeconds: number }[] }[] = [];
+  readonly buckets: {
+    id: string;
+    orgID: string;
+    name: string;
+    retentionRules: { type: string; everySeconds: number }[];
+  }[] = [];
   private server: Server | null = null;
   private readonly t0 = Date.now();
   private nextId = 1;
@@ -68,10 +73,18 @@ export class InfluxImitation {
     let buf = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') buf = gunzipSync(buf);
     const u = new URL(req.url ?? '/', 'http://x');
-    const r: Recorded = { method: req.method ?? '', path: u.pathname, query: u.searchParams, headers: req.headers, body: buf.toString('utf8'), at: Date.now() - this.t0 };
+    const r: Recorded = {
+      method: req.method ?? '',
+      path: u.pathname,
+      query: u.searchParams,
+      headers: req.headers,
+      body: buf.toString('utf8'),
+      at: Date.now() - this.t0,
+    };
     this.requests.push(r);
     if (this.intercept(r, res)) return;
-    if (req.headers.authorization !== 'Token test-token') return json(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
+    if (req.headers.authorization !== 'Token test-token')
+      return json(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
     const id = (): string => (this.nextId++).toString(16).padStart(16, '0');
     try {
       if (r.path === '/api/v2/write' && r.method === 'POST') {
@@ -81,7 +94,8 @@ export class InfluxImitation {
         return;
       }
       if (r.path === '/api/v2/query' && r.method === 'POST') return await this.queryAnswer(r, res);
-      if (r.path === '/api/v2/orgs' && r.method === 'GET') return json(res, 200, { orgs: [{ id: 'org0000000000001', name: r.query.get('org') }] });
+      if (r.path === '/api/v2/orgs' && r.method === 'GET')
+        return json(res, 200, { orgs: [{ id: 'org0000000000001', name: r.query.get('org') }] });
       if (r.path === '/api/v2/buckets' && r.method === 'GET') {
         return json(res, 200, { buckets: this.buckets.filter((b) => b.name === r.query.get('name')) });
       }
@@ -99,13 +113,22 @@ export class InfluxImitation {
       }
       if (r.path === '/api/v2/tasks' && r.method === 'GET') {
         const name = r.query.get('name');
-        return json(res, 200, { tasks: this.tasks.filter((t) => (!name || t.name === name) && t.orgID === r.query.get('orgID')) });
+        return json(res, 200, {
+          tasks: this.tasks.filter((t) => (!name || t.name === name) && t.orgID === r.query.get('orgID')),
+        });
       }
       if (r.path === '/api/v2/tasks' && r.method === 'POST') {
         const body = JSON.parse(r.body) as { orgID: string; flux: string; status?: string; description?: string };
         const name = /option task = \{name: "([^"]+)"/.exec(body.flux)?.[1];
         if (!name) return json(res, 400, { code: 'invalid', message: 'task must have a name option' });
-        const t: Task = { id: id(), orgID: body.orgID, name, flux: body.flux, status: body.status ?? 'active', ...(body.description ? { description: body.description } : {}) };
+        const t: Task = {
+          id: id(),
+          orgID: body.orgID,
+          name,
+          flux: body.flux,
+          status: body.status ?? 'active',
+          ...(body.description ? { description: body.description } : {}),
+        };
         this.tasks.push(t);
         return json(res, 201, t);
       }
@@ -170,6 +193,11 @@ export function annotatedCsv(tables: CsvTable[]): string {
  */
 export function errorTable(message: string, reference = ''): string {
   const cell = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return ['#datatype,string,string', '#group,true,true', '#default,,', ',error,reference', `,${cell(message)},${cell(reference)}`].join('\r\n');
+  return [
+    '#datatype,string,string',
+    '#group,true,true',
+    '#default,,',
+    ',error,reference',
+    `,${cell(message)},${cell(reference)}`,
+  ].join('\r\n');
 }
-

@@ -52,7 +52,9 @@ describe('service state beside an InfluxDB store', () => {
     }
     svc = await start();
     try {
-      const rules = (await (await fetch(`${svc.url}/api/v1/notifications/rules`)).json()) as { rules: { name: string }[] };
+      const rules = (await (await fetch(`${svc.url}/api/v1/notifications/rules`)).json()) as {
+        rules: { name: string }[];
+      };
       expect(rules.rules.map((r) => r.name)).toEqual(['avail']);
       // The series store is InfluxDB: its buckets were set up there.
       expect(influx.buckets.map((b) => b.name).sort()).toEqual(['resultant', 'resultant_daily', 'resultant_hourly']);

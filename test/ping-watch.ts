@@ -51,7 +51,8 @@ export class PingWatch {
       const latency = answered - due;
       // The wait before the ping was sent counts only up to how late it was sent (an overcount of at most the
       // wait in the ~20 ms before it was due).
-      const waited = (atAnswer.wait - atSend.wait) / 1e6 + Math.min((atSend.wait - previous.wait) / 1e6, Math.max(0, sent - due));
+      const waited =
+        (atAnswer.wait - atSend.wait) / 1e6 + Math.min((atSend.wait - previous.wait) / 1e6, Math.max(0, sent - due));
       this.worst = Math.max(this.worst, latency);
       this.worstOwn = Math.max(this.worstOwn, latency - waited);
       previous = atAnswer;
@@ -67,4 +68,3 @@ export class PingWatch {
     return { worstMs: this.worst, worstOwnMs: this.worstOwn, pings: this.count, failures: this.failures };
   }
 }
-

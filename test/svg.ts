@@ -1,6 +1,7 @@
 // Reading rendered charts in tests: the SVG as an XML tree, the PNG's header and pixel data.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
 import { inflateSync } from 'node:zlib';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export interface XmlNode {
   tag: string;
@@ -13,7 +14,12 @@ export interface XmlNode {
 export function parseXml(xml: string): XmlNode {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`not well-formed XML: ${valid.err.msg} at line ${valid.err.line}`);
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, trimValues: false }).parse(xml) as unknown[];
+  const parsed = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    preserveOrder: true,
+    trimValues: false,
+  }).parse(xml) as unknown[];
   const convert = (o: Record<string, unknown>): XmlNode | null => {
     const tag = Object.keys(o).find((k) => k !== ':@');
     if (!tag || tag === '#text') return null;
@@ -84,8 +90,10 @@ export function decodePng(buf: Buffer): { width: number; height: number; colorTy
   }
   if (!ended) throw new Error('PNG has no IEND chunk');
   const channels = colorType === 6 ? 4 : colorType === 2 ? 3 : colorType === 4 ? 2 : colorType === 0 ? 1 : 0;
-  if (bitDepth !== 8 || channels === 0) throw new Error(`unexpected PNG format: depth ${bitDepth}, colour type ${colorType}`);
+  if (bitDepth !== 8 || channels === 0)
+    throw new Error(`unexpected PNG format: depth ${bitDepth}, colour type ${colorType}`);
   const raw = inflateSync(Buffer.concat(idat));
-  if (raw.length !== height * (1 + width * channels)) throw new Error(`PNG pixel data is ${raw.length} bytes, expected ${height * (1 + width * channels)}`);
+  if (raw.length !== height * (1 + width * channels))
+    throw new Error(`PNG pixel data is ${raw.length} bytes, expected ${height * (1 + width * channels)}`);
   return { width, height, colorType };
 }

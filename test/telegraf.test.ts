@@ -46,7 +46,10 @@ function telegrafWriteUrl(base: string, serverUrl: string): string {
   const served = new URL(serverUrl);
   loc.host = served.host; // the example's port, replaced by the test server's
   loc.pathname = `${loc.pathname.replace(/\/$/, '')}/api/v2/write`;
-  loc.search = new URLSearchParams({ bucket: String(output.get('bucket')), org: String(output.get('organization')) }).toString();
+  loc.search = new URLSearchParams({
+    bucket: String(output.get('bucket')),
+    org: String(output.get('organization')),
+  }).toString();
   return loc.toString();
 }
 
@@ -59,7 +62,11 @@ const httpLine = (url: string, minute: number, seconds: number | null, status = 
     : `http_response,host=probe-1,method=GET,region=eu-west,result=success,server=${url},status_code=${status} content_length=1256i,http_response_code=${status}i,response_time=${seconds},result_code=0i,result_type="success" ${ns(T0 + minute * 60_000)}`;
 
 async function write(url: string, body: string, token = TOKEN): Promise<Response> {
-  return fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'text/plain; charset=utf-8', Authorization: `Token ${token}` } });
+  return fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', Authorization: `Token ${token}` },
+  });
 }
 
 interface Bucket {
@@ -68,9 +75,12 @@ interface Bucket {
   stats: { count: number; mean: number | null; max: number | null };
 }
 async function byEndpoint(s: TestServer): Promise<Record<string, Bucket>> {
-  const res = await fetch(`${s.url}/api/v1/aggregates?period=hour&start=2026-11-21T10:00:00Z&stop=2026-11-21T11:00:00Z&group_by=endpoint`, {
-    headers: { Authorization: `Token ${TOKEN}` },
-  });
+  const res = await fetch(
+    `${s.url}/api/v1/aggregates?period=hour&start=2026-11-21T10:00:00Z&stop=2026-11-21T11:00:00Z&group_by=endpoint`,
+    {
+      headers: { Authorization: `Token ${TOKEN}` },
+    },
+  );
   expect(res.status).toBe(200);
   const body = (await res.json()) as { series: { group: { endpoint: string }; buckets: Bucket[] }[] };
   return Object.fromEntries(body.series.map((x) => [x.group.endpoint, x.buckets[0]!]));
@@ -84,7 +94,9 @@ describe('examples/telegraf.conf', () => {
     expect(u.protocol).toBe('http:');
     const config = loadConfig({});
     expect(`${u.hostname}:${u.port}`).toBe(`${config.host}:${config.port}`);
-    expect(telegrafWriteUrl(urls[0]!, 'http://127.0.0.1:1')).toBe('http://127.0.0.1:1/api/v2/write?bucket=resultant&org=resultant');
+    expect(telegrafWriteUrl(urls[0]!, 'http://127.0.0.1:1')).toBe(
+      'http://127.0.0.1:1/api/v2/write?bucket=resultant&org=resultant',
+    );
     expect(output.get('token')).toBe('${RESULTANT_TOKEN}');
     // Every input of the example, and everything the output lets through, has a built-in mapping.
     const inputs = example.filter((t) => t.name.startsWith('inputs.')).map((t) => t.name.slice('inputs.'.length));
@@ -127,8 +139,18 @@ describe('Telegraf line protocol over HTTP', () => {
     expect(got[`${tcpHost}:${tcpPort}`]!.stats.mean).toBeCloseTo(4, 9);
     // The failures carry why, and the kept tags.
     const page = await s.store.results({ start: 0, stop: 1e16, filters: { endpoint: [b!] }, limit: 10 });
-    expect(page.results.map((r) => [r.success, r.error_type]).sort()).toEqual([[false, 'http_503'], [false, 'timeout'], [true, null]]);
-    expect(page.results[0]!.tags).toEqual({ endpoint: b, method: 'GET', region: 'eu-west', type: 'http', worker: 'probe-1' });
+    expect(page.results.map((r) => [r.success, r.error_type]).sort()).toEqual([
+      [false, 'http_503'],
+      [false, 'timeout'],
+      [true, null],
+    ]);
+    expect(page.results[0]!.tags).toEqual({
+      endpoint: b,
+      method: 'GET',
+      region: 'eu-west',
+      type: 'http',
+      worker: 'probe-1',
+    });
   });
 
   it('stores the probes of a batch with other measurements and answers 422 naming what it skipped, as InfluxDB 2 does', async () => {
@@ -143,7 +165,8 @@ describe('Telegraf line protocol over HTTP', () => {
     expect(res.status).toBe(422);
     expect(await res.json()).toEqual({
       code: 'unprocessable entity',
-      message: 'partial write: points of measurements that are neither test_result, circuit_breaker nor mapped ("cpu", "mem") dropped=3; written=1',
+      message:
+        'partial write: points of measurements that are neither test_result, circuit_breaker nor mapped ("cpu", "mem") dropped=3; written=1',
       written: 1,
       skipped: 3,
       skipped_measurements: ['cpu', 'mem'],
@@ -162,15 +185,28 @@ describe('Telegraf line protocol over HTTP', () => {
   it('refuses the whole batch when RESULTANT_UNKNOWN_MEASUREMENTS=refuse', async () => {
     const ingest = loadConfig({ RESULTANT_UNKNOWN_MEASUREMENTS: 'refuse' }).ingest;
     const s = (srv = await startTestServer({ authTokens: [TOKEN], ingest }));
-    const res = await write(`${s.url}/api/v2/write?org=o&bucket=b`, [httpLine('https://a.example/', 0, 0.1), `cpu,host=p usage_idle=1 ${ns(T0)}`].join('\n'));
+    const res = await write(
+      `${s.url}/api/v2/write?org=o&bucket=b`,
+      [httpLine('https://a.example/', 0, 0.1), `cpu,host=p usage_idle=1 ${ns(T0)}`].join('\n'),
+    );
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ code: 'invalid', line: 2, message: expect.stringMatching(/^line 2: measurement "cpu" is not accepted/) });
+    expect(await res.json()).toMatchObject({
+      code: 'invalid',
+      line: 2,
+      message: expect.stringMatching(/^line 2: measurement "cpu" is not accepted/),
+    });
     expect(await byEndpoint(s)).toEqual({});
   });
 
   it('takes a mapping of its own from RESULTANT_MEASUREMENT_MAPPINGS through the parse workers', async () => {
     const ingest = loadConfig({
-      RESULTANT_MEASUREMENT_MAPPINGS: JSON.stringify({ dns_query: { success: [{ field: 'rcode_value', equals: 0 }], latency: { field: 'query_time_ms', unit: 'ms' }, tags: { endpoint: '{server}/{domain}' } } }),
+      RESULTANT_MEASUREMENT_MAPPINGS: JSON.stringify({
+        dns_query: {
+          success: [{ field: 'rcode_value', equals: 0 }],
+          latency: { field: 'query_time_ms', unit: 'ms' },
+          tags: { endpoint: '{server}/{domain}' },
+        },
+      }),
     }).ingest;
     expect(Object.keys(ingest.mappings)).toEqual([...Object.keys(TELEGRAF_MAPPINGS), 'dns_query']);
     const s = (srv = await startTestServer({ authTokens: [TOKEN], ingest, parseWorkers: 2 }));
@@ -179,6 +215,8 @@ describe('Telegraf line protocol over HTTP', () => {
       `dns_query,domain=example.com,host=p,rcode=NOERROR,record_type=A,result=success,server=1.1.1.1 query_time_ms=12.5,rcode_value=0i,result_code=0i ${ns(T0)}`,
     );
     expect(res.status).toBe(204);
-    expect(await byEndpoint(s)).toMatchObject({ '1.1.1.1/example.com': { test_count: 1, success_count: 1, stats: { mean: 12.5 } } });
+    expect(await byEndpoint(s)).toMatchObject({
+      '1.1.1.1/example.com': { test_count: 1, success_count: 1, stats: { mean: 12.5 } },
+    });
   });
 });

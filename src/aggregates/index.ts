@@ -91,7 +91,12 @@ export interface BlockSet {
   groups: Map<string, Block>;
 }
 
-const BLOCK_SPAN_MS: Record<Period, number> = { hour: DAY_MS, day: 32 * DAY_MS, week: 371 * DAY_MS, month: 3653 * DAY_MS };
+const BLOCK_SPAN_MS: Record<Period, number> = {
+  hour: DAY_MS,
+  day: 32 * DAY_MS,
+  week: 371 * DAY_MS,
+  month: 3653 * DAY_MS,
+};
 
 /**
  * The contract's response as UTF-8 JSON in pieces of about 64 KiB, built from cached serialised buckets where it
@@ -208,7 +213,8 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     availability_pct: null,
     stats: null,
   });
-  const groupKey = (group: Record<string, string | null>): string => JSON.stringify(p.groupBy.map((k) => group[k] ?? null));
+  const groupKey = (group: Record<string, string | null>): string =>
+    JSON.stringify(p.groupBy.map((k) => group[k] ?? null));
   const bySeries = new Map<string, Items>();
   const itemsOf = (gk: string, group: () => Record<string, string | null>): Items => {
     let s = bySeries.get(gk);
@@ -244,11 +250,25 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     const set = x.allHeld ? held?.blockSets.get(bid) : undefined;
     if (!set || set.first !== boundaries[x.first]! || set.last !== boundaries[x.last]!) continue;
     wholeBlocks.add(bid);
-    for (const [gk, block] of set.groups) add(itemsOf(gk, () => groupFromKey(gk, p.groupBy)), x.first, block.buf, true, true);
+    for (const [gk, block] of set.groups)
+      add(
+        itemsOf(gk, () => groupFromKey(gk, p.groupBy)),
+        x.first,
+        block.buf,
+        true,
+        true,
+      );
   }
   for (const i of res.reused ?? []) {
     if (wholeBlocks.has(blockOf(i))) continue;
-    for (const [gk, frag] of held!.buckets.get(boundaries[i]!)!) add(itemsOf(gk, () => groupFromKey(gk, p.groupBy)), i, frag, true, false);
+    for (const [gk, frag] of held!.buckets.get(boundaries[i]!)!)
+      add(
+        itemsOf(gk, () => groupFromKey(gk, p.groupBy)),
+        i,
+        frag,
+        true,
+        false,
+      );
   }
   for (const g of res.groups) {
     const gk = groupKey(g.group);
@@ -302,7 +322,9 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
       const frags: [number, Buffer][] = [];
       for (let j = 0; j < index.length; j++) {
         if (!whole[j]) frags.push([index[j]!, bufferOf(gk, index[j]!, json[j]!)]);
-        else for (const [start, f] of held!.blockSets.get(blockOf(index[j]!))!.groups.get(gk)!.views) frags.push([indexOf(start), f]);
+        else
+          for (const [start, f] of held!.blockSets.get(blockOf(index[j]!))!.groups.get(gk)!.views)
+            frags.push([indexOf(start), f]);
       }
       let j = 0;
       for (let i = 0; i < nB; i++) {
@@ -474,7 +496,8 @@ export class FragmentCache {
 }
 
 function complete(e: CacheEntry, set: BlockSet): boolean {
-  for (const [gk, block] of set.groups) for (const [start] of block.views) if (!e.buckets.get(start)?.has(gk)) return false;
+  for (const [gk, block] of set.groups)
+    for (const [start] of block.views) if (!e.buckets.get(start)?.has(gk)) return false;
   return true;
 }
 
@@ -486,7 +509,11 @@ function cacheOf(store: Store): FragmentCache {
 }
 
 /** The order groups are listed in: by their group_by values in turn, a missing tag first. */
-export function compareGroups(a: Readonly<Record<string, string | null>>, b: Readonly<Record<string, string | null>>, keys: readonly string[]): number {
+export function compareGroups(
+  a: Readonly<Record<string, string | null>>,
+  b: Readonly<Record<string, string | null>>,
+  keys: readonly string[],
+): number {
   for (const k of keys) {
     const x = a[k] ?? '';
     const y = b[k] ?? '';

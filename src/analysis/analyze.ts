@@ -2,13 +2,20 @@
 // (README: What is there; /openapi.json), answered as one object keyed by analysis type. The body is checked with zod; every problem
 // is reported with its path (e.g. "filter.region", "analysis_types.1").
 import { z } from 'zod';
-import { TagFilterBody, tagFiltersOf } from '../model/filters.js';
 import { AppError, bodyErrors, invalid } from '../errors.js';
+import { TagFilterBody, tagFiltersOf } from '../model/filters.js';
 import { checkMetricName, checkTagKey, RESERVED_FIELDS } from '../model/result.js';
+import { DAY_MS } from '../time/buckets.js';
 import { isValidTimeZone } from '../time/zone.js';
 import { ANALYSES, availableKinds, runAnalysis } from './index.js';
-import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponses } from './types.js';
-import { DAY_MS } from '../time/buckets.js';
+import {
+  ANALYSIS_KINDS,
+  type AnalysisContext,
+  type AnalysisKind,
+  type AnalysisRequest,
+  type AnalysisResponses,
+  MAX_ANALYSIS_DAYS,
+} from './types.js';
 
 export { MAX_ANALYSIS_DAYS } from './types.js';
 
@@ -38,14 +45,13 @@ export const AnalyzeBody = z
       .superRefine((m, ctx) => {
         const problem =
           checkMetricName(m) ??
-          (RESERVED_FIELDS.has(m) && m !== 'latency_ms' ? `"${m}" is not a numeric metric; use latency_ms or the name of a numeric field` : null);
+          (RESERVED_FIELDS.has(m) && m !== 'latency_ms'
+            ? `"${m}" is not a numeric metric; use latency_ms or the name of a numeric field`
+            : null);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
-    tz: z
-      .string()
-      .refine(isValidTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
-      .optional(),
+    tz: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin').optional(),
     /** Kind-specific parameters per type, e.g. {"regressions": {"recent_hours": 12}}. */
     options: z.partialRecord(z.enum(ANALYSIS_KINDS), z.record(z.string(), scalar)).optional(),
   })
@@ -69,14 +75,20 @@ export function parseAnalyzeBody(body: unknown): z.output<typeof AnalyzeBody> {
 export function requestedKinds(body: Pick<z.output<typeof AnalyzeBody>, 'analysis_types' | 'options'>): AnalysisKind[] {
   if (body.analysis_types) return [...new Set(body.analysis_types)];
   const dimension = body.options?.comparison?.dimension;
-  return availableKinds().filter((k) => k !== 'comparison' || (dimension !== undefined && String(dimension).trim() !== ''));
+  return availableKinds().filter(
+    (k) => k !== 'comparison' || (dimension !== undefined && String(dimension).trim() !== ''),
+  );
 }
 
 /** The answer of POST /api/v1/analyze: each requested analysis's answer under its kind, in the order asked. */
 export type AnalyzeResult = { [K in AnalysisKind]?: AnalysisResponses[K] };
 
 /** Sets the answer of one kind (typed by the kind). */
-export function putResult<K extends AnalysisKind>(out: AnalyzeResult, kind: K, res: AnalysisResponses[K] | undefined): void {
+export function putResult<K extends AnalysisKind>(
+  out: AnalyzeResult,
+  kind: K,
+  res: AnalysisResponses[K] | undefined,
+): void {
   out[kind] = res;
 }
 

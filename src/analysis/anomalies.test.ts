@@ -11,7 +11,8 @@ const opts = (o: Partial<AnomalyOptions> = {}): AnomalyOptions => ({ ...ANOMALY_
 /** Flagged buckets' starts as hour offsets. */
 const hours = (d: { anomalies: { time: number }[] }): number[] => d.anomalies.map((a) => (a.time - T0) / HOUR);
 /** Point by point, as before episodes: every breaching bucket alone, no novelty bar, no warm-up. */
-const pointwise = (o: Partial<AnomalyOptions> = {}): AnomalyOptions => opts({ confirm: 1, novelty: 0, gap: 0, warmup: 0, ...o });
+const pointwise = (o: Partial<AnomalyOptions> = {}): AnomalyOptions =>
+  opts({ confirm: 1, novelty: 0, gap: 0, warmup: 0, ...o });
 
 describe('robust z', () => {
   it('scores a clear outlier after 15 normal points (the original test) against the median and MAD before it', () => {
@@ -34,7 +35,9 @@ describe('robust z', () => {
     expect(detectAnomalies(at([10, 11, 10, 9, 10, 50, 10, 11, 10, 9, 10]), pointwise()).anomalies).toHaveLength(0);
     const r = mulberry32(2);
     let falsePositives = 0;
-    for (let seed = 0; seed < 20; seed++) falsePositives += detectAnomalies(at(Array.from({ length: 100 }, () => 100 + gauss(r))), pointwise()).anomalies.length;
+    for (let seed = 0; seed < 20; seed++)
+      falsePositives += detectAnomalies(at(Array.from({ length: 100 }, () => 100 + gauss(r))), pointwise()).anomalies
+        .length;
     // P(|z| > 3.5) for normal data is ~0.05 %; the rolling median and MAD add some spread.
     expect(falsePositives).toBeLessThanOrEqual(10);
   });
@@ -106,7 +109,11 @@ describe('episodes, confirmation and warm-up', () => {
     const y = calm(14);
     for (const i of [120, 121, 122, 127, 128, 129]) y[i] = 130;
     expect(detectAnomalies(at(y), opts({ method: 'robust_z', gap: 5 })).anomalies.map((a) => a.points)).toEqual([6]);
-    expect(detectAnomalies(at(y), opts({ method: 'robust_z', gap: 4, novelty: 0, confirm: 3 })).anomalies.map((a) => a.points)).toEqual([3, 3]);
+    expect(
+      detectAnomalies(at(y), opts({ method: 'robust_z', gap: 4, novelty: 0, confirm: 3 })).anomalies.map(
+        (a) => a.points,
+      ),
+    ).toEqual([3, 3]);
   });
 
   it('never flags the warm-up: the first `history` buckets, or a quarter of a shorter series', () => {
@@ -121,7 +128,11 @@ describe('episodes, confirmation and warm-up', () => {
   it('counts history, confirm and gap in hours for points finer than an hour', () => {
     const FIVE = 300_000;
     const r = mulberry32(16);
-    const pts: Point[] = Array.from({ length: 12 * 100 }, (_, i) => ({ t: T0 + i * FIVE, value: 100 * (1 + 0.02 * gauss(r)), n: 1 }));
+    const pts: Point[] = Array.from({ length: 12 * 100 }, (_, i) => ({
+      t: T0 + i * FIVE,
+      value: 100 * (1 + 0.02 * gauss(r)),
+      n: 1,
+    }));
     // A 20-minute shift (4 points) is shorter than the 6 hours (72 points) that confirm it; it is novel, though.
     for (let i = 900; i < 904; i++) pts[i] = { ...pts[i]!, value: 130 };
     const d = detectAnomalies(pts, { ...ANOMALY_DEFAULTS, stepMs: FIVE, method: 'robust_z' });
@@ -139,7 +150,10 @@ describe('seasonal series', () => {
   /** A week of hourly values with a ±25 % daily cycle, 3 % noise, and a spike of +40 % at hour 100. */
   function seasonalWeek(seed: number): Point[] {
     const r = mulberry32(seed);
-    const y = Array.from({ length: 168 }, (_, h) => 100 * (1 + 0.25 * Math.sin((2 * Math.PI * h) / 24)) * (1 + 0.03 * gauss(r)));
+    const y = Array.from(
+      { length: 168 },
+      (_, h) => 100 * (1 + 0.25 * Math.sin((2 * Math.PI * h) / 24)) * (1 + 0.03 * gauss(r)),
+    );
     y[100] = y[100]! * 1.4;
     return at(y);
   }
@@ -206,7 +220,8 @@ describe('guards against false alarms', () => {
     let seasonal = 0;
     for (let seed = 1; seed <= 30; seed++) {
       const r = mulberry32(seed);
-      if (detectAnomalies(at(Array.from({ length: 72 }, () => 100 + 5 * gauss(r))), opts()).method !== 'robust_z') seasonal++;
+      if (detectAnomalies(at(Array.from({ length: 72 }, () => 100 + 5 * gauss(r))), opts()).method !== 'robust_z')
+        seasonal++;
     }
     expect(seasonal).toBe(0);
   });

@@ -30,9 +30,9 @@
 // when the cycle is clear (strength ≥ strengthNeeded: 0.85 over 3 cycles, down to 0.3 over 14 or more), else
 // robust_z.
 import * as ss from 'simple-statistics';
+import { errorText, loadMstl } from '../augurs.js';
 import { HOUR_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
-import { errorText, loadMstl } from '../augurs.js';
 import { head, Options } from './inputs.js';
 import { cycleOf, decompose, interpolate, strengthNeeded, toGrid } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, type Statistic, yielder } from './series.js';
@@ -137,11 +137,19 @@ function robust(x: readonly number[]): { median: number; sigma: number } {
 }
 
 function scored(x: number, centre: number, sigma: number, history: number): Scored {
-  return { score: Math.min(MAX_SCORE, Math.abs(x - centre) / sigma), expected: centre, side: x > centre ? 'high' : 'low', history };
+  return {
+    score: Math.min(MAX_SCORE, Math.abs(x - centre) / sigma),
+    expected: centre,
+    side: x > centre ? 'high' : 'low',
+    history,
+  };
 }
 
 /** Rolling robust z: each point against the `history` points before it; null before `minHistory` points. */
-export function robustZScores(points: readonly Point[], o: Pick<AnomalyOptions, 'history' | 'minHistory'>): (Scored | null)[] {
+export function robustZScores(
+  points: readonly Point[],
+  o: Pick<AnomalyOptions, 'history' | 'minHistory'>,
+): (Scored | null)[] {
   return points.map((p, i) => {
     if (i < o.minHistory) return null;
     const hist = points.slice(Math.max(0, i - o.history), i).map((q) => q.value);
@@ -228,7 +236,11 @@ export function mstlScores(points: readonly Point[], stepMs: number, threshold: 
  * scores that could reach the novelty bar or the threshold are recomputed (the binomial tail costs an incomplete
  * beta function); the others stay below both either way.
  */
-export function binomialScores(points: readonly Point[], scores: readonly (Scored | null)[], o: AnomalyOptions): (Scored | null)[] {
+export function binomialScores(
+  points: readonly Point[],
+  scores: readonly (Scored | null)[],
+  o: AnomalyOptions,
+): (Scored | null)[] {
   if (!o.rate) return [...scores];
   const failures = (p: Point): number => Math.round(((o.rate === 'error_rate' ? p.value : 100 - p.value) / 100) * p.n);
   const relevant = o.threshold / Math.max(1, o.novelty);
@@ -367,7 +379,10 @@ export function detectAnomalies(points: readonly Point[], options: AnomalyOption
   return { ...rest, anomalies: episodes(points, scores, d.method, o, warmupOf(points.length, o), usable) };
 }
 
-function scoreSeries(points: readonly Point[], o: AnomalyOptions): Omit<Detection, 'anomalies'> & { scores: (Scored | null)[] } {
+function scoreSeries(
+  points: readonly Point[],
+  o: AnomalyOptions,
+): Omit<Detection, 'anomalies'> & { scores: (Scored | null)[] } {
   const period = cycleOf(o.stepMs);
   let strength: number | null = null;
   let cycles = 0;
@@ -384,7 +399,12 @@ function scoreSeries(points: readonly Point[], o: AnomalyOptions): Omit<Detectio
     try {
       return { method: 'mstl_mad', seasonalStrength: strength, scores: mstlScores(points, o.stepMs, o.threshold) };
     } catch (e) {
-      return { method: 'seasonal_mad', seasonalStrength: strength, scores: seasonalScores(points, o.stepMs)!, note: `MSTL failed (${errorText(e)}); used seasonal_mad` };
+      return {
+        method: 'seasonal_mad',
+        seasonalStrength: strength,
+        scores: seasonalScores(points, o.stepMs)!,
+        note: `MSTL failed (${errorText(e)}); used seasonal_mad`,
+      };
     }
   }
   return { method: 'seasonal_mad', seasonalStrength: strength, scores: seasonalScores(points, o.stepMs)! };
@@ -458,16 +478,36 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
   const methods: SeriesChecked[] = [];
   const pause = yielder();
   const rate = set.statistic === 'error_rate' || set.statistic === 'availability_pct' ? set.statistic : undefined;
-  const settings: AnomalyOptions = { stepMs: set.stepMs, method, threshold, history, minHistory: ANOMALY_DEFAULTS.minHistory, confirm, novelty, gap, ...(rate ? { rate } : {}) };
+  const settings: AnomalyOptions = {
+    stepMs: set.stepMs,
+    method,
+    threshold,
+    history,
+    minHistory: ANOMALY_DEFAULTS.minHistory,
+    confirm,
+    novelty,
+    gap,
+    ...(rate ? { rate } : {}),
+  };
   for (const s of set.series) {
     await pause();
     const before = s.points.filter((p) => p.t < req.start).length;
     if (before === s.points.length || s.points.length <= ANOMALY_DEFAULTS.minHistory) continue;
     // Read-ahead history counts towards the warm-up; a series that starts inside the window warms up on its own.
-    const d = detectAnomalies(s.points, { ...settings, warmup: before > 0 ? Math.min(history, before) : warmupOf(s.points.length, settings) });
-    methods.push({ series: s.series, method: d.method, points: s.points.length - before, seasonal_strength: d.seasonalStrength, ...(d.note ? { note: d.note } : {}) });
+    const d = detectAnomalies(s.points, {
+      ...settings,
+      warmup: before > 0 ? Math.min(history, before) : warmupOf(s.points.length, settings),
+    });
+    methods.push({
+      series: s.series,
+      method: d.method,
+      points: s.points.length - before,
+      seasonal_strength: d.seasonalStrength,
+      ...(d.note ? { note: d.note } : {}),
+    });
     // Episodes that ended before the window belong to an earlier answer.
-    for (const a of d.anomalies) if (a.end >= req.start) found.push({ series: s.series, a, strength: d.seasonalStrength });
+    for (const a of d.anomalies)
+      if (a.end >= req.start) found.push({ series: s.series, a, strength: d.seasonalStrength });
   }
   // Strongest first, which is also the order of the answer. A detection that finds this many is reporting noise:
   // keep the strongest.
@@ -478,35 +518,45 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
   // acknowledgement, and a notification rule sends it once.
   const stored = ctx.anomalyLog
     ? await ctx.anomalyLog.upsert(
-        found.map(({ series, a }) => ({ series, metric, method: a.method, time: a.time, value: a.value, expected: a.expected, score: a.score })),
+        found.map(({ series, a }) => ({
+          series,
+          metric,
+          method: a.method,
+          time: a.time,
+          value: a.value,
+          expected: a.expected,
+          score: a.score,
+        })),
         ctx.now,
       )
     : null;
-  let anomalies = found.map(({ series, a, strength }, i): AnomalyItem => ({
-    ...(stored ? { id: stored[i]!.id } : {}),
-    series,
-    metric,
-    statistic: set.statistic,
-    time: formatMillis(a.time),
-    start: formatMillis(a.time),
-    end: formatMillis(a.end + set.stepMs),
-    peak_time: formatMillis(a.peakTime),
-    value: a.value,
-    expected: a.expected,
-    score: a.score,
-    method: a.method,
-    side: a.side,
-    acknowledged: stored ? stored[i]!.acknowledged : false,
-    evidence: {
-      results: a.n,
-      history_points: a.history,
-      threshold,
-      breaching_buckets: a.points,
-      confirmed_by: a.confirmedBy,
-      novelty_bar: a.bar,
-      seasonal_strength: strength,
-    },
-  }));
+  let anomalies = found.map(
+    ({ series, a, strength }, i): AnomalyItem => ({
+      ...(stored ? { id: stored[i]!.id } : {}),
+      series,
+      metric,
+      statistic: set.statistic,
+      time: formatMillis(a.time),
+      start: formatMillis(a.time),
+      end: formatMillis(a.end + set.stepMs),
+      peak_time: formatMillis(a.peakTime),
+      value: a.value,
+      expected: a.expected,
+      score: a.score,
+      method: a.method,
+      side: a.side,
+      acknowledged: stored ? stored[i]!.acknowledged : false,
+      evidence: {
+        results: a.n,
+        history_points: a.history,
+        threshold,
+        breaching_buckets: a.points,
+        confirmed_by: a.confirmedBy,
+        novelty_bar: a.bar,
+        seasonal_strength: strength,
+      },
+    }),
+  );
   if (ackRaw !== 'any') anomalies = anomalies.filter((x) => x.acknowledged === (ackRaw === 'true'));
   return {
     ...head('anomalies', req),
@@ -515,7 +565,13 @@ export async function runAnomalies(ctx: AnalysisContext, req: AnalysisRequest): 
     statistic: set.statistic,
     stored: stored !== null,
     settings: { threshold, history, confirm, novelty, gap },
-    ...(truncated ? { warnings: [`more than ${MAX_REPORTED} anomalies: only the strongest are listed; raise threshold or narrow the request`] } : {}),
+    ...(truncated
+      ? {
+          warnings: [
+            `more than ${MAX_REPORTED} anomalies: only the strongest are listed; raise threshold or narrow the request`,
+          ],
+        }
+      : {}),
     anomalies,
     series_checked: methods,
   };

@@ -19,7 +19,12 @@ export interface ChangePointOptions {
   maxChangePoints: number;
 }
 
-export const CHANGE_POINT_DEFAULTS: ChangePointOptions = { minSize: 4, alpha: 0.001, minRelChange: 0.02, maxChangePoints: 10 };
+export const CHANGE_POINT_DEFAULTS: ChangePointOptions = {
+  minSize: 4,
+  alpha: 0.001,
+  minRelChange: 0.02,
+  maxChangePoints: 10,
+};
 
 export interface ChangePoint {
   /** First index of the new segment. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchWith, request, storePerTest, type BreakerRow, type FullRow } from '../../test/analysis-helpers.js';
+import { type BreakerRow, batchWith, type FullRow, request, storePerTest } from '../../test/analysis-helpers.js';
 import type { BreakerEvent, BreakerState } from '../model/result.js';
 import { analyseBreakers, circuitBreakersRunner } from './circuit-breakers.js';
 
@@ -44,7 +44,12 @@ describe('analyseBreakers (pure)', () => {
     expect(b!.half_open_success_rate).toBeCloseTo(2 / 3, 12);
     expect(b!.open_share).toBeCloseTo(380 / 1200, 12);
     expect(b!.trips_per_hour).toBeCloseTo(2 / (1200 / 3600), 12);
-    expect(b!.openIntervals).toEqual([[0, 60 * S], [200 * S, 260 * S], [265 * S, 325 * S], [1000 * S, 1200 * S]]);
+    expect(b!.openIntervals).toEqual([
+      [0, 60 * S],
+      [200 * S, 260 * S],
+      [265 * S, 325 * S],
+      [1000 * S, 1200 * S],
+    ]);
   });
 
   it('keeps breakers apart by tag set and counts a flap only within flap_seconds', () => {
@@ -52,8 +57,18 @@ describe('analyseBreakers (pure)', () => {
     const out = analyseBreakers([...ev(0, TAGS), ...ev(0, other)], { start: 0, end: 1200 * S }, { flapUs: 100 * S });
     expect(out).toHaveLength(2);
     expect(out.map((b) => b.flapping)).toEqual([0, 0]); // 130 s > 100 s
-    const quiet = analyseBreakers([{ time: -5 * S, state: 'closed', failures: null, tags: { breaker: 'q' } }], { start: 0, end: 10 * S }, { flapUs: 0 });
-    expect(quiet[0]).toMatchObject({ trips: 0, open_seconds: 0, state_at_start: 'closed', half_open_success_rate: null, mean_recovery_seconds: null });
+    const quiet = analyseBreakers(
+      [{ time: -5 * S, state: 'closed', failures: null, tags: { breaker: 'q' } }],
+      { start: 0, end: 10 * S },
+      { flapUs: 0 },
+    );
+    expect(quiet[0]).toMatchObject({
+      trips: 0,
+      open_seconds: 0,
+      state_at_start: 'closed',
+      half_open_success_rate: null,
+      mean_recovery_seconds: null,
+    });
   });
 });
 
@@ -78,17 +93,37 @@ describe('circuit-breakers runner on a DuckDB store', () => {
     expect(b1).toMatchObject({ trips: 2, flapping: 2, mean_recovery_seconds: 400, open_intervals_total: 4 }); // both trips within the default 1800 s
     expect(b1.open_seconds).toBeCloseTo(380, 6);
     // Results at 5, 15, ... s: 6 in [0,60), 6 in [200,260), 6 in [265,325), 20 in [1000,1200); failed: [200,330).
-    expect(b1.failures_prevented).toMatchObject({ estimate: true, results_during_open: 38, failed_during_open: 12, failures_prevented_estimate: 12 });
+    expect(b1.failures_prevented).toMatchObject({
+      estimate: true,
+      results_during_open: 38,
+      failed_during_open: 12,
+      failures_prevented_estimate: 12,
+    });
     expect((b1.open_intervals as { start: string }[])[0]!.start).toBe('2026-11-05T12:00:00Z');
     expect(list[1]).toMatchObject({ trips: 0, open_seconds: 0, failures_prevented: null });
-    const strict = await circuitBreakersRunner({ store, now: T0 + 1200 * 1000 }, request(T0, T0 + 3_600_000, { options: { flap_seconds: '300' } }));
+    const strict = await circuitBreakersRunner(
+      { store, now: T0 + 1200 * 1000 },
+      request(T0, T0 + 3_600_000, { options: { flap_seconds: '300' } }),
+    );
     expect((strict.breakers as Record<string, unknown>[])[0]).toMatchObject({ flapping: 1 });
     // The filter applies to the breaker tags.
-    const only = await circuitBreakersRunner({ store, now: T0 + 1200 * 1000 }, request(T0, T0 + 3_600_000, { filters: { breaker: ['db'] } }));
+    const only = await circuitBreakersRunner(
+      { store, now: T0 + 1200 * 1000 },
+      request(T0, T0 + 3_600_000, { filters: { breaker: ['db'] } }),
+    );
     expect((only.breakers as unknown[]).length).toBe(1);
     // Without a lookback the window starts in an unknown state: the first recovery has no known trip.
-    const blind = await circuitBreakersRunner({ store, now: T0 + 1200 * 1000 }, request(T0, T0 + 3_600_000, { options: { lookback_hours: '0' } }));
-    expect((blind.breakers as Record<string, unknown>[])[0]).toMatchObject({ recoveries: 1, mean_recovery_seconds: 130, state_at_start: null });
-    await expect(circuitBreakersRunner({ store, now: T0 }, request(T0, T0 + 1, { options: { flap_seconds: 'x' } }))).rejects.toMatchObject({ details: { parameter: 'flap_seconds' } });
+    const blind = await circuitBreakersRunner(
+      { store, now: T0 + 1200 * 1000 },
+      request(T0, T0 + 3_600_000, { options: { lookback_hours: '0' } }),
+    );
+    expect((blind.breakers as Record<string, unknown>[])[0]).toMatchObject({
+      recoveries: 1,
+      mean_recovery_seconds: 130,
+      state_at_start: null,
+    });
+    await expect(
+      circuitBreakersRunner({ store, now: T0 }, request(T0, T0 + 1, { options: { flap_seconds: 'x' } })),
+    ).rejects.toMatchObject({ details: { parameter: 'flap_seconds' } });
   });
 });

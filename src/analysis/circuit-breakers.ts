@@ -15,10 +15,10 @@
 import { tagsIdentity } from '../model/configuration.js';
 import type { BreakerEvent, BreakerState } from '../model/result.js';
 import type { Store, TagFilters } from '../store/types.js';
+import { HOUR_MS } from '../time/buckets.js';
 import { formatMicros } from '../time/parse.js';
 import { checkRequest, countInIntervals, head, numberOption, unusedGroupBy } from './inputs.js';
 import type { AnalysisHead, AnalysisRunner } from './types.js';
-import { HOUR_MS } from '../time/buckets.js';
 
 export interface BreakerWindow {
   /** µs: [start, end), end ≤ now. */
@@ -160,7 +160,12 @@ export function analyseBreakers(events: readonly BreakerEvent[], w: BreakerWindo
     s.trips_per_hour = w.end > w.start ? s.trips / ((w.end - w.start) / 3.6e9) : 0;
     out.push(s);
   }
-  return out.sort((a, b) => b.trips - a.trips || b.open_seconds - a.open_seconds || (tagsIdentity(a.series) < tagsIdentity(b.series) ? -1 : 1));
+  return out.sort(
+    (a, b) =>
+      b.trips - a.trips ||
+      b.open_seconds - a.open_seconds ||
+      (tagsIdentity(a.series) < tagsIdentity(b.series) ? -1 : 1),
+  );
 }
 
 export interface DuringOpen {
@@ -169,7 +174,12 @@ export interface DuringOpen {
 }
 
 /** Results matching `filters` inside the given disjoint, ascending intervals (µs), counted from store aggregates. */
-export async function countDuringOpen(store: Store, filters: TagFilters, intervals: readonly [number, number][], tz: string): Promise<DuringOpen> {
+export async function countDuringOpen(
+  store: Store,
+  filters: TagFilters,
+  intervals: readonly [number, number][],
+  tz: string,
+): Promise<DuringOpen> {
   // Whole milliseconds for the store; intervals that touch after rounding are merged.
   const ms: [number, number][] = [];
   for (const [a, b] of intervals) {
@@ -249,7 +259,9 @@ export const circuitBreakersRunner: AnalysisRunner<'circuit-breakers'> = async (
     if (endpoint !== undefined) {
       const region = s.series.region;
       const filters: TagFilters = { endpoint: [endpoint], ...(region !== undefined ? { region: [region] } : {}) };
-      const c = s.openIntervals.length ? await countDuringOpen(ctx.store, filters, s.openIntervals, req.tz) : { results: 0, failed: 0 };
+      const c = s.openIntervals.length
+        ? await countDuringOpen(ctx.store, filters, s.openIntervals, req.tz)
+        : { results: 0, failed: 0 };
       prevented = {
         estimate: true,
         endpoint,
@@ -263,7 +275,9 @@ export const circuitBreakersRunner: AnalysisRunner<'circuit-breakers'> = async (
     const { openIntervals, ...rest } = s;
     breakers.push({
       ...rest,
-      open_intervals: openIntervals.slice(-MAX_INTERVALS_LISTED).map(([a, b]) => ({ start: formatMicros(a), end: formatMicros(b) })),
+      open_intervals: openIntervals
+        .slice(-MAX_INTERVALS_LISTED)
+        .map(([a, b]) => ({ start: formatMicros(a), end: formatMicros(b) })),
       open_intervals_total: openIntervals.length,
       failures_prevented: prevented,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchWith, request, storePerTest, type FullRow } from '../../test/analysis-helpers.js';
+import { batchWith, type FullRow, request, storePerTest } from '../../test/analysis-helpers.js';
 import { expectedOf, relErr } from '../../test/helpers.js';
 import type { DuckDBStore } from '../store/duckdb/index.js';
 import { betterOf, comparisonRunner } from './comparison.js';
@@ -21,7 +21,8 @@ describe('comparison helpers', () => {
     expect(betterOf('memory_mb')).toBe('lower');
     expect(betterOf('throughput')).toBe('higher');
     // Names that only contain a throughput-like word are not throughput.
-    for (const m of ['packet_drops', 'errors_per_sec', 'gc_stops', 'timeouts_per_second']) expect(betterOf(m), m).toBe('lower');
+    for (const m of ['packet_drops', 'errors_per_sec', 'gc_stops', 'timeouts_per_second'])
+      expect(betterOf(m), m).toBe('lower');
     expect(betterOf('requests_per_sec')).toBe('higher');
   });
 });
@@ -33,7 +34,14 @@ describe('comparison runner on a DuckDB store', () => {
     const store = await newStore();
     const rows: FullRow[] = [];
     const add = (hw: string, vals: number[], failFirst = 0) => {
-      for (const [i, v] of vals.entries()) rows.push({ t: T0 + i * 60_000, success: i >= failFirst, latency: v, metrics: { throughput: 1000 / v }, tags: { hardware: hw, region: i % 2 ? 'eu' : 'us', test: 'bench' } });
+      for (const [i, v] of vals.entries())
+        rows.push({
+          t: T0 + i * 60_000,
+          success: i >= failFirst,
+          latency: v,
+          metrics: { throughput: 1000 / v },
+          tags: { hardware: hw, region: i % 2 ? 'eu' : 'us', test: 'bench' },
+        });
     };
     add('a100', A);
     add('cpu', B, 2);
@@ -45,8 +53,18 @@ describe('comparison runner on a DuckDB store', () => {
 
   it('gives exact per-group statistics, the best group and Welch p-values that match SciPy', async () => {
     const { store, rows } = await seed();
-    const res = await comparisonRunner({ store, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { options: { dimension: 'hardware' } }));
-    expect(res).toMatchObject({ kind: 'comparison', dimension: 'hardware', metric: 'latency_ms', best: 'a100', significant: true, best_availability: 'a100' });
+    const res = await comparisonRunner(
+      { store, now: T0 + 86_400_000 },
+      request(T0, T0 + 3_600_000, { options: { dimension: 'hardware' } }),
+    );
+    expect(res).toMatchObject({
+      kind: 'comparison',
+      dimension: 'hardware',
+      metric: 'latency_ms',
+      best: 'a100',
+      significant: true,
+      best_availability: 'a100',
+    });
     const groups = res.groups;
     expect(groups.map((g) => g.value)).toEqual(['a100', 'cpu', 'h100']);
     for (const g of groups) {
@@ -70,22 +88,44 @@ describe('comparison runner on a DuckDB store', () => {
 
   it('picks the highest mean for a higher-is-better metric and compares several tags at once', async () => {
     const { store } = await seed();
-    const res = await comparisonRunner({ store, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { metric: 'throughput', options: { dimension: 'hardware' } }));
+    const res = await comparisonRunner(
+      { store, now: T0 + 86_400_000 },
+      request(T0, T0 + 3_600_000, { metric: 'throughput', options: { dimension: 'hardware' } }),
+    );
     expect(res.best).toBe('a100'); // 1000/v is largest where latency is smallest (mean of 1000/v: a100 > h100)
-    const multi = await comparisonRunner({ store, now: T0 + 86_400_000 }, request(T0, T0 + 3_600_000, { options: { dimension: 'hardware,region' } }));
+    const multi = await comparisonRunner(
+      { store, now: T0 + 86_400_000 },
+      request(T0, T0 + 3_600_000, { options: { dimension: 'hardware,region' } }),
+    );
     expect((multi.groups as { value: string }[]).map((g) => g.value)).toEqual([
-      'hardware=a100,region=eu', 'hardware=a100,region=us', 'hardware=cpu,region=eu', 'hardware=cpu,region=us', 'hardware=h100,region=eu', 'hardware=h100,region=us',
+      'hardware=a100,region=eu',
+      'hardware=a100,region=us',
+      'hardware=cpu,region=eu',
+      'hardware=cpu,region=us',
+      'hardware=h100,region=eu',
+      'hardware=h100,region=us',
     ]);
   });
 
   it('needs a dimension and refuses bad options (400 naming the option)', async () => {
     const store = await newStore();
-    const run = (options: Record<string, string>) => comparisonRunner({ store, now: T0 }, request(T0, T0 + 1000, { options }));
+    const run = (options: Record<string, string>) =>
+      comparisonRunner({ store, now: T0 }, request(T0, T0 + 1000, { options }));
     await expect(run({})).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'dimension' } });
-    await expect(run({ dimension: '_x' })).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'dimension' } });
-    await expect(run({ dimension: 'hardware', better: 'up' })).rejects.toMatchObject({ details: { parameter: 'better' } });
-    await expect(comparisonRunner({ store, now: T0 }, request(T0, T0, { options: { dimension: 'hardware' } }))).rejects.toThrow(/stop must be after start/);
-    const grouped = await comparisonRunner({ store, now: T0 }, request(T0, T0 + 1000, { groupBy: ['region'], options: { dimension: 'hardware' } }));
+    await expect(run({ dimension: '_x' })).rejects.toMatchObject({
+      code: 'invalid',
+      details: { parameter: 'dimension' },
+    });
+    await expect(run({ dimension: 'hardware', better: 'up' })).rejects.toMatchObject({
+      details: { parameter: 'better' },
+    });
+    await expect(
+      comparisonRunner({ store, now: T0 }, request(T0, T0, { options: { dimension: 'hardware' } })),
+    ).rejects.toThrow(/stop must be after start/);
+    const grouped = await comparisonRunner(
+      { store, now: T0 },
+      request(T0, T0 + 1000, { groupBy: ['region'], options: { dimension: 'hardware' } }),
+    );
     expect(grouped.warnings).toEqual(['group_by is not used by comparison and was ignored']);
   });
 });

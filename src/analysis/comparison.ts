@@ -8,14 +8,15 @@
 //   variance, n), Holm–Bonferroni adjusted; `significant` = at least one adjusted p ≤ `alpha`.
 //   Availability: one-sided Fisher exact test that each other group fails more often than the best one,
 //   Holm adjusted the same way.
-import { statsFrom, type Stats } from '../model/stats.js';
-import type { BucketAggregate, Store, TagFilters } from '../store/types.js';
+
 import { invalid } from '../errors.js';
+import { type Stats, statsFrom } from '../model/stats.js';
+import type { BucketAggregate, Store, TagFilters } from '../store/types.js';
 import { formatMillis } from '../time/parse.js';
 import { checkRequest, head, intOption, numberOption, tagListOption, unusedGroupBy } from './inputs.js';
+import { HIGHER_IS_BETTER } from './regressions.js';
 import { fisherExactGreater, holm } from './significance.js';
 import { welchTTest } from './stats.js';
-import { HIGHER_IS_BETTER } from './regressions.js';
 import type { AnalysisHead, AnalysisRunner } from './types.js';
 
 export type Better = 'lower' | 'higher';
@@ -43,7 +44,13 @@ export interface GroupOut {
   availability_pct: number | null;
   stats: Stats & { availability_pct: number | null };
   /** Welch's t-test against the best group (null for the best group itself or with fewer than 2 values). */
-  vs_best: { t: number | null; df: number | null; p_value: number | null; p_adjusted: number | null; significant: boolean } | null;
+  vs_best: {
+    t: number | null;
+    df: number | null;
+    p_value: number | null;
+    p_adjusted: number | null;
+    significant: boolean;
+  } | null;
   /** One-sided Fisher exact test that this group fails more often than the most available one. */
   availability_vs_best: { p_value: number; p_adjusted: number; significant: boolean } | null;
   percentiles_approximate: boolean;
@@ -59,7 +66,10 @@ export interface ComparisonResult {
 }
 
 /** Pure: one aggregate per group in, statistics, best groups and tests out. */
-export function compareGroups(inputs: readonly GroupInput[], o: { better: Better; alpha: number; minCount: number }): ComparisonResult {
+export function compareGroups(
+  inputs: readonly GroupInput[],
+  o: { better: Better; alpha: number; minCount: number },
+): ComparisonResult {
   const groups: GroupOut[] = inputs
     .map((g) => {
       const stats = statsFrom({ n: g.n, sum: g.sum, m2: g.m2, min: g.min, max: g.max }, g);
@@ -82,7 +92,10 @@ export function compareGroups(inputs: readonly GroupInput[], o: { better: Better
   // Best for the metric, among groups with enough values.
   const eligible = groups.filter((g) => g.stats.count >= o.minCount && g.stats.mean !== null);
   const sign = o.better === 'lower' ? 1 : -1;
-  const best = eligible.reduce<GroupOut | null>((b, g) => (b === null || sign * (g.stats.mean! - b.stats.mean!) < 0 ? g : b), null);
+  const best = eligible.reduce<GroupOut | null>(
+    (b, g) => (b === null || sign * (g.stats.mean! - b.stats.mean!) < 0 ? g : b),
+    null,
+  );
   let significant = false;
   if (best) {
     const mom = (g: GroupOut) => {
@@ -103,14 +116,21 @@ export function compareGroups(inputs: readonly GroupInput[], o: { better: Better
 
   const withRuns = groups.filter((g) => g.test_count > 0);
   const bestAvail = withRuns.reduce<GroupOut | null>(
-    (b, g) => (b === null || g.availability_pct! > b.availability_pct! || (g.availability_pct === b.availability_pct && g.test_count > b.test_count) ? g : b),
+    (b, g) =>
+      b === null ||
+      g.availability_pct! > b.availability_pct! ||
+      (g.availability_pct === b.availability_pct && g.test_count > b.test_count)
+        ? g
+        : b,
     null,
   );
   let availabilitySignificant = false;
   if (bestAvail) {
     const others = withRuns.filter((g) => g !== bestAvail);
     const bf = bestAvail.test_count - bestAvail.success_count;
-    const p = others.map((g) => fisherExactGreater(g.test_count - g.success_count, g.success_count, bf, bestAvail.success_count));
+    const p = others.map((g) =>
+      fisherExactGreater(g.test_count - g.success_count, g.success_count, bf, bestAvail.success_count),
+    );
     const adj = holm(p);
     others.forEach((g, i) => {
       const s = adj[i]! <= o.alpha;
@@ -136,7 +156,13 @@ export async function loadGroups(
   store: Store,
   q: { startMs: number; stopMs: number; tz: string; filters: TagFilters; dims: string[]; metric: string },
 ): Promise<{ groups: GroupInput[]; untagged: number; incompleteBefore?: number }> {
-  const common = { period: 'hour' as const, tz: q.tz, boundaries: [q.startMs, q.stopMs], filters: q.filters, metric: q.metric };
+  const common = {
+    period: 'hour' as const,
+    tz: q.tz,
+    boundaries: [q.startMs, q.stopMs],
+    filters: q.filters,
+    metric: q.metric,
+  };
   const [res, all] = await Promise.all([
     store.aggregate({ ...common, groupBy: q.dims, skipUntagged: true }),
     store.aggregate({ ...common, groupBy: [], stats: 'counts' }),
@@ -182,9 +208,12 @@ export interface ComparisonResponse extends AnalysisHead<'comparison'> {
 export const comparisonRunner: AnalysisRunner<'comparison'> = async (ctx, req) => {
   checkRequest('comparison', req, OPTIONS);
   if (req.options.dimension === undefined || req.options.dimension.trim() === '') {
-    throw invalid('option "dimension" is required: the tag key(s) to compare by, e.g. dimension=hardware or dimension=hardware,region', {
-      parameter: 'dimension',
-    });
+    throw invalid(
+      'option "dimension" is required: the tag key(s) to compare by, e.g. dimension=hardware or dimension=hardware,region',
+      {
+        parameter: 'dimension',
+      },
+    );
   }
   const dims = tagListOption(req.options, 'dimension', []);
   if (dims.length > 4) throw invalid('option "dimension" may list at most 4 tag keys', { parameter: 'dimension' });
@@ -195,13 +224,23 @@ export const comparisonRunner: AnalysisRunner<'comparison'> = async (ctx, req) =
   const better: Better = betterOpt ?? betterOf(req.metric);
   const alpha = numberOption(req.options, 'alpha', 0, 1, 0.05);
   const minCount = intOption(req.options, 'min_count', 1, 1_000_000, 2);
-  const loaded = await loadGroups(ctx.store, { startMs: req.start, stopMs: req.stop, tz: req.tz, filters: req.filters, dims, metric: req.metric });
+  const loaded = await loadGroups(ctx.store, {
+    startMs: req.start,
+    stopMs: req.stop,
+    tz: req.tz,
+    filters: req.filters,
+    dims,
+    metric: req.metric,
+  });
   const out = compareGroups(loaded.groups, { better, alpha, minCount });
   const warnings: string[] = unusedGroupBy('comparison', req);
   if (loaded.incompleteBefore !== undefined) {
-    warnings.push(`raw data before ${formatMillis(loaded.incompleteBefore)} is past retention; statistics there may be incomplete`);
+    warnings.push(
+      `raw data before ${formatMillis(loaded.incompleteBefore)} is past retention; statistics there may be incomplete`,
+    );
   }
-  if (out.groups.some((g) => g.percentiles_approximate)) warnings.push('some percentiles come from merged sketches (within 1 %)');
+  if (out.groups.some((g) => g.percentiles_approximate))
+    warnings.push('some percentiles come from merged sketches (within 1 %)');
   return {
     ...head('comparison', req),
     dimension: dims.join(','),
@@ -218,7 +257,8 @@ export const comparisonRunner: AnalysisRunner<'comparison'> = async (ctx, req) =
       untagged_results: loaded.untagged,
       tests: {
         metric: "Welch's t-test of the best group against each other group from moments, Holm-Bonferroni adjusted",
-        availability: 'one-sided Fisher exact test (other group fails more often than the best), Holm-Bonferroni adjusted',
+        availability:
+          'one-sided Fisher exact test (other group fails more often than the best), Holm-Bonferroni adjusted',
       },
     },
     ...(warnings.length ? { warnings } : {}),

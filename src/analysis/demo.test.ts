@@ -2,10 +2,10 @@
 // a worker failing 20 % of its probes, a flaky functional test, a 40-minute regional outage that trips its
 // endpoint's breaker, and a breaker that trips every 20 minutes for 3 hours.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../../test/analysis-helpers.js';
 import { DemoFleet } from '../demo/generate.js';
 import { decodeLineProtocol, SeriesCache } from '../ingest/validate.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
-import { request } from '../../test/analysis-helpers.js';
 import { circuitBreakersRunner } from './circuit-breakers.js';
 import { comparisonRunner } from './comparison.js';
 import { failurePatternsRunner, HOUR_OF_DAY } from './failure-patterns.js';
@@ -50,9 +50,15 @@ describe('analyses on the demo fleet find the planted incidents', () => {
     expect(corr.filter((c) => c.dimension === HOUR_OF_DAY).map((c) => c.value)).toContain(outageHour);
     const patterns = res.patterns as { pattern: string; category: string }[];
     // Probe errors: three shapes whatever the address, host or request id.
-    expect(patterns.filter((p) => p.pattern.startsWith('timeout after')).map((p) => p.pattern)).toEqual(['timeout after <duration> connecting to <ip>']);
-    expect(patterns.filter((p) => p.pattern.startsWith('HTTP 503')).map((p) => p.pattern)).toEqual(['HTTP 503 from <url> (request id <id>)']);
-    expect(patterns.filter((p) => p.pattern.startsWith('connection refused')).map((p) => [p.pattern, p.category])).toEqual([['connection refused by <host>', 'connection']]);
+    expect(patterns.filter((p) => p.pattern.startsWith('timeout after')).map((p) => p.pattern)).toEqual([
+      'timeout after <duration> connecting to <ip>',
+    ]);
+    expect(patterns.filter((p) => p.pattern.startsWith('HTTP 503')).map((p) => p.pattern)).toEqual([
+      'HTTP 503 from <url> (request id <id>)',
+    ]);
+    expect(
+      patterns.filter((p) => p.pattern.startsWith('connection refused')).map((p) => [p.pattern, p.category]),
+    ).toEqual([['connection refused by <host>', 'connection']]);
   });
 
   it('flaky-tests: checkout_flow is flaky in both regions and nothing is broken', async () => {
@@ -94,9 +100,15 @@ describe('analyses on the demo fleet find the planted incidents', () => {
 
   it('comparison: gpu-a100 is the fastest hardware for every model, significantly', async () => {
     for (const model of ['resnet50', 'bert-base', 'llama-7b']) {
-      const res = await comparisonRunner(ctx(), request(START, STOP, { filters: { model: [model] }, options: { dimension: 'hardware' } }));
+      const res = await comparisonRunner(
+        ctx(),
+        request(START, STOP, { filters: { model: [model] }, options: { dimension: 'hardware' } }),
+      );
       expect(res).toMatchObject({ best: 'gpu-a100', significant: true });
-      const thr = await comparisonRunner(ctx(), request(START, STOP, { metric: 'throughput', filters: { model: [model] }, options: { dimension: 'hardware' } }));
+      const thr = await comparisonRunner(
+        ctx(),
+        request(START, STOP, { metric: 'throughput', filters: { model: [model] }, options: { dimension: 'hardware' } }),
+      );
       expect(thr.best).toBe('gpu-a100');
     }
   });

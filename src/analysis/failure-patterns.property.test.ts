@@ -66,29 +66,58 @@ describe('failure-patterns from summaries equals a direct grouping (property)', 
       fc.asyncProperty(caseArb, async (c) => {
         const first = toRows(c.rows);
         const late = toRows(c.late);
-        const store = await storeWithLateWrites(first, late, { base: BASE, rollupHours: c.rollupHours, rollupAgain: c.rollupAgain, until: BASE + SPAN_H * HOUR });
+        const store = await storeWithLateWrites(first, late, {
+          base: BASE,
+          rollupHours: c.rollupHours,
+          rollupAgain: c.rollupAgain,
+          until: BASE + SPAN_H * HOUR,
+        });
         try {
           const start = BASE + c.startMin * 60_000 + c.startSec * 1000;
           const stop = Math.min(start + c.lengthMin * 60_000, BASE + SPAN_H * HOUR + 1);
           const now = c.nowInside ? Math.floor((start + stop) / 2) + 7 : stop + DAY;
-          const filters: Record<string, string[]> = c.filter === 'region' ? { region: ['eu'] } : c.filter === 'worker' ? { worker: ['w1', 'w3'] } : {};
+          const filters: Record<string, string[]> =
+            c.filter === 'region' ? { region: ['eu'] } : c.filter === 'worker' ? { worker: ['w1', 'w3'] } : {};
           const res = await failurePatternsRunner(
             { store, now },
-            request(start, stop, { tz: c.tz, filters, groupBy: c.groupBy, options: { limit: '1000', lookback_days: String(c.lookbackDays) } }),
+            request(start, stop, {
+              tz: c.tz,
+              filters,
+              groupBy: c.groupBy,
+              options: { limit: '1000', lookback_days: String(c.lookbackDays) },
+            }),
           );
 
-          const all = lastWritten([...first, ...late]).filter((r) => Object.entries(filters).every(([k, vs]) => vs.includes(r.tags![k]!)));
-          const asResult = (r: FullRow) => ({ time: r.t * 1000, success: r.success, latency_ms: null, metrics: null, error: r.error ?? null, error_type: r.errorType ?? null, tags: r.tags! });
+          const all = lastWritten([...first, ...late]).filter((r) =>
+            Object.entries(filters).every(([k, vs]) => vs.includes(r.tags![k]!)),
+          );
+          const asResult = (r: FullRow) => ({
+            time: r.t * 1000,
+            success: r.success,
+            latency_ms: null,
+            metrics: null,
+            error: r.error ?? null,
+            error_type: r.errorType ?? null,
+            tags: r.tags!,
+          });
           const inWindow = all.filter((r) => r.t >= start && r.t < stop);
           const lookback = c.lookbackDays * DAY;
           const seenBefore =
             c.lookbackDays > 0
-              ? new Set(all.filter((r) => !r.success && r.t >= start - lookback && r.t < start).map((r) => fingerprintOfResult(asResult(r))))
+              ? new Set(
+                  all
+                    .filter((r) => !r.success && r.t >= start - lookback && r.t < start)
+                    .map((r) => fingerprintOfResult(asResult(r))),
+                )
               : undefined;
-          const want = groupFailures(
-            inWindow.filter((r) => !r.success).map(asResult),
-            { groupBy: c.groupBy, tz: c.tz, startMs: start, endMs: Math.max(start, Math.min(stop, now)), limit: 1000, ...(seenBefore ? { seenBefore } : {}) },
-          );
+          const want = groupFailures(inWindow.filter((r) => !r.success).map(asResult), {
+            groupBy: c.groupBy,
+            tz: c.tz,
+            startMs: start,
+            endMs: Math.max(start, Math.min(stop, now)),
+            limit: 1000,
+            ...(seenBefore ? { seenBefore } : {}),
+          });
           expect(res.patterns).toEqual(want.patterns);
           expect(res.categories).toEqual(want.categories);
           expect(res.days).toEqual(want.days);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { batchWith, request, storePerTest, result, type FullRow } from '../../test/analysis-helpers.js';
+import { batchWith, type FullRow, request, result, storePerTest } from '../../test/analysis-helpers.js';
 import { DAY, HOUR } from '../../test/helpers.js';
 import { AppError } from '../errors.js';
-import { correlateFailures, failurePatternsRunner, groupFailures, HOUR_OF_DAY } from './failure-patterns.js';
 import { fingerprintOf, normaliseMessage } from '../model/fingerprint.js';
+import { correlateFailures, failurePatternsRunner, groupFailures, HOUR_OF_DAY } from './failure-patterns.js';
 import { fisherExactGreater } from './significance.js';
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -20,7 +20,10 @@ describe('groupFailures (pure)', () => {
     ];
     const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 10 });
     expect(g.failures).toBe(4);
-    expect(g.patterns.map((p) => [p.category, p.count])).toEqual([['timeout', 3], ['not_found', 1]]);
+    expect(g.patterns.map((p) => [p.category, p.count])).toEqual([
+      ['timeout', 3],
+      ['not_found', 1],
+    ]);
     const t = g.patterns[0]!;
     expect(t.pattern).toBe('timeout after <duration> on <ip>');
     expect(t.fingerprint).toBe(fingerprintOf(null, t.pattern));
@@ -45,14 +48,21 @@ describe('groupFailures (pure)', () => {
     ];
     const g = groupFailures(rows, { groupBy: ['endpoint'], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 10 });
     expect(g.patterns).toHaveLength(3);
-    expect(g.patterns.filter((p) => p.category === 'permission').map((p) => p.series.endpoint).sort()).toEqual(['x', 'y']);
+    expect(
+      g.patterns
+        .filter((p) => p.category === 'permission')
+        .map((p) => p.series.endpoint)
+        .sort(),
+    ).toEqual(['x', 'y']);
     expect(g.patterns.find((p) => p.error_type === null)!.category).toBe('other');
     const flat = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 10 });
     expect(flat.patterns.map((p) => p.count)).toEqual([2, 1]);
   });
 
   it('reports an increasing trend with daily counts when a pattern appears in the second half only', () => {
-    const rows = Array.from({ length: 12 }, (_, i) => result(T0 + 3 * DAY + i * HOUR, false, {}, 'disk full on /dev/sda1'));
+    const rows = Array.from({ length: 12 }, (_, i) =>
+      result(T0 + 3 * DAY + i * HOUR, false, {}, 'disk full on /dev/sda1'),
+    );
     const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + 4 * DAY, limit: 10 });
     const p = g.patterns[0]!;
     expect(g.days).toEqual(['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04']);
@@ -67,8 +77,17 @@ describe('groupFailures (pure)', () => {
 
   it('keeps the `limit` largest patterns and the `limit` most recent of the rest, and says how many there were', () => {
     // Kind i occurs i + 1 times, first at hour i; kind a (once, at hour 0) is the smallest and oldest.
-    const rows = Array.from({ length: 6 }, (_, i) => Array.from({ length: i + 1 }, (_, k) => result(T0 + (i + k) * HOUR, false, {}, `error kind ${'abcdef'[i]}`))).flat();
-    const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2, seenBefore: new Set([fingerprintOf(null, 'error kind f')]) });
+    const rows = Array.from({ length: 6 }, (_, i) =>
+      Array.from({ length: i + 1 }, (_, k) => result(T0 + (i + k) * HOUR, false, {}, `error kind ${'abcdef'[i]}`)),
+    ).flat();
+    const g = groupFailures(rows, {
+      groupBy: [],
+      tz: 'UTC',
+      startMs: T0,
+      endMs: T0 + DAY,
+      limit: 2,
+      seenBefore: new Set([fingerprintOf(null, 'error kind f')]),
+    });
     expect(g.patterns.map((p) => p.count)).toEqual([6, 5, 4, 3]); // f, e by size; then d (hour 3), c (hour 2) by first seen
     expect(g.patterns.map((p) => p.new)).toEqual([false, true, true, true]);
     expect(g.patterns_total).toBe(6);
@@ -76,14 +95,18 @@ describe('groupFailures (pure)', () => {
   });
 
   it('lists a new rare failure even behind many larger patterns', () => {
-    const rows = Array.from({ length: 5 }, (_, i) => Array.from({ length: 10 }, () => result(T0, false, {}, `old failure ${'abcde'[i]}`))).flat();
+    const rows = Array.from({ length: 5 }, (_, i) =>
+      Array.from({ length: 10 }, () => result(T0, false, {}, `old failure ${'abcde'[i]}`)),
+    ).flat();
     rows.push(result(T0 + 5 * HOUR, false, {}, 'brand new failure'));
     const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 3 });
     expect(g.patterns.map((p) => p.pattern)).toContain('brand new failure');
   });
 
   it('counts a pattern once per failure', () => {
-    const rows = Array.from({ length: 5 }, (_, i) => Array.from({ length: i + 1 }, () => result(T0, false, {}, `error kind ${'abcde'[i]}`))).flat();
+    const rows = Array.from({ length: 5 }, (_, i) =>
+      Array.from({ length: i + 1 }, () => result(T0, false, {}, `error kind ${'abcde'[i]}`)),
+    ).flat();
     const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2 });
     expect(g.patterns.map((p) => p.count)).toEqual([5, 4, 3, 2]);
     expect(g.failures).toBe(15);
@@ -95,7 +118,16 @@ describe('correlateFailures (pure)', () => {
     // 200 runs, 42 failures (rate 0.21). w1: 12 of 20 (0.6, lift 2.86). w2: 19 runs, all failed (too few runs).
     // w3: 40 of 100 (0.4, lift 1.9 < 2).
     const r = correlateFailures(
-      [{ dimension: 'worker', values: [{ value: 'w1', runs: 20, failures: 12 }, { value: 'w2', runs: 19, failures: 19 }, { value: 'w3', runs: 100, failures: 40 }] }],
+      [
+        {
+          dimension: 'worker',
+          values: [
+            { value: 'w1', runs: 20, failures: 12 },
+            { value: 'w2', runs: 19, failures: 19 },
+            { value: 'w3', runs: 100, failures: 40 },
+          ],
+        },
+      ],
       { runs: 200, failures: 42 },
       { minRuns: 20, minLift: 2, alpha: 0.05 },
     );
@@ -125,7 +157,7 @@ describe('correlateFailures (pure)', () => {
 describe('correlateFailures keeps false alarms rare', () => {
   it('flags no worker in at least 19 of 20 fleets whose workers all fail at the same 10 % rate', () => {
     let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     let alarms = 0;
     for (let s = 0; s < 20; s++) {
       const values = Array.from({ length: 10 }, (_, i) => {
@@ -134,7 +166,11 @@ describe('correlateFailures keeps false alarms rare', () => {
         return { value: `w${i}`, runs: 200, failures };
       });
       const total = { runs: 2000, failures: values.reduce((a, v) => a + v.failures, 0) };
-      if (correlateFailures([{ dimension: 'worker', values }], total, { minRuns: 20, minLift: 2, alpha: 0.05 }).correlations.length) alarms++;
+      if (
+        correlateFailures([{ dimension: 'worker', values }], total, { minRuns: 20, minLift: 2, alpha: 0.05 })
+          .correlations.length
+      )
+        alarms++;
     }
     expect(alarms).toBeLessThanOrEqual(1);
   });
@@ -155,7 +191,11 @@ describe('failure-patterns runner on a DuckDB store', () => {
           success: !fails,
           latency: 10,
           tags: { test: `t${i % 4}`, worker: `w${w}`, region: w % 2 ? 'eu' : 'us' },
-          error: fails ? (w === 3 ? `connect ECONNREFUSED 10.1.${i % 7}.${w}:5432` : `timeout after ${5000 + i} ms`) : null,
+          error: fails
+            ? w === 3
+              ? `connect ECONNREFUSED 10.1.${i % 7}.${w}:5432`
+              : `timeout after ${5000 + i} ms`
+            : null,
         });
       }
     }
@@ -164,13 +204,25 @@ describe('failure-patterns runner on a DuckDB store', () => {
     const res = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + DAY));
     expect(res.kind).toBe('failure-patterns');
     expect(res.start).toBe('2026-11-01T00:00:00Z');
-    const corr = res.correlations as { dimension: string; value: string; failure_rate: number; overall_rate: number; runs: number; p_value: number }[];
+    const corr = res.correlations as {
+      dimension: string;
+      value: string;
+      failure_rate: number;
+      overall_rate: number;
+      runs: number;
+      p_value: number;
+    }[];
     expect(corr.map((c) => [c.dimension, c.value])).toEqual([['worker', 'w3']]);
     expect(corr[0]!.runs).toBe(240);
     expect(corr[0]!.failure_rate).toBeCloseTo(36 / 240, 12);
     expect(corr[0]!.overall_rate).toBeCloseTo(84 / 1200, 12);
     expect(corr[0]!.p_value).toBeCloseTo(fisherExactGreater(36, 204, 48, 912), 15);
-    const patterns = res.patterns as { category: string; count: number; pattern: string; breadth: { workers: number } }[];
+    const patterns = res.patterns as {
+      category: string;
+      count: number;
+      pattern: string;
+      breadth: { workers: number };
+    }[];
     expect(patterns.map((p) => [p.category, p.count, p.pattern])).toEqual([
       ['timeout', 48, 'timeout after <duration>'],
       ['connection', 36, 'connect ECONNREFUSED <ip>'],
@@ -182,7 +234,10 @@ describe('failure-patterns runner on a DuckDB store', () => {
     expect(res.warnings).toBeUndefined();
 
     // max_rows, from when raw rows were read, no longer cuts anything (summaries have no row bound): it says so.
-    const cut = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + DAY, { options: { max_rows: '50' } }));
+    const cut = await failurePatternsRunner(
+      { store, now: T0 + 2 * DAY },
+      request(T0, T0 + DAY, { options: { max_rows: '50' } }),
+    );
     expect((cut.patterns as { count: number }[]).reduce((s, p) => s + p.count, 0)).toBe(84);
     expect(cut.warnings).toEqual([expect.stringContaining('max_rows no longer bounds this analysis')]);
     expect((cut.correlations as unknown[]).length).toBe(1);
@@ -192,12 +247,18 @@ describe('failure-patterns runner on a DuckDB store', () => {
     const store = await newStore();
     const rows: FullRow[] = [];
     // One timeout a minute for two days.
-    for (let i = 0; i < 2 * 1440; i++) rows.push({ t: T0 + i * MIN, success: false, tags: { worker: 'w1' }, error: 'timeout after 5000 ms' });
+    for (let i = 0; i < 2 * 1440; i++)
+      rows.push({ t: T0 + i * MIN, success: false, tags: { worker: 'w1' }, error: 'timeout after 5000 ms' });
     await store.write(batchWith(rows));
     await store.rollup(T0 + DAY + 90 * MIN); // the first day and a half from run summaries, the rest raw
     const start = T0 + 30 * MIN;
     const res = await failurePatternsRunner({ store, now: T0 + 2 * DAY }, request(start, T0 + 2 * DAY));
-    const p = (res.patterns as { count: number; trend: { direction: string; first_half: number; second_half: number; daily: number[] } }[])[0]!;
+    const p = (
+      res.patterns as {
+        count: number;
+        trend: { direction: string; first_half: number; second_half: number; daily: number[] };
+      }[]
+    )[0]!;
     expect(p.count).toBe(2 * 1440 - 30);
     expect(p.trend).toMatchObject({ direction: 'stable', first_half: 1425, second_half: 1425, daily: [1410, 1440] });
   });
@@ -209,7 +270,12 @@ describe('failure-patterns runner on a DuckDB store', () => {
     // would replace the earlier: one result per series and timestamp.)
     await store.write(batchWith([{ t: at, success: false, tags: { worker: 'w1' }, error: 'timeout after 900 ms' }]));
     await store.write(batchWith([{ t: at, success: false, tags: { worker: 'w2' }, error: 'timeout after 100 ms' }]));
-    const example = async () => ((await failurePatternsRunner({ store, now: T0 + DAY }, request(T0, T0 + 2 * HOUR))).patterns as { example: string }[])[0]!.example;
+    const example = async () =>
+      (
+        (await failurePatternsRunner({ store, now: T0 + DAY }, request(T0, T0 + 2 * HOUR))).patterns as {
+          example: string;
+        }[]
+      )[0]!.example;
     expect(await example()).toBe('timeout after 900 ms'); // from raw rows
     await store.rollup(T0 + DAY);
     expect(await example()).toBe('timeout after 900 ms'); // from the hourly summary
@@ -227,15 +293,22 @@ describe('failure-patterns runner on a DuckDB store', () => {
     }
     await store.write(batchWith(rows));
     const now = T0 + 3 * DAY;
-    const kol = await failurePatternsRunner({ store, now }, request(T0, T0 + 2 * DAY, { tz: 'Asia/Kolkata', options: { dimensions: HOUR_OF_DAY } }));
+    const kol = await failurePatternsRunner(
+      { store, now },
+      request(T0, T0 + 2 * DAY, { tz: 'Asia/Kolkata', options: { dimensions: HOUR_OF_DAY } }),
+    );
     expect((kol.correlations as { value: string }[]).map((c) => c.value)).toEqual(['15']);
-    const utc = await failurePatternsRunner({ store, now }, request(T0, T0 + 2 * DAY, { options: { dimensions: `${HOUR_OF_DAY},worker` } }));
+    const utc = await failurePatternsRunner(
+      { store, now },
+      request(T0, T0 + 2 * DAY, { options: { dimensions: `${HOUR_OF_DAY},worker` } }),
+    );
     expect((utc.correlations as { value: string }[]).map((c) => c.value).sort()).toEqual(['09', '10']);
   });
 
   it('rejects unknown and out-of-range options with the option named', async () => {
     const store = await newStore();
-    const run = (options: Record<string, string>) => failurePatternsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options }));
+    const run = (options: Record<string, string>) =>
+      failurePatternsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options }));
     await expect(run({ limt: '5' })).rejects.toMatchObject({ code: 'invalid', details: { parameter: 'limt' } });
     await expect(run({ min_lift: '0.5' })).rejects.toThrow(/option "min_lift" must be between 1 and 1000/);
     await expect(run({ alpha: 'abc' })).rejects.toBeInstanceOf(AppError);

@@ -143,7 +143,13 @@ export class PatternGrouper {
   add(r: TestResult): void {
     if (r.success) return;
     const kind = failureKindOf(r.error_type, r.error);
-    this.addPiece(r.tags, kind, { failures: 1, firstTime: r.time, lastTime: r.time, example: (r.error ?? '').slice(0, EXAMPLE_CHARS), sliceStart: r.time / 1000 });
+    this.addPiece(r.tags, kind, {
+      failures: 1,
+      firstTime: r.time,
+      lastTime: r.time,
+      example: (r.error ?? '').slice(0, EXAMPLE_CHARS),
+      sliceStart: r.time / 1000,
+    });
   }
 
   /** The store's failure counts per series, fingerprint and piece. */
@@ -210,7 +216,9 @@ export class PatternGrouper {
     const withDaily = dayStarts.length > 1 && dayStarts.length - 1 <= MAX_TREND_DAYS;
     const mid = trendMiddle(o.startMs, o.endMs);
 
-    const all = [...this.groups.values()].sort((a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1));
+    const all = [...this.groups.values()].sort(
+      (a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1),
+    );
     // The `limit` largest patterns, then up to `limit` of the rest that appeared most recently, so that a new
     // failure still rare is not cut off behind the big ones (new-failure notifications look for it).
     const recent = all
@@ -355,7 +363,11 @@ export function correlateFailures(
       if (v.runs < o.minRuns) continue;
       const restFail = total.failures - v.failures;
       const restPass = total.runs - v.runs - restFail;
-      tested.push({ dimension: d.dimension, v, p: fisherExactGreater(v.failures, v.runs - v.failures, restFail, restPass) });
+      tested.push({
+        dimension: d.dimension,
+        v,
+        p: fisherExactGreater(v.failures, v.runs - v.failures, restFail, restPass),
+      });
     }
   }
   const q = benjaminiHochberg(tested.map((t) => t.p));
@@ -390,7 +402,11 @@ export function correlateFailures(
 export async function countRuns(
   store: Store,
   q: { startMs: number; stopMs: number; filters: TagFilters; tz: string; dimensions: readonly string[] },
-): Promise<{ total: { runs: number; failures: number }; dims: (DimensionCounts | { dimension: string; values: null })[]; incompleteBefore?: number }> {
+): Promise<{
+  total: { runs: number; failures: number };
+  dims: (DimensionCounts | { dimension: string; values: null })[];
+  incompleteBefore?: number;
+}> {
   const tagDims = q.dimensions.filter((d) => d !== HOUR_OF_DAY);
   const res = await store.aggregate({
     period: 'hour',
@@ -420,7 +436,8 @@ export async function countRuns(
       }
     }
   }
-  const sorted = (m: Map<string, ValueCounts>) => [...m.values()].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const sorted = (m: Map<string, ValueCounts>) =>
+    [...m.values()].sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   const dims: (DimensionCounts | { dimension: string; values: null })[] = [];
   for (const d of q.dimensions) {
     if (d !== HOUR_OF_DAY) {
@@ -429,17 +446,35 @@ export async function countRuns(
     }
     // The window cut at local hour starts: each bucket's count goes to its hour of day.
     const boundaries = [q.startMs];
-    for (let b = nextBucketStart('hour', q.tz, q.startMs); b < q.stopMs && boundaries.length <= MAX_BUCKETS; b = nextBucketStart('hour', q.tz, b)) boundaries.push(b);
+    for (
+      let b = nextBucketStart('hour', q.tz, q.startMs);
+      b < q.stopMs && boundaries.length <= MAX_BUCKETS;
+      b = nextBucketStart('hour', q.tz, b)
+    )
+      boundaries.push(b);
     if (boundaries.length > MAX_BUCKETS) {
       dims.push({ dimension: d, values: null });
       continue;
     }
     boundaries.push(q.stopMs);
-    const hourly = await store.aggregate({ period: 'hour', tz: q.tz, boundaries, filters: q.filters, groupBy: [], metric: 'latency_ms', stats: 'counts' });
+    const hourly = await store.aggregate({
+      period: 'hour',
+      tz: q.tz,
+      boundaries,
+      filters: q.filters,
+      groupBy: [],
+      metric: 'latency_ms',
+      stats: 'counts',
+    });
     const counts = new Map<string, ValueCounts>();
     for (const g of hourly.groups) {
       for (const b of g.buckets) {
-        add(counts, String(DateTime.fromMillis(boundaries[b.bucket]!, { zone: q.tz }).hour).padStart(2, '0'), b.testCount, b.testCount - b.successCount);
+        add(
+          counts,
+          String(DateTime.fromMillis(boundaries[b.bucket]!, { zone: q.tz }).hour).padStart(2, '0'),
+          b.testCount,
+          b.testCount - b.successCount,
+        );
       }
     }
     dims.push({ dimension: d, values: sorted(counts) });
@@ -482,7 +517,8 @@ export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = async (
   const lookbackDays = lookbackDaysOption(req.options);
 
   const warnings: string[] = [];
-  if (req.options.max_rows !== undefined) warnings.push('max_rows no longer bounds this analysis: it reads hourly failure summaries, not raw results');
+  if (req.options.max_rows !== undefined)
+    warnings.push('max_rows no longer bounds this analysis: it reads hourly failure summaries, not raw results');
   // The trend is measured over [start, end), end at most now; the store cuts its pieces at the local day starts and
   // the middle, so daily counts and halves are exact.
   const end = Math.max(req.start, Math.min(req.stop, ctx.now));
@@ -492,12 +528,28 @@ export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = async (
   grouper.addSummaries(summaries);
   const seenBefore =
     lookbackDays > 0
-      ? await ctx.store.failureFingerprints({ start: req.start - lookbackDays * DAY_MS, stop: req.start, filters: req.filters })
+      ? await ctx.store.failureFingerprints({
+          start: req.start - lookbackDays * DAY_MS,
+          stop: req.start,
+          filters: req.filters,
+        })
       : undefined;
-  const grouped = grouper.result({ tz: req.tz, startMs: req.start, endMs: end, limit, ...(seenBefore ? { seenBefore } : {}) });
+  const grouped = grouper.result({
+    tz: req.tz,
+    startMs: req.start,
+    endMs: end,
+    limit,
+    ...(seenBefore ? { seenBefore } : {}),
+  });
 
   // Totals and per-value counts come from aggregates (exact over the whole window, from the rollups' counts).
-  const counted = await countRuns(ctx.store, { startMs: req.start, stopMs: req.stop, filters: req.filters, tz: req.tz, dimensions });
+  const counted = await countRuns(ctx.store, {
+    startMs: req.start,
+    stopMs: req.stop,
+    filters: req.filters,
+    tz: req.tz,
+    dimensions,
+  });
   const dims: DimensionCounts[] = [];
   for (const d of counted.dims) {
     if (d.values) dims.push({ dimension: d.dimension, values: d.values });
@@ -505,7 +557,9 @@ export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = async (
   }
   const corr = correlateFailures(dims, counted.total, { minRuns, minLift, alpha });
   if (counted.incompleteBefore !== undefined) {
-    warnings.push(`raw data before ${formatMillis(counted.incompleteBefore)} is past retention; counts there may be incomplete`);
+    warnings.push(
+      `raw data before ${formatMillis(counted.incompleteBefore)} is past retention; counts there may be incomplete`,
+    );
   }
 
   return {

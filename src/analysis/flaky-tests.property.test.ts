@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
 import { HOUR } from '../../test/helpers.js';
-import { bucketOf, classifyFlaky, DEFAULT_IGNORE_TAGS, flakyTestsRunner, type FlakyResult } from './flaky-tests.js';
+import { bucketOf, classifyFlaky, DEFAULT_IGNORE_TAGS, type FlakyResult, flakyTestsRunner } from './flaky-tests.js';
 
 const BASE = Date.UTC(2026, 10, 2, 0);
 const SPAN_H = 8;
@@ -50,8 +50,15 @@ const toRows = (rs: Case['rows']): FullRow[] =>
   }));
 
 /** The expected answer from the raw rows alone: incidents judged on whole buckets, then classifyFlaky. */
-function direct(rows: FullRow[], c: Case, start: number, stop: number, filters: Record<string, string[]>): FlakyResult & { incidents: number } {
-  const matches = (r: FullRow, f: Record<string, string[]>) => Object.entries(f).every(([k, vs]) => vs.includes(r.tags![k]!));
+function direct(
+  rows: FullRow[],
+  c: Case,
+  start: number,
+  stop: number,
+  filters: Record<string, string[]>,
+): FlakyResult & { incidents: number } {
+  const matches = (r: FullRow, f: Record<string, string[]>) =>
+    Object.entries(f).every(([k, vs]) => vs.includes(r.tags![k]!));
   const { test: _t, ...env } = filters;
   const bucketUs = c.incidentSeconds * 1e6;
   const counts = new Map<number, { runs: number; failures: number }>();
@@ -93,11 +100,17 @@ describe('flaky-tests from summaries equals a direct classification (property)',
       fc.asyncProperty(caseArb, async (c) => {
         const first = toRows(c.rows);
         const late = toRows(c.late);
-        const store = await storeWithLateWrites(first, late, { base: BASE, rollupHours: c.rollupHours, rollupAgain: c.rollupAgain, until: BASE + SPAN_H * HOUR });
+        const store = await storeWithLateWrites(first, late, {
+          base: BASE,
+          rollupHours: c.rollupHours,
+          rollupAgain: c.rollupAgain,
+          until: BASE + SPAN_H * HOUR,
+        });
         try {
           const start = BASE + c.startMin * 60_000 + c.startSec * 1000;
           const stop = Math.min(start + c.lengthMin * 60_000, BASE + SPAN_H * HOUR + 1);
-          const filters: Record<string, string[]> = c.filter === 'test' ? { test: ['a'] } : c.filter === 'worker' ? { worker: ['w1', 'w2'] } : {};
+          const filters: Record<string, string[]> =
+            c.filter === 'test' ? { test: ['a'] } : c.filter === 'worker' ? { worker: ['w1', 'w2'] } : {};
           const options: Record<string, string> = {
             incident_seconds: String(c.incidentSeconds),
             incident_min_runs: String(c.incidentMinRuns),
@@ -113,7 +126,11 @@ describe('flaky-tests from summaries equals a direct classification (property)',
           );
           const want = direct(lastWritten([...first, ...late]), c, start, stop, filters);
           expect(res.tests).toEqual(want.tests);
-          expect(res.summary).toMatchObject({ configurations: want.configurations, flagged: want.flagged, excluded_runs: want.excluded_runs });
+          expect(res.summary).toMatchObject({
+            configurations: want.configurations,
+            flagged: want.flagged,
+            excluded_runs: want.excluded_runs,
+          });
           expect((res.incidents as { count: number }).count).toBe(want.incidents);
         } finally {
           await store.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { batchWith, request, storePerTest, result, type FullRow } from '../../test/analysis-helpers.js';
+import { batchWith, type FullRow, request, result, storePerTest } from '../../test/analysis-helpers.js';
 import { DAY } from '../../test/helpers.js';
-import { classifyFlaky, findIncidents, flakyTestsRunner, type FlakyOptions } from './flaky-tests.js';
+import { classifyFlaky, type FlakyOptions, findIncidents, flakyTestsRunner } from './flaky-tests.js';
 
 const T0 = Date.UTC(2026, 10, 1);
 const MIN = 60_000;
@@ -23,7 +23,15 @@ describe('classifyFlaky (pure)', () => {
   it('computes the flip rate and calls an alternating test flaky', () => {
     const r = classifyFlaky(seq('PFPFPFPFPF'), base);
     expect(r.tests).toHaveLength(1);
-    expect(r.tests[0]).toMatchObject({ status: 'flaky', runs: 10, failures: 5, transitions: 9, flip_rate: 1, transitions_last_10: 9, series: { test: 'x' } });
+    expect(r.tests[0]).toMatchObject({
+      status: 'flaky',
+      runs: 10,
+      failures: 5,
+      transitions: 9,
+      flip_rate: 1,
+      transitions_last_10: 9,
+      series: { test: 'x' },
+    });
     expect(r.tests[0]).toMatchObject({ consecutive_failures: 1, consecutive_passes: 0, last_success: false });
   });
 
@@ -64,10 +72,14 @@ describe('classifyFlaky (pure)', () => {
     );
     const r = classifyFlaky(rows, base);
     expect(r.configurations).toBe(2);
-    expect(r.tests).toEqual([expect.objectContaining({ series: { hardware: 'b', test: 'x' }, status: 'broken', runs: 10 })]);
+    expect(r.tests).toEqual([
+      expect.objectContaining({ series: { hardware: 'b', test: 'x' }, status: 'broken', runs: 10 }),
+    ]);
     const merged = classifyFlaky(rows, { ...base, groupBy: ['test'] });
     expect(classifyFlaky(rows, { ...base, ignoreTags: ['worker', 'hardware'] }).tests).toEqual(merged.tests);
-    expect(merged.tests).toEqual([expect.objectContaining({ series: { test: 'x' }, status: 'flaky', runs: 20, flip_rate: 1 })]);
+    expect(merged.tests).toEqual([
+      expect.objectContaining({ series: { test: 'x' }, status: 'flaky', runs: 20, flip_rate: 1 }),
+    ]);
   });
 
   it('leaves out runs in incident buckets and counts them', () => {
@@ -101,29 +113,45 @@ describe('flaky-tests runner on a DuckDB store', () => {
         if (test === 't0') ok = m % 2 === 0; // flaky
         if (test === 't1') ok = m < 25; // broken since minute 25
         if (m >= 35) ok = false; // outage: everything fails in the last 5 minutes
-        rows.push({ t: T0 + m * MIN + k * 1000, success: ok, tags: { test, worker: `w${(m + k) % 4}` }, error: ok ? null : 'x' });
+        rows.push({
+          t: T0 + m * MIN + k * 1000,
+          success: ok,
+          tags: { test, worker: `w${(m + k) % 4}` },
+          error: ok ? null : 'x',
+        });
       }
     }
     await store.write(batchWith(rows));
     const now = T0 + DAY;
     const res = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS));
     const tests = res.tests;
-    expect(tests.map((t) => [t.series.test, t.status])).toEqual([['t1', 'broken'], ['t0', 'flaky']]);
+    expect(tests.map((t) => [t.series.test, t.status])).toEqual([
+      ['t1', 'broken'],
+      ['t0', 'flaky'],
+    ]);
     expect(tests[0]!.runs).toBe(35);
     expect(tests[1]).toMatchObject({ runs: 35, excluded_runs: 5, flip_rate: 1 });
     expect(res.incidents).toMatchObject({ count: 5 });
     expect(res.summary).toMatchObject({ runs_read: 480, configurations: 12, excluded_runs: 60 });
 
     // Without the guard, the outage makes every test look broken.
-    const unguarded = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS, { options: { incident_failure_rate: '1' } }));
+    const unguarded = await flakyTestsRunner(
+      { store, now },
+      request(T0, T0 + HOUR_MS, { options: { incident_failure_rate: '1' } }),
+    );
     expect((unguarded.tests as unknown[]).length).toBe(12);
 
     // A filter on one test still sees the outage across the other tests.
     const one = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS, { filters: { test: ['t0'] } }));
     // Keeping the worker in the configuration splits t0 over its 4 workers (each alternating at its own pace).
-    const perWorker = await flakyTestsRunner({ store, now }, request(T0, T0 + HOUR_MS, { filters: { test: ['t0'] }, options: { ignore_tags: '' } }));
+    const perWorker = await flakyTestsRunner(
+      { store, now },
+      request(T0, T0 + HOUR_MS, { filters: { test: ['t0'] }, options: { ignore_tags: '' } }),
+    );
     expect((perWorker.summary as { configurations: number }).configurations).toBe(4);
-    expect((one.tests as { series: unknown; runs: number }[]).map((t) => [t.series, t.runs])).toEqual([[{ test: 't0' }, 35]]);
+    expect((one.tests as { series: unknown; runs: number }[]).map((t) => [t.series, t.runs])).toEqual([
+      [{ test: 't0' }, 35],
+    ]);
   });
 
   it('counts transitions between the last 10 runs only, from hourly summaries merged across an hour', async () => {
@@ -135,24 +163,36 @@ describe('flaky-tests runner on a DuckDB store', () => {
     ];
     // One run every 6 minutes: runs 0-9 in the first hour, 10-19 in the second, so the last 10 are one hour's.
     const rows = cases.flatMap(([test, runs], k) =>
-      [...runs].map((c, i): FullRow => ({ t: T0 + i * 6 * MIN + k * 1000, success: c === 'P', tags: { test }, error: c === 'P' ? null : 'x' })),
+      [...runs].map(
+        (c, i): FullRow => ({
+          t: T0 + i * 6 * MIN + k * 1000,
+          success: c === 'P',
+          tags: { test },
+          error: c === 'P' ? null : 'x',
+        }),
+      ),
     );
     await store.write(batchWith(rows));
     await store.rollup(T0 + 3 * HOUR_MS);
-    const res = await flakyTestsRunner({ store, now: T0 + DAY }, request(T0, T0 + 2 * HOUR_MS, { options: { flip_rate: '0.01' } }));
-    const got = res.tests
-      .map((t) => [t.series.test, t.transitions, t.transitions_last_10])
-      .sort();
+    const res = await flakyTestsRunner(
+      { store, now: T0 + DAY },
+      request(T0, T0 + 2 * HOUR_MS, { options: { flip_rate: '0.01' } }),
+    );
+    const got = res.tests.map((t) => [t.series.test, t.transitions, t.transitions_last_10]).sort();
     expect(got).toEqual(cases.map(([test, , last10]) => [test, 2, last10]));
   });
 
   it('rejects bad options by name', async () => {
     const store = await newStore();
-    await expect(flakyTestsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options: { flip_rate: '2' } }))).rejects.toMatchObject({
+    await expect(
+      flakyTestsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options: { flip_rate: '2' } })),
+    ).rejects.toMatchObject({
       code: 'invalid',
       details: { parameter: 'flip_rate' },
     });
-    await expect(flakyTestsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options: { broken_streak: '2.5' } }))).rejects.toThrow(/whole number/);
+    await expect(
+      flakyTestsRunner({ store, now: T0 }, request(T0, T0 + DAY, { options: { broken_streak: '2.5' } })),
+    ).rejects.toThrow(/whole number/);
   });
 });
 

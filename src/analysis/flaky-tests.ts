@@ -134,7 +134,12 @@ export function classifyFlaky(results: readonly Run[], o: FlakyOptions): FlakyRe
       reason: verdict.reason,
     });
   }
-  return { tests: sortFlagged(flagged).slice(0, o.limit), configurations: byConfig.size, flagged: flagged.length, excluded_runs: excludedTotal };
+  return {
+    tests: sortFlagged(flagged).slice(0, o.limit),
+    configurations: byConfig.size,
+    flagged: flagged.length,
+    excluded_runs: excludedTotal,
+  };
 }
 
 /** The status rules, from a configuration's figures; null when it is neither broken nor flaky. */
@@ -143,9 +148,13 @@ function statusOf(
   o: Pick<FlakyOptions, 'brokenStreak' | 'minRuns' | 'flipRate'>,
 ): { status: FlakyTest['status']; reason: string } | null {
   if (f.streak >= o.brokenStreak) return { status: 'broken', reason: `the latest ${f.streak} runs failed` };
-  if (f.n >= 10 && f.rate >= 0.95) return { status: 'broken', reason: `failure rate ${(100 * f.rate).toFixed(1)} % over ${f.n} runs` };
+  if (f.n >= 10 && f.rate >= 0.95)
+    return { status: 'broken', reason: `failure rate ${(100 * f.rate).toFixed(1)} % over ${f.n} runs` };
   if (f.failures > 0 && f.failures < f.n && f.n >= o.minRuns && ((f.flip ?? 0) >= o.flipRate || f.last10 >= 3)) {
-    const reason = (f.flip ?? 0) >= o.flipRate ? `flip rate ${f.flip!.toFixed(3)} ≥ ${o.flipRate}` : `${f.last10} transitions in the last 10 runs`;
+    const reason =
+      (f.flip ?? 0) >= o.flipRate
+        ? `flip rate ${f.flip!.toFixed(3)} ≥ ${o.flipRate}`
+        : `${f.last10} transitions in the last 10 runs`;
     return { status: 'flaky', reason };
   }
   return null;
@@ -245,9 +254,11 @@ export function mergeRunSummaries(pieces: readonly RunSummary[]): Merged[] {
   return out;
 }
 
-
 /** Status and figures of merged configurations (the same rules as classifyFlaky). */
-export function classifyMerged(merged: readonly Merged[], o: Pick<FlakyOptions, 'brokenStreak' | 'minRuns' | 'flipRate' | 'limit'>): FlakyResult {
+export function classifyMerged(
+  merged: readonly Merged[],
+  o: Pick<FlakyOptions, 'brokenStreak' | 'minRuns' | 'flipRate' | 'limit'>,
+): FlakyResult {
   const flagged: FlakyTest[] = [];
   let excludedTotal = 0;
   for (const m of merged) {
@@ -282,7 +293,12 @@ export function classifyMerged(merged: readonly Merged[], o: Pick<FlakyOptions, 
       reason: verdict.reason,
     });
   }
-  return { tests: sortFlagged(flagged).slice(0, o.limit), configurations: merged.length, flagged: flagged.length, excluded_runs: excludedTotal };
+  return {
+    tests: sortFlagged(flagged).slice(0, o.limit),
+    configurations: merged.length,
+    flagged: flagged.length,
+    excluded_runs: excludedTotal,
+  };
 }
 
 /** Tags that vary from run to run rather than describing a configuration. */
@@ -336,7 +352,8 @@ export const flakyTestsRunner: AnalysisRunner<'flaky-tests'> = async (ctx, req) 
   maxRowsOption(o); // still validated: older clients send it
 
   const warnings: string[] = [];
-  if (o.max_rows !== undefined) warnings.push('max_rows no longer bounds this analysis: it reads hourly run summaries, not raw results');
+  if (o.max_rows !== undefined)
+    warnings.push('max_rows no longer bounds this analysis: it reads hourly run summaries, not raw results');
   const bucketUs = incidentSeconds * 1_000_000;
   // Incidents are outages of the environment: judged over every result matching the filters except `test`.
   const { test: _test, ...envFilters } = req.filters;

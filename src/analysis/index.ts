@@ -1,18 +1,26 @@
 // The analyses by kind, and the one way to run one. A kind of the contract that this build has no runner for is a
 // 404 "not available in this build", not a crash; the router answers 400 for names that are not kinds at all.
 import { invalid, notFound } from '../errors.js';
+import type { AnomalyLog } from '../store/state.js';
+import type { Store } from '../store/types.js';
+import { DAY_MS } from '../time/buckets.js';
 import { runAnomalies } from './anomalies.js';
 import { circuitBreakersRunner } from './circuit-breakers.js';
 import { comparisonRunner } from './comparison.js';
 import { failurePatternsRunner } from './failure-patterns.js';
 import { flakyTestsRunner } from './flaky-tests.js';
-import { workloadRunner } from './workload.js';
 import { runRegressions } from './regressions.js';
 import { runTrends } from './trends.js';
-import { ANALYSIS_KINDS, MAX_ANALYSIS_DAYS, type AnalysisContext, type AnalysisKind, type AnalysisRequest, type AnalysisResponses, type AnalysisRunner } from './types.js';
-import { DAY_MS } from '../time/buckets.js';
-import type { AnomalyLog } from '../store/state.js';
-import type { Store } from '../store/types.js';
+import {
+  ANALYSIS_KINDS,
+  type AnalysisContext,
+  type AnalysisKind,
+  type AnalysisRequest,
+  type AnalysisResponses,
+  type AnalysisRunner,
+  MAX_ANALYSIS_DAYS,
+} from './types.js';
+import { workloadRunner } from './workload.js';
 
 export { ANALYSIS_KINDS, type AnalysisKind, type AnalysisResponse, type AnalysisResponses } from './types.js';
 
@@ -36,21 +44,33 @@ export function availableKinds(): AnalysisKind[] {
 }
 
 /** Runs one analysis; the answer's type follows the kind. */
-export async function runAnalysis<K extends AnalysisKind>(kind: K, ctx: AnalysisContext, req: AnalysisRequest): Promise<AnalysisResponses[K]> {
+export async function runAnalysis<K extends AnalysisKind>(
+  kind: K,
+  ctx: AnalysisContext,
+  req: AnalysisRequest,
+): Promise<AnalysisResponses[K]> {
   const runner: AnalysisRunner<K> | undefined = ANALYSES[kind];
   if (!runner) {
-    throw notFound(`analysis "${kind}" is not available in this build; available: ${availableKinds().join(', ') || 'none'}`);
+    throw notFound(
+      `analysis "${kind}" is not available in this build; available: ${availableKinds().join(', ') || 'none'}`,
+    );
   }
   // Every caller (API, charts, reports, notifications) gets the same bound on what one analysis may read.
   if (!(req.stop > req.start)) throw invalid('stop must be after start', { parameter: 'stop' });
   if (req.stop - req.start > MAX_ANALYSIS_DAYS * DAY_MS) {
-    throw invalid(`an analysis covers at most ${MAX_ANALYSIS_DAYS} days; narrow start and stop`, { parameter: 'start' });
+    throw invalid(`an analysis covers at most ${MAX_ANALYSIS_DAYS} days; narrow start and stop`, {
+      parameter: 'start',
+    });
   }
   return runner(ctx, req);
 }
 
 /** An analysis over a given store (the service's, or a report's memoized view of it). */
-export type StoreAnalysis = <K extends AnalysisKind>(kind: K, req: AnalysisRequest, store: Store) => Promise<AnalysisResponses[K]>;
+export type StoreAnalysis = <K extends AnalysisKind>(
+  kind: K,
+  req: AnalysisRequest,
+  store: Store,
+) => Promise<AnalysisResponses[K]>;
 
 /**
  * The one analysis runner the service's parts share (charts, reports and the dashboard, the notifier, the CLI's

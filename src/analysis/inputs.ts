@@ -38,7 +38,13 @@ export function checkOptions(kind: AnalysisKind, options: Record<string, string>
   }
 }
 
-export function numberOption(options: Record<string, string>, name: string, min: number, max: number, dflt: number): number {
+export function numberOption(
+  options: Record<string, string>,
+  name: string,
+  min: number,
+  max: number,
+  dflt: number,
+): number {
   const v = options[name];
   if (v === undefined || v === '') return dflt;
   const x = Number(v);
@@ -49,7 +55,13 @@ export function numberOption(options: Record<string, string>, name: string, min:
   return x;
 }
 
-export function intOption(options: Record<string, string>, name: string, min: number, max: number, dflt: number): number {
+export function intOption(
+  options: Record<string, string>,
+  name: string,
+  min: number,
+  max: number,
+  dflt: number,
+): number {
   const x = numberOption(options, name, min, max, dflt);
   if (!Number.isInteger(x)) throw bad(name, `must be a whole number (got ${x})`);
   return x;
@@ -73,7 +85,8 @@ export class Options {
   enum<T extends string>(name: string, values: readonly T[], dflt: T): T {
     const v = this.raw[name];
     if (v === undefined || v === '') return dflt;
-    if (!(values as readonly string[]).includes(v)) throw bad(name, `must be one of ${values.join(', ')} (got "${v.slice(0, 60)}")`);
+    if (!(values as readonly string[]).includes(v))
+      throw bad(name, `must be one of ${values.join(', ')} (got "${v.slice(0, 60)}")`);
     return v as T;
   }
 
@@ -90,7 +103,14 @@ export class Options {
   names(name: string): string[] {
     const v = this.raw[name];
     if (v === undefined || v.trim() === '') return [];
-    const out = [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+    const out = [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      ),
+    ];
     if (out.length > 64) throw bad(name, 'lists more than 64 names');
     for (const n of out) {
       const problem = checkMetricName(n);
@@ -119,10 +139,18 @@ export function lookbackDaysOption(options: Record<string, string>): number {
 }
 
 /** A comma-separated list of tag keys (each checked as a tag key), or `dflt` when absent. */
-export function tagListOption(options: Record<string, string>, name: string, dflt: string[], extra: readonly string[] = []): string[] {
+export function tagListOption(
+  options: Record<string, string>,
+  name: string,
+  dflt: string[],
+  extra: readonly string[] = [],
+): string[] {
   const v = options[name];
   if (v === undefined) return dflt;
-  const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const keys = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const k of keys) {
     if (extra.includes(k)) continue;
     const why = checkTagKey(k);
@@ -134,7 +162,8 @@ export function tagListOption(options: Record<string, string>, name: string, dfl
 
 export function requireTagOption(options: Record<string, string>, name: string): string {
   const v = options[name];
-  if (v === undefined || v.trim() === '') throw bad(name, 'is required: the tag key to compare by (e.g. hardware, region, worker)');
+  if (v === undefined || v.trim() === '')
+    throw bad(name, 'is required: the tag key to compare by (e.g. hardware, region, worker)');
   const why = checkTagKey(v.trim());
   if (why) throw bad(name, `is not a valid tag key: ${why}`);
   return v.trim();
@@ -168,7 +197,15 @@ export async function countInIntervals(
       intervalOf.set(boundaries.length - 1, j);
       boundaries.push(t);
     }
-    const res = await store.aggregate({ period: 'hour', tz, boundaries, filters, groupBy: [], metric: 'latency_ms', stats: 'counts' });
+    const res = await store.aggregate({
+      period: 'hour',
+      tz,
+      boundaries,
+      filters,
+      groupBy: [],
+      metric: 'latency_ms',
+      stats: 'counts',
+    });
     for (const g of res.groups) {
       for (const b of g.buckets) {
         const j = intervalOf.get(b.bucket);

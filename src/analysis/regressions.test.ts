@@ -9,7 +9,10 @@ const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
 
 /** A week of hourly means: level 100 with a ±25 % daily cycle, `noise` relative noise, times `factor` from `stepAt`. */
-function week(seed: number, o: { noise?: number; stepAt?: number; factor?: number; cycle?: number; hours?: number } = {}): Point[] {
+function week(
+  seed: number,
+  o: { noise?: number; stepAt?: number; factor?: number; cycle?: number; hours?: number } = {},
+): Point[] {
   const r = mulberry32(seed);
   return Array.from({ length: o.hours ?? 168 }, (_, h) => {
     const daily = 1 + (o.cycle ?? 0.25) * Math.sin((2 * Math.PI * h) / 24);
@@ -41,7 +44,11 @@ describe('change points', () => {
   it('finds two steps and none in noise', () => {
     const r = mulberry32(4);
     const y = Array.from({ length: 120 }, (_, i) => (i >= 40 && i < 80 ? 110 : 100) + 2 * gauss(r));
-    expect(detectChangePoints(y).map((c) => c.index).map((i) => Math.round(i / 5) * 5)).toEqual([40, 80]);
+    expect(
+      detectChangePoints(y)
+        .map((c) => c.index)
+        .map((i) => Math.round(i / 5) * 5),
+    ).toEqual([40, 80]);
     let spurious = 0;
     for (let seed = 1; seed <= 50; seed++) {
       const rr = mulberry32(seed);
@@ -133,7 +140,9 @@ describe('detectRegression', () => {
 
   it('takes two steps the same way as one move: from before the first to after the last', () => {
     const hours = 336;
-    const pts = week(4, { hours, stepAt: 100, factor: 1.15, noise: 0.04 }).map((p, h) => (h >= 220 ? { ...p, value: p.value * 1.1 } : p));
+    const pts = week(4, { hours, stepAt: 100, factor: 1.15, noise: 0.04 }).map((p, h) =>
+      h >= 220 ? { ...p, value: p.value * 1.1 } : p,
+    );
     const out = detectRegression(pts, opts({ recentStart: T0 + (hours - 24) * HOUR }));
     expect(out.listed).toBe(true);
     if (!out.listed) return;

@@ -14,6 +14,8 @@
 // the smallest severity (5 %). Which way is worse depends on the metric: up is worse for latency, error rate and
 // most metrics; down is worse for throughput-like metrics (HIGHER_IS_BETTER, extended with higher_is_better=a,b and
 // overridden with lower_is_better=a,b). Severity follows the original: minor ≥ 5 %, major ≥ 15 %, critical ≥ 30 %.
+
+import { HOUR_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import { CHANGE_POINT_DEFAULTS, detectChangePoints } from './changepoint.js';
 import { head, Options } from './inputs.js';
@@ -21,8 +23,6 @@ import { deseasonalize } from './seasonal.js';
 import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, type Statistic, yielder } from './series.js';
 import { cohenD, mannWhitney, welchTest } from './stats.js';
 import type { AnalysisContext, AnalysisHead, AnalysisRequest } from './types.js';
-import { HOUR_MS } from '../time/buckets.js';
-
 
 /** Metrics (and statistics) where a fall is the regression; comparison ranks groups by the same list. */
 export const HIGHER_IS_BETTER = [
@@ -137,7 +137,10 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
     const base = split;
     const recent = points.length - split;
     if (base < MIN_BASELINE || recent < MIN_RECENT) {
-      return { listed: false, reason: `needs ${MIN_BASELINE} baseline and ${MIN_RECENT} recent buckets with data (has ${base} and ${recent})` };
+      return {
+        listed: false,
+        reason: `needs ${MIN_BASELINE} baseline and ${MIN_RECENT} recent buckets with data (has ${base} and ${recent})`,
+      };
     }
     meanA = mean(points.slice(0, split).map((p) => p.value));
     meanB = mean(points.slice(split).map((p) => p.value));
@@ -145,7 +148,8 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
   const da = ds.values.slice(from, basis === 'change_point' ? changeIndex : split);
   const db = ds.values.slice(split);
   const test = o.test === 'welch' ? welchTest(db, da) : mannWhitney(db, da);
-  if (meanA === 0) return { listed: false, reason: 'the baseline mean is 0: no percentage change', p_value: test.p, change_pct: null };
+  if (meanA === 0)
+    return { listed: false, reason: 'the baseline mean is 0: no percentage change', p_value: test.p, change_pct: null };
   const changePct = (100 * (meanB - meanA)) / Math.abs(meanA);
   const severity = severityOf(changePct);
   if (!(test.p < o.alpha)) return { listed: false, reason: 'not significant', p_value: test.p, change_pct: changePct };
@@ -175,7 +179,12 @@ export function detectRegression(points: readonly Point[], o: RegressionOptions)
         baseline: segment(from, basis === 'change_point' ? changeIndex : split, meanA),
         recent: segment(split, points.length, meanB),
         higher_is_better: o.higherIsBetter,
-        change_points: cps.map((c) => ({ time: formatMillis(points[c.index]!.t), before: c.before, after: c.after, p_value: c.p })),
+        change_points: cps.map((c) => ({
+          time: formatMillis(points[c.index]!.t),
+          before: c.before,
+          after: c.after,
+          p_value: c.p,
+        })),
         seasonal_strength: ds.strength,
       },
     },
@@ -233,7 +242,11 @@ export async function runRegressions(ctx: AnalysisContext, req: AnalysisRequest)
     else if (r.reason.startsWith('needs')) notListed.push({ series: s.series, reason: r.reason });
   }
   // Worst first: regressions before improvements, then by size.
-  regressions.sort((x, y) => Number(x.direction === 'better') - Number(y.direction === 'better') || Math.abs(y.change_pct) - Math.abs(x.change_pct));
+  regressions.sort(
+    (x, y) =>
+      Number(x.direction === 'better') - Number(y.direction === 'better') ||
+      Math.abs(y.change_pct) - Math.abs(x.change_pct),
+  );
   return {
     ...head('regressions', req),
     period: set.period,

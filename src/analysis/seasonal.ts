@@ -4,8 +4,8 @@
 // detector removes the profile first, so that day and night are not taken for steps; the anomaly detector uses
 // the strength to decide whether a series needs its seasonal method.
 import * as ss from 'simple-statistics';
-import type { Point } from './series.js';
 import { DAY_MS, HOUR_MS } from '../time/buckets.js';
+import type { Point } from './series.js';
 
 /** A cycle counts as present from this strength on, given enough cycles (see strengthNeeded). */
 export const SEASONAL_STRENGTH = 0.3;
@@ -113,6 +113,7 @@ export function deseasonalize(points: readonly Point[], stepMs: number): { value
   const grid = toGrid(points, stepMs);
   const d = decompose(interpolate(grid.values), period);
   if (!d) return { values: raw, strength: null };
-  if (d.strength < strengthNeeded(Math.floor(grid.values.length / period))) return { values: raw, strength: d.strength };
+  if (d.strength < strengthNeeded(Math.floor(grid.values.length / period)))
+    return { values: raw, strength: d.strength };
   return { values: points.map((p, i) => p.value - d.seasonal[grid.index[i]!]!), strength: d.strength };
 }

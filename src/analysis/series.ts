@@ -1,8 +1,9 @@
 // Time series for the time-series analyses (trends, regressions, anomalies): one value per hourly or daily bucket
 // and group, read through the Store port's aggregates so that they work on every store and use its rollups.
-import { nextTurn } from '../event-loop.js';
+
 import { type BucketJson, compareGroups } from '../aggregates/index.js';
 import { invalid } from '../errors.js';
+import { nextTurn } from '../event-loop.js';
 import type { BucketAggregate, StatsLevel } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, HOUR_MS } from '../time/buckets.js';
 import type { Options } from './inputs.js';
@@ -102,18 +103,30 @@ export function levelOf(statistic: Statistic): StatsLevel {
  * `lookback`, also that many buckets before `req.start` (the period is still chosen by the request's own window):
  * a detector that needs history before it judges a bucket then judges the whole window.
  */
-export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opts: Options, lookback = 0): Promise<SeriesSet> {
+export async function loadSeries(
+  ctx: AnalysisContext,
+  req: AnalysisRequest,
+  opts: Options,
+  lookback = 0,
+): Promise<SeriesSet> {
   const statistic = opts.enum('statistic', STATISTICS, 'p50');
   const days = (req.stop - req.start) / DAY_MS;
   const period = opts.enum('period', ['hour', 'day'] as const, days > HOURLY_MAX_DAYS ? 'day' : 'hour');
   // Trends' Mann-Kendall is quadratic in the points of a series: hourly buckets only up to a quarter (2,208 points).
   if (period === 'hour' && days > MAX_HOURLY_DAYS) {
-    throw invalid(`period=hour covers at most ${MAX_HOURLY_DAYS} days; use period=day for longer windows`, { parameter: 'period' });
+    throw invalid(`period=hour covers at most ${MAX_HOURLY_DAYS} days; use period=day for longer windows`, {
+      parameter: 'period',
+    });
   }
   const groupBy = req.groupBy.length ? req.groupBy : DEFAULT_SERIES_KEYS;
   // Straight from the store, not through the aggregates API's JSON: a month of hourly buckets for a hundred series
   // is 72,000 buckets, and serialising them only to parse them again cost more than the analysis itself.
-  const boundaries = bucketBoundaries(period, req.tz, req.start - lookback * (period === 'hour' ? HOUR_MS : DAY_MS), req.stop);
+  const boundaries = bucketBoundaries(
+    period,
+    req.tz,
+    req.start - lookback * (period === 'hour' ? HOUR_MS : DAY_MS),
+    req.stop,
+  );
   const agg = await ctx.store.aggregate({
     period,
     tz: req.tz,
@@ -150,7 +163,9 @@ export async function loadSeries(ctx: AnalysisContext, req: AnalysisRequest, opt
 
 /** The name a result carries in `metric`: the field, or the bucket statistic that is not about a field. */
 export function metricLabel(metric: string, statistic: Statistic): string {
-  return statistic === 'availability_pct' || statistic === 'error_rate' || statistic === 'test_count' ? statistic : metric;
+  return statistic === 'availability_pct' || statistic === 'error_rate' || statistic === 'test_count'
+    ? statistic
+    : metric;
 }
 
 /** Lets other work (ingestion, requests) run between series of a long analysis: every `every` calls, one macrotask. */

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 // Each test's expected values come from SciPy 1.17.1 (the call is quoted next to them) or from the definition.
 import { describe, expect, it } from 'vitest';
 import {
+  binomialTailZ,
   cohenD,
   linearFit,
   mannKendall,
   mannWhitney,
-  binomialTailZ,
   movingAverage,
   normalTwoSided,
   robustScale,
@@ -50,7 +50,10 @@ describe('linearFit', () => {
 
 describe('mannKendall', () => {
   it('gives S, Var(S) and p from the definition for a monotone series (original test: 100 + 5i)', () => {
-    const mk = mannKendall(Array.from({ length: 10 }, (_, i) => 100 + 5 * i), false);
+    const mk = mannKendall(
+      Array.from({ length: 10 }, (_, i) => 100 + 5 * i),
+      false,
+    );
     expect(mk.s).toBe(45);
     expect(mk.varS).toBeCloseTo((10 * 9 * 25) / 18, 12);
     // scipy.stats.kendalltau(range(10), y, method='asymptotic').pvalue
@@ -113,13 +116,17 @@ describe('robust scale and smoothing', () => {
   });
 
   it('Theil-Sen equals the median of every pairwise slope, sorted directly (ties, repeated x, even and odd counts)', () => {
-    const pointsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: -5, max: 5 })), { minLength: 2, maxLength: 60 });
+    const pointsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: -5, max: 5 })), {
+      minLength: 2,
+      maxLength: 60,
+    });
     fc.assert(
       fc.property(pointsArb, (pts) => {
         const x = pts.map((p) => p[0]);
         const y = pts.map((p) => p[1]);
         const slopes: number[] = [];
-        for (let i = 0; i < x.length; i++) for (let j = i + 1; j < x.length; j++) if (x[j] !== x[i]) slopes.push((y[j]! - y[i]!) / (x[j]! - x[i]!));
+        for (let i = 0; i < x.length; i++)
+          for (let j = i + 1; j < x.length; j++) if (x[j] !== x[i]) slopes.push((y[j]! - y[i]!) / (x[j]! - x[i]!));
         slopes.sort((a, b) => a - b);
         const m = slopes.length;
         const want = m === 0 ? 0 : m % 2 ? slopes[(m - 1) / 2]! : (slopes[m / 2 - 1]! + slopes[m / 2]!) / 2;

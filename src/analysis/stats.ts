@@ -201,7 +201,11 @@ export function welchTest(a: readonly number[], b: readonly number[]): TwoSample
   const r = welchTTest(ma, mb);
   if (r.t === null || r.df === null) {
     // No spread on either side: p is 1 (equal means) or 0.
-    return { statistic: r.p_value === 1 ? 0 : Math.sign(ma.mean - mb.mean) * Infinity, p: r.p_value!, df: a.length + b.length - 2 };
+    return {
+      statistic: r.p_value === 1 ? 0 : Math.sign(ma.mean - mb.mean) * Infinity,
+      p: r.p_value!,
+      df: a.length + b.length - 2,
+    };
   }
   return { statistic: r.t, p: r.p_value!, df: r.df };
 }

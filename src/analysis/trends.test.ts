@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, gauss } from '../../test/random.js';
+import { gauss, mulberry32 } from '../../test/random.js';
 import type { Point } from './series.js';
-import { detectTrend, thin, TREND_DEFAULTS } from './trends.js';
+import { detectTrend, TREND_DEFAULTS, thin } from './trends.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -79,7 +79,9 @@ describe('detectTrend', () => {
     let falseAlarms = 0;
     for (let seed = 1; seed <= 50; seed++) {
       const r = mulberry32(seed);
-      const rising = hourly(Array.from({ length: 72 }, (_, h) => 100 * (1 + (0.08 * h) / 71) * cyc(h) * (1 + 0.03 * gauss(r))));
+      const rising = hourly(
+        Array.from({ length: 72 }, (_, h) => 100 * (1 + (0.08 * h) / 71) * cyc(h) * (1 + 0.03 * gauss(r))),
+      );
       if (detectTrend(rising)!.direction === 'increasing') naive++;
       const t = detectTrend(rising, { ...TREND_DEFAULTS, stepMs: HOUR })!;
       if (t.direction === 'increasing') aware++;

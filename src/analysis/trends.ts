@@ -8,13 +8,14 @@
 // (|change_pct| ≥ min_change_pct, default 5 %, the asv/Conbench threshold), so a tiny but steady drift on a quiet
 // series stays "stable". A clear daily cycle (weekly for daily buckets; seasonal.ts) is removed before both. The
 // Theil–Sen slope and the regression p-value are evidence, as is a trailing moving average.
+
+import { DAY_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
 import { head, Options } from './inputs.js';
-import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, type Statistic, yielder } from './series.js';
 import { deseasonalize } from './seasonal.js';
+import { loadSeries, metricLabel, type Point, SERIES_OPTIONS, type Statistic, yielder } from './series.js';
 import { linearFit, mannKendall, movingAverage, senSlope } from './stats.js';
 import type { AnalysisContext, AnalysisHead, AnalysisRequest } from './types.js';
-import { DAY_MS } from '../time/buckets.js';
 
 export interface TrendOptions {
   alpha: number;
@@ -104,7 +105,10 @@ export function detectTrend(points: readonly Point[], o: TrendOptions = TREND_DE
 }
 
 /** One series' trend in the answer: its tags, what was measured, the trend (moving average unless asked not to). */
-export type TrendItem = { series: Record<string, string>; metric: string; statistic: Statistic } & Omit<Trend, 'moving_average'> &
+export type TrendItem = { series: Record<string, string>; metric: string; statistic: Statistic } & Omit<
+  Trend,
+  'moving_average'
+> &
   Partial<Pick<Trend, 'moving_average'>>;
 
 export interface TrendsResponse extends AnalysisHead<'trends'> {
@@ -125,7 +129,11 @@ export function thin<T>(xs: T[], max: number): T[] {
 }
 
 export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Promise<TrendsResponse> {
-  const opts = new Options(req.options, [...SERIES_OPTIONS, 'alpha', 'min_change_pct', 'include_stable', 'moving_average'], 'trends');
+  const opts = new Options(
+    req.options,
+    [...SERIES_OPTIONS, 'alpha', 'min_change_pct', 'include_stable', 'moving_average'],
+    'trends',
+  );
   const o: TrendOptions = {
     alpha: opts.number('alpha', 1e-12, 0.5, TREND_DEFAULTS.alpha),
     minChangePct: opts.number('min_change_pct', 0, 1e6, TREND_DEFAULTS.minChangePct),
@@ -144,12 +152,22 @@ export async function runTrends(ctx: AnalysisContext, req: AnalysisRequest): Pro
     await pause();
     const t = detectTrend(s.points, o);
     if (!t) {
-      skipped.push({ series: s.series, points: s.points.length, reason: `fewer than ${MIN_TREND_POINTS} buckets with data` });
+      skipped.push({
+        series: s.series,
+        points: s.points.length,
+        reason: `fewer than ${MIN_TREND_POINTS} buckets with data`,
+      });
       continue;
     }
     if (!includeStable && t.direction === 'stable') continue;
     const { moving_average: ma, ...rest } = t;
-    trends.push({ series: s.series, metric, statistic: set.statistic, ...rest, ...(withMa ? { moving_average: thin(ma, MA_POINTS) } : {}) });
+    trends.push({
+      series: s.series,
+      metric,
+      statistic: set.statistic,
+      ...rest,
+      ...(withMa ? { moving_average: thin(ma, MA_POINTS) } : {}),
+    });
   }
   // Changes first, the most certain first.
   trends.sort((a, b) => Number(a.direction === 'stable') - Number(b.direction === 'stable') || a.p_value - b.p_value);

@@ -71,4 +71,7 @@ export interface AnalysisResponses {
 /** The answer of analysis K; without K, the answer of any analysis (tell them apart by `kind`). */
 export type AnalysisResponse<K extends AnalysisKind = AnalysisKind> = AnalysisResponses[K];
 
-export type AnalysisRunner<K extends AnalysisKind> = (ctx: AnalysisContext, req: AnalysisRequest) => Promise<AnalysisResponses[K]>;
+export type AnalysisRunner<K extends AnalysisKind> = (
+  ctx: AnalysisContext,
+  req: AnalysisRequest,
+) => Promise<AnalysisResponses[K]>;

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import * as ss from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
-import { batchWith, request, storePerTest, type FullRow } from '../../test/analysis-helpers.js';
+import { batchWith, type FullRow, request, storePerTest } from '../../test/analysis-helpers.js';
 import { DAY, HOUR } from '../../test/helpers.js';
-import { analyseWorkload, gini, workloadRunner, type WorkerCounts } from './workload.js';
+import { analyseWorkload, gini, type WorkerCounts, workloadRunner } from './workload.js';
 
 const T0 = Date.UTC(2026, 10, 10);
 
@@ -16,7 +16,13 @@ function giniDirect(x: number[]): number {
   return sum / (2 * n * n * mu);
 }
 
-const wc = (worker: string, tasks: number, successes = tasks, latencySum = 0, latencyCount = 0): WorkerCounts => ({ worker, tasks, successes, latencySum, latencyCount });
+const wc = (worker: string, tasks: number, successes = tasks, latencySum = 0, latencyCount = 0): WorkerCounts => ({
+  worker,
+  tasks,
+  successes,
+  latencySum,
+  latencyCount,
+});
 
 describe('gini and workload (pure)', () => {
   it('matches the pairwise definition of the Gini coefficient', () => {
@@ -34,7 +40,10 @@ describe('gini and workload (pure)', () => {
   });
 
   it('gives shares, rates, CV and the idle and overloaded workers by the stated rules', () => {
-    const r = analyseWorkload([wc('a', 100, 90, 1000, 100), wc('b', 100), wc('c', 100), wc('d', 380), wc('e', 20), wc('f', 0)], { idleRatio: 0.25, overloadRatio: 2 });
+    const r = analyseWorkload(
+      [wc('a', 100, 90, 1000, 100), wc('b', 100), wc('c', 100), wc('d', 380), wc('e', 20), wc('f', 0)],
+      { idleRatio: 0.25, overloadRatio: 2 },
+    );
     const tasks = [100, 100, 100, 380, 20, 0];
     expect(r.total_tasks).toBe(700);
     expect(r.mean_tasks).toBeCloseTo(700 / 6, 12);
@@ -46,7 +55,11 @@ describe('gini and workload (pure)', () => {
     expect(r.workers[0]!.worker).toBe('d'); // most tasks first
     expect(r.overloaded).toEqual(['d']); // 380 > 2 × 116.7
     expect(r.idle).toEqual(['e', 'f']); // 20 < 0.25 × 116.7; f ran nothing
-    expect(r.workers.find((w) => w.worker === 'f')).toMatchObject({ success_rate: null, mean_duration_ms: null, share: 0 });
+    expect(r.workers.find((w) => w.worker === 'f')).toMatchObject({
+      success_rate: null,
+      mean_duration_ms: null,
+      share: 0,
+    });
   });
 
   it('flags by mean + 2 sd in a large fleet even below twice the mean', () => {
@@ -67,13 +80,26 @@ describe('workload runner on a DuckDB store', () => {
     rows.push({ t: T0 - 12 * HOUR, success: true, latency: 1, tags: { worker: 'w4' } });
     const plan: Record<string, number> = { w1: 30, w2: 30, w3: 90 };
     for (const [w, n] of Object.entries(plan)) {
-      for (let i = 0; i < n; i++) rows.push({ t: T0 + i * 10_000, success: i % 10 !== 0, latency: w === 'w1' ? 20 + (i % 3) : 50, tags: { worker: w, test: 't' } });
+      for (let i = 0; i < n; i++)
+        rows.push({
+          t: T0 + i * 10_000,
+          success: i % 10 !== 0,
+          latency: w === 'w1' ? 20 + (i % 3) : 50,
+          tags: { worker: w, test: 't' },
+        });
     }
     rows.push({ t: T0 + 1000, success: true, tags: { test: 't' } }); // no worker tag
     rows.push({ t: T0 + DAY + 1000, success: true, tags: { worker: 'w1' } }); // after the window
     await store.write(batchWith(rows));
     const res = await workloadRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + DAY));
-    const workers = res.workers as { worker: string; tasks: number; success_rate: number | null; mean_duration_ms: number | null; share: number; status: string }[];
+    const workers = res.workers as {
+      worker: string;
+      tasks: number;
+      success_rate: number | null;
+      mean_duration_ms: number | null;
+      share: number;
+      status: string;
+    }[];
     expect(workers.map((w) => [w.worker, w.tasks, w.status])).toEqual([
       ['w3', 90, 'overloaded'], // 90 > 2 × 37.5
       ['w1', 30, 'normal'],
@@ -87,9 +113,14 @@ describe('workload runner on a DuckDB store', () => {
     expect(res.cv).toBeCloseTo(ss.standardDeviation([90, 30, 30, 0]) / 37.5, 12);
     expect(res.summary).toMatchObject({ unattributed_tasks: 1, total_tasks: 150 });
     // Without the lookback, w4 is not part of the fleet.
-    const narrow = await workloadRunner({ store, now: T0 + 2 * DAY }, request(T0, T0 + DAY, { options: { lookback_days: '0' } }));
+    const narrow = await workloadRunner(
+      { store, now: T0 + 2 * DAY },
+      request(T0, T0 + DAY, { options: { lookback_days: '0' } }),
+    );
     expect((narrow.workers as unknown[]).length).toBe(3);
     expect(narrow.gini).toBeCloseTo(giniDirect([90, 30, 30]), 12);
-    await expect(workloadRunner({ store, now: T0 }, request(T0, T0 + DAY, { options: { idle_ratio: '-1' } }))).rejects.toMatchObject({ details: { parameter: 'idle_ratio' } });
+    await expect(
+      workloadRunner({ store, now: T0 }, request(T0, T0 + DAY, { options: { idle_ratio: '-1' } })),
+    ).rejects.toMatchObject({ details: { parameter: 'idle_ratio' } });
   });
 });

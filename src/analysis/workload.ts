@@ -171,14 +171,18 @@ export const workloadRunner: AnalysisRunner<'workload'> = async (ctx, req) => {
       measurement: 'test_result',
       limit: MAX_SERIES,
     });
-    if (seen.length >= MAX_SERIES) warnings.push(`only the first ${MAX_SERIES} series of the lookback were read for idle workers`);
+    if (seen.length >= MAX_SERIES)
+      warnings.push(`only the first ${MAX_SERIES} series of the lookback were read for idle workers`);
     for (const s of seen) {
       const w = s.tags.worker;
-      if (w !== undefined && !byWorker.has(w)) byWorker.set(w, { worker: w, tasks: 0, successes: 0, latencySum: 0, latencyCount: 0 });
+      if (w !== undefined && !byWorker.has(w))
+        byWorker.set(w, { worker: w, tasks: 0, successes: 0, latencySum: 0, latencyCount: 0 });
     }
   }
   if (res.incompleteBefore !== undefined) {
-    warnings.push(`raw data before ${formatMillis(res.incompleteBefore)} is past retention; counts there may be incomplete`);
+    warnings.push(
+      `raw data before ${formatMillis(res.incompleteBefore)} is past retention; counts there may be incomplete`,
+    );
   }
   const out = analyseWorkload([...byWorker.values()], { idleRatio, overloadRatio });
   return {

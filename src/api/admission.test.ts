@@ -20,8 +20,11 @@ function lineProtocol(client: string, lines: number, firstBad?: number): string 
   const out: string[] = [];
   for (let k = 0; k < lines; k++) {
     const s = k % 24;
-    const fields = k + 1 === firstBad ? 'latency_ms=5' : `success=${k % 97 !== 0},latency_ms=${20 + (k % 7) * 5},ttfb=${k % 5}`;
-    out.push(`test_result,region=${['eu', 'us', 'ap'][s % 3]},svc=a${s % 4},test=t${s % 6},vm=${client} ${fields} ${T0 + k * 1000}000000`);
+    const fields =
+      k + 1 === firstBad ? 'latency_ms=5' : `success=${k % 97 !== 0},latency_ms=${20 + (k % 7) * 5},ttfb=${k % 5}`;
+    out.push(
+      `test_result,region=${['eu', 'us', 'ap'][s % 3]},svc=a${s % 4},test=t${s % 6},vm=${client} ${fields} ${T0 + k * 1000}000000`,
+    );
   }
   return out.join('\n');
 }
@@ -48,12 +51,23 @@ function upload(url: string, body: Buffer, first: number, headers: Record<string
     fail = reject;
   });
   const req = request(
-    { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', agent: false, headers: { 'Content-Type': 'text/plain', ...headers } },
+    {
+      host: u.hostname,
+      port: u.port,
+      path: `${u.pathname}${u.search}`,
+      method: 'POST',
+      agent: false,
+      headers: { 'Content-Type': 'text/plain', ...headers },
+    },
     (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        settle({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, body: Buffer.concat(chunks).toString() }),
+        settle({
+          status: res.statusCode ?? 0,
+          retryAfter: res.headers['retry-after'] as string | undefined,
+          body: Buffer.concat(chunks).toString(),
+        }),
       );
     },
   );
@@ -112,7 +126,10 @@ describe('admission of writes', () => {
       if (a === 'no answer') return;
       expect(a.status).toBe(503);
       expect(a.retryAfter).toBe('1');
-      expect(JSON.parse(a.body)).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/large writes are being read/) });
+      expect(JSON.parse(a.body)).toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(/large writes are being read/),
+      });
     }
     // The refused writes reserved nothing.
     expect(await admittedBytes(s)).toBe(reserved);
@@ -169,7 +186,11 @@ describe('admission of writes', () => {
     // No Content-Length: Node sends it chunked.
     const chunked = upload(`${s.url}${WRITE}`, body, 256 * 1024, {});
     await until(async () => (await admittedBytes(s)) > 0);
-    const small = await fetch(`${s.url}${WRITE}`, { method: 'POST', body: lineProtocol('b', 100), headers: { 'Content-Type': 'text/plain' } });
+    const small = await fetch(`${s.url}${WRITE}`, {
+      method: 'POST',
+      body: lineProtocol('b', 100),
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(small.status).toBe(204);
     chunked.finish();
     expect((await chunked.answer).status).toBe(204);
@@ -192,7 +213,11 @@ describe('admission of writes', () => {
   it('names the bad line of a large body by its number in the whole body, and writes nothing', async () => {
     const s = (srv = await startTestServer());
     const body = gzipSync(lineProtocol('a', 50_000, 41_234));
-    const res = await fetch(`${s.url}${WRITE}`, { method: 'POST', body, headers: { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' } });
+    const res = await fetch(`${s.url}${WRITE}`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' },
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ line: 41_234, message: 'line 41234: field "success" is missing' });
     expect(await stored(s)).toBe(0);
@@ -202,7 +227,10 @@ describe('admission of writes', () => {
   it('stamps the untimed lines of a body parsed in several slices a microsecond apart, so none replaces another', async () => {
     const s = (srv = await startTestServer());
     // About 2.4 MB: three slices, every line of one series and without a timestamp.
-    const body = Array.from({ length: 60_000 }, (_, k) => `test_result,endpoint=untimed success=true,latency_ms=${k % 50},note_id=${k}`).join('\n');
+    const body = Array.from(
+      { length: 60_000 },
+      (_, k) => `test_result,endpoint=untimed success=true,latency_ms=${k % 50},note_id=${k}`,
+    ).join('\n');
     const res = await fetch(`${s.url}${WRITE}`, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
     expect(res.status).toBe(204);
     expect(await stored(s)).toBe(60_000);

@@ -1,9 +1,9 @@
 // The analysis endpoints on a real loopback server with a real DuckDB store.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANALYSES } from '../analysis/index.js';
 import { batchOf, type Row } from '../../test/helpers.js';
 import { gauss, mulberry32 } from '../../test/random.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
+import { ANALYSES } from '../analysis/index.js';
 
 let srv: TestServer | null = null;
 afterEach(async () => {
@@ -128,7 +128,12 @@ describe('GET /api/v1/analysis/regressions', () => {
     for (let h = 0; h < 96; h++) {
       const t = NOW - 96 * HOUR + h * HOUR + 60_000;
       const stepped = h >= 84;
-      data.push({ t, latency: (stepped ? 125 : 100) * (1 + 0.03 * gauss(r)), metrics: { items: (stepped ? 75 : 100) * (1 + 0.03 * gauss(r)) }, tags: { endpoint: 'api' } });
+      data.push({
+        t,
+        latency: (stepped ? 125 : 100) * (1 + 0.03 * gauss(r)),
+        metrics: { items: (stepped ? 75 : 100) * (1 + 0.03 * gauss(r)) },
+        tags: { endpoint: 'api' },
+      });
     }
     await srv.store.write(batchOf(data));
     const base = `/api/v1/analysis/regressions?start=${NOW - 96 * HOUR}&stop=${NOW}&recent_hours=12`;
@@ -136,7 +141,12 @@ describe('GET /api/v1/analysis/regressions', () => {
     expect(lat.status).toBe(200);
     expect(lat.body.regressions).toHaveLength(1);
     const reg = lat.body.regressions[0];
-    expect(reg).toMatchObject({ series: { endpoint: 'api' }, metric: 'latency_ms', direction: 'worse', severity: 'major' });
+    expect(reg).toMatchObject({
+      series: { endpoint: 'api' },
+      metric: 'latency_ms',
+      direction: 'worse',
+      severity: 'major',
+    });
     expect(reg.change_pct).toBeGreaterThan(20);
     expect(reg.change_pct).toBeLessThan(30);
     expect(reg.p_value).toBeLessThan(1e-6);
@@ -147,7 +157,9 @@ describe('GET /api/v1/analysis/regressions', () => {
     const opsUp = await get(srv, `${base}&metric=items&higher_is_better=items`);
     expect(opsUp.body.regressions[0].direction).toBe('worse');
     expect((await get(srv, `${base}&test=t-test`)).status).toBe(400);
-    expect((await get(srv, `/api/v1/analysis/regressions?start=${NOW - 96 * HOUR}&stop=${NOW}&recent_hours=96`)).status).toBe(400);
+    expect(
+      (await get(srv, `/api/v1/analysis/regressions?start=${NOW - 96 * HOUR}&stop=${NOW}&recent_hours=96`)).status,
+    ).toBe(400);
   });
 });
 
@@ -171,7 +183,9 @@ describe('long windows', () => {
     expect(reg.body.regressions).toHaveLength(1);
     expect(reg.body.regressions[0]).toMatchObject({ direction: 'worse', severity: 'major' });
     // Daily buckets start at midnight UTC; the step began on the day that starts 7 days and 12 hours before NOW.
-    expect(reg.body.regressions[0].change_time).toBe(new Date(NOW - 7 * DAY - 12 * HOUR).toISOString().replace('.000', ''));
+    expect(reg.body.regressions[0].change_time).toBe(
+      new Date(NOW - 7 * DAY - 12 * HOUR).toISOString().replace('.000', ''),
+    );
 
     const hourly = await get(srv, `/api/v1/analysis/trends?${range}&period=hour`);
     expect(hourly.body.period).toBe('hour');
@@ -197,7 +211,12 @@ describe('GET /api/v1/analysis/regressions on a short window', () => {
     const data: Row[] = [];
     for (let h = 1; h <= 24; h++) {
       const t = NOW - h * HOUR;
-      for (let k = 0; k < 6; k++) data.push({ t: t + k * 600_000, latency: 100 + 40 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + k, tags: { endpoint: 'api' } });
+      for (let k = 0; k < 6; k++)
+        data.push({
+          t: t + k * 600_000,
+          latency: 100 + 40 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + k,
+          tags: { endpoint: 'api' },
+        });
     }
     await srv.store.write(batchOf(data));
     const r = await get(srv, `/api/v1/analysis/regressions?start=${NOW - 24 * HOUR}&stop=${NOW}`);
@@ -229,7 +248,13 @@ describe('GET /api/v1/analysis/anomalies', () => {
     expect(first.body.stored).toBe(true);
     expect(first.body.anomalies, JSON.stringify(first.body.anomalies)).toHaveLength(1);
     const a = first.body.anomalies[0];
-    expect(a).toMatchObject({ series: { endpoint: 'api' }, metric: 'latency_ms', method: 'robust_z', acknowledged: false, time: new Date(NOW - 8 * HOUR).toISOString().replace('.000', '') });
+    expect(a).toMatchObject({
+      series: { endpoint: 'api' },
+      metric: 'latency_ms',
+      method: 'robust_z',
+      acknowledged: false,
+      time: new Date(NOW - 8 * HOUR).toISOString().replace('.000', ''),
+    });
     expect(a.score).toBeGreaterThan(3.5);
     expect(a.value).toBe(300);
     expect(a.expected).toBe(100);
@@ -274,7 +299,15 @@ describe('POST /api/v1/analyze', () => {
     const s = await server();
     const all = await post(s, '/api/v1/analyze', { days: 2 });
     expect(all.status).toBe(200);
-    expect(Object.keys(all.body)).toEqual(['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'workload', 'circuit-breakers']);
+    expect(Object.keys(all.body)).toEqual([
+      'trends',
+      'regressions',
+      'anomalies',
+      'failure-patterns',
+      'flaky-tests',
+      'workload',
+      'circuit-breakers',
+    ]);
     const withDim = await post(s, '/api/v1/analyze', { days: 2, options: { comparison: { dimension: 'endpoint' } } });
     expect(withDim.status).toBe(200);
     expect(withDim.body.comparison.dimension).toBe('endpoint');
@@ -308,15 +341,27 @@ describe('POST /api/v1/analyze', () => {
       else expect(res.body.parameter, JSON.stringify(body)).toBe(path);
     }
     expect((await post(s, '/api/v1/analyze', '{not json')).status).toBe(400);
-    const wrongType = await fetch(`${s.url}/api/v1/analyze`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'text/plain' } });
+    const wrongType = await fetch(`${s.url}/api/v1/analyze`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(wrongType.status).toBe(415);
   });
 
   it('is described in /openapi.json', async () => {
     const s = await server();
-    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/analysis/{kind}', '/api/v1/analyze', '/api/v1/anomalies', '/api/v1/anomalies/{id}/acknowledge']),
+      expect.arrayContaining([
+        '/api/v1/analysis/{kind}',
+        '/api/v1/analyze',
+        '/api/v1/anomalies',
+        '/api/v1/anomalies/{id}/acknowledge',
+      ]),
     );
     expect(doc.components.schemas.AnalyzeRequest).toMatchObject({ type: 'object', additionalProperties: false });
   });

@@ -1,18 +1,29 @@
 // Analysis endpoints (README: What is there; /openapi.json): GET /api/v1/analysis/<kind>, POST /api/v1/analyze, and the anomaly log
 // (list and acknowledge). Validate, call one function, answer.
-import { collectAfter } from './heavy.js';
+
 import { Router } from 'express';
-import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { analyze, MAX_ANALYSIS_DAYS, parseAnalyzeBody } from '../analysis/analyze.js';
 import { isAnalysisKind, runAnalysis } from '../analysis/index.js';
 import { ANALYSIS_KINDS, type AnalysisContext } from '../analysis/types.js';
+import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import type { StoredAnomaly } from '../store/state.js';
+import { DAY_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
-import { groupByParam, intParam, metricParam, one, queryOf, rejectUnknown, tagFilters, timeParam, tzParam } from './params.js';
-import { DAY_MS } from '../time/buckets.js';
+import type { AppDeps } from './deps.js';
+import { collectAfter } from './heavy.js';
+import {
+  groupByParam,
+  intParam,
+  metricParam,
+  one,
+  queryOf,
+  rejectUnknown,
+  tagFilters,
+  timeParam,
+  tzParam,
+} from './params.js';
 
 /** Default window of a GET analysis without start. */
 export const DEFAULT_ANALYSIS_DAYS = 7;
@@ -31,7 +42,9 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
   r.get('/api/v1/analysis/:kind', read, collectAfter, async (req, res) => {
     const kind = req.params.kind as string;
     if (!isAnalysisKind(kind)) {
-      throw invalid(`unknown analysis "${kind.slice(0, 60)}"; kinds: ${ANALYSIS_KINDS.join(', ')}`, { parameter: 'kind' });
+      throw invalid(`unknown analysis "${kind.slice(0, 60)}"; kinds: ${ANALYSIS_KINDS.join(', ')}`, {
+        parameter: 'kind',
+      });
     }
     const q = queryOf(req);
     const options: Record<string, string> = {};
@@ -69,7 +82,9 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
     if (stop <= start) throw stopNotAfterStart();
     const ack = one(q, 'acknowledged');
     if (ack !== undefined && ack !== 'true' && ack !== 'false') {
-      throw invalid(`parameter "acknowledged" must be true or false (got "${ack.slice(0, 60)}")`, { parameter: 'acknowledged' });
+      throw invalid(`parameter "acknowledged" must be true or false (got "${ack.slice(0, 60)}")`, {
+        parameter: 'acknowledged',
+      });
     }
     const rows = await log.list({
       start,
@@ -83,7 +98,8 @@ export function analysisRouter(deps: AppDeps, auth: Auth): Router {
   r.post('/api/v1/anomalies/:id/acknowledge', auth.require('write'), async (req, res) => {
     const log = requireLog(deps);
     const raw = req.params.id as string;
-    if (!/^\d{1,15}$/.test(raw)) throw invalid(`anomaly id must be a positive whole number (got "${raw.slice(0, 60)}")`, { parameter: 'id' });
+    if (!/^\d{1,15}$/.test(raw))
+      throw invalid(`anomaly id must be a positive whole number (got "${raw.slice(0, 60)}")`, { parameter: 'id' });
     const row = await log.acknowledge(Number(raw), deps.clock.now());
     if (!row) throw notFound(`no anomaly with id ${raw}`);
     res.json(anomalyJson(row));

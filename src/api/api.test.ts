@@ -40,7 +40,9 @@ describe('writes', () => {
     const s = await start();
     const res = await post(`${s.url}/api/v2/write?org=o&bucket=b&precision=ns`, netmonitor);
     expect(res.status).toBe(204);
-    const agg = await fetch(`${s.url}/api/v1/aggregates?period=hour&start=2026-11-21T10:00:00Z&stop=2026-11-21T11:00:00Z&group_by=endpoint`);
+    const agg = await fetch(
+      `${s.url}/api/v1/aggregates?period=hour&start=2026-11-21T10:00:00Z&stop=2026-11-21T11:00:00Z&group_by=endpoint`,
+    );
     expect(agg.status).toBe(200);
     const body = (await agg.json()) as Record<string, unknown>;
     expect(body).toEqual({
@@ -152,19 +154,32 @@ describe('writes', () => {
     const body = `test_result success=true ${ns(T0)}\ntest_result success=true ${ns(T0 - 30 * 86_400_000)}`;
     const res = await post(`${s.url}/api/v2/write`, body);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ line: 2, message: expect.stringMatching(/^line 2: .*older than the raw retention/) });
+    expect(await res.json()).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/^line 2: .*older than the raw retention/),
+    });
   });
 
   it('keeps a result at the latest time it accepts visible in results, series and aggregates', async () => {
     const s = await start({ now: T0 });
-    expect((await post(`${s.url}/api/v2/write`, 'test_result,endpoint=edge success=true 9007199254740991000')).status).toBe(204);
+    expect(
+      (await post(`${s.url}/api/v2/write`, 'test_result,endpoint=edge success=true 9007199254740991000')).status,
+    ).toBe(204);
     // Later ones would be rounded on the way (before, this one was counted in aggregates but missing from results).
-    expect((await post(`${s.url}/api/v2/write`, 'test_result,endpoint=edge success=true 9223372036854775000')).status).toBe(400);
-    const read = (await (await fetch(`${s.url}/api/v1/results?tag.endpoint=edge`)).json()) as { results: { time: string }[] };
+    expect(
+      (await post(`${s.url}/api/v2/write`, 'test_result,endpoint=edge success=true 9223372036854775000')).status,
+    ).toBe(400);
+    const read = (await (await fetch(`${s.url}/api/v1/results?tag.endpoint=edge`)).json()) as {
+      results: { time: string }[];
+    };
     expect(read.results.map((r) => r.time)).toEqual(['2255-06-05T23:47:34.740991Z']);
-    const series = (await (await fetch(`${s.url}/api/v1/series`)).json()) as { series: { tags: Record<string, string> }[] };
+    const series = (await (await fetch(`${s.url}/api/v1/series`)).json()) as {
+      series: { tags: Record<string, string> }[];
+    };
     expect(series.series.map((x) => x.tags.endpoint)).toContain('edge');
-    const agg = await fetch(`${s.url}/api/v1/aggregates?period=day&start=2255-06-05T00:00:00Z&stop=2255-06-06T00:00:00Z&tag.endpoint=edge`);
+    const agg = await fetch(
+      `${s.url}/api/v1/aggregates?period=day&start=2255-06-05T00:00:00Z&stop=2255-06-06T00:00:00Z&tag.endpoint=edge`,
+    );
     const body = (await agg.json()) as { series: { buckets: { test_count: number }[] }[] };
     expect(body.series[0]!.buckets.map((b) => b.test_count)).toEqual([1]);
   });
@@ -175,7 +190,13 @@ describe('writes', () => {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify([
-        { time: '2026-11-21T10:00:00.123456Z', success: true, latency_ms: 5, tags: { endpoint: 'a' }, metrics: { throughput: 3 } },
+        {
+          time: '2026-11-21T10:00:00.123456Z',
+          success: true,
+          latency_ms: 5,
+          tags: { endpoint: 'a' },
+          metrics: { throughput: 3 },
+        },
         { time: T0 + 1, success: false, error: 'boom', error_type: 'http', tags: { endpoint: 'a' } },
       ]),
     });
@@ -183,8 +204,24 @@ describe('writes', () => {
     expect(await res.json()).toEqual({ written: 2 });
     const read = (await (await fetch(`${s.url}/api/v1/results?tag.endpoint=a`)).json()) as { results: unknown[] };
     expect(read.results).toEqual([
-      { time: '2026-11-21T10:00:00.123456Z', success: true, latency_ms: 5, metrics: { throughput: 3 }, error: null, error_type: null, tags: { endpoint: 'a' } },
-      { time: '2026-11-21T10:00:00.001Z', success: false, latency_ms: null, metrics: null, error: 'boom', error_type: 'http', tags: { endpoint: 'a' } },
+      {
+        time: '2026-11-21T10:00:00.123456Z',
+        success: true,
+        latency_ms: 5,
+        metrics: { throughput: 3 },
+        error: null,
+        error_type: null,
+        tags: { endpoint: 'a' },
+      },
+      {
+        time: '2026-11-21T10:00:00.001Z',
+        success: false,
+        latency_ms: null,
+        metrics: null,
+        error: 'boom',
+        error_type: 'http',
+        tags: { endpoint: 'a' },
+      },
     ]);
   });
 
@@ -208,7 +245,11 @@ describe('writes', () => {
   it('answers 415 for JSON without a JSON content type and 400 for malformed JSON', async () => {
     const s = await start();
     expect((await post(`${s.url}/api/v1/results`, '{"success":true}')).status).toBe(415);
-    const bad = await fetch(`${s.url}/api/v1/results`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"success":' });
+    const bad = await fetch(`${s.url}/api/v1/results`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"success":',
+    });
     expect(bad.status).toBe(400);
   });
 });
@@ -223,9 +264,13 @@ describe('authentication', () => {
     expect(((await none.json()) as { code: string }).code).toBe('unauthorized');
     expect((await post(`${s.url}/api/v2/write`, netmonitor, { Authorization: 'Token wrong-token' })).status).toBe(401);
     expect((await post(`${s.url}/api/v2/write`, netmonitor, { Authorization: `Token ${token}` })).status).toBe(204);
-    expect((await post(`${s.url}/api/v2/write`, netmonitor, { Authorization: 'Bearer another-token' })).status).toBe(204);
+    expect((await post(`${s.url}/api/v2/write`, netmonitor, { Authorization: 'Bearer another-token' })).status).toBe(
+      204,
+    );
     expect((await fetch(`${s.url}/api/v1/aggregates?period=hour`)).status).toBe(401);
-    expect((await fetch(`${s.url}/api/v1/aggregates?period=hour`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${s.url}/api/v1/aggregates?period=hour`, { headers: { Authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
     expect((await fetch(`${s.url}/metrics`)).status).toBe(401);
     // Liveness and health stay open for probes.
     expect((await fetch(`${s.url}/ping`)).status).toBe(204);
@@ -244,7 +289,13 @@ describe('authentication', () => {
     const reader = 'dashboard-token-1';
     const s = await start({ authTokens: [token], readTokens: [reader] });
     const as = (t: string) => ({ Authorization: `Token ${t}` });
-    for (const path of ['/api/v1/aggregates?period=hour', '/api/v1/results', '/api/v1/series', '/metrics', '/api/v1/notifications/rules']) {
+    for (const path of [
+      '/api/v1/aggregates?period=hour',
+      '/api/v1/results',
+      '/api/v1/series',
+      '/metrics',
+      '/api/v1/notifications/rules',
+    ]) {
       expect((await fetch(`${s.url}${path}`, { headers: as(reader) })).status, path).toBe(200);
     }
     const writes: [string, string, string][] = [
@@ -258,7 +309,11 @@ describe('authentication', () => {
       ['POST', '/api/v1/anomalies/1/acknowledge', '{}'],
     ];
     for (const [method, path, body] of writes) {
-      const res = await fetch(`${s.url}${path}`, { method, headers: { ...as(reader), 'Content-Type': 'application/json' }, ...(body ? { body } : {}) });
+      const res = await fetch(`${s.url}${path}`, {
+        method,
+        headers: { ...as(reader), 'Content-Type': 'application/json' },
+        ...(body ? { body } : {}),
+      });
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(((await res.json()) as { message: string }).message).toMatch(/may only read \(RESULTANT_READ_TOKENS\)/);
     }
@@ -309,7 +364,11 @@ describe('reads', () => {
         const q = `${path}${i % 2 ? 'start=0&stop' : 'stop'}=${t}`;
         const res = await fetch(`${s.url}${q}`);
         expect(res.status, q).toBe(400);
-        expect(await res.json(), q).toMatchObject({ code: 'invalid', parameter: 'stop', message: 'parameter "stop" must not be after the end of the year 9999' });
+        expect(await res.json(), q).toMatchObject({
+          code: 'invalid',
+          parameter: 'stop',
+          message: 'parameter "stop" must not be after the end of the year 9999',
+        });
       }
       const last = await fetch(`${s.url}${path}start=9999-12-31T00:00:00Z&stop=9999-12-31T23:59:59.999999Z`);
       expect(last.status, path).toBe(200);
@@ -318,12 +377,18 @@ describe('reads', () => {
 
   it('pages raw results with next_cursor, filters them, and refuses a forged cursor', async () => {
     const s = await start();
-    const lines = Array.from({ length: 30 }, (_, i) => `test_result,endpoint=e${i % 2} success=${i % 5 !== 0},latency_ms=${i} ${ns(T0 + i * 1000)}`);
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) => `test_result,endpoint=e${i % 2} success=${i % 5 !== 0},latency_ms=${i} ${ns(T0 + i * 1000)}`,
+    );
     expect((await post(`${s.url}/api/v2/write`, lines.join('\n'))).status).toBe(204);
     const seen: number[] = [];
     let url = `${s.url}/api/v1/results?limit=7&tag.endpoint=e0`;
     for (;;) {
-      const page = (await (await fetch(url)).json()) as { results: { latency_ms: number }[]; next_cursor: string | null };
+      const page = (await (await fetch(url)).json()) as {
+        results: { latency_ms: number }[];
+        next_cursor: string | null;
+      };
       seen.push(...page.results.map((r) => r.latency_ms));
       if (!page.next_cursor) break;
       url = `${s.url}/api/v1/results?limit=7&tag.endpoint=e0&cursor=${encodeURIComponent(page.next_cursor)}`;
@@ -378,12 +443,14 @@ function metricTypes(text: string): Map<string, string> {
 }
 
 describe('service endpoints', () => {
-  it('reports the database file\'s size and the free disk in /health and /metrics', async () => {
+  it("reports the database file's size and the free disk in /health and /metrics", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'resultant-disk-'));
     try {
       const s = await start({ path: join(dir, 'r.duckdb') });
       await post(`${s.url}/api/v2/write`, netmonitor);
-      const health = (await (await fetch(`${s.url}/health`)).json()) as { checks: { name: string; status: string; database_bytes?: number; free_bytes?: number }[] };
+      const health = (await (await fetch(`${s.url}/health`)).json()) as {
+        checks: { name: string; status: string; database_bytes?: number; free_bytes?: number }[];
+      };
       const disk = health.checks.find((c) => c.name === 'disk')!;
       expect(disk.database_bytes).toBeGreaterThan(0);
       const fs = statfsSync(dir);
@@ -408,11 +475,17 @@ describe('service endpoints', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe(dash);
     expect(ok.headers.get('vary')).toMatch(/Origin/);
-    const other = await fetch(`${s.url}/api/v1/aggregates?period=hour`, { headers: { ...auth, Origin: 'https://evil.example' } });
+    const other = await fetch(`${s.url}/api/v1/aggregates?period=hour`, {
+      headers: { ...auth, Origin: 'https://evil.example' },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const pre = await fetch(`${s.url}/api/v2/write`, {
       method: 'OPTIONS',
-      headers: { Origin: dash, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+      headers: {
+        Origin: dash,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe(dash);
@@ -426,7 +499,14 @@ describe('service endpoints', () => {
   });
 
   it('warns below 1 GiB of free disk and fails below 64 MiB', () => {
-    expect([10 * 1024 ** 3, 1024 ** 3, 1024 ** 3 - 1, 64 * 1024 ** 2, 64 * 1024 ** 2 - 1, 0].map(diskStatus)).toEqual(['pass', 'pass', 'warn', 'warn', 'fail', 'fail']);
+    expect([10 * 1024 ** 3, 1024 ** 3, 1024 ** 3 - 1, 64 * 1024 ** 2, 64 * 1024 ** 2 - 1, 0].map(diskStatus)).toEqual([
+      'pass',
+      'pass',
+      'warn',
+      'warn',
+      'fail',
+      'fail',
+    ]);
   });
 
   it('serves ping, health, metrics, openapi and a request id', async () => {
@@ -450,17 +530,30 @@ describe('service endpoints', () => {
     expect(types.size).toBeGreaterThan(10);
     for (const [name, type] of types) {
       expect(name.endsWith('_total'), `${name} (${type})`).toBe(type === 'counter');
-      expect(name, name).not.toMatch(/_(hours|minutes|days|milliseconds|microseconds|nanoseconds|kilobytes|megabytes)(_|$)/);
+      expect(name, name).not.toMatch(
+        /_(hours|minutes|days|milliseconds|microseconds|nanoseconds|kilobytes|megabytes)(_|$)/,
+      );
     }
     if (promtool) {
       const check = spawnSync(promtool, ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
       expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
       expect(check.status).toBe(0);
     }
-    const openapi = (await (await fetch(`${s.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const openapi = (await (await fetch(`${s.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toEqual(
-      expect.arrayContaining(['/api/v2/write', '/api/v2/delete', '/write', '/api/v1/results', '/api/v1/aggregates', '/api/v1/series', '/health']),
+      expect.arrayContaining([
+        '/api/v2/write',
+        '/api/v2/delete',
+        '/write',
+        '/api/v1/results',
+        '/api/v1/aggregates',
+        '/api/v1/series',
+        '/health',
+      ]),
     );
   });
 });

@@ -1,26 +1,27 @@
 // The HTTP application: routers, one log line and metrics per request, and the one error middleware that maps
 // error codes to statuses and hides the internals of 500s.
-import { isCancelled, withCancellation } from '../cancellation.js';
-import express, { type NextFunction, type Request, type Response } from 'express';
+
 import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { isCancelled, withCancellation } from '../cancellation.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import { WriteAdmission } from '../ingest/admission.js';
 import type { StoreStatus } from '../store/types.js';
-import type { AppDeps } from './deps.js';
 import { analysisRouter } from './analysis.js';
 import { createAuth } from './auth.js';
 import { isClientAbort } from './body.js';
 import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
-import { reportsRouter } from './reports.js';
+import { deleteRouter } from './delete.js';
+import type { AppDeps } from './deps.js';
 import { forecastRouter } from './forecast.js';
-import { notificationsRouter } from './notifications.js';
 import { grafanaRouter } from './grafana.js';
+import { influxQueryRouter } from './influx-query.js';
+import { notificationsRouter } from './notifications.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
-import { influxQueryRouter } from './influx-query.js';
+import { reportsRouter } from './reports.js';
 import { writeRouter } from './write.js';
-import { deleteRouter } from './delete.js';
 
 export type { AppConfig, AppDeps } from './deps.js';
 
@@ -43,7 +44,11 @@ function diskCheck(st: StoreStatus): Record<string, unknown>[] {
   const sizes = st.disk ? { database_bytes: st.disk.databaseBytes, free_bytes: st.disk.freeBytes } : {};
   if (st.storageFull) return [{ name: 'disk', status: 'fail', message: STORAGE_FULL_MESSAGE, ...sizes }];
   const status = diskStatus(st.disk!.freeBytes);
-  const message = { pass: null, warn: 'less than 1 GiB free beside the database', fail: 'less than 64 MiB free beside the database: writes may soon be refused' }[status];
+  const message = {
+    pass: null,
+    warn: 'less than 1 GiB free beside the database',
+    fail: 'less than 64 MiB free beside the database: writes may soon be refused',
+  }[status];
   return [{ name: 'disk', status, ...(message ? { message } : {}), ...sizes }];
 }
 
@@ -76,7 +81,9 @@ export function createApp(deps: AppDeps): express.Express {
   // Hashing every (possibly 25 MB) body for an ETag costs more than clients that never revalidate gain.
   app.set('etag', false);
   const auth = createAuth(deps.config.authTokens, deps.config.publicRead, deps.config.readTokens ?? []);
-  const admission = new WriteAdmission(deps.queue, { maxBytes: deps.config.ingestMaxBytes ?? deps.config.maxBodyBytes });
+  const admission = new WriteAdmission(deps.queue, {
+    maxBytes: deps.config.ingestMaxBytes ?? deps.config.maxBodyBytes,
+  });
 
   // A client that disconnects before its answer is sent stops the request's work (cancellation.ts).
   app.use((_req, res, next) => {
@@ -120,7 +127,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/health', async (_req, res) => {
     const st = await deps.store.status(deps.clock.now());
     const checks = [
-      { name: 'store', status: st.ok ? 'pass' : 'fail', ...(st.ok ? {} : { message: st.problem ?? 'the store does not answer' }) },
+      {
+        name: 'store',
+        status: st.ok ? 'pass' : 'fail',
+        ...(st.ok ? {} : { message: st.problem ?? 'the store does not answer' }),
+      },
       {
         name: 'rollup',
         status: st.rollupLagSeconds > LAG_WARN_SECONDS ? 'warn' : 'pass',
@@ -139,7 +150,7 @@ export function createApp(deps: AppDeps): express.Express {
         status: t.status,
         last_run_status: t.lastRunStatus,
         // /health answers without a token: InfluxDB's error text (bucket, org and query details) goes to the log.
-        ...(t.lastRunError ? { last_run_error: 'the last run failed; the service log has InfluxDB\'s error' } : {}),
+        ...(t.lastRunError ? { last_run_error: "the last run failed; the service log has InfluxDB's error" } : {}),
         latest_completed: t.latestCompleted,
         ...(t.message ? { message: t.message } : {}),
       })),
@@ -162,7 +173,8 @@ export function createApp(deps: AppDeps): express.Express {
     deps.metrics.queueCapacity.set(deps.queue.capacity);
     deps.metrics.admittedBytes.set(admission.reservedBytes);
     deps.metrics.admissionCapacity.set(admission.capacityBytes);
-    for (const t of deps.fluxTasks?.states() ?? []) deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);
+    for (const t of deps.fluxTasks?.states() ?? [])
+      deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });

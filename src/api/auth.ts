@@ -1,8 +1,9 @@
 // Token authentication (README: What is there): `Authorization: Token <t>` or `Bearer <t>`; the v1 write endpoint also
 // takes `?p=<t>` or a basic-auth password, as InfluxDB 1.x clients send them. Tokens are compared as SHA-256
 // digests in constant time, against every configured token, so timing reveals neither a match nor a length.
-import type { NextFunction, Request, Response } from 'express';
+
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../errors.js';
 
 export type Access = 'read' | 'write';
@@ -42,7 +43,10 @@ export function createAuth(tokens: string[], publicRead: boolean, readTokens: st
         const isReadOnly = anyOf(readOnly, d);
         if (!isFull && !isReadOnly) throw new AppError('unauthorized', 'the token is not valid');
         if (access === 'write' && !isFull) {
-          throw new AppError('forbidden', 'this token may only read (RESULTANT_READ_TOKENS); writes, rule changes and provisioning need one of RESULTANT_AUTH_TOKENS');
+          throw new AppError(
+            'forbidden',
+            'this token may only read (RESULTANT_READ_TOKENS); writes, rule changes and provisioning need one of RESULTANT_AUTH_TOKENS',
+          );
         }
         next();
       };

@@ -1,8 +1,9 @@
 // Reading request bodies with a hard limit on the decompressed size, and gzip (the official InfluxDB clients
 // compress by default). The limit is enforced while streaming, so a gzip bomb stops at the limit; a body can also
 // be consumed as it arrives (streamBody), so a large one never has to be held whole.
-import type { Request } from 'express';
+
 import { createGunzip } from 'node:zlib';
+import type { Request } from 'express';
 import { AppError } from '../errors.js';
 
 /** What a request's headers say of its body. */
@@ -28,7 +29,10 @@ export function bodyHead(req: Request, limit: number): BodyHead {
     req.resume();
     throw tooLarge(limit);
   }
-  return { contentLength: declared !== undefined && Number.isFinite(declared) ? declared : undefined, gzip: encoding === 'gzip' };
+  return {
+    contentLength: declared !== undefined && Number.isFinite(declared) ? declared : undefined,
+    gzip: encoding === 'gzip',
+  };
 }
 
 const tooLarge = (limit: number): AppError =>

@@ -22,7 +22,12 @@ function rows(): Row[] {
   for (let h = 0; h < 6; h++) {
     for (let i = 0; i < 10; i++) {
       out.push({ t: T0 + h * HOUR + i * 60_000, latency: 10 + i, tags: { endpoint: 'api', region: 'eu' } });
-      out.push({ t: T0 + h * HOUR + i * 60_000, latency: 50 + i, success: h !== 3, tags: { endpoint: 'checkout', region: 'eu' } });
+      out.push({
+        t: T0 + h * HOUR + i * 60_000,
+        latency: 50 + i,
+        success: h !== 3,
+        tags: { endpoint: 'checkout', region: 'eu' },
+      });
     }
   }
   return out;
@@ -48,7 +53,7 @@ describe('GET /api/v1/charts', () => {
     expect(textsIn(root, 'role-axis-title')).toEqual(expect.arrayContaining(['latency_ms (ms)', 'time (UTC)']));
   });
 
-  it('draws a chart at the width asked for (a dashboard panel\'s), values on hover', async () => {
+  it("draws a chart at the width asked for (a dashboard panel's), values on hover", async () => {
     const s = await serverWithData();
     const res = await fetch(`${s.url}/api/v1/charts/availability.svg?period=hour&group_by=endpoint&width=540&${range}`);
     expect(res.status).toBe(200);
@@ -59,9 +64,13 @@ describe('GET /api/v1/charts', () => {
 
   it('shades the hour checkout was down on the availability chart, as PNG too', async () => {
     const s = await serverWithData();
-    const svg = await (await fetch(`${s.url}/api/v1/charts/availability.svg?group_by=endpoint&${range}&tz=Europe/Berlin`)).text();
+    const svg = await (
+      await fetch(`${s.url}/api/v1/charts/availability.svg?group_by=endpoint&${range}&tz=Europe/Berlin`)
+    ).text();
     const root = parseXml(svg);
-    const outages = findAll(root, (n) => hasClass('mark-rect')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children);
+    const outages = findAll(root, (n) => hasClass('mark-rect')(n) && hasClass('role-mark')(n)).flatMap(
+      (g) => g.children,
+    );
     expect(outages).toHaveLength(1);
     expect(textsIn(root, 'role-axis-title')).toContain('time (Europe/Berlin)');
     const png = await fetch(`${s.url}/api/v1/charts/availability.png?group_by=endpoint&${range}`);
@@ -79,10 +88,12 @@ describe('GET /api/v1/charts', () => {
     const res = await fetch(`${s.url}/api/v1/charts/circuit-breakers.svg?start=${T0}&stop=${T0 + 6 * HOUR}`);
     expect(res.status).toBe(200);
     const root = parseXml(await res.text());
-    expect(findAll(root, (n) => hasClass('mark-rect')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children)).toHaveLength(4);
+    expect(
+      findAll(root, (n) => hasClass('mark-rect')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children),
+    ).toHaveLength(4);
   });
 
-  it('draws the analysis charts from the service\'s analyses', async () => {
+  it("draws the analysis charts from the service's analyses", async () => {
     const s = await serverWithData();
     for (const type of ['trends', 'anomalies', 'workload', 'failure-patterns']) {
       const res = await fetch(`${s.url}/api/v1/charts/${type}.svg`);
@@ -93,20 +104,27 @@ describe('GET /api/v1/charts', () => {
     }
   });
 
-  it('draws a forecast from the service\'s forecaster, and says how much history it needs', async () => {
+  it("draws a forecast from the service's forecaster, and says how much history it needs", async () => {
     srv = await startTestServer({ now: NOW });
     // Six days of hourly results with a daily cycle, for one endpoint.
     const rows: Row[] = [];
     for (let h = 6 * 24; h > 0; h--) {
       const t = NOW - h * HOUR;
-      for (let i = 0; i < 3; i++) rows.push({ t: t + i * 60_000, latency: 100 + 20 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + i, tags: { endpoint: 'api' } });
+      for (let i = 0; i < 3; i++)
+        rows.push({
+          t: t + i * 60_000,
+          latency: 100 + 20 * Math.sin((2 * Math.PI * (t / HOUR)) / 24) + i,
+          tags: { endpoint: 'api' },
+        });
     }
     await srv.store.write(batchOf(rows));
     const res = await fetch(`${srv.url}/api/v1/charts/forecast.svg?tag.endpoint=api&horizon=12&tz=Europe/Berlin`);
     expect(res.status).toBe(200);
     const root = parseXml(await res.text());
     expect(linePaths(root)).toHaveLength(2);
-    expect(findAll(root, (n) => hasClass('mark-area')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children)).toHaveLength(1);
+    expect(
+      findAll(root, (n) => hasClass('mark-area')(n) && hasClass('role-mark')(n)).flatMap((g) => g.children),
+    ).toHaveLength(1);
     expect(textsIn(root, 'role-title-text').join(' ')).toContain('Forecast of mean latency_ms per hour for api');
     expect(textsIn(root, 'role-title-subtitle').join(' ')).toMatch(/model \w+ · backtest MASE \d/);
     expect(textsIn(root, 'role-axis-title')).toContain('time (Europe/Berlin)');
@@ -129,12 +147,21 @@ describe('GET /api/v1/charts', () => {
       sources: (store, now) =>
         storeSources(store, now, {
           forecast: async (p) => {
-            expect(p).toMatchObject({ metric: 'latency_ms', statistic: 'p95', period: 'day', horizon: 7, level: 95, filters: { endpoint: ['api'] } });
+            expect(p).toMatchObject({
+              metric: 'latency_ms',
+              statistic: 'p95',
+              period: 'day',
+              horizon: 7,
+              level: 95,
+              filters: { endpoint: ['api'] },
+            });
             throw invalid('need at least 14 days of history, have 1');
           },
         }),
     });
-    const res = await fetch(`${s.url}/api/v1/charts/forecast.svg?statistic=p95&period=day&horizon=7&level=95&tag.endpoint=api`);
+    const res = await fetch(
+      `${s.url}/api/v1/charts/forecast.svg?statistic=p95&period=day&horizon=7&level=95&tag.endpoint=api`,
+    );
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toBe('need at least 14 days of history, have 1');
   });

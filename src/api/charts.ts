@@ -1,5 +1,5 @@
 // GET /api/v1/charts/<type>.svg|.png (README: What is there; /openapi.json): the parameters of the matching read, drawn on the server.
-import { collectAfter } from './heavy.js';
+
 import { Router } from 'express';
 import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
@@ -7,10 +7,10 @@ import { MAX_WIDTH, MIN_WIDTH } from '../charts/theme.js';
 import { CHART_TYPES, type ChartType } from '../charts/types.js';
 import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { PERIODS } from '../time/buckets.js';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
-import { sourcesOf } from './sources.js';
+import type { AppDeps } from './deps.js';
 import { forecastOptions } from './forecast.js';
+import { collectAfter } from './heavy.js';
 import {
   enumParam,
   groupByParam,
@@ -24,6 +24,7 @@ import {
   timeParam,
   tzParam,
 } from './params.js';
+import { sourcesOf } from './sources.js';
 
 const COMMON = ['start', 'stop', 'tz', 'group_by', 'metric', 'limit', 'width'];
 const ALLOWED: Record<ChartType, string[]> = {
@@ -64,7 +65,9 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
   if (type === 'availability' && one(q, 'outage_below') !== undefined) {
     const v = one(q, 'outage_below')!;
     if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 100) {
-      throw invalid(`parameter "outage_below" must be a percentage from 0 to 100 (got "${v.slice(0, 20)}")`, { parameter: 'outage_below' });
+      throw invalid(`parameter "outage_below" must be a percentage from 0 to 100 (got "${v.slice(0, 20)}")`, {
+        parameter: 'outage_below',
+      });
     }
     r.outageBelowPct = Number(v);
   }
@@ -77,7 +80,9 @@ export function chartsRouter(deps: AppDeps, auth: Auth): Router {
     const file = String(req.params.file ?? '');
     const m = /^([a-z-]+)\.(svg|png)$/.exec(file);
     if (!m || !(CHART_TYPES as readonly string[]).includes(m[1]!)) {
-      throw notFound(`no chart "${file.slice(0, 60)}"; charts are <type>.svg or <type>.png with type one of ${CHART_TYPES.join(', ')}`);
+      throw notFound(
+        `no chart "${file.slice(0, 60)}"; charts are <type>.svg or <type>.png with type one of ${CHART_TYPES.join(', ')}`,
+      );
     }
     const type = m[1] as ChartType;
     const format = m[2] as 'svg' | 'png';

@@ -1,8 +1,9 @@
 // GET /: the built-in dashboard, static files from the package's dashboard/ folder (no build step). The page holds
 // no data; it reads the API with the reader's token, so it needs no authentication of its own.
-import express, { Router } from 'express';
+
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import express, { Router } from 'express';
 
 /** The folder, found from src/api (tsx, vitest) and from dist/src/api (built). */
 export function dashboardDir(): string | null {
@@ -14,7 +15,8 @@ export function dashboardDir(): string | null {
 }
 
 // Only this origin's scripts and styles; charts arrive as blob: images.
-const CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export function dashboardRouter(): Router {
   const r = Router();

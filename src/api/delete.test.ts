@@ -60,21 +60,42 @@ describe('POST /api/v2/delete', () => {
     const from = START + 5 * HOUR + 25 * M;
     const to = START + 20 * HOUR + 35 * M;
     const gone = (r: Row) => r.tags!.worker === 'w2' && r.tags!.endpoint === 'api' && r.t >= from && r.t <= to;
-    const res = await del(s, { start: iso(from), stop: iso(to), predicate: '_measurement="test_result" AND worker="w2" AND endpoint="api"' });
+    const res = await del(s, {
+      start: iso(from),
+      stop: iso(to),
+      predicate: '_measurement="test_result" AND worker="w2" AND endpoint="api"',
+    });
     expect(res.status).toBe(204);
     expect(await res.text()).toBe('');
     expect(res.headers.get('resultant-deleted-results')).toBe(String(data.filter(gone).length));
     expect(res.headers.get('resultant-deleted-series')).toBe('0');
     const left = data.filter((r) => !gone(r));
     for (const period of ['hour', 'day'] as const) {
-      const body = (await getJson(s, `/api/v1/aggregates?period=${period}&start=${iso(START - 12 * HOUR)}&stop=${iso(NOW)}&group_by=worker`)) as {
-        series: { group: { worker: string }; buckets: { start: string; end: string; test_count: number; failure_count: number; stats: { mean: number; stddev: number; p95: number } }[] }[];
+      const body = (await getJson(
+        s,
+        `/api/v1/aggregates?period=${period}&start=${iso(START - 12 * HOUR)}&stop=${iso(NOW)}&group_by=worker`,
+      )) as {
+        series: {
+          group: { worker: string };
+          buckets: {
+            start: string;
+            end: string;
+            test_count: number;
+            failure_count: number;
+            stats: { mean: number; stddev: number; p95: number };
+          }[];
+        }[];
       };
       for (const g of body.series) {
         for (const b of g.buckets) {
-          const inside = left.filter((r) => r.tags!.worker === g.group.worker && r.t >= Date.parse(b.start) && r.t < Date.parse(b.end));
+          const inside = left.filter(
+            (r) => r.tags!.worker === g.group.worker && r.t >= Date.parse(b.start) && r.t < Date.parse(b.end),
+          );
           const exp = expectedOf(inside);
-          expect([b.test_count, b.failure_count], `${period} ${g.group.worker} ${b.start}`).toEqual([exp.test_count, exp.failure_count]);
+          expect([b.test_count, b.failure_count], `${period} ${g.group.worker} ${b.start}`).toEqual([
+            exp.test_count,
+            exp.failure_count,
+          ]);
           expect(b.stats.mean).toBeCloseTo(exp.stats.mean!, 9);
           expect(b.stats.stddev).toBeCloseTo(exp.stats.stddev!, 9);
           expect(b.stats.p95).toBeCloseTo(exp.stats.p95!, 9);
@@ -88,16 +109,25 @@ describe('POST /api/v2/delete', () => {
     const to = START + 14 * HOUR + 5 * M;
     const gone = (r: Row) => r.tags!.worker === 'w2' && r.t >= from && r.t <= to;
     const a = await server();
-    const b = await server({}, rows().filter((r) => !gone(r)));
+    const b = await server(
+      {},
+      rows().filter((r) => !gone(r)),
+    );
     expect((await del(a, { start: iso(from), stop: iso(to), predicate: 'worker="w2"' })).status).toBe(204);
     const window = `start=${iso(START)}&stop=${iso(NOW)}`;
-    for (const path of [`/api/v1/analysis/flaky-tests?${window}`, `/api/v1/analysis/failure-patterns?${window}`, `/api/v1/analysis/flaky-tests?${window}&tz=Asia/Kolkata`]) {
+    for (const path of [
+      `/api/v1/analysis/flaky-tests?${window}`,
+      `/api/v1/analysis/failure-patterns?${window}`,
+      `/api/v1/analysis/flaky-tests?${window}&tz=Asia/Kolkata`,
+    ]) {
       const got = await getJson(a, path);
       expect(got, path).toEqual(await getJson(b, path));
     }
     // The deletion changed the answer (the comparison above is not between two equal databases).
     const c = await server();
-    expect(await getJson(c, `/api/v1/analysis/failure-patterns?${window}`)).not.toEqual(await getJson(b, `/api/v1/analysis/failure-patterns?${window}`));
+    expect(await getJson(c, `/api/v1/analysis/failure-patterns?${window}`)).not.toEqual(
+      await getJson(b, `/api/v1/analysis/failure-patterns?${window}`),
+    );
   });
 
   it('deletes everything in the range with an empty or missing predicate, and series left empty leave the series list', async () => {
@@ -136,10 +166,15 @@ describe('POST /api/v2/delete', () => {
       expect(body.message, predicate).toContain(`(column ${column})`);
       expect(body.errors[0], predicate).toMatchObject({ path: 'predicate', column });
     }
-    const body = (await getJson(s, `/api/v1/aggregates?period=day&start=${iso(START - 12 * HOUR)}&stop=${iso(NOW)}`)) as { series: { buckets: { test_count: number }[] }[] };
+    const body = (await getJson(
+      s,
+      `/api/v1/aggregates?period=day&start=${iso(START - 12 * HOUR)}&stop=${iso(NOW)}`,
+    )) as { series: { buckets: { test_count: number }[] }[] };
     expect(body.series[0]!.buckets.reduce((n, b) => n + b.test_count, 0)).toBe(rows().length);
     // AND in any case, spaces around "=", quotes escaped in values: accepted.
-    expect((await del(s, { start: iso(START), stop: iso(START), predicate: ' test = "a\\"b"  and worker="w1" ' })).status).toBe(204);
+    expect(
+      (await del(s, { start: iso(START), stop: iso(START), predicate: ' test = "a\\"b"  and worker="w1" ' })).status,
+    ).toBe(204);
   });
 
   it('refuses bodies without a valid range, of another type, or too large', async () => {
@@ -157,7 +192,11 @@ describe('POST /api/v2/delete', () => {
     await bad({ start: iso(START), stop: iso(NOW), predicate: 3 }, 'predicate', /must be a string/);
     await bad({ start: iso(START), stop: iso(NOW), where: 'x' }, 'where', /is not known here/);
     expect((await del(s, 'not json')).status).toBe(400);
-    const text = await fetch(`${s.url}/api/v2/delete`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    const text = await fetch(`${s.url}/api/v2/delete`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
     expect(text.status).toBe(415);
     const huge = await del(s, { start: iso(START), stop: iso(NOW), predicate: `worker="${'x'.repeat(70_000)}"` });
     expect(huge.status).toBe(413);
@@ -169,7 +208,11 @@ describe('POST /api/v2/delete', () => {
     expect((await del(s, body)).status).toBe(401);
     expect((await del(s, body, { Authorization: 'Token wrong' })).status).toBe(401);
     expect((await del(s, body, { Authorization: 'Token read-token' })).status).toBe(403);
-    const series = async () => ((await s.store.series({ start: 0, stop: 1e16, filters: { worker: ['w1'] }, limit: 100 })).reduce((n, x) => n + x.count, 0));
+    const series = async () =>
+      (await s.store.series({ start: 0, stop: 1e16, filters: { worker: ['w1'] }, limit: 100 })).reduce(
+        (n, x) => n + x.count,
+        0,
+      );
     expect(await series()).toBeGreaterThan(0);
     expect((await del(s, body, { Authorization: 'Bearer full-token' })).status).toBe(204);
     expect(await series()).toBe(0);

@@ -7,17 +7,18 @@ import { Router } from 'express';
 import { invalid } from '../errors.js';
 import { parseDeletePredicate } from '../model/delete-predicate.js';
 import { MAX_TIME_US, MIN_TIME_US } from '../model/result.js';
-import { parseRfc3339 } from '../time/parse.js';
 import type { DeleteQuery, DeleteReport } from '../store/types.js';
-import type { AppDeps } from './deps.js';
+import { parseRfc3339 } from '../time/parse.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
+import type { AppDeps } from './deps.js';
 import { one, queryOf } from './params.js';
 
 /** A delete body is three short strings; a predicate of a few hundred terms fits with room to spare. */
 const MAX_DELETE_BODY = 64 * 1024;
 
-const refuse = (path: string, message: string) => invalid(`invalid delete: "${path}" ${message}`, { errors: [{ path, message }] });
+const refuse = (path: string, message: string) =>
+  invalid(`invalid delete: "${path}" ${message}`, { errors: [{ path, message }] });
 
 /**
  * An RFC 3339 time of the body as epoch µs, rounded towards the inside of the range: the store keeps microseconds,
@@ -42,22 +43,31 @@ export type DeleteSelection = Omit<DeleteQuery, 'nowMs'>;
  */
 export function deleteSelection(raw: unknown): DeleteSelection | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw invalid('invalid delete: the body must be a JSON object {"start": ..., "stop": ..., "predicate": ...}', { errors: [{ path: '', message: 'must be an object' }] });
+    throw invalid('invalid delete: the body must be a JSON object {"start": ..., "stop": ..., "predicate": ...}', {
+      errors: [{ path: '', message: 'must be an object' }],
+    });
   }
   const body = raw as Record<string, unknown>;
   for (const k of Object.keys(body)) {
-    if (k !== 'start' && k !== 'stop' && k !== 'predicate') throw refuse(k, 'is not known here; known fields: start, stop, predicate');
+    if (k !== 'start' && k !== 'stop' && k !== 'predicate')
+      throw refuse(k, 'is not known here; known fields: start, stop, predicate');
   }
   const start = bodyTime(body, 'start');
   const stop = bodyTime(body, 'stop');
   if (stop < start) throw refuse('stop', 'must not be before "start"');
   const text = body.predicate ?? '';
-  if (typeof text !== 'string') throw refuse('predicate', 'must be a string, e.g. "_measurement=\\"test_result\\" AND endpoint=\\"api\\""');
+  if (typeof text !== 'string')
+    throw refuse('predicate', 'must be a string, e.g. "_measurement=\\"test_result\\" AND endpoint=\\"api\\""');
   const predicate = parseDeletePredicate(text);
   const from = Math.max(start, MIN_TIME_US);
   const to = Math.min(stop + 1, MAX_TIME_US);
   if (from >= to) return null;
-  return { start: from, stop: to, tags: predicate.tags, ...(predicate.measurement ? { measurement: predicate.measurement } : {}) };
+  return {
+    start: from,
+    stop: to,
+    tags: predicate.tags,
+    ...(predicate.measurement ? { measurement: predicate.measurement } : {}),
+  };
 }
 
 /** The counts of a delete as response headers (absent where the store cannot tell). */
@@ -80,7 +90,8 @@ export function deleteRouter(deps: AppDeps, auth: Auth): Router {
     const { start, stop, predicate } = body as Record<string, unknown>;
     deps.logger.info({ start, stop, predicate, ...report }, 'deleted points');
     if (report.resultsDeleted !== null) res.setHeader(DELETED_HEADERS.results, String(report.resultsDeleted));
-    if (report.breakerEventsDeleted !== null) res.setHeader(DELETED_HEADERS.breakerEvents, String(report.breakerEventsDeleted));
+    if (report.breakerEventsDeleted !== null)
+      res.setHeader(DELETED_HEADERS.breakerEvents, String(report.breakerEventsDeleted));
     if (report.seriesDeleted !== null) res.setHeader(DELETED_HEADERS.series, String(report.seriesDeleted));
     res.status(204).end();
   });

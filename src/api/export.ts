@@ -3,11 +3,12 @@
 // so memory stays bounded whatever the range. CSV columns are fixed up front (a stream cannot add columns later):
 // time, success, latency_ms, error, error_type, then tags and metrics as one JSON object each (their keys vary per
 // series and metric keys are in no catalogue).
-import { csvField } from '../report/csv.js';
+
+import { invalid } from '../errors.js';
 import type { TestResult } from '../model/result.js';
+import { csvField } from '../report/csv.js';
 import type { ResultQuery, Store } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { invalid } from '../errors.js';
 import { one, type Query, rangeUs, tagFilters } from './params.js';
 
 export const RESULT_FORMATS = ['json', 'csv', 'ndjson'] as const;
@@ -41,7 +42,15 @@ export function resultJson(r: TestResult): Omit<TestResult, 'time'> & { time: st
 }
 
 export function csvRow(r: TestResult): string {
-  const cells = [formatMicros(r.time), r.success, r.latency_ms, r.error, r.error_type, JSON.stringify(r.tags), r.metrics ? JSON.stringify(r.metrics) : null];
+  const cells = [
+    formatMicros(r.time),
+    r.success,
+    r.latency_ms,
+    r.error,
+    r.error_type,
+    JSON.stringify(r.tags),
+    r.metrics ? JSON.stringify(r.metrics) : null,
+  ];
   return cells.map(csvField).join(',');
 }
 
@@ -54,7 +63,12 @@ function renderPage(results: readonly TestResult[], format: ExportFormat): strin
  * The export in pieces: the CSV header, then one piece per page of the store, newest first. A read of a request
  * whose client has gone throws Cancelled (cancellation.ts), which ends it.
  */
-export async function* exportPieces(store: Store, sel: ResultSelection, format: ExportFormat, pageSize = EXPORT_PAGE_SIZE): AsyncGenerator<string> {
+export async function* exportPieces(
+  store: Store,
+  sel: ResultSelection,
+  format: ExportFormat,
+  pageSize = EXPORT_PAGE_SIZE,
+): AsyncGenerator<string> {
   if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`;
   let cursor: string | null = null;
   do {

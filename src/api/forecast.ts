@@ -1,10 +1,11 @@
 // GET /api/v1/forecast (README: What is there; /openapi.json).
-import { collectAfter } from './heavy.js';
+
 import { Router } from 'express';
 import { FORECAST_PERIODS, type ForecastParams, LIMITS, STATISTICS } from '../forecast/index.js';
 import { MODEL_NAMES } from '../forecast/models.js';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
+import type { AppDeps } from './deps.js';
+import { collectAfter } from './heavy.js';
 import {
   enumParam,
   intParam,
@@ -42,7 +43,10 @@ export function forecastParams(q: Query, defaultTz: string): ForecastParams {
 }
 
 /** What to forecast and how (period, level, statistic, horizon, model), shared with the forecast chart's route. */
-export function forecastOptions(q: Query, defaultLevel: '80' | '95'): Pick<ForecastParams, 'period' | 'level' | 'statistic' | 'horizon' | 'model'> {
+export function forecastOptions(
+  q: Query,
+  defaultLevel: '80' | '95',
+): Pick<ForecastParams, 'period' | 'level' | 'statistic' | 'horizon' | 'model'> {
   const period = enumParam(q, 'period', FORECAST_PERIODS, 'hour');
   const level = enumParam(q, 'level', ['80', '95'] as const, defaultLevel);
   return {

@@ -2,7 +2,7 @@
 // API on another loopback port: listing, provisioning, idempotence, and the 401/404/412/network/timeout errors.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeGrafana, type FakeGrafana } from '../../test/grafana-fake.js';
+import { type FakeGrafana, startFakeGrafana } from '../../test/grafana-fake.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
 import { buildDashboards } from '../grafana/index.js';
 
@@ -50,13 +50,17 @@ describe('GET /api/v1/grafana/dashboards', () => {
   it('is described in /openapi.json', async () => {
     srv = await startTestServer();
     const doc = await json(await fetch(`${srv.url}/openapi.json`));
-    expect(Object.keys(doc.paths as object)).toEqual(expect.arrayContaining(['/api/v1/grafana/dashboards', '/api/v1/grafana/provision']));
+    expect(Object.keys(doc.paths as object)).toEqual(
+      expect.arrayContaining(['/api/v1/grafana/dashboards', '/api/v1/grafana/provision']),
+    );
   });
 
   it('needs a read token when tokens are configured', async () => {
     srv = await startTestServer({ authTokens: ['secret-token-1'] });
     expect((await fetch(`${srv.url}/api/v1/grafana/dashboards`)).status).toBe(401);
-    const ok = await fetch(`${srv.url}/api/v1/grafana/dashboards`, { headers: { Authorization: 'Token secret-token-1' } });
+    const ok = await fetch(`${srv.url}/api/v1/grafana/dashboards`, {
+      headers: { Authorization: 'Token secret-token-1' },
+    });
     expect(ok.status).toBe(200);
   });
 });
@@ -158,7 +162,10 @@ describe('POST /api/v1/grafana/provision', () => {
 
   it('explains a version conflict (412 version-mismatch)', async () => {
     const { s, g } = await withGrafana();
-    g.forceSave = { status: 412, body: { status: 'version-mismatch', message: 'The dashboard has been changed by someone else' } };
+    g.forceSave = {
+      status: 412,
+      body: { status: 'version-mismatch', message: 'The dashboard has been changed by someone else' },
+    };
     const body = await json(await post(`${s.url}/api/v1/grafana/provision`));
     expect(body.grafana_reason).toBe('version-mismatch');
     expect(body.message).toMatch(/412 version-mismatch.*run the provisioning again/);

@@ -2,8 +2,8 @@
 import { Router } from 'express';
 import { AppError } from '../errors.js';
 import { buildDashboards, FOLDER, provisionDashboards, type Variant } from '../grafana/index.js';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
+import type { AppDeps } from './deps.js';
 import { enumParam, queryOf, rejectUnknown } from './params.js';
 
 const VARIANTS = ['influxdb', 'api', 'all'] as const;
@@ -20,7 +20,13 @@ export function grafanaRouter(deps: AppDeps, auth: Auth): Router {
     const variant = enumParam(q, 'variant', VARIANTS, 'all');
     res.json({
       folder: FOLDER,
-      dashboards: pick(variant).map((f) => ({ uid: f.dashboard.uid, title: f.dashboard.title, variant: f.variant, file: f.file, dashboard: f.dashboard })),
+      dashboards: pick(variant).map((f) => ({
+        uid: f.dashboard.uid,
+        title: f.dashboard.title,
+        variant: f.variant,
+        file: f.file,
+        dashboard: f.dashboard,
+      })),
     });
   });
 
@@ -31,7 +37,10 @@ export function grafanaRouter(deps: AppDeps, auth: Auth): Router {
     const variant = enumParam(q, 'variant', VARIANTS, deps.config.store === 'influxdb' ? 'all' : 'api');
     const { url, token, timeoutMs } = deps.config.grafana ?? {};
     if (!url || !token) {
-      throw new AppError('unavailable', 'Grafana is not configured: set GRAFANA_URL and GRAFANA_TOKEN (a service account token with the Editor role)');
+      throw new AppError(
+        'unavailable',
+        'Grafana is not configured: set GRAFANA_URL and GRAFANA_TOKEN (a service account token with the Editor role)',
+      );
     }
     const dashboards = await provisionDashboards({ url, token, ...(timeoutMs ? { timeoutMs } : {}) }, pick(variant));
     res.json({ grafana_url: url, folder: FOLDER, variant, dashboards });

@@ -1,7 +1,8 @@
 // End to end with the official InfluxDB JavaScript client: its WriteApi, gzip on, against the running service.
 // A loopback proxy in front of the service records what the client really sent.
-import { HttpError, InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+
 import { createServer, request, type Server } from 'node:http';
+import { HttpError, InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/server.js';
 
@@ -18,7 +19,9 @@ afterEach(async () => {
 });
 
 /** Forwards every request to `target` and records method, path and content encoding. */
-async function recordingProxy(target: string): Promise<{ url: string; seen: { path: string; encoding: string | undefined }[] }> {
+async function recordingProxy(
+  target: string,
+): Promise<{ url: string; seen: { path: string; encoding: string | undefined }[] }> {
   const t = new URL(target);
   const seen: { path: string; encoding: string | undefined }[] = [];
   proxy = createServer((req, res) => {
@@ -46,7 +49,11 @@ describe('the official @influxdata/influxdb-client', () => {
     const influx = new InfluxDB({ url, token: 'client-token-123' });
     // batchSize above the point count and an explicit flush: WriteApi.close() alone does not wait for batches
     // already sent (notes/influxdb-and-rollups.md §0.6).
-    const writeApi = influx.getWriteApi('my-org', 'my-bucket', 'ns', { batchSize: 10_000, gzipThreshold: 0, flushInterval: 0 });
+    const writeApi = influx.getWriteApi('my-org', 'my-bucket', 'ns', {
+      batchSize: 10_000,
+      gzipThreshold: 0,
+      flushInterval: 0,
+    });
     const n = 2500;
     for (let i = 0; i < n; i++) {
       const p = new Point('test_result')
@@ -68,11 +75,19 @@ describe('the official @influxdata/influxdb-client', () => {
       `${srv.url}/api/v1/aggregates?period=day&start=2026-11-21T00:00:00Z&stop=2026-11-22T00:00:00Z&group_by=region`,
       { headers: { Authorization: 'Token client-token-123' } },
     );
-    const body = (await res.json()) as { series: { group: { region: string }; buckets: { test_count: number; failure_count: number }[] }[] };
+    const body = (await res.json()) as {
+      series: { group: { region: string }; buckets: { test_count: number; failure_count: number }[] }[];
+    };
     expect(body.series.map((s) => s.group.region)).toEqual(['eu,west', 'us=east']);
     expect(body.series.reduce((a, s) => a + s.buckets[0]!.test_count, 0)).toBe(n);
     expect(body.series.reduce((a, s) => a + s.buckets[0]!.failure_count, 0)).toBe(n / 10);
-    const page = await srv.store.results({ start: 0, stop: 1e16, filters: { endpoint: ['ep 0'] }, success: false, limit: 1 });
+    const page = await srv.store.results({
+      start: 0,
+      stop: 1e16,
+      filters: { endpoint: ['ep 0'] },
+      success: false,
+      limit: 1,
+    });
     expect(page.results[0]).toMatchObject({ error: 'timeout "after" 5 s \\ retry', metrics: { retries: 0 } });
   });
 

@@ -4,9 +4,9 @@
 // name is accepted and writes go to the one store whatever their `db`. Any other statement is a 400 that points to
 // the API that reads data. Answers use InfluxDB's shape ({"results": [...]}, {"error": "..."}), which clients parse.
 import { type Request, type Response, Router } from 'express';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { readBody } from './body.js';
+import type { AppDeps } from './deps.js';
 
 /** The database name SHOW DATABASES lists. */
 export const DATABASE_NAME = 'resultant';
@@ -21,7 +21,12 @@ const STATEMENTS: [RegExp, () => StatementResult][] = [
   [
     new RegExp(String.raw`^SHOW\s+RETENTION\s+POLICIES(?:\s+ON\s+${NAME})?$`, 'i'),
     () => ({
-      series: [{ columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], values: [['autogen', '0s', '168h0m0s', 1, true]] }],
+      series: [
+        {
+          columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'],
+          values: [['autogen', '0s', '168h0m0s', 1, true]],
+        },
+      ],
     }),
   ],
   [

@@ -101,13 +101,18 @@ export class ServiceMetrics {
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'resultant_' });
     // prom-client names three of its gauges "..._total", which Prometheus keeps for counters (promtool refuses them).
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       this.registry.removeSingleMetric(`resultant_${name}`);
     }
   }
 
   written(batch: WriteBatch): void {
     if (batch.results.time.length) this.pointsWritten.inc({ measurement: 'test_result' }, batch.results.time.length);
-    if (batch.breakers.time.length) this.pointsWritten.inc({ measurement: 'circuit_breaker' }, batch.breakers.time.length);
+    if (batch.breakers.time.length)
+      this.pointsWritten.inc({ measurement: 'circuit_breaker' }, batch.breakers.time.length);
   }
 }

@@ -1,14 +1,16 @@
 // Notification rules and history (README: What is there; /openapi.json): GET|POST /api/v1/notifications/rules,
 // DELETE /api/v1/notifications/rules/<id>, GET /api/v1/notifications; POST /api/v1/notifications/evaluate runs the
 // rules now (what the periodic task does every minute).
-import { Router } from 'express';
+
 import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
 import { AppError, bodyErrors, invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { publicRule, type Rule, RuleInput, webhookTargetProblem } from '../notify/rules.js';
 import { formatMillis } from '../time/parse.js';
 import type { AppDeps, Notifications } from './deps.js';
 
 export type { Notifications } from './deps.js';
+
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
 import { intParam, one, queryOf, rejectUnknown, timeParam } from './params.js';
@@ -38,7 +40,10 @@ export function notificationsRouter(deps: AppDeps, auth: Auth): Router {
     const hosts = deps.config.webhookHosts ?? [];
     parsed.data.handlers.forEach((h, i) => {
       const problem = h.type === 'webhook' ? webhookTargetProblem(h.url, hosts) : null;
-      if (problem) throw invalid(`invalid rule: "handlers.${i}.url" ${problem}`, { errors: [{ path: `handlers.${i}.url`, message: problem }] });
+      if (problem)
+        throw invalid(`invalid rule: "handlers.${i}.url" ${problem}`, {
+          errors: [{ path: `handlers.${i}.url`, message: problem }],
+        });
     });
     const rule: Rule = { id: randomUUID(), created_at: formatMillis(deps.clock.now()), ...parsed.data };
     try {

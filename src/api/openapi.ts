@@ -60,7 +60,10 @@ const q = (name: string, description: string, schema: object = { type: 'string' 
   schema,
 });
 
-const time = { type: 'string', description: 'RFC 3339 or epoch milliseconds, from 1970-01-01T00:00:00Z to the end of the year 9999' };
+const time = {
+  type: 'string',
+  description: 'RFC 3339 or epoch milliseconds, from 1970-01-01T00:00:00Z to the end of the year 9999',
+};
 const tagParam = {
   name: 'tag.{key}',
   in: 'query',
@@ -76,8 +79,12 @@ const writeResponses = {
   '400': err('a line is invalid; nothing was written'),
   '401': err('token missing or invalid'),
   '413': err('body larger than the limit after decompression'),
-  '422': err('partial write: points of measurements neither accepted nor mapped were skipped (RESULTANT_UNKNOWN_MEASUREMENTS=skip); every other point is durable. "written" and "skipped" count points, "skipped_measurements" names up to 10 of them'),
-  '503': err('too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written): refused from the headers, before the body is read; retry after the Retry-After header'),
+  '422': err(
+    'partial write: points of measurements neither accepted nor mapped were skipped (RESULTANT_UNKNOWN_MEASUREMENTS=skip); every other point is durable. "written" and "skipped" count points, "skipped_measurements" names up to 10 of them',
+  ),
+  '503': err(
+    'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written): refused from the headers, before the body is read; retry after the Retry-After header',
+  ),
 };
 
 export function openApiDocument(version: string): object {
@@ -86,7 +93,8 @@ export function openApiDocument(version: string): object {
     info: {
       title: 'Resultant',
       version,
-      description: 'Test-result analytics: ingest, hourly/daily rollups and aggregates, analyses, forecasts, notifications, reports and charts. The README and docs/ of the repository describe each endpoint.',
+      description:
+        'Test-result analytics: ingest, hourly/daily rollups and aggregates, analyses, forecasts, notifications, reports and charts. The README and docs/ of the repository describe each endpoint.',
     },
     components: {
       securitySchemes: {
@@ -115,8 +123,14 @@ export function openApiDocument(version: string): object {
       },
       '/api/v2/delete': {
         post: {
-          summary: 'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible; write token)',
-          parameters: [q('org', 'accepted and ignored'), q('bucket', 'accepted and ignored'), q('orgID', 'accepted and ignored'), q('bucketID', 'accepted and ignored')],
+          summary:
+            'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible; write token)',
+          parameters: [
+            q('org', 'accepted and ignored'),
+            q('bucket', 'accepted and ignored'),
+            q('orgID', 'accepted and ignored'),
+            q('bucketID', 'accepted and ignored'),
+          ],
           requestBody: {
             required: true,
             content: {
@@ -130,7 +144,8 @@ export function openApiDocument(version: string): object {
                     stop: { type: 'string', description: 'RFC 3339, inclusive; not before start' },
                     predicate: {
                       type: 'string',
-                      description: 'key="value" terms joined by AND; _measurement is test_result or circuit_breaker, every other key a tag key; empty or absent: every series. No OR, !=, regular expressions or parentheses.',
+                      description:
+                        'key="value" terms joined by AND; _measurement is test_result or circuit_breaker, every other key a tag key; empty or absent: every series. No OR, !=, regular expressions or parentheses.',
                       examples: ['_measurement="test_result" AND endpoint="api"'],
                     },
                   },
@@ -140,14 +155,23 @@ export function openApiDocument(version: string): object {
           },
           responses: {
             '204': {
-              description: 'deleted, and the rollups and summaries of the hours and days concerned recomputed; the headers count what was deleted where the store can tell (DuckDB)',
+              description:
+                'deleted, and the rollups and summaries of the hours and days concerned recomputed; the headers count what was deleted where the store can tell (DuckDB)',
               headers: {
                 'Resultant-Deleted-Results': { schema: { type: 'integer' }, description: 'raw test results deleted' },
-                'Resultant-Deleted-Breaker-Events': { schema: { type: 'integer' }, description: 'circuit-breaker events deleted' },
-                'Resultant-Deleted-Series': { schema: { type: 'integer' }, description: 'series left with no data, removed from the catalogue' },
+                'Resultant-Deleted-Breaker-Events': {
+                  schema: { type: 'integer' },
+                  description: 'circuit-breaker events deleted',
+                },
+                'Resultant-Deleted-Series': {
+                  schema: { type: 'integer' },
+                  description: 'series left with no data, removed from the catalogue',
+                },
               },
             },
-            '400': err('a field or the predicate is invalid (errors[0].path, and errors[0].column in the predicate), or the range reaches series data older than the kept raw data; nothing was deleted'),
+            '400': err(
+              'a field or the predicate is invalid (errors[0].path, and errors[0].column in the predicate), or the range reaches series data older than the kept raw data; nothing was deleted',
+            ),
             '401': err('token missing or invalid'),
             '403': err('a read-only token'),
             '413': err('body larger than 64 KiB'),
@@ -161,7 +185,10 @@ export function openApiDocument(version: string): object {
           parameters: [
             q('db', 'accepted and ignored'),
             q('rp', 'accepted and ignored'),
-            q('precision', 'timestamp precision', { type: 'string', enum: ['n', 'ns', 'u', 'us', 'ms', 's', 'm', 'h'] }),
+            q('precision', 'timestamp precision', {
+              type: 'string',
+              enum: ['n', 'ns', 'u', 'us', 'ms', 's', 'm', 'h'],
+            }),
             q('p', 'token (InfluxDB 1.x clients)'),
           ],
           requestBody: lpBody,
@@ -170,14 +197,31 @@ export function openApiDocument(version: string): object {
       },
       '/query': {
         get: {
-          summary: 'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS (read token)',
-          parameters: [q('q', 'InfluxQL statements separated by ;', { type: 'string' }, true), q('db', 'accepted and ignored'), q('p', 'token (InfluxDB 1.x clients)')],
-          responses: { '200': { description: '{"results": [{"statement_id": 0, "series": [...]}]} as InfluxDB 1.x answers' }, '400': { description: '{"error": "..."}: any other statement; read data with /api/v1/aggregates' }, '401': err('token missing or invalid') },
+          summary:
+            'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS (read token)',
+          parameters: [
+            q('q', 'InfluxQL statements separated by ;', { type: 'string' }, true),
+            q('db', 'accepted and ignored'),
+            q('p', 'token (InfluxDB 1.x clients)'),
+          ],
+          responses: {
+            '200': { description: '{"results": [{"statement_id": 0, "series": [...]}]} as InfluxDB 1.x answers' },
+            '400': { description: '{"error": "..."}: any other statement; read data with /api/v1/aggregates' },
+            '401': err('token missing or invalid'),
+          },
         },
         post: {
           summary: 'The same, and CREATE DATABASE (accepted; the service keeps one store), with a write token',
-          parameters: [q('q', 'InfluxQL statements separated by ; (or in a form body)'), q('p', 'token (InfluxDB 1.x clients)')],
-          responses: { '200': { description: '{"results": [...]}' }, '400': { description: '{"error": "..."}' }, '401': err('token missing or invalid'), '403': err('a read-only token') },
+          parameters: [
+            q('q', 'InfluxQL statements separated by ; (or in a form body)'),
+            q('p', 'token (InfluxDB 1.x clients)'),
+          ],
+          responses: {
+            '200': { description: '{"results": [...]}' },
+            '400': { description: '{"error": "..."}' },
+            '401': err('token missing or invalid'),
+            '403': err('a read-only token'),
+          },
         },
       },
       '/api/v1/results': {
@@ -199,13 +243,17 @@ export function openApiDocument(version: string): object {
           responses: {
             '201': {
               description: 'written',
-              content: { 'application/json': { schema: { type: 'object', properties: { written: { type: 'integer' } } } } },
+              content: {
+                'application/json': { schema: { type: 'object', properties: { written: { type: 'integer' } } } },
+              },
             },
             '400': err('a record is invalid; nothing was written'),
             '401': err('token missing or invalid'),
             '413': err('body too large'),
             '415': err('not JSON'),
-            '503': err('too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header'),
+            '503': err(
+              'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header',
+            ),
           },
         },
         get: {
@@ -214,7 +262,11 @@ export function openApiDocument(version: string): object {
             q('start', 'inclusive', time),
             q('stop', 'exclusive', time),
             q('success', 'only successes or failures', { type: 'boolean' }),
-            q('format', 'json: pages; csv or ndjson: the whole range as one streamed attachment', { type: 'string', enum: ['json', 'csv', 'ndjson'], default: 'json' }),
+            q('format', 'json: pages; csv or ndjson: the whole range as one streamed attachment', {
+              type: 'string',
+              enum: ['json', 'csv', 'ndjson'],
+              default: 'json',
+            }),
             q('limit', 'page size (format=json only)', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
             q('cursor', 'next_cursor of the previous page (format=json only)'),
             tagParam,
@@ -312,11 +364,19 @@ export function openApiDocument(version: string): object {
           summary: 'Forecast an hourly or daily statistic of a series; the model is chosen by rolling-origin backtest',
           parameters: [
             q('metric', 'field (default latency_ms)'),
-            q('statistic', 'what to forecast', { type: 'string', enum: ['mean', 'p95', 'availability_pct', 'test_count'], default: 'mean' }),
+            q('statistic', 'what to forecast', {
+              type: 'string',
+              enum: ['mean', 'p95', 'availability_pct', 'test_count'],
+              default: 'mean',
+            }),
             q('period', 'bucket size', { type: 'string', enum: ['hour', 'day'], default: 'hour' }),
             q('horizon', 'buckets ahead (1-336 hourly, 1-90 daily; default 24 / 14)', { type: 'integer' }),
             q('level', 'prediction interval in percent', { type: 'integer', enum: [80, 95], default: 95 }),
-            q('model', 'force a model', { type: 'string', enum: ['auto', 'seasonal_naive', 'mstl_ets', 'ets', 'arima'], default: 'auto' }),
+            q('model', 'force a model', {
+              type: 'string',
+              enum: ['auto', 'seasonal_naive', 'mstl_ets', 'ets', 'arima'],
+              default: 'auto',
+            }),
             q('tz', 'IANA time zone of the buckets'),
             q('start', 'history from (default: 30 days hourly, 365 days daily, before stop)', time),
             q('stop', 'history until (default: now; the current bucket is left out)', time),
@@ -333,31 +393,52 @@ export function openApiDocument(version: string): object {
         },
       },
       '/api/v1/notifications/rules': {
-        get: { summary: 'Notification rules (webhook header values hidden)', responses: { '200': { description: '{"rules": [...]}' } } },
+        get: {
+          summary: 'Notification rules (webhook header values hidden)',
+          responses: { '200': { description: '{"rules": [...]}' } },
+        },
         post: {
           summary:
             'Add a rule: kind availability_below | latency_above | regression | new_failure_fingerprint | anomaly_score_above, threshold, filter, group_by, window_minutes, min_tests, cooldown_minutes, handlers [{type: log} | {type: webhook, url, headers, timeout_ms, retries}]',
-          responses: { '201': { description: 'the rule with its id' }, '400': { description: 'errors: [{path, message}]' } },
+          responses: {
+            '201': { description: 'the rule with its id' },
+            '400': { description: 'errors: [{path, message}]' },
+          },
         },
       },
       '/api/v1/notifications/rules/{id}': {
-        delete: { summary: 'Delete a rule', responses: { '204': { description: 'deleted' }, '404': { description: 'no such rule' } } },
+        delete: {
+          summary: 'Delete a rule',
+          responses: { '204': { description: 'deleted' }, '404': { description: 'no such rule' } },
+        },
       },
       '/api/v1/notifications': {
         get: {
           summary: 'Notifications sent, newest first, with the outcome of each delivery',
-          parameters: [q('rule_id', 'one rule only'), q('start', 'inclusive', time), q('stop', 'exclusive', time), q('limit', 'at most', { type: 'integer', default: 100 })],
+          parameters: [
+            q('rule_id', 'one rule only'),
+            q('start', 'inclusive', time),
+            q('stop', 'exclusive', time),
+            q('limit', 'at most', { type: 'integer', default: 100 }),
+          ],
           responses: { '200': { description: '{"notifications": [...]}' } },
         },
       },
       '/api/v1/notifications/evaluate': {
-        post: { summary: 'Evaluate every rule now (the service does this every minute)', responses: { '200': { description: 'what was found and sent' } } },
+        post: {
+          summary: 'Evaluate every rule now (the service does this every minute)',
+          responses: { '200': { description: 'what was found and sent' } },
+        },
       },
       '/api/v1/grafana/dashboards': {
         get: {
           summary: 'The Grafana dashboards Resultant ships (JSON model), InfluxDB and API variants',
           parameters: [q('variant', 'influxdb, api or all (default all)')],
-          responses: { '200': { description: '{"folder": {...}, "dashboards": [{"uid", "title", "variant", "file", "dashboard"}]}' } },
+          responses: {
+            '200': {
+              description: '{"folder": {...}, "dashboards": [{"uid", "title", "variant", "file", "dashboard"}]}',
+            },
+          },
         },
       },
       '/api/v1/grafana/provision': {
@@ -398,7 +479,10 @@ export function openApiDocument(version: string): object {
       '/api/v1/analyze': {
         post: {
           summary: 'Several analyses over the last N days, answered as one object keyed by analysis type',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AnalyzeRequest' } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/AnalyzeRequest' } } },
+          },
           responses: {
             '200': { description: '{"<type>": <the GET /api/v1/analysis/<type> response>, ...}' },
             '400': err('invalid body; errors[] has the path of each problem'),
@@ -424,7 +508,11 @@ export function openApiDocument(version: string): object {
             q('metric', 'field', { type: 'string', default: 'latency_ms' }),
             q('period', 'latency, availability, anomalies: hour|day|week|month; forecast: hour|day'),
             q('limit', 'series drawn at most', { type: 'integer', minimum: 1, maximum: 8 }),
-            q('width', 'total width in pixels to draw the chart at (axes and legend included); default: the chart\'s own', { type: 'integer', minimum: 320, maximum: 2400 }),
+            q(
+              'width',
+              "total width in pixels to draw the chart at (axes and legend included); default: the chart's own",
+              { type: 'integer', minimum: 320, maximum: 2400 },
+            ),
             q('outage_below', 'availability: buckets below this % are shaded', { type: 'number', default: 90 }),
             q('statistic', 'forecast: mean|p95|availability_pct|test_count'),
             q('horizon', 'forecast: periods ahead', { type: 'integer' }),
@@ -442,7 +530,10 @@ export function openApiDocument(version: string): object {
       '/api/v1/reports': {
         post: {
           summary: 'A report document (Markdown, HTML, JSON or CSV)',
-          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(ReportRequest, { io: 'input' }) } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: z.toJSONSchema(ReportRequest, { io: 'input' }) } },
+          },
           responses: {
             '200': {
               description: 'the report',
@@ -462,7 +553,12 @@ export function openApiDocument(version: string): object {
             q('acknowledged', 'only acknowledged (true) or open (false) ones', { type: 'boolean' }),
             q('limit', 'most rows', { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }),
           ],
-          responses: { '200': { description: '{"anomalies": [{"id", "series", "metric", "method", "time", "value", "expected", "score", "acknowledged", ...}]}' } },
+          responses: {
+            '200': {
+              description:
+                '{"anomalies": [{"id", "series", "metric", "method", "time", "value", "expected", "score", "acknowledged", ...}]}',
+            },
+          },
         },
       },
       '/api/v1/anomalies/{id}/acknowledge': {
@@ -472,17 +568,30 @@ export function openApiDocument(version: string): object {
           responses: { '200': { description: 'the anomaly' }, '400': err('bad id'), '404': err('no such anomaly') },
         },
       },
-      '/': { get: { summary: 'The built-in dashboard (HTML)', security: [], responses: { '200': { description: 'text/html' } } } },
-      '/ping': { get: { summary: 'Liveness (InfluxDB compatible)', security: [], responses: { '204': { description: 'up' } } } },
+      '/': {
+        get: {
+          summary: 'The built-in dashboard (HTML)',
+          security: [],
+          responses: { '200': { description: 'text/html' } },
+        },
+      },
+      '/ping': {
+        get: { summary: 'Liveness (InfluxDB compatible)', security: [], responses: { '204': { description: 'up' } } },
+      },
       '/health': {
         get: {
-          summary: 'Health of the store, rollups, ingest queue and disk (the disk check fails while writes fail for lack of space)',
+          summary:
+            'Health of the store, rollups, ingest queue and disk (the disk check fails while writes fail for lack of space)',
           security: [],
           responses: { '200': { description: 'pass' }, '503': { description: 'fail' } },
         },
       },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
-      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } },
+      },
+      '/openapi.json': {
+        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } },
+      },
     },
   };
 }

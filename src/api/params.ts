@@ -3,8 +3,8 @@ import type { Request } from 'express';
 import { invalid, stopNotAfterStart } from '../errors.js';
 import { checkMetricName, checkTagKey, checkTagValue, MAX_TIME_US, RESERVED_FIELDS } from '../model/result.js';
 import type { TagFilters } from '../store/types.js';
-import { isValidTimeZone } from '../time/zone.js';
 import { parseTimeValue } from '../time/parse.js';
+import { isValidTimeZone } from '../time/zone.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -62,7 +62,8 @@ export function enumParam<T extends string>(q: Query, name: string, values: read
     if (dflt === undefined) throw bad(name, `is required: one of ${values.join(', ')}`);
     return dflt;
   }
-  if (!(values as readonly string[]).includes(v)) throw bad(name, `must be one of ${values.join(', ')} (got "${short(v)}")`);
+  if (!(values as readonly string[]).includes(v))
+    throw bad(name, `must be one of ${values.join(', ')} (got "${short(v)}")`);
   return v as T;
 }
 
@@ -86,7 +87,8 @@ export function intParam(q: Query, name: string, min: number, max: number, dflt:
 export function tzParam(q: Query, dflt: string): string {
   const v = one(q, 'tz');
   if (v === undefined || v === '') return dflt;
-  if (!isValidTimeZone(v)) throw bad('tz', `must be an IANA time zone such as UTC or Europe/Berlin (got "${short(v)}")`);
+  if (!isValidTimeZone(v))
+    throw bad('tz', `must be an IANA time zone such as UTC or Europe/Berlin (got "${short(v)}")`);
   return v;
 }
 

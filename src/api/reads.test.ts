@@ -39,7 +39,11 @@ function exportData(): Record<string, unknown>[] {
 }
 
 async function writeJson(s: TestServer, records: Record<string, unknown>[]): Promise<void> {
-  const res = await fetch(`${s.url}/api/v1/results`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(records) });
+  const res = await fetch(`${s.url}/api/v1/results`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(records),
+  });
   expect(res.status, await res.text()).toBe(201);
 }
 
@@ -58,7 +62,9 @@ async function allPages(s: TestServer, query: string): Promise<ResultJson[]> {
   const out: ResultJson[] = [];
   let cursor: string | null = null;
   do {
-    const page = (await (await fetch(`${s.url}/api/v1/results?limit=10000${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json()) as {
+    const page = (await (
+      await fetch(`${s.url}/api/v1/results?limit=10000${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    ).json()) as {
       results: ResultJson[];
       next_cursor: string | null;
     };
@@ -108,7 +114,7 @@ describe('results export', () => {
     expect(text).toContain('"line one\nline two"');
   });
 
-  it('streams NDJSON lines equal to the JSON API\'s result objects, with the filters applied', async () => {
+  it("streams NDJSON lines equal to the JSON API's result objects, with the filters applied", async () => {
     const s = await start();
     await writeJson(s, exportData());
     const query = '&tag.endpoint=web&success=false';
@@ -118,7 +124,10 @@ describe('results export', () => {
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="results.ndjson"');
     const text = await res.text();
     expect(text.endsWith('\n')).toBe(true);
-    const lines = text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as ResultJson);
+    const lines = text
+      .slice(0, -1)
+      .split('\n')
+      .map((l) => JSON.parse(l) as ResultJson);
     expect(lines).toEqual(await allPages(s, query));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((r) => r.tags.endpoint === 'web' && !r.success)).toBe(true);
@@ -139,7 +148,11 @@ describe('results export', () => {
     for (let i = 0; i < records.length; i += 10_000) await writeJson(s, records.slice(i, i + 10_000));
     // The real store, observed: how many pages the export asks it for.
     const read = vi.spyOn(s.store, 'results');
-    const cancelled = async (): Promise<number> => Number(/^resultant_http_requests_cancelled_total (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1] ?? 0);
+    const cancelled = async (): Promise<number> =>
+      Number(
+        /^resultant_http_requests_cancelled_total (\d+)/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1] ??
+          0,
+      );
     const gone = new AbortController();
     const res = await fetch(`${s.url}/api/v1/results?format=csv`, { signal: gone.signal });
     expect(res.status).toBe(200);
@@ -182,10 +195,13 @@ describe('results export', () => {
   it('keeps JSON pages the default, unchanged', async () => {
     const s = await start();
     await writeJson(s, exportData().slice(0, 3));
-    const body = (await (await fetch(`${s.url}/api/v1/results?limit=2`)).json()) as { results: ResultJson[]; next_cursor: string | null };
+    const body = (await (await fetch(`${s.url}/api/v1/results?limit=2`)).json()) as {
+      results: ResultJson[];
+      next_cursor: string | null;
+    };
     expect(body.results).toHaveLength(2);
     expect(body.next_cursor).toEqual(expect.any(String));
-    expect((await (await fetch(`${s.url}/api/v1/results?format=json&limit=2`)).json())).toEqual(body);
+    expect(await (await fetch(`${s.url}/api/v1/results?format=json&limit=2`)).json()).toEqual(body);
   });
 });
 
@@ -199,7 +215,8 @@ describe('series paging', () => {
     const s = await start();
     // 23 series (endpoint x region), two results each at distinct times, and a circuit breaker.
     const lines: string[] = [];
-    for (let i = 0; i < 46; i++) lines.push(`test_result,endpoint=e${i % 23},region=r${i % 2} success=true,latency_ms=${i} ${ns(T0 + i * 1000)}`);
+    for (let i = 0; i < 46; i++)
+      lines.push(`test_result,endpoint=e${i % 23},region=r${i % 2} success=true,latency_ms=${i} ${ns(T0 + i * 1000)}`);
     lines.push(`circuit_breaker,breaker=b1 state="open" ${ns(T0)}`);
     await write(s, lines);
     const whole = (await (await fetch(`${s.url}/api/v1/series`)).json()) as SeriesPage;
@@ -223,18 +240,27 @@ describe('series paging', () => {
 
   it('pages the series a filter selects, and gives no next_cursor when the last page is exactly full', async () => {
     const s = await start();
-    const lines = Array.from({ length: 8 }, (_, i) => `test_result,endpoint=e${i},region=r${i % 2} success=true ${ns(T0 + i * 1000)}`);
+    const lines = Array.from(
+      { length: 8 },
+      (_, i) => `test_result,endpoint=e${i},region=r${i % 2} success=true ${ns(T0 + i * 1000)}`,
+    );
     await write(s, lines);
     const first = (await (await fetch(`${s.url}/api/v1/series?tag.region=r0&limit=2`)).json()) as SeriesPage;
     expect(first.series.map((x) => x.tags.endpoint)).toEqual(['e0', 'e2']);
-    const second = (await (await fetch(`${s.url}/api/v1/series?tag.region=r0&limit=2&cursor=${first.next_cursor}`)).json()) as SeriesPage;
+    const second = (await (
+      await fetch(`${s.url}/api/v1/series?tag.region=r0&limit=2&cursor=${first.next_cursor}`)
+    ).json()) as SeriesPage;
     expect(second.series.map((x) => x.tags.endpoint)).toEqual(['e4', 'e6']);
     expect(second.next_cursor).toBeNull();
   });
 
   it('refuses a cursor it did not make with a 400 naming cursor', async () => {
     const s = await start();
-    for (const bad of ['abc', Buffer.from('["nope",{}]').toString('base64url'), Buffer.from('["test_result",{"a":1}]').toString('base64url')]) {
+    for (const bad of [
+      'abc',
+      Buffer.from('["nope",{}]').toString('base64url'),
+      Buffer.from('["test_result",{"a":1}]').toString('base64url'),
+    ]) {
       const res = await fetch(`${s.url}/api/v1/series?cursor=${bad}`);
       expect(res.status, bad).toBe(400);
       expect(await res.json()).toMatchObject({ code: 'invalid', parameter: 'cursor' });

@@ -1,11 +1,20 @@
 // Read endpoints (README: What is there; /openapi.json): aggregates, raw results, series.
 import { type Response, Router } from 'express';
 import { queryAggregatesJson } from '../aggregates/index.js';
+import { invalid } from '../errors.js';
+import { decodeSeriesCursor, encodeSeriesCursor } from '../store/series-order.js';
 import { PERIODS } from '../time/buckets.js';
 import { formatMicros } from '../time/parse.js';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
-import { type ExportFormat, EXPORT_MEDIA, exportPieces, RESULT_FORMATS, resultJson, resultSelection } from './export.js';
+import type { AppDeps } from './deps.js';
+import {
+  EXPORT_MEDIA,
+  type ExportFormat,
+  exportPieces,
+  RESULT_FORMATS,
+  resultJson,
+  resultSelection,
+} from './export.js';
 import {
   boolParam,
   enumParam,
@@ -20,8 +29,6 @@ import {
   timeParam,
   tzParam,
 } from './params.js';
-import { invalid } from '../errors.js';
-import { decodeSeriesCursor, encodeSeriesCursor } from '../store/series-order.js';
 
 /** Bytes of response written between flushes of a corked socket. */
 const FLUSH_BYTES = 256 * 1024;
@@ -75,13 +82,20 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
     const sel = resultSelection(q);
     if (format !== 'json') {
       for (const p of ['limit', 'cursor']) {
-        if (q[p] !== undefined) throw invalid(`parameter "${p}" is for JSON pages; format=${format} exports the whole range`, { parameter: p });
+        if (q[p] !== undefined)
+          throw invalid(`parameter "${p}" is for JSON pages; format=${format} exports the whole range`, {
+            parameter: p,
+          });
       }
       await streamExport(res, exportPieces(deps.store, sel, format), format);
       return;
     }
     const cursor = one(q, 'cursor');
-    const page = await deps.store.results({ ...sel, limit: intParam(q, 'limit', 1, 10_000, 100), ...(cursor ? { cursor } : {}) });
+    const page = await deps.store.results({
+      ...sel,
+      limit: intParam(q, 'limit', 1, 10_000, 100),
+      ...(cursor ? { cursor } : {}),
+    });
     res.json({ results: page.results.map(resultJson), next_cursor: page.nextCursor });
   });
 

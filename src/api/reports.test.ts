@@ -1,8 +1,8 @@
 // POST /api/v1/reports on a real server over a real DuckDB store.
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, DAY, HOUR, type Row } from '../../test/helpers.js';
-import { makeSeries, WriteBatch } from '../model/result.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
+import { makeSeries, WriteBatch } from '../model/result.js';
 
 let srv: TestServer | null = null;
 afterEach(async () => {
@@ -16,23 +16,36 @@ async function server(o: Parameters<typeof startTestServer>[0] = {}): Promise<Te
   srv = await startTestServer({ now: NOW, ...o });
   const rows: Row[] = [];
   for (let h = 1; h <= 48; h++) {
-    rows.push({ t: NOW - h * HOUR, latency: 20 + (h % 5), success: h % 10 !== 0, tags: { endpoint: 'api', region: 'eu' } });
+    rows.push({
+      t: NOW - h * HOUR,
+      latency: 20 + (h % 5),
+      success: h % 10 !== 0,
+      tags: { endpoint: 'api', region: 'eu' },
+    });
   }
   await srv.store.write(batchOf(rows));
   return srv;
 }
 
 const post = (s: TestServer, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
-  fetch(`${s.url}/api/v1/reports`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${s.url}/api/v1/reports`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('POST /api/v1/reports', () => {
-  it('fills every section of the comprehensive report from the service\'s own analyses and forecaster', async () => {
+  it("fills every section of the comprehensive report from the service's own analyses and forecaster", async () => {
     srv = await startTestServer({ now: NOW });
     const rows: Row[] = [];
     // Four days, three workers (one doing twice the work), a daily latency cycle, a recurring timeout.
     for (let h = 1; h <= 4 * 24; h++) {
       const t = NOW - h * HOUR;
-      for (const [w, n] of [['w1', 2], ['w2', 2], ['w3', 4]] as const) {
+      for (const [w, n] of [
+        ['w1', 2],
+        ['w2', 2],
+        ['w3', 4],
+      ] as const) {
         for (let k = 0; k < n; k++) {
           const fail = (h + k) % 17 === 0;
           rows.push({
@@ -48,22 +61,42 @@ describe('POST /api/v1/reports', () => {
     await srv.store.write(batchOf(rows));
     const res = await post(srv, { type: 'comprehensive', format: 'json', days: 4 });
     expect(res.status).toBe(200);
-    const report = (await res.json()) as { start: string; stop: string; sections: { id: string; available: boolean; figures?: { label: string; value: unknown }[] }[] };
+    const report = (await res.json()) as {
+      start: string;
+      stop: string;
+      sections: { id: string; available: boolean; figures?: { label: string; value: unknown }[] }[];
+    };
     for (const s of report.sections) expect(s.available, s.id).toBe(true);
     expect(report.sections.map((s) => s.id)).toEqual(
-      expect.arrayContaining(['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'circuit-breakers', 'workload', 'forecast']),
+      expect.arrayContaining([
+        'trends',
+        'regressions',
+        'anomalies',
+        'failure-patterns',
+        'flaky-tests',
+        'circuit-breakers',
+        'workload',
+        'forecast',
+      ]),
     );
     // The same numbers as the analysis endpoint over the same window.
-    const workload = (await (await fetch(`${srv.url}/api/v1/analysis/workload?start=${report.start}&stop=${report.stop}`)).json()) as { gini: number };
-    const gini = report.sections.find((s) => s.id === 'workload')!.figures!.find((f) => /Gini/.test(f.label))!.value as number;
+    const workload = (await (
+      await fetch(`${srv.url}/api/v1/analysis/workload?start=${report.start}&stop=${report.stop}`)
+    ).json()) as { gini: number };
+    const gini = report.sections.find((s) => s.id === 'workload')!.figures!.find((f) => /Gini/.test(f.label))!
+      .value as number;
     expect(gini).toBeCloseTo(workload.gini, 5);
     expect(workload.gini).toBeGreaterThan(0.1);
-    const patterns = (await (await fetch(`${srv.url}/api/v1/analysis/failure-patterns?start=${report.start}&stop=${report.stop}`)).json()) as { patterns: unknown[] };
-    const count = report.sections.find((s) => s.id === 'failure-patterns')!.figures!.find((f) => f.label === 'Failure patterns')!.value;
+    const patterns = (await (
+      await fetch(`${srv.url}/api/v1/analysis/failure-patterns?start=${report.start}&stop=${report.stop}`)
+    ).json()) as { patterns: unknown[] };
+    const count = report.sections
+      .find((s) => s.id === 'failure-patterns')!
+      .figures!.find((f) => f.label === 'Failure patterns')!.value;
     expect(count).toBe(patterns.patterns.length);
   }, 60_000);
 
-  it('gives the aggregates\' and analyses\' own figures for a range that starts inside a day, partial days included', async () => {
+  it("gives the aggregates' and analyses' own figures for a range that starts inside a day, partial days included", async () => {
     // "Now" inside a day: the report covers 10:00 two days back to 10:00 today, so its first and last days are parts.
     const now = Date.UTC(2026, 10, 23, 9, 30);
     // Daily rollups in the report's zone, so whole days come from them and the cut ones must not.
@@ -75,11 +108,22 @@ describe('POST /api/v1/reports', () => {
       for (const [i, endpoint] of ['api', 'cart'].entries()) {
         for (const region of ['eu', 'us']) {
           const fail = (m + i) % 11 === 0 || (endpoint === 'cart' && region === 'us' && m % 5 === 0);
-          rows.push({ t: t + i * 1000, latency: 20 + ((m * 13 + i * 7) % 90), success: !fail, tags: { endpoint, region, worker: `w-${region}-${m % 3}` }, ...(fail ? { error: `HTTP 503 after ${m % 40} ms` } : {}) });
+          rows.push({
+            t: t + i * 1000,
+            latency: 20 + ((m * 13 + i * 7) % 90),
+            success: !fail,
+            tags: { endpoint, region, worker: `w-${region}-${m % 3}` },
+            ...(fail ? { error: `HTTP 503 after ${m % 40} ms` } : {}),
+          });
         }
       }
       // A flaky functional test and a flapping breaker.
-      rows.push({ t: t + 3000, success: m % 2 === 0, tags: { test: 'checkout_flow', type: 'functional' }, ...(m % 2 ? { error: 'expected 200 but got 500' } : {}) });
+      rows.push({
+        t: t + 3000,
+        success: m % 2 === 0,
+        tags: { test: 'checkout_flow', type: 'functional' },
+        ...(m % 2 ? { error: 'expected 200 but got 500' } : {}),
+      });
       if (m % 21 === 0 && m > 3500 && m < 3800) {
         const br = makeSeries('circuit_breaker', { breaker: 'cart-client', endpoint: 'cart' });
         b.addBreaker(br, (t + 5000) * 1000, 'open', 5);
@@ -92,7 +136,12 @@ describe('POST /api/v1/reports', () => {
     await srv.store.rollup(now); // closed hours from the rollups, the open hour from raw rows
     const res = await post(srv, { type: 'comprehensive', format: 'json', days: 2, tz: 'Europe/Berlin' });
     expect(res.status).toBe(200);
-    type Sec = { id: string; available: boolean; figures: { label: string; value: unknown }[]; tables: { id: string; columns: string[]; rows: unknown[][] }[] };
+    type Sec = {
+      id: string;
+      available: boolean;
+      figures: { label: string; value: unknown }[];
+      tables: { id: string; columns: string[]; rows: unknown[][] }[];
+    };
     const report = (await res.json()) as { start: string; stop: string; sections: Sec[] };
     expect([report.start, report.stop]).toEqual(['2026-11-21T10:00:00Z', '2026-11-23T10:00:00Z']);
     const section = (id: string) => report.sections.find((x) => x.id === id)!;
@@ -105,8 +154,10 @@ describe('POST /api/v1/reports', () => {
     const q = `start=${report.start}&stop=${report.stop}`;
     // Hourly buckets of the range, summed: the totals of every part of it.
     const hourly = async (groupBy = '', from = report.start, to = report.stop) =>
-      (await get(`/api/v1/aggregates?period=hour&start=${from}&stop=${to}&group_by=${groupBy}&tz=Europe/Berlin`)).series as { group: Record<string, string>; buckets: { test_count: number; failure_count: number }[] }[];
-    const sum = (series: Awaited<ReturnType<typeof hourly>>) => series.flatMap((x) => x.buckets).reduce((a, x) => [a[0]! + x.test_count, a[1]! + x.failure_count], [0, 0]);
+      (await get(`/api/v1/aggregates?period=hour&start=${from}&stop=${to}&group_by=${groupBy}&tz=Europe/Berlin`))
+        .series as { group: Record<string, string>; buckets: { test_count: number; failure_count: number }[] }[];
+    const sum = (series: Awaited<ReturnType<typeof hourly>>) =>
+      series.flatMap((x) => x.buckets).reduce((a, x) => [a[0]! + x.test_count, a[1]! + x.failure_count], [0, 0]);
     const [tests, failures] = sum(await hourly());
     expect(figure('overview', /Tests run/)).toBe(tests);
     expect(figure('overview', /Failures/)).toBe(failures);
@@ -124,8 +175,14 @@ describe('POST /api/v1/reports', () => {
     }
     expect(days.reduce((a, d) => a + (d.tests as number), 0)).toBe(tests);
     // The whole middle day equals the daily aggregate, p95 included.
-    const day = (await get(`/api/v1/aggregates?period=day&start=2026-11-21T23:00:00Z&stop=2026-11-22T23:00:00Z&tz=Europe/Berlin`)).series[0].buckets[0];
-    expect([days[1]!.tests, days[1]!.failures, days[1]!.p95_ms]).toEqual([day.test_count, day.failure_count, Math.round(day.stats.p95 * 100) / 100]);
+    const day = (
+      await get(`/api/v1/aggregates?period=day&start=2026-11-21T23:00:00Z&stop=2026-11-22T23:00:00Z&tz=Europe/Berlin`)
+    ).series[0].buckets[0];
+    expect([days[1]!.tests, days[1]!.failures, days[1]!.p95_ms]).toEqual([
+      day.test_count,
+      day.failure_count,
+      Math.round(day.stats.p95 * 100) / 100,
+    ]);
 
     // Every endpoint-region pair of the SLA table, as the aggregates count it.
     const pairs = await hourly('endpoint,region');
@@ -142,7 +199,10 @@ describe('POST /api/v1/reports', () => {
     expect(flaky.tests.map((t: any) => t.series.test)).toContain('checkout_flow');
     const patterns = await get(`/api/v1/analysis/failure-patterns?${q}&tz=Europe/Berlin`);
     expect(table('failure-patterns', 'failure-patterns').map((r) => [r.fingerprint, r.count])).toEqual(
-      [...patterns.patterns].sort((a: any, c: any) => c.count - a.count).map((p: any) => [p.fingerprint, p.count]).slice(0, 50),
+      [...patterns.patterns]
+        .sort((a: any, c: any) => c.count - a.count)
+        .map((p: any) => [p.fingerprint, p.count])
+        .slice(0, 50),
     );
     const breakers = await get(`/api/v1/analysis/circuit-breakers?${q}`);
     const flapping = breakers.breakers.filter((x: any) => x.flapping > 0).length;
@@ -176,7 +236,13 @@ describe('POST /api/v1/reports', () => {
 
   it('filters by tag and honours the time zone', async () => {
     const s = await server();
-    const res = await post(s, { type: 'summary', format: 'json', days: 3, filter: { region: 'us' }, tz: 'Asia/Kolkata' });
+    const res = await post(s, {
+      type: 'summary',
+      format: 'json',
+      days: 3,
+      filter: { region: 'us' },
+      tz: 'Asia/Kolkata',
+    });
     const r = (await res.json()) as { tz: string; sections: { figures: { label: string; value: unknown }[] }[] };
     expect(r.tz).toBe('Asia/Kolkata');
     expect(r.sections[0]!.figures.find((x) => x.label === 'Tests run')!.value).toBe(0);
@@ -204,10 +270,12 @@ describe('POST /api/v1/reports', () => {
   it('needs a read token when tokens are configured', async () => {
     const s = await server({ authTokens: ['t0k'] });
     expect((await post(s, {})).status).toBe(401);
-    expect((await post(s, { format: 'json' }, { 'Content-Type': 'application/json', Authorization: 'Bearer t0k' })).status).toBe(200);
+    expect(
+      (await post(s, { format: 'json' }, { 'Content-Type': 'application/json', Authorization: 'Bearer t0k' })).status,
+    ).toBe(200);
   });
 
-  it('stops a report\'s work when its client goes away, and counts it in /metrics', async () => {
+  it("stops a report's work when its client goes away, and counts it in /metrics", async () => {
     const s = await server();
     const cancelled = async (): Promise<number> => {
       const text = await (await fetch(`${s.url}/metrics`)).text();

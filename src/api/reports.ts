@@ -1,12 +1,13 @@
 // POST /api/v1/reports (README: What is there; /openapi.json): {type, format, days, filter} -> the document, with its content type.
-import { collectAfter } from './heavy.js';
-import { collectGarbage } from '../memory.js';
+
 import { type Response, Router } from 'express';
 import { bodyErrors, invalid } from '../errors.js';
+import { collectGarbage } from '../memory.js';
 import { EXTENSIONS, ReportRequest, streamReport } from '../report/index.js';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { readJson } from './body.js';
+import type { AppDeps } from './deps.js';
+import { collectAfter } from './heavy.js';
 import { sourcesOf } from './sources.js';
 
 const MAX_BODY = 16 * 1024;
@@ -18,7 +19,9 @@ export function reportsRouter(deps: AppDeps, auth: Auth): Router {
     const parsed = ReportRequest.safeParse(body);
     if (!parsed.success) {
       const errors = bodyErrors(parsed.error.issues);
-      throw invalid(`invalid report request: ${errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ')}`, { errors });
+      throw invalid(`invalid report request: ${errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ')}`, {
+        errors,
+      });
     }
     const request = { ...parsed.data, tz: parsed.data.tz ?? deps.config.timezone };
     // The first section is built before the answer starts (its failure is a plain error answer); the rest are sent
@@ -30,7 +33,10 @@ export function reportsRouter(deps: AppDeps, auth: Auth): Router {
     res.once('close', () => (gone = !res.writableFinished));
     res.status(200);
     res.setHeader('Content-Type', contentType);
-    res.setHeader('Content-Disposition', `inline; filename="resultant-${head.type}-${head.stop.slice(0, 10)}.${EXTENSIONS[request.format]}"`);
+    res.setHeader(
+      'Content-Disposition',
+      `inline; filename="resultant-${head.type}-${head.stop.slice(0, 10)}.${EXTENSIONS[request.format]}"`,
+    );
     res.setHeader('Cache-Control', 'no-store');
     for await (const piece of pieces) {
       if (gone) return; // the client left: leaving the loop stops the sections not yet built

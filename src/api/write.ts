@@ -4,16 +4,16 @@
 // is sent once the store has committed it.
 import { type Request, type Response, Router } from 'express';
 import { AppError, invalid } from '../errors.js';
-import { collectGarbage } from '../memory.js';
 import { BYTES_PER_POINT, estimateDecodedBytes, type WriteAdmission, type WriteTicket } from '../ingest/admission.js';
 import { decodeJsonResults } from '../ingest/json.js';
-import { MAX_SKIPPED_NAMES } from '../ingest/validate.js';
 import { parsePrecision } from '../ingest/line-protocol.js';
 import { LineSlicer, type Slice } from '../ingest/line-slices.js';
+import { MAX_SKIPPED_NAMES } from '../ingest/validate.js';
+import { collectGarbage } from '../memory.js';
 import type { WriteBatch } from '../model/result.js';
-import type { AppDeps } from './deps.js';
 import type { Auth } from './auth.js';
 import { type BodyHead, bodyHead, readJson, requireJson, streamBody } from './body.js';
+import type { AppDeps } from './deps.js';
 import { one, queryOf } from './params.js';
 
 /**
@@ -80,11 +80,16 @@ export function writeRouter(deps: AppDeps, auth: Auth, admission: WriteAdmission
       let skipped = 0;
       const skippedNames: string[] = [];
       const parse = async (slice: Slice): Promise<void> => {
-        const decoded = await deps.parser.decode(slice.bytes, { ...opts, nowUs: opts.nowUs + untimed, firstLine: slice.firstLine });
+        const decoded = await deps.parser.decode(slice.bytes, {
+          ...opts,
+          nowUs: opts.nowUs + untimed,
+          firstLine: slice.firstLine,
+        });
         if (!decoded.ok) throw invalid(decoded.message, { line: decoded.line });
         untimed += decoded.untimed;
         skipped += decoded.skipped;
-        for (const m of decoded.skippedNames) if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(m)) skippedNames.push(m);
+        for (const m of decoded.skippedNames)
+          if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(m)) skippedNames.push(m);
         if (batch) batch.append(decoded.batch);
         else batch = decoded.batch;
       };

@@ -1,8 +1,13 @@
 // Charts drawn from contract-shaped data: the SVG parses as XML and shows the series, marks, axis titles (with
 // units and the time zone) and legend the data calls for; the PNG decodes at twice the SVG's size.
+
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import * as f from '../../test/fixtures/charts.js';
 import { decodePng, findAll, hasClass, linePaths, parseXml, textOf, textsIn, type XmlNode } from '../../test/svg.js';
+import type { FailurePatternsResponse } from '../analysis/failure-patterns.js';
+import { PATTERN_LABEL_CHARS } from './findings.js';
 import {
   anomaliesChart,
   availabilityChart,
@@ -15,14 +20,10 @@ import {
   trendsChart,
   workloadChart,
 } from './index.js';
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
-import type { FailurePatternsResponse } from '../analysis/failure-patterns.js';
-import { PATTERN_LABEL_CHARS } from './findings.js';
 import { NO_LABEL } from './labels.js';
+import type { AnomaliesChartInput } from './series.js';
 import { textWidth } from './text.js';
 import { toWall } from './theme.js';
-import type { AnomaliesChartInput } from './series.js';
 import type { Chart } from './types.js';
 
 const ctx = { tz: 'UTC', start: f.T0, stop: f.T0 + 24 * f.HOUR };
@@ -34,7 +35,9 @@ async function draw(chart: Chart): Promise<{ svg: string; root: XmlNode }> {
 
 /** Marks of one vega mark type that the chart's data drew (axes and legends excluded). */
 const marksOf = (root: XmlNode, type: string): XmlNode[] =>
-  findAll(root, (n) => hasClass(`mark-${type}`)(n) && hasClass('role-mark')(n)).flatMap((g) => g.children.filter((c) => c.tag === 'path'));
+  findAll(root, (n) => hasClass(`mark-${type}`)(n) && hasClass('role-mark')(n)).flatMap((g) =>
+    g.children.filter((c) => c.tag === 'path'),
+  );
 
 describe('latency chart', () => {
   it('draws mean and p95 lines per group with axis titles in ms and the time zone', async () => {
@@ -42,7 +45,9 @@ describe('latency chart', () => {
     expect(root.tag).toBe('svg');
     expect(linePaths(root)).toHaveLength(6);
     expect(textsIn(root, 'role-axis-title')).toEqual(expect.arrayContaining(['time (UTC)', 'latency_ms (ms)']));
-    expect(textsIn(root, 'role-legend-label')).toEqual(expect.arrayContaining(['api', 'checkout', 'search', 'mean', 'p95']));
+    expect(textsIn(root, 'role-legend-label')).toEqual(
+      expect.arrayContaining(['api', 'checkout', 'search', 'mean', 'p95']),
+    );
     const title = textsIn(root, 'role-title-text').join(' ');
     expect(title).toContain('mean and p95 per hour, by endpoint');
     expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('21 Nov 2026 00:00 – 22 Nov 2026 00:00 (UTC)');
@@ -60,11 +65,13 @@ describe('latency chart', () => {
     expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('the 8 slowest of 11 groups');
   });
 
-  it('shows the zone\'s wall-clock time on the axis (Asia/Kolkata is UTC+5:30)', async () => {
+  it("shows the zone's wall-clock time on the axis (Asia/Kolkata is UTC+5:30)", async () => {
     const chart = latencyChart(f.aggregates(['api'], 3), { tz: 'Asia/Kolkata', start: f.T0, stop: f.T0 + 3 * f.HOUR });
     const { root } = await draw(chart);
     expect(textsIn(root, 'role-axis-title')).toContain('time (Asia/Kolkata)');
-    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('21 Nov 2026 05:30 – 21 Nov 2026 08:30 (Asia/Kolkata)');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain(
+      '21 Nov 2026 05:30 – 21 Nov 2026 08:30 (Asia/Kolkata)',
+    );
     const labels = textsIn(root, 'role-axis-label').join(' ');
     expect(labels).toMatch(/21 Nov 0[5-8]:\d\d/);
     expect(labels).not.toMatch(/21 Nov 0[0-2]:\d\d/);
@@ -94,7 +101,10 @@ describe('availability chart', () => {
     const agg = f.aggregates(['api', 'checkout']);
     // api is down in hour 10 too, as checkout is; a series without an endpoint is down all day.
     agg.series[0]!.buckets[10] = f.bucket(10, 100, 10, 20, 40);
-    agg.series.push({ group: { endpoint: null }, buckets: Array.from({ length: 24 }, (_, i) => f.bucket(i, 10, 1, 900, 5000)) });
+    agg.series.push({
+      group: { endpoint: null },
+      buckets: Array.from({ length: 24 }, (_, i) => f.bucket(i, 10, 1, 900, 5000)),
+    });
     const { root } = await draw(availabilityChart(agg, ctx));
     expect(marksOf(root, 'rect')).toHaveLength(2);
     expect(linePaths(root)).toHaveLength(2);
@@ -105,7 +115,10 @@ describe('availability chart', () => {
     const agg = f.aggregates(['api', 'checkout']);
     agg.group_by = ['endpoint', 'region'];
     for (const s of agg.series) s.group = { ...s.group, region: 'eu' };
-    agg.series.push({ group: { endpoint: null, region: 'eu' }, buckets: Array.from({ length: 24 }, (_, i) => f.bucket(i, 10, 1, 900, 5000)) });
+    agg.series.push({
+      group: { endpoint: null, region: 'eu' },
+      buckets: Array.from({ length: 24 }, (_, i) => f.bucket(i, 10, 1, 900, 5000)),
+    });
     const { root } = await draw(availabilityChart(agg, ctx));
     expect(linePaths(root)).toHaveLength(2);
     expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('results without endpoint or region not drawn');
@@ -124,14 +137,17 @@ describe('forecast chart', () => {
     expect(marksOf(root, 'area')).toHaveLength(1);
     expect(textsIn(root, 'role-legend-label')).toEqual(['history', 'forecast', '80 % prediction interval']);
     expect(textsIn(root, 'role-axis-title')).toContain('mean latency_ms (ms)');
-    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('backtest MASE 0.71 (seasonal_naive 1.00), sMAPE 8.2 %, interval coverage 83 %');
+    expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain(
+      'backtest MASE 0.71 (seasonal_naive 1.00), sMAPE 8.2 %, interval coverage 83 %',
+    );
   });
 });
 
 describe('anomalies chart', () => {
   /** The rows of the chart's layer that draws `mark`. */
   const layerRows = (chart: Chart, mark: string): Record<string, unknown>[] => {
-    const layers = (chart.spec as { layer: { mark: { type: string }; data: { values: Record<string, unknown>[] } }[] }).layer;
+    const layers = (chart.spec as { layer: { mark: { type: string }; data: { values: Record<string, unknown>[] } }[] })
+      .layer;
     return layers.find((l) => l.mark.type === mark)?.data.values ?? [];
   };
 
@@ -161,7 +177,11 @@ describe('anomalies chart', () => {
     const chart = anomaliesChart(f.aggregates(), { anomalies: items }, ctx);
     const { root } = await draw(chart);
     expect(marksOf(root, 'symbol')).toHaveLength(2);
-    expect(layerRows(chart, 'point').map((r) => r.v).sort()).toEqual([120, 190]);
+    expect(
+      layerRows(chart, 'point')
+        .map((r) => r.v)
+        .sort(),
+    ).toEqual([120, 190]);
     expect(marksOf(root, 'rect')).toHaveLength(1);
     expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('2 of 3 on the series shown');
   });
@@ -174,7 +194,10 @@ describe('partial buckets', () => {
     agg.series[0]!.buckets[22] = f.bucket(22, 100, 60, 30, 50);
     agg.series[0]!.buckets[23] = { ...f.bucket(23, 3, 3, 500, 900), partial: true };
     for (const chart of [availabilityChart(agg, ctx), latencyChart(agg, ctx)]) {
-      const rows = (chart.spec as { layer?: { data: { values: { t: number }[] } }[]; data?: { values: { t: number }[] } });
+      const rows = chart.spec as {
+        layer?: { data: { values: { t: number }[] } }[];
+        data?: { values: { t: number }[] };
+      };
       const values = rows.data?.values ?? rows.layer!.at(-1)!.data.values;
       const last = Math.max(...values.map((r) => r.t));
       expect(last).toBe(f.T0 + 22 * f.HOUR);
@@ -260,7 +283,16 @@ function lookAlikePatterns(): FailurePatternsResponse {
     ),
   );
   // One with no message at all: its row still needs a name.
-  patterns.push(f.pattern({ fingerprint: '', category: 'other', example: '', count: 3, first_seen: iso(f.T0 + 5 * f.HOUR), last_seen: iso(f.T0 + 5 * f.HOUR) }));
+  patterns.push(
+    f.pattern({
+      fingerprint: '',
+      category: 'other',
+      example: '',
+      count: 3,
+      first_seen: iso(f.T0 + 5 * f.HOUR),
+      last_seen: iso(f.T0 + 5 * f.HOUR),
+    }),
+  );
   return f.failurePatterns(patterns.slice(0, 11).concat(patterns.slice(-1)));
 }
 
@@ -269,7 +301,9 @@ describe('labels and axes', () => {
     const res = lookAlikePatterns();
     const chart = failurePatternsChart(res, ctx);
     const { root } = await draw(chart);
-    const labels = findAll(root, (n) => hasClass('role-axis-label')(n)).flatMap((g) => findAll(g, (n) => n.tag === 'text').map(textOf));
+    const labels = findAll(root, (n) => hasClass('role-axis-label')(n)).flatMap((g) =>
+      findAll(g, (n) => n.tag === 'text').map(textOf),
+    );
     const rows = labels.filter((l) => !/^\d\d \w{3} \d\d:\d\d$/.test(l));
     expect(rows).toHaveLength(12);
     expect(new Set(rows).size).toBe(12);
@@ -294,12 +328,23 @@ describe('labels and axes', () => {
       { time: late(20), state: 'open', tags: { breaker: 'export-client', worker: 'export-eu-west-2' } },
       { time: late(12), state: 'half_open', tags: { breaker: 'export-client', worker: 'export-eu-west-2' } },
     ];
-    const patterns = f.failurePatterns([f.pattern({ fingerprint: 'a', category: 'timeout', example: 'timeout', count: 4, first_seen: iso(late(5)), last_seen: iso(late(2)) })]);
+    const patterns = f.failurePatterns([
+      f.pattern({
+        fingerprint: 'a',
+        category: 'timeout',
+        example: 'timeout',
+        count: 4,
+        first_seen: iso(late(5)),
+        last_seen: iso(late(2)),
+      }),
+    ]);
     const wall = [toWall(week.start, week.tz), toWall(week.stop, week.tz)];
     for (const chart of [circuitBreakersChart(events, week), failurePatternsChart(patterns, week)]) {
       expect(await xDomain(chart), chart.type).toEqual(wall);
       const { root } = await draw(chart);
-      expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain('14 Nov 2026 01:00 – 21 Nov 2026 01:00 (Europe/Berlin)');
+      expect(textsIn(root, 'role-title-subtitle').join(' ')).toContain(
+        '14 Nov 2026 01:00 – 21 Nov 2026 01:00 (Europe/Berlin)',
+      );
     }
     // Breakers whose names differ only at the end keep their ends apart.
     const { root } = await draw(circuitBreakersChart(events, week));
@@ -337,18 +382,22 @@ describe('labels and axes', () => {
     expect(sparse.svg).not.toContain('aria-label="time');
   });
 
-  it('wraps a long title and notes to a narrow width instead of giving the plot\'s room to them', async () => {
+  it("wraps a long title and notes to a narrow width instead of giving the plot's room to them", async () => {
     const names = Array.from({ length: 11 }, (_, i) => `endpoint-${String(i).padStart(2, '0')}`);
     const width = 420;
     const { root } = await draw(availabilityChart(f.aggregates(names), { ...ctx, width }));
     expect(Number(root.attrs.width)).toBe(width);
     // One <tspan> per line.
-    const subtitle = findAll(root, hasClass('role-title-subtitle')).flatMap((g) => findAll(g, (n) => n.tag === 'tspan').map(textOf));
+    const subtitle = findAll(root, hasClass('role-title-subtitle')).flatMap((g) =>
+      findAll(g, (n) => n.tag === 'tspan').map(textOf),
+    );
     expect(subtitle.length).toBeGreaterThan(2);
     for (const line of subtitle) expect(textWidth(line, 12), line).toBeLessThanOrEqual(width);
     // Every note is still there, only on more lines.
     expect(subtitle.join(' ')).toContain('the 8 of 11 groups with the worst hour');
-    const plot = findAll(root, (n) => n.tag === 'path' && n.attrs.class === 'background').map((n) => /h(\d+)/.exec(n.attrs.d ?? '')?.[1]);
+    const plot = findAll(root, (n) => n.tag === 'path' && n.attrs.class === 'background').map(
+      (n) => /h(\d+)/.exec(n.attrs.d ?? '')?.[1],
+    );
     expect(Number(plot[0])).toBeGreaterThan(0.6 * width);
   });
 });

@@ -32,7 +32,10 @@ function horizontalBars(rows: object[], label: string, value: string, valueTitle
 
 /** What the trends chart reads of the trends analysis's answer. */
 export interface TrendsChartInput {
-  trends: readonly Pick<TrendsResponse['trends'][number], 'series' | 'metric' | 'direction' | 'change_pct' | 'p_value'>[];
+  trends: readonly Pick<
+    TrendsResponse['trends'][number],
+    'series' | 'metric' | 'direction' | 'change_pct' | 'p_value'
+  >[];
 }
 
 /** Change over the range per series, largest changes first, coloured by direction. */
@@ -50,7 +53,13 @@ export function trendsChart(r: TrendsChartInput, ctx: ChartContext): Chart {
     p: num(t.p_value),
   }));
   const spec = {
-    ...specHead(ctx, title, WIDTH - 200, barHeight(rows.length), items.length > shown.length ? `the ${shown.length} largest of ${items.length} changes` : ''),
+    ...specHead(
+      ctx,
+      title,
+      WIDTH - 200,
+      barHeight(rows.length),
+      items.length > shown.length ? `the ${shown.length} largest of ${items.length} changes` : '',
+    ),
     ...horizontalBars(rows, 'series', 'change', 'change over the range (%)', {
       field: 'direction',
       type: 'nominal',
@@ -109,7 +118,10 @@ export function workloadChart(r: WorkloadChartInput, ctx: ChartContext): Chart {
 
 /** What the failure-patterns chart reads of the failure-patterns analysis's answer. */
 export interface FailurePatternsChartInput {
-  patterns: readonly Pick<FailurePatternsResponse['patterns'][number], 'fingerprint' | 'category' | 'example' | 'count' | 'first_seen' | 'last_seen'>[];
+  patterns: readonly Pick<
+    FailurePatternsResponse['patterns'][number],
+    'fingerprint' | 'category' | 'example' | 'count' | 'first_seen' | 'last_seen'
+  >[];
 }
 
 /** Characters of a failure pattern's row label; the whole message is in the bar's hover text. */
@@ -118,7 +130,8 @@ export const PATTERN_LABEL_CHARS = 48;
 export const BREAKER_LABEL_CHARS = 40;
 
 /** "21 Nov 2026 02:00 – 21 Nov 2026 20:00 (UTC)": a bar's span in its hover text. */
-const spanText = (from: number, to: number, tz: string): string => `${formatTime(from, tz)} – ${formatTime(to, tz)} (${tz})`;
+const spanText = (from: number, to: number, tz: string): string =>
+  `${formatTime(from, tz)} – ${formatTime(to, tz)} (${tz})`;
 /** A bar's hover text (the SVG's aria-label and <title>), written out rather than vega's list of encoded fields. */
 const HOVER = { description: { field: 'hover', type: 'nominal' } };
 
@@ -129,7 +142,10 @@ const HOVER = { description: { field: 'hover', type: 'nominal' } };
  */
 export function failurePatternsChart(r: FailurePatternsChartInput, ctx: ChartContext): Chart {
   const items = r.patterns.filter(
-    (p) => num(p.count) !== null && Number.isFinite(Date.parse(p.first_seen ?? '')) && Number.isFinite(Date.parse(p.last_seen ?? '')),
+    (p) =>
+      num(p.count) !== null &&
+      Number.isFinite(Date.parse(p.first_seen ?? '')) &&
+      Number.isFinite(Date.parse(p.last_seen ?? '')),
   );
   const title = `Top failure patterns: when each was seen, and how often`;
   if (!items.length) return emptyChart('failure-patterns', title, ctx);
@@ -152,7 +168,13 @@ export function failurePatternsChart(r: FailurePatternsChartInput, ctx: ChartCon
       t1,
     };
   });
-  const y = { field: 'label', type: 'nominal', sort: { field: 'count', order: 'descending' }, title: 'failure (example message)', axis: { labelLimit: 0, maxExtent: 480 } };
+  const y = {
+    field: 'label',
+    type: 'nominal',
+    sort: { field: 'count', order: 'descending' },
+    title: 'failure (example message)',
+    axis: { labelLimit: 0, maxExtent: 480 },
+  };
   const spec = {
     ...specHead(
       ctx,
@@ -175,7 +197,11 @@ export function failurePatternsChart(r: FailurePatternsChartInput, ctx: ChartCon
       },
       {
         mark: { type: 'text', align: 'left', dx: 4, fontSize: 11, aria: false },
-        encoding: { y, x: { field: 't1', type: 'temporal', scale: { type: 'utc' } }, text: { field: 'count', type: 'quantitative' } },
+        encoding: {
+          y,
+          x: { field: 't1', type: 'temporal', scale: { type: 'utc' } },
+          text: { field: 'count', type: 'quantitative' },
+        },
       },
     ],
   } as TopLevelSpec;
@@ -203,7 +229,13 @@ export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartCont
       const from = Math.max(xs[i]!.time, ctx.start);
       const to = Math.min(xs[i + 1]?.time ?? ctx.stop, ctx.stop);
       if (to <= from) continue;
-      rows.push({ breaker: name, state: xs[i]!.state, t0: toWall(from, ctx.tz), t1: toWall(to, ctx.tz), hover: `${name} · ${xs[i]!.state} · ${spanText(from, to, ctx.tz)}` });
+      rows.push({
+        breaker: name,
+        state: xs[i]!.state,
+        t0: toWall(from, ctx.tz),
+        t1: toWall(to, ctx.tz),
+        hover: `${name} · ${xs[i]!.state} · ${spanText(from, to, ctx.tz)}`,
+      });
       if (xs[i]!.state !== 'closed') openMs.set(name, (openMs.get(name) ?? 0) + to - from);
     }
   }
@@ -226,7 +258,13 @@ export function circuitBreakersChart(events: BreakerTransition[], ctx: ChartCont
     data: { values: drawn },
     mark: { type: 'bar', height: 14 },
     encoding: {
-      y: { field: 'label', type: 'nominal', title: 'breaker', sort: shownNames.map((n) => labelOf.get(n)!), axis: { labelLimit: 0, maxExtent: 480 } },
+      y: {
+        field: 'label',
+        type: 'nominal',
+        title: 'breaker',
+        sort: shownNames.map((n) => labelOf.get(n)!),
+        axis: { labelLimit: 0, maxExtent: 480 },
+      },
       x: timeAxis(ctx.tz, 't0', ctx),
       x2: { field: 't1' },
       ...HOVER,

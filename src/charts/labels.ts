@@ -41,7 +41,8 @@ export function distinctLabels(labels: readonly string[], max: number): string[]
   const full = labels.map((l) => (l.trim() === '' ? NO_LABEL : l.replace(/\s+/g, ' ').trim()));
   const short = full.map((s, i) => {
     let differs = 0;
-    for (let j = 0; j < full.length; j++) if (j !== i && full[j] !== s) differs = Math.max(differs, commonPrefix(s, full[j]!));
+    for (let j = 0; j < full.length; j++)
+      if (j !== i && full[j] !== s) differs = Math.max(differs, commonPrefix(s, full[j]!));
     return shorten(s, max, differs);
   });
   const seen = new Map<string, number>();
@@ -55,7 +56,8 @@ export function distinctLabels(labels: readonly string[], max: number): string[]
     let out: string;
     do {
       const suffix = ` (${k})`;
-      out = s.length + suffix.length > max ? `${s.slice(0, max - suffix.length - 1)}${ELLIPSIS}${suffix}` : `${s}${suffix}`;
+      out =
+        s.length + suffix.length > max ? `${s.slice(0, max - suffix.length - 1)}${ELLIPSIS}${suffix}` : `${s}${suffix}`;
       k++;
     } while (taken.has(out));
     taken.add(out);

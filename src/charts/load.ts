@@ -39,7 +39,13 @@ export const MAX_CHART_BUCKETS = 2000;
 export async function loadChart(sources: ReportSources, r: ChartRequest): Promise<Chart> {
   const now = sources.now();
   const period: Period = r.period ?? 'hour';
-  const ctxOf = (start: number, stop: number) => ({ tz: r.tz, start, stop, filters: r.filters, ...(r.width === undefined ? {} : { width: r.width }) });
+  const ctxOf = (start: number, stop: number) => ({
+    tz: r.tz,
+    start,
+    stop,
+    filters: r.filters,
+    ...(r.width === undefined ? {} : { width: r.width }),
+  });
   const analysisRange = (): [number, number] => {
     const stop = r.stop ?? now;
     return [r.start ?? stop - ANALYSIS_DAYS * DAY_MS, stop];
@@ -59,9 +65,22 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
   const aggregates = (start: number, stop: number, p: Period, groupBy: string[] = r.groupBy) => {
     bucketBoundaries(p, r.tz, start, stop, {
       max: MAX_CHART_BUCKETS,
-      tooMany: () => invalid(`the chart would have more than ${MAX_CHART_BUCKETS} ${p} buckets per series: narrow start/stop or use a longer period`, { parameter: 'period' }),
+      tooMany: () =>
+        invalid(
+          `the chart would have more than ${MAX_CHART_BUCKETS} ${p} buckets per series: narrow start/stop or use a longer period`,
+          { parameter: 'period' },
+        ),
     });
-    return sources.aggregates({ period: p, tz: r.tz, start, stop, groupBy, filters: r.filters, metric: r.metric, fill: false });
+    return sources.aggregates({
+      period: p,
+      tz: r.tz,
+      start,
+      stop,
+      groupBy,
+      filters: r.filters,
+      metric: r.metric,
+      fill: false,
+    });
   };
   const limit = r.limit === undefined ? {} : { limit: r.limit };
 
@@ -73,7 +92,10 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
       const ctx = ctxOf(Date.parse(agg.start), Date.parse(agg.stop));
       return r.type === 'latency'
         ? latencyChart(agg, ctx, limit)
-        : availabilityChart(agg, ctx, { ...limit, ...(r.outageBelowPct === undefined ? {} : { outageBelowPct: r.outageBelowPct }) });
+        : availabilityChart(agg, ctx, {
+            ...limit,
+            ...(r.outageBelowPct === undefined ? {} : { outageBelowPct: r.outageBelowPct }),
+          });
     }
     case 'anomalies': {
       const [start, stop] = analysisRange();
@@ -100,9 +122,18 @@ export async function loadChart(sources: ReportSources, r: ChartRequest): Promis
     }
     case 'forecast': {
       const f = r.forecast ?? { statistic: 'mean', horizon: period === 'hour' ? 24 : 14, level: 80, model: 'auto' };
-      const fc = await sources.forecast({ ...f, metric: r.metric, period: period === 'day' ? 'day' : 'hour', filters: r.filters, tz: r.tz });
+      const fc = await sources.forecast({
+        ...f,
+        metric: r.metric,
+        period: period === 'day' ? 'day' : 'hour',
+        filters: r.filters,
+        tz: r.tz,
+      });
       const tags = Object.fromEntries(Object.entries(r.filters).map(([k, v]) => [k, v.join('|')]));
-      return forecastChart({ ...fc, ...(Object.keys(tags).length ? { tags } : {}) }, forecastContext(fc, ctxOf(now - DAY_MS, now)));
+      return forecastChart(
+        { ...fc, ...(Object.keys(tags).length ? { tags } : {}) },
+        forecastContext(fc, ctxOf(now - DAY_MS, now)),
+      );
     }
   }
 }

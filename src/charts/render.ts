@@ -15,7 +15,10 @@ interface TextItem {
 }
 
 // vega's hook for a text measure of one's own (vega-scenegraph's textMetrics.width, used for layout and truncation).
-(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width = (item, text) => {
+(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width = (
+  item,
+  text,
+) => {
   const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11;
   const bold = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600;
   const w = textWidth(String(text ?? '').trim(), size, bold);
@@ -40,7 +43,8 @@ export async function renderSvg(chart: Chart): Promise<string> {
 export function withHoverTitles(svg: string): string {
   return svg.replace(
     /<(path|rect|circle|line|polygon)(\s[^>]*?)?\saria-label="([^"]*)"([^>]*?)\/>/g,
-    (_m, tag: string, before: string | undefined, label: string, after: string) => `<${tag}${before ?? ''}${after}><title>${label}</title></${tag}>`,
+    (_m, tag: string, before: string | undefined, label: string, after: string) =>
+      `<${tag}${before ?? ''}${after}><title>${label}</title></${tag}>`,
   );
 }
 

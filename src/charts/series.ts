@@ -1,10 +1,22 @@
 // Time-series charts over the aggregates and forecast responses: latency, availability, anomalies, forecast.
 import type { TopLevelSpec } from 'vega-lite';
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
-import { bucketValue, type Statistic } from '../analysis/series.js';
 import type { AnomaliesResponse } from '../analysis/anomalies.js';
+import { bucketValue, type Statistic } from '../analysis/series.js';
 import { seriesIdentity } from '../store/state.js';
-import { ALERT, HEIGHT, MAX_SERIES, metricTitle, OKABE_ITO, rangeLabel, seriesName, specHead, timeAxis, toWall, WIDTH } from './theme.js';
+import {
+  ALERT,
+  HEIGHT,
+  MAX_SERIES,
+  metricTitle,
+  OKABE_ITO,
+  rangeLabel,
+  seriesName,
+  specHead,
+  timeAxis,
+  toWall,
+  WIDTH,
+} from './theme.js';
 import type { Chart, ChartContext, ChartType, ForecastJson } from './types.js';
 
 /** The chart that says there is nothing to draw, rather than an empty frame that looks like a broken chart. */
@@ -21,7 +33,12 @@ export function emptyChart(type: ChartType, title: string, ctx: ChartContext, re
 
 const groupWord = (groupBy: string[]): string => (groupBy.length ? groupBy.join(' and ') : 'all results merged');
 /** One palette colour per group, the legend titled by what the groups are. */
-const groupColor = (groupBy: string[]) => ({ field: 'series', type: 'nominal', title: groupWord(groupBy), scale: { range: OKABE_ITO } });
+const groupColor = (groupBy: string[]) => ({
+  field: 'series',
+  type: 'nominal',
+  title: groupWord(groupBy),
+  scale: { range: OKABE_ITO },
+});
 /** Time, the metric (not forced to zero, so changes stay visible) and a colour per group: latency and anomaly lines. */
 const metricLineEncoding = (agg: AggregatesJson, ctx: ChartContext) => ({
   x: timeAxis(ctx.tz, 't', ctx),
@@ -95,7 +112,11 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
     }
   }
   if (!rows.length) return emptyChart('latency', title, ctx);
-  const note = [total > shown.length ? `the ${shown.length} slowest of ${total} groups by mean p95` : '', untaggedNote(untagged, agg.group_by), partialNote(shown, agg.period)]
+  const note = [
+    total > shown.length ? `the ${shown.length} slowest of ${total} groups by mean p95` : '',
+    untaggedNote(untagged, agg.group_by),
+    partialNote(shown, agg.period),
+  ]
     .filter(Boolean)
     .join(' · ');
   const spec = {
@@ -109,7 +130,13 @@ export function latencyChart(agg: AggregatesJson, ctx: ChartContext, o: SeriesCh
         field: 'statistic',
         type: 'nominal',
         title: 'statistic',
-        scale: { domain: ['mean', 'p95'], range: [[1, 0], [6, 3]] },
+        scale: {
+          domain: ['mean', 'p95'],
+          range: [
+            [1, 0],
+            [6, 3],
+          ],
+        },
         legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#333' },
       },
     },
@@ -180,7 +207,13 @@ export function availabilityChart(agg: AggregatesJson, ctx: ChartContext, o: Ava
   }
   layers.push({
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: 2, interpolate: 'step-after', aria: false, point: rows.length <= 48 * shown.length ? { filled: true, aria: true } : hoverPoints(rows.length) },
+    mark: {
+      type: 'line',
+      strokeWidth: 2,
+      interpolate: 'step-after',
+      aria: false,
+      point: rows.length <= 48 * shown.length ? { filled: true, aria: true } : hoverPoints(rows.length),
+    },
     encoding: {
       x: timeAxis(ctx.tz, 't', ctx),
       y: {
@@ -213,7 +246,10 @@ export function forecastContext(fc: ForecastJson, fallback: ChartContext): Chart
 
 /** History, the forecast line and its prediction interval as a band. */
 export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
-  const what = fc.statistic === 'availability_pct' || fc.statistic === 'test_count' ? fc.statistic : `${fc.statistic} ${fc.metric}`;
+  const what =
+    fc.statistic === 'availability_pct' || fc.statistic === 'test_count'
+      ? fc.statistic
+      : `${fc.statistic} ${fc.metric}`;
   const title = `Forecast of ${what} per ${fc.period}${fc.tags && Object.keys(fc.tags).length ? ` for ${seriesName(fc.tags)}` : ''}`;
   const history = fc.history
     .filter((h) => h.value !== null)
@@ -244,14 +280,24 @@ export function forecastChart(fc: ForecastJson, ctx: ChartContext): Chart {
       {
         data: { values: line.map((r) => ({ ...r, part: band })) },
         mark: { type: 'area', opacity: 0.3, aria: false },
-        encoding: { x: timeAxis(ctx.tz, 't', ctx), y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+        encoding: {
+          x: timeAxis(ctx.tz, 't', ctx),
+          y: { field: 'lo', type: 'quantitative' },
+          y2: { field: 'hi' },
+          color,
+        },
       },
       {
         data: { values: history },
         mark: { type: 'line', strokeWidth: 2, aria: false, point: HOVER_POINT },
         encoding: {
           x: timeAxis(ctx.tz, 't', ctx),
-          y: { field: 'v', type: 'quantitative', title: statisticTitle(fc.statistic, fc.metric), scale: { zero: false } },
+          y: {
+            field: 'v',
+            type: 'quantitative',
+            title: statisticTitle(fc.statistic, fc.metric),
+            scale: { zero: false },
+          },
           color,
         },
       },
@@ -272,7 +318,8 @@ type AnomalyItem = AnomaliesResponse['anomalies'][number];
  * peak_time) is marked at its time and not shaded.
  */
 export interface AnomaliesChartInput extends Partial<Pick<AnomaliesResponse, 'statistic'>> {
-  anomalies: readonly (Pick<AnomalyItem, 'series' | 'time' | 'value'> & Partial<Pick<AnomalyItem, 'statistic' | 'start' | 'end' | 'peak_time'>>)[];
+  anomalies: readonly (Pick<AnomalyItem, 'series' | 'time' | 'value'> &
+    Partial<Pick<AnomalyItem, 'statistic' | 'start' | 'end' | 'peak_time'>>)[];
 }
 
 /** The tags of a group that it has (the analyses leave absent keys out of an item's `series`). */
@@ -285,7 +332,12 @@ const present = (group: Record<string, string | null>): Record<string, string> =
  * analysis was (its `group_by`). A mark on a line of another statistic or a merged group (1,000-3,500 ms
  * functional-test anomalies on a 150 ms merged latency line) said nothing. Series with the most anomalies first.
  */
-export function anomaliesChart(agg: AggregatesJson, anomalies: AnomaliesChartInput, ctx: ChartContext, o: SeriesChartOptions = {}): Chart {
+export function anomaliesChart(
+  agg: AggregatesJson,
+  anomalies: AnomaliesChartInput,
+  ctx: ChartContext,
+  o: SeriesChartOptions = {},
+): Chart {
   const items = anomalies.anomalies;
   const title = `Anomalies in ${agg.metric}: ${items.length} found, by ${groupWord(agg.group_by)}`;
   const statistic: Statistic = anomalies.statistic ?? items[0]?.statistic ?? 'p50';
@@ -304,15 +356,27 @@ export function anomaliesChart(agg: AggregatesJson, anomalies: AnomaliesChartInp
   const rows = lines.flatMap((s) =>
     closed(s.buckets).flatMap((b) => {
       const v = bucketValue(b, statistic);
-      return v && Number.isFinite(v.value) ? [{ t: toWall(Date.parse(b.start), ctx.tz), series: s.name, v: v.value }] : [];
+      return v && Number.isFinite(v.value)
+        ? [{ t: toWall(Date.parse(b.start), ctx.tz), series: s.name, v: v.value }]
+        : [];
     }),
   );
   const drawn = items.filter((a) => byKey.has(keyOf(a.series)) && Number.isFinite(Date.parse(a.peak_time ?? a.time)));
-  const marks = drawn.map((a) => ({ t: toWall(Date.parse(a.peak_time ?? a.time), ctx.tz), v: a.value, series: byKey.get(keyOf(a.series))!, kind: 'anomaly' }));
+  const marks = drawn.map((a) => ({
+    t: toWall(Date.parse(a.peak_time ?? a.time), ctx.tz),
+    v: a.value,
+    series: byKey.get(keyOf(a.series))!,
+    kind: 'anomaly',
+  }));
   const spans = drawn
     .filter((a) => a.start !== undefined && a.end !== undefined)
-    .map((a) => ({ t0: toWall(Date.parse(a.start!), ctx.tz), t1: toWall(Date.parse(a.end!), ctx.tz), series: byKey.get(keyOf(a.series))! }));
-  if (!rows.length && !marks.length) return emptyChart('anomalies', title, ctx, items.length ? undefined : `No anomalies for ${rangeLabel(ctx)}`);
+    .map((a) => ({
+      t0: toWall(Date.parse(a.start!), ctx.tz),
+      t1: toWall(Date.parse(a.end!), ctx.tz),
+      series: byKey.get(keyOf(a.series))!,
+    }));
+  if (!rows.length && !marks.length)
+    return emptyChart('anomalies', title, ctx, items.length ? undefined : `No anomalies for ${rangeLabel(ctx)}`);
   const note = [
     `line: ${statistic} per ${agg.period} of each series with anomalies; shaded: episodes; diamonds: their strongest bucket`,
     items.length > drawn.length ? `${drawn.length} of ${items.length} on the series shown` : '',

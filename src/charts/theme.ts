@@ -26,7 +26,13 @@ export const CONFIG: Config = {
   font: FONT,
   background: 'white',
   padding: 12,
-  title: { fontSize: TITLE_FONT_SIZE, subtitleFontSize: SUBTITLE_FONT_SIZE, subtitleColor: '#444', anchor: 'start', offset: 10 },
+  title: {
+    fontSize: TITLE_FONT_SIZE,
+    subtitleFontSize: SUBTITLE_FONT_SIZE,
+    subtitleColor: '#444',
+    anchor: 'start',
+    offset: 10,
+  },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6', labelColor: '#333', titleColor: '#222' },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titleLimit: 400, orient: 'bottom', columns: 2 },
   range: { category: OKABE_ITO },
@@ -51,7 +57,8 @@ export const MAX_WIDTH = 2400;
  */
 export function specHead(ctx: ChartContext, title: string, width: number, height: number, ...notes: string[]) {
   const lines = subtitle(ctx, ...notes);
-  if (ctx.width === undefined) return { $schema: SCHEMA, config: CONFIG, width, height, title: { text: title, subtitle: lines } };
+  if (ctx.width === undefined)
+    return { $schema: SCHEMA, config: CONFIG, width, height, title: { text: title, subtitle: lines } };
   // Fitted: the title and its notes wrap to the width, or they would push the chart narrower (and be cut off).
   const total = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, ctx.width));
   const room = total - 2 * (CONFIG.padding as number) - 4;
@@ -61,7 +68,10 @@ export function specHead(ctx: ChartContext, title: string, width: number, height
     width: total,
     height,
     autosize: { type: 'fit-x', contains: 'padding' },
-    title: { text: wrapLines([title], room, TITLE_FONT_SIZE, true), subtitle: wrapLines(lines, room, SUBTITLE_FONT_SIZE) },
+    title: {
+      text: wrapLines([title], room, TITLE_FONT_SIZE, true),
+      subtitle: wrapLines(lines, room, SUBTITLE_FONT_SIZE),
+    },
   };
 }
 
@@ -97,12 +107,18 @@ export function seriesName(tags: Record<string, string | null> | undefined): str
  * The time axis: wall-clock times of `tz`, its name in the title. Given `range` ([start, stop) of the chart), the
  * axis spans exactly that range, so what the subtitle says is what the axis shows, wherever the data starts.
  */
-export function timeAxis(tz: string, field = 't', range?: Pick<ChartContext, 'start' | 'stop'>): Record<string, unknown> {
+export function timeAxis(
+  tz: string,
+  field = 't',
+  range?: Pick<ChartContext, 'start' | 'stop'>,
+): Record<string, unknown> {
   return {
     field,
     type: 'temporal',
     // domainMin/domainMax rather than domain: vega-lite merges an explicit domain badly with an x2 channel.
-    scale: range ? { type: 'utc', domainMin: toWall(range.start, tz), domainMax: toWall(range.stop, tz), nice: false } : { type: 'utc' },
+    scale: range
+      ? { type: 'utc', domainMin: toWall(range.start, tz), domainMax: toWall(range.stop, tz), nice: false }
+      : { type: 'utc' },
     title: `time (${tz})`,
     axis: { format: '%d %b %H:%M', labelAngle: 0, labelOverlap: true, tickCount: 8 },
   };

@@ -16,7 +16,10 @@ export const CHART_TYPES = [
 export type ChartType = (typeof CHART_TYPES)[number];
 
 /** What a forecast chart draws of GET /api/v1/forecast's response (README: What is there; /openapi.json). */
-export type ForecastJson = Pick<ForecastResponse, 'metric' | 'statistic' | 'period' | 'level' | 'model' | 'history' | 'forecast' | 'backtest'> & {
+export type ForecastJson = Pick<
+  ForecastResponse,
+  'metric' | 'statistic' | 'period' | 'level' | 'model' | 'history' | 'forecast' | 'backtest'
+> & {
   /** The series' tag filter, when the caller adds it (not part of the contract's response). */
   tags?: Record<string, string>;
 };

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { batchOf, type Row } from '../../test/helpers.js';
 import { cli, serve } from '../../test/child.js';
+import { batchOf, type Row } from '../../test/helpers.js';
 import { startTestServer } from '../../test/server.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { bodyFromArgs, summarize } from './analyze.js';
@@ -31,7 +31,18 @@ describe('resultant analyze', () => {
     const s = await DuckDBStore.open({ path: db, timezone: 'UTC', rawRetentionDays: 3650 });
     await s.write(batchOf(rows()));
     await s.close();
-    const r = await cli(['analyze', '--days', '2', '--types', 'trends,anomalies', '--filter', '{"endpoint":"api"}', '--db', db, '--json']);
+    const r = await cli([
+      'analyze',
+      '--days',
+      '2',
+      '--types',
+      'trends,anomalies',
+      '--filter',
+      '{"endpoint":"api"}',
+      '--db',
+      db,
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const body = JSON.parse(r.stdout) as Record<string, any>; // any: nested JSON of the result
     expect(Object.keys(body)).toEqual(['trends', 'anomalies']);
@@ -39,7 +50,9 @@ describe('resultant analyze', () => {
     expect(body.trends.trends[0].direction).toBe('increasing');
     expect(body.anomalies.anomalies.map((a: any) => a.value)).toEqual([400]);
     // Stored once: a second run gives the same anomaly id.
-    const again = JSON.parse((await cli(['analyze', '--days', '2', '--types', 'anomalies', '--db', db, '--json'])).stdout) as Record<string, any>;
+    const again = JSON.parse(
+      (await cli(['analyze', '--days', '2', '--types', 'anomalies', '--db', db, '--json'])).stdout,
+    ) as Record<string, any>;
     expect(again.anomalies.anomalies.map((a: any) => a.id)).toEqual(body.anomalies.anomalies.map((a: any) => a.id));
 
     const text = await cli(['analyze', '--days', '2', '--types', 'trends', '--group-by', 'endpoint', '--db', db]);
@@ -87,8 +100,19 @@ describe('resultant analyze', () => {
     for (let i = 0; i < 400; i++) {
       const worker = `w${i % 4}`;
       const fail = worker === 'w3' ? i % 16 === 3 : i % 97 === 0;
-      w.push({ t: now - 10 * HOUR + i * 60_000, success: !fail, latency: 10, tags: { worker, endpoint: 'api' }, ...(fail ? { error: `timeout after ${5000 + i} ms` } : {}) });
-      w.push({ t: now - 10 * HOUR + i * 60_000 + 1, success: i % 2 === 0, tags: { test: 't1', worker }, ...(i % 2 ? { error: 'expected 200 but got 500' } : {}) });
+      w.push({
+        t: now - 10 * HOUR + i * 60_000,
+        success: !fail,
+        latency: 10,
+        tags: { worker, endpoint: 'api' },
+        ...(fail ? { error: `timeout after ${5000 + i} ms` } : {}),
+      });
+      w.push({
+        t: now - 10 * HOUR + i * 60_000 + 1,
+        success: i % 2 === 0,
+        tags: { test: 't1', worker },
+        ...(i % 2 ? { error: 'expected 200 but got 500' } : {}),
+      });
     }
     await s.write(batchOf(w));
     await s.close();
@@ -99,7 +123,15 @@ describe('resultant analyze', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/in use by the server at http:\/\/127\.0\.0\.1:\d+; asking it/);
       // Every analysis but comparison, which needs a dimension.
-      for (const kind of ['trends', 'regressions', 'anomalies', 'failure-patterns', 'flaky-tests', 'workload', 'circuit-breakers']) {
+      for (const kind of [
+        'trends',
+        'regressions',
+        'anomalies',
+        'failure-patterns',
+        'flaky-tests',
+        'workload',
+        'circuit-breakers',
+      ]) {
         expect(r.stdout).toContain(`== ${kind} (`);
       }
       expect(r.stdout).not.toContain('== comparison');
@@ -123,6 +155,8 @@ describe('resultant analyze', () => {
   it('summarises kinds it has no special form for by their list sizes', () => {
     expect(summarize({ other: { start: 'a', stop: 'b', things: [1, 2] } })).toContain('2 things');
     expect(bodyFromArgs({ days: '3', types: 'trends' }).analysis_types).toEqual(['trends']);
-    expect(bodyFromArgs({ days: '3', dimension: 'hardware' }).options).toEqual({ comparison: { dimension: 'hardware' } });
+    expect(bodyFromArgs({ days: '3', dimension: 'hardware' }).options).toEqual({
+      comparison: { dimension: 'hardware' },
+    });
   });
 });

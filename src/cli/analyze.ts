@@ -1,11 +1,11 @@
 // `resultant analyze`: the same analyses as POST /api/v1/analyze, on the database file or on a running server
 // (--url, or found by itself when the server holds the file), one analysis at a time with progress on a terminal,
 // printed as a summary that names what each analysis found, or as the JSON the API returns.
-import { analyze, type AnalyzeResult, parseAnalyzeBody, putResult, requestedKinds } from '../analysis/analyze.js';
+import { type AnalyzeResult, analyze, parseAnalyzeBody, putResult, requestedKinds } from '../analysis/analyze.js';
 import { isAnalysisKind } from '../analysis/index.js';
 import type { AnalysisResponse } from '../analysis/types.js';
-import { isAppError } from '../errors.js';
 import type { Config } from '../config.js';
+import { isAppError } from '../errors.js';
 import { openAnomalyLog } from '../store/index.js';
 import { cliConfig, openStoreOrServer, parseDays, progress, usage } from './common.js';
 import { asCli, request } from './read.js';
@@ -35,19 +35,36 @@ export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody
     }
   }
   const raw: Record<string, unknown> = { filter, days };
-  if (a.types !== undefined) raw.analysis_types = a.types.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (a.types !== undefined)
+    raw.analysis_types = a.types
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
   if (a.metric !== undefined) raw.metric = a.metric;
-  if (a.groupBy !== undefined) raw.group_by = a.groupBy.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (a.groupBy !== undefined)
+    raw.group_by = a.groupBy
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
   if (a.dimension !== undefined) raw.options = { comparison: { dimension: a.dimension } };
   let body: ReturnType<typeof parseAnalyzeBody>;
   try {
     body = parseAnalyzeBody(raw);
   } catch (e) {
     if (isAppError(e)) {
-      const flag: Record<string, string> = { filter: '--filter', days: '--days', analysis_types: '--types', metric: '--metric', group_by: '--group-by', options: '--dimension' };
+      const flag: Record<string, string> = {
+        filter: '--filter',
+        days: '--days',
+        analysis_types: '--types',
+        metric: '--metric',
+        group_by: '--group-by',
+        options: '--dimension',
+      };
       const path = (e.details.errors as { path: string }[] | undefined)?.[0]?.path ?? '';
       const top = path.split('.')[0] ?? '';
-      throw usage(`${flag[top] ?? 'arguments'}: ${e.message.replace(/^body field "[^"]*": /, '')}${path.includes('.') ? ` (at ${path})` : ''}`);
+      throw usage(
+        `${flag[top] ?? 'arguments'}: ${e.message.replace(/^body field "[^"]*": /, '')}${path.includes('.') ? ` (at ${path})` : ''}`,
+      );
     }
     throw e;
   }
@@ -57,7 +74,10 @@ export function bodyFromArgs(a: AnalyzeArgs): ReturnType<typeof parseAnalyzeBody
   return body;
 }
 
-export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConfig({ RESULTANT_DB_PATH: a.db })): Promise<AnalyzeResult> {
+export async function runAnalyzeCommand(
+  a: AnalyzeArgs,
+  config: Config = cliConfig({ RESULTANT_DB_PATH: a.db }),
+): Promise<AnalyzeResult> {
   const body = bodyFromArgs(a);
   const kinds = requestedKinds(body);
   const bar = progress(kinds.length, 'analyze');
@@ -72,7 +92,12 @@ export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConf
         try {
           return await asCli(async () => {
             const log = await openAnomalyLog(store);
-            return analyze({ store, now: Date.now(), ...(log ? { anomalyLog: log } : {}) }, body, { tz: config.timezone }, (_k, done) => bar.update(done));
+            return analyze(
+              { store, now: Date.now(), ...(log ? { anomalyLog: log } : {}) },
+              body,
+              { tz: config.timezone },
+              (_k, done) => bar.update(done),
+            );
           });
         } finally {
           await store.close();
@@ -98,11 +123,16 @@ export async function runAnalyzeCommand(a: AnalyzeArgs, config: Config = cliConf
   }
 }
 
-const pct = (x: number | null | undefined): string => (typeof x === 'number' ? `${x >= 0 ? '+' : ''}${x.toFixed(1)} %` : 'n/a');
-const share = (x: number | null | undefined): string => (typeof x === 'number' ? `${(100 * x).toFixed(x < 0.001 ? 3 : 1)} %` : 'n/a');
-const num = (x: number | null | undefined): string => (typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)) : 'n/a');
-const int = (x: number | null | undefined): string => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const p = (x: number | null | undefined): string => (typeof x === 'number' ? (x < 1e-4 ? x.toExponential(1) : x.toFixed(4)) : 'n/a');
+const pct = (x: number | null | undefined): string =>
+  typeof x === 'number' ? `${x >= 0 ? '+' : ''}${x.toFixed(1)} %` : 'n/a';
+const share = (x: number | null | undefined): string =>
+  typeof x === 'number' ? `${(100 * x).toFixed(x < 0.001 ? 3 : 1)} %` : 'n/a';
+const num = (x: number | null | undefined): string =>
+  typeof x === 'number' ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)) : 'n/a';
+const int = (x: number | null | undefined): string =>
+  typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : 'n/a';
+const p = (x: number | null | undefined): string =>
+  typeof x === 'number' ? (x < 1e-4 ? x.toExponential(1) : x.toFixed(4)) : 'n/a';
 const label = (tags: Record<string, string>): string => {
   const parts = Object.entries(tags).map(([k, v]) => `${k}=${v}`);
   return parts.length ? parts.join(',') : '(all)';
@@ -147,7 +177,9 @@ function findings(r: AnalysisResponse): string[] {
       const moving = all.filter((t) => t.direction !== 'stable');
       lines.push(`  ${all.length} series: ${moving.length} trending, ${all.length - moving.length} stable`);
       for (const t of moving.slice(0, MAX_LINES)) {
-        lines.push(`  ${t.direction.padEnd(10)} ${label(t.series)} ${t.metric}: ${pct(t.change_pct)}, ${num(t.slope_per_day)}/day, p=${p(t.p_value)}`);
+        lines.push(
+          `  ${t.direction.padEnd(10)} ${label(t.series)} ${t.metric}: ${pct(t.change_pct)}, ${num(t.slope_per_day)}/day, p=${p(t.p_value)}`,
+        );
       }
       more(moving.length);
       break;
@@ -176,7 +208,9 @@ function findings(r: AnalysisResponse): string[] {
     }
     case 'failure-patterns': {
       const { patterns, correlations: corr, summary } = r;
-      lines.push(`  ${int(summary.failures)} failures of ${int(summary.runs)} runs (${share(summary.overall_rate)}), ${int(summary.patterns_total)} patterns`);
+      lines.push(
+        `  ${int(summary.failures)} failures of ${int(summary.runs)} runs (${share(summary.overall_rate)}), ${int(summary.patterns_total)} patterns`,
+      );
       for (const x of patterns.slice(0, MAX_LINES)) {
         const b = x.breadth;
         lines.push(
@@ -186,7 +220,9 @@ function findings(r: AnalysisResponse): string[] {
       more(patterns.length);
       lines.push(`  ${corr.length} value(s) where failures concentrate:`);
       for (const c of corr.slice(0, MAX_LINES)) {
-        lines.push(`  ${c.dimension}=${c.value}: ${share(c.failure_rate)} of ${int(c.runs)} runs failed (overall ${share(c.overall_rate)}, ${num(c.lift)}x), q=${p(c.q_value)}`);
+        lines.push(
+          `  ${c.dimension}=${c.value}: ${share(c.failure_rate)} of ${int(c.runs)} runs failed (overall ${share(c.overall_rate)}, ${num(c.lift)}x), q=${p(c.q_value)}`,
+        );
       }
       more(corr.length);
       break;
@@ -197,7 +233,9 @@ function findings(r: AnalysisResponse): string[] {
         `  ${int(summary.configurations)} configurations: ${int(summary.broken)} broken, ${int(summary.flaky)} flaky; ${int(summary.excluded_runs)} runs left out as infrastructure incidents`,
       );
       for (const t of tests.slice(0, MAX_LINES)) {
-        lines.push(`  ${t.status.padEnd(7)} ${label(t.series)}: ${int(t.failures)} of ${int(t.runs)} runs failed, flip rate ${num(t.flip_rate)} (${t.reason})`);
+        lines.push(
+          `  ${t.status.padEnd(7)} ${label(t.series)}: ${int(t.failures)} of ${int(t.runs)} runs failed, flip rate ${num(t.flip_rate)} (${t.reason})`,
+        );
       }
       more(tests.length);
       break;
@@ -209,11 +247,15 @@ function findings(r: AnalysisResponse): string[] {
       // The busiest and the least successful name the imbalance and the bad machine.
       const worstSuccess = [...workers].sort((x, y) => (x.success_rate ?? 1) - (y.success_rate ?? 1))[0];
       for (const w of notable.slice(0, MAX_LINES)) {
-        lines.push(`  ${w.status.padEnd(10)} ${w.worker}: ${int(w.tasks)} tasks (${share(w.share)}), success ${share(w.success_rate)}`);
+        lines.push(
+          `  ${w.status.padEnd(10)} ${w.worker}: ${int(w.tasks)} tasks (${share(w.share)}), success ${share(w.success_rate)}`,
+        );
       }
       more(notable.length);
       if (worstSuccess) {
-        lines.push(`  lowest success rate: ${worstSuccess.worker} at ${share(worstSuccess.success_rate)} of ${int(worstSuccess.tasks)} tasks, mean ${num(worstSuccess.mean_duration_ms)} ms`);
+        lines.push(
+          `  lowest success rate: ${worstSuccess.worker} at ${share(worstSuccess.success_rate)} of ${int(worstSuccess.tasks)} tasks, mean ${num(worstSuccess.mean_duration_ms)} ms`,
+        );
       }
       break;
     }
@@ -231,9 +273,13 @@ function findings(r: AnalysisResponse): string[] {
     }
     case 'comparison': {
       const groups = r.groups;
-      lines.push(`  by ${r.dimension} (${r.metric}): best ${r.best ?? 'n/a'}, ${r.significant ? 'significant' : 'not significant'}`);
+      lines.push(
+        `  by ${r.dimension} (${r.metric}): best ${r.best ?? 'n/a'}, ${r.significant ? 'significant' : 'not significant'}`,
+      );
       for (const g of groups.slice(0, MAX_LINES)) {
-        lines.push(`  ${g.value.padEnd(16)} mean ${num(g.stats.mean)}, p95 ${num(g.stats.p95)}, n=${int(g.stats.count)}`);
+        lines.push(
+          `  ${g.value.padEnd(16)} mean ${num(g.stats.mean)}, p95 ${num(g.stats.p95)}, n=${int(g.stats.count)}`,
+        );
       }
       more(groups.length);
       break;

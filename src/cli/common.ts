@@ -1,7 +1,8 @@
 // What the commands share: configuration from the environment plus flags, the two places data can go (the
 // database file directly, or a running server over HTTP), progress on a terminal, and exit codes.
-import { SingleBar } from 'cli-progress';
+
 import { gzipSync } from 'node:zlib';
+import { SingleBar } from 'cli-progress';
 import { type Config, loadConfig } from '../config.js';
 import { decodeJsonResults } from '../ingest/json.js';
 import { rulesOf } from '../ingest/parser.js';
@@ -77,7 +78,9 @@ export function storeSink(store: Store, owned: boolean, rules: IngestRules): Sin
       const d = decodeJsonResults(records, now * 1000, store.oldestWritableTime(now));
       if (!d.ok) {
         const e = d.errors[0];
-        throw new CliError(e ? `record ${e.index + indexOffset}${e.path ? ` field "${e.path}"` : ''}: ${e.message}` : d.message);
+        throw new CliError(
+          e ? `record ${e.index + indexOffset}${e.path ? ` field "${e.path}"` : ''}: ${e.message}` : d.message,
+        );
       }
       await store.write(d.batch);
     },
@@ -112,7 +115,11 @@ export function httpSink(baseUrl: string, token: string | undefined): Sink {
   const fail = async (res: Response, offset: number, what: 'line' | 'record'): Promise<never> => {
     let msg = `${res.status} ${res.statusText}`;
     try {
-      const body = (await res.json()) as { message?: string; line?: number; errors?: { index: number; path: string; message: string }[] };
+      const body = (await res.json()) as {
+        message?: string;
+        line?: number;
+        errors?: { index: number; path: string; message: string }[];
+      };
       if (what === 'line' && typeof body.line === 'number') {
         msg = `line ${body.line + offset - 1}: ${(body.message ?? '').replace(/^line \d+: /, '')}`;
       } else if (what === 'record' && body.errors?.[0]) {
@@ -135,7 +142,9 @@ export function httpSink(baseUrl: string, token: string | undefined): Sink {
       if (res.status === 422) {
         const body = (await res.json().catch(() => ({}))) as { skipped?: unknown; skipped_measurements?: unknown };
         if (typeof body.skipped === 'number') {
-          const names = Array.isArray(body.skipped_measurements) ? body.skipped_measurements.filter((x): x is string => typeof x === 'string') : [];
+          const names = Array.isArray(body.skipped_measurements)
+            ? body.skipped_measurements.filter((x): x is string => typeof x === 'string')
+            : [];
           return { skipped: body.skipped, names };
         }
         await fail(res, lineOffset, 'line');
@@ -168,7 +177,10 @@ export async function serverAnswers(url: string): Promise<boolean> {
  * The database file, or else the URL of the local server when the server holds the file (DuckDB allows one writer
  * process); `purpose` ends the notice that says so.
  */
-export async function openStoreOrServer(config: Config, purpose: string): Promise<{ store: Store } | { server: string }> {
+export async function openStoreOrServer(
+  config: Config,
+  purpose: string,
+): Promise<{ store: Store } | { server: string }> {
   try {
     return { store: await openStore(config, silentLogger) };
   } catch (e) {

@@ -36,7 +36,8 @@ function rfc3339(v: string, name: string): string {
 /** The predicate: --predicate as given, or made from --measurement and --tag (checked by the same parser after). */
 function predicateOf(o: DeleteOptions): string {
   if (o.predicate !== undefined) {
-    if (o.measurement !== undefined || o.tag.length > 0) throw usage('give either --predicate or --measurement/--tag, not both');
+    if (o.measurement !== undefined || o.tag.length > 0)
+      throw usage('give either --predicate or --measurement/--tag, not both');
     return o.predicate;
   }
   const tags: Tags = {};
@@ -53,7 +54,9 @@ function predicateOf(o: DeleteOptions): string {
 const count = (n: number | null, what: string): string | null => (n === null ? null : `${n} ${what}`);
 
 function describe(r: DeleteReport): string {
-  const parts = [count(r.resultsDeleted, 'results'), count(r.breakerEventsDeleted, 'circuit-breaker events')].filter((x) => x !== null);
+  const parts = [count(r.resultsDeleted, 'results'), count(r.breakerEventsDeleted, 'circuit-breaker events')].filter(
+    (x) => x !== null,
+  );
   const series = r.seriesDeleted ? `; ${r.seriesDeleted} series left with no data were removed` : '';
   return parts.length ? `deleted ${parts.join(' and ')}${series}` : 'deleted (the store does not say how many points)';
 }
@@ -67,10 +70,15 @@ const header = (res: Response, name: string): number | null => {
 export function addDeleteCommand(program: Command): void {
   program
     .command('delete')
-    .description('delete the points a predicate selects over [start, stop] (both inclusive), with their rollups and summaries, on the database file or a running server')
+    .description(
+      'delete the points a predicate selects over [start, stop] (both inclusive), with their rollups and summaries, on the database file or a running server',
+    )
     .requiredOption('--start <time>', 'RFC 3339 or epoch ms (inclusive)')
     .requiredOption('--stop <time>', 'RFC 3339 or epoch ms (inclusive)')
-    .option('--predicate <expr>', 'InfluxDB delete predicate: key="value" terms joined by AND, e.g. \'_measurement="test_result" AND endpoint="api"\'')
+    .option(
+      '--predicate <expr>',
+      'InfluxDB delete predicate: key="value" terms joined by AND, e.g. \'_measurement="test_result" AND endpoint="api"\'',
+    )
     .addOption(new Option('--measurement <name>', 'only this measurement').choices([...MEASUREMENTS]))
     .option('--tag <key=value>', 'only series with this tag value, repeatable (all must match)', collect, [])
     .option('--json', 'print the counts as JSON (null where the store cannot tell)')
@@ -86,7 +94,11 @@ export function addDeleteCommand(program: Command): void {
       let report: DeleteReport;
       try {
         if (reader.kind === 'http') {
-          const res = await request(reader, '/api/v2/delete', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+          const res = await request(reader, '/api/v2/delete', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          });
           report = {
             resultsDeleted: header(res, DELETED_HEADERS.results),
             breakerEventsDeleted: header(res, DELETED_HEADERS.breakerEvents),

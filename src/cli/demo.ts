@@ -31,7 +31,9 @@ export async function runDemo(o: DemoRun, sink: Sink): Promise<{ points: number;
       `${new Date(start).toISOString()} to ${new Date(stop).toISOString()}, into ${sink.describe}`,
   );
   for (const inc of fleet.incidents) {
-    o.log(`  incident: ${inc.kind}: ${inc.description} (${new Date(inc.start).toISOString()} .. ${new Date(inc.stop).toISOString()})`);
+    o.log(
+      `  incident: ${inc.kind}: ${inc.description} (${new Date(inc.start).toISOString()} .. ${new Date(inc.stop).toISOString()})`,
+    );
   }
   const minutes = (stop - start) / MINUTE;
   const bar = progress(minutes, 'demo');

@@ -1,10 +1,11 @@
 // `resultant export --start T --stop T [--format csv|ndjson] [--tag k=v ...] [--output PATH|-]`: raw results as
 // GET /api/v1/results?format=csv|ndjson streams them, from the database file or a running server, written as they
 // are read (into PATH.partial, renamed to PATH when complete).
-import { type Command, Option } from 'commander';
+
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
 import { type ExportFormat, exportPieces, resultSelection } from '../api/export.js';
 import { cliConfig } from './common.js';
 import { asCli, closeReader, openReader, queryString, request, tagQuery } from './read.js';
@@ -30,7 +31,11 @@ function formatOf(o: ExportOptions): ExportFormat {
 }
 
 /** Where the export goes: standard output, or a file beside the target that replaces it when complete. */
-function openOutput(path: string): { write(piece: string | Uint8Array): Promise<void>; finish(): Promise<void>; abandon(): Promise<void> } {
+function openOutput(path: string): {
+  write(piece: string | Uint8Array): Promise<void>;
+  finish(): Promise<void>;
+  abandon(): Promise<void>;
+} {
   const partial = path === '-' ? null : `${path}.partial`;
   const sink = partial ? createWriteStream(partial) : process.stdout;
   return {
@@ -39,7 +44,9 @@ function openOutput(path: string): { write(piece: string | Uint8Array): Promise<
     },
     async finish() {
       if (!partial) return;
-      await new Promise<void>((resolve, reject) => (sink as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        (sink as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
       await rename(partial, path);
     },
     async abandon() {
@@ -53,10 +60,17 @@ function openOutput(path: string): { write(piece: string | Uint8Array): Promise<
 export function addExportCommand(program: Command): void {
   program
     .command('export')
-    .description('export raw results over [start, stop) as CSV or NDJSON, newest first, from the database file or a running server')
+    .description(
+      'export raw results over [start, stop) as CSV or NDJSON, newest first, from the database file or a running server',
+    )
     .requiredOption('--start <time>', 'RFC 3339 or epoch ms (inclusive)')
     .requiredOption('--stop <time>', 'RFC 3339 or epoch ms (exclusive)')
-    .addOption(new Option('--format <format>', 'csv or ndjson (default: from the --output extension, else csv)').choices(['csv', 'ndjson']))
+    .addOption(
+      new Option('--format <format>', 'csv or ndjson (default: from the --output extension, else csv)').choices([
+        'csv',
+        'ndjson',
+      ]),
+    )
     .option('--tag <key=value>', 'filter, repeatable (one key repeated: any of its values)', collect, [])
     .addOption(new Option('--success <bool>', 'only successes (true) or failures (false)').choices(['true', 'false']))
     .option('--output <path>', 'file to write, or - for standard output', '-')

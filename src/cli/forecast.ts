@@ -1,9 +1,9 @@
 // `resultant forecast`: the same forecast as GET /api/v1/forecast, from the database file or a running server.
 import { forecastParams } from '../api/forecast.js';
+import type { Query } from '../api/params.js';
 import { isAppError } from '../errors.js';
 import type { ForecastJson } from '../forecast/index.js';
 import { readingParts } from '../service.js';
-import type { Query } from '../api/params.js';
 import { CliError, cliConfig, openStoreOrServer, usage } from './common.js';
 
 export interface ForecastCliOptions {
@@ -46,7 +46,12 @@ export async function runForecast(o: ForecastCliOptions): Promise<ForecastJson> 
     params = forecastParams(q, config.timezone);
   } catch (e) {
     // Parameter errors name the API parameter; here it is the flag of the same name.
-    if (isAppError(e)) throw usage(e.message.replace(/parameter "(tag\.)?([\w.-]+)"/, (_m, tag: string | undefined, n: string) => (tag ? `--tag ${n}` : `--${n}`)));
+    if (isAppError(e))
+      throw usage(
+        e.message.replace(/parameter "(tag\.)?([\w.-]+)"/, (_m, tag: string | undefined, n: string) =>
+          tag ? `--tag ${n}` : `--${n}`,
+        ),
+      );
     throw e;
   }
   if (o.url) return viaServer(o.url, q, o.token);
@@ -67,7 +72,8 @@ export async function runForecast(o: ForecastCliOptions): Promise<ForecastJson> 
 
 async function viaServer(url: string, q: Query, token: string | undefined): Promise<ForecastJson> {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) params.append(k, x);
+  for (const [k, v] of Object.entries(q))
+    for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) params.append(k, x);
   let res: Response;
   try {
     res = await fetch(`${url.replace(/\/+$/, '')}/api/v1/forecast?${params}`, {
@@ -93,7 +99,9 @@ export function formatForecast(f: ForecastJson): string {
     `${'time'.padEnd(22)}${'value'.padStart(12)}${'lower'.padStart(12)}${'upper'.padStart(12)}`,
   ];
   for (const p of f.forecast) {
-    lines.push(`${p.time.padEnd(22)}${p.value.toFixed(3).padStart(12)}${p.lower.toFixed(3).padStart(12)}${p.upper.toFixed(3).padStart(12)}`);
+    lines.push(
+      `${p.time.padEnd(22)}${p.value.toFixed(3).padStart(12)}${p.lower.toFixed(3).padStart(12)}${p.upper.toFixed(3).padStart(12)}`,
+    );
   }
   return lines.join('\n');
 }

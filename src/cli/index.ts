@@ -1,17 +1,17 @@
 // The `resultant` command line (README: Command line). Every command has --help; bad arguments exit with code 2.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_VARIABLES, type Config, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
+import { rulesOf } from '../ingest/parser.js';
 import { createLogger } from '../logger.js';
 import { startServer, VERSION } from '../main.js';
 import { parseTimeValue } from '../time/parse.js';
-import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from './common.js';
 import { type AnalyzeArgs, runAnalyzeCommand, summarize } from './analyze.js';
-import { runDemo } from './demo.js';
-import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
-import { rulesOf } from '../ingest/parser.js';
-import { type Format, ingestFile } from './ingest.js';
-import { addExportCommand } from './export.js';
+import { CliError, cliConfig, openCliStore, openSink, parseDays, usage } from './common.js';
 import { addDeleteCommand } from './delete.js';
+import { runDemo } from './demo.js';
+import { addExportCommand } from './export.js';
+import { type ForecastCliOptions, formatForecast, runForecast } from './forecast.js';
+import { type Format, ingestFile } from './ingest.js';
 import { addReportCommand } from './report.js';
 import { addVisualizeCommand } from './visualize.js';
 
@@ -44,13 +44,18 @@ export function buildProgram(): Command {
 
   const serve = program
     .command('serve')
-    .description('run the HTTP service (every setting is also an environment variable, e.g. --db-path = RESULTANT_DB_PATH)');
+    .description(
+      'run the HTTP service (every setting is also an environment variable, e.g. --db-path = RESULTANT_DB_PATH)',
+    );
   for (const v of CONFIG_VARIABLES) {
-    serve.addOption(new Option(`--${variableToFlag(v)} <value>`, `sets ${v}`).hideHelp(v.startsWith('RESULTANT_DUCKDB')));
+    serve.addOption(
+      new Option(`--${variableToFlag(v)} <value>`, `sets ${v}`).hideHelp(v.startsWith('RESULTANT_DUCKDB')),
+    );
   }
   serve.action(async (flags: Record<string, string>) => {
     const overrides: Record<string, string> = {};
-    for (const [k, v] of Object.entries(flags)) overrides[flagToVariable(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))] = v;
+    for (const [k, v] of Object.entries(flags))
+      overrides[flagToVariable(k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`))] = v;
     let config: Config;
     try {
       config = loadConfig({ ...process.env, ...overrides });
@@ -87,17 +92,26 @@ export function buildProgram(): Command {
     .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
     .addOption(new Option('--format <format>', 'input format').choices(['auto', 'lp', 'json']).default('auto'))
     .option('--batch-size <n>', 'lines per write', int('--batch-size', 1, 100_000), 5000)
-    .action(async (file: string, o: { url?: string; token?: string; db?: string; format: Format; batchSize: number }) => {
-      const config = cliConfig({ RESULTANT_DB_PATH: o.db });
-      const sink = await openSink(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
-      try {
-        const r = await ingestFile(file, { format: o.format, batchSize: o.batchSize, rules: rulesOf(config.ingest) }, sink);
-        err(`wrote ${r.points} points to ${sink.describe}`);
-        if (r.skipped > 0) err(`skipped ${r.skipped} points of measurements that are neither results nor mapped (${r.names.join(', ')}); RESULTANT_UNKNOWN_MEASUREMENTS=refuse refuses them instead`);
-      } finally {
-        await sink.close();
-      }
-    });
+    .action(
+      async (file: string, o: { url?: string; token?: string; db?: string; format: Format; batchSize: number }) => {
+        const config = cliConfig({ RESULTANT_DB_PATH: o.db });
+        const sink = await openSink(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
+        try {
+          const r = await ingestFile(
+            file,
+            { format: o.format, batchSize: o.batchSize, rules: rulesOf(config.ingest) },
+            sink,
+          );
+          err(`wrote ${r.points} points to ${sink.describe}`);
+          if (r.skipped > 0)
+            err(
+              `skipped ${r.skipped} points of measurements that are neither results nor mapped (${r.names.join(', ')}); RESULTANT_UNKNOWN_MEASUREMENTS=refuse refuses them instead`,
+            );
+        } finally {
+          await sink.close();
+        }
+      },
+    );
 
   program
     .command('demo')
@@ -126,7 +140,9 @@ export function buildProgram(): Command {
         const days = parseDays(o.days, '--days');
         const config = cliConfig({ RESULTANT_DB_PATH: o.db });
         if (days >= config.retention.rawDays) {
-          throw usage(`--days must be less than the raw retention (RESULTANT_RETENTION_RAW_DAYS=${config.retention.rawDays})`);
+          throw usage(
+            `--days must be less than the raw retention (RESULTANT_RETENTION_RAW_DAYS=${config.retention.rawDays})`,
+          );
         }
         const sink = await openSink(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
         try {
@@ -213,7 +229,12 @@ export function buildProgram(): Command {
     .option('--tz <zone>', 'IANA time zone of the buckets (default RESULTANT_TIMEZONE)')
     .option('--start <time>', 'history from (default: 30 days hourly, 365 days daily)')
     .option('--stop <time>', 'history until (default: now)')
-    .option('--tag <key=value>', 'series filter, repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--tag <key=value>',
+      'series filter, repeatable',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--json', 'print the response as JSON')
     .option('--url <url>', 'ask a running server instead of opening the database file')
     .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
@@ -228,12 +249,21 @@ export function buildProgram(): Command {
     .description('run analyses (trends, regressions, anomalies, ...) over the last N days and print what they found')
     .option('--days <n>', 'days back from now', '30')
     .option('--filter <json>', 'tag filter as a JSON object, e.g. \'{"endpoint":"api"}\'')
-    .option('--types <list>', 'comma-separated analysis types (default: every one this build has; comparison only with --dimension)')
+    .option(
+      '--types <list>',
+      'comma-separated analysis types (default: every one this build has; comparison only with --dimension)',
+    )
     .option('--metric <name>', 'field to analyse (default latency_ms)')
     .option('--group-by <keys>', 'comma-separated tag keys (default: test,endpoint,hardware,model)')
-    .option('--dimension <keys>', 'tag key(s) comparison compares by, e.g. hardware (adds comparison to the default types)')
+    .option(
+      '--dimension <keys>',
+      'tag key(s) comparison compares by, e.g. hardware (adds comparison to the default types)',
+    )
     .option('--json', 'print the full result as JSON')
-    .option('--url <url>', 'ask a running server instead of opening the database file (default: the server holding it, if any)')
+    .option(
+      '--url <url>',
+      'ask a running server instead of opening the database file (default: the server holding it, if any)',
+    )
     .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
     .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
     .action(async (o: AnalyzeArgs) => {
@@ -254,7 +284,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 0;
       return 2;
     }
     if (e instanceof CliError) {

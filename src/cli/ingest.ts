@@ -5,7 +5,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { decodeJsonResults } from '../ingest/json.js';
 import { decodeLineProtocol, type IngestRules, MAX_SKIPPED_NAMES } from '../ingest/validate.js';
-import { CliError, type Sink, type Skipped, progress, usage } from './common.js';
+import { CliError, progress, type Sink, type Skipped, usage } from './common.js';
 
 export type Format = 'auto' | 'lp' | 'json';
 
@@ -82,7 +82,8 @@ async function send(sink: Sink, c: Chunk, skipped: Skipped): Promise<void> {
   if (c.format === 'lp') {
     const s = await sink.lineProtocol(c.lines, c.firstLine);
     skipped.skipped += s.skipped;
-    for (const n of s.names) if (skipped.names.length < MAX_SKIPPED_NAMES && !skipped.names.includes(n)) skipped.names.push(n);
+    for (const n of s.names)
+      if (skipped.names.length < MAX_SKIPPED_NAMES && !skipped.names.includes(n)) skipped.names.push(n);
   } else {
     const { records } = jsonRecords(c);
     if (records.length > 0) {

@@ -41,12 +41,19 @@ export async function closeReader(r: Reader): Promise<void> {
 }
 
 /** A request to the server; an error answer becomes a CliError (400: bad arguments, exit 2). */
-export async function request(r: Extract<Reader, { kind: 'http' }>, path: string, init: RequestInit = {}): Promise<Response> {
+export async function request(
+  r: Extract<Reader, { kind: 'http' }>,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(`${r.base}${path}`, {
       ...init,
-      headers: { ...(init.headers as Record<string, string>), ...(r.token ? { Authorization: `Token ${r.token}` } : {}) },
+      headers: {
+        ...(init.headers as Record<string, string>),
+        ...(r.token ? { Authorization: `Token ${r.token}` } : {}),
+      },
     });
   } catch (e) {
     throw new CliError(`cannot reach ${r.base}: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,10 +1,18 @@
 // `resultant report --type T --format F --output PATH`: the document POST /api/v1/reports returns, into a file
 // (or standard output with --output -), written section by section as it is built.
-import { type Command, Option } from 'commander';
+
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { REPORT_FORMATS, REPORT_TYPES, ReportRequest, type ReportFormat, type ReportType, streamReport } from '../report/index.js';
+import { type Command, Option } from 'commander';
+import {
+  REPORT_FORMATS,
+  REPORT_TYPES,
+  type ReportFormat,
+  ReportRequest,
+  type ReportType,
+  streamReport,
+} from '../report/index.js';
 import { cliConfig, parseDays, progress, usage } from './common.js';
 import { closeReader, openReader, request } from './read.js';
 
@@ -22,14 +30,25 @@ interface ReportOptions {
   json?: boolean;
 }
 
-const EXT_FORMAT: Record<string, ReportFormat> = { md: 'markdown', markdown: 'markdown', html: 'html', htm: 'html', json: 'json', csv: 'csv' };
+const EXT_FORMAT: Record<string, ReportFormat> = {
+  md: 'markdown',
+  markdown: 'markdown',
+  html: 'html',
+  htm: 'html',
+  json: 'json',
+  csv: 'csv',
+};
 
 export function addReportCommand(program: Command): void {
   program
     .command('report')
     .description('write a report (Markdown, HTML, JSON or CSV) from the database file or a running server')
     .addOption(new Option('--type <type>', 'report type').choices(REPORT_TYPES).default('comprehensive'))
-    .addOption(new Option('--format <format>', 'document format (default: from the --output extension, else html)').choices(REPORT_FORMATS))
+    .addOption(
+      new Option('--format <format>', 'document format (default: from the --output extension, else html)').choices(
+        REPORT_FORMATS,
+      ),
+    )
     .requiredOption('--output <path>', 'file to write, or - for standard output')
     .option('--days <n>', 'days back from now', '7')
     .option('--filter <json>', 'tag filter as JSON, e.g. {"region":"eu-west"}')
@@ -62,7 +81,9 @@ export function addReportCommand(program: Command): void {
       const parsed = ReportRequest.safeParse(body);
       if (!parsed.success) {
         const i = parsed.error.issues[0]!;
-        const flag = { filter: '--filter', tz: '--tz', sla_target_pct: '--sla-target', days: '--days' }[String(i.path[0])] ?? String(i.path[0]);
+        const flag =
+          { filter: '--filter', tz: '--tz', sla_target_pct: '--sla-target', days: '--days' }[String(i.path[0])] ??
+          String(i.path[0]);
         throw usage(`${flag}${i.path.length > 1 ? ` (${i.path.slice(1).join('.')})` : ''}: ${i.message}`);
       }
       const reader = await openReader(config, o.url, o.token ?? process.env.RESULTANT_TOKEN);
@@ -85,14 +106,18 @@ export function addReportCommand(program: Command): void {
         } else {
           const bar = progress(100, 'report');
           try {
-            const { pieces } = await streamReport(reader.sources, parsed.data, { onProgress: (done, total) => bar.update(Math.round((100 * done) / total)) });
+            const { pieces } = await streamReport(reader.sources, parsed.data, {
+              onProgress: (done, total) => bar.update(Math.round((100 * done) / total)),
+            });
             for await (const piece of pieces) await write(piece);
           } finally {
             bar.stop();
           }
         }
         if (out) {
-          await new Promise<void>((resolve, reject) => (sink as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+          await new Promise<void>((resolve, reject) =>
+            (sink as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())),
+          );
           await rename(out, o.output);
         }
       } catch (e) {

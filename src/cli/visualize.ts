@@ -1,6 +1,7 @@
 // `resultant visualize --type T --output FILE.svg|.png`: the chart GET /api/v1/charts/<type> draws, into a file.
-import { type Command, Option } from 'commander';
+
 import { writeFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
 import { chartRequest } from '../api/charts.js';
 import { loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
@@ -81,7 +82,8 @@ export function addVisualizeCommand(program: Command): void {
         await closeReader(reader);
       }
       await writeFile(o.output, body);
-      if (o.json) process.stdout.write(`${JSON.stringify({ type: o.type, format, output: o.output, bytes: body.length })}\n`);
+      if (o.json)
+        process.stdout.write(`${JSON.stringify({ type: o.type, format, output: o.output, bytes: body.length })}\n`);
       else process.stderr.write(`wrote the ${o.type} chart to ${o.output} (${body.length} bytes)\n`);
     });
 }

@@ -24,16 +24,71 @@ export interface Incident {
 }
 
 const ENDPOINT_NAMES = [
-  'auth', 'billing', 'cart', 'catalog', 'checkout', 'search', 'profile', 'orders', 'payments', 'inventory',
-  'shipping', 'reviews', 'recommendations', 'notifications', 'media', 'gateway', 'sessions', 'pricing', 'coupons',
-  'wishlist', 'analytics', 'reports', 'export', 'import', 'webhooks', 'ledger', 'invoices', 'tax', 'fraud', 'kyc',
-  'chat', 'support', 'status', 'docs', 'cdn', 'images', 'thumbnails', 'uploads', 'downloads', 'feeds', 'graphql',
-  'rest-v1', 'rest-v2', 'admin', 'audit', 'billing-v2', 'metrics', 'logs', 'tracing', 'config',
+  'auth',
+  'billing',
+  'cart',
+  'catalog',
+  'checkout',
+  'search',
+  'profile',
+  'orders',
+  'payments',
+  'inventory',
+  'shipping',
+  'reviews',
+  'recommendations',
+  'notifications',
+  'media',
+  'gateway',
+  'sessions',
+  'pricing',
+  'coupons',
+  'wishlist',
+  'analytics',
+  'reports',
+  'export',
+  'import',
+  'webhooks',
+  'ledger',
+  'invoices',
+  'tax',
+  'fraud',
+  'kyc',
+  'chat',
+  'support',
+  'status',
+  'docs',
+  'cdn',
+  'images',
+  'thumbnails',
+  'uploads',
+  'downloads',
+  'feeds',
+  'graphql',
+  'rest-v1',
+  'rest-v2',
+  'admin',
+  'audit',
+  'billing-v2',
+  'metrics',
+  'logs',
+  'tracing',
+  'config',
 ];
 const REGION_NAMES = ['us-east', 'us-west', 'eu-west', 'ap-south', 'sa-east', 'af-south'];
 const FUNCTIONAL_TESTS = [
-  'login_flow', 'checkout_flow', 'search_results', 'add_to_cart', 'password_reset', 'profile_update',
-  'order_history', 'refund_request', 'coupon_apply', 'invoice_pdf', 'export_csv', 'webhook_delivery',
+  'login_flow',
+  'checkout_flow',
+  'search_results',
+  'add_to_cart',
+  'password_reset',
+  'profile_update',
+  'order_history',
+  'refund_request',
+  'coupon_apply',
+  'invoice_pdf',
+  'export_csv',
+  'webhook_delivery',
 ];
 const HARDWARE = ['gpu-a100', 'gpu-t4', 'cpu-xeon'];
 const MODELS = [
@@ -146,7 +201,11 @@ export class DemoFleet {
             latency = 5000;
           } else if (kind < 0.8) {
             error = ['connection', `connection refused by ${endpoint}.internal:443`];
-          } else error = ['http', `HTTP 503 from https://${endpoint}.example.com/health (request id ${Math.floor(r() * 1e9).toString(16)})`];
+          } else
+            error = [
+              'http',
+              `HTTP 503 from https://${endpoint}.example.com/health (request id ${Math.floor(r() * 1e9).toString(16)})`,
+            ];
         }
         const fields = [`success=${ok}`];
         if (ok || error?.[0] === 'timeout') fields.push(`latency_ms=${latency.toFixed(3)}`);
@@ -209,7 +268,9 @@ export class DemoFleet {
         if (rel > MINUTE && rel % (10 * MINUTE) === MINUTE && t < inc.stop + 10 * MINUTE) {
           out.push(`${base} state="half_open" ${ns(t)}`);
           const recovered = t >= inc.stop;
-          out.push(`${base} state="${recovered ? 'closed' : 'open'}"${recovered ? '' : ',failures=1i'} ${ns(t + 3000)}`);
+          out.push(
+            `${base} state="${recovered ? 'closed' : 'open'}"${recovered ? '' : ',failures=1i'} ${ns(t + 3000)}`,
+          );
         }
       }
       if (inc.kind === 'breaker_flapping' && t >= inc.start && t < inc.stop) {

@@ -3,8 +3,8 @@
 import * as ss from 'simple-statistics';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { batchOf, type Row } from '../../test/helpers.js';
-import { gauss, mulberry32 } from '../demo/random.js';
 import { startTestServer, type TestServer } from '../../test/server.js';
+import { gauss, mulberry32 } from '../demo/random.js';
 import { coverage, mase, naiveScale, smape } from './accuracy.js';
 import { fillGaps } from './index.js';
 import { checked, seasonalNaive } from './models.js';
@@ -59,14 +59,18 @@ describe('interval calibration per step ahead', () => {
 
   it('takes the split-conformal quantile of |error| over the step and two neighbours, widened by 1 + 1/windows', () => {
     const r = mulberry32(21);
-    const folds = Array.from({ length: 6 }, () => fold(Array.from({ length: 8 }, (_, t) => (t + 1) * (gauss(r) > 0 ? 1 : -1) * (0.5 + r()))));
+    const folds = Array.from({ length: 6 }, () =>
+      fold(Array.from({ length: 8 }, (_, t) => (t + 1) * (gauss(r) > 0 ? 1 : -1) * (0.5 + r()))),
+    );
     for (const level of [80, 95] as const) {
       const cal = calibrate(folds, { level, bounds: {} }, () => true)!;
       expect(cal.widening).toBeCloseTo(1 + 1 / 6, 12);
       let previous = 0;
       for (let h = 0; h < 8; h++) {
         // Direct computation: pool steps h-2..h+2 of every window, rank ceil((N + 1) level), capped at N.
-        const pool = folds.flatMap((f) => f.actual.filter((_, t) => Math.abs(t - h) <= 2).map(Math.abs)).sort((a, b) => a - b);
+        const pool = folds
+          .flatMap((f) => f.actual.filter((_, t) => Math.abs(t - h) <= 2).map(Math.abs))
+          .sort((a, b) => a - b);
         const rank = Math.min(pool.length, Math.ceil(((pool.length + 1) * level) / 100));
         const expected = Math.max(previous, pool[rank - 1]! * (1 + 1 / 6));
         expect(cal.half[h]).toBeCloseTo(expected, 12);
@@ -158,17 +162,38 @@ describe('model selection on a daily cycle with trend and noise', () => {
 
   it('refuses a history shorter than two seasons plus a backtest window, saying how much is needed', () => {
     expect(() =>
-      selectForecast(dailyCycle(71, 1), { season: 24, hourly: true, horizon: 24, level: 95, model: 'auto', bounds: {} }),
+      selectForecast(dailyCycle(71, 1), {
+        season: 24,
+        hourly: true,
+        horizon: 24,
+        level: 95,
+        model: 'auto',
+        bounds: {},
+      }),
     ).toThrow(new ForecastInputError('needs at least 72 buckets of history, the series has 71'));
   });
 
   it('keeps availability within [0, 100] and counts at or above 0', () => {
     const g = noise(5);
     const avail = Array.from({ length: 200 }, () => Math.min(100, 99.5 + 0.6 * g()));
-    const a = selectForecast(avail, { season: 24, hourly: true, horizon: 48, level: 95, model: 'auto', bounds: { min: 0, max: 100 } });
+    const a = selectForecast(avail, {
+      season: 24,
+      hourly: true,
+      horizon: 48,
+      level: 95,
+      model: 'auto',
+      bounds: { min: 0, max: 100 },
+    });
     expect(Math.max(...a.upper, ...a.point)).toBeLessThanOrEqual(100);
     const counts = Array.from({ length: 200 }, (_, t) => (t % 24 < 6 ? 0 : Math.max(0, Math.round(3 + 2 * g()))));
-    const c = selectForecast(counts, { season: 24, hourly: true, horizon: 48, level: 95, model: 'auto', bounds: { min: 0 } });
+    const c = selectForecast(counts, {
+      season: 24,
+      hourly: true,
+      horizon: 48,
+      level: 95,
+      model: 'auto',
+      bounds: { min: 0 },
+    });
     expect(Math.min(...c.lower, ...c.point)).toBeGreaterThanOrEqual(0);
   });
 });
@@ -184,7 +209,14 @@ describe('intervals', () => {
   });
 
   it('of the chosen model never narrow over a long horizon', async () => {
-    const sel = await pool.select(dailyCycle(720, 9), { season: 24, hourly: true, horizon: 168, level: 80, model: 'auto', bounds: {} });
+    const sel = await pool.select(dailyCycle(720, 9), {
+      season: 24,
+      hourly: true,
+      horizon: 168,
+      level: 80,
+      model: 'auto',
+      bounds: {},
+    });
     const widths = sel.upper.map((u, i) => u - sel.lower[i]!);
     for (let i = 1; i < widths.length; i++) expect(widths[i]!).toBeGreaterThanOrEqual(widths[i - 1]! - 1e-9);
     expect(widths[167]!).toBeGreaterThan(widths[0]!);
@@ -261,7 +293,9 @@ describe('GET /api/v1/forecast', () => {
   it('answers with the contract fields, a forecast after the last complete hour, and a cached repeat', async () => {
     srv = await startTestServer({ now: NOW, forecastWorkers: 2 });
     await seed(srv, 14 * 24);
-    const res = await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&metric=latency_ms&statistic=mean&period=hour&horizon=24&level=95`);
+    const res = await fetch(
+      `${srv.url}/api/v1/forecast?tag.endpoint=api&metric=latency_ms&statistic=mean&period=hour&horizon=24&level=95`,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, any>; // any: the JSON under test
     expect(body).toMatchObject({ metric: 'latency_ms', statistic: 'mean', period: 'hour', level: 95, cached: false });
@@ -277,31 +311,50 @@ describe('GET /api/v1/forecast', () => {
     );
     expect(body.backtest.mase).toBeLessThan(1);
     // The calibration says how the width was set, and the forecast's half-widths are its per-step values.
-    const cal = body.calibration as { method: string; level: number; windows: number; steps: number; half_width: number[]; out_of_sample_coverage: number };
+    const cal = body.calibration as {
+      method: string;
+      level: number;
+      windows: number;
+      steps: number;
+      half_width: number[];
+      out_of_sample_coverage: number;
+    };
     expect(cal).toMatchObject({ method: 'conformal_per_step', level: 95, steps: 24 });
     expect(cal.windows).toBeGreaterThanOrEqual(4);
     expect(cal.out_of_sample_coverage).toBe(body.backtest.coverage);
-    for (const [i, f] of (body.forecast as { value: number; upper: number }[]).entries()) expect(f.upper - f.value).toBeCloseTo(cal.half_width[i]!, 3);
-    const again = (await (await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&horizon=24`)).json()) as { cached: boolean; forecast: unknown };
+    for (const [i, f] of (body.forecast as { value: number; upper: number }[]).entries())
+      expect(f.upper - f.value).toBeCloseTo(cal.half_width[i]!, 3);
+    const again = (await (await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&horizon=24`)).json()) as {
+      cached: boolean;
+      forecast: unknown;
+    };
     expect(again.cached).toBe(true);
     expect(again.forecast).toEqual(body.forecast);
     // A late write into the history changes it: no stale cache.
-    await srv.store.write(batchOf([{ t: Date.UTC(2026, 10, 21, 3, 10), latency: 900, tags: { endpoint: 'api', region: 'eu' } }]));
-    const after = (await (await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&horizon=24`)).json()) as { cached: boolean };
+    await srv.store.write(
+      batchOf([{ t: Date.UTC(2026, 10, 21, 3, 10), latency: 900, tags: { endpoint: 'api', region: 'eu' } }]),
+    );
+    const after = (await (await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&horizon=24`)).json()) as {
+      cached: boolean;
+    };
     expect(after.cached).toBe(false);
   }, 180_000);
 
   it('bounds availability to 100 and states the minimum history when there is too little', async () => {
     srv = await startTestServer({ now: NOW });
     await seed(srv, 80);
-    const a = await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&statistic=availability_pct&horizon=12&model=seasonal_naive`);
+    const a = await fetch(
+      `${srv.url}/api/v1/forecast?tag.endpoint=api&statistic=availability_pct&horizon=12&model=seasonal_naive`,
+    );
     expect(a.status).toBe(200);
     const body = (await a.json()) as { forecast: { upper: number; value: number }[]; model: { name: string } };
     expect(body.model.name).toBe('seasonal_naive');
     for (const f of body.forecast) expect(f.upper).toBeLessThanOrEqual(100);
     const short = await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=api&start=${NOW - 40 * HOUR}`);
     expect(short.status).toBe(400);
-    expect(((await short.json()) as { message: string }).message).toMatch(/needs at least 72 hourly buckets with data \(3 days\).*found 40/);
+    expect(((await short.json()) as { message: string }).message).toMatch(
+      /needs at least 72 hourly buckets with data \(3 days\).*found 40/,
+    );
     const none = await fetch(`${srv.url}/api/v1/forecast?tag.endpoint=nothing`);
     expect(none.status).toBe(400);
   }, 180_000);

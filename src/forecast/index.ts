@@ -75,7 +75,17 @@ export class Forecaster {
     const [start, stop] = historyRange(p, nowMs);
     const agg = await queryAggregates(
       this.store,
-      { period: p.period, tz: p.tz, start, stop, groupBy: [], filters: p.filters, metric: p.metric, fill: true, stats: STATS_LEVEL[p.statistic] },
+      {
+        period: p.period,
+        tz: p.tz,
+        start,
+        stop,
+        groupBy: [],
+        filters: p.filters,
+        metric: p.metric,
+        fill: true,
+        stats: STATS_LEVEL[p.statistic],
+      },
       nowMs,
     );
     const buckets = (agg.series[0]?.buckets ?? []).filter((b) => !b.partial);
@@ -165,7 +175,12 @@ function historyRange(p: ForecastParams, nowMs: number): [number, number] {
 }
 
 /** What each statistic needs of the store (percentiles of merged buckets cost the most). */
-const STATS_LEVEL: Record<Statistic, StatsLevel> = { test_count: 'counts', availability_pct: 'counts', mean: 'moments', p95: 'percentiles' };
+const STATS_LEVEL: Record<Statistic, StatsLevel> = {
+  test_count: 'counts',
+  availability_pct: 'counts',
+  mean: 'moments',
+  p95: 'percentiles',
+};
 
 function statisticOf(b: BucketJson, s: Statistic): number | null {
   switch (s) {

@@ -1,10 +1,11 @@
 // The candidate models of a forecast. Each takes a training series and returns point forecasts with a prediction
 // interval at the asked level, or throws when it cannot fit or its output fails the sanity checks (the `arima`
 // package is known to return NaN or negative variances, zeros, and explosions: docs/research/forecast-libraries.md).
-import type ARIMAType from 'arima';
+
 import { createRequire } from 'node:module';
-import { Z_FOR_LEVEL } from './accuracy.js';
+import type ARIMAType from 'arima';
 import { augursError, loadAugurs } from '../augurs.js';
+import { Z_FOR_LEVEL } from './accuracy.js';
 
 export const MODEL_NAMES = ['seasonal_naive', 'mstl_ets', 'ets', 'arima'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -60,7 +61,8 @@ export function mstlEts(periods: number[]): Candidate {
     params: { periods },
     minLength: 2 * longest,
     ...(periods.length === 1 ? { maxLength: 21 * longest } : {}),
-    forecast: (train, h, level) => augursForecast(() => loadAugurs().MSTL.ets(periods, { impute: false }), train, h, level),
+    forecast: (train, h, level) =>
+      augursForecast(() => loadAugurs().MSTL.ets(periods, { impute: false }), train, h, level),
   };
 }
 
@@ -163,7 +165,8 @@ export function checked(f: RawForecast, train: readonly number[]): RawForecast {
     const l = f.lower[i]!;
     const u = f.upper[i]!;
     if (!Number.isFinite(p) || !Number.isFinite(l) || !Number.isFinite(u)) throw new Error('non-finite forecast');
-    if (l > p + 1e-9 * Math.abs(p) || u < p - 1e-9 * Math.abs(p)) throw new Error('interval does not contain the forecast');
+    if (l > p + 1e-9 * Math.abs(p) || u < p - 1e-9 * Math.abs(p))
+      throw new Error('interval does not contain the forecast');
     if (p < lo - reach || p > hi + reach) throw new Error('forecast explodes beyond the range of the history');
   }
   return f;

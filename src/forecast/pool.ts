@@ -7,11 +7,11 @@ import { AppError } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
 import {
   chooseForecast,
-  evaluateCandidate,
   type Evaluation,
+  evaluateCandidate,
   planForecast,
-  type SelectOptions,
   type Selection,
+  type SelectOptions,
 } from './select.js';
 import type { EvaluateRequest, EvaluateResponse } from './worker.js';
 
@@ -91,7 +91,11 @@ export class ForecastPool {
     );
     const byIndex = new Map<number, Evaluation>([[0, baseline]]);
     for (const [k, indexes] of parts.entries()) for (const [j, i] of indexes.entries()) byIndex.set(i, results[k]![j]!);
-    return chooseForecast(plan, plan.candidates.map((_, i) => byIndex.get(i)!), o);
+    return chooseForecast(
+      plan,
+      plan.candidates.map((_, i) => byIndex.get(i)!),
+      o,
+    );
   }
 
   private run(slot: Slot, req: EvaluateRequest, labels: Job['labels']): Promise<Evaluation[]> {

@@ -5,7 +5,13 @@
 // horizon step as in Stankeviciute et al. 2021). Pure: numbers in, numbers out.
 import { quantileSorted } from 'simple-statistics';
 import { coverage, mase, naiveScale, smape } from './accuracy.js';
-import { type Candidate, candidates as defaultCandidates, type Level, type ModelName, type RawForecast } from './models.js';
+import {
+  type Candidate,
+  candidates as defaultCandidates,
+  type Level,
+  type ModelName,
+  type RawForecast,
+} from './models.js';
 
 export interface SelectOptions {
   /** Season length in buckets: 24 for hourly, 7 for daily. */
@@ -142,7 +148,8 @@ export function planForecast(y: readonly number[], o: SelectOptions): Plan {
   if (!baseline) throw new Error('the candidates lack the seasonal naive baseline');
   // A constant series has nothing to model: the seasonal naive forecast is the constant with a zero-width interval.
   if (isConstant(y)) return { folds, horizon: H, origins, candidates: [baseline] };
-  if (o.model === 'auto') return { folds, horizon: H, origins, candidates: [baseline, ...all.filter((c) => c !== baseline)] };
+  if (o.model === 'auto')
+    return { folds, horizon: H, origins, candidates: [baseline, ...all.filter((c) => c !== baseline)] };
   const forced = all.filter((c) => c.name === o.model);
   if (forced.length === 0) throw new ForecastInputError(`model "${o.model}" is not available for this series`);
   return { folds, horizon: H, origins, candidates: [baseline, ...forced.filter((c) => c !== baseline)] };
@@ -155,22 +162,34 @@ export function evaluateCandidate(c: Candidate, y: readonly number[], plan: Plan
   const m = o.season;
   // The selection windows must all run; the earlier calibration windows run where the model has the history.
   if (plan.origins[plan.origins.length - plan.folds]! < c.minLength) {
-    return { name: c.name, params: c.params, ms: 0, skipped: `needs ${c.minLength + plan.horizon} buckets of history for its backtest` };
+    return {
+      name: c.name,
+      params: c.params,
+      ms: 0,
+      skipped: `needs ${c.minLength + plan.horizon} buckets of history for its backtest`,
+    };
   }
   try {
-    const folds = plan.origins.filter((origin) => origin >= c.minLength).map((origin) => {
-      const train = y.slice(0, origin);
-      return {
-        origin,
-        actual: y.slice(origin, origin + plan.horizon),
-        f: widen(c.forecast(latest(c, train), plan.horizon, o.level), m),
-        scale: naiveScale(train, m),
-      };
-    });
+    const folds = plan.origins
+      .filter((origin) => origin >= c.minLength)
+      .map((origin) => {
+        const train = y.slice(0, origin);
+        return {
+          origin,
+          actual: y.slice(origin, origin + plan.horizon),
+          f: widen(c.forecast(latest(c, train), plan.horizon, o.level), m),
+          scale: naiveScale(train, m),
+        };
+      });
     const final = widen(c.forecast(latest(c, y), o.horizon, o.level), m);
     return { name: c.name, params: c.params, ms: took(), folds, final };
   } catch (e) {
-    return { name: c.name, params: c.params, ms: took(), skipped: `failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      name: c.name,
+      params: c.params,
+      ms: took(),
+      skipped: `failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
@@ -182,25 +201,52 @@ function latest(c: Candidate, y: readonly number[]): readonly number[] {
 export function chooseForecast(plan: Plan, evaluations: Evaluation[], o: SelectOptions): Selection {
   const baseline = evaluations[0];
   if (baseline?.name !== 'seasonal_naive' || !('folds' in baseline)) {
-    throw new Error(`the seasonal naive baseline did not run: ${baseline && 'skipped' in baseline ? baseline.skipped : 'missing'}`);
+    throw new Error(
+      `the seasonal naive baseline did not run: ${baseline && 'skipped' in baseline ? baseline.skipped : 'missing'}`,
+    );
   }
   // Each candidate's backtest is scored once (the out-of-sample coverage recalibrates per window).
   const ran: { ev: Extract<Evaluation, { folds: FoldResult[] }>; s: Score }[] = [];
   const reports: CandidateReport[] = evaluations.map((ev) => {
-    if ('skipped' in ev) return { name: ev.name, params: ev.params, mase: null, smape: null, coverage: null, ms: ev.ms, skipped: ev.skipped };
+    if ('skipped' in ev)
+      return {
+        name: ev.name,
+        params: ev.params,
+        mase: null,
+        smape: null,
+        coverage: null,
+        ms: ev.ms,
+        skipped: ev.skipped,
+      };
     const s = score(ev.folds.slice(-plan.folds), ev.folds, o);
     ran.push({ ev, s });
-    return { name: ev.name, params: ev.params, mase: round(s.mase, 4), smape: round(s.smape, 4), coverage: round(s.coverage, 4), ms: ev.ms };
+    return {
+      name: ev.name,
+      params: ev.params,
+      mase: round(s.mase, 4),
+      smape: round(s.smape, 4),
+      coverage: round(s.coverage, 4),
+      ms: ev.ms,
+    };
   });
   const eligible = o.model === 'auto' ? ran : ran.filter((r) => r.ev.name === o.model || plan.candidates.length === 1);
   // Stable sort: on equal MASE the earlier (simpler) candidate wins.
   const best = [...eligible].sort((a, b) => a.s.mase - b.s.mase)[0];
   if (!best) {
-    const why = reports.filter((r) => r.skipped).map((r) => `${r.name}: ${r.skipped}`).join('; ');
+    const why = reports
+      .filter((r) => r.skipped)
+      .map((r) => `${r.name}: ${r.skipped}`)
+      .join('; ');
     throw new ForecastInputError(`no model could forecast this series (${why})`);
   }
   const cal = calibrate(best.ev.folds, o, () => true);
-  const shaped = cal ? conformalInterval(best.ev.final, cal.half, o.bounds) : bounded(best.ev.final, scaleOf(best.ev.folds, o.level, () => true), o.bounds);
+  const shaped = cal
+    ? conformalInterval(best.ev.final, cal.half, o.bounds)
+    : bounded(
+        best.ev.final,
+        scaleOf(best.ev.folds, o.level, () => true),
+        o.bounds,
+      );
   const scale = cal ? meanRatio(best.ev.final, shaped) : scaleOf(best.ev.folds, o.level, () => true);
   return {
     model: { name: best.ev.name, params: best.ev.params },
@@ -233,7 +279,11 @@ export function chooseForecast(plan: Plan, evaluations: Evaluation[], o: SelectO
 /** The whole selection in this thread (tests, and where the `arima` candidate's stdout does not matter). */
 export function selectForecast(y: readonly number[], o: SelectOptions): Selection {
   const plan = planForecast(y, o);
-  return chooseForecast(plan, plan.candidates.map((c) => evaluateCandidate(c, y, plan, o)), o);
+  return chooseForecast(
+    plan,
+    plan.candidates.map((c) => evaluateCandidate(c, y, plan, o)),
+    o,
+  );
 }
 
 /**
@@ -261,7 +311,9 @@ function score(selection: FoldResult[], all: FoldResult[], o: SelectOptions): Sc
   all.forEach((fold, i) => {
     const others = (j: number): boolean => j !== i;
     const cal = all.length > 1 ? calibrate(all, o, others) : null;
-    const b = cal ? conformalInterval(fold.f, cal.half, o.bounds) : bounded(fold.f, all.length > 1 ? scaleOf(all, o.level, others) : 1, o.bounds);
+    const b = cal
+      ? conformalInterval(fold.f, cal.half, o.bounds)
+      : bounded(fold.f, all.length > 1 ? scaleOf(all, o.level, others) : 1, o.bounds);
     inside += coverage(fold.actual, b.lower, b.upper) * fold.actual.length;
     points += fold.actual.length;
   });
@@ -275,7 +327,11 @@ function score(selection: FoldResult[], all: FoldResult[], o: SelectOptions): Sc
  * 1 + 1/windows: the errors of one window move together, so the sample is worth fewer than N draws and its upper
  * quantile is too low as often as not. Half-widths never shrink with the step. Null with fewer than two windows.
  */
-export function calibrate(r: FoldResult[], o: Pick<SelectOptions, 'level' | 'bounds'>, use: (fold: number) => boolean): { half: number[]; widening: number } | null {
+export function calibrate(
+  r: FoldResult[],
+  o: Pick<SelectOptions, 'level' | 'bounds'>,
+  use: (fold: number) => boolean,
+): { half: number[]; widening: number } | null {
   const folds = r.filter((_, i) => use(i));
   if (folds.length < 2) return null;
   const H = Math.min(...folds.map((f) => f.actual.length));
@@ -287,7 +343,8 @@ export function calibrate(r: FoldResult[], o: Pick<SelectOptions, 'level' | 'bou
   const half: number[] = [];
   for (let h = 0; h < H; h++) {
     const pool: number[] = [];
-    for (const e of errors) for (let t = Math.max(0, h - POOL_STEPS); t <= Math.min(H - 1, h + POOL_STEPS); t++) pool.push(e[t]!);
+    for (const e of errors)
+      for (let t = Math.max(0, h - POOL_STEPS); t <= Math.min(H - 1, h + POOL_STEPS); t++) pool.push(e[t]!);
     pool.sort((a, b) => a - b);
     const rank = Math.ceil(((pool.length + 1) * o.level) / 100);
     const q = pool[Math.min(rank, pool.length) - 1]!;

@@ -2,7 +2,7 @@
 // stalls ingestion, and so the `arima` package's C code, which prints to stdout, writes into a stream the parent
 // discards instead of into the service's log output.
 import { parentPort } from 'node:worker_threads';
-import { evaluateCandidate, type Evaluation, planForecast, type SelectOptions } from './select.js';
+import { type Evaluation, evaluateCandidate, planForecast, type SelectOptions } from './select.js';
 
 export interface EvaluateRequest {
   id: number;
@@ -23,7 +23,10 @@ parentPort?.on('message', (req: EvaluateRequest) => {
   try {
     // The same plan as the parent's: the default candidates, rebuilt here (functions do not cross threads).
     const plan = planForecast(req.y, req.options);
-    res = { id: req.id, evaluations: req.indexes.map((i) => evaluateCandidate(plan.candidates[i]!, req.y, plan, req.options)) };
+    res = {
+      id: req.id,
+      evaluations: req.indexes.map((i) => evaluateCandidate(plan.candidates[i]!, req.y, plan, req.options)),
+    };
   } catch (e) {
     res = { id: req.id, evaluations: [], error: e instanceof Error ? e.message : String(e) };
   }

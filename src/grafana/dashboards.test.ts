@@ -1,11 +1,20 @@
 // The generated Grafana dashboards: committed files equal fresh output, the JSON model holds, variables and
 // datasources line up, and the API variant's JSONata selectors turn real Resultant responses into the right rows.
-import jsonata from 'jsonata';
+
 import { readdirSync, readFileSync } from 'node:fs';
+import jsonata from 'jsonata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/server.js';
 import { parse } from 'yaml';
-import { buildDashboards, Dashboard, DATASOURCE_UIDS, IMPORT_INPUTS, importVariant, renderDashboardFile, renderImportFile } from './index.js';
+import { startTestServer, type TestServer } from '../../test/server.js';
+import {
+  buildDashboards,
+  DATASOURCE_UIDS,
+  Dashboard,
+  IMPORT_INPUTS,
+  importVariant,
+  renderDashboardFile,
+  renderImportFile,
+} from './index.js';
 import { API_DATASOURCE, GRAFANA_VERSION, INFINITY_VERSION, type Link, type Panel, type Target } from './model.js';
 
 const dir = new URL('../../grafana/dashboards/', import.meta.url);
@@ -18,7 +27,9 @@ describe('grafana/dashboards', () => {
     for (const f of files) {
       expect(readFileSync(new URL(f.file, dir), 'utf8'), f.file).toBe(renderDashboardFile(f));
     }
-    const committed = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    const committed = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
     expect(committed).toEqual(files.map((f) => f.file).sort());
   });
 
@@ -39,8 +50,24 @@ describe('grafana/dashboards', () => {
       ['a panel without targets', (x) => void (x.panels[0]!.targets = [])],
       ['a missing schemaVersion', (x) => void delete (x as Partial<typeof x>).schemaVersion],
       ['a numeric id', (x) => void ((x as { id: unknown }).id = 3)],
-      ['a dashboard link without the fields @grafana/schema requires', (x) => void delete (x.links[0] as Partial<(typeof x.links)[0]>).icon],
-      ['a ${DS_...} input that is not a datasource', (x) => void (x.__inputs = [{ name: 'DS_X', label: 'x', description: '', type: 'constant' as 'datasource', pluginId: 'x', pluginName: 'x' }])],
+      [
+        'a dashboard link without the fields @grafana/schema requires',
+        (x) => void delete (x.links[0] as Partial<(typeof x.links)[0]>).icon,
+      ],
+      [
+        'a ${DS_...} input that is not a datasource',
+        (x) =>
+          void (x.__inputs = [
+            {
+              name: 'DS_X',
+              label: 'x',
+              description: '',
+              type: 'constant' as 'datasource',
+              pluginId: 'x',
+              pluginName: 'x',
+            },
+          ]),
+      ],
     ];
     for (const [what, mutate] of cases) {
       const copy = structuredClone(d);
@@ -70,7 +97,10 @@ describe('grafana/dashboards', () => {
   it('every ${variable} a dashboard uses is defined in it', () => {
     for (const f of files) {
       const defined = new Set(f.dashboard.templating.list.map((v) => v.name));
-      const text = JSON.stringify({ panels: f.dashboard.panels, vars: f.dashboard.templating.list.map((v) => v.query) });
+      const text = JSON.stringify({
+        panels: f.dashboard.panels,
+        vars: f.dashboard.templating.list.map((v) => v.query),
+      });
       const used = [...text.matchAll(/\$\{([\w.]+)(?::\w+)?\}/g)].map((m) => m[1]!).filter((n) => !n.startsWith('__'));
       expect(used.length).toBeGreaterThan(0);
       for (const name of used) expect(defined.has(name), `${f.file} uses \${${name}}`).toBe(true);
@@ -79,11 +109,17 @@ describe('grafana/dashboards', () => {
 
   it('the committed import files equal freshly generated ones (run `npm run grafana:generate`)', () => {
     for (const f of files) expect(readFileSync(new URL(f.file, importDir), 'utf8'), f.file).toBe(renderImportFile(f));
-    expect(readdirSync(importDir).filter((n) => n.endsWith('.json')).sort()).toEqual(files.map((f) => f.file).sort());
+    expect(
+      readdirSync(importDir)
+        .filter((n) => n.endsWith('.json'))
+        .sort(),
+    ).toEqual(files.map((f) => f.file).sort());
   });
 
   it('import files: every datasource is a ${DS_...} input of its plugin, and __requires names Grafana as compose pins it', () => {
-    const compose = parse(readFileSync(new URL('docker-compose.yml', repo), 'utf8')) as { services: Record<string, { image?: string; environment?: Record<string, string> }> };
+    const compose = parse(readFileSync(new URL('docker-compose.yml', repo), 'utf8')) as {
+      services: Record<string, { image?: string; environment?: Record<string, string> }>;
+    };
     const grafana = compose.services.grafana!;
     expect(grafana.image).toBe(`grafana/grafana:${GRAFANA_VERSION}`);
     expect(grafana.environment?.GF_PLUGINS_PREINSTALL_SYNC).toBe(`${API_DATASOURCE.type}@${INFINITY_VERSION}`);
@@ -111,7 +147,9 @@ describe('grafana/dashboards', () => {
   });
 
   it('provisioned files keep fixed uids, each one a datasource of the provisioning file', () => {
-    const prov = parse(readFileSync(new URL('grafana/provisioning/datasources/resultant.yaml', repo), 'utf8')) as { datasources: { uid: string; type: string }[] };
+    const prov = parse(readFileSync(new URL('grafana/provisioning/datasources/resultant.yaml', repo), 'utf8')) as {
+      datasources: { uid: string; type: string }[];
+    };
     const provided = new Map(prov.datasources.map((x) => [x.uid, x.type]));
     expect([...provided.keys()].sort()).toEqual([...DATASOURCE_UIDS].sort());
     for (const [uid, input] of Object.entries(IMPORT_INPUTS)) expect(provided.get(uid)).toBe(input.pluginId);
@@ -145,7 +183,10 @@ describe('grafana/dashboards', () => {
     for (const f of files) {
       for (const p of f.dashboard.panels) {
         const dataLinks = (p.fieldConfig?.defaults.links ?? []) as Link[];
-        const links = [...(p.links ?? []).map((l) => ({ url: l.url ?? '', keepTime: l.keepTime, row: false })), ...dataLinks.map((l) => ({ url: l.url, keepTime: false, row: true }))];
+        const links = [
+          ...(p.links ?? []).map((l) => ({ url: l.url ?? '', keepTime: l.keepTime, row: false })),
+          ...dataLinks.map((l) => ({ url: l.url, keepTime: false, row: true })),
+        ];
         for (const link of links) {
           const m = /^\/d\/([\w-]+)(?:\?(.*))?$/.exec(link.url);
           expect(m, link.url).not.toBeNull();
@@ -154,7 +195,8 @@ describe('grafana/dashboards', () => {
           // The time range goes along: in the URL, or appended by Grafana (keepTime).
           expect(link.keepTime || link.url.includes('${__url_time_range}'), link.url).toBe(true);
           const defined = new Set(target!.dashboard.templating.list.map((v) => v.name));
-          for (const [, name] of (m![2] ?? '').matchAll(/var-(\w+)=/g)) expect(defined.has(name!), `${f.file} -> ${target!.file}: var-${name}`).toBe(true);
+          for (const [, name] of (m![2] ?? '').matchAll(/var-(\w+)=/g))
+            expect(defined.has(name!), `${f.file} -> ${target!.file}: var-${name}`).toBe(true);
           const columns = columnsOf(p);
           for (const [, field] of link.url.matchAll(/\$\{__data\.fields\.(\w+)\}/g)) {
             expect(columns, `${f.file} "${p.title}": \${__data.fields.${field}}`).toContain(field);
@@ -167,7 +209,9 @@ describe('grafana/dashboards', () => {
     expect(rowLinks).toBe(2);
     for (const f of files.filter((x) => x.file.endsWith('overview.json'))) {
       const table = f.dashboard.panels.find((p) => p.title === 'Availability per endpoint and region')!;
-      expect(((table.fieldConfig?.defaults.links ?? []) as Link[])[0]?.url, f.file).toMatch(/var-endpoint=\$\{__data\.fields\.endpoint\}&var-region=\$\{__data\.fields\.region\}/);
+      expect(((table.fieldConfig?.defaults.links ?? []) as Link[])[0]?.url, f.file).toMatch(
+        /var-endpoint=\$\{__data\.fields\.endpoint\}&var-region=\$\{__data\.fields\.region\}/,
+      );
     }
   });
 
@@ -231,7 +275,10 @@ const lineOf = (p: Point) =>
 let srv: TestServer;
 beforeAll(async () => {
   srv = await startTestServer({ now: T0 + 3 * H });
-  const res = await fetch(`${srv.url}/api/v2/write?precision=ms`, { method: 'POST', body: points.map(lineOf).join('\n') });
+  const res = await fetch(`${srv.url}/api/v2/write?precision=ms`, {
+    method: 'POST',
+    body: points.map(lineOf).join('\n'),
+  });
   expect(res.status).toBe(204);
 });
 afterAll(async () => srv?.close());
@@ -290,7 +337,10 @@ describe('API variant against a real Resultant', () => {
   });
 
   it('availability per endpoint and region equals successes / tests of the raw results', async () => {
-    const rows = await runTarget(panel('api-overview.json', 'Availability per endpoint and region').targets![0]!, ALL_VARS);
+    const rows = await runTarget(
+      panel('api-overview.json', 'Availability per endpoint and region').targets![0]!,
+      ALL_VARS,
+    );
     expect(rows.length).toBe(4);
     for (const r of rows) {
       const cell = points.filter((p) => p.endpoint === r.endpoint && p.region === r.region);
@@ -317,14 +367,17 @@ describe('API variant against a real Resultant', () => {
     const row = rows.find((r) => r.endpoint === 'web' && r.region === 'us')!;
     expect(row).toBeDefined();
     // Grafana's side: the row's fields into the link, the link's var-* into the target dashboard's variables.
-    const url = ((table.fieldConfig!.defaults.links as Link[])[0]!.url)
+    const url = (table.fieldConfig!.defaults.links as Link[])[0]!.url
       .replace(/\$\{__data\.fields\.(\w+)\}/g, (_m, k: string) => String(row[k]))
       .replace('${__url_time_range}', `from=${T0}&to=${T0 + 2 * H}`);
     const q = new URLSearchParams(url.slice(url.indexOf('?') + 1));
     expect(url.startsWith('/d/resultant-api-endpoint?')).toBe(true);
     expect([q.get('var-endpoint'), q.get('var-region'), q.get('from')]).toEqual(['web', 'us', String(T0)]);
     const vars = { ...ALL_VARS, endpoint: [q.get('var-endpoint')!], region: [q.get('var-region')!] };
-    const byWorker = await runTarget(panel('api-endpoint.json', 'Availability per region and worker').targets![0]!, vars);
+    const byWorker = await runTarget(
+      panel('api-endpoint.json', 'Availability per region and worker').targets![0]!,
+      vars,
+    );
     expect(byWorker.map((r) => `${String(r.region)}/${String(r.worker)}`).sort()).toEqual(['us/w1', 'us/w2']);
     const cell = points.filter((p) => p.endpoint === 'web' && p.region === 'us');
     expect(byWorker.reduce((a, r) => a + (r.tests as number), 0)).toBe(cell.length);
@@ -340,7 +393,10 @@ describe('API variant against a real Resultant', () => {
   });
 
   it('the benchmark table merges buckets exactly (count-weighted mean, min of mins, max of maxes)', async () => {
-    const rows = await runTarget(panel('api-benchmarks.json', '${metric} by hardware and model').targets![0]!, ALL_VARS);
+    const rows = await runTarget(
+      panel('api-benchmarks.json', '${metric} by hardware and model').targets![0]!,
+      ALL_VARS,
+    );
     expect(rows.length).toBe(4);
     for (const r of rows) {
       const cell = points.filter((p) => p.hardware === r.hardware && p.model === r.model).map((p) => p.ms);

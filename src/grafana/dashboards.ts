@@ -5,8 +5,27 @@
 //    /api/v1/aggregates and the analysis and forecast endpoints.
 // `npm run grafana:generate` writes them to grafana/dashboards/; a test keeps the committed files in step.
 import * as flux from './flux.js';
-import { API_DATASOURCE, INFLUX_DATASOURCE, type DashboardFile, type DashboardLink, type DataSourceRef, type Link, type Target, type Variable } from './model.js';
-import { apiTarget, type Column, customVariable, dashboard, Layout, panelLink, type PanelSpec, queryVariable, RANGE_PARAMS } from './panels.js';
+import {
+  API_DATASOURCE,
+  type DashboardFile,
+  type DashboardLink,
+  type DataSourceRef,
+  INFLUX_DATASOURCE,
+  type Link,
+  type Target,
+  type Variable,
+} from './model.js';
+import {
+  apiTarget,
+  type Column,
+  customVariable,
+  dashboard,
+  Layout,
+  type PanelSpec,
+  panelLink,
+  queryVariable,
+  RANGE_PARAMS,
+} from './panels.js';
 
 const ALL = '.*';
 const fluxTarget = (refId: string, query: string): Target => ({ refId, datasource: INFLUX_DATASOURCE, query });
@@ -25,7 +44,10 @@ const BY_SERIES = [{ id: 'partitionByValues', options: { fields: ['series'], kee
 // ---------- links from the overviews to the endpoint dashboards ----------
 
 /** The endpoint dashboard of each variant (the overview's links lead there). */
-const ENDPOINT_UID: Record<'influxdb' | 'api', string> = { influxdb: 'resultant-influx-endpoint', api: 'resultant-api-endpoint' };
+const ENDPOINT_UID: Record<'influxdb' | 'api', string> = {
+  influxdb: 'resultant-influx-endpoint',
+  api: 'resultant-api-endpoint',
+};
 
 /**
  * A data link on a table of endpoint and region rows: the row's endpoint and region become the endpoint dashboard's
@@ -39,15 +61,30 @@ function endpointRowLink(variant: 'influxdb' | 'api', carry: string[] = []): Lin
     ...carry.map((v) => `var-${v}=\${${v}}`),
     '${__url_time_range}',
   ];
-  return { title: 'Endpoint ${__data.fields.endpoint} in ${__data.fields.region}', url: `/d/${ENDPOINT_UID[variant]}?${params.join('&')}` };
+  return {
+    title: 'Endpoint ${__data.fields.endpoint} in ${__data.fields.region}',
+    url: `/d/${ENDPOINT_UID[variant]}?${params.join('&')}`,
+  };
 }
 
 /** A panel link to the endpoint dashboard with the same time range (keepTime; its endpoint chosen there). */
 const endpointPanelLink = (variant: 'influxdb' | 'api'): DashboardLink =>
   panelLink('Endpoint drill-down', `/d/${ENDPOINT_UID[variant]}`, 'One endpoint in depth, for the same time range');
 
-const resolutionVar = customVariable('resolution', 'Rollup', ['hourly', 'daily'], 'hourly', 'Which rollup bucket to read');
-const periodVar = customVariable('period', 'Period', ['hour', 'day', 'week', 'month'], 'hour', 'Bucket size of /api/v1/aggregates');
+const resolutionVar = customVariable(
+  'resolution',
+  'Rollup',
+  ['hourly', 'daily'],
+  'hourly',
+  'Which rollup bucket to read',
+);
+const periodVar = customVariable(
+  'period',
+  'Period',
+  ['hour', 'day', 'week', 'month'],
+  'hour',
+  'Bucket size of /api/v1/aggregates',
+);
 
 // ---------- shared Infinity panels (both variants) ----------
 
@@ -69,7 +106,18 @@ const CORRELATION_COLUMNS: Column[] = [
 
 /** The headline availability figure, alike on every overview and endpoint dashboard whatever the datasource. */
 function availabilityStat(datasource: DataSourceRef, target: Target, description?: string): PanelSpec {
-  return { type: 'stat', title: 'Availability', description, datasource, targets: [target], w: 6, h: 7, unit: 'percent', decimals: 3, thresholds: PCT_THRESHOLDS };
+  return {
+    type: 'stat',
+    title: 'Availability',
+    description,
+    datasource,
+    targets: [target],
+    w: 6,
+    h: 7,
+    unit: 'percent',
+    decimals: 3,
+    thresholds: PCT_THRESHOLDS,
+  };
 }
 
 function failurePatternPanels(layout: Layout, tagParams: [string, string][]): void {
@@ -87,7 +135,8 @@ function failurePatternPanels(layout: Layout, tagParams: [string, string][]): vo
     .add({
       type: 'table',
       title: 'Where failures concentrate',
-      description: 'Tag values whose failure rate is significantly above the overall rate (the correlations of the failure-patterns analysis).',
+      description:
+        'Tag values whose failure rate is significantly above the overall rate (the correlations of the failure-patterns analysis).',
       datasource: API_DATASOURCE,
       targets: [apiTarget('A', '/api/v1/analysis/failure-patterns', params, 'correlations', CORRELATION_COLUMNS)],
       w: 10,
@@ -95,7 +144,13 @@ function failurePatternPanels(layout: Layout, tagParams: [string, string][]): vo
     });
 }
 
-function forecastPanel(layout: Layout, metric: string, statistic: string, period: string, tagParams: [string, string][]): void {
+function forecastPanel(
+  layout: Layout,
+  metric: string,
+  statistic: string,
+  period: string,
+  tagParams: [string, string][],
+): void {
   const params: [string, string][] = [
     ['metric', metric],
     ['statistic', statistic],
@@ -131,7 +186,12 @@ const EXACT_MEAN_NOTE = `Exact mean (Σsum / Σn of the rollups). ${WINDOW_NOTE}
 const MULTI_ALL = { multi: true, includeAll: true, allValue: ALL };
 
 /** Most InfluxDB panels are one Flux query per target at 12x8; `by` labels each line with that tag's value. */
-function fluxPanel(type: 'timeseries' | 'table', title: string, queries: string[], opts: PanelOpts & { by?: string } = {}): PanelSpec {
+function fluxPanel(
+  type: 'timeseries' | 'table',
+  title: string,
+  queries: string[],
+  opts: PanelOpts & { by?: string } = {},
+): PanelSpec {
   const { by, ...rest } = opts;
   return {
     type,
@@ -147,39 +207,82 @@ function fluxPanel(type: 'timeseries' | 'table', title: string, queries: string[
 
 /** Availability per tag value over time: the same line on every InfluxDB dashboard. */
 const fluxAvailabilityOverTime = (by: string, vars: string[], opts: PanelOpts = {}): PanelSpec =>
-  fluxPanel('timeseries', `Availability per ${by}`, [flux.availabilityOverTime([by], vars)], { unit: 'percent', max: 100, by, ...opts });
-
-/** Exact mean of a metric per tag value over time; `label` is how the title names the metric. */
-const fluxMeanOverTime = (label: string, metric: string, by: string, vars: string[], opts: PanelOpts = {}): PanelSpec =>
-  fluxPanel('timeseries', `Mean ${label} per ${by}`, [flux.meanOverTime(metric, [by], vars)], { description: EXACT_MEAN_NOTE, by, ...opts });
-
-/** Worst-series p95 per tag value over time (percentiles do not merge across series). */
-const fluxWorstP95OverTime = (label: string, metric: string, by: string, vars: string[], opts: PanelOpts = {}): PanelSpec =>
-  fluxPanel('timeseries', `p95 ${label} per ${by} (worst series)`, [flux.worstPercentileOverTime(metric, 'p95', [by], vars)], {
-    description: `${P95_NOTE} ${WINDOW_NOTE}`,
+  fluxPanel('timeseries', `Availability per ${by}`, [flux.availabilityOverTime([by], vars)], {
+    unit: 'percent',
+    max: 100,
     by,
     ...opts,
   });
 
+/** Exact mean of a metric per tag value over time; `label` is how the title names the metric. */
+const fluxMeanOverTime = (label: string, metric: string, by: string, vars: string[], opts: PanelOpts = {}): PanelSpec =>
+  fluxPanel('timeseries', `Mean ${label} per ${by}`, [flux.meanOverTime(metric, [by], vars)], {
+    description: EXACT_MEAN_NOTE,
+    by,
+    ...opts,
+  });
+
+/** Worst-series p95 per tag value over time (percentiles do not merge across series). */
+const fluxWorstP95OverTime = (
+  label: string,
+  metric: string,
+  by: string,
+  vars: string[],
+  opts: PanelOpts = {},
+): PanelSpec =>
+  fluxPanel(
+    'timeseries',
+    `p95 ${label} per ${by} (worst series)`,
+    [flux.worstPercentileOverTime(metric, 'p95', [by], vars)],
+    {
+      description: `${P95_NOTE} ${WINDOW_NOTE}`,
+      by,
+      ...opts,
+    },
+  );
+
 /** A variable listing a tag's values from the rollup counts, narrowed by the variables before it. */
 const fluxTagVariable = (name: string, label: string, filterBy: string[], multi: boolean): Variable =>
-  queryVariable(name, label, INFLUX_DATASOURCE, flux.tagValues(name, 'test_result_counts', filterBy), multi ? MULTI_ALL : {});
+  queryVariable(
+    name,
+    label,
+    INFLUX_DATASOURCE,
+    flux.tagValues(name, 'test_result_counts', filterBy),
+    multi ? MULTI_ALL : {},
+  );
 
 function influxOverview(): DashboardFile {
   const vars = ['endpoint', 'region'];
   const layout = new Layout()
-    .add(availabilityStat(INFLUX_DATASOURCE, fluxTarget('A', flux.availabilityTotal(vars)), 'Successful / all tests over the range, from the rollup counts.'))
     .add(
-      fluxPanel('table', 'Availability per endpoint and region', [flux.availabilityTable(['endpoint', 'region'], vars)], {
-        description: 'Choose a row for that endpoint and region on the endpoint dashboard, with the same time range.',
-        w: 18,
-        h: 7,
-        dataLinks: [endpointRowLink('influxdb', ['resolution'])],
-        links: [endpointPanelLink('influxdb')],
-      }),
+      availabilityStat(
+        INFLUX_DATASOURCE,
+        fluxTarget('A', flux.availabilityTotal(vars)),
+        'Successful / all tests over the range, from the rollup counts.',
+      ),
+    )
+    .add(
+      fluxPanel(
+        'table',
+        'Availability per endpoint and region',
+        [flux.availabilityTable(['endpoint', 'region'], vars)],
+        {
+          description: 'Choose a row for that endpoint and region on the endpoint dashboard, with the same time range.',
+          w: 18,
+          h: 7,
+          dataLinks: [endpointRowLink('influxdb', ['resolution'])],
+          links: [endpointPanelLink('influxdb')],
+        },
+      ),
     )
     .add(fluxAvailabilityOverTime('endpoint', vars, { description: WINDOW_NOTE }))
-    .add(fluxPanel('timeseries', 'Failed tests per endpoint', [flux.failuresOverTime(['endpoint'], vars)], { description: WINDOW_NOTE, bars: true, by: 'endpoint' }))
+    .add(
+      fluxPanel('timeseries', 'Failed tests per endpoint', [flux.failuresOverTime(['endpoint'], vars)], {
+        description: WINDOW_NOTE,
+        bars: true,
+        by: 'endpoint',
+      }),
+    )
     .add(fluxMeanOverTime('latency', 'latency_ms', 'endpoint', vars, { unit: 'ms' }))
     .add(fluxWorstP95OverTime('latency', 'latency_ms', 'endpoint', vars, { unit: 'ms' }))
     .add(
@@ -200,7 +303,11 @@ function influxOverview(): DashboardFile {
       description: 'Availability, latency and failures across endpoints and regions, from the InfluxDB rollup buckets.',
       tags: ['resultant', 'influxdb'],
       from: 'now-7d',
-      variables: [resolutionVar, fluxTagVariable('endpoint', 'Endpoint', [], true), fluxTagVariable('region', 'Region', [], true)],
+      variables: [
+        resolutionVar,
+        fluxTagVariable('endpoint', 'Endpoint', [], true),
+        fluxTagVariable('region', 'Region', [], true),
+      ],
       layout,
     }),
   };
@@ -210,9 +317,18 @@ function influxEndpoint(): DashboardFile {
   const vars = ['endpoint', 'region', 'worker'];
   const layout = new Layout()
     .add(availabilityStat(INFLUX_DATASOURCE, fluxTarget('A', flux.availabilityTotal(vars))))
-    .add(fluxPanel('table', 'Availability per region and worker', [flux.availabilityTable(['region', 'worker'], vars)], { w: 18, h: 7 }))
+    .add(
+      fluxPanel('table', 'Availability per region and worker', [flux.availabilityTable(['region', 'worker'], vars)], {
+        w: 18,
+        h: 7,
+      }),
+    )
     .add(fluxAvailabilityOverTime('region', vars, { description: WINDOW_NOTE }))
-    .add(fluxPanel('timeseries', 'Tests and failures', [flux.testsOverTime([], vars), flux.failuresOverTime([], vars)], { bars: true }))
+    .add(
+      fluxPanel('timeseries', 'Tests and failures', [flux.testsOverTime([], vars), flux.failuresOverTime([], vars)], {
+        bars: true,
+      }),
+    )
     .add(fluxMeanOverTime('${metric}', '${metric}', 'region', vars))
     .add(fluxWorstP95OverTime('${metric}', '${metric}', 'worker', vars))
     .add(fluxPanel('table', '${metric} per test', [flux.statsTable('${metric}', ['test'], vars)]))
@@ -237,7 +353,12 @@ function influxEndpoint(): DashboardFile {
         fluxTagVariable('endpoint', 'Endpoint', [], false),
         fluxTagVariable('region', 'Region', ['endpoint'], true),
         fluxTagVariable('worker', 'Worker', ['endpoint', 'region'], true),
-        queryVariable('metric', 'Metric', INFLUX_DATASOURCE, flux.tagValues('metric', 'test_result_stats', ['endpoint'])),
+        queryVariable(
+          'metric',
+          'Metric',
+          INFLUX_DATASOURCE,
+          flux.tagValues('metric', 'test_result_stats', ['endpoint']),
+        ),
       ],
       layout,
     }),
@@ -248,15 +369,25 @@ function influxBenchmarks(): DashboardFile {
   const vars = ['hardware', 'model'];
   const layout = new Layout()
     .add(
-      fluxPanel('table', '${metric} by hardware and model', [flux.statsTable('${metric}', ['hardware', 'model'], vars)], {
-        description: 'Count, exact mean, min, max and worst series p95 over the range.',
-        w: 24,
-        h: 9,
-      }),
+      fluxPanel(
+        'table',
+        '${metric} by hardware and model',
+        [flux.statsTable('${metric}', ['hardware', 'model'], vars)],
+        {
+          description: 'Count, exact mean, min, max and worst series p95 over the range.',
+          w: 24,
+          h: 9,
+        },
+      ),
     )
     .add(fluxMeanOverTime('${metric}', '${metric}', 'model', vars, { description: WINDOW_NOTE, h: 9 }))
     .add(fluxMeanOverTime('${metric}', '${metric}', 'hardware', vars, { description: WINDOW_NOTE, h: 9 }))
-    .add(fluxPanel('timeseries', 'Benchmark runs per hardware', [flux.testsOverTime(['hardware'], vars)], { bars: true, by: 'hardware' }))
+    .add(
+      fluxPanel('timeseries', 'Benchmark runs per hardware', [flux.testsOverTime(['hardware'], vars)], {
+        bars: true,
+        by: 'hardware',
+      }),
+    )
     .add(fluxAvailabilityOverTime('model', vars));
   return {
     file: 'influxdb-benchmarks.json',
@@ -268,7 +399,11 @@ function influxBenchmarks(): DashboardFile {
       tags: ['resultant', 'influxdb'],
       from: 'now-30d',
       variables: [
-        { ...resolutionVar, current: { text: 'daily', value: 'daily', selected: true }, options: resolutionVar.options!.map((o) => ({ ...o, selected: o.value === 'daily' })) },
+        {
+          ...resolutionVar,
+          current: { text: 'daily', value: 'daily', selected: true },
+          options: resolutionVar.options!.map((o) => ({ ...o, selected: o.value === 'daily' })),
+        },
         queryVariable('metric', 'Metric', INFLUX_DATASOURCE, flux.tagValues('metric', 'test_result_stats')),
         fluxTagVariable('hardware', 'Hardware', [], true),
         fluxTagVariable('model', 'Model', ['hardware'], true),
@@ -287,7 +422,13 @@ const VALUE_COL = (text: string): Column => ({ selector: 'value', text, type: 'n
 /** API tables show the response's field names as their headers. */
 const fieldCol = (selector: string, type: Column['type']): Column => ({ selector, text: selector, type });
 /** Grafana has no metric list for the API variant; a textbox with the usual metric stands in. */
-const METRIC_TEXTBOX: Variable = { type: 'textbox', name: 'metric', label: 'Metric', query: 'latency_ms', current: { text: 'latency_ms', value: 'latency_ms' } };
+const METRIC_TEXTBOX: Variable = {
+  type: 'textbox',
+  name: 'metric',
+  label: 'Metric',
+  query: 'latency_ms',
+  current: { text: 'latency_ms', value: 'latency_ms' },
+};
 
 /**
  * JSONata over the aggregates response: one row per (bucket, group) with the bucket START as time and the group's
@@ -315,14 +456,28 @@ function apiTimeseries(
   title: string,
   group: readonly string[],
   value: string,
-  opts: { description?: string; unit?: string; max?: number; bars?: boolean; extra?: [string, string][]; filter?: string; w?: number },
+  opts: {
+    description?: string;
+    unit?: string;
+    max?: number;
+    bars?: boolean;
+    extra?: [string, string][];
+    filter?: string;
+    w?: number;
+  },
 ) {
   return {
     type: 'timeseries' as const,
     title,
     ...(opts.description ? { description: opts.description } : {}),
     datasource: API_DATASOURCE,
-    targets: [apiTarget('A', AGG, aggParams(group, opts.extra), bucketRows(group, value, opts.filter), [TIME_COL, SERIES_COL, VALUE_COL(title)])],
+    targets: [
+      apiTarget('A', AGG, aggParams(group, opts.extra), bucketRows(group, value, opts.filter), [
+        TIME_COL,
+        SERIES_COL,
+        VALUE_COL(title),
+      ]),
+    ],
     transformations: BY_SERIES,
     w: opts.w ?? 12,
     h: 8,
@@ -362,9 +517,13 @@ function seriesVariable(name: string, label: string, multi: boolean, filter: [st
     {
       queryType: 'infinity',
       query: '',
-      infinityQuery: apiTarget('A', '/api/v1/series', [['measurement', 'test_result'], ...RANGE_PARAMS, ...filter], `[series.tags[${name} != null]]`, [
-        { selector: name, text: name, type: 'string' },
-      ]),
+      infinityQuery: apiTarget(
+        'A',
+        '/api/v1/series',
+        [['measurement', 'test_result'], ...RANGE_PARAMS, ...filter],
+        `[series.tags[${name} != null]]`,
+        [{ selector: name, text: name, type: 'string' }],
+      ),
     },
     multi ? { multi: true, includeAll: true } : {},
   );
@@ -372,16 +531,39 @@ function seriesVariable(name: string, label: string, multi: boolean, filter: [st
 
 function apiOverview(): DashboardFile {
   const layout = new Layout()
-    .add(availabilityStat(API_DATASOURCE, apiTarget('A', AGG, aggParams([]), groupTotals([]), [{ selector: 'availability_pct', text: 'Availability', type: 'number' }])))
+    .add(
+      availabilityStat(
+        API_DATASOURCE,
+        apiTarget('A', AGG, aggParams([]), groupTotals([]), [
+          { selector: 'availability_pct', text: 'Availability', type: 'number' },
+        ]),
+      ),
+    )
     .add({
       ...apiAvailabilityTable(['endpoint', 'region'], 18),
       description: 'Choose a row for that endpoint and region on the endpoint dashboard, with the same time range.',
       dataLinks: [endpointRowLink('api')],
       links: [endpointPanelLink('api')],
     })
-    .add(apiTimeseries('Availability per endpoint', ['endpoint'], 'availability_pct', { unit: 'percent', max: 100, description: API_WINDOW_NOTE }))
-    .add(apiTimeseries('Failed tests per endpoint', ['endpoint'], 'failure_count', { bars: true, description: API_WINDOW_NOTE }))
-    .add(apiTimeseries('Mean latency per endpoint', ['endpoint'], 'stats.mean', { unit: 'ms', description: API_WINDOW_NOTE }))
+    .add(
+      apiTimeseries('Availability per endpoint', ['endpoint'], 'availability_pct', {
+        unit: 'percent',
+        max: 100,
+        description: API_WINDOW_NOTE,
+      }),
+    )
+    .add(
+      apiTimeseries('Failed tests per endpoint', ['endpoint'], 'failure_count', {
+        bars: true,
+        description: API_WINDOW_NOTE,
+      }),
+    )
+    .add(
+      apiTimeseries('Mean latency per endpoint', ['endpoint'], 'stats.mean', {
+        unit: 'ms',
+        description: API_WINDOW_NOTE,
+      }),
+    )
     .add(
       apiTimeseries('p95 latency per endpoint', ['endpoint'], 'stats.p95', {
         unit: 'ms',
@@ -411,10 +593,33 @@ function apiEndpoint(): DashboardFile {
   const filter = 'group.region in ${region:json} and group.worker in ${worker:json}';
   const layout = new Layout()
     .add(apiAvailabilityTable(['region', 'worker'], 24, tag, filter))
-    .add(apiTimeseries('Availability per region / worker', ['region', 'worker'], 'availability_pct', { unit: 'percent', max: 100, extra: tag, filter }))
-    .add(apiTimeseries('Failed tests per region / worker', ['region', 'worker'], 'failure_count', { bars: true, extra: tag, filter }))
-    .add(apiTimeseries('Mean ${metric} per region / worker', ['region', 'worker'], 'stats.mean', { extra: tagAndMetric, filter }))
-    .add(apiTimeseries('p95 ${metric} per region / worker', ['region', 'worker'], 'stats.p95', { extra: tagAndMetric, filter }));
+    .add(
+      apiTimeseries('Availability per region / worker', ['region', 'worker'], 'availability_pct', {
+        unit: 'percent',
+        max: 100,
+        extra: tag,
+        filter,
+      }),
+    )
+    .add(
+      apiTimeseries('Failed tests per region / worker', ['region', 'worker'], 'failure_count', {
+        bars: true,
+        extra: tag,
+        filter,
+      }),
+    )
+    .add(
+      apiTimeseries('Mean ${metric} per region / worker', ['region', 'worker'], 'stats.mean', {
+        extra: tagAndMetric,
+        filter,
+      }),
+    )
+    .add(
+      apiTimeseries('p95 ${metric} per region / worker', ['region', 'worker'], 'stats.p95', {
+        extra: tagAndMetric,
+        filter,
+      }),
+    );
   forecastPanel(layout, '${metric}', 'mean', '${period}', tag);
   failurePatternPanels(layout, tag);
   return {
@@ -427,7 +632,13 @@ function apiEndpoint(): DashboardFile {
       tags: ['resultant', 'api'],
       from: 'now-2d',
       variables: [
-        customVariable('period', 'Period', ['hour', 'day'], 'hour', 'Bucket size of /api/v1/aggregates and the forecast'),
+        customVariable(
+          'period',
+          'Period',
+          ['hour', 'day'],
+          'hour',
+          'Bucket size of /api/v1/aggregates and the forecast',
+        ),
         seriesVariable('endpoint', 'Endpoint', false),
         seriesVariable('region', 'Region', true, tag),
         seriesVariable('worker', 'Worker', true, tag),
@@ -459,9 +670,25 @@ function apiBenchmarks(): DashboardFile {
       w: 24,
       h: 9,
     })
-    .add(apiTimeseries('Mean ${metric} per model', ['model'], 'stats.mean', { extra: metric, filter: 'group.model in ${model:json}' }))
-    .add(apiTimeseries('Mean ${metric} per hardware', ['hardware'], 'stats.mean', { extra: metric, filter: 'group.hardware in ${hardware:json}' }))
-    .add(apiTimeseries('p95 ${metric} per hardware and model', ['hardware', 'model'], 'stats.p95', { extra: metric, filter, w: 24 }));
+    .add(
+      apiTimeseries('Mean ${metric} per model', ['model'], 'stats.mean', {
+        extra: metric,
+        filter: 'group.model in ${model:json}',
+      }),
+    )
+    .add(
+      apiTimeseries('Mean ${metric} per hardware', ['hardware'], 'stats.mean', {
+        extra: metric,
+        filter: 'group.hardware in ${hardware:json}',
+      }),
+    )
+    .add(
+      apiTimeseries('p95 ${metric} per hardware and model', ['hardware', 'model'], 'stats.p95', {
+        extra: metric,
+        filter,
+        w: 24,
+      }),
+    );
   return {
     file: 'api-benchmarks.json',
     variant: 'api',

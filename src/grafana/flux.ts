@@ -10,7 +10,8 @@
 // Grafana substitutes v.* (timeRangeStart, timeRangeStop, defaultBucket) and ${var} before the query runs.
 
 /** The rollup bucket chosen by the dashboard's `resolution` variable (hourly or daily). */
-const ROLLUP = 'from(bucket: v.defaultBucket + "_${resolution}")\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)';
+const ROLLUP =
+  'from(bucket: v.defaultBucket + "_${resolution}")\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)';
 const RAW = 'from(bucket: v.defaultBucket)\n  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)';
 
 /** Whether tag `k` matches dashboard variable `k` (see varFilters). */

@@ -7,9 +7,9 @@ import {
   type Dashboard,
   type DashboardFile,
   GRAFANA_VERSION,
+  type ImportInput,
   INFINITY_VERSION,
   INFLUX_DATASOURCE,
-  type ImportInput,
   type Requirement,
 } from './model.js';
 
@@ -18,7 +18,8 @@ export const IMPORT_INPUTS: Record<string, ImportInput> = {
   [INFLUX_DATASOURCE.uid]: {
     name: 'DS_RESULTANT_INFLUXDB',
     label: 'Resultant InfluxDB',
-    description: 'InfluxDB 2 in Flux mode, default bucket = the raw bucket Resultant writes (the dashboards read <bucket>_hourly and <bucket>_daily)',
+    description:
+      'InfluxDB 2 in Flux mode, default bucket = the raw bucket Resultant writes (the dashboards read <bucket>_hourly and <bucket>_daily)',
     type: 'datasource',
     pluginId: INFLUX_DATASOURCE.type,
     pluginName: 'InfluxDB',
@@ -33,7 +34,10 @@ export const IMPORT_INPUTS: Record<string, ImportInput> = {
   },
 };
 
-const PLUGIN_VERSIONS: Record<string, string> = { [INFLUX_DATASOURCE.type]: '1.0.0', [API_DATASOURCE.type]: INFINITY_VERSION };
+const PLUGIN_VERSIONS: Record<string, string> = {
+  [INFLUX_DATASOURCE.type]: '1.0.0',
+  [API_DATASOURCE.type]: INFINITY_VERSION,
+};
 const PANEL_NAMES: Record<string, string> = {
   timeseries: 'Time series',
   table: 'Table',
@@ -67,7 +71,12 @@ export function importVariant(f: DashboardFile): Dashboard {
     { type: 'grafana', id: 'grafana', name: 'Grafana', version: GRAFANA_VERSION },
     ...uids.map((uid): Requirement => {
       const input = IMPORT_INPUTS[uid]!;
-      return { type: 'datasource', id: input.pluginId, name: input.pluginName, version: PLUGIN_VERSIONS[input.pluginId] ?? '' };
+      return {
+        type: 'datasource',
+        id: input.pluginId,
+        name: input.pluginName,
+        version: PLUGIN_VERSIONS[input.pluginId] ?? '',
+      };
     }),
     ...panelTypes.map((t): Requirement => ({ type: 'panel', id: t, name: PANEL_NAMES[t] ?? t, version: '' })),
   ];

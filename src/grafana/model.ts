@@ -35,7 +35,9 @@ export const Target = z
 export type Target = z.infer<typeof Target>;
 
 /** A data link (fieldConfig.defaults.links): its URL may use ${__data.fields.<column>} of the row it is offered on. */
-export const Link = z.object({ title: z.string().min(1), url: z.string().min(1), targetBlank: z.boolean().optional() }).strict();
+export const Link = z
+  .object({ title: z.string().min(1), url: z.string().min(1), targetBlank: z.boolean().optional() })
+  .strict();
 export type Link = z.infer<typeof Link>;
 
 /**
@@ -79,13 +81,19 @@ export const Panel = z
   .superRefine((p, ctx) => {
     if (p.type === 'row' || p.type === 'text') return;
     if (!p.datasource) ctx.addIssue({ code: 'custom', message: `panel "${p.title}" has no datasource` });
-    if (!p.targets || p.targets.length === 0) ctx.addIssue({ code: 'custom', message: `panel "${p.title}" has no targets` });
+    if (!p.targets || p.targets.length === 0)
+      ctx.addIssue({ code: 'custom', message: `panel "${p.title}" has no targets` });
     const refs = (p.targets ?? []).map((t) => t.refId);
-    if (new Set(refs).size !== refs.length) ctx.addIssue({ code: 'custom', message: `panel "${p.title}" repeats a refId` });
+    if (new Set(refs).size !== refs.length)
+      ctx.addIssue({ code: 'custom', message: `panel "${p.title}" repeats a refId` });
   });
 export type Panel = z.infer<typeof Panel>;
 
-const VariableOption = z.object({ text: z.union([z.string(), z.array(z.string())]), value: z.union([z.string(), z.array(z.string())]), selected: z.boolean().optional() });
+const VariableOption = z.object({
+  text: z.union([z.string(), z.array(z.string())]),
+  value: z.union([z.string(), z.array(z.string())]),
+  selected: z.boolean().optional(),
+});
 
 export const Variable = z
   .object({
@@ -108,7 +116,8 @@ export const Variable = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    if (v.type === 'query' && !v.datasource) ctx.addIssue({ code: 'custom', message: `variable ${v.name} has no datasource` });
+    if (v.type === 'query' && !v.datasource)
+      ctx.addIssue({ code: 'custom', message: `variable ${v.name} has no datasource` });
   });
 export type Variable = z.infer<typeof Variable>;
 
@@ -127,7 +136,12 @@ export type ImportInput = z.infer<typeof ImportInput>;
 
 /** What an imported dashboard needs installed: Grafana itself, datasource plugins, panel plugins. */
 export const Requirement = z
-  .object({ type: z.enum(['grafana', 'datasource', 'panel']), id: z.string().min(1), name: z.string().min(1), version: z.string() })
+  .object({
+    type: z.enum(['grafana', 'datasource', 'panel']),
+    id: z.string().min(1),
+    name: z.string().min(1),
+    version: z.string(),
+  })
   .strict();
 export type Requirement = z.infer<typeof Requirement>;
 
@@ -162,7 +176,8 @@ export const Dashboard = z
     const ids = d.panels.map((p) => p.id);
     if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'panel ids must be unique' });
     const names = d.templating.list.map((v) => v.name);
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'variable names must be unique' });
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({ code: 'custom', message: 'variable names must be unique' });
   });
 export type Dashboard = z.infer<typeof Dashboard>;
 

@@ -1,12 +1,12 @@
 // Small builders for panels, variables and dashboards, so the dashboard files read as layout and queries only.
 import {
   API_DATASOURCE,
-  SCHEMA_VERSION,
   type Dashboard,
   type DashboardLink,
   type DataSourceRef,
   type Link,
   type Panel,
+  SCHEMA_VERSION,
   type Target,
   type Variable,
 } from './model.js';
@@ -75,7 +75,10 @@ function toPanel(id: number, s: PanelSpec, gridPos: Panel['gridPos']): Panel {
   }
   const options: Record<string, unknown> =
     s.type === 'timeseries'
-      ? { legend: { displayMode: 'table', placement: 'bottom', showLegend: true, calcs: ['mean', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } }
+      ? {
+          legend: { displayMode: 'table', placement: 'bottom', showLegend: true, calcs: ['mean', 'max'] },
+          tooltip: { mode: 'multi', sort: 'desc' },
+        }
       : s.type === 'table'
         ? { showHeader: true, cellHeight: 'sm' }
         : {};
@@ -96,7 +99,18 @@ function toPanel(id: number, s: PanelSpec, gridPos: Panel['gridPos']): Panel {
 
 /** A panel link to another dashboard that keeps the time range (Grafana appends from= and to=). */
 export function panelLink(title: string, url: string, tooltip = ''): DashboardLink {
-  return { title, type: 'link', url, tags: [], asDropdown: false, icon: 'dashboard', includeVars: false, keepTime: true, targetBlank: false, tooltip };
+  return {
+    title,
+    type: 'link',
+    url,
+    tags: [],
+    asDropdown: false,
+    icon: 'dashboard',
+    includeVars: false,
+    keepTime: true,
+    targetBlank: false,
+    tooltip,
+  };
 }
 
 export function customVariable(
@@ -170,7 +184,17 @@ export function dashboard(d: {
     liveNow: false,
     weekStart: '',
     links: [
-      { type: 'dashboards', title: 'Resultant', tags: ['resultant'], asDropdown: true, icon: 'external link', includeVars: false, keepTime: true, targetBlank: false, tooltip: '' },
+      {
+        type: 'dashboards',
+        title: 'Resultant',
+        tags: ['resultant'],
+        asDropdown: true,
+        icon: 'external link',
+        includeVars: false,
+        keepTime: true,
+        targetBlank: false,
+        tooltip: '',
+      },
     ],
     annotations: {
       list: [

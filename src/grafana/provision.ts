@@ -29,7 +29,10 @@ interface Answer {
   body: unknown;
 }
 
-export async function provisionDashboards(target: GrafanaTarget, files: DashboardFile[]): Promise<ProvisionedDashboard[]> {
+export async function provisionDashboards(
+  target: GrafanaTarget,
+  files: DashboardFile[],
+): Promise<ProvisionedDashboard[]> {
   const grafana = new GrafanaClient(target);
   await grafana.ensureFolder();
   const done: ProvisionedDashboard[] = [];
@@ -38,7 +41,8 @@ export async function provisionDashboards(target: GrafanaTarget, files: Dashboar
       done.push(await grafana.pushDashboard(f));
     } catch (e) {
       // Say which dashboards made it before the failure, so a retry is not a guess.
-      if (e instanceof AppError) throw new AppError(e.code, e.message, { ...e.details, provisioned: done }, e.retryAfter);
+      if (e instanceof AppError)
+        throw new AppError(e.code, e.message, { ...e.details, provisioned: done }, e.retryAfter);
       throw e;
     }
   }
@@ -70,7 +74,11 @@ class GrafanaClient {
     const current = await this.call('GET', `/api/dashboards/uid/${encodeURIComponent(d.uid)}`);
     if (current.status !== 200 && current.status !== 404) this.fail(current, `reading dashboard "${d.uid}"`);
     const existing = current.status === 200 ? asRecord(current.body) : null;
-    if (existing && sameDashboard(asRecord(existing.dashboard), d) && asRecord(existing.meta).folderUid === FOLDER.uid) {
+    if (
+      existing &&
+      sameDashboard(asRecord(existing.dashboard), d) &&
+      asRecord(existing.meta).folderUid === FOLDER.uid
+    ) {
       const stored = asRecord(existing.dashboard);
       return {
         uid: d.uid,
@@ -125,7 +133,9 @@ class GrafanaClient {
       throw networkError(this.base, this.timeoutMs, e);
     }
     if (text.length > MAX_RESPONSE_BYTES) {
-      throw new AppError('unavailable', `the answer from ${this.base}${path} is too large to be Grafana's`, { grafana_status: res.status });
+      throw new AppError('unavailable', `the answer from ${this.base}${path} is too large to be Grafana's`, {
+        grafana_status: res.status,
+      });
     }
     let body: unknown = null;
     try {
@@ -139,7 +149,10 @@ class GrafanaClient {
   private fail(a: Answer, doing: string): never {
     const said = asRecord(a.body);
     const detail = typeof said.message === 'string' ? `: ${said.message.slice(0, 300)}` : '';
-    const details = { grafana_status: a.status, ...(typeof said.status === 'string' ? { grafana_reason: said.status } : {}) };
+    const details = {
+      grafana_status: a.status,
+      ...(typeof said.status === 'string' ? { grafana_reason: said.status } : {}),
+    };
     const where = `Grafana at ${this.base}`;
     let message: string;
     switch (a.status) {
@@ -181,7 +194,12 @@ function networkError(base: string, timeoutMs: number, e: unknown): AppError {
   // undici puts the system error (ECONNREFUSED, ENOTFOUND, ...) in cause.
   const cause = (e as { cause?: { code?: string } }).cause;
   const code = cause?.code ?? (e as { code?: string }).code;
-  return new AppError('unavailable', `cannot reach Grafana at ${base}${code ? ` (${code})` : ''}: check GRAFANA_URL and that Grafana is running`, {}, 5);
+  return new AppError(
+    'unavailable',
+    `cannot reach Grafana at ${base}${code ? ` (${code})` : ''}: check GRAFANA_URL and that Grafana is running`,
+    {},
+    5,
+  );
 }
 
 function asRecord(v: unknown): Record<string, unknown> {

@@ -5,7 +5,10 @@ describe('JSON results', () => {
   it('accepts one object and arrays', () => {
     const one = decodeJsonResults({ success: true, latency_ms: 5, tags: { endpoint: 'a' } }, 7);
     expect(one.ok && one.batch.results.time).toEqual([7]);
-    const many = decodeJsonResults([{ success: true }, { success: false, error: 'x', error_type: 'http', metrics: { t: 1 } }], 7);
+    const many = decodeJsonResults(
+      [{ success: true }, { success: false, error: 'x', error_type: 'http', metrics: { t: 1 } }],
+      7,
+    );
     expect(many.ok && many.batch.size).toBe(2);
     expect(many.ok && many.batch.results.metrics).toEqual([null, { t: 1 }]);
     // Untimed results are a microsecond apart in request order, so that they never replace each other.
@@ -54,11 +57,18 @@ describe('JSON results', () => {
   });
 
   it('refuses more than 10,000 records, an empty array and old timestamps', () => {
-    const big = decodeJsonResults(Array.from({ length: 10_001 }, () => ({ success: true })), 0);
+    const big = decodeJsonResults(
+      Array.from({ length: 10_001 }, () => ({ success: true })),
+      0,
+    );
     expect(!big.ok && big.message).toMatch(/at most 10000 records/);
     expect(decodeJsonResults([], 0).ok).toBe(false);
     const old = decodeJsonResults([{ success: true, time: '2001-01-01T00:00:00Z' }], 0, 1795000000000000);
-    expect(!old.ok && old.errors[0]).toMatchObject({ index: 0, path: 'time', message: expect.stringMatching(/older than the raw retention/) });
+    expect(!old.ok && old.errors[0]).toMatchObject({
+      index: 0,
+      path: 'time',
+      message: expect.stringMatching(/older than the raw retention/),
+    });
   });
 
   it('refuses control characters in error_type, and in error all but tab and line breaks', () => {
@@ -72,17 +82,30 @@ describe('JSON results', () => {
     );
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors.map((e) => [e.index, e.path])).toEqual([[0, 'error'], [1, 'error_type'], [2, 'error'], [2, 'error_type']]);
+    expect(r.errors.map((e) => [e.index, e.path])).toEqual([
+      [0, 'error'],
+      [1, 'error_type'],
+      [2, 'error'],
+      [2, 'error_type'],
+    ]);
     expect(r.errors[0]!.message).toMatch(/control character \(only tab, line feed and carriage return are allowed\)/);
     const ok = decodeJsonResults({ success: false, error: 'Traceback:\n\tat x.py:3\r\n', error_type: 'assert' }, 0);
     expect(ok.ok && ok.batch.results.error).toEqual(['Traceback:\n\tat x.py:3\r\n']);
   });
 
   it('refuses a tag key or metric name "__proto__" instead of dropping it', () => {
-    const r = decodeJsonResults(JSON.parse('[{"success": true, "tags": {"__proto__": "x", "a": "b"}}, {"success": true, "metrics": {"__proto__": 1}}]'), 0);
+    const r = decodeJsonResults(
+      JSON.parse(
+        '[{"success": true, "tags": {"__proto__": "x", "a": "b"}}, {"success": true, "metrics": {"__proto__": 1}}]',
+      ),
+      0,
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors.map((e) => [e.index, e.path])).toEqual([[0, 'tags.__proto__'], [1, 'metrics.__proto__']]);
+    expect(r.errors.map((e) => [e.index, e.path])).toEqual([
+      [0, 'tags.__proto__'],
+      [1, 'metrics.__proto__'],
+    ]);
     expect(r.errors[0]!.message).toBe('"__proto__" is not allowed as a tag key');
   });
 });

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import {
   checkErrorText,
   checkMetricName,
+  checkRetention,
   checkTagKey,
   checkTagValue,
-  checkRetention,
   checkTime,
   MAX_METRICS,
   MAX_STRING_FIELD_LENGTH,
@@ -27,7 +27,10 @@ export interface RecordError {
 
 export type JsonOutcome = { ok: true; batch: WriteBatch } | { ok: false; message: string; errors: RecordError[] };
 
-const nullableString = z.string().max(MAX_STRING_FIELD_LENGTH, `must be at most ${MAX_STRING_FIELD_LENGTH} characters`).nullish();
+const nullableString = z
+  .string()
+  .max(MAX_STRING_FIELD_LENGTH, `must be at most ${MAX_STRING_FIELD_LENGTH} characters`)
+  .nullish();
 
 /** The JSON ingest object; the same shape GET /api/v1/results returns. */
 export const TestResultInput = z
@@ -86,7 +89,11 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
     for (const field of ['tags', 'metrics'] as const) {
       const sent: unknown = (rec as Record<string, unknown>)[field];
       if (sent !== null && typeof sent === 'object' && Object.hasOwn(sent, '__proto__')) {
-        recErrors.push({ index, path: `${field}.__proto__`, message: `"__proto__" is not allowed as a ${field === 'tags' ? 'tag key' : 'metric name'}` });
+        recErrors.push({
+          index,
+          path: `${field}.__proto__`,
+          message: `"__proto__" is not allowed as a ${field === 'tags' ? 'tag key' : 'metric name'}`,
+        });
       }
     }
     // Untimed results get the time of receipt, a microsecond apart in request order (see validate.ts).
@@ -95,7 +102,9 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
     else {
       const t = parseTimeValue(r.time);
       const bad =
-        t === null ? 'must be an RFC 3339 timestamp or epoch milliseconds' : (checkTime(t) ?? checkRetention(t, minTimeUs));
+        t === null
+          ? 'must be an RFC 3339 timestamp or epoch milliseconds'
+          : (checkTime(t) ?? checkRetention(t, minTimeUs));
       if (bad) recErrors.push({ index, path: 'time', message: bad });
       else time = t!;
     }
@@ -119,8 +128,7 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
       }
       for (const name of names) {
         const bad =
-          checkMetricName(name) ??
-          (RESERVED_FIELDS.has(name) ? `"${name}" is a top-level field, not a metric` : null);
+          checkMetricName(name) ?? (RESERVED_FIELDS.has(name) ? `"${name}" is a top-level field, not a metric` : null);
         if (bad) recErrors.push({ index, path: `metrics.${name}`, message: bad });
       }
       if (names.length > 0) metrics = r.metrics;
@@ -132,15 +140,7 @@ export function decodeJsonResults(body: unknown, nowUs: number, minTimeUs?: numb
     const s = makeSeries('test_result', tags);
     const shared = seriesByKey.get(s.key) ?? s;
     seriesByKey.set(s.key, shared);
-    batch.addResult(
-      shared,
-      time,
-      r.success,
-      r.latency_ms ?? null,
-      metrics,
-      r.error ?? null,
-      r.error_type ?? null,
-    );
+    batch.addResult(shared, time, r.success, r.latency_ms ?? null, metrics, r.error ?? null, r.error_type ?? null);
   });
   if (errors.length > 0) {
     const e = errors[0]!;

@@ -5,10 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { forEachLine, MAX_LINE_FIELDS, parseLine, parsePrecision, timestampToMicros } from './line-protocol.js';
 
 interface Table {
-  valid: { name: string; line: string; expect: { measurement: string; tags: [string, string][]; fields: unknown[]; timestamp: string | null } }[];
+  valid: {
+    name: string;
+    line: string;
+    expect: { measurement: string; tags: [string, string][]; fields: unknown[]; timestamp: string | null };
+  }[];
   invalid: { name: string; line: string; error: string }[];
 }
-const table = JSON.parse(readFileSync(new URL('../../test/fixtures/line-protocol.json', import.meta.url), 'utf8')) as Table;
+const table = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/line-protocol.json', import.meta.url), 'utf8'),
+) as Table;
 
 describe('line protocol: valid lines', () => {
   it.each(table.valid.map((c) => [c.name, c] as const))('%s', (_name, c) => {
@@ -89,16 +95,36 @@ describe('wide lines', () => {
 
   it('refuses a line at its 257th field, and at its 65th tag', () => {
     expect(parseLine(fieldsLine(MAX_LINE_FIELDS), 1)).toMatchObject({ ok: true });
-    expect(parseLine(fieldsLine(50_000), 3)).toEqual({ ok: false, line: 3, message: `more than ${MAX_LINE_FIELDS} fields` });
+    expect(parseLine(fieldsLine(50_000), 3)).toEqual({
+      ok: false,
+      line: 3,
+      message: `more than ${MAX_LINE_FIELDS} fields`,
+    });
     const tags = (n: number) => Array.from({ length: n }, (_, i) => `t${i}=v`).join(',');
     expect(parseLine(`test_result,${tags(64)} success=true`, 1)).toMatchObject({ ok: true });
-    expect(parseLine(`test_result,${tags(100_000)} success=true`, 2)).toEqual({ ok: false, line: 2, message: 'more than 64 tags' });
+    expect(parseLine(`test_result,${tags(100_000)} success=true`, 2)).toEqual({
+      ok: false,
+      line: 2,
+      message: 'more than 64 tags',
+    });
   });
 
   it('finds a repeated field among many', () => {
-    expect(parseLine(fieldsLine(200, ',m3=9'), 1)).toEqual({ ok: false, line: 1, message: 'field "m3" appears more than once' });
-    expect(parseLine(fieldsLine(10, ',m9=1'), 1)).toEqual({ ok: false, line: 1, message: 'field "m9" appears more than once' });
-    expect(parseLine(fieldsLine(17, ',m16=1'), 1)).toEqual({ ok: false, line: 1, message: 'field "m16" appears more than once' });
+    expect(parseLine(fieldsLine(200, ',m3=9'), 1)).toEqual({
+      ok: false,
+      line: 1,
+      message: 'field "m3" appears more than once',
+    });
+    expect(parseLine(fieldsLine(10, ',m9=1'), 1)).toEqual({
+      ok: false,
+      line: 1,
+      message: 'field "m9" appears more than once',
+    });
+    expect(parseLine(fieldsLine(17, ',m16=1'), 1)).toEqual({
+      ok: false,
+      line: 1,
+      message: 'field "m16" appears more than once',
+    });
   });
 
   it('costs about as much for a line a hundred times wider, not ten thousand times as much', () => {

@@ -139,7 +139,9 @@ function parseLineOrThrow(text: string, lineNo: number, knownSeries: boolean): P
       }
       if (i >= n || text.charCodeAt(i) !== EQUALS) {
         throw new LineError(
-          i === ks ? 'empty tag key' : `tag "${text.slice(ks, i)}" has no "=value" (escape spaces, commas and "=" in tags with \\)`,
+          i === ks
+            ? 'empty tag key'
+            : `tag "${text.slice(ks, i)}" has no "=value" (escape spaces, commas and "=" in tags with \\)`,
         );
       }
       if (i === ks) throw new LineError('empty tag key');

@@ -21,25 +21,30 @@ function sliceAll(body: Buffer, cuts: number[], sliceBytes: number): Slice[] {
 }
 
 describe('line slices', () => {
-  it('give back the body whole, each but the last ending a line, numbered from the body\'s first line', () => {
+  it("give back the body whole, each but the last ending a line, numbered from the body's first line", () => {
     const line = fc.stringMatching(/^[a-z =,"é€\r]{0,40}$/);
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 60 }), fc.array(fc.nat(3000)), fc.integer({ min: 1, max: 200 }), (lines, cuts, sliceBytes) => {
-        const body = Buffer.from(lines.join('\n'));
-        const slices = sliceAll(body, cuts, sliceBytes);
-        expect(Buffer.concat(slices.map((s) => s.bytes)).equals(body)).toBe(true);
-        let before = 0;
-        slices.forEach((s, i) => {
-          expect(s.firstLine).toBe(1 + before);
-          if (i < slices.length - 1) {
-            expect(s.bytes.at(-1)).toBe(0x0a);
-            expect(s.bytes.length).toBeGreaterThanOrEqual(1);
-          }
-          // Cut between characters: every slice of a valid UTF-8 body is valid UTF-8.
-          expect(() => utf8.decode(s.bytes)).not.toThrow();
-          before += s.bytes.filter((b) => b === 0x0a).length;
-        });
-      }),
+      fc.property(
+        fc.array(line, { maxLength: 60 }),
+        fc.array(fc.nat(3000)),
+        fc.integer({ min: 1, max: 200 }),
+        (lines, cuts, sliceBytes) => {
+          const body = Buffer.from(lines.join('\n'));
+          const slices = sliceAll(body, cuts, sliceBytes);
+          expect(Buffer.concat(slices.map((s) => s.bytes)).equals(body)).toBe(true);
+          let before = 0;
+          slices.forEach((s, i) => {
+            expect(s.firstLine).toBe(1 + before);
+            if (i < slices.length - 1) {
+              expect(s.bytes.at(-1)).toBe(0x0a);
+              expect(s.bytes.length).toBeGreaterThanOrEqual(1);
+            }
+            // Cut between characters: every slice of a valid UTF-8 body is valid UTF-8.
+            expect(() => utf8.decode(s.bytes)).not.toThrow();
+            before += s.bytes.filter((b) => b === 0x0a).length;
+          });
+        },
+      ),
     );
   });
 

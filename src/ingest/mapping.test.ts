@@ -33,7 +33,13 @@ describe('built-in Telegraf mappings', () => {
     expect(rows).toEqual([
       {
         time: Number((T / 1000n).toString()),
-        tags: { endpoint: 'https://api.example.com/health', method: 'GET', region: 'eu-west', type: 'http', worker: 'probe-1' },
+        tags: {
+          endpoint: 'https://api.example.com/health',
+          method: 'GET',
+          region: 'eu-west',
+          type: 'http',
+          worker: 'probe-1',
+        },
         measurement: 'test_result',
         success: true,
         latency: 12.5,
@@ -91,7 +97,10 @@ describe('built-in Telegraf mappings', () => {
     const second = decode([line(2, 0), line(3, 2)], skip, cache);
     expect(first.batch.results.series[0]).toBe(first.batch.results.series[1]);
     expect(second.batch.results.series[0]).toBe(first.batch.results.series[0]);
-    expect(second.rows.map((r) => [r.success, r.latency])).toEqual([[true, 3], [false, 4]]);
+    expect(second.rows.map((r) => [r.success, r.latency])).toEqual([
+      [true, 3],
+      [false, 4],
+    ]);
     // The error type comes from the tags of the series the failing line wrote (cached with it).
     expect(second.rows[1]!.errorType).toBe('success');
   });
@@ -110,7 +119,11 @@ describe('built-in Telegraf mappings', () => {
 
   it('refuses a mapped line whose field has the wrong type', () => {
     const out = decodeLineProtocol(`ping,url=x result_code="0" ${ns(0)}`, { precision: 'ns', nowUs: 0, rules: skip });
-    expect(out).toMatchObject({ ok: false, line: 1, message: 'line 1: field "result_code" must be a number (mapping of ping)' });
+    expect(out).toMatchObject({
+      ok: false,
+      line: 1,
+      message: 'line 1: field "result_code" must be a number (mapping of ping)',
+    });
   });
 });
 
@@ -158,7 +171,13 @@ describe('mapping settings', () => {
   it('map a measurement of their own, and leave out a tag whose template names a missing tag', () => {
     const specs = parseMappings(JSON.stringify(custom));
     const rules: IngestRules = { mappings: compileMappings(specs), unknown: 'refuse' };
-    const { rows } = decode([`probe,kind=dns,target=ns1 ok=true,took_us=1500i,bytes=64i,other="x" ${ns(0)}`, `probe,target=ns2 ok=false ${ns(1)}`], rules);
+    const { rows } = decode(
+      [
+        `probe,kind=dns,target=ns1 ok=true,took_us=1500i,bytes=64i,other="x" ${ns(0)}`,
+        `probe,target=ns2 ok=false ${ns(1)}`,
+      ],
+      rules,
+    );
     expect(rows.map((r) => [r.tags, r.success, r.latency, r.metrics])).toEqual([
       [{ endpoint: 'ns1', test: 'probe-dns' }, true, 1.5, { bytes: 64 }],
       [{ endpoint: 'ns2' }, false, null, null],
@@ -174,15 +193,39 @@ describe('mapping settings', () => {
   const bad: [string, unknown, RegExp][] = [
     ['not JSON', '{', /^is not valid JSON/],
     ['not an object', [], /must be a JSON object of measurement -> mapping/],
-    ['our own measurement', { test_result: custom.probe }, /^test_result: test_result is stored as it is and cannot be mapped/],
+    [
+      'our own measurement',
+      { test_result: custom.probe },
+      /^test_result: test_result is stored as it is and cannot be mapped/,
+    ],
     ['no success', { probe: { tags: {} } }, /^probe\.success: must be a list of conditions/],
     ['empty success', { probe: { success: [] } }, /^probe\.success: must hold at least one condition/],
-    ['two tests in a condition', { probe: { success: [{ field: 'a', equals: 0, below: 1 }] } }, /^probe\.success\[0\]: needs exactly one of "equals", "below" or "above"/],
-    ['a bad unit', { probe: { ...custom.probe, latency: { field: 't', unit: 'min' } } }, /^probe\.latency\.unit: must be one of s, ms, us, ns/],
+    [
+      'two tests in a condition',
+      { probe: { success: [{ field: 'a', equals: 0, below: 1 }] } },
+      /^probe\.success\[0\]: needs exactly one of "equals", "below" or "above"/,
+    ],
+    [
+      'a bad unit',
+      { probe: { ...custom.probe, latency: { field: 't', unit: 'min' } } },
+      /^probe\.latency\.unit: must be one of s, ms, us, ns/,
+    ],
     ['a misspelt key', { probe: { ...custom.probe, metric: [] } }, /^probe: .*"metric"/],
-    ['a bad template', { probe: { ...custom.probe, tags: { endpoint: '{server' } } }, /^probe\.tags\.endpoint: template "\{server" has a "\{" without its "\}"/],
-    ['a reserved tag key', { probe: { ...custom.probe, tags: { _x: 'y' } } }, /^probe\.tags\._x: tag key "_x" starts with "_"/],
-    ['a reserved metric', { probe: { ...custom.probe, metrics: ['latency_ms'] } }, /^probe\.metrics\[0\]: "latency_ms" is a field of test_result/],
+    [
+      'a bad template',
+      { probe: { ...custom.probe, tags: { endpoint: '{server' } } },
+      /^probe\.tags\.endpoint: template "\{server" has a "\{" without its "\}"/,
+    ],
+    [
+      'a reserved tag key',
+      { probe: { ...custom.probe, tags: { _x: 'y' } } },
+      /^probe\.tags\._x: tag key "_x" starts with "_"/,
+    ],
+    [
+      'a reserved metric',
+      { probe: { ...custom.probe, metrics: ['latency_ms'] } },
+      /^probe\.metrics\[0\]: "latency_ms" is a field of test_result/,
+    ],
   ];
   it.each(bad)('are refused with the key at fault: %s', (_name, value, message) => {
     expect(() => parseMappings(typeof value === 'string' ? value : JSON.stringify(value))).toThrow(message);

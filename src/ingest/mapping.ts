@@ -54,7 +54,9 @@ const fieldName = z.string().min(1, 'must name a field');
 const ConditionSpec = z
   .strictObject({
     field: fieldName,
-    equals: z.union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or true/false' }).optional(),
+    equals: z
+      .union([z.number(), z.string(), z.boolean()], { error: 'must be a number, a string or true/false' })
+      .optional(),
     below: z.number({ error: 'must be a number' }).optional(),
     above: z.number({ error: 'must be a number' }).optional(),
     error_type: template.optional(),
@@ -75,7 +77,8 @@ const MappingSpec = z.strictObject({
     .record(z.string(), template, { error: 'must be an object of our tag name -> template' })
     .default({})
     .superRefine((tags, ctx) => {
-      if (Object.keys(tags).length > MAX_TAGS) ctx.addIssue({ code: 'custom', message: `must map at most ${MAX_TAGS} tags` });
+      if (Object.keys(tags).length > MAX_TAGS)
+        ctx.addIssue({ code: 'custom', message: `must map at most ${MAX_TAGS} tags` });
       for (const k of Object.keys(tags)) {
         const bad = checkTagKey(k);
         if (bad) ctx.addIssue({ code: 'custom', path: [k], message: bad });
@@ -87,7 +90,9 @@ const MappingSpec = z.strictObject({
     .default([])
     .superRefine((ms, ctx) => {
       ms.forEach((m, i) => {
-        const bad = RESERVED_FIELDS.has(m) ? `"${m}" is a field of test_result with its own meaning` : checkMetricName(m);
+        const bad = RESERVED_FIELDS.has(m)
+          ? `"${m}" is a field of test_result with its own meaning`
+          : checkMetricName(m);
         if (bad) ctx.addIssue({ code: 'custom', path: [i], message: bad });
       });
     }),
@@ -104,7 +109,11 @@ const MappingsFile = z
       if ((MEASUREMENTS as readonly string[]).includes(k)) {
         ctx.addIssue({ code: 'custom', path: [k], message: `${k} is stored as it is and cannot be mapped` });
       } else if (k.length === 0 || /[\s,]/.test(k) || k.startsWith('_')) {
-        ctx.addIssue({ code: 'custom', path: [k], message: 'is not a measurement name (no spaces, commas or leading "_")' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: 'is not a measurement name (no spaces, commas or leading "_")',
+        });
       }
     }
   });
@@ -166,7 +175,14 @@ export const TELEGRAF_MAPPINGS: MappingSpecs = {
     ],
     latency: { field: 'average_response_ms', unit: 'ms' },
     tags: { endpoint: '{url}', worker: '{host}', region: '{region}', type: 'ping' },
-    metrics: ['percent_packet_loss', 'packets_transmitted', 'packets_received', 'minimum_response_ms', 'maximum_response_ms', 'ttl'],
+    metrics: [
+      'percent_packet_loss',
+      'packets_transmitted',
+      'packets_received',
+      'minimum_response_ms',
+      'maximum_response_ms',
+      'ttl',
+    ],
   },
   net_response: {
     // result_code 0: success; 1 timeout, 2 connection_failed, 3 read_failed, 4 string_mismatch (the result tag).
@@ -210,11 +226,22 @@ function compileCondition(c: MappingSpec['success'][number]): Condition {
     return { field: c.field, test: (v) => (isNumber(v) ? v.value > a : null), wants: 'a number', errorType };
   }
   const e = c.equals!;
-  if (typeof e === 'number') return { field: c.field, test: (v) => (isNumber(v) ? v.value === e : null), wants: 'a number', errorType };
+  if (typeof e === 'number')
+    return { field: c.field, test: (v) => (isNumber(v) ? v.value === e : null), wants: 'a number', errorType };
   if (typeof e === 'boolean') {
-    return { field: c.field, test: (v) => (v.kind === 'boolean' ? v.value === e : null), wants: 'a boolean', errorType };
+    return {
+      field: c.field,
+      test: (v) => (v.kind === 'boolean' ? v.value === e : null),
+      wants: 'a boolean',
+      errorType,
+    };
   }
-  return { field: c.field, test: (v) => (v.kind === 'string' ? v.value === e : null), wants: 'a "quoted string"', errorType };
+  return {
+    field: c.field,
+    test: (v) => (v.kind === 'string' ? v.value === e : null),
+    wants: 'a "quoted string"',
+    errorType,
+  };
 }
 
 export function compileMappings(specs: MappingSpecs): Map<string, CompiledMapping> {
@@ -262,7 +289,11 @@ export function mapSeries(mapping: CompiledMapping, source: Tags): MappedSeries 
     if (bad) return `${bad} (mapped from ${mapping.measurement})`;
     tags[key] = v;
   }
-  return { mapping, tags, errorTypes: mapping.conditions.map((c) => (c.errorType ? render(c.errorType, source) : null)) };
+  return {
+    mapping,
+    tags,
+    errorTypes: mapping.conditions.map((c) => (c.errorType ? render(c.errorType, source) : null)),
+  };
 }
 
 export interface MappedPoint {
@@ -298,7 +329,8 @@ export function mapFields(s: MappedSeries, fields: [string, FieldValue][]): Mapp
       (metrics ??= {})[key] = v.value;
     }
   }
-  if (held[0] === undefined) return `field "${m.conditions[0]!.field}" is missing (the mapping of ${m.measurement} needs it)`;
+  if (held[0] === undefined)
+    return `field "${m.conditions[0]!.field}" is missing (the mapping of ${m.measurement} needs it)`;
   for (let i = 0; i < n; i++) {
     // A condition on an absent field fails (a probe that failed has no response code to compare).
     if (held[i] !== true) return { success: false, latency, metrics, errorType: s.errorTypes[i] ?? null };

@@ -16,7 +16,14 @@ parentPort!.on('message', (req: ParseRequest) => {
     const out = decodeLineProtocolBytes(new Uint8Array(req.body), req.opts, cache, rules);
     if (out.ok) {
       const p = packBatch(out.batch);
-      res = { id: req.id, ok: true, batch: p.packed, untimed: out.untimed, skipped: out.skipped, skippedNames: out.skippedNames };
+      res = {
+        id: req.id,
+        ok: true,
+        batch: p.packed,
+        untimed: out.untimed,
+        skipped: out.skipped,
+        skippedNames: out.skippedNames,
+      };
       transfer = p.transfer;
     } else res = { id: req.id, ok: false, line: out.line, message: out.message };
   } catch (e) {

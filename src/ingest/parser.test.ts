@@ -20,7 +20,9 @@ describe('the line-protocol parser pool', () => {
     const inline = new LineProtocolParser(0);
     parser = new LineProtocolParser(2);
     const a = await inline.decode(Buffer.from(body), { precision: 'ns', nowUs: 0 });
-    const results = await Promise.all([1, 2, 3].map(() => parser!.decode(Buffer.from(body), { precision: 'ns', nowUs: 0 })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => parser!.decode(Buffer.from(body), { precision: 'ns', nowUs: 0 })),
+    );
     await inline.close();
     for (const b of results) {
       expect(b.ok && a.ok).toBe(true);
@@ -41,8 +43,13 @@ describe('the line-protocol parser pool', () => {
 
   it('reports the first bad line and invalid UTF-8 from the worker', async () => {
     parser = new LineProtocolParser(1);
-    const bad = await parser.decode(Buffer.from('test_result success=t\ntest_result x=1'), { precision: 'ns', nowUs: 0 });
+    const bad = await parser.decode(Buffer.from('test_result success=t\ntest_result x=1'), {
+      precision: 'ns',
+      nowUs: 0,
+    });
     expect(bad).toEqual({ ok: false, line: 2, message: 'line 2: field "success" is missing' });
-    await expect(parser.decode(Buffer.from([0x74, 0xff, 0xfe]), { precision: 'ns', nowUs: 0 })).rejects.toThrow(/not valid UTF-8/);
+    await expect(parser.decode(Buffer.from([0x74, 0xff, 0xfe]), { precision: 'ns', nowUs: 0 })).rejects.toThrow(
+      /not valid UTF-8/,
+    );
   });
 });

@@ -5,8 +5,8 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
 import type { Precision } from './line-protocol.js';
-import { type PackedBatch, SeriesInterner, unpackBatch } from './transfer.js';
 import { compileMappings, type MappingSpecs, type UnknownMeasurements } from './mapping.js';
+import { type PackedBatch, SeriesInterner, unpackBatch } from './transfer.js';
 import { type DecodeOutcome, decodeLineProtocol, type IngestRules, SeriesCache, STRICT_RULES } from './validate.js';
 
 /** The ingest rules as settings (config.ts): plain data, so they can go to the workers as their workerData. */
@@ -78,7 +78,10 @@ export class LineProtocolParser {
   private readonly rules: IngestRules;
 
   /** Without `settings`, measurements other than ours are refused (STRICT_RULES). */
-  constructor(workers: number, private readonly settings?: IngestSettings) {
+  constructor(
+    workers: number,
+    private readonly settings?: IngestSettings,
+  ) {
     this.rules = rulesOf(settings);
     for (let i = 0; i < workers; i++) {
       const slot: Slot = { worker: null as unknown as Worker, pending: new Map() };

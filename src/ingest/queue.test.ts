@@ -11,7 +11,8 @@ afterEach(async () => {
   store = null;
 });
 
-const rows = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ t: T0 + i, latency: i, tags: { s: tag } }));
+const rows = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => ({ t: T0 + i, latency: i, tags: { s: tag } }));
 const total = async (s: DuckDBStore) =>
   (await s.series({ start: 0, stop: 1e16, filters: {}, limit: 1000 })).reduce((a, x) => a + x.count, 0);
 

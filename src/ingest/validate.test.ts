@@ -19,7 +19,9 @@ function fails(body: string, re: RegExp, line?: number): void {
 
 describe('test_result', () => {
   it('turns fields into a result: success, latency, error strings and numeric metrics', () => {
-    const r = decode(`test_result,endpoint=api,region=eu success=false,latency_ms=5000i,error="timeout",error_type="net",retries=3i,bytes=10u,cpu=0.5 ${T}`);
+    const r = decode(
+      `test_result,endpoint=api,region=eu success=false,latency_ms=5000i,error="timeout",error_type="net",retries=3i,bytes=10u,cpu=0.5 ${T}`,
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const x = r.batch.results;
@@ -38,7 +40,9 @@ describe('test_result', () => {
   });
 
   it('stamps untimed lines a microsecond apart in request order, so that they never replace each other', () => {
-    const r = decode('test_result success=true\ntest_result success=false 5000\ntest_result success=false\ntest_result success=true');
+    const r = decode(
+      'test_result success=true\ntest_result success=false 5000\ntest_result success=false\ntest_result success=true',
+    );
     expect(r.ok && r.batch.results.time).toEqual([42, 5, 43, 44]);
   });
 
@@ -67,7 +71,10 @@ describe('test_result', () => {
     ['test_result success=t,_internal=1', /starts with "_"/],
     ['test_result,_k=v success=t', /tag key "_k" starts with "_"/],
     ['test_result,k=a,k=b success=t', /tag "k" appears more than once/],
-    ['cpu,host=a usage=1', /measurement "cpu" is not accepted; the accepted measurements are test_result and circuit_breaker/],
+    [
+      'cpu,host=a usage=1',
+      /measurement "cpu" is not accepted; the accepted measurements are test_result and circuit_breaker/,
+    ],
     ['test_result success=t -1000000000', /before 1970/],
     ['test_result success=t 9223372036854775808', /after 2255-06-05T23:47:34.740991Z/],
     ['test_result success=t 9223372036854775000', /after 2255-06-05T23:47:34.740991Z/],
@@ -82,11 +89,17 @@ describe('test_result', () => {
   });
 
   it('names the first bad line, counting comments and blank lines', () => {
-    fails(`test_result success=t ${T}\n# comment\n\ntest_result latency_ms=1 ${T}\ntest_result bad`, /field "success" is missing/, 4);
+    fails(
+      `test_result success=t ${T}\n# comment\n\ntest_result latency_ms=1 ${T}\ntest_result bad`,
+      /field "success" is missing/,
+      4,
+    );
   });
 
   it('refuses points older than the retention bound, naming the line', () => {
-    const r = decode(`test_result success=t ${T}\ntest_result success=t 1000000000000000000`, { minTimeUs: 1795000000000000 });
+    const r = decode(`test_result success=t ${T}\ntest_result success=t 1000000000000000000`, {
+      minTimeUs: 1795000000000000,
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.line).toBe(2);

@@ -1,31 +1,32 @@
 // Line protocol points -> our schema (README: Writes): test_result and circuit_breaker, with every rule checked
 // before anything is written, other measurements mapped onto test results (mapping.ts) or skipped, as the ingest
 // rules say. The first bad line stops the request.
+
+import { ownCopy } from '../model/own-copy.js';
 import {
   BREAKER_STATES,
   type BreakerState,
   checkErrorText,
   checkMetricName,
+  checkRetention,
   checkTagKey,
   checkTagValue,
-  checkRetention,
   checkTime,
   MAX_METRICS,
   MAX_STRING_FIELD_LENGTH,
   MAX_TAGS,
-  makeSeries,
-  type Measurement,
   MEASUREMENTS,
+  type Measurement,
+  makeSeries,
   type SeriesRef,
   type Tags,
   WriteBatch,
 } from '../model/result.js';
-import { ownCopy } from '../model/own-copy.js';
 import {
   type FieldValue,
   forEachLine,
-  parseLine,
   type Precision,
+  parseLine,
   seriesLength,
   timestampToMicros,
 } from './line-protocol.js';
@@ -76,7 +77,8 @@ export class SeriesCache {
 
   putOther(text: string, o: OtherSeries): OtherSeries {
     if (this.others.size >= this.max) this.others.clear();
-    const own: OtherSeries = 'skip' in o ? { skip: ownCopy(o.skip) } : ownMapped(this.put(text, o.series, false), o.mapped);
+    const own: OtherSeries =
+      'skip' in o ? { skip: ownCopy(o.skip) } : ownMapped(this.put(text, o.series, false), o.mapped);
     this.others.set(ownCopy(text), own);
     return own;
   }
@@ -104,7 +106,14 @@ export class SeriesCache {
 }
 
 function ownMapped(series: SeriesRef, m: MappedSeries): OtherSeries {
-  return { series, mapped: { mapping: m.mapping, tags: series.tags, errorTypes: m.errorTypes.map((e) => (e === null ? null : ownCopy(e))) } };
+  return {
+    series,
+    mapped: {
+      mapping: m.mapping,
+      tags: series.tags,
+      errorTypes: m.errorTypes.map((e) => (e === null ? null : ownCopy(e))),
+    },
+  };
 }
 
 class Invalid extends Error {}
@@ -112,7 +121,14 @@ class Invalid extends Error {}
 /** Parses and validates a whole line-protocol body. `nowUs` stamps lines without a timestamp. */
 export function decodeLineProtocol(
   body: string,
-  opts: { precision: Precision; nowUs: number; minTimeUs?: number; cache?: SeriesCache; firstLine?: number; rules?: IngestRules },
+  opts: {
+    precision: Precision;
+    nowUs: number;
+    minTimeUs?: number;
+    cache?: SeriesCache;
+    firstLine?: number;
+    rules?: IngestRules;
+  },
 ): DecodeOutcome {
   const batch = new WriteBatch();
   const cache = opts.cache ?? new SeriesCache();
@@ -121,50 +137,54 @@ export function decodeLineProtocol(
   let untimed = 0;
   let skipped = 0;
   const skippedNames: string[] = [];
-  forEachLine(body, (text, lineNo) => {
-    const head = text.slice(0, seriesLength(text));
-    const known = cache.get(head);
-    const other = known === undefined ? cache.getOther(head) : undefined;
-    const parsed = parseLine(text, lineNo, known !== undefined || other !== undefined);
-    if (!parsed.ok) {
-      failure = { line: lineNo, message: parsed.message };
-      return false;
-    }
-    const p = parsed.point;
-    try {
-      let series = known;
-      let mapped: MappedSeries | null = null;
-      if (series === undefined) {
-        const o = other ?? otherSeries(p.seriesText, p.measurement, p.tags, rules, cache);
-        if (o === null) series = cache.put(p.seriesText, toSeries(p.measurement, p.tags));
-        else if ('skip' in o) {
-          skipped++;
-          if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(o.skip)) skippedNames.push(o.skip);
-          return true;
-        } else {
-          series = o.series;
-          mapped = o.mapped;
+  forEachLine(
+    body,
+    (text, lineNo) => {
+      const head = text.slice(0, seriesLength(text));
+      const known = cache.get(head);
+      const other = known === undefined ? cache.getOther(head) : undefined;
+      const parsed = parseLine(text, lineNo, known !== undefined || other !== undefined);
+      if (!parsed.ok) {
+        failure = { line: lineNo, message: parsed.message };
+        return false;
+      }
+      const p = parsed.point;
+      try {
+        let series = known;
+        let mapped: MappedSeries | null = null;
+        if (series === undefined) {
+          const o = other ?? otherSeries(p.seriesText, p.measurement, p.tags, rules, cache);
+          if (o === null) series = cache.put(p.seriesText, toSeries(p.measurement, p.tags));
+          else if ('skip' in o) {
+            skipped++;
+            if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(o.skip)) skippedNames.push(o.skip);
+            return true;
+          } else {
+            series = o.series;
+            mapped = o.mapped;
+          }
         }
+        // Untimed points get the time of receipt, a microsecond apart in request order, so that they never replace
+        // each other (one result per series and timestamp).
+        let time = opts.nowUs + untimed;
+        if (p.timestamp === null) untimed++;
+        else {
+          time = timestampToMicros(p.timestamp, opts.precision);
+          const bad = checkTime(time) ?? checkRetention(time, opts.minTimeUs);
+          if (bad) throw new Invalid(bad);
+        }
+        if (mapped !== null) addMapped(batch, series, mapped, time, p.fields);
+        else if (series.measurement === 'test_result') addResult(batch, series, time, p.fields);
+        else addBreaker(batch, series, time, p.fields);
+      } catch (e) {
+        if (!(e instanceof Invalid)) throw e;
+        failure = { line: lineNo, message: e.message };
+        return false;
       }
-      // Untimed points get the time of receipt, a microsecond apart in request order, so that they never replace
-      // each other (one result per series and timestamp).
-      let time = opts.nowUs + untimed;
-      if (p.timestamp === null) untimed++;
-      else {
-        time = timestampToMicros(p.timestamp, opts.precision);
-        const bad = checkTime(time) ?? checkRetention(time, opts.minTimeUs);
-        if (bad) throw new Invalid(bad);
-      }
-      if (mapped !== null) addMapped(batch, series, mapped, time, p.fields);
-      else if (series.measurement === 'test_result') addResult(batch, series, time, p.fields);
-      else addBreaker(batch, series, time, p.fields);
-    } catch (e) {
-      if (!(e instanceof Invalid)) throw e;
-      failure = { line: lineNo, message: e.message };
-      return false;
-    }
-    return true;
-  }, opts.firstLine);
+      return true;
+    },
+    opts.firstLine,
+  );
   if (failure) {
     const f = failure as { line: number; message: string };
     return { ok: false, line: f.line, message: `line ${f.line}: ${f.message}` };
@@ -176,7 +196,13 @@ export function decodeLineProtocol(
  * The cached outcome for a series of a measurement other than ours (mapped or skipped), or null for ours. Refuses
  * an unknown measurement unless the rules skip them.
  */
-function otherSeries(text: string, measurement: string, pairs: [string, string][], rules: IngestRules, cache: SeriesCache): OtherSeries | null {
+function otherSeries(
+  text: string,
+  measurement: string,
+  pairs: [string, string][],
+  rules: IngestRules,
+  cache: SeriesCache,
+): OtherSeries | null {
   if ((MEASUREMENTS as readonly string[]).includes(measurement)) return null;
   const mapping = rules.mappings.get(measurement);
   if (mapping === undefined) {
@@ -193,7 +219,13 @@ function otherSeries(text: string, measurement: string, pairs: [string, string][
   return cache.putOther(text, { series: makeSeries('test_result', m.tags), mapped: m });
 }
 
-function addMapped(batch: WriteBatch, series: SeriesRef, mapped: MappedSeries, time: number, fields: [string, FieldValue][]): void {
+function addMapped(
+  batch: WriteBatch,
+  series: SeriesRef,
+  mapped: MappedSeries,
+  time: number,
+  fields: [string, FieldValue][],
+): void {
   const r = mapFields(mapped, fields);
   if (typeof r === 'string') throw new Invalid(r);
   batch.addResult(series, time, r.success, r.latency, r.metrics, null, r.errorType);

@@ -21,7 +21,11 @@ export function configurationOf(tags: Readonly<Tags>, rule: ConfigurationRule = 
 
 /** The identity of a tag set: its entries sorted by key, as JSON (one string per distinct set). */
 export function tagsIdentity(tags: Readonly<Record<string, string | null>>): string {
-  return JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]));
+  return JSON.stringify(
+    Object.keys(tags)
+      .sort()
+      .map((k) => [k, tags[k]]),
+  );
 }
 
 /**

@@ -6,7 +6,10 @@ import { formatDeletePredicate, parseDeletePredicate } from './delete-predicate.
 
 describe('delete predicates', () => {
   it('prints a predicate that parses back to the same measurement and tags, quotes and backslashes included', () => {
-    const p = { measurement: 'test_result' as const, tags: { endpoint: 'a "quoted" \\ value', 'region.name': 'eu-west' } };
+    const p = {
+      measurement: 'test_result' as const,
+      tags: { endpoint: 'a "quoted" \\ value', 'region.name': 'eu-west' },
+    };
     const text = formatDeletePredicate(p);
     expect(text).toBe('_measurement="test_result" AND endpoint="a \\"quoted\\" \\\\ value" AND region.name="eu-west"');
     expect(parseDeletePredicate(text)).toEqual(p);

@@ -4,7 +4,7 @@
 // message that says what is wrong and at which column. Keys are checked with the write path's own rule
 // (checkTagKey) before anything uses them; stores match them against their catalogue, never as SQL.
 import { invalid } from '../errors.js';
-import { checkTagKey, type Measurement, MEASUREMENTS, type Tags } from './result.js';
+import { checkTagKey, MEASUREMENTS, type Measurement, type Tags } from './result.js';
 
 export interface DeletePredicate {
   measurement?: Measurement;
@@ -56,15 +56,18 @@ export function parseDeletePredicate(text: string): DeletePredicate {
     const opCol = col();
     const two = text.slice(i, i + 2);
     if (two === '!=' || two === '<>') refuse(`operator "${two}" is not supported: only equality, key="value"`, opCol);
-    if (two === '=~' || two === '!~') refuse(`regular expressions ("${two}") are not supported: only equality, key="value"`, opCol);
-    if (text[i] === '<' || text[i] === '>') refuse(`operator "${text[i]}" is not supported: only equality, key="value"`, opCol);
+    if (two === '=~' || two === '!~')
+      refuse(`regular expressions ("${two}") are not supported: only equality, key="value"`, opCol);
+    if (text[i] === '<' || text[i] === '>')
+      refuse(`operator "${text[i]}" is not supported: only equality, key="value"`, opCol);
     if (text[i] !== '=') refuse(`"=" is expected after the key "${key}"`, opCol);
     i++;
     // value
     skipSpace();
     const valueCol = col();
     if (text[i] !== '"') {
-      if (text[i] === '/') refuse('regular expressions are not supported: the value must be a double-quoted string', valueCol);
+      if (text[i] === '/')
+        refuse('regular expressions are not supported: the value must be a double-quoted string', valueCol);
       refuse(`the value of "${key}" must be a double-quoted string, e.g. ${key}="value"`, valueCol);
     }
     i++;
@@ -98,13 +101,15 @@ export function parseDeletePredicate(text: string): DeletePredicate {
     skipSpace();
     if (i === text.length) return out;
     const joinCol = col();
-    if (text[i] === '(' || text[i] === ')') refuse('parentheses are not supported: write terms key="value" joined by AND', joinCol);
+    if (text[i] === '(' || text[i] === ')')
+      refuse('parentheses are not supported: write terms key="value" joined by AND', joinCol);
     const next = word();
     if (next.toUpperCase() === 'AND') {
       i += next.length;
       continue;
     }
-    if (next.toUpperCase() === 'OR') refuse('OR is not supported: InfluxDB delete predicates join terms with AND only', joinCol);
+    if (next.toUpperCase() === 'OR')
+      refuse('OR is not supported: InfluxDB delete predicates join terms with AND only', joinCol);
     refuse(`AND or the end of the predicate is expected, found "${next || text[i]!}"`, joinCol);
   }
 }

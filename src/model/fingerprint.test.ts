@@ -8,7 +8,9 @@ interface Fixture {
   same: string[][];
   different: [string, string][];
 }
-const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/error-messages.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/error-messages.json', import.meta.url), 'utf8'),
+) as Fixture;
 const fp = (m: string) => fingerprintOf(null, normaliseMessage(m));
 
 describe('normaliseMessage on real-looking messages (test/fixtures/error-messages.json)', () => {
@@ -29,7 +31,8 @@ describe('normaliseMessage on real-looking messages (test/fixtures/error-message
   });
 
   it('keeps apart messages that differ in status codes, errno, SQLSTATE, curl codes or words', () => {
-    for (const [a, b] of fixture.different) expect(fp(a), `${normaliseMessage(a)} vs ${normaliseMessage(b)}`).not.toBe(fp(b));
+    for (const [a, b] of fixture.different)
+      expect(fp(a), `${normaliseMessage(a)} vs ${normaliseMessage(b)}`).not.toBe(fp(b));
   });
 
   it('is idempotent: normalising a normalised message changes nothing', () => {
@@ -40,13 +43,17 @@ describe('normaliseMessage on real-looking messages (test/fixtures/error-message
 describe('fingerprints and headlines', () => {
   it('is SHA-1 of error type, a NUL and the normalised text, cut to 16 hex digits', () => {
     const text = normaliseMessage('timeout after 5 ms');
-    expect(fingerprintOf('TimeoutError', text)).toBe(createHash('sha1').update(`TimeoutError\u0000${text}`).digest('hex').slice(0, 16));
+    expect(fingerprintOf('TimeoutError', text)).toBe(
+      createHash('sha1').update(`TimeoutError\u0000${text}`).digest('hex').slice(0, 16),
+    );
     expect(fingerprintOf('A', 'x')).not.toBe(fingerprintOf('B', 'x'));
     expect(fingerprintOf(null, 'x')).toBe(fingerprintOf('', 'x'));
   });
 
   it('takes the exception line of a Python traceback and the first line otherwise', () => {
-    expect(headline('Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n    f()\nKeyError: 3\n')).toBe('KeyError: 3');
+    expect(
+      headline('Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n    f()\nKeyError: 3\n'),
+    ).toBe('KeyError: 3');
     expect(headline('\n\n  first line  \nsecond')).toBe('first line');
     expect(headline('')).toBe('');
   });

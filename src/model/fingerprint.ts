@@ -6,7 +6,15 @@
 import { createHash } from 'node:crypto';
 import { ownCopy } from './own-copy.js';
 
-export const CATEGORIES = ['timeout', 'connection', 'permission', 'resource', 'validation', 'not_found', 'other'] as const;
+export const CATEGORIES = [
+  'timeout',
+  'connection',
+  'permission',
+  'resource',
+  'validation',
+  'not_found',
+  'other',
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /** Messages are cut to this many characters before and after normalising (the first line carries the signal). */
@@ -18,7 +26,10 @@ const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec';
 const DAYS = 'mon|tue|wed|thu|fri|sat|sun';
 
 /** A replacer that leaves a match that is just a quoted placeholder alone and replaces anything else by `to`. */
-const KEEP_PLACEHOLDER = (to: string) => (m: string): string => (/^["'`]<\w+>["'`]$/.test(m) ? m : to);
+const KEEP_PLACEHOLDER =
+  (to: string) =>
+  (m: string): string =>
+    /^["'`]<\w+>["'`]$/.test(m) ? m : to;
 
 // Each rule: a pattern and its placeholder, applied in order on the text left by the earlier ones.
 const RULES: [RegExp, string | ((m: string) => string)][] = [
@@ -29,14 +40,29 @@ const RULES: [RegExp, string | ((m: string) => string)][] = [
   // ISO 8601 / RFC 3339 date-times (T or space), optional fraction and zone; then plain dates.
   [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?/gi, '<date>'],
   // RFC 822/1123 and JS Date strings: "Mon, 21 Nov 2026 10:00:00 GMT", "Sat Nov 21 2026 10:00:00 GMT+0000".
-  [new RegExp(`\\b(?:(?:${DAYS})[a-z]*,? )?\\d{1,2} (?:${MONTHS})[a-z]* \\d{4}(?: \\d{2}:\\d{2}(?::\\d{2})?(?: ?(?:GMT|UTC|[+-]\\d{4}))?)?`, 'gi'), '<date>'],
-  [new RegExp(`\\b(?:(?:${DAYS})[a-z]* )?(?:${MONTHS})[a-z]* \\d{1,2},? \\d{4}(?: \\d{2}:\\d{2}(?::\\d{2})?(?: ?(?:GMT|UTC)(?:[+-]\\d{4})?)?)?`, 'gi'), '<date>'],
+  [
+    new RegExp(
+      `\\b(?:(?:${DAYS})[a-z]*,? )?\\d{1,2} (?:${MONTHS})[a-z]* \\d{4}(?: \\d{2}:\\d{2}(?::\\d{2})?(?: ?(?:GMT|UTC|[+-]\\d{4}))?)?`,
+      'gi',
+    ),
+    '<date>',
+  ],
+  [
+    new RegExp(
+      `\\b(?:(?:${DAYS})[a-z]* )?(?:${MONTHS})[a-z]* \\d{1,2},? \\d{4}(?: \\d{2}:\\d{2}(?::\\d{2})?(?: ?(?:GMT|UTC)(?:[+-]\\d{4})?)?)?`,
+      'gi',
+    ),
+    '<date>',
+  ],
   [/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, '<time>'],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
   [/\[(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}\](?::\d{1,5})?/gi, '<ip>'],
   // IPv4 with optional port; IPv6 (full or :: compressed, at least two groups and a colon pair or 7 colons).
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '<ip>'],
-  [/(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}::(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}(?![\w:])/gi, '<ip>'],
+  [
+    /(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}::(?:[0-9a-f]{1,4}:)*[0-9a-f]{0,4}(?![\w:])/gi,
+    '<ip>',
+  ],
   // Host names ending in a common TLD (not followed by another dot-part, so java.net.SocketException stays).
   [new RegExp(`\\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+(?:${TLDS})\\b(?![.\\w-])(?::\\d{1,5}\\b)?`, 'gi'), '<host>'],
   // Absolute paths: Unix (two or more segments) and Windows drive paths.
@@ -71,7 +97,10 @@ const CODE_BEFORE = /(?:\berrno|\bsqlstate|\bexit(?:ed)?(?: with)?(?: code| stat
 /** The first meaningful line of a message: the last line of a Python traceback, else the first non-empty line. */
 export function headline(message: string): string {
   const text = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length === 0) return '';
   if (/^Traceback \(most recent call last\)/.test(lines[0]!)) {
     // The exception line is the last one that is not a frame or source line (frames start with "File ").
@@ -88,7 +117,9 @@ export function normaliseMessage(message: string): string {
   s = s.replace(NUMBER, (m: string, offset: number, whole: string) => {
     const before = whole.slice(Math.max(0, offset - 30), offset);
     if (CODE_BEFORE.test(before)) return m;
-    const status = /^[1-5]\d\d$/.test(m) && (STATUS_BEFORE.test(before) || STATUS_AFTER.test(whole.slice(offset + m.length, offset + m.length + 30)));
+    const status =
+      /^[1-5]\d\d$/.test(m) &&
+      (STATUS_BEFORE.test(before) || STATUS_AFTER.test(whole.slice(offset + m.length, offset + m.length + 30)));
     return status ? m : '<num>';
   });
   // Placeholders are longer than what they replace: cut again so the text stays bounded.
@@ -108,17 +139,26 @@ export function fingerprintOf(errorType: string | null, normalised: string): str
 const CATEGORY_RULES: [Category, RegExp][] = [
   // An assertion is a check of the result, whatever value it saw (assert 503 == 200).
   ['validation', /\bassert(?:ion)?(?:error)?\b|AssertionError/i],
-  ['timeout', /time[ds]?[\s_-]?out|timed?[\s_-]?out|deadline[\s_-]?exceeded|\bE(?:SOCKET)?TIMEDOUT\b|\b(?:408|504)\b|took too long/i],
+  [
+    'timeout',
+    /time[ds]?[\s_-]?out|timed?[\s_-]?out|deadline[\s_-]?exceeded|\bE(?:SOCKET)?TIMEDOUT\b|\b(?:408|504)\b|took too long/i,
+  ],
   [
     'connection',
     /connect|\b(?:ECONNREFUSED|ECONNRESET|ECONNABORTED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)\b|could not resolve|resolve host|socket|network|unreachable|broken pipe|reset by peer|dns|getaddrinfo|name resolution|tls|ssl|handshake|certificate|unavailable|\b(?:502|503)\b|bad gateway/i,
   ],
-  ['permission', /permission|denied|forbidden|unauthori[sz]ed|not authori[sz]ed|\b(?:EACCES|EPERM)\b|access[\s_-]?denied|\b(?:401|403)\b|credential|auth(?:entication)?[\s_-]?(?:failed|error|required)|invalid[\s_-]?token|token[\s_-]?expired/i],
+  [
+    'permission',
+    /permission|denied|forbidden|unauthori[sz]ed|not authori[sz]ed|\b(?:EACCES|EPERM)\b|access[\s_-]?denied|\b(?:401|403)\b|credential|auth(?:entication)?[\s_-]?(?:failed|error|required)|invalid[\s_-]?token|token[\s_-]?expired/i,
+  ],
   [
     'resource',
     /out[\s_-]?of[\s_-]?memory|\boom\b|\b(?:ENOMEM|ENOSPC)\b|no space left|disk (?:is )?full|quota|too many open files|\b(?:EMFILE|ENFILE)\b|resource[\s_-]?exhausted|exhausted|rate[\s_-]?limit|too many requests|\b429\b|memory|heap|cpu|throttl|capacity|insufficient|limit exceeded|\bpool\b/i,
   ],
-  ['not_found', /not[\s_-]?found|no such|\bENOENT\b|does not exist|doesn't exist|missing|\b404\b|unknown (?:file|path|route|resource|model)/i],
+  [
+    'not_found',
+    /not[\s_-]?found|no such|\bENOENT\b|does not exist|doesn't exist|missing|\b404\b|unknown (?:file|path|route|resource|model)/i,
+  ],
   [
     'validation',
     /invalid|validat|assert|expected|mismatch|malformed|schema|parse|syntax|illegal[\s_-]?argument|bad request|\b(?:400|422)\b|type ?error|value ?error|unexpected|must be|should be|constraint/i,

@@ -127,7 +127,7 @@ export function checkRetention(us: number, minUs: number | undefined): string | 
 
 export function printable(s: string, max = 60): string {
   // eslint-disable-next-line no-control-regex
-// biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: it matches control characters on purpose
   const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import * as ss from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import {
-  mergeMoments,
   type Moments,
+  mergeMoments,
   quantileType7,
   SKETCH_RELATIVE_ERROR,
   sketchKey,
@@ -96,7 +96,14 @@ describe('the percentile sketch', () => {
             return null;
           };
           const h = (xs.length - 1) * q;
-          const est = sketchQuantile(q, xs.length, meanAt(Math.floor(h))!, meanAt(Math.floor(h) + 1), sorted[0]!, sorted[sorted.length - 1]!);
+          const est = sketchQuantile(
+            q,
+            xs.length,
+            meanAt(Math.floor(h))!,
+            meanAt(Math.floor(h) + 1),
+            sorted[0]!,
+            sorted[sorted.length - 1]!,
+          );
           const exact = quantileType7(sorted, q)!;
           expect(Math.abs(est - exact) / exact).toBeLessThanOrEqual(SKETCH_RELATIVE_ERROR + 1e-12);
         },

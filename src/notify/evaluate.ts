@@ -78,7 +78,12 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
     // Results without a group_by tag (a rule per endpoint, a benchmark without one) are not a group to alert on.
     if (rule.group_by.some((k) => g.group[k] === undefined || g.group[k] === null)) continue;
     const series = Object.fromEntries(rule.group_by.map((k) => [k, g.group[k] ?? null]));
-    const window = { start: formatMillis(start), stop: formatMillis(end), tests: b.testCount, successes: b.successCount };
+    const window = {
+      start: formatMillis(start),
+      stop: formatMillis(end),
+      tests: b.testCount,
+      successes: b.successCount,
+    };
     if (rule.kind === 'availability_below') {
       const pct = (100 * b.successCount) / b.testCount;
       if (pct < rule.threshold!) {
@@ -111,7 +116,8 @@ async function windowAlerts(rule: Rule, ctx: EvalContext): Promise<Alert[]> {
 }
 
 async function analysis<K extends AnalysisKind>(rule: Rule, ctx: EvalContext, kind: K): Promise<AnalysisResponses[K]> {
-  if (!ctx.analyze) throw new Error(`rule kind ${rule.kind} needs the ${kind} analysis, which this service does not have`);
+  if (!ctx.analyze)
+    throw new Error(`rule kind ${rule.kind} needs the ${kind} analysis, which this service does not have`);
   return ctx.analyze(kind, {
     start: ctx.now - rule.lookback_days * DAY_MS,
     stop: ctx.now,

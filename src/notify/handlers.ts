@@ -28,7 +28,10 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export async function deliver(h: Handler, p: Payload, deps: DeliverDeps): Promise<Delivery> {
   if (h.type === 'log') {
-    deps.logger.warn({ rule: p.rule.name, rule_id: p.rule.id, series: p.series, value: p.value }, `notification: ${p.message}`);
+    deps.logger.warn(
+      { rule: p.rule.name, rule_id: p.rule.id, series: p.series, value: p.value },
+      `notification: ${p.message}`,
+    );
     return { handler: 'log', target: 'log', ok: true, attempts: 1 };
   }
   const target = URL.canParse(h.url) ? new URL(h.url).origin : '(invalid URL)';
@@ -51,8 +54,16 @@ export async function deliver(h: Handler, p: Payload, deps: DeliverDeps): Promis
       });
       // Read (and drop) the body so the connection is released.
       await res.arrayBuffer().catch(() => undefined);
-      if (res.status >= 200 && res.status < 300) return { handler: 'webhook', target, ok: true, attempts: attempt, status: res.status };
-      last = { handler: 'webhook', target, ok: false, attempts: attempt, status: res.status, error: `answered ${res.status}` };
+      if (res.status >= 200 && res.status < 300)
+        return { handler: 'webhook', target, ok: true, attempts: attempt, status: res.status };
+      last = {
+        handler: 'webhook',
+        target,
+        ok: false,
+        attempts: attempt,
+        status: res.status,
+        error: `answered ${res.status}`,
+      };
       // A client error will not get better by sending the same request again (except 408 and 429).
       if (res.status < 500 && res.status !== 408 && res.status !== 429) return last;
     } catch (e) {
@@ -67,7 +78,10 @@ export async function deliver(h: Handler, p: Payload, deps: DeliverDeps): Promis
     }
     if (attempt <= h.retries) await sleep((deps.backoffMs ?? 500) * 2 ** (attempt - 1));
   }
-  deps.logger.warn({ rule_id: p.rule.id, target, attempts: last.attempts, error: last.error }, 'webhook delivery failed');
+  deps.logger.warn(
+    { rule_id: p.rule.id, target, attempts: last.attempts, error: last.error },
+    'webhook delivery failed',
+  );
   return last;
 }
 

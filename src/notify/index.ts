@@ -48,7 +48,15 @@ export class Notifier {
 
   private async evaluateAll(now: number): Promise<EvaluationReport> {
     const rules = (await this.deps.log.rules()).filter((r) => r.enabled);
-    const report: EvaluationReport = { rules: rules.length, alerts: 0, sent: 0, failed: 0, duplicates: 0, cooling: 0, errors: [] };
+    const report: EvaluationReport = {
+      rules: rules.length,
+      alerts: 0,
+      sent: 0,
+      failed: 0,
+      duplicates: 0,
+      cooling: 0,
+      errors: [],
+    };
     await Promise.all(
       rules.map(async (rule) => {
         try {
@@ -56,7 +64,10 @@ export class Notifier {
         } catch (e) {
           const error = e instanceof Error ? e.message : String(e);
           report.errors.push({ rule_id: rule.id, error });
-          this.deps.logger.warn({ rule_id: rule.id, rule: rule.name, error }, 'notification rule could not be evaluated');
+          this.deps.logger.warn(
+            { rule_id: rule.id, rule: rule.name, error },
+            'notification rule could not be evaluated',
+          );
         }
       }),
     );
@@ -64,7 +75,11 @@ export class Notifier {
   }
 
   private async evaluateOne(rule: Rule, now: number, report: EvaluationReport): Promise<void> {
-    const alerts = await evaluateRule(rule, { store: this.deps.store, now, ...(this.deps.analyze ? { analyze: this.deps.analyze } : {}) });
+    const alerts = await evaluateRule(rule, {
+      store: this.deps.store,
+      now,
+      ...(this.deps.analyze ? { analyze: this.deps.analyze } : {}),
+    });
     report.alerts += alerts.length;
     const events = alerts.flatMap((a) => (a.event === null ? [] : [a.event]));
     const sent = events.length ? await this.deps.log.sentEvents(rule.id, events) : new Set<string>();
@@ -112,7 +127,8 @@ export class Notifier {
           deliveries,
         });
         for (const d of deliveries) {
-          if (!d.ok) report.errors.push({ rule_id: rule.id, error: `${d.handler} ${d.target}: ${d.error ?? 'failed'}` });
+          if (!d.ok)
+            report.errors.push({ rule_id: rule.id, error: `${d.handler} ${d.target}: ${d.error ?? 'failed'}` });
         }
         if (deliveries.some((d) => d.ok)) report.sent++;
         else report.failed++;

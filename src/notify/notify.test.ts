@@ -1,7 +1,8 @@
 // Notifications end to end: rules through the API of a real server with a real DuckDB store, evaluation over real
 // aggregates, webhooks to real HTTP servers on loopback (answering, failing, hanging), cooldown and persistence.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -50,7 +51,10 @@ async function hook(answer: (n: number) => number | 'hang' = () => 200): Promise
   hooks.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const addr = s.address();
-  return { url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks/resultant?secret=s3`, received };
+  return {
+    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks/resultant?secret=s3`,
+    received,
+  };
 }
 
 /** Probes of the last 15 minutes: `api` fails 4 of 20, `web` is healthy, `rare` has only 3 results (all failed), and
@@ -63,7 +67,8 @@ async function probes(s: TestServer, at = NOW): Promise<void> {
   }
   for (let i = 0; i < 3; i++) rows.push({ t: at - (i + 1) * MIN, success: false, tags: { endpoint: 'rare' } });
   // Failing results without an endpoint tag: not an endpoint to alert on.
-  for (let i = 0; i < 20; i++) rows.push({ t: at - (i + 1) * 30_000, success: false, latency: 900, tags: { test: 'unit' } });
+  for (let i = 0; i < 20; i++)
+    rows.push({ t: at - (i + 1) * 30_000, success: false, latency: 900, tags: { test: 'unit' } });
   await s.store.write(batchOf(rows));
 }
 
@@ -95,7 +100,10 @@ describe('notification rules', () => {
       const res = await addRule(srv, rule, 't0k');
       expect(res.status, JSON.stringify(rule)).toBe(400);
       const body = (await res.json()) as { errors: { path: string }[] };
-      expect(body.errors.map((e) => e.path), JSON.stringify(rule)).toContain(path);
+      expect(
+        body.errors.map((e) => e.path),
+        JSON.stringify(rule),
+      ).toContain(path);
     }
     expect((await addRule(srv, { name: 'ok', kind: 'regression' })).status).toBe(401);
     const bad = await fetch(`${srv.url}/api/v1/notifications/rules`, {
@@ -106,19 +114,35 @@ describe('notification rules', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('refuses webhook URLs with credentials or outside the allowed hosts, and never shows a URL\'s path or query back', async () => {
+  it("refuses webhook URLs with credentials or outside the allowed hosts, and never shows a URL's path or query back", async () => {
     srv = await startTestServer({ now: NOW, webhookHosts: ['127.0.0.1', '.hooks.example.com'] });
-    const withUser = await addRule(srv, { name: 'a', kind: 'regression', handlers: [{ type: 'webhook', url: 'http://user:pa55word@127.0.0.1/x' }] });
+    const withUser = await addRule(srv, {
+      name: 'a',
+      kind: 'regression',
+      handlers: [{ type: 'webhook', url: 'http://user:pa55word@127.0.0.1/x' }],
+    });
     expect(withUser.status).toBe(400);
     const body = (await withUser.json()) as { message: string; errors: { path: string; message: string }[] };
     expect(body.errors.map((e) => e.path)).toEqual(['handlers.0.url']);
     expect(JSON.stringify(body)).not.toContain('pa55word');
-    const elsewhere = await addRule(srv, { name: 'a', kind: 'regression', handlers: [{ type: 'webhook', url: 'http://10.0.0.5:8080/admin' }] });
+    const elsewhere = await addRule(srv, {
+      name: 'a',
+      kind: 'regression',
+      handlers: [{ type: 'webhook', url: 'http://10.0.0.5:8080/admin' }],
+    });
     expect(elsewhere.status).toBe(400);
-    expect(((await elsewhere.json()) as { message: string }).message).toMatch(/"handlers\.0\.url" host "10\.0\.0\.5" is not among the allowed webhook hosts \(RESULTANT_WEBHOOK_HOSTS\)/);
-    const sub = await addRule(srv, { name: 'chat', kind: 'regression', handlers: [{ type: 'webhook', url: 'https://a.hooks.example.com/services/T0/B0/s3cr3t?x=1' }] });
+    expect(((await elsewhere.json()) as { message: string }).message).toMatch(
+      /"handlers\.0\.url" host "10\.0\.0\.5" is not among the allowed webhook hosts \(RESULTANT_WEBHOOK_HOSTS\)/,
+    );
+    const sub = await addRule(srv, {
+      name: 'chat',
+      kind: 'regression',
+      handlers: [{ type: 'webhook', url: 'https://a.hooks.example.com/services/T0/B0/s3cr3t?x=1' }],
+    });
     expect(sub.status).toBe(201);
-    expect(((await sub.json()) as { handlers: { url: string }[] }).handlers[0]!.url).toBe('https://a.hooks.example.com/…');
+    expect(((await sub.json()) as { handlers: { url: string }[] }).handlers[0]!.url).toBe(
+      'https://a.hooks.example.com/…',
+    );
     const listed = await (await fetch(`${srv.url}/api/v1/notifications/rules`)).text();
     expect(listed).toContain('https://a.hooks.example.com/…');
     expect(listed).not.toContain('s3cr3t');
@@ -129,10 +153,24 @@ describe('notification rules', () => {
     const logger = { ...silentLogger, warn: (o: unknown) => void logged.push(o) };
     const d = await deliver(
       { type: 'webhook', url: 'http://user:pa55word@127.0.0.1:9/hook', headers: {}, timeout_ms: 500, retries: 0 },
-      { rule: { id: 'r', name: 'r', kind: 'regression' }, time: '', series: {}, message: 'm', value: null, threshold: null, details: {} },
+      {
+        rule: { id: 'r', name: 'r', kind: 'regression' },
+        time: '',
+        series: {},
+        message: 'm',
+        value: null,
+        threshold: null,
+        details: {},
+      },
       { logger: logger as typeof silentLogger },
     );
-    expect(d).toEqual({ handler: 'webhook', target: 'http://127.0.0.1:9', ok: false, attempts: 0, error: 'not sent: the URL carries a user or password; send credentials in headers instead' });
+    expect(d).toEqual({
+      handler: 'webhook',
+      target: 'http://127.0.0.1:9',
+      ok: false,
+      attempts: 0,
+      error: 'not sent: the URL carries a user or password; send credentials in headers instead',
+    });
     expect(JSON.stringify(logged)).not.toContain('pa55word');
     expect(logged).toHaveLength(1);
   });
@@ -161,8 +199,15 @@ describe('notification rules', () => {
     expect(h.received).toHaveLength(1);
     const got = h.received[0]!;
     expect(got.headers.authorization).toBe('Bearer hook-secret');
-    expect(got.body).toMatchObject({ rule: { id: rule.id, name: 'api availability' }, series: { endpoint: 'api' }, value: 80, threshold: 99 });
-    expect(String(got.body.message)).toMatch(/availability 80\.00 % is below 99 % for endpoint=api \(16 of 20 succeeded/);
+    expect(got.body).toMatchObject({
+      rule: { id: rule.id, name: 'api availability' },
+      series: { endpoint: 'api' },
+      value: 80,
+      threshold: 99,
+    });
+    expect(String(got.body.message)).toMatch(
+      /availability 80\.00 % is below 99 % for endpoint=api \(16 of 20 succeeded/,
+    );
 
     // Still failing a minute later: within the cooldown, nothing new.
     srv.clock.advance(MIN);
@@ -175,7 +220,11 @@ describe('notification rules', () => {
     expect(h.received).toHaveLength(2);
 
     const hist = (await (await fetch(`${srv.url}/api/v1/notifications?rule_id=${rule.id}`)).json()) as {
-      notifications: { time: string; series: unknown; deliveries: { handler: string; target: string; ok: boolean }[] }[];
+      notifications: {
+        time: string;
+        series: unknown;
+        deliveries: { handler: string; target: string; ok: boolean }[];
+      }[];
     };
     expect(hist.notifications).toHaveLength(2);
     expect(hist.notifications[0]!.time).toBe('2026-11-21T12:38:00Z');
@@ -195,7 +244,9 @@ describe('notification rules', () => {
     const r = await evaluate(srv);
     // api's mean latency is 109.5 (100..119); web's 20; rare has 3 results (under min_tests) although all failed.
     expect(r).toMatchObject({ rules: 2, alerts: 1, sent: 1 });
-    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as { notifications: { value: number; series: unknown }[] };
+    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as {
+      notifications: { value: number; series: unknown }[];
+    };
     expect(hist.notifications).toEqual([expect.objectContaining({ value: 109.5, series: { endpoint: 'api' } })]);
   });
 
@@ -219,7 +270,10 @@ describe('notification rules', () => {
     const pending = evaluate(srv);
     // While the hanging webhook waits, writes are answered.
     await new Promise((r) => setTimeout(r, 100));
-    const w = await fetch(`${srv.url}/api/v2/write?precision=ms`, { method: 'POST', body: `test_result,endpoint=api success=true ${NOW}` });
+    const w = await fetch(`${srv.url}/api/v2/write?precision=ms`, {
+      method: 'POST',
+      body: `test_result,endpoint=api success=true ${NOW}`,
+    });
     expect(w.status).toBe(204);
     const report = await pending;
     // About a second here; the bound only says the hanging webhook was cut off by its timeout, not left to hang.
@@ -228,7 +282,9 @@ describe('notification rules', () => {
     expect(failing.received).toHaveLength(3);
     expect(hanging.received).toHaveLength(2);
     expect(fine.received).toHaveLength(1);
-    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as { notifications: { deliveries: unknown[] }[] };
+    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as {
+      notifications: { deliveries: unknown[] }[];
+    };
     expect(hist.notifications[0]!.deliveries).toEqual([
       expect.objectContaining({ ok: false, attempts: 3, status: 500, error: 'answered 500' }),
       expect.objectContaining({ ok: false, attempts: 2, error: 'no answer within 300 ms' }),
@@ -240,7 +296,12 @@ describe('notification rules', () => {
     srv = await startTestServer({ now: NOW });
     await probes(srv);
     const ok = await hook();
-    await addRule(srv, { name: 'ok', kind: 'availability_below', threshold: 99, handlers: [{ type: 'webhook', url: ok.url }] });
+    await addRule(srv, {
+      name: 'ok',
+      kind: 'availability_below',
+      threshold: 99,
+      handlers: [{ type: 'webhook', url: ok.url }],
+    });
     // The schedule's evaluation and two requests' at once.
     const t = srv.clock.now();
     await Promise.all([srv.notifier.evaluate(t), srv.notifier.evaluate(t), evaluate(srv), evaluate(srv)]);
@@ -248,10 +309,19 @@ describe('notification rules', () => {
 
     let up = false;
     const flaky = await hook(() => (up ? 200 : 500));
-    await addRule(srv, { name: 'down', kind: 'availability_below', threshold: 99, handlers: [{ type: 'webhook', url: flaky.url, retries: 0 }] });
+    await addRule(srv, {
+      name: 'down',
+      kind: 'availability_below',
+      threshold: 99,
+      handlers: [{ type: 'webhook', url: flaky.url, retries: 0 }],
+    });
     srv.clock.advance(MIN);
     // A delivery that reached no handler is a failure, and says why.
-    expect(await evaluate(srv)).toMatchObject({ sent: 0, failed: 1, errors: [{ error: expect.stringMatching(/^webhook http:\/\/127\.0\.0\.1:\d+: answered 500$/) }] });
+    expect(await evaluate(srv)).toMatchObject({
+      sent: 0,
+      failed: 1,
+      errors: [{ error: expect.stringMatching(/^webhook http:\/\/127\.0\.0\.1:\d+: answered 500$/) }],
+    });
     expect(flaky.received).toHaveLength(1);
     // The receiver is back a minute later: the alert goes out then, not after the 60-minute cooldown.
     up = true;
@@ -267,7 +337,9 @@ describe('notification rules', () => {
     const path = join(dir, 'n.duckdb');
     srv = await startTestServer({ now: NOW, path });
     await probes(srv);
-    const rule = (await (await addRule(srv, { name: 'keep', kind: 'availability_below', threshold: 90 })).json()) as { id: string };
+    const rule = (await (await addRule(srv, { name: 'keep', kind: 'availability_below', threshold: 90 })).json()) as {
+      id: string;
+    };
     expect(await evaluate(srv)).toMatchObject({ sent: 1 });
     await srv.close();
     srv = await startTestServer({ now: NOW + MIN, path });
@@ -277,7 +349,9 @@ describe('notification rules', () => {
     expect(await evaluate(srv)).toMatchObject({ alerts: 1, sent: 0, cooling: 1 });
     expect((await fetch(`${srv.url}/api/v1/notifications/rules/${rule.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(`${srv.url}/api/v1/notifications/rules/${rule.id}`, { method: 'DELETE' })).status).toBe(404);
-    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as { notifications: { rule_name: string }[] };
+    const hist = (await (await fetch(`${srv.url}/api/v1/notifications`)).json()) as {
+      notifications: { rule_name: string }[];
+    };
     expect(hist.notifications.map((n) => n.rule_name)).toEqual(['keep']);
   });
 
@@ -294,8 +368,20 @@ describe('notification rules', () => {
     });
     // An old, known error for a day, and a new one in the last half hour.
     const rows: Row[] = [];
-    for (let i = 0; i < 24; i++) rows.push({ t: NOW - (i + 2) * 3_600_000, success: false, error: `connection refused to 10.0.0.${i}:5432`, tags: { endpoint: 'db' } });
-    for (let i = 0; i < 3; i++) rows.push({ t: NOW - (i + 1) * 5 * MIN, success: false, error: `disk quota exceeded on /var/data/shard${i}`, tags: { endpoint: 'store' } });
+    for (let i = 0; i < 24; i++)
+      rows.push({
+        t: NOW - (i + 2) * 3_600_000,
+        success: false,
+        error: `connection refused to 10.0.0.${i}:5432`,
+        tags: { endpoint: 'db' },
+      });
+    for (let i = 0; i < 3; i++)
+      rows.push({
+        t: NOW - (i + 1) * 5 * MIN,
+        success: false,
+        error: `disk quota exceeded on /var/data/shard${i}`,
+        tags: { endpoint: 'store' },
+      });
     await srv.store.write(batchOf(rows));
     const r1 = await evaluate(srv);
     expect(r1).toMatchObject({ errors: [], sent: 1 });
@@ -303,7 +389,16 @@ describe('notification rules', () => {
     // Still new (first seen within the window) ten minutes later, and no cooldown: only the de-duplication of the
     // event keeps it from being sent again.
     srv.clock.advance(10 * MIN);
-    await srv.store.write(batchOf([{ t: srv.clock.now() - MIN, success: false, error: 'disk quota exceeded on /var/data/shard9', tags: { endpoint: 'store' } }]));
+    await srv.store.write(
+      batchOf([
+        {
+          t: srv.clock.now() - MIN,
+          success: false,
+          error: 'disk quota exceeded on /var/data/shard9',
+          tags: { endpoint: 'store' },
+        },
+      ]),
+    );
     const r2 = await evaluate(srv);
     expect(r2).toMatchObject({ alerts: 1, duplicates: 1, sent: 0 });
     expect(h.received).toHaveLength(1);
@@ -313,13 +408,46 @@ describe('notification rules', () => {
     const store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     try {
       const log = await DuckDBNotificationLog.open(store);
-      const base = { filter: {}, group_by: ['endpoint'], metric: 'latency_ms', statistic: 'p95' as const, window_minutes: 15, min_tests: 1 };
-      const more = { min_severity: 'major' as const, lookback_days: 7, cooldown_minutes: 60, handlers: [{ type: 'log' as const }], enabled: true };
-      await log.addRule({ id: 'a', created_at: '2026-11-21T00:00:00Z', name: 'reg', kind: 'regression', ...base, ...more });
-      await log.addRule({ id: 'b', created_at: '2026-11-21T00:00:01Z', name: 'av', kind: 'availability_below', threshold: 99, ...base, ...more });
+      const base = {
+        filter: {},
+        group_by: ['endpoint'],
+        metric: 'latency_ms',
+        statistic: 'p95' as const,
+        window_minutes: 15,
+        min_tests: 1,
+      };
+      const more = {
+        min_severity: 'major' as const,
+        lookback_days: 7,
+        cooldown_minutes: 60,
+        handlers: [{ type: 'log' as const }],
+        enabled: true,
+      };
+      await log.addRule({
+        id: 'a',
+        created_at: '2026-11-21T00:00:00Z',
+        name: 'reg',
+        kind: 'regression',
+        ...base,
+        ...more,
+      });
+      await log.addRule({
+        id: 'b',
+        created_at: '2026-11-21T00:00:01Z',
+        name: 'av',
+        kind: 'availability_below',
+        threshold: 99,
+        ...base,
+        ...more,
+      });
       await store.write(batchOf([{ t: NOW - MIN, success: false, tags: { endpoint: 'x' } }]));
       const r = await new Notifier({ store, log, logger: silentLogger }).evaluate(NOW);
-      expect(r.errors).toEqual([{ rule_id: 'a', error: 'rule kind regression needs the regressions analysis, which this service does not have' }]);
+      expect(r.errors).toEqual([
+        {
+          rule_id: 'a',
+          error: 'rule kind regression needs the regressions analysis, which this service does not have',
+        },
+      ]);
       expect(r.sent).toBe(1);
     } finally {
       await store.close();

@@ -35,7 +35,10 @@ const WebhookHandler = z.object({
     }),
   /** Sent with each POST (e.g. an Authorization header); never shown back by the API or written to logs. */
   headers: z
-    .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be an HTTP header name'), z.string().max(MAX_HEADER_VALUE))
+    .record(
+      z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be an HTTP header name'),
+      z.string().max(MAX_HEADER_VALUE),
+    )
     .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
     .default({}),
   timeout_ms: z.number().int().min(100).max(30_000).default(5000),
@@ -75,8 +78,17 @@ export const RuleInput = z
     min_severity: z.enum(['minor', 'major', 'critical']).default('major'),
     /** Days of history the analysis behind a regression, fingerprint or anomaly rule looks at. */
     lookback_days: z.number().positive().max(90).default(7),
-    cooldown_minutes: z.number().int().min(0).max(7 * 1440).default(60),
-    handlers: z.array(Handler).min(1).max(10).default([{ type: 'log' }]),
+    cooldown_minutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 1440)
+      .default(60),
+    handlers: z
+      .array(Handler)
+      .min(1)
+      .max(10)
+      .default([{ type: 'log' }]),
     enabled: z.boolean().default(true),
   })
   .strict()
@@ -85,7 +97,10 @@ export const RuleInput = z
       if (!ok) ctx.addIssue({ code: 'custom', path: ['threshold'], message });
     };
     if (r.kind === 'availability_below') {
-      need(r.threshold !== undefined && r.threshold > 0 && r.threshold <= 100, 'is required for availability_below: a percentage above 0, at most 100');
+      need(
+        r.threshold !== undefined && r.threshold > 0 && r.threshold <= 100,
+        'is required for availability_below: a percentage above 0, at most 100',
+      );
     } else if (r.kind === 'latency_above' || r.kind === 'anomaly_score_above') {
       need(r.threshold !== undefined && r.threshold > 0, `is required for ${r.kind}: a number above 0`);
     }

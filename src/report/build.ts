@@ -1,7 +1,7 @@
 // Builds a report from the sources: each section asks for its data, turns it into key figures, tables and charts,
 // and says plainly when it could not be built. The analyses' sections read the typed answers (src/analysis/types.ts)
 // and declare each table's columns once, so a field renamed in an analysis is a type error here.
-import { isCancelled } from '../cancellation.js';
+
 import type { AggregatesJson, BucketJson } from '../aggregates/index.js';
 import type { AnomalyItem } from '../analysis/anomalies.js';
 import type { BreakerItem } from '../analysis/circuit-breakers.js';
@@ -11,6 +11,7 @@ import type { RegressionItem } from '../analysis/regressions.js';
 import type { TrendItem } from '../analysis/trends.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponse } from '../analysis/types.js';
 import type { WorkerLoad } from '../analysis/workload.js';
+import { isCancelled } from '../cancellation.js';
 import { circuitBreakersChart, failurePatternsChart, trendsChart, workloadChart } from '../charts/findings.js';
 import { renderSvg } from '../charts/render.js';
 import { anomaliesChart, availabilityChart, forecastChart, forecastContext, latencyChart } from '../charts/series.js';
@@ -163,8 +164,17 @@ export async function buildReport(sources: ReportSources, req: ReportRequest, o:
 
 /** A section whose data could not be had: what the reader sees instead of it. */
 function failedSection(id: SectionId, e: unknown): Section {
-  const why = isAppError(e) && e.code !== 'internal error' ? e.message : 'an internal error (the service log has the details)';
-  return { id, title: SECTION_TITLES[id], available: false, note: `This section could not be built: ${why}.`, figures: [], tables: [], charts: [] };
+  const why =
+    isAppError(e) && e.code !== 'internal error' ? e.message : 'an internal error (the service log has the details)';
+  return {
+    id,
+    title: SECTION_TITLES[id],
+    available: false,
+    note: `This section could not be built: ${why}.`,
+    figures: [],
+    tables: [],
+    charts: [],
+  };
 }
 
 /** Order of what a query gives: an answer with more serves a caller that needs less. */
@@ -194,7 +204,11 @@ class SectionBuilder {
    * buckets): each query runs once, at the most any section needs of it, so a figure shown in two sections is one
    * value. Only what a section shows is asked for: percentiles of merged groups are the costly part.
    */
-  private once(key: string, level: StatsLevel, query: (level: StatsLevel) => Promise<AggregatesJson>): Promise<AggregatesJson> {
+  private once(
+    key: string,
+    level: StatsLevel,
+    query: (level: StatsLevel) => Promise<AggregatesJson>,
+  ): Promise<AggregatesJson> {
     const held = this.queries.get(key);
     if (held && LEVEL_RANK[held.level] >= LEVEL_RANK[level]) return held.answer;
     // One query at a time: on two cores, parallel queries finish no sooner, and each holds its working memory.
@@ -264,7 +278,9 @@ class SectionBuilder {
       { label: 'Workers', value: named(byWorker) },
     );
     // Results without an endpoint tag (functional tests, benchmarks) count above but are not an endpoint.
-    const rows = byEndpoint.series.filter((x) => x.group.endpoint != null).map((x) => ({ name: seriesName(x.group), b: x.buckets[0]! }));
+    const rows = byEndpoint.series
+      .filter((x) => x.group.endpoint != null)
+      .map((x) => ({ name: seriesName(x.group), b: x.buckets[0]! }));
     s.tables.push(
       table(
         'least-available-endpoints',
@@ -290,7 +306,9 @@ class SectionBuilder {
 
   private async daily(s: Section): Promise<void> {
     // Days in the zone, cut at the range's ends: the first and last rows may be part days, never data outside.
-    const cuts = bucketBoundaries('day', this.ctx.tz, this.ctx.start, this.ctx.stop).filter((c) => c > this.ctx.start && c < this.ctx.stop);
+    const cuts = bucketBoundaries('day', this.ctx.tz, this.ctx.start, this.ctx.stop).filter(
+      (c) => c > this.ctx.start && c < this.ctx.stop,
+    );
     const agg = await this.sources.totals({
       start: this.ctx.start,
       stop: this.ctx.stop,
@@ -305,15 +323,33 @@ class SectionBuilder {
     // Days without results are listed too: a day with no tests is worth seeing.
     const rows = [this.ctx.start, ...cuts].map((from): Cell[] => {
       const b = got.get(from);
-      return [formatMillis(from), b?.test_count ?? 0, b?.failure_count ?? 0, round(b?.availability_pct), round(b?.stats?.mean, 2), round(b?.stats?.p95, 2)];
+      return [
+        formatMillis(from),
+        b?.test_count ?? 0,
+        b?.failure_count ?? 0,
+        round(b?.availability_pct),
+        round(b?.stats?.mean, 2),
+        round(b?.stats?.p95, 2),
+      ];
     });
-    s.tables.push(table('daily', `Each day (${this.ctx.tz})`, ['from', 'tests', 'failures', 'availability_pct', 'mean_ms', 'p95_ms'], rows, MAX_ROWS));
+    s.tables.push(
+      table(
+        'daily',
+        `Each day (${this.ctx.tz})`,
+        ['from', 'tests', 'failures', 'availability_pct', 'mean_ms', 'p95_ms'],
+        rows,
+        MAX_ROWS,
+      ),
+    );
     const hourly = await this.aggregates([], 'counts');
     s.charts.push(await this.chart(availabilityChart(hourly, this.ctx)));
   }
 
   private async latency(s: Section): Promise<void> {
-    const [byEndpoint, byRegion] = await Promise.all([this.totals(['endpoint'], 'percentiles'), this.totals(['region'], 'percentiles')]);
+    const [byEndpoint, byRegion] = await Promise.all([
+      this.totals(['endpoint'], 'percentiles'),
+      this.totals(['region'], 'percentiles'),
+    ]);
     const latencyTable = (id: string, title: string, key: string, a: AggregatesJson): Table =>
       table(
         id,
@@ -324,7 +360,16 @@ class SectionBuilder {
           .sort((x, y) => y.buckets[0]!.stats!.p95! - x.buckets[0]!.stats!.p95!)
           .map((x) => {
             const st = x.buckets[0]!.stats!;
-            return [seriesName(x.group), st.count, round(st.mean, 2), round(st.p50, 2), round(st.p95, 2), round(st.p99, 2), round(st.max, 2), round(st.stddev, 2)];
+            return [
+              seriesName(x.group),
+              st.count,
+              round(st.mean, 2),
+              round(st.p50, 2),
+              round(st.p95, 2),
+              round(st.p99, 2),
+              round(st.max, 2),
+              round(st.stddev, 2),
+            ];
           }),
         MAX_ROWS,
       );
@@ -344,19 +389,26 @@ class SectionBuilder {
       const allowed = b.test_count * (1 - target / 100);
       return { allowed, left: allowed > 0 ? 100 * (1 - b.failure_count / allowed) : null };
     };
-    const rows = groups.series.filter((x) => x.group.endpoint != null).map((x) => {
-      const b = x.buckets[0]!;
-      const { allowed, left } = budget(b);
-      return {
-        endpoint: x.group.endpoint ?? '(none)',
-        region: x.group.region ?? '(none)',
-        b,
-        met: (b.availability_pct ?? 100) >= target,
-        allowed,
-        left,
-      };
-    });
-    rows.sort((a, b) => (a.left ?? Infinity) - (b.left ?? Infinity) || a.endpoint.localeCompare(b.endpoint) || a.region.localeCompare(b.region));
+    const rows = groups.series
+      .filter((x) => x.group.endpoint != null)
+      .map((x) => {
+        const b = x.buckets[0]!;
+        const { allowed, left } = budget(b);
+        return {
+          endpoint: x.group.endpoint ?? '(none)',
+          region: x.group.region ?? '(none)',
+          b,
+          met: (b.availability_pct ?? 100) >= target,
+          allowed,
+          left,
+        };
+      });
+    rows.sort(
+      (a, b) =>
+        (a.left ?? Infinity) - (b.left ?? Infinity) ||
+        a.endpoint.localeCompare(b.endpoint) ||
+        a.region.localeCompare(b.region),
+    );
     const overall = all.series[0]?.buckets[0];
     const met = rows.filter((r) => r.met).length;
     s.note =
@@ -373,12 +425,34 @@ class SectionBuilder {
       table(
         'sla',
         'Availability per endpoint and region, least budget left first',
-        ['endpoint', 'region', 'tests', 'failures', 'availability_pct', 'target_pct', 'met', 'allowed_failures', 'budget_left_pct'],
-        rows.map((r) => [r.endpoint, r.region, r.b.test_count, r.b.failure_count, round(r.b.availability_pct), target, r.met, round(r.allowed, 1), round(r.left, 1)]),
+        [
+          'endpoint',
+          'region',
+          'tests',
+          'failures',
+          'availability_pct',
+          'target_pct',
+          'met',
+          'allowed_failures',
+          'budget_left_pct',
+        ],
+        rows.map((r) => [
+          r.endpoint,
+          r.region,
+          r.b.test_count,
+          r.b.failure_count,
+          round(r.b.availability_pct),
+          target,
+          r.met,
+          round(r.allowed, 1),
+          round(r.left, 1),
+        ]),
         MAX_ROWS,
       ),
     );
-    s.charts.push(await this.chart(availabilityChart(await this.aggregates(['endpoint', 'region'], 'counts'), this.ctx)));
+    s.charts.push(
+      await this.chart(availabilityChart(await this.aggregates(['endpoint', 'region'], 'counts'), this.ctx)),
+    );
   }
 
   private async forecast(s: Section): Promise<void> {
@@ -403,7 +477,13 @@ class SectionBuilder {
         { label: `Coverage of the ${fc.level} % interval`, value: round(bt.coverage) },
       );
       s.tables.push(
-        table('forecast', `Mean latency forecast per ${fc.period}`, ['time', 'value_ms', 'lower_ms', 'upper_ms'], fc.forecast.map((f) => [f.time, round(f.value, 2), round(f.lower, 2), round(f.upper, 2)]), MAX_ROWS),
+        table(
+          'forecast',
+          `Mean latency forecast per ${fc.period}`,
+          ['time', 'value_ms', 'lower_ms', 'upper_ms'],
+          fc.forecast.map((f) => [f.time, round(f.value, 2), round(f.lower, 2), round(f.upper, 2)]),
+          MAX_ROWS,
+        ),
       );
       s.charts.push(await this.chart(forecastChart(fc, forecastContext(fc, this.ctx))));
     } catch (e) {
@@ -426,7 +506,11 @@ class SectionBuilder {
     const res = await this.sources.analysis(kind, req);
     if (kind === 'circuit-breakers') {
       // The timeline is drawn from the transitions themselves, which the analysis summarises per breaker.
-      const events = await this.sources.breakerEvents({ start: this.ctx.start, stop: this.ctx.stop, filters: this.ctx.filters ?? {} });
+      const events = await this.sources.breakerEvents({
+        start: this.ctx.start,
+        stop: this.ctx.stop,
+        filters: this.ctx.filters ?? {},
+      });
       s.figures.push({ label: 'State transitions', value: events.length });
       s.charts.push(await this.chart(circuitBreakersChart(events, this.ctx)));
     }
@@ -434,18 +518,27 @@ class SectionBuilder {
   }
 
   private async fillAnalysis(s: Section, res: AnalysisResponse): Promise<void> {
-    const byAbs = <R>(value: (r: R) => unknown) => (a: R, b: R) => Math.abs(num(value(b))) - Math.abs(num(value(a)));
+    const byAbs =
+      <R>(value: (r: R) => unknown) =>
+      (a: R, b: R) =>
+        Math.abs(num(value(b))) - Math.abs(num(value(a)));
     switch (res.kind) {
       case 'trends': {
         const t = [...res.trends].sort(byAbs((x) => x.change_pct));
-        s.figures.push({ label: 'Series with a trend', value: t.filter((x) => x.direction !== 'stable').length }, { label: 'Series analysed', value: t.length });
+        s.figures.push(
+          { label: 'Series with a trend', value: t.filter((x) => x.direction !== 'stable').length },
+          { label: 'Series analysed', value: t.length },
+        );
         s.tables.push(tableOf('trends', 'Trends, largest change first', TREND_COLUMNS, t));
         s.charts.push(await this.chart(trendsChart(res, this.ctx)));
         break;
       }
       case 'regressions': {
         const r = [...res.regressions].sort(byAbs((x) => x.change_pct));
-        s.figures.push({ label: 'Regressions (worse)', value: r.filter((x) => x.direction === 'worse').length }, { label: 'Improvements (better)', value: r.filter((x) => x.direction === 'better').length });
+        s.figures.push(
+          { label: 'Regressions (worse)', value: r.filter((x) => x.direction === 'worse').length },
+          { label: 'Improvements (better)', value: r.filter((x) => x.direction === 'better').length },
+        );
         s.tables.push(tableOf('regressions', 'Significant changes, largest first', REGRESSION_COLUMNS, r));
         break;
       }
@@ -453,12 +546,17 @@ class SectionBuilder {
         const a = [...res.anomalies].sort((x, y) => num(y.score) - num(x.score));
         s.figures.push({ label: 'Anomalies', value: a.length });
         s.tables.push(tableOf('anomalies', 'Anomalies, highest score first', ANOMALY_COLUMNS, a));
-        s.charts.push(await this.chart(anomaliesChart(await this.aggregates(res.group_by, 'percentiles'), res, this.ctx)));
+        s.charts.push(
+          await this.chart(anomaliesChart(await this.aggregates(res.group_by, 'percentiles'), res, this.ctx)),
+        );
         break;
       }
       case 'failure-patterns': {
         const p = [...res.patterns].sort((x, y) => num(y.count) - num(x.count));
-        s.figures.push({ label: 'Failure patterns', value: p.length }, { label: 'Failures in the top pattern', value: p.length ? cell(p[0]!.count) : 0 });
+        s.figures.push(
+          { label: 'Failure patterns', value: p.length },
+          { label: 'Failures in the top pattern', value: p.length ? cell(p[0]!.count) : 0 },
+        );
         s.tables.push(
           tableOf('failure-patterns', 'Failure patterns, most frequent first', PATTERN_COLUMNS, p),
           tableOf('failure-correlations', 'Where failures concentrate', CORRELATION_COLUMNS, res.correlations),
@@ -468,20 +566,30 @@ class SectionBuilder {
       }
       case 'flaky-tests': {
         const t = [...res.tests].sort((x, y) => num(y.flip_rate) - num(x.flip_rate));
-        s.figures.push({ label: 'Flaky tests', value: t.filter((x) => x.status === 'flaky').length }, { label: 'Broken tests', value: t.filter((x) => x.status === 'broken').length });
+        s.figures.push(
+          { label: 'Flaky tests', value: t.filter((x) => x.status === 'flaky').length },
+          { label: 'Broken tests', value: t.filter((x) => x.status === 'broken').length },
+        );
         s.tables.push(tableOf('flaky-tests', 'Unstable tests, highest flip rate first', FLAKY_COLUMNS, t));
         break;
       }
       case 'circuit-breakers': {
         const b = [...res.breakers].sort((x, y) => num(y.open_seconds) - num(x.open_seconds));
         // `flapping` counts a breaker's trips soon after it closed: a breaker flaps when it has any.
-        s.figures.push({ label: 'Breakers that tripped', value: b.filter((x) => num(x.trips) > 0).length }, { label: 'Flapping breakers', value: b.filter((x) => num(x.flapping) > 0).length });
+        s.figures.push(
+          { label: 'Breakers that tripped', value: b.filter((x) => num(x.trips) > 0).length },
+          { label: 'Flapping breakers', value: b.filter((x) => num(x.flapping) > 0).length },
+        );
         s.tables.push(tableOf('circuit-breakers', 'Breakers, longest open first', BREAKER_COLUMNS, b));
         break;
       }
       case 'workload': {
         const w = [...res.workers].sort((x, y) => num(y.tasks) - num(x.tasks));
-        s.figures.push({ label: 'Gini coefficient of tasks per worker', value: cell(res.gini) }, { label: 'Coefficient of variation', value: cell(res.cv) }, { label: 'Workers', value: w.length });
+        s.figures.push(
+          { label: 'Gini coefficient of tasks per worker', value: cell(res.gini) },
+          { label: 'Coefficient of variation', value: cell(res.cv) },
+          { label: 'Workers', value: w.length },
+        );
         s.tables.push(tableOf('workload', 'Tasks per worker, busiest first', WORKLOAD_COLUMNS, w));
         s.charts.push(await this.chart(workloadChart(res, this.ctx)));
         break;
@@ -508,7 +616,10 @@ function seriesColumn<R extends { series: Record<string, string> }>(): Column<R>
   return { name: 'series', value: (r) => seriesLabel(r.series) };
 }
 
-const TREND_COLUMNS: Column<TrendItem>[] = [seriesColumn(), ...fields<TrendItem>('metric', 'direction', 'change_pct', 'slope_per_day', 'p_value')];
+const TREND_COLUMNS: Column<TrendItem>[] = [
+  seriesColumn(),
+  ...fields<TrendItem>('metric', 'direction', 'change_pct', 'slope_per_day', 'p_value'),
+];
 const REGRESSION_COLUMNS: Column<RegressionItem>[] = [
   seriesColumn(),
   ...fields<RegressionItem>('metric', 'direction', 'change_pct', 'severity', 'change_time', 'p_value'),
@@ -518,14 +629,36 @@ const ANOMALY_COLUMNS: Column<AnomalyItem>[] = [
   seriesColumn(),
   ...fields<AnomalyItem>('metric', 'value', 'expected', 'score', 'method'),
 ];
-const PATTERN_COLUMNS: Column<FailurePattern>[] = fields<FailurePattern>('category', 'example', 'count', 'first_seen', 'last_seen', 'fingerprint');
-const CORRELATION_COLUMNS: Column<Correlation>[] = fields<Correlation>('dimension', 'value', 'failure_rate', 'overall_rate', 'p_value');
-const FLAKY_COLUMNS: Column<FlakyTest>[] = [seriesColumn(), ...fields<FlakyTest>('runs', 'failures', 'flip_rate', 'status')];
+const PATTERN_COLUMNS: Column<FailurePattern>[] = fields<FailurePattern>(
+  'category',
+  'example',
+  'count',
+  'first_seen',
+  'last_seen',
+  'fingerprint',
+);
+const CORRELATION_COLUMNS: Column<Correlation>[] = fields<Correlation>(
+  'dimension',
+  'value',
+  'failure_rate',
+  'overall_rate',
+  'p_value',
+);
+const FLAKY_COLUMNS: Column<FlakyTest>[] = [
+  seriesColumn(),
+  ...fields<FlakyTest>('runs', 'failures', 'flip_rate', 'status'),
+];
 const BREAKER_COLUMNS: Column<BreakerItem>[] = [
   seriesColumn(),
   ...fields<BreakerItem>('trips', 'open_seconds', 'mean_recovery_seconds', 'half_open_success_rate', 'flapping'),
 ];
-const WORKLOAD_COLUMNS: Column<WorkerLoad>[] = fields<WorkerLoad>('worker', 'tasks', 'success_rate', 'mean_duration_ms', 'share');
+const WORKLOAD_COLUMNS: Column<WorkerLoad>[] = fields<WorkerLoad>(
+  'worker',
+  'tasks',
+  'success_rate',
+  'mean_duration_ms',
+  'share',
+);
 
 /** A table of `rows` (MAX_ROWS at most) whose header and cells both come from `columns`. */
 function tableOf<R>(id: string, title: string, columns: readonly Column<R>[], rows: readonly R[]): Table {
@@ -558,4 +691,3 @@ function seriesLabel(tags: Record<string, string>): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
 }
-

@@ -25,9 +25,11 @@ export const csvRenderer: ReportRenderer = {
     push(s.id, 'section', 0, 'title', s.title);
     push(s.id, 'section', 0, 'available', s.available);
     if (s.note) push(s.id, 'section', 0, 'note', s.note);
-    for (const [i, f] of s.figures.entries()) push(s.id, 'figures', i + 1, f.unit ? `${f.label} (${f.unit})` : f.label, f.value);
+    for (const [i, f] of s.figures.entries())
+      push(s.id, 'figures', i + 1, f.unit ? `${f.label} (${f.unit})` : f.label, f.value);
     for (const t of s.tables) {
-      for (const [i, row] of t.rows.entries()) for (const [j, v] of row.entries()) push(s.id, t.id, i + 1, t.columns[j] ?? `column_${j + 1}`, v);
+      for (const [i, row] of t.rows.entries())
+        for (const [j, v] of row.entries()) push(s.id, t.id, i + 1, t.columns[j] ?? `column_${j + 1}`, v);
     }
     return `${lines.join('\r\n')}\r\n`;
   },

@@ -57,7 +57,9 @@ function section(s: Section): string {
     out.push(t.columns.map((c) => `<th scope="col">${esc(columnTitle(c))}</th>`).join(''));
     out.push('</tr></thead>', '<tbody>');
     for (const row of t.rows) {
-      out.push(`<tr>${row.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${esc(formatCell(c))}</td>`).join('')}</tr>`);
+      out.push(
+        `<tr>${row.map((c) => `<td${typeof c === 'number' ? ' class="num"' : ''}>${esc(formatCell(c))}</td>`).join('')}</tr>`,
+      );
     }
     out.push('</tbody></table>');
     if (t.omitted) out.push(`<p class="note">${t.omitted} more rows not shown.</p>`);

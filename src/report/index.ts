@@ -1,5 +1,5 @@
 // Reports: built section by section from the sources, rendered in the requested format, whole or streamed.
-import { buildReport, type BuildOptions, planReport, type ReportHead } from './build.js';
+import { type BuildOptions, buildReport, planReport, type ReportHead } from './build.js';
 import { csvRenderer } from './csv.js';
 import { htmlRenderer } from './html.js';
 import { markdownRenderer } from './markdown.js';
@@ -7,8 +7,8 @@ import { jsonRenderer, type ReportRenderer, renderWhole } from './render.js';
 import type { ReportSources } from './sources.js';
 import type { Report, ReportFormat, ReportRequest } from './types.js';
 
-export { buildReport, type ReportHead, SECTIONS_OF, SECTION_TITLES } from './build.js';
-export { storeSources, type ReportSources } from './sources.js';
+export { buildReport, type ReportHead, SECTION_TITLES, SECTIONS_OF } from './build.js';
+export { type ReportSources, storeSources } from './sources.js';
 export * from './types.js';
 
 export const CONTENT_TYPES: Record<ReportFormat, string> = {
@@ -44,7 +44,10 @@ export async function createReport(
   req: ReportRequest,
   onProgress?: BuildOptions['onProgress'],
 ): Promise<{ report: Report; body: string; contentType: string }> {
-  const report = await buildReport(sources, req, { charts: withCharts(req.format), ...(onProgress ? { onProgress } : {}) });
+  const report = await buildReport(sources, req, {
+    charts: withCharts(req.format),
+    ...(onProgress ? { onProgress } : {}),
+  });
   return { report, body: renderReport(report, req.format), contentType: CONTENT_TYPES[req.format] };
 }
 

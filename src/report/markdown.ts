@@ -20,7 +20,10 @@ const esc = (s: string): string =>
 export const markdownRenderer: ReportRenderer = {
   head(h) {
     const out: string[] = [`# ${esc(h.title)}`, ''];
-    out.push(`Generated ${h.generated_at} · range ${h.start} to ${h.stop} · time zone ${esc(h.tz)}${esc(filterText(h))}`, '');
+    out.push(
+      `Generated ${h.generated_at} · range ${h.start} to ${h.stop} · time zone ${esc(h.tz)}${esc(filterText(h))}`,
+      '',
+    );
     out.push(`Contents: ${h.contents.map((s) => esc(s.title)).join(' · ')}`);
     return out.join('\n');
   },

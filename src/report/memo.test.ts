@@ -18,10 +18,15 @@ function counted(s: Store): { store: Store; calls: AggregateQuery[] } {
   const calls: AggregateQuery[] = [];
   return {
     calls,
-    store: { ...s, aggregate: (q) => {
+    store: {
+      ...s,
+      aggregate: (q) => {
         calls.push(q);
         return s.aggregate(q);
-      }, runSummaries: (q) => s.runSummaries(q), status: (n) => s.status(n) } as Store,
+      },
+      runSummaries: (q) => s.runSummaries(q),
+      status: (n) => s.status(n),
+    } as Store,
   };
 }
 
@@ -30,12 +35,24 @@ describe('memoizedStore', () => {
     store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     const rows: Row[] = [];
     for (let i = 0; i < 600; i++) {
-      rows.push({ t: T0 + i * 7 * 60_000, latency: (i * 37) % 101, success: i % 9 !== 0, tags: { endpoint: i % 3 ? 'a' : 'b', worker: `w${i % 4}` } });
+      rows.push({
+        t: T0 + i * 7 * 60_000,
+        latency: (i * 37) % 101,
+        success: i % 9 !== 0,
+        tags: { endpoint: i % 3 ? 'a' : 'b', worker: `w${i % 4}` },
+      });
     }
     await store.write(batchOf(rows));
     await store.rollup(T0 + 40 * HOUR);
     const hours = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => T0 + (from + i) * HOUR);
-    const q = (from: number, to: number): AggregateQuery => ({ period: 'hour', tz: 'UTC', boundaries: hours(from, to), filters: {}, groupBy: ['endpoint'], metric: 'latency_ms' });
+    const q = (from: number, to: number): AggregateQuery => ({
+      period: 'hour',
+      tz: 'UTC',
+      boundaries: hours(from, to),
+      filters: {},
+      groupBy: ['endpoint'],
+      metric: 'latency_ms',
+    });
     const { store: s, calls } = counted(store);
     const memo = memoizedStore(s);
 

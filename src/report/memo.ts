@@ -6,7 +6,15 @@
 import { tagsIdentity } from '../model/configuration.js';
 import type { AggregateGroup, AggregateQuery, AggregateResult, Store } from '../store/types.js';
 
-type Reads = 'aggregate' | 'results' | 'series' | 'breakerEvents' | 'runSummaries' | 'failureSummaries' | 'failureFingerprints' | 'failureBuckets';
+type Reads =
+  | 'aggregate'
+  | 'results'
+  | 'series'
+  | 'breakerEvents'
+  | 'runSummaries'
+  | 'failureSummaries'
+  | 'failureFingerprints'
+  | 'failureBuckets';
 
 const keyOf = (method: string, q: object): string => {
   // The reuse hint is the aggregates cache's business, not part of the question.
@@ -55,7 +63,13 @@ export function memoizedStore(store: Store): Store {
     const list = spans.get(key) ?? [];
     spans.set(key, list);
     // A held answer with the same bucket width and grid that overlaps this range.
-    const h = list.find((x) => x.width === u.width && (x.start - u.start) % u.width === 0 && x.start < u.start + u.n * u.width && x.start + x.n * x.width > u.start);
+    const h = list.find(
+      (x) =>
+        x.width === u.width &&
+        (x.start - u.start) % u.width === 0 &&
+        x.start < u.start + u.n * u.width &&
+        x.start + x.n * x.width > u.start,
+    );
     if (!h) {
       const answer = store.aggregate(q);
       const entry: Held = { ...u, answer };
@@ -69,7 +83,12 @@ export function memoizedStore(store: Store): Store {
     const from = Math.max(0, offset);
     const to = Math.min(u.n, offset + h.n);
     const part = async (lo: number, hi: number): Promise<AggregateResult | null> =>
-      hi > lo ? store.aggregate({ ...rest, boundaries: Array.from({ length: hi - lo + 1 }, (_, i) => u.start + (lo + i) * u.width) }) : null;
+      hi > lo
+        ? store.aggregate({
+            ...rest,
+            boundaries: Array.from({ length: hi - lo + 1 }, (_, i) => u.start + (lo + i) * u.width),
+          })
+        : null;
     const [before, inside, after] = await Promise.all([part(0, from), h.answer, part(to, u.n)]);
     return combine([
       [before, 0, 0, from],
@@ -107,14 +126,19 @@ function combine(parts: [AggregateResult | null, number, number, number][]): Agg
   let incompleteBefore: number | undefined;
   for (const [r, at, lo, hi] of parts) {
     if (!r) continue;
-    if (r.incompleteBefore !== undefined) incompleteBefore = Math.max(incompleteBefore ?? -Infinity, r.incompleteBefore);
+    if (r.incompleteBefore !== undefined)
+      incompleteBefore = Math.max(incompleteBefore ?? -Infinity, r.incompleteBefore);
     for (const g of r.groups) {
       const id = tagsIdentity(g.group);
       let out = groups.get(id);
       if (!out) groups.set(id, (out = { group: g.group, buckets: [] }));
-      for (const b of g.buckets) if (b.bucket >= lo && b.bucket < hi) out.buckets.push({ ...b, bucket: at + b.bucket - lo });
+      for (const b of g.buckets)
+        if (b.bucket >= lo && b.bucket < hi) out.buckets.push({ ...b, bucket: at + b.bucket - lo });
     }
   }
   for (const g of groups.values()) g.buckets.sort((a, b) => a.bucket - b.bucket);
-  return { groups: [...groups.values()].filter((g) => g.buckets.length > 0), ...(incompleteBefore !== undefined ? { incompleteBefore } : {}) };
+  return {
+    groups: [...groups.values()].filter((g) => g.buckets.length > 0),
+    ...(incompleteBefore !== undefined ? { incompleteBefore } : {}),
+  };
 }

@@ -13,7 +13,10 @@ export interface ReportRenderer {
 /** The head of a whole report (its contents are its sections). */
 export function headOf(r: Report): ReportHead {
   const { sections, ...rest } = r;
-  return { ...rest, contents: sections.map((s) => ({ id: s.id as ReportHead['contents'][number]['id'], title: s.title })) };
+  return {
+    ...rest,
+    contents: sections.map((s) => ({ id: s.id as ReportHead['contents'][number]['id'], title: s.title })),
+  };
 }
 
 export function renderWhole(renderer: ReportRenderer, r: Report): string {

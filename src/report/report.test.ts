@@ -8,7 +8,15 @@ import { batchOf, expectedOf, HOUR, type Row, type7 } from '../../test/helpers.j
 import { parseXml } from '../../test/svg.js';
 import { invalid, unavailable } from '../errors.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
-import { createReport, renderReport, ReportRequest, SECTION_TITLES, SECTIONS_OF, storeSources, type Report } from './index.js';
+import {
+  createReport,
+  type Report,
+  ReportRequest,
+  renderReport,
+  SECTION_TITLES,
+  SECTIONS_OF,
+  storeSources,
+} from './index.js';
 import type { ReportSources } from './sources.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9, 30);
@@ -40,9 +48,15 @@ function makeRows(): Row[] {
     }
   }
   // Functional tests without endpoint or region: in the overall figures, not in the per-endpoint tables.
-  for (let h = 0; h < 24; h++) rows.push({ t: START + 30 * HOUR + h * HOUR, success: h % 4 !== 0, latency: 500, tags: { test: 'login_flow' } });
+  for (let h = 0; h < 24; h++)
+    rows.push({ t: START + 30 * HOUR + h * HOUR, success: h % 4 !== 0, latency: 500, tags: { test: 'login_flow' } });
   // Outside the range: must not count.
-  rows.push({ t: START - HOUR, success: false, latency: 9999, tags: { endpoint: 'api', region: 'eu', worker: 'w-eu-0' } });
+  rows.push({
+    t: START - HOUR,
+    success: false,
+    latency: 9999,
+    tags: { endpoint: 'api', region: 'eu', worker: 'w-eu-0' },
+  });
   return rows;
 }
 
@@ -62,7 +76,8 @@ afterAll(async () => {
   await store.close();
 });
 
-const request = (o: Partial<ReportRequest> = {}): ReportRequest => ReportRequest.parse({ type: 'comprehensive', format: 'json', days: 7, ...o });
+const request = (o: Partial<ReportRequest> = {}): ReportRequest =>
+  ReportRequest.parse({ type: 'comprehensive', format: 'json', days: 7, ...o });
 const sectionOf = (r: Report, id: string) => r.sections.find((s) => s.id === id)!;
 const figure = (r: Report, id: string, label: string) => sectionOf(r, id).figures.find((x) => x.label === label)?.value;
 
@@ -91,7 +106,9 @@ describe('report content', () => {
     expect(daily.rows.reduce((a, r) => a + (r[1] as number), 0)).toBe(e.test_count);
     for (const row of daily.rows) {
       const from = Date.parse(row[0] as string);
-      const day = inRange.filter((r) => r.t >= from && r.t < Math.min(STOP, Date.UTC(2026, 10, new Date(from).getUTCDate() + 1)));
+      const day = inRange.filter(
+        (r) => r.t >= from && r.t < Math.min(STOP, Date.UTC(2026, 10, new Date(from).getUTCDate() + 1)),
+      );
       expect(row[1]).toBe(day.length);
       expect(row[2]).toBe(expectedOf(day).failure_count);
     }
@@ -107,7 +124,8 @@ describe('report content', () => {
       const e = expectedOf(mine);
       expect(row[1]).toBe(e.stats.count);
       // Rounded to 2 decimals in the report.
-      const near = (got: unknown, want: number) => expect(Math.abs((got as number) - want)).toBeLessThanOrEqual(0.005 + 1e-9);
+      const near = (got: unknown, want: number) =>
+        expect(Math.abs((got as number) - want)).toBeLessThanOrEqual(0.005 + 1e-9);
       near(row[2], e.stats.mean!);
       near(row[3], type7(lat, 0.5));
       near(row[4], type7(lat, 0.95));
@@ -134,8 +152,9 @@ describe('report content', () => {
     // checkout/us fails every 7th: it misses the target and comes first (least budget left).
     expect(t.rows[0]!.slice(0, 2)).toEqual(['checkout', 'us']);
     expect(t.rows[0]![6]).toBe(false);
-    const meeting = ENDPOINTS.flatMap((e) => REGIONS.map((r) => expectedOf(inRange.filter((x) => x.tags!.endpoint === e && x.tags!.region === r))))
-      .filter((x) => x.availability_pct! >= 99).length;
+    const meeting = ENDPOINTS.flatMap((e) =>
+      REGIONS.map((r) => expectedOf(inRange.filter((x) => x.tags!.endpoint === e && x.tags!.region === r))),
+    ).filter((x) => x.availability_pct! >= 99).length;
     expect(meeting).toBeLessThan(6);
     expect(figure(report, 'sla', 'Endpoint-region pairs meeting the target')).toBe(`${meeting} of 6`);
   });
@@ -165,8 +184,15 @@ describe('report content', () => {
   });
 
   it('keeps the report when the forecaster cannot answer, and says why in the forecast section', async () => {
-    for (const e of [invalid('not enough history to forecast: needs at least 72 hourly buckets'), unavailable('too many forecasts waiting')]) {
-      const busy = storeSources(store, () => NOW, { forecast: async () => { throw e; } });
+    for (const e of [
+      invalid('not enough history to forecast: needs at least 72 hourly buckets'),
+      unavailable('too many forecasts waiting'),
+    ]) {
+      const busy = storeSources(store, () => NOW, {
+        forecast: async () => {
+          throw e;
+        },
+      });
       const s = sectionOf((await createReport(busy, request())).report, 'forecast');
       expect(s.available).toBe(true);
       expect(s.note).toBe(`No forecast: ${e.message}`);
@@ -192,7 +218,9 @@ describe('report formats', () => {
     const e = expectedOf(inRange);
     expect(body).toContain(`<dd>${e.test_count.toLocaleString('en-US')}</dd>`);
     expect(body).toContain(`<dd>${e.failure_count.toLocaleString('en-US')}</dd>`);
-    expect(body).toContain(`${(Math.round(e.availability_pct! * 1000) / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 })} %`);
+    expect(body).toContain(
+      `${(Math.round(e.availability_pct! * 1000) / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 })} %`,
+    );
     expect(body).toContain('search, &quot;v2&quot;');
     // Offline: no scripts, nothing loaded from elsewhere.
     expect(body).not.toMatch(/<script|<link|<img|\bsrc=|href="(?!#)|url\(/i);
@@ -225,21 +253,89 @@ describe('report formats', () => {
 
   it('CSV quotes by RFC 4180 and keeps formula-like text as text', () => {
     const r: Report = {
-      type: 'summary', title: 't', generated_at: '', tz: 'UTC', start: '', stop: '', days: 1, filter: {}, sla_target_pct: 99.9,
-      sections: [{ id: 's', title: 'S', available: true, figures: [], charts: [], tables: [{ id: 't', title: 'T', columns: ['a'], rows: [['=SUM(A1)'], ['-x'], [-5], ['line\r\nbreak'], ['say "hi", then'], [null], [true], ['-2+3'], ['-1.5'], ['-.5e3'], ['-2-cmd|calc']] }] }],
+      type: 'summary',
+      title: 't',
+      generated_at: '',
+      tz: 'UTC',
+      start: '',
+      stop: '',
+      days: 1,
+      filter: {},
+      sla_target_pct: 99.9,
+      sections: [
+        {
+          id: 's',
+          title: 'S',
+          available: true,
+          figures: [],
+          charts: [],
+          tables: [
+            {
+              id: 't',
+              title: 'T',
+              columns: ['a'],
+              rows: [
+                ['=SUM(A1)'],
+                ['-x'],
+                [-5],
+                ['line\r\nbreak'],
+                ['say "hi", then'],
+                [null],
+                [true],
+                ['-2+3'],
+                ['-1.5'],
+                ['-.5e3'],
+                ['-2-cmd|calc'],
+              ],
+            },
+          ],
+        },
+      ],
     };
     const csv = renderReport(r, 'csv');
     expect(csv).toContain(`s,t,4,a,"line\r\nbreak"\r\n`);
     expect(csv).toContain(`s,t,5,a,"say ""hi"", then"\r\n`);
-    const values = (parseCsv(csv, { columns: true }) as Record<string, string>[]).filter((x) => x.table === 't').map((x) => x.value);
-    expect(values).toEqual(["'=SUM(A1)", "'-x", '-5', 'line\r\nbreak', 'say "hi", then', '', 'true', "'-2+3", '-1.5', '-.5e3', "'-2-cmd|calc"]);
+    const values = (parseCsv(csv, { columns: true }) as Record<string, string>[])
+      .filter((x) => x.table === 't')
+      .map((x) => x.value);
+    expect(values).toEqual([
+      "'=SUM(A1)",
+      "'-x",
+      '-5',
+      'line\r\nbreak',
+      'say "hi", then',
+      '',
+      'true',
+      "'-2+3",
+      '-1.5',
+      '-.5e3',
+      "'-2-cmd|calc",
+    ]);
   });
 
   it('Markdown shows text from the data literally: no HTML, no links, no broken tables', () => {
     const evil = '<img src=x onerror=alert(1)> [click](javascript:alert(1)) a|b & *c*';
     const r: Report = {
-      type: 'summary', title: `Summary ${evil}`, generated_at: '', tz: 'UTC', start: '', stop: '', days: 1, filter: { endpoint: ['<b>x</b>'] }, sla_target_pct: 99.9,
-      sections: [{ id: 's', title: 'S', available: true, note: evil, figures: [], charts: [], tables: [{ id: 't', title: 'T', columns: ['a'], rows: [[evil]] }] }],
+      type: 'summary',
+      title: `Summary ${evil}`,
+      generated_at: '',
+      tz: 'UTC',
+      start: '',
+      stop: '',
+      days: 1,
+      filter: { endpoint: ['<b>x</b>'] },
+      sla_target_pct: 99.9,
+      sections: [
+        {
+          id: 's',
+          title: 'S',
+          available: true,
+          note: evil,
+          figures: [],
+          charts: [],
+          tables: [{ id: 't', title: 'T', columns: ['a'], rows: [[evil]] }],
+        },
+      ],
     };
     const md = renderReport(r, 'markdown');
     expect(md).not.toMatch(/<(img|b)\b/);
@@ -259,7 +355,9 @@ describe('report formats', () => {
     expect(md).toContain('| endpoint | tests | mean (ms) | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | stddev (ms) |');
     expect(md).toContain('search, "v2"');
     expect(md).toMatch(/!\[[^\]]+\]\(data:image\/svg\+xml;base64,/);
-    expect(md).toContain('> **Not available.** This section could not be built: no trends analysis among the canned answers.');
+    expect(md).toContain(
+      '> **Not available.** This section could not be built: no trends analysis among the canned answers.',
+    );
   });
 });
 
@@ -280,6 +378,12 @@ describe('report request', () => {
       expect(r.success, JSON.stringify(body)).toBe(false);
       expect(r.error!.issues[0]!.path.join('.'), JSON.stringify(body)).toBe(path);
     }
-    expect(ReportRequest.parse({})).toEqual({ type: 'comprehensive', format: 'html', days: 7, filter: {}, sla_target_pct: 99.9 });
+    expect(ReportRequest.parse({})).toEqual({
+      type: 'comprehensive',
+      format: 'html',
+      days: 7,
+      filter: {},
+      sla_target_pct: 99.9,
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Where reports, charts and the dashboard get their data. Aggregates, breaker transitions and the analyses
 // (README: Analyses) come from the store; forecasts from the service's forecaster, which runs in a worker pool and
 // is given to the sources (src/forecast/index.ts).
-import { queryAggregates, type AggregateParams, type AggregatesJson, type BucketJson } from '../aggregates/index.js';
+import { type AggregateParams, type AggregatesJson, type BucketJson, queryAggregates } from '../aggregates/index.js';
 import { runAnalysis } from '../analysis/index.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponses } from '../analysis/types.js';
 import type { BreakerTransition, ForecastJson } from '../charts/types.js';
@@ -53,29 +53,54 @@ export interface SourceExtras {
 }
 
 /** The service's forecaster as a source (its parameters are validated where they come in: the chart route, the CLI). */
-export function forecasterSource(forecaster: Forecaster, now: () => number): (p: ForecastParams) => Promise<ForecastJson> {
+export function forecasterSource(
+  forecaster: Forecaster,
+  now: () => number,
+): (p: ForecastParams) => Promise<ForecastJson> {
   return (p) => forecaster.forecast(p, now());
 }
 
 /** The service's sources over a store: its forecaster, and the analyses keeping anomalies in `anomalyLog` when given. */
-export function serviceSources(store: Store, now: () => number, forecaster: Forecaster, anomalyLog?: AnomalyLog): ReportSources {
-  return storeSources(store, now, { forecast: forecasterSource(forecaster, now), ...(anomalyLog ? { anomalyLog } : {}) });
+export function serviceSources(
+  store: Store,
+  now: () => number,
+  forecaster: Forecaster,
+  anomalyLog?: AnomalyLog,
+): ReportSources {
+  return storeSources(store, now, {
+    forecast: forecasterSource(forecaster, now),
+    ...(anomalyLog ? { anomalyLog } : {}),
+  });
 }
 
 /** Sources over a store: the analyses run on it (or `extras.analysis`), forecasts from `extras.forecast`. */
-export function storeSources(store: Store, now: () => number, extras: SourceExtras = {}, memoized = false): ReportSources {
+export function storeSources(
+  store: Store,
+  now: () => number,
+  extras: SourceExtras = {},
+  memoized = false,
+): ReportSources {
   return {
-    memoized: () => (memoized ? storeSources(store, now, extras, true) : storeSources(memoizedStore(store), now, extras, true)),
+    memoized: () =>
+      memoized ? storeSources(store, now, extras, true) : storeSources(memoizedStore(store), now, extras, true),
     aggregates: (p) => queryAggregates(store, p, now()),
     totals: (p) => rangeTotals(store, p, now()),
     async breakerEvents(q) {
-      const events = await store.breakerEvents({ start: Math.round(q.start * 1000), stop: Math.round(q.stop * 1000), filters: q.filters });
+      const events = await store.breakerEvents({
+        start: Math.round(q.start * 1000),
+        stop: Math.round(q.stop * 1000),
+        filters: q.filters,
+      });
       return events.map((e) => ({ time: e.time / 1000, state: e.state, tags: { ...e.tags } }));
     },
     analysis: (kind, req) =>
       extras.analysis
         ? extras.analysis(kind, req, store)
-        : runAnalysis(kind, { store, now: now(), ...(extras.anomalyLog ? { anomalyLog: extras.anomalyLog } : {}) }, req),
+        : runAnalysis(
+            kind,
+            { store, now: now(), ...(extras.anomalyLog ? { anomalyLog: extras.anomalyLog } : {}) },
+            req,
+          ),
     forecast:
       extras.forecast ??
       (async () => {
@@ -91,7 +116,11 @@ export function storeSources(store: Store, now: () => number, extras: SourceExtr
  */
 export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number): Promise<AggregatesJson> {
   if (!(p.stop > p.start)) throw invalid('stop must be after start');
-  const boundaries = [p.start, ...(p.cuts ?? []).filter((c) => c > p.start && c < p.stop).sort((a, b) => a - b), p.stop];
+  const boundaries = [
+    p.start,
+    ...(p.cuts ?? []).filter((c) => c > p.start && c < p.stop).sort((a, b) => a - b),
+    p.stop,
+  ];
   const res = await store.aggregate({
     period: 'day',
     tz: p.tz,
@@ -119,5 +148,13 @@ export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number):
       }));
     return buckets.length ? [{ group: g.group as Record<string, string | null>, buckets }] : [];
   });
-  return { period: 'day', tz: p.tz, metric: p.metric, group_by: p.groupBy, start: iso[0]!, stop: iso[iso.length - 1]!, series };
+  return {
+    period: 'day',
+    tz: p.tz,
+    metric: p.metric,
+    group_by: p.groupBy,
+    start: iso[0]!,
+    stop: iso[iso.length - 1]!,
+    series,
+  };
 }

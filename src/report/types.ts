@@ -27,7 +27,8 @@ export const ReportRequest = z
   .strict()
   .superRefine((r, ctx) => {
     for (const [k, v] of Object.entries(r.filter)) {
-      const problem = checkTagKey(k) ?? (Array.isArray(v) ? v : [v]).map((x) => checkTagValue(k, x)).find(Boolean) ?? null;
+      const problem =
+        checkTagKey(k) ?? (Array.isArray(v) ? v : [v]).map((x) => checkTagValue(k, x)).find(Boolean) ?? null;
       if (problem) ctx.addIssue({ code: 'custom', path: ['filter', k], message: problem });
     }
   });

@@ -2,12 +2,12 @@
 // function the API uses. Run it with runStoreContract({ newStore }) from an adapter's test file.
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, DAY, type Expected, expectedOf, HOUR, relErr, type Row } from '../../test/helpers.js';
-import { type AggregatesJson, queryAggregates, type AggregateParams } from '../aggregates/index.js';
+import { batchOf, DAY, type Expected, expectedOf, HOUR, type Row, relErr } from '../../test/helpers.js';
+import { type AggregateParams, type AggregatesJson, queryAggregates } from '../aggregates/index.js';
 import { makeSeries, seriesKey, WriteBatch } from '../model/result.js';
 import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
-import type { RunQuery, RunSummary, Store } from './types.js';
 import { appendRunSummary, emptyRunSummary } from './run-summaries.js';
+import type { RunQuery, RunSummary, Store } from './types.js';
 
 export interface ContractOptions {
   /** A new, empty store whose daily rollups use `timezone`. */
@@ -27,7 +27,11 @@ function params(p: Partial<AggregateParams> & Pick<AggregateParams, 'period'>): 
 }
 
 /** Checks a bucket against a direct computation: counts exactly, moments to 1e-9, percentiles as given. */
-function expectBucket(actual: AggregatesJson['series'][number]['buckets'][number], exp: Expected, pctTolerance = 1e-9): void {
+function expectBucket(
+  actual: AggregatesJson['series'][number]['buckets'][number],
+  exp: Expected,
+  pctTolerance = 1e-9,
+): void {
   expect(actual.test_count).toBe(exp.test_count);
   expect(actual.success_count).toBe(exp.success_count);
   expect(actual.failure_count).toBe(exp.failure_count);
@@ -108,7 +112,8 @@ export function runStoreContract(opts: ContractOptions): void {
       const s = await open();
       const day0 = Date.UTC(2026, 10, 20);
       const rows: Row[] = [];
-      for (let h = 0; h < 24; h++) for (let k = 0; k < 3; k++) rows.push({ t: day0 + h * HOUR + k * 600_000, latency: 20 + h });
+      for (let h = 0; h < 24; h++)
+        for (let k = 0; k < 3; k++) rows.push({ t: day0 + h * HOUR + k * 600_000, latency: 20 + h });
       await s.write(batchOf(rows));
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
@@ -122,10 +127,19 @@ export function runStoreContract(opts: ContractOptions): void {
 
     it('leaves out a bucket without data, or with fill=true returns it with test_count 0 and null availability', async () => {
       const s = await open();
-      await s.write(batchOf([{ t: T0, latency: 5 }, { t: T0 + 2 * HOUR, latency: 7 }]));
+      await s.write(
+        batchOf([
+          { t: T0, latency: 5 },
+          { t: T0 + 2 * HOUR, latency: 7 },
+        ]),
+      );
       const sparse = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + 3 * HOUR }), LATER);
       expect(sparse.series[0]!.buckets.map((b) => b.start)).toEqual(['2026-11-21T10:00:00Z', '2026-11-21T12:00:00Z']);
-      const filled = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + 3 * HOUR, fill: true }), LATER);
+      const filled = await queryAggregates(
+        s,
+        params({ period: 'hour', start: T0, stop: T0 + 3 * HOUR, fill: true }),
+        LATER,
+      );
       const gap = filled.series[0]!.buckets[1]!;
       expect(gap).toEqual({
         start: '2026-11-21T11:00:00Z',
@@ -143,7 +157,12 @@ export function runStoreContract(opts: ContractOptions): void {
     it('marks the bucket holding the current time as partial', async () => {
       const s = await open();
       const now = T0 + 25 * 60_000;
-      await s.write(batchOf([{ t: T0 - HOUR, latency: 1 }, { t: T0 + 60_000, latency: 2 }]));
+      await s.write(
+        batchOf([
+          { t: T0 - HOUR, latency: 1 },
+          { t: T0 + 60_000, latency: 2 },
+        ]),
+      );
       await s.rollup(now);
       const r = await queryAggregates(s, params({ period: 'hour', start: T0 - HOUR, stop: now }), now);
       expect(r.series[0]!.buckets.map((b) => b.partial)).toEqual([false, true]);
@@ -154,7 +173,7 @@ export function runStoreContract(opts: ContractOptions): void {
       const s = await open();
       const rows: Row[] = [];
       let seed = 7;
-      const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
       for (const region of ['eu', 'us'])
         for (const endpoint of ['a', 'b', 'c', 'd'])
           for (let i = 0; i < 120; i++) {
@@ -199,7 +218,10 @@ export function runStoreContract(opts: ContractOptions): void {
 
     it('changes a rolled-up bucket at once when late data lands in it, and keeps it after the next rollup', async () => {
       const s = await open();
-      const rows: Row[] = [{ t: T0 + 60_000, latency: 10 }, { t: T0 + 120_000, latency: 20 }];
+      const rows: Row[] = [
+        { t: T0 + 60_000, latency: 10 },
+        { t: T0 + 120_000, latency: 20 },
+      ];
       await s.write(batchOf(rows));
       await s.rollup(LATER);
       // Read first, so a store that caches closed buckets has them cached when the late write comes.
@@ -223,13 +245,27 @@ export function runStoreContract(opts: ContractOptions): void {
     it('keeps one result per series and timestamp, the last write winning, within a write and across writes', async () => {
       const s = await open();
       // Two points of one series at one timestamp in one write: the later line wins.
-      await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }, { t: T0, latency: 3, tags: { endpoint: 'x' } }]));
+      await s.write(
+        batchOf([
+          { t: T0, latency: 1, tags: { endpoint: 'x' } },
+          { t: T0, latency: 3, tags: { endpoint: 'x' } },
+        ]),
+      );
       // A retried write: the very same point again is still one point.
       await s.write(batchOf([{ t: T0 + 1000, latency: 7, tags: { endpoint: 'x' } }]));
       await s.write(batchOf([{ t: T0 + 1000, latency: 7, tags: { endpoint: 'x' } }]));
       // A later write at a stored timestamp replaces the stored point; another series at that time is its own.
-      await s.write(batchOf([{ t: T0, latency: 5, tags: { endpoint: 'x' } }, { t: T0, latency: 9, tags: { endpoint: 'y' } }]));
-      const r = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + HOUR, groupBy: ['endpoint'] }), LATER);
+      await s.write(
+        batchOf([
+          { t: T0, latency: 5, tags: { endpoint: 'x' } },
+          { t: T0, latency: 9, tags: { endpoint: 'y' } },
+        ]),
+      );
+      const r = await queryAggregates(
+        s,
+        params({ period: 'hour', start: T0, stop: T0 + HOUR, groupBy: ['endpoint'] }),
+        LATER,
+      );
       const x = r.series.find((g) => g.group.endpoint === 'x')!.buckets[0]!.stats;
       expect(x).toMatchObject({ count: 2, mean: 6, min: 5, max: 7 });
       expect(r.series.find((g) => g.group.endpoint === 'y')!.buckets[0]!.stats).toMatchObject({ count: 1, mean: 9 });
@@ -239,7 +275,12 @@ export function runStoreContract(opts: ContractOptions): void {
 
     it('replaces a point below the rollup watermark in the rollups too', async () => {
       const s = await open();
-      await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }, { t: T0 + 60_000, latency: 2, tags: { endpoint: 'x' } }]));
+      await s.write(
+        batchOf([
+          { t: T0, latency: 1, tags: { endpoint: 'x' } },
+          { t: T0 + 60_000, latency: 2, tags: { endpoint: 'x' } },
+        ]),
+      );
       await s.rollup(LATER);
       await s.write(batchOf([{ t: T0, success: false, latency: 10, tags: { endpoint: 'x' } }]));
       for (const phase of ['before re-rollup', 'after re-rollup']) {
@@ -287,7 +328,12 @@ export function runStoreContract(opts: ContractOptions): void {
             expect(b[0]!.start).toBe(dayStart.toUTC().toISO({ suppressMilliseconds: true }));
             const hours = await queryAggregates(
               s,
-              params({ period: 'hour', tz: c.tz, start: dayStart.toMillis(), stop: dayStart.plus({ days: 1 }).toMillis() }),
+              params({
+                period: 'hour',
+                tz: c.tz,
+                start: dayStart.toMillis(),
+                stop: dayStart.plus({ days: 1 }).toMillis(),
+              }),
               to + DAY,
             );
             expect(hours.series[0]!.buckets).toHaveLength(c.hours);
@@ -310,7 +356,12 @@ export function runStoreContract(opts: ContractOptions): void {
           if (phase === 'rolled up') await s.rollup(LATER);
           const h = await queryAggregates(
             s,
-            params({ period: 'hour', tz: 'Asia/Kolkata', start: Date.UTC(2026, 10, 21, 9), stop: Date.UTC(2026, 10, 21, 19) }),
+            params({
+              period: 'hour',
+              tz: 'Asia/Kolkata',
+              start: Date.UTC(2026, 10, 21, 9),
+              stop: Date.UTC(2026, 10, 21, 19),
+            }),
             LATER,
           );
           const starts = h.series[0]!.buckets.map((b) => [b.start, b.test_count]);
@@ -336,7 +387,12 @@ export function runStoreContract(opts: ContractOptions): void {
     it('starts weeks on Monday and months on the first, in the zone', async () => {
       const s = await open('Europe/Berlin');
       // Sunday 2026-11-22 23:30 Berlin (22:30Z) and Monday 00:30 Berlin (23:30Z).
-      await s.write(batchOf([{ t: Date.UTC(2026, 10, 22, 22, 30), latency: 1 }, { t: Date.UTC(2026, 10, 22, 23, 30), latency: 2 }]));
+      await s.write(
+        batchOf([
+          { t: Date.UTC(2026, 10, 22, 22, 30), latency: 1 },
+          { t: Date.UTC(2026, 10, 22, 23, 30), latency: 2 },
+        ]),
+      );
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
         const w = await queryAggregates(
@@ -404,7 +460,7 @@ export function runStoreContract(opts: ContractOptions): void {
         const s = await open(storeTz);
         const rows: Row[] = [];
         let seed = 11;
-        const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+        const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
         for (let i = 0; i < 600; i++) {
           rows.push({
             t: T0 - 10 * HOUR + Math.floor(rnd() * 3 * DAY),
@@ -419,26 +475,45 @@ export function runStoreContract(opts: ContractOptions): void {
         const start = T0 + 3 * HOUR + 17 * 60_000 + 123;
         const stop = T0 + 2 * DAY + 5 * HOUR + 41 * 60_000;
         const days = [start];
-        for (let d = DateTime.fromMillis(start, { zone: tz }).startOf('day').plus({ days: 1 }); d.toMillis() < stop; d = d.plus({ days: 1 })) days.push(d.toMillis());
+        for (
+          let d = DateTime.fromMillis(start, { zone: tz }).startOf('day').plus({ days: 1 });
+          d.toMillis() < stop;
+          d = d.plus({ days: 1 })
+        )
+          days.push(d.toMillis());
         const boundaries = [...days, stop];
         for (const phase of ['raw', 'rolled up']) {
           if (phase === 'rolled up') await s.rollup(LATER);
           for (const stats of ['counts', 'moments', 'percentiles'] as const) {
-            const r = await s.aggregate({ period: 'day', tz, boundaries, filters: {}, groupBy: ['region'], metric: 'latency_ms', stats });
+            const r = await s.aggregate({
+              period: 'day',
+              tz,
+              boundaries,
+              filters: {},
+              groupBy: ['region'],
+              metric: 'latency_ms',
+              stats,
+            });
             for (const region of ['eu', 'us']) {
               const g = r.groups.find((x) => x.group.region === region)!;
               expect(g.buckets.map((b) => b.bucket)).toEqual(boundaries.slice(0, -1).map((_, i) => i));
               for (const b of g.buckets) {
-                const inside = rows.filter((x) => x.tags!.region === region && x.t >= boundaries[b.bucket]! && x.t < boundaries[b.bucket + 1]!);
+                const inside = rows.filter(
+                  (x) => x.tags!.region === region && x.t >= boundaries[b.bucket]! && x.t < boundaries[b.bucket + 1]!,
+                );
                 const exp = expectedOf(inside);
-                expect([b.testCount, b.successCount], `${phase} ${stats} bucket ${b.bucket}`).toEqual([exp.test_count, exp.success_count]);
+                expect([b.testCount, b.successCount], `${phase} ${stats} bucket ${b.bucket}`).toEqual([
+                  exp.test_count,
+                  exp.success_count,
+                ]);
                 if (stats === 'counts') continue;
                 expect(b.n).toBe(exp.stats.count);
                 expect(relErr(b.sum / b.n, exp.stats.mean!)).toBeLessThan(1e-9);
                 expect(relErr(Math.sqrt(b.m2 / b.n), exp.stats.stddev!)).toBeLessThan(1e-9);
                 expect([b.min, b.max]).toEqual([exp.stats.min, exp.stats.max]);
                 if (stats === 'moments') continue;
-                for (const k of ['p50', 'p95', 'p99'] as const) expect(relErr(b[k]!, exp.stats[k]!)).toBeLessThanOrEqual(SKETCH_RELATIVE_ERROR);
+                for (const k of ['p50', 'p95', 'p99'] as const)
+                  expect(relErr(b[k]!, exp.stats[k]!)).toBeLessThanOrEqual(SKETCH_RELATIVE_ERROR);
               }
             }
           }
@@ -455,7 +530,12 @@ export function runStoreContract(opts: ContractOptions): void {
       { t: T0 + 10 * M, success: false, tags: { test: 'a', worker: 'w2' }, error: 'timeout after 5012 ms' },
       { t: T0 + 10 * M, success: true, tags: { test: 'a', worker: 'w1' } },
       { t: T0 + 50 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 4980 ms' },
-      { t: T0 + 65 * M, success: false, tags: { test: 'a', worker: 'w2' }, error: 'connect ECONNREFUSED 10.0.0.7:5432' },
+      {
+        t: T0 + 65 * M,
+        success: false,
+        tags: { test: 'a', worker: 'w2' },
+        error: 'connect ECONNREFUSED 10.0.0.7:5432',
+      },
       { t: T0 + 90 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 12 s' },
       { t: T0 + 140 * M, success: true, tags: { test: 'a', worker: 'w2' } },
       { t: T0 + 20 * M, success: false, tags: { test: 'b', worker: 'w1' }, error: 'timeout after 7 ms' },
@@ -464,31 +544,115 @@ export function runStoreContract(opts: ContractOptions): void {
     // A window that starts and ends inside an hour: 10:07 to 12:30.
     const window = { start: T0 + 7 * M, stop: T0 + 150 * M };
     const piece = (p: Partial<RunSummary> & Pick<RunSummary, 'configuration' | 'hour'>): RunSummary => ({
-      runs: 0, failures: 0, firstSuccess: null, lastSuccess: null, firstTime: null, lastTime: null, transitions: 0, tail: '', streak: 0, excluded: 0, ...p,
+      runs: 0,
+      failures: 0,
+      firstSuccess: null,
+      lastSuccess: null,
+      firstTime: null,
+      lastTime: null,
+      transitions: 0,
+      tail: '',
+      streak: 0,
+      excluded: 0,
+      ...p,
     });
-    const byPiece = (xs: RunSummary[]) => [...xs].sort((x, y) => x.hour - y.hour || (JSON.stringify(x.configuration) < JSON.stringify(y.configuration) ? -1 : 1));
+    const byPiece = (xs: RunSummary[]) =>
+      [...xs].sort(
+        (x, y) => x.hour - y.hour || (JSON.stringify(x.configuration) < JSON.stringify(y.configuration) ? -1 : 1),
+      );
 
-    it('summarises each configuration\'s runs per hour, in time order with failures first at a tie, from raw rows and rollups alike', async () => {
+    it("summarises each configuration's runs per hour, in time order with failures first at a tie, from raw rows and rollups alike", async () => {
       const s = await open();
       await s.write(batchOf(runRows));
       const us = (m: number) => (T0 + m * M) * 1000;
       const want = [
-        piece({ configuration: { test: 'a' }, hour: T0, runs: 3, failures: 2, firstSuccess: false, lastSuccess: false, firstTime: us(10), lastTime: us(50), transitions: 2, tail: 'FPF', streak: 1 }),
-        piece({ configuration: { test: 'b' }, hour: T0, runs: 1, failures: 1, firstSuccess: false, lastSuccess: false, firstTime: us(20), lastTime: us(20), tail: 'F', streak: 1 }),
-        piece({ configuration: { test: 'a' }, hour: T0 + HOUR, runs: 2, failures: 2, firstSuccess: false, lastSuccess: false, firstTime: us(65), lastTime: us(90), tail: 'FF', streak: 2 }),
-        piece({ configuration: { test: 'b' }, hour: T0 + HOUR, runs: 1, firstSuccess: true, lastSuccess: true, firstTime: us(100), lastTime: us(100), tail: 'P', streak: 1 }),
-        piece({ configuration: { test: 'a' }, hour: T0 + 2 * HOUR, runs: 1, firstSuccess: true, lastSuccess: true, firstTime: us(140), lastTime: us(140), tail: 'P', streak: 1 }),
+        piece({
+          configuration: { test: 'a' },
+          hour: T0,
+          runs: 3,
+          failures: 2,
+          firstSuccess: false,
+          lastSuccess: false,
+          firstTime: us(10),
+          lastTime: us(50),
+          transitions: 2,
+          tail: 'FPF',
+          streak: 1,
+        }),
+        piece({
+          configuration: { test: 'b' },
+          hour: T0,
+          runs: 1,
+          failures: 1,
+          firstSuccess: false,
+          lastSuccess: false,
+          firstTime: us(20),
+          lastTime: us(20),
+          tail: 'F',
+          streak: 1,
+        }),
+        piece({
+          configuration: { test: 'a' },
+          hour: T0 + HOUR,
+          runs: 2,
+          failures: 2,
+          firstSuccess: false,
+          lastSuccess: false,
+          firstTime: us(65),
+          lastTime: us(90),
+          tail: 'FF',
+          streak: 2,
+        }),
+        piece({
+          configuration: { test: 'b' },
+          hour: T0 + HOUR,
+          runs: 1,
+          firstSuccess: true,
+          lastSuccess: true,
+          firstTime: us(100),
+          lastTime: us(100),
+          tail: 'P',
+          streak: 1,
+        }),
+        piece({
+          configuration: { test: 'a' },
+          hour: T0 + 2 * HOUR,
+          runs: 1,
+          firstSuccess: true,
+          lastSuccess: true,
+          firstTime: us(140),
+          lastTime: us(140),
+          tail: 'P',
+          streak: 1,
+        }),
       ];
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
-        expect(byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] } })), phase).toEqual(want);
+        expect(
+          byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] } })),
+          phase,
+        ).toEqual(want);
         // A rule that keeps the worker splits the configurations.
         const perWorker = await s.runSummaries({ ...window, filters: { test: ['a'] }, configuration: { ignore: [] } });
         expect(perWorker.reduce((n, p) => n + p.runs, 0)).toBe(6);
-        expect(new Set(perWorker.map((p) => JSON.stringify(p.configuration)))).toEqual(new Set(['{"test":"a","worker":"w1"}', '{"test":"a","worker":"w2"}'].map((x) => JSON.stringify(JSON.parse(x)))));
+        expect(new Set(perWorker.map((p) => JSON.stringify(p.configuration)))).toEqual(
+          new Set(
+            ['{"test":"a","worker":"w1"}', '{"test":"a","worker":"w2"}'].map((x) => JSON.stringify(JSON.parse(x))),
+          ),
+        );
         // Runs inside excluded buckets (11:00 to 12:00) are left out and counted.
-        const ex = byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] }, exclude: { bucketUs: HOUR * 1000, starts: [(T0 + HOUR) * 1000] } }));
-        expect(ex.filter((p) => p.hour === T0 + HOUR).map((p) => [p.configuration.test, p.runs, p.excluded])).toEqual([['a', 0, 2], ['b', 0, 1]]);
+        const ex = byPiece(
+          await s.runSummaries({
+            ...window,
+            filters: {},
+            configuration: { ignore: ['worker'] },
+            exclude: { bucketUs: HOUR * 1000, starts: [(T0 + HOUR) * 1000] },
+          }),
+        );
+        expect(ex.filter((p) => p.hour === T0 + HOUR).map((p) => [p.configuration.test, p.runs, p.excluded])).toEqual([
+          ['a', 0, 2],
+          ['b', 0, 1],
+        ]);
         expect(ex.filter((p) => p.hour !== T0 + HOUR)).toEqual(want.filter((p) => p.hour !== T0 + HOUR));
       }
     });
@@ -498,7 +662,8 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.write(batchOf(runRows));
       const mergedByCaller = (xs: RunSummary[]): RunSummary[] => {
         const by = new Map<string, RunSummary[]>();
-        for (const p of byPiece(xs)) by.set(JSON.stringify(p.configuration), [...(by.get(JSON.stringify(p.configuration)) ?? []), p]);
+        for (const p of byPiece(xs))
+          by.set(JSON.stringify(p.configuration), [...(by.get(JSON.stringify(p.configuration)) ?? []), p]);
         return [...by.values()].map((list) => {
           const m = emptyRunSummary(list[0]!);
           for (const p of list) appendRunSummary(m, p);
@@ -506,10 +671,23 @@ export function runStoreContract(opts: ContractOptions): void {
         });
       };
       // Test a: F P F | F F | P (the hours' pieces) merge to 6 runs, 4 failures, 3 transitions, ending on one pass.
-      const a = { configuration: { test: 'a' }, runs: 6, failures: 4, transitions: 3, tail: 'FPFFFP', streak: 1, lastSuccess: true };
+      const a = {
+        configuration: { test: 'a' },
+        runs: 6,
+        failures: 4,
+        transitions: 3,
+        tail: 'FPFFFP',
+        streak: 1,
+        lastSuccess: true,
+      };
       const queries: RunQuery[] = [
         { ...window, filters: {}, configuration: { ignore: ['worker'] } },
-        { ...window, filters: {}, configuration: { ignore: ['worker'] }, exclude: { bucketUs: HOUR * 1000, starts: [(T0 + HOUR) * 1000] } },
+        {
+          ...window,
+          filters: {},
+          configuration: { ignore: ['worker'] },
+          exclude: { bucketUs: HOUR * 1000, starts: [(T0 + HOUR) * 1000] },
+        },
         { ...window, filters: { test: ['a'] }, configuration: { ignore: [] } },
       ];
       // Raw rows only, then with the first hours rolled up and the last one raw, then all rolled up.
@@ -522,7 +700,10 @@ export function runStoreContract(opts: ContractOptions): void {
           expect(mergedByCaller(merged), `${phase} ${JSON.stringify(q)}`).toEqual(want);
         }
         const all = mergedByCaller(await s.runSummaries({ ...queries[0]!, merged: true }));
-        expect(all.find((m) => m.configuration.test === 'a'), phase).toMatchObject(a);
+        expect(
+          all.find((m) => m.configuration.test === 'a'),
+          phase,
+        ).toMatchObject(a);
       }
     });
 
@@ -533,18 +714,38 @@ export function runStoreContract(opts: ContractOptions): void {
         if (phase === 'rolled up') await s.rollup(LATER);
         const got = await s.failureSummaries({ ...window, filters: { test: ['a'] }, cuts: [T0 + 80 * M] });
         const rows = got.rows
-          .map((r) => [r.series.worker, r.start, r.failures, r.firstTime, r.lastTime, r.example, got.fingerprints.get(r.fingerprint)?.category])
+          .map((r) => [
+            r.series.worker,
+            r.start,
+            r.failures,
+            r.firstTime,
+            r.lastTime,
+            r.example,
+            got.fingerprints.get(r.fingerprint)?.category,
+          ])
           .sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0])));
         expect(rows, phase).toEqual([
           ['w1', T0 + 7 * M, 1, (T0 + 50 * M) * 1000, (T0 + 50 * M) * 1000, 'timeout after 4980 ms', 'timeout'],
           ['w2', T0 + 7 * M, 1, (T0 + 10 * M) * 1000, (T0 + 10 * M) * 1000, 'timeout after 5012 ms', 'timeout'],
-          ['w2', T0 + HOUR, 1, (T0 + 65 * M) * 1000, (T0 + 65 * M) * 1000, 'connect ECONNREFUSED 10.0.0.7:5432', 'connection'],
+          [
+            'w2',
+            T0 + HOUR,
+            1,
+            (T0 + 65 * M) * 1000,
+            (T0 + 65 * M) * 1000,
+            'connect ECONNREFUSED 10.0.0.7:5432',
+            'connection',
+          ],
           ['w1', T0 + 80 * M, 1, (T0 + 90 * M) * 1000, (T0 + 90 * M) * 1000, 'timeout after 12 s', 'timeout'],
         ]);
         // The two timeouts of w1 and w2 share one fingerprint; the pattern says what they share.
         const timeouts = got.rows.filter((r) => got.fingerprints.get(r.fingerprint)?.category === 'timeout');
         expect(new Set(timeouts.map((r) => r.fingerprint)).size).toBe(1);
-        expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual({ category: 'timeout', errorType: null, pattern: 'timeout after <duration>' });
+        expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual({
+          category: 'timeout',
+          errorType: null,
+          pattern: 'timeout after <duration>',
+        });
         // Fingerprints seen before the window (test=b's timeout at 10:20 is in it, not before).
         const before = await s.failureFingerprints({ start: T0, stop: T0 + 15 * M, filters: {} });
         expect(before).toEqual(new Set([timeouts[0]!.fingerprint]));
@@ -554,12 +755,26 @@ export function runStoreContract(opts: ContractOptions): void {
     it('lists buckets with enough failures, with their runs', async () => {
       const s = await open();
       await s.write(batchOf(runRows));
-      const got = await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR, filters: {}, bucketMs: HOUR, minFailures: 2 });
+      const got = await s.failureBuckets({
+        start: T0,
+        stop: T0 + 3 * HOUR,
+        filters: {},
+        bucketMs: HOUR,
+        minFailures: 2,
+      });
       expect(got).toEqual([
         { start: T0, runs: 5, failures: 3 },
         { start: T0 + HOUR, runs: 3, failures: 2 },
       ]);
-      expect(await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR, filters: { test: ['b'] }, bucketMs: HOUR, minFailures: 1 })).toEqual([{ start: T0, runs: 1, failures: 1 }]);
+      expect(
+        await s.failureBuckets({
+          start: T0,
+          stop: T0 + 3 * HOUR,
+          filters: { test: ['b'] },
+          bucketMs: HOUR,
+          minFailures: 1,
+        }),
+      ).toEqual([{ start: T0, runs: 1, failures: 1 }]);
     });
   });
 
@@ -581,22 +796,43 @@ export function runStoreContract(opts: ContractOptions): void {
       expect(seen).toHaveLength(25);
       expect(seen).toEqual([...seen].sort((a, c) => c - a));
       expect(seen[0]).toBe(T0 * 1000 + 24 * 1_000_001 + 7);
-      const failures = await s.results({ start: 0, stop: 1e16, filters: { endpoint: ['x'] }, success: false, limit: 100 });
+      const failures = await s.results({
+        start: 0,
+        stop: 1e16,
+        filters: { endpoint: ['x'] },
+        success: false,
+        limit: 100,
+      });
       expect(failures.results).toHaveLength(9);
       expect(failures.results.every((x) => !x.success)).toBe(true);
     });
 
     it('lists series with first and last time and counts, and circuit-breaker events', async () => {
       const s = await open();
-      const b = batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }, { t: T0 + 5000, latency: 1, tags: { endpoint: 'x' } }]);
+      const b = batchOf([
+        { t: T0, latency: 1, tags: { endpoint: 'x' } },
+        { t: T0 + 5000, latency: 1, tags: { endpoint: 'x' } },
+      ]);
       const br = makeSeries('circuit_breaker', { breaker: 'x-client', endpoint: 'x' });
       b.addBreaker(br, T0 * 1000, 'open', 5);
       b.addBreaker(br, (T0 + 60_000) * 1000, 'half_open', null);
       await s.write(b);
       const list = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 100 });
       expect(list).toEqual([
-        { measurement: 'circuit_breaker', tags: { breaker: 'x-client', endpoint: 'x' }, firstTime: T0 * 1000, lastTime: (T0 + 60_000) * 1000, count: 2 },
-        { measurement: 'test_result', tags: { endpoint: 'x' }, firstTime: T0 * 1000, lastTime: (T0 + 5000) * 1000, count: 2 },
+        {
+          measurement: 'circuit_breaker',
+          tags: { breaker: 'x-client', endpoint: 'x' },
+          firstTime: T0 * 1000,
+          lastTime: (T0 + 60_000) * 1000,
+          count: 2,
+        },
+        {
+          measurement: 'test_result',
+          tags: { endpoint: 'x' },
+          firstTime: T0 * 1000,
+          lastTime: (T0 + 5000) * 1000,
+          count: 2,
+        },
       ]);
       const ev = await s.breakerEvents({ start: 0, stop: 1e16, filters: { breaker: ['x-client'] } });
       expect(ev.map((e) => [e.state, e.failures])).toEqual([
@@ -607,7 +843,8 @@ export function runStoreContract(opts: ContractOptions): void {
     it('pages series in key order after a given series, each series once', async () => {
       const s = await open();
       const rows: Row[] = [];
-      for (let i = 0; i < 7; i++) rows.push({ t: T0 + i * 1000, latency: i, tags: { endpoint: `e${i % 7}`, region: i % 2 ? 'eu' : 'us' } });
+      for (let i = 0; i < 7; i++)
+        rows.push({ t: T0 + i * 1000, latency: i, tags: { endpoint: `e${i % 7}`, region: i % 2 ? 'eu' : 'us' } });
       await s.write(batchOf(rows));
       const all = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 100 });
       const keys = all.map((x) => seriesKey(x.measurement, x.tags));
@@ -615,7 +852,13 @@ export function runStoreContract(opts: ContractOptions): void {
       const walked: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 3, ...(after === undefined ? {} : { after }) });
+        const page = await s.series({
+          start: 0,
+          stop: 1e16,
+          filters: {},
+          limit: 3,
+          ...(after === undefined ? {} : { after }),
+        });
         walked.push(...page.map((x) => seriesKey(x.measurement, x.tags)));
         if (page.length < 3) break;
         after = walked[walked.length - 1];
@@ -630,11 +873,17 @@ export function runStoreContract(opts: ContractOptions): void {
     const twoEndpoints = (): Row[] => {
       const out: Row[] = [];
       let seed = 11;
-      const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
       for (let i = 0; i < 30 * 6; i++) {
         for (const endpoint of ['api', 'web']) {
           const ok = rnd() > 0.1;
-          out.push({ t: T0 + i * 10 * M + 7, success: ok, latency: ok ? 5 + 200 * rnd() ** 2 : null, tags: { endpoint, region: 'eu' }, ...(ok ? {} : { error: 'timeout after 5000 ms' }) });
+          out.push({
+            t: T0 + i * 10 * M + 7,
+            success: ok,
+            latency: ok ? 5 + 200 * rnd() ** 2 : null,
+            tags: { endpoint, region: 'eu' },
+            ...(ok ? {} : { error: 'timeout after 5000 ms' }),
+          });
         }
       }
       return out;
@@ -660,14 +909,18 @@ export function runStoreContract(opts: ContractOptions): void {
           try {
             expectBucket(b, exp);
           } catch (e) {
-            throw new Error(`${label}, ${JSON.stringify(g.group)} ${b.start}: ${e instanceof Error ? e.message : String(e)}`);
+            throw new Error(
+              `${label}, ${JSON.stringify(g.group)} ${b.start}: ${e instanceof Error ? e.message : String(e)}`,
+            );
           }
           buckets++;
         }
       }
       // Every bucket with remaining rows is there (and none without).
       const withRows = new Set<string>();
-      for (const row of rows) if (row.t >= start && row.t < stop + HOUR) withRows.add(JSON.stringify(p.groupBy.map((k) => row.tags?.[k] ?? null)));
+      for (const row of rows)
+        if (row.t >= start && row.t < stop + HOUR)
+          withRows.add(JSON.stringify(p.groupBy.map((k) => row.tags?.[k] ?? null)));
       expect(r.series.length, label).toBe(withRows.size);
       expect(buckets, label).toBeGreaterThan(0);
     };
@@ -681,43 +934,84 @@ export function runStoreContract(opts: ContractOptions): void {
       const from = T0 + 35 * M;
       const to = T0 + 16 * HOUR + 15 * M;
       const gone = (r: Row) => r.tags!.endpoint === 'api' && r.t >= from && r.t < to;
-      const report = await s.delete({ start: from * 1000, stop: to * 1000, measurement: 'test_result', tags: { endpoint: 'api' }, nowMs: LATER });
+      const report = await s.delete({
+        start: from * 1000,
+        stop: to * 1000,
+        measurement: 'test_result',
+        tags: { endpoint: 'api' },
+        nowMs: LATER,
+      });
       const left = rows.filter((r) => !gone(r));
       if (report.resultsDeleted !== null) expect(report.resultsDeleted).toBe(rows.length - left.length);
       for (const phase of ['after the delete', 'after the next rollup']) {
         if (phase === 'after the next rollup') await s.rollup(LATER);
         for (const groupBy of [['endpoint'], []]) {
-          await expectAggregatesOf(s, left, params({ period: 'hour', start: T0, stop: T0 + 30 * HOUR, groupBy }), `${phase}, hours by ${groupBy.join()}`);
-          await expectAggregatesOf(s, left, params({ period: 'day', start: T0 - 10 * HOUR, stop: T0 + 38 * HOUR, groupBy }), `${phase}, days by ${groupBy.join()}`);
+          await expectAggregatesOf(
+            s,
+            left,
+            params({ period: 'hour', start: T0, stop: T0 + 30 * HOUR, groupBy }),
+            `${phase}, hours by ${groupBy.join()}`,
+          );
+          await expectAggregatesOf(
+            s,
+            left,
+            params({ period: 'day', start: T0 - 10 * HOUR, stop: T0 + 38 * HOUR, groupBy }),
+            `${phase}, days by ${groupBy.join()}`,
+          );
         }
         // The store's buckets of a range that starts and ends mid-hour (what an analysis window asks for).
         const boundaries = [T0 + 20 * M];
         for (let h = T0 + HOUR; h < T0 + 20 * HOUR; h += HOUR) boundaries.push(h);
         boundaries.push(T0 + 20 * HOUR + 40 * M);
-        const r = await s.aggregate({ period: 'hour', tz: 'UTC', boundaries, filters: {}, groupBy: ['endpoint'], metric: 'latency_ms', stats: 'percentiles' });
+        const r = await s.aggregate({
+          period: 'hour',
+          tz: 'UTC',
+          boundaries,
+          filters: {},
+          groupBy: ['endpoint'],
+          metric: 'latency_ms',
+          stats: 'percentiles',
+        });
         for (const endpoint of ['api', 'web']) {
           const g = r.groups.find((x) => x.group.endpoint === endpoint)!;
           const seen = new Set(g.buckets.map((b) => b.bucket));
           for (let i = 0; i < boundaries.length - 1; i++) {
-            const inside = left.filter((x) => x.tags!.endpoint === endpoint && x.t >= boundaries[i]! && x.t < boundaries[i + 1]!);
+            const inside = left.filter(
+              (x) => x.tags!.endpoint === endpoint && x.t >= boundaries[i]! && x.t < boundaries[i + 1]!,
+            );
             expect(seen.has(i), `${phase} ${endpoint} bucket ${i}`).toBe(inside.length > 0);
           }
           for (const b of g.buckets) {
-            const inside = left.filter((x) => x.tags!.endpoint === endpoint && x.t >= boundaries[b.bucket]! && x.t < boundaries[b.bucket + 1]!);
+            const inside = left.filter(
+              (x) => x.tags!.endpoint === endpoint && x.t >= boundaries[b.bucket]! && x.t < boundaries[b.bucket + 1]!,
+            );
             const exp = expectedOf(inside);
             const label = `${phase}, mid-hour range, ${endpoint} bucket ${b.bucket}`;
-            expect([b.testCount, b.successCount, b.n], label).toEqual([exp.test_count, exp.success_count, exp.stats.count]);
+            expect([b.testCount, b.successCount, b.n], label).toEqual([
+              exp.test_count,
+              exp.success_count,
+              exp.stats.count,
+            ]);
             if (b.n > 0) {
               expect(relErr(b.sum / b.n, exp.stats.mean!), label).toBeLessThan(1e-9);
               // Population standard deviation: sqrt(M2 / n).
               expect(relErr(Math.sqrt(b.m2 / b.n), exp.stats.stddev!), label).toBeLessThan(1e-9);
               expect([b.min, b.max], label).toEqual([exp.stats.min, exp.stats.max]);
-              for (const k of ['p50', 'p95', 'p99'] as const) expect(relErr(b[k]!, exp.stats[k]!), `${label} ${k}`).toBeLessThan(1e-9);
+              for (const k of ['p50', 'p95', 'p99'] as const)
+                expect(relErr(b[k]!, exp.stats[k]!), `${label} ${k}`).toBeLessThan(1e-9);
             }
           }
         }
-        const api = await s.results({ start: from * 1000 - 1, stop: to * 1000 + 1, filters: { endpoint: ['api'] }, limit: 1000 });
-        expect(api.results.map((x) => x.time), phase).toEqual(left.filter((r) => r.tags!.endpoint === 'api' && r.t >= from - 1 && r.t < to).map((r) => r.t * 1000));
+        const api = await s.results({
+          start: from * 1000 - 1,
+          stop: to * 1000 + 1,
+          filters: { endpoint: ['api'] },
+          limit: 1000,
+        });
+        expect(
+          api.results.map((x) => x.time),
+          phase,
+        ).toEqual(left.filter((r) => r.tags!.endpoint === 'api' && r.t >= from - 1 && r.t < to).map((r) => r.t * 1000));
       }
     });
 
@@ -726,7 +1020,13 @@ export function runStoreContract(opts: ContractOptions): void {
       for (let i = 0; i < 5 * 12; i++) {
         for (const worker of ['w1', 'w2', 'w3']) {
           const fail = (i * 7 + worker.charCodeAt(1)) % 5 === 0;
-          rows.push({ t: T0 + i * 5 * M + Number(worker[1]), success: !fail, latency: 10, tags: { test: i % 2 ? 'a' : 'b', worker }, ...(fail ? { error: i % 3 ? `timeout after ${i} ms` : `connect ECONNREFUSED 10.0.0.${i}:5432` } : {}) });
+          rows.push({
+            t: T0 + i * 5 * M + Number(worker[1]),
+            success: !fail,
+            latency: 10,
+            tags: { test: i % 2 ? 'a' : 'b', worker },
+            ...(fail ? { error: i % 3 ? `timeout after ${i} ms` : `connect ECONNREFUSED 10.0.0.${i}:5432` } : {}),
+          });
         }
       }
       const from = T0 + 50 * M;
@@ -740,18 +1040,31 @@ export function runStoreContract(opts: ContractOptions): void {
         await a.rollup(LATER);
         await b.rollup(LATER);
         await a.delete({ start: from * 1000, stop: to * 1000 + 1, tags: { worker: 'w2' }, nowMs: LATER });
-        for (const window of [{ start: T0, stop: T0 + 5 * HOUR }, { start: T0 + 13 * M, stop: T0 + 4 * HOUR + 2 * M }]) {
-          const sorted = (xs: RunSummary[]) => [...xs].sort((x, y) => x.hour - y.hour || JSON.stringify(x.configuration).localeCompare(JSON.stringify(y.configuration)));
+        for (const window of [
+          { start: T0, stop: T0 + 5 * HOUR },
+          { start: T0 + 13 * M, stop: T0 + 4 * HOUR + 2 * M },
+        ]) {
+          const sorted = (xs: RunSummary[]) =>
+            [...xs].sort(
+              (x, y) =>
+                x.hour - y.hour || JSON.stringify(x.configuration).localeCompare(JSON.stringify(y.configuration)),
+            );
           const runQ = { ...window, filters: {}, configuration: { ignore: ['worker'] } };
           expect(sorted(await a.runSummaries(runQ))).toEqual(sorted(await b.runSummaries(runQ)));
           const perWorker = { ...window, filters: {}, configuration: { ignore: [] } };
           expect(sorted(await a.runSummaries(perWorker))).toEqual(sorted(await b.runSummaries(perWorker)));
           const rowsOf = (x: Awaited<ReturnType<Store['failureSummaries']>>) =>
-            x.rows.map((r) => JSON.stringify([r.series, r.start, r.fingerprint, r.failures, r.firstTime, r.lastTime, r.example])).sort();
+            x.rows
+              .map((r) =>
+                JSON.stringify([r.series, r.start, r.fingerprint, r.failures, r.firstTime, r.lastTime, r.example]),
+              )
+              .sort();
           const fa = await a.failureSummaries({ ...window, filters: {}, cuts: [T0 + 2 * HOUR + 30 * M] });
           const fb = await b.failureSummaries({ ...window, filters: {}, cuts: [T0 + 2 * HOUR + 30 * M] });
           expect(rowsOf(fa)).toEqual(rowsOf(fb));
-          expect(await a.failureFingerprints({ ...window, filters: {} })).toEqual(await b.failureFingerprints({ ...window, filters: {} }));
+          expect(await a.failureFingerprints({ ...window, filters: {} })).toEqual(
+            await b.failureFingerprints({ ...window, filters: {} }),
+          );
           const fbq = { ...window, filters: {}, bucketMs: HOUR, minFailures: 1 };
           expect(await a.failureBuckets(fbq)).toEqual(await b.failureBuckets(fbq));
         }
@@ -762,22 +1075,35 @@ export function runStoreContract(opts: ContractOptions): void {
 
     it('deletes circuit-breaker events by measurement, everything in a range with no predicate, and lists no series left empty', async () => {
       const s = await open();
-      const b = batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }, { t: T0 + HOUR, latency: 2, tags: { endpoint: 'x' } }]);
+      const b = batchOf([
+        { t: T0, latency: 1, tags: { endpoint: 'x' } },
+        { t: T0 + HOUR, latency: 2, tags: { endpoint: 'x' } },
+      ]);
       const br = makeSeries('circuit_breaker', { breaker: 'x-client', endpoint: 'x' });
       b.addBreaker(br, T0 * 1000, 'open', 5);
       b.addBreaker(br, (T0 + 2 * HOUR) * 1000, 'closed', null);
       await s.write(b);
-      await s.delete({ start: 0, stop: (T0 + 3 * HOUR) * 1000, measurement: 'circuit_breaker', tags: { endpoint: 'x' }, nowMs: LATER });
+      await s.delete({
+        start: 0,
+        stop: (T0 + 3 * HOUR) * 1000,
+        measurement: 'circuit_breaker',
+        tags: { endpoint: 'x' },
+        nowMs: LATER,
+      });
       expect(await s.breakerEvents({ start: 0, stop: 1e16, filters: {} })).toEqual([]);
       expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(2);
       // A tag value no series has deletes nothing.
       await s.delete({ start: 0, stop: 1e16, tags: { endpoint: 'nowhere' }, nowMs: LATER });
       expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(2);
       await s.delete({ start: T0 * 1000, stop: (T0 + HOUR) * 1000, tags: {}, nowMs: LATER });
-      expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results.map((r) => r.latency_ms)).toEqual([2]);
+      expect(
+        (await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results.map((r) => r.latency_ms),
+      ).toEqual([2]);
       await s.delete({ start: 0, stop: 1e16, tags: {}, nowMs: LATER });
       expect(await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).toEqual([]);
-      expect((await queryAggregates(s, params({ period: 'day', start: T0 - DAY, stop: T0 + DAY }), LATER)).series).toEqual([]);
+      expect(
+        (await queryAggregates(s, params({ period: 'day', start: T0 - DAY, stop: T0 + DAY }), LATER)).series,
+      ).toEqual([]);
     });
 
     it('after a delete, a write at an older timestamp of the series still replaces the point stored there', async () => {
@@ -823,7 +1149,10 @@ export function runStoreContract(opts: ContractOptions): void {
     itCleanup('keeps hourly rollups when raw data is deleted by a shorter raw retention', async () => {
       const s = await open();
       const now = Date.UTC(2026, 10, 30, 12);
-      const rows: Row[] = [{ t: now - 10 * DAY, latency: 4 }, { t: now - 10 * DAY + 1000, latency: 6 }];
+      const rows: Row[] = [
+        { t: now - 10 * DAY, latency: 4 },
+        { t: now - 10 * DAY + 1000, latency: 6 },
+      ];
       await s.write(batchOf(rows));
       await s.cleanup({ rawDays: 3, hourlyDays: 30, dailyDays: 0 }, now);
       expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(0);
@@ -831,8 +1160,14 @@ export function runStoreContract(opts: ContractOptions): void {
       expectBucket(agg.series[0]!.buckets[0]!, expectedOf(rows));
       expect(agg.warnings).toBeUndefined();
       // Hours of a half-hour zone do not line up with the rollups: with the raw rows gone, the answer says so.
-      const kolkata = await queryAggregates(s, params({ period: 'hour', tz: 'Asia/Kolkata', start: now - 11 * DAY, stop: now }), now);
-      expect(kolkata.warnings?.[0]).toMatch(/may be incomplete: in Asia\/Kolkata they do not line up with the hourly rollups/);
+      const kolkata = await queryAggregates(
+        s,
+        params({ period: 'hour', tz: 'Asia/Kolkata', start: now - 11 * DAY, stop: now }),
+        now,
+      );
+      expect(kolkata.warnings?.[0]).toMatch(
+        /may be incomplete: in Asia\/Kolkata they do not line up with the hourly rollups/,
+      );
     });
 
     itCleanup('merges rollups whose raw rows are deleted through their sketches, within the sketch bound', async () => {
@@ -841,9 +1176,10 @@ export function runStoreContract(opts: ContractOptions): void {
       const t0 = Date.UTC(2026, 10, 10);
       const rows: Row[] = [];
       let seed = 3;
-      const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
       for (const endpoint of ['a', 'b', 'c'])
-        for (let i = 0; i < 400; i++) rows.push({ t: t0 + Math.floor(rnd() * 2 * DAY), latency: 1 + 500 * rnd() ** 2, tags: { endpoint } });
+        for (let i = 0; i < 400; i++)
+          rows.push({ t: t0 + Math.floor(rnd() * 2 * DAY), latency: 1 + 500 * rnd() ** 2, tags: { endpoint } });
       await s.write(batchOf(rows));
       await s.cleanup({ rawDays: 5, hourlyDays: 100, dailyDays: 0 }, now);
       expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(0);

@@ -12,7 +12,8 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   if (config.store === 'influxdb') {
     const { url, token, org, bucket } = config.influx;
     // loadConfig requires all four when RESULTANT_STORE=influxdb; this guards callers that build a Config by hand.
-    if (!url || !token || !org || !bucket) throw new Error('RESULTANT_STORE=influxdb needs INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET');
+    if (!url || !token || !org || !bucket)
+      throw new Error('RESULTANT_STORE=influxdb needs INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG and INFLUX_BUCKET');
     return InfluxStore.open({
       url,
       token,
@@ -45,7 +46,11 @@ function openDuckDB(config: Config, logger: Logger, threads: number | undefined)
  * itself, or, beside an InfluxDB store, a DuckDB file at RESULTANT_DB_PATH that holds only that state (InfluxDB
  * has no place for it, and it is small). `owned`: the caller closes it.
  */
-export async function openStateStore(config: Config, store: Store, logger: Logger): Promise<{ state: DuckDBStore; owned: boolean }> {
+export async function openStateStore(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): Promise<{ state: DuckDBStore; owned: boolean }> {
   if (store instanceof DuckDBStore) return { state: store, owned: false };
   // One thread: this file holds only the service's small state tables.
   return { state: await openDuckDB(config, logger, 1), owned: true };

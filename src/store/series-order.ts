@@ -37,5 +37,7 @@ function isMeasurement(v: unknown): v is Measurement {
 }
 
 function isTags(v: unknown): v is Tags {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+  );
 }

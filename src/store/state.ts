@@ -1,8 +1,9 @@
 // State the service keeps about its own findings, apart from the Store port (the time-series data): an InfluxDB
 // deployment needs no adapter for it. Today: the anomaly log, so that a detected anomaly is stored once however
 // often the analysis runs, and a person can acknowledge it.
-import type { Tags } from '../model/result.js';
+
 import { tagsIdentity } from '../model/configuration.js';
+import type { Tags } from '../model/result.js';
 import type { NotificationLog } from '../notify/log.js';
 
 export interface AnomalyRecord {

@@ -1,13 +1,13 @@
 // The Store port: everything the service needs from a time-series store. store/duckdb and store/influxdb
 // implement it. Times are epoch milliseconds at this boundary except raw result
 // timestamps, which are epoch microseconds (the contract keeps at least microseconds).
+
+import type { Logger } from '../logger.js';
 import type { ConfigurationRule } from '../model/configuration.js';
+import type { TagFilters } from '../model/filters.js';
 import type { Category } from '../model/fingerprint.js';
 import type { BreakerEvent, Measurement, Tags, TestResult, WriteBatch } from '../model/result.js';
-import type { Logger } from '../logger.js';
 import type { Period } from '../time/buckets.js';
-
-import type { TagFilters } from '../model/filters.js';
 
 /** Tag filters (model/filters.ts), re-exported: the store's queries take them. */
 export type { TagFilters };

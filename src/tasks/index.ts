@@ -24,7 +24,8 @@ export interface TaskDeps {
  * warning, and the next tick runs the task again; anything else is an error.
  */
 function logFailure(logger: Logger, err: unknown, task: 'rollup' | 'retention'): void {
-  if (isAppError(err) && err.code === 'unavailable') logger.warn({ reason: err.message }, `${task} postponed to its next run`);
+  if (isAppError(err) && err.code === 'unavailable')
+    logger.warn({ reason: err.message }, `${task} postponed to its next run`);
   else logger.error({ err }, `${task} failed`);
 }
 
@@ -122,9 +123,20 @@ export function startTasks(deps: TaskDeps, s: Schedules, scheduler: Scheduler = 
     running = running.then(fn, fn);
     return running;
   };
-  const rollup = skipWhileRunning('rollup', deps.logger, chained(() => runRollup(deps)));
-  const retention = skipWhileRunning('retention', deps.logger, chained(() => runRetention(deps, s.retention)));
-  const tasks = [scheduler.schedule(s.rollupCron, rollup, 'rollup'), scheduler.schedule(s.retentionCron, retention, 'retention')];
+  const rollup = skipWhileRunning(
+    'rollup',
+    deps.logger,
+    chained(() => runRollup(deps)),
+  );
+  const retention = skipWhileRunning(
+    'retention',
+    deps.logger,
+    chained(() => runRetention(deps, s.retention)),
+  );
+  const tasks = [
+    scheduler.schedule(s.rollupCron, rollup, 'rollup'),
+    scheduler.schedule(s.retentionCron, retention, 'retention'),
+  ];
   const notify = s.notify;
   if (notify) {
     const tick = skipWhileRunning('notify', deps.logger, () => (notifying = runNotify(deps, notify.notifier)));

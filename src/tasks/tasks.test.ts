@@ -18,7 +18,12 @@ describe('scheduled tasks', () => {
   it('rolls up closed hours as the clock moves, and reports the lag', async () => {
     store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     const clock = fixedClock(T0 + 30 * 60_000);
-    await store.write(batchOf([{ t: T0 - 2 * HOUR, latency: 1 }, { t: T0 + 60_000, latency: 2 }]));
+    await store.write(
+      batchOf([
+        { t: T0 - 2 * HOUR, latency: 1 },
+        { t: T0 + 60_000, latency: 2 },
+      ]),
+    );
     expect((await store.status(clock.now())).rollupLagSeconds).toBe(2 * 3600);
     const r1 = await runRollup({ store, clock, logger: silentLogger });
     expect(r1!.hourlyWatermark).toBe(T0); // the open hour stays raw
@@ -32,15 +37,28 @@ describe('scheduled tasks', () => {
   it('applies retention per level', async () => {
     store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     const clock = fixedClock(T0);
-    await store.write(batchOf([{ t: T0 - 40 * 24 * HOUR, latency: 1 }, { t: T0 - HOUR, latency: 2 }]));
-    const r = await runRetention({ store, clock, logger: silentLogger }, { rawDays: 30, hourlyDays: 400, dailyDays: 0 });
+    await store.write(
+      batchOf([
+        { t: T0 - 40 * 24 * HOUR, latency: 1 },
+        { t: T0 - HOUR, latency: 2 },
+      ]),
+    );
+    const r = await runRetention(
+      { store, clock, logger: silentLogger },
+      { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
+    );
     expect(r).toMatchObject({ rawDeleted: 1, hourlyDeleted: 0, dailyDeleted: 0 });
   });
 
   it('rolls up at start and on each rollup tick, and applies retention on its own tick', async () => {
     store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     const clock = fixedClock(T0 + 30 * 60_000);
-    await store.write(batchOf([{ t: T0 - 40 * 24 * HOUR, latency: 1 }, { t: T0 - 5 * HOUR, latency: 1 }]));
+    await store.write(
+      batchOf([
+        { t: T0 - 40 * 24 * HOUR, latency: 1 },
+        { t: T0 - 5 * HOUR, latency: 1 },
+      ]),
+    );
     // The ticks are fired by the test (src/tasks/index.ts Scheduler), not by a clock.
     const ticks = new Map<string, { expression: string; tick: () => Promise<unknown> }>();
     const scheduler: Scheduler = {
@@ -51,11 +69,18 @@ describe('scheduled tasks', () => {
     };
     const stop = startTasks(
       { store, clock, logger: silentLogger },
-      { rollupCron: '*/5 * * * *', retentionCron: '0 3 * * *', retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 } },
+      {
+        rollupCron: '*/5 * * * *',
+        retentionCron: '0 3 * * *',
+        retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
+      },
       scheduler,
     );
     try {
-      expect([...ticks].map(([name, t]) => [name, t.expression])).toEqual([['rollup', '*/5 * * * *'], ['retention', '0 3 * * *']]);
+      expect([...ticks].map(([name, t]) => [name, t.expression])).toEqual([
+        ['rollup', '*/5 * * * *'],
+        ['retention', '0 3 * * *'],
+      ]);
       // The catch-up run at start, before any tick: a tick while it runs returns that run.
       await ticks.get('rollup')!.tick();
       expect((await store.status(clock.now())).rollupLagSeconds).toBe(0);
@@ -76,7 +101,11 @@ describe('scheduled tasks', () => {
     await store.write(batchOf([{ t: T0 - 5 * HOUR, latency: 1 }]));
     const stop = startTasks(
       { store, clock, logger: silentLogger },
-      { rollupCron: '* * * * * *', retentionCron: '0 0 1 1 *', retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 } },
+      {
+        rollupCron: '* * * * * *',
+        retentionCron: '0 0 1 1 *',
+        retention: { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
+      },
     );
     // A tick a second; the bounds only catch a schedule that never fires, and leave room for a busy machine.
     const until = async (done: () => Promise<boolean>): Promise<void> => {

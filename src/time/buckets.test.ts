@@ -1,8 +1,17 @@
-import { invalid } from '../errors.js';
-import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketBoundaries, bucketBoundariesYielding, DAY_MS, HOUR_MS, MAX_BUCKETS, type Period, QUARTER_MS, slotFor } from './buckets.js';
+import { invalid } from '../errors.js';
+import {
+  bucketBoundaries,
+  bucketBoundariesYielding,
+  DAY_MS,
+  HOUR_MS,
+  MAX_BUCKETS,
+  type Period,
+  QUARTER_MS,
+  slotFor,
+} from './buckets.js';
 import { formatMillis, parseRfc3339, parseTimeValue } from './parse.js';
 
 const iso = (xs: number[]) => xs.map(formatMillis);
@@ -24,9 +33,16 @@ describe('bucket boundaries', () => {
 
   it('starts hours in half-hour zones at :30 UTC and needs 15-minute slots there', () => {
     const b = bucketBoundaries('hour', 'Asia/Kolkata', Date.UTC(2026, 10, 21, 10, 15), Date.UTC(2026, 10, 21, 11, 45));
-    expect(iso(b)).toEqual(['2026-11-21T09:30:00Z', '2026-11-21T10:30:00Z', '2026-11-21T11:30:00Z', '2026-11-21T12:30:00Z']);
+    expect(iso(b)).toEqual([
+      '2026-11-21T09:30:00Z',
+      '2026-11-21T10:30:00Z',
+      '2026-11-21T11:30:00Z',
+      '2026-11-21T12:30:00Z',
+    ]);
     expect(slotFor(b)).toBe(QUARTER_MS);
-    expect(slotFor(bucketBoundaries('day', 'Asia/Kathmandu', Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 3)))).toBe(QUARTER_MS);
+    expect(slotFor(bucketBoundaries('day', 'Asia/Kathmandu', Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 3)))).toBe(
+      QUARTER_MS,
+    );
     expect(slotFor(bucketBoundaries('day', 'Europe/Berlin', Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 3)))).toBe(HOUR_MS);
   });
 
@@ -64,7 +80,17 @@ describe('bucket boundaries of long ranges', () => {
   const longest: Record<Period, number> = { hour: HOUR_MS, day: 2 * DAY_MS, week: 8 * DAY_MS, month: 32 * DAY_MS };
 
   it('never makes a bucket longer than the bound the early refusal assumes, in any zone, also where a day was skipped or repeated', () => {
-    const zones = ['UTC', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'Pacific/Apia', 'Pacific/Kwajalein', 'America/Sitka', 'Africa/Monrovia'];
+    const zones = [
+      'UTC',
+      'Europe/Berlin',
+      'Australia/Lord_Howe',
+      'Asia/Kolkata',
+      'Pacific/Chatham',
+      'Pacific/Apia',
+      'Pacific/Kwajalein',
+      'America/Sitka',
+      'Africa/Monrovia',
+    ];
     const edges: [string, number][] = [
       ['Pacific/Apia', Date.UTC(2011, 11, 29)], // skipped 2011-12-30
       ['Pacific/Kwajalein', Date.UTC(1993, 7, 20)], // skipped a day
@@ -73,14 +99,20 @@ describe('bucket boundaries of long ranges', () => {
     for (const [tz, at] of edges) {
       for (const period of ['hour', 'day', 'week', 'month'] as const) {
         const b = bucketBoundaries(period, tz, at - 3 * DAY_MS, at + 3 * DAY_MS);
-        for (let i = 1; i < b.length; i++) expect(b[i]! - b[i - 1]!, `${tz} ${period}`).toBeLessThanOrEqual(longest[period]);
+        for (let i = 1; i < b.length; i++)
+          expect(b[i]! - b[i - 1]!, `${tz} ${period}`).toBeLessThanOrEqual(longest[period]);
       }
     }
     fc.assert(
-      fc.property(fc.constantFrom(...zones), fc.constantFrom<Period>('hour', 'day', 'week', 'month'), fc.integer({ min: Date.UTC(1850, 0, 1), max: Date.UTC(2100, 0, 1) }), (tz, period, at) => {
-        const b = bucketBoundaries(period, tz, at, at + 1);
-        expect(b[1]! - b[0]!).toBeLessThanOrEqual(longest[period]);
-      }),
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom<Period>('hour', 'day', 'week', 'month'),
+        fc.integer({ min: Date.UTC(1850, 0, 1), max: Date.UTC(2100, 0, 1) }),
+        (tz, period, at) => {
+          const b = bucketBoundaries(period, tz, at, at + 1);
+          expect(b[1]! - b[0]!).toBeLessThanOrEqual(longest[period]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -98,11 +130,15 @@ describe('bucket boundaries of long ranges', () => {
     };
     const refused = best(() => {
       expect(() => bucketBoundaries('day', 'Europe/Berlin', 0, 9e15)).toThrow(/more than 20000 day buckets/);
-      expect(() => bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS + 1) * HOUR_MS)).toThrow(/more than 20000 hour buckets/);
+      expect(() => bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS + 1) * HOUR_MS)).toThrow(
+        /more than 20000 hour buckets/,
+      );
     });
     // Walking a tenth of the buckets takes longer than both refusals, which walking would have cost ten times as much.
     const walked = best(() => {
-      expect(bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS / 10) * HOUR_MS)).toHaveLength(MAX_BUCKETS / 10 + 1);
+      expect(bucketBoundaries('hour', 'Europe/Berlin', 0, (MAX_BUCKETS / 10) * HOUR_MS)).toHaveLength(
+        MAX_BUCKETS / 10 + 1,
+      );
     });
     expect(refused).toBeLessThan(walked);
     // A caller's own cap (a chart's) is refused the same way, with the caller's error; just over a cap still counts.
@@ -133,7 +169,9 @@ describe('bucket boundaries of long ranges', () => {
 
 describe('time values', () => {
   it('parses RFC 3339 with offsets and fractions to microseconds, and epoch milliseconds', () => {
-    expect(parseRfc3339('2026-11-21T10:00:00.123456789+01:30')).toBe((Date.UTC(2026, 10, 21, 8, 30) + 123) * 1000 + 456);
+    expect(parseRfc3339('2026-11-21T10:00:00.123456789+01:30')).toBe(
+      (Date.UTC(2026, 10, 21, 8, 30) + 123) * 1000 + 456,
+    );
     expect(parseRfc3339('2026-11-21t10:00:00z')).toBe(Date.UTC(2026, 10, 21, 10) * 1000);
     expect(parseTimeValue('1795255200000')).toBe(1795255200000 * 1000);
     expect(parseTimeValue('1795255200000.5')).toBe(1795255200000500);

@@ -2,9 +2,10 @@
 // handed to the store as plain UTC instants: SQL never needs a time-zone function, which keeps day buckets
 // fast in DuckDB (notes/influxdb-and-rollups.md §3: time_bucket over TIMESTAMPTZ with a day width is ~30-100x
 // slower) and makes both stores agree on DST days (23 or 25 hours) and half-hour zones.
-import { nextTurn } from '../event-loop.js';
+
 import { DateTime } from 'luxon';
 import { type AppError, invalid } from '../errors.js';
+import { nextTurn } from '../event-loop.js';
 
 export type Period = 'hour' | 'day' | 'week' | 'month';
 export const PERIODS: readonly Period[] = ['hour', 'day', 'week', 'month'];
@@ -56,11 +57,18 @@ export interface BucketCap {
 
 const defaultCap = (period: Period): BucketCap => ({
   max: MAX_BUCKETS,
-  tooMany: () => invalid(`the range spans more than ${MAX_BUCKETS} ${period} buckets; narrow start/stop or use a longer period`),
+  tooMany: () =>
+    invalid(`the range spans more than ${MAX_BUCKETS} ${period} buckets; narrow start/stop or use a longer period`),
 });
 
 /** The boundaries of bucketBoundaries one by one. */
-function* walkBoundaries(period: Period, tz: string, startMs: number, stopMs: number, cap: BucketCap): Generator<number> {
+function* walkBoundaries(
+  period: Period,
+  tz: string,
+  startMs: number,
+  stopMs: number,
+  cap: BucketCap,
+): Generator<number> {
   if (!(stopMs > startMs)) throw invalid('stop must be after start');
   // A range that needs too many buckets even at their longest is refused before the walk, which costs luxon
   // ~10-40 µs a bucket: 20,000 of them are a few hundred milliseconds. So the cost of a refusal never grows with
@@ -80,7 +88,13 @@ function* walkBoundaries(period: Period, tz: string, startMs: number, stopMs: nu
  * Boundaries b0 < b1 < ... < bn of the buckets covering [startMs, stopMs): `start` rounds down and `stop` up to
  * bucket boundaries in `tz`. Bucket i is [b_i, b_{i+1}). More than `cap.max` buckets are refused.
  */
-export function bucketBoundaries(period: Period, tz: string, startMs: number, stopMs: number, cap: BucketCap = defaultCap(period)): number[] {
+export function bucketBoundaries(
+  period: Period,
+  tz: string,
+  startMs: number,
+  stopMs: number,
+  cap: BucketCap = defaultCap(period),
+): number[] {
   return [...walkBoundaries(period, tz, startMs, stopMs, cap)];
 }
 
@@ -91,7 +105,13 @@ const BOUNDARIES_PER_TURN = 256;
  * bucketBoundaries for request handlers: it gives the event loop a turn every few hundred buckets, so that a range
  * of thousands of buckets does not hold up every other request (and /ping) while luxon works through it.
  */
-export async function bucketBoundariesYielding(period: Period, tz: string, startMs: number, stopMs: number, cap: BucketCap = defaultCap(period)): Promise<number[]> {
+export async function bucketBoundariesYielding(
+  period: Period,
+  tz: string,
+  startMs: number,
+  stopMs: number,
+  cap: BucketCap = defaultCap(period),
+): Promise<number[]> {
   const out: number[] = [];
   for (const b of walkBoundaries(period, tz, startMs, stopMs, cap)) {
     if (out.push(b) % BOUNDARIES_PER_TURN === 0) await nextTurn();

@@ -38,7 +38,10 @@ interface WasmModule {
 }
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<{ exports: Record<string, unknown> }>;
+  instantiate(
+    module: WasmModule,
+    imports: Record<string, Record<string, unknown>>,
+  ): Promise<{ exports: Record<string, unknown> }>;
   Module: { imports(module: WasmModule): { module: string; name: string; kind: string }[] };
 }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -50,7 +53,8 @@ interface LspDiagnostic {
 }
 
 const IMPORT_LINE = "import * as wasm from './flux-lsp-browser_bg.wasm';";
-const VIEW_LINES = 'cachedInt32Memory0 = new Int32Array(wasm.memory.buffer);\ncachedUint8Memory0 = new Uint8Array(wasm.memory.buffer);';
+const VIEW_LINES =
+  'cachedInt32Memory0 = new Int32Array(wasm.memory.buffer);\ncachedUint8Memory0 = new Uint8Array(wasm.memory.buffer);';
 const DIAGNOSTICS_TIMEOUT_MS = 20_000;
 
 function packageDir(): string {
@@ -118,7 +122,9 @@ export async function loadFluxChecker(): Promise<FluxChecker> {
     const published = new Promise<LspDiagnostic[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(uri);
-        reject(new Error(`the Flux language server sent no diagnostics for ${uri} within ${DIAGNOSTICS_TIMEOUT_MS} ms`));
+        reject(
+          new Error(`the Flux language server sent no diagnostics for ${uri} within ${DIAGNOSTICS_TIMEOUT_MS} ms`),
+        );
       }, DIAGNOSTICS_TIMEOUT_MS);
       waiting.set(uri, (d) => {
         clearTimeout(timer);
@@ -148,7 +154,9 @@ export async function loadFluxChecker(): Promise<FluxChecker> {
 
   const probe = await check('from(bucket: "b") |> range(start: -1h) |> aggregateWindo(every: 1h, fn: mean)');
   if (!probe.some((d) => d.message.includes('aggregateWindo'))) {
-    throw new Error(`the Flux checker did not reject an unknown function (got ${JSON.stringify(probe)}): loader broken`);
+    throw new Error(
+      `the Flux checker did not reject an unknown function (got ${JSON.stringify(probe)}): loader broken`,
+    );
   }
   return {
     check,

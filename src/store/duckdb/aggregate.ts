@@ -9,19 +9,22 @@
 // Moments merge exactly (Chan's formula). Percentiles are exact (R type 7) when a group-bucket has one source
 // (one rollup row, or raw rows only) or when its raw rows are still kept; only buckets reaching back past the
 // raw retention come from merged sketch bins (within 0.8 %, see model/stats.ts).
+import { type Moments, mergeMoments, QUANTILES, sketchQuantile } from '../../model/stats.js';
 import {
-  type Moments,
-  mergeMoments,
-  QUANTILES,
-  sketchQuantile,
-} from '../../model/stats.js';
-import { sketchKeySql } from './sketch-sql.js';
-import { bucketStart, ceilHour, floorHour, HOUR_MS, interiorSlotFor, nextBucketStart, type Period } from '../../time/buckets.js';
+  bucketStart,
+  ceilHour,
+  floorHour,
+  HOUR_MS,
+  interiorSlotFor,
+  nextBucketStart,
+  type Period,
+} from '../../time/buckets.js';
+import { intersectRanges, mergeRanges, type Range, subtractRanges } from '../../time/ranges.js';
 import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { GroupPlan } from './series-registry.js';
-import { intersectRanges, mergeRanges, type Range, subtractRanges } from '../../time/ranges.js';
-import { bucketMap, type BucketMap, ParamBag, rangesPredicate, sumOfSquaresSql } from './sql.js';
+import { sketchKeySql } from './sketch-sql.js';
+import { type BucketMap, bucketMap, ParamBag, rangesPredicate, sumOfSquaresSql } from './sql.js';
 
 export interface RollupState {
   hourlyWatermark: number | null;
@@ -84,7 +87,12 @@ export function planParts(period: Period, tz: string, boundaries: readonly numbe
   const raw = subtractRanges(subtractRanges(full, day), hour);
   // Raw rows before the floor are gone: what no rollup covers there is missing.
   const missing = intersectRanges(raw, [b0, st.rawFloor]);
-  return { day, hour, raw: intersectRanges(raw, [st.rawFloor, bn]), incompleteBefore: missing.length ? missing[missing.length - 1]![1] : null };
+  return {
+    day,
+    hour,
+    raw: intersectRanges(raw, [st.rawFloor, bn]),
+    incompleteBefore: missing.length ? missing[missing.length - 1]![1] : null,
+  };
 }
 
 interface Acc {
@@ -156,7 +164,12 @@ export async function aggregateQuery(
   let rawRows: Map<number, number> | null = null;
   if (level === 'percentiles' && parts.raw.length > 0) rawRows = await rawRowsPerBucket(conn, q.boundaries, parts.raw);
   const oneSeriesPerGroup = q.period === 'hour' && plan.sids.length === plan.groups.length;
-  if (level === 'percentiles' && !oneSeriesPerGroup && q.boundaries[0]! >= st.rawFloor && parts.day.length + parts.hour.length > 0) {
+  if (
+    level === 'percentiles' &&
+    !oneSeriesPerGroup &&
+    q.boundaries[0]! >= st.rawFloor &&
+    parts.day.length + parts.hour.length > 0
+  ) {
     const rolled = mergeRanges([...parts.day, ...parts.hour]);
     const counts = await rawRowsPerBucket(conn, q.boundaries, rolled);
     if (Math.max(0, ...counts.values(), ...(rawRows?.values() ?? [])) <= limits.maxRows) {
@@ -233,7 +246,10 @@ export async function aggregateQuery(
   // 2. Raw rows (R), aggregated per bucket and group with exact type-7 percentiles; for percentiles in slices of
   // whole buckets of about sliceRows rows, since quantile_cont holds every value of a slice in memory.
   if (parts.raw.length > 0) {
-    const slices = level === 'percentiles' && rawRows ? sliceRanges(parts.raw, q.boundaries, rawRows, limits.sliceRows) : [parts.raw];
+    const slices =
+      level === 'percentiles' && rawRows
+        ? sliceRanges(parts.raw, q.boundaries, rawRows, limits.sliceRows)
+        : [parts.raw];
     for (const ranges of slices) {
       const p = new ParamBag();
       const { map, ctes, gm } = common(p);
@@ -328,7 +344,11 @@ export async function aggregateQuery(
     const pieces: string[] = [];
     const dayOld = intersectRanges(parts.day, floor);
     const hourOld = intersectRanges(parts.hour, floor);
-    const rawAll = mergeRanges([...intersectRanges(parts.day, above), ...intersectRanges(parts.hour, above), ...parts.raw]);
+    const rawAll = mergeRanges([
+      ...intersectRanges(parts.day, above),
+      ...intersectRanges(parts.hour, above),
+      ...parts.raw,
+    ]);
     if (dayOld.length) pieces.push(binPiece('rollup_day_bins', dayOld));
     if (hourOld.length) pieces.push(binPiece('rollup_hour_bins', hourOld));
     if (rawAll.length) pieces.push(rawPiece(rawAll));
@@ -447,7 +467,11 @@ function groupMap(p: ParamBag, plan: GroupPlan): GroupMap {
 }
 
 /** Raw rows per bucket index inside `ranges` (all series: an upper bound for a filtered query). */
-async function rawRowsPerBucket(conn: DuckDBConnection, boundaries: readonly number[], ranges: readonly Range[]): Promise<Map<number, number>> {
+async function rawRowsPerBucket(
+  conn: DuckDBConnection,
+  boundaries: readonly number[],
+  ranges: readonly Range[],
+): Promise<Map<number, number>> {
   const p = new ParamBag();
   const map = bucketMap(p, boundaries, interiorSlotFor(boundaries));
   const cols = await queryColumns(
@@ -464,7 +488,12 @@ async function rawRowsPerBucket(conn: DuckDBConnection, boundaries: readonly num
 }
 
 /** `ranges` cut into slices of whole buckets of about sliceRows rows (each slice: its parts of `ranges`). */
-function sliceRanges(ranges: readonly Range[], boundaries: readonly number[], rows: ReadonlyMap<number, number>, limit: number): Range[][] {
+function sliceRanges(
+  ranges: readonly Range[],
+  boundaries: readonly number[],
+  rows: ReadonlyMap<number, number>,
+  limit: number,
+): Range[][] {
   const cuts: number[] = [];
   let sum = 0;
   for (const b of [...rows.keys()].sort((x, y) => x - y)) {

@@ -7,6 +7,7 @@ import type { Category } from '../../model/fingerprint.js';
 import type { Tags } from '../../model/result.js';
 import { ceilHour, floorHour, HOUR_MS } from '../../time/buckets.js';
 import { intersectRanges, type Range, subtractRanges } from '../../time/ranges.js';
+import { appendRunSummary, emptyRunSummary } from '../run-summaries.js';
 import type {
   FailureBucket,
   FailureBucketQuery,
@@ -18,7 +19,6 @@ import type {
   RunSummary,
   TagFilters,
 } from '../types.js';
-import { appendRunSummary, emptyRunSummary } from '../run-summaries.js';
 import type { RollupState } from './aggregate.js';
 import { type DuckDBConnection, queryColumns, streamColumns } from './db.js';
 import type { SeriesRegistry } from './series-registry.js';
@@ -35,7 +35,13 @@ export interface SummaryParts {
  * Splits [start, stop) into whole UTC hours served by the summary tables (closed, below the hourly watermark, not
  * dirty, not cut by one of `cuts`, not touching `avoid`) and the rest, read raw (only where raw rows are kept).
  */
-export function summaryParts(start: number, stop: number, st: RollupState, cuts: readonly number[] = [], avoid: readonly Range[] = []): SummaryParts {
+export function summaryParts(
+  start: number,
+  stop: number,
+  st: RollupState,
+  cuts: readonly number[] = [],
+  avoid: readonly Range[] = [],
+): SummaryParts {
   const window: Range = [start, stop];
   let stored: Range[] = [];
   const first = ceilHour(start);
@@ -43,7 +49,9 @@ export function summaryParts(start: number, stop: number, st: RollupState, cuts:
   if (end > first) {
     const blocked: Range[] = [
       ...st.dirtyHours.map((h): Range => [h, h + HOUR_MS]),
-      ...cuts.filter((c) => c > start && c < stop && c % HOUR_MS !== 0).map((c): Range => [floorHour(c), floorHour(c) + HOUR_MS]),
+      ...cuts
+        .filter((c) => c > start && c < stop && c % HOUR_MS !== 0)
+        .map((c): Range => [floorHour(c), floorHour(c) + HOUR_MS]),
       ...avoid.map(([a, b]): Range => [floorHour(a), ceilHour(b)]),
     ];
     stored = subtractRanges([[first, end]], blocked);
@@ -61,13 +69,19 @@ const num = (x: unknown): number => Number(x);
 
 // ---- run summaries (flaky tests) -------------------------------------------------------------------------------
 
-export async function readRunSummaries(c: DuckDBConnection, reg: SeriesRegistry, q: RunQuery, st: RollupState): Promise<RunSummary[]> {
+export async function readRunSummaries(
+  c: DuckDBConnection,
+  reg: SeriesRegistry,
+  q: RunQuery,
+  st: RollupState,
+): Promise<RunSummary[]> {
   const matched = reg.match(q.filters, 'test_result');
   if (matched.length === 0) return [];
   const filtered = Object.keys(q.filters).length > 0;
   // The stored summaries are per default configuration: they serve a request that asks for that rule and filters
   // on configuration tags only (a filter on a run tag such as worker selects part of a configuration's runs).
-  const useStored = isDefaultConfiguration(q.configuration) && Object.keys(q.filters).every((k) => !RUN_TAGS.includes(k));
+  const useStored =
+    isDefaultConfiguration(q.configuration) && Object.keys(q.filters).every((k) => !RUN_TAGS.includes(k));
   const groupOf = new Map<number, string>();
   const tagsOf = new Map<string, Tags>();
   for (const s of matched) {
@@ -78,7 +92,9 @@ export async function readRunSummaries(c: DuckDBConnection, reg: SeriesRegistry,
   }
   const ex = q.exclude && q.exclude.starts.length > 0 ? q.exclude : null;
   const avoid: Range[] = ex ? ex.starts.map((s): Range => [s / 1000, (s + ex.bucketUs) / 1000]) : [];
-  const parts = useStored ? summaryParts(q.start, q.stop, st, [], avoid) : { stored: [], raw: intersectRanges([[q.start, q.stop]], [st.rawFloor, Number.MAX_SAFE_INTEGER]) };
+  const parts = useStored
+    ? summaryParts(q.start, q.stop, st, [], avoid)
+    : { stored: [], raw: intersectRanges([[q.start, q.stop]], [st.rawFloor, Number.MAX_SAFE_INTEGER]) };
   const p = new ParamBag();
   const pieces: string[] = [];
   if (parts.stored.length > 0) {
@@ -96,7 +112,9 @@ export async function readRunSummaries(c: DuckDBConnection, reg: SeriesRegistry,
     // Groups go to SQL as integers (RUN_SUMMARY_CTES sorts by them) and come back as their identities.
     const groups = [...tagsOf.keys()];
     const groupIndex = new Map(groups.map((g, i) => [g, i]));
-    const exCte = ex ? `, ex AS (SELECT DISTINCT unnest(${p.bigints(ex.starts.map((s) => Math.floor(s / ex.bucketUs)))}) AS b)` : '';
+    const exCte = ex
+      ? `, ex AS (SELECT DISTINCT unnest(${p.bigints(ex.starts.map((s) => Math.floor(s / ex.bucketUs)))}) AS b)`
+      : '';
     const exFlag = ex ? `(epoch_us(r.time) // ${p.bigint(ex.bucketUs)}) IN (SELECT b FROM ex)` : 'FALSE';
     ctes = `WITH sm AS (SELECT unnest(${p.ints(ids)}) AS sid, unnest(${p.ints(ids.map((id) => groupIndex.get(groupOf.get(id)!)!))}) AS g)${exCte},
        flagged AS (SELECT sm.g, ${hourOf('r.time')} AS h, r.time, r.success, ${exFlag} AS excluded
@@ -170,7 +188,12 @@ function pieceStarts(raw: readonly Range[], cuts: readonly number[]): number[] {
   return [...new Set(out)].sort((x, y) => x - y);
 }
 
-export async function readFailureSummaries(c: DuckDBConnection, reg: SeriesRegistry, q: FailureQuery, st: RollupState): Promise<FailureSummaries> {
+export async function readFailureSummaries(
+  c: DuckDBConnection,
+  reg: SeriesRegistry,
+  q: FailureQuery,
+  st: RollupState,
+): Promise<FailureSummaries> {
   const ids = resultSeries(reg, q.filters);
   const rows: FailureSummary[] = [];
   if (ids !== null && ids.length === 0) return { rows, fingerprints: new Map() };
@@ -225,7 +248,10 @@ export async function readFailureSummaries(c: DuckDBConnection, reg: SeriesRegis
 }
 
 /** What each of `fps` stands for. */
-async function readFingerprintInfo(c: DuckDBConnection, fps: ReadonlySet<string>): Promise<Map<string, FingerprintInfo>> {
+async function readFingerprintInfo(
+  c: DuckDBConnection,
+  fps: ReadonlySet<string>,
+): Promise<Map<string, FingerprintInfo>> {
   const out = new Map<string, FingerprintInfo>();
   if (fps.size === 0) return out;
   const p = new ParamBag();
@@ -259,7 +285,9 @@ export async function readFailureFingerprints(
   const p = new ParamBag();
   const pieces: string[] = [];
   if (parts.stored.length) {
-    pieces.push(`SELECT fingerprint FROM failure_hour WHERE ${rangesPredicate(p, 'bucket', parts.stored)} AND ${seriesIn(p, 'series_id', ids)}`);
+    pieces.push(
+      `SELECT fingerprint FROM failure_hour WHERE ${rangesPredicate(p, 'bucket', parts.stored)} AND ${seriesIn(p, 'series_id', ids)}`,
+    );
   }
   if (parts.raw.length) {
     pieces.push(
@@ -267,7 +295,12 @@ export async function readFailureFingerprints(
     );
   }
   if (pieces.length === 0) return out;
-  const cols = await queryColumns(c, `SELECT DISTINCT fingerprint FROM (${pieces.join(' UNION ALL ')})`, p.values, p.types);
+  const cols = await queryColumns(
+    c,
+    `SELECT DISTINCT fingerprint FROM (${pieces.join(' UNION ALL ')})`,
+    p.values,
+    p.types,
+  );
   for (const f of cols.fingerprint ?? []) out.add(f as string);
   return out;
 }
@@ -276,7 +309,11 @@ export async function readFailureFingerprints(
  * Buckets of `bucketMs` (aligned to the epoch) with at least `minFailures` failures, with their runs: the failed
  * rows' times are counted first (a few per cent of the rows, one column), then the runs of those buckets only.
  */
-export async function readFailureBuckets(c: DuckDBConnection, reg: SeriesRegistry, q: FailureBucketQuery): Promise<FailureBucket[]> {
+export async function readFailureBuckets(
+  c: DuckDBConnection,
+  reg: SeriesRegistry,
+  q: FailureBucketQuery,
+): Promise<FailureBucket[]> {
   const ids = resultSeries(reg, q.filters);
   if (ids !== null && ids.length === 0) return [];
   const p = new ParamBag();
@@ -294,6 +331,7 @@ export async function readFailureBuckets(c: DuckDBConnection, reg: SeriesRegistr
   );
   const out: FailureBucket[] = [];
   const n = (cols.b ?? []).length;
-  for (let i = 0; i < n; i++) out.push({ start: num(cols.b![i]) * q.bucketMs, runs: num(cols.runs![i]), failures: num(cols.failures![i]) });
+  for (let i = 0; i < n; i++)
+    out.push({ start: num(cols.b![i]) * q.bucketMs, runs: num(cols.runs![i]), failures: num(cols.failures![i]) });
   return out;
 }

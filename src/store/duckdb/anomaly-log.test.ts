@@ -33,7 +33,10 @@ describe('DuckDB anomaly log', () => {
     const first = await log.upsert([rec(), rec({ time: T + 3_600_000 }), rec({ method: 'seasonal_mad' })], T + 10);
     expect(first.map((a) => a.id)).toEqual([1, 2, 3]);
     // Same keys (tag order differs), new score: same ids, updated values, first detection time kept.
-    const again = await log.upsert([rec({ series: { region: 'eu', endpoint: 'api' }, score: 12 }), rec({ time: T + 3_600_000 })], T + 99);
+    const again = await log.upsert(
+      [rec({ series: { region: 'eu', endpoint: 'api' }, score: 12 }), rec({ time: T + 3_600_000 })],
+      T + 99,
+    );
     expect(again.map((a) => a.id)).toEqual([1, 2]);
     expect(again[0]!.score).toBe(12);
     expect(again[0]!.detectedAt).toBe(T + 10);
@@ -76,7 +79,10 @@ describe('DuckDB anomaly log', () => {
     const log = await DuckDBAnomalyLog.open(store);
     const DAY = 86_400_000;
     await log.upsert([rec({ time: T - 500 * DAY }), rec({ time: T - 10 * DAY }), rec({ time: T })], T);
-    const r = await runRetention({ store, clock: fixedClock(T), logger: silentLogger, anomalyLog: log }, { rawDays: 30, hourlyDays: 400, dailyDays: 0 });
+    const r = await runRetention(
+      { store, clock: fixedClock(T), logger: silentLogger, anomalyLog: log },
+      { rawDays: 30, hourlyDays: 400, dailyDays: 0 },
+    );
     expect(r).not.toBeNull();
     expect((await log.list({ start: 0, stop: T * 2, limit: 10 })).map((a) => a.time)).toEqual([T, T - 10 * DAY]);
     expect(await log.prune(T + 1)).toBe(2);

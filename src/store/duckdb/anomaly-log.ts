@@ -1,6 +1,12 @@
 // The anomaly log in the embedded database: one row per (series, metric, method, time), enforced by a unique key,
 // so re-running a detection updates rows instead of adding them (the original inserted duplicates on every run).
-import { type AnomalyLog, type AnomalyQuery, type AnomalyRecord, seriesIdentity, type StoredAnomaly } from '../state.js';
+import {
+  type AnomalyLog,
+  type AnomalyQuery,
+  type AnomalyRecord,
+  type StoredAnomaly,
+  seriesIdentity,
+} from '../state.js';
 import { BIGINT_LIST, bigintList, type DuckDBConnection, listValue, queryRows, T } from './db.js';
 import type { DuckDBStore } from './index.js';
 
@@ -57,7 +63,8 @@ export class DuckDBAnomalyLog implements AnomalyLog {
     if (items.length === 0) return Promise.resolve([]);
     // One statement per chunk, not one per anomaly: the writer lock is shared with ingestion, and 5000 single-row
     // upserts held it for 32 s (writes waited that long).
-    const keyOf = (k: string, metric: string, method: string, t: number): string => JSON.stringify([k, metric, method, t]);
+    const keyOf = (k: string, metric: string, method: string, t: number): string =>
+      JSON.stringify([k, metric, method, t]);
     const rows = items.map((a) => ({ ...a, key: seriesIdentity(a.series), t: Math.round(a.time) }));
     // The same anomaly twice in one call: the last one counts (one statement cannot update a row twice).
     const unique = [...new Map(rows.map((r) => [keyOf(r.key, r.metric, r.method, r.t), r])).values()];
@@ -84,7 +91,15 @@ export class DuckDBAnomalyLog implements AnomalyLog {
               s: listValue(part.map((r) => r.score)),
               now: Math.round(nowMs),
             },
-            { k: VARCHAR_LIST, m: VARCHAR_LIST, me: VARCHAR_LIST, t: BIGINT_LIST, v: DOUBLE_LIST, e: DOUBLE_LIST, s: DOUBLE_LIST },
+            {
+              k: VARCHAR_LIST,
+              m: VARCHAR_LIST,
+              me: VARCHAR_LIST,
+              t: BIGINT_LIST,
+              v: DOUBLE_LIST,
+              e: DOUBLE_LIST,
+              s: DOUBLE_LIST,
+            },
           );
           for (const r of out) stored.set(keyOf(r.series_key, r.metric, r.method, r.time_ms), fromRow(r));
         }
@@ -99,7 +114,12 @@ export class DuckDBAnomalyLog implements AnomalyLog {
 
   list(q: AnomalyQuery): Promise<StoredAnomaly[]> {
     return this.store.exclusive(async (c) => {
-      const ack = q.acknowledged === undefined ? '' : q.acknowledged ? 'AND acknowledged_ms IS NOT NULL' : 'AND acknowledged_ms IS NULL';
+      const ack =
+        q.acknowledged === undefined
+          ? ''
+          : q.acknowledged
+            ? 'AND acknowledged_ms IS NOT NULL'
+            : 'AND acknowledged_ms IS NULL';
       const rows = await queryRows<Row>(
         c,
         `SELECT ${COLUMNS} FROM anomalies WHERE time_ms >= $start::BIGINT AND time_ms < $stop::BIGINT ${ack}

@@ -57,7 +57,9 @@ describe('reader pool and cancellation', () => {
 
   it('leaves work outside any request alone', async () => {
     const p = await pool(1);
-    const rows = await p.use(async (c) => (await c.runAndReadAll('SELECT count(*)::INTEGER AS n FROM range(1000)')).getRowObjectsJS());
+    const rows = await p.use(async (c) =>
+      (await c.runAndReadAll('SELECT count(*)::INTEGER AS n FROM range(1000)')).getRowObjectsJS(),
+    );
     expect(rows).toEqual([{ n: 1000 }]);
   });
 });

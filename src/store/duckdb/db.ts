@@ -1,15 +1,18 @@
 // Thin helpers over @duckdb/node-api: opening the database, a serial lock for the single writer, a small pool of
 // reader connections, and typed parameter binding. Nothing outside store/duckdb imports @duckdb/*.
-import { Cancelled, currentSignal } from '../../cancellation.js';
-import duckdb from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBInstance as Instance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+
 import { createRequire } from 'node:module';
+import type { DuckDBConnection, DuckDBType, DuckDBValue, DuckDBInstance as Instance } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-api';
+import { Cancelled, currentSignal } from '../../cancellation.js';
 
 // @duckdb/node-api decodes every VARCHAR it reads with one shared `new TextDecoder()`, which takes a leading U+FEFF
 // for a byte-order mark and drops it: a tag, metric name or error text that begins with one was stored whole but read
 // back without it. Its string accessors look the shared decoder up at each call, so one that keeps the character
 // fixes every read. (The version is pinned; duckdb.test.ts checks the round trip.)
-const accessors = createRequire(import.meta.url)('@duckdb/node-api/lib/vectors/dataAccessors.js') as { textDecoder: unknown };
+const accessors = createRequire(import.meta.url)('@duckdb/node-api/lib/vectors/dataAccessors.js') as {
+  textDecoder: unknown;
+};
 accessors.textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export const { DuckDBInstance, DuckDBDataChunk, listValue, timestampTZValue } = duckdb;

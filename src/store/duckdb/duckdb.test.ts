@@ -37,24 +37,44 @@ describe('DuckDB store (file) satisfies the store contract', () => {
 
 describe('DuckDB store specifics', () => {
   it('refuses a write that needs more memory than its limit with a 503 that names the setting, and keeps what it had', async () => {
-    const s = await DuckDBStore.open({ path: tempDb(), timezone: 'UTC', rawRetentionDays: 3650, memoryLimit: 16 * 1024 ** 2 });
+    const s = await DuckDBStore.open({
+      path: tempDb(),
+      timezone: 'UTC',
+      rawRetentionDays: 3650,
+      memoryLimit: 16 * 1024 ** 2,
+    });
     try {
       await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'a' } }]));
       const big = new WriteBatch();
       const series = Array.from({ length: 50 }, (_, i) => makeSeries('test_result', { endpoint: `e${i}` }));
-      for (let i = 0; i < 100_000; i++) big.addResult(series[i % 50]!, (T0 + i * 10) * 1000, true, i % 100, null, null, null);
-      await expect(s.write(big)).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('RESULTANT_DUCKDB_MEMORY_LIMIT=16MiB') });
-      const r = await s.aggregate({ period: 'hour', tz: 'UTC', boundaries: [T0, T0 + HOUR], filters: {}, groupBy: [], metric: 'latency_ms' });
+      for (let i = 0; i < 100_000; i++)
+        big.addResult(series[i % 50]!, (T0 + i * 10) * 1000, true, i % 100, null, null, null);
+      await expect(s.write(big)).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining('RESULTANT_DUCKDB_MEMORY_LIMIT=16MiB'),
+      });
+      const r = await s.aggregate({
+        period: 'hour',
+        tz: 'UTC',
+        boundaries: [T0, T0 + HOUR],
+        filters: {},
+        groupBy: [],
+        metric: 'latency_ms',
+      });
       expect(r.groups.map((g) => g.buckets.map((b) => b.testCount))).toEqual([[1]]);
     } finally {
       await s.close();
     }
   });
 
-  it('says a corrupt file is corrupt, in DuckDB\'s words, not that another process holds it', async () => {
+  it("says a corrupt file is corrupt, in DuckDB's words, not that another process holds it", async () => {
     const path = tempDb();
     const s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
-    const rows = Array.from({ length: 50_000 }, (_, i) => ({ t: T0 + i * 1000, latency: i % 97, tags: { endpoint: `e${i % 7}` } }));
+    const rows = Array.from({ length: 50_000 }, (_, i) => ({
+      t: T0 + i * 1000,
+      latency: i % 97,
+      tags: { endpoint: `e${i % 7}` },
+    }));
     await s.write(batchOf(rows));
     await s.close();
     const bytes = readFileSync(path);
@@ -75,7 +95,16 @@ describe('DuckDB store specifics', () => {
       const writes = (async () => {
         for (let w = 0; w < 60; w++) {
           const b = new WriteBatch();
-          for (let i = 0; i < 100; i++) b.addResult(makeSeries('test_result', { endpoint: `w${w}-s${i}` }), (T0 + w * 1000 + i) * 1000, true, 1, null, null, null);
+          for (let i = 0; i < 100; i++)
+            b.addResult(
+              makeSeries('test_result', { endpoint: `w${w}-s${i}` }),
+              (T0 + w * 1000 + i) * 1000,
+              true,
+              1,
+              null,
+              null,
+              null,
+            );
           await s.write(b);
         }
         writing = false;
@@ -84,7 +113,10 @@ describe('DuckDB store specifics', () => {
       let reads = 0;
       const reader = async (): Promise<void> => {
         while (writing) {
-          const [results, series] = await Promise.all([s.results(range), s.series({ ...range, measurement: 'test_result' })]);
+          const [results, series] = await Promise.all([
+            s.results(range),
+            s.series({ ...range, measurement: 'test_result' }),
+          ]);
           expect(results.results.length).toBeLessThanOrEqual(6000);
           expect(series.length).toBeLessThanOrEqual(6000);
           reads++;
@@ -104,7 +136,8 @@ describe('DuckDB store specifics', () => {
     try {
       const batch = (from: number, n: number) => {
         const b = new WriteBatch();
-        for (let i = from; i < from + n; i++) b.addResult(makeSeries('test_result', { endpoint: `e${i}` }), (T0 + i) * 1000, true, 1, null, null, null);
+        for (let i = from; i < from + n; i++)
+          b.addResult(makeSeries('test_result', { endpoint: `e${i}` }), (T0 + i) * 1000, true, 1, null, null, null);
         return b;
       };
       await s.write(batch(0, 60_000));
@@ -133,9 +166,18 @@ describe('DuckDB store specifics', () => {
 
   it('leaves out final buckets the caller holds under the current generation, and only those', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
-    await s.write(batchOf([0, 1, 2].map((h) => ({ t: T0 + h * HOUR + 1000, latency: 10 + h, tags: { endpoint: 'a' } }))));
+    await s.write(
+      batchOf([0, 1, 2].map((h) => ({ t: T0 + h * HOUR + 1000, latency: 10 + h, tags: { endpoint: 'a' } }))),
+    );
     await s.rollup(T0 + 3 * HOUR);
-    const q = { period: 'hour' as const, tz: 'UTC', boundaries: [0, 1, 2, 3, 4].map((h) => T0 + h * HOUR), filters: {}, groupBy: ['endpoint'], metric: 'latency_ms' };
+    const q = {
+      period: 'hour' as const,
+      tz: 'UTC',
+      boundaries: [0, 1, 2, 3, 4].map((h) => T0 + h * HOUR),
+      filters: {},
+      groupBy: ['endpoint'],
+      metric: 'latency_ms',
+    };
     const first = await s.aggregate(q);
     expect(first.final).toEqual([0, 1, 2]); // bucket 3 is the open hour
     expect(first.reused).toEqual([]);
@@ -152,7 +194,10 @@ describe('DuckDB store specifics', () => {
     const late = await s.aggregate({ ...q, reuse: { generation: gen, buckets: new Set([0, 1]) } });
     expect(late.final).toEqual([0, 2]);
     expect(late.reused).toEqual([0]);
-    expect(late.groups[0]!.buckets.map((b) => [b.bucket, b.testCount, b.max])).toEqual([[1, 2, 100], [2, 1, 12]]);
+    expect(late.groups[0]!.buckets.map((b) => [b.bucket, b.testCount, b.max])).toEqual([
+      [1, 2, 100],
+      [2, 1, 12],
+    ]);
     // Re-rolling the late hour rewrites a past rollup row: a new generation, so nothing held before is reused.
     await s.rollup(T0 + 3 * HOUR);
     const after = await s.aggregate({ ...q, reuse: { generation: gen, buckets: new Set([0, 1, 2]) } });
@@ -169,7 +214,8 @@ describe('DuckDB store specifics', () => {
     for (const { keys: sl, groups } of slices) {
       expect(groups).toBeUndefined();
       const buckets = new Set(sl.map((k) => Math.floor(k / nG)));
-      for (const b of buckets) expect(sl.filter((k) => Math.floor(k / nG) === b)).toEqual(keys.filter((k) => Math.floor(k / nG) === b));
+      for (const b of buckets)
+        expect(sl.filter((k) => Math.floor(k / nG) === b)).toEqual(keys.filter((k) => Math.floor(k / nG) === b));
     }
     expect(slices.flatMap((s) => s.keys)).toEqual(keys);
     expect(slices.map((s) => s.keys.length * 100)).toEqual([300, 300, 400, 300]);
@@ -193,22 +239,37 @@ describe('DuckDB store specifics', () => {
       { keys: [20], groups: [0] },
     ]);
     // No query reads more than the bound, except a single group.
-    for (const s of slices) if (s.keys.length > 1) expect(s.keys.reduce((n, k) => n + rows(k), 0)).toBeLessThanOrEqual(250);
+    for (const s of slices)
+      if (s.keys.length > 1) expect(s.keys.reduce((n, k) => n + rows(k), 0)).toBeLessThanOrEqual(250);
   });
 
   it('gives exact type-7 percentiles of a bucket read by groups, when its rows exceed the bound of one query', async () => {
     // Four endpoints, two regions each, two hours, two results per series and hour: 8 rows per endpoint and day
     // (within maxRows), 32 in the day's bucket (over it), so the exact read splits the bucket by endpoint.
-    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650, exactLimits: { sliceRows: 2, maxRows: 8 } });
+    const s = await DuckDBStore.open({
+      path: ':memory:',
+      timezone: 'UTC',
+      rawRetentionDays: 3650,
+      exactLimits: { sliceRows: 2, maxRows: 8 },
+    });
     const rows: { t: number; latency: number; tags: Record<string, string> }[] = [];
     let k = 0;
     for (const endpoint of ['a', 'b', 'c', 'd'])
       for (const region of ['x', 'y'])
-        for (let h = 0; h < 2; h++) for (let i = 0; i < 2; i++) rows.push({ t: T0 + h * HOUR + i * 1000, latency: ((k++ * 37) % 101) + 0.5, tags: { endpoint, region } });
+        for (let h = 0; h < 2; h++)
+          for (let i = 0; i < 2; i++)
+            rows.push({ t: T0 + h * HOUR + i * 1000, latency: ((k++ * 37) % 101) + 0.5, tags: { endpoint, region } });
     await s.write(batchOf(rows));
     await s.rollup(T0 + 3 * HOUR);
     const day = Date.UTC(2026, 10, 21);
-    const got = await s.aggregate({ period: 'day', tz: 'UTC', boundaries: [day, day + 24 * HOUR], filters: {}, groupBy: ['endpoint'], metric: 'latency_ms' });
+    const got = await s.aggregate({
+      period: 'day',
+      tz: 'UTC',
+      boundaries: [day, day + 24 * HOUR],
+      filters: {},
+      groupBy: ['endpoint'],
+      metric: 'latency_ms',
+    });
     expect(got.groups.map((g) => g.group.endpoint)).toEqual(['a', 'b', 'c', 'd']);
     for (const g of got.groups) {
       const values = rows.filter((r) => r.tags.endpoint === g.group.endpoint).map((r) => r.latency);
@@ -222,12 +283,22 @@ describe('DuckDB store specifics', () => {
   it('replaces a point written again after a reopen, and in a write whose other points are all new', async () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
-    await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'a' } }, { t: T0 + 1000, latency: 2, tags: { endpoint: 'a' } }]));
+    await s.write(
+      batchOf([
+        { t: T0, latency: 1, tags: { endpoint: 'a' } },
+        { t: T0 + 1000, latency: 2, tags: { endpoint: 'a' } },
+      ]),
+    );
     await s.close();
     s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
     try {
       // The latest stored time of each series is read at open: the retried point is looked up, not appended twice.
-      await s.write(batchOf([{ t: T0 + 1000, latency: 5, tags: { endpoint: 'a' } }, { t: T0 + 2000, latency: 7, tags: { endpoint: 'b' } }]));
+      await s.write(
+        batchOf([
+          { t: T0 + 1000, latency: 5, tags: { endpoint: 'a' } },
+          { t: T0 + 2000, latency: 7, tags: { endpoint: 'b' } },
+        ]),
+      );
       const page = await s.results({ start: 0, stop: 1e16, filters: { endpoint: ['a'] }, limit: 10 });
       expect(page.results.map((r) => r.latency_ms)).toEqual([5, 1]);
     } finally {
@@ -245,7 +316,20 @@ describe('DuckDB store specifics', () => {
     s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
     expect((await s.status(LATER)).dirtyHours).toBe(1);
     const q = () =>
-      queryAggregates(s, { period: 'hour', tz: 'UTC', start: T0, stop: T0 + HOUR, groupBy: ['endpoint'], filters: {}, metric: 'latency_ms', fill: false }, LATER);
+      queryAggregates(
+        s,
+        {
+          period: 'hour',
+          tz: 'UTC',
+          start: T0,
+          stop: T0 + HOUR,
+          groupBy: ['endpoint'],
+          filters: {},
+          metric: 'latency_ms',
+          fill: false,
+        },
+        LATER,
+      );
     expect((await q()).series[0]!.buckets[0]!.stats).toMatchObject({ count: 2, mean: 2 });
     await s.rollup(LATER);
     expect((await s.status(LATER)).dirtyHours).toBe(0);
@@ -262,14 +346,34 @@ describe('DuckDB store specifics', () => {
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
     const b = new WriteBatch();
-    b.addResult(makeSeries('test_result', { '\ufeffkey': '\ufeffvalue' }), T0 * 1000, false, 1, { '\ufeffm': 2 }, '\ufeffboom', '\ufefftype');
+    b.addResult(
+      makeSeries('test_result', { '\ufeffkey': '\ufeffvalue' }),
+      T0 * 1000,
+      false,
+      1,
+      { '\ufeffm': 2 },
+      '\ufeffboom',
+      '\ufefftype',
+    );
     await s.write(b);
-    const expected = [{ time: T0 * 1000, success: false, latency_ms: 1, metrics: { '\ufeffm': 2 }, error: '\ufeffboom', error_type: '\ufefftype', tags: { '\ufeffkey': '\ufeffvalue' } }];
+    const expected = [
+      {
+        time: T0 * 1000,
+        success: false,
+        latency_ms: 1,
+        metrics: { '\ufeffm': 2 },
+        error: '\ufeffboom',
+        error_type: '\ufefftype',
+        tags: { '\ufeffkey': '\ufeffvalue' },
+      },
+    ];
     expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toEqual(expected);
     await s.close();
     s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
     expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toEqual(expected);
-    expect((await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).map((x) => x.tags)).toEqual([{ '\ufeffkey': '\ufeffvalue' }]);
+    expect((await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).map((x) => x.tags)).toEqual([
+      { '\ufeffkey': '\ufeffvalue' },
+    ]);
     await s.close();
   });
 
@@ -279,10 +383,19 @@ describe('DuckDB store specifics', () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     try {
       const values = [1e200, -1e200, 1, 2];
-      await s.write(batchOf(values.map((v, i) => ({ t: T0 + i * 1000, latency: i, metrics: { throughput: v }, tags: { endpoint: 'a' } }))));
+      await s.write(
+        batchOf(
+          values.map((v, i) => ({ t: T0 + i * 1000, latency: i, metrics: { throughput: v }, tags: { endpoint: 'a' } })),
+        ),
+      );
       const q = async (metric: string, period: 'hour' | 'day') =>
-        (await queryAggregates(s, { period, tz: 'UTC', start: T0, stop: T0 + HOUR, groupBy: [], filters: {}, metric, fill: false }, LATER)).series[0]!.buckets[0]!
-          .stats;
+        (
+          await queryAggregates(
+            s,
+            { period, tz: 'UTC', start: T0, stop: T0 + HOUR, groupBy: [], filters: {}, metric, fill: false },
+            LATER,
+          )
+        ).series[0]!.buckets[0]!.stats;
       const raw = await q('throughput', 'hour');
       expect(raw).toMatchObject({ count: 4, min: -1e200, max: 1e200, stddev: null });
       expect((await q('latency_ms', 'hour'))!.stddev).toBeCloseTo(Math.sqrt(1.25), 12);
@@ -299,8 +412,15 @@ describe('DuckDB store specifics', () => {
   it('lists many series in the order of their keys (measurement, then sorted tags), up to the limit', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     try {
-      const b = batchOf(Array.from({ length: 3000 }, (_, i) => ({ t: T0 + i, latency: 1, tags: { endpoint: `e${(i * 7919) % 3000}`, ...(i % 3 ? { region: `r${i % 7}` } : {}) } })));
-      for (let i = 0; i < 50; i++) b.addBreaker(makeSeries('circuit_breaker', { breaker: `b${(i * 31) % 50}` }), (T0 + i) * 1000, 'open', null);
+      const b = batchOf(
+        Array.from({ length: 3000 }, (_, i) => ({
+          t: T0 + i,
+          latency: 1,
+          tags: { endpoint: `e${(i * 7919) % 3000}`, ...(i % 3 ? { region: `r${i % 7}` } : {}) },
+        })),
+      );
+      for (let i = 0; i < 50; i++)
+        b.addBreaker(makeSeries('circuit_breaker', { breaker: `b${(i * 31) % 50}` }), (T0 + i) * 1000, 'open', null);
       await s.write(b);
       const all = await s.series({ start: 0, stop: 1e16, filters: {}, limit: 100_000 });
       const key = (x: SeriesInfo) => seriesKey(x.measurement, x.tags);
@@ -319,12 +439,26 @@ describe('DuckDB store specifics', () => {
     await s.rollup(LATER);
     await s.close();
     const warnings: string[] = [];
-    s = await DuckDBStore.open({ path, timezone: 'Europe/Berlin', rawRetentionDays: 3650, warn: (m) => warnings.push(m) });
+    s = await DuckDBStore.open({
+      path,
+      timezone: 'Europe/Berlin',
+      rawRetentionDays: 3650,
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings[0]).toMatch(/rebuilding them for Europe\/Berlin/);
     await s.rollup(LATER);
     const r = await queryAggregates(
       s,
-      { period: 'day', tz: 'Europe/Berlin', start: Date.UTC(2026, 10, 20), stop: Date.UTC(2026, 10, 24), groupBy: [], filters: {}, metric: 'latency_ms', fill: false },
+      {
+        period: 'day',
+        tz: 'Europe/Berlin',
+        start: Date.UTC(2026, 10, 20),
+        stop: Date.UTC(2026, 10, 24),
+        groupBy: [],
+        filters: {},
+        metric: 'latency_ms',
+        fill: false,
+      },
       LATER,
     );
     expect(r.series[0]!.buckets.map((b) => b.start)).toEqual(['2026-11-21T23:00:00Z']);
@@ -333,9 +467,20 @@ describe('DuckDB store specifics', () => {
 
   it('refuses a write that would exceed the series limit and writes none of it', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650, maxSeries: 3 });
-    await s.write(batchOf([{ t: T0, tags: { id: '1' } }, { t: T0, tags: { id: '2' } }]));
+    await s.write(
+      batchOf([
+        { t: T0, tags: { id: '1' } },
+        { t: T0, tags: { id: '2' } },
+      ]),
+    );
     await expect(
-      s.write(batchOf([{ t: T0, tags: { id: '1' } }, { t: T0, tags: { id: '3' } }, { t: T0, tags: { id: '4' } }])),
+      s.write(
+        batchOf([
+          { t: T0, tags: { id: '1' } },
+          { t: T0, tags: { id: '3' } },
+          { t: T0, tags: { id: '4' } },
+        ]),
+      ),
     ).rejects.toThrow(/beyond the limit of 3/);
     const page = await s.results({ start: 0, stop: 1e16, filters: {}, limit: 100 });
     expect(page.results).toHaveLength(2);
@@ -356,16 +501,30 @@ describe('DuckDB store specifics', () => {
       );
       await s.cleanup({ rawDays: 5, hourlyDays: 30, dailyDays: 0 }, now);
       const floor = Date.UTC(2026, 10, 25);
-      await expect(s.delete({ start: 0, stop: now * 1000, tags: { worker: 'old' }, nowMs: now })).rejects.toMatchObject({
-        code: 'invalid',
-        message: expect.stringMatching(/"start" is before 2026-11-25T00:00:00Z: raw results before it were deleted by retention/),
-        details: { parameter: 'start' },
-      });
+      await expect(s.delete({ start: 0, stop: now * 1000, tags: { worker: 'old' }, nowMs: now })).rejects.toMatchObject(
+        {
+          code: 'invalid',
+          message: expect.stringMatching(
+            /"start" is before 2026-11-25T00:00:00Z: raw results before it were deleted by retention/,
+          ),
+          details: { parameter: 'start' },
+        },
+      );
       // Nothing of the refused delete happened.
-      expect((await s.results({ start: 0, stop: 1e16, filters: { worker: ['old'] }, limit: 10 })).results).toHaveLength(1);
+      expect((await s.results({ start: 0, stop: 1e16, filters: { worker: ['old'] }, limit: 10 })).results).toHaveLength(
+        1,
+      );
       // From the floor on it deletes; a series with no data before the floor may name an earlier start.
-      expect(await s.delete({ start: floor * 1000, stop: now * 1000, tags: { worker: 'old' }, nowMs: now })).toEqual({ resultsDeleted: 1, breakerEventsDeleted: 0, seriesDeleted: 0 });
-      expect(await s.delete({ start: 0, stop: now * 1000, tags: { worker: 'live' }, nowMs: now })).toEqual({ resultsDeleted: 1, breakerEventsDeleted: 0, seriesDeleted: 1 });
+      expect(await s.delete({ start: floor * 1000, stop: now * 1000, tags: { worker: 'old' }, nowMs: now })).toEqual({
+        resultsDeleted: 1,
+        breakerEventsDeleted: 0,
+        seriesDeleted: 0,
+      });
+      expect(await s.delete({ start: 0, stop: now * 1000, tags: { worker: 'live' }, nowMs: now })).toEqual({
+        resultsDeleted: 1,
+        breakerEventsDeleted: 0,
+        seriesDeleted: 1,
+      });
     } finally {
       await s.close();
     }
@@ -384,7 +543,9 @@ describe('DuckDB store specifics', () => {
         { t: now - DAY, latency: 2, tags: { worker: 'live' } },
       ]),
     );
-    await expect(s.write(batchOf([{ t: now - 60_000, tags: { worker: 'new' } }]))).rejects.toThrow(/beyond the limit of 3/);
+    await expect(s.write(batchOf([{ t: now - 60_000, tags: { worker: 'new' } }]))).rejects.toThrow(
+      /beyond the limit of 3/,
+    );
     // Raw rows gone but hourly rollups kept: the series still have data.
     expect((await s.cleanup({ rawDays: 5, hourlyDays: 30, dailyDays: 0 }, now)).seriesDeleted).toBe(0);
     expect((await s.cleanup({ rawDays: 5, hourlyDays: 5, dailyDays: 5 }, now)).seriesDeleted).toBe(2);
@@ -398,7 +559,16 @@ describe('DuckDB store specifics', () => {
     s = await open();
     const agg = await queryAggregates(
       s,
-      { period: 'day', tz: 'UTC', start: now - 20 * DAY, stop: now, groupBy: ['worker'], filters: {}, metric: 'latency_ms', fill: false },
+      {
+        period: 'day',
+        tz: 'UTC',
+        start: now - 20 * DAY,
+        stop: now,
+        groupBy: ['worker'],
+        filters: {},
+        metric: 'latency_ms',
+        fill: false,
+      },
       now,
     );
     expect(agg.series.map((x) => [x.group.worker, x.buckets.map((b) => b.stats!.mean)])).toEqual([
@@ -419,7 +589,7 @@ describe('DuckDB store specifics', () => {
     b.addResult(ser, 1e20, true, 2, null, null, null);
     await expect(s.write(b)).rejects.toThrow();
     expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(0);
-    expect((await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 }))).toHaveLength(0);
+    expect(await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).toHaveLength(0);
     await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'x' } }]));
     expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(1);
     await s.close();

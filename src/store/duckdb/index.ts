@@ -1,19 +1,16 @@
 // The embedded store: one DuckDB file, one writer connection (DuckDB allows one writing process; inside it every
 // mutation here runs one at a time under `lock`), and a few reader connections that see committed snapshots.
-import { nextTurn } from '../../event-loop.js';
+
 import { mkdirSync } from 'node:fs';
 import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AppError, invalid, isAppError, unavailable } from '../../errors.js';
+import { nextTurn } from '../../event-loop.js';
 import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
 import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
-import {
-  bucketStart,
-  DAY_MS,
-  floorHour,
-  HOUR_MS,
-  nextBucketStart,
-} from '../../time/buckets.js';
+import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
+import { formatMillis } from '../../time/parse.js';
+import { type Range, runs } from '../../time/ranges.js';
 import type {
   AggregateQuery,
   AggregateResult,
@@ -37,18 +34,21 @@ import type {
   StoreStatus,
   TagFilters,
 } from '../types.js';
-import { readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
 import { aggregateQuery, EXACT_LIMITS, type ExactLimits, type RollupState } from './aggregate.js';
-import { ShardedMap } from './sharded-map.js';
+import {
+  readFailureBuckets,
+  readFailureFingerprints,
+  readFailureSummaries,
+  readRunSummaries,
+} from './analysis-reads.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { binsRun, rollupRun, summariesRun } from './rollup.js';
 import { migrate, readMeta, writeMeta } from './schema.js';
 import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
-import { firstLine, isDurableCommit, isInvalidated, isStorageFull, messageOf } from './storage-errors.js';
-import { type Range, runs } from '../../time/ranges.js';
-import { formatMillis } from '../../time/parse.js';
+import { ShardedMap } from './sharded-map.js';
 import { ParamBag } from './sql.js';
+import { firstLine, isDurableCommit, isInvalidated, isStorageFull, messageOf } from './storage-errors.js';
 import { appendBreakers, appendResults, appendSeries, replaceEarlier, upsertFingerprints } from './write.js';
 
 export interface DuckDBStoreOptions {
@@ -157,7 +157,8 @@ export class DuckDBStore implements Store {
     private readonly opts: DuckDBStoreOptions,
   ) {
     this.db = db;
-    this.exactLimits = opts.exactLimits ?? exactLimitsFor(opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, db.readerConns.length);
+    this.exactLimits =
+      opts.exactLimits ?? exactLimitsFor(opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, db.readerConns.length);
   }
 
   static async open(opts: DuckDBStoreOptions): Promise<DuckDBStore> {
@@ -170,7 +171,10 @@ export class DuckDBStore implements Store {
   }
 
   /** Opens the file: DuckDB's instance, the writer (brought to the current schema by `prepare`) and the readers. */
-  private static async connect(opts: DuckDBStoreOptions, prepare?: (writer: DuckDBConnection) => Promise<void>): Promise<Handles> {
+  private static async connect(
+    opts: DuckDBStoreOptions,
+    prepare?: (writer: DuckDBConnection) => Promise<void>,
+  ): Promise<Handles> {
     let instance: Handles['instance'];
     try {
       instance = await openInstance(opts.path, {
@@ -204,10 +208,12 @@ export class DuckDBStore implements Store {
 
   /** Reads the series catalogue, the watermarks and the next ids from the file (at open, and after a reopen). */
   private async load(): Promise<void> {
-    const rows = await queryRows<{ series_id: number; measurement: string; series_key: string; tags: { key: string; value: string }[] }>(
-      this.writer,
-      `SELECT series_id, measurement, series_key, tags FROM series`,
-    );
+    const rows = await queryRows<{
+      series_id: number;
+      measurement: string;
+      series_key: string;
+      tags: { key: string; value: string }[];
+    }>(this.writer, `SELECT series_id, measurement, series_key, tags FROM series`);
     // Built apart and swapped in whole: a read that plans meanwhile sees the old catalogue, never half of one.
     const reg = new SeriesRegistry();
     for (const r of rows) {
@@ -245,7 +251,10 @@ export class DuckDBStore implements Store {
     this.nextResultId = ids[0]!.r + 1;
     this.nextBreakerId = ids[0]!.b + 1;
     const latest = new ShardedMap<number, number>();
-    const stored = await queryRows<{ s: number; t: number }>(this.writer, `SELECT series_id AS s, epoch_us(max(time))::DOUBLE AS t FROM results GROUP BY series_id`);
+    const stored = await queryRows<{ s: number; t: number }>(
+      this.writer,
+      `SELECT series_id AS s, epoch_us(max(time))::DOUBLE AS t FROM results GROUP BY series_id`,
+    );
     for (const r of stored) latest.set(r.s, r.t);
     this.latestResult = latest;
   }
@@ -256,7 +265,9 @@ export class DuckDBStore implements Store {
    * can run again, so an interrupted upgrade resumes at the next open.
    */
   private async upgradeFrom1(): Promise<void> {
-    this.opts.warn?.('upgrading the database to schema version 2: fingerprints of failed results and the analyses\' hourly summaries');
+    this.opts.warn?.(
+      "upgrading the database to schema version 2: fingerprints of failed results and the analyses' hourly summaries",
+    );
     const conn = this.writer;
     const tests = this.reg.match({}, 'test_result');
     for (let i = 0; i < tests.length; i += 5000) {
@@ -346,7 +357,8 @@ export class DuckDBStore implements Store {
         STORAGE_FULL_RETRY_SECONDS,
       );
     }
-    if (isInvalidated(msg)) return unavailable('the database is being reopened after a storage error; retry shortly', 5);
+    if (isInvalidated(msg))
+      return unavailable('the database is being reopened after a storage error; retry shortly', 5);
     return this.outOfMemory(e, what) ?? e;
   }
 
@@ -432,7 +444,10 @@ export class DuckDBStore implements Store {
   /** The 503 while the database is closed after a fatal error and not (yet) reopened. */
   private unusable(): AppError {
     return this.reopenFailure
-      ? unavailable('the database could not be reopened after a storage error; the service log says why', STORAGE_FULL_RETRY_SECONDS)
+      ? unavailable(
+          'the database could not be reopened after a storage error; the service log says why',
+          STORAGE_FULL_RETRY_SECONDS,
+        )
       : unavailable('the database is being reopened after a storage error; retry shortly', 5);
   }
 
@@ -466,7 +481,13 @@ export class DuckDBStore implements Store {
         if (id === undefined) {
           id = this.reg.nextId(fresh.length);
           pending.set(s.key, id);
-          fresh.push({ id, key: s.key, measurement: s.measurement, tags: s.tags, config: configOfSeries(s.measurement, s.tags) });
+          fresh.push({
+            id,
+            key: s.key,
+            measurement: s.measurement,
+            tags: s.tags,
+            config: configOfSeries(s.measurement, s.tags),
+          });
         }
         ids.set(s, id);
       }
@@ -512,7 +533,10 @@ export class DuckDBStore implements Store {
    * of its series in the write, as with a live writer's points, which then skip the lookup of the rows they would
    * replace. Yields to the event loop every few thousand rows (a write may hold 100,000 series).
    */
-  private async scanLatest(batch: WriteBatch, ids: readonly number[]): Promise<{ replacing: boolean; latest: Map<number, number> }> {
+  private async scanLatest(
+    batch: WriteBatch,
+    ids: readonly number[],
+  ): Promise<{ replacing: boolean; latest: Map<number, number> }> {
     const time = batch.results.time;
     const latest = new Map<number, number>();
     let replacing = false;
@@ -597,7 +621,12 @@ export class DuckDBStore implements Store {
       days += r.days;
       if (r.done) break;
     }
-    return { hoursRolledUp: hours, daysRolledUp: days, hourlyWatermark: this.hourlyWatermark, dailyWatermark: this.dailyWatermark };
+    return {
+      hoursRolledUp: hours,
+      daysRolledUp: days,
+      hourlyWatermark: this.hourlyWatermark,
+      dailyWatermark: this.dailyWatermark,
+    };
   }
 
   private async transaction<R>(fn: () => Promise<R>): Promise<R> {
@@ -622,7 +651,10 @@ export class DuckDBStore implements Store {
     const tz = this.opts.timezone;
     // 1. Hours that took late writes.
     const dirtyHours = (
-      await queryRows<{ b: number }>(conn, `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_hours ORDER BY bucket LIMIT ${DIRTY_PER_STEP}`)
+      await queryRows<{ b: number }>(
+        conn,
+        `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_hours ORDER BY bucket LIMIT ${DIRTY_PER_STEP}`,
+      )
     ).map((r) => r.b);
     if (dirtyHours.length > 0) {
       for (const run of runs(dirtyHours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
@@ -660,12 +692,19 @@ export class DuckDBStore implements Store {
     }
     // 3. Days that took late writes.
     const dirtyDays = (
-      await queryRows<{ b: number }>(conn, `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_days ORDER BY bucket LIMIT ${DAYS_PER_STEP}`)
+      await queryRows<{ b: number }>(
+        conn,
+        `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_days ORDER BY bucket LIMIT ${DAYS_PER_STEP}`,
+      )
     ).map((r) => r.b);
     if (dirtyDays.length > 0) {
       for (const d of dirtyDays) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
       const p = new ParamBag();
-      await conn.run(`DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyDays)}))`, p.values, p.types);
+      await conn.run(
+        `DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyDays)}))`,
+        p.values,
+        p.types,
+      );
       await this.bumpGeneration();
       return { hours: 0, days: dirtyDays.length, done: false };
     }
@@ -733,17 +772,18 @@ export class DuckDBStore implements Store {
     while (this.hourlyWatermark !== null && h < Math.min(stopMs, this.hourlyWatermark)) {
       const to = Math.min(h + HOURS_PER_STEP * HOUR_MS, this.hourlyWatermark, Math.ceil(stopMs / HOUR_MS) * HOUR_MS);
       const from = h;
-      await this.locked(() =>
-        this.transaction(async () => {
-          await rollupRun(this.writer, 'hour', hourBoundaries([from, to]));
-          await this.bumpGeneration();
-          const p = new ParamBag();
-          await this.writer.run(
-            `DELETE FROM dirty_hours WHERE bucket >= ${p.ts(from)} AND bucket < ${p.ts(to)}`,
-            p.values,
-            p.types,
-          );
-        }),
+      await this.locked(
+        () =>
+          this.transaction(async () => {
+            await rollupRun(this.writer, 'hour', hourBoundaries([from, to]));
+            await this.bumpGeneration();
+            const p = new ParamBag();
+            await this.writer.run(
+              `DELETE FROM dirty_hours WHERE bucket >= ${p.ts(from)} AND bucket < ${p.ts(to)}`,
+              p.values,
+              p.types,
+            );
+          }),
         'write',
       );
       hours += (to - from) / HOUR_MS;
@@ -754,19 +794,25 @@ export class DuckDBStore implements Store {
     while (this.dailyWatermark !== null && d < Math.min(stopMs, this.dailyWatermark)) {
       const from = d;
       const to = nextBucketStart('day', tz, d);
-      await this.locked(() =>
-        this.transaction(async () => {
-          await rollupRun(this.writer, 'day', [from, to]);
-          await this.bumpGeneration();
-          const p = new ParamBag();
-          await this.writer.run(`DELETE FROM dirty_days WHERE bucket = ${p.ts(from)}`, p.values, p.types);
-        }),
+      await this.locked(
+        () =>
+          this.transaction(async () => {
+            await rollupRun(this.writer, 'day', [from, to]);
+            await this.bumpGeneration();
+            const p = new ParamBag();
+            await this.writer.run(`DELETE FROM dirty_days WHERE bucket = ${p.ts(from)}`, p.values, p.types);
+          }),
         'write',
       );
       days++;
       d = to;
     }
-    return { hoursRolledUp: hours, daysRolledUp: days, hourlyWatermark: this.hourlyWatermark, dailyWatermark: this.dailyWatermark };
+    return {
+      hoursRolledUp: hours,
+      daysRolledUp: days,
+      hourlyWatermark: this.hourlyWatermark,
+      dailyWatermark: this.dailyWatermark,
+    };
   }
 
   async cleanup(policy: RetentionPolicy, nowMs: number): Promise<CleanupReport> {
@@ -778,39 +824,40 @@ export class DuckDBStore implements Store {
     const rawCut = floorHour(bucketStart('day', tz, nowMs - policy.rawDays * DAY_MS));
     const hourCut = floorHour(nowMs - policy.hourlyDays * DAY_MS);
     const dayCut = policy.dailyDays > 0 ? bucketStart('day', tz, nowMs - policy.dailyDays * DAY_MS) : null;
-    const report = await this.locked(() =>
-      this.transaction(async () => {
-        const del = async (sql: string, ms: number): Promise<number> => {
-          const p = new ParamBag();
-          const r = await this.writer.run(sql.replace('$cut', p.ts(ms)), p.values, p.types);
-          return r.rowsChanged;
-        };
-        await this.binsBefore(rawCut, hourCut, dayCut);
-        await this.bumpGeneration();
-        const out: Omit<CleanupReport, 'seriesDeleted'> = {
-          rawDeleted: await del('DELETE FROM results WHERE time < $cut', rawCut),
-          breakerEventsDeleted: await del('DELETE FROM breaker_events WHERE time < $cut', rawCut),
-          hourlyDeleted: await del('DELETE FROM rollup_hour WHERE bucket < $cut', hourCut),
-          dailyDeleted: dayCut === null ? 0 : await del('DELETE FROM rollup_day WHERE bucket < $cut', dayCut),
-        };
-        await del('DELETE FROM rollup_hour_bins WHERE bucket < $cut', hourCut);
-        await del('DELETE FROM run_hour WHERE bucket < $cut', hourCut);
-        await del('DELETE FROM failure_hour WHERE bucket < $cut', hourCut);
-        await this.dropUnusedFingerprints();
-        await del('DELETE FROM dirty_hours WHERE bucket < $cut', rawCut);
-        await del('DELETE FROM dirty_days WHERE bucket < $cut', rawCut);
-        if (dayCut !== null) await del('DELETE FROM rollup_day_bins WHERE bucket < $cut', dayCut);
-        if (rawCut > this.rawFloor) {
-          this.rawFloor = rawCut;
-          await writeMeta(this.writer, 'raw_floor', String(rawCut));
-        }
-        const gone = await this.dropEmptySeries();
-        return { ...out, seriesDeleted: gone.length, gone };
-      }).then(({ gone, ...r }) => {
-        this.reg.remove(gone);
-        this.knownFingerprints.clear();
-        return r;
-      }),
+    const report = await this.locked(
+      () =>
+        this.transaction(async () => {
+          const del = async (sql: string, ms: number): Promise<number> => {
+            const p = new ParamBag();
+            const r = await this.writer.run(sql.replace('$cut', p.ts(ms)), p.values, p.types);
+            return r.rowsChanged;
+          };
+          await this.binsBefore(rawCut, hourCut, dayCut);
+          await this.bumpGeneration();
+          const out: Omit<CleanupReport, 'seriesDeleted'> = {
+            rawDeleted: await del('DELETE FROM results WHERE time < $cut', rawCut),
+            breakerEventsDeleted: await del('DELETE FROM breaker_events WHERE time < $cut', rawCut),
+            hourlyDeleted: await del('DELETE FROM rollup_hour WHERE bucket < $cut', hourCut),
+            dailyDeleted: dayCut === null ? 0 : await del('DELETE FROM rollup_day WHERE bucket < $cut', dayCut),
+          };
+          await del('DELETE FROM rollup_hour_bins WHERE bucket < $cut', hourCut);
+          await del('DELETE FROM run_hour WHERE bucket < $cut', hourCut);
+          await del('DELETE FROM failure_hour WHERE bucket < $cut', hourCut);
+          await this.dropUnusedFingerprints();
+          await del('DELETE FROM dirty_hours WHERE bucket < $cut', rawCut);
+          await del('DELETE FROM dirty_days WHERE bucket < $cut', rawCut);
+          if (dayCut !== null) await del('DELETE FROM rollup_day_bins WHERE bucket < $cut', dayCut);
+          if (rawCut > this.rawFloor) {
+            this.rawFloor = rawCut;
+            await writeMeta(this.writer, 'raw_floor', String(rawCut));
+          }
+          const gone = await this.dropEmptySeries();
+          return { ...out, seriesDeleted: gone.length, gone };
+        }).then(({ gone, ...r }) => {
+          this.reg.remove(gone);
+          this.knownFingerprints.clear();
+          return r;
+        }),
       'write',
     );
     // Give the freed blocks back to the file.
@@ -832,7 +879,11 @@ export class DuckDBStore implements Store {
       const all = Object.keys(q.tags).length === 0;
       const filters: TagFilters = Object.fromEntries(Object.entries(q.tags).map(([k, v]) => [k, [v]]));
       const idsOf = (m: SeriesRecord['measurement']): number[] | null =>
-        q.measurement !== undefined && q.measurement !== m ? [] : all ? null : this.reg.match(filters, m).map((r) => r.id);
+        q.measurement !== undefined && q.measurement !== m
+          ? []
+          : all
+            ? null
+            : this.reg.match(filters, m).map((r) => r.id);
       const resultIds = idsOf('test_result');
       const breakerIds = idsOf('circuit_breaker');
       const none = { resultsDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
@@ -876,9 +927,11 @@ export class DuckDBStore implements Store {
         }
         if (breakerIds === null || breakerIds.length > 0) {
           const d = new ParamBag();
-          breakers = (await conn.run(`DELETE FROM breaker_events WHERE ${where(breakerIds, d)}`, d.values, d.types)).rowsChanged;
+          breakers = (await conn.run(`DELETE FROM breaker_events WHERE ${where(breakerIds, d)}`, d.values, d.types))
+            .rowsChanged;
         }
-        if (results + breakers === 0) return { results, breakers, gone: [] as number[], latest: new Map<number, number | null>() };
+        if (results + breakers === 0)
+          return { results, breakers, gone: [] as number[], latest: new Map<number, number | null>() };
         // The rolled-up hours and days the deleted results were in, recomputed from what remains (all series: run
         // summaries mix the series of a configuration); they are then no longer dirty.
         const hw = this.hourlyWatermark;
@@ -889,11 +942,19 @@ export class DuckDBStore implements Store {
         for (const d of days) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
         if (hours.length > 0) {
           const p = new ParamBag();
-          await conn.run(`DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(hours)}))`, p.values, p.types);
+          await conn.run(
+            `DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(hours)}))`,
+            p.values,
+            p.types,
+          );
         }
         if (days.length > 0) {
           const p = new ParamBag();
-          await conn.run(`DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(days)}))`, p.values, p.types);
+          await conn.run(
+            `DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(days)}))`,
+            p.values,
+            p.types,
+          );
         }
         await this.bumpGeneration();
         await this.dropUnusedFingerprints();
@@ -928,22 +989,41 @@ export class DuckDBStore implements Store {
    * Whether the selected series hold data in [fromUs, floorMs) at any level: raw rows, or rollup rows of hours or
    * days that overlap it (what a delete could not remove exactly).
    */
-  private async hasDataBefore(floorMs: number, fromUs: number, resultIds: number[] | null, breakerIds: number[] | null): Promise<boolean> {
+  private async hasDataBefore(
+    floorMs: number,
+    fromUs: number,
+    resultIds: number[] | null,
+    breakerIds: number[] | null,
+  ): Promise<boolean> {
     const fromMs = Math.floor(fromUs / 1000);
     const checks: string[] = [];
     const p = new ParamBag();
-    const ids = (list: number[] | null): string => (list === null ? 'TRUE' : `series_id IN (SELECT unnest(${p.ints(list)}))`);
+    const ids = (list: number[] | null): string =>
+      list === null ? 'TRUE' : `series_id IN (SELECT unnest(${p.ints(list)}))`;
     if (resultIds === null || resultIds.length > 0) {
       const sel = ids(resultIds);
-      checks.push(`EXISTS (SELECT 1 FROM results WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${sel})`);
-      checks.push(`EXISTS (SELECT 1 FROM rollup_hour WHERE bucket >= ${p.ts(floorHour(fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`);
-      checks.push(`EXISTS (SELECT 1 FROM rollup_day WHERE bucket >= ${p.ts(bucketStart('day', this.opts.timezone, fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`);
+      checks.push(
+        `EXISTS (SELECT 1 FROM results WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${sel})`,
+      );
+      checks.push(
+        `EXISTS (SELECT 1 FROM rollup_hour WHERE bucket >= ${p.ts(floorHour(fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`,
+      );
+      checks.push(
+        `EXISTS (SELECT 1 FROM rollup_day WHERE bucket >= ${p.ts(bucketStart('day', this.opts.timezone, fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`,
+      );
     }
     if (breakerIds === null || breakerIds.length > 0) {
-      checks.push(`EXISTS (SELECT 1 FROM breaker_events WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${ids(breakerIds)})`);
+      checks.push(
+        `EXISTS (SELECT 1 FROM breaker_events WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${ids(breakerIds)})`,
+      );
     }
     if (checks.length === 0) return false;
-    const rows = await queryRows<{ any: boolean }>(this.writer, `SELECT (${checks.join(' OR ')}) AS any`, p.values, p.types);
+    const rows = await queryRows<{ any: boolean }>(
+      this.writer,
+      `SELECT (${checks.join(' OR ')}) AS any`,
+      p.values,
+      p.types,
+    );
     return rows[0]?.any === true;
   }
 
@@ -1009,7 +1089,8 @@ export class DuckDBStore implements Store {
   /** Runs `fn` on a reader connection inside one transaction: one consistent snapshot for all its queries. */
   private async read<R>(fn: (c: DuckDBConnection) => Promise<R>): Promise<R> {
     // An invalidated database is reopened first (by the writer's lock, after the write running now).
-    if (this.invalidated !== null && !this.reopening) await this.lock.run(() => this.ensureOpen()).catch(() => undefined);
+    if (this.invalidated !== null && !this.reopening)
+      await this.lock.run(() => this.ensureOpen()).catch(() => undefined);
     if (this.reopening) await this.reopening;
     if (!this.db) throw this.closed ? new Error('store is closed') : this.unusable();
     return this.db.readers.use(async (c) => {
@@ -1101,7 +1182,10 @@ export class DuckDBStore implements Store {
     try {
       const size = async (p: string): Promise<number> => (await stat(p).catch(() => null))?.size ?? 0;
       const fs = await statfs(dirname(this.opts.path));
-      return { databaseBytes: (await size(this.opts.path)) + (await size(`${this.opts.path}.wal`)), freeBytes: fs.bavail * fs.bsize };
+      return {
+        databaseBytes: (await size(this.opts.path)) + (await size(`${this.opts.path}.wal`)),
+        freeBytes: fs.bavail * fs.bsize,
+      };
     } catch {
       return null;
     }

@@ -1,9 +1,9 @@
 // Raw reads: results page by page (newest first), series with first/last time and counts, breaker events.
 import { invalid } from '../../errors.js';
 import type { BreakerEvent, BreakerState, TestResult } from '../../model/result.js';
+import { pageOfSeries } from '../series-order.js';
 import type { BreakerQuery, ResultPage, ResultQuery, SeriesInfo, SeriesQuery } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
-import { pageOfSeries } from '../series-order.js';
 import type { SeriesRegistry } from './series-registry.js';
 import { ParamBag } from './sql.js';
 

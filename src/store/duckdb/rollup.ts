@@ -1,9 +1,10 @@
 // Building rollup rows from raw results. One contiguous run of buckets at a time: its rows are deleted and
 // recomputed, so a re-run is idempotent and a late write only needs its bucket recomputed.
-import { sketchKeySql } from './sketch-sql.js';
+
 import { slotFor } from '../../time/buckets.js';
 import type { DuckDBConnection } from './db.js';
-import { bucketMap, type BucketMap, ParamBag, sumOfSquaresSql } from './sql.js';
+import { sketchKeySql } from './sketch-sql.js';
+import { type BucketMap, bucketMap, ParamBag, sumOfSquaresSql } from './sql.js';
 import { failureHourInsert, runHourInsert } from './summaries.js';
 
 export type Level = 'hour' | 'day';
@@ -67,7 +68,11 @@ export async function rollupRun(conn: DuckDBConnection, level: Level, boundaries
 export async function summariesRun(conn: DuckDBConnection, lo: number, hi: number): Promise<void> {
   for (const table of ['run_hour', 'failure_hour']) {
     const del = new ParamBag();
-    await conn.run(`DELETE FROM ${table} WHERE bucket >= ${del.ts(lo)} AND bucket < ${del.ts(hi)}`, del.values, del.types);
+    await conn.run(
+      `DELETE FROM ${table} WHERE bucket >= ${del.ts(lo)} AND bucket < ${del.ts(hi)}`,
+      del.values,
+      del.types,
+    );
   }
   const r = new ParamBag();
   await conn.run(runHourInsert(r, lo, hi), r.values, r.types);

@@ -117,7 +117,9 @@ export async function migrate(conn: DuckDBConnection): Promise<string | null> {
     await conn.run(`ALTER TABLE results ADD COLUMN fingerprint VARCHAR`);
     for (const sql of ANALYSIS_DDL) await conn.run(sql);
     // Until the summaries are filled in (DuckDBStore.upgradeFrom1), the store knows they are missing.
-    await conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v), ('upgrade_from', '1')`, { v: SCHEMA_VERSION });
+    await conn.run(`INSERT OR REPLACE INTO meta VALUES ('schema_version', $v), ('upgrade_from', '1')`, {
+      v: SCHEMA_VERSION,
+    });
     await conn.run('COMMIT');
     return found;
   }
@@ -125,7 +127,9 @@ export async function migrate(conn: DuckDBConnection): Promise<string | null> {
   if (found === null) {
     await conn.run(`INSERT INTO meta VALUES ('schema_version', $v)`, { v: SCHEMA_VERSION });
   } else if (found !== SCHEMA_VERSION) {
-    throw new Error(`the database has schema version ${found}; this build of Resultant reads versions 1 and ${SCHEMA_VERSION}`);
+    throw new Error(
+      `the database has schema version ${found}; this build of Resultant reads versions 1 and ${SCHEMA_VERSION}`,
+    );
   }
   return found;
 }

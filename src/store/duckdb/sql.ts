@@ -8,13 +8,12 @@ import {
   INT_LIST,
   intList,
   listValue,
-  type ParamTypes,
   type Params,
+  type ParamTypes,
   T,
   tsValue,
   VARCHAR_LIST,
 } from './db.js';
-
 
 /** Collects named parameters while a statement is assembled. */
 export class ParamBag {
@@ -159,7 +158,8 @@ export function bucketMap(p: ParamBag, boundaries: readonly number[], slotMs: nu
     const lk = p.ints(bidx);
     // Made on first use: a bound parameter the statement does not use is an error.
     let bs: string | undefined;
-    const index = (a: string, c: string) => `list_extract(${lk}, (epoch_us(${a}.${c}) // ${slotUs} - ${first})::INTEGER + 1)`;
+    const index = (a: string, c: string) =>
+      `list_extract(${lk}, (epoch_us(${a}.${c}) // ${slotUs} - ${first})::INTEGER + 1)`;
     return {
       cte: `bm AS (SELECT 1 AS one)`,
       join: () => '',

@@ -3,7 +3,7 @@
 import { nextTurn } from '../../event-loop.js';
 import type { FailureKind } from '../../model/fingerprint.js';
 import type { WriteBatch } from '../../model/result.js';
-import { DuckDBDataChunk, type DuckDBConnection, type DuckDBValue, mapValue, T, tsValue } from './db.js';
+import { type DuckDBConnection, DuckDBDataChunk, type DuckDBValue, mapValue, T, tsValue } from './db.js';
 import type { SeriesRecord } from './series-registry.js';
 import { ParamBag } from './sql.js';
 
@@ -60,18 +60,25 @@ const TAGS_MAP = T.MAP(T.VARCHAR, T.VARCHAR);
 const METRICS_MAP = T.MAP(T.VARCHAR, T.DOUBLE);
 
 export async function appendSeries(conn: DuckDBConnection, fresh: SeriesRecord[], nowMs: number): Promise<void> {
-  await appendColumns(conn, 'series', [T.INTEGER, T.VARCHAR, T.VARCHAR, TAGS_MAP, T.TIMESTAMPTZ, T.VARCHAR], fresh.length, (c, a, b) => {
-    for (let i = a; i < b; i++) {
-      const s = fresh[i]!;
-      const j = i - a;
-      c[0]![j] = s.id;
-      c[1]![j] = s.measurement;
-      c[2]![j] = s.key;
-      c[3]![j] = mapValue(Object.entries(s.tags).map(([key, value]) => ({ key, value })));
-      c[4]![j] = tsValue(nowMs * 1000);
-      c[5]![j] = s.config;
-    }
-  }, SERIES);
+  await appendColumns(
+    conn,
+    'series',
+    [T.INTEGER, T.VARCHAR, T.VARCHAR, TAGS_MAP, T.TIMESTAMPTZ, T.VARCHAR],
+    fresh.length,
+    (c, a, b) => {
+      for (let i = a; i < b; i++) {
+        const s = fresh[i]!;
+        const j = i - a;
+        c[0]![j] = s.id;
+        c[1]![j] = s.measurement;
+        c[2]![j] = s.key;
+        c[3]![j] = mapValue(Object.entries(s.tags).map(([key, value]) => ({ key, value })));
+        c[4]![j] = tsValue(nowMs * 1000);
+        c[5]![j] = s.config;
+      }
+    },
+    SERIES,
+  );
 }
 
 export async function appendResults(

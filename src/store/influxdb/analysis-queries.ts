@@ -94,7 +94,10 @@ data
     |> yield(name: "runs")`;
   }
   // A dictionary of the excluded bucket indexes: one lookup per run whatever their number.
-  const entries = flux`[${join(ex.indexes.map((i) => flux`${i}: true`), ', ')}]`;
+  const entries = flux`[${join(
+    ex.indexes.map((i) => flux`${i}: true`),
+    ', ',
+  )}]`;
   return flux`import "dict"
 
 excluded = ${entries}
@@ -113,7 +116,12 @@ data
 }
 
 /** Stored run summaries (test_run_summary) of whole hours in [startMs, stopMs), one pivoted row per configuration and hour. */
-export function storedRunSummariesQuery(r: { bucket: string; startMs: number; stopMs: number; filters: TagFilters }): Q {
+export function storedRunSummariesQuery(r: {
+  bucket: string;
+  startMs: number;
+  stopMs: number;
+  filters: TagFilters;
+}): Q {
   return flux`from(bucket: ${r.bucket})
     |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
     |> filter(fn: (r) => r._measurement == ${M_RUN_SUMMARY})${tagFilter(r.filters)}
@@ -179,7 +187,12 @@ fails
  * `_example`) and result "kinds" as in failureSummariesQuery (the stored `error` is cut to 2000 characters, all
  * the fingerprint's normaliser reads).
  */
-export function storedFailureSummariesQuery(r: { bucket: string; startMs: number; stopMs: number; filters: TagFilters }): Q {
+export function storedFailureSummariesQuery(r: {
+  bucket: string;
+  startMs: number;
+  stopMs: number;
+  filters: TagFilters;
+}): Q {
   return flux`import "strings"
 
 fails =
@@ -200,7 +213,12 @@ fails
 }
 
 /** Distinct fingerprints of failed results in [startMs, stopMs): one row each (`_value`). */
-export function failureFingerprintsQuery(r: { bucket: string; startMs: number; stopMs: number; filters: TagFilters }): Q {
+export function failureFingerprintsQuery(r: {
+  bucket: string;
+  startMs: number;
+  stopMs: number;
+  filters: TagFilters;
+}): Q {
   // distinct() per series first, so the single ungrouped table holds each series' distinct values, not every failure.
   return flux`from(bucket: ${r.bucket})
     |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
@@ -212,7 +230,12 @@ export function failureFingerprintsQuery(r: { bucket: string; startMs: number; s
 }
 
 /** Distinct fingerprints of stored failure summaries in [startMs, stopMs) (whole hours): one row each (`_value`). */
-export function storedFingerprintsQuery(r: { bucket: string; startMs: number; stopMs: number; filters: TagFilters }): Q {
+export function storedFingerprintsQuery(r: {
+  bucket: string;
+  startMs: number;
+  stopMs: number;
+  filters: TagFilters;
+}): Q {
   return flux`from(bucket: ${r.bucket})
     |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
     |> filter(fn: (r) => r._measurement == ${M_FAILURE_SUMMARY} and r._field == "failures")${tagFilter(r.filters)}
@@ -226,7 +249,14 @@ export function storedFingerprintsQuery(r: { bucket: string; startMs: number; st
  * one row each, `_time` = the window start (clipped to the range start), `_value` = failures. Only failed rows
  * are grouped across series, a small share of the rows.
  */
-export function failureBucketsQuery(r: { bucket: string; startMs: number; stopMs: number; filters: TagFilters; bucketMs: number; minFailures: number }): Q {
+export function failureBucketsQuery(r: {
+  bucket: string;
+  startMs: number;
+  stopMs: number;
+  filters: TagFilters;
+  bucketMs: number;
+  minFailures: number;
+}): Q {
   return flux`from(bucket: ${r.bucket})
     |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
     |> filter(fn: (r) => r._measurement == ${M_RESULT} and r._field == "success")${tagFilter(r.filters)}
@@ -243,7 +273,12 @@ export function failureBucketsQuery(r: { bucket: string; startMs: number; stopMs
  * to them): one row per bucket with results, `_time` = its start, `_value` = runs. The per-series window counts
  * are what InfluxDB can push down to its storage (aggregateWindow count right after the filters).
  */
-export function bucketRunsQuery(r: { bucket: string; ranges: readonly [number, number][]; filters: TagFilters; bucketMs: number }): Q {
+export function bucketRunsQuery(r: {
+  bucket: string;
+  ranges: readonly [number, number][];
+  filters: TagFilters;
+  bucketMs: number;
+}): Q {
   if (r.ranges.length === 0) throw new Error('bucketRunsQuery needs at least one range');
   const one = ([a, b]: [number, number]): Q => flux`runs(start: ${msTime(a)}, stop: ${msTime(b)})`;
   const parts = r.ranges.map(one);

@@ -9,8 +9,8 @@ import { isDefaultConfiguration, RUN_TAGS, tagsIdentity } from '../../model/conf
 import { failureKindOf } from '../../model/fingerprint.js';
 import type { Tags } from '../../model/result.js';
 import { ceilHour, floorHour, HOUR_MS } from '../../time/buckets.js';
-import { type Range, runs as rangesOf, subtractRanges } from '../../time/ranges.js';
 import { formatMillis } from '../../time/parse.js';
+import { type Range, runs as rangesOf, subtractRanges } from '../../time/ranges.js';
 import type {
   FailureBucket,
   FailureBucketQuery,
@@ -77,16 +77,27 @@ export interface SummaryPlan {
  * results from the raw floor on. What is in neither (partial hours, blocked hours, all of the older part when the
  * stored rows cannot serve the request) went with the raw data, and is reported.
  */
-export function planSummaries(start: number, stop: number, rawFloor: number, storedUsable: boolean, blocked: readonly number[] = []): SummaryPlan {
+export function planSummaries(
+  start: number,
+  stop: number,
+  rawFloor: number,
+  storedUsable: boolean,
+  blocked: readonly number[] = [],
+): SummaryPlan {
   if (!(stop > start)) return { stored: [], raw: null, incompleteBefore: null };
   if (start >= rawFloor) return { stored: [], raw: [start, stop], incompleteBefore: null };
   // Without stored rows, raw data serves all it still holds.
-  if (!storedUsable) return { stored: [], raw: stop > rawFloor ? [rawFloor, stop] : null, incompleteBefore: Math.min(stop, rawFloor) };
+  if (!storedUsable)
+    return { stored: [], raw: stop > rawFloor ? [rawFloor, stop] : null, incompleteBefore: Math.min(stop, rawFloor) };
   const rawStart = Math.max(start, ceilHour(rawFloor));
   let stored: Range[] = [];
   const first = ceilHour(start);
   const end = Math.min(floorHour(stop), ceilHour(rawFloor));
-  if (end > first) stored = subtractRanges([[first, end]], blocked.map((h): Range => [h, h + HOUR_MS]));
+  if (end > first)
+    stored = subtractRanges(
+      [[first, end]],
+      blocked.map((h): Range => [h, h + HOUR_MS]),
+    );
   const storedHours = stored.reduce((n, [a, b]) => n + (b - a), 0);
   const before = Math.min(stop, rawStart);
   return {
@@ -125,7 +136,8 @@ const int = (v: unknown): number => num(v) ?? 0;
 export async function readRunSummaries(src: AnalysisSource, q: RunQuery): Promise<RunSummary[]> {
   // The stored summaries are per default configuration: they serve that rule with filters on configuration tags
   // only (a filter on a run tag such as worker selects part of a configuration's runs).
-  const storedUsable = isDefaultConfiguration(q.configuration) && Object.keys(q.filters).every((k) => !RUN_TAGS.includes(k));
+  const storedUsable =
+    isDefaultConfiguration(q.configuration) && Object.keys(q.filters).every((k) => !RUN_TAGS.includes(k));
   const plan = planSummaries(q.start, q.stop, src.rawFloor, storedUsable);
   if (plan.incompleteBefore !== null) {
     src.warn?.(
@@ -139,7 +151,9 @@ export async function readRunSummaries(src: AnalysisSource, q: RunQuery): Promis
   const keyOf = (configuration: Tags, hour: number): string => `${hour}\u0000${tagsIdentity(configuration)}`;
   for (const range of plan.stored) {
     for (const [a, b] of chunks(range, STORED_CHUNK_HOURS)) {
-      for await (const row of src.rows(storedRunSummariesQuery({ bucket: src.hourlyBucket, startMs: a, stopMs: b, filters: q.filters }))) {
+      for await (const row of src.rows(
+        storedRunSummariesQuery({ bucket: src.hourlyBucket, startMs: a, stopMs: b, filters: q.filters }),
+      )) {
         const runs = int(row.runs);
         const s: RunSummary = {
           configuration: tagsOf(row, NO_TAGS),
@@ -164,7 +178,13 @@ export async function readRunSummaries(src: AnalysisSource, q: RunQuery): Promis
     for (const [a, b] of chunks(plan.raw, RAW_CHUNK_HOURS)) {
       // The excluded buckets that overlap this chunk, by index (start / bucketUs, as the query computes it).
       const indexes = ex
-        ? [...new Set(ex.starts.filter((s) => s / 1000 < b && (s + ex.bucketUs) / 1000 > a).map((s) => Math.floor(s / ex.bucketUs)))].sort((x, y) => x - y)
+        ? [
+            ...new Set(
+              ex.starts
+                .filter((s) => s / 1000 < b && (s + ex.bucketUs) / 1000 > a)
+                .map((s) => Math.floor(s / ex.bucketUs)),
+            ),
+          ].sort((x, y) => x - y)
         : [];
       const query = runSummariesQuery({
         bucket: src.rawBucket,
@@ -180,7 +200,20 @@ export async function readRunSummaries(src: AnalysisSource, q: RunQuery): Promis
         const key = keyOf(configuration, hour);
         let s = out.get(key);
         if (!s) {
-          s = { configuration, hour, runs: 0, failures: 0, firstSuccess: null, lastSuccess: null, firstTime: null, lastTime: null, transitions: 0, tail: '', streak: 0, excluded: 0 };
+          s = {
+            configuration,
+            hour,
+            runs: 0,
+            failures: 0,
+            firstSuccess: null,
+            lastSuccess: null,
+            firstTime: null,
+            lastTime: null,
+            transitions: 0,
+            tail: '',
+            streak: 0,
+            excluded: 0,
+          };
           out.set(key, s);
         }
         if (row.result === 'excluded') {
@@ -230,10 +263,14 @@ export async function readFailureSummaries(src: AnalysisSource, q: FailureQuery)
   const kinds = new Map<string, { errorType: string | null; message: string | null }>();
   const readKind = (row: Record<string, unknown>): void => {
     const fp = str(row[FINGERPRINT]);
-    if (fp) kinds.set(fp, { errorType: str(row.error_type), message: typeof row.error === 'string' ? row.error : null });
+    if (fp)
+      kinds.set(fp, { errorType: str(row.error_type), message: typeof row.error === 'string' ? row.error : null });
   };
   /** Rows of one summaries query; the stored and the raw programs name their columns apart (`names`). */
-  const read = async (query: ParameterizedQuery, names: { start: string; failures: string; first: string; last: string }): Promise<void> => {
+  const read = async (
+    query: ParameterizedQuery,
+    names: { start: string; failures: string; first: string; last: string },
+  ): Promise<void> => {
     for await (const row of src.rows(query)) {
       if (row.result === 'kinds') {
         readKind(row);
@@ -264,12 +301,15 @@ export async function readFailureSummaries(src: AnalysisSource, q: FailureQuery)
   }
   if (plan.raw) {
     for (const chunk of chunks(plan.raw, RAW_CHUNK_HOURS)) {
-      await read(failureSummariesQuery({ bucket: src.rawBucket, segments: segmentsOf(chunk, cuts), filters: q.filters }), {
-        start: '_start',
-        failures: '_failures',
-        first: '_first_t',
-        last: '_last_t',
-      });
+      await read(
+        failureSummariesQuery({ bucket: src.rawBucket, segments: segmentsOf(chunk, cuts), filters: q.filters }),
+        {
+          start: '_start',
+          failures: '_failures',
+          first: '_first_t',
+          last: '_last_t',
+        },
+      );
     }
   }
   return { rows, fingerprints: fingerprintInfo(rows, kinds) };
@@ -280,7 +320,10 @@ export async function readFailureSummaries(src: AnalysisSource, q: FailureQuery)
  * pattern are functions of those (model/fingerprint.ts), so any failure with the fingerprint gives the same
  * answer. A stored message is cut to 2000 characters, all the normaliser reads.
  */
-function fingerprintInfo(rows: readonly FailureSummary[], kinds: ReadonlyMap<string, { errorType: string | null; message: string | null }>): Map<string, FingerprintInfo> {
+function fingerprintInfo(
+  rows: readonly FailureSummary[],
+  kinds: ReadonlyMap<string, { errorType: string | null; message: string | null }>,
+): Map<string, FingerprintInfo> {
   const out = new Map<string, FingerprintInfo>();
   for (const r of rows) {
     if (out.has(r.fingerprint)) continue;
@@ -292,7 +335,10 @@ function fingerprintInfo(rows: readonly FailureSummary[], kinds: ReadonlyMap<str
   return out;
 }
 
-export async function readFailureFingerprints(src: AnalysisSource, q: { start: number; stop: number; filters: TagFilters }): Promise<Set<string>> {
+export async function readFailureFingerprints(
+  src: AnalysisSource,
+  q: { start: number; stop: number; filters: TagFilters },
+): Promise<Set<string>> {
   const out = new Set<string>();
   const plan = planSummaries(q.start, q.stop, src.rawFloor, true);
   const add = (row: Record<string, unknown>): void => {
@@ -301,12 +347,18 @@ export async function readFailureFingerprints(src: AnalysisSource, q: { start: n
   };
   for (const range of plan.stored) {
     for (const [a, b] of chunks(range, STORED_CHUNK_HOURS)) {
-      for await (const row of src.rows(storedFingerprintsQuery({ bucket: src.hourlyBucket, startMs: a, stopMs: b, filters: q.filters }))) add(row);
+      for await (const row of src.rows(
+        storedFingerprintsQuery({ bucket: src.hourlyBucket, startMs: a, stopMs: b, filters: q.filters }),
+      ))
+        add(row);
     }
   }
   if (plan.raw) {
     for (const [a, b] of chunks(plan.raw, FINGERPRINT_CHUNK_HOURS)) {
-      for await (const row of src.rows(failureFingerprintsQuery({ bucket: src.rawBucket, startMs: a, stopMs: b, filters: q.filters }))) add(row);
+      for await (const row of src.rows(
+        failureFingerprintsQuery({ bucket: src.rawBucket, startMs: a, stopMs: b, filters: q.filters }),
+      ))
+        add(row);
     }
   }
   return out;
@@ -323,7 +375,14 @@ export async function readFailureBuckets(src: AnalysisSource, q: FailureBucketQu
   const w = q.bucketMs;
   const bucketOf = (row: Record<string, unknown>): number => Math.floor(timeMs(String(row._time)) / w) * w;
   const failures = new Map<number, number>();
-  const query = failureBucketsQuery({ bucket: src.rawBucket, startMs: q.start, stopMs: q.stop, filters: q.filters, bucketMs: w, minFailures: Math.max(1, q.minFailures) });
+  const query = failureBucketsQuery({
+    bucket: src.rawBucket,
+    startMs: q.start,
+    stopMs: q.stop,
+    filters: q.filters,
+    bucketMs: w,
+    minFailures: Math.max(1, q.minFailures),
+  });
   for await (const row of src.rows(query)) {
     const b = bucketOf(row);
     failures.set(b, (failures.get(b) ?? 0) + int(row._value));
@@ -334,7 +393,9 @@ export async function readFailureBuckets(src: AnalysisSource, q: FailureBucketQu
   const runs = new Map<number, number>();
   for (let i = 0; i < ranges.length; i += RANGES_PER_QUERY) {
     const part = ranges.slice(i, i + RANGES_PER_QUERY);
-    for await (const row of src.rows(bucketRunsQuery({ bucket: src.rawBucket, ranges: part, filters: q.filters, bucketMs: w }))) {
+    for await (const row of src.rows(
+      bucketRunsQuery({ bucket: src.rawBucket, ranges: part, filters: q.filters, bucketMs: w }),
+    )) {
       const b = bucketOf(row);
       runs.set(b, (runs.get(b) ?? 0) + int(row._value));
     }

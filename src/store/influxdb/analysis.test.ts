@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, type Row } from '../../../test/helpers.js';
 import { annotatedCsv, type CsvTable, InfluxImitation } from '../../../test/influx-imitation.js';
 import { mergeRunSummaries } from '../../analysis/flaky-tests.js';
-import { configurationOf, type ConfigurationRule } from '../../model/configuration.js';
+import { type ConfigurationRule, configurationOf } from '../../model/configuration.js';
 import { EXAMPLE_CHARS, failureKindOf } from '../../model/fingerprint.js';
 import type { Tags } from '../../model/result.js';
 import { DAY_MS, floorHour, HOUR_MS } from '../../time/buckets.js';
@@ -58,17 +58,21 @@ function resultsOf(rows: Row[]): Res[] {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const timesIn = (q: string, fn: string): [number, number][] =>
-  [...q.matchAll(new RegExp(`${fn}\\(start: time\\(v: "([^"]+)"\\), stop: time\\(v: "([^"]+)"\\)\\)`, 'g'))].map((m) => [Date.parse(m[1]!), Date.parse(m[2]!)]);
+  [...q.matchAll(new RegExp(`${fn}\\(start: time\\(v: "([^"]+)"\\), stop: time\\(v: "([^"]+)"\\)\\)`, 'g'))].map(
+    (m) => [Date.parse(m[1]!), Date.parse(m[2]!)],
+  );
 const rangeOf = (q: string): [number, number] => timesIn(q, 'range')[0]!;
 
 /** The tag filters of a query (any of a key's values; all keys), read back from its filter line. */
 function filtersOf(q: string): TagFilters {
   const line = q.split('\n').find((l) => l.includes('|> filter(fn: (r) => (r["')) ?? '';
   const out: TagFilters = {};
-  for (const m of line.matchAll(/r\["((?:[^"\\]|\\.)*)"\] == "((?:[^"\\]|\\.)*)"/g)) (out[JSON.parse(`"${m[1]}"`) as string] ??= []).push(JSON.parse(`"${m[2]}"`) as string);
+  for (const m of line.matchAll(/r\["((?:[^"\\]|\\.)*)"\] == "((?:[^"\\]|\\.)*)"/g))
+    (out[JSON.parse(`"${m[1]}"`) as string] ??= []).push(JSON.parse(`"${m[2]}"`) as string);
   return out;
 }
-const matches = (tags: Tags, f: TagFilters): boolean => Object.entries(f).every(([k, vs]) => tags[k] !== undefined && vs.includes(tags[k]!));
+const matches = (tags: Tags, f: TagFilters): boolean =>
+  Object.entries(f).every(([k, vs]) => tags[k] !== undefined && vs.includes(tags[k]!));
 
 const cut = (s: string, n: number): string => [...s].slice(0, n).join('');
 
@@ -100,8 +104,14 @@ function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
-const tagCols = (tags: Tags): [string, string, boolean][] => Object.keys(tags).sort().map((k): [string, string, boolean] => [k, 'string', true]);
-const tagVals = (tags: Tags): string[] => Object.keys(tags).sort().map((k) => tags[k]!);
+const tagCols = (tags: Tags): [string, string, boolean][] =>
+  Object.keys(tags)
+    .sort()
+    .map((k): [string, string, boolean] => [k, 'string', true]);
+const tagVals = (tags: Tags): string[] =>
+  Object.keys(tags)
+    .sort()
+    .map((k) => tags[k]!);
 const LONG = 'long';
 const TIME = 'dateTime:RFC3339';
 
@@ -114,7 +124,12 @@ function answerRuns(q: string, all: Res[]): CsvTable[] {
   const rule: ConfigurationRule = except
     ? { ignore: (JSON.parse(except[1]!) as string[]).filter((c) => c !== '_time' && c !== '_value') }
     : { only: (JSON.parse(only![1]!) as string[]).filter((c) => c !== '_start' && c !== '_stop') };
-  const ex = new Set((/excluded = \[([^\]]*)\]/.exec(q)?.[1] ?? '').split(', ').filter(Boolean).map((x) => Number(x.split(':')[0])));
+  const ex = new Set(
+    (/excluded = \[([^\]]*)\]/.exec(q)?.[1] ?? '')
+      .split(', ')
+      .filter(Boolean)
+      .map((x) => Number(x.split(':')[0])),
+  );
   const bucketUs = Number(/r\._t \/ (\d+)/.exec(q)?.[1] ?? 1);
   const inside = all.filter((r) => r.us >= a * 1000 && r.us < b * 1000 && matches(r.tags, f));
   const piece = (r: Res): number => Math.max(a, floorHour(r.us / 1000));
@@ -123,20 +138,43 @@ function answerRuns(q: string, all: Res[]): CsvTable[] {
   for (const [key, rs] of groups) {
     const [start, config] = JSON.parse(key) as [number, Tags];
     const stop = Math.min(b, floorHour(start) + HOUR_MS);
-    const head: [string, string, boolean][] = [['_start', TIME, true], ['_stop', TIME, true], ...(except ? ([['_field', 'string', true], ['_measurement', 'string', true]] as [string, string, boolean][]) : []), ...tagCols(config)];
+    const head: [string, string, boolean][] = [
+      ['_start', TIME, true],
+      ['_stop', TIME, true],
+      ...(except
+        ? ([
+            ['_field', 'string', true],
+            ['_measurement', 'string', true],
+          ] as [string, string, boolean][])
+        : []),
+      ...tagCols(config),
+    ];
     const headVals = [iso(start), iso(stop), ...(except ? ['success', 'test_result'] : []), ...tagVals(config)];
     const kept = rs.filter((r) => !ex.has(Math.floor(r.us / bucketUs)));
     const left = rs.length - kept.length;
     if (kept.length > 0) {
       const s = reduceRuns(kept);
-      const cols = ['_runs', '_failures', '_first_ok', '_last_ok', '_first_t', '_last_t', '_transitions', '_tail', '_streak'];
+      const cols = [
+        '_runs',
+        '_failures',
+        '_first_ok',
+        '_last_ok',
+        '_first_t',
+        '_last_t',
+        '_transitions',
+        '_tail',
+        '_streak',
+      ];
       out.push({
         result: 'runs',
         columns: [...head, ...cols.map((c): [string, string, boolean] => [c, LONG, false])],
-        rows: [[...headVals, s.runs, s.failures, s.firstOk, s.lastOk, s.firstT, s.lastT, s.transitions, s.tail, s.streak]],
+        rows: [
+          [...headVals, s.runs, s.failures, s.firstOk, s.lastOk, s.firstT, s.lastT, s.transitions, s.tail, s.streak],
+        ],
       });
     }
-    if (left > 0) out.push({ result: 'excluded', columns: [...head, ['_value', LONG, false]], rows: [[...headVals, left]] });
+    if (left > 0)
+      out.push({ result: 'excluded', columns: [...head, ['_value', LONG, false]], rows: [[...headVals, left]] });
   }
   return out;
 }
@@ -146,7 +184,10 @@ function answerStoredRuns(q: string, all: Res[]): CsvTable[] {
   const [a, b] = rangeOf(q);
   const f = filtersOf(q);
   const out: CsvTable[] = [];
-  const hours = groupBy(all.filter((r) => r.us >= a * 1000 && r.us < b * 1000), (r) => String(floorHour(r.us / 1000)));
+  const hours = groupBy(
+    all.filter((r) => r.us >= a * 1000 && r.us < b * 1000),
+    (r) => String(floorHour(r.us / 1000)),
+  );
   for (const [h, rs] of hours) {
     for (const [c, cr] of groupBy(rs, (r) => JSON.stringify(configurationOf(r.tags)))) {
       const config = JSON.parse(c) as Tags;
@@ -154,10 +195,40 @@ function answerStoredRuns(q: string, all: Res[]): CsvTable[] {
       const s = reduceRuns(cr);
       out.push({
         result: '_result',
-        columns: [['_start', TIME, true], ['_stop', TIME, true], ['_time', TIME, false], ['_measurement', 'string', true], ...tagCols(config),
-          ['failures', LONG, false], ['first_ok', 'boolean', false], ['first_time', LONG, false], ['last_ok', 'boolean', false], ['last_time', LONG, false],
-          ['runs', LONG, false], ['streak', LONG, false], ['tail', LONG, false], ['transitions', LONG, false]],
-        rows: [[iso(a), iso(b), iso(Number(h)), 'test_run_summary', ...tagVals(config), s.failures, s.firstOk === 1, s.firstT, s.lastOk === 1, s.lastT, s.runs, s.streak, s.tail, s.transitions]],
+        columns: [
+          ['_start', TIME, true],
+          ['_stop', TIME, true],
+          ['_time', TIME, false],
+          ['_measurement', 'string', true],
+          ...tagCols(config),
+          ['failures', LONG, false],
+          ['first_ok', 'boolean', false],
+          ['first_time', LONG, false],
+          ['last_ok', 'boolean', false],
+          ['last_time', LONG, false],
+          ['runs', LONG, false],
+          ['streak', LONG, false],
+          ['tail', LONG, false],
+          ['transitions', LONG, false],
+        ],
+        rows: [
+          [
+            iso(a),
+            iso(b),
+            iso(Number(h)),
+            'test_run_summary',
+            ...tagVals(config),
+            s.failures,
+            s.firstOk === 1,
+            s.firstT,
+            s.lastOk === 1,
+            s.lastT,
+            s.runs,
+            s.streak,
+            s.tail,
+            s.transitions,
+          ],
+        ],
       });
     }
   }
@@ -175,7 +246,9 @@ interface FailurePiece {
 function failurePieces(segments: [number, number][], all: Res[], f: TagFilters): FailurePiece[] {
   const out: FailurePiece[] = [];
   for (const [a, b] of segments) {
-    const fails = all.filter((r) => r.fingerprint !== null && r.us >= a * 1000 && r.us < b * 1000 && matches(r.tags, f));
+    const fails = all.filter(
+      (r) => r.fingerprint !== null && r.us >= a * 1000 && r.us < b * 1000 && matches(r.tags, f),
+    );
     const start = (r: Res): number => Math.max(a, floorHour(r.us / 1000));
     for (const [k, rs] of groupBy(fails, (r) => JSON.stringify([start(r), r.tags, r.fingerprint]))) {
       const [s, tags, fingerprint] = JSON.parse(k) as [number, Tags, string];
@@ -186,12 +259,17 @@ function failurePieces(segments: [number, number][], all: Res[], f: TagFilters):
 }
 
 /** Newest by µs, then by text (what sort + last keeps). */
-const newest = (rs: Res[], text: (r: Res) => string): Res => [...rs].sort((x, y) => x.us - y.us || (text(x) < text(y) ? -1 : text(x) > text(y) ? 1 : 0)).pop()!;
+const newest = (rs: Res[], text: (r: Res) => string): Res =>
+  [...rs].sort((x, y) => x.us - y.us || (text(x) < text(y) ? -1 : text(x) > text(y) ? 1 : 0)).pop()!;
 
 function kindsTables(byFp: Map<string, { error: string; errorType: string | null }>): CsvTable[] {
   return [...byFp].map(([fp, k]) => ({
     result: 'kinds',
-    columns: [['error', 'string', false], ...(k.errorType ? ([['error_type', 'string', false]] as [string, string, boolean][]) : []), ['fingerprint', 'string', true]],
+    columns: [
+      ['error', 'string', false],
+      ...(k.errorType ? ([['error_type', 'string', false]] as [string, string, boolean][]) : []),
+      ['fingerprint', 'string', true],
+    ],
     rows: [[k.error, ...(k.errorType ? [k.errorType] : []), fp]],
   }));
 }
@@ -202,12 +280,36 @@ function answerFailures(q: string, all: Res[]): CsvTable[] {
   const example = (r: Res): string => cut(r.error ?? '', EXAMPLE_CHARS);
   const out: CsvTable[] = pieces.map((p) => ({
     result: 'pieces',
-    columns: [['_start', TIME, true], ['_stop', TIME, true], ['_measurement', 'string', true], ...tagCols(p.tags), ['fingerprint', 'string', true],
-      ['_failures', LONG, false], ['_first_t', LONG, false], ['_last_t', LONG, false], ['_example', 'string', false]],
-    rows: [[iso(p.start), iso(p.stop), 'test_result', ...tagVals(p.tags), p.fingerprint, p.rs.length, Math.min(...p.rs.map((r) => r.us)), Math.max(...p.rs.map((r) => r.us)), example(newest(p.rs, example))]],
+    columns: [
+      ['_start', TIME, true],
+      ['_stop', TIME, true],
+      ['_measurement', 'string', true],
+      ...tagCols(p.tags),
+      ['fingerprint', 'string', true],
+      ['_failures', LONG, false],
+      ['_first_t', LONG, false],
+      ['_last_t', LONG, false],
+      ['_example', 'string', false],
+    ],
+    rows: [
+      [
+        iso(p.start),
+        iso(p.stop),
+        'test_result',
+        ...tagVals(p.tags),
+        p.fingerprint,
+        p.rs.length,
+        Math.min(...p.rs.map((r) => r.us)),
+        Math.max(...p.rs.map((r) => r.us)),
+        example(newest(p.rs, example)),
+      ],
+    ],
   }));
   const byFp = new Map<string, { error: string; errorType: string | null }>();
-  for (const [fp, rs] of groupBy(pieces.flatMap((p) => p.rs), (r) => r.fingerprint!)) {
+  for (const [fp, rs] of groupBy(
+    pieces.flatMap((p) => p.rs),
+    (r) => r.fingerprint!,
+  )) {
     const n = newest(rs, () => '');
     byFp.set(fp, { error: n.error ?? '', errorType: n.errorType });
   }
@@ -225,9 +327,32 @@ function answerStoredFailures(q: string, all: Res[]): CsvTable[] {
     const n = newest(p.rs, msg);
     return {
       result: 'pieces',
-      columns: [['_start', TIME, true], ['_stop', TIME, true], ['_time', TIME, false], ['_measurement', 'string', true], ...tagCols(p.tags), ['fingerprint', 'string', true],
-        ['failures', LONG, false], ['first_time', LONG, false], ['last_time', LONG, false], ['_example', 'string', false]],
-      rows: [[iso(a), iso(b), iso(p.start), 'test_failure_summary', ...tagVals(p.tags), p.fingerprint, p.rs.length, Math.min(...p.rs.map((r) => r.us)), Math.max(...p.rs.map((r) => r.us)), cut(msg(n), EXAMPLE_CHARS)]],
+      columns: [
+        ['_start', TIME, true],
+        ['_stop', TIME, true],
+        ['_time', TIME, false],
+        ['_measurement', 'string', true],
+        ...tagCols(p.tags),
+        ['fingerprint', 'string', true],
+        ['failures', LONG, false],
+        ['first_time', LONG, false],
+        ['last_time', LONG, false],
+        ['_example', 'string', false],
+      ],
+      rows: [
+        [
+          iso(a),
+          iso(b),
+          iso(p.start),
+          'test_failure_summary',
+          ...tagVals(p.tags),
+          p.fingerprint,
+          p.rs.length,
+          Math.min(...p.rs.map((r) => r.us)),
+          Math.max(...p.rs.map((r) => r.us)),
+          cut(msg(n), EXAMPLE_CHARS),
+        ],
+      ],
     };
   });
   const byFp = new Map<string, { error: string; errorType: string | null }>();
@@ -241,7 +366,11 @@ function answerStoredFailures(q: string, all: Res[]): CsvTable[] {
 function answerFingerprints(q: string, all: Res[]): CsvTable[] {
   const [a, b] = rangeOf(q);
   const f = filtersOf(q);
-  const fps = new Set(all.filter((r) => r.fingerprint !== null && r.us >= a * 1000 && r.us < b * 1000 && matches(r.tags, f)).map((r) => r.fingerprint!));
+  const fps = new Set(
+    all
+      .filter((r) => r.fingerprint !== null && r.us >= a * 1000 && r.us < b * 1000 && matches(r.tags, f))
+      .map((r) => r.fingerprint!),
+  );
   return [{ result: '_result', columns: [['_value', 'string', false]], rows: [...fps].map((fp) => [fp]) }];
 }
 
@@ -259,8 +388,20 @@ function answerBuckets(q: string, all: Res[], failuresOnly: boolean): CsvTable[]
       counts.set(t, (counts.get(t) ?? 0) + 1);
     }
   }
-  const rows = [...counts].filter(([, n]) => n >= min).sort((x, y) => x[0] - y[0]).map(([t, n]) => [iso(t), n]);
-  return [{ result: '_result', columns: [['_time', TIME, false], ['_value', LONG, false]], rows }];
+  const rows = [...counts]
+    .filter(([, n]) => n >= min)
+    .sort((x, y) => x[0] - y[0])
+    .map(([t, n]) => [iso(t), n]);
+  return [
+    {
+      result: '_result',
+      columns: [
+        ['_time', TIME, false],
+        ['_value', LONG, false],
+      ],
+      rows,
+    },
+  ];
 }
 
 // ---- the imitation ----------------------------------------------------------------------------------------
@@ -290,7 +431,11 @@ async function open(rows: Row[], opts: { now: number; rawDays: number }): Promis
     else throw new Error(`unexpected query: ${q.slice(0, 200)}`);
     res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' }).end(annotatedCsv(tables));
   };
-  store = imitationStore(influx, { now: () => opts.now, retention: { rawDays: opts.rawDays, hourlyDays: 400, dailyDays: 0 }, warn: (m) => void warnings.push(m) });
+  store = imitationStore(influx, {
+    now: () => opts.now,
+    retention: { rawDays: opts.rawDays, hourlyDays: 400, dailyDays: 0 },
+    warn: (m) => void warnings.push(m),
+  });
   return store;
 }
 
@@ -301,40 +446,124 @@ afterEach(async () => {
 
 const us = (m: number): number => (T0 + m * M) * 1000;
 const piece = (p: Partial<RunSummary> & Pick<RunSummary, 'configuration' | 'hour'>): RunSummary => ({
-  runs: 0, failures: 0, firstSuccess: null, lastSuccess: null, firstTime: null, lastTime: null, transitions: 0, tail: '', streak: 0, excluded: 0, ...p,
+  runs: 0,
+  failures: 0,
+  firstSuccess: null,
+  lastSuccess: null,
+  firstTime: null,
+  lastTime: null,
+  transitions: 0,
+  tail: '',
+  streak: 0,
+  excluded: 0,
+  ...p,
 });
-const byPiece = (xs: RunSummary[]) => [...xs].sort((x, y) => x.hour - y.hour || (JSON.stringify(x.configuration) < JSON.stringify(y.configuration) ? -1 : 1));
+const byPiece = (xs: RunSummary[]) =>
+  [...xs].sort(
+    (x, y) => x.hour - y.hour || (JSON.stringify(x.configuration) < JSON.stringify(y.configuration) ? -1 : 1),
+  );
 const window = { start: T0 + 7 * M, stop: T0 + 150 * M };
 const NEAR = T0 + DAY_MS; // the window is inside the raw retention
 const FAR = T0 + 30 * DAY_MS; // ...and long past it (rawDays 7)
 
 describe('run summaries (flaky tests)', () => {
   const want = [
-    piece({ configuration: { test: 'a' }, hour: T0, runs: 3, failures: 2, firstSuccess: false, lastSuccess: false, firstTime: us(10), lastTime: us(50), transitions: 2, tail: 'FPF', streak: 1 }),
-    piece({ configuration: { test: 'b' }, hour: T0, runs: 1, failures: 1, firstSuccess: false, lastSuccess: false, firstTime: us(20), lastTime: us(20), tail: 'F', streak: 1 }),
-    piece({ configuration: { test: 'a' }, hour: T0 + HOUR_MS, runs: 2, failures: 2, firstSuccess: false, lastSuccess: false, firstTime: us(65), lastTime: us(90), tail: 'FF', streak: 2 }),
-    piece({ configuration: { test: 'b' }, hour: T0 + HOUR_MS, runs: 1, firstSuccess: true, lastSuccess: true, firstTime: us(100), lastTime: us(100), tail: 'P', streak: 1 }),
-    piece({ configuration: { test: 'a' }, hour: T0 + 2 * HOUR_MS, runs: 1, firstSuccess: true, lastSuccess: true, firstTime: us(140), lastTime: us(140), tail: 'P', streak: 1 }),
+    piece({
+      configuration: { test: 'a' },
+      hour: T0,
+      runs: 3,
+      failures: 2,
+      firstSuccess: false,
+      lastSuccess: false,
+      firstTime: us(10),
+      lastTime: us(50),
+      transitions: 2,
+      tail: 'FPF',
+      streak: 1,
+    }),
+    piece({
+      configuration: { test: 'b' },
+      hour: T0,
+      runs: 1,
+      failures: 1,
+      firstSuccess: false,
+      lastSuccess: false,
+      firstTime: us(20),
+      lastTime: us(20),
+      tail: 'F',
+      streak: 1,
+    }),
+    piece({
+      configuration: { test: 'a' },
+      hour: T0 + HOUR_MS,
+      runs: 2,
+      failures: 2,
+      firstSuccess: false,
+      lastSuccess: false,
+      firstTime: us(65),
+      lastTime: us(90),
+      tail: 'FF',
+      streak: 2,
+    }),
+    piece({
+      configuration: { test: 'b' },
+      hour: T0 + HOUR_MS,
+      runs: 1,
+      firstSuccess: true,
+      lastSuccess: true,
+      firstTime: us(100),
+      lastTime: us(100),
+      tail: 'P',
+      streak: 1,
+    }),
+    piece({
+      configuration: { test: 'a' },
+      hour: T0 + 2 * HOUR_MS,
+      runs: 1,
+      firstSuccess: true,
+      lastSuccess: true,
+      firstTime: us(140),
+      lastTime: us(140),
+      tail: 'P',
+      streak: 1,
+    }),
   ];
 
   it('reads per-configuration pieces of the raw data, a partial first hour included, as the contract expects', async () => {
     const s = await open(runRows, { now: NEAR, rawDays: 30 });
-    expect(byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] } }))).toEqual(want);
+    expect(byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] } }))).toEqual(
+      want,
+    );
     expect(queries).toHaveLength(1);
     expect(queries[0]).toContain('from(bucket: "resultant")');
-    expect(queries[0]).toContain('range(start: time(v: "2026-11-21T10:07:00.000Z"), stop: time(v: "2026-11-21T12:30:00.000Z"))');
+    expect(queries[0]).toContain(
+      'range(start: time(v: "2026-11-21T10:07:00.000Z"), stop: time(v: "2026-11-21T12:30:00.000Z"))',
+    );
     expect(queries[0]).toContain('group(columns: ["_time", "_value", "worker"], mode: "except")');
-    const perWorker = await s.runSummaries({ ...window, filters: { test: ['a'] }, configuration: { only: ['test', 'worker'] } });
+    const perWorker = await s.runSummaries({
+      ...window,
+      filters: { test: ['a'] },
+      configuration: { only: ['test', 'worker'] },
+    });
     expect(queries[1]).toContain('group(columns: ["test", "worker", "_start", "_stop"])');
     expect(queries[1]).toContain('r["test"] == "a"');
     expect(perWorker.reduce((n, p) => n + p.runs, 0)).toBe(6);
-    expect(new Set(perWorker.map((p) => JSON.stringify(p.configuration)))).toEqual(new Set(['{"test":"a","worker":"w1"}', '{"test":"a","worker":"w2"}']));
+    expect(new Set(perWorker.map((p) => JSON.stringify(p.configuration)))).toEqual(
+      new Set(['{"test":"a","worker":"w1"}', '{"test":"a","worker":"w2"}']),
+    );
     expect(warnings).toEqual([]);
   });
 
   it('merges the excluded runs into their pieces, and keeps a piece whose runs are all excluded with runs 0', async () => {
     const s = await open(runRows, { now: NEAR, rawDays: 30 });
-    const ex = byPiece(await s.runSummaries({ ...window, filters: {}, configuration: { ignore: ['worker'] }, exclude: { bucketUs: HOUR_MS * 1000, starts: [(T0 + HOUR_MS) * 1000, (T0 + 50 * HOUR_MS) * 1000] } }));
+    const ex = byPiece(
+      await s.runSummaries({
+        ...window,
+        filters: {},
+        configuration: { ignore: ['worker'] },
+        exclude: { bucketUs: HOUR_MS * 1000, starts: [(T0 + HOUR_MS) * 1000, (T0 + 50 * HOUR_MS) * 1000] },
+      }),
+    );
     // Only the excluded bucket that overlaps the window is sent.
     expect(queries[0]).toContain(`excluded = [${(T0 + HOUR_MS) / HOUR_MS}: true]`);
     expect(ex.filter((p) => p.hour === T0 + HOUR_MS)).toEqual([
@@ -347,7 +576,12 @@ describe('run summaries (flaky tests)', () => {
   it('reads a long window in chunks of hours, and the merged pieces give the same runs as one pass over them', async () => {
     // Three days of hourly runs of one configuration on two workers, flipping every 7 runs.
     const rows: Row[] = [];
-    for (let i = 0; i < 3 * 24 * 4; i++) rows.push({ t: T0 + i * 15 * M + (i % 3), success: Math.floor(i / 7) % 2 === 0, tags: { test: 'c', worker: `w${i % 2}` } });
+    for (let i = 0; i < 3 * 24 * 4; i++)
+      rows.push({
+        t: T0 + i * 15 * M + (i % 3),
+        success: Math.floor(i / 7) % 2 === 0,
+        tags: { test: 'c', worker: `w${i % 2}` },
+      });
     const s = await open(rows, { now: T0 + 4 * DAY_MS, rawDays: 30 });
     const start = T0 + 7 * M;
     const stop = T0 + 3 * DAY_MS - 5 * M;
@@ -358,12 +592,21 @@ describe('run summaries (flaky tests)', () => {
     const [m] = mergeRunSummaries(pieces);
     const inside = rows.filter((r) => r.t >= start && r.t < stop);
     const outcomes = inside.map((r) => (r.success ? 'P' : 'F')).join('');
-    expect(m).toMatchObject({ runs: inside.length, failures: inside.filter((r) => !r.success).length, tail: outcomes.slice(-10) });
+    expect(m).toMatchObject({
+      runs: inside.length,
+      failures: inside.filter((r) => !r.success).length,
+      tail: outcomes.slice(-10),
+    });
     expect(m!.transitions).toBe([...outcomes].filter((c, i) => i > 0 && c !== outcomes[i - 1]).length);
   });
 
   it('answers whole hours beyond the raw retention from the stored hourly rows, as raw data would', async () => {
-    const hours = { start: T0, stop: T0 + 3 * HOUR_MS, filters: {}, configuration: { ignore: ['worker', 'commit', 'build', 'run', 'run_id', 'job', 'job_id'] } };
+    const hours = {
+      start: T0,
+      stop: T0 + 3 * HOUR_MS,
+      filters: {},
+      configuration: { ignore: ['worker', 'commit', 'build', 'run', 'run_id', 'job', 'job_id'] },
+    };
     const raw = byPiece(await (await open(runRows, { now: NEAR, rawDays: 7 })).runSummaries(hours));
     await store.close();
     await influx.stop();
@@ -379,7 +622,12 @@ describe('run summaries (flaky tests)', () => {
   it('splits a window at the raw retention, and warns when a rule the stored rows do not keep reaches past it', async () => {
     const rawFloor = T0 + HOUR_MS + 30 * M; // 11:30: hours before 12:00 come from the stored rows
     const s = await open(runRows, { now: rawFloor + 7 * DAY_MS, rawDays: 7 });
-    const split = await s.runSummaries({ start: T0, stop: T0 + 3 * HOUR_MS, filters: {}, configuration: { ignore: ['worker', 'commit', 'build', 'run', 'run_id', 'job', 'job_id'] } });
+    const split = await s.runSummaries({
+      start: T0,
+      stop: T0 + 3 * HOUR_MS,
+      filters: {},
+      configuration: { ignore: ['worker', 'commit', 'build', 'run', 'run_id', 'job', 'job_id'] },
+    });
     expect(queries.map((q) => [q.includes('"resultant_hourly"') ? 'stored' : 'raw', ...rangeOf(q).map(iso)])).toEqual([
       ['stored', '2026-11-21T10:00:00.000Z', '2026-11-21T12:00:00.000Z'],
       ['raw', '2026-11-21T12:00:00.000Z', '2026-11-21T13:00:00.000Z'],
@@ -395,7 +643,11 @@ describe('run summaries (flaky tests)', () => {
     queries.length = 0;
     await s.runSummaries({ start: T0, stop: T0 + 3 * HOUR_MS, filters: {}, configuration: { only: ['test'] } });
     expect(queries.every((q) => q.includes('from(bucket: "resultant")'))).toBe(true);
-    expect(warnings).toEqual([expect.stringMatching(/older than the raw retention: the hourly summaries hold the default configuration rule only/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /older than the raw retention: the hourly summaries hold the default configuration rule only/,
+      ),
+    ]);
   });
 });
 
@@ -403,7 +655,10 @@ describe('run summaries merged over chunks (property)', () => {
   it('give the runs, failures, transitions, last outcomes and final streak of one pass over the window', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ m: fc.integer({ min: 0, max: 40 * 60 }), ok: fc.boolean(), w: fc.constantFrom('w1', 'w2') }), { minLength: 1, maxLength: 60 }),
+        fc.array(
+          fc.record({ m: fc.integer({ min: 0, max: 40 * 60 }), ok: fc.boolean(), w: fc.constantFrom('w1', 'w2') }),
+          { minLength: 1, maxLength: 60 },
+        ),
         fc.integer({ min: 0, max: 600 }),
         fc.integer({ min: 1, max: 40 * 60 }),
         async (runs, from, len) => {
@@ -412,9 +667,13 @@ describe('run summaries merged over chunks (property)', () => {
           try {
             const start = T0 + from * M;
             const stop = start + len * M;
-            const [m] = mergeRunSummaries(await s.runSummaries({ start, stop, filters: {}, configuration: { ignore: ['worker'] } }));
+            const [m] = mergeRunSummaries(
+              await s.runSummaries({ start, stop, filters: {}, configuration: { ignore: ['worker'] } }),
+            );
             // One pass in time order, failures first at a tie.
-            const inside = rows.filter((r) => r.t >= start && r.t < stop).sort((x, y) => x.t - y.t || Number(x.success) - Number(y.success));
+            const inside = rows
+              .filter((r) => r.t >= start && r.t < stop)
+              .sort((x, y) => x.t - y.t || Number(x.success) - Number(y.success));
             if (inside.length === 0) return m === undefined;
             const o = inside.map((r) => (r.success ? 'P' : 'F')).join('');
             const last = o[o.length - 1]!;
@@ -445,7 +704,15 @@ describe('run summaries merged over chunks (property)', () => {
 describe('failure summaries (failure patterns)', () => {
   const contractRows = (got: Awaited<ReturnType<InfluxStore['failureSummaries']>>) =>
     got.rows
-      .map((r) => [r.series.worker, r.start, r.failures, r.firstTime, r.lastTime, r.example, got.fingerprints.get(r.fingerprint)?.category])
+      .map((r) => [
+        r.series.worker,
+        r.start,
+        r.failures,
+        r.firstTime,
+        r.lastTime,
+        r.example,
+        got.fingerprints.get(r.fingerprint)?.category,
+      ])
       .sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0])));
 
   it('maps pieces cut at hours and at a cut, with the newest message, and derives what each fingerprint means', async () => {
@@ -465,7 +732,11 @@ describe('failure summaries (failure patterns)', () => {
     ]);
     const timeouts = got.rows.filter((r) => got.fingerprints.get(r.fingerprint)?.category === 'timeout');
     expect(new Set(timeouts.map((r) => r.fingerprint)).size).toBe(1);
-    expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual({ category: 'timeout', errorType: null, pattern: 'timeout after <duration>' });
+    expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual({
+      category: 'timeout',
+      errorType: null,
+      pattern: 'timeout after <duration>',
+    });
     expect(got.rows.map((r) => r.series)).toContainEqual({ test: 'a', worker: 'w1' }); // the fingerprint column is no tag
   });
 
@@ -483,12 +754,21 @@ describe('failure summaries (failure patterns)', () => {
     expect(t).toMatchObject({ failures: 2, example: 'timeout after 2 ms, "retried"' });
     const a = byFp.get(failureKindOf(null, long).fingerprint)!;
     expect(a.example).toBe(long.slice(0, EXAMPLE_CHARS));
-    expect(got.fingerprints.get(a.fingerprint)).toEqual({ category: 'validation', errorType: null, pattern: failureKindOf(null, long).pattern });
+    expect(got.fingerprints.get(a.fingerprint)).toEqual({
+      category: 'validation',
+      errorType: null,
+      pattern: failureKindOf(null, long).pattern,
+    });
   });
 
   it('reads whole hours beyond the raw retention from the stored rows, leaving out the hour a cut falls in', async () => {
     const s = await open(runRows, { now: FAR, rawDays: 7 });
-    const got = await s.failureSummaries({ start: T0, stop: T0 + 3 * HOUR_MS, filters: { test: ['a'] }, cuts: [T0 + 80 * M] });
+    const got = await s.failureSummaries({
+      start: T0,
+      stop: T0 + 3 * HOUR_MS,
+      filters: { test: ['a'] },
+      cuts: [T0 + 80 * M],
+    });
     expect(queries.map((q) => [q.includes('"resultant_hourly"'), ...rangeOf(q).map(iso)])).toEqual([
       [true, '2026-11-21T10:00:00.000Z', '2026-11-21T11:00:00.000Z'],
       [true, '2026-11-21T12:00:00.000Z', '2026-11-21T13:00:00.000Z'],
@@ -497,14 +777,22 @@ describe('failure summaries (failure patterns)', () => {
       ['w1', T0, 1, us(50), us(50), 'timeout after 4980 ms', 'timeout'],
       ['w2', T0, 1, us(10), us(10), 'timeout after 5012 ms', 'timeout'],
     ]);
-    expect(got.fingerprints.get(got.rows[0]!.fingerprint)).toEqual({ category: 'timeout', errorType: null, pattern: 'timeout after <duration>' });
+    expect(got.fingerprints.get(got.rows[0]!.fingerprint)).toEqual({
+      category: 'timeout',
+      errorType: null,
+      pattern: 'timeout after <duration>',
+    });
     expect(warnings).toEqual([expect.stringMatching(/failure summaries before .* are older than the raw retention/)]);
   });
 
   it('lists fingerprints seen in a window, from stored hours and raw data', async () => {
     const s = await open(runRows, { now: T0 + 2 * HOUR_MS + 7 * DAY_MS, rawDays: 7 });
     const fps = await s.failureFingerprints({ start: T0, stop: T0 + 3 * HOUR_MS, filters: { test: ['a'] } });
-    expect(fps).toEqual(new Set(['timeout after 5012 ms', 'connect ECONNREFUSED 10.0.0.7:5432'].map((e) => failureKindOf(null, e).fingerprint)));
+    expect(fps).toEqual(
+      new Set(
+        ['timeout after 5012 ms', 'connect ECONNREFUSED 10.0.0.7:5432'].map((e) => failureKindOf(null, e).fingerprint),
+      ),
+    );
     expect(queries.map((q) => q.includes('"resultant_hourly"'))).toEqual([true, false]);
     expect(queries[0]).toContain('r._measurement == "test_failure_summary" and r._field == "failures"');
     expect(queries[1]).toContain('r._field == "fingerprint"');
@@ -514,15 +802,29 @@ describe('failure summaries (failure patterns)', () => {
 describe('failure buckets (incidents)', () => {
   it('counts failures per bucket, then the runs of the candidate buckets only', async () => {
     const s = await open(runRows, { now: NEAR, rawDays: 30 });
-    expect(await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR_MS, filters: {}, bucketMs: HOUR_MS, minFailures: 2 })).toEqual([
+    expect(
+      await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR_MS, filters: {}, bucketMs: HOUR_MS, minFailures: 2 }),
+    ).toEqual([
       { start: T0, runs: 5, failures: 3 },
       { start: T0 + HOUR_MS, runs: 3, failures: 2 },
     ]);
     // The runs query reads the two candidate hours as one range.
-    expect(timesIn(queries[1]!, 'runs').map(([a, b]) => [iso(a), iso(b)])).toEqual([['2026-11-21T10:00:00.000Z', '2026-11-21T12:00:00.000Z']]);
-    expect(await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR_MS, filters: { test: ['b'] }, bucketMs: HOUR_MS, minFailures: 1 })).toEqual([{ start: T0, runs: 1, failures: 1 }]);
+    expect(timesIn(queries[1]!, 'runs').map(([a, b]) => [iso(a), iso(b)])).toEqual([
+      ['2026-11-21T10:00:00.000Z', '2026-11-21T12:00:00.000Z'],
+    ]);
+    expect(
+      await s.failureBuckets({
+        start: T0,
+        stop: T0 + 3 * HOUR_MS,
+        filters: { test: ['b'] },
+        bucketMs: HOUR_MS,
+        minFailures: 1,
+      }),
+    ).toEqual([{ start: T0, runs: 1, failures: 1 }]);
     queries.length = 0;
-    expect(await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR_MS, filters: {}, bucketMs: HOUR_MS, minFailures: 4 })).toEqual([]);
+    expect(
+      await s.failureBuckets({ start: T0, stop: T0 + 3 * HOUR_MS, filters: {}, bucketMs: HOUR_MS, minFailures: 4 }),
+    ).toEqual([]);
     expect(queries).toHaveLength(1); // no candidate: no runs query
   });
 });
@@ -530,15 +832,36 @@ describe('failure buckets (incidents)', () => {
 describe('planning', () => {
   it('splits at the first whole hour of the raw retention and reports what is lost', () => {
     const h = (n: number) => T0 + n * HOUR_MS;
-    expect(planSummaries(h(0), h(3), -Infinity, true)).toEqual({ stored: [], raw: [h(0), h(3)], incompleteBefore: null });
-    expect(planSummaries(h(0) + M, h(3), h(1) + M, true)).toEqual({ stored: [[h(1), h(2)]], raw: [h(2), h(3)], incompleteBefore: h(2) });
-    expect(planSummaries(h(0), h(3), h(1) + M, false)).toEqual({ stored: [], raw: [h(1) + M, h(3)], incompleteBefore: h(1) + M });
+    expect(planSummaries(h(0), h(3), -Infinity, true)).toEqual({
+      stored: [],
+      raw: [h(0), h(3)],
+      incompleteBefore: null,
+    });
+    expect(planSummaries(h(0) + M, h(3), h(1) + M, true)).toEqual({
+      stored: [[h(1), h(2)]],
+      raw: [h(2), h(3)],
+      incompleteBefore: h(2),
+    });
+    expect(planSummaries(h(0), h(3), h(1) + M, false)).toEqual({
+      stored: [],
+      raw: [h(1) + M, h(3)],
+      incompleteBefore: h(1) + M,
+    });
     expect(planSummaries(h(0), h(3), h(5), false)).toEqual({ stored: [], raw: null, incompleteBefore: h(3) });
-    expect(planSummaries(h(0), h(5), h(9), true, [h(2)])).toEqual({ stored: [[h(0), h(2)], [h(3), h(5)]], raw: null, incompleteBefore: h(5) });
-    expect(segmentsOf([h(0) + 7 * M, h(2)], [h(1), h(1) + 20 * M, h(5)])).toEqual([[h(0) + 7 * M, h(1) + 20 * M], [h(1) + 20 * M, h(2)]]);
+    expect(planSummaries(h(0), h(5), h(9), true, [h(2)])).toEqual({
+      stored: [
+        [h(0), h(2)],
+        [h(3), h(5)],
+      ],
+      raw: null,
+      incompleteBefore: h(5),
+    });
+    expect(segmentsOf([h(0) + 7 * M, h(2)], [h(1), h(1) + 20 * M, h(5)])).toEqual([
+      [h(0) + 7 * M, h(1) + 20 * M],
+      [h(1) + 20 * M, h(2)],
+    ]);
     expect(decodeTail(0b101, 3)).toBe('FPF');
     expect(decodeTail(0b1111111111, 10)).toBe('FFFFFFFFFF');
     expect(decodeTail(0, 0)).toBe('');
   });
 });
-

@@ -75,7 +75,13 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * bounds. `level` decides the names: the hourly programs (rollup and analysis) recompute [start, stop) (whole UTC
  * hours), the daily one the single day [start, stop) (local midnights, from time/buckets.ts).
  */
-export function renderBounded(source: string, level: FluxProgram, p: RollupParams, startMs: number, stopMs: number): string {
+export function renderBounded(
+  source: string,
+  level: FluxProgram,
+  p: RollupParams,
+  startMs: number,
+  stopMs: number,
+): string {
   if (!(startMs < stopMs)) throw new Error(`empty rollup range ${iso(startMs)}..${iso(stopMs)}`);
   const withParams = renderParams(source, p).replace(/^option task = .*$/m, '// (task option removed: run as a query)');
   const body =

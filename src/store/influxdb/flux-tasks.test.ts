@@ -1,13 +1,14 @@
 // Task installation and watching against a loopback imitation of /api/v2/orgs and /api/v2/tasks.
-import { Forecaster } from '../../forecast/index.js';
-import { ForecastPool } from '../../forecast/pool.js';
+
+import type { Server } from 'node:http';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InfluxImitation } from '../../../test/influx-imitation.js';
-import type { Server } from 'node:http';
 import { createApp } from '../../api/app.js';
 import { ServiceMetrics } from '../../api/metrics.js';
 import { fixedClock } from '../../clock.js';
+import { Forecaster } from '../../forecast/index.js';
+import { ForecastPool } from '../../forecast/pool.js';
 import { LineProtocolParser } from '../../ingest/parser.js';
 import { IngestQueue } from '../../ingest/queue.js';
 import { silentLogger } from '../../logger.js';
@@ -23,7 +24,12 @@ afterEach(async () => {
 });
 
 const manager = (bucket = 'resultant', tz = 'Europe/Berlin') =>
-  new FluxTasks(new InfluxDB({ url: influx.url, token: 'test-token' }), 'acme', fluxTaskSpecs(bucket, tz), silentLogger);
+  new FluxTasks(
+    new InfluxDB({ url: influx.url, token: 'test-token' }),
+    'acme',
+    fluxTaskSpecs(bucket, tz),
+    silentLogger,
+  );
 
 const mutations = () => influx.requests.filter((r) => r.path.startsWith('/api/v2/tasks') && r.method !== 'GET').length;
 
@@ -72,7 +78,9 @@ describe('Flux task installation', () => {
 
   it('updates the tasks when the zone changes', async () => {
     await manager('resultant', 'UTC').install();
-    expect(await manager('resultant', 'America/New_York').install()).toMatchObject({ resultant_rollup_daily__v1: 'updated' });
+    expect(await manager('resultant', 'America/New_York').install()).toMatchObject({
+      resultant_rollup_daily__v1: 'updated',
+    });
     expect(influx.tasks.find((t) => t.name === 'resultant_rollup_daily__v1')!.flux).toContain('"America/New_York"');
   });
 
@@ -98,12 +106,23 @@ describe('Flux task watching', () => {
       lastRunStatus: 'failed',
       lastRunError: 'runtime error @42:5-42:40: to: field type conflict',
     });
-    influx.tasks.splice(influx.tasks.findIndex((t) => t.name === 'resultant_rollup_daily__v1'), 1);
-    expect((await m.poll()).find((s) => s.name === 'resultant_rollup_daily__v1')).toMatchObject({ status: 'warn', message: 'task not found in InfluxDB' });
+    influx.tasks.splice(
+      influx.tasks.findIndex((t) => t.name === 'resultant_rollup_daily__v1'),
+      1,
+    );
+    expect((await m.poll()).find((s) => s.name === 'resultant_rollup_daily__v1')).toMatchObject({
+      status: 'warn',
+      message: 'task not found in InfluxDB',
+    });
   });
 
   it('reports tasks as not installed when InfluxDB refuses the token', async () => {
-    const m = new FluxTasks(new InfluxDB({ url: influx.url, token: 'wrong' }), 'acme', fluxTaskSpecs('resultant', 'UTC'), silentLogger);
+    const m = new FluxTasks(
+      new InfluxDB({ url: influx.url, token: 'wrong' }),
+      'acme',
+      fluxTaskSpecs('resultant', 'UTC'),
+      silentLogger,
+    );
     await expect(m.install()).rejects.toThrow(/unauthorized/);
     expect(m.states().every((s) => s.status === 'warn')).toBe(true);
   });
@@ -124,7 +143,14 @@ describe('/health and /metrics', () => {
     const queue = new IngestQueue(store, { maxPoints: 1000 });
     const parser = new LineProtocolParser(1);
     const app = createApp({
-      store, queue, parser, metrics, fluxTasks: m, logger: silentLogger, version: 'test', clock: fixedClock(Date.UTC(2026, 10, 21)),
+      store,
+      queue,
+      parser,
+      metrics,
+      fluxTasks: m,
+      logger: silentLogger,
+      version: 'test',
+      clock: fixedClock(Date.UTC(2026, 10, 21)),
       // Workers start only when a forecast is asked for; none is here.
       forecaster: new Forecaster(store, new ForecastPool({ workers: 1 })),
       config: { timezone: 'UTC', authTokens: [], publicRead: true, maxBodyBytes: 1000 },
@@ -135,7 +161,10 @@ describe('/health and /metrics', () => {
     const a = server.address();
     const base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
     try {
-      const health = (await (await fetch(`${base}/health`)).json()) as { status: string; checks: Record<string, unknown>[] };
+      const health = (await (await fetch(`${base}/health`)).json()) as {
+        status: string;
+        checks: Record<string, unknown>[];
+      };
       expect(health.status).toBe('pass'); // answers stay right without the tasks: warn, not fail
       expect(health.checks.find((c) => c.name === 'flux_task:resultant_rollup_hourly__v1')).toMatchObject({
         status: 'warn',
@@ -144,7 +173,10 @@ describe('/health and /metrics', () => {
       });
       // InfluxDB's own error text names buckets and orgs: not on the unauthenticated /health.
       expect(JSON.stringify(health)).not.toContain('could not find bucket');
-      expect(health.checks.find((c) => c.name === 'flux_task:resultant_rollup_daily__v1')).toMatchObject({ status: 'pass', last_run_status: 'success' });
+      expect(health.checks.find((c) => c.name === 'flux_task:resultant_rollup_daily__v1')).toMatchObject({
+        status: 'pass',
+        last_run_status: 'success',
+      });
       const text = await (await fetch(`${base}/metrics`)).text();
       expect(text).toContain('resultant_flux_task_failing{task="resultant_rollup_hourly__v1"} 1');
       expect(text).toContain('resultant_flux_task_failing{task="resultant_rollup_daily__v1"} 0');

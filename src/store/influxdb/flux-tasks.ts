@@ -27,7 +27,11 @@ export function fluxTaskSpecs(bucket: string, timezone: string): FluxTaskSpec[] 
     const file = FLUX_FILES[program];
     const src = readFluxFile(file);
     const flux = renderParams(src, { srcBucket: b.raw, dstBucket: program === 'daily' ? b.daily : b.hourly, timezone });
-    return { name: taskName(src), flux, description: `Resultant ${WHAT[program]} (flux/${file}), managed by Resultant: edits are overwritten at its next start` };
+    return {
+      name: taskName(src),
+      flux,
+      description: `Resultant ${WHAT[program]} (flux/${file}), managed by Resultant: edits are overwritten at its next start`,
+    };
   });
 }
 
@@ -49,7 +53,16 @@ export class FluxTasks implements StoreBackgroundTasks {
     private readonly logger: Logger,
   ) {
     this.api = new TasksAPI(influx);
-    for (const s of specs) this.byName.set(s.name, { name: s.name, id: null, status: 'warn', lastRunStatus: null, lastRunError: null, latestCompleted: null, message: 'not installed yet' });
+    for (const s of specs)
+      this.byName.set(s.name, {
+        name: s.name,
+        id: null,
+        status: 'warn',
+        lastRunStatus: null,
+        lastRunError: null,
+        latestCompleted: null,
+        message: 'not installed yet',
+      });
   }
 
   private async resolveOrg(): Promise<string> {
@@ -61,15 +74,25 @@ export class FluxTasks implements StoreBackgroundTasks {
     const orgID = await this.resolveOrg();
     const out: Record<string, InstallAction> = {};
     for (const spec of this.specs) {
-      const found = (await this.api.getTasks({ name: spec.name, orgID })).tasks?.filter((t) => t.name === spec.name) ?? [];
-      if (found.length > 1) this.logger.warn({ task: spec.name, count: found.length }, 'several InfluxDB tasks share this name; managing the first');
+      const found =
+        (await this.api.getTasks({ name: spec.name, orgID })).tasks?.filter((t) => t.name === spec.name) ?? [];
+      if (found.length > 1)
+        this.logger.warn(
+          { task: spec.name, count: found.length },
+          'several InfluxDB tasks share this name; managing the first',
+        );
       const t = found[0];
       if (!t) {
-        const created = await this.api.postTasks({ body: { orgID, flux: spec.flux, status: 'active', description: spec.description } });
+        const created = await this.api.postTasks({
+          body: { orgID, flux: spec.flux, status: 'active', description: spec.description },
+        });
         out[spec.name] = 'created';
         this.update(spec.name, { id: created.id ?? null });
       } else if (t.flux !== spec.flux || t.status !== 'active' || t.description !== spec.description) {
-        await this.api.patchTasksID({ taskID: t.id, body: { flux: spec.flux, status: 'active', description: spec.description } });
+        await this.api.patchTasksID({
+          taskID: t.id,
+          body: { flux: spec.flux, status: 'active', description: spec.description },
+        });
         out[spec.name] = 'updated';
         this.update(spec.name, { id: t.id });
       } else {
@@ -104,7 +127,11 @@ export class FluxTasks implements StoreBackgroundTasks {
           lastRunStatus: t.lastRunStatus ?? null,
           lastRunError: t.lastRunError ?? null,
           latestCompleted: t.latestCompleted ?? null,
-          ...(inactive ? { message: `task is ${t.status ?? 'not active'}` } : failed ? { message: 'last run failed' } : {}),
+          ...(inactive
+            ? { message: `task is ${t.status ?? 'not active'}` }
+            : failed
+              ? { message: 'last run failed' }
+              : {}),
         });
         if (failed) this.logger.warn({ task: spec.name, error: t.lastRunError }, 'InfluxDB rollup task run failed');
       } catch (err) {
@@ -131,7 +158,11 @@ export class FluxTasks implements StoreBackgroundTasks {
         await this.poll();
       } catch (err) {
         this.logger.error({ err }, 'InfluxDB Flux tasks: install or poll failed');
-        for (const s of this.specs) this.update(s.name, { status: 'warn', message: installed ? 'status unknown' : 'not installed: InfluxDB refused or did not answer' });
+        for (const s of this.specs)
+          this.update(s.name, {
+            status: 'warn',
+            message: installed ? 'status unknown' : 'not installed: InfluxDB refused or did not answer',
+          });
       }
     };
     void tick();

@@ -15,19 +15,34 @@
 // the chunks already acknowledged stored, and the caller gets the error. Timestamps are a function of the lines'
 // content (lines.ts), so our retries, the ingest queue's rewrite of each request after a failed group write, and a
 // client resending its request all overwrite what was stored the first time instead of storing it twice.
-import { Cancelled, currentSignal } from '../../cancellation.js';
+
 import { InfluxDB, type ParameterizedQuery, setLogger } from '@influxdata/influxdb-client';
 import { BucketsAPI, DeleteAPI } from '@influxdata/influxdb-client-apis';
-import { formatDeletePredicate } from '../../model/delete-predicate.js';
-import type { Logger } from '../../logger.js';
-import { FluxTasks, fluxTaskSpecs } from './flux-tasks.js';
-import { findOrgID } from './org.js';
-import { configurationOf } from '../../model/configuration.js';
+import { Cancelled, currentSignal } from '../../cancellation.js';
 import { invalid } from '../../errors.js';
-import { BREAKER_STATES, type BreakerEvent, type BreakerState, type Measurement, type TestResult } from '../../model/result.js';
+import type { Logger } from '../../logger.js';
+import { configurationOf } from '../../model/configuration.js';
+import { formatDeletePredicate } from '../../model/delete-predicate.js';
 import type { WriteBatch } from '../../model/result.js';
+import {
+  BREAKER_STATES,
+  type BreakerEvent,
+  type BreakerState,
+  type Measurement,
+  type TestResult,
+} from '../../model/result.js';
+import {
+  bucketIndex,
+  bucketStart,
+  ceilHour,
+  DAY_MS,
+  floorHour,
+  HOUR_MS,
+  nextBucketStart,
+  slotFor,
+} from '../../time/buckets.js';
 import { runs } from '../../time/ranges.js';
-import { bucketIndex, bucketStart, ceilHour, DAY_MS, floorHour, HOUR_MS, nextBucketStart, slotFor } from '../../time/buckets.js';
+import { pageOfSeries } from '../series-order.js';
 import type {
   AggregateQuery,
   AggregateResult,
@@ -51,11 +66,18 @@ import type {
   StoreStatus,
   TagFilters,
 } from '../types.js';
-import { type AnalysisSource, readFailureBuckets, readFailureFingerprints, readFailureSummaries, readRunSummaries } from './analysis-reads.js';
+import {
+  type AnalysisSource,
+  readFailureBuckets,
+  readFailureFingerprints,
+  readFailureSummaries,
+  readRunSummaries,
+} from './analysis-reads.js';
 import { FLUX_FILES, type FluxProgram, readFluxFile, renderBounded } from './flux-files.js';
+import { FluxTasks, fluxTaskSpecs } from './flux-tasks.js';
 import { batchToLines } from './lines.js';
 import { Merger } from './merge.js';
-import { pageOfSeries } from '../series-order.js';
+import { findOrgID } from './org.js';
 import { num, parseTimeNs, str, tagsOf, timeMs, timeUs } from './parse.js';
 import {
   breakerQuery,
@@ -65,7 +87,15 @@ import {
   rollupRowsQuery,
   seriesQuery,
 } from './queries.js';
-import { type BucketNames, bucketNames, HOURLY_LOOKBACK_HOURS, M_BREAKER, M_RESULT, M_RUN_SUMMARY, METRIC_TAG } from './schema.js';
+import {
+  type BucketNames,
+  bucketNames,
+  HOURLY_LOOKBACK_HOURS,
+  M_BREAKER,
+  M_RESULT,
+  M_RUN_SUMMARY,
+  METRIC_TAG,
+} from './schema.js';
 import { classify, LineWriter, type LineWriterOptions } from './writer.js';
 
 export interface InfluxStoreOptions {
@@ -178,7 +208,10 @@ export class InfluxStore implements Store {
         const row = tableMeta.toObject(values);
         const labels = tableMeta.columns.map((c) => c.label).filter((l) => l !== '');
         if (labels.length === 2 && labels.includes('error') && labels.includes('reference')) {
-          const ref = row.reference === undefined || row.reference === null || row.reference === '' ? '' : ` (reference ${String(row.reference)})`;
+          const ref =
+            row.reference === undefined || row.reference === null || row.reference === ''
+              ? ''
+              : ` (reference ${String(row.reference)})`;
           throw new Error(`InfluxDB failed part-way through a query: ${String(row.error)}${ref}`);
         }
         yield row;
@@ -256,7 +289,16 @@ export class InfluxStore implements Store {
       stats: merger.level,
       skipUntagged: q.skipUntagged === true,
     });
-    type Cell = { tc: number; sc: number; n: number; s: number; sd: number; mn: number | null; mx: number | null; p: (number | null)[] };
+    type Cell = {
+      tc: number;
+      sc: number;
+      n: number;
+      s: number;
+      sd: number;
+      mn: number | null;
+      mx: number | null;
+      p: (number | null)[];
+    };
     const cells = new Map<ReturnType<Merger['get']>, Cell>();
     for await (const row of this.rows(query)) {
       const startMs = timeMs(String(row._start));
@@ -269,22 +311,46 @@ export class InfluxStore implements Store {
       if (!c) cells.set(a, (c = { tc: 0, sc: 0, n: 0, s: 0, sd: 0, mn: null, mx: null, p: [null, null, null] }));
       const v = num(row._value);
       switch (row.result) {
-        case 'tc': c.tc = v ?? 0; break;
-        case 'sc': c.sc = v ?? 0; break;
-        case 'n': c.n = v ?? 0; break;
-        case 's': c.s = v ?? 0; break;
-        case 'sd': c.sd = v ?? 0; break;
-        case 'mn': c.mn = v; break;
-        case 'mx': c.mx = v; break;
-        case 'p50': c.p[0] = v; break;
-        case 'p95': c.p[1] = v; break;
-        case 'p99': c.p[2] = v; break;
+        case 'tc':
+          c.tc = v ?? 0;
+          break;
+        case 'sc':
+          c.sc = v ?? 0;
+          break;
+        case 'n':
+          c.n = v ?? 0;
+          break;
+        case 's':
+          c.s = v ?? 0;
+          break;
+        case 'sd':
+          c.sd = v ?? 0;
+          break;
+        case 'mn':
+          c.mn = v;
+          break;
+        case 'mx':
+          c.mx = v;
+          break;
+        case 'p50':
+          c.p[0] = v;
+          break;
+        case 'p95':
+          c.p[1] = v;
+          break;
+        case 'p99':
+          c.p[2] = v;
+          break;
       }
     }
     for (const [a, c] of cells) {
       merger.addCounts(a, c.tc, c.sc);
       // Flux's population stddev comes from a streaming mean/M2; squaring it back gives M2 to rounding.
-      merger.addMoments(a, { n: c.n, sum: c.s, m2: c.sd * c.sd * c.n, min: c.mn, max: c.mx }, [c.p[0]!, c.p[1]!, c.p[2]!]);
+      merger.addMoments(a, { n: c.n, sum: c.s, m2: c.sd * c.sd * c.n, min: c.mn, max: c.mx }, [
+        c.p[0]!,
+        c.p[1]!,
+        c.p[2]!,
+      ]);
     }
   }
 
@@ -365,7 +431,9 @@ export class InfluxStore implements Store {
   async series(q: SeriesQuery): Promise<SeriesInfo[]> {
     const measurements: Measurement[] = q.measurement ? [q.measurement] : [M_BREAKER, M_RESULT];
     const by = new Map<string, SeriesInfo>();
-    for await (const row of this.rows(seriesQuery({ bucket: this.buckets.raw, startUs: q.start, stopUs: q.stop, filters: q.filters, measurements }))) {
+    for await (const row of this.rows(
+      seriesQuery({ bucket: this.buckets.raw, startUs: q.start, stopUs: q.stop, filters: q.filters, measurements }),
+    )) {
       const measurement = String(row._measurement) as Measurement;
       const tags = tagsOf(row, SERIES_NOT_TAGS);
       const key = JSON.stringify([measurement, tags]);
@@ -408,7 +476,9 @@ export class InfluxStore implements Store {
 
   async breakerEvents(q: BreakerQuery): Promise<BreakerEvent[]> {
     const out: BreakerEvent[] = [];
-    for await (const row of this.rows(breakerQuery({ bucket: this.buckets.raw, startUs: q.start, stopUs: q.stop, filters: q.filters }))) {
+    for await (const row of this.rows(
+      breakerQuery({ bucket: this.buckets.raw, startUs: q.start, stopUs: q.stop, filters: q.filters }),
+    )) {
       const state = str(row.state);
       if (!state || !(BREAKER_STATES as readonly string[]).includes(state)) continue;
       out.push({
@@ -425,11 +495,17 @@ export class InfluxStore implements Store {
 
   /** Runs one Flux program over explicit bounds through /api/v2/query (what the tasks do on their schedule). */
   async runRollup(program: FluxProgram, startMs: number, stopMs: number): Promise<void> {
-    const flux = renderBounded(readFluxFile(FLUX_FILES[program]), program, {
-      srcBucket: this.buckets.raw,
-      dstBucket: program === 'daily' ? this.buckets.daily : this.buckets.hourly,
-      timezone: this.opts.timezone,
-    }, startMs, stopMs);
+    const flux = renderBounded(
+      readFluxFile(FLUX_FILES[program]),
+      program,
+      {
+        srcBucket: this.buckets.raw,
+        dstBucket: program === 'daily' ? this.buckets.daily : this.buckets.hourly,
+        timezone: this.opts.timezone,
+      },
+      startMs,
+      stopMs,
+    );
     // to() answers with the rows it wrote; read and drop them (the answer is only complete once they are written).
     for await (const _ of this.rows(flux)) void _;
   }
@@ -439,7 +515,11 @@ export class InfluxStore implements Store {
    * (the two hourly tasks' work: what reads beyond the raw retention use). The rollup first, for the whole range:
    * a failing analysis program must not keep the aggregates' rollups from being brought up to date.
    */
-  private async rollupHours(startMs: number, stopMs: number, programs: readonly FluxProgram[] = ['hourly', 'analysis']): Promise<void> {
+  private async rollupHours(
+    startMs: number,
+    stopMs: number,
+    programs: readonly FluxProgram[] = ['hourly', 'analysis'],
+  ): Promise<void> {
     const step = HOURS_PER_QUERY * HOUR_MS;
     for (const program of programs) {
       for (let s = startMs; s < stopMs; s += step) await this.runRollup(program, s, Math.min(stopMs, s + step));
@@ -492,7 +572,12 @@ export class InfluxStore implements Store {
       await this.runRollup('daily', d, nextBucketStart('day', tz, d));
       days++;
     }
-    return { hoursRolledUp: hours, daysRolledUp: days, hourlyWatermark: floorHour(now), dailyWatermark: bucketStart('day', tz, now) };
+    return {
+      hoursRolledUp: hours,
+      daysRolledUp: days,
+      hourlyWatermark: floorHour(now),
+      dailyWatermark: bucketStart('day', tz, now),
+    };
   }
 
   /**
@@ -509,9 +594,18 @@ export class InfluxStore implements Store {
     if (this.closed) throw new Error('store is closed');
     const api = new DeleteAPI(this.influx);
     const post = (bucket: string, fromNs: bigint, toNs: bigint, predicate: string): Promise<void> =>
-      api.postDelete({ org: this.opts.org, bucket, body: { start: rfc3339Ns(fromNs), stop: rfc3339Ns(toNs), ...(predicate ? { predicate } : {}) } });
+      api.postDelete({
+        org: this.opts.org,
+        bucket,
+        body: { start: rfc3339Ns(fromNs), stop: rfc3339Ns(toNs), ...(predicate ? { predicate } : {}) },
+      });
     // InfluxDB's range is inclusive at both ends; raw points are the result's µs plus a 0-999 ns suffix (lines.ts).
-    await post(this.buckets.raw, BigInt(q.start) * 1000n, BigInt(q.stop) * 1000n - 1n, formatDeletePredicate({ ...(q.measurement ? { measurement: q.measurement } : {}), tags: q.tags }));
+    await post(
+      this.buckets.raw,
+      BigInt(q.start) * 1000n,
+      BigInt(q.stop) * 1000n - 1n,
+      formatDeletePredicate({ ...(q.measurement ? { measurement: q.measurement } : {}), tags: q.tags }),
+    );
     const unknown: DeleteReport = { resultsDeleted: null, breakerEventsDeleted: null, seriesDeleted: null };
     if (q.measurement === 'circuit_breaker') return unknown;
     const seriesPredicate = formatDeletePredicate({ tags: q.tags });
@@ -573,11 +667,18 @@ export class InfluxStore implements Store {
     try {
       const floor = this.rawFloor(nowMs);
       const rows: Record<string, unknown>[] = [];
-      for await (const row of this.rows(cardinalityQuery(this.buckets.raw, floor === -Infinity ? 0 : floor))) rows.push(row);
+      for await (const row of this.rows(cardinalityQuery(this.buckets.raw, floor === -Infinity ? 0 : floor)))
+        rows.push(row);
       const seriesCount = rows.reduce((n, r) => n + (num(r._value) ?? 0), 0);
       return { ok: true, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount };
     } catch (e) {
-      return { ok: false, rollupLagSeconds: 0, dirtyHours: this.dirtyHours.size, seriesCount: 0, message: e instanceof Error ? e.message : String(e) };
+      return {
+        ok: false,
+        rollupLagSeconds: 0,
+        dirtyHours: this.dirtyHours.size,
+        seriesCount: 0,
+        message: e instanceof Error ? e.message : String(e),
+      };
     }
   }
 
@@ -588,7 +689,20 @@ export class InfluxStore implements Store {
   }
 }
 
-const ROLLUP_NOT_TAGS = new Set([METRIC_TAG, 'test_count', 'success_count', 'n', 'sum', 'sumsq', 'm2', 'min', 'max', 'p50', 'p95', 'p99']);
+const ROLLUP_NOT_TAGS = new Set([
+  METRIC_TAG,
+  'test_count',
+  'success_count',
+  'n',
+  'sum',
+  'sumsq',
+  'm2',
+  'min',
+  'max',
+  'p50',
+  'p95',
+  'p99',
+]);
 const SERIES_NOT_TAGS = new Set<string>();
 // String fields of a result: not tags (fingerprint is written with failed results, lines.ts).
 const RESULT_NOT_TAGS = new Set(['error', 'error_type', 'fingerprint']);
@@ -642,7 +756,6 @@ export function regularRuns(b: readonly number[]): number[][] {
   }
   return out;
 }
-
 
 /** RFC 3339 with nanoseconds, UTC, of epoch nanoseconds (what /api/v2/delete takes). */
 export function rfc3339Ns(ns: bigint): string {

@@ -2,10 +2,11 @@
 // (with INFLUX_TOKEN and INFLUX_ORG) when set, else a pinned influxdb:2.7 container through testcontainers when a
 // Docker engine is reachable, else the suite is SKIPPED, and says so loudly: a skipped test named with the reason
 // shows in every run and a warning is printed. It never passes without having run. `npm run test:influx`.
+
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { afterAll, describe, it } from 'vitest';
 import { runStoreContract } from '../contract.case.js';
@@ -50,9 +51,16 @@ async function resolveTarget(): Promise<Target | { skip: string } | { fail: stri
       .withExposedPorts(8086)
       .withWaitStrategy(Wait.forHttp('/health', 8086).forStatusCode(200))
       .start();
-    return { url: `http://${c.getHost()}:${c.getMappedPort(8086)}`, token, org: 'contract', stop: async () => void (await c.stop()) };
+    return {
+      url: `http://${c.getHost()}:${c.getMappedPort(8086)}`,
+      token,
+      org: 'contract',
+      stop: async () => void (await c.stop()),
+    };
   } catch (e) {
-    return { skip: `a Docker engine looked reachable (${docker}) but starting ${IMAGE} failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      skip: `a Docker engine looked reachable (${docker}) but starting ${IMAGE} failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
@@ -75,7 +83,15 @@ if ('fail' in target) {
   const created: string[] = [];
   afterAll(async () => {
     // Remove the buckets the suite made (each store got its own), then the container if we started one.
-    const probe = await InfluxStore.open({ url: target.url, token: target.token, org: target.org, bucket: 'contract_cleanup_probe', timezone: 'UTC', retention: { rawDays: 0, hourlyDays: 0, dailyDays: 0 }, setupBuckets: false });
+    const probe = await InfluxStore.open({
+      url: target.url,
+      token: target.token,
+      org: target.org,
+      bucket: 'contract_cleanup_probe',
+      timezone: 'UTC',
+      retention: { rawDays: 0, hourlyDays: 0, dailyDays: 0 },
+      setupBuckets: false,
+    });
     const orgID = (await new OrgsAPI(probe.influx).getOrgs({ org: target.org })).orgs?.[0]?.id;
     const api = new BucketsAPI(probe.influx);
     for (const name of created) {
@@ -92,7 +108,14 @@ if ('fail' in target) {
         const bucket = `resultant_contract_${randomUUID().slice(0, 8)}`;
         created.push(bucket, `${bucket}_hourly`, `${bucket}_daily`);
         // Infinite retention: the suite writes data months in the past and in the near future.
-        return InfluxStore.open({ url: target.url, token: target.token, org: target.org, bucket, timezone, retention: { rawDays: 0, hourlyDays: 0, dailyDays: 0 } });
+        return InfluxStore.open({
+          url: target.url,
+          token: target.token,
+          org: target.org,
+          bucket,
+          timezone,
+          retention: { rawDays: 0, hourlyDays: 0, dailyDays: 0 },
+        });
       },
     });
   });

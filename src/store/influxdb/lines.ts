@@ -13,8 +13,8 @@
 // microsecond (common with second-precision writers) mostly get different nanoseconds, which keeps ties rare in
 // the newest-first sort that /results pages through. Reads truncate to microseconds.
 import { Point } from '@influxdata/influxdb-client';
-import { fnv1a } from '../fnv1a.js';
 import type { WriteBatch } from '../../model/result.js';
+import { fnv1a } from '../fnv1a.js';
 import { FINGERPRINT, M_BREAKER, M_RESULT } from './schema.js';
 
 /** Microseconds plus a 0..999 ns suffix, as an exact decimal string (beyond 2^53 as a number). */

@@ -2,9 +2,10 @@
 // min/max take the extremes. Percentiles: a group-bucket fed by one row keeps that row's exact values (R type 7,
 // from Flux's exact_mean quantile); one fed by several rollup rows gets them from the merged sketch bins (within
 // 0.8 %, model/stats.ts), the contract's allowance for merged buckets.
-import { bucketIndex } from '../../time/buckets.js';
-import { type Moments, EMPTY_MOMENTS, mergeMoments, QUANTILES, sketchQuantile } from '../../model/stats.js';
+
 import type { Tags } from '../../model/result.js';
+import { EMPTY_MOMENTS, type Moments, mergeMoments, QUANTILES, sketchQuantile } from '../../model/stats.js';
+import { bucketIndex } from '../../time/buckets.js';
 import type { AggregateGroup, BucketAggregate, StatsLevel } from '../types.js';
 import { M_COUNTS, M_SKETCH, M_STATS } from './schema.js';
 
@@ -73,11 +74,11 @@ export class Merger {
     else if (measurement === M_STATS) {
       const count = n('n') ?? 0;
       if (count > 0) {
-        this.addMoments(
-          a,
-          { n: count, sum: n('sum') ?? 0, m2: n('m2') ?? 0, min: n('min'), max: n('max') },
-          [n('p50'), n('p95'), n('p99')],
-        );
+        this.addMoments(a, { n: count, sum: n('sum') ?? 0, m2: n('m2') ?? 0, min: n('min'), max: n('max') }, [
+          n('p50'),
+          n('p95'),
+          n('p99'),
+        ]);
       }
     } else if (measurement === M_SKETCH) {
       for (const [k, v] of Object.entries(f)) {
@@ -117,7 +118,10 @@ export function finish(a: Acc, level: StatsLevel = 'percentiles'): BucketAggrega
   if (level !== 'percentiles') p = [null, null, null];
   else if (m.n > 0 && a.sources > 1) {
     approximate = true;
-    p = a.bins.size > 0 && m.min !== null && m.max !== null ? sketchPercentiles(a.bins, m.min, m.max) : [null, null, null];
+    p =
+      a.bins.size > 0 && m.min !== null && m.max !== null
+        ? sketchPercentiles(a.bins, m.min, m.max)
+        : [null, null, null];
   }
   return {
     bucket: a.bucket,

@@ -68,7 +68,11 @@ export function tagsPresent(keys: readonly string[]): Q {
 }
 
 /** A Flux array of strings. */
-export const strArray = (xs: string[]): Q => flux`[${join(xs.map((x) => flux`${x}`), ', ')}]`;
+export const strArray = (xs: string[]): Q =>
+  flux`[${join(
+    xs.map((x) => flux`${x}`),
+    ', ',
+  )}]`;
 
 export interface RawAggregateRun {
   bucket: string;
@@ -113,8 +117,12 @@ export function rawAggregateQuery(r: RawAggregateRun): Q {
     stat(flux`m |> quantile(q: 0.99, method: "exact_mean")`, 'p99'),
   ];
   const metricStats = level === 'counts' ? [] : level === 'moments' ? moments : [...moments, ...percentiles];
-  const fields = level === 'counts' ? flux`r._field == "success"` : flux`(r._field == "success" or r._field == ${r.metric})`;
-  const m = level === 'counts' ? flux`` : flux`
+  const fields =
+    level === 'counts' ? flux`r._field == "success"` : flux`(r._field == "success" or r._field == ${r.metric})`;
+  const m =
+    level === 'counts'
+      ? flux``
+      : flux`
 m = data |> filter(fn: (r) => r._field == ${r.metric}) |> toFloat()`;
   return flux`data = from(bucket: ${r.bucket})
   |> range(start: ${msTime(r.startMs)}, stop: ${msTime(r.stopMs)})
@@ -123,8 +131,12 @@ m = data |> filter(fn: (r) => r._field == ${r.metric}) |> toFloat()`;
   |> window(every: ${fluxDuration(`${r.everyMs}ms`)}, offset: ${fluxDuration(`${r.offsetMs}ms`)}, createEmpty: false)
 ok = data |> filter(fn: (r) => r._field == "success")${m}
 ${stat(flux`ok |> count()`, 'tc')}
-${stat(flux`ok |> map(fn: (r) => ({r with _value: if r._value then 1 else 0})) |> sum()`, 'sc')}${metricStats.length ? flux`
-${join(metricStats, '\n')}` : flux``}`;
+${stat(flux`ok |> map(fn: (r) => ({r with _value: if r._value then 1 else 0})) |> sum()`, 'sc')}${
+  metricStats.length
+    ? flux`
+${join(metricStats, '\n')}`
+    : flux``
+}`;
 }
 
 export interface RollupRowsRun {
@@ -165,7 +177,10 @@ export interface ResultsRun {
 
 /** Raw results, newest first: one pivoted row per point. */
 export function resultsQuery(r: ResultsRun): Q {
-  const ok = r.success === undefined ? flux`` : flux`
+  const ok =
+    r.success === undefined
+      ? flux``
+      : flux`
   |> filter(fn: (r) => r.success == ${r.success})`;
   const stopNs = BigInt(Math.round(clampUs(r.stopUs))) * 1000n;
   const stop = r.beforeNs !== undefined && r.beforeNs < stopNs ? nsTime(r.beforeNs) : usTime(clampUs(r.stopUs));

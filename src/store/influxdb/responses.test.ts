@@ -10,7 +10,10 @@ import type { InfluxStore } from './index.js';
 import { parseTimeNs, tagsOf, timeUs } from './parse.js';
 
 const fixture = (name: string): { source: string; csv: string } =>
-  JSON.parse(readFileSync(new URL(`../../../test/fixtures/influx/${name}`, import.meta.url), 'utf8')) as { source: string; csv: string };
+  JSON.parse(readFileSync(new URL(`../../../test/fixtures/influx/${name}`, import.meta.url), 'utf8')) as {
+    source: string;
+    csv: string;
+  };
 
 let influx: InfluxImitation;
 let store: InfluxStore;
@@ -37,13 +40,16 @@ const sentFlux = (r: Recorded): string => (JSON.parse(r.body) as { query: string
 describe('annotated CSV', () => {
   it('reads the documentation example: three tables, tags, exact times, doubles', () => {
     const rows: Record<string, unknown>[] = [];
-    stringToLines(fixture('docs-annotated-csv-example.json').csv, linesToTables({
-      next: (values, meta) => void rows.push(meta.toObject(values)),
-      error: (e) => {
-        throw e;
-      },
-      complete: () => undefined,
-    }));
+    stringToLines(
+      fixture('docs-annotated-csv-example.json').csv,
+      linesToTables({
+        next: (values, meta) => void rows.push(meta.toObject(values)),
+        error: (e) => {
+          throw e;
+        },
+        complete: () => undefined,
+      }),
+    );
     expect(rows).toHaveLength(3);
     expect(rows.map((r) => r.result)).toEqual(['mean', 'mean', 'mean']); // the #default annotation fills it in
     expect(rows.map((r) => r._value)).toEqual([15.43, 59.25, 52.62]);
@@ -58,7 +64,9 @@ describe('annotated CSV', () => {
 
   it('parses RFC 3339 times exactly to the nanosecond, with zone offsets', () => {
     expect(parseTimeNs('2026-11-21T10:00:00.000007123Z')).toBe(BigInt(Date.UTC(2026, 10, 21, 10)) * 1_000_000n + 7123n);
-    expect(parseTimeNs('2026-11-21T11:00:00.5+01:00')).toBe(BigInt(Date.UTC(2026, 10, 21, 10)) * 1_000_000n + 500_000_000n);
+    expect(parseTimeNs('2026-11-21T11:00:00.5+01:00')).toBe(
+      BigInt(Date.UTC(2026, 10, 21, 10)) * 1_000_000n + 500_000_000n,
+    );
     expect(() => parseTimeNs('yesterday')).toThrow(/unreadable time/);
   });
 });
@@ -83,11 +91,41 @@ describe('adapter reads', () => {
     expect(r.groups).toEqual([
       {
         group: { region: 'eu' },
-        buckets: [{ bucket: 0, testCount: 6, successCount: 5, n: 5, sum: 60, m2: expect.closeTo(10, 12), min: 10, max: 14, p50: 12, p95: 13.8, p99: 13.96, approximate: false }],
+        buckets: [
+          {
+            bucket: 0,
+            testCount: 6,
+            successCount: 5,
+            n: 5,
+            sum: 60,
+            m2: expect.closeTo(10, 12),
+            min: 10,
+            max: 14,
+            p50: 12,
+            p95: 13.8,
+            p99: 13.96,
+            approximate: false,
+          },
+        ],
       },
       {
         group: { region: null },
-        buckets: [{ bucket: 1, testCount: 2, successCount: 1, n: 2, sum: 30, m2: expect.closeTo(200, 12), min: 5, max: 25, p50: 15, p95: 24, p99: 24.8, approximate: false }],
+        buckets: [
+          {
+            bucket: 1,
+            testCount: 2,
+            successCount: 1,
+            n: 2,
+            sum: 30,
+            m2: expect.closeTo(200, 12),
+            min: 5,
+            max: 25,
+            p50: 15,
+            p95: 24,
+            p99: 24.8,
+            approximate: false,
+          },
+        ],
       },
     ]);
   });
@@ -96,7 +134,14 @@ describe('adapter reads', () => {
     serve('raw-aggregate.json');
     const h0 = Date.UTC(2026, 10, 21, 9, 30);
     await expect(
-      store.aggregate({ period: 'hour', tz: 'Asia/Kolkata', boundaries: [h0, h0 + 3_600_000], filters: {}, groupBy: ['region'], metric: 'latency_ms' }),
+      store.aggregate({
+        period: 'hour',
+        tz: 'Asia/Kolkata',
+        boundaries: [h0, h0 + 3_600_000],
+        filters: {},
+        groupBy: ['region'],
+        metric: 'latency_ms',
+      }),
     ).rejects.toThrow(/not a bucket start/);
   });
 
@@ -104,8 +149,24 @@ describe('adapter reads', () => {
     const seen = serve('results.json');
     const page = await store.results({ start: 0, stop: 1e16, filters: {}, limit: 2 });
     expect(page.results).toEqual([
-      { time: Date.UTC(2026, 10, 21, 10, 0, 2) * 1000 + 7, success: true, latency_ms: 14, metrics: { throughput: 300 }, error: null, error_type: null, tags: { endpoint: 'api' } },
-      { time: Date.UTC(2026, 10, 21, 10, 0, 1) * 1000 + 5, success: false, latency_ms: null, metrics: null, error: 'time"out, retried', error_type: 'net', tags: { endpoint: 'api' } },
+      {
+        time: Date.UTC(2026, 10, 21, 10, 0, 2) * 1000 + 7,
+        success: true,
+        latency_ms: 14,
+        metrics: { throughput: 300 },
+        error: null,
+        error_type: null,
+        tags: { endpoint: 'api' },
+      },
+      {
+        time: Date.UTC(2026, 10, 21, 10, 0, 1) * 1000 + 5,
+        success: false,
+        latency_ms: null,
+        metrics: null,
+        error: 'time"out, retried',
+        error_type: 'net',
+        tags: { endpoint: 'api' },
+      },
     ]);
     expect(page.nextCursor).not.toBeNull();
     expect(sentFlux(seen[0]!)).toContain('limit(n: 3)');
@@ -118,15 +179,47 @@ describe('adapter reads', () => {
   it('does not take the fingerprint field of a failed result for a tag', async () => {
     const t = '2026-11-21T10:00:01.000005123Z';
     influx.queryAnswer = (_r, res) =>
-      csv(res, annotatedCsv([{
-        result: '_result',
-        columns: [['_start', 'dateTime:RFC3339', false], ['_stop', 'dateTime:RFC3339', false], ['_time', 'dateTime:RFC3339', false], ['_measurement', 'string', false],
-          ['endpoint', 'string', false], ['error', 'string', false], ['fingerprint', 'string', false], ['success', 'boolean', false]],
-        rows: [['1970-01-01T00:00:00Z', '2262-04-11T23:47:16.854Z', t, 'test_result', 'api', 'timeout after 5 s', '0123456789abcdef', false]],
-      }]));
+      csv(
+        res,
+        annotatedCsv([
+          {
+            result: '_result',
+            columns: [
+              ['_start', 'dateTime:RFC3339', false],
+              ['_stop', 'dateTime:RFC3339', false],
+              ['_time', 'dateTime:RFC3339', false],
+              ['_measurement', 'string', false],
+              ['endpoint', 'string', false],
+              ['error', 'string', false],
+              ['fingerprint', 'string', false],
+              ['success', 'boolean', false],
+            ],
+            rows: [
+              [
+                '1970-01-01T00:00:00Z',
+                '2262-04-11T23:47:16.854Z',
+                t,
+                'test_result',
+                'api',
+                'timeout after 5 s',
+                '0123456789abcdef',
+                false,
+              ],
+            ],
+          },
+        ]),
+      );
     const page = await store.results({ start: 0, stop: 1e16, filters: {}, limit: 5 });
     expect(page.results).toEqual([
-      { time: Date.UTC(2026, 10, 21, 10, 0, 1) * 1000 + 5, success: false, latency_ms: null, metrics: null, error: 'timeout after 5 s', error_type: null, tags: { endpoint: 'api' } },
+      {
+        time: Date.UTC(2026, 10, 21, 10, 0, 1) * 1000 + 5,
+        success: false,
+        latency_ms: null,
+        metrics: null,
+        error: 'timeout after 5 s',
+        error_type: null,
+        tags: { endpoint: 'api' },
+      },
     ]);
   });
 
@@ -134,7 +227,9 @@ describe('adapter reads', () => {
     const seen = serve('results.json');
     const gone = new AbortController();
     gone.abort();
-    await expect(withCancellation(gone.signal, () => store.results({ start: 0, stop: 1e16, filters: {}, limit: 2 }))).rejects.toBeInstanceOf(Cancelled);
+    await expect(
+      withCancellation(gone.signal, () => store.results({ start: 0, stop: 1e16, filters: {}, limit: 2 })),
+    ).rejects.toBeInstanceOf(Cancelled);
     expect(seen).toHaveLength(0);
     // An answer that sends its header and first row, then holds the rest back until the test lets it go.
     const header = fixture('results.json').csv.split('\n').slice(0, 5).join('\n');
@@ -146,7 +241,9 @@ describe('adapter reads', () => {
       void held.then(() => res.end(`${fixture('results.json').csv.split('\n').slice(5).join('\n')}`));
     };
     const leaving = new AbortController();
-    const read = withCancellation(leaving.signal, () => store.results({ start: 0, stop: 1e16, filters: {}, limit: 10 }));
+    const read = withCancellation(leaving.signal, () =>
+      store.results({ start: 0, stop: 1e16, filters: {}, limit: 10 }),
+    );
     await new Promise((r) => setTimeout(r, 100));
     leaving.abort();
     release();
@@ -155,18 +252,34 @@ describe('adapter reads', () => {
 
   it('rejects a cursor it did not make', async () => {
     serve('results.json');
-    await expect(store.results({ start: 0, stop: 1e16, filters: {}, limit: 2, cursor: 'bm9wZQ' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(
+      store.results({ start: 0, stop: 1e16, filters: {}, limit: 2, cursor: 'bm9wZQ' }),
+    ).rejects.toMatchObject({ code: 'invalid' });
     // A forged skip that would make one page read a million rows.
     const forged = Buffer.from('1763719200000000000:999999').toString('base64url');
-    await expect(store.results({ start: 0, stop: 1e16, filters: {}, limit: 2, cursor: forged })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(store.results({ start: 0, stop: 1e16, filters: {}, limit: 2, cursor: forged })).rejects.toMatchObject({
+      code: 'invalid',
+    });
   });
 
   it('reads series with first and last time and counts', async () => {
     serve('series.json');
     const T0 = Date.UTC(2026, 10, 21, 10);
     expect(await store.series({ start: 0, stop: 1e16, filters: {}, limit: 100 })).toEqual([
-      { measurement: 'circuit_breaker', tags: { breaker: 'x-client', endpoint: 'x' }, firstTime: T0 * 1000, lastTime: (T0 + 60_000) * 1000, count: 2 },
-      { measurement: 'test_result', tags: { endpoint: 'x' }, firstTime: T0 * 1000 + 1, lastTime: (T0 + 5000) * 1000 + 1, count: 2 },
+      {
+        measurement: 'circuit_breaker',
+        tags: { breaker: 'x-client', endpoint: 'x' },
+        firstTime: T0 * 1000,
+        lastTime: (T0 + 60_000) * 1000,
+        count: 2,
+      },
+      {
+        measurement: 'test_result',
+        tags: { endpoint: 'x' },
+        firstTime: T0 * 1000 + 1,
+        lastTime: (T0 + 5000) * 1000 + 1,
+        count: 2,
+      },
     ]);
   });
 
@@ -181,35 +294,67 @@ describe('adapter reads', () => {
 
   it('surfaces a query error from InfluxDB', async () => {
     influx.queryAnswer = (_r, res) => {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":"invalid","message":"compilation failed: error at @1:1-1:5"}');
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"code":"invalid","message":"compilation failed: error at @1:1-1:5"}');
     };
     await expect(store.breakerEvents({ start: 0, stop: 1e16, filters: {} })).rejects.toThrow(/compilation failed/);
   });
 
   it('fails every query path on the error table InfluxDB appends when a query fails part-way', async () => {
     const t = '2026-11-21T10:00:01.000005123Z';
-    const partial = annotatedCsv([{
-      result: '_result',
-      columns: [['_start', 'dateTime:RFC3339', false], ['_stop', 'dateTime:RFC3339', false], ['_time', 'dateTime:RFC3339', false], ['_measurement', 'string', false],
-        ['endpoint', 'string', false], ['success', 'boolean', false]],
-      rows: [['1970-01-01T00:00:00Z', '2262-04-11T23:47:16.854Z', t, 'test_result', 'api', true]],
-    }]);
+    const partial = annotatedCsv([
+      {
+        result: '_result',
+        columns: [
+          ['_start', 'dateTime:RFC3339', false],
+          ['_stop', 'dateTime:RFC3339', false],
+          ['_time', 'dateTime:RFC3339', false],
+          ['_measurement', 'string', false],
+          ['endpoint', 'string', false],
+          ['success', 'boolean', false],
+        ],
+        rows: [['1970-01-01T00:00:00Z', '2262-04-11T23:47:16.854Z', t, 'test_result', 'api', true]],
+      },
+    ]);
     // Rows first where a result row fits the query (results, series); for the others the error table alone, which
     // InfluxDB sends the same way when the failure comes before the first table.
     let withRows = true;
-    influx.queryAnswer = (_r, res) => csv(res, `${withRows ? `${partial}\r\n\r\n` : ''}${errorTable('panic: runtime error, "index out of range"', '897')}`);
-    const failed = /^InfluxDB failed part-way through a query: panic: runtime error, "index out of range" \(reference 897\)$/;
+    influx.queryAnswer = (_r, res) =>
+      csv(
+        res,
+        `${withRows ? `${partial}\r\n\r\n` : ''}${errorTable('panic: runtime error, "index out of range"', '897')}`,
+      );
+    const failed =
+      /^InfluxDB failed part-way through a query: panic: runtime error, "index out of range" \(reference 897\)$/;
     const H = 3_600_000;
     const h0 = Date.UTC(2026, 10, 21, 10);
     const paths: [string, () => Promise<unknown>][] = [
       ['results', () => store.results({ start: 0, stop: 1e16, filters: {}, limit: 5 })],
       ['series', () => store.series({ start: 0, stop: 1e16, filters: {}, limit: 5 })],
       ['breaker events', () => store.breakerEvents({ start: 0, stop: 1e16, filters: {} })],
-      ['aggregate', () => store.aggregate({ period: 'hour', tz: 'UTC', boundaries: [h0, h0 + H], filters: {}, groupBy: [], metric: 'latency_ms' })],
-      ['run summaries', () => store.runSummaries({ start: h0, stop: h0 + H, filters: {}, configuration: { ignore: ['worker'] } })],
+      [
+        'aggregate',
+        () =>
+          store.aggregate({
+            period: 'hour',
+            tz: 'UTC',
+            boundaries: [h0, h0 + H],
+            filters: {},
+            groupBy: [],
+            metric: 'latency_ms',
+          }),
+      ],
+      [
+        'run summaries',
+        () => store.runSummaries({ start: h0, stop: h0 + H, filters: {}, configuration: { ignore: ['worker'] } }),
+      ],
       ['failure summaries', () => store.failureSummaries({ start: h0, stop: h0 + H, filters: {} })],
       ['failure fingerprints', () => store.failureFingerprints({ start: h0, stop: h0 + H, filters: {} })],
-      ['failure buckets', () => store.failureBuckets({ start: h0, stop: h0 + H, filters: {}, bucketMs: 60_000, minFailures: 1 })],
+      [
+        'failure buckets',
+        () => store.failureBuckets({ start: h0, stop: h0 + H, filters: {}, bucketMs: 60_000, minFailures: 1 }),
+      ],
       ['a rollup run', () => store.runRollup('hourly', h0, h0 + H)],
     ];
     for (const [name, run] of paths) {

@@ -1,8 +1,8 @@
 // rollup() and rebuildRollups() run the flux/ programs through /api/v2/query with explicit aligned bounds
 // (observed at a loopback imitation of the query endpoint).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { csv, InfluxImitation } from '../../../test/influx-imitation.js';
 import { batchOf } from '../../../test/helpers.js';
+import { csv, InfluxImitation } from '../../../test/influx-imitation.js';
 import { HOUR_MS } from '../../time/buckets.js';
 import { imitationStore } from './imitation.case.js';
 
@@ -28,7 +28,10 @@ function allRuns(): [string, string, string][] {
       expect(q).not.toMatch(/^option task/m);
       expect(q).not.toContain('now()');
       const kind = q.includes('"test_run_summary"') ? 'analysis' : q.includes('resultant_hourly') ? 'hourly' : 'daily';
-      const m = kind !== 'daily' ? /start = time\(v: "([^"]+)"\)\nstop = time\(v: "([^"]+)"\)/.exec(q) : /dayStart = time\(v: "([^"]+)"\)\ndayStop = time\(v: "([^"]+)"\)\ndue = true/.exec(q);
+      const m =
+        kind !== 'daily'
+          ? /start = time\(v: "([^"]+)"\)\nstop = time\(v: "([^"]+)"\)/.exec(q)
+          : /dayStart = time\(v: "([^"]+)"\)\ndayStop = time\(v: "([^"]+)"\)\ndue = true/.exec(q);
       return [kind, m![1]!, m![2]!];
     });
 }
@@ -42,7 +45,7 @@ function runs(): [string, string, string][] {
 }
 
 describe('rollup runs', () => {
-  it('does the tasks\' regular work once per hour and day, and recomputes hours and days of late writes', async () => {
+  it("does the tasks' regular work once per hour and day, and recomputes hours and days of late writes", async () => {
     const s = open();
     clock = Date.UTC(2026, 10, 21, 12, 20);
     await s.rollup(clock);
@@ -56,9 +59,7 @@ describe('rollup runs', () => {
     await s.write(batchOf([{ t: Date.UTC(2026, 10, 21, 7, 30), latency: 5 }]));
     expect((await s.status(clock)).dirtyHours).toBe(1);
     await s.rollup(clock + 120_000);
-    expect(runs().slice(2)).toEqual([
-      ['hourly', '2026-11-21T07:00:00.000Z', '2026-11-21T08:00:00.000Z'],
-    ]);
+    expect(runs().slice(2)).toEqual([['hourly', '2026-11-21T07:00:00.000Z', '2026-11-21T08:00:00.000Z']]);
     // The day it fell in is not over yet: recomputed once it is.
     clock = Date.UTC(2026, 10, 22, 0, 30);
     await s.rollup(clock);
@@ -73,7 +74,9 @@ describe('rollup runs', () => {
   it('brings the rollups up to date when the analysis program fails, and tries the failed work again next time', async () => {
     influx.queryAnswer = (r, res) => {
       if ((JSON.parse(r.body) as { query: string }).query.includes('"test_run_summary"')) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"code":"invalid","message":"runtime error: to: schema collision"}');
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"code":"invalid","message":"runtime error: to: schema collision"}');
       } else csv(res, '');
     };
     const s = open();
@@ -104,8 +107,12 @@ describe('rollup runs', () => {
       ['hourly', '2026-03-29T01:00:00.000Z', '2026-03-30T00:00:00.000Z'],
     ]);
     // Only local days wholly inside the range: 2026-03-29 in Berlin, 23 hours long (clocks go forward).
-    expect(all.filter((x) => x[0] === 'daily')).toEqual([['daily', '2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']]);
-    expect(Date.parse(all.find((x) => x[0] === 'daily')![2]) - Date.parse(all.find((x) => x[0] === 'daily')![1])).toBe(23 * HOUR_MS);
+    expect(all.filter((x) => x[0] === 'daily')).toEqual([
+      ['daily', '2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z'],
+    ]);
+    expect(Date.parse(all.find((x) => x[0] === 'daily')![2]) - Date.parse(all.find((x) => x[0] === 'daily')![1])).toBe(
+      23 * HOUR_MS,
+    );
     await s.close();
   });
 });

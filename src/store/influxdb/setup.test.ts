@@ -13,9 +13,11 @@ afterEach(async () => {
   await influx.stop();
 });
 
-const opts = (o: Partial<InfluxStoreOptions> = {}): InfluxStoreOptions => imitationOptions(influx, { setupDelayMs: 1, ...o });
+const opts = (o: Partial<InfluxStoreOptions> = {}): InfluxStoreOptions =>
+  imitationOptions(influx, { setupDelayMs: 1, ...o });
 
-const mutations = () => influx.requests.filter((r) => r.path.startsWith('/api/v2/buckets') && r.method !== 'GET').length;
+const mutations = () =>
+  influx.requests.filter((r) => r.path.startsWith('/api/v2/buckets') && r.method !== 'GET').length;
 
 describe('bucket setup', () => {
   it('creates the raw, hourly and daily buckets with their retention, and a second open changes nothing', async () => {
@@ -62,7 +64,10 @@ describe('status', () => {
     const s = new InfluxStore((await InfluxStore.open(opts({ setupBuckets: false }))).influx, opts());
     influx.queryAnswer = (r, res) => {
       expect((JSON.parse(r.body) as { query: string }).query).toContain('influxdb.cardinality(bucket: "resultant"');
-      csv(res, '#group,false,false,false\n#datatype,string,long,long\n#default,_result,,\n,result,table,_value\n,,0,42\n');
+      csv(
+        res,
+        '#group,false,false,false\n#datatype,string,long,long\n#default,_result,,\n,result,table,_value\n,,0,42\n',
+      );
     };
     expect(await s.status(Date.UTC(2026, 10, 21))).toMatchObject({ ok: true, seriesCount: 42 });
     influx.queryAnswer = (_r, res) => json(res, 500, { code: 'internal error', message: 'boom' });

@@ -2,8 +2,8 @@
 // 204, 429/503/timeouts are retried (honouring Retry-After) with the very same lines, 400 is not retried.
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InfluxImitation, json } from '../../../test/influx-imitation.js';
 import { batchOf } from '../../../test/helpers.js';
+import { InfluxImitation, json } from '../../../test/influx-imitation.js';
 import { AppError } from '../../errors.js';
 import { failureKindOf } from '../../model/fingerprint.js';
 import { makeSeries, WriteBatch } from '../../model/result.js';
@@ -68,7 +68,9 @@ describe('LineWriter', () => {
 
   it('waits as long as Retry-After says on 429, then sends the same lines again', async () => {
     influx.writeAnswers.push((_r, res) => {
-      res.writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' }).end('{"code":"too many requests","message":"slow down"}');
+      res
+        .writeHead(429, { 'retry-after': '7', 'content-type': 'application/json' })
+        .end('{"code":"too many requests","message":"slow down"}');
     });
     const { w, delays } = writer();
     await w.write(['a f=1 1']);
@@ -77,7 +79,8 @@ describe('LineWriter', () => {
   });
 
   it('retries 503 with growing backoff', async () => {
-    for (let i = 0; i < 2; i++) influx.writeAnswers.push((_r, res) => json(res, 503, { code: 'unavailable', message: 'busy' }));
+    for (let i = 0; i < 2; i++)
+      influx.writeAnswers.push((_r, res) => json(res, 503, { code: 'unavailable', message: 'busy' }));
     const { w, delays } = writer();
     await w.write(['a f=1 1']);
     expect(delays).toEqual([200, 400]);
@@ -105,7 +108,11 @@ describe('LineWriter', () => {
 
   it('does not retry a 400 (field type conflict) and reports it as invalid', async () => {
     influx.writeAnswers.push((_r, res) =>
-      json(res, 400, { code: 'invalid', message: 'partial write: field type conflict: input field "latency_ms" on measurement "test_result" is type integer, already exists as type float' }),
+      json(res, 400, {
+        code: 'invalid',
+        message:
+          'partial write: field type conflict: input field "latency_ms" on measurement "test_result" is type integer, already exists as type float',
+      }),
     );
     const { w } = writer();
     const err = await w.write(['a f=1i 1']).catch((e: unknown) => e);
@@ -116,7 +123,8 @@ describe('LineWriter', () => {
   });
 
   it('gives up after the retry deadline with 503 and a Retry-After', async () => {
-    for (let i = 0; i < 50; i++) influx.writeAnswers.push((_r, res) => json(res, 503, { code: 'unavailable', message: 'busy' }));
+    for (let i = 0; i < 50; i++)
+      influx.writeAnswers.push((_r, res) => json(res, 503, { code: 'unavailable', message: 'busy' }));
     const { w } = writer({ maxRetryMs: 1000 });
     const err = await w.write(['a f=1 1']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
@@ -129,8 +137,16 @@ describe('LineWriter', () => {
     const { w } = writer({ maxLines: 5 });
     const lines = Array.from({ length: 12 }, (_, i) => `a f=${i} ${i}`);
     await w.write(lines);
-    expect(writes().map((r) => r.body.split('\n').length).sort()).toEqual([2, 5, 5]);
-    expect(writes().flatMap((r) => r.body.split('\n')).sort()).toEqual([...lines].sort());
+    expect(
+      writes()
+        .map((r) => r.body.split('\n').length)
+        .sort(),
+    ).toEqual([2, 5, 5]);
+    expect(
+      writes()
+        .flatMap((r) => r.body.split('\n'))
+        .sort(),
+    ).toEqual([...lines].sort());
   });
 
   it('fails the whole write when one chunk is refused', async () => {
@@ -149,9 +165,17 @@ describe('LineWriter', () => {
 });
 
 describe('line protocol of a batch', () => {
-  it('writes metrics as floats, success as a boolean, failures as an integer, a failure\'s fingerprint as a string, tags escaped', () => {
+  it("writes metrics as floats, success as a boolean, failures as an integer, a failure's fingerprint as a string, tags escaped", () => {
     const b = new WriteBatch();
-    b.addResult(makeSeries('test_result', { endpoint: 'a b,c=d', region: 'eu' }), 1_700_000_000_000_001, false, 200, { throughput: 3 }, 'time"out', 'net');
+    b.addResult(
+      makeSeries('test_result', { endpoint: 'a b,c=d', region: 'eu' }),
+      1_700_000_000_000_001,
+      false,
+      200,
+      { throughput: 3 },
+      'time"out',
+      'net',
+    );
     b.addBreaker(makeSeries('circuit_breaker', { breaker: 'x' }), 1_700_000_000_000_002, 'open', 5);
     const lines = batchToLines(b);
     expect(lines.map((l) => l.replace(/ \d+$/, ''))).toEqual([
@@ -171,15 +195,21 @@ describe('line protocol of a batch', () => {
     b.addResult(ser, 1_700_000_000_000_003, false, null, null, null, 'AssertionError');
     const lines = batchToLines(b);
     const fp = failureKindOf(null, 'timeout after 5012 ms').fingerprint;
-    expect(lines[0]!.replace(/ \d+$/, '')).toBe(`test_result,test=a error="timeout after 5012 ms",fingerprint="${fp}",success=F`);
+    expect(lines[0]!.replace(/ \d+$/, '')).toBe(
+      `test_result,test=a error="timeout after 5012 ms",fingerprint="${fp}",success=F`,
+    );
     expect(lines[1]).not.toContain('fingerprint');
     // Without a message the fingerprint is that of the placeholder pattern, with the error type.
     expect(lines[2]).toContain(`fingerprint="${failureKindOf('AssertionError', null).fingerprint}"`);
   });
 
   it('keeps the timestamp a failed result had before fingerprints were written (the hash leaves it out)', () => {
-    const withFp = batchOf([{ t: 7000, success: false, error: 'connect ECONNREFUSED 10.0.0.7:5432', tags: { e: 'x' } }]);
-    const without = batchOf([{ t: 7000, success: false, error: 'connect ECONNREFUSED 10.0.0.7:5432', tags: { e: 'x' } }]);
+    const withFp = batchOf([
+      { t: 7000, success: false, error: 'connect ECONNREFUSED 10.0.0.7:5432', tags: { e: 'x' } },
+    ]);
+    const without = batchOf([
+      { t: 7000, success: false, error: 'connect ECONNREFUSED 10.0.0.7:5432', tags: { e: 'x' } },
+    ]);
     without.results.fingerprint[0] = null; // what a batch looked like to the writer before
     const [a] = batchToLines(withFp);
     const [b] = batchToLines(without);
@@ -206,8 +236,14 @@ describe('line protocol of a batch', () => {
   it('gives the same results the same timestamps, alone or written together with others', () => {
     // A group write that failed part-way is written again request by request: the lines must be the very same, so
     // that what InfluxDB stored the first time is overwritten, not stored twice.
-    const a = batchOf([{ t: 5000, latency: 1, tags: { e: 'x' } }, { t: 5001, latency: 2, tags: { e: 'x' } }]);
-    const b = batchOf([{ t: 5000, latency: 3, tags: { e: 'y' } }, { t: 6000, latency: 4, tags: { e: 'x' } }]);
+    const a = batchOf([
+      { t: 5000, latency: 1, tags: { e: 'x' } },
+      { t: 5001, latency: 2, tags: { e: 'x' } },
+    ]);
+    const b = batchOf([
+      { t: 5000, latency: 3, tags: { e: 'y' } },
+      { t: 6000, latency: 4, tags: { e: 'x' } },
+    ]);
     const merged = batchOf([
       { t: 5000, latency: 1, tags: { e: 'x' } },
       { t: 5001, latency: 2, tags: { e: 'x' } },
@@ -222,7 +258,9 @@ describe('line protocol of a batch', () => {
     const store = imitationStore(influx);
     await store.write(batchOf([{ t: Date.UTC(2026, 10, 21), latency: 12, tags: { endpoint: 'api' } }]));
     expect(writes()).toHaveLength(1);
-    expect(writes()[0]!.body).toMatch(new RegExp(`^test_result,endpoint=api latency_ms=12,success=T ${Date.UTC(2026, 10, 21)}000\\d{3}$`));
+    expect(writes()[0]!.body).toMatch(
+      new RegExp(`^test_result,endpoint=api latency_ms=12,success=T ${Date.UTC(2026, 10, 21)}000\\d{3}$`),
+    );
     await store.close();
   });
 });

@@ -24,7 +24,15 @@ export interface LineWriterOptions {
   onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void;
 }
 
-const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'ESOCKETTIMEDOUT']);
+const RETRY_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'ESOCKETTIMEDOUT',
+]);
 
 /** Whether a failed request may be sent again, and after how many ms the server asked us to wait (if it did). */
 export function classify(e: unknown): { retry: boolean; retryAfterMs: number | null } {
@@ -109,7 +117,10 @@ export class LineWriter {
         if (!c.retry) throw toAppError(e);
         const wait = c.retryAfterMs ?? delay;
         if (this.now() + wait > deadline) {
-          throw unavailable(`InfluxDB did not accept the write in time: ${describe(e)}`, Math.max(1, Math.ceil(wait / 1000)));
+          throw unavailable(
+            `InfluxDB did not accept the write in time: ${describe(e)}`,
+            Math.max(1, Math.ceil(wait / 1000)),
+          );
         }
         this.opts.onRetry?.({ attempt, delayMs: wait, error: describe(e) });
         await this.sleep(wait);
