@@ -128,7 +128,7 @@ export function checkoutRoot(dir: string): URL {
 export const BENCH_ROOT: URL | undefined = process.env.BENCH_ROOT ? checkoutRoot(process.env.BENCH_ROOT) : undefined;
 
 /**
- * The environment `npm start` gives the service (package.json; see the README on MALLOC_ARENA_MAX).
+ * The environment `npm start` gives the service (package.json; docs/performance.md on MALLOC_ARENA_MAX).
  * BENCH_START_ENV=none runs it without, as `npm start` did before (for an older checkout).
  */
 export const START_ENV: Record<string, string> =

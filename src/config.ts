@@ -1,4 +1,4 @@
-// Every setting of the service, parsed once at the edge from environment variables (README: Configuration).
+// Every setting of the service, parsed once at the edge from environment variables (docs/configuration.md).
 // No other module reads process.env. `resultant serve` flags are mapped onto the same names.
 
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The closed set of error codes of the public contract (README: What is there) and the one place that maps them to
+// The closed set of error codes of the public contract (docs/http-api.md) and the one place that maps them to
 // HTTP statuses. Domain code throws AppError with a code, never an HTTP status.
 
 export const ERROR_CODES = {

@@ -1,6 +1,6 @@
 // docker-compose.yml, the Dockerfile and the Grafana provisioning files, checked as files: there is no Docker
 // engine on the development and CI machines, so `docker compose up` itself is not run here (see
-// docs/readme/grafana-compose.md). What can be checked is: services, pinned images, the environment wiring between
+// docs/grafana-compose.md). What can be checked is: services, pinned images, the environment wiring between
 // them, the configuration Resultant would start with (through the real loadConfig), and the mounted paths.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

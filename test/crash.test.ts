@@ -1,4 +1,4 @@
-// Crash safety (README: Writes): a 204 means durable. The server runs as a child process, receives writes,
+// Crash safety (docs/data-model.md): a 204 means durable. The server runs as a child process, receives writes,
 // is killed with SIGKILL, and after a restart holds every acknowledged point.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Test helpers: building write batches, and the bucket statistics (README: How the numbers are made) computed directly from values
+// Test helpers: building write batches, and the bucket statistics (docs/design.md) computed directly from values
 // (simple-statistics for the moments, the R type-7 definition for percentiles), to check the store against.
 import * as ss from 'simple-statistics';
 import { makeSeries, type Tags, WriteBatch } from '../src/model/result.js';

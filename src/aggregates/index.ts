@@ -1,4 +1,4 @@
-// GET /api/v1/aggregates as a function: parameters in, the contract's response out (README: Reads, How the numbers are made).
+// GET /api/v1/aggregates as a function: parameters in, the contract's response out (docs/design.md).
 // Works on any Store: the store merges moments and percentiles, this turns them into bucket statistics.
 import { type Stats, statsFrom } from '../model/stats.js';
 import type { StatsLevel, Store, TagFilters } from '../store/types.js';

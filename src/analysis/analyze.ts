@@ -1,5 +1,5 @@
 // POST /api/v1/analyze and `resultant analyze`: several analyses over the last N days in one call
-// (README: What is there; /openapi.json), answered as one object keyed by analysis type. The body is checked with zod; every problem
+// (docs/http-api.md; /openapi.json), answered as one object keyed by analysis type. The body is checked with zod; every problem
 // is reported with its path (e.g. "filter.region", "analysis_types.1").
 import { z } from 'zod';
 import { AppError, bodyErrors, invalid } from '../errors.js';

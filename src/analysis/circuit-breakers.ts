@@ -1,4 +1,4 @@
-// circuit-breakers (README: What is there; /openapi.json): per breaker series (its tag set) from `circuit_breaker` transitions
+// circuit-breakers (docs/http-api.md; /openapi.json): per breaker series (its tag set) from `circuit_breaker` transitions
 // (closed / open / half_open), over the window [start, min(stop, now)) (notes/analytics-and-forecasting.md §4.4):
 //   trips: transitions into open from closed (or from no known state); re-opens after a failed half-open probe
 //          are counted apart as `reopens`;

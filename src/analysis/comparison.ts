@@ -1,5 +1,5 @@
-// comparison (README: What is there; /openapi.json): a metric across the values of one or more tags (`dimension`, e.g. hardware, or
-// hardware,region): per group the bucket statistics (README: How the numbers are made) over the whole window (one aggregate bucket, so
+// comparison (docs/http-api.md; /openapi.json): a metric across the values of one or more tags (`dimension`, e.g. hardware, or
+// hardware,region): per group the bucket statistics (docs/design.md) over the whole window (one aggregate bucket, so
 // percentiles are exact while raw rows are kept), the best group for the metric and for availability, and whether
 // the differences are significant.
 //   Best for the metric: lowest mean (latency, durations, memory, errors) or highest mean for metrics where more is

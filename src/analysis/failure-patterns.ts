@@ -1,4 +1,4 @@
-// failure-patterns (README: What is there; /openapi.json): failed results grouped by the fingerprint of their normalised error message
+// failure-patterns (docs/http-api.md; /openapi.json): failed results grouped by the fingerprint of their normalised error message
 // and by category, each with first/last seen, a trend and its breadth; and the tag values (worker, hardware,
 // region, endpoint) and local hours of day whose failure rate is at least `min_lift` times the overall rate, with
 // at least `min_runs` runs, significant by a one-sided Fisher exact test after Benjamini–Hochberg correction

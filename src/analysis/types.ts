@@ -1,4 +1,4 @@
-// The shape every analysis shares (README: Analyses): a request over a time range
+// The shape every analysis shares (docs/analyses.md): a request over a time range
 // and tag filters in, one JSON-ready object out. Analyses read through the Store port only, so they work on every
 // store adapter; the numerical work is in pure functions beside each runner.
 import type { AnomalyLog } from '../store/state.js';

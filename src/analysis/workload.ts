@@ -1,4 +1,4 @@
-// workload (README: What is there; /openapi.json): tasks per worker in the window, success rate, mean duration (latency_ms) and share of
+// workload (docs/http-api.md; /openapi.json): tasks per worker in the window, success rate, mean duration (latency_ms) and share of
 // the total; imbalance as the Gini coefficient and coefficient of variation of tasks per worker; idle and
 // overloaded workers.
 //

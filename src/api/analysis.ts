@@ -1,4 +1,4 @@
-// Analysis endpoints (README: What is there; /openapi.json): GET /api/v1/analysis/<kind>, POST /api/v1/analyze, and the anomaly log
+// Analysis endpoints (docs/http-api.md; /openapi.json): GET /api/v1/analysis/<kind>, POST /api/v1/analyze, and the anomaly log
 // (list and acknowledge). Validate, call one function, answer.
 
 import { Router } from 'express';

@@ -1,4 +1,4 @@
-// Token authentication (README: What is there): `Authorization: Token <t>` or `Bearer <t>`; the v1 write endpoint also
+// Token authentication (docs/http-api.md): `Authorization: Token <t>` or `Bearer <t>`; the v1 write endpoint also
 // takes `?p=<t>` or a basic-auth password, as InfluxDB 1.x clients send them. Tokens are compared as SHA-256
 // digests in constant time, against every configured token, so timing reveals neither a match nor a length.
 

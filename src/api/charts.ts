@@ -1,4 +1,4 @@
-// GET /api/v1/charts/<type>.svg|.png (README: What is there; /openapi.json): the parameters of the matching read, drawn on the server.
+// GET /api/v1/charts/<type>.svg|.png (docs/http-api.md; /openapi.json): the parameters of the matching read, drawn on the server.
 
 import { Router } from 'express';
 import { type ChartRequest, loadChart } from '../charts/load.js';

@@ -1,4 +1,4 @@
-// POST /api/v2/delete (README: Deletes): InfluxDB 2's delete API. Query parameters `org` and `bucket` (or `orgID`,
+// POST /api/v2/delete (docs/design.md): InfluxDB 2's delete API. Query parameters `org` and `bucket` (or `orgID`,
 // `bucketID`) are accepted and ignored, as for writes (the service keeps one store); the JSON body holds `start` and
 // `stop` (RFC 3339, both inclusive, as in InfluxDB) and an optional `predicate` (model/delete-predicate.ts). The
 // store deletes the points and recomputes what was made from them before the 204; the counts it knows are in the

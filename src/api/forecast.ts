@@ -1,4 +1,4 @@
-// GET /api/v1/forecast (README: What is there; /openapi.json).
+// GET /api/v1/forecast (docs/http-api.md; /openapi.json).
 
 import { Router } from 'express';
 import { FORECAST_PERIODS, type ForecastParams, LIMITS, STATISTICS } from '../forecast/index.js';

@@ -1,4 +1,4 @@
-// Grafana endpoints (README: What is there; /openapi.json): the dashboard JSON Resultant ships, and pushing it to GRAFANA_URL.
+// Grafana endpoints (docs/http-api.md; /openapi.json): the dashboard JSON Resultant ships, and pushing it to GRAFANA_URL.
 import { Router } from 'express';
 import { AppError } from '../errors.js';
 import { buildDashboards, FOLDER, provisionDashboards, type Variant } from '../grafana/index.js';

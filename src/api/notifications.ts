@@ -1,4 +1,4 @@
-// Notification rules and history (README: What is there; /openapi.json): GET|POST /api/v1/notifications/rules,
+// Notification rules and history (docs/http-api.md; /openapi.json): GET|POST /api/v1/notifications/rules,
 // DELETE /api/v1/notifications/rules/<id>, GET /api/v1/notifications; POST /api/v1/notifications/evaluate runs the
 // rules now (what the periodic task does every minute).
 

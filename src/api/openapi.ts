@@ -94,7 +94,7 @@ export function openApiDocument(version: string): object {
       title: 'Resultant',
       version,
       description:
-        'Test-result analytics: ingest, hourly/daily rollups and aggregates, analyses, forecasts, notifications, reports and charts. The README and docs/ of the repository describe each endpoint.',
+        'Test-result analytics: ingest, hourly/daily rollups and aggregates, analyses, forecasts, notifications, reports and charts. docs/http-api.md in the repository is generated from this document.',
     },
     components: {
       securitySchemes: {
@@ -470,7 +470,7 @@ export function openApiDocument(version: string): object {
             tagParam,
           ],
           responses: {
-            '200': { description: '{"kind", "start", "stop", "<kind-specific list>": [...]} (README: Analyses)' },
+            '200': { description: '{"kind", "start", "stop", "<kind-specific list>": [...]} (docs/analyses.md)' },
             '400': err('bad parameter, or an unknown kind (the message lists the kinds)'),
             '404': err('a kind of the contract that this build does not have'),
           },

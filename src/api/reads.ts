@@ -1,4 +1,4 @@
-// Read endpoints (README: What is there; /openapi.json): aggregates, raw results, series.
+// Read endpoints (docs/http-api.md; /openapi.json): aggregates, raw results, series.
 import { type Response, Router } from 'express';
 import { queryAggregatesJson } from '../aggregates/index.js';
 import { invalid } from '../errors.js';

@@ -1,4 +1,4 @@
-// POST /api/v1/reports (README: What is there; /openapi.json): {type, format, days, filter} -> the document, with its content type.
+// POST /api/v1/reports (docs/http-api.md; /openapi.json): {type, format, days, filter} -> the document, with its content type.
 
 import { type Response, Router } from 'express';
 import { bodyErrors, invalid } from '../errors.js';

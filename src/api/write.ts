@@ -1,4 +1,4 @@
-// Write endpoints (README: Writes): InfluxDB v2 and v1 line protocol, and JSON results. A write is admitted or
+// Write endpoints (docs/data-model.md): InfluxDB v2 and v1 line protocol, and JSON results. A write is admitted or
 // refused (503 + Retry-After) from its headers before its body is read (ingest/admission.ts). Line protocol is
 // parsed slice by slice as it arrives, and the request is validated whole before anything is queued; the response
 // is sent once the store has committed it.

@@ -1,4 +1,4 @@
-// Charts of analysis results (README: Analyses) and of circuit-breaker transitions.
+// Charts of analysis results (docs/analyses.md) and of circuit-breaker transitions.
 import type { TopLevelSpec } from 'vega-lite';
 import type { FailurePatternsResponse } from '../analysis/failure-patterns.js';
 import type { TrendsResponse } from '../analysis/trends.js';

@@ -1,4 +1,4 @@
-// What the chart functions take: the contract's JSON shapes (README: What is there; /openapi.json) as plain data, so every chart can be
+// What the chart functions take: the contract's JSON shapes (docs/http-api.md; /openapi.json) as plain data, so every chart can be
 // drawn (and tested) from a saved response without the service that produced it.
 import type { TopLevelSpec } from 'vega-lite';
 import type { ForecastJson as ForecastResponse } from '../forecast/index.js';
@@ -15,7 +15,7 @@ export const CHART_TYPES = [
 ] as const;
 export type ChartType = (typeof CHART_TYPES)[number];
 
-/** What a forecast chart draws of GET /api/v1/forecast's response (README: What is there; /openapi.json). */
+/** What a forecast chart draws of GET /api/v1/forecast's response (docs/http-api.md; /openapi.json). */
 export type ForecastJson = Pick<
   ForecastResponse,
   'metric' | 'statistic' | 'period' | 'level' | 'model' | 'history' | 'forecast' | 'backtest'

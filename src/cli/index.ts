@@ -1,4 +1,4 @@
-// The `resultant` command line (README: Command line). Every command has --help; bad arguments exit with code 2.
+// The `resultant` command line (docs/cli.md). Every command has --help; bad arguments exit with code 2.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_VARIABLES, type Config, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
 import { rulesOf } from '../ingest/parser.js';

@@ -1,4 +1,4 @@
-// GET /api/v1/forecast as a function (README: What is there; /openapi.json): the hourly or daily history of one statistic from the
+// GET /api/v1/forecast as a function (docs/http-api.md; /openapi.json): the hourly or daily history of one statistic from the
 // aggregates, gaps filled, the candidates evaluated on the worker pool, and the chosen forecast with its
 // backtest. Results are cached per query and history, so a dashboard that refreshes does not refit.
 import { createHash } from 'node:crypto';

@@ -24,7 +24,7 @@ export interface PoolOptions {
   maxQueue?: number;
 }
 
-/** Relative cost of a candidate's backtest, to balance the workers (measured: docs/research, README). */
+/** Relative cost of a candidate's backtest, to balance the workers (measured: docs/research, docs/forecasts.md). */
 const COST: Record<string, number> = { mstl_ets: 1, ets: 1, arima: 3.5 };
 
 interface Job {

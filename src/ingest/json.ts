@@ -1,4 +1,4 @@
-// JSON results for POST /api/v1/results (README: Writes): one object or an array of at most 10,000.
+// JSON results for POST /api/v1/results (docs/data-model.md): one object or an array of at most 10,000.
 import { z } from 'zod';
 import {
   checkErrorText,

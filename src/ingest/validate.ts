@@ -1,4 +1,4 @@
-// Line protocol points -> our schema (README: Writes): test_result and circuit_breaker, with every rule checked
+// Line protocol points -> our schema (docs/data-model.md): test_result and circuit_breaker, with every rule checked
 // before anything is written, other measurements mapped onto test results (mapping.ts) or skipped, as the ingest
 // rules say. The first bad line stops the request.
 

@@ -1,4 +1,4 @@
-// The data model (README: Writes): test results and circuit-breaker transitions, their tag and field rules,
+// The data model (docs/data-model.md): test results and circuit-breaker transitions, their tag and field rules,
 // and the columnar batch that ingest hands to a store. No I/O here.
 import { formatMicros } from '../time/parse.js';
 import { type FailureKind, failureKindOf } from './fingerprint.js';
@@ -30,7 +30,7 @@ export const MIN_TIME_US = 0;
  */
 export const MAX_TIME_US = Number.MAX_SAFE_INTEGER;
 
-/** A test result as the JSON API shows it (README: Writes, Reads). `time` is epoch microseconds here. */
+/** A test result as the JSON API shows it (docs/data-model.md). `time` is epoch microseconds here. */
 export interface TestResult {
   time: number;
   success: boolean;

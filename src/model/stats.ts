@@ -1,4 +1,4 @@
-// Bucket statistics (README: How the numbers are made): exact merging of moments, R type-7 percentiles, and the relative-error
+// Bucket statistics (docs/design.md): exact merging of moments, R type-7 percentiles, and the relative-error
 // sketch used to merge percentiles across rollup rows.
 //
 // Sketch: a DDSketch-style log histogram (Masson et al., VLDB 2019) that also keeps the sum of each bin. A value

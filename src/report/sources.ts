@@ -1,5 +1,5 @@
 // Where reports, charts and the dashboard get their data. Aggregates, breaker transitions and the analyses
-// (README: Analyses) come from the store; forecasts from the service's forecaster, which runs in a worker pool and
+// (docs/analyses.md) come from the store; forecasts from the service's forecaster, which runs in a worker pool and
 // is given to the sources (src/forecast/index.ts).
 import { type AggregateParams, type AggregatesJson, type BucketJson, queryAggregates } from '../aggregates/index.js';
 import { runAnalysis } from '../analysis/index.js';
@@ -112,7 +112,7 @@ export function storeSources(
 
 /**
  * One bucket [start, stop) per group (or one per piece between `cuts`). The store merges moments exactly and percentiles from the raw rows or the
- * rollups' sketches (README: How the numbers are made), so a week's p95 is the p95 of the week's results, not an average of days.
+ * rollups' sketches (docs/design.md), so a week's p95 is the p95 of the week's results, not an average of days.
  */
 export async function rangeTotals(store: Store, p: TotalsParams, nowMs: number): Promise<AggregatesJson> {
   if (!(p.stop > p.start)) throw invalid('stop must be after start');

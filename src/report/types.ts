@@ -14,7 +14,7 @@ export const DEFAULT_SLA_TARGET_PCT = 99.9;
 
 const tagValue = z.string().min(1);
 
-/** POST /api/v1/reports's body (README: What is there; /openapi.json), plus the optional tz and sla_target_pct. */
+/** POST /api/v1/reports's body (docs/http-api.md; /openapi.json), plus the optional tz and sla_target_pct. */
 export const ReportRequest = z
   .object({
     type: z.enum(REPORT_TYPES).default('comprehensive'),

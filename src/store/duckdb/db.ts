@@ -141,7 +141,7 @@ export async function openInstance(
     // Without jemalloc (the Node build has none), DuckDB hands memory it frees back to the OS with malloc_trim once
     // this much was freed. The default (128 MB / 512 MB) let glibc keep 100+ MB of freed query memory resident after
     // a large aggregate: on the B data of bench/aggregates.ts (cold hourly then daily query, in one process) the
-    // peak RSS was ~580 MB with the defaults and 460-480 MB at 16 MB (README "Performance" has the service's).
+    // peak RSS was ~580 MB with the defaults and 460-480 MB at 16 MB (docs/performance.md has the service's).
     allocator_flush_threshold: '16MB',
     allocator_bulk_deallocation_flush_threshold: '16MB',
   };

@@ -1,4 +1,4 @@
-// A WriteBatch as InfluxDB line protocol (README: Writes), in the exact field types the rollup tasks expect:
+// A WriteBatch as InfluxDB line protocol (docs/data-model.md), in the exact field types the rollup tasks expect:
 // latency_ms and other metrics always as floats (an integer-looking 200 would be written as an int by many
 // clients, and the first type written to a shard wins: "field type conflict", influxdb#3460), success as a
 // boolean, failures as an integer. A failed result also carries its fingerprint (model/fingerprint.ts, computed
