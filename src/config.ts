@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { type MappingSpecs, parseMappings, TELEGRAF_MAPPINGS, type UnknownMeasurements } from './ingest/mapping.js';
+import { type MappingSpecs, parseMappings, TELEGRAF_MAPPINGS, type UnknownMeasurements } from './ingest/index.js';
 import { isValidTimeZone } from './time/zone.js';
 
 const intInRange = (min: number, max: number) =>

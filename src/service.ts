@@ -4,6 +4,7 @@
 // tests, and the CLI's reading commands use its reading half (readingParts).
 
 import type express from 'express';
+import { FragmentCache } from './aggregates/index.js';
 import { analysisRunner, type StoreAnalysis } from './analysis/index.js';
 import { createApp } from './api/app.js';
 import type { AppConfig } from './api/deps.js';
@@ -12,8 +13,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { Forecaster } from './forecast/index.js';
 import { ForecastPool } from './forecast/pool.js';
-import { defaultParseWorkers, type IngestSettings, LineProtocolParser } from './ingest/parser.js';
-import { IngestQueue } from './ingest/queue.js';
+import { defaultParseWorkers, IngestQueue, type IngestSettings, ParsePool } from './ingest/index.js';
 import type { Logger } from './logger.js';
 import { Notifier, type NotifierDeps } from './notify/index.js';
 import { type ReportSources, serviceSources } from './report/sources.js';
@@ -37,6 +37,8 @@ export interface ReadingDeps {
 
 /** The reading half: the forecaster on its worker pool, the analysis runner, and the sources over the store. */
 export interface ReadingParts {
+  /** The serialised closed buckets of earlier aggregate answers, shared by every reader of this store. */
+  aggregateCache: FragmentCache;
   forecastPool: ForecastPool;
   forecaster: Forecaster;
   analyze: StoreAnalysis;
@@ -48,12 +50,14 @@ export function readingParts(d: ReadingDeps): ReadingParts {
     ...(d.forecastWorkers === undefined ? {} : { workers: d.forecastWorkers }),
     ...(d.forecastTimeLimitMs === undefined ? {} : { timeLimitMs: d.forecastTimeLimitMs }),
   });
-  const forecaster = new Forecaster(d.store, forecastPool);
+  const aggregateCache = new FragmentCache();
+  const forecaster = new Forecaster(d.store, forecastPool, aggregateCache);
   return {
+    aggregateCache,
     forecastPool,
     forecaster,
     analyze: analysisRunner(d.now, d.anomalyLog),
-    sources: d.sources ?? serviceSources(d.store, d.now, forecaster, d.anomalyLog),
+    sources: d.sources ?? serviceSources(d.store, d.now, forecaster, d.anomalyLog, aggregateCache),
   };
 }
 
@@ -103,7 +107,7 @@ export interface Service extends ReadingParts {
   notifier: Notifier;
   metrics: ServiceMetrics;
   queue: IngestQueue;
-  parser: LineProtocolParser;
+  parser: ParsePool;
   app: express.Express;
   /** Starts the schedules and the store's own background work. */
   start(): void;
@@ -116,7 +120,7 @@ export function buildService(settings: ServiceSettings, deps: ServiceDeps): Serv
   const now = () => clock.now();
   const metrics = new ServiceMetrics();
   const queue = new IngestQueue(store, { maxPoints: settings.queueMaxPoints, onWritten: (b) => metrics.written(b) });
-  const parser = new LineProtocolParser(settings.parseWorkers, settings.ingest);
+  const parser = new ParsePool(settings.parseWorkers, settings.ingest);
   const anomalyLog = state.anomalyLog;
   const reading = readingParts({
     store,
@@ -145,6 +149,7 @@ export function buildService(settings: ServiceSettings, deps: ServiceDeps): Serv
     logger,
     metrics,
     forecaster: reading.forecaster,
+    aggregateCache: reading.aggregateCache,
     version: deps.version,
     notifications: { log, notifier },
     anomalyLog,

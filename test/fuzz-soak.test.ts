@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { codeToStatus, ERROR_CODES, type ErrorCode } from '../src/errors.js';
 import { decodeJsonResults } from '../src/ingest/json.js';
 import type { Precision } from '../src/ingest/line-protocol.js';
-import { defaultParseWorkers } from '../src/ingest/parser.js';
+import { defaultParseWorkers } from '../src/ingest/parse-pool.js';
 import { decodeLineProtocol } from '../src/ingest/validate.js';
 import { MAX_METRICS, MAX_TAGS, type Tags, type TestResult, type WriteBatch } from '../src/model/result.js';
 import { parseRfc3339 } from '../src/time/parse.js';

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AppConfig } from '../src/api/deps.js';
 import type { ServiceMetrics } from '../src/api/metrics.js';
 import { fixedClock } from '../src/clock.js';
-import type { IngestSettings } from '../src/ingest/parser.js';
+import type { IngestSettings } from '../src/ingest/parse-pool.js';
 import type { IngestQueue } from '../src/ingest/queue.js';
 import { silentLogger } from '../src/logger.js';
 import type { Notifier } from '../src/notify/index.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { batchOf, expectedOf, type Row, relErr } from '../../test/helpers.js';
 import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
-import { queryAggregates } from './index.js';
+import { aggregatesCached } from './cached.case.js';
 
 const BASE = Date.UTC(2026, 2, 27, 0); // spans the Europe/Berlin DST change of 2026-03-29
 const SPAN_MIN = 4 * 24 * 60;
@@ -91,7 +91,7 @@ describe('aggregates equal a direct computation (property)', () => {
             if (kept.length) await store.write(batchOf(kept));
             const all = [...first, ...kept];
             const query = () =>
-              queryAggregates(
+              aggregatesCached(
                 store,
                 {
                   period: c.period,

@@ -33,15 +33,18 @@ describe('serialised aggregates', () => {
     };
     const objects = await queryAggregates(s, p, now);
     expect(objects.series.map((x) => x.buckets.length)).toEqual(new Array(8).fill(49));
+    const cache = new FragmentCache();
     for (let run = 0; run < 3; run++) {
-      const chunks = [...(await queryAggregatesJson(s, p, now))];
+      const chunks = [...(await queryAggregatesJson(s, p, now, cache))];
       expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual(objects);
       expect(chunks.length).toBeGreaterThan(1);
       expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(65_536 + 1000);
     }
     // A late write into a held bucket shows at once, through the text path too.
     await s.write(batchOf([{ t: T0 + 5 * HOUR + 1, latency: 1000, tags: { endpoint: 'b' } }]));
-    const after = JSON.parse(Buffer.concat([...(await queryAggregatesJson(s, p, now))]).toString()) as typeof objects;
+    const after = JSON.parse(
+      Buffer.concat([...(await queryAggregatesJson(s, p, now, cache))]).toString(),
+    ) as typeof objects;
     const b5 = after.series.find((x) => x.group.endpoint === 'b')!.buckets[5]!;
     expect(b5.test_count).toBe(2);
     expect(b5.stats?.max).toBe(1000);
@@ -71,11 +74,12 @@ describe('serialised aggregates from held blocks', () => {
     if (extra.length) await s.write(batchOf(extra));
     return s;
   };
-  const text = async (s: DuckDBStore, p: AggregateParams): Promise<unknown> =>
-    JSON.parse(Buffer.concat([...(await queryAggregatesJson(s, p, now))]).toString());
+  const text = async (s: DuckDBStore, p: AggregateParams, cache: FragmentCache): Promise<unknown> =>
+    JSON.parse(Buffer.concat([...(await queryAggregatesJson(s, p, now, cache))]).toString());
 
   it('answers as a store without a cache would, as the window moves, shrinks, grows and data arrives late', async () => {
     const s = await make();
+    const cache = new FragmentCache();
     const late = [{ t: T0 + 30 * HOUR + 5, latency: 999, success: false, tags: { endpoint: 'e2' } }];
     const windows: [number, number, boolean][] = [
       [0, 48, false],
@@ -102,7 +106,7 @@ describe('serialised aggregates from held blocks', () => {
         fill,
       };
       const truth = await make(n >= 8 ? late : []);
-      expect(await text(s, p), `window ${n}: hours ${a}..${b}${fill ? ' filled' : ''}`).toEqual(
+      expect(await text(s, p, cache), `window ${n}: hours ${a}..${b}${fill ? ' filled' : ''}`).toEqual(
         await queryAggregates(truth, p, now),
       );
       await truth.close();

@@ -100,10 +100,17 @@ const BLOCK_SPAN_MS: Record<Period, number> = {
 
 /**
  * The contract's response as UTF-8 JSON in pieces of about 64 KiB, built from cached serialised buckets where it
- * can: the API streams them, so a large answer never becomes one large string.
+ * can: the API streams them, so a large answer never becomes one large string. `cache` holds the serialised closed
+ * buckets of earlier answers for one store (the composition root makes one per service); without it every bucket
+ * is read again.
  */
-export async function queryAggregatesJson(store: Store, p: AggregateParams, nowMs: number): Promise<Iterable<Buffer>> {
-  return chunksOf(await build(store, p, nowMs));
+export async function queryAggregatesJson(
+  store: Store,
+  p: AggregateParams,
+  nowMs: number,
+  cache?: FragmentCache,
+): Promise<Iterable<Buffer>> {
+  return chunksOf(await build(store, p, nowMs, cache));
 }
 
 const COMMA = Buffer.from(',');
@@ -165,8 +172,14 @@ function joinBlock(starts: number[], frags: (Buffer | string)[]): Block {
   return { buf, views };
 }
 
-export async function queryAggregates(store: Store, p: AggregateParams, nowMs: number): Promise<AggregatesJson> {
-  const b = await build(store, p, nowMs);
+/** The same answer as objects, for the analyses, reports and forecasts; `cache` as for queryAggregatesJson. */
+export async function queryAggregates(
+  store: Store,
+  p: AggregateParams,
+  nowMs: number,
+  cache?: FragmentCache,
+): Promise<AggregatesJson> {
+  const b = await build(store, p, nowMs, cache);
   const out: AggregatesJson = {
     ...b.head,
     series: b.series.map((s) => ({
@@ -178,7 +191,7 @@ export async function queryAggregates(store: Store, p: AggregateParams, nowMs: n
   return out;
 }
 
-async function build(store: Store, p: AggregateParams, nowMs: number): Promise<Built> {
+async function build(store: Store, p: AggregateParams, nowMs: number, cache?: FragmentCache): Promise<Built> {
   const [start, stop] = defaultRange(p.period, nowMs, p.start, p.stop);
   const boundaries = await bucketBoundariesYielding(p.period, p.tz, start, stop);
   const nB = boundaries.length - 1;
@@ -187,8 +200,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     .map((k) => [k, [...p.filters[k]!].sort()]);
   const level = p.stats ?? 'percentiles';
   const sig = JSON.stringify([p.period, p.tz, p.metric, p.groupBy, filters, level]);
-  const cache = cacheOf(store);
-  const held = cache.get(sig);
+  const held = cache?.get(sig);
   const reuse = new Set<number>();
   if (held) for (let i = 0; i < nB; i++) if (held.buckets.has(boundaries[i]!)) reuse.add(i);
   const res = await store.aggregate({
@@ -363,7 +375,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number): Promise<B
     }
     return { group: items.group, pieces };
   });
-  if (res.generation !== undefined) {
+  if (cache && res.generation !== undefined) {
     cache.put(
       sig,
       res.generation,
@@ -421,6 +433,10 @@ export interface CacheExtras {
   window?: [number, number];
 }
 
+/**
+ * Serialised closed buckets per query shape, valid for the store generation they were read under. One per store:
+ * the service creates it (service.ts) and gives it to every reader of aggregates.
+ */
 export class FragmentCache {
   private readonly entries = new Map<string, CacheEntry>();
   private size = 0;
@@ -499,13 +515,6 @@ function complete(e: CacheEntry, set: BlockSet): boolean {
   for (const [gk, block] of set.groups)
     for (const [start] of block.views) if (!e.buckets.get(start)?.has(gk)) return false;
   return true;
-}
-
-const caches = new WeakMap<Store, FragmentCache>();
-function cacheOf(store: Store): FragmentCache {
-  let c = caches.get(store);
-  if (!c) caches.set(store, (c = new FragmentCache()));
-  return c;
 }
 
 /** The order groups are listed in: by their group_by values in turn, a missing tag first. */

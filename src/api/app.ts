@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isCancelled, withCancellation } from '../cancellation.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
-import { WriteAdmission } from '../ingest/admission.js';
+import { WriteAdmission } from '../ingest/index.js';
 import type { StoreStatus } from '../store/types.js';
 import { analysisRouter } from './analysis.js';
 import { createAuth } from './auth.js';

@@ -1,9 +1,9 @@
 // What the HTTP application is given (api/app.ts builds it; service.ts wires it): its settings and the parts it
 // serves from. Its own module so that the routers, which all take it, import neither app.ts nor each other for it.
+import type { FragmentCache } from '../aggregates/index.js';
 import type { Clock } from '../clock.js';
 import type { Forecaster } from '../forecast/index.js';
-import type { LineProtocolParser } from '../ingest/parser.js';
-import type { IngestQueue } from '../ingest/queue.js';
+import type { IngestQueue, ParsePool } from '../ingest/index.js';
 import type { Logger } from '../logger.js';
 import type { Notifier } from '../notify/index.js';
 import type { NotificationLog } from '../notify/log.js';
@@ -38,12 +38,14 @@ export interface Notifications {
 export interface AppDeps {
   store: Store;
   queue: IngestQueue;
-  parser: LineProtocolParser;
+  parser: ParsePool;
   config: AppConfig;
   clock: Clock;
   logger: Logger;
   metrics: ServiceMetrics;
   forecaster: Forecaster;
+  /** Serialised closed buckets of earlier aggregate answers (service.ts makes one per store); absent: none kept. */
+  aggregateCache?: FragmentCache;
   /** Rules, history and the notifier (absent: the notification endpoints answer 404). */
   notifications?: Notifications;
   version: string;

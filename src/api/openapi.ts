@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AnalyzeBody } from '../analysis/analyze.js';
 import { ANALYSIS_KINDS } from '../analysis/types.js';
 import { CHART_TYPES } from '../charts/types.js';
-import { TestResultInput } from '../ingest/json.js';
+import { TestResultInput } from '../ingest/index.js';
 import { ReportRequest } from '../report/types.js';
 
 const errorSchema = {

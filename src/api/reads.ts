@@ -29,9 +29,7 @@ import {
   timeParam,
   tzParam,
 } from './params.js';
-
-/** Bytes of response written between flushes of a corked socket. */
-const FLUSH_BYTES = 256 * 1024;
+import { drained, writeCorked } from './stream.js';
 
 export function readRouter(deps: AppDeps, auth: Auth): Router {
   const r = Router();
@@ -53,26 +51,10 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
         fill: boolParam(q, 'fill', false),
       },
       deps.clock.now(),
+      deps.aggregateCache,
     );
     res.type('application/json');
-    // Corked between flushes so that many pieces leave in one writev; bounded by the socket's backpressure.
-    let corked = 0;
-    res.cork();
-    for (const chunk of body) {
-      if (res.destroyed) return;
-      const ok = res.write(chunk);
-      corked += chunk.length;
-      if (corked >= FLUSH_BYTES || !ok) {
-        res.uncork();
-        corked = 0;
-        if (!ok) {
-          await drained(res);
-        }
-        res.cork();
-      }
-    }
-    res.uncork();
-    res.end();
+    await writeCorked(res, body);
   });
 
   r.get('/api/v1/results', read, async (req, res) => {
@@ -129,19 +111,6 @@ export function readRouter(deps: AppDeps, auth: Auth): Router {
     });
   });
   return r;
-}
-
-/** Resolves when the socket takes more, or when the client has gone. */
-function drained(res: Response): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 /**

@@ -1,6 +1,6 @@
 // POST /api/v1/reports (docs/http-api.md; /openapi.json): {type, format, days, filter} -> the document, with its content type.
 
-import { type Response, Router } from 'express';
+import { Router } from 'express';
 import { bodyErrors, invalid } from '../errors.js';
 import { collectGarbage } from '../memory.js';
 import { EXTENSIONS, ReportRequest, streamReport } from '../report/index.js';
@@ -9,6 +9,7 @@ import { readJson } from './body.js';
 import type { AppDeps } from './deps.js';
 import { collectAfter } from './heavy.js';
 import { sourcesOf } from './sources.js';
+import { drained } from './stream.js';
 
 const MAX_BODY = 16 * 1024;
 
@@ -40,23 +41,10 @@ export function reportsRouter(deps: AppDeps, auth: Auth): Router {
     res.setHeader('Cache-Control', 'no-store');
     for await (const piece of pieces) {
       if (gone) return; // the client left: leaving the loop stops the sections not yet built
-      if (!res.write(piece)) await drainedOrClosed(res);
+      if (!res.write(piece)) await drained(res);
       collectGarbage(); // a section's data is garbage once it is written
     }
     res.end();
   });
   return r;
-}
-
-/** Waits until the client has taken what was written, or has gone (one listener each, both removed after). */
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -5,5 +5,8 @@ import type { AppDeps } from './deps.js';
 
 /** The app's sources: given ones, or the store with the service's forecaster and analyses. */
 export function sourcesOf(deps: AppDeps): ReportSources {
-  return deps.sources ?? serviceSources(deps.store, () => deps.clock.now(), deps.forecaster, deps.anomalyLog);
+  return (
+    deps.sources ??
+    serviceSources(deps.store, () => deps.clock.now(), deps.forecaster, deps.anomalyLog, deps.aggregateCache)
+  );
 }

@@ -4,11 +4,17 @@
 // is sent once the store has committed it.
 import { type Request, type Response, Router } from 'express';
 import { AppError, invalid } from '../errors.js';
-import { BYTES_PER_POINT, estimateDecodedBytes, type WriteAdmission, type WriteTicket } from '../ingest/admission.js';
-import { decodeJsonResults } from '../ingest/json.js';
-import { parsePrecision } from '../ingest/line-protocol.js';
-import { LineSlicer, type Slice } from '../ingest/line-slices.js';
-import { MAX_SKIPPED_NAMES } from '../ingest/validate.js';
+import {
+  BYTES_PER_POINT,
+  decodeJsonResults,
+  estimateDecodedBytes,
+  LineSlicer,
+  MAX_SKIPPED_NAMES,
+  parsePrecision,
+  type Slice,
+  type WriteAdmission,
+  type WriteTicket,
+} from '../ingest/index.js';
 import { collectGarbage } from '../memory.js';
 import type { WriteBatch } from '../model/result.js';
 import type { Auth } from './auth.js';

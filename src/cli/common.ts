@@ -4,9 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import { SingleBar } from 'cli-progress';
 import { type Config, loadConfig } from '../config.js';
-import { decodeJsonResults } from '../ingest/json.js';
-import { rulesOf } from '../ingest/parser.js';
-import { decodeLineProtocol, type IngestRules, SeriesCache } from '../ingest/validate.js';
+import { decodeJsonResults, decodeLineProtocol, type IngestRules, rulesOf, SeriesCache } from '../ingest/index.js';
 import { silentLogger } from '../logger.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';

@@ -1,7 +1,7 @@
 // The `resultant` command line (docs/cli.md). Every command has --help; bad arguments exit with code 2.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_VARIABLES, type Config, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
-import { rulesOf } from '../ingest/parser.js';
+import { rulesOf } from '../ingest/index.js';
 import { createLogger } from '../logger.js';
 import { startServer, VERSION } from '../main.js';
 import { parseTimeValue } from '../time/parse.js';

@@ -3,8 +3,7 @@
 // does for one request); standard input cannot be read twice and is checked and written batch by batch.
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { decodeJsonResults } from '../ingest/json.js';
-import { decodeLineProtocol, type IngestRules, MAX_SKIPPED_NAMES } from '../ingest/validate.js';
+import { decodeJsonResults, decodeLineProtocol, type IngestRules, MAX_SKIPPED_NAMES } from '../ingest/index.js';
 import { CliError, progress, type Sink, type Skipped, usage } from './common.js';
 
 export type Format = 'auto' | 'lp' | 'json';

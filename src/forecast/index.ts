@@ -2,7 +2,7 @@
 // aggregates, gaps filled, the candidates evaluated on the worker pool, and the chosen forecast with its
 // backtest. Results are cached per query and history, so a dashboard that refreshes does not refit.
 import { createHash } from 'node:crypto';
-import { type BucketJson, queryAggregates } from '../aggregates/index.js';
+import { type BucketJson, type FragmentCache, queryAggregates } from '../aggregates/index.js';
 import { invalid, stopNotAfterStart } from '../errors.js';
 import type { StatsLevel, Store, TagFilters } from '../store/types.js';
 import { bucketBoundaries, DAY_MS, HOUR_MS } from '../time/buckets.js';
@@ -67,6 +67,8 @@ export class Forecaster {
   constructor(
     private readonly store: Store,
     private readonly pool: ForecastPool,
+    /** The service's cache of serialised aggregate buckets (service.ts); absent: none kept. */
+    private readonly aggregateCache?: FragmentCache,
     private readonly cacheSize = 256,
   ) {}
 
@@ -87,6 +89,7 @@ export class Forecaster {
         stats: STATS_LEVEL[p.statistic],
       },
       nowMs,
+      this.aggregateCache,
     );
     const buckets = (agg.series[0]?.buckets ?? []).filter((b) => !b.partial);
     const raw = buckets.map((b) => statisticOf(b, p.statistic));

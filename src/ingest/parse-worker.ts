@@ -1,8 +1,8 @@
 // A parse worker: UTF-8 decoding, line-protocol parsing and validation off the main thread, so parsing one
 // request runs beside the appends of others (and the event loop stays free for reads).
 import { parentPort, workerData } from 'node:worker_threads';
-import type { IngestSettings, ParseRequest, ParseResponse } from './parser.js';
-import { decodeLineProtocolBytes, rulesOf } from './parser.js';
+import type { IngestSettings, ParseRequest, ParseResponse } from './parse-pool.js';
+import { decodeLineProtocolBytes, rulesOf } from './parse-pool.js';
 import { packBatch } from './transfer.js';
 import { SeriesCache } from './validate.js';
 

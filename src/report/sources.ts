@@ -1,7 +1,13 @@
 // Where reports, charts and the dashboard get their data. Aggregates, breaker transitions and the analyses
 // (docs/analyses.md) come from the store; forecasts from the service's forecaster, which runs in a worker pool and
 // is given to the sources (src/forecast/index.ts).
-import { type AggregateParams, type AggregatesJson, type BucketJson, queryAggregates } from '../aggregates/index.js';
+import {
+  type AggregateParams,
+  type AggregatesJson,
+  type BucketJson,
+  type FragmentCache,
+  queryAggregates,
+} from '../aggregates/index.js';
 import { runAnalysis } from '../analysis/index.js';
 import type { AnalysisKind, AnalysisRequest, AnalysisResponses } from '../analysis/types.js';
 import type { BreakerTransition, ForecastJson } from '../charts/types.js';
@@ -50,6 +56,8 @@ export interface SourceExtras {
   analysis?: <K extends AnalysisKind>(kind: K, req: AnalysisRequest, store: Store) => Promise<AnalysisResponses[K]>;
   /** The forecaster (see forecasterSource); absent: every forecast is 'unavailable'. */
   forecast?: (p: ForecastParams) => Promise<ForecastJson>;
+  /** The service's cache of serialised aggregate buckets, for reads of the store itself (not of a memoized view). */
+  aggregateCache?: FragmentCache;
 }
 
 /** The service's forecaster as a source (its parameters are validated where they come in: the chart route, the CLI). */
@@ -66,10 +74,12 @@ export function serviceSources(
   now: () => number,
   forecaster: Forecaster,
   anomalyLog?: AnomalyLog,
+  aggregateCache?: FragmentCache,
 ): ReportSources {
   return storeSources(store, now, {
     forecast: forecasterSource(forecaster, now),
     ...(anomalyLog ? { anomalyLog } : {}),
+    ...(aggregateCache ? { aggregateCache } : {}),
   });
 }
 
@@ -83,7 +93,7 @@ export function storeSources(
   return {
     memoized: () =>
       memoized ? storeSources(store, now, extras, true) : storeSources(memoizedStore(store), now, extras, true),
-    aggregates: (p) => queryAggregates(store, p, now()),
+    aggregates: (p) => queryAggregates(store, p, now(), memoized ? undefined : extras.aggregateCache),
     totals: (p) => rangeTotals(store, p, now()),
     async breakerEvents(q) {
       const events = await store.breakerEvents({

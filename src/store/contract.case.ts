@@ -3,7 +3,8 @@
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, DAY, type Expected, expectedOf, HOUR, type Row, relErr } from '../../test/helpers.js';
-import { type AggregateParams, type AggregatesJson, queryAggregates } from '../aggregates/index.js';
+import { aggregatesCached } from '../aggregates/cached.case.js';
+import type { AggregateParams, AggregatesJson } from '../aggregates/index.js';
 import { makeSeries, seriesKey, WriteBatch } from '../model/result.js';
 import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
 import { appendRunSummary, emptyRunSummary } from './run-summaries.js';
@@ -71,7 +72,7 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.write(batchOf(netmonitorHour));
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
-        const r = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + HOUR }), LATER);
+        const r = await aggregatesCached(s, params({ period: 'hour', start: T0, stop: T0 + HOUR }), LATER);
         expect(r.series).toHaveLength(1);
         const b = r.series[0]!.buckets;
         expect(b).toHaveLength(1);
@@ -92,7 +93,7 @@ export function runStoreContract(opts: ContractOptions): void {
       const s = await open();
       const rows = netmonitorHour.map((r) => (r.success === false ? { ...r, latency: 12 } : r));
       await s.write(batchOf(rows));
-      const r = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + HOUR }), LATER);
+      const r = await aggregatesCached(s, params({ period: 'hour', start: T0, stop: T0 + HOUR }), LATER);
       expect(r.series[0]!.buckets[0]!.stats).toMatchObject({ count: 6, mean: 12, min: 10, max: 14, p50: 12 });
       expect(r.series[0]!.buckets[0]!.stats!.p95).toBeCloseTo(13.75, 12);
       expect(r.series[0]!.buckets[0]!.stats!.p99).toBeCloseTo(13.95, 12);
@@ -101,10 +102,10 @@ export function runStoreContract(opts: ContractOptions): void {
     it('uses the population standard deviation: 10..50 gives sqrt(200)', async () => {
       const s = await open();
       await s.write(batchOf([10, 20, 30, 40, 50].map((v, i) => ({ t: T0 + i * 1000, latency: v }))));
-      const raw = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + HOUR }), LATER);
+      const raw = await aggregatesCached(s, params({ period: 'hour', start: T0, stop: T0 + HOUR }), LATER);
       expect(raw.series[0]!.buckets[0]!.stats!.stddev).toBeCloseTo(Math.sqrt(200), 12);
       await s.rollup(LATER);
-      const rolled = await queryAggregates(s, params({ period: 'day', start: T0, stop: T0 + HOUR }), LATER);
+      const rolled = await aggregatesCached(s, params({ period: 'day', start: T0, stop: T0 + HOUR }), LATER);
       expect(rolled.series[0]!.buckets[0]!.stats!.stddev).toBeCloseTo(Math.sqrt(200), 12);
     });
 
@@ -117,7 +118,7 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.write(batchOf(rows));
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
-        const r = await queryAggregates(s, params({ period: 'hour', start: day0, stop: day0 + DAY }), LATER);
+        const r = await aggregatesCached(s, params({ period: 'hour', start: day0, stop: day0 + DAY }), LATER);
         expect(r.series[0]!.buckets).toHaveLength(24);
         expect(r.series[0]!.buckets.every((b) => b.test_count === 3)).toBe(true);
         expect(r.start).toBe('2026-11-20T00:00:00Z');
@@ -133,9 +134,9 @@ export function runStoreContract(opts: ContractOptions): void {
           { t: T0 + 2 * HOUR, latency: 7 },
         ]),
       );
-      const sparse = await queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + 3 * HOUR }), LATER);
+      const sparse = await aggregatesCached(s, params({ period: 'hour', start: T0, stop: T0 + 3 * HOUR }), LATER);
       expect(sparse.series[0]!.buckets.map((b) => b.start)).toEqual(['2026-11-21T10:00:00Z', '2026-11-21T12:00:00Z']);
-      const filled = await queryAggregates(
+      const filled = await aggregatesCached(
         s,
         params({ period: 'hour', start: T0, stop: T0 + 3 * HOUR, fill: true }),
         LATER,
@@ -164,7 +165,7 @@ export function runStoreContract(opts: ContractOptions): void {
         ]),
       );
       await s.rollup(now);
-      const r = await queryAggregates(s, params({ period: 'hour', start: T0 - HOUR, stop: now }), now);
+      const r = await aggregatesCached(s, params({ period: 'hour', start: T0 - HOUR, stop: now }), now);
       expect(r.series[0]!.buckets.map((b) => b.partial)).toEqual([false, true]);
       expect(r.stop).toBe('2026-11-21T11:00:00Z');
     });
@@ -186,7 +187,7 @@ export function runStoreContract(opts: ContractOptions): void {
           }
       await s.write(batchOf(rows));
       const check = async (pct: number) => {
-        const r = await queryAggregates(
+        const r = await aggregatesCached(
           s,
           params({ period: 'hour', start: T0, stop: T0 + 3 * HOUR, groupBy: ['region'] }),
           LATER,
@@ -212,7 +213,7 @@ export function runStoreContract(opts: ContractOptions): void {
       const now = T0 + 10 * 60_000;
       await s.rollup(now);
       await s.write(batchOf([{ t: T0 + 60_000, latency: 3 }]));
-      const r = await queryAggregates(s, params({ period: 'hour', start: T0, stop: now }), now);
+      const r = await aggregatesCached(s, params({ period: 'hour', start: T0, stop: now }), now);
       expect(r.series[0]!.buckets[0]!.test_count).toBe(1);
     });
 
@@ -226,7 +227,7 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.rollup(LATER);
       // Read first, so a store that caches closed buckets has them cached when the late write comes.
       for (const period of ['hour', 'day'] as const) {
-        const r = await queryAggregates(s, params({ period, start: T0, stop: T0 + HOUR }), LATER);
+        const r = await aggregatesCached(s, params({ period, start: T0, stop: T0 + HOUR }), LATER);
         expectBucket(r.series[0]!.buckets[0]!, expectedOf(rows));
       }
       const late: Row[] = [{ t: T0 + 59 * 60_000, latency: 90, success: false }];
@@ -234,7 +235,7 @@ export function runStoreContract(opts: ContractOptions): void {
       for (const phase of ['before re-rollup', 'after re-rollup']) {
         if (phase === 'after re-rollup') await s.rollup(LATER);
         for (const period of ['hour', 'day'] as const) {
-          const r = await queryAggregates(s, params({ period, start: T0, stop: T0 + HOUR }), LATER);
+          const r = await aggregatesCached(s, params({ period, start: T0, stop: T0 + HOUR }), LATER);
           expectBucket(r.series[0]!.buckets[0]!, expectedOf([...rows, ...late]));
         }
       }
@@ -261,7 +262,7 @@ export function runStoreContract(opts: ContractOptions): void {
           { t: T0, latency: 9, tags: { endpoint: 'y' } },
         ]),
       );
-      const r = await queryAggregates(
+      const r = await aggregatesCached(
         s,
         params({ period: 'hour', start: T0, stop: T0 + HOUR, groupBy: ['endpoint'] }),
         LATER,
@@ -286,7 +287,7 @@ export function runStoreContract(opts: ContractOptions): void {
       for (const phase of ['before re-rollup', 'after re-rollup']) {
         if (phase === 'after re-rollup') await s.rollup(LATER);
         for (const period of ['hour', 'day'] as const) {
-          const r = await queryAggregates(s, params({ period, start: T0, stop: T0 + HOUR }), LATER);
+          const r = await aggregatesCached(s, params({ period, start: T0, stop: T0 + HOUR }), LATER);
           expect(r.series[0]!.buckets[0]!.stats, `${phase}, ${period}`).toMatchObject({ count: 2, mean: 6, max: 10 });
           expect(r.series[0]!.buckets[0]!.failure_count, `${phase}, ${period}`).toBe(1);
         }
@@ -316,7 +317,7 @@ export function runStoreContract(opts: ContractOptions): void {
           await s.write(batchOf(hourly(from, to)));
           for (const phase of ['raw', 'rolled up']) {
             if (phase === 'rolled up') await s.rollup(to + DAY);
-            const r = await queryAggregates(
+            const r = await aggregatesCached(
               s,
               params({ period: 'day', tz: c.tz, start: dayStart.toMillis(), stop: dayStart.toMillis() + 1 }),
               to + DAY,
@@ -326,7 +327,7 @@ export function runStoreContract(opts: ContractOptions): void {
             expect(b[0]!.test_count).toBe(c.hours);
             expect(Date.parse(b[0]!.end) - Date.parse(b[0]!.start)).toBe(c.hours * HOUR);
             expect(b[0]!.start).toBe(dayStart.toUTC().toISO({ suppressMilliseconds: true }));
-            const hours = await queryAggregates(
+            const hours = await aggregatesCached(
               s,
               params({
                 period: 'hour',
@@ -354,7 +355,7 @@ export function runStoreContract(opts: ContractOptions): void {
         await s.write(batchOf(rows));
         for (const phase of ['raw', 'rolled up']) {
           if (phase === 'rolled up') await s.rollup(LATER);
-          const h = await queryAggregates(
+          const h = await aggregatesCached(
             s,
             params({
               period: 'hour',
@@ -371,7 +372,7 @@ export function runStoreContract(opts: ContractOptions): void {
             ['2026-11-21T17:30:00Z', 1],
             ['2026-11-21T18:30:00Z', 1],
           ]);
-          const d = await queryAggregates(
+          const d = await aggregatesCached(
             s,
             params({ period: 'day', tz: 'Asia/Kolkata', start: Date.UTC(2026, 10, 20), stop: Date.UTC(2026, 10, 23) }),
             LATER,
@@ -395,7 +396,7 @@ export function runStoreContract(opts: ContractOptions): void {
       );
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
-        const w = await queryAggregates(
+        const w = await aggregatesCached(
           s,
           params({ period: 'week', tz: 'Europe/Berlin', start: Date.UTC(2026, 10, 10), stop: Date.UTC(2026, 10, 30) }),
           LATER,
@@ -404,7 +405,7 @@ export function runStoreContract(opts: ContractOptions): void {
           ['2026-11-15T23:00:00Z', 1], // Monday 2026-11-16 00:00 Berlin
           ['2026-11-22T23:00:00Z', 1], // Monday 2026-11-23 00:00 Berlin
         ]);
-        const m = await queryAggregates(
+        const m = await aggregatesCached(
           s,
           params({ period: 'month', tz: 'Europe/Berlin', start: Date.UTC(2026, 10, 5), stop: Date.UTC(2026, 10, 6) }),
           LATER,
@@ -430,7 +431,7 @@ export function runStoreContract(opts: ContractOptions): void {
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
         const q = (p: Partial<AggregateParams>) =>
-          queryAggregates(s, params({ period: 'hour', start: T0, stop: T0 + HOUR, ...p }), LATER);
+          aggregatesCached(s, params({ period: 'hour', start: T0, stop: T0 + HOUR, ...p }), LATER);
         const byRegion = await q({ groupBy: ['region'] });
         expect(byRegion.series.map((x) => [x.group, x.buckets[0]!.test_count])).toEqual([
           [{ region: null }, 1],
@@ -890,7 +891,7 @@ export function runStoreContract(opts: ContractOptions): void {
     };
     /** Every bucket of the answer equals a direct computation from `rows` over the bucket's span (cut to the range). */
     const expectAggregatesOf = async (s: Store, rows: Row[], p: AggregateParams, label: string): Promise<void> => {
-      const r = await queryAggregates(s, p, LATER);
+      const r = await aggregatesCached(s, p, LATER);
       const want = new Map<string, Row[]>();
       for (const row of rows) {
         const key = JSON.stringify(p.groupBy.map((k) => row.tags?.[k] ?? null));
@@ -1102,7 +1103,7 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.delete({ start: 0, stop: 1e16, tags: {}, nowMs: LATER });
       expect(await s.series({ start: 0, stop: 1e16, filters: {}, limit: 10 })).toEqual([]);
       expect(
-        (await queryAggregates(s, params({ period: 'day', start: T0 - DAY, stop: T0 + DAY }), LATER)).series,
+        (await aggregatesCached(s, params({ period: 'day', start: T0 - DAY, stop: T0 + DAY }), LATER)).series,
       ).toEqual([]);
     });
 
@@ -1140,7 +1141,7 @@ export function runStoreContract(opts: ContractOptions): void {
       expect(report.dailyDeleted).toBeGreaterThan(0);
       const page = await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 });
       expect(page.results.map((r) => r.latency_ms)).toEqual([2]);
-      const agg = await queryAggregates(s, params({ period: 'day', start: now - 20 * DAY, stop: now }), now);
+      const agg = await aggregatesCached(s, params({ period: 'day', start: now - 20 * DAY, stop: now }), now);
       expect(agg.series[0]!.buckets.map((b) => b.stats!.mean)).toEqual([2]);
       // Writes older than the kept raw data are refused by the ingest layer through this bound.
       expect(s.oldestWritableTime(now)).toBeGreaterThanOrEqual((now - 5 * DAY - DAY) * 1000);
@@ -1156,11 +1157,11 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.write(batchOf(rows));
       await s.cleanup({ rawDays: 3, hourlyDays: 30, dailyDays: 0 }, now);
       expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(0);
-      const agg = await queryAggregates(s, params({ period: 'hour', start: now - 11 * DAY, stop: now }), now);
+      const agg = await aggregatesCached(s, params({ period: 'hour', start: now - 11 * DAY, stop: now }), now);
       expectBucket(agg.series[0]!.buckets[0]!, expectedOf(rows));
       expect(agg.warnings).toBeUndefined();
       // Hours of a half-hour zone do not line up with the rollups: with the raw rows gone, the answer says so.
-      const kolkata = await queryAggregates(
+      const kolkata = await aggregatesCached(
         s,
         params({ period: 'hour', tz: 'Asia/Kolkata', start: now - 11 * DAY, stop: now }),
         now,
@@ -1184,7 +1185,7 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.cleanup({ rawDays: 5, hourlyDays: 100, dailyDays: 0 }, now);
       expect((await s.results({ start: 0, stop: 1e16, filters: {}, limit: 10 })).results).toHaveLength(0);
       for (const period of ['hour', 'day', 'week'] as const) {
-        const r = await queryAggregates(s, params({ period, start: t0, stop: t0 + 2 * DAY }), now);
+        const r = await aggregatesCached(s, params({ period, start: t0, stop: t0 + 2 * DAY }), now);
         for (const b of r.series[0]!.buckets) {
           const from = Date.parse(b.start);
           const to = Date.parse(b.end);
@@ -1199,7 +1200,7 @@ export function runStoreContract(opts: ContractOptions): void {
       for (let i = 0; i < 48; i++) rows.push({ t: T0 + i * HOUR + 1000, latency: i });
       await s.write(batchOf(rows));
       await s.rollup(LATER);
-      const q = () => queryAggregates(s, params({ period: 'day', start: T0, stop: T0 + 3 * DAY }), LATER);
+      const q = () => aggregatesCached(s, params({ period: 'day', start: T0, stop: T0 + 3 * DAY }), LATER);
       const before = await q();
       const r1 = await s.rebuildRollups(T0, T0 + 2 * DAY);
       const r2 = await s.rebuildRollups(T0, T0 + 2 * DAY);

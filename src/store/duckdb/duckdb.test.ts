@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchOf, HOUR, type7 } from '../../../test/helpers.js';
-import { queryAggregates } from '../../aggregates/index.js';
+import { aggregatesCached } from '../../aggregates/cached.case.js';
 import { makeSeries, seriesKey, WriteBatch } from '../../model/result.js';
 import { runStoreContract } from '../contract.case.js';
 import type { SeriesInfo } from '../types.js';
@@ -316,7 +316,7 @@ describe('DuckDB store specifics', () => {
     s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
     expect((await s.status(LATER)).dirtyHours).toBe(1);
     const q = () =>
-      queryAggregates(
+      aggregatesCached(
         s,
         {
           period: 'hour',
@@ -390,7 +390,7 @@ describe('DuckDB store specifics', () => {
       );
       const q = async (metric: string, period: 'hour' | 'day') =>
         (
-          await queryAggregates(
+          await aggregatesCached(
             s,
             { period, tz: 'UTC', start: T0, stop: T0 + HOUR, groupBy: [], filters: {}, metric, fill: false },
             LATER,
@@ -447,7 +447,7 @@ describe('DuckDB store specifics', () => {
     });
     expect(warnings[0]).toMatch(/rebuilding them for Europe\/Berlin/);
     await s.rollup(LATER);
-    const r = await queryAggregates(
+    const r = await aggregatesCached(
       s,
       {
         period: 'day',
@@ -557,7 +557,7 @@ describe('DuckDB store specifics', () => {
     );
     await s.close();
     s = await open();
-    const agg = await queryAggregates(
+    const agg = await aggregatesCached(
       s,
       {
         period: 'day',

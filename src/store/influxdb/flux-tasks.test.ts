@@ -9,7 +9,7 @@ import { ServiceMetrics } from '../../api/metrics.js';
 import { fixedClock } from '../../clock.js';
 import { Forecaster } from '../../forecast/index.js';
 import { ForecastPool } from '../../forecast/pool.js';
-import { LineProtocolParser } from '../../ingest/parser.js';
+import { ParsePool } from '../../ingest/parse-pool.js';
 import { IngestQueue } from '../../ingest/queue.js';
 import { silentLogger } from '../../logger.js';
 import { DuckDBStore } from '../duckdb/index.js';
@@ -141,7 +141,7 @@ describe('/health and /metrics', () => {
     const store = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 30 });
     const metrics = new ServiceMetrics();
     const queue = new IngestQueue(store, { maxPoints: 1000 });
-    const parser = new LineProtocolParser(1);
+    const parser = new ParsePool(1);
     const app = createApp({
       store,
       queue,

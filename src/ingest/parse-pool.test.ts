@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LineProtocolParser } from './parser.js';
+import { ParsePool } from './parse-pool.js';
 
-let parser: LineProtocolParser | null = null;
+let parser: ParsePool | null = null;
 afterEach(async () => {
   await parser?.close();
   parser = null;
@@ -17,8 +17,8 @@ const body = [
 
 describe('the line-protocol parser pool', () => {
   it('gives the same batch through a worker thread as inline', async () => {
-    const inline = new LineProtocolParser(0);
-    parser = new LineProtocolParser(2);
+    const inline = new ParsePool(0);
+    parser = new ParsePool(2);
     const a = await inline.decode(Buffer.from(body), { precision: 'ns', nowUs: 0 });
     const results = await Promise.all(
       [1, 2, 3].map(() => parser!.decode(Buffer.from(body), { precision: 'ns', nowUs: 0 })),
@@ -42,7 +42,7 @@ describe('the line-protocol parser pool', () => {
   });
 
   it('reports the first bad line and invalid UTF-8 from the worker', async () => {
-    parser = new LineProtocolParser(1);
+    parser = new ParsePool(1);
     const bad = await parser.decode(Buffer.from('test_result success=t\ntest_result x=1'), {
       precision: 'ns',
       nowUs: 0,

@@ -1,5 +1,5 @@
-// Line-protocol request bodies to write batches, on a small pool of worker threads (or inline when the pool
-// has no workers). The outcome is the same either way; workers only move the CPU work off the main thread.
+// The parse pool: line-protocol request bodies to write batches on a small pool of worker threads (or inline when
+// the pool has no workers). The outcome is the same either way; the workers only move the CPU work off the main thread.
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
@@ -68,7 +68,7 @@ interface Slot {
   pending: Map<number, { resolve: (r: ParseResponse) => void; reject: (e: unknown) => void }>;
 }
 
-export class LineProtocolParser {
+export class ParsePool {
   private readonly slots: Slot[] = [];
   private readonly cache = new SeriesCache();
   private readonly interner = new SeriesInterner();
