@@ -5,12 +5,12 @@ import { defineConfig } from 'vitest/config';
  * time, so that the suite's own parallel files do not take the main thread's CPU (on a 2-core machine the rest of
  * the suite running beside them added 20-40 ms to what the service itself holds the event loop for).
  */
-const TIMING = ['test/event-loop.test.ts', 'test/fuzz-soak.test.ts'];
+const TIMING = ['test/e2e/event-loop.test.ts', 'test/e2e/fuzz-soak.test.ts'];
 
 /**
  * End-to-end files: the CLI and service in child processes (crash, full disk, exports, the demo), a browser on the
  * dashboard, docker compose and the examples, InfluxDB in a container, and the HTTP API through a live server
- * (src/api/, test/server.ts). Everything else under src/ is the `unit` project (`npm run test:unit`, README "Run it
+ * (src/api/, test/support/server.ts). Everything else under src/ is the `unit` project (`npm run test:unit`, README "Run it
  * and test it"): pure functions, the analyses and stores on in-memory (or temporary-file) DuckDB, the InfluxDB store
  * against its loopback imitation.
  */

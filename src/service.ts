@@ -1,6 +1,6 @@
 // The one composition root: given a store and where the service keeps its own state, the forecaster, the analysis
 // runner, the anomaly log, the notifier, the sources of charts and reports, the ingest queue and parser, the HTTP
-// app, and the schedules. main.ts serves it, test/server.ts serves it to the
+// app, and the schedules. main.ts serves it, test/support/server.ts serves it to the
 // tests, and the CLI's reading commands use its reading half (readingParts).
 
 import type express from 'express';

@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { batchOf, expectedOf, type Row, relErr } from '../../test/helpers.js';
+import { aggregatesCached } from '../../test/support/aggregates-cached.js';
+import { batchOf, expectedOf, type Row, relErr } from '../../test/support/helpers.js';
 import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
-import { aggregatesCached } from './cached.case.js';
 
 const BASE = Date.UTC(2026, 2, 27, 0); // spans the Europe/Berlin DST change of 2026-03-29
 const SPAN_MIN = 4 * 24 * 60;

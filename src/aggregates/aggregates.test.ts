@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchOf, HOUR } from '../../test/helpers.js';
+import { batchOf, HOUR } from '../../test/support/helpers.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { type AggregateParams, FragmentCache, queryAggregates, queryAggregatesJson } from './index.js';
 

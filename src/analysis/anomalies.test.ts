@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gauss, mulberry32 } from '../../test/random.js';
+import { gauss, mulberry32 } from '../../test/support/random.js';
 import { ANOMALY_DEFAULTS, type AnomalyOptions, detectAnomalies, robustZScores } from './anomalies.js';
 import type { Point } from './series.js';
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type BreakerRow, batchWith, type FullRow, request, storePerTest } from '../../test/analysis-helpers.js';
+import {
+  type BreakerRow,
+  batchWith,
+  type FullRow,
+  request,
+  storePerTest,
+} from '../../test/support/analysis-helpers.js';
 import type { BreakerEvent, BreakerState } from '../model/result.js';
 import { analyseBreakers, circuitBreakersRunner } from './circuit-breakers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchWith, type FullRow, request, storePerTest } from '../../test/analysis-helpers.js';
-import { expectedOf, relErr } from '../../test/helpers.js';
+import { batchWith, type FullRow, request, storePerTest } from '../../test/support/analysis-helpers.js';
+import { expectedOf, relErr } from '../../test/support/helpers.js';
 import type { DuckDBStore } from '../store/duckdb/index.js';
 import { betterOf, comparisonRunner } from './comparison.js';
 import { holm } from './significance.js';

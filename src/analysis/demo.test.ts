@@ -2,7 +2,7 @@
 // a worker failing 20 % of its probes, a flaky functional test, a 40-minute regional outage that trips its
 // endpoint's breaker, and a breaker that trips every 20 minutes for 3 hours.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../../test/analysis-helpers.js';
+import { request } from '../../test/support/analysis-helpers.js';
 import { DemoFleet } from '../demo/generate.js';
 import { decodeLineProtocol, SeriesCache } from '../ingest/validate.js';
 import { DuckDBStore } from '../store/duckdb/index.js';

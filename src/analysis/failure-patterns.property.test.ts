@@ -3,8 +3,8 @@
 // a direct grouping of the raw failed results of the window, for windows that start and end inside an hour.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
-import { DAY, HOUR } from '../../test/helpers.js';
+import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/support/analysis-helpers.js';
+import { DAY, HOUR } from '../../test/support/helpers.js';
 import { failurePatternsRunner, fingerprintOfResult, groupFailures } from './failure-patterns.js';
 
 const BASE = Date.UTC(2026, 10, 2, 0);

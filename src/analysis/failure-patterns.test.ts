@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchWith, type FullRow, request, result, storePerTest } from '../../test/analysis-helpers.js';
-import { DAY, HOUR } from '../../test/helpers.js';
+import { batchWith, type FullRow, request, result, storePerTest } from '../../test/support/analysis-helpers.js';
+import { DAY, HOUR } from '../../test/support/helpers.js';
 import { AppError } from '../errors.js';
 import { fingerprintOf, normaliseMessage } from '../model/fingerprint.js';
 import { correlateFailures, failurePatternsRunner, groupFailures, HOUR_OF_DAY } from './failure-patterns.js';

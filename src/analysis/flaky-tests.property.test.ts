@@ -3,8 +3,8 @@
 // classification of the raw runs of the window, for windows that start and end inside an hour.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/analysis-helpers.js';
-import { HOUR } from '../../test/helpers.js';
+import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/support/analysis-helpers.js';
+import { HOUR } from '../../test/support/helpers.js';
 import { bucketOf, classifyFlaky, DEFAULT_IGNORE_TAGS, type FlakyResult, flakyTestsRunner } from './flaky-tests.js';
 
 const BASE = Date.UTC(2026, 10, 2, 0);

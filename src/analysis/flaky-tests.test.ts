@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchWith, type FullRow, request, result, storePerTest } from '../../test/analysis-helpers.js';
-import { DAY } from '../../test/helpers.js';
+import { batchWith, type FullRow, request, result, storePerTest } from '../../test/support/analysis-helpers.js';
+import { DAY } from '../../test/support/helpers.js';
 import { classifyFlaky, type FlakyOptions, findIncidents, flakyTestsRunner } from './flaky-tests.js';
 
 const T0 = Date.UTC(2026, 10, 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gauss, mulberry32 } from '../../test/random.js';
+import { gauss, mulberry32 } from '../../test/support/random.js';
 import { detectChangePoints, noiseSigma } from './changepoint.js';
 import { detectRegression, type RegressionOptions, severityOf } from './regressions.js';
 import { decompose, deseasonalize } from './seasonal.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relErr } from '../../test/helpers.js';
+import { relErr } from '../../test/support/helpers.js';
 import { benjaminiHochberg, binomialTestHalf, fisherExactGreater } from './significance.js';
 import { welchTTest } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gauss, mulberry32 } from '../../test/random.js';
+import { gauss, mulberry32 } from '../../test/support/random.js';
 import type { Point } from './series.js';
 import { detectTrend, TREND_DEFAULTS, thin } from './trends.js';
 

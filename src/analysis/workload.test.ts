@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import * as ss from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
-import { batchWith, type FullRow, request, storePerTest } from '../../test/analysis-helpers.js';
-import { DAY, HOUR } from '../../test/helpers.js';
+import { batchWith, type FullRow, request, storePerTest } from '../../test/support/analysis-helpers.js';
+import { DAY, HOUR } from '../../test/support/helpers.js';
 import { analyseWorkload, gini, type WorkerCounts, workloadRunner } from './workload.js';
 
 const T0 = Date.UTC(2026, 10, 10);

@@ -4,8 +4,8 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf } from '../../test/helpers.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { batchOf } from '../../test/support/helpers.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 
 let srv: TestServer | null = null;
 afterEach(async () => {

@@ -1,8 +1,8 @@
 // The analysis endpoints on a real loopback server with a real DuckDB store.
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, type Row } from '../../test/helpers.js';
-import { gauss, mulberry32 } from '../../test/random.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { batchOf, type Row } from '../../test/support/helpers.js';
+import { gauss, mulberry32 } from '../../test/support/random.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { ANALYSES } from '../analysis/index.js';
 
 let srv: TestServer | null = null;

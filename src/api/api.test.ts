@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf } from '../../test/helpers.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { batchOf } from '../../test/support/helpers.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { diskStatus } from './app.js';
 
 let srv: TestServer | null = null;
@@ -356,7 +356,7 @@ describe('reads', () => {
   });
 
   it('answers 400 for start or stop past the year 9999, where reads failed with a 500', async () => {
-    // Past 2262 the store's timestamps overflow, past 275760 dates do (found by test/fuzz-soak.test.ts).
+    // Past 2262 the store's timestamps overflow, past 275760 dates do (found by test/e2e/fuzz-soak.test.ts).
     const s = await start();
     const late = ['99999999999999999999', '9223372036854775807', '8640000000000001', '253402300800001']; // the last: 10000-01-01T00:00:00.001Z
     for (const path of ['/api/v1/aggregates?period=day&', '/api/v1/results?', '/api/v1/series?']) {

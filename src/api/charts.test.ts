@@ -1,9 +1,9 @@
 // GET /api/v1/charts/<type>.svg|.png on a real server over a real DuckDB store.
 import { afterEach, describe, expect, it } from 'vitest';
-import * as f from '../../test/fixtures/charts.js';
-import { batchOf, HOUR, type Row } from '../../test/helpers.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
-import { decodePng, findAll, hasClass, linePaths, parseXml, textsIn } from '../../test/svg.js';
+import * as f from '../../test/support/fixtures/charts.js';
+import { batchOf, HOUR, type Row } from '../../test/support/helpers.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
+import { decodePng, findAll, hasClass, linePaths, parseXml, textsIn } from '../../test/support/svg.js';
 import { invalid } from '../errors.js';
 import { storeSources } from '../report/sources.js';
 

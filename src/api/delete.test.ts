@@ -1,8 +1,8 @@
 // POST /api/v2/delete on a real loopback server with a real DuckDB store: what it deletes, that the aggregates and
 // the analyses then answer as on a database where the deleted rows were never written, its 400s, and its auth.
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, expectedOf, HOUR, type Row } from '../../test/helpers.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { batchOf, expectedOf, HOUR, type Row } from '../../test/support/helpers.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {

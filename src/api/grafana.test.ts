@@ -2,8 +2,8 @@
 // API on another loopback port: listing, provisioning, idempotence, and the 401/404/412/network/timeout errors.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeGrafana, startFakeGrafana } from '../../test/grafana-fake.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { type FakeGrafana, startFakeGrafana } from '../../test/support/grafana-fake.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { buildDashboards } from '../grafana/index.js';
 
 let srv: TestServer | null = null;

@@ -4,7 +4,7 @@
 import { createServer, request, type Server } from 'node:http';
 import { HttpError, InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 
 // The client logs every failed write to the console; the test checks the errors itself.
 setLogger({ error: () => undefined, warn: () => undefined });

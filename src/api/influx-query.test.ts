@@ -1,6 +1,6 @@
 // /query as InfluxDB 1.x clients and Telegraf use it at start: real HTTP on loopback.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { splitStatements } from './influx-query.js';
 
 let srv: TestServer | null = null;

@@ -31,7 +31,7 @@ export function one(q: Query, name: string): string | undefined {
 /**
  * The end of the year 9999, the last RFC 3339 writes (µs, exact as a double). Later times are refused: past 2262 they
  * overflow the store's timestamps, past 275760 they are no dates at all, and either made reads fail with a 500
- * (found by test/fuzz-soak.test.ts).
+ * (found by test/e2e/fuzz-soak.test.ts).
  */
 const END_OF_9999_US = Date.UTC(10_000, 0, 1) * 1000;
 

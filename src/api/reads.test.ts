@@ -2,7 +2,7 @@
 // that page through the store, and series paged with a cursor.
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { formatMicros } from '../time/parse.js';
 import { EXPORT_PAGE_SIZE } from './export.js';
 

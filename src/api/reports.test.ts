@@ -1,7 +1,7 @@
 // POST /api/v1/reports on a real server over a real DuckDB store.
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, DAY, HOUR, type Row } from '../../test/helpers.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { batchOf, DAY, HOUR, type Row } from '../../test/support/helpers.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { makeSeries, WriteBatch } from '../model/result.js';
 
 let srv: TestServer | null = null;

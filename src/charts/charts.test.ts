@@ -4,8 +4,17 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import * as f from '../../test/fixtures/charts.js';
-import { decodePng, findAll, hasClass, linePaths, parseXml, textOf, textsIn, type XmlNode } from '../../test/svg.js';
+import * as f from '../../test/support/fixtures/charts.js';
+import {
+  decodePng,
+  findAll,
+  hasClass,
+  linePaths,
+  parseXml,
+  textOf,
+  textsIn,
+  type XmlNode,
+} from '../../test/support/svg.js';
 import type { FailurePatternsResponse } from '../analysis/failure-patterns.js';
 import { PATTERN_LABEL_CHARS } from './findings.js';
 import {

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, serve } from '../../test/child.js';
-import { batchOf, type Row } from '../../test/helpers.js';
-import { startTestServer } from '../../test/server.js';
+import { cli, serve } from '../../test/support/child.js';
+import { batchOf, type Row } from '../../test/support/helpers.js';
+import { startTestServer } from '../../test/support/server.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { bodyFromArgs, summarize } from './analyze.js';
 

@@ -2,8 +2,8 @@
 // pool (real worker threads) and the HTTP endpoint on a real server with a real DuckDB store.
 import * as ss from 'simple-statistics';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { batchOf, type Row } from '../../test/helpers.js';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { batchOf, type Row } from '../../test/support/helpers.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { gauss, mulberry32 } from '../demo/random.js';
 import { coverage, mase, naiveScale, smape } from './accuracy.js';
 import { fillGaps } from './index.js';

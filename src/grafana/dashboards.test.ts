@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import jsonata from 'jsonata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startTestServer, type TestServer } from '../../test/server.js';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
 import {
   buildDashboards,
   DATASOURCE_UIDS,

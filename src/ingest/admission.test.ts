@@ -1,7 +1,7 @@
 // The admission budget of writes: what is admitted and refused, how reservations grow with what is read and end
 // when a write's batch goes to the queue, and that a lone write or the oldest one is never stopped by the budget.
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf } from '../../test/helpers.js';
+import { batchOf } from '../../test/support/helpers.js';
 import { AppError } from '../errors.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { estimateDecodedBytes, GZIP_EXPANSION, UNKNOWN_LENGTH_START, WriteAdmission } from './admission.js';

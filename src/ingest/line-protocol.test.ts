@@ -1,4 +1,4 @@
-// Table-driven line-protocol cases (test/fixtures/line-protocol.json): every escaping rule and value type,
+// Table-driven line-protocol cases (test/support/fixtures/line-protocol.json): every escaping rule and value type,
 // valid and invalid, after https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ interface Table {
   invalid: { name: string; line: string; error: string }[];
 }
 const table = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/line-protocol.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test/support/fixtures/line-protocol.json', import.meta.url), 'utf8'),
 ) as Table;
 
 describe('line protocol: valid lines', () => {

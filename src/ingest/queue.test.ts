@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf } from '../../test/helpers.js';
+import { batchOf } from '../../test/support/helpers.js';
 import { AppError } from '../errors.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import { IngestQueue } from './queue.js';

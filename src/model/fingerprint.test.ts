@@ -9,11 +9,11 @@ interface Fixture {
   different: [string, string][];
 }
 const fixture = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/error-messages.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test/support/fixtures/error-messages.json', import.meta.url), 'utf8'),
 ) as Fixture;
 const fp = (m: string) => fingerprintOf(null, normaliseMessage(m));
 
-describe('normaliseMessage on real-looking messages (test/fixtures/error-messages.json)', () => {
+describe('normaliseMessage on real-looking messages (test/support/fixtures/error-messages.json)', () => {
   it.each(fixture.cases.map((c) => [c.message.split('\n')[0]!.slice(0, 70), c] as const))('%s', (_, c) => {
     expect(normaliseMessage(c.message)).toBe(c.normalised);
     expect(categorise(c.error_type ?? null, c.message)).toBe(c.category);

@@ -1,7 +1,7 @@
 // The report's memoized view of a real DuckDB store: a read asked twice runs once, and an aggregate over equal
 // buckets that overlaps a held one is joined from it and the buckets it lacks, equal to asking the store directly.
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, HOUR, type Row } from '../../test/helpers.js';
+import { batchOf, HOUR, type Row } from '../../test/support/helpers.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import type { AggregateQuery, Store } from '../store/types.js';
 import { memoizedStore } from './memo.js';

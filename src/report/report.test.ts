@@ -3,9 +3,9 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { HtmlValidate } from 'html-validate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as f from '../../test/fixtures/charts.js';
-import { batchOf, expectedOf, HOUR, type Row, type7 } from '../../test/helpers.js';
-import { parseXml } from '../../test/svg.js';
+import * as f from '../../test/support/fixtures/charts.js';
+import { batchOf, expectedOf, HOUR, type Row, type7 } from '../../test/support/helpers.js';
+import { parseXml } from '../../test/support/svg.js';
 import { invalid, unavailable } from '../errors.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import {

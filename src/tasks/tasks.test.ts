@@ -1,7 +1,7 @@
 // The scheduled tasks (src/tasks/index.ts): rollup and retention as functions of a clock the test sets, their ticks
 // fired by the test through an injected scheduler, one smoke check of the real node-cron wiring, and the overlap guard.
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, HOUR } from '../../test/helpers.js';
+import { batchOf, HOUR } from '../../test/support/helpers.js';
 import { fixedClock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { DuckDBStore } from '../store/duckdb/index.js';

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { batchOf, HOUR, type7 } from '../../../test/helpers.js';
-import { aggregatesCached } from '../../aggregates/cached.case.js';
+import { aggregatesCached } from '../../../test/support/aggregates-cached.js';
+import { batchOf, HOUR, type7 } from '../../../test/support/helpers.js';
+import { runStoreContract } from '../../../test/support/store-contract.js';
 import { makeSeries, seriesKey, WriteBatch } from '../../model/result.js';
-import { runStoreContract } from '../contract.case.js';
 import type { SeriesInfo } from '../types.js';
 import { slicesByRows } from './aggregate.js';
 import { DuckDBStore } from './index.js';
@@ -342,7 +342,7 @@ describe('DuckDB store specifics', () => {
 
   it('reads back tags, metric names and error texts that begin with U+FEFF whole, also after a reopen', async () => {
     // The driver decoded every string with a TextDecoder that took a leading U+FEFF for a byte-order mark and
-    // dropped it (found by test/fuzz-soak.test.ts).
+    // dropped it (found by test/e2e/fuzz-soak.test.ts).
     const path = tempDb();
     let s = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
     const b = new WriteBatch();
@@ -379,7 +379,7 @@ describe('DuckDB store specifics', () => {
 
   it('aggregates and rolls up metric values whose variance leaves the double range, with a null stddev', async () => {
     // DuckDB's var_pop failed the statement ("VARPOP is out of range"): the aggregate answered 500 and the rollup
-    // stopped at that hour (found by test/fuzz-soak.test.ts).
+    // stopped at that hour (found by test/e2e/fuzz-soak.test.ts).
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     try {
       const values = [1e200, -1e200, 1, 2];

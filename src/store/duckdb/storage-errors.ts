@@ -1,6 +1,6 @@
 // How DuckDB reports a full disk and a database it has given up on, by the words of its error messages (the
 // node API has no error codes). Observed with @duckdb/node-api 1.5.5 on a full tmpfs (ENOSPC) and under a
-// file-size limit (`ulimit -f`, EFBIG); test/disk-full.test.ts runs the service into both:
+// file-size limit (`ulimit -f`, EFBIG); test/e2e/disk-full.test.ts runs the service into both:
 //
 // - A commit whose write-ahead log cannot grow (or whose row groups cannot be written to the file):
 //   `TransactionContext Error: Failed to commit: Could not write file "<db>.wal": No space left on device`

@@ -5,8 +5,9 @@
 // those programs. It is not InfluxDB: it checks what the adapter sends, and how it reads, merges and maps answers.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, type Row } from '../../../test/helpers.js';
-import { annotatedCsv, type CsvTable, InfluxImitation } from '../../../test/influx-imitation.js';
+import { batchOf, type Row } from '../../../test/support/helpers.js';
+import { annotatedCsv, type CsvTable, InfluxImitation } from '../../../test/support/influx-imitation.js';
+import { imitationStore } from '../../../test/support/influx-imitation-contract.js';
 import { mergeRunSummaries } from '../../analysis/flaky-tests.js';
 import { type ConfigurationRule, configurationOf } from '../../model/configuration.js';
 import { EXAMPLE_CHARS, failureKindOf } from '../../model/fingerprint.js';
@@ -14,7 +15,6 @@ import type { Tags } from '../../model/result.js';
 import { DAY_MS, floorHour, HOUR_MS } from '../../time/buckets.js';
 import type { RunSummary, TagFilters } from '../types.js';
 import { chunks, decodeTail, planSummaries, RAW_CHUNK_HOURS, segmentsOf } from './analysis-reads.js';
-import { imitationStore } from './imitation.case.js';
 import type { InfluxStore } from './index.js';
 
 const T0 = Date.UTC(2026, 10, 21, 10);

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InfluxImitation } from '../../../test/influx-imitation.js';
+import { InfluxImitation } from '../../../test/support/influx-imitation.js';
 import { createApp } from '../../api/app.js';
 import { ServiceMetrics } from '../../api/metrics.js';
 import { fixedClock } from '../../clock.js';

@@ -1,4 +1,4 @@
-// The Store contract suite (src/store/contract.case.ts) against a real InfluxDB 2: the server at INFLUX_URL
+// The Store contract suite (test/support/store-contract.ts) against a real InfluxDB 2: the server at INFLUX_URL
 // (with INFLUX_TOKEN and INFLUX_ORG) when set, else a pinned influxdb:2.7 container through testcontainers when a
 // Docker engine is reachable, else the suite is SKIPPED, and says so loudly: a skipped test named with the reason
 // shows in every run and a warning is printed. It never passes without having run. `npm run test:influx`.
@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BucketsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import { afterAll, describe, it } from 'vitest';
-import { runStoreContract } from '../contract.case.js';
+import { runStoreContract } from '../../../test/support/store-contract.js';
 import { InfluxStore } from './index.js';
 
 const IMAGE = 'influxdb:2.7';

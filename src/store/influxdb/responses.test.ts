@@ -3,14 +3,20 @@
 import { readFileSync } from 'node:fs';
 import { linesToTables, stringToLines } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { annotatedCsv, csv, errorTable, InfluxImitation, type Recorded } from '../../../test/influx-imitation.js';
+import {
+  annotatedCsv,
+  csv,
+  errorTable,
+  InfluxImitation,
+  type Recorded,
+} from '../../../test/support/influx-imitation.js';
+import { imitationStore } from '../../../test/support/influx-imitation-contract.js';
 import { Cancelled, withCancellation } from '../../cancellation.js';
-import { imitationStore } from './imitation.case.js';
 import type { InfluxStore } from './index.js';
 import { parseTimeNs, tagsOf, timeUs } from './parse.js';
 
 const fixture = (name: string): { source: string; csv: string } =>
-  JSON.parse(readFileSync(new URL(`../../../test/fixtures/influx/${name}`, import.meta.url), 'utf8')) as {
+  JSON.parse(readFileSync(new URL(`../../../test/support/fixtures/influx/${name}`, import.meta.url), 'utf8')) as {
     source: string;
     csv: string;
   };

@@ -1,10 +1,10 @@
 // rollup() and rebuildRollups() run the flux/ programs through /api/v2/query with explicit aligned bounds
 // (observed at a loopback imitation of the query endpoint).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { batchOf } from '../../../test/helpers.js';
-import { csv, InfluxImitation } from '../../../test/influx-imitation.js';
+import { batchOf } from '../../../test/support/helpers.js';
+import { csv, InfluxImitation } from '../../../test/support/influx-imitation.js';
+import { imitationStore } from '../../../test/support/influx-imitation-contract.js';
 import { HOUR_MS } from '../../time/buckets.js';
-import { imitationStore } from './imitation.case.js';
 
 let influx: InfluxImitation;
 let clock = 0;

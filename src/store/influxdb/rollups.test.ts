@@ -2,12 +2,12 @@
 // (flux/README.md), computed directly from generated results; they are served as pivoted annotated CSV by a
 // loopback /api/v2/query imitation, and the merged answer is checked against statistics of the results themselves.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Expected, expectedOf, type Row, relErr } from '../../../test/helpers.js';
-import { csv, InfluxImitation } from '../../../test/influx-imitation.js';
+import { type Expected, expectedOf, type Row, relErr } from '../../../test/support/helpers.js';
+import { csv, InfluxImitation } from '../../../test/support/influx-imitation.js';
+import { imitationStore } from '../../../test/support/influx-imitation-contract.js';
 import { SKETCH_RELATIVE_ERROR, sketchKey } from '../../model/stats.js';
 import { DAY_MS, HOUR_MS } from '../../time/buckets.js';
 import type { BucketAggregate } from '../types.js';
-import { imitationStore } from './imitation.case.js';
 import type { InfluxStore } from './index.js';
 
 const T0 = Date.UTC(2026, 9, 1); // a day long past the raw retention at NOW

@@ -1,8 +1,8 @@
 // Bucket setup at open and the status probe, against a loopback imitation of /api/v2/orgs, /api/v2/buckets and
 // /api/v2/query.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { csv, InfluxImitation, json } from '../../../test/influx-imitation.js';
-import { imitationOptions } from './imitation.case.js';
+import { csv, InfluxImitation, json } from '../../../test/support/influx-imitation.js';
+import { imitationOptions } from '../../../test/support/influx-imitation-contract.js';
 import { InfluxStore, type InfluxStoreOptions } from './index.js';
 
 let influx: InfluxImitation;

@@ -2,12 +2,12 @@
 // 204, 429/503/timeouts are retried (honouring Retry-After) with the very same lines, 400 is not retried.
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { batchOf } from '../../../test/helpers.js';
-import { InfluxImitation, json } from '../../../test/influx-imitation.js';
+import { batchOf } from '../../../test/support/helpers.js';
+import { InfluxImitation, json } from '../../../test/support/influx-imitation.js';
+import { imitationStore } from '../../../test/support/influx-imitation-contract.js';
 import { AppError } from '../../errors.js';
 import { failureKindOf } from '../../model/fingerprint.js';
 import { makeSeries, WriteBatch } from '../../model/result.js';
-import { imitationStore } from './imitation.case.js';
 import { batchToLines, nanos } from './lines.js';
 import { LineWriter, parseRetryAfter } from './writer.js';
 

@@ -1,16 +1,16 @@
 // A real service for tests: the Express app on a loopback port, a real DuckDB store, a clock the test controls.
 import type { Server } from 'node:http';
-import type { AppConfig } from '../src/api/deps.js';
-import type { ServiceMetrics } from '../src/api/metrics.js';
-import { fixedClock } from '../src/clock.js';
-import type { IngestSettings } from '../src/ingest/parse-pool.js';
-import type { IngestQueue } from '../src/ingest/queue.js';
-import { silentLogger } from '../src/logger.js';
-import type { Notifier } from '../src/notify/index.js';
-import type { ReportSources } from '../src/report/sources.js';
-import { buildService } from '../src/service.js';
-import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { serviceStateIn } from '../src/store/index.js';
+import type { AppConfig } from '../../src/api/deps.js';
+import type { ServiceMetrics } from '../../src/api/metrics.js';
+import { fixedClock } from '../../src/clock.js';
+import type { IngestSettings } from '../../src/ingest/parse-pool.js';
+import type { IngestQueue } from '../../src/ingest/queue.js';
+import { silentLogger } from '../../src/logger.js';
+import type { Notifier } from '../../src/notify/index.js';
+import type { ReportSources } from '../../src/report/sources.js';
+import { buildService } from '../../src/service.js';
+import { DuckDBStore } from '../../src/store/duckdb/index.js';
+import { serviceStateIn } from '../../src/store/index.js';
 
 export interface TestServer {
   url: string;

@@ -5,9 +5,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoFleet } from '../src/demo/generate.js';
-import { ROOT } from './child.js';
-import { startTestServer, type TestServer } from './server.js';
+import { DemoFleet } from '../../src/demo/generate.js';
+import { ROOT } from '../support/child.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -3,11 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDashboards, INFLUX_DATASOURCE } from '../src/grafana/index.js';
-import { type FluxChecker, loadFluxChecker } from './flux/checker.js';
-import { sampleFluxQueries } from './influx-sample-queries.js';
+import { buildDashboards, INFLUX_DATASOURCE } from '../../src/grafana/index.js';
+import { type FluxChecker, loadFluxChecker } from '../support/flux/checker.js';
+import { sampleFluxQueries } from '../support/influx-sample-queries.js';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const fluxDir = join(root, 'flux');
 const taskFiles = (() => {
   try {
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => checker?.close());
 
-const fixture = (name: string) => readFileSync(join(root, 'test/fixtures/flux', name), 'utf8');
+const fixture = (name: string) => readFileSync(join(root, 'test/support/fixtures/flux', name), 'utf8');
 const show = (d: { line: number; column: number; message: string }[]) =>
   d.map((x) => `${x.line}:${x.column} ${x.message}`).join('\n');
 

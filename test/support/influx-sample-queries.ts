@@ -11,8 +11,8 @@ import {
   storedFailureSummariesQuery,
   storedFingerprintsQuery,
   storedRunSummariesQuery,
-} from '../src/store/influxdb/analysis-queries.js';
-import { FLUX_FILES, readFluxFile, renderBounded, renderParams } from '../src/store/influxdb/flux-files.js';
+} from '../../src/store/influxdb/analysis-queries.js';
+import { FLUX_FILES, readFluxFile, renderBounded, renderParams } from '../../src/store/influxdb/flux-files.js';
 import {
   breakerQuery,
   cardinalityQuery,
@@ -20,7 +20,7 @@ import {
   resultsQuery,
   rollupRowsQuery,
   seriesQuery,
-} from '../src/store/influxdb/queries.js';
+} from '../../src/store/influxdb/queries.js';
 
 export function sampleFluxQueries(): Record<string, string> {
   const filters = { endpoint: ['a', 'b"x${y}'], region: ['eu'] };

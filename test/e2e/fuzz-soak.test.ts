@@ -9,15 +9,15 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeToStatus, ERROR_CODES, type ErrorCode } from '../src/errors.js';
-import { decodeJsonResults } from '../src/ingest/json.js';
-import type { Precision } from '../src/ingest/line-protocol.js';
-import { defaultParseWorkers } from '../src/ingest/parse-pool.js';
-import { decodeLineProtocol } from '../src/ingest/validate.js';
-import { MAX_METRICS, MAX_TAGS, type Tags, type TestResult, type WriteBatch } from '../src/model/result.js';
-import { parseRfc3339 } from '../src/time/parse.js';
-import { PingWatch } from './ping-watch.js';
-import { startTestServer, type TestServer } from './server.js';
+import { codeToStatus, ERROR_CODES, type ErrorCode } from '../../src/errors.js';
+import { decodeJsonResults } from '../../src/ingest/json.js';
+import type { Precision } from '../../src/ingest/line-protocol.js';
+import { defaultParseWorkers } from '../../src/ingest/parse-pool.js';
+import { decodeLineProtocol } from '../../src/ingest/validate.js';
+import { MAX_METRICS, MAX_TAGS, type Tags, type TestResult, type WriteBatch } from '../../src/model/result.js';
+import { parseRfc3339 } from '../../src/time/parse.js';
+import { PingWatch } from '../support/ping-watch.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 const NOW_MS = Date.UTC(2026, 10, 21, 12);
 const NOW_US = NOW_MS * 1000;
@@ -354,7 +354,7 @@ const edit = fc.record({
   op: fc.constantFrom('insert', 'delete', 'replace', 'cut'),
   ch: fc.oneof(
     nameChar,
-    fc.constantFrom('\n', '\r', '\t', '\u0000', '"', '\\', ',', ' ', '=', '1', 'i', 'u', '.', '-', 'e'),
+    fc.constantFrom('\n', '\r', '\t', '\u0000', '"', '\\', ',', ' ', '=', '1', 'i', 'u', '..', '-', 'e'),
   ),
 });
 function applyEdits(text: string, edits: { at: number; op: string; ch: string }[]): string {

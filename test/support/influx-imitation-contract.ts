@@ -1,9 +1,9 @@
-// Test support: InfluxStore options and stores wired to the loopback imitation (test/influx-imitation.ts) with the
+// Test support: InfluxStore options and stores wired to the loopback imitation (test/support/influx-imitation.ts) with the
 // token it accepts, so each test file states only the options its cases are about. Beside the adapter: only store/
 // uses the client.
 import { InfluxDB } from '@influxdata/influxdb-client';
-import type { InfluxImitation } from '../../../test/influx-imitation.js';
-import { InfluxStore, type InfluxStoreOptions } from './index.js';
+import { InfluxStore, type InfluxStoreOptions } from '../../src/store/influxdb/index.js';
+import type { InfluxImitation } from './influx-imitation.js';
 
 export function imitationOptions(influx: InfluxImitation, opts: Partial<InfluxStoreOptions> = {}): InfluxStoreOptions {
   return {

@@ -1,6 +1,6 @@
 // For tests: queryAggregates with one cache per store, as the service keeps one (service.ts), so that repeated
 // reads in a test go through the cache as they do in the service.
-import { FragmentCache, queryAggregates } from './index.js';
+import { FragmentCache, queryAggregates } from '../../src/aggregates/index.js';
 
 const caches = new WeakMap<object, FragmentCache>();
 

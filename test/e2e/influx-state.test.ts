@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { silentLogger } from '../src/logger.js';
-import { startServer } from '../src/main.js';
-import { InfluxImitation } from './influx-imitation.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/logger.js';
+import { startServer } from '../../src/main.js';
+import { InfluxImitation } from '../support/influx-imitation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-influx-state-'));
 let influx: InfluxImitation;

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { cli, serve } from './child.js';
-import { batchOf } from './helpers.js';
+import { DuckDBStore } from '../../src/store/duckdb/index.js';
+import { cli, serve } from '../support/child.js';
+import { batchOf } from '../support/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

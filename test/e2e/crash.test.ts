@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serve } from './child.js';
+import { serve } from '../support/child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

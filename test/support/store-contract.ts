@@ -2,13 +2,13 @@
 // function the API uses. Run it with runStoreContract({ newStore }) from an adapter's test file.
 import { DateTime } from 'luxon';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchOf, DAY, type Expected, expectedOf, HOUR, type Row, relErr } from '../../test/helpers.js';
-import { aggregatesCached } from '../aggregates/cached.case.js';
-import type { AggregateParams, AggregatesJson } from '../aggregates/index.js';
-import { makeSeries, seriesKey, WriteBatch } from '../model/result.js';
-import { SKETCH_RELATIVE_ERROR } from '../model/stats.js';
-import { appendRunSummary, emptyRunSummary } from './run-summaries.js';
-import type { RunQuery, RunSummary, Store } from './types.js';
+import type { AggregateParams, AggregatesJson } from '../../src/aggregates/index.js';
+import { makeSeries, seriesKey, WriteBatch } from '../../src/model/result.js';
+import { SKETCH_RELATIVE_ERROR } from '../../src/model/stats.js';
+import { appendRunSummary, emptyRunSummary } from '../../src/store/run-summaries.js';
+import type { RunQuery, RunSummary, Store } from '../../src/store/types.js';
+import { aggregatesCached } from './aggregates-cached.js';
+import { batchOf, DAY, type Expected, expectedOf, HOUR, type Row, relErr } from './helpers.js';
 
 export interface ContractOptions {
   /** A new, empty store whose daily rollups use `timezone`. */

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { cli } from './child.js';
-import { batchOf, HOUR, type Row } from './helpers.js';
-import { startTestServer } from './server.js';
+import { DuckDBStore } from '../../src/store/duckdb/index.js';
+import { cli } from '../support/child.js';
+import { batchOf, HOUR, type Row } from '../support/helpers.js';
+import { startTestServer } from '../support/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-cli-delete-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

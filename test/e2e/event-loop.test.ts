@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultParseWorkers } from '../src/ingest/parse-pool.js';
-import { makeSeries, WriteBatch } from '../src/model/result.js';
-import { PingWatch } from './ping-watch.js';
-import { startTestServer } from './server.js';
+import { defaultParseWorkers } from '../../src/ingest/parse-pool.js';
+import { makeSeries, WriteBatch } from '../../src/model/result.js';
+import { PingWatch } from '../support/ping-watch.js';
+import { startTestServer } from '../support/server.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12);
 

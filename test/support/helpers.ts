@@ -1,7 +1,7 @@
 // Test helpers: building write batches, and the bucket statistics (docs/design.md) computed directly from values
 // (simple-statistics for the moments, the R type-7 definition for percentiles), to check the store against.
 import * as ss from 'simple-statistics';
-import { makeSeries, type Tags, WriteBatch } from '../src/model/result.js';
+import { makeSeries, type Tags, WriteBatch } from '../../src/model/result.js';
 
 export interface Row {
   /** ms */

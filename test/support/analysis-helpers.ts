@@ -1,7 +1,7 @@
 // Helpers for the analysis tests: a real in-memory DuckDB store, requests with defaults, and write batches that
 // carry everything a result or breaker event can (error_type and breaker transitions included).
 import { afterEach } from 'vitest';
-import type { AnalysisRequest } from '../src/analysis/types.js';
+import type { AnalysisRequest } from '../../src/analysis/types.js';
 import {
   type BreakerState,
   makeSeries,
@@ -9,8 +9,8 @@ import {
   type Tags,
   type TestResult,
   WriteBatch,
-} from '../src/model/result.js';
-import { DuckDBStore } from '../src/store/duckdb/index.js';
+} from '../../src/model/result.js';
+import { DuckDBStore } from '../../src/store/duckdb/index.js';
 import { HOUR } from './helpers.js';
 
 export const openStore = (): Promise<DuckDBStore> =>

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Every case starts the command in a child process (a few seconds each on a loaded machine).
 const SLOW = 240_000;
 
-import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { type Child, cli, serve } from './child.js';
-import { batchOf, HOUR, type Row } from './helpers.js';
-import { decodePng, linePaths, parseXml, textsIn } from './svg.js';
+import { DuckDBStore } from '../../src/store/duckdb/index.js';
+import { type Child, cli, serve } from '../support/child.js';
+import { batchOf, HOUR, type Row } from '../support/helpers.js';
+import { decodePng, linePaths, parseXml, textsIn } from '../support/svg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-out-'));
 const db = join(dir, 'data.duckdb');

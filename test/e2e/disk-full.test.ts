@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serve } from './child.js';
+import { serve } from '../support/child.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultant-disk-full-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

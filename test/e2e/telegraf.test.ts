@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { TELEGRAF_MAPPINGS } from '../src/ingest/mapping.js';
-import { startTestServer, type TestServer } from './server.js';
+import { loadConfig } from '../../src/config.js';
+import { TELEGRAF_MAPPINGS } from '../../src/ingest/mapping.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const TOKEN = 'telegraf-token-1';
 
 let srv: TestServer | null = null;

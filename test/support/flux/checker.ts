@@ -68,7 +68,9 @@ async function loadGlue(): Promise<Glue> {
   const glue = readFileSync(join(dir, 'flux-lsp-browser_bg.js'), 'utf8');
   // A changed glue layout must fail loudly here rather than load something that accepts everything.
   if (!glue.includes(IMPORT_LINE) || !glue.includes(VIEW_LINES)) {
-    throw new Error('flux-lsp-browser_bg.js has an unexpected layout: update test/flux/checker.ts for this version');
+    throw new Error(
+      'flux-lsp-browser_bg.js has an unexpected layout: update test/support/flux/checker.ts for this version',
+    );
   }
   const patched = glue
     .replace(
