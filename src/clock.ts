@@ -1,4 +1,4 @@
-/** Time is an argument (STYLE.md pattern 4): tasks and handlers ask the clock, tests set it. */
+/** Time is an argument: tasks and handlers ask the clock, tests set it. */
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;

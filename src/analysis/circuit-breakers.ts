@@ -1,5 +1,5 @@
 // circuit-breakers (docs/http-api.md; /openapi.json): per breaker series (its tag set) from `circuit_breaker` transitions
-// (closed / open / half_open), over the window [start, min(stop, now)) (notes/analytics-and-forecasting.md §4.4):
+// (closed / open / half_open), over the window [start, min(stop, now)) (docs/analysis-results.md):
 //   trips: transitions into open from closed (or from no known state); re-opens after a failed half-open probe
 //          are counted apart as `reopens`;
 //   open_seconds: time in the open state, clipped to the window (the state at the window start comes from the

@@ -2,7 +2,7 @@
 // and by category, each with first/last seen, a trend and its breadth; and the tag values (worker, hardware,
 // region, endpoint) and local hours of day whose failure rate is at least `min_lift` times the overall rate, with
 // at least `min_runs` runs, significant by a one-sided Fisher exact test after Benjamini–Hochberg correction
-// across every value tested (notes/analytics-and-forecasting.md §4.2, §8.8). A pattern is `new` when its
+// across every value tested (docs/analysis-results.md). A pattern is `new` when its
 // fingerprint did not occur in the `lookback_days` (7) before the window (for "new failure" notifications).
 import { DateTime } from 'luxon';
 import { tagsIdentity } from '../model/configuration.js';

@@ -1,5 +1,5 @@
 // flaky-tests (docs/http-api.md; /openapi.json): per test configuration, its runs in time order, the flip rate and a status
-// (notes/analytics-and-forecasting.md §4.3, §8.7):
+// (docs/analysis-results.md):
 //   broken: the latest `broken_streak` (5) runs all failed, or the failure rate is ≥ 95 % over ≥ 10 runs;
 //   flaky:  not broken, both passed and failed, ≥ `min_runs` (5) runs, and flip rate ≥ 0.3 or ≥ 3 transitions in
 //           the last 10 runs (Allure TestOps' rule).

@@ -48,7 +48,7 @@ describe('the official @influxdata/influxdb-client', () => {
     const { url, seen } = await recordingProxy(srv.url);
     const influx = new InfluxDB({ url, token: 'client-token-123' });
     // batchSize above the point count and an explicit flush: WriteApi.close() alone does not wait for batches
-    // already sent (notes/influxdb-and-rollups.md §0.6).
+    // already sent (seen with @influxdata/influxdb-client 1.35).
     const writeApi = influx.getWriteApi('my-org', 'my-bucket', 'ns', {
       batchSize: 10_000,
       gzipThreshold: 0,

@@ -1,7 +1,7 @@
 // Bucket boundaries in a time zone. Boundaries are computed here, in JavaScript with luxon (full ICU), and
 // handed to the store as plain UTC instants: SQL never needs a time-zone function, which keeps day buckets
-// fast in DuckDB (notes/influxdb-and-rollups.md §3: time_bucket over TIMESTAMPTZ with a day width is ~30-100x
-// slower) and makes both stores agree on DST days (23 or 25 hours) and half-hour zones.
+// fast in DuckDB (time_bucket over TIMESTAMPTZ with a day width is hundreds of times slower: `npm run
+// bench:bucketing`, docs/performance.md) and makes both stores agree on DST days (23 or 25 hours) and half-hour zones.
 
 import { DateTime } from 'luxon';
 import { type AppError, invalid } from '../errors.js';

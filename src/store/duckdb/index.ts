@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { type Clock, systemClock } from '../../clock.js';
 import { type AppError, invalid, isAppError, unavailable } from '../../errors.js';
 import { nextTurn } from '../../event-loop.js';
 import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
@@ -66,6 +67,8 @@ export interface DuckDBStoreOptions {
   exactLimits?: ExactLimits;
   /** Size of the write-ahead log that makes a commit checkpoint it into the file (default DuckDB's, 16 MiB). */
   checkpointThreshold?: number | undefined;
+  /** The clock of the store's own bookkeeping (series first seen, the full-disk memory, reopen back-off); default the system's. */
+  clock?: Clock;
 }
 
 /** The open database: DuckDB's instance and the connections on it (replaced as a whole when it is reopened). */
@@ -139,6 +142,7 @@ export class DuckDBStore implements Store {
   private closed = false;
   private readonly knownFingerprints = new Set<string>();
   private readonly exactLimits: ExactLimits;
+  private readonly clock: Clock;
   /** Null only while the database is being reopened, or after reopening it failed. */
   private db: Handles | null;
   /** The last failure for lack of space (DuckDB's message, when), until a write succeeds again. */
@@ -157,6 +161,7 @@ export class DuckDBStore implements Store {
     private readonly opts: DuckDBStoreOptions,
   ) {
     this.db = db;
+    this.clock = opts.clock ?? systemClock;
     this.exactLimits =
       opts.exactLimits ?? exactLimitsFor(opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, db.readerConns.length);
   }
@@ -382,7 +387,7 @@ export class DuckDBStore implements Store {
       );
     }
     this.storageFailures++;
-    this.storageFull = { message: firstLine(msg), at: Date.now() };
+    this.storageFull = { message: firstLine(msg), at: this.clock.now() };
   }
 
   /**
@@ -397,7 +402,7 @@ export class DuckDBStore implements Store {
 
   /** Whether writes failed for lack of space lately, and none has succeeded since. */
   private isStorageFull(): boolean {
-    return this.storageFull !== null && Date.now() - this.storageFull.at < STORAGE_FULL_MEMORY_MS;
+    return this.storageFull !== null && this.clock.now() - this.storageFull.at < STORAGE_FULL_MEMORY_MS;
   }
 
   private markInvalidated(msg: string): void {
@@ -414,7 +419,7 @@ export class DuckDBStore implements Store {
    */
   private async ensureOpen(): Promise<void> {
     if (this.invalidated === null || this.closed) return;
-    if (this.reopenFailure && Date.now() < this.reopenFailure.retryAt) throw this.unusable();
+    if (this.reopenFailure && this.clock.now() < this.reopenFailure.retryAt) throw this.unusable();
     let done!: () => void;
     this.reopening = new Promise<void>((resolve) => (done = resolve));
     try {
@@ -428,7 +433,7 @@ export class DuckDBStore implements Store {
       this.reopenFailure = null;
     } catch (e) {
       const msg = messageOf(e);
-      this.reopenFailure = { message: firstLine(msg), retryAt: Date.now() + REOPEN_BACKOFF_MS };
+      this.reopenFailure = { message: firstLine(msg), retryAt: this.clock.now() + REOPEN_BACKOFF_MS };
       if (isStorageFull(msg)) this.markStorageFull(msg);
       this.opts.warn?.(`could not reopen the database after a fatal error: ${firstLine(msg)}`);
       const failed = this.db;
@@ -505,7 +510,7 @@ export class DuckDBStore implements Store {
     const conn = this.writer;
     await conn.run('BEGIN TRANSACTION');
     try {
-      await appendSeries(conn, fresh, Date.now());
+      await appendSeries(conn, fresh, this.clock.now());
       await appendResults(conn, batch, resultIds, this.nextResultId);
       await upsertFingerprints(conn, this.newFingerprints(batch));
       await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
