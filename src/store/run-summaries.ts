@@ -7,8 +7,8 @@ import type { RunSummary } from './types.js';
 /** Outcomes a summary keeps of its end (the last-10-runs window of Allure's rule). */
 export const TAIL_RUNS = 10;
 
-/** A configuration's summary before its first piece (its `hour` is the first piece's). */
-export function emptyRunSummary(first: RunSummary): RunSummary {
+/** A configuration's summary before its first piece (its `hour` is the first piece's): no runs yet. */
+export function emptyRunSummary(first: Pick<RunSummary, 'configuration' | 'hour'>): RunSummary {
   return {
     configuration: first.configuration,
     hour: first.hour,

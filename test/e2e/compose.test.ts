@@ -77,7 +77,7 @@ describe('docker-compose.yml', () => {
     expect(config.authTokens.length).toBeGreaterThan(0);
     expect(svc('resultant').ports).toContain(`${config.port}:${config.port}`);
     expect(svc('resultant').depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
-    expect(svc('resultant').build).toEqual({ context: '..', dockerfile: 'Dockerfile' });
+    expect(svc('resultant').build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
     // Its own state (rules, history, anomalies) must outlive the container.
     expect((svc('resultant') as { volumes?: string[] }).volumes).toContain('resultant-data:/app/data');
   });
@@ -98,7 +98,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts provisioning and dashboards from paths that exist, where the dashboard provider looks', () => {
-    const mounts = (svc('grafana').volumes ?? []).map((v) => v.split(':')).filter(([src]) => src!.startsWith('../'));
+    const mounts = (svc('grafana').volumes ?? []).map((v) => v.split(':')).filter(([src]) => src!.startsWith('./'));
     expect(mounts.map(([, dst]) => dst)).toContain('/etc/grafana/provisioning');
     for (const [src] of mounts) expect(existsSync(join(root, src!)), src).toBe(true);
     const provider = parse(read('grafana/provisioning/dashboards/resultant.yaml')) as {
@@ -138,7 +138,7 @@ describe('docker-compose.yml', () => {
     for (const s of Object.values(compose.services)) {
       for (const v of s.volumes ?? []) {
         const src = v.split(':')[0]!;
-        if (!src.startsWith('..') && !src.startsWith('/')) expect(Object.keys(compose.volumes), src).toContain(src);
+        if (!src.startsWith('.') && !src.startsWith('/')) expect(Object.keys(compose.volumes), src).toContain(src);
       }
     }
   });

@@ -354,7 +354,7 @@ const edit = fc.record({
   op: fc.constantFrom('insert', 'delete', 'replace', 'cut'),
   ch: fc.oneof(
     nameChar,
-    fc.constantFrom('\n', '\r', '\t', '\u0000', '"', '\\', ',', ' ', '=', '1', 'i', 'u', '..', '-', 'e'),
+    fc.constantFrom('\n', '\r', '\t', '\u0000', '"', '\\', ',', ' ', '=', '1', 'i', 'u', '.', '-', 'e'),
   ),
 });
 function applyEdits(text: string, edits: { at: number; op: string; ch: string }[]): string {

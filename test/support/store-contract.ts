@@ -545,16 +545,7 @@ export function runStoreContract(opts: ContractOptions): void {
     // A window that starts and ends inside an hour: 10:07 to 12:30.
     const window = { start: T0 + 7 * M, stop: T0 + 150 * M };
     const piece = (p: Partial<RunSummary> & Pick<RunSummary, 'configuration' | 'hour'>): RunSummary => ({
-      runs: 0,
-      failures: 0,
-      firstSuccess: null,
-      lastSuccess: null,
-      firstTime: null,
-      lastTime: null,
-      transitions: 0,
-      tail: '',
-      streak: 0,
-      excluded: 0,
+      ...emptyRunSummary(p),
       ...p,
     });
     const byPiece = (xs: RunSummary[]) =>

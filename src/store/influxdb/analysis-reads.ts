@@ -11,6 +11,7 @@ import type { Tags } from '../../model/result.js';
 import { ceilHour, floorHour, HOUR_MS } from '../../time/buckets.js';
 import { formatMillis } from '../../time/parse.js';
 import { type Range, runs as rangesOf, subtractRanges } from '../../time/ranges.js';
+import { emptyRunSummary } from '../run-summaries.js';
 import type {
   FailureBucket,
   FailureBucketQuery,
@@ -200,20 +201,7 @@ export async function readRunSummaries(src: AnalysisSource, q: RunQuery): Promis
         const key = keyOf(configuration, hour);
         let s = out.get(key);
         if (!s) {
-          s = {
-            configuration,
-            hour,
-            runs: 0,
-            failures: 0,
-            firstSuccess: null,
-            lastSuccess: null,
-            firstTime: null,
-            lastTime: null,
-            transitions: 0,
-            tail: '',
-            streak: 0,
-            excluded: 0,
-          };
+          s = emptyRunSummary({ configuration, hour });
           out.set(key, s);
         }
         if (row.result === 'excluded') {

@@ -13,6 +13,7 @@ import { type ConfigurationRule, configurationOf } from '../../model/configurati
 import { EXAMPLE_CHARS, failureKindOf } from '../../model/fingerprint.js';
 import type { Tags } from '../../model/result.js';
 import { DAY_MS, floorHour, HOUR_MS } from '../../time/buckets.js';
+import { emptyRunSummary } from '../run-summaries.js';
 import type { RunSummary, TagFilters } from '../types.js';
 import { chunks, decodeTail, planSummaries, RAW_CHUNK_HOURS, segmentsOf } from './analysis-reads.js';
 import type { InfluxStore } from './index.js';
@@ -446,16 +447,7 @@ afterEach(async () => {
 
 const us = (m: number): number => (T0 + m * M) * 1000;
 const piece = (p: Partial<RunSummary> & Pick<RunSummary, 'configuration' | 'hour'>): RunSummary => ({
-  runs: 0,
-  failures: 0,
-  firstSuccess: null,
-  lastSuccess: null,
-  firstTime: null,
-  lastTime: null,
-  transitions: 0,
-  tail: '',
-  streak: 0,
-  excluded: 0,
+  ...emptyRunSummary(p),
   ...p,
 });
 const byPiece = (xs: RunSummary[]) =>
