@@ -1,5 +1,6 @@
-// Every setting of the service, parsed once at the edge from environment variables (docs/configuration.md).
-// No other module reads process.env. `resultant serve` flags are mapped onto the same names.
+// Every setting of the service, parsed once at the edge from environment variables (docs/configuration.md, generated
+// from ConfigSchema and CONFIG_DOCS by `npm run docs`). No other module reads process.env. `resultant serve` flags
+// are mapped onto the same names.
 
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -131,6 +132,168 @@ const ConfigSchema = z.object({
 });
 
 type Raw = z.infer<typeof ConfigSchema>;
+
+/** Variables the schema gives no default value: unset, each means what its `default` words say. */
+type WithoutDefault = { [K in keyof Raw]-?: undefined extends Raw[K] ? K : never }[keyof Raw];
+
+/**
+ * What a user reads about a variable (docs/configuration.md is generated from it: `npm run docs`). `description`
+ * is Markdown: what the variable does and the values it takes. `default` is Markdown that says in words what
+ * applies when the variable is unset; required where the schema has no default value, and otherwise it replaces
+ * the schema's value (e.g. an empty list that means "any").
+ */
+export type VariableDoc = { description: string; default?: string };
+
+export const CONFIG_DOCS: {
+  [K in keyof Raw]-?: K extends WithoutDefault ? { description: string; default: string } : VariableDoc;
+} = {
+  RESULTANT_PORT: { description: 'TCP port the HTTP service listens on, `0` to `65535` (`0`: any free port).' },
+  RESULTANT_HOST: {
+    description:
+      'Address the HTTP service listens on: `127.0.0.1` accepts connections from this machine only, `0.0.0.0` from every network interface. The commands find a running service that holds the database file at this host and `RESULTANT_PORT`.',
+  },
+  RESULTANT_DB_PATH: {
+    description:
+      "Path of the DuckDB database file; `:memory:` for a throwaway store that is lost when the process ends. With `RESULTANT_STORE=influxdb` this file holds only the service's own state (notification rules and history, the anomaly log).",
+  },
+  RESULTANT_STORE: {
+    description:
+      'Where the data is kept: `duckdb` (the file at `RESULTANT_DB_PATH`) or `influxdb` (InfluxDB 2; needs `INFLUX_URL`, `INFLUX_TOKEN`, `INFLUX_ORG` and `INFLUX_BUCKET`; docs/influxdb.md).',
+  },
+  RESULTANT_TIMEZONE: {
+    description:
+      'IANA time zone, e.g. `UTC` or `Europe/Berlin`: the default `tz` of reads, reports and charts, and the zone whose days the daily rollups follow.',
+  },
+  RESULTANT_AUTH_TOKENS: {
+    description:
+      "Comma-separated tokens, each at least 8 characters long. When set, every request needs one of them (or, to read, one of `RESULTANT_READ_TOKENS`) in the header `Authorization: Token <token>` or `Authorization: Bearer <token>`, except the built-in dashboard's files (`GET /`), `/ping`, `/health`, `/openapi.json` and CORS preflight requests (docs/http-api.md).",
+    default: 'none: the service is open to anyone who can reach it, and says so in its log at start',
+  },
+  RESULTANT_READ_TOKENS: {
+    description:
+      'Comma-separated tokens, each at least 8 characters long, that may only read (dashboards, Grafana, report readers): writes, deletes, rule changes, evaluations, acknowledgements and provisioning answer `403`. Needs `RESULTANT_AUTH_TOKENS` too; a token may not be in both lists.',
+  },
+  RESULTANT_PUBLIC_READ: {
+    description: '`true`: reads need no token, writes still do. Takes `true` or `false` (also `1`/`0`, `yes`/`no`).',
+  },
+  RESULTANT_CORS_ORIGINS: {
+    description:
+      'Comma-separated browser origins (scheme, host and port, no path, e.g. `https://dash.example.com`) whose pages may call the API, or `*` for any origin. Preflight requests are answered without a token.',
+    default: 'none: no browser page of another origin may read the answers',
+  },
+  RESULTANT_WEBHOOK_HOSTS: {
+    description:
+      'Comma-separated host names that notification webhooks may be sent to; `.example.com` allows `example.com` and its subdomains. A rule whose webhook names another host is refused with `400`.',
+    default: 'any host',
+  },
+  RESULTANT_RETENTION_RAW_DAYS: {
+    description:
+      'Days raw results are kept, `2` to `36500`: the retention task deletes older ones, and a write of older points is refused.',
+  },
+  RESULTANT_RETENTION_HOURLY_DAYS: {
+    description:
+      'Days hourly rollups (and the anomaly log) are kept, `2` to `36500`; at least `RESULTANT_RETENTION_RAW_DAYS`.',
+  },
+  RESULTANT_RETENTION_DAILY_DAYS: {
+    description: 'Days daily rollups are kept, `0` to `36500`; `0` keeps them forever.',
+  },
+  RESULTANT_MAX_BODY_BYTES: {
+    description:
+      "Largest request body, counted after decompression; a larger one answers `413`. A size: a number of bytes, or a number with a unit `B`, `KB`, `MB`, `GB` (powers of 1000) or `KiB`, `MiB`, `GiB` (powers of 1024), e.g. `25MB`. The default is InfluxDB's own limit.",
+  },
+  RESULTANT_INGEST_MAX_BYTES: {
+    description:
+      'Decoded bytes that the writes being read may hold together, at least `1MiB` (a size, as `RESULTANT_MAX_BODY_BYTES`); a write that would pass it answers `503` before its body is read.',
+    default: 'the value of `RESULTANT_MAX_BODY_BYTES`',
+  },
+  RESULTANT_QUEUE_MAX_POINTS: {
+    description:
+      'Points waiting to be written that the ingest queue holds, `1000` to `50000000`; a write beyond it answers `503`.',
+  },
+  RESULTANT_MAX_SERIES: {
+    description:
+      'Distinct series (tag sets) the DuckDB store holds, `1` to `10000000`; a write that would create more answers `400` and writes nothing. Keep unique ids out of tags. The InfluxDB store does not apply it.',
+  },
+  RESULTANT_ROLLUP_CRON: {
+    description:
+      'When the hourly and daily rollups catch up with new data: a node-cron expression (5 fields, or 6 with seconds first).',
+  },
+  RESULTANT_NOTIFY_CRON: {
+    description:
+      'When the notification rules are evaluated: a node-cron expression (5 fields, or 6 with seconds first).',
+  },
+  RESULTANT_RETENTION_CRON: {
+    description:
+      'When data older than the retention settings is deleted: a node-cron expression (5 fields, or 6 with seconds first).',
+  },
+  RESULTANT_DUCKDB_MEMORY_LIMIT: {
+    description:
+      "DuckDB's buffer limit (not a cap on the process), at least `64MB`, with a unit: `KB`, `MB`, `GB`, `KiB`, `MiB` or `GiB`, e.g. `256MB`. Each query keeps to a share of it; queries that outgrow memory spill into `<database file>.tmp` beside the file (at most four times the limit), and one that still runs out answers `503` naming this setting.",
+    default: "a sixteenth of the machine's memory, at least 128 MB and at most 160 MB",
+  },
+  RESULTANT_DUCKDB_THREADS: {
+    description: 'Threads DuckDB runs its queries on, `1` to `256`.',
+    default: "DuckDB's own: one per CPU core",
+  },
+  RESULTANT_DUCKDB_CHECKPOINT_THRESHOLD: {
+    description:
+      "Size of DuckDB's write-ahead log at which a commit checkpoints it into the database file, at least `64KiB` (a size, as `RESULTANT_MAX_BODY_BYTES`); smaller means a shorter log to replay at start.",
+    default: "DuckDB's own: 16 MiB",
+  },
+  RESULTANT_PARSE_WORKERS: {
+    description: 'Threads that parse line protocol beside the main thread, `0` to `64`; `0` parses on the main thread.',
+    default: 'the number of CPU cores minus one, at most 4',
+  },
+  RESULTANT_MEASUREMENT_MAPPINGS: {
+    description:
+      'Mappings of other measurements onto test results: inline JSON (starting with `{`) or the path of a JSON file. They replace built-in mappings of the same measurement; `null` removes one (docs/telegraf.md#mappings-of-your-own).',
+    default: 'none: only the built-in mappings',
+  },
+  RESULTANT_TELEGRAF_MAPPINGS: {
+    description:
+      "`true`: map Telegraf's `http_response`, `ping` and `net_response` measurements onto test results (docs/telegraf.md). Takes `true` or `false` (also `1`/`0`, `yes`/`no`).",
+  },
+  RESULTANT_UNKNOWN_MEASUREMENTS: {
+    description:
+      'Points of measurements that are neither `test_result`, `circuit_breaker` nor mapped: `skip` stores the rest of the write and answers `422` naming them (counted in `resultant_points_skipped_total`); `refuse` refuses the whole write with `400`.',
+  },
+  RESULTANT_LOG_LEVEL: {
+    description:
+      'The lowest level written to the log (JSON lines on standard output): `trace`, `debug`, `info`, `warn`, `error`, `fatal` or `silent` (nothing). At `info`, one line per request, with its request id.',
+  },
+  INFLUX_URL: {
+    description: 'URL of the InfluxDB 2 server (`http` or `https`), with `RESULTANT_STORE=influxdb`.',
+    default: 'none; required with `RESULTANT_STORE=influxdb`',
+  },
+  INFLUX_TOKEN: {
+    description: 'InfluxDB API token, with `RESULTANT_STORE=influxdb`.',
+    default: 'none; required with `RESULTANT_STORE=influxdb`',
+  },
+  INFLUX_ORG: {
+    description: 'InfluxDB organization, with `RESULTANT_STORE=influxdb`.',
+    default: 'none; required with `RESULTANT_STORE=influxdb`',
+  },
+  INFLUX_BUCKET: {
+    description:
+      'InfluxDB bucket of the raw data, with `RESULTANT_STORE=influxdb`; the rollups go to `<bucket>_hourly` and `<bucket>_daily`, created at start when missing.',
+    default: 'none; required with `RESULTANT_STORE=influxdb`',
+  },
+  GRAFANA_URL: {
+    description:
+      'URL of the Grafana server that `POST /api/v1/grafana/provision` pushes the dashboards to, with `GRAFANA_TOKEN`.',
+    default: 'none: provisioning answers `503`',
+  },
+  GRAFANA_TOKEN: {
+    description:
+      'Token of a Grafana service account that may write dashboards (the Editor role, or write access to the folder "Resultant"), sent to `GRAFANA_URL` when provisioning.',
+    default: 'none: provisioning answers `503`',
+  },
+};
+
+/** The value each variable takes when unset, as the schema defaults it (undefined: no default value). */
+export function configDefaults(): Readonly<Partial<Raw>> {
+  return ConfigSchema.parse({});
+}
 
 export interface Config {
   port: number;

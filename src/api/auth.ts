@@ -10,9 +10,12 @@ export type Access = 'read' | 'write';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
+/** The middleware that checks a request's token; `access` says which (the HTTP reference test reads it). */
+export type TokenCheck = ((req: Request, res: Response, next: NextFunction) => void) & { readonly access: Access };
+
 export interface Auth {
   enabled: boolean;
-  require(access: Access, opts?: { v1?: boolean }): (req: Request, res: Response, next: NextFunction) => void;
+  require(access: Access, opts?: { v1?: boolean }): TokenCheck;
 }
 
 /**
@@ -31,8 +34,11 @@ export function createAuth(tokens: string[], publicRead: boolean, readTokens: st
   return {
     enabled,
     require(access, opts = {}) {
-      return (req, _res, next) => {
-        if (!enabled || (access === 'read' && publicRead)) return next();
+      const check = (req: Request, _res: Response, next: NextFunction): void => {
+        if (!enabled || (access === 'read' && publicRead)) {
+          next();
+          return;
+        }
         const token = presentedToken(req, opts.v1 === true);
         if (token === null) {
           throw new AppError('unauthorized', 'a token is required: send the header "Authorization: Token <token>"');
@@ -50,6 +56,7 @@ export function createAuth(tokens: string[], publicRead: boolean, readTokens: st
         }
         next();
       };
+      return Object.assign(check, { access });
     },
   };
 }

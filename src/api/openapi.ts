@@ -1,43 +1,58 @@
-// The OpenAPI 3.1 description served at /openapi.json. Schemas of request bodies come from the same zod schemas
-// the handlers validate with, so the document cannot drift from the code.
+// The OpenAPI 3.1 description served at /openapi.json (and rendered into docs/http-api.md by `npm run docs`).
+// Schemas of request bodies come from the same zod schemas the handlers validate with, so the document cannot drift
+// from the code; each operation's `security` names the token it needs (src/docs/reference.test.ts checks it and the
+// paths against the mounted routes).
 import { z } from 'zod';
 import { AnalyzeBody } from '../analysis/analyze.js';
 import { ANALYSIS_KINDS } from '../analysis/types.js';
 import { CHART_TYPES } from '../charts/types.js';
+import { ERROR_CODES } from '../errors.js';
 import { TestResultInput } from '../ingest/index.js';
+import { RuleInput } from '../notify/rules.js';
 import { ReportRequest } from '../report/types.js';
 
 const errorSchema = {
   type: 'object',
   required: ['code', 'message'],
   properties: {
-    code: {
+    code: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'one of the error codes' },
+    message: {
       type: 'string',
-      enum: [
-        'invalid',
-        'unauthorized',
-        'forbidden',
-        'not found',
-        'request too large',
-        'unsupported media type',
-        'unprocessable entity',
-        'too many requests',
-        'unavailable',
-        'internal error',
-      ],
+      description: 'what went wrong, for people; an internal error says only "internal error"',
     },
-    message: { type: 'string' },
     line: { type: 'integer', description: 'first bad line of a line-protocol body (1-based)' },
     errors: {
       type: 'array',
+      description: 'each problem of a request body',
       items: {
         type: 'object',
-        properties: { index: { type: 'integer' }, path: { type: 'string' }, message: { type: 'string' } },
+        properties: {
+          index: { type: 'integer', description: 'the record (0-based) of a JSON results body' },
+          path: { type: 'string', description: 'the field, dotted, e.g. filter.region' },
+          message: { type: 'string' },
+          column: { type: 'integer', description: 'where the problem starts in a delete predicate (1-based)' },
+        },
       },
     },
-    parameter: { type: 'string' },
+    parameter: { type: 'string', description: 'the query parameter at fault' },
+    limit: { type: 'integer', description: '413: the largest body accepted, in bytes, after decompression' },
+    written: { type: 'integer', description: '422: points written' },
+    skipped: { type: 'integer', description: '422: points skipped' },
+    skipped_measurements: {
+      type: 'array',
+      items: { type: 'string' },
+      description: '422: up to 10 names of the measurements skipped',
+    },
+    minimum_history: { type: 'integer', description: 'a forecast with too little history: the buckets it needs' },
+    found: { type: 'integer', description: 'a forecast with too little history: the buckets with data' },
+    grafana_status: { type: 'integer', description: "provisioning: Grafana's HTTP status" },
   },
 };
+
+/** The token an operation needs (the security scheme's roles): any, one that may write, or none at all. */
+const READ = [{ token: ['read'] }];
+const WRITE = [{ token: ['write'] }];
+const OPEN: never[] = [];
 
 const stats = {
   type: ['object', 'null'],
@@ -98,20 +113,28 @@ export function openApiDocument(version: string): object {
     },
     components: {
       securitySchemes: {
-        token: { type: 'apiKey', in: 'header', name: 'Authorization', description: '"Token <t>" or "Bearer <t>"' },
+        token: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            '"Token <t>" or "Bearer <t>"; /write and /query also take the token as the p query parameter or as the password of basic authentication, as InfluxDB 1.x clients send it. Roles: read (a token of RESULTANT_AUTH_TOKENS or RESULTANT_READ_TOKENS; none with RESULTANT_PUBLIC_READ=true) and write (a token of RESULTANT_AUTH_TOKENS). Without RESULTANT_AUTH_TOKENS no operation needs a token.',
+        },
       },
       schemas: {
         Error: errorSchema,
         TestResult: z.toJSONSchema(TestResultInput, { io: 'input' }),
         AnalyzeRequest: z.toJSONSchema(AnalyzeBody, { io: 'input', unrepresentable: 'any' }),
+        NotificationRule: z.toJSONSchema(RuleInput, { io: 'input', unrepresentable: 'any' }),
         Stats: stats,
       },
     },
-    security: [{ token: [] }],
+    security: READ,
     paths: {
       '/api/v2/write': {
         post: {
           summary: 'Write line protocol (InfluxDB v2 compatible)',
+          security: WRITE,
           parameters: [
             q('org', 'accepted and ignored'),
             q('bucket', 'accepted and ignored'),
@@ -124,7 +147,8 @@ export function openApiDocument(version: string): object {
       '/api/v2/delete': {
         post: {
           summary:
-            'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible; write token)',
+            'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible)',
+          security: WRITE,
           parameters: [
             q('org', 'accepted and ignored'),
             q('bucket', 'accepted and ignored'),
@@ -182,6 +206,7 @@ export function openApiDocument(version: string): object {
       '/write': {
         post: {
           summary: 'Write line protocol (InfluxDB v1 compatible)',
+          security: WRITE,
           parameters: [
             q('db', 'accepted and ignored'),
             q('rp', 'accepted and ignored'),
@@ -197,8 +222,8 @@ export function openApiDocument(version: string): object {
       },
       '/query': {
         get: {
-          summary:
-            'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS (read token)',
+          summary: 'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS',
+          security: READ,
           parameters: [
             q('q', 'InfluxQL statements separated by ;', { type: 'string' }, true),
             q('db', 'accepted and ignored'),
@@ -211,7 +236,8 @@ export function openApiDocument(version: string): object {
           },
         },
         post: {
-          summary: 'The same, and CREATE DATABASE (accepted; the service keeps one store), with a write token',
+          summary: 'The same, and CREATE DATABASE (accepted; the service keeps one store)',
+          security: WRITE,
           parameters: [
             q('q', 'InfluxQL statements separated by ; (or in a form body)'),
             q('p', 'token (InfluxDB 1.x clients)'),
@@ -227,6 +253,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/results': {
         post: {
           summary: 'Write results as JSON (one object or an array of at most 10,000)',
+          security: WRITE,
           requestBody: {
             required: true,
             content: {
@@ -258,6 +285,7 @@ export function openApiDocument(version: string): object {
         },
         get: {
           summary: 'Raw results, newest first: JSON pages, or the whole range streamed as CSV or NDJSON',
+          security: READ,
           parameters: [
             q('start', 'inclusive', time),
             q('stop', 'exclusive', time),
@@ -284,11 +312,12 @@ export function openApiDocument(version: string): object {
       '/api/v1/aggregates': {
         get: {
           summary: 'Hourly, daily, weekly or monthly statistics per group',
+          security: READ,
           parameters: [
             q('period', 'bucket size', { type: 'string', enum: ['hour', 'day', 'week', 'month'] }, true),
             q('start', 'rounded down to a bucket boundary in tz (default: 24 h / 30 days before stop)', time),
             q('stop', 'rounded up to a bucket boundary in tz (default: now)', time),
-            q('tz', 'IANA time zone of bucket boundaries', { type: 'string', default: 'UTC' }),
+            q('tz', 'IANA time zone of bucket boundaries (default: RESULTANT_TIMEZONE)'),
             q('group_by', 'comma-separated tag keys'),
             q('metric', 'field for stats', { type: 'string', default: 'latency_ms' }),
             q('fill', 'return empty buckets too', { type: 'boolean', default: false }),
@@ -345,6 +374,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/series': {
         get: {
           summary: 'Distinct tag sets with first/last time and counts, page by page',
+          security: READ,
           parameters: [
             q('start', 'inclusive', time),
             q('stop', 'exclusive', time),
@@ -362,6 +392,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/forecast': {
         get: {
           summary: 'Forecast an hourly or daily statistic of a series; the model is chosen by rolling-origin backtest',
+          security: READ,
           parameters: [
             q('metric', 'field (default latency_ms)'),
             q('statistic', 'what to forecast', {
@@ -377,7 +408,7 @@ export function openApiDocument(version: string): object {
               enum: ['auto', 'seasonal_naive', 'mstl_ets', 'ets', 'arima'],
               default: 'auto',
             }),
-            q('tz', 'IANA time zone of the buckets'),
+            q('tz', 'IANA time zone of the buckets (default: RESULTANT_TIMEZONE)'),
             q('start', 'history from (default: 30 days hourly, 365 days daily, before stop)', time),
             q('stop', 'history until (default: now; the current bucket is left out)', time),
             tagParam,
@@ -387,53 +418,73 @@ export function openApiDocument(version: string): object {
               description:
                 '{"metric", "statistic", "period", "level", "model": {"name", "params"}, "history": [{"time", "value"}], "forecast": [{"time", "value", "lower", "upper"}], "backtest": {"mase", "smape", "coverage", "baseline", "baseline_mase", "folds", "horizon", "points"}, "candidates": [...], "data": {...}}',
             },
-            '400': { description: 'bad parameter, or too little history (the message states the minimum)' },
-            '503': { description: 'too many forecasts waiting' },
+            '400': err('bad parameter, or too little history (the message states the minimum)'),
+            '503': err('too many forecasts waiting; retry after the Retry-After header'),
           },
         },
       },
       '/api/v1/notifications/rules': {
         get: {
           summary: 'Notification rules (webhook header values hidden)',
+          security: READ,
           responses: { '200': { description: '{"rules": [...]}' } },
         },
         post: {
-          summary:
-            'Add a rule: kind availability_below | latency_above | regression | new_failure_fingerprint | anomaly_score_above, threshold, filter, group_by, window_minutes, min_tests, cooldown_minutes, handlers [{type: log} | {type: webhook, url, headers, timeout_ms, retries}]',
+          summary: 'Add a notification rule',
+          description:
+            "threshold is required by availability_below (a percentage above 0, at most 100), latency_above (the statistic's value, above 0) and anomaly_score_above (the absolute score, above 0). window_minutes: the minutes of data an availability or latency rule looks at; min_tests: fewer results than this in the window say nothing; lookback_days: the history the analysis behind a regression, fingerprint or anomaly rule looks at; group_by: the series a rule fires for separately, each with its own cooldown. Webhook headers are sent with each POST and never shown back or logged.",
+          security: WRITE,
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/NotificationRule' } } },
+          },
           responses: {
-            '201': { description: 'the rule with its id' },
-            '400': { description: 'errors: [{path, message}]' },
+            '201': { description: 'the rule with its id (the Location header names it)' },
+            '400': err(
+              'an invalid rule (errors[] has the path of each problem), a webhook host not among RESULTANT_WEBHOOK_HOSTS, or too many rules',
+            ),
+            '413': err('body larger than 64 KiB'),
+            '415': err('not JSON'),
           },
         },
       },
       '/api/v1/notifications/rules/{id}': {
         delete: {
-          summary: 'Delete a rule',
-          responses: { '204': { description: 'deleted' }, '404': { description: 'no such rule' } },
+          summary: 'Delete a notification rule',
+          security: WRITE,
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'the rule id' },
+          ],
+          responses: { '204': { description: 'deleted' }, '404': err('no such rule') },
         },
       },
       '/api/v1/notifications': {
         get: {
           summary: 'Notifications sent, newest first, with the outcome of each delivery',
+          security: READ,
           parameters: [
             q('rule_id', 'one rule only'),
-            q('start', 'inclusive', time),
-            q('stop', 'exclusive', time),
-            q('limit', 'at most', { type: 'integer', default: 100 }),
+            q('start', 'inclusive (default: the first notification)', time),
+            q('stop', 'exclusive (default: now)', time),
+            q('limit', 'most notifications', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
           ],
-          responses: { '200': { description: '{"notifications": [...]}' } },
+          responses: { '200': { description: '{"notifications": [...]}' }, '400': err('bad parameter') },
         },
       },
       '/api/v1/notifications/evaluate': {
         post: {
-          summary: 'Evaluate every rule now (the service does this every minute)',
+          summary: 'Evaluate every rule now (the service does this on RESULTANT_NOTIFY_CRON, by default every minute)',
+          security: WRITE,
           responses: { '200': { description: 'what was found and sent' } },
         },
       },
       '/api/v1/grafana/dashboards': {
         get: {
           summary: 'The Grafana dashboards Resultant ships (JSON model), InfluxDB and API variants',
-          parameters: [q('variant', 'influxdb, api or all (default all)')],
+          security: READ,
+          parameters: [
+            q('variant', 'which dashboards', { type: 'string', enum: ['influxdb', 'api', 'all'], default: 'all' }),
+          ],
           responses: {
             '200': {
               description: '{"folder": {...}, "dashboards": [{"uid", "title", "variant", "file", "dashboard"}]}',
@@ -444,7 +495,13 @@ export function openApiDocument(version: string): object {
       '/api/v1/grafana/provision': {
         post: {
           summary: 'Push the dashboards to GRAFANA_URL with GRAFANA_TOKEN (idempotent, fixed uids, folder "Resultant")',
-          parameters: [q('variant', 'influxdb, api or all (default: all with the InfluxDB store, api otherwise)')],
+          security: WRITE,
+          parameters: [
+            q('variant', 'which dashboards (default: all with the InfluxDB store, api otherwise)', {
+              type: 'string',
+              enum: ['influxdb', 'api', 'all'],
+            }),
+          ],
           responses: {
             '200': { description: '{"dashboards": [{"uid", "result": "created"|"updated"|"unchanged", "version"}]}' },
             '503': err('Grafana not configured, unreachable, or refused (grafana_status 401, 403, 404, 412)'),
@@ -454,6 +511,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/analysis/{kind}': {
         get: {
           summary: 'One analysis over [start, stop) (default: the last 7 days; at most 400 days)',
+          security: READ,
           description:
             'Kind-specific parameters: trends (statistic, period, alpha, min_change_pct, include_stable, moving_average); regressions ' +
             '(statistic, period, recent_hours, alpha, test=welch|mann-whitney, higher_is_better, lower_is_better); anomalies ' +
@@ -464,7 +522,7 @@ export function openApiDocument(version: string): object {
             { name: 'kind', in: 'path', required: true, schema: { type: 'string', enum: [...ANALYSIS_KINDS] } },
             q('start', 'inclusive', time),
             q('stop', 'exclusive (default: now)', time),
-            q('tz', 'IANA time zone of daily buckets', { type: 'string', default: 'UTC' }),
+            q('tz', 'IANA time zone of daily buckets (default: RESULTANT_TIMEZONE)'),
             q('group_by', 'comma-separated tag keys'),
             q('metric', 'field analysed', { type: 'string', default: 'latency_ms' }),
             tagParam,
@@ -479,6 +537,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/analyze': {
         post: {
           summary: 'Several analyses over the last N days, answered as one object keyed by analysis type',
+          security: READ,
           requestBody: {
             required: true,
             content: { 'application/json': { schema: { $ref: '#/components/schemas/AnalyzeRequest' } } },
@@ -494,6 +553,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/charts/{file}': {
         get: {
           summary: 'A chart drawn on the server: <type>.svg or <type>.png',
+          security: READ,
           parameters: [
             {
               name: 'file',
@@ -503,7 +563,7 @@ export function openApiDocument(version: string): object {
             },
             q('start', 'default as the matching read', time),
             q('stop', 'default: now', time),
-            q('tz', 'IANA time zone of the time axis', { type: 'string', default: 'UTC' }),
+            q('tz', 'IANA time zone of the time axis (default: RESULTANT_TIMEZONE)'),
             q('group_by', 'comma-separated tag keys'),
             q('metric', 'field', { type: 'string', default: 'latency_ms' }),
             q('period', 'latency, availability, anomalies: hour|day|week|month; forecast: hour|day'),
@@ -530,6 +590,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/reports': {
         post: {
           summary: 'A report document (Markdown, HTML, JSON or CSV)',
+          security: READ,
           requestBody: {
             required: true,
             content: { 'application/json': { schema: z.toJSONSchema(ReportRequest, { io: 'input' }) } },
@@ -547,6 +608,7 @@ export function openApiDocument(version: string): object {
       '/api/v1/anomalies': {
         get: {
           summary: 'Stored anomalies (each kept once), newest first',
+          security: READ,
           parameters: [
             q('start', 'inclusive, on the anomaly time', time),
             q('stop', 'exclusive', time),
@@ -563,7 +625,8 @@ export function openApiDocument(version: string): object {
       },
       '/api/v1/anomalies/{id}/acknowledge': {
         post: {
-          summary: 'Acknowledge a stored anomaly (write token); acknowledging again keeps the first time',
+          summary: 'Acknowledge a stored anomaly; acknowledging again keeps the first time',
+          security: WRITE,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
           responses: { '200': { description: 'the anomaly' }, '400': err('bad id'), '404': err('no such anomaly') },
         },
@@ -571,26 +634,37 @@ export function openApiDocument(version: string): object {
       '/': {
         get: {
           summary: 'The built-in dashboard (HTML)',
-          security: [],
+          security: OPEN,
           responses: { '200': { description: 'text/html' } },
         },
       },
       '/ping': {
-        get: { summary: 'Liveness (InfluxDB compatible)', security: [], responses: { '204': { description: 'up' } } },
+        get: { summary: 'Liveness (InfluxDB compatible)', security: OPEN, responses: { '204': { description: 'up' } } },
+        head: { summary: 'Liveness, without a body', security: OPEN, responses: { '204': { description: 'up' } } },
       },
       '/health': {
         get: {
           summary:
             'Health of the store, rollups, ingest queue and disk (the disk check fails while writes fail for lack of space)',
-          security: [],
-          responses: { '200': { description: 'pass' }, '503': { description: 'fail' } },
+          security: OPEN,
+          responses: {
+            '200': {
+              description:
+                '{"name", "version", "status": "pass", "checks": [{"name", "status", ...}]}: no check failed (one may warn)',
+            },
+            '503': { description: 'the same with "status": "fail": a check failed' },
+          },
         },
       },
       '/metrics': {
-        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } },
+        get: {
+          summary: 'Prometheus metrics',
+          security: READ,
+          responses: { '200': { description: 'text exposition format' } },
+        },
       },
       '/openapi.json': {
-        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } },
+        get: { summary: 'This document', security: OPEN, responses: { '200': { description: 'OpenAPI 3.1' } } },
       },
     },
   };

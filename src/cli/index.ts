@@ -1,4 +1,5 @@
-// The `resultant` command line (docs/cli.md). Every command has --help; bad arguments exit with code 2.
+// The `resultant` command line (docs/cli.md, generated from buildProgram() by `npm run docs`). Every command has
+// --help; bad arguments exit with code 2.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_VARIABLES, type Config, ConfigError, flagToVariable, loadConfig, variableToFlag } from '../config.js';
 import { rulesOf } from '../ingest/index.js';
@@ -45,13 +46,9 @@ export function buildProgram(): Command {
   const serve = program
     .command('serve')
     .description(
-      'run the HTTP service (every setting is also an environment variable, e.g. --db-path = RESULTANT_DB_PATH)',
+      'run the HTTP service; each option sets a configuration variable and wins over the environment (--db-path sets RESULTANT_DB_PATH)',
     );
-  for (const v of CONFIG_VARIABLES) {
-    serve.addOption(
-      new Option(`--${variableToFlag(v)} <value>`, `sets ${v}`).hideHelp(v.startsWith('RESULTANT_DUCKDB')),
-    );
-  }
+  for (const v of CONFIG_VARIABLES) serve.addOption(new Option(`--${variableToFlag(v)} <value>`, `sets ${v}`));
   serve.action(async (flags: Record<string, string>) => {
     const overrides: Record<string, string> = {};
     for (const [k, v] of Object.entries(flags))
@@ -90,8 +87,15 @@ export function buildProgram(): Command {
     .option('--url <url>', 'send to a running server instead of opening the database file')
     .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
     .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
-    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'lp', 'json']).default('auto'))
-    .option('--batch-size <n>', 'lines per write', int('--batch-size', 1, 100_000), 5000)
+    .addOption(
+      new Option(
+        '--format <format>',
+        'lp: line protocol; json: JSON lines (an object or an array a line); auto: json when the first line that is not blank or a # comment starts with { or [, else lp',
+      )
+        .choices(['auto', 'lp', 'json'])
+        .default('auto'),
+    )
+    .option('--batch-size <n>', 'lines per write, 1 to 100000', int('--batch-size', 1, 100_000), 5000)
     .action(
       async (file: string, o: { url?: string; token?: string; db?: string; format: Format; batchSize: number }) => {
         const config = cliConfig({ RESULTANT_DB_PATH: o.db });
@@ -116,11 +120,11 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('write realistic data for a fleet of workers, endpoints and regions, with incidents to find')
-    .option('--days <n>', 'days of history', '7')
-    .option('--seed <n>', 'random seed', int('--seed', 0, 2 ** 31), 42)
-    .option('--endpoints <n>', 'endpoints probed', int('--endpoints', 1, 1000), 50)
-    .option('--regions <n>', 'regions', int('--regions', 1, 6), 4)
-    .option('--workers-per-region <n>', 'workers per region', int('--workers-per-region', 1, 100), 5)
+    .option('--days <n>', 'days of history, less than RESULTANT_RETENTION_RAW_DAYS', '7')
+    .option('--seed <n>', 'random seed, 0 to 2147483648', int('--seed', 0, 2 ** 31), 42)
+    .option('--endpoints <n>', 'endpoints probed, 1 to 1000', int('--endpoints', 1, 1000), 50)
+    .option('--regions <n>', 'regions, 1 to 6', int('--regions', 1, 6), 4)
+    .option('--workers-per-region <n>', 'workers per region, 1 to 100', int('--workers-per-region', 1, 100), 5)
     .option('--follow', 'keep writing one minute of data every minute')
     .option('--url <url>', 'send to a running server instead of opening the database file')
     .option('--token <token>', 'token for --url (default: RESULTANT_TOKEN)')
@@ -167,9 +171,11 @@ export function buildProgram(): Command {
 
   program
     .command('rollup')
-    .description('rebuild hourly and daily rollups from raw data over [start, stop); without them, catch up')
-    .option('--start <time>', 'RFC 3339 or epoch ms', time)
-    .option('--stop <time>', 'RFC 3339 or epoch ms (default: now)', time)
+    .description(
+      'bring the hourly and daily rollups up to date, and with --start rebuild them from raw data over [start, stop)',
+    )
+    .option('--start <time>', 'rebuild from this time: RFC 3339 or epoch ms', time)
+    .option('--stop <time>', 'rebuild until this time: RFC 3339 or epoch ms (default: now; needs --start)', time)
     .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
     .option('--json', 'print the report as JSON')
     .action(async (o: { start?: number; stop?: number; db?: string; json?: boolean }) => {
@@ -194,7 +200,11 @@ export function buildProgram(): Command {
   program
     .command('cleanup')
     .description('delete data older than the retention of each level, or than --keep-days at every level')
-    .option('--keep-days <n>', 'keep this many days of raw data and rollups', int('--keep-days', 1, 36500))
+    .option(
+      '--keep-days <n>',
+      'keep this many days of raw data and rollups, 1 to 36500 (default: the retention setting of each level)',
+      int('--keep-days', 1, 36500),
+    )
     .option('--db <path>', 'database file (default: RESULTANT_DB_PATH)')
     .option('--json', 'print the report as JSON')
     .action(async (o: { keepDays?: number; db?: string; json?: boolean }) => {
