@@ -11,7 +11,7 @@ import { openApiDocument } from '../api/openapi.js';
 import { buildProgram } from '../cli/index.js';
 import { CONFIG_DOCS, CONFIG_VARIABLES, configDefaults, variableToFlag } from '../config.js';
 import { ERROR_CODES } from '../errors.js';
-import { type OpenApiDocument, operations, referencePages } from './reference.js';
+import { type OpenApiDocument, operations, referencePages, slug } from './reference.js';
 
 const root = new URL('../../', import.meta.url);
 const pages = referencePages();
@@ -36,6 +36,13 @@ describe('the reference pages', () => {
 
   it('render the same text twice (nothing of the machine or the clock in them)', () => {
     expect(referencePages()).toEqual(pages);
+  });
+
+  it.each(pages.map((p) => [p.file]))('every link inside %s leads to a heading of the page', (file) => {
+    const md = text(file);
+    const headings = new Set([...md.matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1]!)));
+    const targets = [...md.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]!);
+    expect(targets.filter((t) => !headings.has(t))).toEqual([]);
   });
 });
 

@@ -303,7 +303,9 @@ export interface Schema {
 export const HTTP_METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete'] as const;
 
 const refName = (ref: string): string => ref.replace('#/components/schemas/', '');
-const schemaLink = (ref: string): string => `[${refName(ref)}](#${slug(refName(ref))})`;
+/** A link to a schema's section; the Error schema is described under Errors. */
+const schemaLink = (ref: string): string =>
+  `[${refName(ref)}](#${refName(ref) === 'Error' ? 'errors' : slug(refName(ref))})`;
 
 function count(min: number | undefined, max: number | undefined, what: string): string | null {
   const unit = (n: number) => (n === 1 ? what : `${what}s`);
