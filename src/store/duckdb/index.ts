@@ -11,7 +11,7 @@ import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
 import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
 import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
 import { formatMillis } from '../../time/parse.js';
-import { type Range, runs } from '../../time/ranges.js';
+import { runs } from '../../time/ranges.js';
 import type {
   AggregateQuery,
   AggregateResult,
@@ -44,7 +44,16 @@ import {
 } from './analysis-reads.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
-import { binsRun, rollupRun, summariesRun } from './rollup.js';
+import { dropEmptySeries, dropUnusedFingerprints, expireBefore, retentionCuts } from './retention.js';
+import { rollupRun, summariesRun } from './rollup.js';
+import {
+  bumpGeneration,
+  firstDataAfter,
+  HOURS_PER_STEP,
+  hourBoundaries,
+  type RollupMarks,
+  rollupStep,
+} from './rollup-progress.js';
 import { migrate, readMeta, writeMeta } from './schema.js';
 import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
 import { ShardedMap } from './sharded-map.js';
@@ -89,11 +98,6 @@ const STORAGE_FULL_MEMORY_MS = 2 * STORAGE_FULL_RETRY_SECONDS * 1000;
 /** Least time (ms) between two attempts to reopen a database DuckDB invalidated, when an attempt failed. */
 const REOPEN_BACKOFF_MS = 5000;
 
-/** Hours rolled up per transaction, so a long backlog never holds the writer for long. */
-const HOURS_PER_STEP = 24;
-const DAYS_PER_STEP = 7;
-const DIRTY_PER_STEP = 240;
-
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 ** 2;
 
 /** `xs.map(f)`, giving the event loop a turn every 256 items (a write may bring 100,000 new series). */
@@ -120,12 +124,6 @@ export function exactLimitsFor(memoryBytes: number, readers: number): ExactLimit
 /** Fingerprints remembered as stored (each write skips their INSERT OR IGNORE). */
 const MAX_KNOWN_FINGERPRINTS = 100_000;
 
-interface StepResult {
-  hours: number;
-  days: number;
-  done: boolean;
-}
-
 export class DuckDBStore implements Store {
   private readonly lock = new SerialLock();
   private reg = new SeriesRegistry();
@@ -134,9 +132,8 @@ export class DuckDBStore implements Store {
    * and cleanup leave it as it was: a later time than the stored one only makes a write look its rows up.
    */
   private latestResult = new ShardedMap<number, number>();
-  private hourlyWatermark: number | null = null;
-  private dailyWatermark: number | null = null;
-  private rawFloor = 0;
+  /** The rollup watermarks and the raw floor, as committed (restored when a transaction rolls back). */
+  private readonly marks: RollupMarks = { hourly: null, daily: null, rawFloor: 0 };
   private nextResultId = 1;
   private nextBreakerId = 1;
   private closed = false;
@@ -230,9 +227,9 @@ export class DuckDBStore implements Store {
     this.reg = reg;
     this.knownFingerprints.clear();
     const meta = await readMeta(this.writer);
-    this.hourlyWatermark = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
-    this.dailyWatermark = meta.daily_watermark ? Number(meta.daily_watermark) : null;
-    this.rawFloor = meta.raw_floor ? Number(meta.raw_floor) : 0;
+    this.marks.hourly = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
+    this.marks.daily = meta.daily_watermark ? Number(meta.daily_watermark) : null;
+    this.marks.rawFloor = meta.raw_floor ? Number(meta.raw_floor) : 0;
     if (meta.daily_tz !== this.opts.timezone) {
       if (meta.daily_tz) {
         this.opts.warn?.(
@@ -245,9 +242,9 @@ export class DuckDBStore implements Store {
       await this.writer.run('DELETE FROM dirty_days');
       await writeMeta(this.writer, 'daily_watermark', null);
       await writeMeta(this.writer, 'daily_tz', this.opts.timezone);
-      await this.bumpGeneration();
+      await bumpGeneration(this.writer);
       await this.writer.run('COMMIT');
-      this.dailyWatermark = null;
+      this.marks.daily = null;
     }
     const ids = await queryRows<{ r: number; b: number }>(
       this.writer,
@@ -308,8 +305,8 @@ export class DuckDBStore implements Store {
         );
       });
     }
-    const first = await this.firstDataAfter(this.rawFloor);
-    const hw = this.hourlyWatermark;
+    const first = await firstDataAfter(this.writer, this.marks.rawFloor);
+    const hw = this.marks.hourly;
     if (first !== null && hw !== null) {
       for (let h = floorHour(first); h < hw; h += HOURS_PER_STEP * HOUR_MS) {
         const to = Math.min(hw, h + HOURS_PER_STEP * HOUR_MS);
@@ -581,7 +578,7 @@ export class DuckDBStore implements Store {
 
   /** Records buckets below the watermarks that this write changes, in the same transaction as the rows. */
   private async markDirty(conn: DuckDBConnection, batch: WriteBatch): Promise<void> {
-    const hw = this.hourlyWatermark;
+    const hw = this.marks.hourly;
     if (hw === null) return;
     const hours = new Set<number>();
     for (const t of batch.results.time) {
@@ -596,7 +593,7 @@ export class DuckDBStore implements Store {
       p.values,
       p.types,
     );
-    const dw = this.dailyWatermark;
+    const dw = this.marks.daily;
     if (dw === null) return;
     const days = new Set<number>();
     for (const h of list) if (h < dw) days.add(bucketStart('day', this.opts.timezone, h));
@@ -611,7 +608,7 @@ export class DuckDBStore implements Store {
 
   oldestWritableTime(nowMs: number): number {
     const retention = bucketStart('day', this.opts.timezone, nowMs - this.opts.rawRetentionDays * DAY_MS);
-    return Math.max(retention, this.rawFloor) * 1000;
+    return Math.max(retention, this.marks.rawFloor) * 1000;
   }
 
   // ---- rollups ---------------------------------------------------------------------------------------------
@@ -621,7 +618,10 @@ export class DuckDBStore implements Store {
     let days = 0;
     for (let i = 0; i < 100_000; i++) {
       if (this.closed) break;
-      const r = await this.locked(() => this.transaction(() => this.rollupStep(nowMs)), 'write');
+      const r = await this.locked(
+        () => this.transaction(() => rollupStep(this.writer, this.opts.timezone, this.marks, nowMs)),
+        'write',
+      );
       hours += r.hours;
       days += r.days;
       if (r.done) break;
@@ -629,13 +629,13 @@ export class DuckDBStore implements Store {
     return {
       hoursRolledUp: hours,
       daysRolledUp: days,
-      hourlyWatermark: this.hourlyWatermark,
-      dailyWatermark: this.dailyWatermark,
+      hourlyWatermark: this.marks.hourly,
+      dailyWatermark: this.marks.daily,
     };
   }
 
   private async transaction<R>(fn: () => Promise<R>): Promise<R> {
-    const saved = { hw: this.hourlyWatermark, dw: this.dailyWatermark, floor: this.rawFloor };
+    const saved = { ...this.marks };
     await this.writer.run('BEGIN TRANSACTION');
     try {
       const r = await fn();
@@ -643,127 +643,9 @@ export class DuckDBStore implements Store {
       return r;
     } catch (e) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
-      this.hourlyWatermark = saved.hw;
-      this.dailyWatermark = saved.dw;
-      this.rawFloor = saved.floor;
+      Object.assign(this.marks, saved);
       throw e;
     }
-  }
-
-  /** One bounded unit of rollup work, inside a transaction. */
-  private async rollupStep(nowMs: number): Promise<StepResult> {
-    const conn = this.writer;
-    const tz = this.opts.timezone;
-    // 1. Hours that took late writes.
-    const dirtyHours = (
-      await queryRows<{ b: number }>(
-        conn,
-        `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_hours ORDER BY bucket LIMIT ${DIRTY_PER_STEP}`,
-      )
-    ).map((r) => r.b);
-    if (dirtyHours.length > 0) {
-      for (const run of runs(dirtyHours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
-      const p = new ParamBag();
-      await conn.run(
-        `DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyHours)}))`,
-        p.values,
-        p.types,
-      );
-      await this.bumpGeneration();
-      return { hours: dirtyHours.length, days: 0, done: false };
-    }
-    // 2. New closed hours.
-    const target = floorHour(nowMs);
-    if (this.hourlyWatermark === null) {
-      const first = await this.firstDataAfter(0);
-      if (first === null) return { hours: 0, days: 0, done: true };
-      this.hourlyWatermark = floorHour(first);
-      await writeMeta(conn, 'hourly_watermark', String(this.hourlyWatermark));
-    }
-    if (this.hourlyWatermark < target) {
-      const next = await this.firstDataAfter(this.hourlyWatermark);
-      let from = this.hourlyWatermark;
-      let to = target;
-      let n = 0;
-      if (next !== null && next < target) {
-        from = Math.max(from, floorHour(next));
-        to = Math.min(target, from + HOURS_PER_STEP * HOUR_MS);
-        await rollupRun(conn, 'hour', hourBoundaries([from, to]));
-        n = (to - from) / HOUR_MS;
-      }
-      this.hourlyWatermark = to;
-      await writeMeta(conn, 'hourly_watermark', String(to));
-      return { hours: n, days: 0, done: false };
-    }
-    // 3. Days that took late writes.
-    const dirtyDays = (
-      await queryRows<{ b: number }>(
-        conn,
-        `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_days ORDER BY bucket LIMIT ${DAYS_PER_STEP}`,
-      )
-    ).map((r) => r.b);
-    if (dirtyDays.length > 0) {
-      for (const d of dirtyDays) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
-      const p = new ParamBag();
-      await conn.run(
-        `DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyDays)}))`,
-        p.values,
-        p.types,
-      );
-      await this.bumpGeneration();
-      return { hours: 0, days: dirtyDays.length, done: false };
-    }
-    // 4. New closed days: a day is rolled up once all of its hours are.
-    if (this.dailyWatermark === null) {
-      const first = await this.firstDataAfter(0);
-      if (first === null) return { hours: 0, days: 0, done: true };
-      this.dailyWatermark = bucketStart('day', tz, first);
-      await writeMeta(conn, 'daily_watermark', String(this.dailyWatermark));
-    }
-    const hw = this.hourlyWatermark;
-    if (nextBucketStart('day', tz, this.dailyWatermark) <= hw) {
-      const next = await this.firstDataAfter(this.dailyWatermark);
-      let from = this.dailyWatermark;
-      if (next !== null && next < hw) from = Math.max(from, bucketStart('day', tz, next));
-      else {
-        // Nothing to roll up before the hourly watermark: jump to its last day boundary.
-        from = bucketStart('day', tz, hw - 1);
-        if (nextBucketStart('day', tz, from) <= hw) from = nextBucketStart('day', tz, from);
-        this.dailyWatermark = Math.max(this.dailyWatermark, from);
-        await writeMeta(conn, 'daily_watermark', String(this.dailyWatermark));
-        return { hours: 0, days: 0, done: false };
-      }
-      let n = 0;
-      let d = from;
-      while (n < DAYS_PER_STEP && nextBucketStart('day', tz, d) <= hw) {
-        await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
-        d = nextBucketStart('day', tz, d);
-        n++;
-      }
-      this.dailyWatermark = d;
-      await writeMeta(conn, 'daily_watermark', String(d));
-      return { hours: 0, days: n, done: false };
-    }
-    return { hours: 0, days: 0, done: true };
-  }
-
-  /** Marks past rollup rows as rewritten (inside the writer's transaction): final buckets held by callers stop matching. */
-  private async bumpGeneration(): Promise<void> {
-    await this.writer.run(
-      `INSERT OR REPLACE INTO meta SELECT 'generation', (coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')::BIGINT + 1)::VARCHAR`,
-    );
-  }
-
-  /** Time (ms) of the first raw result at or after `ms`, or null. */
-  private async firstDataAfter(ms: number): Promise<number | null> {
-    const p = new ParamBag();
-    const rows = await queryRows<{ t: number | null }>(
-      this.writer,
-      `SELECT epoch_ms(min(time))::DOUBLE AS t FROM results WHERE time >= ${p.ts(ms)}`,
-      p.values,
-      p.types,
-    );
-    return rows[0]?.t ?? null;
   }
 
   async rebuildRollups(startMs: number, stopMs: number): Promise<RollupReport> {
@@ -771,17 +653,17 @@ export class DuckDBStore implements Store {
     let hours = 0;
     let days = 0;
     // Only buckets whose raw data is still kept can be rebuilt; rebuilding from a partial past would lose data.
-    const floor = Math.max(startMs, this.rawFloor);
+    const floor = Math.max(startMs, this.marks.rawFloor);
     let h = floorHour(floor);
     if (h < floor) h += HOUR_MS;
-    while (this.hourlyWatermark !== null && h < Math.min(stopMs, this.hourlyWatermark)) {
-      const to = Math.min(h + HOURS_PER_STEP * HOUR_MS, this.hourlyWatermark, Math.ceil(stopMs / HOUR_MS) * HOUR_MS);
+    while (this.marks.hourly !== null && h < Math.min(stopMs, this.marks.hourly)) {
+      const to = Math.min(h + HOURS_PER_STEP * HOUR_MS, this.marks.hourly, Math.ceil(stopMs / HOUR_MS) * HOUR_MS);
       const from = h;
       await this.locked(
         () =>
           this.transaction(async () => {
             await rollupRun(this.writer, 'hour', hourBoundaries([from, to]));
-            await this.bumpGeneration();
+            await bumpGeneration(this.writer);
             const p = new ParamBag();
             await this.writer.run(
               `DELETE FROM dirty_hours WHERE bucket >= ${p.ts(from)} AND bucket < ${p.ts(to)}`,
@@ -796,14 +678,14 @@ export class DuckDBStore implements Store {
     }
     let d = bucketStart('day', tz, floor);
     if (d < floor) d = nextBucketStart('day', tz, d);
-    while (this.dailyWatermark !== null && d < Math.min(stopMs, this.dailyWatermark)) {
+    while (this.marks.daily !== null && d < Math.min(stopMs, this.marks.daily)) {
       const from = d;
       const to = nextBucketStart('day', tz, d);
       await this.locked(
         () =>
           this.transaction(async () => {
             await rollupRun(this.writer, 'day', [from, to]);
-            await this.bumpGeneration();
+            await bumpGeneration(this.writer);
             const p = new ParamBag();
             await this.writer.run(`DELETE FROM dirty_days WHERE bucket = ${p.ts(from)}`, p.values, p.types);
           }),
@@ -815,54 +697,24 @@ export class DuckDBStore implements Store {
     return {
       hoursRolledUp: hours,
       daysRolledUp: days,
-      hourlyWatermark: this.hourlyWatermark,
-      dailyWatermark: this.dailyWatermark,
+      hourlyWatermark: this.marks.hourly,
+      dailyWatermark: this.marks.daily,
     };
   }
 
   async cleanup(policy: RetentionPolicy, nowMs: number): Promise<CleanupReport> {
     // Roll up first: raw rows must never be deleted before their hours and days are in the rollups.
     await this.rollup(nowMs);
-    const tz = this.opts.timezone;
-    // At a day start in the rollup zone (floored to the hour, for half-hour zones): writes are accepted from the
-    // next day start on (oldestWritableTime), so a late write never lands in a day or hour with raw rows gone.
-    const rawCut = floorHour(bucketStart('day', tz, nowMs - policy.rawDays * DAY_MS));
-    const hourCut = floorHour(nowMs - policy.hourlyDays * DAY_MS);
-    const dayCut = policy.dailyDays > 0 ? bucketStart('day', tz, nowMs - policy.dailyDays * DAY_MS) : null;
+    const cuts = retentionCuts(policy, this.opts.timezone, nowMs);
     const report = await this.locked(
       () =>
-        this.transaction(async () => {
-          const del = async (sql: string, ms: number): Promise<number> => {
-            const p = new ParamBag();
-            const r = await this.writer.run(sql.replace('$cut', p.ts(ms)), p.values, p.types);
-            return r.rowsChanged;
-          };
-          await this.binsBefore(rawCut, hourCut, dayCut);
-          await this.bumpGeneration();
-          const out: Omit<CleanupReport, 'seriesDeleted'> = {
-            rawDeleted: await del('DELETE FROM results WHERE time < $cut', rawCut),
-            breakerEventsDeleted: await del('DELETE FROM breaker_events WHERE time < $cut', rawCut),
-            hourlyDeleted: await del('DELETE FROM rollup_hour WHERE bucket < $cut', hourCut),
-            dailyDeleted: dayCut === null ? 0 : await del('DELETE FROM rollup_day WHERE bucket < $cut', dayCut),
-          };
-          await del('DELETE FROM rollup_hour_bins WHERE bucket < $cut', hourCut);
-          await del('DELETE FROM run_hour WHERE bucket < $cut', hourCut);
-          await del('DELETE FROM failure_hour WHERE bucket < $cut', hourCut);
-          await this.dropUnusedFingerprints();
-          await del('DELETE FROM dirty_hours WHERE bucket < $cut', rawCut);
-          await del('DELETE FROM dirty_days WHERE bucket < $cut', rawCut);
-          if (dayCut !== null) await del('DELETE FROM rollup_day_bins WHERE bucket < $cut', dayCut);
-          if (rawCut > this.rawFloor) {
-            this.rawFloor = rawCut;
-            await writeMeta(this.writer, 'raw_floor', String(rawCut));
-          }
-          const gone = await this.dropEmptySeries();
-          return { ...out, seriesDeleted: gone.length, gone };
-        }).then(({ gone, ...r }) => {
-          this.reg.remove(gone);
-          this.knownFingerprints.clear();
-          return r;
-        }),
+        this.transaction(() => expireBefore(this.writer, this.opts.timezone, this.marks, cuts)).then(
+          ({ gone, ...r }) => {
+            this.reg.remove(gone);
+            this.knownFingerprints.clear();
+            return r;
+          },
+        ),
       'write',
     );
     // Give the freed blocks back to the file.
@@ -895,9 +747,9 @@ export class DuckDBStore implements Store {
       if (resultIds?.length === 0 && breakerIds?.length === 0) return none;
       const tz = this.opts.timezone;
       let floor = 0;
-      if (this.rawFloor > 0) {
-        floor = bucketStart('day', tz, this.rawFloor);
-        if (floor < this.rawFloor) floor = nextBucketStart('day', tz, floor);
+      if (this.marks.rawFloor > 0) {
+        floor = bucketStart('day', tz, this.marks.rawFloor);
+        if (floor < this.marks.rawFloor) floor = nextBucketStart('day', tz, floor);
       }
       let startUs = q.start;
       if (startUs < floor * 1000) {
@@ -939,8 +791,8 @@ export class DuckDBStore implements Store {
           return { results, breakers, gone: [] as number[], latest: new Map<number, number | null>() };
         // The rolled-up hours and days the deleted results were in, recomputed from what remains (all series: run
         // summaries mix the series of a configuration); they are then no longer dirty.
-        const hw = this.hourlyWatermark;
-        const dw = this.dailyWatermark;
+        const hw = this.marks.hourly;
+        const dw = this.marks.daily;
         const hours = [...new Set(touched.map((t) => t.h))].filter((h) => hw !== null && h < hw).sort((a, b) => a - b);
         for (const run of runs(hours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
         const days = [...new Set(hours.map((h) => bucketStart('day', tz, h)))].filter((d) => dw !== null && d < dw);
@@ -961,9 +813,9 @@ export class DuckDBStore implements Store {
             p.types,
           );
         }
-        await this.bumpGeneration();
-        await this.dropUnusedFingerprints();
-        const gone = await this.dropEmptySeries();
+        await bumpGeneration(this.writer);
+        await dropUnusedFingerprints(this.writer);
+        const gone = await dropEmptySeries(this.writer);
         // The latest result left in each series written to (the map that decides whether a write may replace rows).
         const series = [...new Set(touched.map((t) => t.s))];
         const latest = new Map<number, number | null>(series.map((id) => [id, null]));
@@ -1033,52 +885,6 @@ export class DuckDBStore implements Store {
   }
 
   /** Inside a transaction: fingerprints no failure refers to any more (their meaning is written again if one comes back). */
-  private async dropUnusedFingerprints(): Promise<void> {
-    await this.writer.run(
-      `DELETE FROM fingerprints f
-       WHERE NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.fingerprint = f.fingerprint)
-         AND NOT EXISTS (SELECT 1 FROM results x WHERE x.fingerprint = f.fingerprint)`,
-    );
-  }
-
-  /**
-   * Inside a transaction: series with nothing left at any level leave the catalogue (the caller removes the ids
-   * returned from the registry after the commit), so churning tag values (short-lived workers) do not fill
-   * RESULTANT_MAX_SERIES with series that have no data. Under the write lock: no write can resolve one of them
-   * meanwhile; one that comes back later gets a new id.
-   */
-  private async dropEmptySeries(): Promise<number[]> {
-    const gone = await queryRows<{ id: number }>(
-      this.writer,
-      `DELETE FROM series s
-       WHERE NOT EXISTS (SELECT 1 FROM results x WHERE x.series_id = s.series_id)
-         AND NOT EXISTS (SELECT 1 FROM breaker_events x WHERE x.series_id = s.series_id)
-         AND NOT EXISTS (SELECT 1 FROM rollup_hour x WHERE x.series_id = s.series_id)
-         AND NOT EXISTS (SELECT 1 FROM rollup_day x WHERE x.series_id = s.series_id)
-         AND NOT EXISTS (SELECT 1 FROM rollup_hour_bins x WHERE x.series_id = s.series_id)
-         AND NOT EXISTS (SELECT 1 FROM rollup_day_bins x WHERE x.series_id = s.series_id)
-         AND NOT EXISTS (SELECT 1 FROM failure_hour x WHERE x.series_id = s.series_id)
-       RETURNING series_id AS id`,
-    );
-    return gone.map((g) => g.id);
-  }
-
-  /**
-   * Writes the sketch bins of the rollup rows whose raw rows are about to be deleted (those before `rawCut`):
-   * until now their merged percentiles came exactly from the raw rows.
-   */
-  private async binsBefore(rawCut: number, hourCut: number, dayCut: number | null): Promise<void> {
-    const tz = this.opts.timezone;
-    const first = await this.firstDataAfter(this.rawFloor);
-    if (first === null || first >= rawCut) return;
-    for (let h = Math.max(floorHour(first), hourCut); h < rawCut; h += HOURS_PER_STEP * HOUR_MS) {
-      await binsRun(this.writer, 'hour', hourBoundaries([h, Math.min(rawCut, h + HOURS_PER_STEP * HOUR_MS)]));
-    }
-    for (let d = bucketStart('day', tz, first); d < rawCut; d = nextBucketStart('day', tz, d)) {
-      if (dayCut !== null && d < dayCut) continue;
-      await binsRun(this.writer, 'day', [d, nextBucketStart('day', tz, d)]);
-    }
-  }
 
   /**
    * Runs `fn` on the writer connection, one at a time with every other write: for state kept in the same database
@@ -1255,10 +1061,4 @@ async function closeHandles(db: Handles): Promise<void> {
   for (const c of db.readerConns) c.closeSync();
   db.writer.closeSync();
   db.instance.closeSync();
-}
-
-function hourBoundaries(run: Range): number[] {
-  const out: number[] = [];
-  for (let t = run[0]; t <= run[1]; t += HOUR_MS) out.push(t);
-  return out;
 }
