@@ -59,6 +59,7 @@ import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-regi
 import { ShardedMap } from './sharded-map.js';
 import { ParamBag } from './sql.js';
 import { firstLine, isDurableCommit, isInvalidated, isStorageFull, messageOf } from './storage-errors.js';
+import { DiskFullness, STORAGE_FULL_RETRY_SECONDS } from './storage-health.js';
 import { appendBreakers, appendResults, appendSeries, replaceEarlier, upsertFingerprints } from './write.js';
 
 export interface DuckDBStoreOptions {
@@ -88,13 +89,6 @@ interface Handles {
   readerConns: DuckDBConnection[];
 }
 
-/** Retry-After (s) of a write refused because the disk is full: space comes back when a person frees it. */
-const STORAGE_FULL_RETRY_SECONDS = 30;
-/**
- * How long (ms) a failure for lack of space counts as "the disk is full" in status() when no write has succeeded
- * since: clients that retry after Retry-After keep it fresh; once nobody writes, /health stops guessing.
- */
-const STORAGE_FULL_MEMORY_MS = 2 * STORAGE_FULL_RETRY_SECONDS * 1000;
 /** Least time (ms) between two attempts to reopen a database DuckDB invalidated, when an attempt failed. */
 const REOPEN_BACKOFF_MS = 5000;
 
@@ -142,10 +136,8 @@ export class DuckDBStore implements Store {
   private readonly clock: Clock;
   /** Null only while the database is being reopened, or after reopening it failed. */
   private db: Handles | null;
-  /** The last failure for lack of space (DuckDB's message, when), until a write succeeds again. */
-  private storageFull: { message: string; at: number } | null = null;
-  /** Failures for lack of space so far: a write that saw none during its commit proves the disk has room. */
-  private storageFailures = 0;
+  /** What the store knows of a full disk: the last failure for lack of space, until a write succeeds again. */
+  private readonly fullness: DiskFullness;
   /** DuckDB's FATAL message while the instance is invalidated and not yet reopened. */
   private invalidated: string | null = null;
   /** Why the last attempt to reopen failed, and when the next may be made. */
@@ -159,6 +151,7 @@ export class DuckDBStore implements Store {
   ) {
     this.db = db;
     this.clock = opts.clock ?? systemClock;
+    this.fullness = new DiskFullness(this.clock, opts.path, opts.warn);
     this.exactLimits =
       opts.exactLimits ?? exactLimitsFor(opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, db.readerConns.length);
   }
@@ -322,12 +315,12 @@ export class DuckDBStore implements Store {
     if (this.closed) throw new Error('store is closed');
     if (batch.size === 0) return;
     const clean = await this.locked(async () => {
-      const failures = this.storageFailures;
+      const failures = this.fullness.failures;
       await this.writeLocked(batch);
-      return this.storageFailures === failures;
+      return this.fullness.failures === failures;
     }, 'write');
     // Not after a commit that only reached the log (its checkpoint into the full file failed): the disk is still full.
-    if (clean) this.storageWorks();
+    if (clean) this.fullness.works();
   }
 
   /**
@@ -349,7 +342,7 @@ export class DuckDBStore implements Store {
   private failure(e: unknown, what: 'read' | 'write'): unknown {
     if (isAppError(e)) return e;
     const msg = messageOf(e);
-    if (isStorageFull(msg)) this.markStorageFull(msg);
+    if (isStorageFull(msg)) this.fullness.markFull(msg);
     if (isInvalidated(msg)) this.markInvalidated(msg);
     if (isStorageFull(msg)) {
       return unavailable(
@@ -375,31 +368,6 @@ export class DuckDBStore implements Store {
       // before the next statement (ensureOpen), which replays that log.
       this.failure(e, 'write');
     }
-  }
-
-  private markStorageFull(msg: string): void {
-    if (!this.isStorageFull()) {
-      this.opts.warn?.(
-        `the disk that holds the database is full: writes answer 503 until space is freed beside ${this.opts.path} (DuckDB: ${firstLine(msg)})`,
-      );
-    }
-    this.storageFailures++;
-    this.storageFull = { message: firstLine(msg), at: this.clock.now() };
-  }
-
-  /**
-   * A write of data committed without running out of space: the disk has room again. (Not any commit: a small one
-   * such as a rollup step's goes to the log while a write's rows may need the full file.)
-   */
-  private storageWorks(): void {
-    if (this.storageFull === null) return;
-    this.storageFull = null;
-    this.opts.warn?.('the disk that holds the database has room again: writes are stored again');
-  }
-
-  /** Whether writes failed for lack of space lately, and none has succeeded since. */
-  private isStorageFull(): boolean {
-    return this.storageFull !== null && this.clock.now() - this.storageFull.at < STORAGE_FULL_MEMORY_MS;
   }
 
   private markInvalidated(msg: string): void {
@@ -431,7 +399,7 @@ export class DuckDBStore implements Store {
     } catch (e) {
       const msg = messageOf(e);
       this.reopenFailure = { message: firstLine(msg), retryAt: this.clock.now() + REOPEN_BACKOFF_MS };
-      if (isStorageFull(msg)) this.markStorageFull(msg);
+      if (isStorageFull(msg)) this.fullness.markFull(msg);
       this.opts.warn?.(`could not reopen the database after a fatal error: ${firstLine(msg)}`);
       const failed = this.db;
       this.db = null;
@@ -1006,7 +974,7 @@ export class DuckDBStore implements Store {
     const disk = await this.disk();
     const storage = {
       ...(disk ? { disk } : {}),
-      ...(this.isStorageFull() ? { storageFull: true } : {}),
+      ...(this.fullness.isFull() ? { storageFull: true } : {}),
     };
     try {
       return await this.read(async (c) => {
