@@ -11,7 +11,6 @@ import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
 import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
 import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
 import { formatMillis } from '../../time/parse.js';
-import { runs } from '../../time/ranges.js';
 import type {
   AggregateQuery,
   AggregateResult,
@@ -43,8 +42,9 @@ import {
   readRunSummaries,
 } from './analysis-reads.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
+import { deleteFloor, deleteRows, hasDataBefore } from './delete.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
-import { dropEmptySeries, dropUnusedFingerprints, expireBefore, retentionCuts } from './retention.js';
+import { expireBefore, retentionCuts } from './retention.js';
 import { rollupRun, summariesRun } from './rollup.js';
 import {
   bumpGeneration,
@@ -714,14 +714,10 @@ export class DuckDBStore implements Store {
       const none = { resultsDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
       if (resultIds?.length === 0 && breakerIds?.length === 0) return none;
       const tz = this.opts.timezone;
-      let floor = 0;
-      if (this.marks.rawFloor > 0) {
-        floor = bucketStart('day', tz, this.marks.rawFloor);
-        if (floor < this.marks.rawFloor) floor = nextBucketStart('day', tz, floor);
-      }
+      const floor = deleteFloor(tz, this.marks.rawFloor);
       let startUs = q.start;
       if (startUs < floor * 1000) {
-        if (await this.hasDataBefore(floor, q.start, resultIds, breakerIds)) {
+        if (await hasDataBefore(this.writer, tz, floor, q.start, resultIds, breakerIds)) {
           throw invalid(
             `"start" is before ${formatMillis(floor)}: raw results before it were deleted by retention and only their rollups remain, which a delete cannot split by time or series; choose a start at or after ${formatMillis(floor)}`,
             { parameter: 'start', earliest: formatMillis(floor) },
@@ -730,75 +726,9 @@ export class DuckDBStore implements Store {
         startUs = floor * 1000;
       }
       if (startUs >= q.stop) return none;
-      const conn = this.writer;
-      const where = (ids: number[] | null, p: ParamBag): string =>
-        `time >= ${p.tsUs(startUs)} AND time < ${p.tsUs(q.stop)}${ids === null ? '' : ` AND series_id IN (SELECT unnest(${p.ints(ids)}))`}`;
-      const done = await this.transaction(async () => {
-        let results = 0;
-        let breakers = 0;
-        const touched: { s: number; h: number }[] = [];
-        if (resultIds === null || resultIds.length > 0) {
-          const p = new ParamBag();
-          touched.push(
-            ...(await queryRows<{ s: number; h: number }>(
-              conn,
-              `SELECT DISTINCT series_id AS s, (epoch_us(time) // 3600000000)::DOUBLE * 3600000 AS h FROM results WHERE ${where(resultIds, p)}`,
-              p.values,
-              p.types,
-            )),
-          );
-          const d = new ParamBag();
-          results = (await conn.run(`DELETE FROM results WHERE ${where(resultIds, d)}`, d.values, d.types)).rowsChanged;
-        }
-        if (breakerIds === null || breakerIds.length > 0) {
-          const d = new ParamBag();
-          breakers = (await conn.run(`DELETE FROM breaker_events WHERE ${where(breakerIds, d)}`, d.values, d.types))
-            .rowsChanged;
-        }
-        if (results + breakers === 0)
-          return { results, breakers, gone: [] as number[], latest: new Map<number, number | null>() };
-        // The rolled-up hours and days the deleted results were in, recomputed from what remains (all series: run
-        // summaries mix the series of a configuration); they are then no longer dirty.
-        const hw = this.marks.hourly;
-        const dw = this.marks.daily;
-        const hours = [...new Set(touched.map((t) => t.h))].filter((h) => hw !== null && h < hw).sort((a, b) => a - b);
-        for (const run of runs(hours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
-        const days = [...new Set(hours.map((h) => bucketStart('day', tz, h)))].filter((d) => dw !== null && d < dw);
-        for (const d of days) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
-        if (hours.length > 0) {
-          const p = new ParamBag();
-          await conn.run(
-            `DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(hours)}))`,
-            p.values,
-            p.types,
-          );
-        }
-        if (days.length > 0) {
-          const p = new ParamBag();
-          await conn.run(
-            `DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(days)}))`,
-            p.values,
-            p.types,
-          );
-        }
-        await bumpGeneration(this.writer);
-        await dropUnusedFingerprints(this.writer);
-        const gone = await dropEmptySeries(this.writer);
-        // The latest result left in each series written to (the map that decides whether a write may replace rows).
-        const series = [...new Set(touched.map((t) => t.s))];
-        const latest = new Map<number, number | null>(series.map((id) => [id, null]));
-        if (series.length > 0) {
-          const p = new ParamBag();
-          const rows = await queryRows<{ s: number; t: number }>(
-            conn,
-            `SELECT series_id AS s, epoch_us(max(time))::DOUBLE AS t FROM results WHERE series_id IN (SELECT unnest(${p.ints(series)})) GROUP BY series_id`,
-            p.values,
-            p.types,
-          );
-          for (const r of rows) latest.set(r.s, r.t);
-        }
-        return { results, breakers, gone, latest };
-      });
+      const done = await this.transaction(() =>
+        deleteRows(this.writer, tz, this.marks, { startUs, stopUs: q.stop, resultIds, breakerIds }),
+      );
       this.reg.remove(done.gone);
       this.knownFingerprints.clear();
       for (const [id, t] of done.latest) {
@@ -808,48 +738,6 @@ export class DuckDBStore implements Store {
       for (const id of done.gone) this.latestResult.delete(id);
       return { resultsDeleted: done.results, breakerEventsDeleted: done.breakers, seriesDeleted: done.gone.length };
     }, 'write');
-  }
-
-  /**
-   * Whether the selected series hold data in [fromUs, floorMs) at any level: raw rows, or rollup rows of hours or
-   * days that overlap it (what a delete could not remove exactly).
-   */
-  private async hasDataBefore(
-    floorMs: number,
-    fromUs: number,
-    resultIds: number[] | null,
-    breakerIds: number[] | null,
-  ): Promise<boolean> {
-    const fromMs = Math.floor(fromUs / 1000);
-    const checks: string[] = [];
-    const p = new ParamBag();
-    const ids = (list: number[] | null): string =>
-      list === null ? 'TRUE' : `series_id IN (SELECT unnest(${p.ints(list)}))`;
-    if (resultIds === null || resultIds.length > 0) {
-      const sel = ids(resultIds);
-      checks.push(
-        `EXISTS (SELECT 1 FROM results WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${sel})`,
-      );
-      checks.push(
-        `EXISTS (SELECT 1 FROM rollup_hour WHERE bucket >= ${p.ts(floorHour(fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`,
-      );
-      checks.push(
-        `EXISTS (SELECT 1 FROM rollup_day WHERE bucket >= ${p.ts(bucketStart('day', this.opts.timezone, fromMs))} AND bucket < ${p.ts(floorMs)} AND ${sel})`,
-      );
-    }
-    if (breakerIds === null || breakerIds.length > 0) {
-      checks.push(
-        `EXISTS (SELECT 1 FROM breaker_events WHERE time >= ${p.tsUs(fromUs)} AND time < ${p.ts(floorMs)} AND ${ids(breakerIds)})`,
-      );
-    }
-    if (checks.length === 0) return false;
-    const rows = await queryRows<{ any: boolean }>(
-      this.writer,
-      `SELECT (${checks.join(' OR ')}) AS any`,
-      p.values,
-      p.types,
-    );
-    return rows[0]?.any === true;
   }
 
   /** Inside a transaction: fingerprints no failure refers to any more (their meaning is written again if one comes back). */
