@@ -52,6 +52,8 @@ export function defaultRange(period: Period, nowMs: number, start?: number, stop
 interface BuiltSeries {
   group: Record<string, string | null>;
   pieces: Buffer[];
+  /** The buckets as objects, when they were asked for and every one was built now (none came from the cache). */
+  objects?: BucketJson[];
 }
 
 interface Items {
@@ -62,6 +64,8 @@ interface Items {
   held: boolean[];
   /** The entry is a whole held block (json holds its buffer; index its first bucket of the answer). */
   whole: boolean[];
+  /** Fresh buckets as objects when build() was asked to keep them; null for held ones. */
+  obj: (BucketJson | null)[];
 }
 
 interface Built {
@@ -110,7 +114,7 @@ export async function queryAggregatesJson(
   nowMs: number,
   cache?: FragmentCache,
 ): Promise<Iterable<Buffer>> {
-  return chunksOf(await build(store, p, nowMs, cache));
+  return chunksOf(await build(store, p, nowMs, cache, false));
 }
 
 const COMMA = Buffer.from(',');
@@ -179,19 +183,27 @@ export async function queryAggregates(
   nowMs: number,
   cache?: FragmentCache,
 ): Promise<AggregatesJson> {
-  const b = await build(store, p, nowMs, cache);
+  const b = await build(store, p, nowMs, cache, true);
   const out: AggregatesJson = {
     ...b.head,
     series: b.series.map((s) => ({
       group: s.group,
-      buckets: s.pieces.flatMap((x) => JSON.parse(`[${x.toString()}]`) as BucketJson[]),
+      // Buckets from the cache exist only as text: those groups are read back from it.
+      buckets: s.objects ?? s.pieces.flatMap((x) => JSON.parse(`[${x.toString()}]`) as BucketJson[]),
     })),
   };
   if (b.warnings) out.warnings = b.warnings;
   return out;
 }
 
-async function build(store: Store, p: AggregateParams, nowMs: number, cache?: FragmentCache): Promise<Built> {
+/** The answer's serialised pieces; with `keepObjects`, also the buckets as objects where none came from the cache. */
+async function build(
+  store: Store,
+  p: AggregateParams,
+  nowMs: number,
+  cache: FragmentCache | undefined,
+  keepObjects: boolean,
+): Promise<Built> {
   const [start, stop] = defaultRange(p.period, nowMs, p.start, p.stop);
   const boundaries = await bucketBoundariesYielding(p.period, p.tz, start, stop);
   const nB = boundaries.length - 1;
@@ -230,14 +242,22 @@ async function build(store: Store, p: AggregateParams, nowMs: number, cache?: Fr
   const bySeries = new Map<string, Items>();
   const itemsOf = (gk: string, group: () => Record<string, string | null>): Items => {
     let s = bySeries.get(gk);
-    if (!s) bySeries.set(gk, (s = { group: group(), index: [], json: [], held: [], whole: [] }));
+    if (!s) bySeries.set(gk, (s = { group: group(), index: [], json: [], held: [], whole: [], obj: [] }));
     return s;
   };
-  const add = (items: Items, i: number, json: Buffer | string, isHeld: boolean, whole: boolean): void => {
+  const add = (
+    items: Items,
+    i: number,
+    json: Buffer | string,
+    isHeld: boolean,
+    whole: boolean,
+    obj: BucketJson | null = null,
+  ): void => {
     items.index.push(i);
     items.json.push(json);
     items.held.push(isHeld);
     items.whole.push(whole);
+    items.obj.push(obj);
   };
 
   // The buckets of the answer per block, and which of them are final (reused, or final and closed now).
@@ -294,13 +314,13 @@ async function build(store: Store, p: AggregateParams, nowMs: number, cache?: Fr
       out.availability_pct = (100 * b.successCount) / b.testCount;
       out.stats = statsFrom(b, b);
       if (b.approximate && b.n > 0) out.stats.approximate = true;
-      add(items, b.bucket, JSON.stringify(out), false, false);
+      add(items, b.bucket, JSON.stringify(out), false, false, keepObjects ? out : null);
     }
   }
 
   if (p.fill && bySeries.size === 0 && p.groupBy.length === 0) {
     // One group for "everything that matched", so a dashboard gets its empty buckets even with no data.
-    bySeries.set('[]', { group: {}, index: [], json: [], held: [], whole: [] });
+    bySeries.set('[]', { group: {}, index: [], json: [], held: [], whole: [], obj: [] });
   }
   /** Block sets built for this answer: blocks whose buckets of the answer were all final, for every group. */
   const newSets = new Map<number, BlockSet>();
@@ -314,10 +334,18 @@ async function build(store: Store, p: AggregateParams, nowMs: number, cache?: Fr
     fresh.get(i)?.set(gk, buf);
     return buf;
   };
+  /** A group's buckets as objects (sorted by index), with the empty ones of a filled answer in between. */
+  const objectsOf = (index: number[], objs: BucketJson[]): BucketJson[] => {
+    if (!p.fill) return objs;
+    const out: BucketJson[] = [];
+    let j = 0;
+    for (let i = 0; i < nB; i++) out.push(j < index.length && index[j] === i ? objs[j++]! : bucketJson(i));
+    return out;
+  };
   let byStart: Map<number, number> | undefined;
   const indexOf = (start: number): number => (byStart ??= new Map(boundaries.map((b, i) => [b, i]))).get(start)!;
   const series: BuiltSeries[] = [...bySeries].map(([gk, items]) => {
-    let { index, json, held: wasHeld, whole } = items;
+    let { index, json, held: wasHeld, whole, obj } = items;
     // Held and fresh buckets arrive each in order; merge them when both came.
     let sorted = true;
     for (let j = 1; j < index.length && sorted; j++) sorted = index[j - 1]! < index[j]!;
@@ -327,7 +355,9 @@ async function build(store: Store, p: AggregateParams, nowMs: number, cache?: Fr
       json = order.map((j) => json[j]!);
       wasHeld = order.map((j) => wasHeld[j]!);
       whole = order.map((j) => whole[j]!);
+      obj = order.map((j) => obj[j]!);
     }
+    const objects = keepObjects && !obj.includes(null) ? objectsOf(index, obj as BucketJson[]) : undefined;
     const pieces: Buffer[] = [];
     if (p.fill) {
       // Filled answers interleave empty buckets: bucket by bucket, whole blocks split into their fragments.
@@ -343,7 +373,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number, cache?: Fr
         if (j < frags.length && frags[j]![0] === i) pieces.push(frags[j++]![1]);
         else pieces.push((empty[i] ??= Buffer.from(JSON.stringify(bucketJson(i)))));
       }
-      return { group: items.group, pieces };
+      return { group: items.group, pieces, ...(objects ? { objects } : {}) };
     }
     for (let j = 0; j < index.length; ) {
       if (whole[j]) {
@@ -373,7 +403,7 @@ async function build(store: Store, p: AggregateParams, nowMs: number, cache?: Fr
       }
       j = k;
     }
-    return { group: items.group, pieces };
+    return { group: items.group, pieces, ...(objects ? { objects } : {}) };
   });
   if (cache && res.generation !== undefined) {
     cache.put(

@@ -106,12 +106,15 @@ export function statsFrom(m: Moments, p: { p50: number | null; p95: number | nul
   if (m.n === 0) {
     return { count: 0, mean: null, min: null, max: null, stddev: null, p50: null, p95: null, p99: null };
   }
+  // Values near the double range can make the sum or the variance overflow: such a figure is null (as JSON writes
+  // a non-finite number), never Infinity or NaN.
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
     count: m.n,
-    mean: m.sum / m.n,
+    mean: finite(m.sum / m.n),
     min: m.min,
     max: m.max,
-    stddev: Math.sqrt(Math.max(0, m.m2) / m.n),
+    stddev: finite(Math.sqrt(Math.max(0, m.m2) / m.n)),
     p50: p.p50,
     p95: p.p95,
     p99: p.p99,
