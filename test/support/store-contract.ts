@@ -9,6 +9,7 @@ import { appendRunSummary, emptyRunSummary } from '../../src/store/run-summaries
 import type { RunQuery, RunSummary, Store } from '../../src/store/types.js';
 import { aggregatesCached } from './aggregates-cached.js';
 import { batchOf, DAY, type Expected, expectedOf, HOUR, type Row, relErr } from './helpers.js';
+import { byPiece, RUN_ROWS, RUN_SUMMARIES, RUN_WINDOW } from './run-scenario.js';
 
 export interface ContractOptions {
   /** A new, empty store whose daily rollups use `timezone`. */
@@ -525,99 +526,13 @@ export function runStoreContract(opts: ContractOptions): void {
 
   describe("the analyses' inputs", () => {
     const M = 60_000;
-    // Configuration test=a runs on two workers (ties at 10:10: failures first); test=b on one.
-    const runRows: Row[] = [
-      { t: T0 + 5 * M, success: true, tags: { test: 'a', worker: 'w1' } },
-      { t: T0 + 10 * M, success: false, tags: { test: 'a', worker: 'w2' }, error: 'timeout after 5012 ms' },
-      { t: T0 + 10 * M, success: true, tags: { test: 'a', worker: 'w1' } },
-      { t: T0 + 50 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 4980 ms' },
-      {
-        t: T0 + 65 * M,
-        success: false,
-        tags: { test: 'a', worker: 'w2' },
-        error: 'connect ECONNREFUSED 10.0.0.7:5432',
-      },
-      { t: T0 + 90 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 12 s' },
-      { t: T0 + 140 * M, success: true, tags: { test: 'a', worker: 'w2' } },
-      { t: T0 + 20 * M, success: false, tags: { test: 'b', worker: 'w1' }, error: 'timeout after 7 ms' },
-      { t: T0 + 100 * M, success: true, tags: { test: 'b', worker: 'w1' } },
-    ];
-    // A window that starts and ends inside an hour: 10:07 to 12:30.
-    const window = { start: T0 + 7 * M, stop: T0 + 150 * M };
-    const piece = (p: Partial<RunSummary> & Pick<RunSummary, 'configuration' | 'hour'>): RunSummary => ({
-      ...emptyRunSummary(p),
-      ...p,
-    });
-    const byPiece = (xs: RunSummary[]) =>
-      [...xs].sort(
-        (x, y) => x.hour - y.hour || (JSON.stringify(x.configuration) < JSON.stringify(y.configuration) ? -1 : 1),
-      );
+    const runRows = RUN_ROWS;
+    const window = RUN_WINDOW;
 
     it("summarises each configuration's runs per hour, in time order with failures first at a tie, from raw rows and rollups alike", async () => {
       const s = await open();
       await s.write(batchOf(runRows));
-      const us = (m: number) => (T0 + m * M) * 1000;
-      const want = [
-        piece({
-          configuration: { test: 'a' },
-          hour: T0,
-          runs: 3,
-          failures: 2,
-          firstSuccess: false,
-          lastSuccess: false,
-          firstTime: us(10),
-          lastTime: us(50),
-          transitions: 2,
-          tail: 'FPF',
-          streak: 1,
-        }),
-        piece({
-          configuration: { test: 'b' },
-          hour: T0,
-          runs: 1,
-          failures: 1,
-          firstSuccess: false,
-          lastSuccess: false,
-          firstTime: us(20),
-          lastTime: us(20),
-          tail: 'F',
-          streak: 1,
-        }),
-        piece({
-          configuration: { test: 'a' },
-          hour: T0 + HOUR,
-          runs: 2,
-          failures: 2,
-          firstSuccess: false,
-          lastSuccess: false,
-          firstTime: us(65),
-          lastTime: us(90),
-          tail: 'FF',
-          streak: 2,
-        }),
-        piece({
-          configuration: { test: 'b' },
-          hour: T0 + HOUR,
-          runs: 1,
-          firstSuccess: true,
-          lastSuccess: true,
-          firstTime: us(100),
-          lastTime: us(100),
-          tail: 'P',
-          streak: 1,
-        }),
-        piece({
-          configuration: { test: 'a' },
-          hour: T0 + 2 * HOUR,
-          runs: 1,
-          firstSuccess: true,
-          lastSuccess: true,
-          firstTime: us(140),
-          lastTime: us(140),
-          tail: 'P',
-          streak: 1,
-        }),
-      ];
+      const want = RUN_SUMMARIES;
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
         expect(

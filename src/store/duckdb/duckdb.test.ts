@@ -45,7 +45,9 @@ describe('DuckDB store specifics', () => {
     });
     try {
       await s.write(batchOf([{ t: T0, latency: 1, tags: { endpoint: 'a' } }]));
-      // 400,000 rows: with 100,000 the write fitted in 16 MiB and its spill space about half the time on a loaded 2-core machine.
+      // 400,000 rows: with 100,000 the write fitted in 16 MiB and its spill space about half the time on a loaded
+      // 2-core machine. DuckDB words the refusal in several ways ("Out of Memory Error", "failed to pin", and from the
+      // appender "Failed to append: failed to allocate data of size ..."): each must become the 503.
       const big = new WriteBatch();
       const series = Array.from({ length: 50 }, (_, i) => makeSeries('test_result', { endpoint: `e${i}` }));
       for (let i = 0; i < 400_000; i++)

@@ -58,7 +58,14 @@ import { migrate, readMeta, writeMeta } from './schema.js';
 import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
 import { ShardedMap } from './sharded-map.js';
 import { ParamBag } from './sql.js';
-import { firstLine, isDurableCommit, isInvalidated, isStorageFull, messageOf } from './storage-errors.js';
+import {
+  firstLine,
+  isDurableCommit,
+  isInvalidated,
+  isOutOfMemory,
+  isStorageFull,
+  messageOf,
+} from './storage-errors.js';
 import { DiskFullness, STORAGE_FULL_RETRY_SECONDS } from './storage-health.js';
 import { appendBreakers, appendResults, appendSeries, replaceEarlier, upsertFingerprints } from './write.js';
 
@@ -427,7 +434,7 @@ export class DuckDBStore implements Store {
    */
   private outOfMemory(e: unknown, what: 'read' | 'write'): AppError | null {
     const msg = e instanceof Error ? e.message : String(e);
-    if (!/Out of Memory Error|could not allocate|failed to pin/i.test(msg)) return null;
+    if (!isOutOfMemory(msg)) return null;
     const mb = Math.round((this.opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT) / 1024 ** 2);
     const disk = /temp|disk|offload/i.test(msg) ? ' and its spill space beside the database file' : '';
     this.opts.warn?.(`DuckDB ran out of memory during a ${what}: ${msg.split('\n')[0]}`);

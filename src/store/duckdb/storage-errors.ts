@@ -36,6 +36,15 @@ export function isStorageFull(message: string): boolean {
   return /No space left on device|File too large|Disk quota exceeded/i.test(message);
 }
 
+/**
+ * DuckDB ran out of its memory limit. Its words vary with where it happened: "Out of Memory Error: ...", "could not
+ * allocate ...", "failed to pin block ..." (buffer manager), and from the appender "Failed to append: failed to
+ * allocate data of size 16.0 KiB (16.0 MiB/16.0 MiB used)".
+ */
+export function isOutOfMemory(message: string): boolean {
+  return /Out of Memory Error|could not allocate|failed to allocate|failed to pin/i.test(message);
+}
+
 /** DuckDB has invalidated the instance (or is about to: a FATAL error): it must be closed and opened again. */
 export function isInvalidated(message: string): boolean {
   return /FATAL Error|database has been invalidated/i.test(message);

@@ -1,6 +1,7 @@
-// The DuckDB store's memory of a full disk, on a clock the test sets.
+// The DuckDB store's memory of a full disk, on a clock the test sets; and how DuckDB's words are read.
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../clock.js';
+import { isOutOfMemory, isStorageFull } from './storage-errors.js';
 import { DiskFullness } from './storage-health.js';
 
 const ENOSPC =
@@ -37,5 +38,19 @@ describe('DiskFullness', () => {
     expect(warnings.at(-1)).toBe('the disk that holds the database has room again: writes are stored again');
     disk.markFull(ENOSPC);
     expect(warnings).toHaveLength(3);
+  });
+});
+
+describe("DuckDB's words", () => {
+  it('reads every wording of running out of memory as such, and nothing else', () => {
+    for (const m of [
+      'Out of Memory Error: could not allocate block of size 256.0 KiB (122.0 MiB/122.0 MiB used)',
+      'Out of Memory Error: failed to pin block of size 256.0 KiB (122.0 MiB/122.0 MiB used)',
+      'Failed to append: failed to allocate data of size 16.0 KiB (16.0 MiB/16.0 MiB used)',
+    ])
+      expect(isOutOfMemory(m), m).toBe(true);
+    expect(isOutOfMemory(ENOSPC)).toBe(false);
+    expect(isOutOfMemory('Constraint Error: Duplicate key')).toBe(false);
+    expect(isStorageFull(ENOSPC)).toBe(true);
   });
 });

@@ -8,30 +8,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, type Row } from '../../../test/support/helpers.js';
 import { annotatedCsv, type CsvTable, InfluxImitation } from '../../../test/support/influx-imitation.js';
 import { imitationStore } from '../../../test/support/influx-imitation-contract.js';
+import { byPiece, piece, RUN_ROWS, RUN_SUMMARIES, RUN_WINDOW } from '../../../test/support/run-scenario.js';
 import { mergeRunSummaries } from '../../analysis/flaky-tests.js';
 import { type ConfigurationRule, configurationOf } from '../../model/configuration.js';
 import { EXAMPLE_CHARS, failureKindOf } from '../../model/fingerprint.js';
 import type { Tags } from '../../model/result.js';
 import { DAY_MS, floorHour, HOUR_MS } from '../../time/buckets.js';
-import { emptyRunSummary } from '../run-summaries.js';
-import type { RunSummary, TagFilters } from '../types.js';
+import type { TagFilters } from '../types.js';
 import { chunks, decodeTail, planSummaries, RAW_CHUNK_HOURS, segmentsOf } from './analysis-reads.js';
 import type { InfluxStore } from './index.js';
 
 const T0 = Date.UTC(2026, 10, 21, 10);
 const M = 60_000;
-// The contract's data: configuration test=a runs on two workers (ties at 10:10: failures first); test=b on one.
-const runRows: Row[] = [
-  { t: T0 + 5 * M, success: true, tags: { test: 'a', worker: 'w1' } },
-  { t: T0 + 10 * M, success: false, tags: { test: 'a', worker: 'w2' }, error: 'timeout after 5012 ms' },
-  { t: T0 + 10 * M, success: true, tags: { test: 'a', worker: 'w1' } },
-  { t: T0 + 50 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 4980 ms' },
-  { t: T0 + 65 * M, success: false, tags: { test: 'a', worker: 'w2' }, error: 'connect ECONNREFUSED 10.0.0.7:5432' },
-  { t: T0 + 90 * M, success: false, tags: { test: 'a', worker: 'w1' }, error: 'timeout after 12 s' },
-  { t: T0 + 140 * M, success: true, tags: { test: 'a', worker: 'w2' } },
-  { t: T0 + 20 * M, success: false, tags: { test: 'b', worker: 'w1' }, error: 'timeout after 7 ms' },
-  { t: T0 + 100 * M, success: true, tags: { test: 'b', worker: 'w1' } },
-];
+const runRows = RUN_ROWS;
 
 // ---- a model of the programs, answering from results --------------------------------------------------------
 
@@ -446,80 +435,12 @@ afterEach(async () => {
 });
 
 const us = (m: number): number => (T0 + m * M) * 1000;
-const piece = (p: Partial<RunSummary> & Pick<RunSummary, 'configuration' | 'hour'>): RunSummary => ({
-  ...emptyRunSummary(p),
-  ...p,
-});
-const byPiece = (xs: RunSummary[]) =>
-  [...xs].sort(
-    (x, y) => x.hour - y.hour || (JSON.stringify(x.configuration) < JSON.stringify(y.configuration) ? -1 : 1),
-  );
-const window = { start: T0 + 7 * M, stop: T0 + 150 * M };
+const window = RUN_WINDOW;
 const NEAR = T0 + DAY_MS; // the window is inside the raw retention
 const FAR = T0 + 30 * DAY_MS; // ...and long past it (rawDays 7)
 
 describe('run summaries (flaky tests)', () => {
-  const want = [
-    piece({
-      configuration: { test: 'a' },
-      hour: T0,
-      runs: 3,
-      failures: 2,
-      firstSuccess: false,
-      lastSuccess: false,
-      firstTime: us(10),
-      lastTime: us(50),
-      transitions: 2,
-      tail: 'FPF',
-      streak: 1,
-    }),
-    piece({
-      configuration: { test: 'b' },
-      hour: T0,
-      runs: 1,
-      failures: 1,
-      firstSuccess: false,
-      lastSuccess: false,
-      firstTime: us(20),
-      lastTime: us(20),
-      tail: 'F',
-      streak: 1,
-    }),
-    piece({
-      configuration: { test: 'a' },
-      hour: T0 + HOUR_MS,
-      runs: 2,
-      failures: 2,
-      firstSuccess: false,
-      lastSuccess: false,
-      firstTime: us(65),
-      lastTime: us(90),
-      tail: 'FF',
-      streak: 2,
-    }),
-    piece({
-      configuration: { test: 'b' },
-      hour: T0 + HOUR_MS,
-      runs: 1,
-      firstSuccess: true,
-      lastSuccess: true,
-      firstTime: us(100),
-      lastTime: us(100),
-      tail: 'P',
-      streak: 1,
-    }),
-    piece({
-      configuration: { test: 'a' },
-      hour: T0 + 2 * HOUR_MS,
-      runs: 1,
-      firstSuccess: true,
-      lastSuccess: true,
-      firstTime: us(140),
-      lastTime: us(140),
-      tail: 'P',
-      streak: 1,
-    }),
-  ];
+  const want = RUN_SUMMARIES;
 
   it('reads per-configuration pieces of the raw data, a partial first hour included, as the contract expects', async () => {
     const s = await open(runRows, { now: NEAR, rawDays: 30 });
