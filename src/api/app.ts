@@ -21,6 +21,8 @@ import { notificationsRouter } from './notifications.js';
 import { openApiDocument } from './openapi.js';
 import { readRouter } from './reads.js';
 import { reportsRouter } from './reports.js';
+import { mountRoutes } from './route.js';
+import { ROUTES } from './routes.js';
 import { writeRouter } from './write.js';
 
 export type { AppConfig, AppDeps } from './deps.js';
@@ -183,6 +185,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+
+  const declared = express.Router();
+  mountRoutes(declared, ROUTES, { deps, auth, admission, openapi });
+  app.use(declared);
 
   app.use(writeRouter(deps, auth, admission));
   app.use(deleteRouter(deps, auth));

@@ -1,7 +1,8 @@
-// The OpenAPI 3.1 description served at /openapi.json (and rendered into docs/http-api.md by `npm run docs`).
-// Schemas of request bodies come from the same zod schemas the handlers validate with, so the document cannot drift
-// from the code; each operation's `security` names the token it needs (src/docs/reference.test.ts checks it and the
-// paths against the mounted routes).
+// The OpenAPI 3.1 description served at /openapi.json (and rendered into docs/http-api.md by `npm run docs`),
+// generated from the route declarations (route.ts, routes.ts): their query-parameter, request-body and response
+// schemas are the zod schemas the service validates with, so the document cannot drift from the code; each
+// operation's `security` names the token it needs (src/docs/reference.test.ts checks it and the paths against the
+// mounted routes). Operations not yet declared are written out below.
 import { z } from 'zod';
 import { AnalyzeBody } from '../analysis/analyze.js';
 import { ANALYSIS_KINDS } from '../analysis/types.js';
@@ -10,6 +11,9 @@ import { ERROR_CODES } from '../errors.js';
 import { TestResultInput } from '../ingest/index.js';
 import { RuleInput } from '../notify/rules.js';
 import { ReportRequest } from '../report/types.js';
+import { paramDocs, TAGS } from './params.js';
+import type { BodyDecl, JsonSchema, ResponseDecl, Route, RouteAuth } from './route.js';
+import { ROUTES } from './routes.js';
 
 const errorSchema = {
   type: 'object',
@@ -102,7 +106,101 @@ const writeResponses = {
   ),
 };
 
-export function openApiDocument(version: string): object {
+const SECURITY: Record<RouteAuth, typeof READ | typeof OPEN> = {
+  none: OPEN,
+  read: READ,
+  'read-v1': READ,
+  write: WRITE,
+  'write-v1': WRITE,
+};
+
+/** A zod schema as JSON Schema: what a response holds (io output) or a request sends (io input). */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest;
+}
+
+function response(r: ResponseDecl): object {
+  const content: Record<string, object> = {};
+  if (r.error) content['application/json'] = { schema: { $ref: '#/components/schemas/Error' } };
+  if (r.body) content['application/json'] = { schema: jsonSchema(r.body, 'output') };
+  for (const [media, schema] of Object.entries(r.media ?? {})) content[media] = schema ? { schema } : {};
+  return {
+    description: r.description,
+    ...(r.headers ? { headers: r.headers } : {}),
+    ...(Object.keys(content).length > 0 ? { content } : {}),
+  };
+}
+
+function parameters(r: Route): object[] {
+  const inPath = Object.entries(r.pathParams ?? {}).map(([name, p]) => ({
+    name,
+    in: 'path',
+    required: true,
+    ...(p.description ? { description: p.description } : {}),
+    schema: p.schema,
+  }));
+  const inQuery = Object.entries(r.query?.shape ?? {}).map(([name, schema]) => {
+    const doc = paramDocs.get(schema as z.ZodType);
+    return {
+      name: name === TAGS ? 'tag.{key}' : name,
+      in: 'query',
+      ...(doc?.required ? { required: true } : {}),
+      ...(doc?.description ? { description: doc.description } : {}),
+      schema: doc?.schema ?? { type: 'string' },
+    };
+  });
+  return [...inPath, ...inQuery];
+}
+
+function requestBody(b: BodyDecl, schemas: Record<string, object>): object {
+  if (!('schema' in b)) return { required: b.required, content: { [b.media]: { schema: b.json } } };
+  const schema = jsonSchema(b.schema, 'input');
+  if (b.name) schemas[b.name] = schema;
+  return {
+    required: b.required,
+    content: { [b.media]: { schema: b.name ? { $ref: `#/components/schemas/${b.name}` } : schema } },
+  };
+}
+
+/** The paths of the declared routes, in their order; named request-body schemas go to `schemas`. */
+function declaredPaths(
+  routes: readonly Route[],
+  schemas: Record<string, object>,
+): Record<string, Record<string, object>> {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const r of routes) {
+    const path = r.path.replace(/:(\w+)/g, '{$1}');
+    const params = parameters(r);
+    paths[path] ??= {};
+    paths[path][r.method] = {
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      security: SECURITY[r.auth],
+      ...(params.length > 0 ? { parameters: params } : {}),
+      ...(r.body ? { requestBody: requestBody(r.body, schemas) } : {}),
+      responses: Object.fromEntries(Object.entries(r.responses).map(([status, d]) => [status, response(d)])),
+    };
+  }
+  return paths;
+}
+
+/** The document of the declared routes, with the operations not yet declared. */
+export function openApiDocument(version: string, routes: readonly Route[] = ROUTES): object {
+  const schemas: Record<string, object> = {};
+  const paths = declaredPaths(routes, schemas);
+  const doc = undeclaredDocument(version);
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, object>>)) {
+    for (const [method, op] of Object.entries(item)) {
+      paths[path] ??= {};
+      paths[path][method] ??= op;
+    }
+  }
+  return { ...doc, components: { ...doc.components, schemas: { ...doc.components.schemas, ...schemas } }, paths };
+}
+
+/** The document's frame, and the operations not yet declared. */
+function undeclaredDocument(version: string) {
   return {
     openapi: '3.1.0',
     info: {

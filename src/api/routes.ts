@@ -1,0 +1,4 @@
+// Every declared route of the HTTP API (route.ts), in mounting order: app.ts mounts them, openapi.ts describes them.
+import type { Route } from './route.js';
+
+export const ROUTES: readonly Route[] = [];
