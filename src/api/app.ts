@@ -19,7 +19,6 @@ import { grafanaRouter } from './grafana.js';
 import { influxQueryRouter } from './influx-query.js';
 import { notificationsRouter } from './notifications.js';
 import { openApiDocument } from './openapi.js';
-import { readRouter } from './reads.js';
 import { reportsRouter } from './reports.js';
 import { mountRoutes } from './route.js';
 import { ROUTES } from './routes.js';
@@ -193,7 +192,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(writeRouter(deps, auth, admission));
   app.use(deleteRouter(deps, auth));
   app.use(influxQueryRouter(deps, auth));
-  app.use(readRouter(deps, auth));
   app.use(forecastRouter(deps, auth));
   app.use(notificationsRouter(deps, auth));
   app.use(grafanaRouter(deps, auth));

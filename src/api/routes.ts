@@ -1,4 +1,5 @@
 // Every declared route of the HTTP API (route.ts), in mounting order: app.ts mounts them, openapi.ts describes them.
+import { readRoutes } from './reads.js';
 import type { Route } from './route.js';
 
-export const ROUTES: readonly Route[] = [];
+export const ROUTES: readonly Route[] = [...readRoutes];

@@ -1,0 +1,70 @@
+// The declared response schemas (route.ts) against real answers: a real server on loopback (test/support/server.ts)
+// with data in it answers a request to every declared route with a JSON body, and each answer parses with the
+// schema its route declares for the status, whole (nothing of the answer is left out of the schema).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../test/support/server.js';
+import { ROUTES } from './routes.js';
+
+const NOW = Date.UTC(2026, 10, 21, 12);
+const HOUR = 3_600_000;
+
+let srv: TestServer;
+beforeAll(async () => {
+  srv = await startTestServer({ now: NOW });
+  const lines: string[] = [];
+  for (let i = 0; i < 48; i++) {
+    const t = NOW - (48 - i) * HOUR + 60_000;
+    for (const endpoint of ['api', 'web'])
+      lines.push(
+        `test_result,test=probe,endpoint=${endpoint},region=eu success=${i % 5 === 0 ? 'false' : 'true'},latency_ms=${50 + (i % 7) * 3}${i % 5 === 0 ? ',error="timeout",error_type="timeout"' : ''} ${t}000000`,
+      );
+  }
+  lines.push(`circuit_breaker,breaker=db,endpoint=api state="open",failures=3i ${NOW - HOUR}000000`);
+  const res = await fetch(`${srv.url}/api/v2/write`, { method: 'POST', body: lines.join('\n') });
+  expect(res.status, await res.text()).toBe(204);
+  await srv.store.rollup(NOW);
+});
+afterAll(async () => {
+  await srv?.close();
+});
+
+/** Requests whose answers are checked: method, the route's declared path, the URL path with query, a body. */
+const REQUESTS: [string, string, string, unknown?][] = [
+  ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=hour&group_by=endpoint'],
+  ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=day&fill=true&tag.endpoint=api'],
+  ['get', '/api/v1/results', '/api/v1/results?limit=5'],
+  ['get', '/api/v1/results', '/api/v1/results?success=false&tag.endpoint=web'],
+  ['get', '/api/v1/series', '/api/v1/series?limit=2'],
+  ['get', '/api/v1/series', '/api/v1/series?measurement=circuit_breaker'],
+];
+
+describe('the declared response schemas', () => {
+  const checked = new Set<string>();
+
+  it.each(REQUESTS)('%s %s: %s answers what its route declares', async (method, path, url, body) => {
+    const decl = ROUTES.find((r) => r.method === method && r.path === path);
+    expect(decl, `${method} ${path} is declared`).toBeDefined();
+    const res = await fetch(`${srv.url}${url}`, {
+      method: method.toUpperCase(),
+      ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const response = decl!.responses[String(res.status)];
+    expect(response, `${res.status} is a declared answer: ${await res.clone().text()}`).toBeDefined();
+    expect(response!.body, `${res.status} of ${method} ${path} has a declared JSON body`).toBeDefined();
+    const json: unknown = await res.json();
+    const parsed = response!.body!.safeParse(json);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    // Nothing of the answer is outside the schema (an object schema drops keys it does not know).
+    expect(parsed.data).toEqual(json);
+    checked.add(`${method} ${path} ${res.status}`);
+  });
+
+  it('every declared JSON answer of a success status was checked', () => {
+    const declared = ROUTES.flatMap((r) =>
+      Object.entries(r.responses)
+        .filter(([status, d]) => d.body && status.startsWith('2'))
+        .map(([status]) => `${r.method} ${r.path} ${status}`),
+    );
+    expect(declared.filter((d) => !checked.has(d))).toEqual([]);
+  });
+});
