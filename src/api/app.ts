@@ -15,9 +15,7 @@ import { dashboardRouter } from './dashboard.js';
 import { deleteRouter } from './delete.js';
 import type { AppDeps } from './deps.js';
 import { forecastRouter } from './forecast.js';
-import { grafanaRouter } from './grafana.js';
 import { influxQueryRouter } from './influx-query.js';
-import { notificationsRouter } from './notifications.js';
 import { openApiDocument } from './openapi.js';
 import { reportsRouter } from './reports.js';
 import { mountRoutes } from './route.js';
@@ -193,8 +191,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(deleteRouter(deps, auth));
   app.use(influxQueryRouter(deps, auth));
   app.use(forecastRouter(deps, auth));
-  app.use(notificationsRouter(deps, auth));
-  app.use(grafanaRouter(deps, auth));
   app.use(analysisRouter(deps, auth));
   app.use(chartsRouter(deps, auth));
   app.use(reportsRouter(deps, auth));

@@ -9,7 +9,6 @@ import { ANALYSIS_KINDS } from '../analysis/types.js';
 import { CHART_TYPES } from '../charts/types.js';
 import { ERROR_CODES } from '../errors.js';
 import { TestResultInput } from '../ingest/index.js';
-import { RuleInput } from '../notify/rules.js';
 import { ReportRequest } from '../report/types.js';
 import { paramDocs, TAGS } from './params.js';
 import type { BodyDecl, JsonSchema, ResponseDecl, Route, RouteAuth } from './route.js';
@@ -223,7 +222,6 @@ function undeclaredDocument(version: string) {
         Error: errorSchema,
         TestResult: z.toJSONSchema(TestResultInput, { io: 'input' }),
         AnalyzeRequest: z.toJSONSchema(AnalyzeBody, { io: 'input', unrepresentable: 'any' }),
-        NotificationRule: z.toJSONSchema(RuleInput, { io: 'input', unrepresentable: 'any' }),
       },
     },
     security: READ,
@@ -412,91 +410,6 @@ function undeclaredDocument(version: string) {
             },
             '400': err('bad parameter, or too little history (the message states the minimum)'),
             '503': err('too many forecasts waiting; retry after the Retry-After header'),
-          },
-        },
-      },
-      '/api/v1/notifications/rules': {
-        get: {
-          summary: 'Notification rules (webhook header values hidden)',
-          security: READ,
-          responses: { '200': { description: '{"rules": [...]}' } },
-        },
-        post: {
-          summary: 'Add a notification rule',
-          description:
-            "threshold is required by availability_below (a percentage above 0, at most 100), latency_above (the statistic's value, above 0) and anomaly_score_above (the absolute score, above 0). window_minutes: the minutes of data an availability or latency rule looks at; min_tests: fewer results than this in the window say nothing; lookback_days: the history the analysis behind a regression, fingerprint or anomaly rule looks at; group_by: the series a rule fires for separately, each with its own cooldown. Webhook headers are sent with each POST and never shown back or logged.",
-          security: WRITE,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/NotificationRule' } } },
-          },
-          responses: {
-            '201': { description: 'the rule with its id (the Location header names it)' },
-            '400': err(
-              'an invalid rule (errors[] has the path of each problem), a webhook host not among RESULTANT_WEBHOOK_HOSTS, or too many rules',
-            ),
-            '413': err('body larger than 64 KiB'),
-            '415': err('not JSON'),
-          },
-        },
-      },
-      '/api/v1/notifications/rules/{id}': {
-        delete: {
-          summary: 'Delete a notification rule',
-          security: WRITE,
-          parameters: [
-            { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'the rule id' },
-          ],
-          responses: { '204': { description: 'deleted' }, '404': err('no such rule') },
-        },
-      },
-      '/api/v1/notifications': {
-        get: {
-          summary: 'Notifications sent, newest first, with the outcome of each delivery',
-          security: READ,
-          parameters: [
-            q('rule_id', 'one rule only'),
-            q('start', 'inclusive (default: the first notification)', time),
-            q('stop', 'exclusive (default: now)', time),
-            q('limit', 'most notifications', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
-          ],
-          responses: { '200': { description: '{"notifications": [...]}' }, '400': err('bad parameter') },
-        },
-      },
-      '/api/v1/notifications/evaluate': {
-        post: {
-          summary: 'Evaluate every rule now (the service does this on RESULTANT_NOTIFY_CRON, by default every minute)',
-          security: WRITE,
-          responses: { '200': { description: 'what was found and sent' } },
-        },
-      },
-      '/api/v1/grafana/dashboards': {
-        get: {
-          summary: 'The Grafana dashboards Resultant ships (JSON model), InfluxDB and API variants',
-          security: READ,
-          parameters: [
-            q('variant', 'which dashboards', { type: 'string', enum: ['influxdb', 'api', 'all'], default: 'all' }),
-          ],
-          responses: {
-            '200': {
-              description: '{"folder": {...}, "dashboards": [{"uid", "title", "variant", "file", "dashboard"}]}',
-            },
-          },
-        },
-      },
-      '/api/v1/grafana/provision': {
-        post: {
-          summary: 'Push the dashboards to GRAFANA_URL with GRAFANA_TOKEN (idempotent, fixed uids, folder "Resultant")',
-          security: WRITE,
-          parameters: [
-            q('variant', 'which dashboards (default: all with the InfluxDB store, api otherwise)', {
-              type: 'string',
-              enum: ['influxdb', 'api', 'all'],
-            }),
-          ],
-          responses: {
-            '200': { description: '{"dashboards": [{"uid", "result": "created"|"updated"|"unchanged", "version"}]}' },
-            '503': err('Grafana not configured, unreachable, or refused (grafana_status 401, 403, 404, 412)'),
           },
         },
       },

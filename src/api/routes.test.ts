@@ -2,6 +2,7 @@
 // with data in it answers a request to every declared route with a JSON body, and each answer parses with the
 // schema its route declares for the status, whole (nothing of the answer is left out of the schema).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeGrafana, startFakeGrafana } from '../../test/support/grafana-fake.js';
 import { startTestServer, type TestServer } from '../../test/support/server.js';
 import { ROUTES } from './routes.js';
 
@@ -9,8 +10,10 @@ const NOW = Date.UTC(2026, 10, 21, 12);
 const HOUR = 3_600_000;
 
 let srv: TestServer;
+let grafana: FakeGrafana;
 beforeAll(async () => {
-  srv = await startTestServer({ now: NOW });
+  grafana = await startFakeGrafana();
+  srv = await startTestServer({ now: NOW, grafana: { url: grafana.url, token: grafana.token } });
   const lines: string[] = [];
   for (let i = 0; i < 48; i++) {
     const t = NOW - (48 - i) * HOUR + 60_000;
@@ -26,9 +29,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await srv?.close();
+  await grafana?.close();
 });
 
-/** Requests whose answers are checked: method, the route's declared path, the URL path with query, a body. */
+/** Requests whose answers are checked, in order: method, the route's declared path, the URL path with query, a body. */
 const REQUESTS: [string, string, string, unknown?][] = [
   ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=hour&group_by=endpoint'],
   ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=day&fill=true&tag.endpoint=api'],
@@ -36,6 +40,17 @@ const REQUESTS: [string, string, string, unknown?][] = [
   ['get', '/api/v1/results', '/api/v1/results?success=false&tag.endpoint=web'],
   ['get', '/api/v1/series', '/api/v1/series?limit=2'],
   ['get', '/api/v1/series', '/api/v1/series?measurement=circuit_breaker'],
+  [
+    'post',
+    '/api/v1/notifications/rules',
+    '/api/v1/notifications/rules',
+    { name: 'avail', kind: 'availability_below', threshold: 99.9, min_tests: 1, window_minutes: 1440 },
+  ],
+  ['get', '/api/v1/notifications/rules', '/api/v1/notifications/rules'],
+  ['post', '/api/v1/notifications/evaluate', '/api/v1/notifications/evaluate'],
+  ['get', '/api/v1/notifications', '/api/v1/notifications'],
+  ['get', '/api/v1/grafana/dashboards', '/api/v1/grafana/dashboards?variant=api'],
+  ['post', '/api/v1/grafana/provision', '/api/v1/grafana/provision'],
 ];
 
 describe('the declared response schemas', () => {

@@ -1,5 +1,7 @@
 // Every declared route of the HTTP API (route.ts), in mounting order: app.ts mounts them, openapi.ts describes them.
+import { grafanaRoutes } from './grafana.js';
+import { notificationRoutes } from './notifications.js';
 import { readRoutes } from './reads.js';
 import type { Route } from './route.js';
 
-export const ROUTES: readonly Route[] = [...readRoutes];
+export const ROUTES: readonly Route[] = [...readRoutes, ...notificationRoutes, ...grafanaRoutes];
