@@ -543,34 +543,6 @@ function undeclaredDocument(version: string) {
           responses: { '200': { description: 'text/html' } },
         },
       },
-      '/ping': {
-        get: { summary: 'Liveness (InfluxDB compatible)', security: OPEN, responses: { '204': { description: 'up' } } },
-        head: { summary: 'Liveness, without a body', security: OPEN, responses: { '204': { description: 'up' } } },
-      },
-      '/health': {
-        get: {
-          summary:
-            'Health of the store, rollups, ingest queue and disk (the disk check fails while writes fail for lack of space)',
-          security: OPEN,
-          responses: {
-            '200': {
-              description:
-                '{"name", "version", "status": "pass", "checks": [{"name", "status", ...}]}: no check failed (one may warn)',
-            },
-            '503': { description: 'the same with "status": "fail": a check failed' },
-          },
-        },
-      },
-      '/metrics': {
-        get: {
-          summary: 'Prometheus metrics',
-          security: READ,
-          responses: { '200': { description: 'text exposition format' } },
-        },
-      },
-      '/openapi.json': {
-        get: { summary: 'This document', security: OPEN, responses: { '200': { description: 'OpenAPI 3.1' } } },
-      },
     },
   };
 }

@@ -34,6 +34,8 @@ afterAll(async () => {
 
 /** Requests whose answers are checked, in order: method, the route's declared path, the URL path with query, a body. */
 const REQUESTS: [string, string, string, unknown?][] = [
+  ['get', '/health', '/health'],
+  ['get', '/openapi.json', '/openapi.json'],
   ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=hour&group_by=endpoint'],
   ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=day&fill=true&tag.endpoint=api'],
   ['get', '/api/v1/results', '/api/v1/results?limit=5'],

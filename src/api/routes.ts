@@ -3,5 +3,6 @@ import { grafanaRoutes } from './grafana.js';
 import { notificationRoutes } from './notifications.js';
 import { readRoutes } from './reads.js';
 import type { Route } from './route.js';
+import { serviceRoutes } from './service-routes.js';
 
-export const ROUTES: readonly Route[] = [...readRoutes, ...notificationRoutes, ...grafanaRoutes];
+export const ROUTES: readonly Route[] = [...serviceRoutes, ...readRoutes, ...notificationRoutes, ...grafanaRoutes];
