@@ -6,7 +6,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { isCancelled, withCancellation } from '../cancellation.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import { WriteAdmission } from '../ingest/index.js';
-import { analysisRouter } from './analysis.js';
 import { createAuth } from './auth.js';
 import { isClientAbort } from './body.js';
 import { chartsRouter } from './charts.js';
@@ -96,7 +95,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(deleteRouter(deps, auth));
   app.use(influxQueryRouter(deps, auth));
   app.use(forecastRouter(deps, auth));
-  app.use(analysisRouter(deps, auth));
   app.use(chartsRouter(deps, auth));
   app.use(reportsRouter(deps, auth));
   app.use(dashboardRouter());

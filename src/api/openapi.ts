@@ -4,8 +4,6 @@
 // operation's `security` names the token it needs (src/docs/reference.test.ts checks it and the paths against the
 // mounted routes). Operations not yet declared are written out below.
 import { z } from 'zod';
-import { AnalyzeBody } from '../analysis/analyze.js';
-import { ANALYSIS_KINDS } from '../analysis/types.js';
 import { CHART_TYPES } from '../charts/types.js';
 import { ERROR_CODES } from '../errors.js';
 import { TestResultInput } from '../ingest/index.js';
@@ -221,7 +219,6 @@ function undeclaredDocument(version: string) {
       schemas: {
         Error: errorSchema,
         TestResult: z.toJSONSchema(TestResultInput, { io: 'input' }),
-        AnalyzeRequest: z.toJSONSchema(AnalyzeBody, { io: 'input', unrepresentable: 'any' }),
       },
     },
     security: READ,
@@ -413,48 +410,6 @@ function undeclaredDocument(version: string) {
           },
         },
       },
-      '/api/v1/analysis/{kind}': {
-        get: {
-          summary: 'One analysis over [start, stop) (default: the last 7 days; at most 400 days)',
-          security: READ,
-          description:
-            'Kind-specific parameters: trends (statistic, period, alpha, min_change_pct, include_stable, moving_average); regressions ' +
-            '(statistic, period, recent_hours, alpha, test=welch|mann-whitney, higher_is_better, lower_is_better); anomalies ' +
-            '(statistic, period, method=auto|robust_z|seasonal|mstl, threshold, history, acknowledged=any|true|false). ' +
-            'statistic is p50 (default)|mean|p95|p99|max|availability_pct|error_rate|test_count; period hour|day (default hour up to 31 days). ' +
-            'Without group_by, series are grouped by test, endpoint, hardware, model.',
-          parameters: [
-            { name: 'kind', in: 'path', required: true, schema: { type: 'string', enum: [...ANALYSIS_KINDS] } },
-            q('start', 'inclusive', time),
-            q('stop', 'exclusive (default: now)', time),
-            q('tz', 'IANA time zone of daily buckets (default: RESULTANT_TIMEZONE)'),
-            q('group_by', 'comma-separated tag keys'),
-            q('metric', 'field analysed', { type: 'string', default: 'latency_ms' }),
-            tagParam,
-          ],
-          responses: {
-            '200': { description: '{"kind", "start", "stop", "<kind-specific list>": [...]} (docs/analyses.md)' },
-            '400': err('bad parameter, or an unknown kind (the message lists the kinds)'),
-            '404': err('a kind of the contract that this build does not have'),
-          },
-        },
-      },
-      '/api/v1/analyze': {
-        post: {
-          summary: 'Several analyses over the last N days, answered as one object keyed by analysis type',
-          security: READ,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/AnalyzeRequest' } } },
-          },
-          responses: {
-            '200': { description: '{"<type>": <the GET /api/v1/analysis/<type> response>, ...}' },
-            '400': err('invalid body; errors[] has the path of each problem'),
-            '404': err('a requested type is not available in this build'),
-            '415': err('not JSON'),
-          },
-        },
-      },
       '/api/v1/charts/{file}': {
         get: {
           summary: 'A chart drawn on the server: <type>.svg or <type>.png',
@@ -508,32 +463,6 @@ function undeclaredDocument(version: string) {
             '400': err('invalid body; errors[] names each field'),
             '415': err('not JSON'),
           },
-        },
-      },
-      '/api/v1/anomalies': {
-        get: {
-          summary: 'Stored anomalies (each kept once), newest first',
-          security: READ,
-          parameters: [
-            q('start', 'inclusive, on the anomaly time', time),
-            q('stop', 'exclusive', time),
-            q('acknowledged', 'only acknowledged (true) or open (false) ones', { type: 'boolean' }),
-            q('limit', 'most rows', { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }),
-          ],
-          responses: {
-            '200': {
-              description:
-                '{"anomalies": [{"id", "series", "metric", "method", "time", "value", "expected", "score", "acknowledged", ...}]}',
-            },
-          },
-        },
-      },
-      '/api/v1/anomalies/{id}/acknowledge': {
-        post: {
-          summary: 'Acknowledge a stored anomaly; acknowledging again keeps the first time',
-          security: WRITE,
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
-          responses: { '200': { description: 'the anomaly' }, '400': err('bad id'), '404': err('no such anomaly') },
         },
       },
       '/': {

@@ -68,8 +68,8 @@ export interface RouteDecl<Q extends z.ZodObject> {
   otherParameters?: 'refused' | 'allowed';
   body?: BodyDecl;
   responses: Record<string, ResponseDecl>;
-  /** Middleware run after the token check (e.g. collectAfter). */
-  before?: RequestHandler[];
+  /** Middleware run after the token check, before the query is validated (e.g. collectAfter). */
+  before?: (env: RouteEnv) => RequestHandler[];
   handler(ctx: RouteContext<Q>): Promise<void> | void;
 }
 
@@ -99,6 +99,8 @@ export function mountRoutes(router: Router, routes: readonly Route[], env: Route
       r.auth === 'none'
         ? []
         : [env.auth.require(r.auth.startsWith('read') ? 'read' : 'write', { v1: r.auth.endsWith('-v1') })];
-    router[r.method](r.path, ...checks, ...(r.before ?? []), (req: Request, res: Response) => r.handle(req, res, env));
+    router[r.method](r.path, ...checks, ...(r.before?.(env) ?? []), (req: Request, res: Response) =>
+      r.handle(req, res, env),
+    );
   }
 }

@@ -19,7 +19,7 @@ beforeAll(async () => {
     const t = NOW - (48 - i) * HOUR + 60_000;
     for (const endpoint of ['api', 'web'])
       lines.push(
-        `test_result,test=probe,endpoint=${endpoint},region=eu success=${i % 5 === 0 ? 'false' : 'true'},latency_ms=${50 + (i % 7) * 3}${i % 5 === 0 ? ',error="timeout",error_type="timeout"' : ''} ${t}000000`,
+        `test_result,test=probe,endpoint=${endpoint},region=eu success=${i % 5 === 0 ? 'false' : 'true'},latency_ms=${i === 40 ? 5000 : 50 + (i % 7) * 3}${i % 5 === 0 ? ',error="timeout",error_type="timeout"' : ''} ${t}000000`,
       );
   }
   lines.push(`circuit_breaker,breaker=db,endpoint=api state="open",failures=3i ${NOW - HOUR}000000`);
@@ -32,8 +32,16 @@ afterAll(async () => {
   await grafana?.close();
 });
 
-/** Requests whose answers are checked, in order: method, the route's declared path, the URL path with query, a body. */
-const REQUESTS: [string, string, string, unknown?][] = [
+/** Answers so far, by declared path: later requests take ids from them. */
+const answers = new Map<string, unknown>();
+const firstAnomalyId = (): number =>
+  (answers.get('/api/v1/anomalies') as { anomalies: { id: number }[] }).anomalies[0]!.id;
+
+/**
+ * Requests whose answers are checked, in order: method, the route's declared path, the URL path with query (or how
+ * to make it from earlier answers), a JSON body.
+ */
+const REQUESTS: [string, string, string | (() => string), unknown?][] = [
   ['get', '/health', '/health'],
   ['get', '/openapi.json', '/openapi.json'],
   ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=hour&group_by=endpoint'],
@@ -53,6 +61,12 @@ const REQUESTS: [string, string, string, unknown?][] = [
   ['get', '/api/v1/notifications', '/api/v1/notifications'],
   ['get', '/api/v1/grafana/dashboards', '/api/v1/grafana/dashboards?variant=api'],
   ['post', '/api/v1/grafana/provision', '/api/v1/grafana/provision'],
+  ['get', '/api/v1/analysis/:kind', '/api/v1/analysis/trends?group_by=endpoint'],
+  ['get', '/api/v1/analysis/:kind', '/api/v1/analysis/anomalies?period=hour&start=2026-11-19T12:00:00Z'],
+  ['get', '/api/v1/analysis/:kind', '/api/v1/analysis/regressions'],
+  ['post', '/api/v1/analyze', '/api/v1/analyze', { days: 3, analysis_types: ['trends', 'anomalies'] }],
+  ['get', '/api/v1/anomalies', '/api/v1/anomalies'],
+  ['post', '/api/v1/anomalies/:id/acknowledge', () => `/api/v1/anomalies/${firstAnomalyId()}/acknowledge`],
 ];
 
 describe('the declared response schemas', () => {
@@ -61,7 +75,7 @@ describe('the declared response schemas', () => {
   it.each(REQUESTS)('%s %s: %s answers what its route declares', async (method, path, url, body) => {
     const decl = ROUTES.find((r) => r.method === method && r.path === path);
     expect(decl, `${method} ${path} is declared`).toBeDefined();
-    const res = await fetch(`${srv.url}${url}`, {
+    const res = await fetch(`${srv.url}${typeof url === 'string' ? url : url()}`, {
       method: method.toUpperCase(),
       ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
     });
@@ -73,6 +87,7 @@ describe('the declared response schemas', () => {
     expect(parsed.error?.issues ?? []).toEqual([]);
     // Nothing of the answer is outside the schema (an object schema drops keys it does not know).
     expect(parsed.data).toEqual(json);
+    answers.set(path, json);
     checked.add(`${method} ${path} ${res.status}`);
   });
 

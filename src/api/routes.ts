@@ -1,8 +1,15 @@
 // Every declared route of the HTTP API (route.ts), in mounting order: app.ts mounts them, openapi.ts describes them.
+import { analysisRoutes } from './analysis.js';
 import { grafanaRoutes } from './grafana.js';
 import { notificationRoutes } from './notifications.js';
 import { readRoutes } from './reads.js';
 import type { Route } from './route.js';
 import { serviceRoutes } from './service-routes.js';
 
-export const ROUTES: readonly Route[] = [...serviceRoutes, ...readRoutes, ...notificationRoutes, ...grafanaRoutes];
+export const ROUTES: readonly Route[] = [
+  ...serviceRoutes,
+  ...readRoutes,
+  ...notificationRoutes,
+  ...grafanaRoutes,
+  ...analysisRoutes,
+];
