@@ -12,7 +12,6 @@ import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
 import { deleteRouter } from './delete.js';
 import type { AppDeps } from './deps.js';
-import { forecastRouter } from './forecast.js';
 import { influxQueryRouter } from './influx-query.js';
 import { openApiDocument } from './openapi.js';
 import { reportsRouter } from './reports.js';
@@ -94,7 +93,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(writeRouter(deps, auth, admission));
   app.use(deleteRouter(deps, auth));
   app.use(influxQueryRouter(deps, auth));
-  app.use(forecastRouter(deps, auth));
   app.use(chartsRouter(deps, auth));
   app.use(reportsRouter(deps, auth));
   app.use(dashboardRouter());

@@ -1,6 +1,7 @@
 // GET /api/v1/charts/<type>.svg|.png (docs/http-api.md; /openapi.json): the parameters of the matching read, drawn on the server.
 
 import { Router } from 'express';
+import { z } from 'zod';
 import { type ChartRequest, loadChart } from '../charts/load.js';
 import { renderChart } from '../charts/render.js';
 import { MAX_WIDTH, MIN_WIDTH } from '../charts/theme.js';
@@ -9,7 +10,7 @@ import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { PERIODS } from '../time/buckets.js';
 import type { Auth } from './auth.js';
 import type { AppDeps } from './deps.js';
-import { forecastOptions } from './forecast.js';
+import { forecastOptionShape, forecastOptionsOf, horizonWithin } from './forecast.js';
 import { collectAfter } from './heavy.js';
 import {
   enumParam,
@@ -17,6 +18,7 @@ import {
   intParam,
   metricParam,
   one,
+  parseQuery,
   type Query,
   queryOf,
   rejectUnknown,
@@ -38,6 +40,9 @@ const ALLOWED: Record<ChartType, string[]> = {
   forecast: [...COMMON, 'period', 'statistic', 'horizon', 'level', 'model'],
 };
 
+/** What the forecast chart forecasts (its level defaults to 80 %). */
+const FORECAST_CHART = z.object(forecastOptionShape('80')).superRefine(horizonWithin);
+
 /** Query parameters -> a chart request; every problem is a 400 naming the parameter. */
 export function chartRequest(type: ChartType, q: Query, defaultTz: string): ChartRequest {
   rejectUnknown(q, ALLOWED[type]);
@@ -56,7 +61,7 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
   if (one(q, 'limit')) r.limit = intParam(q, 'limit', 1, 8, 8);
   if (one(q, 'width')) r.width = intParam(q, 'width', MIN_WIDTH, MAX_WIDTH, MIN_WIDTH);
   if (type === 'forecast') {
-    const { period, ...forecast } = forecastOptions(q, '80');
+    const { period, ...forecast } = forecastOptionsOf(parseQuery(FORECAST_CHART, q, false));
     r.period = period;
     r.forecast = forecast;
   } else if (ALLOWED[type].includes('period') && one(q, 'period')) {

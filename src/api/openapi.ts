@@ -376,40 +376,6 @@ function undeclaredDocument(version: string) {
           },
         },
       },
-      '/api/v1/forecast': {
-        get: {
-          summary: 'Forecast an hourly or daily statistic of a series; the model is chosen by rolling-origin backtest',
-          security: READ,
-          parameters: [
-            q('metric', 'field (default latency_ms)'),
-            q('statistic', 'what to forecast', {
-              type: 'string',
-              enum: ['mean', 'p95', 'availability_pct', 'test_count'],
-              default: 'mean',
-            }),
-            q('period', 'bucket size', { type: 'string', enum: ['hour', 'day'], default: 'hour' }),
-            q('horizon', 'buckets ahead (1-336 hourly, 1-90 daily; default 24 / 14)', { type: 'integer' }),
-            q('level', 'prediction interval in percent', { type: 'integer', enum: [80, 95], default: 95 }),
-            q('model', 'force a model', {
-              type: 'string',
-              enum: ['auto', 'seasonal_naive', 'mstl_ets', 'ets', 'arima'],
-              default: 'auto',
-            }),
-            q('tz', 'IANA time zone of the buckets (default: RESULTANT_TIMEZONE)'),
-            q('start', 'history from (default: 30 days hourly, 365 days daily, before stop)', time),
-            q('stop', 'history until (default: now; the current bucket is left out)', time),
-            tagParam,
-          ],
-          responses: {
-            '200': {
-              description:
-                '{"metric", "statistic", "period", "level", "model": {"name", "params"}, "history": [{"time", "value"}], "forecast": [{"time", "value", "lower", "upper"}], "backtest": {"mase", "smape", "coverage", "baseline", "baseline_mase", "folds", "horizon", "points"}, "candidates": [...], "data": {...}}',
-            },
-            '400': err('bad parameter, or too little history (the message states the minimum)'),
-            '503': err('too many forecasts waiting; retry after the Retry-After header'),
-          },
-        },
-      },
       '/api/v1/charts/{file}': {
         get: {
           summary: 'A chart drawn on the server: <type>.svg or <type>.png',

@@ -15,11 +15,11 @@ beforeAll(async () => {
   grafana = await startFakeGrafana();
   srv = await startTestServer({ now: NOW, grafana: { url: grafana.url, token: grafana.token } });
   const lines: string[] = [];
-  for (let i = 0; i < 48; i++) {
-    const t = NOW - (48 - i) * HOUR + 60_000;
+  for (let i = 0; i < 240; i++) {
+    const t = NOW - (240 - i) * HOUR + 60_000;
     for (const endpoint of ['api', 'web'])
       lines.push(
-        `test_result,test=probe,endpoint=${endpoint},region=eu success=${i % 5 === 0 ? 'false' : 'true'},latency_ms=${i === 40 ? 5000 : 50 + (i % 7) * 3}${i % 5 === 0 ? ',error="timeout",error_type="timeout"' : ''} ${t}000000`,
+        `test_result,test=probe,endpoint=${endpoint},region=eu success=${i % 5 === 0 ? 'false' : 'true'},latency_ms=${i === 232 ? 5000 : 50 + (i % 7) * 3}${i % 5 === 0 ? ',error="timeout",error_type="timeout"' : ''} ${t}000000`,
       );
   }
   lines.push(`circuit_breaker,breaker=db,endpoint=api state="open",failures=3i ${NOW - HOUR}000000`);
@@ -66,6 +66,7 @@ const REQUESTS: [string, string, string | (() => string), unknown?][] = [
   ['get', '/api/v1/analysis/:kind', '/api/v1/analysis/regressions'],
   ['post', '/api/v1/analyze', '/api/v1/analyze', { days: 3, analysis_types: ['trends', 'anomalies'] }],
   ['get', '/api/v1/anomalies', '/api/v1/anomalies'],
+  ['get', '/api/v1/forecast', '/api/v1/forecast?tag.endpoint=api&horizon=6'],
   ['post', '/api/v1/anomalies/:id/acknowledge', () => `/api/v1/anomalies/${firstAnomalyId()}/acknowledge`],
 ];
 

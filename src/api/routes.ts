@@ -1,5 +1,6 @@
 // Every declared route of the HTTP API (route.ts), in mounting order: app.ts mounts them, openapi.ts describes them.
 import { analysisRoutes } from './analysis.js';
+import { forecastRoutes } from './forecast.js';
 import { grafanaRoutes } from './grafana.js';
 import { notificationRoutes } from './notifications.js';
 import { readRoutes } from './reads.js';
@@ -12,4 +13,5 @@ export const ROUTES: readonly Route[] = [
   ...notificationRoutes,
   ...grafanaRoutes,
   ...analysisRoutes,
+  ...forecastRoutes,
 ];
