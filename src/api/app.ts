@@ -17,7 +17,6 @@ import { openApiDocument } from './openapi.js';
 import { reportsRouter } from './reports.js';
 import { mountRoutes } from './route.js';
 import { ROUTES } from './routes.js';
-import { writeRouter } from './write.js';
 
 export type { AppConfig, AppDeps } from './deps.js';
 export { diskStatus, STORAGE_FULL_MESSAGE } from './service-routes.js';
@@ -90,7 +89,6 @@ export function createApp(deps: AppDeps): express.Express {
   mountRoutes(declared, ROUTES, { deps, auth, admission, openapi: openApiDocument(deps.version) });
   app.use(declared);
 
-  app.use(writeRouter(deps, auth, admission));
   app.use(deleteRouter(deps, auth));
   app.use(influxQueryRouter(deps, auth));
   app.use(chartsRouter(deps, auth));

@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { CHART_TYPES } from '../charts/types.js';
 import { ERROR_CODES } from '../errors.js';
-import { TestResultInput } from '../ingest/index.js';
 import { ReportRequest } from '../report/types.js';
 import { paramDocs, TAGS } from './params.js';
 import type { BodyDecl, JsonSchema, ResponseDecl, Route, RouteAuth } from './route.js';
@@ -77,22 +76,6 @@ const tagParam = {
   in: 'query',
   description: 'tag filter; repeat for any of several values; different keys must all match',
   schema: { type: 'string' },
-};
-const lpBody = {
-  required: true,
-  content: { 'text/plain': { schema: { type: 'string', description: 'InfluxDB line protocol, optionally gzip' } } },
-};
-const writeResponses = {
-  '204': { description: 'every point is durable' },
-  '400': err('a line is invalid; nothing was written'),
-  '401': err('token missing or invalid'),
-  '413': err('body larger than the limit after decompression'),
-  '422': err(
-    'partial write: points of measurements neither accepted nor mapped were skipped (RESULTANT_UNKNOWN_MEASUREMENTS=skip); every other point is durable. "written" and "skipped" count points, "skipped_measurements" names up to 10 of them',
-  ),
-  '503': err(
-    'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written): refused from the headers, before the body is read; retry after the Retry-After header',
-  ),
 };
 
 const SECURITY: Record<RouteAuth, typeof READ | typeof OPEN> = {
@@ -218,24 +201,10 @@ function undeclaredDocument(version: string) {
       },
       schemas: {
         Error: errorSchema,
-        TestResult: z.toJSONSchema(TestResultInput, { io: 'input' }),
       },
     },
     security: READ,
     paths: {
-      '/api/v2/write': {
-        post: {
-          summary: 'Write line protocol (InfluxDB v2 compatible)',
-          security: WRITE,
-          parameters: [
-            q('org', 'accepted and ignored'),
-            q('bucket', 'accepted and ignored'),
-            q('precision', 'timestamp precision', { type: 'string', enum: ['ns', 'us', 'ms', 's'], default: 'ns' }),
-          ],
-          requestBody: lpBody,
-          responses: writeResponses,
-        },
-      },
       '/api/v2/delete': {
         post: {
           summary:
@@ -295,23 +264,6 @@ function undeclaredDocument(version: string) {
           },
         },
       },
-      '/write': {
-        post: {
-          summary: 'Write line protocol (InfluxDB v1 compatible)',
-          security: WRITE,
-          parameters: [
-            q('db', 'accepted and ignored'),
-            q('rp', 'accepted and ignored'),
-            q('precision', 'timestamp precision', {
-              type: 'string',
-              enum: ['n', 'ns', 'u', 'us', 'ms', 's', 'm', 'h'],
-            }),
-            q('p', 'token (InfluxDB 1.x clients)'),
-          ],
-          requestBody: lpBody,
-          responses: writeResponses,
-        },
-      },
       '/query': {
         get: {
           summary: 'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS',
@@ -339,40 +291,6 @@ function undeclaredDocument(version: string) {
             '400': { description: '{"error": "..."}' },
             '401': err('token missing or invalid'),
             '403': err('a read-only token'),
-          },
-        },
-      },
-      '/api/v1/results': {
-        post: {
-          summary: 'Write results as JSON (one object or an array of at most 10,000)',
-          security: WRITE,
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  oneOf: [
-                    { $ref: '#/components/schemas/TestResult' },
-                    { type: 'array', maxItems: 10000, items: { $ref: '#/components/schemas/TestResult' } },
-                  ],
-                },
-              },
-            },
-          },
-          responses: {
-            '201': {
-              description: 'written',
-              content: {
-                'application/json': { schema: { type: 'object', properties: { written: { type: 'integer' } } } },
-              },
-            },
-            '400': err('a record is invalid; nothing was written'),
-            '401': err('token missing or invalid'),
-            '413': err('body too large'),
-            '415': err('not JSON'),
-            '503': err(
-              'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header',
-            ),
           },
         },
       },

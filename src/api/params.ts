@@ -15,7 +15,7 @@ const bad = (parameter: string, message: string) => invalid(`parameter "${parame
 
 /** What is wrong with a parameter's value, in the words that follow `parameter "<name>" `. */
 class ParamProblem extends Error {}
-const problem = (message: string): ParamProblem => new ParamProblem(message);
+export const problem = (message: string): ParamProblem => new ParamProblem(message);
 
 /** The shape key of the tag filters (`tag.<key>=<value>`, any number of keys): its schema reads the whole query. */
 export const TAGS = 'tag.<key>';
@@ -34,7 +34,7 @@ export const paramDocs = z.registry<ParamDoc>();
 const RAW = z.union([z.string(), z.array(z.string())]).optional();
 
 /** A parameter given at most once, read by `read` (which throws a ParamProblem), described by `doc`. */
-function param<T>(read: (v: string | undefined) => T, doc: ParamDoc) {
+export function param<T>(read: (v: string | undefined) => T, doc: ParamDoc) {
   const schema = RAW.transform((v, ctx) => {
     try {
       if (Array.isArray(v)) throw problem('is given more than once');
@@ -82,6 +82,13 @@ const absent = (v: string | undefined): v is undefined | '' => v === undefined |
 function short(s: string): string {
   return s.length > 60 ? `${s.slice(0, 60)}...` : s;
 }
+
+/** A parameter the handler reads itself, or accepts and ignores (any value, repeated or not). */
+export const described = (description: string, schema: Record<string, unknown> = { type: 'string' }) => {
+  const s = RAW.optional();
+  paramDocs.add(s, { description, schema });
+  return s;
+};
 
 /** A string as given (absent: undefined). */
 export const text = (description: string, schema: Record<string, unknown> = { type: 'string' }) =>

@@ -43,6 +43,12 @@ const firstAnomalyId = (): number =>
  */
 const REQUESTS: [string, string, string | (() => string), unknown?][] = [
   ['get', '/health', '/health'],
+  [
+    'post',
+    '/api/v1/results',
+    '/api/v1/results',
+    [{ time: '2026-11-21T11:30:00Z', success: true, latency_ms: 42, tags: { test: 'probe', endpoint: 'json' } }],
+  ],
   ['get', '/openapi.json', '/openapi.json'],
   ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=hour&group_by=endpoint'],
   ['get', '/api/v1/aggregates', '/api/v1/aggregates?period=day&fill=true&tag.endpoint=api'],

@@ -6,9 +6,11 @@ import { notificationRoutes } from './notifications.js';
 import { readRoutes } from './reads.js';
 import type { Route } from './route.js';
 import { serviceRoutes } from './service-routes.js';
+import { writeRoutes } from './write.js';
 
 export const ROUTES: readonly Route[] = [
   ...serviceRoutes,
+  ...writeRoutes,
   ...readRoutes,
   ...notificationRoutes,
   ...grafanaRoutes,
