@@ -10,9 +10,7 @@ import { createAuth } from './auth.js';
 import { isClientAbort } from './body.js';
 import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
-import { deleteRouter } from './delete.js';
 import type { AppDeps } from './deps.js';
-import { influxQueryRouter } from './influx-query.js';
 import { openApiDocument } from './openapi.js';
 import { reportsRouter } from './reports.js';
 import { mountRoutes } from './route.js';
@@ -89,8 +87,6 @@ export function createApp(deps: AppDeps): express.Express {
   mountRoutes(declared, ROUTES, { deps, auth, admission, openapi: openApiDocument(deps.version) });
   app.use(declared);
 
-  app.use(deleteRouter(deps, auth));
-  app.use(influxQueryRouter(deps, auth));
   app.use(chartsRouter(deps, auth));
   app.use(reportsRouter(deps, auth));
   app.use(dashboardRouter());

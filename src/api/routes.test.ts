@@ -43,6 +43,8 @@ const firstAnomalyId = (): number =>
  */
 const REQUESTS: [string, string, string | (() => string), unknown?][] = [
   ['get', '/health', '/health'],
+  ['get', '/query', '/query?q=SHOW%20DATABASES%3B%20SHOW%20RETENTION%20POLICIES%3B%20SHOW%20MEASUREMENTS'],
+  ['post', '/query', '/query?q=CREATE%20DATABASE%20telegraf'],
   [
     'post',
     '/api/v1/results',

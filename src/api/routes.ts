@@ -1,7 +1,9 @@
 // Every declared route of the HTTP API (route.ts), in mounting order: app.ts mounts them, openapi.ts describes them.
 import { analysisRoutes } from './analysis.js';
+import { deleteRoutes } from './delete.js';
 import { forecastRoutes } from './forecast.js';
 import { grafanaRoutes } from './grafana.js';
+import { influxQueryRoutes } from './influx-query.js';
 import { notificationRoutes } from './notifications.js';
 import { readRoutes } from './reads.js';
 import type { Route } from './route.js';
@@ -11,6 +13,8 @@ import { writeRoutes } from './write.js';
 export const ROUTES: readonly Route[] = [
   ...serviceRoutes,
   ...writeRoutes,
+  ...deleteRoutes,
+  ...influxQueryRoutes,
   ...readRoutes,
   ...notificationRoutes,
   ...grafanaRoutes,
