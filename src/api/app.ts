@@ -8,11 +8,9 @@ import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import { WriteAdmission } from '../ingest/index.js';
 import { createAuth } from './auth.js';
 import { isClientAbort } from './body.js';
-import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
 import type { AppDeps } from './deps.js';
 import { openApiDocument } from './openapi.js';
-import { reportsRouter } from './reports.js';
 import { mountRoutes } from './route.js';
 import { ROUTES } from './routes.js';
 
@@ -87,8 +85,6 @@ export function createApp(deps: AppDeps): express.Express {
   mountRoutes(declared, ROUTES, { deps, auth, admission, openapi: openApiDocument(deps.version) });
   app.use(declared);
 
-  app.use(chartsRouter(deps, auth));
-  app.use(reportsRouter(deps, auth));
   app.use(dashboardRouter());
 
   app.use((req, _res, next) => {

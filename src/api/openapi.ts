@@ -2,11 +2,9 @@
 // generated from the route declarations (route.ts, routes.ts): their query-parameter, request-body and response
 // schemas are the zod schemas the service validates with, so the document cannot drift from the code; each
 // operation's `security` names the token it needs (src/docs/reference.test.ts checks it and the paths against the
-// mounted routes). Operations not yet declared are written out below.
+// mounted routes).
 import { z } from 'zod';
-import { CHART_TYPES } from '../charts/types.js';
 import { ERROR_CODES } from '../errors.js';
-import { ReportRequest } from '../report/types.js';
 import { paramDocs, TAGS } from './params.js';
 import type { BodyDecl, JsonSchema, ResponseDecl, Route, RouteAuth } from './route.js';
 import { ROUTES } from './routes.js';
@@ -53,30 +51,6 @@ const errorSchema = {
 const READ = [{ token: ['read'] }];
 const WRITE = [{ token: ['write'] }];
 const OPEN: never[] = [];
-
-const err = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-});
-
-const q = (name: string, description: string, schema: object = { type: 'string' }, required = false) => ({
-  name,
-  in: 'query',
-  required,
-  description,
-  schema,
-});
-
-const time = {
-  type: 'string',
-  description: 'RFC 3339 or epoch milliseconds, from 1970-01-01T00:00:00Z to the end of the year 9999',
-};
-const tagParam = {
-  name: 'tag.{key}',
-  in: 'query',
-  description: 'tag filter; repeat for any of several values; different keys must all match',
-  schema: { type: 'string' },
-};
 
 const SECURITY: Record<RouteAuth, typeof READ | typeof OPEN> = {
   none: OPEN,
@@ -165,22 +139,15 @@ function declaredPaths(
   return paths;
 }
 
-/** The document of the declared routes, with the operations not yet declared. */
-export function openApiDocument(version: string, routes: readonly Route[] = ROUTES): object {
-  const schemas: Record<string, object> = {};
-  const paths = declaredPaths(routes, schemas);
-  const doc = undeclaredDocument(version);
-  for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, object>>)) {
-    for (const [method, op] of Object.entries(item)) {
-      paths[path] ??= {};
-      paths[path][method] ??= op;
-    }
-  }
-  return { ...doc, components: { ...doc.components, schemas: { ...doc.components.schemas, ...schemas } }, paths };
-}
+/** GET /: the dashboard's static files (dashboard.ts, express.static), described beside the routes. */
+const DASHBOARD = {
+  get: { summary: 'The built-in dashboard (HTML)', security: OPEN, responses: { '200': { description: 'text/html' } } },
+};
 
-/** The document's frame, and the operations not yet declared. */
-function undeclaredDocument(version: string) {
+/** The document of the declared routes (and the dashboard). */
+export function openApiDocument(version: string, routes: readonly Route[] = ROUTES): object {
+  const schemas: Record<string, object> = { Error: errorSchema };
+  const paths = declaredPaths(routes, schemas);
   return {
     openapi: '3.1.0',
     info: {
@@ -199,74 +166,9 @@ function undeclaredDocument(version: string) {
             '"Token <t>" or "Bearer <t>"; /write and /query also take the token as the p query parameter or as the password of basic authentication, as InfluxDB 1.x clients send it. Roles: read (a token of RESULTANT_AUTH_TOKENS or RESULTANT_READ_TOKENS; none with RESULTANT_PUBLIC_READ=true) and write (a token of RESULTANT_AUTH_TOKENS). Without RESULTANT_AUTH_TOKENS no operation needs a token.',
         },
       },
-      schemas: {
-        Error: errorSchema,
-      },
+      schemas,
     },
     security: READ,
-    paths: {
-      '/api/v1/charts/{file}': {
-        get: {
-          summary: 'A chart drawn on the server: <type>.svg or <type>.png',
-          security: READ,
-          parameters: [
-            {
-              name: 'file',
-              in: 'path',
-              required: true,
-              schema: { type: 'string', pattern: `^(${CHART_TYPES.join('|')})\\.(svg|png)$` },
-            },
-            q('start', 'default as the matching read', time),
-            q('stop', 'default: now', time),
-            q('tz', 'IANA time zone of the time axis (default: RESULTANT_TIMEZONE)'),
-            q('group_by', 'comma-separated tag keys'),
-            q('metric', 'field', { type: 'string', default: 'latency_ms' }),
-            q('period', 'latency, availability, anomalies: hour|day|week|month; forecast: hour|day'),
-            q('limit', 'series drawn at most', { type: 'integer', minimum: 1, maximum: 8 }),
-            q(
-              'width',
-              "total width in pixels to draw the chart at (axes and legend included); default: the chart's own",
-              { type: 'integer', minimum: 320, maximum: 2400 },
-            ),
-            q('outage_below', 'availability: buckets below this % are shaded', { type: 'number', default: 90 }),
-            q('statistic', 'forecast: mean|p95|availability_pct|test_count'),
-            q('horizon', 'forecast: periods ahead', { type: 'integer' }),
-            q('level', 'forecast: 80|95'),
-            q('model', 'forecast: model name', { type: 'string', default: 'auto' }),
-            tagParam,
-          ],
-          responses: {
-            '200': { description: 'the chart', content: { 'image/svg+xml': {}, 'image/png': {} } },
-            '400': err('bad parameter'),
-            '404': err('unknown chart'),
-          },
-        },
-      },
-      '/api/v1/reports': {
-        post: {
-          summary: 'A report document (Markdown, HTML, JSON or CSV)',
-          security: READ,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: z.toJSONSchema(ReportRequest, { io: 'input' }) } },
-          },
-          responses: {
-            '200': {
-              description: 'the report',
-              content: { 'text/markdown': {}, 'text/html': {}, 'application/json': {}, 'text/csv': {} },
-            },
-            '400': err('invalid body; errors[] names each field'),
-            '415': err('not JSON'),
-          },
-        },
-      },
-      '/': {
-        get: {
-          summary: 'The built-in dashboard (HTML)',
-          security: OPEN,
-          responses: { '200': { description: 'text/html' } },
-        },
-      },
-    },
+    paths: { ...paths, '/': DASHBOARD },
   };
 }

@@ -3,7 +3,7 @@
 // (`parameter "<name>" <problem>`, with `parameter` in the body). The helpers also describe each parameter for the
 // OpenAPI document (paramDocs).
 import { z } from 'zod';
-import { invalid, stopNotAfterStart } from '../errors.js';
+import { invalid } from '../errors.js';
 import { checkMetricName, checkTagKey, checkTagValue, MAX_TIME_US, RESERVED_FIELDS } from '../model/result.js';
 import type { TagFilters } from '../store/types.js';
 import { parseTimeValue } from '../time/parse.js';
@@ -70,7 +70,7 @@ export function parseQuery<Q extends z.ZodObject>(schema: Q, raw: object, refuse
 }
 
 /** Refuses parameters the endpoint does not know, except tag.<key> (when `tags`) and _* cache busters. */
-export function rejectUnknown(q: Query, allowed: readonly string[], tags = true): void {
+function rejectUnknown(q: Query, allowed: readonly string[], tags: boolean): void {
   for (const k of Object.keys(q)) {
     if (allowed.includes(k) || k.startsWith('_') || (tags && k.startsWith('tag.'))) continue;
     throw bad(k, `is not known here; known parameters: ${[...allowed, ...(tags ? [TAGS] : [])].join(', ')}`);
@@ -187,6 +187,18 @@ export const whole = (description: string, min: number, max: number, dflt: numbe
     { description, schema: { type: 'integer', minimum: min, maximum: max, default: dflt } },
   );
 
+/** A whole number from `min` to `max`, or undefined when absent or empty. */
+export const maybeWhole = (description: string, min: number, max: number) =>
+  param(
+    (v) => {
+      if (absent(v)) return undefined;
+      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+        throw problem(`must be a whole number from ${min} to ${max} (got "${short(v)}")`);
+      return Number(v);
+    },
+    { description, schema: { type: 'integer', minimum: min, maximum: max } },
+  );
+
 /** An IANA time zone, or undefined when absent (the handler applies RESULTANT_TIMEZONE). */
 export const timeZone = (description: string) =>
   param(
@@ -278,42 +290,9 @@ export function usRange(start: number | undefined, stop: number | undefined): [n
   return [s, e];
 }
 
-// ---- For the routes not yet declared (route.ts): one parameter at a time, with the same schemas and words. -------
-
-function read<T>(q: Query, name: string, schema: z.ZodType<T, string | string[] | undefined>): T {
-  const r = schema.safeParse(q[name]);
-  if (r.success) return r.data;
-  throw bad(name, r.error.issues[0]!.message);
+/** A parameter's one value (absent: undefined) for what a handler reads itself; given more than once: a 400. */
+export function one(q: Query, name: string): string | undefined {
+  const v = q[name];
+  if (Array.isArray(v)) throw bad(name, 'is given more than once');
+  return v;
 }
-
-export function queryOf(req: { query: unknown }): Query {
-  return req.query as Query;
-}
-
-const TEXT = text('');
-export const one = (q: Query, name: string): string | undefined => read(q, name, TEXT);
-const TIME = time('');
-export const timeParam = (q: Query, name: string): number | undefined => read(q, name, TIME);
-export const enumParam = <const T extends string>(q: Query, name: string, values: readonly T[], dflt?: T): T =>
-  read(q, name, oneOf(values, '', dflt));
-export const intParam = (q: Query, name: string, min: number, max: number, dflt: number): number =>
-  read(q, name, whole('', min, max, dflt));
-const TZ = timeZone('');
-export const tzParam = (q: Query, dflt: string): string => read(q, 'tz', TZ) ?? dflt;
-const GROUP_BY = groupBy('');
-export const groupByParam = (q: Query): string[] => read(q, 'group_by', GROUP_BY);
-const METRIC = metric('');
-export const metricParam = (q: Query): string => read(q, 'metric', METRIC);
-const TAG_FILTERS = tags();
-export function tagFilters(q: Query): TagFilters {
-  const r = TAG_FILTERS.safeParse(q);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw bad(String(issue.path.at(-1)), issue.message);
-}
-export function rangeUs(q: Query): [number, number] {
-  const r = usRange(timeParam(q, 'start'), timeParam(q, 'stop'));
-  if (r[1] <= r[0]) throw stopNotAfterStart();
-  return r;
-}
-export const boolParam = (q: Query, name: string, dflt: boolean): boolean => read(q, name, bool('', dflt));

@@ -1,11 +1,13 @@
 // Every declared route of the HTTP API (route.ts), in mounting order: app.ts mounts them, openapi.ts describes them.
 import { analysisRoutes } from './analysis.js';
+import { chartRoutes } from './charts.js';
 import { deleteRoutes } from './delete.js';
 import { forecastRoutes } from './forecast.js';
 import { grafanaRoutes } from './grafana.js';
 import { influxQueryRoutes } from './influx-query.js';
 import { notificationRoutes } from './notifications.js';
 import { readRoutes } from './reads.js';
+import { reportRoutes } from './reports.js';
 import type { Route } from './route.js';
 import { serviceRoutes } from './service-routes.js';
 import { writeRoutes } from './write.js';
@@ -20,4 +22,6 @@ export const ROUTES: readonly Route[] = [
   ...grafanaRoutes,
   ...analysisRoutes,
   ...forecastRoutes,
+  ...reportRoutes,
+  ...chartRoutes,
 ];
