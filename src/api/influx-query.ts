@@ -124,7 +124,7 @@ export const influxQueryRoutes: Route[] = [
     summary: 'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS',
     // The handler answers a missing q in InfluxDB's words ({"error": ...}).
     query: z.object({
-      q: described('InfluxQL statements separated by ;'),
+      q: described('InfluxQL statements separated by ;', true),
       db: described('accepted and ignored'),
       p: token,
     }),

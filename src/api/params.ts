@@ -84,9 +84,9 @@ function short(s: string): string {
 }
 
 /** A parameter the handler reads itself, or accepts and ignores (any value, repeated or not). */
-export const described = (description: string, schema: Record<string, unknown> = { type: 'string' }) => {
+export const described = (description: string, required = false) => {
   const s = RAW.optional();
-  paramDocs.add(s, { description, schema });
+  paramDocs.add(s, { description, schema: { type: 'string' }, required });
   return s;
 };
 
