@@ -1,6 +1,9 @@
 // Routes declared once: method, path, token, words, query-parameter schema, request and response schemas, handler.
-// mountRoutes() mounts the declarations (token check, query validation, handler); openapi.ts describes the same
-// declarations, so the document and the service cannot disagree.
+// mountRoutes() mounts the declarations (token check, query validation, handler): the query is parsed with the
+// route's zod schema by parseQuery (params.ts), whose first problem is the 400 `parameter "<name>" <problem>` with
+// `parameter` in the body. Request bodies are read and checked by the handlers (size limits, streaming, each API's
+// own words) with the declared schemas. openapi.ts describes the same declarations, so the document and the service
+// cannot disagree; routes.test.ts checks real answers against the declared response schemas.
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { WriteAdmission } from '../ingest/index.js';
