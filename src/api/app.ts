@@ -6,51 +6,16 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { isCancelled, withCancellation } from '../cancellation.js';
 import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import { WriteAdmission } from '../ingest/index.js';
-import type { StoreStatus } from '../store/types.js';
-import { analysisRouter } from './analysis.js';
 import { createAuth } from './auth.js';
 import { isClientAbort } from './body.js';
-import { chartsRouter } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
-import { deleteRouter } from './delete.js';
 import type { AppDeps } from './deps.js';
-import { forecastRouter } from './forecast.js';
-import { grafanaRouter } from './grafana.js';
-import { influxQueryRouter } from './influx-query.js';
-import { notificationsRouter } from './notifications.js';
 import { openApiDocument } from './openapi.js';
-import { readRouter } from './reads.js';
-import { reportsRouter } from './reports.js';
-import { writeRouter } from './write.js';
+import { mountRoutes } from './route.js';
+import { ROUTES } from './routes.js';
 
 export type { AppConfig, AppDeps } from './deps.js';
-
-/** Rollup lag beyond which /health reports the rollup check as "warn". */
-const LAG_WARN_SECONDS = 2 * 3600;
-/** Free space below which /health warns (1 GiB), and fails (64 MiB: writes are about to be refused). */
-const DISK_WARN_BYTES = 1024 ** 3;
-const DISK_FAIL_BYTES = 64 * 1024 ** 2;
-
-export function diskStatus(freeBytes: number): 'pass' | 'warn' | 'fail' {
-  return freeBytes < DISK_FAIL_BYTES ? 'fail' : freeBytes < DISK_WARN_BYTES ? 'warn' : 'pass';
-}
-
-/** What /health says while the store's disk refuses writes (whatever the free bytes say: quotas and file-size limits). */
-export const STORAGE_FULL_MESSAGE = 'the disk that holds the database is full: writes answer 503 until space is freed';
-
-/** The /health check of the disk under the store: its sizes, and "fail" while writes fail for lack of space. */
-function diskCheck(st: StoreStatus): Record<string, unknown>[] {
-  if (!st.disk && !st.storageFull) return [];
-  const sizes = st.disk ? { database_bytes: st.disk.databaseBytes, free_bytes: st.disk.freeBytes } : {};
-  if (st.storageFull) return [{ name: 'disk', status: 'fail', message: STORAGE_FULL_MESSAGE, ...sizes }];
-  const status = diskStatus(st.disk!.freeBytes);
-  const message = {
-    pass: null,
-    warn: 'less than 1 GiB free beside the database',
-    fail: 'less than 64 MiB free beside the database: writes may soon be refused',
-  }[status];
-  return [{ name: 'disk', status, ...(message ? { message } : {}), ...sizes }];
-}
+export { diskStatus, STORAGE_FULL_MESSAGE } from './service-routes.js';
 
 /**
  * CORS for browser clients of the listed origins (RESULTANT_CORS_ORIGINS): their requests get the headers that let
@@ -116,84 +81,10 @@ export function createApp(deps: AppDeps): express.Express {
   const corsOrigins = new Set(deps.config.corsOrigins ?? []);
   if (corsOrigins.size > 0) app.use(cors(corsOrigins));
 
-  app.get('/ping', (_req, res) => {
-    res.setHeader('X-Influxdb-Version', `resultant-${deps.version}`);
-    res.status(204).end();
-  });
-  app.head('/ping', (_req, res) => {
-    res.status(204).end();
-  });
+  const declared = express.Router();
+  mountRoutes(declared, ROUTES, { deps, auth, admission, openapi: openApiDocument(deps.version) });
+  app.use(declared);
 
-  app.get('/health', async (_req, res) => {
-    const st = await deps.store.status(deps.clock.now());
-    const checks = [
-      {
-        name: 'store',
-        status: st.ok ? 'pass' : 'fail',
-        ...(st.ok ? {} : { message: st.problem ?? 'the store does not answer' }),
-      },
-      {
-        name: 'rollup',
-        status: st.rollupLagSeconds > LAG_WARN_SECONDS ? 'warn' : 'pass',
-        lag_seconds: st.rollupLagSeconds,
-        dirty_hours: st.dirtyHours,
-      },
-      {
-        name: 'ingest_queue',
-        status: deps.queue.depth >= deps.queue.capacity ? 'warn' : 'pass',
-        depth_points: deps.queue.depth,
-        capacity_points: deps.queue.capacity,
-      },
-      ...diskCheck(st),
-      ...(deps.fluxTasks?.states() ?? []).map((t) => ({
-        name: `flux_task:${t.name}`,
-        status: t.status,
-        last_run_status: t.lastRunStatus,
-        // /health answers without a token: InfluxDB's error text (bucket, org and query details) goes to the log.
-        ...(t.lastRunError ? { last_run_error: "the last run failed; the service log has InfluxDB's error" } : {}),
-        latest_completed: t.latestCompleted,
-        ...(t.message ? { message: t.message } : {}),
-      })),
-    ];
-    const status = checks.some((c) => c.status === 'fail') ? 'fail' : 'pass';
-    res.status(status === 'pass' ? 200 : 503).json({ name: 'resultant', version: deps.version, status, checks });
-  });
-
-  app.get('/metrics', auth.require('read'), async (_req, res) => {
-    const st = await deps.store.status(deps.clock.now());
-    deps.metrics.rollupLag.set(st.rollupLagSeconds);
-    deps.metrics.dirtyHours.set(st.dirtyHours);
-    deps.metrics.series.set(st.seriesCount);
-    if (st.disk) {
-      deps.metrics.databaseBytes.set(st.disk.databaseBytes);
-      deps.metrics.diskFreeBytes.set(st.disk.freeBytes);
-    }
-    deps.metrics.storageFull.set(st.storageFull ? 1 : 0);
-    deps.metrics.queueDepth.set(deps.queue.depth);
-    deps.metrics.queueCapacity.set(deps.queue.capacity);
-    deps.metrics.admittedBytes.set(admission.reservedBytes);
-    deps.metrics.admissionCapacity.set(admission.capacityBytes);
-    for (const t of deps.fluxTasks?.states() ?? [])
-      deps.metrics.fluxTaskFailing.set({ task: t.name }, t.status === 'warn' ? 1 : 0);
-    res.setHeader('Content-Type', deps.metrics.registry.contentType);
-    res.send(await deps.metrics.registry.metrics());
-  });
-
-  const openapi = openApiDocument(deps.version);
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
-
-  app.use(writeRouter(deps, auth, admission));
-  app.use(deleteRouter(deps, auth));
-  app.use(influxQueryRouter(deps, auth));
-  app.use(readRouter(deps, auth));
-  app.use(forecastRouter(deps, auth));
-  app.use(notificationsRouter(deps, auth));
-  app.use(grafanaRouter(deps, auth));
-  app.use(analysisRouter(deps, auth));
-  app.use(chartsRouter(deps, auth));
-  app.use(reportsRouter(deps, auth));
   app.use(dashboardRouter());
 
   app.use((req, _res, next) => {

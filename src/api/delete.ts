@@ -1,18 +1,17 @@
-// POST /api/v2/delete (docs/design.md): InfluxDB 2's delete API. Query parameters `org` and `bucket` (or `orgID`,
+// POST /api/v2/delete (docs/design.md), declared as a route (route.ts): InfluxDB 2's delete API. Query parameters `org` and `bucket` (or `orgID`,
 // `bucketID`) are accepted and ignored, as for writes (the service keeps one store); the JSON body holds `start` and
 // `stop` (RFC 3339, both inclusive, as in InfluxDB) and an optional `predicate` (model/delete-predicate.ts). The
 // store deletes the points and recomputes what was made from them before the 204; the counts it knows are in the
 // Resultant-Deleted-* headers (InfluxDB clients ignore them; `resultant delete` prints them).
-import { Router } from 'express';
+import { z } from 'zod';
 import { invalid } from '../errors.js';
 import { parseDeletePredicate } from '../model/delete-predicate.js';
 import { MAX_TIME_US, MIN_TIME_US } from '../model/result.js';
 import type { DeleteQuery, DeleteReport } from '../store/types.js';
 import { parseRfc3339 } from '../time/parse.js';
-import type { Auth } from './auth.js';
 import { readJson } from './body.js';
-import type { AppDeps } from './deps.js';
-import { one, queryOf } from './params.js';
+import { text } from './params.js';
+import { errorResponse, type Route, route } from './route.js';
 
 /** A delete body is three short strings; a predicate of a few hundred terms fits with room to spare. */
 const MAX_DELETE_BODY = 64 * 1024;
@@ -77,23 +76,69 @@ export const DELETED_HEADERS = {
   series: 'Resultant-Deleted-Series',
 } as const;
 
-export function deleteRouter(deps: AppDeps, auth: Auth): Router {
-  const r = Router();
-  r.post('/api/v2/delete', auth.require('write'), async (req, res) => {
-    const q = queryOf(req);
-    for (const name of ['org', 'orgID', 'bucket', 'bucketID']) one(q, name);
-    const body = await readJson(req, MAX_DELETE_BODY);
-    const sel = deleteSelection(body);
-    const report: DeleteReport = sel
-      ? await deps.store.delete({ ...sel, nowMs: deps.clock.now() })
-      : { resultsDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
-    const { start, stop, predicate } = body as Record<string, unknown>;
-    deps.logger.info({ start, stop, predicate, ...report }, 'deleted points');
-    if (report.resultsDeleted !== null) res.setHeader(DELETED_HEADERS.results, String(report.resultsDeleted));
-    if (report.breakerEventsDeleted !== null)
-      res.setHeader(DELETED_HEADERS.breakerEvents, String(report.breakerEventsDeleted));
-    if (report.seriesDeleted !== null) res.setHeader(DELETED_HEADERS.series, String(report.seriesDeleted));
-    res.status(204).end();
-  });
-  return r;
-}
+/** The body of a delete, for the document (deleteSelection() checks it, with its own words). */
+const DeleteBody = z.strictObject({
+  start: z.string().meta({ description: 'RFC 3339, inclusive' }),
+  stop: z.string().meta({ description: 'RFC 3339, inclusive; not before start' }),
+  predicate: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'key="value" terms joined by AND; _measurement is test_result or circuit_breaker, every other key a tag key; empty or absent: every series. No OR, !=, regular expressions or parentheses.',
+      examples: ['_measurement="test_result" AND endpoint="api"'],
+    }),
+});
+
+const ignored = 'accepted and ignored';
+
+export const deleteRoutes: Route[] = [
+  route({
+    method: 'post',
+    path: '/api/v2/delete',
+    auth: 'write',
+    summary:
+      'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible)',
+    query: z.object({ org: text(ignored), bucket: text(ignored), orgID: text(ignored), bucketID: text(ignored) }),
+    otherParameters: 'allowed',
+    body: { media: 'application/json', schema: DeleteBody, required: true },
+    responses: {
+      '204': {
+        description:
+          'deleted, and the rollups and summaries of the hours and days concerned recomputed; the headers count what was deleted where the store can tell (DuckDB)',
+        headers: {
+          [DELETED_HEADERS.results]: { schema: { type: 'integer' }, description: 'raw test results deleted' },
+          [DELETED_HEADERS.breakerEvents]: {
+            schema: { type: 'integer' },
+            description: 'circuit-breaker events deleted',
+          },
+          [DELETED_HEADERS.series]: {
+            schema: { type: 'integer' },
+            description: 'series left with no data, removed from the catalogue',
+          },
+        },
+      },
+      '400': errorResponse(
+        'a field or the predicate is invalid (errors[0].path, and errors[0].column in the predicate), or the range reaches series data older than the kept raw data; nothing was deleted',
+      ),
+      '401': errorResponse('token missing or invalid'),
+      '403': errorResponse('a read-only token'),
+      '413': errorResponse('body larger than 64 KiB'),
+      '415': errorResponse('the body is not JSON'),
+    },
+    async handler({ req, res, env: { deps } }) {
+      const body = await readJson(req, MAX_DELETE_BODY);
+      const sel = deleteSelection(body);
+      const report: DeleteReport = sel
+        ? await deps.store.delete({ ...sel, nowMs: deps.clock.now() })
+        : { resultsDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
+      const { start, stop, predicate } = body as Record<string, unknown>;
+      deps.logger.info({ start, stop, predicate, ...report }, 'deleted points');
+      if (report.resultsDeleted !== null) res.setHeader(DELETED_HEADERS.results, String(report.resultsDeleted));
+      if (report.breakerEventsDeleted !== null)
+        res.setHeader(DELETED_HEADERS.breakerEvents, String(report.breakerEventsDeleted));
+      if (report.seriesDeleted !== null) res.setHeader(DELETED_HEADERS.series, String(report.seriesDeleted));
+      res.status(204).end();
+    },
+  }),
+];

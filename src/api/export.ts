@@ -4,12 +4,12 @@
 // time, success, latency_ms, error, error_type, then tags and metrics as one JSON object each (their keys vary per
 // series and metric keys are in no catalogue).
 
-import { invalid } from '../errors.js';
+import { z } from 'zod';
 import type { TestResult } from '../model/result.js';
 import { csvField } from '../report/csv.js';
 import type { ResultQuery, Store } from '../store/types.js';
 import { formatMicros } from '../time/parse.js';
-import { one, type Query, rangeUs, tagFilters } from './params.js';
+import { maybeBool, parseQuery, type Query, stopAfterStart, TAGS, tags, time, usRange } from './params.js';
 
 export const RESULT_FORMATS = ['json', 'csv', 'ndjson'] as const;
 export type ExportFormat = 'csv' | 'ndjson';
@@ -27,13 +27,25 @@ export const EXPORT_MEDIA: Record<ExportFormat, { contentType: string; extension
 /** Which results: range, tag filters and outcome, as GET /api/v1/results takes them (every failure a 400). */
 export type ResultSelection = Omit<ResultQuery, 'limit' | 'cursor'>;
 
+/** The query parameters that select results (GET /api/v1/results, `resultant export`). */
+export const RESULT_SELECTION = {
+  start: time('inclusive'),
+  stop: time('exclusive'),
+  success: maybeBool('only successes or failures', (v) => v),
+  [TAGS]: tags(),
+};
+
+const selectionQuery = z.object(RESULT_SELECTION).superRefine(stopAfterStart);
+
+/** The selection of validated parameters. */
+export function selectionOf(q: z.output<typeof selectionQuery>): ResultSelection {
+  const [start, stop] = usRange(q.start, q.stop);
+  return { start, stop, filters: q[TAGS], ...(q.success === undefined ? {} : { success: q.success }) };
+}
+
+/** The selection of a query's parameters (other parameters are not looked at); every problem a 400. */
 export function resultSelection(q: Query): ResultSelection {
-  const [start, stop] = rangeUs(q);
-  const success = one(q, 'success');
-  if (success !== undefined && success !== 'true' && success !== 'false') {
-    throw invalid(`parameter "success" must be true or false (got "${success}")`, { parameter: 'success' });
-  }
-  return { start, stop, filters: tagFilters(q), ...(success === undefined ? {} : { success: success === 'true' }) };
+  return selectionOf(parseQuery(selectionQuery, q, false));
 }
 
 /** A result as the JSON API shows it (and an NDJSON line holds it). */

@@ -1,12 +1,13 @@
-// InfluxDB 1.x's /query, for what clients send when they start: InfluxDB client libraries and
+// InfluxDB 1.x's /query (declared as routes, route.ts), for what clients send when they start: InfluxDB client libraries and
 // Telegraf's influxdb output ask SHOW DATABASES or CREATE DATABASE before they write. Those (and SHOW RETENTION
 // POLICIES, SHOW MEASUREMENTS) are answered as InfluxDB 1.x answers them; the service keeps no databases, so every
 // name is accepted and writes go to the one store whatever their `db`. Any other statement is a 400 that points to
 // the API that reads data. Answers use InfluxDB's shape ({"results": [...]}, {"error": "..."}), which clients parse.
-import { type Request, type Response, Router } from 'express';
-import type { Auth } from './auth.js';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { readBody } from './body.js';
-import type { AppDeps } from './deps.js';
+import { described } from './params.js';
+import { errorResponse, type Route, type RouteEnv, route } from './route.js';
 
 /** The database name SHOW DATABASES lists. */
 export const DATABASE_NAME = 'resultant';
@@ -75,27 +76,80 @@ export function answerQuery(q: string, allowWrite: boolean): { status: number; b
   return { status: 200, body: { results } };
 }
 
-export function influxQueryRouter(deps: AppDeps, auth: Auth): Router {
-  const r = Router();
-  const handle = (post: boolean) => async (req: Request, res: Response) => {
-    let q = typeof req.query.q === 'string' ? req.query.q : undefined;
-    if (post && q === undefined && /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
-      const body = (await readBody(req, MAX_QUERY_CHARS * 4)).toString('utf8');
-      q = new URLSearchParams(body).get('q') ?? undefined;
-    }
-    if (q === undefined || q.trim() === '') {
-      res.status(400).json({ error: 'missing required parameter "q"' });
-      return;
-    }
-    if (q.length > MAX_QUERY_CHARS) {
-      res.status(400).json({ error: `parameter "q" is longer than ${MAX_QUERY_CHARS} characters` });
-      return;
-    }
-    const a = answerQuery(q, post);
-    res.setHeader('X-Influxdb-Version', `resultant-${deps.version}`);
-    res.status(a.status).json(a.body);
-  };
-  r.get('/query', auth.require('read', { v1: true }), handle(false));
-  r.post('/query', auth.require('write', { v1: true }), handle(true));
-  return r;
-}
+/** Answers /query: the statements of `q` (or, for a POST, of a form body). */
+const answer = (post: boolean) => async (req: Request, res: Response, env: RouteEnv) => {
+  let q = typeof req.query.q === 'string' ? req.query.q : undefined;
+  if (post && q === undefined && /application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
+    const body = (await readBody(req, MAX_QUERY_CHARS * 4)).toString('utf8');
+    q = new URLSearchParams(body).get('q') ?? undefined;
+  }
+  if (q === undefined || q.trim() === '') {
+    res.status(400).json({ error: 'missing required parameter "q"' });
+    return;
+  }
+  if (q.length > MAX_QUERY_CHARS) {
+    res.status(400).json({ error: `parameter "q" is longer than ${MAX_QUERY_CHARS} characters` });
+    return;
+  }
+  const a = answerQuery(q, post);
+  res.setHeader('X-Influxdb-Version', `resultant-${env.deps.version}`);
+  res.status(a.status).json(a.body);
+};
+
+/** InfluxDB 1.x's answers: results per statement, or an error. */
+const Results = z.object({
+  results: z.array(
+    z.object({
+      statement_id: z.number().int(),
+      series: z
+        .array(
+          z.object({
+            name: z.string().optional(),
+            columns: z.array(z.string()),
+            values: z.array(z.array(z.union([z.string(), z.number(), z.boolean()]))),
+          }),
+        )
+        .optional(),
+    }),
+  ),
+});
+const InfluxError = z.object({ error: z.string() });
+const token = described('token (InfluxDB 1.x clients)');
+
+export const influxQueryRoutes: Route[] = [
+  route({
+    method: 'get',
+    path: '/query',
+    auth: 'read-v1',
+    summary: 'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS',
+    // The handler answers a missing q in InfluxDB's words ({"error": ...}).
+    query: z.object({
+      q: described('InfluxQL statements separated by ;', true),
+      db: described('accepted and ignored'),
+      p: token,
+    }),
+    otherParameters: 'allowed',
+    responses: {
+      '200': { description: 'as InfluxDB 1.x answers', body: Results },
+      '400': { description: 'any other statement; read data with /api/v1/aggregates', body: InfluxError },
+      '401': errorResponse('token missing or invalid'),
+      '405': { description: 'CREATE DATABASE sent with GET', body: InfluxError },
+    },
+    handler: ({ req, res, env }) => answer(false)(req, res, env),
+  }),
+  route({
+    method: 'post',
+    path: '/query',
+    auth: 'write-v1',
+    summary: 'The same, and CREATE DATABASE (accepted; the service keeps one store)',
+    query: z.object({ q: described('InfluxQL statements separated by ; (or in a form body)'), p: token }),
+    otherParameters: 'allowed',
+    responses: {
+      '200': { description: 'as InfluxDB 1.x answers', body: Results },
+      '400': { description: 'a statement not answered here', body: InfluxError },
+      '401': errorResponse('token missing or invalid'),
+      '403': errorResponse('a read-only token'),
+    },
+    handler: ({ req, res, env }) => answer(true)(req, res, env),
+  }),
+];

@@ -1,15 +1,13 @@
-// The OpenAPI 3.1 description served at /openapi.json (and rendered into docs/http-api.md by `npm run docs`).
-// Schemas of request bodies come from the same zod schemas the handlers validate with, so the document cannot drift
-// from the code; each operation's `security` names the token it needs (src/docs/reference.test.ts checks it and the
-// paths against the mounted routes).
+// The OpenAPI 3.1 description served at /openapi.json (and rendered into docs/http-api.md by `npm run docs`),
+// generated from the route declarations (route.ts, routes.ts): their query-parameter, request-body and response
+// schemas are the zod schemas the service validates with, so the document cannot drift from the code; each
+// operation's `security` names the token it needs (src/docs/reference.test.ts checks it and the paths against the
+// mounted routes).
 import { z } from 'zod';
-import { AnalyzeBody } from '../analysis/analyze.js';
-import { ANALYSIS_KINDS } from '../analysis/types.js';
-import { CHART_TYPES } from '../charts/types.js';
 import { ERROR_CODES } from '../errors.js';
-import { TestResultInput } from '../ingest/index.js';
-import { RuleInput } from '../notify/rules.js';
-import { ReportRequest } from '../report/types.js';
+import { paramDocs, TAGS } from './params.js';
+import type { BodyDecl, JsonSchema, ResponseDecl, Route, RouteAuth } from './route.js';
+import { ROUTES } from './routes.js';
 
 const errorSchema = {
   type: 'object',
@@ -54,55 +52,102 @@ const READ = [{ token: ['read'] }];
 const WRITE = [{ token: ['write'] }];
 const OPEN: never[] = [];
 
-const stats = {
-  type: ['object', 'null'],
-  properties: Object.fromEntries(
-    ['count', 'mean', 'min', 'max', 'stddev', 'p50', 'p95', 'p99'].map((k) => [k, { type: ['number', 'null'] }]),
-  ),
-  description: 'stddev is the population standard deviation; percentiles are R type 7 (within 1 % when merged)',
+const SECURITY: Record<RouteAuth, typeof READ | typeof OPEN> = {
+  none: OPEN,
+  read: READ,
+  'read-v1': READ,
+  write: WRITE,
+  'write-v1': WRITE,
 };
 
-const err = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-});
+/** A zod schema as JSON Schema: what a response holds (io output) or a request sends (io input). */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    // An integer is an integer: the safe-integer bounds zod writes for every z.int() say nothing.
+    override: ({ jsonSchema: s }) => {
+      if (s.minimum === Number.MIN_SAFE_INTEGER) delete s.minimum;
+      if (s.maximum === Number.MAX_SAFE_INTEGER) delete s.maximum;
+    },
+  });
+  return rest;
+}
 
-const q = (name: string, description: string, schema: object = { type: 'string' }, required = false) => ({
-  name,
-  in: 'query',
-  required,
-  description,
-  schema,
-});
+function response(r: ResponseDecl): object {
+  const content: Record<string, object> = {};
+  if (r.error) content['application/json'] = { schema: { $ref: '#/components/schemas/Error' } };
+  if (r.body) content['application/json'] = { schema: jsonSchema(r.body, 'output') };
+  for (const [media, schema] of Object.entries(r.media ?? {})) content[media] = schema ? { schema } : {};
+  return {
+    description: r.description,
+    ...(r.headers ? { headers: r.headers } : {}),
+    ...(Object.keys(content).length > 0 ? { content } : {}),
+  };
+}
 
-const time = {
-  type: 'string',
-  description: 'RFC 3339 or epoch milliseconds, from 1970-01-01T00:00:00Z to the end of the year 9999',
-};
-const tagParam = {
-  name: 'tag.{key}',
-  in: 'query',
-  description: 'tag filter; repeat for any of several values; different keys must all match',
-  schema: { type: 'string' },
-};
-const lpBody = {
-  required: true,
-  content: { 'text/plain': { schema: { type: 'string', description: 'InfluxDB line protocol, optionally gzip' } } },
-};
-const writeResponses = {
-  '204': { description: 'every point is durable' },
-  '400': err('a line is invalid; nothing was written'),
-  '401': err('token missing or invalid'),
-  '413': err('body larger than the limit after decompression'),
-  '422': err(
-    'partial write: points of measurements neither accepted nor mapped were skipped (RESULTANT_UNKNOWN_MEASUREMENTS=skip); every other point is durable. "written" and "skipped" count points, "skipped_measurements" names up to 10 of them',
-  ),
-  '503': err(
-    'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written): refused from the headers, before the body is read; retry after the Retry-After header',
-  ),
+function parameters(r: Route): object[] {
+  const inPath = Object.entries(r.pathParams ?? {}).map(([name, p]) => ({
+    name,
+    in: 'path',
+    required: true,
+    ...(p.description ? { description: p.description } : {}),
+    schema: p.schema,
+  }));
+  const inQuery = Object.entries(r.query?.shape ?? {}).map(([name, schema]) => {
+    const doc = paramDocs.get(schema as z.ZodType);
+    return {
+      name: name === TAGS ? 'tag.{key}' : name,
+      in: 'query',
+      ...(doc?.required ? { required: true } : {}),
+      ...(doc?.description ? { description: doc.description } : {}),
+      schema: doc?.schema ?? { type: 'string' },
+    };
+  });
+  return [...inPath, ...inQuery];
+}
+
+function requestBody(b: BodyDecl, schemas: Record<string, object>): object {
+  if (!('schema' in b)) return { required: b.required, content: { [b.media]: { schema: b.json } } };
+  const schema = jsonSchema(b.schema, 'input');
+  if (b.name) schemas[b.name] = schema;
+  return {
+    required: b.required,
+    content: { [b.media]: { schema: b.name ? { $ref: `#/components/schemas/${b.name}` } : schema } },
+  };
+}
+
+/** The paths of the declared routes, in their order; named request-body schemas go to `schemas`. */
+function declaredPaths(
+  routes: readonly Route[],
+  schemas: Record<string, object>,
+): Record<string, Record<string, object>> {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const r of routes) {
+    const path = r.path.replace(/:(\w+)/g, '{$1}');
+    const params = parameters(r);
+    paths[path] ??= {};
+    paths[path][r.method] = {
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      security: SECURITY[r.auth],
+      ...(params.length > 0 ? { parameters: params } : {}),
+      ...(r.body ? { requestBody: requestBody(r.body, schemas) } : {}),
+      responses: Object.fromEntries(Object.entries(r.responses).map(([status, d]) => [status, response(d)])),
+    };
+  }
+  return paths;
+}
+
+/** GET /: the dashboard's static files (dashboard.ts, express.static), described beside the routes. */
+const DASHBOARD = {
+  get: { summary: 'The built-in dashboard (HTML)', security: OPEN, responses: { '200': { description: 'text/html' } } },
 };
 
-export function openApiDocument(version: string): object {
+/** The document of the declared routes (and the dashboard). */
+export function openApiDocument(version: string, routes: readonly Route[] = ROUTES): object {
+  const schemas: Record<string, object> = { Error: errorSchema };
+  const paths = declaredPaths(routes, schemas);
   return {
     openapi: '3.1.0',
     info: {
@@ -121,551 +166,9 @@ export function openApiDocument(version: string): object {
             '"Token <t>" or "Bearer <t>"; /write and /query also take the token as the p query parameter or as the password of basic authentication, as InfluxDB 1.x clients send it. Roles: read (a token of RESULTANT_AUTH_TOKENS or RESULTANT_READ_TOKENS; none with RESULTANT_PUBLIC_READ=true) and write (a token of RESULTANT_AUTH_TOKENS). Without RESULTANT_AUTH_TOKENS no operation needs a token.',
         },
       },
-      schemas: {
-        Error: errorSchema,
-        TestResult: z.toJSONSchema(TestResultInput, { io: 'input' }),
-        AnalyzeRequest: z.toJSONSchema(AnalyzeBody, { io: 'input', unrepresentable: 'any' }),
-        NotificationRule: z.toJSONSchema(RuleInput, { io: 'input', unrepresentable: 'any' }),
-        Stats: stats,
-      },
+      schemas,
     },
     security: READ,
-    paths: {
-      '/api/v2/write': {
-        post: {
-          summary: 'Write line protocol (InfluxDB v2 compatible)',
-          security: WRITE,
-          parameters: [
-            q('org', 'accepted and ignored'),
-            q('bucket', 'accepted and ignored'),
-            q('precision', 'timestamp precision', { type: 'string', enum: ['ns', 'us', 'ms', 's'], default: 'ns' }),
-          ],
-          requestBody: lpBody,
-          responses: writeResponses,
-        },
-      },
-      '/api/v2/delete': {
-        post: {
-          summary:
-            'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible)',
-          security: WRITE,
-          parameters: [
-            q('org', 'accepted and ignored'),
-            q('bucket', 'accepted and ignored'),
-            q('orgID', 'accepted and ignored'),
-            q('bucketID', 'accepted and ignored'),
-          ],
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['start', 'stop'],
-                  properties: {
-                    start: { type: 'string', description: 'RFC 3339, inclusive' },
-                    stop: { type: 'string', description: 'RFC 3339, inclusive; not before start' },
-                    predicate: {
-                      type: 'string',
-                      description:
-                        'key="value" terms joined by AND; _measurement is test_result or circuit_breaker, every other key a tag key; empty or absent: every series. No OR, !=, regular expressions or parentheses.',
-                      examples: ['_measurement="test_result" AND endpoint="api"'],
-                    },
-                  },
-                },
-              },
-            },
-          },
-          responses: {
-            '204': {
-              description:
-                'deleted, and the rollups and summaries of the hours and days concerned recomputed; the headers count what was deleted where the store can tell (DuckDB)',
-              headers: {
-                'Resultant-Deleted-Results': { schema: { type: 'integer' }, description: 'raw test results deleted' },
-                'Resultant-Deleted-Breaker-Events': {
-                  schema: { type: 'integer' },
-                  description: 'circuit-breaker events deleted',
-                },
-                'Resultant-Deleted-Series': {
-                  schema: { type: 'integer' },
-                  description: 'series left with no data, removed from the catalogue',
-                },
-              },
-            },
-            '400': err(
-              'a field or the predicate is invalid (errors[0].path, and errors[0].column in the predicate), or the range reaches series data older than the kept raw data; nothing was deleted',
-            ),
-            '401': err('token missing or invalid'),
-            '403': err('a read-only token'),
-            '413': err('body larger than 64 KiB'),
-            '415': err('the body is not JSON'),
-          },
-        },
-      },
-      '/write': {
-        post: {
-          summary: 'Write line protocol (InfluxDB v1 compatible)',
-          security: WRITE,
-          parameters: [
-            q('db', 'accepted and ignored'),
-            q('rp', 'accepted and ignored'),
-            q('precision', 'timestamp precision', {
-              type: 'string',
-              enum: ['n', 'ns', 'u', 'us', 'ms', 's', 'm', 'h'],
-            }),
-            q('p', 'token (InfluxDB 1.x clients)'),
-          ],
-          requestBody: lpBody,
-          responses: writeResponses,
-        },
-      },
-      '/query': {
-        get: {
-          summary: 'InfluxDB 1.x start-up statements: SHOW DATABASES, SHOW RETENTION POLICIES, SHOW MEASUREMENTS',
-          security: READ,
-          parameters: [
-            q('q', 'InfluxQL statements separated by ;', { type: 'string' }, true),
-            q('db', 'accepted and ignored'),
-            q('p', 'token (InfluxDB 1.x clients)'),
-          ],
-          responses: {
-            '200': { description: '{"results": [{"statement_id": 0, "series": [...]}]} as InfluxDB 1.x answers' },
-            '400': { description: '{"error": "..."}: any other statement; read data with /api/v1/aggregates' },
-            '401': err('token missing or invalid'),
-          },
-        },
-        post: {
-          summary: 'The same, and CREATE DATABASE (accepted; the service keeps one store)',
-          security: WRITE,
-          parameters: [
-            q('q', 'InfluxQL statements separated by ; (or in a form body)'),
-            q('p', 'token (InfluxDB 1.x clients)'),
-          ],
-          responses: {
-            '200': { description: '{"results": [...]}' },
-            '400': { description: '{"error": "..."}' },
-            '401': err('token missing or invalid'),
-            '403': err('a read-only token'),
-          },
-        },
-      },
-      '/api/v1/results': {
-        post: {
-          summary: 'Write results as JSON (one object or an array of at most 10,000)',
-          security: WRITE,
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  oneOf: [
-                    { $ref: '#/components/schemas/TestResult' },
-                    { type: 'array', maxItems: 10000, items: { $ref: '#/components/schemas/TestResult' } },
-                  ],
-                },
-              },
-            },
-          },
-          responses: {
-            '201': {
-              description: 'written',
-              content: {
-                'application/json': { schema: { type: 'object', properties: { written: { type: 'integer' } } } },
-              },
-            },
-            '400': err('a record is invalid; nothing was written'),
-            '401': err('token missing or invalid'),
-            '413': err('body too large'),
-            '415': err('not JSON'),
-            '503': err(
-              'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header',
-            ),
-          },
-        },
-        get: {
-          summary: 'Raw results, newest first: JSON pages, or the whole range streamed as CSV or NDJSON',
-          security: READ,
-          parameters: [
-            q('start', 'inclusive', time),
-            q('stop', 'exclusive', time),
-            q('success', 'only successes or failures', { type: 'boolean' }),
-            q('format', 'json: pages; csv or ndjson: the whole range as one streamed attachment', {
-              type: 'string',
-              enum: ['json', 'csv', 'ndjson'],
-              default: 'json',
-            }),
-            q('limit', 'page size (format=json only)', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
-            q('cursor', 'next_cursor of the previous page (format=json only)'),
-            tagParam,
-          ],
-          responses: {
-            '200': {
-              description:
-                'json: {"results": [...], "next_cursor": string|null}; ndjson: one result object a line; csv: columns time, success, latency_ms, error, error_type, tags (JSON), metrics (JSON)',
-              content: { 'application/json': {}, 'application/x-ndjson': {}, 'text/csv': {} },
-            },
-            '400': err('bad parameter'),
-          },
-        },
-      },
-      '/api/v1/aggregates': {
-        get: {
-          summary: 'Hourly, daily, weekly or monthly statistics per group',
-          security: READ,
-          parameters: [
-            q('period', 'bucket size', { type: 'string', enum: ['hour', 'day', 'week', 'month'] }, true),
-            q('start', 'rounded down to a bucket boundary in tz (default: 24 h / 30 days before stop)', time),
-            q('stop', 'rounded up to a bucket boundary in tz (default: now)', time),
-            q('tz', 'IANA time zone of bucket boundaries (default: RESULTANT_TIMEZONE)'),
-            q('group_by', 'comma-separated tag keys'),
-            q('metric', 'field for stats', { type: 'string', default: 'latency_ms' }),
-            q('fill', 'return empty buckets too', { type: 'boolean', default: false }),
-            tagParam,
-          ],
-          responses: {
-            '200': {
-              description: 'aggregates',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    properties: {
-                      period: { type: 'string' },
-                      tz: { type: 'string' },
-                      metric: { type: 'string' },
-                      group_by: { type: 'array', items: { type: 'string' } },
-                      start: { type: 'string' },
-                      stop: { type: 'string' },
-                      series: {
-                        type: 'array',
-                        items: {
-                          type: 'object',
-                          properties: {
-                            group: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
-                            buckets: {
-                              type: 'array',
-                              items: {
-                                type: 'object',
-                                properties: {
-                                  start: { type: 'string' },
-                                  end: { type: 'string' },
-                                  partial: { type: 'boolean' },
-                                  test_count: { type: 'integer' },
-                                  success_count: { type: 'integer' },
-                                  failure_count: { type: 'integer' },
-                                  availability_pct: { type: ['number', 'null'] },
-                                  stats: { $ref: '#/components/schemas/Stats' },
-                                },
-                              },
-                            },
-                          },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-            '400': err('bad parameter'),
-          },
-        },
-      },
-      '/api/v1/series': {
-        get: {
-          summary: 'Distinct tag sets with first/last time and counts, page by page',
-          security: READ,
-          parameters: [
-            q('start', 'inclusive', time),
-            q('stop', 'exclusive', time),
-            q('measurement', 'test_result or circuit_breaker'),
-            q('limit', 'page size', { type: 'integer', minimum: 1, maximum: 100000, default: 10000 }),
-            q('cursor', 'next_cursor of the previous page'),
-            tagParam,
-          ],
-          responses: {
-            '200': { description: '{"series": [...], "next_cursor": string|null}: ordered by measurement, then tags' },
-            '400': err('bad parameter'),
-          },
-        },
-      },
-      '/api/v1/forecast': {
-        get: {
-          summary: 'Forecast an hourly or daily statistic of a series; the model is chosen by rolling-origin backtest',
-          security: READ,
-          parameters: [
-            q('metric', 'field (default latency_ms)'),
-            q('statistic', 'what to forecast', {
-              type: 'string',
-              enum: ['mean', 'p95', 'availability_pct', 'test_count'],
-              default: 'mean',
-            }),
-            q('period', 'bucket size', { type: 'string', enum: ['hour', 'day'], default: 'hour' }),
-            q('horizon', 'buckets ahead (1-336 hourly, 1-90 daily; default 24 / 14)', { type: 'integer' }),
-            q('level', 'prediction interval in percent', { type: 'integer', enum: [80, 95], default: 95 }),
-            q('model', 'force a model', {
-              type: 'string',
-              enum: ['auto', 'seasonal_naive', 'mstl_ets', 'ets', 'arima'],
-              default: 'auto',
-            }),
-            q('tz', 'IANA time zone of the buckets (default: RESULTANT_TIMEZONE)'),
-            q('start', 'history from (default: 30 days hourly, 365 days daily, before stop)', time),
-            q('stop', 'history until (default: now; the current bucket is left out)', time),
-            tagParam,
-          ],
-          responses: {
-            '200': {
-              description:
-                '{"metric", "statistic", "period", "level", "model": {"name", "params"}, "history": [{"time", "value"}], "forecast": [{"time", "value", "lower", "upper"}], "backtest": {"mase", "smape", "coverage", "baseline", "baseline_mase", "folds", "horizon", "points"}, "candidates": [...], "data": {...}}',
-            },
-            '400': err('bad parameter, or too little history (the message states the minimum)'),
-            '503': err('too many forecasts waiting; retry after the Retry-After header'),
-          },
-        },
-      },
-      '/api/v1/notifications/rules': {
-        get: {
-          summary: 'Notification rules (webhook header values hidden)',
-          security: READ,
-          responses: { '200': { description: '{"rules": [...]}' } },
-        },
-        post: {
-          summary: 'Add a notification rule',
-          description:
-            "threshold is required by availability_below (a percentage above 0, at most 100), latency_above (the statistic's value, above 0) and anomaly_score_above (the absolute score, above 0). window_minutes: the minutes of data an availability or latency rule looks at; min_tests: fewer results than this in the window say nothing; lookback_days: the history the analysis behind a regression, fingerprint or anomaly rule looks at; group_by: the series a rule fires for separately, each with its own cooldown. Webhook headers are sent with each POST and never shown back or logged.",
-          security: WRITE,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/NotificationRule' } } },
-          },
-          responses: {
-            '201': { description: 'the rule with its id (the Location header names it)' },
-            '400': err(
-              'an invalid rule (errors[] has the path of each problem), a webhook host not among RESULTANT_WEBHOOK_HOSTS, or too many rules',
-            ),
-            '413': err('body larger than 64 KiB'),
-            '415': err('not JSON'),
-          },
-        },
-      },
-      '/api/v1/notifications/rules/{id}': {
-        delete: {
-          summary: 'Delete a notification rule',
-          security: WRITE,
-          parameters: [
-            { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'the rule id' },
-          ],
-          responses: { '204': { description: 'deleted' }, '404': err('no such rule') },
-        },
-      },
-      '/api/v1/notifications': {
-        get: {
-          summary: 'Notifications sent, newest first, with the outcome of each delivery',
-          security: READ,
-          parameters: [
-            q('rule_id', 'one rule only'),
-            q('start', 'inclusive (default: the first notification)', time),
-            q('stop', 'exclusive (default: now)', time),
-            q('limit', 'most notifications', { type: 'integer', minimum: 1, maximum: 10000, default: 100 }),
-          ],
-          responses: { '200': { description: '{"notifications": [...]}' }, '400': err('bad parameter') },
-        },
-      },
-      '/api/v1/notifications/evaluate': {
-        post: {
-          summary: 'Evaluate every rule now (the service does this on RESULTANT_NOTIFY_CRON, by default every minute)',
-          security: WRITE,
-          responses: { '200': { description: 'what was found and sent' } },
-        },
-      },
-      '/api/v1/grafana/dashboards': {
-        get: {
-          summary: 'The Grafana dashboards Resultant ships (JSON model), InfluxDB and API variants',
-          security: READ,
-          parameters: [
-            q('variant', 'which dashboards', { type: 'string', enum: ['influxdb', 'api', 'all'], default: 'all' }),
-          ],
-          responses: {
-            '200': {
-              description: '{"folder": {...}, "dashboards": [{"uid", "title", "variant", "file", "dashboard"}]}',
-            },
-          },
-        },
-      },
-      '/api/v1/grafana/provision': {
-        post: {
-          summary: 'Push the dashboards to GRAFANA_URL with GRAFANA_TOKEN (idempotent, fixed uids, folder "Resultant")',
-          security: WRITE,
-          parameters: [
-            q('variant', 'which dashboards (default: all with the InfluxDB store, api otherwise)', {
-              type: 'string',
-              enum: ['influxdb', 'api', 'all'],
-            }),
-          ],
-          responses: {
-            '200': { description: '{"dashboards": [{"uid", "result": "created"|"updated"|"unchanged", "version"}]}' },
-            '503': err('Grafana not configured, unreachable, or refused (grafana_status 401, 403, 404, 412)'),
-          },
-        },
-      },
-      '/api/v1/analysis/{kind}': {
-        get: {
-          summary: 'One analysis over [start, stop) (default: the last 7 days; at most 400 days)',
-          security: READ,
-          description:
-            'Kind-specific parameters: trends (statistic, period, alpha, min_change_pct, include_stable, moving_average); regressions ' +
-            '(statistic, period, recent_hours, alpha, test=welch|mann-whitney, higher_is_better, lower_is_better); anomalies ' +
-            '(statistic, period, method=auto|robust_z|seasonal|mstl, threshold, history, acknowledged=any|true|false). ' +
-            'statistic is p50 (default)|mean|p95|p99|max|availability_pct|error_rate|test_count; period hour|day (default hour up to 31 days). ' +
-            'Without group_by, series are grouped by test, endpoint, hardware, model.',
-          parameters: [
-            { name: 'kind', in: 'path', required: true, schema: { type: 'string', enum: [...ANALYSIS_KINDS] } },
-            q('start', 'inclusive', time),
-            q('stop', 'exclusive (default: now)', time),
-            q('tz', 'IANA time zone of daily buckets (default: RESULTANT_TIMEZONE)'),
-            q('group_by', 'comma-separated tag keys'),
-            q('metric', 'field analysed', { type: 'string', default: 'latency_ms' }),
-            tagParam,
-          ],
-          responses: {
-            '200': { description: '{"kind", "start", "stop", "<kind-specific list>": [...]} (docs/analyses.md)' },
-            '400': err('bad parameter, or an unknown kind (the message lists the kinds)'),
-            '404': err('a kind of the contract that this build does not have'),
-          },
-        },
-      },
-      '/api/v1/analyze': {
-        post: {
-          summary: 'Several analyses over the last N days, answered as one object keyed by analysis type',
-          security: READ,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/AnalyzeRequest' } } },
-          },
-          responses: {
-            '200': { description: '{"<type>": <the GET /api/v1/analysis/<type> response>, ...}' },
-            '400': err('invalid body; errors[] has the path of each problem'),
-            '404': err('a requested type is not available in this build'),
-            '415': err('not JSON'),
-          },
-        },
-      },
-      '/api/v1/charts/{file}': {
-        get: {
-          summary: 'A chart drawn on the server: <type>.svg or <type>.png',
-          security: READ,
-          parameters: [
-            {
-              name: 'file',
-              in: 'path',
-              required: true,
-              schema: { type: 'string', pattern: `^(${CHART_TYPES.join('|')})\\.(svg|png)$` },
-            },
-            q('start', 'default as the matching read', time),
-            q('stop', 'default: now', time),
-            q('tz', 'IANA time zone of the time axis (default: RESULTANT_TIMEZONE)'),
-            q('group_by', 'comma-separated tag keys'),
-            q('metric', 'field', { type: 'string', default: 'latency_ms' }),
-            q('period', 'latency, availability, anomalies: hour|day|week|month; forecast: hour|day'),
-            q('limit', 'series drawn at most', { type: 'integer', minimum: 1, maximum: 8 }),
-            q(
-              'width',
-              "total width in pixels to draw the chart at (axes and legend included); default: the chart's own",
-              { type: 'integer', minimum: 320, maximum: 2400 },
-            ),
-            q('outage_below', 'availability: buckets below this % are shaded', { type: 'number', default: 90 }),
-            q('statistic', 'forecast: mean|p95|availability_pct|test_count'),
-            q('horizon', 'forecast: periods ahead', { type: 'integer' }),
-            q('level', 'forecast: 80|95'),
-            q('model', 'forecast: model name', { type: 'string', default: 'auto' }),
-            tagParam,
-          ],
-          responses: {
-            '200': { description: 'the chart', content: { 'image/svg+xml': {}, 'image/png': {} } },
-            '400': err('bad parameter'),
-            '404': err('unknown chart'),
-          },
-        },
-      },
-      '/api/v1/reports': {
-        post: {
-          summary: 'A report document (Markdown, HTML, JSON or CSV)',
-          security: READ,
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: z.toJSONSchema(ReportRequest, { io: 'input' }) } },
-          },
-          responses: {
-            '200': {
-              description: 'the report',
-              content: { 'text/markdown': {}, 'text/html': {}, 'application/json': {}, 'text/csv': {} },
-            },
-            '400': err('invalid body; errors[] names each field'),
-            '415': err('not JSON'),
-          },
-        },
-      },
-      '/api/v1/anomalies': {
-        get: {
-          summary: 'Stored anomalies (each kept once), newest first',
-          security: READ,
-          parameters: [
-            q('start', 'inclusive, on the anomaly time', time),
-            q('stop', 'exclusive', time),
-            q('acknowledged', 'only acknowledged (true) or open (false) ones', { type: 'boolean' }),
-            q('limit', 'most rows', { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }),
-          ],
-          responses: {
-            '200': {
-              description:
-                '{"anomalies": [{"id", "series", "metric", "method", "time", "value", "expected", "score", "acknowledged", ...}]}',
-            },
-          },
-        },
-      },
-      '/api/v1/anomalies/{id}/acknowledge': {
-        post: {
-          summary: 'Acknowledge a stored anomaly; acknowledging again keeps the first time',
-          security: WRITE,
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
-          responses: { '200': { description: 'the anomaly' }, '400': err('bad id'), '404': err('no such anomaly') },
-        },
-      },
-      '/': {
-        get: {
-          summary: 'The built-in dashboard (HTML)',
-          security: OPEN,
-          responses: { '200': { description: 'text/html' } },
-        },
-      },
-      '/ping': {
-        get: { summary: 'Liveness (InfluxDB compatible)', security: OPEN, responses: { '204': { description: 'up' } } },
-        head: { summary: 'Liveness, without a body', security: OPEN, responses: { '204': { description: 'up' } } },
-      },
-      '/health': {
-        get: {
-          summary:
-            'Health of the store, rollups, ingest queue and disk (the disk check fails while writes fail for lack of space)',
-          security: OPEN,
-          responses: {
-            '200': {
-              description:
-                '{"name", "version", "status": "pass", "checks": [{"name", "status", ...}]}: no check failed (one may warn)',
-            },
-            '503': { description: 'the same with "status": "fail": a check failed' },
-          },
-        },
-      },
-      '/metrics': {
-        get: {
-          summary: 'Prometheus metrics',
-          security: READ,
-          responses: { '200': { description: 'text exposition format' } },
-        },
-      },
-      '/openapi.json': {
-        get: { summary: 'This document', security: OPEN, responses: { '200': { description: 'OpenAPI 3.1' } } },
-      },
-    },
+    paths: { ...paths, '/': DASHBOARD },
   };
 }

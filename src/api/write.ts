@@ -1,8 +1,10 @@
-// Write endpoints (docs/data-model.md): InfluxDB v2 and v1 line protocol, and JSON results. A write is admitted or
+// Write endpoints (docs/data-model.md), declared as routes (route.ts): InfluxDB v2 and v1 line protocol, and JSON
+// results. A write is admitted or
 // refused (503 + Retry-After) from its headers before its body is read (ingest/admission.ts). Line protocol is
 // parsed slice by slice as it arrives, and the request is validated whole before anything is queued; the response
 // is sent once the store has committed it.
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { AppError, invalid } from '../errors.js';
 import {
   BYTES_PER_POINT,
@@ -10,17 +12,17 @@ import {
   estimateDecodedBytes,
   LineSlicer,
   MAX_SKIPPED_NAMES,
+  type Precision,
   parsePrecision,
   type Slice,
-  type WriteAdmission,
+  TestResultInput,
   type WriteTicket,
 } from '../ingest/index.js';
 import { collectGarbage } from '../memory.js';
 import type { WriteBatch } from '../model/result.js';
-import type { Auth } from './auth.js';
 import { type BodyHead, bodyHead, readJson, requireJson, streamBody } from './body.js';
-import type { AppDeps } from './deps.js';
-import { one, queryOf } from './params.js';
+import { described, param, problem } from './params.js';
+import { errorResponse, type Route, type RouteEnv, route } from './route.js';
 
 /**
  * Decoded bytes of line protocol parsed at a time: a large body is parsed in slices of about this size while the
@@ -47,103 +49,178 @@ function partialWrite(written: number, skipped: number, names: string[]): AppErr
   );
 }
 
-export function writeRouter(deps: AppDeps, auth: Auth, admission: WriteAdmission): Router {
-  const r = Router();
-  const maxBody = deps.config.maxBodyBytes;
-
-  /** Admits the write or refuses it before its body is read; the reservation ends with the reading, or the response. */
-  const admit = (req: Request, res: Response, head: BodyHead, bytesPerPoint: number): WriteTicket => {
-    let ticket: WriteTicket;
-    try {
-      ticket = admission.admit(estimateDecodedBytes(head, maxBody), bytesPerPoint);
-    } catch (e) {
-      // Drained unread: a refused body is never decompressed.
-      req.resume();
-      throw e;
-    }
-    res.once('close', () => ticket.release());
-    return ticket;
-  };
-
-  const lineProtocol = (v1: boolean) =>
-    async function handler(req: Request, res: Response) {
-      const q = queryOf(req);
-      const precisionRaw = one(q, 'precision');
-      const precision = parsePrecision(precisionRaw, v1);
-      if (precision === null) {
-        throw invalid(
-          `parameter "precision" must be one of ${v1 ? 'n, ns, u, us, ms, s, m, h' : 'ns, us, ms, s'} (got "${precisionRaw}")`,
-          { parameter: 'precision' },
-        );
-      }
-      const ticket = admit(req, res, bodyHead(req, maxBody), BYTES_PER_POINT.lineProtocol);
-      const now = deps.clock.now();
-      const opts = { precision, nowUs: now * 1000, minTimeUs: deps.store.oldestWritableTime(now) };
-      let batch: WriteBatch | null = null;
-      // Untimed points are a microsecond apart in request order across slices too.
-      let untimed = 0;
-      // Points of unknown measurements left out (RESULTANT_UNKNOWN_MEASUREMENTS=skip), and some of their names.
-      let skipped = 0;
-      const skippedNames: string[] = [];
-      const parse = async (slice: Slice): Promise<void> => {
-        const decoded = await deps.parser.decode(slice.bytes, {
-          ...opts,
-          nowUs: opts.nowUs + untimed,
-          firstLine: slice.firstLine,
-        });
-        if (!decoded.ok) throw invalid(decoded.message, { line: decoded.line });
-        untimed += decoded.untimed;
-        skipped += decoded.skipped;
-        for (const m of decoded.skippedNames)
-          if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(m)) skippedNames.push(m);
-        if (batch) batch.append(decoded.batch);
-        else batch = decoded.batch;
-      };
-      // One slice is parsed (in a worker) while the next is read and decompressed; slices join the batch in order.
-      let parsing: Promise<void> = Promise.resolve();
-      const slicer = new LineSlicer(SLICE_BYTES);
-      const size = await streamBody(req, maxBody, async (chunk, total) => {
-        ticket.read(total);
-        const slice = slicer.push(chunk);
-        if (!slice) return;
-        await parsing;
-        parsing = parse(slice);
-        // Seen at the next slice or the end; until then it must not count as unhandled.
-        parsing.catch(() => undefined);
-      }).catch(async (e: unknown) => {
-        await parsing.catch(() => undefined);
-        throw e;
-      });
-      if (size >= LARGE_WRITE_BYTES) res.once('close', () => collectGarbage());
-      await parsing;
-      const last = slicer.end();
-      if (last) await parse(last);
-      const full = batch as WriteBatch | null;
-      const written = full?.size ?? 0;
-      if (written === 0 && skipped === 0) throw invalid('the request body holds no points');
-      ticket.release();
-      if (full && written > 0) await deps.queue.submit(full);
-      if (skipped === 0) {
-        res.status(204).end();
-        return;
-      }
-      deps.metrics.pointsSkipped.inc(skipped);
-      throw partialWrite(written, skipped, skippedNames);
-    };
-
-  r.post('/api/v2/write', auth.require('write'), lineProtocol(false));
-  r.post('/write', auth.require('write', { v1: true }), lineProtocol(true));
-
-  r.post('/api/v1/results', auth.require('write'), async (req, res) => {
-    requireJson(req);
-    const ticket = admit(req, res, bodyHead(req, maxBody), BYTES_PER_POINT.json);
-    const body = await readJson(req, maxBody, undefined, (decoded) => ticket.read(decoded));
-    const now = deps.clock.now();
-    const decoded = decodeJsonResults(body, now * 1000, deps.store.oldestWritableTime(now));
-    if (!decoded.ok) throw invalid(decoded.message, { errors: decoded.errors });
-    ticket.release();
-    await deps.queue.submit(decoded.batch);
-    res.status(201).json({ written: decoded.batch.size });
-  });
-  return r;
+/** Admits the write or refuses it before its body is read; the reservation ends with the reading, or the response. */
+function admit(env: RouteEnv, req: Request, res: Response, head: BodyHead, bytesPerPoint: number): WriteTicket {
+  let ticket: WriteTicket;
+  try {
+    ticket = env.admission.admit(estimateDecodedBytes(head, env.deps.config.maxBodyBytes), bytesPerPoint);
+  } catch (e) {
+    // Drained unread: a refused body is never decompressed.
+    req.resume();
+    throw e;
+  }
+  res.once('close', () => ticket.release());
+  return ticket;
 }
+
+/** The timestamp precision of a line-protocol write, as InfluxDB 2 (`v1` false) or 1.x takes it. */
+const precision = (v1: boolean) => {
+  const names = v1 ? ['n', 'ns', 'u', 'us', 'ms', 's', 'm', 'h'] : ['ns', 'us', 'ms', 's'];
+  return param(
+    (v): Precision => {
+      const p = parsePrecision(v, v1);
+      if (p === null) throw problem(`must be one of ${names.join(', ')} (got "${v}")`);
+      return p;
+    },
+    { description: 'timestamp precision', schema: { type: 'string', enum: names, ...(v1 ? {} : { default: 'ns' }) } },
+  );
+};
+
+/** Writes a line-protocol body (v2 or v1) in `precision`: 204 once every point is durable. */
+async function writeLineProtocol(req: Request, res: Response, env: RouteEnv, precision: Precision): Promise<void> {
+  const { deps } = env;
+  const maxBody = deps.config.maxBodyBytes;
+  const ticket = admit(env, req, res, bodyHead(req, maxBody), BYTES_PER_POINT.lineProtocol);
+  const now = deps.clock.now();
+  const opts = { precision, nowUs: now * 1000, minTimeUs: deps.store.oldestWritableTime(now) };
+  let batch: WriteBatch | null = null;
+  // Untimed points are a microsecond apart in request order across slices too.
+  let untimed = 0;
+  // Points of unknown measurements left out (RESULTANT_UNKNOWN_MEASUREMENTS=skip), and some of their names.
+  let skipped = 0;
+  const skippedNames: string[] = [];
+  const parse = async (slice: Slice): Promise<void> => {
+    const decoded = await deps.parser.decode(slice.bytes, {
+      ...opts,
+      nowUs: opts.nowUs + untimed,
+      firstLine: slice.firstLine,
+    });
+    if (!decoded.ok) throw invalid(decoded.message, { line: decoded.line });
+    untimed += decoded.untimed;
+    skipped += decoded.skipped;
+    for (const m of decoded.skippedNames)
+      if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(m)) skippedNames.push(m);
+    if (batch) batch.append(decoded.batch);
+    else batch = decoded.batch;
+  };
+  // One slice is parsed (in a worker) while the next is read and decompressed; slices join the batch in order.
+  let parsing: Promise<void> = Promise.resolve();
+  const slicer = new LineSlicer(SLICE_BYTES);
+  const size = await streamBody(req, maxBody, async (chunk, total) => {
+    ticket.read(total);
+    const slice = slicer.push(chunk);
+    if (!slice) return;
+    await parsing;
+    parsing = parse(slice);
+    // Seen at the next slice or the end; until then it must not count as unhandled.
+    parsing.catch(() => undefined);
+  }).catch(async (e: unknown) => {
+    await parsing.catch(() => undefined);
+    throw e;
+  });
+  if (size >= LARGE_WRITE_BYTES) res.once('close', () => collectGarbage());
+  await parsing;
+  const last = slicer.end();
+  if (last) await parse(last);
+  const full = batch as WriteBatch | null;
+  const written = full?.size ?? 0;
+  if (written === 0 && skipped === 0) throw invalid('the request body holds no points');
+  ticket.release();
+  if (full && written > 0) await deps.queue.submit(full);
+  if (skipped === 0) {
+    res.status(204).end();
+    return;
+  }
+  deps.metrics.pointsSkipped.inc(skipped);
+  throw partialWrite(written, skipped, skippedNames);
+}
+
+const lpBody = {
+  media: 'text/plain',
+  json: { type: 'string', description: 'InfluxDB line protocol, optionally gzip' },
+  required: true,
+} as const;
+
+const writeResponses = {
+  '204': { description: 'every point is durable' },
+  '400': errorResponse('a line is invalid; nothing was written'),
+  '401': errorResponse('token missing or invalid'),
+  '413': errorResponse('body larger than the limit after decompression'),
+  '422': errorResponse(
+    'partial write: points of measurements neither accepted nor mapped were skipped (RESULTANT_UNKNOWN_MEASUREMENTS=skip); every other point is durable. "written" and "skipped" count points, "skipped_measurements" names up to 10 of them',
+  ),
+  '503': errorResponse(
+    'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written): refused from the headers, before the body is read; retry after the Retry-After header',
+  ),
+};
+
+export const writeRoutes: Route[] = [
+  route({
+    method: 'post',
+    path: '/api/v2/write',
+    auth: 'write',
+    summary: 'Write line protocol (InfluxDB v2 compatible)',
+    query: z.object({
+      org: described('accepted and ignored'),
+      bucket: described('accepted and ignored'),
+      precision: precision(false),
+    }),
+    otherParameters: 'allowed',
+    body: lpBody,
+    responses: writeResponses,
+    handler: ({ req, res, env, query }) => writeLineProtocol(req, res, env, query.precision),
+  }),
+
+  route({
+    method: 'post',
+    path: '/write',
+    auth: 'write-v1',
+    summary: 'Write line protocol (InfluxDB v1 compatible)',
+    query: z.object({
+      db: described('accepted and ignored'),
+      rp: described('accepted and ignored'),
+      precision: precision(true),
+      p: described('token (InfluxDB 1.x clients)'),
+    }),
+    otherParameters: 'allowed',
+    body: lpBody,
+    responses: writeResponses,
+    handler: ({ req, res, env, query }) => writeLineProtocol(req, res, env, query.precision),
+  }),
+
+  route({
+    method: 'post',
+    path: '/api/v1/results',
+    auth: 'write',
+    summary: 'Write results as JSON (one object or an array of at most 10,000)',
+    otherParameters: 'allowed',
+    body: {
+      media: 'application/json',
+      schema: z.union([TestResultInput, z.array(TestResultInput).max(10_000)]),
+      required: true,
+    },
+    responses: {
+      '201': { description: 'written', body: z.object({ written: z.number().int() }) },
+      '400': errorResponse('a record is invalid; nothing was written'),
+      '401': errorResponse('token missing or invalid'),
+      '413': errorResponse('body too large'),
+      '415': errorResponse('not JSON'),
+      '503': errorResponse(
+        'too many large writes being read, the ingest queue full, or the disk that holds the database full (nothing was written); retry after the Retry-After header',
+      ),
+    },
+    async handler({ req, res, env }) {
+      const { deps } = env;
+      const maxBody = deps.config.maxBodyBytes;
+      requireJson(req);
+      const ticket = admit(env, req, res, bodyHead(req, maxBody), BYTES_PER_POINT.json);
+      const body = await readJson(req, maxBody, undefined, (decoded) => ticket.read(decoded));
+      const now = deps.clock.now();
+      const decoded = decodeJsonResults(body, now * 1000, deps.store.oldestWritableTime(now));
+      if (!decoded.ok) throw invalid(decoded.message, { errors: decoded.errors });
+      ticket.release();
+      await deps.queue.submit(decoded.batch);
+      res.status(201).json({ written: decoded.batch.size });
+    },
+  }),
+];

@@ -1,0 +1,109 @@
+// Routes declared once: method, path, token, words, query-parameter schema, request and response schemas, handler.
+// mountRoutes() mounts the declarations (token check, query validation, handler): the query is parsed with the
+// route's zod schema by parseQuery (params.ts), whose first problem is the 400 `parameter "<name>" <problem>` with
+// `parameter` in the body. Request bodies are read and checked by the handlers (size limits, streaming, each API's
+// own words) with the declared schemas. openapi.ts describes the same declarations, so the document and the service
+// cannot disagree; routes.test.ts checks real answers against the declared response schemas.
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import type { WriteAdmission } from '../ingest/index.js';
+import type { Auth } from './auth.js';
+import type { AppDeps } from './deps.js';
+import { parseQuery } from './params.js';
+
+/** The token a route checks: none, any, one that may write; the -v1 kinds also take InfluxDB 1.x's ?p= and basic auth. */
+export type RouteAuth = 'none' | 'read' | 'write' | 'read-v1' | 'write-v1';
+
+export type Method = 'get' | 'head' | 'post' | 'delete';
+
+/** A JSON Schema written out (for what zod does not describe: line protocol, path patterns, headers). */
+export type JsonSchema = Record<string, unknown>;
+
+/** One possible answer: a JSON body described by a zod schema, an error body, or other media types. */
+export interface ResponseDecl {
+  description: string;
+  /** The JSON body (application/json). */
+  body?: z.ZodType;
+  /** The body is the error object of errors.ts (components/schemas/Error). */
+  error?: true;
+  /** Media types of a body that is not (only) JSON, each with its schema if it has one. */
+  media?: Record<string, JsonSchema | null>;
+  headers?: Record<string, { description: string; schema: JsonSchema }>;
+}
+
+/** The error answer of a status (errors.ts): a description and the Error body. */
+export const errorResponse = (description: string): ResponseDecl => ({ description, error: true });
+
+/** What a request body holds: JSON described by a zod schema, or another media type described in JSON Schema. */
+export type BodyDecl =
+  | { media: 'application/json'; schema: z.ZodType; required: boolean; name?: string }
+  | { media: string; json: JsonSchema; required: boolean };
+
+/** What a handler is given: the request and response, the validated query, and what the routes serve from. */
+export interface RouteContext<Q extends z.ZodObject> {
+  req: Request;
+  res: Response;
+  query: z.output<Q>;
+  env: RouteEnv;
+}
+
+/** What the application gives every route (app.ts builds it once). */
+export interface RouteEnv {
+  deps: AppDeps;
+  auth: Auth;
+  admission: WriteAdmission;
+  /** The OpenAPI document the service serves. */
+  openapi: object;
+}
+
+export interface RouteDecl<Q extends z.ZodObject> {
+  method: Method;
+  /** Express syntax (`:id`); the document writes `{id}`. */
+  path: string;
+  auth: RouteAuth;
+  summary: string;
+  description?: string;
+  /** Path parameters, for the document (the handler checks them: a bad one may be a 404 rather than a 400). */
+  pathParams?: Record<string, { description?: string; schema: JsonSchema }>;
+  /** The query parameters; any other is refused with a 400 unless `otherParameters` is 'allowed'. */
+  query?: Q;
+  /** 'allowed': other parameters are the handler's (InfluxDB's write and delete APIs, analysis options). */
+  otherParameters?: 'refused' | 'allowed';
+  body?: BodyDecl;
+  responses: Record<string, ResponseDecl>;
+  /** Middleware run after the token check, before the query is validated (e.g. collectAfter). */
+  before?: (env: RouteEnv) => RequestHandler[];
+  handler(ctx: RouteContext<Q>): Promise<void> | void;
+}
+
+/** A declaration with its handler bound to its query schema: what mountRoutes and the document take. */
+export interface Route extends Omit<RouteDecl<z.ZodObject>, 'handler'> {
+  handle(req: Request, res: Response, env: RouteEnv): Promise<void> | void;
+}
+
+/** Declares a route; the handler's `query` has the type of the declared schema's output. */
+export function route<Q extends z.ZodObject = typeof NO_PARAMETERS>(decl: RouteDecl<Q>): Route {
+  const { handler, ...rest } = decl;
+  const schema = (decl.query ?? NO_PARAMETERS) as Q;
+  return {
+    ...rest,
+    handle: (req, res, env) =>
+      handler({ req, res, env, query: parseQuery(schema, req.query, decl.otherParameters !== 'allowed') }),
+  };
+}
+
+/** The query schema of a route that takes no parameters. */
+const NO_PARAMETERS = z.object({});
+
+/** Mounts routes on a router: the token check, the route's own middleware, then validation and the handler. */
+export function mountRoutes(router: Router, routes: readonly Route[], env: RouteEnv): void {
+  for (const r of routes) {
+    const checks: RequestHandler[] =
+      r.auth === 'none'
+        ? []
+        : [env.auth.require(r.auth.startsWith('read') ? 'read' : 'write', { v1: r.auth.endsWith('-v1') })];
+    router[r.method](r.path, ...checks, ...(r.before?.(env) ?? []), (req: Request, res: Response) =>
+      r.handle(req, res, env),
+    );
+  }
+}
