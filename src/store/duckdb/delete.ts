@@ -6,7 +6,7 @@ import { runs } from '../../time/ranges.js';
 import { type DuckDBConnection, queryRows } from './db.js';
 import { dropEmptySeries, dropUnusedFingerprints } from './retention.js';
 import { rollupRun } from './rollup.js';
-import { bumpGeneration, hourBoundaries, type RollupMarks } from './rollup-progress.js';
+import { bumpGeneration, clearDirty, hourBoundaries, type RollupMarks } from './rollup-progress.js';
 import { ParamBag } from './sql.js';
 
 /** The first day start (ms) at or after the raw floor: before it only rollups remain, which a delete cannot split. */
@@ -76,22 +76,8 @@ export async function deleteRows(
   for (const run of runs(hours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
   const days = [...new Set(hours.map((h) => bucketStart('day', tz, h)))].filter((d) => dw !== null && d < dw);
   for (const d of days) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
-  if (hours.length > 0) {
-    const p = new ParamBag();
-    await conn.run(
-      `DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(hours)}))`,
-      p.values,
-      p.types,
-    );
-  }
-  if (days.length > 0) {
-    const p = new ParamBag();
-    await conn.run(
-      `DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(days)}))`,
-      p.values,
-      p.types,
-    );
-  }
+  await clearDirty(conn, 'hour', hours);
+  await clearDirty(conn, 'day', days);
   await bumpGeneration(conn);
   await dropUnusedFingerprints(conn);
   const gone = await dropEmptySeries(conn);

@@ -42,12 +42,7 @@ export async function rollupStep(
   ).map((r) => r.b);
   if (dirtyHours.length > 0) {
     for (const run of runs(dirtyHours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
-    const p = new ParamBag();
-    await conn.run(
-      `DELETE FROM dirty_hours WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyHours)}))`,
-      p.values,
-      p.types,
-    );
+    await clearDirty(conn, 'hour', dirtyHours);
     await bumpGeneration(conn);
     return { hours: dirtyHours.length, days: 0, done: false };
   }
@@ -83,12 +78,7 @@ export async function rollupStep(
   ).map((r) => r.b);
   if (dirtyDays.length > 0) {
     for (const d of dirtyDays) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
-    const p = new ParamBag();
-    await conn.run(
-      `DELETE FROM dirty_days WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(dirtyDays)}))`,
-      p.values,
-      p.types,
-    );
+    await clearDirty(conn, 'day', dirtyDays);
     await bumpGeneration(conn);
     return { hours: 0, days: dirtyDays.length, done: false };
   }
@@ -130,6 +120,18 @@ export async function rollupStep(
 export async function bumpGeneration(conn: DuckDBConnection): Promise<void> {
   await conn.run(
     `INSERT OR REPLACE INTO meta SELECT 'generation', (coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')::BIGINT + 1)::VARCHAR`,
+  );
+}
+
+/** Inside a transaction: hours or days (their starts, ms) just rolled up again are no longer dirty. */
+export async function clearDirty(conn: DuckDBConnection, level: 'hour' | 'day', buckets: number[]): Promise<void> {
+  if (buckets.length === 0) return;
+  const table = level === 'hour' ? 'dirty_hours' : 'dirty_days';
+  const p = new ParamBag();
+  await conn.run(
+    `DELETE FROM ${table} WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(buckets)}))`,
+    p.values,
+    p.types,
   );
 }
 
