@@ -117,6 +117,21 @@ function requestBody(b: BodyDecl, schemas: Record<string, object>): object {
   };
 }
 
+/** A unique name for an operation, from its method and path: GET /api/v1/analysis/{kind} is getApiV1AnalysisByKind. */
+export function operationId(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter((w) => w !== '')
+    .map((w) => (w.startsWith('{') ? `by-${w.slice(1, -1)}` : w));
+  const camel = words
+    .join('-')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+  return `${method}${camel || 'Root'}`;
+}
+
 /** The paths of the declared routes, in their order; named request-body schemas go to `schemas`. */
 function declaredPaths(
   routes: readonly Route[],
@@ -128,6 +143,7 @@ function declaredPaths(
     const params = parameters(r);
     paths[path] ??= {};
     paths[path][r.method] = {
+      operationId: operationId(r.method, path),
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
       security: SECURITY[r.auth],
@@ -141,7 +157,12 @@ function declaredPaths(
 
 /** GET /: the dashboard's static files (dashboard.ts, express.static), described beside the routes. */
 const DASHBOARD = {
-  get: { summary: 'The built-in dashboard (HTML)', security: OPEN, responses: { '200': { description: 'text/html' } } },
+  get: {
+    operationId: 'getDashboard',
+    summary: 'The built-in dashboard (HTML)',
+    security: OPEN,
+    responses: { '200': { description: 'text/html' } },
+  },
 };
 
 /** The document of the declared routes (and the dashboard). */
@@ -156,6 +177,8 @@ export function openApiDocument(version: string, routes: readonly Route[] = ROUT
       description:
         'Test-result analytics: ingest, hourly/daily rollups and aggregates, analyses, forecasts, notifications, reports and charts. docs/http-api.md in the repository is generated from this document.',
     },
+    // Relative: the service's own address, wherever this document was fetched from.
+    servers: [{ url: '/', description: 'this service' }],
     components: {
       securitySchemes: {
         token: {

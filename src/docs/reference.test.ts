@@ -166,4 +166,21 @@ describe('docs/http-api.md', () => {
     const error = doc.components.schemas.Error!;
     expect(error.properties!.code!.enum).toEqual(Object.keys(ERROR_CODES));
   });
+
+  it('names a server, gives every operation a unique operationId, and declares every parameter of a path', () => {
+    expect(doc.servers?.length).toBeGreaterThan(0);
+    const ids: string[] = [];
+    const undeclared: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        ids.push(op.operationId ?? `(none: ${method} ${path})`);
+        const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+        for (const [, name] of path.matchAll(/\{(\w+)\}/g))
+          if (!declared.includes(name!)) undeclared.push(`${method} ${path}: ${name}`);
+      }
+    }
+    expect(ids.filter((id) => id.startsWith('(none'))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(undeclared).toEqual([]);
+  });
 });

@@ -239,6 +239,7 @@ export function renderCli(program: Command): string {
 /** The parts of an OpenAPI 3.1 document the page shows. */
 export interface OpenApiDocument {
   info: { title: string; description?: string };
+  servers?: { url: string; description?: string }[];
   components: {
     securitySchemes: Record<string, { type: string; in?: string; name?: string; description?: string }>;
     schemas: Record<string, Schema>;
@@ -250,6 +251,7 @@ export interface OpenApiDocument {
 type Security = Record<string, string[]>[];
 
 export interface Operation {
+  operationId?: string;
   summary?: string;
   description?: string;
   security?: Security;
