@@ -2,7 +2,7 @@
 // Prometheus metrics and the OpenAPI document.
 import { z } from 'zod';
 import type { StoreStatus } from '../store/types.js';
-import { type Route, route } from './route.js';
+import { errorResponse, type Route, route } from './route.js';
 
 /** Rollup lag beyond which /health reports the rollup check as "warn". */
 const LAG_WARN_SECONDS = 2 * 3600;
@@ -119,7 +119,10 @@ export const serviceRoutes: Route[] = [
     auth: 'read',
     summary: 'Prometheus metrics',
     otherParameters: 'allowed',
-    responses: { '200': { description: 'text exposition format', media: { 'text/plain': null } } },
+    responses: {
+      '200': { description: 'text exposition format', media: { 'text/plain': null } },
+      '401': errorResponse('token missing or invalid (when tokens are configured and reads need one)'),
+    },
     async handler({ res, env: { deps, admission } }) {
       const st = await deps.store.status(deps.clock.now());
       deps.metrics.rollupLag.set(st.rollupLagSeconds);
