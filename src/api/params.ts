@@ -121,6 +121,20 @@ export const time = (description: string) =>
     },
   );
 
+/** `v` if it is one of `values`, else the problem. */
+function readOneOf<T extends string>(v: string, values: readonly T[]): T {
+  if (!(values as readonly string[]).includes(v))
+    throw problem(`must be one of ${values.join(', ')} (got "${short(v)}")`);
+  return v as T;
+}
+
+/** `v` as a whole number from `min` to `max`, else the problem. */
+function readWhole(v: string, min: number, max: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw problem(`must be a whole number from ${min} to ${max} (got "${short(v)}")`);
+  return Number(v);
+}
+
 /** One of `values`; absent: `dflt`, or (without one) a 400 saying it is required. */
 export const oneOf = <const T extends string>(values: readonly T[], description: string, dflt?: T) =>
   param(
@@ -129,9 +143,7 @@ export const oneOf = <const T extends string>(values: readonly T[], description:
         if (dflt === undefined) throw problem(`is required: one of ${values.join(', ')}`);
         return dflt;
       }
-      if (!(values as readonly string[]).includes(v))
-        throw problem(`must be one of ${values.join(', ')} (got "${short(v)}")`);
-      return v as T;
+      return readOneOf(v, values);
     },
     {
       description,
@@ -142,15 +154,10 @@ export const oneOf = <const T extends string>(values: readonly T[], description:
 
 /** One of `values`, or undefined when absent or empty. */
 export const maybeOneOf = <const T extends string>(values: readonly T[], description: string) =>
-  param(
-    (v): T | undefined => {
-      if (absent(v)) return undefined;
-      if (!(values as readonly string[]).includes(v))
-        throw problem(`must be one of ${values.join(', ')} (got "${short(v)}")`);
-      return v as T;
-    },
-    { description, schema: { type: 'string', enum: [...values] } },
-  );
+  param((v): T | undefined => (absent(v) ? undefined : readOneOf(v, values)), {
+    description,
+    schema: { type: 'string', enum: [...values] },
+  });
 
 /** true or false; absent: `dflt`. */
 export const bool = (description: string, dflt: boolean) =>
@@ -177,27 +184,17 @@ export const maybeBool = (description: string, shown: (v: string) => string) =>
 
 /** A whole number from `min` to `max`; absent: `dflt`. */
 export const whole = (description: string, min: number, max: number, dflt: number) =>
-  param(
-    (v) => {
-      if (absent(v)) return dflt;
-      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
-        throw problem(`must be a whole number from ${min} to ${max} (got "${short(v)}")`);
-      return Number(v);
-    },
-    { description, schema: { type: 'integer', minimum: min, maximum: max, default: dflt } },
-  );
+  param((v) => (absent(v) ? dflt : readWhole(v, min, max)), {
+    description,
+    schema: { type: 'integer', minimum: min, maximum: max, default: dflt },
+  });
 
 /** A whole number from `min` to `max`, or undefined when absent or empty. */
 export const maybeWhole = (description: string, min: number, max: number) =>
-  param(
-    (v) => {
-      if (absent(v)) return undefined;
-      if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
-        throw problem(`must be a whole number from ${min} to ${max} (got "${short(v)}")`);
-      return Number(v);
-    },
-    { description, schema: { type: 'integer', minimum: min, maximum: max } },
-  );
+  param((v) => (absent(v) ? undefined : readWhole(v, min, max)), {
+    description,
+    schema: { type: 'integer', minimum: min, maximum: max },
+  });
 
 /** An IANA time zone, or undefined when absent (the handler applies RESULTANT_TIMEZONE). */
 export const timeZone = (description: string) =>

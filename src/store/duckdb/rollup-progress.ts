@@ -34,12 +34,7 @@ export async function rollupStep(
   nowMs: number,
 ): Promise<StepResult> {
   // 1. Hours that took late writes.
-  const dirtyHours = (
-    await queryRows<{ b: number }>(
-      conn,
-      `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_hours ORDER BY bucket LIMIT ${DIRTY_PER_STEP}`,
-    )
-  ).map((r) => r.b);
+  const dirtyHours = await dirtyBuckets(conn, 'hour', DIRTY_PER_STEP);
   if (dirtyHours.length > 0) {
     for (const run of runs(dirtyHours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
     await clearDirty(conn, 'hour', dirtyHours);
@@ -70,12 +65,7 @@ export async function rollupStep(
     return { hours: n, days: 0, done: false };
   }
   // 3. Days that took late writes.
-  const dirtyDays = (
-    await queryRows<{ b: number }>(
-      conn,
-      `SELECT epoch_ms(bucket)::DOUBLE AS b FROM dirty_days ORDER BY bucket LIMIT ${DAYS_PER_STEP}`,
-    )
-  ).map((r) => r.b);
+  const dirtyDays = await dirtyBuckets(conn, 'day', DAYS_PER_STEP);
   if (dirtyDays.length > 0) {
     for (const d of dirtyDays) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
     await clearDirty(conn, 'day', dirtyDays);
@@ -123,10 +113,21 @@ export async function bumpGeneration(conn: DuckDBConnection): Promise<void> {
   );
 }
 
+const DIRTY_TABLE = { hour: 'dirty_hours', day: 'dirty_days' } as const;
+
+/** The earliest `limit` hours or days (their starts, ms) that took late writes since they were rolled up. */
+async function dirtyBuckets(conn: DuckDBConnection, level: 'hour' | 'day', limit: number): Promise<number[]> {
+  const rows = await queryRows<{ b: number }>(
+    conn,
+    `SELECT epoch_ms(bucket)::DOUBLE AS b FROM ${DIRTY_TABLE[level]} ORDER BY bucket LIMIT ${limit}`,
+  );
+  return rows.map((r) => r.b);
+}
+
 /** Inside a transaction: hours or days (their starts, ms) just rolled up again are no longer dirty. */
 export async function clearDirty(conn: DuckDBConnection, level: 'hour' | 'day', buckets: number[]): Promise<void> {
   if (buckets.length === 0) return;
-  const table = level === 'hour' ? 'dirty_hours' : 'dirty_days';
+  const table = DIRTY_TABLE[level];
   const p = new ParamBag();
   await conn.run(
     `DELETE FROM ${table} WHERE epoch_ms(bucket) IN (SELECT unnest(${p.bigints(buckets)}))`,
