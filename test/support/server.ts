@@ -5,7 +5,7 @@ import type { ServiceMetrics } from '../../src/api/metrics.js';
 import { fixedClock } from '../../src/clock.js';
 import type { IngestSettings } from '../../src/ingest/parse-pool.js';
 import type { IngestQueue } from '../../src/ingest/queue.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
 import type { Notifier } from '../../src/notify/index.js';
 import type { ReportSources } from '../../src/report/sources.js';
 import { buildService } from '../../src/service.js';
@@ -71,7 +71,8 @@ export async function startTestServer(
       store,
       state: await serviceStateIn(store, false),
       clock,
-      logger: silentLogger,
+      // TEST_LOG=1 logs the server's errors (for a 500 seen in a test); silent otherwise.
+      logger: process.env.TEST_LOG ? createLogger('error') : silentLogger,
       version: 'test',
       deliver: { backoffMs: 10, allowedHosts: opts.webhookHosts ?? [] },
       ...(opts.sources ? { sources: opts.sources(store, () => clock.now()) } : {}),
