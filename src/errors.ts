@@ -1,5 +1,6 @@
 // The closed set of error codes of the public contract (docs/http-api.md) and the one place that maps them to
 // HTTP statuses. Domain code throws AppError with a code, never an HTTP status.
+import type { z } from 'zod';
 
 export const ERROR_CODES = {
   invalid: 400,
@@ -46,9 +47,34 @@ export interface BodyError {
   message: string;
 }
 
-/** The issues of a failed schema parse (zod's `error.issues`), each as a BodyError. */
-export function bodyErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): BodyError[] {
-  return issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+/**
+ * The issues of a failed schema parse (zod's `error.issues`) as BodyErrors; unknown fields (zod's one issue at the
+ * object, with their `keys`) become one error each at the field's own path.
+ */
+export function bodyErrors(
+  issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[],
+): BodyError[] {
+  const at = (path: readonly PropertyKey[]) => path.map(String).join('.');
+  return issues.flatMap((i) =>
+    i.keys?.length
+      ? i.keys.map((k) => ({ path: at([...i.path, k]), message: i.message }))
+      : [{ path: at(i.path), message: i.message }],
+  );
+}
+
+/**
+ * Parses a request body with its schema; a failure is a 400 worded by `refusal` from the problems found, with
+ * every problem in `errors`.
+ */
+export function checkBody<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  refusal: (errors: BodyError[]) => string,
+): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const errors = bodyErrors(r.error.issues);
+  throw invalid(refusal(errors), { errors });
 }
 
 /** The 400 for a time range whose `stop` parameter is not after its `start`. */

@@ -2,7 +2,7 @@
 // (docs/http-api.md; /openapi.json), answered as one object keyed by analysis type. The body is checked with zod; every problem
 // is reported with its path (e.g. "filter.region", "analysis_types.1").
 import { z } from 'zod';
-import { AppError, bodyErrors, invalid } from '../errors.js';
+import { AppError, type BodyError, checkBody } from '../errors.js';
 import { TagFilterBody, tagFiltersOf } from '../model/filters.js';
 import { checkMetricName, checkTagKey, RESERVED_FIELDS } from '../model/result.js';
 import { DAY_MS } from '../time/buckets.js';
@@ -59,14 +59,13 @@ export const AnalyzeBody = z
 
 export type AnalyzeBody = z.input<typeof AnalyzeBody>;
 
+/** The 400's words for an analyze body with problems (`errors` lists every one with its path). */
+export const analyzeRefusal = ([first]: BodyError[]): string =>
+  `${first!.path ? `body field "${first!.path}"` : 'the body'}: ${first!.message}`;
+
 /** Parses an analyze body; a 400 whose `errors` list every problem with its path. */
-export function parseAnalyzeBody(body: unknown): z.output<typeof AnalyzeBody> {
-  const r = AnalyzeBody.safeParse(body);
-  if (r.success) return r.data;
-  const errors = bodyErrors(r.error.issues);
-  const first = errors[0]!;
-  throw invalid(`${first.path ? `body field "${first.path}"` : 'the body'}: ${first.message}`, { errors });
-}
+export const parseAnalyzeBody = (body: unknown): z.output<typeof AnalyzeBody> =>
+  checkBody(AnalyzeBody, body, analyzeRefusal);
 
 /**
  * The analyses a body asks for: its analysis_types, or every one this build has, leaving out comparison unless

@@ -3,14 +3,13 @@
 
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { AnalyzeBody, analyze, MAX_ANALYSIS_DAYS, parseAnalyzeBody } from '../analysis/analyze.js';
+import { AnalyzeBody, analyze, analyzeRefusal, MAX_ANALYSIS_DAYS } from '../analysis/analyze.js';
 import { isAnalysisKind, runAnalysis } from '../analysis/index.js';
 import { ANALYSIS_KINDS, type AnalysisContext, type AnalysisKind } from '../analysis/types.js';
 import { invalid, notFound, stopNotAfterStart } from '../errors.js';
 import type { StoredAnomaly } from '../store/state.js';
 import { DAY_MS } from '../time/buckets.js';
 import { formatMillis } from '../time/parse.js';
-import { readJson } from './body.js';
 import type { AppDeps } from './deps.js';
 import { collectAfter } from './heavy.js';
 import { groupBy, maybeBool, metric, one, type Query, TAGS, tags, time, timeZone, whole } from './params.js';
@@ -116,7 +115,13 @@ export const analysisRoutes: Route[] = [
     auth: 'read',
     summary: 'Several analyses over the last N days, answered as one object keyed by analysis type',
     otherParameters: 'allowed',
-    body: { media: 'application/json', schema: AnalyzeBody, required: true, name: 'AnalyzeRequest' },
+    body: {
+      media: 'application/json',
+      schema: AnalyzeBody,
+      required: true,
+      name: 'AnalyzeRequest',
+      read: { maxBytes: MAX_ANALYZE_BODY, refusal: analyzeRefusal },
+    },
     before: () => [collectAfter],
     responses: {
       '200': {
@@ -127,9 +132,8 @@ export const analysisRoutes: Route[] = [
       '404': errorResponse('a requested type is not available in this build'),
       '415': errorResponse('not JSON'),
     },
-    async handler({ req, res, env: { deps } }) {
-      const raw = await readJson(req, MAX_ANALYZE_BODY);
-      res.json(await analyze(ctxOf(deps), parseAnalyzeBody(raw), { tz: deps.config.timezone }));
+    async handler({ res, body, env: { deps } }) {
+      res.json(await analyze(ctxOf(deps), body, { tz: deps.config.timezone }));
     },
   }),
 

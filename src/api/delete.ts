@@ -4,62 +4,91 @@
 // store deletes the points and recomputes what was made from them before the 204; the counts it knows are in the
 // Resultant-Deleted-* headers (InfluxDB clients ignore them; `resultant delete` prints them).
 import { z } from 'zod';
-import { invalid } from '../errors.js';
+import { type BodyError, checkBody } from '../errors.js';
 import { parseDeletePredicate } from '../model/delete-predicate.js';
 import { MAX_TIME_US, MIN_TIME_US } from '../model/result.js';
 import type { DeleteQuery, DeleteReport } from '../store/types.js';
 import { parseRfc3339 } from '../time/parse.js';
-import { readJson } from './body.js';
 import { text } from './params.js';
 import { errorResponse, type Route, route } from './route.js';
 
 /** A delete body is three short strings; a predicate of a few hundred terms fits with room to spare. */
 const MAX_DELETE_BODY = 64 * 1024;
 
-const refuse = (path: string, message: string) =>
-  invalid(`invalid delete: "${path}" ${message}`, { errors: [{ path, message }] });
+const EXAMPLE_TIME = '"2026-11-21T10:00:00Z"';
 
 /**
  * An RFC 3339 time of the body as epoch µs, rounded towards the inside of the range: the store keeps microseconds,
  * so a `start` with nanoseconds begins at the next microsecond and a `stop` with nanoseconds ends at its own.
  */
-function bodyTime(body: Record<string, unknown>, key: 'start' | 'stop'): number {
-  const v = body[key];
-  if (v === undefined) throw refuse(key, 'is required (an RFC 3339 time, e.g. "2026-11-21T10:00:00Z")');
-  if (typeof v !== 'string') throw refuse(key, 'must be an RFC 3339 time string, e.g. "2026-11-21T10:00:00Z"');
-  const us = parseRfc3339(v.trim());
-  if (us === null) throw refuse(key, `must be an RFC 3339 time, e.g. "2026-11-21T10:00:00Z" (got "${v.slice(0, 60)}")`);
-  const ns = /\.\d{6}(\d{1,3})/.exec(v)?.[1] ?? '';
-  return key === 'start' && /[1-9]/.test(ns) ? us + 1 : us;
-}
+const bodyTime = (key: 'start' | 'stop', description: string) =>
+  z
+    .string({
+      error: (iss) =>
+        iss.input === undefined
+          ? `is required (an RFC 3339 time, e.g. ${EXAMPLE_TIME})`
+          : `must be an RFC 3339 time string, e.g. ${EXAMPLE_TIME}`,
+    })
+    .transform((v, ctx) => {
+      const us = parseRfc3339(v.trim());
+      if (us === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be an RFC 3339 time, e.g. ${EXAMPLE_TIME} (got "${v.slice(0, 60)}")`,
+        });
+        return z.NEVER;
+      }
+      const ns = /\.\d{6}(\d{1,3})/.exec(v)?.[1] ?? '';
+      return key === 'start' && /[1-9]/.test(ns) ? us + 1 : us;
+    })
+    .meta({ description });
+
+/**
+ * The body of a delete (the API's and `resultant delete`'s), parsed: start and stop as epoch µs, the predicate as
+ * written. Each problem names its field; an unknown field is refused rather than ignored.
+ */
+const DeleteBody = z
+  .strictObject(
+    {
+      start: bodyTime('start', 'RFC 3339, inclusive'),
+      stop: bodyTime('stop', 'RFC 3339, inclusive; not before start'),
+      predicate: z
+        .string({ error: 'must be a string, e.g. "_measurement=\\"test_result\\" AND endpoint=\\"api\\""' })
+        .optional()
+        .meta({
+          description:
+            'key="value" terms joined by AND; _measurement is test_result or circuit_breaker, every other key a tag key; empty or absent: every series. No OR, !=, regular expressions or parentheses.',
+          examples: ['_measurement="test_result" AND endpoint="api"'],
+        }),
+    },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? 'is not known here; known fields: start, stop, predicate'
+          : 'must be an object',
+    },
+  )
+  .superRefine((b, ctx) => {
+    if (b.stop < b.start) ctx.addIssue({ code: 'custom', path: ['stop'], message: 'must not be before "start"' });
+  });
+
+/** The 400's words for a delete body with problems (`errors` lists every one). */
+const deleteRefusal = ([first]: BodyError[]): string =>
+  first!.path
+    ? `invalid delete: "${first!.path}" ${first!.message}`
+    : 'invalid delete: the body must be a JSON object {"start": ..., "stop": ..., "predicate": ...}';
 
 /** What a delete body selects, as the store takes it (without the time), or null for an empty range. */
 export type DeleteSelection = Omit<DeleteQuery, 'nowMs'>;
 
 /**
- * Checks a delete body (the API's and `resultant delete`'s) and returns what it selects: [start, stop] inclusive
- * becomes [start, stop + 1 µs), inside the times a write may carry. Every problem is a 400 naming the field.
+ * What a parsed delete body selects: [start, stop] inclusive becomes [start, stop + 1 µs), inside the times a write
+ * may carry. A predicate that does not parse is a 400 that points into it.
  */
-export function deleteSelection(raw: unknown): DeleteSelection | null {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw invalid('invalid delete: the body must be a JSON object {"start": ..., "stop": ..., "predicate": ...}', {
-      errors: [{ path: '', message: 'must be an object' }],
-    });
-  }
-  const body = raw as Record<string, unknown>;
-  for (const k of Object.keys(body)) {
-    if (k !== 'start' && k !== 'stop' && k !== 'predicate')
-      throw refuse(k, 'is not known here; known fields: start, stop, predicate');
-  }
-  const start = bodyTime(body, 'start');
-  const stop = bodyTime(body, 'stop');
-  if (stop < start) throw refuse('stop', 'must not be before "start"');
-  const text = body.predicate ?? '';
-  if (typeof text !== 'string')
-    throw refuse('predicate', 'must be a string, e.g. "_measurement=\\"test_result\\" AND endpoint=\\"api\\""');
-  const predicate = parseDeletePredicate(text);
-  const from = Math.max(start, MIN_TIME_US);
-  const to = Math.min(stop + 1, MAX_TIME_US);
+function selectionOf(body: z.output<typeof DeleteBody>): DeleteSelection | null {
+  const predicate = parseDeletePredicate(body.predicate ?? '');
+  const from = Math.max(body.start, MIN_TIME_US);
+  const to = Math.min(body.stop + 1, MAX_TIME_US);
   if (from >= to) return null;
   return {
     start: from,
@@ -69,26 +98,16 @@ export function deleteSelection(raw: unknown): DeleteSelection | null {
   };
 }
 
+/** Checks a delete body as the API does (for `resultant delete`) and returns what it selects. */
+export const deleteSelection = (raw: unknown): DeleteSelection | null =>
+  selectionOf(checkBody(DeleteBody, raw, deleteRefusal));
+
 /** The counts of a delete as response headers (absent where the store cannot tell). */
 export const DELETED_HEADERS = {
   results: 'Resultant-Deleted-Results',
   breakerEvents: 'Resultant-Deleted-Breaker-Events',
   series: 'Resultant-Deleted-Series',
 } as const;
-
-/** The body of a delete, for the document (deleteSelection() checks it, with its own words). */
-const DeleteBody = z.strictObject({
-  start: z.string().meta({ description: 'RFC 3339, inclusive' }),
-  stop: z.string().meta({ description: 'RFC 3339, inclusive; not before start' }),
-  predicate: z
-    .string()
-    .optional()
-    .meta({
-      description:
-        'key="value" terms joined by AND; _measurement is test_result or circuit_breaker, every other key a tag key; empty or absent: every series. No OR, !=, regular expressions or parentheses.',
-      examples: ['_measurement="test_result" AND endpoint="api"'],
-    }),
-});
 
 const ignored = 'accepted and ignored';
 
@@ -101,7 +120,12 @@ export const deleteRoutes: Route[] = [
       'Delete the points a predicate selects in a time range, with their rollups and analysis summaries (InfluxDB v2 compatible)',
     query: z.object({ org: text(ignored), bucket: text(ignored), orgID: text(ignored), bucketID: text(ignored) }),
     otherParameters: 'allowed',
-    body: { media: 'application/json', schema: DeleteBody, required: true },
+    body: {
+      media: 'application/json',
+      schema: DeleteBody,
+      required: true,
+      read: { maxBytes: MAX_DELETE_BODY, refusal: deleteRefusal },
+    },
     responses: {
       '204': {
         description:
@@ -126,14 +150,13 @@ export const deleteRoutes: Route[] = [
       '413': errorResponse('body larger than 64 KiB'),
       '415': errorResponse('the body is not JSON'),
     },
-    async handler({ req, res, env: { deps } }) {
-      const body = await readJson(req, MAX_DELETE_BODY);
-      const sel = deleteSelection(body);
+    async handler({ res, body, env: { deps } }) {
+      const sel = selectionOf(body);
       const report: DeleteReport = sel
         ? await deps.store.delete({ ...sel, nowMs: deps.clock.now() })
         : { resultsDeleted: 0, breakerEventsDeleted: 0, seriesDeleted: 0 };
-      const { start, stop, predicate } = body as Record<string, unknown>;
-      deps.logger.info({ start, stop, predicate, ...report }, 'deleted points');
+      const [start, stop] = [body.start, body.stop].map((us) => new Date(Math.floor(us / 1000)).toISOString());
+      deps.logger.info({ start, stop, predicate: body.predicate, ...report }, 'deleted points');
       if (report.resultsDeleted !== null) res.setHeader(DELETED_HEADERS.results, String(report.resultsDeleted));
       if (report.breakerEventsDeleted !== null)
         res.setHeader(DELETED_HEADERS.breakerEvents, String(report.breakerEventsDeleted));

@@ -4,14 +4,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, bodyErrors, invalid, notFound, stopNotAfterStart } from '../errors.js';
+import { AppError, invalid, notFound, stopNotAfterStart } from '../errors.js';
 import { publicRule, type Rule, RuleInput, webhookTargetProblem } from '../notify/rules.js';
 import { formatMillis } from '../time/parse.js';
 import type { AppDeps, Notifications } from './deps.js';
 
 export type { Notifications } from './deps.js';
 
-import { readJson } from './body.js';
 import { text, time, whole } from './params.js';
 import { errorResponse, type Route, route } from './route.js';
 
@@ -81,7 +80,16 @@ export const notificationRoutes: Route[] = [
     summary: 'Add a notification rule',
     description:
       "threshold is required by availability_below (a percentage above 0, at most 100), latency_above (the statistic's value, above 0) and anomaly_score_above (the absolute score, above 0). window_minutes: the minutes of data an availability or latency rule looks at; min_tests: fewer results than this in the window say nothing; lookback_days: the history the analysis behind a regression, fingerprint or anomaly rule looks at; group_by: the series a rule fires for separately, each with its own cooldown. Webhook headers are sent with each POST and never shown back or logged.",
-    body: { media: 'application/json', schema: RuleInput, required: true, name: 'NotificationRule' },
+    body: {
+      media: 'application/json',
+      schema: RuleInput,
+      required: true,
+      name: 'NotificationRule',
+      read: {
+        maxBytes: MAX_RULE_BODY,
+        refusal: ([first]) => `invalid rule: ${first!.path ? `"${first!.path}" ` : ''}${first!.message}`,
+      },
+    },
     responses: {
       '201': { description: 'the rule with its id (the Location header names it)', body: PublicRule },
       '400': errorResponse(
@@ -91,23 +99,16 @@ export const notificationRoutes: Route[] = [
       '413': errorResponse('body larger than 64 KiB'),
       '415': errorResponse('not JSON'),
     },
-    async handler({ req, res, env: { deps } }) {
-      const body = await readJson(req, MAX_RULE_BODY);
-      const parsed = RuleInput.safeParse(body);
-      if (!parsed.success) {
-        const errors = bodyErrors(parsed.error.issues);
-        const first = errors[0]!;
-        throw invalid(`invalid rule: ${first.path ? `"${first.path}" ` : ''}${first.message}`, { errors });
-      }
+    async handler({ res, body, env: { deps } }) {
       const hosts = deps.config.webhookHosts ?? [];
-      parsed.data.handlers.forEach((h, i) => {
+      body.handlers.forEach((h, i) => {
         const problem = h.type === 'webhook' ? webhookTargetProblem(h.url, hosts) : null;
         if (problem)
           throw invalid(`invalid rule: "handlers.${i}.url" ${problem}`, {
             errors: [{ path: `handlers.${i}.url`, message: problem }],
           });
       });
-      const rule: Rule = { id: randomUUID(), created_at: formatMillis(deps.clock.now()), ...parsed.data };
+      const rule: Rule = { id: randomUUID(), created_at: formatMillis(deps.clock.now()), ...body };
       try {
         await notificationsOf(deps).log.addRule(rule);
       } catch (e) {

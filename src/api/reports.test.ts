@@ -254,7 +254,7 @@ describe('POST /api/v1/reports', () => {
       [{ type: 'weekly' }, 'type'],
       [{ days: -1 }, 'days'],
       [{ filter: { 'bad key': 'x', _r: 'y' } }, 'filter._r'],
-      [{ unknown: 1 }, ''],
+      [{ unknown: 1 }, 'unknown'],
     ] as const) {
       const res = await post(s, body);
       expect(res.status, JSON.stringify(body)).toBe(400);

@@ -1,9 +1,7 @@
 // POST /api/v1/reports (docs/http-api.md; /openapi.json), declared as a route (route.ts): {type, format, days, filter} -> the document, with its content type.
 
-import { bodyErrors, invalid } from '../errors.js';
 import { collectGarbage } from '../memory.js';
 import { EXTENSIONS, ReportRequest, streamReport } from '../report/index.js';
-import { readJson } from './body.js';
 import { collectAfter } from './heavy.js';
 import { errorResponse, type Route, route } from './route.js';
 import { sourcesOf } from './sources.js';
@@ -18,7 +16,17 @@ export const reportRoutes: Route[] = [
     auth: 'read',
     summary: 'A report document (Markdown, HTML, JSON or CSV)',
     otherParameters: 'allowed',
-    body: { media: 'application/json', schema: ReportRequest, required: true },
+    body: {
+      media: 'application/json',
+      schema: ReportRequest,
+      required: true,
+      read: {
+        maxBytes: MAX_BODY,
+        emptyAs: {},
+        refusal: (errors) =>
+          `invalid report request: ${errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ')}`,
+      },
+    },
     before: () => [collectAfter],
     responses: {
       '200': {
@@ -28,16 +36,8 @@ export const reportRoutes: Route[] = [
       '400': errorResponse('invalid body; errors[] names each field'),
       '415': errorResponse('not JSON'),
     },
-    async handler({ req, res, env: { deps } }) {
-      const body = await readJson(req, MAX_BODY, {});
-      const parsed = ReportRequest.safeParse(body);
-      if (!parsed.success) {
-        const errors = bodyErrors(parsed.error.issues);
-        throw invalid(`invalid report request: ${errors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ')}`, {
-          errors,
-        });
-      }
-      const request = { ...parsed.data, tz: parsed.data.tz ?? deps.config.timezone };
+    async handler({ res, body, env: { deps } }) {
+      const request = { ...body, tz: body.tz ?? deps.config.timezone };
       // The first section is built before the answer starts (its failure is a plain error answer); the rest are sent
       // as they are built, so a long report neither sits whole in memory nor keeps the client waiting for a first byte.
       const { head, contentType, pieces } = await streamReport(sourcesOf(deps), request, {
