@@ -27,6 +27,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The end-to-end files spawn the built command; this rebuilds dist/ first when the source is newer.
+    globalSetup: ['test/support/built-cli.ts'],
     // `vitest run` (npm test) runs all three projects: every file once.
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: E2E } },

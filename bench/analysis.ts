@@ -8,7 +8,8 @@
 //   BENCH_DAYS=29.9 BENCH_ENDPOINTS=60 npm run bench:analysis   # 30 days, about 10 M results
 //
 // BENCH_ROOT runs another checkout's built service and CLI (e.g. an older commit, for before/after figures);
-// BENCH_DB starts the service on a copy of a database file the demo already filled instead of sending the demo.
+// BENCH_DB starts the service on a copy of a database file the demo already filled instead of sending the demo;
+// BENCH_SAVE_DB keeps this run's database file there (to run BENCH_DB against it later).
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
       console.error(`${type}: ${sec(first)}, again ${sec(again)} (${first.bytes} bytes)`);
     }
     const peak = await svc.stop();
+    if (process.env.BENCH_SAVE_DB) copyFileSync(db, process.env.BENCH_SAVE_DB);
 
     console.log(
       `\n## Analyses and reports over ${DAYS} days of the demo fleet (${ENDPOINTS} endpoints), ${new Date().toISOString().slice(0, 10)}\n`,

@@ -330,7 +330,7 @@ describe('POST /api/v1/analyze', () => {
       [{ analysis_types: ['trends', 'nope'] }, 'analysis_types.1'],
       [{ filter: { _bad: 'x' } }, 'filter._bad'],
       [{ filter: { region: 5 } }, 'filter.region'],
-      [{ extra: 1 }, ''],
+      [{ extra: 1 }, 'extra'],
       [{ metric: 'success' }, 'metric'],
       [{ options: { trends: { alpha: 'x' } } }, 'alpha'],
     ];

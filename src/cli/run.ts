@@ -1,4 +1,4 @@
-// Entry point of the `resultant` command (bin/resultant.js runs the compiled copy; tests run this file with tsx).
+// Entry point of the `resultant` command (bin/resultant.js runs the compiled copy, also in the end-to-end tests).
 import { main } from './index.js';
 
 process.exitCode = await main(process.argv);

@@ -93,7 +93,7 @@ describe('notification rules', () => {
       [{ name: 'a', kind: 'regression', handlers: [{ type: 'webhook', url: 'ftp://x' }] }, 'handlers.0.url'],
       [{ name: 'a', kind: 'regression', filter: { _bad: 'x' } }, 'filter._bad'],
       [{ name: 'a', kind: 'bogus' }, 'kind'],
-      [{ name: 'a', kind: 'regression', colour: 'red' }, ''],
+      [{ name: 'a', kind: 'regression', colour: 'red' }, 'colour'],
       [{ name: '', kind: 'regression' }, 'name'],
     ];
     for (const [rule, path] of cases) {

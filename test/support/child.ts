@@ -1,9 +1,10 @@
-// Runs the real `resultant` command in a child process (through tsx, from source) for end-to-end tests.
+// Runs the real `resultant` command in a child process for end-to-end tests: the built one (bin/resultant.js), which
+// built-cli.ts (the suite's global setup) rebuilds when the source is newer.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../bin/resultant.js', import.meta.url));
 
 export interface Child {
   proc: ChildProcess;
@@ -26,7 +27,7 @@ export function runCli(
   input?: string,
   opts: ChildOptions = {},
 ): Child {
-  const command = [process.execPath, '--import', 'tsx', ENTRY, ...args];
+  const command = [process.execPath, ENTRY, ...args];
   const [file, argv] =
     opts.fileSizeLimitBytes === undefined
       ? [command[0]!, command.slice(1)]
