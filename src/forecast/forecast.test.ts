@@ -247,6 +247,23 @@ describe('guards', () => {
       await slow.close();
     }
   }, 120_000);
+
+  it('idle workers end after idleMs, and the next forecast starts new ones with the same choice', async () => {
+    const idle = new ForecastPool({ workers: 2, timeLimitMs: 600_000, idleMs: 100 });
+    try {
+      const o = { season: 24, hourly: true, horizon: 24, level: 95 as const, model: 'auto' as const, bounds: {} };
+      const y = dailyCycle(24 * 14, 5);
+      const first = await idle.select(y, o);
+      expect(idle.liveWorkers).toBe(2);
+      await expect.poll(() => idle.liveWorkers, { timeout: 30_000, interval: 50 }).toBe(0);
+      const again = await idle.select(y, o);
+      expect(again.model.name).toBe(first.model.name);
+      expect(again.point).toEqual(first.point);
+      expect(again.candidates.map((c) => c.skipped)).toEqual(first.candidates.map((c) => c.skipped));
+    } finally {
+      await idle.close();
+    }
+  }, 120_000);
 });
 
 describe('gaps', () => {

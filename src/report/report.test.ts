@@ -200,6 +200,36 @@ describe('report content', () => {
     }
   });
 
+  it('builds the forecast before the other sections and keeps it in its place, failed or not', async () => {
+    const asked: string[] = [];
+    // Without its memoized view, so that the report reads through the watched methods.
+    const { memoized: _view, ...base } = storeSources(store, () => NOW, { forecast: async () => f.forecast() });
+    const watched = (forecast: typeof base.forecast): ReportSources => ({
+      ...base,
+      forecast: async (q) => {
+        asked.push('forecast');
+        return forecast(q);
+      },
+      totals: async (q) => {
+        asked.push('totals');
+        return base.totals(q);
+      },
+    });
+    const ok = (await createReport(watched(base.forecast), request())).report;
+    expect(asked[0]).toBe('forecast');
+    expect(ok.sections.map((s) => s.id)).toEqual(SECTIONS_OF.comprehensive);
+    expect(sectionOf(ok, 'forecast').tables[0]!.rows).toHaveLength(12);
+    asked.length = 0;
+    const failing = watched(async () => {
+      throw new Error('the worker fell over');
+    });
+    const bad = (await createReport(failing, request())).report;
+    expect(asked[0]).toBe('forecast');
+    expect(bad.sections.map((s) => s.id)).toEqual(SECTIONS_OF.comprehensive);
+    expect(sectionOf(bad, 'forecast').available).toBe(false);
+    expect(sectionOf(bad, 'overview').available).toBe(true);
+  });
+
   it('filters by tag', async () => {
     const { report } = await createReport(sources, request({ type: 'summary', filter: { region: 'us' } }));
     expect(figure(report, 'overview', 'Tests run')).toBe(inRange.filter((r) => r.tags!.region === 'us').length);
