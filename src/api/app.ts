@@ -8,6 +8,7 @@ import { AppError, codeToStatus, errorBody, isAppError } from '../errors.js';
 import { WriteAdmission } from '../ingest/index.js';
 import { createAuth } from './auth.js';
 import { isClientAbort } from './body.js';
+import { unknownChart } from './charts.js';
 import { dashboardRouter } from './dashboard.js';
 import type { AppDeps } from './deps.js';
 import { openApiDocument } from './openapi.js';
@@ -88,7 +89,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(dashboardRouter());
 
   app.use((req, _res, next) => {
-    next(new AppError('not found', `no route for ${req.method} ${req.path}`));
+    const chart = /^\/api\/v1\/charts\/([^/]+)$/.exec(req.path);
+    next(chart ? unknownChart(chart[1]!) : new AppError('not found', `no route for ${req.method} ${req.path}`));
   });
 
   // Express recognises error middleware by its four parameters.

@@ -1,6 +1,6 @@
-// GET /api/v1/charts/<type>.svg|.png (docs/http-api.md; /openapi.json), declared as a route (route.ts): the
-// parameters of the matching read, drawn on the server. Which parameters a chart takes depends on its type (the
-// path), so the handler validates the query with the type's schema (CHART_QUERIES).
+// GET /api/v1/charts/<type>.svg|.png (docs/http-api.md; /openapi.json): the parameters of the matching read, drawn
+// on the server. One route is declared per chart type (route.ts), each with its own query schema (CHART_QUERIES),
+// so the mount function checks the parameters and the document lists exactly the ones each chart takes.
 
 import { z } from 'zod';
 import { type ChartRequest, loadChart } from '../charts/load.js';
@@ -74,10 +74,15 @@ const CHART_QUERIES = {
     .superRefine(horizonWithin),
 } satisfies Record<ChartType, z.ZodObject>;
 
-/** Query parameters -> a chart request; every problem is a 400 naming the parameter. */
-export function chartRequest(type: ChartType, q: Query, defaultTz: string): ChartRequest {
-  const p = parseQuery(CHART_QUERIES[type] as z.ZodObject, q) as z.output<typeof withPeriod> &
-    Partial<z.output<(typeof CHART_QUERIES)['availability']>>;
+/** What any chart type's schema gives (each type has some of the optional parts). */
+type ChartQuery = z.output<typeof withPeriod> & Partial<z.output<(typeof CHART_QUERIES)['availability']>>;
+
+/** Query parameters -> a chart request (the CLI's); every problem is a 400 naming the parameter. */
+export const chartRequest = (type: ChartType, q: Query, defaultTz: string): ChartRequest =>
+  requestOf(type, parseQuery(CHART_QUERIES[type] as z.ZodObject, q) as ChartQuery, defaultTz);
+
+/** A chart request from the parameters its type's schema parsed. */
+function requestOf(type: ChartType, p: ChartQuery, defaultTz: string): ChartRequest {
   const r: ChartRequest = {
     type,
     tz: p.tz ?? defaultTz,
@@ -90,7 +95,7 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
     ...(p.width === undefined ? {} : { width: p.width }),
   };
   if (type === 'forecast') {
-    const { period, ...forecast } = forecastOptionsOf(parseQuery(CHART_QUERIES.forecast, q));
+    const { period, ...forecast } = forecastOptionsOf(p as unknown as z.output<(typeof CHART_QUERIES)['forecast']>);
     r.period = period;
     r.forecast = forecast;
   } else if (p.period !== undefined) r.period = p.period;
@@ -98,41 +103,35 @@ export function chartRequest(type: ChartType, q: Query, defaultTz: string): Char
   return r;
 }
 
-export const chartRoutes: Route[] = [
+/** The 404 for a chart path no route serves: an unknown type or format (app.ts answers it). */
+export const unknownChart = (file: string) =>
+  notFound(
+    `no chart "${file.slice(0, 60)}"; charts are <type>.svg or <type>.png with type one of ${CHART_TYPES.join(', ')}`,
+  );
+
+const FORMATS = ['svg', 'png'] as const;
+
+export const chartRoutes: Route[] = CHART_TYPES.map((type) =>
   route({
     method: 'get',
-    path: '/api/v1/charts/:file',
+    path: `/api/v1/charts/${type}.:format`,
     auth: 'read',
-    summary: 'A chart drawn on the server: <type>.svg or <type>.png',
-    description:
-      'Every chart takes start, stop, tz, group_by, metric, limit, width and tag.<key>; latency and anomalies also period ' +
-      '(hour|day|week|month); availability period and outage_below; forecast period (hour|day), statistic, horizon, ' +
-      'level (default 80) and model, as GET /api/v1/forecast takes them.',
-    pathParams: {
-      file: { schema: { type: 'string', pattern: `^(${CHART_TYPES.join('|')})\\.(svg|png)$` } },
-    },
-    // The type's schema (CHART_QUERIES) checks the query, once the path says which chart it is.
-    otherParameters: 'allowed',
+    summary: `The ${type} chart, drawn on the server`,
+    pathParams: { format: { schema: { type: 'string', enum: [...FORMATS] } } },
+    query: CHART_QUERIES[type] as z.ZodObject,
     before: () => [collectAfter],
     responses: {
       '200': { description: 'the chart', media: { 'image/svg+xml': null, 'image/png': null } },
       '400': errorResponse('bad parameter'),
-      '404': errorResponse('unknown chart'),
+      '404': errorResponse('a format other than svg or png'),
     },
-    async handler({ req, res, env: { deps } }) {
-      const file = String(req.params.file ?? '');
-      const m = /^([a-z-]+)\.(svg|png)$/.exec(file);
-      if (!m || !(CHART_TYPES as readonly string[]).includes(m[1]!)) {
-        throw notFound(
-          `no chart "${file.slice(0, 60)}"; charts are <type>.svg or <type>.png with type one of ${CHART_TYPES.join(', ')}`,
-        );
-      }
-      const type = m[1] as ChartType;
-      const format = m[2] as 'svg' | 'png';
-      const chart = await loadChart(sourcesOf(deps), chartRequest(type, req.query as Query, deps.config.timezone));
-      const body = await renderChart(chart, format);
+    async handler({ req, res, query, env: { deps } }) {
+      const format = String(req.params.format);
+      if (!(FORMATS as readonly string[]).includes(format)) throw unknownChart(`${type}.${format}`);
+      const chart = await loadChart(sourcesOf(deps), requestOf(type, query as ChartQuery, deps.config.timezone));
+      const body = await renderChart(chart, format as (typeof FORMATS)[number]);
       res.setHeader('Cache-Control', 'no-store');
       res.type(format === 'svg' ? 'image/svg+xml' : 'image/png').send(body);
     },
   }),
-];
+);
