@@ -6,9 +6,8 @@ import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Clock, systemClock } from '../../clock.js';
 import { type AppError, invalid, isAppError, unavailable } from '../../errors.js';
-import { nextTurn } from '../../event-loop.js';
-import { type FailureKind, failureKindOf } from '../../model/fingerprint.js';
-import type { BreakerEvent, SeriesRef, WriteBatch } from '../../model/result.js';
+import { failureKindOf } from '../../model/fingerprint.js';
+import type { BreakerEvent, WriteBatch } from '../../model/result.js';
 import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
 import { formatMillis } from '../../time/parse.js';
 import type {
@@ -51,6 +50,7 @@ import {
   firstDataAfter,
   HOURS_PER_STEP,
   hourBoundaries,
+  markDirty,
   type RollupMarks,
   rollupStep,
 } from './rollup-progress.js';
@@ -68,6 +68,7 @@ import {
 } from './storage-errors.js';
 import { DiskFullness, STORAGE_FULL_RETRY_SECONDS } from './storage-health.js';
 import { appendBreakers, appendResults, appendSeries, replaceEarlier, upsertFingerprints } from './write.js';
+import { mapYielding, seriesOfBatch, WriteMemory } from './write-memory.js';
 
 export interface DuckDBStoreOptions {
   path: string;
@@ -101,16 +102,6 @@ const REOPEN_BACKOFF_MS = 5000;
 
 const DEFAULT_MEMORY_LIMIT = 256 * 1024 ** 2;
 
-/** `xs.map(f)`, giving the event loop a turn every 256 items (a write may bring 100,000 new series). */
-async function mapYielding<T, U>(xs: readonly T[], f: (x: T) => U): Promise<U[]> {
-  const out: U[] = new Array<U>(xs.length);
-  for (let i = 0; i < xs.length; i++) {
-    if (i > 0 && i % 256 === 0) await nextTurn();
-    out[i] = f(xs[i]!);
-  }
-  return out;
-}
-
 /**
  * Exact-percentile bounds from the memory limit: every reader connection (and the writer) may run a query at once,
  * so each slice keeps its values to an equal share (about 64 bytes a value in DuckDB's quantile state, measured),
@@ -122,23 +113,16 @@ export function exactLimitsFor(memoryBytes: number, readers: number): ExactLimit
   return { sliceRows, maxRows: Math.min(EXACT_LIMITS.maxRows, 4 * sliceRows) };
 }
 
-/** Fingerprints remembered as stored (each write skips their INSERT OR IGNORE). */
-const MAX_KNOWN_FINGERPRINTS = 100_000;
-
 export class DuckDBStore implements Store {
   private readonly lock = new SerialLock();
   private reg = new SeriesRegistry();
-  /**
-   * Per series id, the latest result time (µs) stored, read at open and kept by writes (scanLatest). Retention
-   * and cleanup leave it as it was: a later time than the stored one only makes a write look its rows up.
-   */
-  private latestResult = new ShardedMap<number, number>();
+  /** What writes remember between them: each series' latest result time, the fingerprints known stored. */
+  private readonly memory = new WriteMemory();
   /** The rollup watermarks and the raw floor, as committed (restored when a transaction rolls back). */
   private readonly marks: RollupMarks = { hourly: null, daily: null, rawFloor: 0 };
   private nextResultId = 1;
   private nextBreakerId = 1;
   private closed = false;
-  private readonly knownFingerprints = new Set<string>();
   private readonly exactLimits: ExactLimits;
   private readonly clock: Clock;
   /** Null only while the database is being reopened, or after reopening it failed. */
@@ -225,7 +209,7 @@ export class DuckDBStore implements Store {
       reg.add({ id: r.series_id, key: r.series_key, measurement, tags, config: configOfSeries(measurement, tags) });
     }
     this.reg = reg;
-    this.knownFingerprints.clear();
+    this.memory.forgetFingerprints();
     const meta = await readMeta(this.writer);
     this.marks.hourly = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
     this.marks.daily = meta.daily_watermark ? Number(meta.daily_watermark) : null;
@@ -258,7 +242,7 @@ export class DuckDBStore implements Store {
       `SELECT series_id AS s, epoch_us(max(time))::DOUBLE AS t FROM results GROUP BY series_id`,
     );
     for (const r of stored) latest.set(r.s, r.t);
-    this.latestResult = latest;
+    this.memory.latest = latest;
   }
 
   /**
@@ -447,32 +431,8 @@ export class DuckDBStore implements Store {
   }
 
   private async writeLocked(batch: WriteBatch): Promise<void> {
-    const ids = new Map<SeriesRef, number>();
-    const fresh: SeriesRecord[] = [];
-    /** New series of this write by key (a batch may hold several SeriesRef objects of one series). */
-    const pending = new Map<string, number>();
-    const resolve = (s: SeriesRef): number => {
-      let id = ids.get(s);
-      if (id === undefined) {
-        id = this.reg.get(s.key)?.id ?? pending.get(s.key);
-        if (id === undefined) {
-          id = this.reg.nextId(fresh.length);
-          pending.set(s.key, id);
-          fresh.push({
-            id,
-            key: s.key,
-            measurement: s.measurement,
-            tags: s.tags,
-            config: configOfSeries(s.measurement, s.tags),
-          });
-        }
-        ids.set(s, id);
-      }
-      return id;
-    };
-    const resultIds = await mapYielding(batch.results.series, resolve);
-    const scan = await this.scanLatest(batch, resultIds);
-    const breakerIds = await mapYielding(batch.breakers.series, resolve);
+    const { resultIds, breakerIds, fresh } = await seriesOfBatch(batch, this.reg);
+    const scan = await this.memory.scan(batch, resultIds);
     const max = this.opts.maxSeries ?? Infinity;
     if (fresh.length > 0 && this.reg.size + fresh.length > max) {
       throw invalid(
@@ -484,11 +444,11 @@ export class DuckDBStore implements Store {
     try {
       await appendSeries(conn, fresh, this.clock.now());
       await appendResults(conn, batch, resultIds, this.nextResultId);
-      await upsertFingerprints(conn, this.newFingerprints(batch));
+      await upsertFingerprints(conn, this.memory.newFingerprints(batch));
       await appendBreakers(conn, batch, breakerIds, this.nextBreakerId);
       if (scan.replacing) await replaceEarlier(conn, 'results', this.nextResultId, batch.results.time);
       await replaceEarlier(conn, 'breaker_events', this.nextBreakerId, batch.breakers.time);
-      await this.markDirty(conn, batch);
+      await markDirty(conn, batch, this.marks, this.opts.timezone);
       // Readers map the rows they read to series through the registry: it knows the new series before the commit
       // makes their rows visible (a registered series without rows yet reads as empty).
       await mapYielding(fresh, (f) => this.reg.add(f));
@@ -498,87 +458,10 @@ export class DuckDBStore implements Store {
       this.reg.remove(fresh.map((f) => f.id));
       throw e;
     }
-    this.rememberFingerprints(batch);
-    await this.rememberLatest(scan.latest);
+    this.memory.rememberFingerprints(batch);
+    await this.memory.rememberLatest(scan.latest);
     this.nextResultId += batch.results.time.length;
     this.nextBreakerId += batch.breakers.time.length;
-  }
-
-  /**
-   * The latest time per series of a write, and whether the write may replace results (one per series and
-   * timestamp): not when every point is later than its series' latest stored result and than the points before it
-   * of its series in the write, as with a live writer's points, which then skip the lookup of the rows they would
-   * replace. Yields to the event loop every few thousand rows (a write may hold 100,000 series).
-   */
-  private async scanLatest(
-    batch: WriteBatch,
-    ids: readonly number[],
-  ): Promise<{ replacing: boolean; latest: Map<number, number> }> {
-    const time = batch.results.time;
-    const latest = new Map<number, number>();
-    let replacing = false;
-    for (let i = 0; i < time.length; i++) {
-      if (i > 0 && i % 4096 === 0) await nextTurn();
-      const id = ids[i]!;
-      const t = time[i]!;
-      const before = latest.get(id);
-      if (before === undefined) {
-        if (t <= (this.latestResult.get(id) ?? -Infinity)) replacing = true;
-        latest.set(id, t);
-      } else if (t <= before) replacing = true;
-      else latest.set(id, t);
-    }
-    return { replacing, latest };
-  }
-
-  /** After a commit: the latest result time of each series the write wrote to. */
-  private async rememberLatest(latest: Map<number, number>): Promise<void> {
-    let n = 0;
-    for (const [id, t] of latest) {
-      if (++n % 4096 === 0) await nextTurn();
-      if (t > (this.latestResult.get(id) ?? -Infinity)) this.latestResult.set(id, t);
-    }
-  }
-
-  /** Fingerprints of the batch not yet known to be in the `fingerprints` table. */
-  private newFingerprints(batch: WriteBatch): FailureKind[] {
-    return [...batch.failureKinds.values()].filter((k) => !this.knownFingerprints.has(k.fingerprint));
-  }
-
-  /** After a commit: the batch's fingerprints are stored (a bounded memo; forgetting one only costs an INSERT OR IGNORE). */
-  private rememberFingerprints(batch: WriteBatch): void {
-    if (this.knownFingerprints.size + batch.failureKinds.size > MAX_KNOWN_FINGERPRINTS) this.knownFingerprints.clear();
-    for (const fp of batch.failureKinds.keys()) this.knownFingerprints.add(fp);
-  }
-
-  /** Records buckets below the watermarks that this write changes, in the same transaction as the rows. */
-  private async markDirty(conn: DuckDBConnection, batch: WriteBatch): Promise<void> {
-    const hw = this.marks.hourly;
-    if (hw === null) return;
-    const hours = new Set<number>();
-    for (const t of batch.results.time) {
-      const ms = t / 1000;
-      if (ms < hw) hours.add(floorHour(ms));
-    }
-    if (hours.size === 0) return;
-    const p = new ParamBag();
-    const list = [...hours].sort((a, b) => a - b);
-    await conn.run(
-      `INSERT OR IGNORE INTO dirty_hours SELECT make_timestamptz(unnest(${p.bigints(list.map((h) => h * 1000))}))`,
-      p.values,
-      p.types,
-    );
-    const dw = this.marks.daily;
-    if (dw === null) return;
-    const days = new Set<number>();
-    for (const h of list) if (h < dw) days.add(bucketStart('day', this.opts.timezone, h));
-    if (days.size === 0) return;
-    const q = new ParamBag();
-    await conn.run(
-      `INSERT OR IGNORE INTO dirty_days SELECT make_timestamptz(unnest(${q.bigints([...days].map((d) => d * 1000))}))`,
-      q.values,
-      q.types,
-    );
   }
 
   oldestWritableTime(nowMs: number): number {
@@ -686,7 +569,7 @@ export class DuckDBStore implements Store {
         this.transaction(() => expireBefore(this.writer, this.opts.timezone, this.marks, cuts)).then(
           ({ gone, ...r }) => {
             this.reg.remove(gone);
-            this.knownFingerprints.clear();
+            this.memory.forgetFingerprints();
             return r;
           },
         ),
@@ -737,12 +620,12 @@ export class DuckDBStore implements Store {
         deleteRows(this.writer, tz, this.marks, { startUs, stopUs: q.stop, resultIds, breakerIds }),
       );
       this.reg.remove(done.gone);
-      this.knownFingerprints.clear();
+      this.memory.forgetFingerprints();
       for (const [id, t] of done.latest) {
-        if (t === null) this.latestResult.delete(id);
-        else this.latestResult.set(id, t);
+        if (t === null) this.memory.latest.delete(id);
+        else this.memory.latest.set(id, t);
       }
-      for (const id of done.gone) this.latestResult.delete(id);
+      for (const id of done.gone) this.memory.latest.delete(id);
       return { resultsDeleted: done.results, breakerEventsDeleted: done.breakers, seriesDeleted: done.gone.length };
     }, 'write');
   }

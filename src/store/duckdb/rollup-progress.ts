@@ -1,6 +1,8 @@
 // The rollup state machine of the DuckDB store: what the next bounded step rolls up (hours and days that took late
 // writes, then new closed hours, then new closed days once all their hours are in) and how the watermarks move.
 // Each step runs inside the writer's transaction (index.ts); the SQL of rolling up one run of buckets is rollup.ts.
+
+import type { WriteBatch } from '../../model/result.js';
 import { bucketStart, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
 import { type Range, runs } from '../../time/ranges.js';
 import { type DuckDBConnection, queryRows } from './db.js';
@@ -152,4 +154,39 @@ export function hourBoundaries(run: Range): number[] {
   const out: number[] = [];
   for (let t = run[0]; t <= run[1]; t += HOUR_MS) out.push(t);
   return out;
+}
+
+/** Records buckets below the watermarks that a write changes, in the same transaction as its rows. */
+export async function markDirty(
+  conn: DuckDBConnection,
+  batch: WriteBatch,
+  marks: RollupMarks,
+  timezone: string,
+): Promise<void> {
+  const hw = marks.hourly;
+  if (hw === null) return;
+  const hours = new Set<number>();
+  for (const t of batch.results.time) {
+    const ms = t / 1000;
+    if (ms < hw) hours.add(floorHour(ms));
+  }
+  if (hours.size === 0) return;
+  const p = new ParamBag();
+  const list = [...hours].sort((a, b) => a - b);
+  await conn.run(
+    `INSERT OR IGNORE INTO dirty_hours SELECT make_timestamptz(unnest(${p.bigints(list.map((h) => h * 1000))}))`,
+    p.values,
+    p.types,
+  );
+  const dw = marks.daily;
+  if (dw === null) return;
+  const days = new Set<number>();
+  for (const h of list) if (h < dw) days.add(bucketStart('day', timezone, h));
+  if (days.size === 0) return;
+  const q = new ParamBag();
+  await conn.run(
+    `INSERT OR IGNORE INTO dirty_days SELECT make_timestamptz(unnest(${q.bigints([...days].map((d) => d * 1000))}))`,
+    q.values,
+    q.types,
+  );
 }
