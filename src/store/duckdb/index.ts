@@ -6,7 +6,6 @@ import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Clock, systemClock } from '../../clock.js';
 import { type AppError, invalid, isAppError, unavailable } from '../../errors.js';
-import { failureKindOf } from '../../model/fingerprint.js';
 import type { BreakerEvent, WriteBatch } from '../../model/result.js';
 import { bucketStart, DAY_MS, floorHour, HOUR_MS, nextBucketStart } from '../../time/buckets.js';
 import { formatMillis } from '../../time/parse.js';
@@ -42,21 +41,20 @@ import {
 } from './analysis-reads.js';
 import { ConnectionPool, type DuckDBConnection, openInstance, queryRows, SerialLock } from './db.js';
 import { deleteFloor, deleteRows, hasDataBefore } from './delete.js';
+import { loadState, upgradeFrom1 } from './load.js';
 import { readBreakerEvents, readResults, readSeries } from './reads.js';
 import { expireBefore, retentionCuts } from './retention.js';
-import { rollupRun, summariesRun } from './rollup.js';
+import { rollupRun } from './rollup.js';
 import {
   bumpGeneration,
-  firstDataAfter,
   HOURS_PER_STEP,
   hourBoundaries,
   markDirty,
   type RollupMarks,
   rollupStep,
 } from './rollup-progress.js';
-import { migrate, readMeta, writeMeta } from './schema.js';
-import { configOfSeries, type SeriesRecord, SeriesRegistry } from './series-registry.js';
-import { ShardedMap } from './sharded-map.js';
+import { migrate, readMeta } from './schema.js';
+import { type SeriesRecord, SeriesRegistry } from './series-registry.js';
 import { ParamBag } from './sql.js';
 import {
   firstLine,
@@ -152,7 +150,9 @@ export class DuckDBStore implements Store {
     const db = await DuckDBStore.connect(opts, async (writer) => void (await migrate(writer)));
     const store = new DuckDBStore(db, opts);
     await store.load();
-    if ((await readMeta(db.writer)).upgrade_from === '1') await store.upgradeFrom1();
+    if ((await readMeta(db.writer)).upgrade_from === '1') {
+      await upgradeFrom1(store.writer, store.reg, store.marks, (fn) => store.transaction(fn), opts.warn);
+    }
     return store;
   }
 
@@ -194,110 +194,14 @@ export class DuckDBStore implements Store {
 
   /** Reads the series catalogue, the watermarks and the next ids from the file (at open, and after a reopen). */
   private async load(): Promise<void> {
-    const rows = await queryRows<{
-      series_id: number;
-      measurement: string;
-      series_key: string;
-      tags: { key: string; value: string }[];
-    }>(this.writer, `SELECT series_id, measurement, series_key, tags FROM series`);
-    // Built apart and swapped in whole: a read that plans meanwhile sees the old catalogue, never half of one.
-    const reg = new SeriesRegistry();
-    for (const r of rows) {
-      const tags: Record<string, string> = {};
-      for (const e of r.tags) tags[e.key] = e.value;
-      const measurement = r.measurement as SeriesRecord['measurement'];
-      reg.add({ id: r.series_id, key: r.series_key, measurement, tags, config: configOfSeries(measurement, tags) });
-    }
-    this.reg = reg;
+    // Read whole, then swapped in: a read that plans meanwhile sees the old catalogue, never half of one.
+    const st = await loadState(this.writer, this.opts.timezone, this.opts.warn);
+    this.reg = st.reg;
     this.memory.forgetFingerprints();
-    const meta = await readMeta(this.writer);
-    this.marks.hourly = meta.hourly_watermark ? Number(meta.hourly_watermark) : null;
-    this.marks.daily = meta.daily_watermark ? Number(meta.daily_watermark) : null;
-    this.marks.rawFloor = meta.raw_floor ? Number(meta.raw_floor) : 0;
-    if (meta.daily_tz !== this.opts.timezone) {
-      if (meta.daily_tz) {
-        this.opts.warn?.(
-          `daily rollups were built for time zone ${meta.daily_tz}; rebuilding them for ${this.opts.timezone} from raw data (hourly rollups keep serving older days)`,
-        );
-      }
-      await this.writer.run('BEGIN TRANSACTION');
-      await this.writer.run('DELETE FROM rollup_day');
-      await this.writer.run('DELETE FROM rollup_day_bins');
-      await this.writer.run('DELETE FROM dirty_days');
-      await writeMeta(this.writer, 'daily_watermark', null);
-      await writeMeta(this.writer, 'daily_tz', this.opts.timezone);
-      await bumpGeneration(this.writer);
-      await this.writer.run('COMMIT');
-      this.marks.daily = null;
-    }
-    const ids = await queryRows<{ r: number; b: number }>(
-      this.writer,
-      `SELECT (SELECT coalesce(max(id), 0) FROM results)::DOUBLE AS r, (SELECT coalesce(max(id), 0) FROM breaker_events)::DOUBLE AS b`,
-    );
-    this.nextResultId = ids[0]!.r + 1;
-    this.nextBreakerId = ids[0]!.b + 1;
-    const latest = new ShardedMap<number, number>();
-    const stored = await queryRows<{ s: number; t: number }>(
-      this.writer,
-      `SELECT series_id AS s, epoch_us(max(time))::DOUBLE AS t FROM results GROUP BY series_id`,
-    );
-    for (const r of stored) latest.set(r.s, r.t);
-    this.memory.latest = latest;
-  }
-
-  /**
-   * Finishes the move from schema version 1 (see migrate): each series' configuration, each failed result's
-   * fingerprint, and the summaries of every rolled-up hour whose raw rows are kept. Each step is a transaction and
-   * can run again, so an interrupted upgrade resumes at the next open.
-   */
-  private async upgradeFrom1(): Promise<void> {
-    this.opts.warn?.(
-      "upgrading the database to schema version 2: fingerprints of failed results and the analyses' hourly summaries",
-    );
-    const conn = this.writer;
-    const tests = this.reg.match({}, 'test_result');
-    for (let i = 0; i < tests.length; i += 5000) {
-      const part = tests.slice(i, i + 5000);
-      const p = new ParamBag();
-      await conn.run(
-        `UPDATE series SET config = m.config
-         FROM (SELECT unnest(${p.ints(part.map((s) => s.id))}) AS id, unnest(${p.strs(part.map((s) => s.config))}) AS config) m
-         WHERE series.series_id = m.id`,
-        p.values,
-        p.types,
-      );
-    }
-    // One fingerprint per distinct (error type, message) of the failed results, in slices.
-    for (;;) {
-      const missing = await queryRows<{ et: string | null; e: string | null }>(
-        conn,
-        `SELECT DISTINCT error_type AS et, error AS e FROM results WHERE NOT success AND fingerprint IS NULL LIMIT 2000`,
-      );
-      if (missing.length === 0) break;
-      const kinds = missing.map((m) => failureKindOf(m.et, m.e));
-      await this.transaction(async () => {
-        await upsertFingerprints(conn, new Map(kinds.map((k) => [k.fingerprint, k])).values());
-        const p = new ParamBag();
-        await conn.run(
-          `UPDATE results SET fingerprint = m.fp
-           FROM (SELECT unnest(${p.strs(missing.map((m) => m.et))}) AS et, unnest(${p.strs(missing.map((m) => m.e))}) AS e,
-                        unnest(${p.strs(kinds.map((k) => k.fingerprint))}) AS fp) m
-           WHERE NOT results.success AND results.fingerprint IS NULL
-             AND results.error_type IS NOT DISTINCT FROM m.et AND results.error IS NOT DISTINCT FROM m.e`,
-          p.values,
-          p.types,
-        );
-      });
-    }
-    const first = await firstDataAfter(this.writer, this.marks.rawFloor);
-    const hw = this.marks.hourly;
-    if (first !== null && hw !== null) {
-      for (let h = floorHour(first); h < hw; h += HOURS_PER_STEP * HOUR_MS) {
-        const to = Math.min(hw, h + HOURS_PER_STEP * HOUR_MS);
-        await this.transaction(() => summariesRun(conn, h, to));
-      }
-    }
-    await writeMeta(conn, 'upgrade_from', null);
+    this.memory.latest = st.latest;
+    Object.assign(this.marks, st.marks);
+    this.nextResultId = st.nextResultId;
+    this.nextBreakerId = st.nextBreakerId;
   }
 
   // ---- writes ----------------------------------------------------------------------------------------------
