@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aggregatesCached } from '../../../test/support/aggregates-cached.js';
 import { batchOf, HOUR, type7 } from '../../../test/support/helpers.js';
@@ -68,6 +69,69 @@ describe('DuckDB store specifics', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('finishes the upgrade from schema version 1 at open: configurations, fingerprints and hourly summaries as if never missing', async () => {
+    const path = tempDb();
+    const rows = [];
+    for (let h = 0; h < 30; h++)
+      for (const endpoint of ['a', 'b'])
+        for (let k = 0; k < 3; k++) {
+          const fail = (h + k) % 4 === 0;
+          rows.push({
+            t: T0 + h * HOUR + k * 600_000,
+            latency: 10 + h + k,
+            tags: { endpoint, test: `t${k}` },
+            success: !fail,
+            ...(fail ? { error: k === 1 ? 'connection refused' : `timeout after ${h} ms` } : {}),
+          });
+        }
+    const fresh = await DuckDBStore.open({ path, timezone: 'UTC', rawRetentionDays: 3650 });
+    await fresh.write(batchOf(rows));
+    await fresh.rollup(T0 + 40 * HOUR);
+    await fresh.close();
+    const contents = async (): Promise<unknown[]> => {
+      const db = await DuckDBInstance.create(path);
+      const c = await db.connect();
+      const out: unknown[] = [];
+      for (const q of [
+        'SELECT series_id, config FROM series ORDER BY ALL',
+        'SELECT id, fingerprint FROM results ORDER BY ALL',
+        'SELECT * FROM fingerprints ORDER BY ALL',
+        'SELECT * FROM run_hour ORDER BY ALL',
+        'SELECT * FROM failure_hour ORDER BY ALL',
+      ])
+        out.push((await c.runAndReadAll(q)).getRowObjectsJson());
+      c.closeSync();
+      db.closeSync();
+      return out;
+    };
+    const expected = await contents();
+    expect((expected[4] as unknown[]).length).toBeGreaterThan(0);
+    // What a file of schema version 1 lacked.
+    const db = await DuckDBInstance.create(path);
+    const c = await db.connect();
+    for (const q of [
+      'DROP TABLE run_hour',
+      'DROP TABLE failure_hour',
+      'DROP TABLE fingerprints',
+      'ALTER TABLE series DROP COLUMN config',
+      'ALTER TABLE results DROP COLUMN fingerprint',
+      "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+    ])
+      await c.run(q);
+    c.closeSync();
+    db.closeSync();
+    const warnings: string[] = [];
+    const upgraded = await DuckDBStore.open({
+      path,
+      timezone: 'UTC',
+      rawRetentionDays: 3650,
+      warn: (m) => warnings.push(m),
+    });
+    await upgraded.close();
+    expect(warnings.join('\n')).toMatch(/upgrading the database to schema version 2/);
+    expect(await contents()).toEqual(expected);
   });
 
   it("says a corrupt file is corrupt, in DuckDB's words, not that another process holds it", async () => {
