@@ -253,8 +253,10 @@ describe('guards', () => {
     try {
       const o = { season: 24, hourly: true, horizon: 24, level: 95 as const, model: 'auto' as const, bounds: {} };
       const y = dailyCycle(24 * 14, 5);
-      const first = await idle.select(y, o);
+      // The jobs are handed to the workers before select first waits: both run while it is pending.
+      const pending = idle.select(y, o);
       expect(idle.liveWorkers).toBe(2);
+      const first = await pending;
       await expect.poll(() => idle.liveWorkers, { timeout: 30_000, interval: 50 }).toBe(0);
       const again = await idle.select(y, o);
       expect(again.model.name).toBe(first.model.name);
