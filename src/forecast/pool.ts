@@ -26,8 +26,8 @@ export interface PoolOptions {
   /** Jobs waiting per worker before new forecasts are refused with 503. */
   maxQueue?: number;
   /**
-   * A worker with no job for this long ends (default 1 s). A forecast that starts new workers takes about 0.6 s
-   * more (0.75 s instead of 0.16 s for two weeks of hourly data, measured 2026-12-07).
+   * A worker with no job for this long ends (default 1 s). A forecast that starts new workers takes 0.2-0.6 s
+   * more (docs/forecasts.md: through the service, p50 676-771 ms against 446-474 ms back to back, 2026-12-07).
    */
   idleMs?: number;
 }
