@@ -1,9 +1,9 @@
 // One scenario of test runs shared by the store contract suite and the InfluxDB store's own tests of the analyses'
 // inputs: the rows written, a window that starts and ends inside an hour, and the run summaries per configuration
-// and hour (the worker left out of the configuration) that every store must give for it.
+// and hour (the worker left out of the configuration) and failure summaries that every store must give for it.
 
 import { emptyRunSummary } from '../../src/store/run-summaries.js';
-import type { RunSummary } from '../../src/store/types.js';
+import type { FailureSummaries, RunSummary } from '../../src/store/types.js';
 import { HOUR_MS } from '../../src/time/buckets.js';
 import type { Row } from './helpers.js';
 
@@ -106,3 +106,34 @@ export const RUN_SUMMARIES: RunSummary[] = [
     streak: 1,
   }),
 ];
+
+/** A cut asked of the failure summaries inside the window's second hour: 11:20. */
+export const FAILURE_CUT = T0 + 80 * M;
+
+/**
+ * Failure summaries as rows to compare: worker, piece start, failures, first and last time, example, and the
+ * fingerprint's category; by piece start, then worker.
+ */
+export const failureRows = (got: FailureSummaries): unknown[][] =>
+  got.rows
+    .map((r) => [
+      r.series.worker,
+      r.start,
+      r.failures,
+      r.firstTime,
+      r.lastTime,
+      r.example,
+      got.fingerprints.get(r.fingerprint)?.category,
+    ])
+    .sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0])));
+
+/** The failure summaries of test=a in RUN_WINDOW cut at FAILURE_CUT (as failureRows gives them). */
+export const FAILURE_ROWS: unknown[][] = [
+  ['w1', T0 + 7 * M, 1, us(50), us(50), 'timeout after 4980 ms', 'timeout'],
+  ['w2', T0 + 7 * M, 1, us(10), us(10), 'timeout after 5012 ms', 'timeout'],
+  ['w2', T0 + HOUR_MS, 1, us(65), us(65), 'connect ECONNREFUSED 10.0.0.7:5432', 'connection'],
+  ['w1', FAILURE_CUT, 1, us(90), us(90), 'timeout after 12 s', 'timeout'],
+];
+
+/** What the timeouts of RUN_ROWS share: one fingerprint, whose pattern says so. */
+export const TIMEOUT_KIND = { category: 'timeout', errorType: null, pattern: 'timeout after <duration>' };

@@ -9,7 +9,16 @@ import { appendRunSummary, emptyRunSummary } from '../../src/store/run-summaries
 import type { RunQuery, RunSummary, Store } from '../../src/store/types.js';
 import { aggregatesCached } from './aggregates-cached.js';
 import { batchOf, DAY, type Expected, expectedOf, HOUR, type Row, relErr } from './helpers.js';
-import { byPiece, RUN_ROWS, RUN_SUMMARIES, RUN_WINDOW } from './run-scenario.js';
+import {
+  byPiece,
+  FAILURE_CUT,
+  FAILURE_ROWS,
+  failureRows,
+  RUN_ROWS,
+  RUN_SUMMARIES,
+  RUN_WINDOW,
+  TIMEOUT_KIND,
+} from './run-scenario.js';
 
 export interface ContractOptions {
   /** A new, empty store whose daily rollups use `timezone`. */
@@ -619,40 +628,12 @@ export function runStoreContract(opts: ContractOptions): void {
       await s.write(batchOf(runRows));
       for (const phase of ['raw', 'rolled up']) {
         if (phase === 'rolled up') await s.rollup(LATER);
-        const got = await s.failureSummaries({ ...window, filters: { test: ['a'] }, cuts: [T0 + 80 * M] });
-        const rows = got.rows
-          .map((r) => [
-            r.series.worker,
-            r.start,
-            r.failures,
-            r.firstTime,
-            r.lastTime,
-            r.example,
-            got.fingerprints.get(r.fingerprint)?.category,
-          ])
-          .sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0])));
-        expect(rows, phase).toEqual([
-          ['w1', T0 + 7 * M, 1, (T0 + 50 * M) * 1000, (T0 + 50 * M) * 1000, 'timeout after 4980 ms', 'timeout'],
-          ['w2', T0 + 7 * M, 1, (T0 + 10 * M) * 1000, (T0 + 10 * M) * 1000, 'timeout after 5012 ms', 'timeout'],
-          [
-            'w2',
-            T0 + HOUR,
-            1,
-            (T0 + 65 * M) * 1000,
-            (T0 + 65 * M) * 1000,
-            'connect ECONNREFUSED 10.0.0.7:5432',
-            'connection',
-          ],
-          ['w1', T0 + 80 * M, 1, (T0 + 90 * M) * 1000, (T0 + 90 * M) * 1000, 'timeout after 12 s', 'timeout'],
-        ]);
+        const got = await s.failureSummaries({ ...window, filters: { test: ['a'] }, cuts: [FAILURE_CUT] });
+        expect(failureRows(got), phase).toEqual(FAILURE_ROWS);
         // The two timeouts of w1 and w2 share one fingerprint; the pattern says what they share.
         const timeouts = got.rows.filter((r) => got.fingerprints.get(r.fingerprint)?.category === 'timeout');
         expect(new Set(timeouts.map((r) => r.fingerprint)).size).toBe(1);
-        expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual({
-          category: 'timeout',
-          errorType: null,
-          pattern: 'timeout after <duration>',
-        });
+        expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual(TIMEOUT_KIND);
         // Fingerprints seen before the window (test=b's timeout at 10:20 is in it, not before).
         const before = await s.failureFingerprints({ start: T0, stop: T0 + 15 * M, filters: {} });
         expect(before).toEqual(new Set([timeouts[0]!.fingerprint]));

@@ -8,7 +8,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, type Row } from '../../../test/support/helpers.js';
 import { annotatedCsv, type CsvTable, InfluxImitation } from '../../../test/support/influx-imitation.js';
 import { imitationStore } from '../../../test/support/influx-imitation-contract.js';
-import { byPiece, piece, RUN_ROWS, RUN_SUMMARIES, RUN_WINDOW } from '../../../test/support/run-scenario.js';
+import {
+  byPiece,
+  FAILURE_CUT,
+  FAILURE_ROWS,
+  failureRows,
+  piece,
+  RUN_ROWS,
+  RUN_SUMMARIES,
+  RUN_WINDOW,
+  TIMEOUT_KIND,
+} from '../../../test/support/run-scenario.js';
 import { mergeRunSummaries } from '../../analysis/flaky-tests.js';
 import { type ConfigurationRule, configurationOf } from '../../model/configuration.js';
 import { EXAMPLE_CHARS, failureKindOf } from '../../model/fingerprint.js';
@@ -615,28 +625,10 @@ describe('run summaries merged over chunks (property)', () => {
 });
 
 describe('failure summaries (failure patterns)', () => {
-  const contractRows = (got: Awaited<ReturnType<InfluxStore['failureSummaries']>>) =>
-    got.rows
-      .map((r) => [
-        r.series.worker,
-        r.start,
-        r.failures,
-        r.firstTime,
-        r.lastTime,
-        r.example,
-        got.fingerprints.get(r.fingerprint)?.category,
-      ])
-      .sort((x, y) => Number(x[1]) - Number(y[1]) || String(x[0]).localeCompare(String(y[0])));
-
   it('maps pieces cut at hours and at a cut, with the newest message, and derives what each fingerprint means', async () => {
     const s = await open(runRows, { now: NEAR, rawDays: 30 });
-    const got = await s.failureSummaries({ ...window, filters: { test: ['a'] }, cuts: [T0 + 80 * M] });
-    expect(contractRows(got)).toEqual([
-      ['w1', T0 + 7 * M, 1, us(50), us(50), 'timeout after 4980 ms', 'timeout'],
-      ['w2', T0 + 7 * M, 1, us(10), us(10), 'timeout after 5012 ms', 'timeout'],
-      ['w2', T0 + HOUR_MS, 1, us(65), us(65), 'connect ECONNREFUSED 10.0.0.7:5432', 'connection'],
-      ['w1', T0 + 80 * M, 1, us(90), us(90), 'timeout after 12 s', 'timeout'],
-    ]);
+    const got = await s.failureSummaries({ ...window, filters: { test: ['a'] }, cuts: [FAILURE_CUT] });
+    expect(failureRows(got)).toEqual(FAILURE_ROWS);
     // One query, its window read as two segments (10:07 to 11:20, 11:20 to 12:30).
     expect(queries).toHaveLength(1);
     expect(timesIn(queries[0]!, 'seg').map(([a, b]) => [iso(a), iso(b)])).toEqual([
@@ -645,11 +637,7 @@ describe('failure summaries (failure patterns)', () => {
     ]);
     const timeouts = got.rows.filter((r) => got.fingerprints.get(r.fingerprint)?.category === 'timeout');
     expect(new Set(timeouts.map((r) => r.fingerprint)).size).toBe(1);
-    expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual({
-      category: 'timeout',
-      errorType: null,
-      pattern: 'timeout after <duration>',
-    });
+    expect(got.fingerprints.get(timeouts[0]!.fingerprint)).toEqual(TIMEOUT_KIND);
     expect(got.rows.map((r) => r.series)).toContainEqual({ test: 'a', worker: 'w1' }); // the fingerprint column is no tag
   });
 
@@ -680,21 +668,17 @@ describe('failure summaries (failure patterns)', () => {
       start: T0,
       stop: T0 + 3 * HOUR_MS,
       filters: { test: ['a'] },
-      cuts: [T0 + 80 * M],
+      cuts: [FAILURE_CUT],
     });
     expect(queries.map((q) => [q.includes('"resultant_hourly"'), ...rangeOf(q).map(iso)])).toEqual([
       [true, '2026-11-21T10:00:00.000Z', '2026-11-21T11:00:00.000Z'],
       [true, '2026-11-21T12:00:00.000Z', '2026-11-21T13:00:00.000Z'],
     ]);
-    expect(contractRows(got)).toEqual([
+    expect(failureRows(got)).toEqual([
       ['w1', T0, 1, us(50), us(50), 'timeout after 4980 ms', 'timeout'],
       ['w2', T0, 1, us(10), us(10), 'timeout after 5012 ms', 'timeout'],
     ]);
-    expect(got.fingerprints.get(got.rows[0]!.fingerprint)).toEqual({
-      category: 'timeout',
-      errorType: null,
-      pattern: 'timeout after <duration>',
-    });
+    expect(got.fingerprints.get(got.rows[0]!.fingerprint)).toEqual(TIMEOUT_KIND);
     expect(warnings).toEqual([expect.stringMatching(/failure summaries before .* are older than the raw retention/)]);
   });
 
