@@ -151,6 +151,8 @@ export function planReport(base: ReportSources, req: ReportRequest, o: BuildOpti
               (error: unknown) => ({ error }),
             )
           : null;
+      // A client that left while the forecast was built: nothing more to build.
+      if (early && 'error' in early && isCancelled(early.error)) throw early.error;
       for (let i = 0; i < ids.length; i++) {
         o.onProgress?.(i, ids.length, SECTION_TITLES[ids[i]!]);
         try {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as f from '../../test/support/fixtures/charts.js';
 import { batchOf, expectedOf, HOUR, type Row, type7 } from '../../test/support/helpers.js';
 import { parseXml } from '../../test/support/svg.js';
+import { Cancelled } from '../cancellation.js';
 import { invalid, unavailable } from '../errors.js';
 import { DuckDBStore } from '../store/duckdb/index.js';
 import {
@@ -228,6 +229,13 @@ describe('report content', () => {
     expect(bad.sections.map((s) => s.id)).toEqual(SECTIONS_OF.comprehensive);
     expect(sectionOf(bad, 'forecast').available).toBe(false);
     expect(sectionOf(bad, 'overview').available).toBe(true);
+    // A client that leaves while the forecast is built: no other section is built.
+    asked.length = 0;
+    const left = watched(async () => {
+      throw new Cancelled();
+    });
+    await expect(createReport(left, request())).rejects.toBeInstanceOf(Cancelled);
+    expect(asked).toEqual(['forecast']);
   });
 
   it('filters by tag', async () => {
