@@ -22,7 +22,7 @@ function newestSource(dir: string): number {
 }
 
 /** Whether dist/ is older than a source file or the compiler settings it was built with (or missing). */
-export function buildIsStale(): boolean {
+function buildIsStale(): boolean {
   let built: number;
   try {
     built = statSync(BUILT).mtimeMs;
