@@ -110,12 +110,12 @@ describe('configuration', () => {
     );
   });
 
-  it("sizes DuckDB's memory from the machine (a sixteenth, 128 MB to 160 MB) unless RESULTANT_DUCKDB_MEMORY_LIMIT is set", () => {
+  it("sizes DuckDB's memory from the machine (a sixteenth, 64 MB to 96 MB) unless RESULTANT_DUCKDB_MEMORY_LIMIT is set", () => {
     const GiB = 1024 ** 3;
-    expect(defaultMemoryLimit(2.25 * GiB)).toBe(Math.floor((2.25 * GiB) / 16));
-    expect(defaultMemoryLimit(1 * GiB)).toBe(128 * 1024 ** 2);
-    expect(defaultMemoryLimit(24 * GiB)).toBe(160 * 1024 ** 2);
-    expect(loadConfig({}, { totalMemory: 2.25 * GiB }).duckdb.memoryLimit).toBe(Math.floor((2.25 * GiB) / 16));
+    expect(defaultMemoryLimit(1.25 * GiB)).toBe(Math.floor((1.25 * GiB) / 16));
+    expect(defaultMemoryLimit(0.5 * GiB)).toBe(64 * 1024 ** 2);
+    expect(defaultMemoryLimit(24 * GiB)).toBe(96 * 1024 ** 2);
+    expect(loadConfig({}, { totalMemory: 1.25 * GiB }).duckdb.memoryLimit).toBe(Math.floor((1.25 * GiB) / 16));
     expect(loadConfig({ RESULTANT_DUCKDB_MEMORY_LIMIT: '1GB' }, { totalMemory: 6 * GiB }).duckdb.memoryLimit).toBe(
       1_000_000_000,
     );

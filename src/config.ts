@@ -229,7 +229,7 @@ export const CONFIG_DOCS: {
   RESULTANT_DUCKDB_MEMORY_LIMIT: {
     description:
       "DuckDB's buffer limit (not a cap on the process), at least `64MB`, with a unit: `KB`, `MB`, `GB`, `KiB`, `MiB` or `GiB`, e.g. `256MB`. Each query keeps to a share of it; queries that outgrow memory spill into `<database file>.tmp` beside the file (at most four times the limit), and one that still runs out answers `503` naming this setting.",
-    default: "a sixteenth of the machine's memory, at least 128 MB and at most 160 MB",
+    default: "a sixteenth of the machine's memory, at least 64 MB and at most 96 MB",
   },
   RESULTANT_DUCKDB_THREADS: {
     description: 'Threads DuckDB runs its queries on, `1` to `256`.',
@@ -361,7 +361,7 @@ export function variableToFlag(variable: string): string {
  * 8.9-10.8 s and 8.9-11.4 s). On 2 M results (2026-12-06) ingest peaked at 345 MB with 256 MB and 436 MB with 2 GB.
  */
 export function defaultMemoryLimit(totalBytes: number = totalmem()): number {
-  return Math.min(160 * 1024 ** 2, Math.max(128 * 1024 ** 2, Math.floor(totalBytes / 16)));
+  return Math.min(96 * 1024 ** 2, Math.max(64 * 1024 ** 2, Math.floor(totalBytes / 16)));
 }
 
 /** Parses the settings; an invalid value throws ConfigError with one message that names the variable. */

@@ -98,9 +98,11 @@ interface Acc {
   common: Record<string, string> | null;
   tagValues: Map<string, Set<string>>;
   seriesKeys: Set<string>;
-  /** When the failures happened: slice starts (ms) and counts (a raw failure is a slice of one). */
-  sliceStarts: number[];
-  sliceCounts: number[];
+  /**
+   * When the failures happened: failures per slice start (ms; a raw failure is a slice of one). The rows of every
+   * series in one piece add up to one entry, so a month of hourly summaries holds at most one per piece.
+   */
+  slices: Map<number, number>;
 }
 
 const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
@@ -185,8 +187,7 @@ export class PatternGrouper {
         common: { ...tags },
         tagValues: new Map(),
         seriesKeys: new Set(),
-        sliceStarts: [],
-        sliceCounts: [],
+        slices: new Map(),
       };
       this.groups.set(groupKey, g);
     }
@@ -207,8 +208,7 @@ export class PatternGrouper {
       s.add(v);
     }
     g.seriesKeys.add(keys.series);
-    g.sliceStarts.push(x.sliceStart);
-    g.sliceCounts.push(x.failures);
+    g.slices.set(x.sliceStart, (g.slices.get(x.sliceStart) ?? 0) + x.failures);
   }
 
   result(o: Omit<PatternOptions, 'groupBy'>): PatternResult {
@@ -229,9 +229,7 @@ export class PatternGrouper {
       let firstHalf = 0;
       let secondHalf = 0;
       const daily = withDaily ? new Array<number>(dayStarts.length - 1).fill(0) : null;
-      for (let i = 0; i < g.sliceStarts.length; i++) {
-        const ms = g.sliceStarts[i]!;
-        const n = g.sliceCounts[i]!;
+      for (const [ms, n] of g.slices) {
         if (ms < o.startMs || ms >= o.endMs) continue;
         if (ms < mid) firstHalf += n;
         else secondHalf += n;

@@ -22,6 +22,7 @@ import {
 import { intersectRanges, mergeRanges, type Range, subtractRanges } from '../../time/ranges.js';
 import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
+import { type RankedGroup, rankedQuantiles } from './ranked-quantiles.js';
 import type { GroupPlan } from './series-registry.js';
 import { sketchKeySql } from './sketch-sql.js';
 import { type BucketMap, bucketMap, ParamBag, rangesPredicate, sumOfSquaresSql } from './sql.js';
@@ -121,15 +122,16 @@ function addCounts(a: Acc, cols: Record<string, unknown[]>, i: number): number {
   return n;
 }
 
-/** Memory bounds of exact percentiles (tests make them small to reach every path). */
+/** Memory bound of exact percentiles (tests make it small to reach every path). */
 export interface ExactLimits {
-  /** Raw rows an exact-percentile query aims at (plus at most one bucket's rows). */
+  /**
+   * Raw values a quantile_cont query holds at most (it holds them all, outside DuckDB's buffer limit); a
+   * group-bucket with more is ranked by counting instead (ranked-quantiles.ts), and reads at most a quarter of this.
+   */
   sliceRows: number;
-  /** Most results of one group-bucket whose percentiles are computed exactly; larger ones come from sketch bins. */
-  maxRows: number;
 }
 
-export const EXACT_LIMITS: ExactLimits = { sliceRows: 1_000_000, maxRows: 4_000_000 };
+export const EXACT_LIMITS: ExactLimits = { sliceRows: 1_000_000 };
 
 export async function aggregateQuery(
   conn: DuckDBConnection,
@@ -158,8 +160,8 @@ export async function aggregateQuery(
   }
   const slot = interiorSlotFor(q.boundaries);
   // Percentiles of buckets merged from several rollup rows need the raw values while they are kept. When every
-  // bucket is inside the raw retention and fits in memory, read everything raw in one pass per slice (counts and
-  // moments too) rather than merging rollup rows and then reading the same raw rows again for the percentiles.
+  // bucket is inside the raw retention, read everything raw in one pass per slice (counts and moments too) rather
+  // than merging rollup rows and then reading the same raw rows again for the percentiles.
   // Groups of one series in hourly buckets keep the rollup: each of its rows holds that bucket's exact percentiles.
   let rawRows: Map<number, number> | null = null;
   if (level === 'percentiles' && parts.raw.length > 0) rawRows = await rawRowsPerBucket(conn, q.boundaries, parts.raw);
@@ -172,12 +174,10 @@ export async function aggregateQuery(
   ) {
     const rolled = mergeRanges([...parts.day, ...parts.hour]);
     const counts = await rawRowsPerBucket(conn, q.boundaries, rolled);
-    if (Math.max(0, ...counts.values(), ...(rawRows?.values() ?? [])) <= limits.maxRows) {
-      for (const [b, n] of counts) rawRows = (rawRows ?? new Map()).set(b, (rawRows?.get(b) ?? 0) + n);
-      parts.raw = mergeRanges([...parts.raw, ...rolled]);
-      parts.day = [];
-      parts.hour = [];
-    }
+    for (const [b, n] of counts) rawRows = (rawRows ?? new Map()).set(b, (rawRows?.get(b) ?? 0) + n);
+    parts.raw = mergeRanges([...parts.raw, ...rolled]);
+    parts.day = [];
+    parts.hour = [];
   }
   const acc = new Map<number, Acc>(); // key: b * nGroups + g
   const nG = plan.groups.length;
@@ -244,24 +244,28 @@ export async function aggregateQuery(
   }
 
   // 2. Raw rows (R), aggregated per bucket and group with exact type-7 percentiles; for percentiles in slices of
-  // whole buckets of about sliceRows rows, since quantile_cont holds every value of a slice in memory.
+  // whole buckets of about sliceRows rows, since quantile_cont holds every value of a slice in memory. A bucket
+  // with more rows is a slice read without them: its group-buckets get theirs in step 3 (by groups, or ranked).
+  /** Group-buckets whose raw values were read without their percentiles (their slice was over the bound). */
+  const rawOnly = new Set<number>();
   if (parts.raw.length > 0) {
     const slices =
       level === 'percentiles' && rawRows
         ? sliceRanges(parts.raw, q.boundaries, rawRows, limits.sliceRows)
-        : [parts.raw];
-    for (const ranges of slices) {
+        : [{ ranges: parts.raw, over: false }];
+    for (const slice of slices) {
       const p = new ParamBag();
       const { map, ctes, gm } = common(p);
       // Only what the level needs: counts never read the metric column; percentiles alone need the values sorted.
       const v = level === 'counts' ? 'NULL::DOUBLE' : valueExpr('r', p);
-      const q7 = level === 'percentiles' ? 'quantile_cont(v, [0.5, 0.95, 0.99])' : 'NULL::DOUBLE[3]';
+      const over = level === 'percentiles' && slice.over;
+      const q7 = level === 'percentiles' && !over ? 'quantile_cont(v, [0.5, 0.95, 0.99])' : 'NULL::DOUBLE[3]';
       const cols = await queryColumns(
         conn,
         `WITH ${ctes},
          src AS (SELECT ${map.index('r', 'time')} AS b, ${gm.g('r')} AS g, r.success, ${v} AS v
                  FROM results r ${gm.join('r')} ${map.join('r', 'time')}
-                 WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${gm.where('r')})
+                 WHERE ${rangesPredicate(p, 'r.time', slice.ranges)} AND ${gm.where('r')})
          SELECT * EXCLUDE (q), q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
            SELECT b, g, count(*)::DOUBLE AS tc, count_if(success)::DOUBLE AS sc, count(v)::DOUBLE AS n,
                   coalesce(sum(v), 0)::DOUBLE AS s, coalesce(${sumOfSquaresSql('v')}, 0)::DOUBLE AS m2,
@@ -276,52 +280,95 @@ export async function aggregateQuery(
         if (addCounts(a, cols, i) > 0) {
           a.sources += 1;
           a.p = [cols.p50![i] as number | null, cols.p95![i] as number | null, cols.p99![i] as number | null];
+          if (over) rawOnly.add((cols.b![i] as number) * nG + (cols.g![i] as number));
         }
       }
     }
   }
 
   // 3. Group-buckets fed by several sources. Where the raw rows of the whole bucket are still kept (the bucket
-  // starts at or after the raw floor), their exact type-7 percentiles, unless one group-bucket alone holds more
-  // than maxRows results (its values would all sit in memory at once): that one, and older buckets, from
-  // merged sketch bins (within 0.8 %).
+  // starts at or after the raw floor), their exact type-7 percentiles; older buckets from merged sketch bins
+  // (within 0.8 %). Group-buckets read raw in step 2 without their percentiles get them here too, from the same
+  // raw rows.
   const exact: number[] = [];
+  const rawExact: number[] = [];
   const sketched: number[] = [];
   for (const [k, a] of acc) {
     if (level !== 'percentiles') {
       a.p = [null, null, null];
       continue;
     }
-    if (a.sources <= 1) continue;
-    if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor && a.tc <= limits.maxRows) exact.push(k);
+    if (a.sources <= 1) {
+      if (rawOnly.has(k)) rawExact.push(k);
+      continue;
+    }
+    if (q.boundaries[Math.floor(k / nG)]! >= st.rawFloor) exact.push(k);
     else sketched.push(k);
   }
-  // Exact percentiles hold every value of a group-bucket in memory: read them in slices of whole buckets of
-  // about sliceRows raw rows (counted from the rollups), so memory stays bounded however long the range.
-  for (const slice of slicesByRows(exact, nG, (k) => acc.get(k)!.tc, limits.sliceRows, limits.maxRows)) {
-    const p = new ParamBag();
-    const { map, ctes, gm } = common(p, slice.groups && onlyGroups(plan, slice.groups));
-    const v = valueExpr('r', p);
-    const wanted = new Set(slice.keys);
-    const buckets = [...new Set(slice.keys.map((k) => Math.floor(k / nG)))];
-    const ranges = buckets.map((b) => [q.boundaries[b]!, q.boundaries[b + 1]!] as Range);
-    const cols = await queryColumns(
-      conn,
-      `WITH ${ctes}
-       SELECT b, g, q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
-       SELECT ${map.index('r', 'time')} AS b, ${gm.g('r')} AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
-       FROM results r ${gm.join('r')} ${map.join('r', 'time')}
-       WHERE ${rangesPredicate(p, 'r.time', mergeRanges(ranges))} AND ${v} IS NOT NULL AND ${gm.where('r')}
-       GROUP BY 1, 2)`,
-      p.values,
-      p.types,
-    );
-    const len = (cols.b ?? []).length;
-    for (let i = 0; i < len; i++) {
-      const b = cols.b![i] as number;
-      const g = cols.g![i] as number;
-      if (!wanted.has(b * nG + g)) continue; // a single-source group-bucket of the same buckets: it has its values
-      get(b, g).p = [cols.p50![i] as number | null, cols.p95![i] as number | null, cols.p99![i] as number | null];
+  const bucketRange = (b: number): Range => [q.boundaries[b]!, q.boundaries[b + 1]!];
+  await exactPercentiles(exact, (b) => [bucketRange(b)]);
+  await exactPercentiles(rawExact, (b) => intersectRanges(parts.raw, bucketRange(b)));
+
+  /**
+   * Exact percentiles of `keys`, each group-bucket's values in `rangesOf` its bucket. quantile_cont holds every
+   * value of a query in memory: they are read in slices of whole buckets of about sliceRows raw rows (counted from
+   * the rollups), and the group-buckets of a bucket with more are ranked by counting, so memory stays bounded
+   * however long the range.
+   */
+  async function exactPercentiles(keys: number[], rangesOf: (b: number) => Range[]): Promise<void> {
+    for (const slice of slicesByRows(keys, nG, (k) => acc.get(k)!.tc, limits.sliceRows)) {
+      const buckets = [...new Set(slice.keys.map((k) => Math.floor(k / nG)))];
+      const ranges = mergeRanges(buckets.flatMap(rangesOf));
+      if (slice.over) {
+        const groups: RankedGroup[] = [];
+        for (const k of slice.keys) {
+          const m = acc.get(k)!.moments;
+          if (m.n > 0 && m.min !== null && m.max !== null) groups.push({ g: k % nG, n: m.n, min: m.min, max: m.max });
+        }
+        const theirs = onlyGroups(
+          plan,
+          groups.map((x) => x.g),
+        );
+        const got = await rankedQuantiles(
+          conn,
+          () => new ParamBag(),
+          (p) => {
+            const gm = groupMap(p, theirs);
+            const v = valueExpr('r', p);
+            return `WITH ${gm.cte} SELECT ${gm.g('r')} AS g, ${v} AS v FROM results r ${gm.join('r')}
+                    WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${v} IS NOT NULL AND ${gm.where('r')}`;
+          },
+          groups,
+          Math.max(1, Math.floor(limits.sliceRows / 4)),
+        );
+        for (const k of slice.keys) {
+          const q = got.get(k % nG);
+          if (q) acc.get(k)!.p = q;
+        }
+        continue;
+      }
+      const p = new ParamBag();
+      const { map, ctes, gm } = common(p);
+      const v = valueExpr('r', p);
+      const wanted = new Set(slice.keys);
+      const cols = await queryColumns(
+        conn,
+        `WITH ${ctes}
+         SELECT b, g, q[1] AS p50, q[2] AS p95, q[3] AS p99 FROM (
+         SELECT ${map.index('r', 'time')} AS b, ${gm.g('r')} AS g, quantile_cont(${v}, [0.5, 0.95, 0.99]) AS q
+         FROM results r ${gm.join('r')} ${map.join('r', 'time')}
+         WHERE ${rangesPredicate(p, 'r.time', ranges)} AND ${v} IS NOT NULL AND ${gm.where('r')}
+         GROUP BY 1, 2)`,
+        p.values,
+        p.types,
+      );
+      const len = (cols.b ?? []).length;
+      for (let i = 0; i < len; i++) {
+        const b = cols.b![i] as number;
+        const g = cols.g![i] as number;
+        if (!wanted.has(b * nG + g)) continue; // a single-source group-bucket of the same buckets: it has its values
+        get(b, g).p = [cols.p50![i] as number | null, cols.p95![i] as number | null, cols.p99![i] as number | null];
+      }
     }
   }
   const sketchedKeys = new Set(sketched);
@@ -487,48 +534,57 @@ async function rawRowsPerBucket(
   return out;
 }
 
-/** `ranges` cut into slices of whole buckets of about sliceRows rows (each slice: its parts of `ranges`). */
+/**
+ * `ranges` cut into slices of whole buckets of about `limit` rows (each slice: its parts of `ranges`): a slice ends
+ * at the first bucket boundary after its rows reach `limit`, so it holds less than `limit` rows plus one bucket's.
+ * A bucket of more than `limit` rows is a slice of its own, `over` the bound.
+ */
 function sliceRanges(
   ranges: readonly Range[],
   boundaries: readonly number[],
   rows: ReadonlyMap<number, number>,
   limit: number,
-): Range[][] {
+): { ranges: Range[]; over: boolean }[] {
   const cuts: number[] = [];
+  const over: boolean[] = [];
   let sum = 0;
+  let big = false;
   for (const b of [...rows.keys()].sort((x, y) => x - y)) {
-    if (sum >= limit) {
+    const n = rows.get(b)!;
+    if (sum > 0 && (sum >= limit || big || n > limit)) {
       cuts.push(boundaries[b]!);
+      over.push(big);
       sum = 0;
     }
-    sum += rows.get(b)!;
+    sum += n;
+    big = n > limit;
   }
+  over.push(big);
   const edges = [-Infinity, ...cuts, Infinity];
   return edges
     .slice(0, -1)
-    .map((lo, i) => intersectRanges(ranges, [lo, edges[i + 1]!]))
-    .filter((r) => r.length > 0);
+    .map((lo, i) => ({ ranges: intersectRanges(ranges, [lo, edges[i + 1]!]), over: over[i]! }))
+    .filter((r) => r.ranges.length > 0);
 }
 
-/** A slice of group-bucket keys read by one exact-percentile query; `groups` when it holds part of one bucket's groups. */
+/** A slice of group-bucket keys read by one exact-percentile query; `over` for one bucket of more rows than the bound. */
 export interface Slice {
   keys: number[];
-  /** The groups of a slice that is part of one bucket: the query reads only their series. */
-  groups?: number[];
+  over?: true;
 }
 
 /**
  * Splits group-bucket keys (b * nG + g) into slices read by one query each: runs of whole buckets, a run ending at
- * the first bucket boundary after its rows reach `limit`; a bucket whose rows alone exceed `bucketLimit` is split
- * by groups into slices of at most `bucketLimit` rows (or one group), since quantile_cont holds every value of a
- * query in memory, outside DuckDB's buffer limit (a month of 10 M results in one bucket per endpoint: 150 MB).
+ * the first bucket boundary after its rows reach `limit` (so it holds less than `limit` rows plus one bucket's); a
+ * bucket whose rows alone exceed `limit` is a slice of its own, `over` the bound, since quantile_cont holds every
+ * value of a query in memory, outside DuckDB's buffer limit (a month of 10 M results in one bucket per endpoint:
+ * 150 MB): its group-buckets are ranked by counting instead.
  */
 export function slicesByRows(
   keys: number[],
   nG: number,
   rows: (key: number) => number,
   limit = EXACT_LIMITS.sliceRows,
-  bucketLimit = EXACT_LIMITS.maxRows,
 ): Slice[] {
   const sorted = [...keys].sort((x, y) => x - y);
   const out: Slice[] = [];
@@ -541,28 +597,16 @@ export function slicesByRows(
     while (j < sorted.length && Math.floor(sorted[j]! / nG) === b) bucketRows += rows(sorted[j++]!);
     const bucket = sorted.slice(i, j);
     i = j;
-    if (cur.length > 0 && (curRows >= limit || bucketRows > bucketLimit)) {
+    if (cur.length > 0 && (curRows >= limit || bucketRows > limit)) {
       out.push({ keys: cur });
       cur = [];
       curRows = 0;
     }
-    if (bucketRows <= bucketLimit) {
+    if (bucketRows > limit) out.push({ keys: bucket, over: true });
+    else {
       cur.push(...bucket);
       curRows += bucketRows;
-      continue;
     }
-    let part: number[] = [];
-    let partRows = 0;
-    for (const k of bucket) {
-      if (part.length > 0 && partRows + rows(k) > bucketLimit) {
-        out.push({ keys: part, groups: part.map((x) => x % nG) });
-        part = [];
-        partRows = 0;
-      }
-      part.push(k);
-      partRows += rows(k);
-    }
-    out.push({ keys: part, groups: part.map((x) => x % nG) });
   }
   if (cur.length > 0) out.push({ keys: cur });
   return out;

@@ -204,4 +204,5 @@ export const intList = (xs: readonly number[]): DuckDBValue => listValue(xs);
 export const BIGINT_LIST = T.LIST(T.BIGINT);
 export const INT_LIST = T.LIST(T.INTEGER);
 export const VARCHAR_LIST = T.LIST(T.VARCHAR);
+export const DOUBLE_LIST = T.LIST(T.DOUBLE);
 export const tsValue = (micros: number): DuckDBValue => timestampTZValue(BigInt(Math.trunc(micros)));

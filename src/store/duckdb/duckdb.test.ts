@@ -277,47 +277,38 @@ describe('DuckDB store specifics', () => {
     const nG = 3;
     // keys b * nG + g with 100 rows each; buckets 0..4, groups 0..2 (bucket 2 has one group only)
     const keys = [0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14];
-    const slices = slicesByRows(keys, nG, () => 100, 250, 1000);
-    for (const { keys: sl, groups } of slices) {
-      expect(groups).toBeUndefined();
+    const slices = slicesByRows(keys, nG, () => 100, 350);
+    for (const { keys: sl, over } of slices) {
+      expect(over).toBeUndefined();
       const buckets = new Set(sl.map((k) => Math.floor(k / nG)));
       for (const b of buckets)
         expect(sl.filter((k) => Math.floor(k / nG) === b)).toEqual(keys.filter((k) => Math.floor(k / nG) === b));
     }
     expect(slices.flatMap((s) => s.keys)).toEqual(keys);
-    expect(slices.map((s) => s.keys.length * 100)).toEqual([300, 300, 400, 300]);
+    expect(slices.map((s) => s.keys.length * 100)).toEqual([600, 400, 300]);
     expect(slicesByRows([], nG, () => 1)).toEqual([]);
   });
 
-  it('splits one bucket by groups when its rows alone exceed the bound of one query (a month in one bucket)', () => {
+  it('makes a bucket whose rows alone exceed the bound a slice of its own, to be ranked (a month in one bucket)', () => {
     const nG = 10;
     // Bucket 0: ten groups of 100 rows (1,000 > 250); bucket 1: two groups of 100; bucket 2: one group of 900.
     const keys = [...Array.from({ length: 10 }, (_, g) => g), 10, 11, 20];
     const rows = (k: number) => (k === 20 ? 900 : 100);
-    const slices = slicesByRows(keys, nG, rows, 150, 250);
-    expect(slices).toEqual([
-      { keys: [0, 1], groups: [0, 1] },
-      { keys: [2, 3], groups: [2, 3] },
-      { keys: [4, 5], groups: [4, 5] },
-      { keys: [6, 7], groups: [6, 7] },
-      { keys: [8, 9], groups: [8, 9] },
+    expect(slicesByRows(keys, nG, rows, 250)).toEqual([
+      { keys: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], over: true },
       { keys: [10, 11] },
-      // One group over the bound is read alone (percentiles of a group-bucket over maxRows are sketched earlier).
-      { keys: [20], groups: [0] },
+      { keys: [20], over: true },
     ]);
-    // No query reads more than the bound, except a single group.
-    for (const s of slices)
-      if (s.keys.length > 1) expect(s.keys.reduce((n, k) => n + rows(k), 0)).toBeLessThanOrEqual(250);
   });
 
-  it('gives exact type-7 percentiles of a bucket read by groups, when its rows exceed the bound of one query', async () => {
-    // Four endpoints, two regions each, two hours, two results per series and hour: 8 rows per endpoint and day
-    // (within maxRows), 32 in the day's bucket (over it), so the exact read splits the bucket by endpoint.
+  it('gives exact type-7 percentiles of a bucket ranked by counting, when its rows exceed the bound of one query', async () => {
+    // Four endpoints, two regions each, two hours, two results per series and hour: 8 rows per endpoint and day,
+    // 32 in the day's bucket (over the bound), so the bucket's four group-buckets are ranked together.
     const s = await DuckDBStore.open({
       path: ':memory:',
       timezone: 'UTC',
       rawRetentionDays: 3650,
-      exactLimits: { sliceRows: 2, maxRows: 8 },
+      exactLimits: { sliceRows: 8 },
     });
     const rows: { t: number; latency: number; tags: Record<string, string> }[] = [];
     let k = 0;
@@ -343,6 +334,57 @@ describe('DuckDB store specifics', () => {
       const b = g.buckets[0]!;
       expect(b.testCount).toBe(8);
       expect([b.p50, b.p95, b.p99]).toEqual([0.5, 0.95, 0.99].map((q) => type7(values, q)));
+    }
+    await s.close();
+  });
+
+  it('gives exact type-7 percentiles of a group-bucket over the bound by counting ranks (ties, signs, extremes)', async () => {
+    // sliceRows 4: every group-bucket below holds more, so its values are ranked by histogram passes and at most
+    // one value is read at a time (fetchLimit 1), the deepest path. Values drawn so that ties, negative values and
+    // magnitudes near the ends of the double range all occur.
+    const s = await DuckDBStore.open({
+      path: ':memory:',
+      timezone: 'UTC',
+      rawRetentionDays: 3650,
+      exactLimits: { sliceRows: 4 },
+    });
+    const pools: Record<string, (i: number) => number> = {
+      spread: (i) => ((i * 7919) % 1009) / 7 - 40,
+      ties: (i) => [3, 3, 3, 5, 5, 8][i % 6]!,
+      same: () => 2.5,
+      extremes: (i) =>
+        i % 50 === 1 ? -1.7e308 : [1.7e308, 1e-300, 0, 1e300, 4.9e-324, -3][i % 6]! * (1 + (i % 5) / 100),
+      heavy: (i) => (i % 50 === 0 ? 1e9 : 100 + (i % 3) * 1e-9),
+    };
+    const rows: { t: number; latency: number; metrics: Record<string, number>; tags: Record<string, string> }[] = [];
+    for (const [endpoint, f] of Object.entries(pools))
+      for (let i = 0; i < 301; i++)
+        rows.push({ t: T0 + i * 10_000, latency: 1, metrics: { v: f(i) }, tags: { endpoint } });
+    await s.write(batchOf(rows));
+    await s.rollup(T0 + 2 * HOUR);
+    for (const period of ['hour', 'day'] as const) {
+      const got = await s.aggregate({
+        period,
+        tz: 'UTC',
+        boundaries: period === 'hour' ? [T0, T0 + HOUR, T0 + 2 * HOUR] : [T0, T0 + 24 * HOUR],
+        filters: {},
+        groupBy: ['endpoint'],
+        metric: 'v',
+      });
+      expect(got.groups.map((g) => g.group.endpoint).sort()).toEqual(Object.keys(pools).sort());
+      for (const g of got.groups) {
+        for (const b of g.buckets) {
+          const lo = period === 'hour' ? T0 + b.bucket * HOUR : T0;
+          const hi = period === 'hour' ? lo + HOUR : T0 + 24 * HOUR;
+          const values = rows
+            .filter((r) => r.tags.endpoint === g.group.endpoint && r.t >= lo && r.t < hi)
+            .map((r) => r.metrics.v!);
+          expect(b.n).toBe(values.length);
+          expect([b.p50, b.p95, b.p99], `${g.group.endpoint} ${period} ${b.bucket}`).toEqual(
+            [0.5, 0.95, 0.99].map((q) => type7(values, q)),
+          );
+        }
+      }
     }
     await s.close();
   });

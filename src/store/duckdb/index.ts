@@ -107,8 +107,7 @@ const DEFAULT_MEMORY_LIMIT = 256 * 1024 ** 2;
  */
 export function exactLimitsFor(memoryBytes: number, readers: number): ExactLimits {
   const rows = Math.floor(memoryBytes / (readers + 1) / 64);
-  const sliceRows = Math.min(EXACT_LIMITS.sliceRows, Math.max(100_000, rows));
-  return { sliceRows, maxRows: Math.min(EXACT_LIMITS.maxRows, 4 * sliceRows) };
+  return { sliceRows: Math.min(EXACT_LIMITS.sliceRows, Math.max(100_000, rows)) };
 }
 
 export class DuckDBStore implements Store {

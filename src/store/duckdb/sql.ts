@@ -5,6 +5,7 @@ import type { Range } from '../../time/ranges.js';
 import {
   BIGINT_LIST,
   bigintList,
+  DOUBLE_LIST,
   INT_LIST,
   intList,
   listValue,
@@ -41,6 +42,13 @@ export class ParamBag {
     const name = `s${this.n++}`;
     this.values[name] = s;
     this.types[name] = T.VARCHAR;
+    return `$${name}`;
+  }
+
+  doubles(xs: readonly number[]): string {
+    const name = `l${this.n++}`;
+    this.values[name] = listValue(xs as number[]);
+    this.types[name] = DOUBLE_LIST;
     return `$${name}`;
   }
 

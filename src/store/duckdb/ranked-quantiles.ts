@@ -1,0 +1,167 @@
+// Exact type-7 percentiles of group-buckets too large to hold: DuckDB's quantile_cont keeps every value of a
+// query in memory, outside its buffer limit (about 64 bytes a value: a week of the demo fleet in one bucket, 2 M
+// values, held 130 MB for the length of the query). Here the order statistics the percentiles need are found by
+// counting instead: a histogram of each group's values locates the bin that holds each wanted rank, and the values
+// of those bins alone are read in order (a bin that holds more than `fetchLimit` is counted again, finer). Every
+// group of a bucket is ranked in the same passes, so a bucket is read about three times whatever its groups; the
+// answer is quantile_cont's, and memory one histogram per group plus at most `fetchLimit` values.
+import { QUANTILES } from '../../model/stats.js';
+import { type DuckDBConnection, queryColumns } from './db.js';
+import type { ParamBag } from './sql.js';
+
+/** Bins of one histogram pass (at least 2). */
+const BINS = 4096;
+
+/** One group's values: how many, the least and the greatest. */
+export interface RankedGroup {
+  g: number;
+  n: number;
+  min: number;
+  max: number;
+}
+
+/** The values of the groups to rank: `sql` selects columns `g` (INTEGER) and `v` (DOUBLE, no nulls). */
+export type ValuesOf = (p: ParamBag) => string;
+
+/** A group's values in [lo, hi] (both ends held): `count` of them, `below` less than lo, the ranks (0-based) inside. */
+interface Interval {
+  g: number;
+  lo: number;
+  hi: number;
+  below: number;
+  count: number;
+  ranks: number[];
+}
+
+/** The 0-based ranks whose values the type-7 percentiles of `n` values interpolate between. */
+function ranksOf(n: number): number[] {
+  const out = new Set<number>();
+  for (const q of QUANTILES) {
+    const lo = Math.floor((n - 1) * q);
+    out.add(lo);
+    if (lo + 1 < n) out.add(lo + 1);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The intervals as list parameters joined to the values: each row of `values` in an interval gets its index. */
+function inIntervals(p: ParamBag, values: ValuesOf, ivs: readonly Interval[]): string {
+  return `WITH iv AS (SELECT unnest(${p.ints(ivs.map((iv) => iv.g))}) AS g, unnest(${p.doubles(ivs.map((iv) => iv.lo))}) AS lo,
+                             unnest(${p.doubles(ivs.map((iv) => iv.hi))}) AS hi, unnest(${p.ints(ivs.map((_, i) => i))}) AS i)
+          SELECT iv.i, iv.lo, iv.hi, x.v FROM (${values(p)}) x JOIN iv ON x.g = iv.g AND x.v >= iv.lo AND x.v <= iv.hi`;
+}
+
+/**
+ * Type-7 p50, p95 and p99 of each group's values, by group. The bins of an interval [lo, hi] are
+ * floor((v - lo) / (hi - lo) · bins): a monotone function of v, so each bin holds every value between its least and
+ * greatest, and lo and hi fall in different bins, so each pass leaves an interval fewer values, until it holds at
+ * most `fetchLimit` of them or one value repeated.
+ */
+export async function rankedQuantiles(
+  conn: DuckDBConnection,
+  newParams: () => ParamBag,
+  values: ValuesOf,
+  groups: readonly RankedGroup[],
+  fetchLimit: number,
+  bins = BINS,
+): Promise<Map<number, [number, number, number]>> {
+  if (groups.some((x) => !Number.isFinite(x.min) || !Number.isFinite(x.max)))
+    throw new Error('ranked quantiles: values outside the double range');
+  /** Order statistics found, by group and rank. */
+  const found = new Map<number, Map<number, number>>(groups.map((x) => [x.g, new Map()]));
+  let open: Interval[] = groups
+    .filter((x) => x.n > 0)
+    .map((x) => ({ g: x.g, lo: x.min, hi: x.max, below: 0, count: x.n, ranks: ranksOf(x.n) }));
+  while (open.length > 0) {
+    const fetch: Interval[] = [];
+    const split: Interval[] = [];
+    for (const iv of open) {
+      if (iv.lo === iv.hi) for (const r of iv.ranks) found.get(iv.g)!.set(r, iv.lo);
+      else if (iv.count <= fetchLimit) fetch.push(iv);
+      else split.push(iv);
+    }
+    open = [];
+    // The values of the intervals to fetch, in reads of at most fetchLimit values, each in interval and value order.
+    for (let i = 0; i < fetch.length; ) {
+      const batch: Interval[] = [];
+      let total = 0;
+      while (i < fetch.length && (batch.length === 0 || total + fetch[i]!.count <= fetchLimit)) {
+        total += fetch[i]!.count;
+        batch.push(fetch[i++]!);
+      }
+      const p = newParams();
+      const cols = await queryColumns(
+        conn,
+        `SELECT i, v FROM (${inIntervals(p, values, batch)}) ORDER BY i, v`,
+        p.values,
+        p.types,
+      );
+      const is = (cols.i ?? []) as number[];
+      const vs = (cols.v ?? []) as number[];
+      let at = 0;
+      batch.forEach((iv, k) => {
+        const from = at;
+        while (at < is.length && is[at] === k) at++;
+        if (at - from !== iv.count) throw new Error('ranked quantiles: an interval holds other values than counted');
+        for (const r of iv.ranks) found.get(iv.g)!.set(r, vs[from + r - iv.below]!);
+      });
+    }
+    if (split.length > 0) {
+      // (v - lo) / (hi - lo) on halves near the ends of the double range, where hi - lo would overflow (halving a
+      // subnormal loses its last bit, and could make lo and hi equal).
+      const p = newParams();
+      const halves = p.ints(split.map((iv) => (Math.abs(iv.lo) > 1e300 || Math.abs(iv.hi) > 1e300 ? 2 : 1)));
+      const cols = await queryColumns(
+        conn,
+        `SELECT i, k::DOUBLE AS k, count(*)::DOUBLE AS c, min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx FROM (
+           SELECT i, v, least(${bins - 1}, floor((v / h - lo / h) / (hi / h - lo / h) * ${bins}))::BIGINT AS k
+           FROM (SELECT *, ${halves}[i + 1] AS h FROM (${inIntervals(p, values, split)})))
+         GROUP BY i, k ORDER BY i, k`,
+        p.values,
+        p.types,
+      );
+      const len = (cols.i ?? []).length;
+      // Per interval, its bins in order: each wanted rank goes to the bin whose running count passes it.
+      let row = 0;
+      split.forEach((iv, i) => {
+        let below = iv.below;
+        let next = 0;
+        for (; row < len && (cols.i![row] as number) === i; row++) {
+          const c = cols.c![row] as number;
+          const inBin: number[] = [];
+          while (next < iv.ranks.length && iv.ranks[next]! < below + c) inBin.push(iv.ranks[next++]!);
+          // lo and hi are in different bins, so a bin holds fewer values than its interval: a bin that holds them
+          // all means values outside the double range (the store keeps none), which no pass would narrow.
+          if (c >= iv.count) throw new Error('ranked quantiles: an interval does not narrow');
+          if (inBin.length > 0)
+            open.push({
+              g: iv.g,
+              lo: cols.mn![row] as number,
+              hi: cols.mx![row] as number,
+              below,
+              count: c,
+              ranks: inBin,
+            });
+          below += c;
+        }
+        if (next < iv.ranks.length || below !== iv.below + iv.count)
+          throw new Error('ranked quantiles: an interval holds other values than counted');
+      });
+    }
+  }
+  const out = new Map<number, [number, number, number]>();
+  for (const { g, n } of groups) {
+    if (n === 0) continue;
+    const at = found.get(g)!;
+    out.set(
+      g,
+      QUANTILES.map((q) => {
+        const h = (n - 1) * q;
+        const lo = Math.floor(h);
+        const x = at.get(lo)!;
+        return lo + 1 >= n ? x : x + (h - lo) * (at.get(lo + 1)! - x);
+      }) as [number, number, number],
+    );
+  }
+  return out;
+}
