@@ -73,12 +73,19 @@ export async function rankedQuantiles(
     .filter((x) => x.n > 0)
     .map((x) => ({ g: x.g, lo: x.min, hi: x.max, below: 0, count: x.n, ranks: ranksOf(x.n) }));
   while (open.length > 0) {
-    const fetch: Interval[] = [];
+    let fetch: Interval[] = [];
     const split: Interval[] = [];
     for (const iv of open) {
       if (iv.lo === iv.hi) for (const r of iv.ranks) found.get(iv.g)!.set(r, iv.lo);
       else if (iv.count <= fetchLimit) fetch.push(iv);
       else split.push(iv);
+    }
+    // Every read scans the bucket: the values are fetched in one read when they fit, or in a few when each is a
+    // small bin; otherwise one more histogram pass (over all of them at once) makes them small bins first.
+    const fetched = fetch.reduce((n, iv) => n + iv.count, 0);
+    if (fetched > fetchLimit && fetch.some((iv) => iv.count > fetchLimit / 64)) {
+      split.push(...fetch);
+      fetch = [];
     }
     open = [];
     // The values of the intervals to fetch, in reads of at most fetchLimit values, each in interval and value order.
