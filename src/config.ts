@@ -352,13 +352,14 @@ export function variableToFlag(variable: string): string {
 }
 
 /**
- * DuckDB's buffer limit when none is set: a sixteenth of the machine's memory, at least 128 MB and at most 160 MB.
- * The store keeps each query's own memory to a share of it (exact percentiles in slices, by groups within a
- * bucket), so no request takes the whole buffer from the others; beyond that, a larger buffer mostly caches more
+ * DuckDB's buffer limit when none is set: a sixteenth of the machine's memory, at least 64 MB and at most 96 MB.
+ * The store keeps each query's own memory to a share of it (exact percentiles in slices, larger buckets ranked by
+ * counting), so no request takes the whole buffer from the others; beyond that, a larger buffer mostly caches more
  * of the file, and the cache is what the service's resident memory grows by. Measured on 30 days of the demo
- * fleet (10.4 M results, 2026-12-07, every analysis then every report, two runs each, in turn): with 256 MB the
- * reports peaked at 475-586 MB resident, with 160 MB at 429-531 MB, in the same times (the comprehensive report
- * 8.9-10.8 s and 8.9-11.4 s). On 2 M results (2026-12-06) ingest peaked at 345 MB with 256 MB and 436 MB with 2 GB.
+ * fleet (10.4 M results, 2026-12-07, the service started on the file, every analysis then every report, two runs
+ * each, in turn): with 160 MB the service peaked at 600 MB resident, with 96 MB at 495 MB, the comprehensive
+ * report taking 13.3 and 14.3 s (within the machine's noise); writing that month over HTTP peaked at 515 MB with
+ * 160 MB and 442 MB with 96 MB, in the same time (248-253 s).
  */
 export function defaultMemoryLimit(totalBytes: number = totalmem()): number {
   return Math.min(96 * 1024 ** 2, Math.max(64 * 1024 ** 2, Math.floor(totalBytes / 16)));

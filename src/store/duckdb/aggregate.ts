@@ -160,8 +160,9 @@ export async function aggregateQuery(
   }
   const slot = interiorSlotFor(q.boundaries);
   // Percentiles of buckets merged from several rollup rows need the raw values while they are kept. When every
-  // bucket is inside the raw retention, read everything raw in one pass per slice (counts and moments too) rather
-  // than merging rollup rows and then reading the same raw rows again for the percentiles.
+  // bucket is inside the raw retention and none is too large for one query, read everything raw in one pass per
+  // slice (counts and moments too) rather than merging rollup rows and then reading the same raw rows again for the
+  // percentiles.
   // Groups of one series in hourly buckets keep the rollup: each of its rows holds that bucket's exact percentiles.
   let rawRows: Map<number, number> | null = null;
   if (level === 'percentiles' && parts.raw.length > 0) rawRows = await rawRowsPerBucket(conn, q.boundaries, parts.raw);
@@ -174,10 +175,14 @@ export async function aggregateQuery(
   ) {
     const rolled = mergeRanges([...parts.day, ...parts.hour]);
     const counts = await rawRowsPerBucket(conn, q.boundaries, rolled);
-    for (const [b, n] of counts) rawRows = (rawRows ?? new Map()).set(b, (rawRows?.get(b) ?? 0) + n);
-    parts.raw = mergeRanges([...parts.raw, ...rolled]);
-    parts.day = [];
-    parts.hour = [];
+    // Not when a bucket holds more rows than one percentile query may: its percentiles are ranked by counting
+    // (step 3), which reads the raw rows anyway, and its counts and moments come cheaper from the rollups.
+    if (Math.max(0, ...counts.values(), ...(rawRows?.values() ?? [])) <= limits.sliceRows) {
+      for (const [b, n] of counts) rawRows = (rawRows ?? new Map()).set(b, (rawRows?.get(b) ?? 0) + n);
+      parts.raw = mergeRanges([...parts.raw, ...rolled]);
+      parts.day = [];
+      parts.hour = [];
+    }
   }
   const acc = new Map<number, Acc>(); // key: b * nGroups + g
   const nG = plan.groups.length;
