@@ -1,11 +1,12 @@
 // Property: failure-patterns read from the store's failure summaries (hourly rows where rolled up, raw rows for
 // partial, late-written and open hours and for hours cut by a local day start or the window's middle) answers as
-// a direct grouping of the raw failed results of the window, for windows that start and end inside an hour.
+// a direct grouping of the raw failed results of the window, for windows that start and end inside an hour, read
+// whole or in parts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FullRow, lastWritten, request, storeWithLateWrites } from '../../test/support/analysis-helpers.js';
 import { DAY, HOUR } from '../../test/support/helpers.js';
-import { failurePatternsRunner, fingerprintOfResult, groupFailures } from './failure-patterns.js';
+import { failurePatternsIn, fingerprintOfResult, groupFailures } from './failure-patterns.js';
 
 const BASE = Date.UTC(2026, 10, 2, 0);
 const SPAN_H = 30;
@@ -47,6 +48,8 @@ const caseArb = fc.record({
   lookbackDays: fc.constantFrom(0, 0.25, 7),
   /** `now` inside the window (the trend stops there) or after it. */
   nowInside: fc.boolean(),
+  /** How much of the window one read of summaries covers: all of it (the service's week), or parts of it. */
+  partMs: fc.constantFrom(7 * DAY, 0, HOUR, 3 * HOUR),
 });
 
 type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
@@ -78,7 +81,7 @@ describe('failure-patterns from summaries equals a direct grouping (property)', 
           const now = c.nowInside ? Math.floor((start + stop) / 2) + 7 : stop + DAY;
           const filters: Record<string, string[]> =
             c.filter === 'region' ? { region: ['eu'] } : c.filter === 'worker' ? { worker: ['w1', 'w3'] } : {};
-          const res = await failurePatternsRunner(
+          const res = await failurePatternsIn(
             { store, now },
             request(start, stop, {
               tz: c.tz,
@@ -86,6 +89,7 @@ describe('failure-patterns from summaries equals a direct grouping (property)', 
               groupBy: c.groupBy,
               options: { limit: '1000', lookback_days: String(c.lookbackDays) },
             }),
+            c.partMs,
           );
 
           const all = lastWritten([...first, ...late]).filter((r) =>

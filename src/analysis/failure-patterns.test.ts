@@ -3,7 +3,13 @@ import { batchWith, type FullRow, request, result, storePerTest } from '../../te
 import { DAY, HOUR } from '../../test/support/helpers.js';
 import { AppError } from '../errors.js';
 import { fingerprintOf, normaliseMessage } from '../model/fingerprint.js';
-import { correlateFailures, failurePatternsRunner, groupFailures, HOUR_OF_DAY } from './failure-patterns.js';
+import {
+  correlateFailures,
+  failurePatternsRunner,
+  groupFailures,
+  HOUR_OF_DAY,
+  windowParts,
+} from './failure-patterns.js';
 import { fisherExactGreater } from './significance.js';
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -110,6 +116,29 @@ describe('groupFailures (pure)', () => {
     const g = groupFailures(rows, { groupBy: [], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 2 });
     expect(g.patterns.map((p) => p.count)).toEqual([5, 4, 3, 2]);
     expect(g.failures).toBe(15);
+  });
+});
+
+describe('windowParts (pure)', () => {
+  it('cuts a window at cuts into parts of at least the size, the last one shorter, every cut inside kept inside a part', () => {
+    const cuts = [30, 10, 20, 40, 50, 55, 70];
+    expect(windowParts(0, 60, cuts, 25)).toEqual([
+      [0, 30],
+      [30, 55],
+      [55, 60],
+    ]);
+    expect(windowParts(0, 60, cuts, 0)).toEqual([
+      [0, 10],
+      [10, 20],
+      [20, 30],
+      [30, 40],
+      [40, 50],
+      [50, 55],
+      [55, 60],
+    ]);
+    expect(windowParts(0, 60, cuts, 100)).toEqual([[0, 60]]);
+    expect(windowParts(5, 5, cuts, 1)).toEqual([[5, 5]]);
+    expect(windowParts(0, 60, [60, 0], 1)).toEqual([[0, 60]]);
   });
 });
 

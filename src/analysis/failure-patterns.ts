@@ -504,7 +504,37 @@ export interface FailurePatternsResponse extends AnalysisHead<'failure-patterns'
   warnings?: string[];
 }
 
-export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = async (ctx, req) => {
+/** About how much of the window one read of failure summaries covers. */
+const SUMMARY_PART_MS = 7 * DAY_MS;
+
+/**
+ * [start, stop) cut into consecutive parts of at least `size` (the last may be shorter), each ending at one of
+ * `cuts` or at stop.
+ */
+export function windowParts(start: number, stop: number, cuts: readonly number[], size: number): [number, number][] {
+  const out: [number, number][] = [];
+  let from = start;
+  for (const x of [...cuts].sort((a, b) => a - b)) {
+    if (x <= from) continue;
+    if (x >= stop) break;
+    if (x - from >= size) {
+      out.push([from, x]);
+      from = x;
+    }
+  }
+  if (stop > from || out.length === 0) out.push([from, stop]);
+  return out;
+}
+
+export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = (ctx, req) =>
+  failurePatternsIn(ctx, req, SUMMARY_PART_MS);
+
+/** The analysis, reading the failure summaries in parts of about `partMs` of the window (tests make them small). */
+export async function failurePatternsIn(
+  ctx: Parameters<AnalysisRunner<'failure-patterns'>>[0],
+  req: Parameters<AnalysisRunner<'failure-patterns'>>[1],
+  partMs: number,
+): ReturnType<AnalysisRunner<'failure-patterns'>> {
   checkRequest('failure-patterns', req, OPTIONS);
   const limit = intOption(req.options, 'limit', 1, 1000, 50);
   const minRuns = intOption(req.options, 'min_runs', 1, 1_000_000, 20);
@@ -521,9 +551,14 @@ export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = async (
   // the middle, so daily counts and halves are exact.
   const end = Math.max(req.start, Math.min(req.stop, ctx.now));
   const cuts = [...(end > req.start ? dayBoundaries(req.tz, req.start, end) : []), trendMiddle(req.start, end), end];
-  const summaries = await ctx.store.failureSummaries({ start: req.start, stop: req.stop, filters: req.filters, cuts });
   const grouper = new PatternGrouper(req.groupBy);
-  grouper.addSummaries(summaries);
+  // A part of the window at a time (a month of a fleet is 165,000 summary rows, 50 MB and more as objects), each
+  // folded in before the next is read: the parts end at cuts, which no piece crosses, so the pieces are the ones
+  // the whole window would give.
+  for (const [a, b] of windowParts(req.start, req.stop, cuts, partMs)) {
+    const inside = cuts.filter((x) => x > a && x < b);
+    grouper.addSummaries(await ctx.store.failureSummaries({ start: a, stop: b, filters: req.filters, cuts: inside }));
+  }
   const seenBefore =
     lookbackDays > 0
       ? await ctx.store.failureFingerprints({
@@ -581,4 +616,4 @@ export const failurePatternsRunner: AnalysisRunner<'failure-patterns'> = async (
     },
     ...(warnings.length ? { warnings } : {}),
   };
-};
+}
