@@ -77,6 +77,36 @@ describe('rankedQuantiles', () => {
     }
   });
 
+  it('ranks many groups in the same passes, each equal to type 7 over its own values', async () => {
+    // 200 groups of 1 to 300 values, shapes differing by group; a histogram of 16 bins and reads of at most 8 values,
+    // so most groups need several passes, all of them shared.
+    const groups = Array.from({ length: 200 }, (_, g) =>
+      Array.from({ length: 1 + ((g * 37) % 300) }, (_, i) =>
+        g % 3 === 0 ? (i * g) % 17 : Math.sin(i + g) * 10 ** (g % 7),
+      ),
+    );
+    await conn.run('CREATE OR REPLACE TABLE m (g INTEGER, v DOUBLE)');
+    const app = await conn.createAppender('m');
+    groups.forEach((vs, g) => {
+      for (const v of vs) {
+        app.appendInteger(g);
+        app.appendDouble(v);
+        app.endRow();
+      }
+    });
+    app.flushSync();
+    app.closeSync();
+    const got = await rankedQuantiles(
+      conn,
+      () => new ParamBag(),
+      () => 'SELECT g, v FROM m',
+      groups.map((vs, g) => ({ g, n: vs.length, min: Math.min(...vs), max: Math.max(...vs) })),
+      8,
+      16,
+    );
+    groups.forEach((vs, g) => expect(got.get(g), `group ${g}`).toEqual(expected(vs)));
+  });
+
   it('fails, never loops, on values outside the double range (the store keeps none)', async () => {
     const values = [1, 2, Number.POSITIVE_INFINITY, 3, Number.POSITIVE_INFINITY];
     await expect(

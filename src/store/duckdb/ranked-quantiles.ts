@@ -3,8 +3,9 @@
 // values, held 130 MB for the length of the query). Here the order statistics the percentiles need are found by
 // counting instead: a histogram of each group's values locates the bin that holds each wanted rank, and the values
 // of those bins alone are read in order (a bin that holds more than `fetchLimit` is counted again, finer). Every
-// group of a bucket is ranked in the same passes, so a bucket is read about three times whatever its groups; the
-// answer is quantile_cont's, and memory one histogram per group plus at most `fetchLimit` values.
+// group of a bucket is ranked in the same passes, so a bucket is read about three times whatever its groups. The
+// answer is quantile_cont's; the histograms stay in DuckDB (an aggregate it may spill), and the service holds the
+// few bins that hold a wanted rank and at most `fetchLimit` values at a time.
 import { QUANTILES } from '../../model/stats.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { ParamBag } from './sql.js';
@@ -114,46 +115,59 @@ export async function rankedQuantiles(
       });
     }
     if (split.length > 0) {
-      // (v - lo) / (hi - lo) on halves near the ends of the double range, where hi - lo would overflow (halving a
-      // subnormal loses its last bit, and could make lo and hi equal).
+      // Each interval's histogram stays in DuckDB: only the bins that hold a wanted rank come back (at most six an
+      // interval, however many groups and bins). (v - lo) / (hi - lo) on halves near the ends of the double range,
+      // where hi - lo would overflow (halving a subnormal loses its last bit, and could make lo and hi equal).
       const p = newParams();
       const halves = p.ints(split.map((iv) => (Math.abs(iv.lo) > 1e300 || Math.abs(iv.hi) > 1e300 ? 2 : 1)));
+      const wanted = split.flatMap((iv, i) => iv.ranks.map((r) => [i, r - iv.below] as const));
       const cols = await queryColumns(
         conn,
-        `SELECT i, k::DOUBLE AS k, count(*)::DOUBLE AS c, min(v)::DOUBLE AS mn, max(v)::DOUBLE AS mx FROM (
-           SELECT i, v, least(${bins - 1}, floor((v / h - lo / h) / (hi / h - lo / h) * ${bins}))::BIGINT AS k
-           FROM (SELECT *, ${halves}[i + 1] AS h FROM (${inIntervals(p, values, split)})))
-         GROUP BY i, k ORDER BY i, k`,
+        `WITH h AS (SELECT i, k, count(*) AS c, min(v) AS mn, max(v) AS mx FROM (
+                      SELECT i, v, least(${bins - 1}, floor((v / h - lo / h) / (hi / h - lo / h) * ${bins}))::BIGINT AS k
+                      FROM (SELECT *, ${halves}[i + 1] AS h FROM (${inIntervals(p, values, split)})))
+                    GROUP BY i, k),
+              w AS (SELECT *, sum(c) OVER (PARTITION BY i ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,
+                              sum(c) OVER (PARTITION BY i) AS total
+                    FROM h),
+              rk AS (SELECT unnest(${p.ints(wanted.map(([i]) => i))}) AS i, unnest(${p.bigints(wanted.map(([, r]) => r))}) AS r)
+         SELECT w.i, rk.r::DOUBLE AS r, w.c::DOUBLE AS c, (w.cum - w.c)::DOUBLE AS before, w.total::DOUBLE AS total,
+                w.mn::DOUBLE AS mn, w.mx::DOUBLE AS mx
+         FROM w JOIN rk ON w.i = rk.i AND rk.r >= w.cum - w.c AND rk.r < w.cum
+         ORDER BY w.i, rk.r`,
         p.values,
         p.types,
       );
       const len = (cols.i ?? []).length;
-      // Per interval, its bins in order: each wanted rank goes to the bin whose running count passes it.
-      let row = 0;
-      split.forEach((iv, i) => {
-        let below = iv.below;
-        let next = 0;
-        for (; row < len && (cols.i![row] as number) === i; row++) {
-          const c = cols.c![row] as number;
-          const inBin: number[] = [];
-          while (next < iv.ranks.length && iv.ranks[next]! < below + c) inBin.push(iv.ranks[next++]!);
-          // lo and hi are in different bins, so a bin holds fewer values than its interval: a bin that holds them
-          // all means values outside the double range (the store keeps none), which no pass would narrow.
-          if (c >= iv.count) throw new Error('ranked quantiles: an interval does not narrow');
-          if (inBin.length > 0)
-            open.push({
-              g: iv.g,
-              lo: cols.mn![row] as number,
-              hi: cols.mx![row] as number,
-              below,
-              count: c,
-              ranks: inBin,
-            });
-          below += c;
-        }
-        if (next < iv.ranks.length || below !== iv.below + iv.count)
+      const placed = new Array<number>(split.length).fill(0);
+      let bin: Interval | null = null;
+      for (let row = 0; row < len; row++) {
+        const i = cols.i![row] as number;
+        const iv = split[i]!;
+        const c = cols.c![row] as number;
+        const before = cols.before![row] as number;
+        if ((cols.total![row] as number) !== iv.count)
           throw new Error('ranked quantiles: an interval holds other values than counted');
-      });
+        // lo and hi are in different bins, so a bin holds fewer values than its interval: a bin that holds them all
+        // means values outside the double range (the store keeps none), which no pass would narrow.
+        if (c >= iv.count) throw new Error('ranked quantiles: an interval does not narrow');
+        const rank = iv.below + (cols.r![row] as number);
+        if (bin === null || bin.g !== iv.g || bin.below !== iv.below + before) {
+          bin = {
+            g: iv.g,
+            lo: cols.mn![row] as number,
+            hi: cols.mx![row] as number,
+            below: iv.below + before,
+            count: c,
+            ranks: [],
+          };
+          open.push(bin);
+        }
+        bin.ranks.push(rank);
+        placed[i]!++;
+      }
+      if (split.some((iv, i) => placed[i] !== iv.ranks.length))
+        throw new Error('ranked quantiles: an interval holds other values than counted');
     }
   }
   const out = new Map<number, [number, number, number]>();
