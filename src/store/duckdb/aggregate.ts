@@ -10,15 +10,7 @@
 // (one rollup row, or raw rows only) or when its raw rows are still kept; only buckets reaching back past the
 // raw retention come from merged sketch bins (within 0.8 %, see model/stats.ts).
 import { type Moments, mergeMoments, QUANTILES, sketchQuantile } from '../../model/stats.js';
-import {
-  bucketStart,
-  ceilHour,
-  floorHour,
-  HOUR_MS,
-  interiorSlotFor,
-  nextBucketStart,
-  type Period,
-} from '../../time/buckets.js';
+import { bucketStart, ceilHour, floorHour, HOUR_MS, interiorSlotFor, nextBucketStart } from '../../time/buckets.js';
 import { intersectRanges, mergeRanges, type Range, subtractRanges } from '../../time/ranges.js';
 import type { AggregateGroup, AggregateQuery, AggregateResult } from '../types.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
@@ -70,12 +62,13 @@ export function wholeDays(boundaries: readonly number[], tz: string, watermark: 
 }
 
 /** Splits [b0, bn) into rollup-served and raw-served ranges. */
-export function planParts(period: Period, tz: string, boundaries: readonly number[], st: RollupState): Parts {
+export function planParts(tz: string, boundaries: readonly number[], st: RollupState): Parts {
   const b0 = boundaries[0]!;
   const bn = boundaries[boundaries.length - 1]!;
   const full: Range[] = [[b0, bn]];
   let day: Range[] = [];
-  if (period !== 'hour' && st.dailyTz === tz && st.dailyWatermark !== null && st.dailyWatermark > b0) {
+  // Any period: an hourly query's one bucket over a month (the analyses' totals) holds whole days too.
+  if (st.dailyTz === tz && st.dailyWatermark !== null && st.dailyWatermark > b0) {
     const dirty: Range[] = st.dirtyDays.map((d) => [d, nextBucketStart('day', tz, d)]);
     day = subtractRanges(wholeDays(boundaries, tz, st.dailyWatermark), dirty);
   }
@@ -141,7 +134,7 @@ export async function aggregateQuery(
   limits: ExactLimits = EXACT_LIMITS,
 ): Promise<AggregateResult> {
   const level = q.stats ?? 'percentiles';
-  const parts = planParts(q.period, q.tz, q.boundaries, st);
+  const parts = planParts(q.tz, q.boundaries, st);
   // Buckets with no raw part are closed and clean: final, and left out when the caller holds them.
   const nB = q.boundaries.length - 1;
   const clean: boolean[] = new Array<boolean>(nB).fill(true);
