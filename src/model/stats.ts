@@ -27,15 +27,21 @@ export function sketchKey(v: number): number {
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
-/** R type-7 quantile of ascending `sorted` values. */
-export function quantileType7(sorted: readonly number[], q: number): number | null {
-  const n = sorted.length;
-  if (n === 0) return null;
+/**
+ * R type-7 quantile of `n` ascending values (n > 0), given the value at each 0-based rank it asks for: the one at
+ * floor((n - 1) q), and the next one unless that is the last.
+ */
+export function type7(n: number, q: number, at: (rank: number) => number): number {
   const h = (n - 1) * q;
   const lo = Math.floor(h);
-  const x = sorted[lo]!;
+  const x = at(lo);
   if (lo + 1 >= n) return x;
-  return x + (h - lo) * (sorted[lo + 1]! - x);
+  return x + (h - lo) * (at(lo + 1) - x);
+}
+
+/** R type-7 quantile of ascending `sorted` values. */
+export function quantileType7(sorted: readonly number[], q: number): number | null {
+  return sorted.length === 0 ? null : type7(sorted.length, q, (i) => sorted[i]!);
 }
 
 /**

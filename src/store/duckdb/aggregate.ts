@@ -191,9 +191,9 @@ export async function aggregateQuery(
   const valueExpr = (alias: string, p: ParamBag): string =>
     q.metric === 'latency_ms' ? `${alias}.latency_ms` : `${alias}.metrics[${p.str(q.metric)}]`;
 
-  const common = (p: ParamBag, groups: GroupPlan = plan): { map: BucketMap; ctes: string; gm: GroupMap } => {
+  const common = (p: ParamBag): { map: BucketMap; ctes: string; gm: GroupMap } => {
     const map = bucketMap(p, q.boundaries, slot);
-    const gm = groupMap(p, groups);
+    const gm = groupMap(p, plan);
     return { map, gm, ctes: `${gm.cte}, ${map.cte}` };
   };
 
@@ -533,35 +533,49 @@ async function rawRowsPerBucket(
 }
 
 /**
- * `ranges` cut into slices of whole buckets of about `limit` rows (each slice: its parts of `ranges`): a slice ends
- * at the first bucket boundary after its rows reach `limit`, so it holds less than `limit` rows plus one bucket's.
- * A bucket of more than `limit` rows is a slice of its own, `over` the bound.
+ * Buckets (ascending, with their rows) in runs read by one exact-percentile query each: a run ends at the first
+ * bucket boundary after its rows reach `limit` (so it holds less than `limit` rows plus one bucket's); a bucket of
+ * more than `limit` rows is a run of its own, `over` the bound, since quantile_cont holds every value of a query in
+ * memory, outside DuckDB's buffer limit (a month of 10 M results in one bucket per endpoint: 150 MB): its
+ * group-buckets are ranked by counting instead.
  */
+function bucketRuns(
+  rows: readonly (readonly [number, number])[],
+  limit: number,
+): { buckets: number[]; over: boolean }[] {
+  const out: { buckets: number[]; over: boolean }[] = [];
+  let cur: number[] = [];
+  let sum = 0;
+  for (const [b, n] of rows) {
+    if (cur.length > 0 && (sum >= limit || n > limit)) {
+      out.push({ buckets: cur, over: false });
+      cur = [];
+      sum = 0;
+    }
+    if (n > limit) out.push({ buckets: [b], over: true });
+    else {
+      cur.push(b);
+      sum += n;
+    }
+  }
+  if (cur.length > 0) out.push({ buckets: cur, over: false });
+  return out;
+}
+
+/** `ranges` cut into the runs of bucketRuns (each slice: its parts of `ranges`, and whether it is over the bound). */
 function sliceRanges(
   ranges: readonly Range[],
   boundaries: readonly number[],
   rows: ReadonlyMap<number, number>,
   limit: number,
 ): { ranges: Range[]; over: boolean }[] {
-  const cuts: number[] = [];
-  const over: boolean[] = [];
-  let sum = 0;
-  let big = false;
-  for (const b of [...rows.keys()].sort((x, y) => x - y)) {
-    const n = rows.get(b)!;
-    if (sum > 0 && (sum >= limit || big || n > limit)) {
-      cuts.push(boundaries[b]!);
-      over.push(big);
-      sum = 0;
-    }
-    sum += n;
-    big = n > limit;
-  }
-  over.push(big);
-  const edges = [-Infinity, ...cuts, Infinity];
-  return edges
-    .slice(0, -1)
-    .map((lo, i) => ({ ranges: intersectRanges(ranges, [lo, edges[i + 1]!]), over: over[i]! }))
+  const runs = bucketRuns(
+    [...rows].sort((x, y) => x[0] - y[0]),
+    limit,
+  );
+  const edges = [-Infinity, ...runs.slice(1).map((r) => boundaries[r.buckets[0]!]!), Infinity];
+  return runs
+    .map((r, i) => ({ ranges: intersectRanges(ranges, [edges[i]!, edges[i + 1]!]), over: r.over }))
     .filter((r) => r.ranges.length > 0);
 }
 
@@ -571,41 +585,23 @@ export interface Slice {
   over?: true;
 }
 
-/**
- * Splits group-bucket keys (b * nG + g) into slices read by one query each: runs of whole buckets, a run ending at
- * the first bucket boundary after its rows reach `limit` (so it holds less than `limit` rows plus one bucket's); a
- * bucket whose rows alone exceed `limit` is a slice of its own, `over` the bound, since quantile_cont holds every
- * value of a query in memory, outside DuckDB's buffer limit (a month of 10 M results in one bucket per endpoint:
- * 150 MB): its group-buckets are ranked by counting instead.
- */
+/** Group-bucket keys (b * nG + g) in the runs of bucketRuns, each bucket's rows the sum of its keys'. */
 export function slicesByRows(
   keys: number[],
   nG: number,
   rows: (key: number) => number,
   limit = EXACT_LIMITS.sliceRows,
 ): Slice[] {
-  const sorted = [...keys].sort((x, y) => x - y);
-  const out: Slice[] = [];
-  let cur: number[] = [];
-  let curRows = 0;
-  for (let i = 0; i < sorted.length; ) {
-    const b = Math.floor(sorted[i]! / nG);
-    let j = i;
-    let bucketRows = 0;
-    while (j < sorted.length && Math.floor(sorted[j]! / nG) === b) bucketRows += rows(sorted[j++]!);
-    const bucket = sorted.slice(i, j);
-    i = j;
-    if (cur.length > 0 && (curRows >= limit || bucketRows > limit)) {
-      out.push({ keys: cur });
-      cur = [];
-      curRows = 0;
-    }
-    if (bucketRows > limit) out.push({ keys: bucket, over: true });
-    else {
-      cur.push(...bucket);
-      curRows += bucketRows;
-    }
+  const byBucket = new Map<number, number[]>();
+  for (const k of [...keys].sort((x, y) => x - y)) {
+    const b = Math.floor(k / nG);
+    const ks = byBucket.get(b);
+    if (ks) ks.push(k);
+    else byBucket.set(b, [k]);
   }
-  if (cur.length > 0) out.push({ keys: cur });
-  return out;
+  const perBucket = [...byBucket].map(([b, ks]) => [b, ks.reduce((n, k) => n + rows(k), 0)] as const);
+  return bucketRuns(perBucket, limit).map((r) => ({
+    keys: r.buckets.flatMap((b) => byBucket.get(b)!),
+    ...(r.over ? { over: true as const } : {}),
+  }));
 }

@@ -6,7 +6,7 @@
 // group of a bucket is ranked in the same passes, so a bucket is read about three times whatever its groups. The
 // answer is quantile_cont's; the histograms stay in DuckDB (an aggregate it may spill), and the service holds the
 // few bins that hold a wanted rank and at most `fetchLimit` values at a time.
-import { QUANTILES } from '../../model/stats.js';
+import { QUANTILES, type7 } from '../../model/stats.js';
 import { type DuckDBConnection, queryColumns } from './db.js';
 import type { ParamBag } from './sql.js';
 
@@ -34,14 +34,14 @@ interface Interval {
   ranks: number[];
 }
 
-/** The 0-based ranks whose values the type-7 percentiles of `n` values interpolate between. */
+/** The 0-based ranks whose values the type-7 percentiles of `n` values interpolate between (those type7 asks for). */
 function ranksOf(n: number): number[] {
   const out = new Set<number>();
-  for (const q of QUANTILES) {
-    const lo = Math.floor((n - 1) * q);
-    out.add(lo);
-    if (lo + 1 < n) out.add(lo + 1);
-  }
+  for (const q of QUANTILES)
+    type7(n, q, (rank) => {
+      out.add(rank);
+      return 0;
+    });
   return [...out].sort((a, b) => a - b);
 }
 
@@ -174,15 +174,7 @@ export async function rankedQuantiles(
   for (const { g, n } of groups) {
     if (n === 0) continue;
     const at = found.get(g)!;
-    out.set(
-      g,
-      QUANTILES.map((q) => {
-        const h = (n - 1) * q;
-        const lo = Math.floor(h);
-        const x = at.get(lo)!;
-        return lo + 1 >= n ? x : x + (h - lo) * (at.get(lo + 1)! - x);
-      }) as [number, number, number],
-    );
+    out.set(g, QUANTILES.map((q) => type7(n, q, (rank) => at.get(rank)!)) as [number, number, number]);
   }
   return out;
 }
