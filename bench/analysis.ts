@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_ROOT, machine, peakRssMb, resetPeakRss, START_ENV, startServiceChild } from './common.js';
+import { BENCH_ROOT, machine, peakRssMb, resetPeakRss, START_ENV, START_FLAGS, startServiceChild } from './common.js';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 7);
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 50);
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     console.log(
       `\n## Analyses and reports over ${DAYS} days of the demo fleet (${ENDPOINTS} endpoints), ${new Date().toISOString().slice(0, 10)}\n`,
     );
-    const env = Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`);
+    const env = [...Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`), ...START_FLAGS];
     console.log(
       `${machine()}; service: ${ROOT.pathname}, default settings${env.length ? `, ${env.join(' ')} as npm start sets it` : ''}`,
     );

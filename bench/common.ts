@@ -52,8 +52,9 @@ export function peakRssMb(pid: number): number {
 }
 
 /**
- * Runs the built service exactly as `npm start` does (`node bin/resultant.js serve`, compiled JS) in its own
- * process; `stop` reads its peak RSS, then ends it. The bench scripts build first (package.json).
+ * Runs the built service exactly as `npm start` does (`node bin/resultant.js serve` with its flags, compiled JS) in
+ * its own process (callers pass START_ENV with their settings); `stop` reads its peak RSS, then ends it. The bench
+ * scripts build first (package.json).
  */
 export async function startServiceChild(
   env: Record<string, string>,
@@ -66,6 +67,7 @@ export async function startServiceChild(
     [
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/cpuprof'] : []),
       ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+      ...START_FLAGS,
       new URL('bin/resultant.js', root).pathname,
       'serve',
     ],
@@ -128,8 +130,29 @@ export function checkoutRoot(dir: string): URL {
 export const BENCH_ROOT: URL | undefined = process.env.BENCH_ROOT ? checkoutRoot(process.env.BENCH_ROOT) : undefined;
 
 /**
- * The environment `npm start` gives the service (package.json; docs/performance.md on MALLOC_ARENA_MAX).
- * BENCH_START_ENV=none runs it without, as `npm start` did before (for an older checkout).
+ * How `npm start` runs the service, read from this checkout's package.json (`VAR=value ... node --flag ...
+ * bin/resultant.js serve`): its environment (MALLOC_ARENA_MAX) and Node's flags (the young generation's size);
+ * docs/performance.md says why each is there. BENCH_START_ENV=none runs the service without either, as `npm start`
+ * did before (for an older checkout).
  */
-export const START_ENV: Record<string, string> =
-  process.env.BENCH_START_ENV === 'none' ? {} : { MALLOC_ARENA_MAX: '2' };
+function startCommand(): { env: Record<string, string>; flags: string[] } {
+  if (process.env.BENCH_START_ENV === 'none') return { env: {}, flags: [] };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; /^[A-Z_]+=/.test(words[i] ?? ''); i++) {
+    const [k, v] = words[i]!.split('=') as [string, string];
+    env[k] = v;
+  }
+  if (words[i++] !== 'node') throw new Error(`npm start is not "[VAR=value ...] node ...": ${pkg.scripts.start}`);
+  const flags: string[] = [];
+  for (; words[i]?.startsWith('--'); i++) flags.push(words[i]!);
+  return { env, flags };
+}
+
+const START = startCommand();
+export const START_ENV: Record<string, string> = START.env;
+export const START_FLAGS: readonly string[] = START.flags;

@@ -190,6 +190,14 @@ describe('Dockerfile and .dockerignore', () => {
     expect(docker).toMatch(/HEALTHCHECK[\s\S]*\/ping[\s\S]*204/);
   });
 
+  it('runs the service as `npm start` does: its Node flags and its environment', () => {
+    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+    const node = start.indexOf('node');
+    const cmd = JSON.parse(lines.find((l) => l.startsWith('CMD '))!.replace(/^CMD\s+/, '')) as string[];
+    expect(cmd).toEqual(start.slice(node));
+    for (const setting of start.slice(0, node)) expect(docker).toContain(setting);
+  });
+
   it('copies only paths that exist, and everything the package ships (the dashboard page, the Flux tasks)', () => {
     const sources = lines
       .filter((l) => l.startsWith('COPY ') && !l.includes('--from='))

@@ -34,9 +34,18 @@ describe('examples/resultant.service', () => {
 
   it('runs the shipped command line with the service settings it accepts', () => {
     expect([...unit.keys()]).toEqual(['Unit', 'Service', 'Install']);
-    expect(service.get('ExecStart')).toEqual(['/usr/bin/node /opt/resultant/bin/resultant.js serve']);
+    // As `npm start` runs it: the same Node flags and environment.
+    const start = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start.split(/\s+/);
+    const node = start.indexOf('node');
+    const flags = start.slice(node + 1, start.indexOf('bin/resultant.js'));
+    expect(service.get('ExecStart')).toEqual([
+      ['/usr/bin/node', ...flags, '/opt/resultant/bin/resultant.js serve'].join(' '),
+    ]);
     expect(existsSync(join(root, 'bin/resultant.js'))).toBe(true);
     const env = Object.fromEntries(service.get('Environment')!.map((e) => e.split('=') as [string, string]));
+    for (const setting of start.slice(0, node)) expect(service.get('Environment')).toContain(setting);
     expect(env.MALLOC_ARENA_MAX).toBe('2');
     const config = loadConfig(env);
     expect(config.dbPath).toBe('/var/lib/resultant/resultant.duckdb');
