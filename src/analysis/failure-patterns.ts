@@ -504,8 +504,13 @@ export interface FailurePatternsResponse extends AnalysisHead<'failure-patterns'
   warnings?: string[];
 }
 
-/** About how much of the window one read of failure summaries covers. */
-const SUMMARY_PART_MS = 7 * DAY_MS;
+/**
+ * About how much of the window one read of failure summaries covers. A day: on a month of the demo fleet
+ * (2026-12-07, the service started on the file, two runs each) the analysis peaked 35 MB lower than with a week
+ * (334-340 MB against 360-380 MB) and answered sooner (1.7-1.8 s against 2.0-2.2 s); at a week it took 0.58-0.61 s
+ * against 0.53-0.55 s, in the same memory.
+ */
+const SUMMARY_PART_MS = DAY_MS;
 
 /**
  * [start, stop) cut into consecutive parts of at least `size` (the last may be shorter), each ending at one of
