@@ -138,10 +138,11 @@ export async function openInstance(
     write_buffer_row_group_memory_limit: '32MiB',
     // Results are returned in explicit ORDER BY order; letting DuckDB drop insertion order saves memory.
     preserve_insertion_order: 'false',
-    // Without jemalloc (the Node build has none), DuckDB hands memory it frees back to the OS with malloc_trim once
-    // this much was freed. The default (128 MB / 512 MB) let glibc keep 100+ MB of freed query memory resident after
-    // a large aggregate: on the B data of bench/aggregates.ts (cold hourly then daily query, in one process) the
-    // peak RSS was ~580 MB with the defaults and 460-480 MB at 16 MB (docs/performance.md has the service's).
+    // DuckDB hands memory it frees back to the OS once this much was freed (its Linux build allocates with its own
+    // jemalloc, configurable through DUCKDB_JE_MALLOC_CONF; builds without it use malloc_trim). The defaults
+    // (128 MB / 512 MB) kept 100+ MB of freed query memory resident after a large aggregate: on the B data of
+    // bench/aggregates.ts (cold hourly then daily query, in one process) the peak RSS was ~580 MB with the defaults
+    // and 460-480 MB at 16 MB (docs/performance.md has the service's).
     allocator_flush_threshold: '16MB',
     allocator_bulk_deallocation_flush_threshold: '16MB',
   };
