@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { API_DATASOURCE, INFLUX_DATASOURCE } from '../../src/grafana/index.js';
+import { npmStart } from '../support/npm-start.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
@@ -191,11 +192,10 @@ describe('Dockerfile and .dockerignore', () => {
   });
 
   it('runs the service as `npm start` does: its Node flags and its environment', () => {
-    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-    const node = start.indexOf('node');
+    const start = npmStart(root);
     const cmd = JSON.parse(lines.find((l) => l.startsWith('CMD '))!.replace(/^CMD\s+/, '')) as string[];
-    expect(cmd).toEqual(start.slice(node));
-    for (const setting of start.slice(0, node)) expect(docker).toContain(setting);
+    expect(cmd).toEqual(['node', ...start.flags, ...start.args]);
+    for (const setting of start.settings) expect(docker).toContain(setting);
   });
 
   it('copies only paths that exist, and everything the package ships (the dashboard page, the Flux tasks)', () => {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { npmStart } from '../support/npm-start.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const unitPath = join(root, 'examples/resultant.service');
@@ -35,17 +36,13 @@ describe('examples/resultant.service', () => {
   it('runs the shipped command line with the service settings it accepts', () => {
     expect([...unit.keys()]).toEqual(['Unit', 'Service', 'Install']);
     // As `npm start` runs it: the same Node flags and environment.
-    const start = (
-      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
-    ).scripts.start.split(/\s+/);
-    const node = start.indexOf('node');
-    const flags = start.slice(node + 1, start.indexOf('bin/resultant.js'));
+    const start = npmStart(root);
     expect(service.get('ExecStart')).toEqual([
-      ['/usr/bin/node', ...flags, '/opt/resultant/bin/resultant.js serve'].join(' '),
+      ['/usr/bin/node', ...start.flags, '/opt/resultant/bin/resultant.js serve'].join(' '),
     ]);
     expect(existsSync(join(root, 'bin/resultant.js'))).toBe(true);
     const env = Object.fromEntries(service.get('Environment')!.map((e) => e.split('=') as [string, string]));
-    for (const setting of start.slice(0, node)) expect(service.get('Environment')).toContain(setting);
+    for (const setting of start.settings) expect(service.get('Environment')).toContain(setting);
     expect(env.MALLOC_ARENA_MAX).toBe('2');
     const config = loadConfig(env);
     expect(config.dbPath).toBe('/var/lib/resultant/resultant.duckdb');
