@@ -23,10 +23,20 @@ describe('collectGarbage', () => {
 
   it('is due only when the heap has grown 32 MB since the last collection, and none ran in the last 250 ms', () => {
     const MB = 1024 ** 2;
-    const previous = { at: 10_000, heapAfter: 100 * MB };
+    const previous = { at: 10_000, heapAfter: 100 * MB, msPerByte: 0 };
     expect(collectionDue(10_250, 132 * MB, previous)).toBe(true);
     expect(collectionDue(10_250, 131 * MB, previous)).toBe(false);
     expect(collectionDue(10_249, 500 * MB, previous)).toBe(false);
     expect(collectionDue(1e9, 90 * MB, previous)).toBe(false);
+  });
+
+  it("is not due when its pause, at the last one's rate per byte of heap, would exceed the bound", () => {
+    const MB = 1024 ** 2;
+    // The last one paused 0.5 ms per MB: 200 MB of heap would take 100 ms.
+    const previous = { at: 10_000, heapAfter: 40 * MB, msPerByte: 0.5 / MB };
+    expect(collectionDue(20_000, 100 * MB, previous, 50)).toBe(true);
+    expect(collectionDue(20_000, 101 * MB, previous, 50)).toBe(false);
+    expect(collectionDue(20_000, 200 * MB, previous, 100)).toBe(true);
+    expect(collectionDue(20_000, 200 * MB, previous)).toBe(true); // no bound
   });
 });
