@@ -16,13 +16,13 @@
 // Scores become alerts the way production detectors do it (the SPC rules of Western Electric, Datadog's and
 // Grafana's "for" durations), because a point score alone flagged 22 buckets a day on NAB, 84 % of them outside
 // every labelled window:
-// - a bucket breaches when its score exceeds `threshold` (3.5);
+// - a bucket breaches when its score exceeds `threshold` (3);
 // - breaches on the same side less than `gap` buckets apart form one episode, reported once with its start, end
 //   and strongest bucket;
 // - an episode is confirmed, and listed, when it persists (at least `confirm` breaching buckets, default 6) or
 //   when one of its buckets is novel: its score exceeds `novelty` (1.2) times the largest score of the `history`
 //   buckets before it. That bar adapts to the series' own noise: a series whose ordinary bursts score 8 needs
-//   more than 9.6 for a one-bucket alert, a quiet series needs only 3.5;
+//   more than 9.6 for a one-bucket alert, a quiet series needs only 3;
 // - the first `warmup` buckets (default: `history`, or a quarter of a shorter series) are never flagged: their
 //   history is too short to say what is usual. The runner reads `history` buckets before the window for this, so
 //   the whole window is judged.
@@ -67,7 +67,7 @@ export interface AnomalyOptions {
 
 export const ANOMALY_DEFAULTS: Omit<AnomalyOptions, 'stepMs'> = {
   method: 'auto',
-  threshold: 3.5,
+  threshold: 3,
   history: 64,
   minHistory: 10,
   confirm: 6,

@@ -255,10 +255,10 @@ describe('GET /api/v1/analysis/anomalies', () => {
       acknowledged: false,
       time: new Date(NOW - 8 * HOUR).toISOString().replace('.000', ''),
     });
-    expect(a.score).toBeGreaterThan(3.5);
+    expect(a.score).toBeGreaterThan(3);
     expect(a.value).toBe(300);
     expect(a.expected).toBe(100);
-    expect(a.evidence).toMatchObject({ results: 1, history_points: 40, threshold: 3.5 });
+    expect(a.evidence).toMatchObject({ results: 1, history_points: 40, threshold: 3 });
     const second = await get(s, path, auth);
     expect(second.body.anomalies.map((x: any) => x.id)).toEqual([a.id]);
     const listed = await get(s, `/api/v1/anomalies?start=0&stop=${NOW}`, auth);
