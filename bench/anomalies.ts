@@ -7,10 +7,10 @@
 //    [start, end]. Window recall = labelled windows that some alert overlaps; precision = alerts that overlap a
 //    labelled window; false alarms per day = alerts that overlap none, per day of data. As a long episode overlaps
 //    windows more easily, recall and precision are also given with each alert placed at its strongest bucket
-//    alone. The "before" rows run today's code with confirmation, novelty bar, episodes and warm-up switched off (confirm 1, novelty 0, gap 0,
-//    warm-up 0, counts in points), which is the point-by-point detector this round replaced (its 5-minute row
-//    repeats the figures of the last run of that code). history, confirm, gap and warm-up count hours: 64 buckets
-//    of history are 768 five-minute points.
+//    alone. The "before" rows run today's code with confirmation, novelty bar, episodes and warm-up switched off
+//    (confirm 1, novelty 0, gap 0, warm-up 0, counts in points), which is the point-by-point detector this round
+//    replaced (its 5-minute row repeats the figures of the last run of that code). history, confirm, gap and
+//    warm-up count hours: 64 buckets of history are 768 five-minute points.
 //    NAB's windows are wide (10 % of a file's length split over its anomalies); NAB's weighted score is not computed.
 // 2. The demo fleet's injected incidents (src/demo/generate.ts), through the real store and runner: the latency
 //    regression (per endpoint, median latency) and the 40-minute outage (per endpoint and region, error rate).
@@ -181,7 +181,7 @@ function nab(): string[] {
     const precision = t.alerts ? t.inside / t.alerts : 0;
     const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
     out.push(
-      `| ${r.shape} | ${r.label} | ${t.windowsFound}/${t.windows} (${(100 * recall).toFixed(0)} %) | ${t.alerts} | ${t.inside} (${(100 * precision).toFixed(0)} %) | ${f1.toFixed(2)} | ${((t.alerts - t.inside) / t.days).toFixed(2)} | ${pct(t.windowsPeaked, t.windows)}, ${pct(t.peaksInside, t.alerts)} | ${(t.ms / 1000).toFixed(1)} s |`,
+      `| ${r.shape} | ${r.label} | ${t.windowsFound}/${t.windows} (${pct(t.windowsFound, t.windows)}) | ${t.alerts} | ${t.inside} (${pct(t.inside, t.alerts)}) | ${f1.toFixed(2)} | ${((t.alerts - t.inside) / t.days).toFixed(2)} | ${pct(t.windowsPeaked, t.windows)}, ${pct(t.peaksInside, t.alerts)} | ${(t.ms / 1000).toFixed(1)} s |`,
     );
   }
   return out;

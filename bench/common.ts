@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { npmStart } from '../test/support/npm-start.js';
 
 export function machine(): string {
   return `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}, node ${process.version}`;
@@ -137,20 +138,8 @@ export const BENCH_ROOT: URL | undefined = process.env.BENCH_ROOT ? checkoutRoot
  */
 function startCommand(): { env: Record<string, string>; flags: string[] } {
   if (process.env.BENCH_START_ENV === 'none') return { env: {}, flags: [] };
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  };
-  const words = pkg.scripts.start.split(/\s+/);
-  const env: Record<string, string> = {};
-  let i = 0;
-  for (; /^[A-Z_]+=/.test(words[i] ?? ''); i++) {
-    const [k, v] = words[i]!.split('=') as [string, string];
-    env[k] = v;
-  }
-  if (words[i++] !== 'node') throw new Error(`npm start is not "[VAR=value ...] node ...": ${pkg.scripts.start}`);
-  const flags: string[] = [];
-  for (; words[i]?.startsWith('--'); i++) flags.push(words[i]!);
-  return { env, flags };
+  const start = npmStart(resolve(import.meta.dirname, '..'));
+  return { env: Object.fromEntries(start.settings.map((w) => w.split('=') as [string, string])), flags: start.flags };
 }
 
 const START = startCommand();

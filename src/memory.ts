@@ -65,8 +65,9 @@ export function collectionDue(
  * pause sets the rate the next is judged by (an average with the one before, as a busy machine may stretch one).
  */
 export function collectGarbage(now: number = Date.now(), maxPauseMs = Number.POSITIVE_INFINITY): void {
+  if (!gc) return;
   const used = getHeapStatistics().used_heap_size;
-  if (!gc || !collectionDue(now, used, last, maxPauseMs)) return;
+  if (!collectionDue(now, used, last, maxPauseMs)) return;
   const started = performance.now();
   gc();
   last.msPerByte = (last.msPerByte + (performance.now() - started) / used) / 2;

@@ -1,5 +1,5 @@
 // How `npm start` runs the service, read from package.json (`VAR=value ... node --flag ... bin/resultant.js serve`):
-// the image and the systemd unit are held to it.
+// the image and the systemd unit are held to it, and the benchmarks start the service with it (bench/common.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,5 +17,14 @@ export function npmStart(root: string): NpmStart {
   const words = pkg.scripts.start.split(/\s+/);
   const node = words.indexOf('node');
   const script = words.indexOf('bin/resultant.js');
-  return { settings: words.slice(0, node), flags: words.slice(node + 1, script), args: words.slice(script) };
+  const settings = words.slice(0, node);
+  const flags = words.slice(node + 1, script);
+  if (
+    node < 0 ||
+    script < node ||
+    !settings.every((w) => /^[A-Z_]+=/.test(w)) ||
+    !flags.every((w) => w.startsWith('--'))
+  )
+    throw new Error(`npm start is not "[VAR=value ...] node [--flag ...] bin/resultant.js ...": ${pkg.scripts.start}`);
+  return { settings, flags, args: words.slice(script) };
 }
