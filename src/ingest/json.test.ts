@@ -4,15 +4,15 @@ import { decodeJsonResults } from './json.js';
 describe('JSON results', () => {
   it('accepts one object and arrays', () => {
     const one = decodeJsonResults({ success: true, latency_ms: 5, tags: { endpoint: 'a' } }, 7);
-    expect(one.ok && one.batch.results.time).toEqual([7]);
+    expect(one.ok && one.batch.toArrays().time).toEqual([7]);
     const many = decodeJsonResults(
       [{ success: true }, { success: false, error: 'x', error_type: 'http', metrics: { t: 1 } }],
       7,
     );
     expect(many.ok && many.batch.size).toBe(2);
-    expect(many.ok && many.batch.results.metrics).toEqual([null, { t: 1 }]);
+    expect(many.ok && many.batch.toArrays().metrics).toEqual([null, { t: 1 }]);
     // Untimed results are a microsecond apart in request order, so that they never replace each other.
-    expect(many.ok && many.batch.results.time).toEqual([7, 8]);
+    expect(many.ok && many.batch.toArrays().time).toEqual([7, 8]);
   });
 
   it('reads RFC 3339 (with offsets and fractions) and epoch milliseconds', () => {
@@ -24,7 +24,7 @@ describe('JSON results', () => {
       ],
       0,
     );
-    expect(r.ok && r.batch.results.time).toEqual([1795255200123456, 1795255200000000, 1795255200000250]);
+    expect(r.ok && r.batch.toArrays().time).toEqual([1795255200123456, 1795255200000000, 1795255200000250]);
   });
 
   it('reports index and path of every bad record and writes none', () => {
@@ -90,7 +90,7 @@ describe('JSON results', () => {
     ]);
     expect(r.errors[0]!.message).toMatch(/control character \(only tab, line feed and carriage return are allowed\)/);
     const ok = decodeJsonResults({ success: false, error: 'Traceback:\n\tat x.py:3\r\n', error_type: 'assert' }, 0);
-    expect(ok.ok && ok.batch.results.error).toEqual(['Traceback:\n\tat x.py:3\r\n']);
+    expect(ok.ok && ok.batch.toArrays().error).toEqual(['Traceback:\n\tat x.py:3\r\n']);
   });
 
   it('refuses a tag key or metric name "__proto__" instead of dropping it', () => {

@@ -12,15 +12,14 @@ const ns = (i: number) => String(T + BigInt(i) * 60_000_000_000n);
 function decode(lines: string[], rules: IngestRules = skip, cache?: SeriesCache) {
   const out = decodeLineProtocol(lines.join('\n'), { precision: 'ns', nowUs: 0, rules, ...(cache ? { cache } : {}) });
   if (!out.ok) throw new Error(out.message);
-  const r = out.batch.results;
-  const rows = r.time.map((time, i) => ({
-    time,
-    tags: r.series[i]!.tags,
-    measurement: r.series[i]!.measurement,
-    success: r.success[i],
-    latency: r.latency[i],
-    metrics: r.metrics[i],
-    errorType: r.errorType[i],
+  const rows = out.batch.resultRows().map((r) => ({
+    time: r.time,
+    tags: r.series.tags,
+    measurement: r.series.measurement,
+    success: r.success,
+    latency: r.latency,
+    metrics: r.metrics,
+    errorType: r.errorType,
   }));
   return { rows, skipped: out.skipped, skippedNames: out.skippedNames, batch: out.batch };
 }
@@ -95,8 +94,8 @@ describe('built-in Telegraf mappings', () => {
       `net_response,host=p,port=22,protocol=tcp,result=success,server=h response_time=0.00${i + 1},result_code=${code}i ${ns(i)}`;
     const first = decode([line(0, 0), line(1, 0)], skip, cache);
     const second = decode([line(2, 0), line(3, 2)], skip, cache);
-    expect(first.batch.results.series[0]).toBe(first.batch.results.series[1]);
-    expect(second.batch.results.series[0]).toBe(first.batch.results.series[0]);
+    expect(first.batch.toArrays().series[0]).toBe(first.batch.toArrays().series[1]);
+    expect(second.batch.toArrays().series[0]).toBe(first.batch.toArrays().series[0]);
     expect(second.rows.map((r) => [r.success, r.latency])).toEqual([
       [true, 3],
       [false, 4],

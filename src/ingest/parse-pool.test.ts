@@ -27,15 +27,15 @@ describe('the line-protocol parser pool', () => {
     for (const b of results) {
       expect(b.ok && a.ok).toBe(true);
       if (!b.ok || !a.ok) return;
-      expect(b.batch.results.time).toEqual(a.batch.results.time);
-      expect(b.batch.results.latency).toEqual([12.5, null, null]);
-      expect(b.batch.results.metrics).toEqual(a.batch.results.metrics);
-      expect(b.batch.results.error).toEqual([null, 'boom "x"', null]);
-      expect(b.batch.results.errorType).toEqual(a.batch.results.errorType);
-      expect(b.batch.results.success).toEqual([true, false, true]);
-      expect(b.batch.results.series.map((s) => s.key)).toEqual(a.batch.results.series.map((s) => s.key));
+      expect(b.batch.toArrays().time).toEqual(a.batch.toArrays().time);
+      expect(b.batch.toArrays().latency).toEqual([12.5, null, null]);
+      expect(b.batch.toArrays().metrics).toEqual(a.batch.toArrays().metrics);
+      expect(b.batch.toArrays().error).toEqual([null, 'boom "x"', null]);
+      expect(b.batch.toArrays().errorType).toEqual(a.batch.toArrays().errorType);
+      expect(b.batch.toArrays().success).toEqual([true, false, true]);
+      expect(b.batch.toArrays().series.map((s) => s.key)).toEqual(a.batch.toArrays().series.map((s) => s.key));
       // Equal series are one shared object, as the store expects.
-      expect(b.batch.results.series[0]).toBe(b.batch.results.series[1]);
+      expect(b.batch.toArrays().series[0]).toBe(b.batch.toArrays().series[1]);
       expect(b.batch.breakers.state).toEqual(['open', 'half_open']);
       expect(b.batch.breakers.failures).toEqual([5, null]);
     }

@@ -5,10 +5,18 @@
 // so that a body of 100,000 new series does not hold it up (it held it for ~0.7 s as objects, rebuilt at once).
 import { nextTurn } from '../event-loop.js';
 import type { FailureKind } from '../model/fingerprint.js';
-import { type BreakerState, type Measurement, type SeriesRef, type Tags, WriteBatch } from '../model/result.js';
+import {
+  type BreakerState,
+  type Measurement,
+  ResultColumns,
+  type SeriesRef,
+  type SparseColumn,
+  type Tags,
+  WriteBatch,
+} from '../model/result.js';
 
 export interface PackedBatch {
-  /** Series keys (seriesKey). */
+  /** Series keys (seriesKey), in the order of the batch's series. */
   series: string[];
   results: {
     series: Int32Array;
@@ -16,55 +24,46 @@ export interface PackedBatch {
     success: Uint8Array;
     /** NaN for no latency */
     latency: Float64Array;
-    /** sparse: row -> value */
-    metrics: [number, Record<string, number>][];
-    error: [number, string][];
-    errorType: [number, string][];
-    /** sparse: row -> fingerprint (failed rows) */
-    fingerprint: [number, string][];
+    /** sparse: the rows that have a value, and their values */
+    metrics: [number[], Record<string, number>[]];
+    error: [number[], string[]];
+    errorType: [number[], string[]];
+    fingerprint: [number[], string[]];
     failureKinds: FailureKind[];
   };
   breakers: { series: Int32Array; time: Float64Array; state: BreakerState[]; failures: Float64Array };
 }
 
+/** A typed array of exactly `a`'s rows, with a buffer of its own (to transfer). */
+function own<A extends Int32Array | Float64Array | Uint8Array>(a: A): A {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as A);
+}
+
 export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: ArrayBuffer[] } {
-  const index = new Map<SeriesRef, number>();
-  const series: PackedBatch['series'] = [];
+  const series = b.series.map((s) => s.key);
+  const extra = new Map<SeriesRef, number>();
   const ref = (s: SeriesRef): number => {
-    let i = index.get(s);
+    let i = extra.get(s);
     if (i === undefined) {
       i = series.length;
-      index.set(s, i);
+      extra.set(s, i);
       series.push(s.key);
     }
     return i;
   };
   const r = b.results;
-  const n = r.time.length;
+  const sparse = <T>(c: SparseColumn<T>): [number[], T[]] => [c.rows, c.values];
   const results: PackedBatch['results'] = {
-    series: new Int32Array(n),
-    time: Float64Array.from(r.time),
-    success: new Uint8Array(n),
-    latency: new Float64Array(n),
-    metrics: [],
-    error: [],
-    errorType: [],
-    fingerprint: [],
+    series: own(r.seriesIndex),
+    time: own(r.time),
+    success: own(r.success),
+    latency: own(r.latency),
+    metrics: sparse(r.metrics),
+    error: sparse(r.error),
+    errorType: sparse(r.errorType),
+    fingerprint: sparse(r.fingerprint),
     failureKinds: [...b.failureKinds.values()],
   };
-  for (let i = 0; i < n; i++) {
-    results.series[i] = ref(r.series[i]!);
-    results.success[i] = r.success[i] ? 1 : 0;
-    results.latency[i] = r.latency[i] ?? NaN;
-    const m = r.metrics[i];
-    if (m) results.metrics.push([i, m]);
-    const e = r.error[i];
-    if (e !== null && e !== undefined) results.error.push([i, e]);
-    const et = r.errorType[i];
-    if (et !== null && et !== undefined) results.errorType.push([i, et]);
-    const fp = r.fingerprint[i];
-    if (fp !== null && fp !== undefined) results.fingerprint.push([i, fp]);
-  }
   const k = b.breakers;
   const breakers: PackedBatch['breakers'] = {
     series: Int32Array.from(k.series.map(ref)),
@@ -89,7 +88,6 @@ export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: Array
  * tags object built), so 100,000 new series in one write never hold the loop for more than about 10 ms at a time.
  */
 const SERIES_PER_TURN = 1024;
-const ROWS_PER_TURN = 16_384;
 
 /** Shares one SeriesRef per series across batches, as the parser's cache does in one thread. */
 export class SeriesInterner {
@@ -116,26 +114,17 @@ export async function unpackBatch(p: PackedBatch, interner: SeriesInterner): Pro
     if (i > 0 && i % SERIES_PER_TURN === 0) await nextTurn();
     refs[i] = interner.intern(p.series[i]!);
   }
-  const b = new WriteBatch();
   const r = p.results;
+  // Breaker-only series come after the results' ones: a batch may list series no result row refers to.
+  const b = WriteBatch.of(refs, ResultColumns.of(r));
   const out = b.results;
-  const n = r.time.length;
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && i % ROWS_PER_TURN === 0) await nextTurn();
-    out.series.push(refs[r.series[i]!]!);
-    out.time.push(r.time[i]!);
-    out.success.push(r.success[i] === 1);
-    const l = r.latency[i]!;
-    out.latency.push(Number.isNaN(l) ? null : l);
-    out.metrics.push(null);
-    out.error.push(null);
-    out.errorType.push(null);
-    out.fingerprint.push(null);
-  }
-  for (const [i, m] of r.metrics) out.metrics[i] = m;
-  for (const [i, e] of r.error) out.error[i] = e;
-  for (const [i, e] of r.errorType) out.errorType[i] = e;
-  for (const [i, f] of r.fingerprint) out.fingerprint[i] = f;
+  const sparse = <T>(to: SparseColumn<T>, [rows, values]: [number[], T[]]) => {
+    for (let k = 0; k < rows.length; k++) to.add(rows[k]!, values[k]!);
+  };
+  sparse(out.metrics, r.metrics);
+  sparse(out.error, r.error);
+  sparse(out.errorType, r.errorType);
+  sparse(out.fingerprint, r.fingerprint);
   for (const k of r.failureKinds) b.failureKinds.set(k.fingerprint, k);
   const k = p.breakers;
   for (let i = 0; i < k.time.length; i++) {

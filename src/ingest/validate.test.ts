@@ -24,7 +24,7 @@ describe('test_result', () => {
     );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const x = r.batch.results;
+    const x = r.batch.toArrays();
     expect(x.time).toEqual([1795255200000000]);
     expect(x.success).toEqual([false]);
     expect(x.latency).toEqual([5000]);
@@ -36,21 +36,21 @@ describe('test_result', () => {
 
   it('stamps lines without a timestamp with the receive time', () => {
     const r = decode('test_result success=true');
-    expect(r.ok && r.batch.results.time).toEqual([42]);
+    expect(r.ok && r.batch.toArrays().time).toEqual([42]);
   });
 
   it('stamps untimed lines a microsecond apart in request order, so that they never replace each other', () => {
     const r = decode(
       'test_result success=true\ntest_result success=false 5000\ntest_result success=false\ntest_result success=true',
     );
-    expect(r.ok && r.batch.results.time).toEqual([42, 5, 43, 44]);
+    expect(r.ok && r.batch.toArrays().time).toEqual([42, 5, 43, 44]);
   });
 
   it('shares one series object for the same tags in any order', () => {
     const r = decode(`test_result,a=1,b=2 success=t ${T}\ntest_result,b=2,a=1 success=f ${T}`);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.batch.results.series[0]).toBe(r.batch.results.series[1]);
+    expect(r.batch.toArrays().series[0]).toBe(r.batch.toArrays().series[1]);
   });
 
   it('accepts CRLF, comments and blank lines between points', () => {
@@ -85,7 +85,7 @@ describe('test_result', () => {
 
   it('keeps a tab in an error message', () => {
     const r = decode(`test_result success=f,error="a\tb",error_type="assert" ${T}`);
-    expect(r.ok && r.batch.results.error).toEqual(['a\tb']);
+    expect(r.ok && r.batch.toArrays().error).toEqual(['a\tb']);
   });
 
   it('names the first bad line, counting comments and blank lines', () => {
@@ -115,7 +115,7 @@ describe('test_result', () => {
     ['h', '498682'],
   ] as const)('converts precision %s', (precision, ts) => {
     const r = decode(`test_result success=t ${ts}`, { precision });
-    expect(r.ok && r.batch.results.time).toEqual([1795255200000000]);
+    expect(r.ok && r.batch.toArrays().time).toEqual([1795255200000000]);
   });
 });
 

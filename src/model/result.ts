@@ -132,22 +132,143 @@ export function printable(s: string, max = 60): string {
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
 
+/** A column most of whose rows have no value (errors, metrics): the rows that have one, ascending, and their values. */
+export class SparseColumn<T> {
+  readonly rows: number[] = [];
+  readonly values: T[] = [];
+
+  /** Sets row `row`, which must come after every row set so far. */
+  add(row: number, value: T): void {
+    this.rows.push(row);
+    this.values.push(value);
+  }
+
+  /** The value of row `row`, or null. */
+  at(row: number): T | null {
+    const rows = this.rows;
+    let lo = 0;
+    let hi = rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = rows[mid]!;
+      if (r === row) return this.values[mid]!;
+      if (r < row) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
+
+  /** Every row's value (null where none) for `length` rows. */
+  dense(length: number): (T | null)[] {
+    const out = new Array<T | null>(length).fill(null);
+    for (let k = 0; k < this.rows.length; k++) out[this.rows[k]!] = this.values[k]!;
+    return out;
+  }
+
+  /** Appends `other`'s rows, shifted by `offset` rows. */
+  appendFrom(other: SparseColumn<T>, offset: number): void {
+    for (let k = 0; k < other.rows.length; k++) this.add(other.rows[k]! + offset, other.values[k]!);
+  }
+}
+
+/** One test result of a batch, as a plain object (tests, the InfluxDB store's lines). */
+export interface ResultRow {
+  series: SeriesRef;
+  time: number;
+  success: boolean;
+  latency: number | null;
+  metrics: Record<string, number> | null;
+  error: string | null;
+  errorType: string | null;
+  fingerprint: string | null;
+}
+
 /**
- * The rows of one write, column by column: what ingest produces and a store consumes. Row i of `results`
- * belongs to `results.series[i]` (a shared SeriesRef object).
+ * The test results of a batch, column by column in typed arrays (grown by doubling), so that a write's rows move
+ * between threads and into DuckDB's vectors as whole arrays, without an object or a boxed number per row. The
+ * accessors return views of the first `length` rows.
+ */
+export class ResultColumns {
+  length = 0;
+  private seriesCol: Int32Array = new Int32Array(0);
+  private timeCol: Float64Array = new Float64Array(0);
+  private successCol: Uint8Array = new Uint8Array(0);
+  private latencyCol: Float64Array = new Float64Array(0);
+  readonly metrics = new SparseColumn<Record<string, number>>();
+  readonly error = new SparseColumn<string>();
+  readonly errorType = new SparseColumn<string>();
+  /** Fingerprint of each failed result's error (model/fingerprint.ts); exactly the failed rows have one. */
+  readonly fingerprint = new SparseColumn<string>();
+
+  /** Per row, the index of its series in the batch's `series`. */
+  get seriesIndex(): Int32Array {
+    return this.seriesCol.subarray(0, this.length);
+  }
+  /** Epoch microseconds. */
+  get time(): Float64Array {
+    return this.timeCol.subarray(0, this.length);
+  }
+  /** 1 for success, 0 for failure. */
+  get success(): Uint8Array {
+    return this.successCol.subarray(0, this.length);
+  }
+  /** Milliseconds; NaN where the result has no latency. */
+  get latency(): Float64Array {
+    return this.latencyCol.subarray(0, this.length);
+  }
+
+  /** Room for `extra` more rows. */
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.timeCol.length) return;
+    const cap = Math.max(need, this.timeCol.length * 2, 64);
+    const grow = <A extends Int32Array | Float64Array | Uint8Array>(a: A, make: (n: number) => A): A => {
+      const b = make(cap);
+      b.set(a.subarray(0, this.length));
+      return b;
+    };
+    this.seriesCol = grow(this.seriesCol, (n) => new Int32Array(n));
+    this.timeCol = grow(this.timeCol, (n) => new Float64Array(n));
+    this.successCol = grow(this.successCol, (n) => new Uint8Array(n));
+    this.latencyCol = grow(this.latencyCol, (n) => new Float64Array(n));
+  }
+
+  /** Appends a row; `latency` NaN for none. Returns its index. */
+  push(series: number, time: number, success: boolean, latency: number): number {
+    if (this.length === this.timeCol.length) this.reserve(1);
+    const i = this.length++;
+    this.seriesCol[i] = series;
+    this.timeCol[i] = time;
+    this.successCol[i] = success ? 1 : 0;
+    this.latencyCol[i] = latency;
+    return i;
+  }
+
+  /** Rows from whole typed columns (taken over, not copied), as the parse workers send them. */
+  static of(cols: {
+    series: Int32Array;
+    time: Float64Array;
+    success: Uint8Array;
+    latency: Float64Array;
+  }): ResultColumns {
+    const r = new ResultColumns();
+    r.seriesCol = cols.series;
+    r.timeCol = cols.time;
+    r.successCol = cols.success;
+    r.latencyCol = cols.latency;
+    r.length = cols.time.length;
+    return r;
+  }
+}
+
+/**
+ * The rows of one write, column by column: what ingest produces and a store consumes. Result row i belongs to
+ * `series[results.seriesIndex[i]]`; breaker events keep one SeriesRef per row (they are few).
  */
 export class WriteBatch {
-  readonly results = {
-    series: [] as SeriesRef[],
-    time: [] as number[],
-    success: [] as boolean[],
-    latency: [] as (number | null)[],
-    metrics: [] as (Record<string, number> | null)[],
-    error: [] as (string | null)[],
-    errorType: [] as (string | null)[],
-    /** Fingerprint of a failed result's error (model/fingerprint.ts), null for a success. */
-    fingerprint: [] as (string | null)[],
-  };
+  /** The distinct series of the batch's results (shared SeriesRef objects). */
+  readonly series: SeriesRef[] = [];
+  private readonly indexOf = new Map<SeriesRef, number>();
   /** What each fingerprint of the batch stands for. */
   readonly failureKinds = new Map<string, FailureKind>();
   readonly breakers = {
@@ -158,7 +279,31 @@ export class WriteBatch {
   };
 
   get size(): number {
-    return this.results.time.length + this.breakers.time.length;
+    return this.results.length + this.breakers.time.length;
+  }
+
+  /** A batch of `results` whose rows refer to `series` by index (taken over, not copied). */
+  static of(series: SeriesRef[], results: ResultColumns): WriteBatch {
+    const b = new WriteBatch(results);
+    // Positions are kept as given (the rows' indexes); a series listed twice is found at its first.
+    for (const s of series) {
+      if (!b.indexOf.has(s)) b.indexOf.set(s, b.series.length);
+      b.series.push(s);
+    }
+    return b;
+  }
+
+  constructor(readonly results: ResultColumns = new ResultColumns()) {}
+
+  /** The index of `series` among the batch's series, added if new. */
+  seriesIndexOf(series: SeriesRef): number {
+    let i = this.indexOf.get(series);
+    if (i === undefined) {
+      i = this.series.length;
+      this.series.push(series);
+      this.indexOf.set(series, i);
+    }
+    return i;
   }
 
   addResult(
@@ -171,17 +316,13 @@ export class WriteBatch {
     errorType: string | null,
   ): void {
     const r = this.results;
-    r.series.push(series);
-    r.time.push(time);
-    r.success.push(success);
-    r.latency.push(latency);
-    r.metrics.push(metrics);
-    r.error.push(error);
-    r.errorType.push(errorType);
-    if (success) r.fingerprint.push(null);
-    else {
+    const i = r.push(this.seriesIndexOf(series), time, success, latency ?? NaN);
+    if (metrics !== null) r.metrics.add(i, metrics);
+    if (error !== null) r.error.add(i, error);
+    if (errorType !== null) r.errorType.add(i, errorType);
+    if (!success) {
       const kind = failureKindOf(errorType, error);
-      r.fingerprint.push(kind.fingerprint);
+      r.fingerprint.add(i, kind.fingerprint);
       if (!this.failureKinds.has(kind.fingerprint)) this.failureKinds.set(kind.fingerprint, kind);
     }
   }
@@ -194,20 +335,60 @@ export class WriteBatch {
     b.failures.push(failures);
   }
 
+  /** Result row `i` as a plain object. */
+  resultAt(i: number): ResultRow {
+    const r = this.results;
+    const latency = r.latency[i]!;
+    return {
+      series: this.series[r.seriesIndex[i]!]!,
+      time: r.time[i]!,
+      success: r.success[i] === 1,
+      latency: Number.isNaN(latency) ? null : latency,
+      metrics: r.metrics.at(i),
+      error: r.error.at(i),
+      errorType: r.errorType.at(i),
+      fingerprint: r.fingerprint.at(i),
+    };
+  }
+
+  /** Every result row as a plain object. */
+  resultRows(): ResultRow[] {
+    return Array.from({ length: this.results.length }, (_, i) => this.resultAt(i));
+  }
+
+  /** The results column by column as plain arrays (tests). */
+  toArrays(): { [K in keyof ResultRow]: ResultRow[K][] } {
+    const rows = this.resultRows();
+    const col = <K extends keyof ResultRow>(k: K) => rows.map((r) => r[k]);
+    return {
+      series: col('series'),
+      time: col('time'),
+      success: col('success'),
+      latency: col('latency'),
+      metrics: col('metrics'),
+      error: col('error'),
+      errorType: col('errorType'),
+      fingerprint: col('fingerprint'),
+    };
+  }
+
   /** Appends all rows of `other` (used to group several requests into one commit). */
   append(other: WriteBatch): void {
     const a = this.results;
     const o = other.results;
-    for (let i = 0; i < o.time.length; i++) {
-      a.series.push(o.series[i]!);
-      a.time.push(o.time[i]!);
-      a.success.push(o.success[i]!);
-      a.latency.push(o.latency[i]!);
-      a.metrics.push(o.metrics[i]!);
-      a.error.push(o.error[i]!);
-      a.errorType.push(o.errorType[i]!);
-      a.fingerprint.push(o.fingerprint[i]!);
-    }
+    const offset = a.length;
+    const n = o.length;
+    const map = Int32Array.from(other.series, (s) => this.seriesIndexOf(s));
+    a.reserve(n);
+    const series = o.seriesIndex;
+    const time = o.time;
+    const success = o.success;
+    const latency = o.latency;
+    for (let i = 0; i < n; i++) a.push(map[series[i]!]!, time[i]!, success[i] === 1, latency[i]!);
+    a.metrics.appendFrom(o.metrics, offset);
+    a.error.appendFrom(o.error, offset);
+    a.errorType.appendFrom(o.errorType, offset);
+    a.fingerprint.appendFrom(o.fingerprint, offset);
     for (const [fp, kind] of other.failureKinds) if (!this.failureKinds.has(fp)) this.failureKinds.set(fp, kind);
     const b = this.breakers;
     const ob = other.breakers;

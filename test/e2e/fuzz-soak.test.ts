@@ -1058,16 +1058,15 @@ const canonical = (r: StoredResult): string =>
 
 /** The points of a batch, as the store should then show them. */
 function pointsOf(batch: WriteBatch): Points {
-  const r = batch.results;
   return {
-    results: r.time.map((time, i) => ({
-      time,
-      success: r.success[i]!,
-      latency_ms: r.latency[i]!,
-      metrics: r.metrics[i]!,
-      error: r.error[i]!,
-      error_type: r.errorType[i]!,
-      tags: r.series[i]!.tags,
+    results: batch.resultRows().map((r) => ({
+      time: r.time,
+      success: r.success,
+      latency_ms: r.latency,
+      metrics: r.metrics,
+      error: r.error,
+      error_type: r.errorType,
+      tags: r.series.tags,
     })),
     breakers: batch.breakers.series.map((s, i) => ({ tags: s.tags, time: batch.breakers.time[i]! })),
   };

@@ -334,8 +334,8 @@ export class DuckDBStore implements Store {
   }
 
   private async writeLocked(batch: WriteBatch): Promise<void> {
-    const { resultIds, breakerIds, fresh } = await seriesOfBatch(batch, this.reg);
-    const scan = await this.memory.scan(batch, resultIds);
+    const { idOfIndex, resultIds, breakerIds, fresh } = await seriesOfBatch(batch, this.reg);
+    const scan = await this.memory.scan(batch, idOfIndex);
     const max = this.opts.maxSeries ?? Infinity;
     if (fresh.length > 0 && this.reg.size + fresh.length > max) {
       throw invalid(
@@ -363,7 +363,7 @@ export class DuckDBStore implements Store {
     }
     this.memory.rememberFingerprints(batch);
     await this.memory.rememberLatest(scan.latest);
-    this.nextResultId += batch.results.time.length;
+    this.nextResultId += batch.results.length;
     this.nextBreakerId += batch.breakers.time.length;
   }
 

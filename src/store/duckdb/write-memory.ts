@@ -21,13 +21,14 @@ export async function mapYielding<T, U>(xs: readonly T[], f: (x: T) => U): Promi
 }
 
 /**
- * The series ids of a write's results and breaker events, and the series it creates (ids after the registry's,
- * not yet registered: the store registers them inside the write's transaction).
+ * The series ids of a write's results (per row) and breaker events, and the series it creates (ids after the
+ * registry's, not yet registered: the store registers them inside the write's transaction). Results are resolved
+ * once per series of the batch (`idOfIndex`), then per row by index.
  */
 export async function seriesOfBatch(
   batch: WriteBatch,
   reg: SeriesRegistry,
-): Promise<{ resultIds: number[]; breakerIds: number[]; fresh: SeriesRecord[] }> {
+): Promise<{ idOfIndex: Int32Array; resultIds: Int32Array; breakerIds: number[]; fresh: SeriesRecord[] }> {
   const ids = new Map<SeriesRef, number>();
   const fresh: SeriesRecord[] = [];
   /** New series of this write by key (a batch may hold several SeriesRef objects of one series). */
@@ -51,9 +52,12 @@ export async function seriesOfBatch(
     }
     return id;
   };
-  const resultIds = await mapYielding(batch.results.series, resolve);
+  const idOfIndex = Int32Array.from(await mapYielding(batch.series, resolve));
+  const index = batch.results.seriesIndex;
+  const resultIds = new Int32Array(index.length);
+  for (let i = 0; i < index.length; i++) resultIds[i] = idOfIndex[index[i]!]!;
   const breakerIds = await mapYielding(batch.breakers.series, resolve);
-  return { resultIds, breakerIds, fresh };
+  return { idOfIndex, resultIds, breakerIds, fresh };
 }
 
 export class WriteMemory {
@@ -70,21 +74,34 @@ export class WriteMemory {
    * of its series in the write, as with a live writer's points, which then skip the lookup of the rows they would
    * replace. Yields to the event loop every few thousand rows (a write may hold 100,000 series).
    */
-  async scan(batch: WriteBatch, ids: readonly number[]): Promise<{ replacing: boolean; latest: Map<number, number> }> {
+  async scan(batch: WriteBatch, idOfIndex: Int32Array): Promise<{ replacing: boolean; latest: Map<number, number> }> {
     const time = batch.results.time;
-    const latest = new Map<number, number>();
+    const index = batch.results.seriesIndex;
+    // A series may be listed twice in a batch (two objects of one key): rows are followed per id, at its first index.
+    const first = new Map<number, number>();
+    const canon = new Int32Array(idOfIndex.length);
+    for (let s = 0; s < idOfIndex.length; s++) {
+      const id = idOfIndex[s]!;
+      let c = first.get(id);
+      if (c === undefined) first.set(id, (c = s));
+      canon[s] = c;
+    }
+    // Per series: the latest time of the write so far, NaN before its first row.
+    const last = new Float64Array(idOfIndex.length).fill(NaN);
     let replacing = false;
     for (let i = 0; i < time.length; i++) {
-      if (i > 0 && i % 4096 === 0) await nextTurn();
-      const id = ids[i]!;
+      if (i > 0 && i % 65_536 === 0) await nextTurn();
+      const s = canon[index[i]!]!;
       const t = time[i]!;
-      const before = latest.get(id);
-      if (before === undefined) {
-        if (t <= (this.latest.get(id) ?? -Infinity)) replacing = true;
-        latest.set(id, t);
+      const before = last[s]!;
+      if (Number.isNaN(before)) {
+        if (t <= (this.latest.get(idOfIndex[s]!) ?? -Infinity)) replacing = true;
+        last[s] = t;
       } else if (t <= before) replacing = true;
-      else latest.set(id, t);
+      else last[s] = t;
     }
+    const latest = new Map<number, number>();
+    for (const [id, s] of first) if (!Number.isNaN(last[s]!)) latest.set(id, last[s]!);
     return { replacing, latest };
   }
 

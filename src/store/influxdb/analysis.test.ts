@@ -46,13 +46,13 @@ interface Res {
 /** The results as the store writes them (the fingerprint is computed at write time: take it from the batch). */
 function resultsOf(rows: Row[]): Res[] {
   const b = batchOf(rows);
-  return b.results.time.map((us, i) => ({
-    us,
-    success: b.results.success[i]!,
-    tags: b.results.series[i]!.tags,
-    error: b.results.error[i]!,
-    errorType: b.results.errorType[i]!,
-    fingerprint: b.results.fingerprint[i]!,
+  return b.resultRows().map((r) => ({
+    us: r.time,
+    success: r.success,
+    tags: r.series.tags,
+    error: r.error,
+    errorType: r.errorType,
+    fingerprint: r.fingerprint,
   }));
 }
 

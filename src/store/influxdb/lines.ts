@@ -24,20 +24,15 @@ export function nanos(us: number, suffix: number): string {
 
 export function batchToLines(batch: WriteBatch): string[] {
   const out: string[] = [];
-  const r = batch.results;
-  for (let i = 0; i < r.time.length; i++) {
+  for (const r of batch.resultRows()) {
     const p = new Point(M_RESULT);
-    for (const [k, v] of Object.entries(r.series[i]!.tags)) p.tag(k, v);
-    p.booleanField('success', r.success[i]!);
-    const lat = r.latency[i];
-    if (lat !== null && lat !== undefined) p.floatField('latency_ms', lat);
-    const m = r.metrics[i];
-    if (m) for (const [k, v] of Object.entries(m)) p.floatField(k, v);
-    const err = r.error[i];
-    if (err !== null && err !== undefined) p.stringField('error', err);
-    const et = r.errorType[i];
-    if (et !== null && et !== undefined) p.stringField('error_type', et);
-    out.push(stamped(p, r.time[i]!, r.success[i] ? null : (r.fingerprint[i] ?? null)));
+    for (const [k, v] of Object.entries(r.series.tags)) p.tag(k, v);
+    p.booleanField('success', r.success);
+    if (r.latency !== null) p.floatField('latency_ms', r.latency);
+    if (r.metrics) for (const [k, v] of Object.entries(r.metrics)) p.floatField(k, v);
+    if (r.error !== null) p.stringField('error', r.error);
+    if (r.errorType !== null) p.stringField('error_type', r.errorType);
+    out.push(stamped(p, r.time, r.success ? null : r.fingerprint));
   }
   const b = batch.breakers;
   for (let i = 0; i < b.time.length; i++) {
