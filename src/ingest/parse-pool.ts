@@ -4,10 +4,11 @@ import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
+import { decodeLineBytes } from './line-bytes.js';
 import type { Precision } from './line-protocol.js';
 import { compileMappings, type MappingSpecs, type UnknownMeasurements } from './mapping.js';
 import { type PackedBatch, SeriesInterner, unpackBatch } from './transfer.js';
-import { type DecodeOutcome, decodeLineProtocol, type IngestRules, SeriesCache, STRICT_RULES } from './validate.js';
+import { type DecodeOutcome, type IngestRules, SeriesCache, STRICT_RULES } from './validate.js';
 
 /** The ingest rules as settings (config.ts): plain data, so they can go to the workers as their workerData. */
 export interface IngestSettings {
@@ -37,26 +38,6 @@ export type ParseResponse =
   | { id: number; ok: true; batch: PackedBatch; untimed: number; skipped: number; skippedNames: string[] }
   | { id: number; ok: false; line: number; message: string }
   | { id: number; ok: false; error: string };
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** For a slice after the first: a byte-order mark there is part of a line, not the start of the body. */
-const utf8KeepBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** UTF-8 bytes -> validated batch; `invalid` UTF-8 is reported like a bad line. */
-export function decodeLineProtocolBytes(
-  bytes: Uint8Array,
-  opts: ParseOptions,
-  cache: SeriesCache,
-  rules: IngestRules,
-): DecodeOutcome | { ok: false; line: number; message: string } {
-  let text: string;
-  try {
-    text = ((opts.firstLine ?? 1) > 1 ? utf8KeepBom : utf8).decode(bytes);
-  } catch {
-    throw new AppError('invalid', 'the request body is not valid UTF-8');
-  }
-  return decodeLineProtocol(text, { ...opts, cache, rules });
-}
 
 /** How many parse workers suit this machine: one core stays with the main thread and DuckDB. */
 export function defaultParseWorkers(): number {
@@ -114,7 +95,7 @@ export class ParsePool {
 
   async decode(body: Buffer, opts: ParseOptions): Promise<DecodeOutcome> {
     if (this.slots.length === 0) {
-      const out = decodeLineProtocolBytes(body, opts, this.cache, this.rules);
+      const out = decodeLineBytes(body, opts, this.cache, this.rules);
       return out;
     }
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));

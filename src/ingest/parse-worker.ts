@@ -1,8 +1,9 @@
 // A parse worker: UTF-8 decoding, line-protocol parsing and validation off the main thread, so parsing one
 // request runs beside the appends of others (and the event loop stays free for reads).
 import { parentPort, workerData } from 'node:worker_threads';
+import { decodeLineBytes } from './line-bytes.js';
 import type { IngestSettings, ParseRequest, ParseResponse } from './parse-pool.js';
-import { decodeLineProtocolBytes, rulesOf } from './parse-pool.js';
+import { rulesOf } from './parse-pool.js';
 import { packBatch } from './transfer.js';
 import { SeriesCache } from './validate.js';
 
@@ -13,7 +14,7 @@ parentPort!.on('message', (req: ParseRequest) => {
   let res: ParseResponse;
   let transfer: ArrayBuffer[] = [];
   try {
-    const out = decodeLineProtocolBytes(new Uint8Array(req.body), req.opts, cache, rules);
+    const out = decodeLineBytes(new Uint8Array(req.body), req.opts, cache, rules);
     if (out.ok) {
       const p = packBatch(out.batch);
       res = {

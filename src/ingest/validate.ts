@@ -118,78 +118,101 @@ function ownMapped(series: SeriesRef, m: MappedSeries): OtherSeries {
 
 class Invalid extends Error {}
 
+/** How a body's lines become results: the precision of their timestamps, the time of receipt, the oldest time kept. */
+export interface LineOptions {
+  precision: Precision;
+  nowUs: number;
+  minTimeUs?: number;
+}
+
+/**
+ * Decodes the lines of one body (or slice of one) into a batch, one line at a time, and stops at the first bad
+ * one. The bytes parser (line-bytes.ts) hands it the lines it does not decode itself.
+ */
+export class LineDecoder {
+  readonly batch = new WriteBatch();
+  /** Points stamped with the time of receipt so far (a microsecond apart, in request order). */
+  untimed = 0;
+  skipped = 0;
+  readonly skippedNames: string[] = [];
+  private failure: { line: number; message: string } | null = null;
+
+  constructor(
+    readonly opts: LineOptions,
+    readonly cache: SeriesCache,
+    readonly rules: IngestRules,
+  ) {}
+
+  /** One line, without its newline and leading blanks. False when it is bad (the outcome says why). */
+  line(text: string, lineNo: number): boolean {
+    const { cache, rules, opts, batch } = this;
+    const head = text.slice(0, seriesLength(text));
+    const known = cache.get(head);
+    const other = known === undefined ? cache.getOther(head) : undefined;
+    const parsed = parseLine(text, lineNo, known !== undefined || other !== undefined);
+    if (!parsed.ok) {
+      this.failure = { line: lineNo, message: parsed.message };
+      return false;
+    }
+    const p = parsed.point;
+    try {
+      let series = known;
+      let mapped: MappedSeries | null = null;
+      if (series === undefined) {
+        const o = other ?? otherSeries(p.seriesText, p.measurement, p.tags, rules, cache);
+        if (o === null) series = cache.put(p.seriesText, toSeries(p.measurement, p.tags));
+        else if ('skip' in o) {
+          this.skipped++;
+          if (this.skippedNames.length < MAX_SKIPPED_NAMES && !this.skippedNames.includes(o.skip)) {
+            this.skippedNames.push(o.skip);
+          }
+          return true;
+        } else {
+          series = o.series;
+          mapped = o.mapped;
+        }
+      }
+      // Untimed points get the time of receipt, a microsecond apart in request order, so that they never replace
+      // each other (one result per series and timestamp).
+      let time = opts.nowUs + this.untimed;
+      if (p.timestamp === null) this.untimed++;
+      else {
+        time = timestampToMicros(p.timestamp, opts.precision);
+        const bad = checkTime(time) ?? checkRetention(time, opts.minTimeUs);
+        if (bad) throw new Invalid(bad);
+      }
+      if (mapped !== null) addMapped(batch, series, mapped, time, p.fields);
+      else if (series.measurement === 'test_result') addResult(batch, series, time, p.fields);
+      else addBreaker(batch, series, time, p.fields);
+    } catch (e) {
+      if (!(e instanceof Invalid)) throw e;
+      this.failure = { line: lineNo, message: e.message };
+      return false;
+    }
+    return true;
+  }
+
+  outcome(): DecodeOutcome {
+    const f = this.failure;
+    if (f) return { ok: false, line: f.line, message: `line ${f.line}: ${f.message}` };
+    return {
+      ok: true,
+      batch: this.batch,
+      untimed: this.untimed,
+      skipped: this.skipped,
+      skippedNames: this.skippedNames,
+    };
+  }
+}
+
 /** Parses and validates a whole line-protocol body. `nowUs` stamps lines without a timestamp. */
 export function decodeLineProtocol(
   body: string,
-  opts: {
-    precision: Precision;
-    nowUs: number;
-    minTimeUs?: number;
-    cache?: SeriesCache;
-    firstLine?: number;
-    rules?: IngestRules;
-  },
+  opts: LineOptions & { cache?: SeriesCache; firstLine?: number; rules?: IngestRules },
 ): DecodeOutcome {
-  const batch = new WriteBatch();
-  const cache = opts.cache ?? new SeriesCache();
-  const rules = opts.rules ?? STRICT_RULES;
-  let failure: { line: number; message: string } | null = null;
-  let untimed = 0;
-  let skipped = 0;
-  const skippedNames: string[] = [];
-  forEachLine(
-    body,
-    (text, lineNo) => {
-      const head = text.slice(0, seriesLength(text));
-      const known = cache.get(head);
-      const other = known === undefined ? cache.getOther(head) : undefined;
-      const parsed = parseLine(text, lineNo, known !== undefined || other !== undefined);
-      if (!parsed.ok) {
-        failure = { line: lineNo, message: parsed.message };
-        return false;
-      }
-      const p = parsed.point;
-      try {
-        let series = known;
-        let mapped: MappedSeries | null = null;
-        if (series === undefined) {
-          const o = other ?? otherSeries(p.seriesText, p.measurement, p.tags, rules, cache);
-          if (o === null) series = cache.put(p.seriesText, toSeries(p.measurement, p.tags));
-          else if ('skip' in o) {
-            skipped++;
-            if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(o.skip)) skippedNames.push(o.skip);
-            return true;
-          } else {
-            series = o.series;
-            mapped = o.mapped;
-          }
-        }
-        // Untimed points get the time of receipt, a microsecond apart in request order, so that they never replace
-        // each other (one result per series and timestamp).
-        let time = opts.nowUs + untimed;
-        if (p.timestamp === null) untimed++;
-        else {
-          time = timestampToMicros(p.timestamp, opts.precision);
-          const bad = checkTime(time) ?? checkRetention(time, opts.minTimeUs);
-          if (bad) throw new Invalid(bad);
-        }
-        if (mapped !== null) addMapped(batch, series, mapped, time, p.fields);
-        else if (series.measurement === 'test_result') addResult(batch, series, time, p.fields);
-        else addBreaker(batch, series, time, p.fields);
-      } catch (e) {
-        if (!(e instanceof Invalid)) throw e;
-        failure = { line: lineNo, message: e.message };
-        return false;
-      }
-      return true;
-    },
-    opts.firstLine,
-  );
-  if (failure) {
-    const f = failure as { line: number; message: string };
-    return { ok: false, line: f.line, message: `line ${f.line}: ${f.message}` };
-  }
-  return { ok: true, batch, untimed, skipped, skippedNames };
+  const d = new LineDecoder(opts, opts.cache ?? new SeriesCache(), opts.rules ?? STRICT_RULES);
+  forEachLine(body, (text, lineNo) => d.line(text, lineNo), opts.firstLine);
+  return d.outcome();
 }
 
 /**
