@@ -83,6 +83,10 @@ export const stopNotAfterStart = (): AppError =>
 
 export const notFound = (message: string): AppError => new AppError('not found', message);
 
+/** A request body larger than `limit` bytes once decompressed (413). */
+export const tooLarge = (limit: number): AppError =>
+  new AppError('request too large', `the request body is larger than ${limit} bytes (after decompression)`, { limit });
+
 export const unavailable = (message: string, retryAfter = 1): AppError =>
   new AppError('unavailable', message, {}, retryAfter);
 

@@ -4,7 +4,7 @@
 
 import { createGunzip } from 'node:zlib';
 import type { Request } from 'express';
-import { AppError } from '../errors.js';
+import { AppError, tooLarge } from '../errors.js';
 
 /** What a request's headers say of its body. */
 export interface BodyHead {
@@ -34,9 +34,6 @@ export function bodyHead(req: Request, limit: number): BodyHead {
     gzip: encoding === 'gzip',
   };
 }
-
-const tooLarge = (limit: number): AppError =>
-  new AppError('request too large', `the request body is larger than ${limit} bytes (after decompression)`, { limit });
 
 /**
  * Streams a request body to `onChunk` as it arrives, decompressed, at most `limit` bytes after decompression;
@@ -80,6 +77,26 @@ export async function streamBody(
 /** A body whose client went away before sending all of it. */
 export function isClientAbort(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'ECONNRESET';
+}
+
+/**
+ * A whole request body as sent (still compressed, if it is), at most `limit` bytes: for a small gzip body that a
+ * parse worker inflates (api/write.ts).
+ */
+export async function readRawBody(req: Request, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new AppError('invalid', `the request body is longer than its Content-Length (${limit})`);
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    req.resume();
+    throw e;
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /**

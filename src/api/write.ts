@@ -20,7 +20,7 @@ import {
 } from '../ingest/index.js';
 import { collectGarbage } from '../memory.js';
 import type { WriteBatch } from '../model/result.js';
-import { type BodyHead, bodyHead, readJson, requireJson, streamBody } from './body.js';
+import { type BodyHead, bodyHead, readJson, readRawBody, requireJson, streamBody } from './body.js';
 import { described, param, problem } from './params.js';
 import { errorResponse, type Route, type RouteEnv, route } from './route.js';
 
@@ -82,11 +82,19 @@ const precision = (v1: boolean) => {
   );
 };
 
+/**
+ * A gzip body of at most this many bytes (as sent, by its Content-Length) is read whole and inflated by the parse
+ * worker with its parsing, off the main thread; a larger one (or one without Content-Length) is inflated and cut
+ * into slices as it arrives. Its decoded size is bounded by the body limit either way.
+ */
+const WORKER_GZIP_BYTES = 256 * 1024;
+
 /** Writes a line-protocol body (v2 or v1) in `precision`: 204 once every point is durable. */
 async function writeLineProtocol(req: Request, res: Response, env: RouteEnv, precision: Precision): Promise<void> {
   const { deps } = env;
   const maxBody = deps.config.maxBodyBytes;
-  const ticket = admit(env, req, res, bodyHead(req, maxBody), BYTES_PER_POINT.lineProtocol);
+  const head = bodyHead(req, maxBody);
+  const ticket = admit(env, req, res, head, BYTES_PER_POINT.lineProtocol);
   const now = deps.clock.now();
   const opts = { precision, nowUs: now * 1000, minTimeUs: deps.store.oldestWritableTime(now) };
   let batch: WriteBatch | null = null;
@@ -95,11 +103,13 @@ async function writeLineProtocol(req: Request, res: Response, env: RouteEnv, pre
   // Points of unknown measurements left out (RESULTANT_UNKNOWN_MEASUREMENTS=skip), and some of their names.
   let skipped = 0;
   const skippedNames: string[] = [];
-  const parse = async (slice: Slice): Promise<void> => {
+  /** Parses a slice (inflating it first, with `gzip`) into the batch; its size decoded. */
+  const parse = async (slice: Slice, gzip?: { maxBytes: number }): Promise<number> => {
     const decoded = await deps.parser.decode(slice.bytes, {
       ...opts,
       nowUs: opts.nowUs + untimed,
       firstLine: slice.firstLine,
+      ...(gzip ? { gzip } : {}),
     });
     if (!decoded.ok) throw invalid(decoded.message, { line: decoded.line });
     untimed += decoded.untimed;
@@ -108,26 +118,34 @@ async function writeLineProtocol(req: Request, res: Response, env: RouteEnv, pre
       if (skippedNames.length < MAX_SKIPPED_NAMES && !skippedNames.includes(m)) skippedNames.push(m);
     if (batch) batch.append(decoded.batch);
     else batch = decoded.batch;
+    return decoded.bytes;
   };
-  // One slice is parsed (in a worker) while the next is read and decompressed; slices join the batch in order.
-  let parsing: Promise<void> = Promise.resolve();
-  const slicer = new LineSlicer(SLICE_BYTES);
-  const size = await streamBody(req, maxBody, async (chunk, total) => {
-    ticket.read(total);
-    const slice = slicer.push(chunk);
-    if (!slice) return;
+  let size: number;
+  if (head.gzip && head.contentLength !== undefined && head.contentLength <= WORKER_GZIP_BYTES) {
+    const compressed = await readRawBody(req, head.contentLength);
+    size = await parse({ bytes: compressed, firstLine: 1 }, { maxBytes: maxBody });
+    ticket.read(size);
+  } else {
+    // One slice is parsed (in a worker) while the next is read and decompressed; slices join the batch in order.
+    let parsing: Promise<unknown> = Promise.resolve();
+    const slicer = new LineSlicer(SLICE_BYTES);
+    size = await streamBody(req, maxBody, async (chunk, total) => {
+      ticket.read(total);
+      const slice = slicer.push(chunk);
+      if (!slice) return;
+      await parsing;
+      parsing = parse(slice);
+      // Seen at the next slice or the end; until then it must not count as unhandled.
+      parsing.catch(() => undefined);
+    }).catch(async (e: unknown) => {
+      await parsing.catch(() => undefined);
+      throw e;
+    });
     await parsing;
-    parsing = parse(slice);
-    // Seen at the next slice or the end; until then it must not count as unhandled.
-    parsing.catch(() => undefined);
-  }).catch(async (e: unknown) => {
-    await parsing.catch(() => undefined);
-    throw e;
-  });
+    const last = slicer.end();
+    if (last) await parse(last);
+  }
   if (size >= LARGE_WRITE_BYTES) res.once('close', () => collectGarbage(Date.now(), LARGE_WRITE_MAX_PAUSE_MS));
-  await parsing;
-  const last = slicer.end();
-  if (last) await parse(last);
   const full = batch as WriteBatch | null;
   const written = full?.size ?? 0;
   if (written === 0 && skipped === 0) throw invalid('the request body holds no points');

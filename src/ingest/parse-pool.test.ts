@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParsePool } from './parse-pool.js';
 
@@ -47,9 +48,23 @@ describe('the line-protocol parser pool', () => {
       precision: 'ns',
       nowUs: 0,
     });
-    expect(bad).toEqual({ ok: false, line: 2, message: 'line 2: field "success" is missing' });
+    expect(bad).toEqual({ ok: false, line: 2, message: 'line 2: field "success" is missing', bytes: 37 });
     await expect(parser.decode(Buffer.from([0x74, 0xff, 0xfe]), { precision: 'ns', nowUs: 0 })).rejects.toThrow(
       /not valid UTF-8/,
     );
+  });
+
+  it('inflates a gzip body in the worker, within the limit, and refuses what is not gzip or inflates past it', async () => {
+    parser = new ParsePool(1);
+    const zipped = gzipSync(Buffer.from(body));
+    const opts = { precision: 'ns', nowUs: 0 } as const;
+    const plain = await parser.decode(Buffer.from(body), opts);
+    const inflated = await parser.decode(zipped, { ...opts, gzip: { maxBytes: body.length } });
+    expect(inflated.bytes).toBe(body.length);
+    expect(inflated.ok && inflated.batch.resultRows()).toEqual(plain.ok && plain.batch.resultRows());
+    const tooLarge = parser.decode(zipped, { ...opts, gzip: { maxBytes: body.length - 1 } });
+    await expect(tooLarge).rejects.toMatchObject({ code: 'request too large', details: { limit: body.length - 1 } });
+    const notGzip = parser.decode(Buffer.from(body), { ...opts, gzip: { maxBytes: 1e6 } });
+    await expect(notGzip).rejects.toMatchObject({ code: 'invalid', message: 'the request body is not valid gzip' });
   });
 });

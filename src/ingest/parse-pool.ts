@@ -2,7 +2,8 @@
 // the pool has no workers). The outcome is the same either way; the workers only move the CPU work off the main thread.
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../errors.js';
+import { gunzipSync } from 'node:zlib';
+import { AppError, type ErrorCode, tooLarge } from '../errors.js';
 import { workerEntry } from '../worker-entry.js';
 import { decodeLineBytes } from './line-bytes.js';
 import type { Precision } from './line-protocol.js';
@@ -26,7 +27,12 @@ export interface ParseOptions {
   minTimeUs?: number;
   /** Line number of the body's first line, when it is a slice of a larger body (default 1). */
   firstLine?: number;
+  /** The body is gzip: inflated first, to at most `maxBytes` (else a 413). */
+  gzip?: { maxBytes: number };
 }
+
+/** A body's outcome, and its size decoded (after inflating). */
+export type Decoded = DecodeOutcome & { bytes: number };
 
 export interface ParseRequest {
   id: number;
@@ -35,9 +41,36 @@ export interface ParseRequest {
 }
 
 export type ParseResponse =
-  | { id: number; ok: true; batch: PackedBatch; untimed: number; skipped: number; skippedNames: string[] }
-  | { id: number; ok: false; line: number; message: string }
+  | {
+      id: number;
+      ok: true;
+      batch: PackedBatch;
+      untimed: number;
+      skipped: number;
+      skippedNames: string[];
+      bytes: number;
+    }
+  | { id: number; ok: false; line: number; message: string; bytes: number }
+  /** A refusal of the whole body (not UTF-8, not gzip, too large), as the AppError to answer with. */
+  | { id: number; ok: false; refused: { code: ErrorCode; message: string; details: Record<string, unknown> } }
   | { id: number; ok: false; error: string };
+
+/**
+ * Inflates (when `opts.gzip`) and decodes a body: what the workers and the inline pool run. A body that is not gzip,
+ * inflates past the limit or is not UTF-8 throws its AppError.
+ */
+export function decodeBody(body: Uint8Array, opts: ParseOptions, cache: SeriesCache, rules: IngestRules): Decoded {
+  let bytes = body;
+  if (opts.gzip) {
+    try {
+      bytes = gunzipSync(body, { maxOutputLength: opts.gzip.maxBytes });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(opts.gzip.maxBytes);
+      throw new AppError('invalid', 'the request body is not valid gzip');
+    }
+  }
+  return { ...decodeLineBytes(bytes, opts, cache, rules), bytes: bytes.length };
+}
 
 /** How many parse workers suit this machine: one core stays with the main thread and DuckDB. */
 export function defaultParseWorkers(): number {
@@ -93,11 +126,8 @@ export class ParsePool {
     worker.unref();
   }
 
-  async decode(body: Buffer, opts: ParseOptions): Promise<DecodeOutcome> {
-    if (this.slots.length === 0) {
-      const out = decodeLineBytes(body, opts, this.cache, this.rules);
-      return out;
-    }
+  async decode(body: Buffer, opts: ParseOptions): Promise<Decoded> {
+    if (this.slots.length === 0) return decodeBody(body, opts, this.cache, this.rules);
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     // Copy into a buffer of our own to transfer: `body` may share Node's pooled memory.
@@ -111,13 +141,12 @@ export class ParsePool {
     });
     if (res.ok) {
       const batch = await unpackBatch(res.batch, this.interner);
-      return { ok: true, batch, untimed: res.untimed, skipped: res.skipped, skippedNames: res.skippedNames };
+      const { untimed, skipped, skippedNames, bytes } = res;
+      return { ok: true, batch, untimed, skipped, skippedNames, bytes };
     }
-    if ('error' in res) {
-      if (/not valid UTF-8/.test(res.error)) throw new AppError('invalid', 'the request body is not valid UTF-8');
-      throw new Error(`parse worker failed: ${res.error}`);
-    }
-    return { ok: false, line: res.line, message: res.message };
+    if ('refused' in res) throw new AppError(res.refused.code, res.refused.message, res.refused.details);
+    if ('error' in res) throw new Error(`parse worker failed: ${res.error}`);
+    return { ok: false, line: res.line, message: res.message, bytes: res.bytes };
   }
 
   async close(): Promise<void> {
