@@ -4,8 +4,9 @@
 // Rounds interleave the targets (service plain, service gzip, then each peer); every run starts its target on a
 // fresh temporary data folder. Reports points/s acknowledged (median of the rounds and each round), the ratio of
 // the service to each peer, request latency, 503s, each target's peak RSS, the goals as pass/fail, and checks that
-// every target holds exactly what it acknowledged. Then the service alone: writes 60 days old (below the rollup
-// watermarks) against live writes on a database with recent data and caught-up rollups.
+// every target holds exactly what it acknowledged. Each round also writes the same points through the store alone,
+// in this process (no HTTP, no parsing): the most one DuckDB writer reaches here. Then the service alone: writes 60
+// days old (below the rollup watermarks) against live writes on a database with recent data and caught-up rollups.
 //
 //   npm run bench:ingest                                  # 2,000,000 points a run, 3 rounds
 //   BENCH_POINTS=500000 BENCH_ROUNDS=5 npm run bench:ingest
@@ -18,6 +19,10 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { decodeLineBytes } from '../src/ingest/line-bytes.js';
+import { SeriesCache, STRICT_RULES } from '../src/ingest/validate.js';
+import { WriteBatch } from '../src/model/result.js';
+import { DuckDBStore } from '../src/store/duckdb/index.js';
 import { checkoutRoot, machine, pct, START_ENV, startServiceChild } from './common.js';
 import { packageVersion, resolvePeers, type Target } from './peers.js';
 
@@ -134,6 +139,36 @@ async function drive(target: { url: URL; writePath: string }, bodies: Buffer[], 
     agent.destroy();
   }
   return { acked, seconds: (performance.now() - t0) / 1000, latencies, refused };
+}
+
+/**
+ * The store alone, in this process: the same points, parsed beforehand, written through DuckDBStore.write in groups
+ * of CLIENTS x BATCH points, one commit each (the largest group the service can form from CLIENTS clients). It is
+ * what ingest can reach at most with one DuckDB writer on this machine, whatever HTTP and parsing cost.
+ */
+async function storeAlone(bodies: Buffer[]): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'resultant-bench-store-'));
+  const store = await DuckDBStore.open({ path: join(dir, 'bench.duckdb'), timezone: 'UTC', rawRetentionDays: 3650 });
+  try {
+    const cache = new SeriesCache();
+    const groups: WriteBatch[] = [];
+    for (let i = 0; i < bodies.length; i += CLIENTS) {
+      const group = new WriteBatch();
+      for (const body of bodies.slice(i, i + CLIENTS)) {
+        const out = decodeLineBytes(body, { precision: 'ns', nowUs: Date.now() * 1000 }, cache, STRICT_RULES);
+        if (!out.ok) throw new Error(out.message);
+        group.append(out.batch);
+      }
+      groups.push(group);
+    }
+    const points = groups.reduce((a, g) => a + g.size, 0);
+    const t0 = performance.now();
+    for (const g of groups) await store.write(g);
+    return Math.round(points / ((performance.now() - t0) / 1000));
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The built service (this checkout, or `root`) on a DuckDB file in a fresh temporary folder. */
@@ -390,7 +425,12 @@ if (baseline) {
   const key = (p: { name: string; gzip: boolean }) => `${p.name} (${p.gzip ? 'gzip' : 'plain'})`;
   const runs = new Map<string, RunResult[]>(plan.map((p) => [key(p), []]));
   const failed = new Map<string, string>();
+  const alone: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
+    alone.push(await storeAlone(plain));
+    console.log(
+      `round ${r + 1}: store alone (in this process, ${num(CLIENTS * BATCH)}-point commits) ${num(alone.at(-1)!)} points/s`,
+    );
     for (const p of plan) {
       if (failed.has(p.name)) continue;
       try {
@@ -432,6 +472,12 @@ if (baseline) {
       `| ${k} | ${num(m)} | ${rs.map((x) => num(x.pointsPerSecond)).join(', ')} | ${ratio} | ${Math.max(...rs.map((x) => x.peakRssMb))} | ${median(rs.map((x) => x.p50ms))} / ${median(rs.map((x) => x.p95ms))} | ${rs.reduce((a, x) => a + x.refused503, 0)} | ${rs.every((x) => x.storedEqualsAcked) ? 'yes' : rs.map(storedNote).join('; ')} |`,
     );
   }
+
+  const aloneMedian = median(alone);
+  const influx = med('InfluxDB 1.6 (plain)');
+  console.log(
+    `| store alone (DuckDB writes in this process, no HTTP or parsing, ${num(CLIENTS * BATCH)}-point commits) | ${num(aloneMedian)} | ${alone.map(num).join(', ')} | service / store alone ${(svcPlain / aloneMedian).toFixed(2)}${influx ? `; store alone / InfluxDB 1.6 ${(aloneMedian / influx).toFixed(2)}x` : ''} | | | | |`,
+  );
 
   const goals: { goal: string; value: string; pass: boolean | null }[] = [];
   const peerGoal = (name: string, min: number) => {
@@ -475,6 +521,7 @@ if (baseline) {
       skipped,
       failed: Object.fromEntries(failed),
       runs: Object.fromEntries(runs),
+      storeAlone: alone,
       goals,
       backfill: backfillResult,
     }),
