@@ -23,7 +23,7 @@ import { decodeLineBytes } from '../src/ingest/line-bytes.js';
 import { SeriesCache, STRICT_RULES } from '../src/ingest/validate.js';
 import { WriteBatch } from '../src/model/result.js';
 import { DuckDBStore } from '../src/store/duckdb/index.js';
-import { checkoutRoot, machine, pct, START_ENV, startServiceChild } from './common.js';
+import { checkoutRoot, cpuSeconds, machine, pct, START_ENV, startServiceChild } from './common.js';
 import { packageVersion, resolvePeers, type Target } from './peers.js';
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 2_000_000);
@@ -207,13 +207,23 @@ interface RunResult {
   countError?: string;
   storedEqualsAcked: boolean;
   peakRssMb: number;
+  /** CPU the target used per point acknowledged (all its threads), and the clients', in microseconds. */
+  cpuUsPerPoint: number;
+  clientCpuUsPerPoint: number;
 }
 
 /** One run: the target takes every body, counts what it holds, and is stopped (its data removed). */
 async function measure(name: string, target: Target, bodies: Buffer[], gzip: boolean): Promise<RunResult> {
   let d: Driven;
+  const cpu0 = cpuSeconds(target.pid);
+  const client0 = process.cpuUsage();
+  let cpu = 0;
+  let client = 0;
   try {
     d = await drive(target, bodies, gzip);
+    cpu = cpuSeconds(target.pid) - cpu0;
+    const c = process.cpuUsage(client0);
+    client = (c.user + c.system) / 1e6;
   } catch (e) {
     await target.stop();
     throw e;
@@ -238,6 +248,8 @@ async function measure(name: string, target: Target, bodies: Buffer[], gzip: boo
     stored,
     ...(countError ? { countError } : {}),
     storedEqualsAcked: stored === d.acked,
+    cpuUsPerPoint: Number(((cpu / d.acked) * 1e6).toFixed(2)),
+    clientCpuUsPerPoint: Number(((client / d.acked) * 1e6).toFixed(2)),
     peakRssMb: peak,
   };
 }
@@ -437,7 +449,7 @@ if (baseline) {
         const res = await measure(p.name, await p.start(), p.gzip ? gzip : plain, p.gzip);
         runs.get(key(p))!.push(res);
         console.log(
-          `round ${r + 1}: ${key(p)} ${num(res.pointsPerSecond)} points/s, p50/p95 ${res.p50ms}/${res.p95ms} ms, ${res.refused503} 503s, peak RSS ${res.peakRssMb} MB, stored = acknowledged: ${storedNote(res)}`,
+          `round ${r + 1}: ${key(p)} ${num(res.pointsPerSecond)} points/s, p50/p95 ${res.p50ms}/${res.p95ms} ms, ${res.refused503} 503s, peak RSS ${res.peakRssMb} MB, CPU ${res.cpuUsPerPoint} µs/point (clients ${res.clientCpuUsPerPoint}), stored = acknowledged: ${storedNote(res)}`,
         );
         if (res.stored !== null && !res.storedEqualsAcked) process.exitCode = 1;
       } catch (e) {
@@ -456,9 +468,9 @@ if (baseline) {
   const svcPlain = med('service (plain)')!;
   const svcGzip = med('service (gzip)')!;
   console.log(
-    `\n| target | points/s, median of ${ROUNDS} | each round | service / target | peak RSS MB (max) | request p50 / p95 ms (median) | 503s | stored = acknowledged |`,
+    `\n| target | points/s, median of ${ROUNDS} | each round | service / target | peak RSS MB (max) | request p50 / p95 ms (median) | CPU µs per point, target / clients (median) | 503s | stored = acknowledged |`,
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const [k, rs] of runs) {
     if (rs.length === 0) continue;
     const m = med(k)!;
@@ -469,14 +481,14 @@ if (baseline) {
         : '1.00'
       : `${((k.endsWith('(gzip)') ? svcGzip : svcPlain) / m).toFixed(2)}x`;
     console.log(
-      `| ${k} | ${num(m)} | ${rs.map((x) => num(x.pointsPerSecond)).join(', ')} | ${ratio} | ${Math.max(...rs.map((x) => x.peakRssMb))} | ${median(rs.map((x) => x.p50ms))} / ${median(rs.map((x) => x.p95ms))} | ${rs.reduce((a, x) => a + x.refused503, 0)} | ${rs.every((x) => x.storedEqualsAcked) ? 'yes' : rs.map(storedNote).join('; ')} |`,
+      `| ${k} | ${num(m)} | ${rs.map((x) => num(x.pointsPerSecond)).join(', ')} | ${ratio} | ${Math.max(...rs.map((x) => x.peakRssMb))} | ${median(rs.map((x) => x.p50ms))} / ${median(rs.map((x) => x.p95ms))} | ${median(rs.map((x) => x.cpuUsPerPoint))} / ${median(rs.map((x) => x.clientCpuUsPerPoint))} | ${rs.reduce((a, x) => a + x.refused503, 0)} | ${rs.every((x) => x.storedEqualsAcked) ? 'yes' : rs.map(storedNote).join('; ')} |`,
     );
   }
 
   const aloneMedian = median(alone);
   const influx = med('InfluxDB 1.6 (plain)');
   console.log(
-    `| store alone (DuckDB writes in this process, no HTTP or parsing, ${num(CLIENTS * BATCH)}-point commits) | ${num(aloneMedian)} | ${alone.map(num).join(', ')} | service / store alone ${(svcPlain / aloneMedian).toFixed(2)}${influx ? `; store alone / InfluxDB 1.6 ${(aloneMedian / influx).toFixed(2)}x` : ''} | | | | |`,
+    `| store alone (DuckDB writes in this process, no HTTP or parsing, ${num(CLIENTS * BATCH)}-point commits) | ${num(aloneMedian)} | ${alone.map(num).join(', ')} | service / store alone ${(svcPlain / aloneMedian).toFixed(2)}${influx ? `; store alone / InfluxDB 1.6 ${(aloneMedian / influx).toFixed(2)}x` : ''} | | | | | |`,
   );
 
   const goals: { goal: string; value: string; pass: boolean | null }[] = [];

@@ -689,6 +689,53 @@ describe('DuckDB store specifics', () => {
     await s.close();
   });
 
+  it('stores every column of a write that spans many data chunks as it was written', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    const n = 9000; // more than four chunks of 2,048 rows, past a flush of 8,192
+    const b = new WriteBatch();
+    const series = [0, 1, 2].map((i) => makeSeries('test_result', { endpoint: `e${i}` }));
+    for (let i = 0; i < n; i++) {
+      const ok = i % 7 !== 0;
+      const metrics =
+        i % 5 === 0 ? null : Object.fromEntries(Array.from({ length: i % 4 }, (_, k) => [`m${k}`, i + k / 8]));
+      b.addResult(
+        series[i % 3]!,
+        (T0 + i) * 1000 + (i % 1000),
+        ok,
+        i % 11 === 0 ? null : i / 4,
+        metrics && Object.keys(metrics).length > 0 ? metrics : null,
+        ok ? null : `failed ${i}`,
+        ok || i % 2 === 0 ? null : 'http_500',
+      );
+    }
+    await s.write(b);
+    const stored = [];
+    let cursor: string | undefined;
+    do {
+      const page = await s.results({
+        start: 0,
+        stop: 1e16,
+        filters: {},
+        limit: 5000,
+        ...(cursor ? { cursor } : {}),
+      });
+      stored.push(...page.results);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const want = b.resultRows().map((r) => ({
+      time: r.time,
+      success: r.success,
+      latency_ms: r.latency,
+      metrics: r.metrics,
+      error: r.error,
+      error_type: r.errorType,
+      tags: r.series.tags,
+    }));
+    const byTime = (x: { time: number }, y: { time: number }) => x.time - y.time;
+    expect(stored.sort(byTime)).toEqual(want.sort(byTime));
+    await s.close();
+  });
+
   it('rolls back a whole batch when the database refuses part of it', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     const b = new WriteBatch();
