@@ -65,6 +65,16 @@ describe('groupFailures (pure)', () => {
     expect(flat.patterns.map((p) => p.count)).toEqual([2, 1]);
   });
 
+  it('orders patterns equal in count and time by their group, whatever order the failures come in', () => {
+    const rows = [
+      result(T0, false, { region: 'us' }, 'expected status 200 but got 500'),
+      result(T0, false, { region: 'eu' }, 'expected status 200 but got 503'),
+    ];
+    const opts = { groupBy: ['region'], tz: 'UTC', startMs: T0, endMs: T0 + DAY, limit: 10 };
+    const regions = (rs: typeof rows) => groupFailures(rs, opts).patterns.map((p) => p.series.region);
+    expect(regions(rows)).toEqual(regions([...rows].reverse()));
+  });
+
   it('reports an increasing trend with daily counts when a pattern appears in the second half only', () => {
     const rows = Array.from({ length: 12 }, (_, i) =>
       result(T0 + 3 * DAY + i * HOUR, false, {}, 'disk full on /dev/sda1'),

@@ -103,6 +103,8 @@ interface Acc {
    * series in one piece add up to one entry, so a month of hourly summaries holds at most one per piece.
    */
   slices: Map<number, number>;
+  /** The group's values and the fingerprint: what identifies the pattern, and orders those equal in all else. */
+  key: string;
 }
 
 const BREADTH_TAGS: [keyof FailurePattern['breadth'], string][] = [
@@ -188,6 +190,7 @@ export class PatternGrouper {
         tagValues: new Map(),
         seriesKeys: new Set(),
         slices: new Map(),
+        key: groupKey,
       };
       this.groups.set(groupKey, g);
     }
@@ -216,14 +219,16 @@ export class PatternGrouper {
     const withDaily = dayStarts.length > 1 && dayStarts.length - 1 <= MAX_TREND_DAYS;
     const mid = trendMiddle(o.startMs, o.endMs);
 
+    // A total order (the group's key last): patterns of one fingerprint in two groups may tie on everything else,
+    // and their order must not depend on the order the rows were read in.
     const all = [...this.groups.values()].sort(
-      (a, b) => b.count - a.count || b.last - a.last || (a.fingerprint < b.fingerprint ? -1 : 1),
+      (a, b) => b.count - a.count || b.last - a.last || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
     );
     // The `limit` largest patterns, then up to `limit` of the rest that appeared most recently, so that a new
     // failure still rare is not cut off behind the big ones (new-failure notifications look for it).
     const recent = all
       .slice(o.limit)
-      .sort((a, b) => b.first - a.first || b.count - a.count)
+      .sort((a, b) => b.first - a.first || b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .slice(0, o.limit);
     const patterns: FailurePattern[] = [...all.slice(0, o.limit), ...recent].map((g) => {
       let firstHalf = 0;
