@@ -16,6 +16,7 @@ import { defaultParseWorkers } from '../../src/ingest/parse-pool.js';
 import { decodeLineProtocol } from '../../src/ingest/validate.js';
 import { MAX_METRICS, MAX_TAGS, type Tags, type TestResult, type WriteBatch } from '../../src/model/result.js';
 import { parseRfc3339 } from '../../src/time/parse.js';
+import { storedForm } from '../support/helpers.js';
 import { PingWatch } from '../support/ping-watch.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -1059,15 +1060,7 @@ const canonical = (r: StoredResult): string =>
 /** The points of a batch, as the store should then show them. */
 function pointsOf(batch: WriteBatch): Points {
   return {
-    results: batch.resultRows().map((r) => ({
-      time: r.time,
-      success: r.success,
-      latency_ms: r.latency,
-      metrics: r.metrics,
-      error: r.error,
-      error_type: r.errorType,
-      tags: r.series.tags,
-    })),
+    results: storedForm(batch),
     breakers: batch.breakers.series.map((s, i) => ({ tags: s.tags, time: batch.breakers.time[i]! })),
   };
 }

@@ -1,7 +1,7 @@
 // Test helpers: building write batches, and the bucket statistics (docs/design.md) computed directly from values
 // (simple-statistics for the moments, the R type-7 definition for percentiles), to check the store against.
 import * as ss from 'simple-statistics';
-import { makeSeries, type Tags, WriteBatch } from '../../src/model/result.js';
+import { makeSeries, type Tags, type TestResult, WriteBatch } from '../../src/model/result.js';
 
 export interface Row {
   /** ms */
@@ -31,6 +31,19 @@ export function batchOf(rows: Row[]): WriteBatch {
     );
   }
   return b;
+}
+
+/** The results of a batch as the store shows them once written (TestResult). */
+export function storedForm(batch: WriteBatch): TestResult[] {
+  return batch.resultRows().map((r) => ({
+    time: r.time,
+    success: r.success,
+    latency_ms: r.latency,
+    metrics: r.metrics,
+    error: r.error,
+    error_type: r.errorType,
+    tags: r.series.tags,
+  }));
 }
 
 /** R type 7 (linear interpolation of order statistics), written from its definition. */

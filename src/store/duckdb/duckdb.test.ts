@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aggregatesCached } from '../../../test/support/aggregates-cached.js';
-import { batchOf, HOUR, type7 } from '../../../test/support/helpers.js';
+import { batchOf, HOUR, storedForm, type7 } from '../../../test/support/helpers.js';
 import { runStoreContract } from '../../../test/support/store-contract.js';
 import { makeSeries, seriesKey, WriteBatch } from '../../model/result.js';
 import type { SeriesInfo } from '../types.js';
@@ -722,15 +722,7 @@ describe('DuckDB store specifics', () => {
       stored.push(...page.results);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    const want = b.resultRows().map((r) => ({
-      time: r.time,
-      success: r.success,
-      latency_ms: r.latency,
-      metrics: r.metrics,
-      error: r.error,
-      error_type: r.errorType,
-      tags: r.series.tags,
-    }));
+    const want = storedForm(b);
     const byTime = (x: { time: number }, y: { time: number }) => x.time - y.time;
     expect(stored.sort(byTime)).toEqual(want.sort(byTime));
     await s.close();

@@ -18,17 +18,19 @@ interface Slices {
   chunk: number;
   flushRows: number;
 }
+// 2,048 rows: a data chunk holds at most DuckDB's vector size.
 const ROWS: Slices = { chunk: 2048, flushRows: 8192 };
 const SERIES: Slices = { chunk: 1024, flushRows: 1024 };
 
 type Column = DuckDBValue[];
 
-async function appendColumns(
+/** Appends `rows` rows to `table` a data chunk at a time, each filled by `fill` with rows `from..to`. */
+async function appendChunks(
   conn: DuckDBConnection,
   table: string,
   types: Parameters<typeof DuckDBDataChunk.create>[0],
   rows: number,
-  fill: (cols: Column[], from: number, to: number) => void,
+  fill: (chunk: InstanceType<typeof DuckDBDataChunk>, from: number, to: number) => void,
   slices: Slices = ROWS,
 ): Promise<void> {
   if (rows === 0) return;
@@ -36,10 +38,8 @@ async function appendColumns(
   try {
     for (let from = 0; from < rows; from += slices.chunk) {
       const to = Math.min(rows, from + slices.chunk);
-      const cols: Column[] = types.map(() => new Array<DuckDBValue>(to - from));
-      fill(cols, from, to);
       const chunk = DuckDBDataChunk.create(types, to - from);
-      chunk.setColumns(cols);
+      fill(chunk, from, to);
       appender.appendDataChunk(chunk);
       // Converting values and flushing (index inserts included) are synchronous: flush in slices and let the
       // event loop serve requests between chunks, so that a write of 100,000 new series never holds it for long.
@@ -56,6 +56,29 @@ async function appendColumns(
     throw e;
   }
   appender.closeSync();
+}
+
+/** appendChunks with the rows as values, column by column (the client library converts each). */
+function appendColumns(
+  conn: DuckDBConnection,
+  table: string,
+  types: Parameters<typeof DuckDBDataChunk.create>[0],
+  rows: number,
+  fill: (cols: Column[], from: number, to: number) => void,
+  slices: Slices = ROWS,
+): Promise<void> {
+  return appendChunks(
+    conn,
+    table,
+    types,
+    rows,
+    (chunk, from, to) => {
+      const cols: Column[] = types.map(() => new Array<DuckDBValue>(to - from));
+      fill(cols, from, to);
+      chunk.setColumns(cols);
+    },
+    slices,
+  );
 }
 
 const TAGS_MAP = T.MAP(T.VARCHAR, T.VARCHAR);
@@ -83,11 +106,9 @@ export async function appendSeries(conn: DuckDBConnection, fresh: SeriesRecord[]
   );
 }
 
-/** Rows of a data chunk (DuckDB's vector size). */
-const VECTOR_ROWS = 2048;
-/** Scratch for the 64-bit columns of a chunk, written as pairs of 32-bit halves (no BigInt per row). */
-const scratchTime = new Uint32Array(VECTOR_ROWS * 2);
-const scratchId = new Uint32Array(VECTOR_ROWS * 2);
+/** Scratch for the 64-bit columns of a chunk (ROWS.chunk rows), written as pairs of 32-bit halves (no BigInt per row). */
+const scratchTime = new Uint32Array(ROWS.chunk * 2);
+const scratchId = new Uint32Array(ROWS.chunk * 2);
 const TWO_32 = 2 ** 32;
 
 /** A safe integer (|v| < 2^53) into the 64-bit little-endian slot `j` of `out`; anything else throws. */
@@ -198,50 +219,30 @@ export async function appendResults(
   firstId: number,
 ): Promise<void> {
   const r = batch.results;
-  const rows = r.length;
-  if (rows === 0) return;
   const time = r.time;
   const success = r.success;
   const latency = r.latency;
-  const appender = await conn.createAppender('results');
-  try {
-    for (let from = 0; from < rows; from += VECTOR_ROWS) {
-      const to = Math.min(rows, from + VECTOR_ROWS);
-      const n = to - from;
-      const chunk = DuckDBDataChunk.create(RESULT_TYPES, n);
-      const v = (col: number) => bindings.data_chunk_get_vector(chunk.chunk, col);
-      let nan = false;
-      for (let j = 0; j < n; j++) {
-        putInt64(scratchId, j, firstId + from + j);
-        putInt64(scratchTime, j, Math.trunc(time[from + j]!));
-        if (Number.isNaN(latency[from + j]!)) nan = true;
-      }
-      copyTo(v(0), scratchId, n * 8);
-      copyTo(v(1), scratchTime, n * 8);
-      copyTo(v(2), seriesIds.subarray(from, to));
-      copyTo(v(3), success.subarray(from, to));
-      const lat = latency.subarray(from, to);
-      copyTo(v(4), lat);
-      if (nan) setValidity(v(4), n, (j) => !Number.isNaN(lat[j]!));
-      putMetrics(v(5), r.metrics, from, to);
-      putStrings(v(6), r.error, from, to);
-      putStrings(v(7), r.errorType, from, to);
-      putStrings(v(8), r.fingerprint, from, to);
-      appender.appendDataChunk(chunk);
-      // Flushing (the rows handed to the transaction) is synchronous: in slices, with a turn of the event loop
-      // between chunks, so that a large write never holds it for long.
-      if (to % ROWS.flushRows === 0 || to === rows) appender.flushSync();
-      if (to < rows) await nextTurn();
+  await appendChunks(conn, 'results', RESULT_TYPES, r.length, (chunk, from, to) => {
+    const n = to - from;
+    const v = (col: number) => bindings.data_chunk_get_vector(chunk.chunk, col);
+    let nan = false;
+    for (let j = 0; j < n; j++) {
+      putInt64(scratchId, j, firstId + from + j);
+      putInt64(scratchTime, j, Math.trunc(time[from + j]!));
+      if (Number.isNaN(latency[from + j]!)) nan = true;
     }
-  } catch (e) {
-    try {
-      appender.closeSync();
-    } catch {
-      // the transaction is rolled back by the caller
-    }
-    throw e;
-  }
-  appender.closeSync();
+    copyTo(v(0), scratchId, n * 8);
+    copyTo(v(1), scratchTime, n * 8);
+    copyTo(v(2), seriesIds.subarray(from, to));
+    copyTo(v(3), success.subarray(from, to));
+    const lat = latency.subarray(from, to);
+    copyTo(v(4), lat);
+    if (nan) setValidity(v(4), n, (j) => !Number.isNaN(lat[j]!));
+    putMetrics(v(5), r.metrics, from, to);
+    putStrings(v(6), r.error, from, to);
+    putStrings(v(7), r.errorType, from, to);
+    putStrings(v(8), r.fingerprint, from, to);
+  });
 }
 
 export async function appendBreakers(
