@@ -689,6 +689,30 @@ describe('DuckDB store specifics', () => {
     await s.close();
   });
 
+  it('rolls up again in one run only the hours dirty when it began; hours dirtied meanwhile wait for the next run', async () => {
+    const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
+    const at = (h: number, latency: number) => batchOf([{ t: T0 + h * HOUR + 1000, latency, tags: { endpoint: 'a' } }]);
+    await s.write(batchOf([0, 1, 2].map((h) => ({ t: T0 + h * HOUR, latency: 1, tags: { endpoint: 'a' } }))));
+    await s.rollup(T0 + 3 * HOUR);
+    await s.write(at(0, 2)); // hour 0 dirty
+    // The run reads what is dirty first; the write below is taken before its first step, and dirties hour 1.
+    const run = s.rollup(T0 + 3 * HOUR);
+    await s.write(at(1, 3));
+    expect((await run).hoursRolledUp).toBe(1);
+    const hours = await s.aggregate({
+      period: 'hour',
+      tz: 'UTC',
+      boundaries: [0, 1, 2, 3].map((h) => T0 + h * HOUR),
+      filters: {},
+      groupBy: [],
+      metric: 'latency_ms',
+    });
+    expect(hours.final).toEqual([0, 2]); // hour 1 waits for the next run, and is read from raw data meanwhile
+    expect(hours.groups[0]!.buckets.map((b) => b.testCount)).toEqual([2, 2, 1]);
+    expect((await s.rollup(T0 + 3 * HOUR)).hoursRolledUp).toBe(1);
+    await s.close();
+  });
+
   it('stores every column of a write that spans many data chunks as it was written', async () => {
     const s = await DuckDBStore.open({ path: ':memory:', timezone: 'UTC', rawRetentionDays: 3650 });
     const n = 9000; // more than four chunks of 2,048 rows, past a flush of 8,192

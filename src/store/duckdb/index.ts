@@ -47,6 +47,7 @@ import { expireBefore, retentionCuts } from './retention.js';
 import { rollupRun } from './rollup.js';
 import {
   bumpGeneration,
+  dirtyBudget,
   HOURS_PER_STEP,
   hourBoundaries,
   markDirty,
@@ -377,16 +378,23 @@ export class DuckDBStore implements Store {
   async rollup(nowMs: number): Promise<RollupReport> {
     let hours = 0;
     let days = 0;
+    if (this.closed) return this.rollupReport(hours, days);
+    // The buckets dirty now, at most: those that writes dirty meanwhile are the next run's (dirtyBudget).
+    const budget = await this.locked(() => dirtyBudget(this.writer), 'write');
     for (let i = 0; i < 100_000; i++) {
       if (this.closed) break;
       const r = await this.locked(
-        () => this.transaction(() => rollupStep(this.writer, this.opts.timezone, this.marks, nowMs)),
+        () => this.transaction(() => rollupStep(this.writer, this.opts.timezone, this.marks, nowMs, budget)),
         'write',
       );
       hours += r.hours;
       days += r.days;
       if (r.done) break;
     }
+    return this.rollupReport(hours, days);
+  }
+
+  private rollupReport(hours: number, days: number): RollupReport {
     return {
       hoursRolledUp: hours,
       daysRolledUp: days,

@@ -34,9 +34,11 @@ export async function rollupStep(
   tz: string,
   marks: RollupMarks,
   nowMs: number,
+  budget: DirtyBudget = { hours: Infinity, days: Infinity },
 ): Promise<StepResult> {
   // 1. Hours that took late writes.
-  const dirtyHours = await dirtyBuckets(conn, 'hour', DIRTY_PER_STEP);
+  const dirtyHours = await dirtyBuckets(conn, 'hour', Math.min(DIRTY_PER_STEP, budget.hours));
+  budget.hours -= dirtyHours.length;
   if (dirtyHours.length > 0) {
     for (const run of runs(dirtyHours, (h) => h + HOUR_MS)) await rollupRun(conn, 'hour', hourBoundaries(run));
     await clearDirty(conn, 'hour', dirtyHours);
@@ -67,7 +69,8 @@ export async function rollupStep(
     return { hours: n, days: 0, done: false };
   }
   // 3. Days that took late writes.
-  const dirtyDays = await dirtyBuckets(conn, 'day', DAYS_PER_STEP);
+  const dirtyDays = await dirtyBuckets(conn, 'day', Math.min(DAYS_PER_STEP, budget.days));
+  budget.days -= dirtyDays.length;
   if (dirtyDays.length > 0) {
     for (const d of dirtyDays) await rollupRun(conn, 'day', [d, nextBucketStart('day', tz, d)]);
     await clearDirty(conn, 'day', dirtyDays);
@@ -118,7 +121,26 @@ export async function bumpGeneration(conn: DuckDBConnection): Promise<void> {
 const DIRTY_TABLE = { hour: 'dirty_hours', day: 'dirty_days' } as const;
 
 /** The earliest `limit` hours or days (their starts, ms) that took late writes since they were rolled up. */
+/**
+ * How many dirty hours and days a rollup run may still roll up again: those dirty when it began. Writes that keep
+ * dirtying recent hours while it runs (a backfill, a writer catching up) wait for the next run, instead of keeping
+ * this one recomputing the same hours for as long as they come, each step holding the writes up.
+ */
+export interface DirtyBudget {
+  hours: number;
+  days: number;
+}
+
+export async function dirtyBudget(conn: DuckDBConnection): Promise<DirtyBudget> {
+  const [row] = await queryRows<{ hours: number; days: number }>(
+    conn,
+    `SELECT (SELECT count(*) FROM ${DIRTY_TABLE.hour})::DOUBLE AS hours, (SELECT count(*) FROM ${DIRTY_TABLE.day})::DOUBLE AS days`,
+  );
+  return { hours: row!.hours, days: row!.days };
+}
+
 async function dirtyBuckets(conn: DuckDBConnection, level: 'hour' | 'day', limit: number): Promise<number[]> {
+  if (limit <= 0) return [];
   const rows = await queryRows<{ b: number }>(
     conn,
     `SELECT epoch_ms(bucket)::DOUBLE AS b FROM ${DIRTY_TABLE[level]} ORDER BY bucket LIMIT ${limit}`,
