@@ -10,7 +10,6 @@ import {
   type Measurement,
   ResultColumns,
   type SeriesRef,
-  type SparseColumn,
   type Tags,
   WriteBatch,
 } from '../model/result.js';
@@ -24,15 +23,17 @@ export interface PackedBatch {
     success: Uint8Array;
     /** NaN for no latency */
     latency: Float64Array;
-    /** sparse: the rows that have a value, and their values */
-    metrics: [number[], Record<string, number>[]];
-    error: [number[], string[]];
-    errorType: [number[], string[]];
-    fingerprint: [number[], string[]];
+    /** sparse: the rows that have a value, and their values (a SparseColumn as it crosses threads) */
+    metrics: Sparse<Record<string, number>>;
+    error: Sparse<string>;
+    errorType: Sparse<string>;
+    fingerprint: Sparse<string>;
     failureKinds: FailureKind[];
   };
   breakers: { series: Int32Array; time: Float64Array; state: BreakerState[]; failures: Float64Array };
 }
+
+type Sparse<T> = { rows: number[]; values: T[] };
 
 /** A typed array of exactly `a`'s rows, with a buffer of its own (to transfer). */
 function own<A extends Int32Array | Float64Array | Uint8Array>(a: A): A {
@@ -52,16 +53,15 @@ export function packBatch(b: WriteBatch): { packed: PackedBatch; transfer: Array
     return i;
   };
   const r = b.results;
-  const sparse = <T>(c: SparseColumn<T>): [number[], T[]] => [c.rows, c.values];
   const results: PackedBatch['results'] = {
     series: own(r.seriesIndex),
     time: own(r.time),
     success: own(r.success),
     latency: own(r.latency),
-    metrics: sparse(r.metrics),
-    error: sparse(r.error),
-    errorType: sparse(r.errorType),
-    fingerprint: sparse(r.fingerprint),
+    metrics: r.metrics,
+    error: r.error,
+    errorType: r.errorType,
+    fingerprint: r.fingerprint,
     failureKinds: [...b.failureKinds.values()],
   };
   const k = b.breakers;
@@ -118,13 +118,10 @@ export async function unpackBatch(p: PackedBatch, interner: SeriesInterner): Pro
   // Breaker-only series come after the results' ones: a batch may list series no result row refers to.
   const b = WriteBatch.of(refs, ResultColumns.of(r));
   const out = b.results;
-  const sparse = <T>(to: SparseColumn<T>, [rows, values]: [number[], T[]]) => {
-    for (let k = 0; k < rows.length; k++) to.add(rows[k]!, values[k]!);
-  };
-  sparse(out.metrics, r.metrics);
-  sparse(out.error, r.error);
-  sparse(out.errorType, r.errorType);
-  sparse(out.fingerprint, r.fingerprint);
+  out.metrics.appendFrom(r.metrics, 0);
+  out.error.appendFrom(r.error, 0);
+  out.errorType.appendFrom(r.errorType, 0);
+  out.fingerprint.appendFrom(r.fingerprint, 0);
   for (const k of r.failureKinds) b.failureKinds.set(k.fingerprint, k);
   const k = p.breakers;
   for (let i = 0; i < k.time.length; i++) {

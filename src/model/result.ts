@@ -143,30 +143,27 @@ export class SparseColumn<T> {
     this.values.push(value);
   }
 
-  /** The value of row `row`, or null. */
-  at(row: number): T | null {
+  /** The index in `rows` of the first row at or after `row` (`rows.length` when there is none). */
+  indexFrom(row: number): number {
     const rows = this.rows;
     let lo = 0;
-    let hi = rows.length - 1;
-    while (lo <= hi) {
+    let hi = rows.length;
+    while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const r = rows[mid]!;
-      if (r === row) return this.values[mid]!;
-      if (r < row) lo = mid + 1;
-      else hi = mid - 1;
+      if (rows[mid]! < row) lo = mid + 1;
+      else hi = mid;
     }
-    return null;
+    return lo;
   }
 
-  /** Every row's value (null where none) for `length` rows. */
-  dense(length: number): (T | null)[] {
-    const out = new Array<T | null>(length).fill(null);
-    for (let k = 0; k < this.rows.length; k++) out[this.rows[k]!] = this.values[k]!;
-    return out;
+  /** The value of row `row`, or null. */
+  at(row: number): T | null {
+    const k = this.indexFrom(row);
+    return this.rows[k] === row ? this.values[k]! : null;
   }
 
-  /** Appends `other`'s rows, shifted by `offset` rows. */
-  appendFrom(other: SparseColumn<T>, offset: number): void {
+  /** Appends `other`'s rows (a column, or one as it crossed threads), shifted by `offset` rows. */
+  appendFrom(other: { readonly rows: readonly number[]; readonly values: readonly T[] }, offset: number): void {
     for (let k = 0; k < other.rows.length; k++) this.add(other.rows[k]! + offset, other.values[k]!);
   }
 }

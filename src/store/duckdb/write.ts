@@ -142,7 +142,7 @@ function setValidity(vector: Vector, rows: number, valid: (i: number) => boolean
 /** The rows `from..to` of a sparse column of strings into a VARCHAR vector, the others null. */
 function putStrings(vector: Vector, col: SparseColumn<string>, from: number, to: number): void {
   const { rows, values } = col;
-  let k = lowerBound(rows, from);
+  let k = col.indexFrom(from);
   const set = new Set<number>();
   for (; k < rows.length && rows[k]! < to; k++) {
     bindings.vector_assign_string_element(vector, rows[k]! - from, values[k]!);
@@ -159,7 +159,7 @@ function putMetrics(vector: Vector, col: SparseColumn<Record<string, number>>, f
   const keys: string[] = [];
   const nums: number[] = [];
   const present = new Set<number>();
-  for (let k = lowerBound(rows, from); k < rows.length && rows[k]! < to; k++) {
+  for (let k = col.indexFrom(from); k < rows.length && rows[k]! < to; k++) {
     const j = rows[k]! - from;
     const m = values[k]!;
     const start = keys.length;
@@ -181,18 +181,6 @@ function putMetrics(vector: Vector, col: SparseColumn<Record<string, number>>, f
   }
   copyTo(vector, entries);
   if (present.size < n) setValidity(vector, n, (i) => present.has(i));
-}
-
-/** The first index of the ascending `rows` at or after `row`. */
-function lowerBound(rows: readonly number[], row: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (rows[mid]! < row) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const RESULT_TYPES = [
